@@ -1,0 +1,45 @@
+/**
+ * The warehouse the gold layer is loaded into: Synapse dedicated SQL pool on Azure (DDL +
+ * `COPY INTO` + MERGE over `mssql`); DuckDB locally, reading the same gold Parquet files.
+ *
+ * Guarantees: `load` is idempotent per (table, batchId): loading the same batch twice leaves the
+ * table unchanged; it returns the row count the table holds for that batch, for reconciliation.
+ */
+export interface Warehouse {
+  /** Creates schemas and tables that do not exist yet. */
+  ensureSchema(tables: readonly WarehouseTable[]): Promise<void>;
+  /** Loads gold Parquet files (lake paths in the gold container) into a table for one batch. */
+  load(request: WarehouseLoadRequest): Promise<WarehouseLoadResult>;
+  /** Runs a read-only query (CLI export, status, tests). */
+  query(sql: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+export interface WarehouseColumn {
+  readonly name: string;
+  /** Portable type: 'string' | 'int' | 'bigint' | 'decimal(p,s)' | 'date' | 'timestamp' | 'boolean' | 'double'. */
+  readonly type: string;
+  readonly nullable: boolean;
+}
+
+export interface WarehouseTable {
+  readonly name: string;
+  readonly columns: readonly WarehouseColumn[];
+  /** Natural key used to make loads idempotent (MERGE / delete-then-insert). */
+  readonly key: readonly string[];
+  /** 'dimension' tables are replaced per key (SCD2 rows keyed by surrogate); 'fact' tables by key too. */
+  readonly kind: 'dimension' | 'fact' | 'mart';
+}
+
+export interface WarehouseLoadRequest {
+  readonly table: string;
+  readonly batchId: string;
+  /** Paths inside the gold container. */
+  readonly files: readonly string[];
+}
+
+export interface WarehouseLoadResult {
+  readonly table: string;
+  readonly rowsInFiles: number;
+  readonly rowsInTable: number;
+}

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { ConfigError } from '../domain/errors.js';
+
+/**
+ * Every setting the app reads, in one schema. Parsed once at start (`loadSettings`); a bad or
+ * missing setting fails with one message naming each problem. The result is frozen.
+ * `local.settings.sample.json` lists every key; README's configuration table documents them.
+ */
+const nonEmpty = z.string().trim().min(1);
+const port = z.coerce.number().int().min(0).max(65535);
+const boolish = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const settingsSchema = z.object({
+  /** 'local' = embedded default (Azurite, embedded source DB, local runtime, DuckDB); 'azure' = Function App. */
+  NHSFLOWS_MODE: z.enum(['local', 'azure']).default('local'),
+  /** Folder for local state: Azurite data, embedded databases, durable history (git-ignored). */
+  NHSFLOWS_DATA_DIR: nonEmpty.default('.data'),
+  /** Storage for the lake (Blob API of the ADLS Gen2 account). Connection string locally. */
+  NHSFLOWS_LAKE_CONNECTION: nonEmpty.optional(),
+  /** Or, on Azure, the account URL used with managed identity (preferred). */
+  NHSFLOWS_LAKE_ACCOUNT_URL: z.url().optional(),
+  /** Table storage for state (watermarks, hash state, SCD2 current rows, ledger). */
+  NHSFLOWS_STATE_CONNECTION: nonEmpty.optional(),
+  NHSFLOWS_STATE_TABLE_URL: z.url().optional(),
+  /** Azurite ports used by the local runner (0 = pick free ports). */
+  NHSFLOWS_AZURITE_BLOB_PORT: port.default(10000),
+  NHSFLOWS_AZURITE_QUEUE_PORT: port.default(10001),
+  NHSFLOWS_AZURITE_TABLE_PORT: port.default(10002),
+  /** Change source: 'embedded' (DuckDB file in the data dir) or 'mssql'. */
+  NHSFLOWS_SOURCE_KIND: z.enum(['embedded', 'mssql']).default('embedded'),
+  /** Name of the secret holding the SQL Server connection string (mssql source). */
+  NHSFLOWS_SOURCE_MSSQL_SECRET: nonEmpty.default('source-sql-connection'),
+  /** Source tables the CDC poller captures (comma-separated); default all nine. */
+  NHSFLOWS_CDC_TABLES: nonEmpty.optional(),
+  /** NCRONTAB schedule of the CDC poller timer. */
+  NHSFLOWS_CDC_SCHEDULE: nonEmpty.default('0 */5 * * * *'),
+  /** Rows per captured page and per published event batch. */
+  NHSFLOWS_CDC_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5_000),
+  /** A poll that would delete more than this share of a table publishes nothing and alerts. */
+  NHSFLOWS_CDC_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.1),
+  /** Event transport: 'local' (durable local log) or 'eventhubs'. */
+  NHSFLOWS_EVENTS_KIND: z.enum(['local', 'eventhubs']).default('local'),
+  /** Event Hubs fully qualified namespace (managed identity) or a connection string. */
+  NHSFLOWS_EVENTHUB_NAMESPACE: nonEmpty.optional(),
+  NHSFLOWS_EVENTHUB_CONNECTION: nonEmpty.optional(),
+  NHSFLOWS_EVENTHUB_NAME: nonEmpty.default('nhs-flows-cdc'),
+  /** Secrets: Key Vault URL on Azure; locally a JSON file of name → value (git-ignored). */
+  NHSFLOWS_KEYVAULT_URL: z.url().optional(),
+  NHSFLOWS_LOCAL_SECRETS_FILE: nonEmpty.default('.data/local-secrets.json'),
+  /** Name of the pseudonymisation master key secret. */
+  NHSFLOWS_PSEUDO_KEY_SECRET: nonEmpty.default('pseudonymisation-master-key'),
+  /** Role allowed to call re-identification; empty = the function is off (default). */
+  NHSFLOWS_REIDENTIFICATION_ROLE: z.string().default(''),
+  /** Warehouse: 'duckdb' (embedded, local) or 'synapse'. */
+  NHSFLOWS_WAREHOUSE_KIND: z.enum(['duckdb', 'synapse']).default('duckdb'),
+  NHSFLOWS_SYNAPSE_SECRET: nonEmpty.default('synapse-sql-connection'),
+  /** Storage URL Synapse COPY INTO reads the gold files from (abfss://gold@account.dfs.core.windows.net). */
+  NHSFLOWS_SYNAPSE_GOLD_URL: nonEmpty.optional(),
+  /** Max records per chunk in the orchestrator fan-out, and max chunks per sub-orchestration. */
+  NHSFLOWS_CHUNK_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
+  NHSFLOWS_MAX_FANOUT: z.coerce.number().int().min(1).max(1_000).default(500),
+  /** Poison queue the failed batches go to, for replay. */
+  NHSFLOWS_POISON_QUEUE: nonEmpty.default('nhs-flows-batches-poison'),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: nonEmpty.optional(),
+  NHSFLOWS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Seed and size of the synthetic population the local run generates. */
+  NHSFLOWS_SEED: z.coerce.number().int().default(42),
+  NHSFLOWS_SYNTHETIC_PATIENTS: z.coerce.number().int().min(10).max(5_000_000).default(2_000),
+  NHSFLOWS_TELEMETRY_DISABLED: boolish.default(false),
+});
+
+/**
+ * Checks that span settings. They run on the raw values, so they are reported together with any
+ * malformed single setting instead of after it is fixed.
+ */
+function crossSettingProblems(raw: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  const mode = raw.NHSFLOWS_MODE ?? 'local';
+  if (mode === 'azure') {
+    if (!raw.NHSFLOWS_LAKE_CONNECTION && !raw.NHSFLOWS_LAKE_ACCOUNT_URL)
+      problems.push('NHSFLOWS_LAKE_ACCOUNT_URL: required in azure mode (or NHSFLOWS_LAKE_CONNECTION)');
+    if (!raw.NHSFLOWS_STATE_CONNECTION && !raw.NHSFLOWS_STATE_TABLE_URL)
+      problems.push('NHSFLOWS_STATE_TABLE_URL: required in azure mode (or NHSFLOWS_STATE_CONNECTION)');
+    if (!raw.NHSFLOWS_KEYVAULT_URL)
+      problems.push(
+        'NHSFLOWS_KEYVAULT_URL: required in azure mode: keys never come from a local file on Azure',
+      );
+  }
+  if (
+    raw.NHSFLOWS_EVENTS_KIND === 'eventhubs' &&
+    !raw.NHSFLOWS_EVENTHUB_NAMESPACE &&
+    !raw.NHSFLOWS_EVENTHUB_CONNECTION
+  )
+    problems.push(
+      'NHSFLOWS_EVENTHUB_NAMESPACE: required when NHSFLOWS_EVENTS_KIND=eventhubs (or NHSFLOWS_EVENTHUB_CONNECTION)',
+    );
+  if (raw.NHSFLOWS_WAREHOUSE_KIND === 'synapse' && !raw.NHSFLOWS_SYNAPSE_GOLD_URL)
+    problems.push('NHSFLOWS_SYNAPSE_GOLD_URL: required when NHSFLOWS_WAREHOUSE_KIND=synapse');
+  return problems;
+}
+
+export type Settings = Readonly<z.infer<typeof settingsSchema>>;
+
+/** Parses settings from an environment-like record; throws `ConfigError` listing every problem. */
+export function loadSettings(env: Readonly<Record<string, string | undefined>>): Settings {
+  const known = Object.keys(settingsSchema.shape);
+  const picked: Record<string, string> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const parsed = settingsSchema.safeParse(picked);
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`)),
+    ...crossSettingProblems(picked),
+  ];
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return Object.freeze(parsed.data);
+}
+
+/** The keys of every setting (local.settings.sample.json and the README table are checked against it). */
+export function settingKeys(): string[] {
+  return Object.keys(settingsSchema.shape);
+}

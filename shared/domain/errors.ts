@@ -1,0 +1,60 @@
+/**
+ * Every error class the product throws, each with a stable `code`.
+ *
+ * Messages say what was expected and what arrived, and name the file, row and field where there is
+ * one, but never carry a patient identifier or a row value (see docs/adr/0002-no-identifiers.md).
+ */
+export abstract class NhsFlowsError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A setting is missing or malformed; lists every problem at once. */
+export class ConfigError extends NhsFlowsError {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Input that cannot be read at all (not a row-level rule failure, which is data). */
+export class InputError extends NhsFlowsError {
+  readonly code = 'INPUT_INVALID';
+}
+
+/** Counts that should reconcile do not: in ≠ accepted + quarantined. Fails the batch loudly. */
+export class ReconciliationError extends NhsFlowsError {
+  readonly code = 'COUNTS_DO_NOT_RECONCILE';
+}
+
+/** A safety guard stopped an operation (mass delete, schema drift, …). */
+export class GuardError extends NhsFlowsError {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A conditional write lost a race (ETag mismatch, blob already exists). Retryable. */
+export class ConcurrencyError extends NhsFlowsError {
+  readonly code = 'CONCURRENT_UPDATE';
+}
+
+/** An infrastructure call failed; retried by the host or the orchestrator. */
+export class InfrastructureError extends NhsFlowsError {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Normalises anything thrown into an Error, once, at the edge. */
+export function toError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown));
+}

@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Starts Azurite (blob, queue, table) from node_modules as a child process on loopback.
+ *
+ * Flags per ../shared/PLATFORM.md: `--skipApiVersionCheck` (current SDKs send a newer API version),
+ * `--disableTelemetry` (no network), and either a data folder (`location`) or in-memory persistence.
+ */
+export interface AzuriteOptions {
+  /** Folder for persisted data; omit for in-memory persistence. */
+  readonly location?: string;
+  /** Ports; 0 or omitted picks free ports. */
+  readonly blobPort?: number;
+  readonly queuePort?: number;
+  readonly tablePort?: number;
+}
+
+export interface RunningAzurite {
+  readonly blobPort: number;
+  readonly queuePort: number;
+  readonly tablePort: number;
+  /** Connection string for the well-known dev account on these ports. */
+  readonly connectionString: string;
+  stop(): Promise<void>;
+}
+
+/** The public, well-known Azurite development account key (not a secret). */
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+export const AZURITE_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export function azuriteConnectionString(ports: {
+  blobPort: number;
+  queuePort: number;
+  tablePort: number;
+}): string {
+  const host = 'http://127.0.0.1';
+  return [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${AZURITE_ACCOUNT}`,
+    `AccountKey=${AZURITE_KEY}`,
+    `BlobEndpoint=${host}:${ports.blobPort}/${AZURITE_ACCOUNT}`,
+    `QueueEndpoint=${host}:${ports.queuePort}/${AZURITE_ACCOUNT}`,
+    `TableEndpoint=${host}:${ports.tablePort}/${AZURITE_ACCOUNT}`,
+  ].join(';');
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('azurite/dist/src/azurite.js');
+  const blobPort = options.blobPort || (await freePort());
+  const queuePort = options.queuePort || (await freePort());
+  const tablePort = options.tablePort || (await freePort());
+  const args = [
+    entry,
+    '--blobHost',
+    '127.0.0.1',
+    '--queueHost',
+    '127.0.0.1',
+    '--tableHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(blobPort),
+    '--queuePort',
+    String(queuePort),
+    '--tablePort',
+    String(tablePort),
+    '--silent',
+    '--disableTelemetry',
+    '--skipApiVersionCheck',
+    '--loose',
+  ];
+  if (options.location) {
+    mkdirSync(options.location, { recursive: true });
+    args.push('--location', options.location);
+  } else {
+    args.push('--inMemoryPersistence');
+  }
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error(`Azurite exited during start-up: ${stderr.trim() || 'no output'}`);
+    if ((await canConnect(blobPort)) && (await canConnect(queuePort)) && (await canConnect(tablePort))) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(
+        `Azurite did not listen on 127.0.0.1:${blobPort}/${queuePort}/${tablePort} within 30 s`,
+      );
+    }
+    await sleep(100);
+  }
+  return {
+    blobPort,
+    queuePort,
+    tablePort,
+    connectionString: azuriteConnectionString({ blobPort, queuePort, tablePort }),
+    stop: async () => {
+      if (exited) return;
+      const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await done;
+      clearTimeout(timer);
+    },
+  };
+}
