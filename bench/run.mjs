@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Runs every bench/*.bench.ts (or those matching the arguments), each in its own process so peak
+// memory figures do not leak between benchmarks, and writes bench/REPORT.md and .bench-out/report.json.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const filters = process.argv.slice(2);
+const files = readdirSync('bench')
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
+mkdirSync('.bench-out', { recursive: true });
+const sections = [];
+for (const file of files) {
+  const out = join('.bench-out', `${file}.json`);
+  if (existsSync(out)) rmSync(out);
+  console.log(`\n== ${file}`);
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', 'bench/run-one.ts', file, out],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (r.status !== 0 || !existsSync(out)) {
+    sections.push({
+      file,
+      title: file,
+      description: 'FAILED',
+      rows: [{ kind: 'metric', name: 'exit status', value: r.status ?? -1, unit: '' }],
+    });
+    continue;
+  }
+  sections.push(JSON.parse(readFileSync(out, 'utf8')));
+}
+const md = [
+  '# Benchmark report',
+  '',
+  `Run ${new Date().toISOString()} on ${process.platform} ${process.arch}, Node ${process.version}, scale ${process.env.NHSFLOWS_BENCH_SCALE ?? '1'}.`,
+  '',
+];
+for (const s of sections) {
+  md.push(
+    `## ${s.title}`,
+    '',
+    s.description,
+    '',
+    '| measure | value | unit / target | note |',
+    '|---|---|---|---|',
+  );
+  for (const row of s.rows) {
+    if (row.kind === 'metric')
+      md.push(`| ${row.name} | ${fmt(row.value)} | ${row.unit} | ${row.note ?? ''} |`);
+    else {
+      const met = row.target
+        ? row.target.op === '>='
+          ? row.value >= row.target.value
+          : row.value <= row.target.value
+        : undefined;
+      const target = row.target
+        ? `target ${row.target.op} ${row.target.value} (${met ? 'met' : 'MISSED'})`
+        : 'ratio';
+      md.push(`| ${row.name} | ${fmt(row.value)} | ${target} | ${row.note ?? ''} |`);
+    }
+  }
+  md.push('');
+}
+writeFileSync('bench/REPORT.md', md.join('\n'));
+writeFileSync(join('.bench-out', 'report.json'), JSON.stringify(sections, null, 2));
+console.log('\nwrote bench/REPORT.md');
+function fmt(v) {
+  return typeof v === 'number'
+    ? Math.abs(v) >= 100
+      ? Math.round(v).toLocaleString('en-GB')
+      : v.toFixed(2)
+    : String(v);
+}
