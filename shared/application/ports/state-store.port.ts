@@ -52,4 +52,6 @@ export type StateOperation =
   | { readonly kind: 'insert'; readonly rowKey: string; readonly value: StateValue }
   | { readonly kind: 'upsert'; readonly rowKey: string; readonly value: StateValue }
   | { readonly kind: 'update'; readonly rowKey: string; readonly value: StateValue; readonly etag: string }
-  | { readonly kind: 'delete'; readonly rowKey: string; readonly etag?: string };
+  /** Deletes inside a transaction are unconditional (Table storage batch deletes take no ETag);
+   *  make the transaction conditional through an `update` of another row in it. */
+  | { readonly kind: 'delete'; readonly rowKey: string };

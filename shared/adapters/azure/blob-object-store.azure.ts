@@ -1,0 +1,134 @@
+import { BlobServiceClient, RestError, type ContainerClient } from '@azure/storage-blob';
+import type { TokenCredential } from '@azure/identity';
+import type { ObjectInfo, ObjectStore, PutObjectOptions } from '../../application/ports/object-store.port.js';
+import { InfrastructureError } from '../../domain/errors.js';
+
+/**
+ * The lake on the Blob API of an ADLS Gen2 account (the `dfs` endpoint does not run in Azurite, the
+ * Blob API runs on both). Locally the same adapter is pointed at Azurite by connection string.
+ */
+export class BlobObjectStore implements ObjectStore {
+  private readonly containers = new Map<string, ContainerClient>();
+
+  constructor(private readonly service: BlobServiceClient) {}
+
+  static fromConnectionString(connectionString: string): BlobObjectStore {
+    return new BlobObjectStore(BlobServiceClient.fromConnectionString(connectionString));
+  }
+
+  /** Managed identity on Azure: `https://<account>.blob.core.windows.net` + DefaultAzureCredential. */
+  static fromAccountUrl(url: string, credential: TokenCredential): BlobObjectStore {
+    return new BlobObjectStore(new BlobServiceClient(url, credential));
+  }
+
+  private container(name: string): ContainerClient {
+    let client = this.containers.get(name);
+    if (!client) {
+      client = this.service.getContainerClient(name);
+      this.containers.set(name, client);
+    }
+    return client;
+  }
+
+  async ensureContainers(containers: readonly string[]): Promise<void> {
+    for (const name of containers) await this.container(name).createIfNotExists();
+  }
+
+  async put(
+    container: string,
+    path: string,
+    body: Buffer | string,
+    options: PutObjectOptions = {},
+  ): Promise<{ created: boolean }> {
+    const data = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    try {
+      await this.container(container)
+        .getBlockBlobClient(path)
+        .upload(data, data.length, {
+          conditions: options.ifNoneMatch ? { ifNoneMatch: '*' } : undefined,
+          blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : undefined,
+          metadata: options.metadata ? { ...options.metadata } : undefined,
+        });
+      return { created: true };
+    } catch (error) {
+      if (options.ifNoneMatch && isStatus(error, 409, 412)) return { created: false };
+      throw wrap('put', container, path, error);
+    }
+  }
+
+  async putFile(
+    container: string,
+    path: string,
+    localFile: string,
+    options: PutObjectOptions = {},
+  ): Promise<{ created: boolean }> {
+    try {
+      await this.container(container)
+        .getBlockBlobClient(path)
+        .uploadFile(localFile, {
+          conditions: options.ifNoneMatch ? { ifNoneMatch: '*' } : undefined,
+          blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : undefined,
+          metadata: options.metadata ? { ...options.metadata } : undefined,
+          blockSize: 8 * 1024 * 1024,
+          concurrency: 4,
+        });
+      return { created: true };
+    } catch (error) {
+      if (options.ifNoneMatch && isStatus(error, 409, 412)) return { created: false };
+      throw wrap('putFile', container, path, error);
+    }
+  }
+
+  async get(container: string, path: string): Promise<Buffer | undefined> {
+    try {
+      return await this.container(container).getBlockBlobClient(path).downloadToBuffer();
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw wrap('get', container, path, error);
+    }
+  }
+
+  async getFile(container: string, path: string, localFile: string): Promise<boolean> {
+    try {
+      await this.container(container).getBlockBlobClient(path).downloadToFile(localFile);
+      return true;
+    } catch (error) {
+      if (isStatus(error, 404)) return false;
+      throw wrap('getFile', container, path, error);
+    }
+  }
+
+  async exists(container: string, path: string): Promise<boolean> {
+    return this.container(container).getBlockBlobClient(path).exists();
+  }
+
+  async *list(container: string, prefix: string): AsyncIterable<ObjectInfo> {
+    try {
+      for await (const blob of this.container(container).listBlobsFlat({ prefix })) {
+        yield { path: blob.name, size: blob.properties.contentLength ?? 0 };
+      }
+    } catch (error) {
+      if (isStatus(error, 404)) return;
+      throw wrap('list', container, prefix, error);
+    }
+  }
+
+  async delete(container: string, path: string): Promise<void> {
+    await this.container(container).getBlockBlobClient(path).deleteIfExists();
+  }
+}
+
+function isStatus(error: unknown, ...statuses: number[]): boolean {
+  return error instanceof RestError && error.statusCode !== undefined && statuses.includes(error.statusCode);
+}
+
+function wrap(operation: string, container: string, path: string, error: unknown): InfrastructureError {
+  const status = error instanceof RestError ? ` (HTTP ${error.statusCode ?? '?'} ${error.code ?? ''})` : '';
+  return new InfrastructureError(
+    'OBJECT_STORE_FAILED',
+    `object store ${operation} ${container}/${path} failed${status}`,
+    {
+      cause: error,
+    },
+  );
+}

@@ -1,0 +1,72 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ObjectStore } from '../../shared/application/ports/object-store.port.js';
+import { BlobObjectStore } from '../../shared/adapters/azure/blob-object-store.azure.js';
+import { MemoryObjectStore } from '../../shared/adapters/memory/memory-object-store.js';
+import { testAzurite, uniqueName } from '../support/azurite.js';
+
+// One suite, looped over every adapter of the port (the Azure adapter runs against real Azurite).
+const azurite = await testAzurite();
+const adapters: [string, () => ObjectStore][] = [
+  ['memory twin', () => new MemoryObjectStore()],
+  ['Blob API on Azurite', () => BlobObjectStore.fromConnectionString(azurite.connectionString)],
+];
+after(() => azurite.stop());
+
+for (const [name, make] of adapters) {
+  describe(`ObjectStore: ${name}`, () => {
+    const store = make();
+    const container = uniqueName('lake');
+    before(() => store.ensureContainers([container]));
+
+    test('an object put is read back byte for byte', async () => {
+      await store.put(container, 'a/b/c.ndjson', '{"x":1}\n');
+      assert.equal((await store.get(container, 'a/b/c.ndjson'))?.toString(), '{"x":1}\n');
+      assert.equal(await store.exists(container, 'a/b/c.ndjson'), true);
+    });
+
+    test('a missing object reads as undefined', async () => {
+      assert.equal(await store.get(container, 'nope'), undefined);
+      assert.equal(await store.exists(container, 'nope'), false);
+    });
+
+    test('create-only put never overwrites and says it did not create', async () => {
+      assert.deepEqual(await store.put(container, 'once', 'first', { ifNoneMatch: '*' }), { created: true });
+      assert.deepEqual(await store.put(container, 'once', 'second', { ifNoneMatch: '*' }), {
+        created: false,
+      });
+      assert.equal((await store.get(container, 'once'))?.toString(), 'first');
+    });
+
+    test('list yields the objects under a prefix in lexical order with sizes', async () => {
+      await store.put(container, 'list/2', '22');
+      await store.put(container, 'list/1', '1');
+      await store.put(container, 'other/3', '333');
+      const seen = [];
+      for await (const info of store.list(container, 'list/')) seen.push(info);
+      assert.deepEqual(seen, [
+        { path: 'list/1', size: 1 },
+        { path: 'list/2', size: 2 },
+      ]);
+    });
+
+    test('files round-trip through putFile and getFile', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'nhsflows-'));
+      writeFileSync(join(dir, 'in.bin'), Buffer.from([1, 2, 3]));
+      await store.putFile(container, 'f/in.bin', join(dir, 'in.bin'));
+      assert.equal(await store.getFile(container, 'f/in.bin', join(dir, 'out.bin')), true);
+      assert.deepEqual([...readFileSync(join(dir, 'out.bin'))], [1, 2, 3]);
+      assert.equal(await store.getFile(container, 'f/missing', join(dir, 'x')), false);
+    });
+
+    test('delete removes an object and deleting a missing one is fine', async () => {
+      await store.put(container, 'gone', 'x');
+      await store.delete(container, 'gone');
+      await store.delete(container, 'gone');
+      assert.equal(await store.exists(container, 'gone'), false);
+    });
+  });
+}
