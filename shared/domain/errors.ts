@@ -58,3 +58,21 @@ export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
   return new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown));
 }
+
+/**
+ * One captured delta does not fit in a transport event (Event Hubs 1 MB per publication, 256 KB via
+ * the Functions output binding). Names the table and event id, never a row value.
+ */
+export class EventTooLargeError extends NhsFlowsError {
+  readonly code = 'EVENT_TOO_LARGE';
+  constructor(
+    readonly sourceTable: string,
+    readonly eventId: string,
+    readonly bytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(
+      `delta ${eventId} of table ${sourceTable} needs ${bytes} bytes as an event; the transport limit is ${limitBytes} bytes`,
+    );
+  }
+}
