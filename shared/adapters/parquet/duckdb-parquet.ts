@@ -88,7 +88,7 @@ export class DuckDbParquetCodec implements ParquetCodec {
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
     const columns = described
       .getRowObjectsJson()
-      .map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      .map((r) => ({ name: r.column_name as string, type: r.column_type as string }));
     const select = columns
       .map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`)
       .join(', ');
