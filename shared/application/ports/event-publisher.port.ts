@@ -1,4 +1,5 @@
 import type { Delta } from '../../domain/capture/delta.js';
+import { deltaKeyOf } from '../../domain/events/delta-packer.js';
 
 /**
  * Publishes captured deltas. Event Hubs on Azure; a durable local log on the embedded default.
@@ -6,7 +7,9 @@ import type { Delta } from '../../domain/capture/delta.js';
  * Guarantees: `publish` resolves only when every delta is durably acknowledged by the transport
  * (the CDC poller advances its state only after that); deltas with the same partition key
  * (table + business key) are delivered in publish order; many deltas are packed per event up to the
- * transport's size limit; throttling is retried with backoff.
+ * transport's size limit (envelope: shared/domain/events/delta-envelope.ts); throttling is retried
+ * with backoff. A rejected `publish` may have delivered some of its events: the caller republishes
+ * the same deltas (same event ids) and sinks drop the ids they have seen.
  */
 export interface EventPublisher {
   publish(deltas: readonly Delta[]): Promise<PublishReceipt>;
@@ -17,10 +20,15 @@ export interface PublishReceipt {
   readonly deltas: number;
   /** Transport events/messages used (deltas are packed). */
   readonly events: number;
+  /** Bytes of the event bodies. */
   readonly bytes: number;
 }
 
-/** The partition key of a delta: table + business key (per-key ordering). */
+/**
+ * The partition key of a delta: table + business key (per-key ordering). The transport partition
+ * key of an event is the key bucket of this value (`keyBucketOf` in shared/domain/events), so many
+ * keys share one event while one key always lands on one partition.
+ */
 export function partitionKeyOf(delta: Pick<Delta, 'sourceTable' | 'businessKey'>): string {
-  return `${delta.sourceTable}|${delta.businessKey.join('|')}`;
+  return deltaKeyOf(delta);
 }

@@ -1,0 +1,108 @@
+import type { Delta } from '../../domain/capture/delta.js';
+import { batchIdOf } from '../../domain/events/batch-id.js';
+import { parseDeltaEnvelope } from '../../domain/events/delta-envelope.js';
+import type { Logger } from '../ports/logger.port.js';
+import type { SeenEvents } from '../ports/seen-events.port.js';
+
+/** One received transport event: its body and where it came from (for reporting). */
+export interface ReceivedEventBody {
+  /** Bytes, text, or the object the Functions host parsed from JSON. */
+  readonly body: unknown;
+  readonly partitionId?: string;
+  readonly offset?: string;
+  readonly sequenceNumber?: number;
+}
+
+/** An event whose body is not a valid delta envelope: sent aside (quarantine), never dropped silently. */
+export interface MalformedEvent {
+  readonly partitionId: string | null;
+  readonly offset: string | null;
+  readonly sequenceNumber: number | null;
+  /** Path + expected-vs-received, no values. */
+  readonly problems: readonly string[];
+  /** The body as received (may hold row values: write it only to access-restricted storage, never log it). */
+  readonly body: string;
+}
+
+/** What the eventHub-trigger handler writes to bronze and orchestrates. */
+export interface ReceivedBatch {
+  /** Deterministic (`batchIdOf` the deltas' event ids); null when no new delta arrived. */
+  readonly batchId: string | null;
+  /** New deltas in arrival order (per-key order is kept), each event id once. */
+  readonly deltas: readonly Delta[];
+  /** Deltas dropped because their id was seen before or earlier in this receipt. */
+  readonly duplicatesDropped: number;
+  readonly malformed: readonly MalformedEvent[];
+}
+
+/**
+ * Turns received transport events into one batch of new deltas.
+ *
+ * Guarantees: every malformed event is returned (with partition, offset and sequence) and logged
+ * without its content; deltas whose event id was already marked seen, or that repeat within this
+ * receipt, are dropped and counted; the batch id depends only on the set of new event ids.
+ *
+ * It does NOT mark anything seen. The caller must, in this order: (1) write the batch to bronze
+ * keyed by `batchId` (create-only, so a retry is a no-op), (2) start the orchestration with instance
+ * id = `batchId` (idempotent), (3) `seenEvents.markSeen(ids, { batchId })`, (4) let the checkpoint
+ * advance. A crash before (3) redelivers the same deltas, which form the same batch id, so (1) and
+ * (2) change nothing; marking before (1) could lose deltas for good.
+ */
+export async function receiveDeltas(
+  events: readonly ReceivedEventBody[],
+  deps: { readonly seenEvents: SeenEvents; readonly logger: Logger },
+): Promise<ReceivedBatch> {
+  const malformed: MalformedEvent[] = [];
+  const candidates: Delta[] = [];
+  for (const event of events) {
+    const parsed = parseDeltaEnvelope(event.body);
+    if (parsed.ok) {
+      candidates.push(...parsed.envelope.deltas);
+      continue;
+    }
+    const report: MalformedEvent = {
+      partitionId: event.partitionId ?? null,
+      offset: event.offset ?? null,
+      sequenceNumber: event.sequenceNumber ?? null,
+      problems: parsed.problems,
+      body: bodyText(event.body),
+    };
+    malformed.push(report);
+    deps.logger.warn('malformed event set aside', {
+      code: 'EVENT_MALFORMED',
+      partitionId: report.partitionId,
+      offset: report.offset,
+      sequenceNumber: report.sequenceNumber,
+      problems: report.problems.length,
+      firstProblem: report.problems[0],
+    });
+  }
+
+  const unseen = new Set(await deps.seenEvents.filterUnseen(candidates.map((d) => d.eventId)));
+  const deltas: Delta[] = [];
+  for (const delta of candidates) {
+    if (!unseen.has(delta.eventId)) continue;
+    unseen.delete(delta.eventId);
+    deltas.push(delta);
+  }
+  const duplicatesDropped = candidates.length - deltas.length;
+  const batchId = deltas.length > 0 ? batchIdOf(deltas.map((d) => d.eventId)) : null;
+  deps.logger.info('deltas received', {
+    batchId,
+    events: events.length,
+    deltas: deltas.length,
+    duplicatesDropped,
+    malformed: malformed.length,
+  });
+  return { batchId, deltas, duplicatesDropped, malformed };
+}
+
+function bodyText(body: unknown): string {
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return new TextDecoder().decode(body);
+  try {
+    return JSON.stringify(body) ?? String(body);
+  } catch {
+    return String(body);
+  }
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import type { Delta } from '../capture/delta.js';
+import { SOURCE_TABLE_NAMES } from '../datasets/source-tables.js';
+
+/**
+ * The transport envelope: one event on Event Hubs (or the local log) carries many deltas.
+ *
+ * Contract (wire format, UTF-8 JSON, content type `application/json`):
+ * `{"schema":"nhs-flows.deltas","version":1,"deltas":[<Delta>, ...]}`
+ * - `schema` and `version` identify the format; a reader refuses any other pair (a new version is a
+ *   new reader branch, never a silent reinterpretation).
+ * - `deltas` keeps publish order; all deltas of one table + business key that appear in one publish
+ *   are in the same event stream position order (see delta-packer.ts).
+ * - Each delta is the `Delta` wire form of shared/domain/capture/delta.ts.
+ */
+export const DELTA_ENVELOPE_SCHEMA = 'nhs-flows.deltas';
+export const DELTA_ENVELOPE_VERSION = 1;
+export const DELTA_ENVELOPE_CONTENT_TYPE = 'application/json';
+
+export interface DeltaEnvelope {
+  readonly schema: typeof DELTA_ENVELOPE_SCHEMA;
+  readonly version: typeof DELTA_ENVELOPE_VERSION;
+  readonly deltas: readonly Delta[];
+}
+
+const rowValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** A delta as it must arrive: every field of `Delta`, with the op-dependent rules of delta.ts. */
+export const deltaSchema = z
+  .object({
+    eventId: z.string().min(1),
+    op: z.enum(['insert', 'update', 'delete']),
+    sourceTable: z.enum(SOURCE_TABLE_NAMES),
+    businessKey: z.array(z.string()).min(1),
+    rowHash: z.string().min(1).nullable(),
+    previousHash: z.string().min(1).nullable(),
+    hashSpecVersion: z.number().int().positive(),
+    sourceVersion: z.string().nullable(),
+    capturedAt: z.iso.datetime({ offset: false }),
+    snapshot: z.boolean(),
+    row: z.record(z.string(), rowValue).nullable(),
+  })
+  .superRefine((delta, ctx) => {
+    if (delta.op === 'delete' && delta.row !== null)
+      ctx.addIssue({ code: 'custom', path: ['row'], message: 'expected null for a delete, received a row' });
+    if (delta.op !== 'delete' && delta.row === null)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['row'],
+        message: `expected a row for an ${delta.op}, received null`,
+      });
+    if (delta.op === 'insert' && delta.previousHash !== null)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['previousHash'],
+        message: 'expected null for an insert, received a hash',
+      });
+    if (delta.op !== 'insert' && delta.previousHash === null)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['previousHash'],
+        message: `expected the replaced hash for an ${delta.op}, received null`,
+      });
+  });
+
+/** The envelope as it must arrive (zod, checked on receipt). */
+export const deltaEnvelopeSchema = z.object({
+  schema: z.literal(DELTA_ENVELOPE_SCHEMA),
+  version: z.literal(DELTA_ENVELOPE_VERSION),
+  deltas: z.array(deltaSchema),
+});
+
+/** Serialises deltas into one envelope body (the packer builds the same bytes incrementally). */
+export function encodeDeltaEnvelope(deltas: readonly Delta[]): string {
+  return envelopePrefix + deltas.map((d) => JSON.stringify(d)).join(',') + envelopeSuffix;
+}
+
+/** The envelope text around the comma-separated deltas: exact, so sizes can be computed up front. */
+export const envelopePrefix = `{"schema":"${DELTA_ENVELOPE_SCHEMA}","version":${DELTA_ENVELOPE_VERSION},"deltas":[`;
+export const envelopeSuffix = ']}';
+
+export type EnvelopeParseResult =
+  | { readonly ok: true; readonly envelope: DeltaEnvelope }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+/**
+ * Reads an event body as an envelope. The body may be bytes, a string, or the object the Functions
+ * host already parsed from JSON. A malformed body is a result, not a throw: the problems name the
+ * path and what was expected, never a value (a row could hold identifiers).
+ */
+export function parseDeltaEnvelope(body: unknown): EnvelopeParseResult {
+  let value: unknown = body;
+  if (body instanceof Uint8Array) value = new TextDecoder('utf-8', { fatal: false }).decode(body);
+  if (typeof value === 'string') {
+    const text = value;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return {
+        ok: false,
+        problems: [`body: expected JSON, received ${text.length} characters that do not parse`],
+      };
+    }
+  }
+  const parsed = deltaEnvelopeSchema.safeParse(value);
+  if (parsed.success) return { ok: true, envelope: parsed.data as DeltaEnvelope };
+  const problems = parsed.error.issues.slice(0, 20).map((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    return `body${path}: ${issue.message}`;
+  });
+  if (parsed.error.issues.length > 20)
+    problems.push(`… and ${parsed.error.issues.length - 20} more problems`);
+  return { ok: false, problems };
+}

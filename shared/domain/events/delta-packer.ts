@@ -1,0 +1,135 @@
+import type { Delta } from '../capture/delta.js';
+import { EventTooLargeError } from '../errors.js';
+import { envelopePrefix, envelopeSuffix } from './delta-envelope.js';
+
+/**
+ * Packs deltas into transport events.
+ *
+ * Contract:
+ * - Every delta's key (`table|businessKey...`, see `deltaKeyOf`) maps to one key bucket by
+ *   `keyBucketOf` (FNV-1a 32-bit of the UTF-8 key, modulo `keyBuckets`). The bucket label
+ *   (`kb-007`) is the event's partition key on the transport. Same key → same bucket → same
+ *   partition, so per-key order holds; many keys share a bucket, so many deltas share one event.
+ *   Changing `keyBuckets` (or the hash) moves keys between partitions: only do it on a drained hub.
+ * - Within a bucket, events and the deltas inside them keep the input order.
+ * - Every event body is at most `maxEventBytes` UTF-8 bytes. A single delta that cannot fit alone
+ *   throws `EventTooLargeError` naming its table and event id.
+ */
+export interface PackOptions {
+  /** Largest event body in bytes: 1,000,000 for Event Hubs batches, 256,000 via the Functions output binding. */
+  readonly maxEventBytes: number;
+  /** How many key buckets (partition keys) deltas are spread over. */
+  readonly keyBuckets: number;
+}
+
+/** Leaves ~48 KiB of the 1 MiB Event Hubs publication for AMQP framing and annotations. */
+export const EVENT_HUBS_MAX_EVENT_BYTES = 1_000_000;
+/** The Functions Event Hubs output binding limit (256 KB) with headroom for its framing. */
+export const FUNCTIONS_OUTPUT_MAX_EVENT_BYTES = 250_000;
+export const DEFAULT_KEY_BUCKETS = 32;
+
+export interface PackedEvent {
+  /** The transport partition key: the key bucket label. */
+  readonly partitionKey: string;
+  /** The envelope JSON. */
+  readonly body: string;
+  readonly bytes: number;
+  readonly deltaCount: number;
+}
+
+/** The per-key ordering key of a delta: table + business key (same as `partitionKeyOf`). */
+export function deltaKeyOf(delta: Pick<Delta, 'sourceTable' | 'businessKey'>): string {
+  return `${delta.sourceTable}|${delta.businessKey.join('|')}`;
+}
+
+/** FNV-1a 32-bit over UTF-8 bytes: small, stable across platforms and versions (a contract). */
+export function fnv1a32(text: string): number {
+  const bytes = utf8.encode(text);
+  let hash = 0x811c9dc5;
+  for (const byte of bytes) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+/** The bucket a key belongs to, in [0, buckets). */
+export function keyBucketOf(key: string, buckets: number): number {
+  return fnv1a32(key) % buckets;
+}
+
+/** The partition key label of a bucket. */
+export function keyBucketLabel(bucket: number): string {
+  return `kb-${bucket.toString().padStart(3, '0')}`;
+}
+
+const utf8 = new TextEncoder();
+/** UTF-8 byte length without allocating. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+const overheadBytes = utf8Length(envelopePrefix) + utf8Length(envelopeSuffix);
+
+/**
+ * Splits deltas into events of at most `maxEventBytes`, one key bucket per event, keeping input
+ * order within each bucket. Buckets appear in the order their first delta does.
+ */
+export function packDeltas(deltas: readonly Delta[], options: PackOptions): PackedEvent[] {
+  const { maxEventBytes, keyBuckets } = options;
+  if (!Number.isInteger(keyBuckets) || keyBuckets < 1)
+    throw new RangeError(`keyBuckets: expected a positive integer, received ${keyBuckets}`);
+  if (!Number.isInteger(maxEventBytes) || maxEventBytes <= overheadBytes)
+    throw new RangeError(
+      `maxEventBytes: expected an integer above ${overheadBytes}, received ${maxEventBytes}`,
+    );
+
+  const byBucket = new Map<number, { json: string; bytes: number }[]>();
+  for (const delta of deltas) {
+    const json = JSON.stringify(delta);
+    const bytes = utf8Length(json);
+    if (bytes + overheadBytes > maxEventBytes)
+      throw new EventTooLargeError(delta.sourceTable, delta.eventId, bytes + overheadBytes, maxEventBytes);
+    const bucket = keyBucketOf(deltaKeyOf(delta), keyBuckets);
+    let list = byBucket.get(bucket);
+    if (!list) {
+      list = [];
+      byBucket.set(bucket, list);
+    }
+    list.push({ json, bytes });
+  }
+
+  const events: PackedEvent[] = [];
+  for (const [bucket, items] of byBucket) {
+    const partitionKey = keyBucketLabel(bucket);
+    let parts: string[] = [];
+    let size = overheadBytes;
+    const flush = () => {
+      const body = envelopePrefix + parts.join(',') + envelopeSuffix;
+      events.push({ partitionKey, body, bytes: size, deltaCount: parts.length });
+      parts = [];
+      size = overheadBytes;
+    };
+    for (const item of items) {
+      const added = item.bytes + (parts.length > 0 ? 1 : 0);
+      if (parts.length > 0 && size + added > maxEventBytes) flush();
+      size += item.bytes + (parts.length > 0 ? 1 : 0);
+      parts.push(item.json);
+    }
+    if (parts.length > 0) flush();
+  }
+  return events;
+}
