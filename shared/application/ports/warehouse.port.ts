@@ -1,3 +1,5 @@
+import type { PortableColumn } from '../../domain/gold/portable-types.js';
+
 /**
  * The warehouse the gold layer is loaded into: Synapse dedicated SQL pool on Azure (DDL +
  * `COPY INTO` + MERGE over `mssql`); DuckDB locally, reading the same gold Parquet files.
@@ -15,12 +17,7 @@ export interface Warehouse {
   close(): Promise<void>;
 }
 
-export interface WarehouseColumn {
-  readonly name: string;
-  /** Portable type: 'string' | 'int' | 'bigint' | 'decimal(p,s)' | 'date' | 'timestamp' | 'boolean' | 'double'. */
-  readonly type: string;
-  readonly nullable: boolean;
-}
+export type WarehouseColumn = PortableColumn;
 
 export interface WarehouseTable {
   readonly name: string;
@@ -29,17 +26,26 @@ export interface WarehouseTable {
   readonly key: readonly string[];
   /** 'dimension' tables are replaced per key (SCD2 rows keyed by surrogate); 'fact' tables by key too. */
   readonly kind: 'dimension' | 'fact' | 'mart';
+  readonly description: string;
 }
 
 export interface WarehouseLoadRequest {
-  readonly table: string;
+  readonly table: WarehouseTable;
   readonly batchId: string;
-  /** Paths inside the gold container. */
+  /**
+   * Paths inside the gold container. Gold files are change sets: every table column plus `_op`
+   * ('upsert' | 'delete'); the loader deletes every key present and inserts the upserts, so a
+   * reload of the same files changes nothing.
+   */
   readonly files: readonly string[];
 }
 
 export interface WarehouseLoadResult {
   readonly table: string;
+  /** Upsert rows in the files. */
   readonly rowsInFiles: number;
+  /** Delete rows in the files. */
+  readonly deletesInFiles: number;
+  /** Rows the table holds for the files' upsert keys after the load (must equal rowsInFiles). */
   readonly rowsInTable: number;
 }

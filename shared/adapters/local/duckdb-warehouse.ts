@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { ObjectStore } from '../../application/ports/object-store.port.js';
+import type {
+  Warehouse,
+  WarehouseLoadRequest,
+  WarehouseLoadResult,
+  WarehouseTable,
+} from '../../application/ports/warehouse.port.js';
+import { duckdbType, quoteIdent, sqlString } from '../parquet/duckdb-parquet.js';
+
+/**
+ * The embedded warehouse: a DuckDB database file that loads the same gold Parquet change sets
+ * Synapse loads with COPY INTO. A load is one transaction: delete every key in the files, insert
+ * the upserts, then count what the table holds for those keys (reconciliation).
+ */
+export class DuckDbWarehouse implements Warehouse {
+  private constructor(
+    private readonly db: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly lake: ObjectStore,
+    private readonly goldContainer: string,
+  ) {}
+
+  static async open(options: {
+    path: string;
+    lake: ObjectStore;
+    goldContainer?: string;
+  }): Promise<DuckDbWarehouse> {
+    const db = await DuckDBInstance.create(options.path, { threads: '2' });
+    const connection = await db.connect();
+    return new DuckDbWarehouse(db, connection, options.lake, options.goldContainer ?? 'gold');
+  }
+
+  async ensureSchema(tables: readonly WarehouseTable[]): Promise<void> {
+    for (const table of tables) {
+      const columns = table.columns.map(
+        (c) => `${quoteIdent(c.name)} ${duckdbType(c.type)}${c.nullable ? '' : ' NOT NULL'}`,
+      );
+      await this.connection.run(
+        `CREATE TABLE IF NOT EXISTS ${quoteIdent(table.name)} (${columns.join(', ')}, PRIMARY KEY (${table.key.map(quoteIdent).join(', ')}))`,
+      );
+    }
+  }
+
+  async load(request: WarehouseLoadRequest): Promise<WarehouseLoadResult> {
+    const { table } = request;
+    if (request.files.length === 0)
+      return { table: table.name, rowsInFiles: 0, deletesInFiles: 0, rowsInTable: 0 };
+    const dir = mkdtempSync(join(tmpdir(), 'nhsflows-wh-'));
+    try {
+      const locals: string[] = [];
+      for (const [i, path] of request.files.entries()) {
+        const local = join(dir, `${i}.parquet`);
+        if (!(await this.lake.getFile(this.goldContainer, path, local)))
+          throw new Error(`warehouse load of ${table.name}: gold file ${path} does not exist`);
+        locals.push(local);
+      }
+      const source = `read_parquet([${locals.map(sqlString).join(', ')}])`;
+      const keyList = table.key.map(quoteIdent).join(', ');
+      const columnList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+      const name = quoteIdent(table.name);
+      await this.connection.run('BEGIN TRANSACTION');
+      try {
+        await this.connection.run(
+          `DELETE FROM ${name} WHERE (${keyList}) IN (SELECT (${keyList}) FROM ${source})`,
+        );
+        // Within one change set the last row per key wins (files are written in event order).
+        await this.connection.run(
+          `INSERT INTO ${name} (${columnList}) SELECT ${columnList} FROM (
+             SELECT *, row_number() OVER (PARTITION BY ${keyList} ORDER BY _seq DESC) AS _rn FROM ${source}
+           ) WHERE _rn = 1 AND _op = 'upsert'`,
+        );
+        await this.connection.run('COMMIT');
+      } catch (error) {
+        await this.connection.run('ROLLBACK');
+        throw error;
+      }
+      const counts = await this.connection.runAndReadAll(
+        `WITH latest AS (
+           SELECT ${keyList}, _op FROM (
+             SELECT ${keyList}, _op, row_number() OVER (PARTITION BY ${keyList} ORDER BY _seq DESC) AS _rn FROM ${source}
+           ) WHERE _rn = 1)
+         SELECT
+           (SELECT count(*) FROM latest WHERE _op = 'upsert')::INTEGER AS upserts,
+           (SELECT count(*) FROM latest WHERE _op = 'delete')::INTEGER AS deletes,
+           (SELECT count(*) FROM ${name} WHERE (${keyList}) IN (SELECT (${keyList}) FROM latest WHERE _op = 'upsert'))::INTEGER AS in_table`,
+      );
+      const row = counts.getRowObjectsJson()[0] ?? {};
+      return {
+        table: table.name,
+        rowsInFiles: Number(row.upserts ?? 0),
+        deletesInFiles: Number(row.deletes ?? 0),
+        rowsInTable: Number(row.in_table ?? 0),
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.getRowObjectsJson();
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.db.closeSync();
+  }
+}
