@@ -1,0 +1,122 @@
+import type { HashColumn, RowHashLayout } from '../../domain/capture/row-hash.js';
+import type { SourceRow } from '../../domain/datasets/source-tables.js';
+
+/** Business key values in key-column order, as canonical text (docs/row-hash-spec.md). */
+export type KeyValues = readonly string[];
+
+/** A half-open key range: `from` inclusive, `to` exclusive; null means unbounded on that side. */
+export interface KeyRange {
+  readonly from: KeyValues | null;
+  readonly to: KeyValues | null;
+}
+
+/** One column as the source reports it (schema introspection). */
+export interface SourceColumnInfo {
+  readonly name: string;
+  /** The portable SQL type, or 'unknown' when the source type has no canonical form. */
+  readonly type: HashColumn['type'] | 'unknown';
+  /** The type exactly as the source names it (for drift reports). */
+  readonly nativeType: string;
+  readonly nullable: boolean;
+  readonly length?: number;
+  readonly precision?: number;
+  readonly scale?: number;
+}
+
+/** A row's key, its canonical row hash computed by the source, and its change version. */
+export interface RowHashEntry {
+  readonly key: KeyValues;
+  readonly hash: string;
+  readonly version: string | null;
+}
+
+/**
+ * Row count and digest of one key range: `sum` is the exact sum (decimal text) of the signed 64-bit
+ * prefixes of the canonical row hashes in the range (see docs/row-hash-spec.md § range digest).
+ */
+export interface RangeChecksum {
+  readonly count: number;
+  readonly sum: string;
+}
+
+export interface ReadRowsRequest {
+  readonly table: string;
+  readonly keyColumns: readonly HashColumn[];
+  /** Exclusive lower bound (keyset pagination). */
+  readonly after?: KeyValues | null;
+  /** Inclusive lower bound (ranges). */
+  readonly from?: KeyValues | null;
+  /** Exclusive upper bound. */
+  readonly before?: KeyValues | null;
+  readonly limit: number;
+}
+
+export interface ReadRowHashesRequest {
+  readonly layout: RowHashLayout;
+  /** Exclusive lower bound (keyset pagination). */
+  readonly after?: KeyValues | null;
+  readonly limit: number;
+}
+
+export interface ReadChangesRequest {
+  readonly table: string;
+  readonly keyColumns: readonly HashColumn[];
+  readonly versionColumn: string;
+  /** Exclusive: rows whose version is greater. Null reads every row. */
+  readonly sinceVersion: string | null;
+  /** When more rows changed than this, `truncated` is true and `rows` is empty (caller falls back). */
+  readonly limit: number;
+}
+
+/** Changed rows read in one consistent snapshot with the version and row count they are valid at. */
+export interface ChangeSet {
+  /** Rows with sinceVersion < version ≤ upToVersion, in key order. */
+  readonly rows: readonly SourceRow[];
+  /** The highest version the read covers (next poll's sinceVersion); null for an empty table. */
+  readonly upToVersion: string | null;
+  /** Row count of the table in the same snapshot. */
+  readonly rowCount: number;
+  readonly truncated: boolean;
+}
+
+/**
+ * A source database the CDC poller captures from: SQL Server (`mssql`) on Azure, the embedded
+ * DuckDB source locally.
+ *
+ * Guarantees:
+ * - every read is in business-key order under one comparison rule: integer key columns numerically,
+ *   string key columns by UTF-8 bytes (binary collation), composite keys column by column; rows are in
+ *   `SourceRow` wire form;
+ * - `readRowHashes` and `rangeChecksums` compute the canonical row hash of the given layout inside
+ *   the source (push-down). An adapter that cannot reproduce the canonical form exactly for some type
+ *   says so in docs/capture.md; the capture engine only uses source hashes to decide which rows to
+ *   fetch, and always recomputes the hash of fetched rows itself, so a divergence costs work, never
+ *   a wrong delta;
+ * - `readChangesSince` reads changed rows, the covering version and the row count in one consistent
+ *   snapshot, never returning a version that a still-running transaction could fall below.
+ */
+export interface ChangeSource {
+  /** Columns of a table in ordinal order. Throws when the table does not exist. */
+  describeTable(table: string): Promise<readonly SourceColumnInfo[]>;
+  /** A key-ordered page of full rows. */
+  readRows(request: ReadRowsRequest): Promise<SourceRow[]>;
+  /** Full rows for the given keys (missing keys are simply absent), in key order. */
+  readRowsByKeys(request: {
+    readonly table: string;
+    readonly keyColumns: readonly HashColumn[];
+    readonly keys: readonly KeyValues[];
+  }): Promise<SourceRow[]>;
+  /** A key-ordered page of (key, canonical row hash, version), hashed inside the source. */
+  readRowHashes(request: ReadRowHashesRequest): Promise<RowHashEntry[]>;
+  /** Rows changed since a version, with the covering version and row count (one snapshot). */
+  readChangesSince(request: ReadChangesRequest): Promise<ChangeSet>;
+  /** Count and digest for each range (ranges sorted and non-overlapping), computed inside the source. */
+  rangeChecksums(request: {
+    readonly layout: RowHashLayout;
+    readonly ranges: readonly KeyRange[];
+  }): Promise<RangeChecksum[]>;
+  /** The highest committed change version of a table, or null when it is empty. */
+  currentVersion(table: string, versionColumn: string): Promise<string | null>;
+  countRows(table: string): Promise<number>;
+  close(): Promise<void>;
+}
