@@ -76,3 +76,17 @@ export class EventTooLargeError extends NhsFlowsError {
     );
   }
 }
+
+/**
+ * Key material is missing or malformed (pseudonymisation master key). Names the secret and what
+ * was expected, never the value.
+ */
+export class KeyMaterialError extends NhsFlowsError {
+  readonly code = 'KEY_MATERIAL_INVALID';
+  constructor(
+    readonly secretName: string,
+    detail: string,
+  ) {
+    super(`key material of secret '${secretName}' is unusable: ${detail}`);
+  }
+}
