@@ -103,7 +103,7 @@ export function parseDeltaEnvelope(body: unknown): EnvelopeParseResult {
     }
   }
   const parsed = deltaEnvelopeSchema.safeParse(value);
-  if (parsed.success) return { ok: true, envelope: parsed.data as DeltaEnvelope };
+  if (parsed.success) return { ok: true, envelope: parsed.data };
   const problems = parsed.error.issues.slice(0, 20).map((issue) => {
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     return `body${path}: ${issue.message}`;
