@@ -195,3 +195,19 @@ export function selectHashColumns(
 export function rowHashPrefix64(rowHashHex: string): bigint {
   return BigInt.asIntN(64, BigInt(`0x${rowHashHex.slice(0, 16)}`));
 }
+
+/**
+ * Fingerprint of a layout (spec version, key columns, hashed columns with their canonical types):
+ * the capture state records it, and hashes are only compared under the same fingerprint.
+ */
+export function layoutFingerprint(
+  layout: Pick<RowHashLayout, 'specVersion' | 'keyColumns' | 'hashColumns'>,
+): string {
+  const lines = [
+    String(layout.specVersion),
+    ...layout.keyColumns.map((c) => `${c.name}:${c.type}`),
+    '--',
+    ...layout.hashColumns.map((c) => `${c.name}:${c.type}`),
+  ];
+  return hash('sha256', lines.join('\n'), 'hex');
+}
