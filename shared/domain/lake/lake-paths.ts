@@ -7,6 +7,7 @@
  * - gold:       `<table>/batch=<batchId>/part-<chunk>.parquet`
  * - quarantine: `<dataset>/<table>/<batchId>.ndjson`                   rejected rows' reasons (no values)
  * - manifests:  `manifests/<batchId>.json` in the gold container
+ * - work:       `_work/<batchId>/<stage>-<chunk>.ndjson` in bronze (restricted: rows still hold identifiers)
  */
 export const LAKE_CONTAINERS = ['landing', 'bronze', 'silver', 'gold', 'quarantine'] as const;
 export type LakeContainer = (typeof LAKE_CONTAINERS)[number];
@@ -43,4 +44,7 @@ export const lakePaths = {
   quarantine: (dataset: string, table: string, batchId: string, chunk: number): string =>
     `${segment(dataset, 'dataset')}/${segment(table, 'table')}/${segment(batchId, 'batch id')}-${String(chunk).padStart(5, '0')}.ndjson`,
   manifest: (batchId: string): string => `manifests/${segment(batchId, 'batch id')}.json`,
+  work: (batchId: string, stage: string, chunk: number): string =>
+    `_work/${segment(batchId, 'batch id')}/${segment(stage, 'stage')}-${String(chunk).padStart(5, '0')}.ndjson`,
+  workPrefix: (batchId: string): string => `_work/${segment(batchId, 'batch id')}/`,
 } as const;

@@ -1,0 +1,31 @@
+/** Orchestration and activity names: the wire contract with the Durable task hub. */
+export const ORCHESTRATIONS = {
+  pipeline: 'pipelineOrchestrator',
+  chunk: 'chunkOrchestrator',
+} as const;
+
+export const ACTIVITIES = {
+  planChunks: 'planChunks',
+  validateChunk: 'validateChunk',
+  pseudonymiseChunk: 'pseudonymiseChunk',
+  mergePatientDimension: 'mergePatientDimension',
+  buildGold: 'buildGold',
+  loadWarehouse: 'loadWarehouse',
+  writeManifest: 'writeManifest',
+  reportFailure: 'reportFailure',
+} as const;
+
+export const FUNCTIONS = {
+  cdcPoller: 'cdcPoller',
+  cdcConsumer: 'cdcConsumer',
+  landingFile: 'landingFile',
+  health: 'health',
+  status: 'status',
+  replay: 'replayPoison',
+} as const;
+
+/** App-setting names of binding connections (identity-based on Azure: `<name>__fullyQualifiedNamespace`, `<name>__blobServiceUri`). */
+export const CONNECTIONS = {
+  eventHub: 'NHSFLOWS_EVENTHUB',
+  lake: 'NHSFLOWS_LAKE',
+} as const;

@@ -1,0 +1,141 @@
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import { ACTIVITIES, ORCHESTRATIONS } from './function-names.js';
+import type {
+  BatchManifest,
+  BuildGoldResult,
+  ChunkInput,
+  ChunkOutcome,
+  ChunkPlan,
+  LoadWarehouseResult,
+  MergeDimensionResult,
+  PipelineInput,
+  PseudonymiseChunkResult,
+  ValidateChunkResult,
+} from '../shared/domain/pipeline/pipeline-contracts.js';
+import { reconcileBatch } from '../shared/domain/pipeline/reconcile.js';
+
+/** One retry policy for every activity: 5 attempts, 2 s doubling (transient infrastructure faults). */
+const retry = new df.RetryOptions(2_000, 5);
+retry.backoffCoefficient = 2;
+retry.maxRetryIntervalInMilliseconds = 60_000;
+
+const maxFanOut = (): number => Number(process.env.NHSFLOWS_MAX_FANOUT ?? 500) || 500;
+
+/**
+ * Per chunk: validate then pseudonymise. Never fails: a chunk whose activities fail after their
+ * retries returns `ok: false` with the stage and reason, so one bad chunk does not lose the others.
+ */
+const chunkOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<ChunkInput>();
+  let stage: string = ACTIVITIES.validateChunk;
+  try {
+    const validate = (yield context.df.callActivityWithRetry(
+      ACTIVITIES.validateChunk,
+      retry,
+      input,
+    )) as ValidateChunkResult;
+    stage = ACTIVITIES.pseudonymiseChunk;
+    const pseudonymise = (yield context.df.callActivityWithRetry(ACTIVITIES.pseudonymiseChunk, retry, {
+      ...input,
+      validate,
+    })) as PseudonymiseChunkResult;
+    const outcome: ChunkOutcome = { ok: true, validate, pseudonymise };
+    return outcome;
+  } catch (error) {
+    const outcome: ChunkOutcome = {
+      ok: false,
+      chunk: input.chunk.index,
+      records: input.chunk.records,
+      stage,
+      reason: error instanceof Error ? error.message.slice(0, 500) : 'unknown failure',
+    };
+    return outcome;
+  }
+};
+
+/**
+ * Per batch: plan chunks → fan out chunks in waves of at most NHSFLOWS_MAX_FANOUT → SCD2 merge of
+ * the patient dimension → link and build gold → load the warehouse → manifest. Counts reconcile
+ * at every hop; any failure is reported to the poison queue for replay.
+ */
+const pipelineOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<PipelineInput>();
+  const startedAt = context.df.currentUtcDateTime.toISOString();
+  const failedChunks: { chunk: number; stage: string; reason: string }[] = [];
+  try {
+    const plan = (yield context.df.callActivityWithRetry(
+      ACTIVITIES.planChunks,
+      retry,
+      input.batch,
+    )) as ChunkPlan;
+    const chunks = plan.chunks.filter((c) => !input.onlyChunks || input.onlyChunks.includes(c.index));
+    const outcomes: ChunkOutcome[] = [];
+    const wave = maxFanOut();
+    for (let start = 0; start < chunks.length; start += wave) {
+      const tasks = chunks
+        .slice(start, start + wave)
+        .map((chunk) =>
+          context.df.callSubOrchestrator(
+            ORCHESTRATIONS.chunk,
+            { batch: input.batch, chunk } satisfies ChunkInput,
+            `${context.df.instanceId}:chunk:${chunk.index}`,
+          ),
+        );
+      outcomes.push(...((yield context.df.Task.all(tasks)) as ChunkOutcome[]));
+    }
+    const good = outcomes.filter((o): o is Extract<ChunkOutcome, { ok: true }> => o.ok);
+    for (const o of outcomes)
+      if (!o.ok) failedChunks.push({ chunk: o.chunk, stage: o.stage, reason: o.reason });
+
+    const dimension = (yield context.df.callActivityWithRetry(ACTIVITIES.mergePatientDimension, retry, {
+      batch: input.batch,
+      changePaths: good.map((o) => o.pseudonymise.dimensionChangesPath),
+    })) as MergeDimensionResult;
+    const gold = (yield context.df.callActivityWithRetry(ACTIVITIES.buildGold, retry, {
+      batch: input.batch,
+      silverFiles: good.flatMap((o) => o.pseudonymise.silverFiles),
+    })) as BuildGoldResult;
+    const goldFiles = [
+      ...(dimension.goldFile ? [{ table: 'dim_patient', path: dimension.goldFile }] : []),
+      ...gold.goldFiles,
+    ];
+    const warehouse = (yield context.df.callActivityWithRetry(ACTIVITIES.loadWarehouse, retry, {
+      batch: input.batch,
+      goldFiles,
+    })) as LoadWarehouseResult;
+
+    const finishedAt = context.df.currentUtcDateTime.toISOString();
+    const manifest: BatchManifest = reconcileBatch({
+      batch: input.batch,
+      plan,
+      outcomes,
+      dimension,
+      gold,
+      warehouse,
+      startedAt,
+      finishedAt,
+      replayedChunks: input.onlyChunks,
+    });
+    yield context.df.callActivityWithRetry(ACTIVITIES.writeManifest, retry, manifest);
+    if (manifest.status !== 'succeeded') {
+      yield context.df.callActivityWithRetry(ACTIVITIES.reportFailure, retry, {
+        batch: input.batch,
+        reason: `${failedChunks.length} chunk(s) failed`,
+        failedChunks: failedChunks.map((f) => f.chunk),
+      });
+    }
+    return manifest;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.slice(0, 1000) : 'unknown failure';
+    yield context.df.callActivityWithRetry(ACTIVITIES.reportFailure, retry, {
+      batch: input.batch,
+      reason,
+      failedChunks: failedChunks.map((f) => f.chunk),
+    });
+    throw error;
+  }
+};
+
+df.app.orchestration(ORCHESTRATIONS.chunk, chunkOrchestrator);
+df.app.orchestration(ORCHESTRATIONS.pipeline, pipelineOrchestrator);

@@ -1,0 +1,28 @@
+import type { Settings } from '../../../config/settings.schema.js';
+import type { Clock } from '../../ports/clock.port.js';
+import type { Logger } from '../../ports/logger.port.js';
+import type { ObjectStore } from '../../ports/object-store.port.js';
+import type { ParquetCodec } from '../../ports/parquet.port.js';
+import type { SecretStore } from '../../ports/secret-store.port.js';
+import type { StateStore } from '../../ports/state-store.port.js';
+import type { Telemetry } from '../../ports/telemetry.port.js';
+import type { Warehouse } from '../../ports/warehouse.port.js';
+import type { MessageQueue } from '../../ports/message-queue.port.js';
+import type { ReferenceData } from '../../../domain/reference/reference-data.js';
+
+/** What every pipeline activity may use; built once by the composition root. */
+export interface PipelineDeps {
+  readonly settings: Settings;
+  readonly lake: ObjectStore;
+  readonly state: StateStore;
+  readonly parquet: ParquetCodec;
+  readonly warehouse: () => Promise<Warehouse>;
+  readonly secrets: SecretStore;
+  readonly poisonQueue: MessageQueue;
+  readonly reference: ReferenceData;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly telemetry: Telemetry;
+  /** Local scratch folder for Parquet files on their way to and from the lake. */
+  readonly scratchDir: string;
+}

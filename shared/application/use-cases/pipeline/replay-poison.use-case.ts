@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import type { PipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
+import type { OrchestrationStarter } from '../../ports/orchestration-starter.port.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+const failedBatchMessage = z.object({
+  kind: z.literal('nhs-flows.failed-batch'),
+  version: z.literal(1),
+  batch: z.object({
+    batchId: z.string(),
+    table: z.string(),
+    origin: z.string(),
+    bronzePath: z.string(),
+    format: z.enum(['deltas', 'csv', 'ndjson', 'fhir']),
+    receivedAt: z.string(),
+  }),
+  reason: z.string(),
+  failedChunks: z.array(z.number().int()),
+  failedAt: z.string(),
+});
+
+export interface ReplayResult {
+  readonly replayed: readonly { batchId: string; instanceId: string; chunks: number[] | 'all' }[];
+  readonly invalid: number;
+  readonly remaining: number;
+}
+
+/**
+ * Replays failed batches from the poison queue: each message restarts the pipeline for its batch
+ * (only the failed chunks when it names them) under a new instance id, then is deleted. Every sink
+ * is idempotent, so a replay never doubles rows. Messages that are not failed-batch messages stay
+ * on the queue and are counted, never deleted.
+ */
+export async function replayPoison(
+  deps: PipelineDeps & { readonly starter: OrchestrationStarter; readonly orchestration: string },
+  options: { readonly max?: number; readonly batchId?: string } = {},
+): Promise<ReplayResult> {
+  await deps.poisonQueue.ensure();
+  const replayed: { batchId: string; instanceId: string; chunks: number[] | 'all' }[] = [];
+  let invalid = 0;
+  const max = options.max ?? 100;
+  while (replayed.length < max) {
+    const messages = await deps.poisonQueue.receive(Math.min(32, max - replayed.length), 60);
+    if (messages.length === 0) break;
+    for (const message of messages) {
+      const parsed = failedBatchMessage.safeParse(message.body);
+      if (!parsed.success) {
+        invalid += 1;
+        continue;
+      }
+      const { batch, failedChunks } = parsed.data;
+      if (options.batchId && batch.batchId !== options.batchId) continue;
+      const instanceId = `${batch.batchId}:replay:${deps.clock.now().getTime()}:${message.dequeueCount}`;
+      const input: PipelineInput =
+        failedChunks.length > 0
+          ? {
+              batch: { ...batch, table: batch.table as PipelineInput['batch']['table'] },
+              onlyChunks: failedChunks,
+            }
+          : { batch: { ...batch, table: batch.table as PipelineInput['batch']['table'] } };
+      await deps.starter.start(deps.orchestration, instanceId, input);
+      await deps.poisonQueue.delete(message);
+      replayed.push({
+        batchId: batch.batchId,
+        instanceId,
+        chunks: failedChunks.length > 0 ? failedChunks : 'all',
+      });
+      deps.telemetry.event('nhsflows.batch.replayed', { batchId: batch.batchId, instanceId });
+    }
+  }
+  return { replayed, invalid, remaining: await deps.poisonQueue.count() };
+}

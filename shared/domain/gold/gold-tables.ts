@@ -1,0 +1,84 @@
+import type { PortableColumn } from './portable-types.js';
+
+/**
+ * The gold star schema: dimensions with SCD2 columns and facts keyed by the dimension surrogate
+ * at event time. Every gold Parquet file is a change set with these columns plus `_op`
+ * ('upsert' | 'delete') and `_seq` (order within the batch); the warehouse loads it idempotently.
+ */
+export interface GoldTable {
+  readonly name: string;
+  readonly kind: 'dimension' | 'fact' | 'mart';
+  readonly key: readonly string[];
+  readonly description: string;
+  readonly columns: readonly PortableColumn[];
+}
+
+const col = (name: string, type: PortableColumn['type'], nullable = true): PortableColumn => ({
+  name,
+  type,
+  nullable,
+});
+
+/** Lineage columns every gold row carries. */
+const lineage: PortableColumn[] = [col('batch_id', 'string', false), col('loaded_at', 'timestamp', false)];
+
+export const DIM_PATIENT: GoldTable = {
+  name: 'dim_patient',
+  kind: 'dimension',
+  key: ['patient_sk'],
+  description:
+    'Pseudonymised patient per project, SCD Type 2 (one row per version; is_current marks the live one)',
+  columns: [
+    col('patient_sk', 'string', false),
+    col('project', 'string', false),
+    col('patient_token', 'string', false),
+    col('token_key_version', 'string'),
+    col('sex', 'string'),
+    col('ethnic_category', 'string'),
+    col('lsoa', 'string'),
+    col('imd_decile', 'int'),
+    col('gp_practice_code', 'string'),
+    col('valid_from', 'date', false),
+    col('valid_to', 'date', false),
+    col('is_current', 'boolean', false),
+    col('is_deleted', 'boolean', false),
+    col('row_hash', 'string', false),
+    col('recorded_at', 'timestamp', false),
+    ...lineage,
+  ],
+};
+
+export const FACT_ACTIVITY: GoldTable = {
+  name: 'fact_activity',
+  kind: 'fact',
+  key: ['activity_id'],
+  description:
+    'One row per activity record across the six datasets (episode, item, referral, contact, attendance, test), keyed to the patient version at event time',
+  columns: [
+    col('activity_id', 'string', false),
+    col('project', 'string', false),
+    col('dataset', 'string', false),
+    col('source_table', 'string', false),
+    col('record_key', 'string', false),
+    col('provider_code', 'string'),
+    col('activity_date', 'date'),
+    col('period', 'string'),
+    col('patient_sk', 'string'),
+    col('person_id', 'string'),
+    col('link_quality', 'string'),
+    col('age_band', 'string'),
+    col('activity_code', 'string'),
+    col('cost_gbp', 'decimal(12,2)'),
+    col('source_version', 'string'),
+    col('event_id', 'string', false),
+    ...lineage,
+  ],
+};
+
+/** The gold tables the pipeline writes and the warehouse holds. */
+export const GOLD_TABLES: readonly GoldTable[] = [DIM_PATIENT, FACT_ACTIVITY];
+
+/** Columns of a gold change-set file: the table's columns plus `_op` and `_seq`. */
+export function changeSetColumns(table: GoldTable): PortableColumn[] {
+  return [...table.columns, col('_op', 'string', false), col('_seq', 'bigint', false)];
+}

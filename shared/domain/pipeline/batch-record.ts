@@ -1,0 +1,56 @@
+import type { Delta } from '../capture/delta.js';
+import type { SourceRow, SourceTableName } from '../datasets/source-tables.js';
+
+/**
+ * One record flowing through a batch, whatever its origin (a CDC delta or a row of a dropped file).
+ *
+ * Contract (NDJSON in the restricted bronze container, one object per line): `n` is the 1-based
+ * position in the batch (the "row" every error and quarantine record names), `seq` orders records
+ * of one key, `op` is the change, `row` is the source row in wire form (null for deletes).
+ */
+export interface BatchRecord {
+  readonly n: number;
+  readonly seq: number;
+  readonly op: 'insert' | 'update' | 'delete';
+  readonly eventId: string;
+  readonly key: readonly string[];
+  readonly row: SourceRow | null;
+  readonly sourceVersion: string | null;
+  readonly capturedAt: string;
+}
+
+export interface BatchDescriptor {
+  readonly batchId: string;
+  readonly table: SourceTableName;
+  /** 'cdc' for captured deltas, or the landing file's name for blob drops. */
+  readonly origin: string;
+  /** Path of the exact received bytes in the bronze container. */
+  readonly bronzePath: string;
+  readonly format: 'deltas' | 'csv' | 'ndjson' | 'fhir';
+  readonly receivedAt: string;
+}
+
+export function recordFromDelta(delta: Delta, n: number): BatchRecord {
+  return {
+    n,
+    seq: n,
+    op: delta.op,
+    eventId: delta.eventId,
+    key: delta.businessKey,
+    row: delta.row,
+    sourceVersion: delta.sourceVersion,
+    capturedAt: delta.capturedAt,
+  };
+}
+
+export function encodeRecords(records: Iterable<BatchRecord>): string {
+  let out = '';
+  for (const r of records) out += `${JSON.stringify(r)}\n`;
+  return out;
+}
+
+export function decodeRecords(text: string): BatchRecord[] {
+  const records: BatchRecord[] = [];
+  for (const line of text.split('\n')) if (line.length > 0) records.push(JSON.parse(line) as BatchRecord);
+  return records;
+}

@@ -1,0 +1,154 @@
+import type { BatchDescriptor } from './batch-record.js';
+
+/** A chunk of the batch, by path: activities pass paths, never rows. */
+export interface ChunkRef {
+  readonly index: number;
+  readonly path: string;
+  readonly records: number;
+}
+
+/** A record that could not even be read (bad JSON, wrong column count): reported, never dropped. */
+export interface UnreadableRecord {
+  readonly row: number;
+  readonly field: string;
+  readonly rule: string;
+  readonly message: string;
+}
+
+export interface ChunkPlan {
+  readonly batchId: string;
+  readonly table: string;
+  readonly records: number;
+  readonly chunks: readonly ChunkRef[];
+  readonly unreadable: number;
+  /** Path (in quarantine) of the unreadable-record report, when there is one. */
+  readonly unreadablePath: string | null;
+}
+
+/**
+ * Inputs and outputs of the pipeline's activities: ids, paths and counts only (never rows), so
+ * durable payloads stay far below the 45 KB spill threshold.
+ */
+export interface PipelineInput {
+  readonly batch: BatchDescriptor;
+  /** Replay of a failed batch: only these chunk indexes are processed again. */
+  readonly onlyChunks?: readonly number[];
+}
+
+export interface ChunkInput {
+  readonly batch: BatchDescriptor;
+  readonly chunk: ChunkRef;
+}
+
+export interface ValidateChunkResult {
+  readonly chunk: number;
+  readonly records: number;
+  readonly accepted: number;
+  readonly quarantined: number;
+  readonly warnings: number;
+  /** Work path of the accepted records (restricted bronze). */
+  readonly acceptedPath: string;
+  readonly quarantinePath: string | null;
+  /** Serialised DQ accumulator of this chunk. */
+  readonly dqStatePath: string | null;
+}
+
+export interface PseudonymiseChunkResult {
+  readonly chunk: number;
+  /** Silver rows written: one per accepted record (deletes become tombstone rows with `_op = 'delete'`). */
+  readonly rows: number;
+  /** Silver Parquet paths written for this chunk (one per provider × period partition). */
+  readonly silverFiles: readonly string[];
+  /** Work path of the patient dimension changes this chunk carries (pseudonymised attributes only). */
+  readonly dimensionChangesPath: string;
+}
+
+export type ChunkOutcome =
+  | {
+      readonly ok: true;
+      readonly validate: ValidateChunkResult;
+      readonly pseudonymise: PseudonymiseChunkResult;
+    }
+  | {
+      readonly ok: false;
+      readonly chunk: number;
+      readonly records: number;
+      readonly stage: string;
+      readonly reason: string;
+    };
+
+export interface MergeDimensionInput {
+  readonly batch: BatchDescriptor;
+  readonly changePaths: readonly string[];
+}
+
+export interface MergeDimensionResult {
+  readonly members: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly deleted: number;
+  /** Gold change-set file of the dimension versions touched. */
+  readonly goldFile: string | null;
+}
+
+export interface BuildGoldInput {
+  readonly batch: BatchDescriptor;
+  readonly silverFiles: readonly string[];
+}
+
+export interface BuildGoldResult {
+  readonly factRows: number;
+  readonly factDeletes: number;
+  readonly goldFiles: readonly { table: string; path: string }[];
+}
+
+export interface LoadWarehouseInput {
+  readonly batch: BatchDescriptor;
+  readonly goldFiles: readonly { table: string; path: string }[];
+}
+
+export interface LoadWarehouseResult {
+  readonly tables: readonly {
+    table: string;
+    rowsInFiles: number;
+    deletesInFiles: number;
+    rowsInTable: number;
+  }[];
+}
+
+export interface BatchManifest {
+  readonly batchId: string;
+  readonly table: string;
+  readonly origin: string;
+  readonly status: 'succeeded' | 'partial' | 'failed';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly counts: {
+    readonly records: number;
+    readonly unreadable: number;
+    readonly accepted: number;
+    readonly quarantined: number;
+    readonly warnings: number;
+    readonly silverRows: number;
+    readonly failedChunkRecords: number;
+    readonly factRows: number;
+    readonly factDeletes: number;
+    readonly dimensionMembers: number;
+    readonly warehouseRows: number;
+  };
+  readonly chunks: {
+    readonly total: number;
+    readonly failed: readonly { chunk: number; stage: string; reason: string }[];
+  };
+  readonly plan?: ChunkPlan;
+  readonly warehouse?: LoadWarehouseResult;
+  readonly failure?: string;
+}
+
+export interface FailureReport {
+  readonly batch: BatchDescriptor;
+  readonly reason: string;
+  readonly failedChunks: readonly number[];
+}
