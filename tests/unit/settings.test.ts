@@ -28,3 +28,11 @@ test('azure mode without lake, state and key vault names each missing setting in
     },
   );
 });
+
+test('local.settings.sample.json lists every setting the app reads', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { settingKeys } = await import('../../shared/config/settings.schema.js');
+  const sample = JSON.parse(readFileSync('local.settings.sample.json', 'utf8')) as { Values: Record<string, string> };
+  const missing = settingKeys().filter((k) => !(k in sample.Values));
+  assert.deepEqual(missing, []);
+});
