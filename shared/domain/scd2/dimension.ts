@@ -1,0 +1,168 @@
+import { hash } from 'node:crypto';
+import { InputError } from '../errors.js';
+
+/**
+ * SCD Type 2 dimensions: what a member looks like, what a change is and what a version is.
+ * The algorithm is in scd2-merge.ts; the design is in docs/scd2.md and docs/adr/0003-scd2-state.md.
+ */
+
+/** The attributes of a dimension member (for patients: pseudonymised attributes only, never identifiers). */
+export type DimensionAttributes = Readonly<Record<string, string | number | boolean | null>>;
+
+/**
+ * What happens when a member is hard-deleted at the source:
+ * - `ignore`: nothing; the current version stays current;
+ * - `invalidate`: the current version is closed at the delete's business time, no version is current;
+ * - `new-record`: the current version is closed and a tombstone version (`is_deleted`, same attributes)
+ *   becomes current. A later re-appearance (after either delete mode) opens a new current version:
+ *   a resurrection.
+ */
+export type HardDeleteMode = 'ignore' | 'invalidate' | 'new-record';
+
+/**
+ * One SCD2 dimension.
+ *
+ * `trackedAttributes` decide versioning: a change whose tracked attributes hash equal to the current
+ * version's is not a new version. Every other attribute is untracked: with `untracked: 'type1'` its
+ * latest value (in business time) overwrites the version it falls in; with `untracked: 'frozen'` a
+ * version keeps the untracked values of the change that opened it.
+ */
+export interface DimensionSpec {
+  /** Dimension name (`patient`, `organisation`, `gp_practice`); part of every surrogate key. */
+  readonly name: string;
+  /** Table storage table holding the members' histories (alphanumeric, 3–63 characters). */
+  readonly table: string;
+  readonly trackedAttributes: readonly string[];
+  readonly untracked: 'type1' | 'frozen';
+  readonly deleteMode: HardDeleteMode;
+}
+
+/** One incoming change of one member. `changeId` is deterministic (e.g. the capture event id). */
+export type DimensionChange = {
+  /** Business key: the patient token, ODS organisation code or practice code. */
+  readonly key: string;
+  readonly changeId: string;
+  /** Business-effective time: ISO date (`YYYY-MM-DD`, taken as 00:00Z) or instant with an offset. */
+  readonly effectiveAt: string;
+  /** System time the change was captured: ISO instant with an offset. */
+  readonly recordedAt: string;
+} & ({ readonly kind: 'upsert'; readonly attributes: DimensionAttributes } | { readonly kind: 'delete' });
+
+/** One version of one member: a row of the gold dimension. Times are canonical UTC instants. */
+export interface DimensionVersion {
+  readonly key: string;
+  /** Hash of dimension, key, `validFrom` and `changeId`: the same on every re-run. */
+  readonly surrogateKey: string;
+  /** Business time this version starts (inclusive). */
+  readonly validFrom: string;
+  /** Business time it ends (exclusive); `SCD2_HIGH_DATE` while current. */
+  readonly validTo: string;
+  readonly isCurrent: boolean;
+  /** A `new-record` tombstone. */
+  readonly isDeleted: boolean;
+  /** Hash of the tracked attributes (see `trackedHash`). */
+  readonly rowHash: string;
+  /** System time of the change that opened this version. */
+  readonly recordedAt: string;
+  /** The change that opened this version. */
+  readonly changeId: string;
+  readonly attributes: DimensionAttributes;
+}
+
+/** `valid_to` of a current version (contract: the gold dimension and the warehouse rely on it). */
+export const SCD2_HIGH_DATE = '9999-12-31T00:00:00.000Z';
+
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+const withOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * Canonical business or system time: the UTC instant `YYYY-MM-DDTHH:mm:ss.sssZ`, which sorts as text.
+ * A date is midnight UTC of that date; an instant must carry an offset (a naive time is ambiguous).
+ */
+export function canonicalTime(text: string, field: string, changeId: string): string {
+  const ms = isoDate.test(text)
+    ? Date.parse(`${text}T00:00:00.000Z`)
+    : withOffset.test(text)
+      ? Date.parse(text)
+      : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new InputError(
+      `scd2: change ${changeId} field '${field}' expected an ISO date or an instant with an offset`,
+    );
+  const canonical = new Date(ms).toISOString();
+  if (canonical >= SCD2_HIGH_DATE)
+    throw new InputError(
+      `scd2: change ${changeId} field '${field}' expected a time before ${SCD2_HIGH_DATE}`,
+    );
+  return canonical;
+}
+
+const escapable = /[\\|=]/g;
+function escape(text: string): string {
+  return text.replace(escapable, (c) => `\\${c}`);
+}
+
+/**
+ * Canonical text of a set of attributes, spec version 1 (a contract: changing it re-versions every
+ * member). Names sorted by UTF-16 code unit; each field is `name=value` with `\`, `|` and `=` escaped,
+ * joined with `|`; values typed: NULL (or absent) is `\N`, a string `s:<text>`, a number `n:<decimal>`
+ * (`-0` as `0`), a boolean `b:1`/`b:0`. So NULL, '' and 'null' all differ, and so do 1 and '1'.
+ */
+export function canonicalAttributesText(attributes: DimensionAttributes, names: readonly string[]): string {
+  const parts: string[] = [];
+  for (const name of [...names].sort()) {
+    const value = attributes[name];
+    const text =
+      value === null || value === undefined
+        ? '\\N'
+        : typeof value === 'string'
+          ? `s:${escape(value)}`
+          : typeof value === 'number'
+            ? `n:${Object.is(value, -0) ? '0' : String(value)}`
+            : value
+              ? 'b:1'
+              : 'b:0';
+    parts.push(`${escape(name)}=${text}`);
+  }
+  return parts.join('|');
+}
+
+/** `row_hash`: SHA-256 (hex) of the canonical text of the tracked attributes. */
+export function trackedHash(spec: DimensionSpec, attributes: DimensionAttributes): string {
+  return hash('sha256', `scd2-v1|${canonicalAttributesText(attributes, spec.trackedAttributes)}`, 'hex');
+}
+
+/** SHA-256 (hex) of every attribute present (detects type-1 changes and conflicting redeliveries). */
+export function allAttributesHash(attributes: DimensionAttributes): string {
+  return hash('sha256', `scd2-v1|${canonicalAttributesText(attributes, Object.keys(attributes))}`, 'hex');
+}
+
+/** `surrogate_key`: 32 hex digits of SHA-256 over dimension, key, valid_from and change id. */
+export function surrogateKeyOf(dimension: string, key: string, validFrom: string, changeId: string): string {
+  return hash(
+    'sha256',
+    `scd2-sk-v1|${escape(dimension)}|${escape(key)}|${validFrom}|${escape(changeId)}`,
+    'hex',
+  ).slice(0, 32);
+}
+
+/** The member-index partition a key belongs to: 2 hex digits (256 partitions, spreads the index load). */
+export function memberBucket(key: string): string {
+  return hash('sha256', key, 'hex').slice(0, 2);
+}
+
+/** The 256 member-index partitions, in order. */
+export const MEMBER_BUCKETS: readonly string[] = Array.from({ length: 256 }, (_, i) =>
+  i.toString(16).padStart(2, '0'),
+);
+
+const tableName = /^[A-Za-z][A-Za-z0-9]{2,55}$/;
+/** Checks a spec once per merge: table name, tracked attributes (throws `InputError`). */
+export function checkDimensionSpec(spec: DimensionSpec): void {
+  if (!tableName.test(spec.table))
+    throw new InputError(
+      `scd2: dimension '${spec.name}' table expected 3-56 letters or digits starting with a letter, received '${spec.table}'`,
+    );
+  if (new Set(spec.trackedAttributes).size !== spec.trackedAttributes.length)
+    throw new InputError(`scd2: dimension '${spec.name}' lists a tracked attribute twice`);
+}

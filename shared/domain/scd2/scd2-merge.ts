@@ -1,0 +1,205 @@
+import { hash } from 'node:crypto';
+import {
+  allAttributesHash,
+  canonicalTime,
+  SCD2_HIGH_DATE,
+  surrogateKeyOf,
+  trackedHash,
+  type DimensionAttributes,
+  type DimensionChange,
+  type DimensionSpec,
+  type DimensionVersion,
+} from './dimension.js';
+import { InputError } from '../errors.js';
+
+/**
+ * The SCD2 algorithm, pure. A member's history is a function of the SET of its changes: fold them in
+ * business-time order (then change id) and you get its versions. So duplicates change nothing (a
+ * change id is applied once), late changes are stitched by folding again with the late one in place,
+ * and any delivery order gives the same history. The use case (scd2-merge.use-case.ts) folds only the
+ * new changes onto the current version when they arrive in order (O(1)), and the full change log
+ * when one arrives late.
+ */
+
+/** A validated change: canonical times, tracked hash and content hash. */
+export interface AppliedChange {
+  readonly changeId: string;
+  readonly kind: 'upsert' | 'delete';
+  readonly effectiveAt: string;
+  readonly recordedAt: string;
+  /** null for a delete. */
+  readonly attributes: DimensionAttributes | null;
+  /** Tracked-attribute hash (`row_hash`); null for a delete. */
+  readonly rowHash: string | null;
+  /** Kind + business time + every attribute: two deliveries of one change id must agree on it. */
+  readonly contentHash: string;
+}
+
+/** What one change did to the history it was folded into. */
+export type ChangeOutcome = 'inserted' | 'updated' | 'unchanged' | 'type1' | 'deleted' | 'resurrected';
+
+/** Versions in `validFrom` order (at most the last one open) and whether the member ever existed. */
+export interface MemberHistory {
+  readonly versions: readonly DimensionVersion[];
+  readonly existed: boolean;
+}
+
+export type FoldResult =
+  | {
+      readonly kind: 'folded';
+      readonly history: MemberHistory;
+      readonly outcomes: ReadonlyMap<string, ChangeOutcome>;
+    }
+  /** A partial start (only the current version) was not enough: fold the full change log instead. */
+  | { readonly kind: 'needs-history' };
+
+/** Validates one change (throws `InputError` naming the change id and field, never a value). */
+export function normaliseChange(change: DimensionChange, spec: DimensionSpec): AppliedChange {
+  const effectiveAt = canonicalTime(change.effectiveAt, 'effectiveAt', change.changeId);
+  const recordedAt = canonicalTime(change.recordedAt, 'recordedAt', change.changeId);
+  const attributes = change.kind === 'upsert' ? { ...change.attributes } : null;
+  for (const [name, value] of Object.entries(attributes ?? {}))
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new InputError(`scd2: change ${change.changeId} attribute '${name}' expected a finite number`);
+    else if (value !== null && !['string', 'number', 'boolean'].includes(typeof value))
+      throw new InputError(
+        `scd2: change ${change.changeId} attribute '${name}' expected string, number, boolean or null, received ${typeof value}`,
+      );
+  const content = `${change.kind}|${effectiveAt}|${attributes ? allAttributesHash(attributes) : ''}`;
+  return {
+    changeId: change.changeId,
+    kind: change.kind,
+    effectiveAt,
+    recordedAt,
+    attributes,
+    rowHash: attributes ? trackedHash(spec, attributes) : null,
+    contentHash: hash('sha256', content, 'hex'),
+  };
+}
+
+/** The order changes apply in: business time, then change id. */
+export function compareChanges(
+  a: Pick<AppliedChange, 'effectiveAt' | 'changeId'>,
+  b: Pick<AppliedChange, 'effectiveAt' | 'changeId'>,
+): number {
+  if (a.effectiveAt !== b.effectiveAt) return a.effectiveAt < b.effectiveAt ? -1 : 1;
+  return a.changeId < b.changeId ? -1 : a.changeId > b.changeId ? 1 : 0;
+}
+
+/**
+ * Folds `changes` (sorted by `compareChanges`, each id once, all after what `start` has seen) onto
+ * `start`. With `partial`, `start` holds only the current version, and the fold asks for the full
+ * history when it would need an earlier one.
+ */
+export function foldChanges(
+  spec: DimensionSpec,
+  key: string,
+  start: MemberHistory & { readonly partial: boolean },
+  changes: readonly AppliedChange[],
+): FoldResult {
+  const versions = [...start.versions];
+  let existed = start.existed;
+  const outcomes = new Map<string, ChangeOutcome>();
+  const open = (): DimensionVersion | undefined => {
+    const last = versions[versions.length - 1];
+    return last?.isCurrent ? last : undefined;
+  };
+  const close = (at: string) => {
+    versions[versions.length - 1] = { ...versions[versions.length - 1]!, validTo: at, isCurrent: false };
+  };
+  const openVersion = (
+    c: AppliedChange,
+    attributes: DimensionAttributes,
+    rowHash: string,
+    isDeleted: boolean,
+  ) =>
+    versions.push({
+      key,
+      surrogateKey: surrogateKeyOf(spec.name, key, c.effectiveAt, c.changeId),
+      validFrom: c.effectiveAt,
+      validTo: SCD2_HIGH_DATE,
+      isCurrent: true,
+      isDeleted,
+      rowHash,
+      recordedAt: c.recordedAt,
+      changeId: c.changeId,
+      attributes,
+    });
+
+  for (const c of changes) {
+    if (c.kind === 'delete' && spec.deleteMode === 'ignore') continue;
+    let current = open();
+    // A version opened at this very business time would last zero time: drop it and let this change
+    // apply to the version before it (reopened if it ended here), so no empty version is ever kept.
+    if (current && current.validFrom === c.effectiveAt) {
+      if (start.partial && versions.length === 1) return { kind: 'needs-history' };
+      versions.pop();
+      const previous = versions[versions.length - 1];
+      if (previous && previous.validTo === c.effectiveAt)
+        versions[versions.length - 1] = { ...previous, validTo: SCD2_HIGH_DATE, isCurrent: true };
+      current = open();
+    }
+    const live = current && !current.isDeleted ? current : undefined;
+    if (c.kind === 'delete') {
+      if (!live) {
+        outcomes.set(c.changeId, 'unchanged');
+        continue;
+      }
+      close(c.effectiveAt);
+      if (spec.deleteMode === 'new-record') openVersion(c, live.attributes, live.rowHash, true);
+      outcomes.set(c.changeId, 'deleted');
+      continue;
+    }
+    const attributes = c.attributes!;
+    if (live && live.rowHash === c.rowHash) {
+      const overwrite =
+        spec.untracked === 'type1' && allAttributesHash(live.attributes) !== allAttributesHash(attributes);
+      if (overwrite) versions[versions.length - 1] = { ...live, attributes };
+      outcomes.set(c.changeId, overwrite ? 'type1' : 'unchanged');
+      continue;
+    }
+    if (current) close(c.effectiveAt);
+    openVersion(c, attributes, c.rowHash!, false);
+    outcomes.set(c.changeId, live ? 'updated' : existed ? 'resurrected' : 'inserted');
+    existed = true;
+  }
+  return { kind: 'folded', history: { versions, existed }, outcomes };
+}
+
+/** Row key of a version in the member's partition: sorts by business time. */
+export function versionRowKey(version: Pick<DimensionVersion, 'validFrom' | 'surrogateKey'>): string {
+  return `v|${version.validFrom}|${version.surrogateKey}`;
+}
+
+/** The writes that turn `before` into `after` (versions matched by row key; unchanged rows are left alone). */
+export function diffVersions(
+  before: readonly DimensionVersion[],
+  after: readonly DimensionVersion[],
+): {
+  readonly insert: readonly DimensionVersion[];
+  readonly replace: readonly DimensionVersion[];
+  readonly remove: readonly DimensionVersion[];
+} {
+  const old = new Map(before.map((v) => [versionRowKey(v), v]));
+  const insert: DimensionVersion[] = [];
+  const replace: DimensionVersion[] = [];
+  for (const v of after) {
+    const was = old.get(versionRowKey(v));
+    old.delete(versionRowKey(v));
+    if (!was) insert.push(v);
+    else if (!sameVersion(was, v)) replace.push(v);
+  }
+  return { insert, replace, remove: [...old.values()] };
+}
+
+function sameVersion(a: DimensionVersion, b: DimensionVersion): boolean {
+  return (
+    a.validTo === b.validTo &&
+    a.isCurrent === b.isCurrent &&
+    a.isDeleted === b.isDeleted &&
+    a.rowHash === b.rowHash &&
+    a.recordedAt === b.recordedAt &&
+    a.changeId === b.changeId &&
+    allAttributesHash(a.attributes) === allAttributesHash(b.attributes)
+  );
+}
