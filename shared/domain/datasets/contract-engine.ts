@@ -1,0 +1,315 @@
+import type { ValueCheck, ValueFailure } from '../nhs/value-check.js';
+import type { ReferenceData } from '../reference/reference-data.js';
+import {
+  SOURCE_TABLES,
+  type ColumnSpec,
+  type DatasetId,
+  type SourceRow,
+  type SourceRowValue,
+  type SourceTableName,
+} from './source-tables.js';
+
+/**
+ * The generic row-contract engine: wire-form type checks compiled once from the table spec in
+ * source-tables.ts, then the table's field rules (value validators, code lists) and row rules
+ * (within-row date order and consistency). Built once per table; `check` allocates nothing for a
+ * clean row beyond its result object.
+ */
+
+/** One failed contract rule. `message` names dataset, field and rule in words and never holds a value. */
+export interface ContractFailure {
+  readonly dataset: DatasetId;
+  readonly table: SourceTableName;
+  readonly field: string;
+  /** Stable id `<DATASET>.<FIELD>.<RULE>`, e.g. `SUS.NHS_NUMBER.CHECK_DIGIT`. */
+  readonly rule: string;
+  readonly message: string;
+}
+
+export type ContractResult =
+  | { readonly ok: true; readonly row: SourceRow }
+  | { readonly ok: false; readonly failures: ContractFailure[] };
+
+/** A compiled, row-level contract for one source table. */
+export interface RowContract {
+  readonly table: SourceTableName;
+  check(row: unknown): ContractResult;
+}
+
+/** Options fixed when a contract is built. */
+export interface ContractOptions {
+  /**
+   * The extract date ('YYYY-MM-DD'): dates after it fail `<FIELD>.FUTURE_DATE`. Injected (never
+   * the wall clock); when absent the future-date rules are not applied.
+   */
+  readonly asOf?: string;
+}
+
+/** What a field or row rule sees besides the value. */
+export interface RowContext {
+  readonly reference: ReferenceData;
+  /** Extract date ('YYYY-MM-DD') or undefined. */
+  readonly asOf: string | undefined;
+  /** Date part of the table's activity-date column when it is well formed, else undefined (code lists then ignore effective dates). */
+  activityDate: string | undefined;
+  readonly row: SourceRow;
+}
+
+/** A single-field rule; runs only when the value is present (not null) and passed its type check. */
+export type FieldRule = (value: string | number | boolean, ctx: RowContext) => ValueCheck;
+
+/** A within-row rule; `fields` must all be present and well typed for it to run. */
+export interface RowRule {
+  /** The field a failure is reported against. */
+  readonly field: string;
+  /** Fields that must be non-null and type-valid for the rule to apply. */
+  readonly fields: readonly string[];
+  readonly check: (row: SourceRow, ctx: RowContext) => ValueCheck;
+}
+
+/** The table-specific part of a contract. */
+export interface TableRules {
+  readonly table: SourceTableName;
+  /** Rule-id prefix: SUS, PRESCRIBING, MHSDS, ECDS, CSDS, DIDS. */
+  readonly prefix: string;
+  /** Dataset name in words, for messages ('SUS+ APC'). */
+  readonly datasetName: string;
+  readonly fields: Readonly<Record<string, readonly FieldRule[]>>;
+  readonly rows: readonly RowRule[];
+}
+
+// ---------- wire-form type checks ----------
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function digitsAt(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** True for a real calendar date 'YYYY-MM-DD' (leap years included). */
+export function isIsoDate(s: string): boolean {
+  if (s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return false;
+  const y = digitsAt(s, 0, 4);
+  const m = digitsAt(s, 5, 7);
+  const d = digitsAt(s, 8, 10);
+  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+  if (d > (DAYS_IN_MONTH[m - 1] ?? 0)) return false;
+  if (m === 2 && d === 29) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return true;
+}
+
+const TIME = /^T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,7})?/;
+const OFFSET = /^(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$/;
+
+/** datetimeoffset wire form: 'YYYY-MM-DDTHH:mm:ss[.fff]' + 'Z' or '±HH:MM'. */
+export function isIsoTimestampWithOffset(s: string): boolean {
+  if (s.length < 20 || !isIsoDate(s.slice(0, 10))) return false;
+  const m = TIME.exec(s.slice(10));
+  return m !== null && OFFSET.test(s.slice(10 + m[0].length));
+}
+
+/** datetime2 wire form: ISO-8601 UTC 'YYYY-MM-DDTHH:mm:ss[.fff]Z'. */
+export function isIsoUtcTimestamp(s: string): boolean {
+  return s.endsWith('Z') && isIsoTimestampWithOffset(s);
+}
+
+type TypeCheck = (v: SourceRowValue) => string | null; // null = ok, else rule suffix
+
+function typeCheckFor(col: ColumnSpec): { check: TypeCheck; reasons: Record<string, string> } {
+  const len = col.length ?? 0;
+  switch (col.type) {
+    case 'varchar':
+      return {
+        check: (v) => (typeof v !== 'string' ? 'TYPE' : v.length > len ? 'LENGTH' : null),
+        reasons: { TYPE: 'is not text', LENGTH: `is longer than ${len} characters` },
+      };
+    case 'char':
+      return {
+        check: (v) => (typeof v !== 'string' ? 'TYPE' : v.length !== len ? 'LENGTH' : null),
+        reasons: { TYPE: 'is not text', LENGTH: `is not exactly ${len} characters` },
+      };
+    case 'date':
+      return {
+        check: (v) => (typeof v !== 'string' || !isIsoDate(v) ? 'DATE_FORMAT' : null),
+        reasons: { DATE_FORMAT: "is not a calendar date 'YYYY-MM-DD'" },
+      };
+    case 'datetime2':
+      return {
+        check: (v) => (typeof v !== 'string' || !isIsoUtcTimestamp(v) ? 'TIMESTAMP_FORMAT' : null),
+        reasons: { TIMESTAMP_FORMAT: 'is not an ISO-8601 UTC timestamp ending in Z' },
+      };
+    case 'datetimeoffset':
+      return {
+        check: (v) => (typeof v !== 'string' || !isIsoTimestampWithOffset(v) ? 'TIMESTAMP_FORMAT' : null),
+        reasons: { TIMESTAMP_FORMAT: 'is not an ISO-8601 timestamp with an offset (Z or +HH:MM)' },
+      };
+    case 'int':
+      return {
+        check: (v) =>
+          typeof v !== 'number' || !Number.isInteger(v) || v > 2147483647 || v < -2147483648 ? 'TYPE' : null,
+        reasons: { TYPE: 'is not a whole number in the int range' },
+      };
+    case 'bigint': {
+      const re = /^-?[0-9]{1,19}$/;
+      return {
+        check: (v) => (typeof v !== 'string' || !re.test(v) ? 'TYPE' : null),
+        reasons: { TYPE: 'is not a whole number written as a decimal string (bigint wire form)' },
+      };
+    }
+    case 'decimal': {
+      const p = col.precision ?? 18;
+      const s = col.scale ?? 0;
+      const re = new RegExp(s > 0 ? `^-?[0-9]{1,${p - s}}(\\.[0-9]{1,${s}})?$` : `^-?[0-9]{1,${p}}$`);
+      return {
+        check: (v) => (typeof v !== 'string' || !re.test(v) ? 'DECIMAL_FORMAT' : null),
+        reasons: { DECIMAL_FORMAT: `is not a decimal(${p},${s}) written as a string` },
+      };
+    }
+    case 'bit':
+      return {
+        check: (v) => (typeof v !== 'boolean' ? 'TYPE' : null),
+        reasons: { TYPE: 'is not true or false' },
+      };
+  }
+}
+
+// ---------- compilation ----------
+
+interface CompiledColumn {
+  readonly name: string;
+  readonly nullable: boolean;
+  readonly type: TypeCheck;
+  readonly typeReasons: Record<string, string>;
+  readonly rules: readonly FieldRule[];
+}
+
+const DATASET_FIELD = (name: string) => name.toUpperCase();
+
+/** Builds the {@link RowContract} for a table from its spec and rules. */
+export function compileContract(
+  rules: TableRules,
+  reference: ReferenceData,
+  options: ContractOptions = {},
+): RowContract {
+  const spec = SOURCE_TABLES[rules.table];
+  const dataset = spec.dataset;
+  const table = spec.table;
+  const prefix = rules.prefix;
+  const activityColumn = spec.activityDateColumn;
+  for (const field of Object.keys(rules.fields))
+    if (!spec.columns.some((c) => c.name === field))
+      throw new Error(`contract for ${table} has rules for '${field}', which is not a column of the table`);
+  const columns: CompiledColumn[] = spec.columns.map((col) => {
+    const t = typeCheckFor(col);
+    return {
+      name: col.name,
+      nullable: col.nullable,
+      type: t.check,
+      typeReasons: t.reasons,
+      rules: rules.fields[col.name] ?? [],
+    };
+  });
+  const columnNames = new Set(spec.columns.map((c) => c.name));
+  const asOf = options.asOf;
+
+  const failure = (field: string, rule: string, reason: string): ContractFailure => ({
+    dataset,
+    table,
+    field,
+    rule: `${prefix}.${DATASET_FIELD(field)}.${rule}`,
+    message: `${rules.datasetName} (${table}) field '${field}' fails rule ${prefix}.${DATASET_FIELD(field)}.${rule}: ${field.replace(/_/g, ' ')} ${reason}`,
+  });
+  const valueFailure = (field: string, f: ValueFailure): ContractFailure => ({
+    dataset,
+    table,
+    field,
+    rule: `${prefix}.${DATASET_FIELD(field)}.${f.rule}`,
+    message: `${rules.datasetName} (${table}) field '${field}' fails rule ${prefix}.${DATASET_FIELD(field)}.${f.rule}: ${f.reason}`,
+  });
+
+  return {
+    table,
+    check(input: unknown): ContractResult {
+      if (typeof input !== 'object' || input === null || Array.isArray(input))
+        return {
+          ok: false,
+          failures: [failure('(row)', 'NOT_AN_OBJECT', 'is not an object of column values')],
+        };
+      const row = input as SourceRow;
+      let failures: ContractFailure[] | undefined;
+      let bad: Set<string> | undefined;
+      // 1. shape: unknown columns
+      for (const k in row) {
+        if (!columnNames.has(k)) {
+          (failures ??= []).push(failure(k, 'UNKNOWN_COLUMN', 'is not a column of the table'));
+          (bad ??= new Set()).add(k);
+        }
+      }
+      // 2. wire-form types
+      for (const col of columns) {
+        const v = row[col.name];
+        if (v === undefined) {
+          (failures ??= []).push(
+            failure(col.name, 'COLUMN_MISSING', 'is missing from the row (send null for no value)'),
+          );
+          (bad ??= new Set()).add(col.name);
+          continue;
+        }
+        if (v === null || (v === '' && !col.nullable)) {
+          if (!col.nullable) {
+            (failures ??= []).push(failure(col.name, 'REQUIRED', 'is required but empty'));
+            (bad ??= new Set()).add(col.name);
+          }
+          continue;
+        }
+        const t = col.type(v);
+        if (t !== null) {
+          (failures ??= []).push(failure(col.name, t, col.typeReasons[t] ?? 'has the wrong type'));
+          (bad ??= new Set()).add(col.name);
+        }
+      }
+      const act = row[activityColumn];
+      const ctx: RowContext = {
+        reference,
+        asOf,
+        activityDate: typeof act === 'string' && !bad?.has(activityColumn) ? act.slice(0, 10) : undefined,
+        row,
+      };
+      // 3. field rules
+      for (const col of columns) {
+        if (col.rules.length === 0) continue;
+        const v = row[col.name];
+        if (v === null || v === undefined || bad?.has(col.name)) continue;
+        for (const rule of col.rules) {
+          const r = rule(v, ctx);
+          if (!r.ok) {
+            (failures ??= []).push(valueFailure(col.name, r));
+            (bad ??= new Set()).add(col.name);
+            break; // one failure per field: the first rule that fails says why
+          }
+        }
+      }
+      // 4. row rules
+      for (const rule of rules.rows) {
+        let applies = true;
+        for (const f of rule.fields) {
+          const v = row[f];
+          if (v === null || v === undefined || bad?.has(f)) {
+            applies = false;
+            break;
+          }
+        }
+        if (!applies) continue;
+        const r = rule.check(row, ctx);
+        if (!r.ok) (failures ??= []).push(valueFailure(rule.field, r));
+      }
+      return failures ? { ok: false, failures } : { ok: true, row };
+    },
+  };
+}

@@ -1,0 +1,207 @@
+import { validateBnfCode } from '../nhs/bnf-code.js';
+import { validateHrgCode } from '../nhs/hrg-code.js';
+import { validateIcd10 } from '../nhs/icd10.js';
+import { validateNhsNumber } from '../nhs/nhs-number.js';
+import { validateOdsCode, type OdsKind } from '../nhs/ods-code.js';
+import { validateOpcs4 } from '../nhs/opcs4.js';
+import { validatePostcode } from '../nhs/postcode.js';
+import { validateSnomedId } from '../nhs/snomed.js';
+import { VALID, invalid, type ValueCheck } from '../nhs/value-check.js';
+import type { CodeListName } from '../reference/reference-data.js';
+import type { FieldRule, RowContext, RowRule } from './contract-engine.js';
+
+/**
+ * Reusable field and row rules for the table contracts. Every failure object is built once, when
+ * the rule is created, so checking a row allocates nothing on success; reasons never hold a value.
+ */
+
+const str =
+  (validate: (v: string) => ValueCheck): FieldRule =>
+  (v) =>
+    typeof v === 'string' ? validate(v) : VALID;
+
+/** NHS number: modulus 11 and the dummy-value rules (a null NHS number is not checked here). */
+export const nhsNumber: FieldRule = str(validateNhsNumber);
+export const postcode: FieldRule = str(validatePostcode);
+export const icd10: FieldRule = str(validateIcd10);
+export const opcs4: FieldRule = str(validateOpcs4);
+export const hrgCode: FieldRule = str(validateHrgCode);
+export const bnfCode: FieldRule = str(validateBnfCode);
+export const snomedConcept: FieldRule = str((v) => validateSnomedId(v, 'concept'));
+export const ods = (kind: OdsKind): FieldRule => str((v) => validateOdsCode(v, kind));
+
+/** A regular-expression format rule with a fixed reason. */
+export function pattern(re: RegExp, reason: string, rule = 'FORMAT'): FieldRule {
+  const fail = invalid(rule, reason);
+  return str((v) => (re.test(v) ? VALID : fail));
+}
+
+/** The code must be in `list`, effective on the row's activity date. */
+export function codeList(list: CodeListName): FieldRule {
+  const fail = invalid(
+    'CODE_LIST',
+    `is not a code in the ${list.replace(/_/g, ' ')} code list effective on the activity date`,
+  );
+  return (v, ctx) =>
+    typeof v === 'string' && ctx.reference.isValidCode(list, v, ctx.activityDate) ? VALID : fail;
+}
+
+/** The organisation must exist in the reference data on the activity date. */
+export const knownOrganisation: FieldRule = (() => {
+  const fail = invalid(
+    'UNKNOWN_ORGANISATION',
+    'is not an organisation in the reference data on the activity date',
+  );
+  return (v: string | number | boolean, ctx: RowContext) =>
+    typeof v === 'string' && ctx.reference.organisation(v, ctx.activityDate) !== undefined ? VALID : fail;
+})();
+
+/** The HRG must be in the reference HRG list. */
+export const knownHrg: FieldRule = (() => {
+  const fail = invalid('UNKNOWN_HRG', 'is not an HRG in the reference tariff list');
+  return (v: string | number | boolean, ctx: RowContext) =>
+    typeof v === 'string' && ctx.reference.isKnownHrg(v) ? VALID : fail;
+})();
+
+/** The NICIP code must be in the reference imaging code list. */
+export const knownImagingCode: FieldRule = (() => {
+  const fail = invalid('CODE_LIST', 'is not a NICIP code in the reference imaging code list');
+  return (v: string | number | boolean, ctx: RowContext) =>
+    typeof v === 'string' && ctx.reference.imagingCode(v) !== undefined ? VALID : fail;
+})();
+
+/** Comma-separated list of ICD-10 codes in storage form (secondary diagnoses), no spaces. */
+export const icd10List: FieldRule = (() => {
+  const emptyItem = invalid('FORMAT', 'holds an empty item (codes are separated by single commas)');
+  return str((v) => {
+    let start = 0;
+    for (;;) {
+      const end = v.indexOf(',', start);
+      const item = end === -1 ? v.slice(start) : v.slice(start, end);
+      if (item.length === 0) return emptyItem;
+      const r = validateIcd10(item);
+      if (!r.ok) return r;
+      if (end === -1) return VALID;
+      start = end + 1;
+    }
+  });
+})();
+
+/** Not after the injected extract date (dates and the local date of timestamps). */
+export const notFuture: FieldRule = (() => {
+  const fail = invalid('FUTURE_DATE', 'is after the extract date');
+  return (v: string | number | boolean, ctx: RowContext) =>
+    ctx.asOf !== undefined && typeof v === 'string' && v.slice(0, 10) > ctx.asOf ? fail : VALID;
+})();
+
+/** Whole number at least `min`. */
+export function minInt(min: number): FieldRule {
+  const fail = invalid('RANGE', `is less than ${min}`);
+  return (v) => (typeof v === 'number' && v < min ? fail : VALID);
+}
+
+/** Decimal string greater than zero (`positive`) or not negative. */
+export function decimalSign(kind: 'positive' | 'non_negative'): FieldRule {
+  const fail =
+    kind === 'positive'
+      ? invalid('NOT_POSITIVE', 'is not greater than zero')
+      : invalid('NEGATIVE', 'is negative');
+  return str((v) => {
+    if (v.startsWith('-')) return fail;
+    if (kind === 'positive' && !/[1-9]/.test(v)) return fail;
+    return VALID;
+  });
+}
+
+/** Commissioner code: a sub-ICB location or ICB, optionally padded with '00' (`15E`, `15E00`, `QHL00`). */
+export const commissioner: FieldRule = pattern(
+  /^([0-9]{2}[A-Z]|Q[A-Z0-9]{2})(00)?$/,
+  "is not a commissioner code (a sub-ICB location like '15E' or an ICB like 'QHL', optionally followed by '00')",
+);
+
+/** Reads a field known (by `fields`) to be a non-null string. */
+const s = (row: Readonly<Record<string, unknown>>, f: string): string => row[f] as string;
+
+/** `later` must not be before `earlier` (date strings compare as text; timestamps by instant). */
+export function notBefore(
+  later: string,
+  earlier: string,
+  rule: string,
+  reason: string,
+  kind: 'date' | 'timestamp' = 'date',
+): RowRule {
+  const fail = invalid(rule, reason);
+  return {
+    field: later,
+    fields: [later, earlier],
+    check: (row) => {
+      const a = s(row, later);
+      const b = s(row, earlier);
+      const before = kind === 'date' ? a < b : Date.parse(a) < Date.parse(b);
+      return before ? fail : VALID;
+    },
+  };
+}
+
+/** Site code must be one of the provider's sites (starts with the 3-character provider code). */
+export function siteOfProvider(site: string, provider: string): RowRule {
+  const fail = invalid(
+    'NOT_PROVIDER_SITE',
+    'does not belong to the provider (a site code starts with its trust code)',
+  );
+  return {
+    field: site,
+    fields: [site, provider],
+    check: (row) => (s(row, site).startsWith(s(row, provider)) ? VALID : fail),
+  };
+}
+
+/** `earlier` must not be after `later`; reported against `earlier`. */
+export function notAfter(
+  earlier: string,
+  later: string,
+  rule: string,
+  reason: string,
+  kind: 'date' | 'timestamp' = 'date',
+): RowRule {
+  const r = notBefore(later, earlier, rule, reason, kind);
+  return { ...r, field: earlier };
+}
+
+/** Field rules for the person columns (source-tables.ts `person()`); ethnic category where the table has it. */
+export function personRules(activityColumn: string, activityKind: 'date' | 'timestamp' = 'date') {
+  return {
+    fields: {
+      nhs_number: [nhsNumber],
+      date_of_birth: [notFuture],
+      sex: [codeList('sex')],
+      postcode: [postcode],
+      gp_practice_code: [ods('gp_practice')],
+    } satisfies Record<string, readonly FieldRule[]>,
+    ethnicity: { ethnic_category: [codeList('ethnic_category')] } satisfies Record<
+      string,
+      readonly FieldRule[]
+    >,
+    rows: [
+      activityKind === 'date'
+        ? notAfter(
+            'date_of_birth',
+            activityColumn,
+            'AFTER_ACTIVITY_DATE',
+            `is after the ${activityColumn.replace(/_/g, ' ')}`,
+          )
+        : {
+            field: 'date_of_birth',
+            fields: ['date_of_birth', activityColumn],
+            check: (() => {
+              const fail = invalid(
+                'AFTER_ACTIVITY_DATE',
+                `is after the ${activityColumn.replace(/_/g, ' ')}`,
+              );
+              return (row: Readonly<Record<string, unknown>>) =>
+                s(row, 'date_of_birth') > s(row, activityColumn).slice(0, 10) ? fail : VALID;
+            })(),
+          },
+    ] satisfies RowRule[],
+  };
+}

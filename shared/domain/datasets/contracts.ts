@@ -1,0 +1,67 @@
+import type { ReferenceData } from '../reference/reference-data.js';
+import {
+  compileContract,
+  type ContractOptions,
+  type RowContract,
+  type TableRules,
+} from './contract-engine.js';
+import { csdsCareContactRules } from './csds/csds-care-contact.contract.js';
+import { csdsReferralRules } from './csds/csds-referral.contract.js';
+import { didsImagingTestRules } from './dids/dids-imaging-test.contract.js';
+import { ecdsAttendanceRules } from './ecds/ecds-attendance.contract.js';
+import { mhsdsCareContactRules } from './mhsds/mhsds-care-contact.contract.js';
+import { mhsdsClusterAssessmentRules } from './mhsds/mhsds-cluster-assessment.contract.js';
+import { mhsdsReferralRules } from './mhsds/mhsds-referral.contract.js';
+import { prescribingItemRules } from './prescribing/prescribing-item.contract.js';
+import type { SourceTableName } from './source-tables.js';
+import { susApcEpisodeRules } from './sus-apc/sus-apc-episode.contract.js';
+
+export type { ContractFailure, ContractOptions, ContractResult, RowContract } from './contract-engine.js';
+
+/** The rules of every source table, by table name. */
+export const TABLE_RULES: Readonly<Record<SourceTableName, TableRules>> = {
+  sus_apc_episode: susApcEpisodeRules,
+  prescribing_item: prescribingItemRules,
+  mhsds_referral: mhsdsReferralRules,
+  mhsds_care_contact: mhsdsCareContactRules,
+  mhsds_cluster_assessment: mhsdsClusterAssessmentRules,
+  ecds_attendance: ecdsAttendanceRules,
+  csds_referral: csdsReferralRules,
+  csds_care_contact: csdsCareContactRules,
+  dids_imaging_test: didsImagingTestRules,
+};
+
+const compiled = new WeakMap<ReferenceData, Map<string, RowContract>>();
+
+/**
+ * The row-level contract of a source table.
+ *
+ * Guarantees: `check` accepts exactly the rows in SourceRow wire form whose every column has the
+ * spec'd type and passes its single-field and within-row rules (formats, NHS value validators,
+ * reference code lists effective on the row's activity date, date order, and — when `options.asOf`
+ * is given — no date after the extract date). A missing (null) NHS number passes; a present invalid
+ * one fails. A rejected row returns every failure, each with a stable rule id
+ * `<DATASET>.<FIELD>.<RULE>` and a message naming dataset, field and rule that never contains a
+ * row value. Contracts are built once per (table, reference data, asOf) and cached; cross-row rules
+ * live in shared/domain/validate.
+ */
+export function contractFor(
+  table: SourceTableName,
+  reference: ReferenceData,
+  options: ContractOptions = {},
+): RowContract {
+  let byKey = compiled.get(reference);
+  if (!byKey) {
+    byKey = new Map();
+    compiled.set(reference, byKey);
+  }
+  const key = `${table}|${options.asOf ?? ''}`;
+  let contract = byKey.get(key);
+  if (!contract) {
+    const rules = TABLE_RULES[table];
+    if (!rules) throw new Error(`no contract for source table '${String(table)}'`);
+    contract = compileContract(rules, reference, options);
+    byKey.set(key, contract);
+  }
+  return contract;
+}
