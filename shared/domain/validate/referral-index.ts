@@ -1,0 +1,89 @@
+import type { SourceRow, SourceTableName } from '../datasets/source-tables.js';
+
+/** The referral tables contacts and assessments point at. */
+export type ReferralTableName = 'mhsds_referral' | 'csds_referral';
+
+/** Which referral table a record's `referral_id` points into, or undefined for other tables. */
+export function referralTableOf(table: SourceTableName): ReferralTableName | undefined {
+  switch (table) {
+    case 'mhsds_care_contact':
+    case 'mhsds_cluster_assessment':
+      return 'mhsds_referral';
+    case 'csds_care_contact':
+      return 'csds_referral';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Referrals known to the caller: in the same delivery, in earlier batches, in the warehouse.
+ *
+ * Guarantees asked of an implementation: `has` is true exactly when a referral with that id exists
+ * in `table`; `receivedDate` (optional) gives its referral received date ('YYYY-MM-DD') when held.
+ * The engine asks once per distinct referral id per batch (all ids of a chunk concurrently) and
+ * caches the answers, so a remote implementation sees one round of lookups per chunk.
+ */
+export interface ReferralIndex {
+  has(table: ReferralTableName, referralId: string): Promise<boolean>;
+  receivedDate?(table: ReferralTableName, referralId: string): Promise<string | undefined>;
+}
+
+/** An index that knows no referral (for tables that have none, and for tests). */
+export const NO_REFERRALS: ReferralIndex = {
+  has: async () => false,
+};
+
+/** In-memory index, e.g. built from the accepted referral rows of the same delivery. */
+export class MemoryReferralIndex implements ReferralIndex {
+  private readonly dates = new Map<string, string | undefined>();
+
+  private static key(table: ReferralTableName, id: string): string {
+    return `${table}\u0000${id}`;
+  }
+
+  add(table: ReferralTableName, referralId: string, receivedDate?: string): this {
+    this.dates.set(MemoryReferralIndex.key(table, referralId), receivedDate);
+    return this;
+  }
+
+  /** Adds referral rows (wire form) of `table`: `referral_id` and `referral_received_date`. */
+  addRows(table: ReferralTableName, rows: Iterable<SourceRow>): this {
+    for (const row of rows) {
+      const id = row['referral_id'];
+      const date = row['referral_received_date'];
+      if (typeof id === 'string') this.add(table, id, typeof date === 'string' ? date : undefined);
+    }
+    return this;
+  }
+
+  get size(): number {
+    return this.dates.size;
+  }
+
+  async has(table: ReferralTableName, referralId: string): Promise<boolean> {
+    return this.dates.has(MemoryReferralIndex.key(table, referralId));
+  }
+
+  async receivedDate(table: ReferralTableName, referralId: string): Promise<string | undefined> {
+    return this.dates.get(MemoryReferralIndex.key(table, referralId));
+  }
+}
+
+/** Looks in each index in turn (e.g. this delivery's referrals, then the warehouse). */
+export function layeredReferralIndex(...indexes: readonly ReferralIndex[]): ReferralIndex {
+  return {
+    async has(table, referralId) {
+      for (const index of indexes) if (await index.has(table, referralId)) return true;
+      return false;
+    },
+    async receivedDate(table, referralId) {
+      for (const index of indexes) {
+        if (!index.receivedDate) continue;
+        const date = await index.receivedDate(table, referralId);
+        if (date !== undefined) return date;
+      }
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,254 @@
+import { hash } from 'node:crypto';
+import {
+  SOURCE_TABLES,
+  type DatasetId,
+  type SourceRow,
+  type SourceTableName,
+} from '../datasets/source-tables.js';
+import { RULE_PREFIX, type BatchRule, type RowRule, type RuleContext } from './rule.js';
+import { referralTableOf, type ReferralTableName } from './referral-index.js';
+
+/**
+ * Rules that several datasets share, built per dataset so every rule keeps one dataset and one id.
+ * The datasets' rule files (rules/<dataset>.rules.ts) call these; nothing else does.
+ */
+
+/** A string value of a row, or undefined for NULL, '' and non-strings. */
+export function text(row: SourceRow, field: string): string | undefined {
+  const value = row[field];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** Milliseconds since the epoch of an ISO instant (with offset), or undefined when absent/unparseable. */
+export function instant(row: SourceRow, field: string): number | undefined {
+  const value = text(row, field);
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+let extractMemo: { readonly key: string; readonly day: string; readonly ms: number } | undefined;
+/** The extract day and the last instant it covers (end of the day, UTC, when only a day is given). */
+export function extractBounds(ctx: RuleContext): { readonly day: string; readonly ms: number } {
+  const key = ctx.extractDate;
+  if (extractMemo?.key === key) return extractMemo;
+  const day = key.slice(0, 10);
+  const ms = key.length > 10 ? Date.parse(key) : Date.parse(`${day}T23:59:59.999Z`);
+  if (Number.isNaN(ms)) throw new Error(`extract date is not an ISO date or instant (length ${key.length})`);
+  extractMemo = { key, day, ms };
+  return extractMemo;
+}
+
+const SYSTEM_COLUMNS = new Set(['modified_at', 'change_version']);
+
+/** `<PREFIX>.DATE_IN_FUTURE`: any date or timestamp of the row is after the extract date. */
+export function dateNotInFutureRule(dataset: DatasetId, tables: readonly SourceTableName[]): RowRule {
+  const dates: string[] = [];
+  const stamps: string[] = [];
+  for (const table of tables)
+    for (const col of SOURCE_TABLES[table].columns) {
+      if (SYSTEM_COLUMNS.has(col.name)) continue;
+      if (col.type === 'date' && !dates.includes(col.name)) dates.push(col.name);
+      if ((col.type === 'datetime2' || col.type === 'datetimeoffset') && !stamps.includes(col.name))
+        stamps.push(col.name);
+    }
+  return {
+    scope: 'row',
+    id: `${RULE_PREFIX[dataset]}.DATE_IN_FUTURE`,
+    dataset,
+    tables,
+    fields: [...dates, ...stamps],
+    severity: 'reject',
+    message: 'date is after the extract date',
+    rationale: 'activity cannot happen after it was extracted; NHSE drops such ECDS rows too',
+    check(row, ctx) {
+      const bounds = extractBounds(ctx);
+      for (const field of dates) {
+        const value = text(row, field);
+        if (value !== undefined && value.slice(0, 10) > bounds.day) return field;
+      }
+      for (const field of stamps) {
+        const ms = instant(row, field);
+        if (ms !== undefined && ms > bounds.ms) return field;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** `<PREFIX>.MISSING_NHS_NUMBER`: the row carries no NHS number (warn). */
+export function missingNhsNumberRule(dataset: DatasetId, tables: readonly SourceTableName[]): RowRule {
+  return {
+    scope: 'row',
+    id: `${RULE_PREFIX[dataset]}.MISSING_NHS_NUMBER`,
+    dataset,
+    tables,
+    fields: ['nhs_number'],
+    severity: 'warn',
+    message: 'NHS number is missing, so the record cannot be linked deterministically',
+    rationale:
+      'the activity is real and counts; linkage falls back to DOB + sex + LSOA with a lower confidence',
+    check: (row) => (text(row, 'nhs_number') === undefined ? 'nhs_number' : undefined),
+  };
+}
+
+/** `<PREFIX>.<id>`: `later` is before `earlier` on the same row (both present). */
+export function dateOrderRule(opts: {
+  dataset: DatasetId;
+  tables: readonly SourceTableName[];
+  id: string;
+  earlier: string;
+  later: string;
+  severity: 'reject' | 'warn';
+  message: string;
+  rationale?: string;
+  /** Compare as instants (timestamps with offsets) rather than as 'YYYY-MM-DD' text. */
+  instants?: boolean;
+}): RowRule {
+  const { earlier, later } = opts;
+  return {
+    scope: 'row',
+    id: `${RULE_PREFIX[opts.dataset]}.${opts.id}`,
+    dataset: opts.dataset,
+    tables: opts.tables,
+    fields: [later, earlier],
+    severity: opts.severity,
+    message: opts.message,
+    ...(opts.rationale ? { rationale: opts.rationale } : {}),
+    check: opts.instants
+      ? (row) => {
+          const a = instant(row, earlier);
+          const b = instant(row, later);
+          return a !== undefined && b !== undefined && b < a ? later : undefined;
+        }
+      : (row) => {
+          const a = text(row, earlier);
+          const b = text(row, later);
+          return a !== undefined && b !== undefined && b.slice(0, 10) < a.slice(0, 10) ? later : undefined;
+        },
+  };
+}
+
+/**
+ * `<PREFIX>.DUPLICATE_ROW`: the same content (every column but the business key, the change version
+ * and modified_at) already arrived under another key earlier in the batch. The first is kept.
+ */
+export function duplicateRowRule(dataset: DatasetId, tables: readonly SourceTableName[]): BatchRule {
+  return {
+    scope: 'batch',
+    id: `${RULE_PREFIX[dataset]}.DUPLICATE_ROW`,
+    dataset,
+    tables,
+    fields: tables.map((t) => SOURCE_TABLES[t].key[0] ?? 'key'),
+    severity: 'reject',
+    message: 'same content as an earlier row of the batch under another key; the first is kept',
+    rationale: 'a duplicated activity would be counted and costed twice',
+    start(table) {
+      const spec = SOURCE_TABLES[table];
+      const skip = new Set([...spec.key, spec.changeVersionColumn, 'modified_at']);
+      const content = spec.columns.map((c) => c.name).filter((n) => !skip.has(n));
+      const keyField = spec.key[0] ?? 'key';
+      // 128-bit digests as base64 strings: ~60 bytes each, so 1M rows cost tens of MB, not the rows.
+      const seen = new Set<string>();
+      return {
+        observe() {},
+        judge(row) {
+          const values = new Array<unknown>(content.length);
+          for (let i = 0; i < content.length; i++) values[i] = row[content[i] as string] ?? null;
+          const digest = hash('md5', JSON.stringify(values), 'base64');
+          if (seen.has(digest)) return keyField;
+          seen.add(digest);
+          return undefined;
+        },
+      };
+    },
+  };
+}
+
+/** Looks up each distinct referral id of a chunk once per batch, all concurrently. */
+class ReferralCache {
+  readonly known = new Map<string, boolean>();
+  readonly received = new Map<string, string | undefined>();
+  constructor(
+    private readonly table: ReferralTableName,
+    private readonly ctx: RuleContext,
+    private readonly withDates: boolean,
+  ) {}
+
+  async load(rows: readonly SourceRow[]): Promise<void> {
+    const pending = new Set<string>();
+    for (const row of rows) {
+      const id = text(row, 'referral_id');
+      if (id !== undefined && !this.known.has(id)) pending.add(id);
+    }
+    if (pending.size === 0) return;
+    const index = this.ctx.referralIndex;
+    await Promise.all(
+      [...pending].map(async (id) => {
+        const has = await index.has(this.table, id);
+        this.known.set(id, has);
+        if (has && this.withDates && index.receivedDate)
+          this.received.set(id, await index.receivedDate(this.table, id));
+      }),
+    );
+  }
+}
+
+/** `<PREFIX>.REFERRAL_NOT_FOUND`: a contact/assessment whose referral is in neither the batch nor the index. */
+export function referralNotFoundRule(dataset: DatasetId, tables: readonly SourceTableName[]): BatchRule {
+  return {
+    scope: 'batch',
+    id: `${RULE_PREFIX[dataset]}.REFERRAL_NOT_FOUND`,
+    dataset,
+    tables,
+    fields: ['referral_id'],
+    severity: 'reject',
+    message: 'referral id is not a known referral (orphan record)',
+    rationale:
+      'an orphan cannot be placed on a pathway or team caseload; quarantine lets it be replayed once the referral arrives',
+    start(table, ctx) {
+      const referralTable = referralTableOf(table);
+      if (!referralTable) return { observe() {}, judge: () => undefined };
+      const cache = new ReferralCache(referralTable, ctx, false);
+      return {
+        observe: (rows) => cache.load(rows),
+        judge(row) {
+          const id = text(row, 'referral_id');
+          if (id === undefined) return undefined; // a missing id is the contract's to reject
+          return cache.known.get(id) === true ? undefined : 'referral_id';
+        },
+      };
+    },
+  };
+}
+
+/** `<PREFIX>.REFERRAL_AFTER_CONTACT`: the referral was received after this contact/assessment date. */
+export function referralAfterActivityRule(dataset: DatasetId, tables: readonly SourceTableName[]): BatchRule {
+  return {
+    scope: 'batch',
+    id: `${RULE_PREFIX[dataset]}.REFERRAL_AFTER_CONTACT`,
+    dataset,
+    tables,
+    fields: tables.map((t) => SOURCE_TABLES[t].activityDateColumn),
+    severity: 'warn',
+    message: 'referral received date is after the date of this contact or assessment',
+    rationale:
+      'both records exist and link; which date is wrong is unknown, so the contact is kept and the provider is told',
+    start(table, ctx) {
+      const referralTable = referralTableOf(table);
+      if (!referralTable) return { observe() {}, judge: () => undefined };
+      const dateField = SOURCE_TABLES[table].activityDateColumn;
+      const cache = new ReferralCache(referralTable, ctx, true);
+      return {
+        observe: (rows) => cache.load(rows),
+        judge(row) {
+          const id = text(row, 'referral_id');
+          const date = text(row, dateField);
+          if (id === undefined || date === undefined) return undefined;
+          const received = cache.received.get(id);
+          return received !== undefined && received.slice(0, 10) > date.slice(0, 10) ? dateField : undefined;
+        },
+      };
+    },
+  };
+}

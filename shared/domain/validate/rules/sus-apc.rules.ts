@@ -1,0 +1,204 @@
+import { validateHrgCode } from '../../nhs/hrg-code.js';
+import { financialYearOf, type AdmissionType } from '../../reference/reference-data.js';
+import type { SourceRow } from '../../datasets/source-tables.js';
+import type { BatchRule, Rule, RuleContext } from '../rule.js';
+import {
+  dateNotInFutureRule,
+  dateOrderRule,
+  duplicateRowRule,
+  missingNhsNumberRule,
+  text,
+} from '../rule-builders.js';
+
+/** SUS+ APC assurance rules: every rule for `sus_apc_episode`, in one place. */
+
+const dataset = 'sus_apc';
+const tables = ['sus_apc_episode'] as const;
+
+/** Hospital sources of admission (another NHS provider's ward, or a non-NHS hospital). */
+const HOSPITAL_SOURCES = new Set(['49', '50', '51', '52', '53', '87', '98', '99']);
+
+/** The admission type a spell is priced under: methods 11–13 are elective, everything else is not. */
+export function admissionTypeOf(admissionMethod: string): AdmissionType {
+  return admissionMethod === '11' || admissionMethod === '12' || admissionMethod === '13'
+    ? 'elective'
+    : 'non_elective';
+}
+
+/** Financial years a spell's prices may come from: the discharge year and the admission year. */
+function spellYears(row: SourceRow): string[] {
+  const years: string[] = [];
+  for (const field of ['discharge_date', 'admission_date']) {
+    const date = text(row, field);
+    if (date !== undefined) {
+      const fy = financialYearOf(date);
+      if (!years.includes(fy)) years.push(fy);
+    }
+  }
+  return years;
+}
+
+function spellHrg(row: SourceRow): string | undefined {
+  const hrg = text(row, 'spell_hrg');
+  return hrg !== undefined && validateHrgCode(hrg).ok ? hrg : undefined;
+}
+
+const toPence = (gbp: string): number => Math.round(Number(gbp) * 100);
+
+function tariffMatches(row: SourceRow, ctx: RuleContext): boolean {
+  const hrg = spellHrg(row);
+  const tariff = text(row, 'tariff_gbp');
+  if (hrg === undefined || tariff === undefined) return true;
+  const actual = toPence(tariff);
+  if (!Number.isFinite(actual)) return true; // a malformed decimal is the contract's to reject
+  const type = admissionTypeOf(text(row, 'admission_method') ?? '');
+  let priced = false;
+  for (const fy of spellYears(row)) {
+    const expectedGbp = ctx.reference.hrgTariff(hrg, fy, type);
+    if (expectedGbp === undefined) continue;
+    priced = true;
+    const expected = toPence(expectedGbp);
+    if (Math.abs(actual - expected) <= Math.max(1, Math.abs(expected) * ctx.tariffTolerance)) return true;
+  }
+  return !priced; // no price for the year is APC.SPELL_HRG_UNKNOWN's finding, not a mismatch
+}
+
+/**
+ * `APC.EPISODE_OUTSIDE_SPELL`: an episode starts before its spell's admission date or starts/ends
+ * after the spell's discharge date. The discharge date is the row's own or, for earlier episodes that
+ * do not carry it, the one on another episode of the same spell (provider + spell number) seen so
+ * far in the batch (chunks are observed before they are judged, so a spell within a chunk is whole).
+ */
+const episodeOutsideSpell: BatchRule = {
+  scope: 'batch',
+  id: 'APC.EPISODE_OUTSIDE_SPELL',
+  dataset,
+  tables,
+  fields: ['episode_start_date', 'episode_end_date'],
+  severity: 'reject',
+  message: 'episode dates fall outside the dates of its hospital provider spell',
+  rationale: 'episode-level activity and costs would be attributed to the wrong spell or period',
+  start() {
+    const discharges = new Map<string, string>();
+    const spellKey = (row: SourceRow): string | undefined => {
+      const spell = text(row, 'hospital_provider_spell_number');
+      return spell === undefined ? undefined : `${text(row, 'provider_code') ?? ''}|${spell}`;
+    };
+    return {
+      observe(rows) {
+        for (const row of rows) {
+          const discharge = text(row, 'discharge_date');
+          const key = spellKey(row);
+          if (discharge === undefined || key === undefined) continue;
+          const known = discharges.get(key);
+          if (known === undefined || discharge > known) discharges.set(key, discharge);
+        }
+      },
+      judge(row) {
+        const start = text(row, 'episode_start_date');
+        const end = text(row, 'episode_end_date');
+        const admission = text(row, 'admission_date');
+        if (start !== undefined && admission !== undefined && start < admission) return 'episode_start_date';
+        const key = spellKey(row);
+        const discharge =
+          text(row, 'discharge_date') ?? (key === undefined ? undefined : discharges.get(key));
+        if (discharge === undefined) return undefined;
+        if (start !== undefined && start > discharge) return 'episode_start_date';
+        if (end !== undefined && end > discharge) return 'episode_end_date';
+        return undefined;
+      },
+    };
+  },
+};
+
+export const SUS_APC_RULES: readonly Rule[] = [
+  dateOrderRule({
+    dataset,
+    tables,
+    id: 'DISCHARGE_BEFORE_ADMISSION',
+    earlier: 'admission_date',
+    later: 'discharge_date',
+    severity: 'reject',
+    message: 'discharge date is before the admission date',
+    rationale: 'a negative length of stay corrupts LoS, excess bed days and pathway windows',
+  }),
+  dateOrderRule({
+    dataset,
+    tables,
+    id: 'EPISODE_END_BEFORE_START',
+    earlier: 'episode_start_date',
+    later: 'episode_end_date',
+    severity: 'reject',
+    message: 'episode end date is before the episode start date',
+  }),
+  episodeOutsideSpell,
+  {
+    scope: 'row',
+    id: 'APC.ADMISSION_METHOD_SOURCE_INCONSISTENT',
+    dataset,
+    tables,
+    fields: ['admission_source', 'admission_method'],
+    severity: 'warn',
+    message:
+      'admission source does not fit the admission method (transfer without a hospital source, own-ED admission from another hospital ward, or birth without a birth source)',
+    rationale: 'both codes are valid on their own; which one is wrong is for the provider to say',
+    check(row) {
+      const method = text(row, 'admission_method');
+      const source = text(row, 'admission_source');
+      if (method === undefined || source === undefined) return undefined;
+      if (method === '21' && source === '51') return 'admission_source';
+      if ((method === '2B' || method === '81') && !HOSPITAL_SOURCES.has(source)) return 'admission_source';
+      if (method === '82' && source !== '79' && source !== '98' && source !== '99') return 'admission_source';
+      return undefined;
+    },
+  },
+  {
+    scope: 'row',
+    id: 'APC.DISCHARGE_METHOD_DESTINATION_INCONSISTENT',
+    dataset,
+    tables,
+    fields: ['discharge_destination', 'discharge_method'],
+    severity: 'warn',
+    message: 'discharge method "patient died" (4) and discharge destination "died" (79) must go together',
+    rationale: 'mortality is usually derived from one of the two; a mismatch is reported, not guessed',
+    check(row) {
+      const method = text(row, 'discharge_method');
+      const destination = text(row, 'discharge_destination');
+      if (method === undefined || destination === undefined) return undefined;
+      return (method === '4') !== (destination === '79') ? 'discharge_destination' : undefined;
+    },
+  },
+  {
+    scope: 'row',
+    id: 'APC.SPELL_HRG_UNKNOWN',
+    dataset,
+    tables,
+    fields: ['spell_hrg'],
+    severity: 'reject',
+    message: 'spell HRG is not in the HRG tariff reference for the financial year of the spell',
+    rationale:
+      'the spell cannot be priced, so pathway costs would silently be wrong; a malformed HRG is the contract’s finding',
+    check(row, ctx) {
+      const hrg = spellHrg(row);
+      if (hrg === undefined) return undefined;
+      for (const fy of spellYears(row)) if (ctx.reference.hrg(hrg, fy) !== undefined) return undefined;
+      return 'spell_hrg';
+    },
+  },
+  {
+    scope: 'row',
+    id: 'APC.TARIFF_MISMATCH',
+    dataset,
+    tables,
+    fields: ['tariff_gbp'],
+    severity: 'warn',
+    message:
+      'tariff does not match the reference price of the spell HRG for its admission type within tolerance',
+    rationale:
+      'real prices carry MFF and long-stay adjustments the reference lacks, so a mismatch is queried, not dropped',
+    check: (row, ctx) => (tariffMatches(row, ctx) ? undefined : 'tariff_gbp'),
+  },
+  missingNhsNumberRule(dataset, tables),
+  dateNotInFutureRule(dataset, tables),
+  duplicateRowRule(dataset, tables),
+];
