@@ -57,7 +57,14 @@ export type FoldResult =
 export function normaliseChange(change: DimensionChange, spec: DimensionSpec): AppliedChange {
   const effectiveAt = canonicalTime(change.effectiveAt, 'effectiveAt', change.changeId);
   const recordedAt = canonicalTime(change.recordedAt, 'recordedAt', change.changeId);
-  const attributes = change.kind === 'upsert' ? { ...change.attributes } : null;
+  // A tracked attribute that is absent is NULL, and is stored as NULL (every tracked column present).
+  const attributes =
+    change.kind === 'upsert'
+      ? {
+          ...Object.fromEntries(spec.trackedAttributes.map((name) => [name, null])),
+          ...change.attributes,
+        }
+      : null;
   for (const [name, value] of Object.entries(attributes ?? {}))
     if (typeof value === 'number' && !Number.isFinite(value))
       throw new InputError(`scd2: change ${change.changeId} attribute '${name}' expected a finite number`);
