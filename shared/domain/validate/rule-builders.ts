@@ -27,55 +27,6 @@ export function instant(row: SourceRow, field: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-let extractMemo: { readonly key: string; readonly day: string; readonly ms: number } | undefined;
-/** The extract day and the last instant it covers (end of the day, UTC, when only a day is given). */
-export function extractBounds(ctx: RuleContext): { readonly day: string; readonly ms: number } {
-  const key = ctx.extractDate;
-  if (extractMemo?.key === key) return extractMemo;
-  const day = key.slice(0, 10);
-  const ms = key.length > 10 ? Date.parse(key) : Date.parse(`${day}T23:59:59.999Z`);
-  if (Number.isNaN(ms)) throw new Error(`extract date is not an ISO date or instant (length ${key.length})`);
-  extractMemo = { key, day, ms };
-  return extractMemo;
-}
-
-const SYSTEM_COLUMNS = new Set(['modified_at', 'change_version']);
-
-/** `<PREFIX>.DATE_IN_FUTURE`: any date or timestamp of the row is after the extract date. */
-export function dateNotInFutureRule(dataset: DatasetId, tables: readonly SourceTableName[]): RowRule {
-  const dates: string[] = [];
-  const stamps: string[] = [];
-  for (const table of tables)
-    for (const col of SOURCE_TABLES[table].columns) {
-      if (SYSTEM_COLUMNS.has(col.name)) continue;
-      if (col.type === 'date' && !dates.includes(col.name)) dates.push(col.name);
-      if ((col.type === 'datetime2' || col.type === 'datetimeoffset') && !stamps.includes(col.name))
-        stamps.push(col.name);
-    }
-  return {
-    scope: 'row',
-    id: `${RULE_PREFIX[dataset]}.DATE_IN_FUTURE`,
-    dataset,
-    tables,
-    fields: [...dates, ...stamps],
-    severity: 'reject',
-    message: 'date is after the extract date',
-    rationale: 'activity cannot happen after it was extracted; NHSE drops such ECDS rows too',
-    check(row, ctx) {
-      const bounds = extractBounds(ctx);
-      for (const field of dates) {
-        const value = text(row, field);
-        if (value !== undefined && value.slice(0, 10) > bounds.day) return field;
-      }
-      for (const field of stamps) {
-        const ms = instant(row, field);
-        if (ms !== undefined && ms > bounds.ms) return field;
-      }
-      return undefined;
-    },
-  };
-}
-
 /** `<PREFIX>.MISSING_NHS_NUMBER`: the row carries no NHS number (warn). */
 export function missingNhsNumberRule(dataset: DatasetId, tables: readonly SourceTableName[]): RowRule {
   return {
@@ -89,43 +40,6 @@ export function missingNhsNumberRule(dataset: DatasetId, tables: readonly Source
     rationale:
       'the activity is real and counts; linkage falls back to DOB + sex + LSOA with a lower confidence',
     check: (row) => (text(row, 'nhs_number') === undefined ? 'nhs_number' : undefined),
-  };
-}
-
-/** `<PREFIX>.<id>`: `later` is before `earlier` on the same row (both present). */
-export function dateOrderRule(opts: {
-  dataset: DatasetId;
-  tables: readonly SourceTableName[];
-  id: string;
-  earlier: string;
-  later: string;
-  severity: 'reject' | 'warn';
-  message: string;
-  rationale?: string;
-  /** Compare as instants (timestamps with offsets) rather than as 'YYYY-MM-DD' text. */
-  instants?: boolean;
-}): RowRule {
-  const { earlier, later } = opts;
-  return {
-    scope: 'row',
-    id: `${RULE_PREFIX[opts.dataset]}.${opts.id}`,
-    dataset: opts.dataset,
-    tables: opts.tables,
-    fields: [later, earlier],
-    severity: opts.severity,
-    message: opts.message,
-    ...(opts.rationale ? { rationale: opts.rationale } : {}),
-    check: opts.instants
-      ? (row) => {
-          const a = instant(row, earlier);
-          const b = instant(row, later);
-          return a !== undefined && b !== undefined && b < a ? later : undefined;
-        }
-      : (row) => {
-          const a = text(row, earlier);
-          const b = text(row, later);
-          return a !== undefined && b !== undefined && b.slice(0, 10) < a.slice(0, 10) ? later : undefined;
-        },
   };
 }
 

@@ -7,17 +7,17 @@ import type { ReferralIndex } from './referral-index.js';
  * severity and a message in words. A small generic engine (validate-batch.ts) runs them.
  *
  * Contract:
- * - `id` is stable (`APC.DISCHARGE_BEFORE_ADMISSION`) and appears in quarantine records, the DQ
+ * - `id` is stable (`SUS.EPISODE_OUTSIDE_SPELL`; contract rules `SUS.DISCHARGE_DATE.BEFORE_ADMISSION`) and appears in quarantine records, the DQ
  *   scorecard and docs/validation-rules.md; renaming one is a breaking change;
  * - `message` is words only and never carries a row value (values may identify a patient);
  * - `reject` quarantines the row; `warn` accepts it and reports the failure.
  */
 export type Severity = 'reject' | 'warn';
 
-/** Short dataset prefixes used in rule ids. */
+/** Dataset prefixes of rule ids: the same as the row contracts' (`SUS.NHS_NUMBER.CHECK_DIGIT`). */
 export const RULE_PREFIX: Readonly<Record<DatasetId, string>> = {
-  sus_apc: 'APC',
-  prescribing: 'PRESC',
+  sus_apc: 'SUS',
+  prescribing: 'PRESCRIBING',
   mhsds: 'MHSDS',
   ecds: 'ECDS',
   csds: 'CSDS',
@@ -40,7 +40,7 @@ export interface RuleMeta {
 
 /** Everything a rule may read besides the row. */
 export interface RuleContext {
-  /** The extract (or file) date: activity after it is in the future. 'YYYY-MM-DD' or an ISO instant. */
+  /** The extract (or file) date 'YYYY-MM-DD': activity after it is in the future. */
   readonly extractDate: string;
   readonly reference: ReferenceData;
   /** Referrals known outside this batch (earlier batches, the warehouse). */
@@ -72,7 +72,15 @@ export interface BatchRuleRun {
   judge(row: SourceRow): string | undefined;
 }
 
-export type Rule = RowRule | BatchRule;
+/**
+ * A row-contract rule whose severity this catalogue sets (contract failures are rejects unless
+ * declared here). `id` is the contract's rule id (`ECDS.DISCHARGE_DESTINATION.MISSING`).
+ */
+export interface ContractRuleOverride extends RuleMeta {
+  readonly scope: 'contract';
+}
+
+export type Rule = RowRule | BatchRule | ContractRuleOverride;
 
 /**
  * One failure of one row: the quarantine record. It names the row by its number in the batch and

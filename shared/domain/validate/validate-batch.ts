@@ -6,9 +6,11 @@ import {
 } from '../datasets/source-tables.js';
 import { ReconciliationError } from '../errors.js';
 import type { ReferenceData } from '../reference/reference-data.js';
+import { contractFor, type ContractFailure } from '../datasets/contracts.js';
 import { NO_REFERRALS, type ReferralIndex } from './referral-index.js';
 import {
   failureMessage,
+  type BatchRule,
   type BatchRuleRun,
   type Rule,
   type RowRule,
@@ -17,28 +19,24 @@ import {
 } from './rule.js';
 import { rulesFor } from './rules/rule-catalogue.js';
 
-/** A row contract failure (shape of shared/domain/datasets/contracts.ts `ContractFailure`). */
-export interface ContractFailureLike {
-  readonly field: string;
-  readonly rule: string;
-  readonly message: string;
-}
-
-/** The row contract the engine wraps (shape of `RowContract` from contracts.ts). */
+/** The row contract the engine wraps (the shape of `RowContract` from contracts.ts). */
 export interface RowContractLike {
-  check(row: SourceRow): { ok: true } | { ok: false; failures: readonly ContractFailureLike[] };
+  check(row: SourceRow): { ok: true } | { ok: false; failures: readonly ContractFailure[] };
 }
 
 /** What `validateBatch` needs besides the rows. */
 export interface ValidationContext {
   readonly batchId: string;
-  /** Activity after this date ('YYYY-MM-DD' or an ISO instant) is in the future. */
+  /** The extract date 'YYYY-MM-DD': activity after it is in the future (contract FUTURE_DATE rules). */
   readonly extractDate: string;
   readonly reference: ReferenceData;
   /** Referrals known outside the batch; defaults to none. */
   readonly referralIndex?: ReferralIndex;
-  /** The row contract of the table; every failure becomes a reject. */
-  readonly contract: RowContractLike;
+  /**
+   * The row contract (default `contractFor(table, reference, { asOf: extractDate })`); its failures
+   * are rejects unless a `scope: 'contract'` rule of the catalogue sets another severity.
+   */
+  readonly contract?: RowContractLike;
   /** Relative tariff tolerance (default 0.01 = 1 %). */
   readonly tariffTolerance?: number;
   /** Number of the first row (default 1), for a chunk that starts further into a file. */
@@ -198,8 +196,13 @@ async function validateChunks(
     tariffTolerance: ctx.tariffTolerance ?? 0.01,
   };
   const rules = ctx.rules ?? rulesFor(table);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(ctx.extractDate))
+    throw new Error(`extract date must be 'YYYY-MM-DD' (got ${ctx.extractDate.length} characters)`);
+  const contract = ctx.contract ?? contractFor(table, ctx.reference, { asOf: ctx.extractDate });
+  const overrides = new Map<string, Rule>();
+  for (const rule of rules) if (rule.scope === 'contract') overrides.set(rule.id, rule);
   const rowRules = rules.filter((r): r is RowRule => r.scope === 'row');
-  const batchRules = rules.filter((r) => r.scope === 'batch');
+  const batchRules = rules.filter((r): r is BatchRule => r.scope === 'batch');
   const runs: { readonly rule: Rule; readonly run: BatchRuleRun }[] = batchRules.map((rule) => ({
     rule,
     run: rule.start(table, ruleCtx),
@@ -229,7 +232,7 @@ async function validateChunks(
         field: string,
         rule: string,
         severity: 'reject' | 'warn',
-        words: string,
+        message: string,
         origin: 'contract' | 'rule',
       ) => {
         recordKey ??= recordKeyOf(keyColumns, row);
@@ -242,21 +245,24 @@ async function validateChunks(
           field,
           rule,
           severity,
-          message: failureMessage(dataset, table, field, words),
+          message,
           origin,
         });
       };
 
-      const verdict = ctx.contract.check(row);
+      const verdict = contract.check(row);
       if (!verdict.ok)
-        for (const f of verdict.failures) fail(f.field, f.rule, 'reject', f.message, 'contract');
+        for (const f of verdict.failures)
+          fail(f.field, f.rule, overrides.get(f.rule)?.severity ?? 'reject', f.message, 'contract');
       for (const rule of rowRules) {
         const field = rule.check(row, ruleCtx);
-        if (field !== undefined) fail(field, rule.id, rule.severity, rule.message, 'rule');
+        if (field !== undefined)
+          fail(field, rule.id, rule.severity, failureMessage(dataset, table, field, rule.message), 'rule');
       }
       for (const { rule, run } of runs) {
         const field = run.judge(row);
-        if (field !== undefined) fail(field, rule.id, rule.severity, rule.message, 'rule');
+        if (field !== undefined)
+          fail(field, rule.id, rule.severity, failureMessage(dataset, table, field, rule.message), 'rule');
       }
 
       if (failures === undefined) {

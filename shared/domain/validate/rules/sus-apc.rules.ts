@@ -2,13 +2,7 @@ import { validateHrgCode } from '../../nhs/hrg-code.js';
 import { financialYearOf, type AdmissionType } from '../../reference/reference-data.js';
 import type { SourceRow } from '../../datasets/source-tables.js';
 import type { BatchRule, Rule, RuleContext } from '../rule.js';
-import {
-  dateNotInFutureRule,
-  dateOrderRule,
-  duplicateRowRule,
-  missingNhsNumberRule,
-  text,
-} from '../rule-builders.js';
+import { duplicateRowRule, missingNhsNumberRule, text } from '../rule-builders.js';
 
 /** SUS+ APC assurance rules: every rule for `sus_apc_episode`, in one place. */
 
@@ -64,19 +58,20 @@ function tariffMatches(row: SourceRow, ctx: RuleContext): boolean {
 }
 
 /**
- * `APC.EPISODE_OUTSIDE_SPELL`: an episode starts before its spell's admission date or starts/ends
- * after the spell's discharge date. The discharge date is the row's own or, for earlier episodes that
- * do not carry it, the one on another episode of the same spell (provider + spell number) seen so
- * far in the batch (chunks are observed before they are judged, so a spell within a chunk is whole).
+ * `SUS.EPISODE_OUTSIDE_SPELL`: an episode that does not carry its spell's discharge date (earlier
+ * episodes of a spell) starts or ends after the discharge date recorded on another episode of the same
+ * spell (provider + spell number) seen so far in the batch. Chunks are observed before they are
+ * judged, so a spell inside one chunk is judged whole. (Within one row the contract rules
+ * SUS.EPISODE_START_DATE.BEFORE_ADMISSION / AFTER_DISCHARGE and SUS.EPISODE_END_DATE.AFTER_DISCHARGE apply.)
  */
 const episodeOutsideSpell: BatchRule = {
   scope: 'batch',
-  id: 'APC.EPISODE_OUTSIDE_SPELL',
+  id: 'SUS.EPISODE_OUTSIDE_SPELL',
   dataset,
   tables,
   fields: ['episode_start_date', 'episode_end_date'],
   severity: 'reject',
-  message: 'episode dates fall outside the dates of its hospital provider spell',
+  message: 'episode dates fall after the discharge date recorded on another episode of the same spell',
   rationale: 'episode-level activity and costs would be attributed to the wrong spell or period',
   start() {
     const discharges = new Map<string, string>();
@@ -112,29 +107,10 @@ const episodeOutsideSpell: BatchRule = {
 };
 
 export const SUS_APC_RULES: readonly Rule[] = [
-  dateOrderRule({
-    dataset,
-    tables,
-    id: 'DISCHARGE_BEFORE_ADMISSION',
-    earlier: 'admission_date',
-    later: 'discharge_date',
-    severity: 'reject',
-    message: 'discharge date is before the admission date',
-    rationale: 'a negative length of stay corrupts LoS, excess bed days and pathway windows',
-  }),
-  dateOrderRule({
-    dataset,
-    tables,
-    id: 'EPISODE_END_BEFORE_START',
-    earlier: 'episode_start_date',
-    later: 'episode_end_date',
-    severity: 'reject',
-    message: 'episode end date is before the episode start date',
-  }),
   episodeOutsideSpell,
   {
     scope: 'row',
-    id: 'APC.ADMISSION_METHOD_SOURCE_INCONSISTENT',
+    id: 'SUS.ADMISSION_METHOD_SOURCE_INCONSISTENT',
     dataset,
     tables,
     fields: ['admission_source', 'admission_method'],
@@ -153,41 +129,36 @@ export const SUS_APC_RULES: readonly Rule[] = [
     },
   },
   {
-    scope: 'row',
-    id: 'APC.DISCHARGE_METHOD_DESTINATION_INCONSISTENT',
+    scope: 'contract',
+    id: 'SUS.DISCHARGE_DESTINATION.DEATH_MISMATCH',
     dataset,
     tables,
-    fields: ['discharge_destination', 'discharge_method'],
+    fields: ['discharge_destination'],
     severity: 'warn',
     message: 'discharge method "patient died" (4) and discharge destination "died" (79) must go together',
-    rationale: 'mortality is usually derived from one of the two; a mismatch is reported, not guessed',
-    check(row) {
-      const method = text(row, 'discharge_method');
-      const destination = text(row, 'discharge_destination');
-      if (method === undefined || destination === undefined) return undefined;
-      return (method === '4') !== (destination === '79') ? 'discharge_destination' : undefined;
-    },
+    rationale:
+      'both codes are valid on their own and the spell stands; mortality analyses are told, the activity is not dropped',
   },
   {
     scope: 'row',
-    id: 'APC.SPELL_HRG_UNKNOWN',
+    id: 'SUS.SPELL_HRG_NOT_IN_YEAR',
     dataset,
     tables,
     fields: ['spell_hrg'],
     severity: 'reject',
-    message: 'spell HRG is not in the HRG tariff reference for the financial year of the spell',
+    message: 'spell HRG has no tariff in the financial year of the spell (it exists only in other years)',
     rationale:
-      'the spell cannot be priced, so pathway costs would silently be wrong; a malformed HRG is the contract’s finding',
+      'the spell cannot be priced, so pathway costs would silently be wrong (an HRG unknown in every year is the contract rule SUS.SPELL_HRG.UNKNOWN_HRG)',
     check(row, ctx) {
       const hrg = spellHrg(row);
-      if (hrg === undefined) return undefined;
+      if (hrg === undefined || !ctx.reference.isKnownHrg(hrg)) return undefined;
       for (const fy of spellYears(row)) if (ctx.reference.hrg(hrg, fy) !== undefined) return undefined;
       return 'spell_hrg';
     },
   },
   {
     scope: 'row',
-    id: 'APC.TARIFF_MISMATCH',
+    id: 'SUS.TARIFF_MISMATCH',
     dataset,
     tables,
     fields: ['tariff_gbp'],
@@ -199,6 +170,5 @@ export const SUS_APC_RULES: readonly Rule[] = [
     check: (row, ctx) => (tariffMatches(row, ctx) ? undefined : 'tariff_gbp'),
   },
   missingNhsNumberRule(dataset, tables),
-  dateNotInFutureRule(dataset, tables),
   duplicateRowRule(dataset, tables),
 ];
