@@ -1,0 +1,99 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStateStore } from '../../../shared/adapters/memory/memory-state-store.js';
+import { fixedClock } from '../../../shared/application/ports/clock.port.js';
+import { memoryLogger } from '../../../shared/application/ports/logger.port.js';
+import { StateStoreSeenEvents } from '../../../shared/application/seen-events/state-store-seen-events.js';
+import { receiveDeltas } from '../../../shared/application/use-cases/receive-deltas.use-case.js';
+import { encodeDeltaEnvelope } from '../../../shared/domain/events/delta-envelope.js';
+import { batchIdOf } from '../../../shared/domain/events/batch-id.js';
+import { syntheticDelta } from './synthetic-deltas.js';
+
+async function setup() {
+  const seenEvents = new StateStoreSeenEvents(new MemoryStateStore(), fixedClock('2026-11-23T09:00:00Z'));
+  await seenEvents.ensure();
+  return { seenEvents, logger: memoryLogger() };
+}
+
+describe('receive deltas', () => {
+  const a1 = syntheticDelta('EP000001', 1);
+  const a2 = syntheticDelta('EP000001', 2);
+  const b1 = syntheticDelta('EP000002', 1);
+
+  test('new deltas form one batch with a content-derived id, in arrival order', async () => {
+    const deps = await setup();
+    const batch = await receiveDeltas(
+      [{ body: encodeDeltaEnvelope([a1, b1]) }, { body: encodeDeltaEnvelope([a2]) }],
+      deps,
+    );
+    assert.deepEqual(batch.deltas, [a1, b1, a2]);
+    assert.equal(batch.batchId, batchIdOf([a1.eventId, b1.eventId, a2.eventId]));
+    assert.match(batch.batchId, /^b-[0-9a-f]{32}$/);
+    assert.equal(batch.duplicatesDropped, 0);
+  });
+
+  test('the batch id does not depend on arrival order', async () => {
+    const one = await receiveDeltas([{ body: encodeDeltaEnvelope([a1, b1]) }], await setup());
+    const two = await receiveDeltas(
+      [{ body: encodeDeltaEnvelope([b1]) }, { body: encodeDeltaEnvelope([a1]) }],
+      await setup(),
+    );
+    assert.equal(one.batchId, two.batchId);
+  });
+
+  test('deltas already marked seen, or repeated within the receipt, are dropped and counted', async () => {
+    const deps = await setup();
+    await deps.seenEvents.markSeen([a1.eventId], { batchId: 'b-earlier' });
+    const batch = await receiveDeltas(
+      [{ body: encodeDeltaEnvelope([a1, a2]) }, { body: encodeDeltaEnvelope([a2, b1]) }],
+      deps,
+    );
+    assert.deepEqual(batch.deltas, [a2, b1]);
+    assert.equal(batch.duplicatesDropped, 2);
+  });
+
+  test('a receipt of nothing new has no batch id', async () => {
+    const deps = await setup();
+    await deps.seenEvents.markSeen([a1.eventId, b1.eventId]);
+    const batch = await receiveDeltas([{ body: encodeDeltaEnvelope([a1, b1]) }], deps);
+    assert.equal(batch.batchId, null);
+    assert.deepEqual(batch.deltas, []);
+    assert.equal(batch.duplicatesDropped, 2);
+  });
+
+  test("receiving does not mark anything seen: that is the caller's step after bronze is written", async () => {
+    const deps = await setup();
+    await receiveDeltas([{ body: encodeDeltaEnvelope([a1]) }], deps);
+    assert.deepEqual(await deps.seenEvents.filterUnseen([a1.eventId]), [a1.eventId]);
+  });
+
+  test('a malformed event is set aside with its partition, offset and sequence, and logged without content', async () => {
+    const deps = await setup();
+    const bad =
+      '{"schema":"nhs-flows.deltas","version":1,"deltas":[{"eventId":"x","nhs_number":"9990000018"}]}';
+    const batch = await receiveDeltas(
+      [
+        { body: encodeDeltaEnvelope([a1]), partitionId: '1', offset: '0', sequenceNumber: 0 },
+        { body: bad, partitionId: '1', offset: '812', sequenceNumber: 1 },
+      ],
+      deps,
+    );
+    assert.deepEqual(batch.deltas, [a1]);
+    assert.equal(batch.malformed.length, 1);
+    const [report] = batch.malformed;
+    assert.deepEqual([report!.partitionId, report!.offset, report!.sequenceNumber], ['1', '812', 1]);
+    assert.equal(report!.body, bad, 'the body is kept for quarantine');
+    assert.ok(report!.problems.length > 0);
+    const warning = deps.logger.records.find((r) => r.fields.code === 'EVENT_MALFORMED');
+    assert.ok(warning);
+    assert.equal(warning.fields.sequenceNumber, 1);
+    assert.doesNotMatch(JSON.stringify(deps.logger.records), /9990000018/);
+  });
+
+  test('seen-event ids survive odd characters and large sets', async () => {
+    const deps = await setup();
+    const ids = ['a/b', 'c#d', 'e?f', 'g\\h', 'i%j', ...Array.from({ length: 250 }, (_, i) => `id-${i}`)];
+    await deps.seenEvents.markSeen(ids.slice(0, 200));
+    assert.deepEqual(await deps.seenEvents.filterUnseen([...ids, 'new', 'new']), [...ids.slice(200), 'new']);
+  });
+});
