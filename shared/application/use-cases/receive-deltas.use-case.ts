@@ -42,11 +42,14 @@ export interface ReceivedBatch {
  * without its content; deltas whose event id was already marked seen, or that repeat within this
  * receipt, are dropped and counted; the batch id depends only on the set of new event ids.
  *
- * It does NOT mark anything seen. The caller must, in this order: (1) write the batch to bronze
- * keyed by `batchId` (create-only, so a retry is a no-op), (2) start the orchestration with instance
- * id = `batchId` (idempotent), (3) `seenEvents.markSeen(ids, { batchId })`, (4) let the checkpoint
- * advance. A crash before (3) redelivers the same deltas, which form the same batch id, so (1) and
- * (2) change nothing; marking before (1) could lose deltas for good.
+ * It does NOT mark anything seen. The caller must, in this order:
+ * 1. write the batch to bronze keyed by `batchId` (create-only, so a retry is a no-op);
+ * 2. start the orchestration with instance id = `batchId` unless that instance already exists
+ *    (Durable Functions would restart a completed instance started again under the same id);
+ * 3. `seenEvents.markSeen(ids, { batchId })`;
+ * 4. return, so the checkpoint advances.
+ * A crash before (3) redelivers the same deltas, which form the same batch id, so (1) and (2)
+ * change nothing; marking before (1) could lose deltas for good (seen, but stored nowhere).
  */
 export async function receiveDeltas(
   events: readonly ReceivedEventBody[],
