@@ -37,7 +37,7 @@ export interface ValidationContext {
    * are rejects unless a `scope: 'contract'` rule of the catalogue sets another severity.
    */
   readonly contract?: RowContractLike;
-  /** Relative tariff tolerance (default 0.01 = 1 %). */
+  /** Relative tariff tolerance (default 0.05 = 5 %; planted mismatches are 10-50 %). */
   readonly tariffTolerance?: number;
   /** Number of the first row (default 1), for a chunk that starts further into a file. */
   readonly firstRowNumber?: number;
@@ -193,7 +193,7 @@ async function validateChunks(
     extractDate: ctx.extractDate,
     reference: ctx.reference,
     referralIndex: ctx.referralIndex ?? NO_REFERRALS,
-    tariffTolerance: ctx.tariffTolerance ?? 0.01,
+    tariffTolerance: ctx.tariffTolerance ?? 0.05,
   };
   const rules = ctx.rules ?? rulesFor(table);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(ctx.extractDate))
