@@ -8,7 +8,7 @@ import { validatePostcode } from '../nhs/postcode.js';
 import { validateSnomedId } from '../nhs/snomed.js';
 import { VALID, invalid, type ValueCheck } from '../nhs/value-check.js';
 import type { CodeListName } from '../reference/reference-data.js';
-import type { FieldRule, RowContext, RowRule } from './contract-engine.js';
+import { timestampMillis, type FieldRule, type RowContext, type RowRule } from './contract-engine.js';
 
 /**
  * Reusable field and row rules for the table contracts. Every failure object is built once, when
@@ -122,6 +122,18 @@ export const commissioner: FieldRule = pattern(
 /** Reads a field known (by `fields`) to be a non-null string. */
 const s = (row: Readonly<Record<string, unknown>>, f: string): string => row[f] as string;
 
+/**
+ * Two well-formed timestamps of the same length and offset compare correctly as text, which is
+ * much cheaper than converting both to instants (the common case: one source, one offset).
+ */
+function sameShape(a: string, b: string): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  if (a.charCodeAt(n - 1) === 90) return b.charCodeAt(n - 1) === 90;
+  for (let i = n - 6; i < n; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
+}
+
 /** `later` must not be before `earlier` (date strings compare as text; timestamps by instant). */
 export function notBefore(
   later: string,
@@ -137,7 +149,7 @@ export function notBefore(
     check: (row) => {
       const a = s(row, later);
       const b = s(row, earlier);
-      const before = kind === 'date' ? a < b : Date.parse(a) < Date.parse(b);
+      const before = kind === 'date' || sameShape(a, b) ? a < b : timestampMillis(a) < timestampMillis(b);
       return before ? fail : VALID;
     },
   };
