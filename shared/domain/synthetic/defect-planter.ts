@@ -1,0 +1,306 @@
+import { SOURCE_TABLES, type SourceRow, type SourceTableName } from '../datasets/source-tables.js';
+import type { DefectClass } from './defect-classes.js';
+import type { DefectTally } from './generation-report.js';
+import type { PatientActivity } from './patient-activity.js';
+import { createRng, deriveSeed, type Rng } from './prng.js';
+import { dayOf, isoDate } from './synthetic-calendar.js';
+import type { SyntheticCatalogue } from './synthetic-catalogue.js';
+import type { PopulationConfig } from './synthetic-config.js';
+
+/** What the planter needs from the key allocator. */
+export interface DefectKeySource {
+  nextDefect(table: SourceTableName): string;
+}
+
+const PERSON_TABLES = [
+  'sus_apc_episode',
+  'prescribing_item',
+  'mhsds_referral',
+  'ecds_attendance',
+  'csds_referral',
+  'dids_imaging_test',
+] as const satisfies readonly SourceTableName[];
+
+/** Days added by a `future_date` defect: 40–60 years, the typo'd year that any clock catches. */
+const FUTURE_SHIFT_MIN_DAYS = 40 * 365;
+const FUTURE_SHIFT_MAX_DAYS = 60 * 365;
+
+/**
+ * Plants the enabled defect classes into one patient's rows, in place, and tallies them.
+ *
+ * Guarantees: each defective row carries exactly one class; each class draws from its own
+ * random stream (seed, class, patient), so the clean rows do not depend on which classes are on;
+ * rows added by a defect (duplicates, orphan contacts) get keys in the defect namespace
+ * (`<namespace>D…`), so clean keys do not shift either. Returns the set of defective rows.
+ */
+export function plantDefects(
+  activity: PatientActivity,
+  config: PopulationConfig,
+  keys: DefectKeySource,
+  catalogue: SyntheticCatalogue,
+  endDay: number,
+  tallies: Record<DefectClass, DefectTally>,
+): Set<SourceRow> {
+  const defective = new Set<SourceRow>();
+  const { classes, rate, maxKeysPerClass } = config.defects;
+  if (classes.length === 0 || rate === 0) return defective;
+  const index = activity.patient.index;
+  const enabled = new Set(classes);
+
+  const mark = (cls: DefectClass, table: SourceTableName, row: SourceRow): void => {
+    defective.add(row);
+    const tally = tallies[cls];
+    tally.total++;
+    tally.byTable[table] = (tally.byTable[table] ?? 0) + 1;
+    const list = (tally.keys[table] ??= []);
+    if (list.length < maxKeysPerClass) list.push(String(row[SOURCE_TABLES[table].key[0] ?? ''] ?? ''));
+  };
+  const free = (rows: readonly SourceRow[]): boolean => rows.every((r) => !defective.has(r));
+  const streamFor = (cls: DefectClass): Rng | null =>
+    enabled.has(cls) ? createRng(deriveSeed(config.seed, 'defect', cls, index)) : null;
+  const rowsOf = (table: SourceTableName): SourceRow[] => activity.rows[table];
+
+  // Row-level identity defects.
+  let rng = streamFor('nhs_number_check_digit');
+  if (rng)
+    for (const table of PERSON_TABLES)
+      for (const row of rowsOf(table)) {
+        const nhs = row.nhs_number;
+        if (typeof nhs !== 'string' || defective.has(row) || !rng.chance(rate)) continue;
+        const last = nhs.charCodeAt(9) - 48;
+        row.nhs_number = `${nhs.slice(0, 9)}${(last + rng.int(1, 9)) % 10}`;
+        mark('nhs_number_check_digit', table, row);
+      }
+  rng = streamFor('nhs_number_missing');
+  if (rng)
+    for (const table of PERSON_TABLES)
+      for (const row of rowsOf(table)) {
+        if (row.nhs_number === null || defective.has(row) || !rng.chance(rate)) continue;
+        row.nhs_number = null;
+        mark('nhs_number_missing', table, row);
+      }
+
+  // SUS spell/episode defects.
+  rng = streamFor('discharge_before_admission');
+  if (rng)
+    for (const spell of activity.spells) {
+      if (spell.dischargeDay === null || !free(spell.rows) || !rng.chance(rate)) continue;
+      const wrong = isoDate(spell.admissionDay - rng.int(1, 5));
+      for (const row of spell.rows) {
+        row.discharge_date = wrong;
+        mark('discharge_before_admission', 'sus_apc_episode', row);
+      }
+    }
+  rng = streamFor('episode_outside_spell');
+  if (rng)
+    for (const spell of activity.spells)
+      for (const row of spell.rows) {
+        if (defective.has(row) || !rng.chance(rate)) continue;
+        const shift = rng.int(1, 10);
+        if (spell.dischargeDay !== null && spell.dischargeDay + shift <= endDay)
+          row.episode_end_date = isoDate(spell.dischargeDay + shift);
+        else row.episode_start_date = isoDate(spell.admissionDay - shift);
+        mark('episode_outside_spell', 'sus_apc_episode', row);
+      }
+  rng = streamFor('hrg_unknown_or_tariff_mismatch');
+  if (rng)
+    for (const spell of activity.spells) {
+      if (!free(spell.rows) || !rng.chance(rate)) continue;
+      const tariff = spell.rows[0]?.tariff_gbp;
+      if (typeof tariff === 'string' && rng.chance(0.5)) {
+        const wrong = (Number(tariff) * (1 + rng.int(10, 50) / 100)).toFixed(2);
+        for (const row of spell.rows) row.tariff_gbp = wrong;
+      } else {
+        const unknown = unknownHrg(rng, catalogue);
+        for (const row of spell.rows) row.spell_hrg = unknown;
+      }
+      for (const row of spell.rows) mark('hrg_unknown_or_tariff_mismatch', 'sus_apc_episode', row);
+    }
+
+  rng = streamFor('ecds_missing_discharge_destination');
+  if (rng)
+    for (const row of rowsOf('ecds_attendance')) {
+      if (row.discharge_destination === null || defective.has(row) || !rng.chance(rate)) continue;
+      row.discharge_destination = null;
+      mark('ecds_missing_discharge_destination', 'ecds_attendance', row);
+    }
+
+  rng = streamFor('imaging_before_request');
+  if (rng)
+    for (const row of rowsOf('dids_imaging_test')) {
+      if (typeof row.request_date !== 'string' || defective.has(row) || !rng.chance(rate)) continue;
+      row.test_date = isoDate(dayOf(row.request_date) - rng.int(1, 10));
+      mark('imaging_before_request', 'dids_imaging_test', row);
+    }
+
+  rng = streamFor('referral_after_contact');
+  if (rng) {
+    const referrals = [
+      ...activity.mhReferrals.map((r) => ({
+        table: 'mhsds_referral' as const,
+        row: r.row,
+        contacts: r.contacts,
+      })),
+      ...activity.csdsReferrals.map((r) => ({
+        table: 'csds_referral' as const,
+        row: r.row,
+        contacts: r.contacts,
+      })),
+    ];
+    for (const { table, row, contacts } of referrals) {
+      const first = contacts[0]?.contact_date;
+      if (typeof first !== 'string' || defective.has(row) || !rng.chance(rate)) continue;
+      const late = dayOf(first) + rng.int(1, 7);
+      const discharge = row.service_discharge_date;
+      if (late > endDay || (typeof discharge === 'string' && dayOf(discharge) < late)) continue;
+      row.referral_received_date = isoDate(late);
+      mark('referral_after_contact', table, row);
+    }
+  }
+
+  rng = streamFor('future_date');
+  if (rng) {
+    for (const spell of activity.spells) {
+      if (!free(spell.rows) || !rng.chance(rate)) continue;
+      const shift = rng.int(FUTURE_SHIFT_MIN_DAYS, FUTURE_SHIFT_MAX_DAYS);
+      for (const row of spell.rows) {
+        shiftDates(
+          row,
+          [
+            'admission_date',
+            'episode_start_date',
+            'episode_end_date',
+            'discharge_date',
+            'primary_procedure_date',
+          ],
+          shift,
+        );
+        mark('future_date', 'sus_apc_episode', row);
+      }
+    }
+    const rowLevel: readonly [SourceTableName, readonly string[]][] = [
+      ['prescribing_item', ['dispensing_date']],
+      ['mhsds_care_contact', ['contact_date']],
+      ['mhsds_cluster_assessment', ['assessment_date']],
+      ['csds_care_contact', ['contact_date']],
+      ['dids_imaging_test', ['request_date', 'request_received_date', 'test_date', 'report_issue_date']],
+    ];
+    for (const [table, columns] of rowLevel)
+      for (const row of rowsOf(table)) {
+        if (defective.has(row) || !rng.chance(rate)) continue;
+        shiftDates(row, columns, rng.int(FUTURE_SHIFT_MIN_DAYS, FUTURE_SHIFT_MAX_DAYS));
+        if (table === 'prescribing_item' && typeof row.dispensing_date === 'string')
+          row.processing_month = `${row.dispensing_date.slice(0, 4)}${row.dispensing_date.slice(5, 7)}`;
+        mark('future_date', table, row);
+      }
+    for (const row of rowsOf('ecds_attendance')) {
+      if (defective.has(row) || !rng.chance(rate)) continue;
+      const years = rng.int(40, 60);
+      for (const column of ECDS_TIMESTAMPS) {
+        const value = row[column];
+        if (typeof value === 'string') row[column] = `${Number(value.slice(0, 4)) + years}${value.slice(4)}`;
+      }
+      mark('future_date', 'ecds_attendance', row);
+    }
+  }
+
+  rng = streamFor('malformed_code');
+  if (rng) {
+    const malform: readonly [SourceTableName, (row: SourceRow, r: Rng) => boolean][] = [
+      ['sus_apc_episode', (row) => rotate(row, 'primary_diagnosis')],
+      ['prescribing_item', (row) => truncate(row, 'bnf_code')],
+      ['mhsds_cluster_assessment', (row, r) => ((row.care_cluster = `X${r.int(0, 9)}`), true)],
+      ['ecds_attendance', (row, r) => breakCheckDigit(row, 'chief_complaint', r)],
+      ['dids_imaging_test', (row, r) => breakCheckDigit(row, 'snomed_code', r)],
+    ];
+    for (const [table, apply] of malform)
+      for (const row of rowsOf(table)) {
+        if (defective.has(row) || !rng.chance(rate)) continue;
+        if (apply(row, rng)) mark('malformed_code', table, row);
+      }
+  }
+
+  // Rows added by a defect come last, copied from clean rows.
+  rng = streamFor('orphan_community_contact');
+  if (rng) {
+    const added: SourceRow[] = [];
+    for (const row of rowsOf('csds_care_contact')) {
+      if (defective.has(row) || !rng.chance(rate)) continue;
+      const orphan: SourceRow = {
+        ...row,
+        care_contact_id: keys.nextDefect('csds_care_contact'),
+        referral_id: keys.nextDefect('csds_referral'),
+      };
+      added.push(orphan);
+    }
+    for (const row of added) {
+      rowsOf('csds_care_contact').push(row);
+      mark('orphan_community_contact', 'csds_care_contact', row);
+    }
+  }
+  rng = streamFor('duplicate_row');
+  if (rng)
+    for (const table of Object.keys(activity.rows) as SourceTableName[]) {
+      const keyColumn = SOURCE_TABLES[table].key[0] ?? '';
+      const added: SourceRow[] = [];
+      for (const row of rowsOf(table)) {
+        if (defective.has(row) || !rng.chance(rate)) continue;
+        added.push({ ...row, [keyColumn]: keys.nextDefect(table) });
+      }
+      for (const row of added) {
+        rowsOf(table).push(row);
+        mark('duplicate_row', table, row);
+      }
+    }
+  return defective;
+}
+
+const ECDS_TIMESTAMPS = [
+  'arrival_at',
+  'initial_assessment_at',
+  'seen_for_treatment_at',
+  'decision_to_admit_at',
+  'clinically_ready_at',
+  'conclusion_at',
+  'departure_at',
+] as const;
+
+function shiftDates(row: SourceRow, columns: readonly string[], days: number): void {
+  for (const column of columns) {
+    const value = row[column];
+    if (typeof value === 'string') row[column] = isoDate(dayOf(value) + days);
+  }
+}
+
+/** `'I639'` → `'639I'`: the letter moved to the end, never a valid ICD-10 code. */
+function rotate(row: SourceRow, column: string): boolean {
+  const value = row[column];
+  if (typeof value !== 'string' || value.length < 2) return false;
+  row[column] = `${value.slice(1)}${value.slice(0, 1)}`;
+  return true;
+}
+
+/** Drops the last character (a 15-character BNF code becomes 14). */
+function truncate(row: SourceRow, column: string): boolean {
+  const value = row[column];
+  if (typeof value !== 'string' || value.length < 2) return false;
+  row[column] = value.slice(0, -1);
+  return true;
+}
+
+/** Changes the last digit, which a Verhoeff check always detects. */
+function breakCheckDigit(row: SourceRow, column: string, rng: Rng): boolean {
+  const value = row[column];
+  if (typeof value !== 'string' || value.length < 6) return false;
+  const last = value.charCodeAt(value.length - 1) - 48;
+  row[column] = `${value.slice(0, -1)}${(last + rng.int(1, 9)) % 10}`;
+  return true;
+}
+
+/** A well-formed HRG code that the reference list does not hold. */
+function unknownHrg(rng: Rng, catalogue: SyntheticCatalogue): string {
+  for (;;) {
+    const code = `${rng.pick(['QZ', 'YZ', 'ZZ'])}${String(rng.int(80, 99))}${rng.pick(['A', 'B', 'Z'])}`;
+    if (!catalogue.isKnownHrg(code)) return code;
+  }
+}

@@ -1,0 +1,122 @@
+import type { SourceRow } from '../datasets/source-tables.js';
+import type { PatientActivity } from './patient-activity.js';
+import { isoDate } from './synthetic-calendar.js';
+
+/** One patient's contribution to the report's pathway counts (see `PathwayCounts` for the definitions). */
+export interface PatientPathways {
+  spells: number;
+  episodes: number;
+  emergencySpells: number;
+  emergencyDischarges: number;
+  emergencyDischargesWithMhReferral30d: number;
+  emergencyDischargesWithPrescription90d: number;
+  nicPence: number;
+  aeAttendances: number;
+  aeAttendancesWithImaging7d: number;
+  aeAttendancesWithImaging7dAndCommunityReferral30d: number;
+  aeAttendancesWithCommunityReferral30d: number;
+  aeDepartedWithin4h: number;
+  aeOver12hInDepartment: number;
+  highCostPatient: boolean;
+  /** Month (`YYYY-MM`) → open clean community referrals at that month end. */
+  caseload: Map<string, number>;
+}
+
+/**
+ * Measures one patient's pathways on the clean rows only (no planted defect on the index event
+ * or on the follow-up). Pure: reads the activity and the defective set.
+ */
+export function measurePathways(
+  activity: PatientActivity,
+  defective: ReadonlySet<SourceRow>,
+  startDay: number,
+  endDay: number,
+): PatientPathways {
+  const clean = (row: SourceRow): boolean => !defective.has(row);
+  const mhDays = activity.mhReferrals.filter((r) => clean(r.row)).map((r) => r.day);
+  const items = activity.prescriptions.filter((p) => clean(p.row));
+  const imagingDays = activity.imaging.filter((i) => clean(i.row)).map((i) => i.day);
+  const communityDays = activity.csdsReferrals.filter((r) => clean(r.row)).map((r) => r.day);
+  const within = (days: readonly number[], from: number, window: number): boolean =>
+    days.some((d) => d >= from && d <= from + window);
+
+  const m: PatientPathways = {
+    spells: 0,
+    episodes: 0,
+    emergencySpells: 0,
+    emergencyDischarges: 0,
+    emergencyDischargesWithMhReferral30d: 0,
+    emergencyDischargesWithPrescription90d: 0,
+    nicPence: 0,
+    aeAttendances: 0,
+    aeAttendancesWithImaging7d: 0,
+    aeAttendancesWithImaging7dAndCommunityReferral30d: 0,
+    aeAttendancesWithCommunityReferral30d: 0,
+    aeDepartedWithin4h: 0,
+    aeOver12hInDepartment: 0,
+    highCostPatient: activity.patient.highCost,
+    caseload: new Map(),
+  };
+  for (const spell of activity.spells) {
+    if (!spell.rows.every(clean)) continue;
+    m.spells++;
+    m.episodes += spell.rows.length;
+    if (!spell.emergency) continue;
+    m.emergencySpells++;
+    if (spell.died || spell.dischargeDay === null) continue;
+    const discharge = spell.dischargeDay;
+    m.emergencyDischarges++;
+    if (within(mhDays, discharge, 30)) m.emergencyDischargesWithMhReferral30d++;
+    let nic = 0;
+    let any = false;
+    for (const item of items)
+      if (item.day >= discharge && item.day <= discharge + 90) {
+        any = true;
+        nic += item.nicPence;
+      }
+    if (any) {
+      m.emergencyDischargesWithPrescription90d++;
+      m.nicPence += nic;
+    }
+  }
+  for (const a of activity.attendances) {
+    if (!clean(a.row)) continue;
+    m.aeAttendances++;
+    const imaging = within(imagingDays, a.arrivalDay, 7);
+    const community = within(communityDays, a.arrivalDay, 30);
+    if (imaging) m.aeAttendancesWithImaging7d++;
+    if (community) m.aeAttendancesWithCommunityReferral30d++;
+    if (imaging && community) m.aeAttendancesWithImaging7dAndCommunityReferral30d++;
+    if (a.minutes <= 240) m.aeDepartedWithin4h++;
+    if (a.minutes > 720) m.aeOver12hInDepartment++;
+  }
+  for (const referral of activity.csdsReferrals) {
+    if (!clean(referral.row)) continue;
+    for (const monthEnd of monthEnds(startDay, endDay)) {
+      if (monthEnd < referral.day) continue;
+      if (referral.dischargeDay !== null && referral.dischargeDay <= monthEnd) break;
+      const key = isoDate(monthEnd).slice(0, 7);
+      m.caseload.set(key, (m.caseload.get(key) ?? 0) + 1);
+    }
+  }
+  return m;
+}
+
+const monthEndCache = new Map<string, readonly number[]>();
+/** Day numbers of every month end between two days (inclusive), ascending. */
+export function monthEnds(startDay: number, endDay: number): readonly number[] {
+  const cacheKey = `${startDay}:${endDay}`;
+  let ends = monthEndCache.get(cacheKey);
+  if (!ends) {
+    const list: number[] = [];
+    const start = new Date(startDay * 86_400_000);
+    for (let y = start.getUTCFullYear(), mo = start.getUTCMonth(); ; mo++) {
+      const end = Math.round(Date.UTC(y, mo + 1, 0) / 86_400_000);
+      if (end > endDay) break;
+      list.push(end);
+    }
+    ends = list;
+    monthEndCache.set(cacheKey, ends);
+  }
+  return ends;
+}
