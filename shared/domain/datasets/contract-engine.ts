@@ -150,8 +150,9 @@ export function timestampMillis(s: string): number {
   }
   let offsetMinutes = 0;
   const c = s.charCodeAt(i);
-  if (c === 90 && i === n - 1) offsetMinutes = 0;
-  else if ((c === 43 || c === 45) && i === n - 6 && s.charCodeAt(i + 3) === 58) {
+  if (c === 90 && i === n - 1) {
+    // UTC: no offset
+  } else if ((c === 43 || c === 45) && i === n - 6 && s.charCodeAt(i + 3) === 58) {
     const oh = digitsAt(s, i + 1, i + 3);
     const om = digitsAt(s, i + 4, i + 6);
     if (oh < 0 || oh > 14 || om < 0 || om > 59) return NaN;
