@@ -197,7 +197,34 @@ export function rowHashPrefix64(rowHashHex: string): bigint {
 }
 
 /**
- * Fingerprint of a layout (spec version, key columns, hashed columns with their canonical types):
+ * Types whose canonical text is the same for the same value: a retype inside a family (int → bigint,
+ * decimal scale, varchar → char, datetime2 → datetimeoffset) does not change any hash.
+ */
+export type CanonicalFamily = 'text' | 'number' | 'date' | 'instant' | 'bit' | 'binary';
+
+export function canonicalFamily(type: CanonicalType): CanonicalFamily {
+  switch (type) {
+    case 'varchar':
+    case 'char':
+      return 'text';
+    case 'int':
+    case 'bigint':
+    case 'decimal':
+      return 'number';
+    case 'date':
+      return 'date';
+    case 'datetime2':
+    case 'datetimeoffset':
+      return 'instant';
+    case 'bit':
+      return 'bit';
+    case 'binary':
+      return 'binary';
+  }
+}
+
+/**
+ * Fingerprint of a layout (spec version, key columns, hashed columns with their canonical families):
  * the capture state records it, and hashes are only compared under the same fingerprint.
  */
 export function layoutFingerprint(
@@ -205,9 +232,9 @@ export function layoutFingerprint(
 ): string {
   const lines = [
     String(layout.specVersion),
-    ...layout.keyColumns.map((c) => `${c.name}:${c.type}`),
+    ...layout.keyColumns.map((c) => `${c.name}:${canonicalFamily(c.type)}`),
     '--',
-    ...layout.hashColumns.map((c) => `${c.name}:${c.type}`),
+    ...layout.hashColumns.map((c) => `${c.name}:${canonicalFamily(c.type)}`),
   ];
   return hash('sha256', lines.join('\n'), 'hex');
 }

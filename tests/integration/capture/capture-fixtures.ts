@@ -1,3 +1,8 @@
+import type {
+  EventPublisher,
+  PublishReceipt,
+} from '../../../shared/application/ports/event-publisher.port.js';
+import type { Delta } from '../../../shared/domain/capture/delta.js';
 import type { SourceRow, SourceTableSpec } from '../../../shared/domain/datasets/source-tables.js';
 
 /**
@@ -52,4 +57,27 @@ export function syntheticRow(spec: SourceTableSpec, i: number, variant = 0): Sou
     }
   }
   return row;
+}
+
+/** A fake of the transport that records what was published (the transport has its own tests). */
+export class RecordingPublisher implements EventPublisher {
+  readonly deltas: Delta[] = [];
+  readonly batches: number[] = [];
+  failNext = false;
+
+  async publish(deltas: readonly Delta[]): Promise<PublishReceipt> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('transport unavailable');
+    }
+    this.deltas.push(...deltas);
+    this.batches.push(deltas.length);
+    return { deltas: deltas.length, events: 1, bytes: JSON.stringify(deltas).length };
+  }
+
+  take(): Delta[] {
+    return this.deltas.splice(0, this.deltas.length);
+  }
+
+  async close(): Promise<void> {}
 }

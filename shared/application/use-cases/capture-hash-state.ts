@@ -1,0 +1,378 @@
+import {
+  addToDigest,
+  ChunkBuilder,
+  ChunkReader,
+  compareKeys,
+  emptyDigest,
+  removeFromDigest,
+  type RangeDigest,
+  type StateRecord,
+} from '../../domain/capture/hash-state-chunk.js';
+import { InfrastructureError } from '../../domain/errors.js';
+import type { ObjectStore } from '../ports/object-store.port.js';
+import type { StateStore } from '../ports/state-store.port.js';
+
+/** Object-store container holding capture state chunks, overlays and indexes. */
+export const CAPTURE_STATE_CONTAINER = 'cdc-state';
+/** State-store table holding one manifest and one heartbeat per captured table. */
+export const CAPTURE_STATE_TABLE = 'cdcstate';
+
+/**
+ * The commit point of a table's capture state. It is written last, with an etag condition, after
+ * the deltas it accounts for were published; everything it points to is written before it and is
+ * never modified afterwards.
+ */
+export interface CaptureManifest {
+  readonly status: 'snapshot' | 'ready';
+  /** Commit sequence: every commit writes its objects under this number + 1 first. */
+  readonly seq: number;
+  readonly indexPath: string;
+  readonly specVersion: number;
+  readonly layoutFingerprint: string;
+  /** The hashed layout (JSON) the stored hashes were computed with (re-basing after drift uses it). */
+  readonly layoutJson: string;
+  /** Moves by one every time the table's layout moves (drift, configuration). */
+  readonly layoutVersion: number;
+  /** The change version every stored hash is at least as new as (next fast-path poll reads after it). */
+  readonly watermark: string | null;
+  /** Snapshot in progress: the version read before it started. */
+  readonly pendingWatermark: string | null;
+  readonly rowCount: number;
+  readonly lastReconciledAt: string | null;
+  /** Snapshot in progress: last key captured (base64 of the encoded key). */
+  readonly snapshotCursor: string | null;
+  readonly driftSignature: string;
+}
+
+/** One base chunk: its object, the first key of its range and the digest of its rows. */
+export interface ChunkRef {
+  readonly path: string | null;
+  /** base64 of the encoded first key of the chunk's range; null for the first chunk. */
+  readonly firstKey: string | null;
+  readonly count: number;
+  readonly sum: string;
+}
+
+/** The object a manifest points to: base chunks (with effective digests) and overlays, oldest first. */
+export interface StateIndex {
+  readonly chunks: readonly ChunkRef[];
+  readonly overlays: readonly { readonly path: string; readonly count: number }[];
+}
+
+function keyId(key: Buffer): string {
+  return key.toString('latin1');
+}
+
+/** Reads and commits capture manifests and the objects they point to. */
+export class CaptureStateRepository {
+  constructor(
+    private readonly objects: ObjectStore,
+    private readonly state: StateStore,
+  ) {}
+
+  async ensure(): Promise<void> {
+    await this.objects.ensureContainers([CAPTURE_STATE_CONTAINER]);
+    await this.state.ensureTables([CAPTURE_STATE_TABLE]);
+  }
+
+  async loadManifest(table: string): Promise<{ manifest: CaptureManifest; etag: string } | undefined> {
+    const entity = await this.state.get<{ json: string }>(CAPTURE_STATE_TABLE, table, 'manifest');
+    if (!entity) return undefined;
+    return { manifest: JSON.parse(entity.value.json) as CaptureManifest, etag: entity.etag };
+  }
+
+  async loadIndex(path: string): Promise<StateIndex> {
+    const body = await this.objects.get(CAPTURE_STATE_CONTAINER, path);
+    if (!body)
+      throw new InfrastructureError(
+        'CAPTURE_STATE_MISSING',
+        `capture state index '${path}' is missing from ${CAPTURE_STATE_CONTAINER}`,
+      );
+    return JSON.parse(body.toString('utf8')) as StateIndex;
+  }
+
+  async putObject(path: string, body: Buffer | string): Promise<void> {
+    await this.objects.put(CAPTURE_STATE_CONTAINER, path, body);
+  }
+
+  async getObject(path: string): Promise<Buffer> {
+    const body = await this.objects.get(CAPTURE_STATE_CONTAINER, path);
+    if (!body)
+      throw new InfrastructureError(
+        'CAPTURE_STATE_MISSING',
+        `capture state object '${path}' is missing from ${CAPTURE_STATE_CONTAINER}`,
+      );
+    return body;
+  }
+
+  async writeIndex(table: string, seq: number, index: StateIndex): Promise<string> {
+    const path = `${table}/index-${String(seq).padStart(10, '0')}.json`;
+    await this.putObject(path, JSON.stringify(index));
+    return path;
+  }
+
+  /** Writes the manifest: creates it, or replaces it only while `etag` still matches. */
+  async commit(table: string, manifest: CaptureManifest, etag: string | undefined): Promise<string> {
+    const value = { json: JSON.stringify(manifest), seq: manifest.seq };
+    // Both fail with ConcurrencyError when another poller committed first.
+    if (etag === undefined) return this.state.insert(CAPTURE_STATE_TABLE, table, 'manifest', value);
+    return this.state.upsert(CAPTURE_STATE_TABLE, table, 'manifest', value, etag);
+  }
+
+  /** Deletes objects no committed manifest points to any more (best effort: orphans cost only space). */
+  async deleteObjects(paths: readonly string[]): Promise<void> {
+    for (const path of paths) await this.objects.delete(CAPTURE_STATE_CONTAINER, path).catch(() => undefined);
+  }
+
+  async writeHeartbeat(table: string, value: Record<string, string | number | boolean>): Promise<void> {
+    await this.state.upsert(CAPTURE_STATE_TABLE, table, 'heartbeat', value);
+  }
+
+  async readHeartbeat(table: string): Promise<Record<string, string | number | boolean | null> | undefined> {
+    return (await this.state.get(CAPTURE_STATE_TABLE, table, 'heartbeat'))?.value;
+  }
+}
+
+/** Writes sorted records as base chunks of `chunkRows` records each. */
+export class BaseChunkWriter {
+  private builder = new ChunkBuilder();
+  private firstKey: Buffer | null = null;
+  private digest: RangeDigest = emptyDigest();
+  private readonly refs: ChunkRef[];
+  private next: number;
+
+  constructor(
+    private readonly repo: CaptureStateRepository,
+    private readonly prefix: string,
+    private readonly chunkRows: number,
+    existing: readonly ChunkRef[] = [],
+  ) {
+    this.refs = [...existing];
+    this.next = existing.length;
+  }
+
+  get written(): readonly ChunkRef[] {
+    return this.refs;
+  }
+
+  async add(record: StateRecord): Promise<void> {
+    if (!record.hash) return;
+    if (this.builder.count === 0) this.firstKey = Buffer.from(record.key);
+    this.builder.add(record);
+    addToDigest(this.digest, record.hash);
+    if (this.builder.count >= this.chunkRows) await this.flush();
+  }
+
+  /** Writes the open chunk, if any. */
+  async flush(): Promise<void> {
+    if (this.builder.count === 0) return;
+    const path = `${this.prefix}/chunk-${String(this.next++).padStart(6, '0')}.bin`;
+    await this.repo.putObject(path, this.builder.build());
+    this.refs.push({
+      path,
+      firstKey: this.refs.length === 0 ? null : this.firstKey!.toString('base64'),
+      count: this.digest.count,
+      sum: this.digest.sum.toString(),
+    });
+    this.builder = new ChunkBuilder();
+    this.digest = emptyDigest();
+    this.firstKey = null;
+  }
+}
+
+/** One range of the state view: a base chunk's key range and the effective digest of its rows. */
+export interface StateRange {
+  readonly chunk: number;
+  readonly from: Buffer | null;
+  readonly to: Buffer | null;
+  readonly digest: RangeDigest;
+}
+
+/**
+ * The effective hash state of a table: base chunks overlaid by later change runs, plus the changes of
+ * the poll in progress. Lookups go in key order through a small chunk cache, so a change-version poll
+ * touches only the chunks its keys fall in; scans stream chunk by chunk (memory flat in table size).
+ */
+export class HashStateView {
+  private readonly firstKeys: (Buffer | null)[];
+  private readonly digests: RangeDigest[];
+  private readonly overlay = new Map<string, StateRecord>();
+  private readonly pending = new Map<string, StateRecord>();
+  private sortedOverlay: StateRecord[] | null = null;
+  private readonly cache = new Map<number, ChunkReader>();
+
+  private constructor(
+    private readonly repo: CaptureStateRepository,
+    private readonly chunks: readonly ChunkRef[],
+  ) {
+    this.firstKeys = chunks.map((c) => (c.firstKey === null ? null : Buffer.from(c.firstKey, 'base64')));
+    this.digests = chunks.map((c) => ({ count: c.count, sum: BigInt(c.sum) }));
+  }
+
+  static async load(repo: CaptureStateRepository, index: StateIndex | null): Promise<HashStateView> {
+    const chunks =
+      index && index.chunks.length > 0 ? index.chunks : [{ path: null, firstKey: null, count: 0, sum: '0' }];
+    const view = new HashStateView(repo, chunks);
+    for (const overlay of index?.overlays ?? []) {
+      const reader = new ChunkReader(await repo.getObject(overlay.path));
+      for (const record of reader.records()) view.overlay.set(keyId(record.key), copyRecord(record));
+    }
+    return view;
+  }
+
+  get rowCount(): number {
+    return this.digests.reduce((n, d) => n + d.count, 0);
+  }
+
+  /** Number of records in overlays (persisted and pending). */
+  get overlaySize(): number {
+    return this.overlay.size + [...this.pending.keys()].filter((k) => !this.overlay.has(k)).length;
+  }
+
+  get persistedOverlays(): number {
+    return this.overlay.size;
+  }
+
+  /** The base chunk whose range holds a key. */
+  chunkFor(key: Buffer): number {
+    let lo = 1;
+    let hi = this.firstKeys.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareKeys(this.firstKeys[mid]!, key) <= 0) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  private async reader(i: number): Promise<ChunkReader | null> {
+    const ref = this.chunks[i]!;
+    if (ref.path === null) return null;
+    const cached = this.cache.get(i);
+    if (cached) return cached;
+    const reader = new ChunkReader(await this.repo.getObject(ref.path));
+    if (this.cache.size >= 4) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(i, reader);
+    return reader;
+  }
+
+  /** The current record for a key (undefined when absent or deleted). */
+  async lookup(key: Buffer): Promise<StateRecord | undefined> {
+    const id = keyId(key);
+    const hit = this.pending.get(id) ?? this.overlay.get(id);
+    if (hit) return hit.hash ? hit : undefined;
+    const reader = await this.reader(this.chunkFor(key));
+    if (!reader) return undefined;
+    const at = reader.find(key);
+    return at < 0 ? undefined : reader.recordAt(at);
+  }
+
+  /** Records a change of this poll (`record.hash === null` deletes) and moves the chunk digest. */
+  apply(record: StateRecord, previous: StateRecord | undefined): void {
+    const digest = this.digests[this.chunkFor(record.key)]!;
+    if (previous?.hash) removeFromDigest(digest, previous.hash);
+    if (record.hash) addToDigest(digest, record.hash);
+    this.pending.set(keyId(record.key), copyRecord(record));
+    this.sortedOverlay = null;
+  }
+
+  /** The changes applied in this poll, sorted by key (tombstones included). */
+  pendingRecords(): StateRecord[] {
+    return [...this.pending.values()].sort((a, b) => compareKeys(a.key, b.key));
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Ranges of the base chunks with their effective digests. */
+  ranges(): StateRange[] {
+    return this.digests.map((digest, i) => ({
+      chunk: i,
+      from: i === 0 ? null : this.firstKeys[i]!,
+      to: i + 1 < this.firstKeys.length ? this.firstKeys[i + 1]! : null,
+      digest: { ...digest },
+    }));
+  }
+
+  /** Chunk refs for an index that keeps the same base (digests moved by the overlays). */
+  chunkRefs(): ChunkRef[] {
+    return this.chunks.map((c, i) => ({
+      ...c,
+      count: this.digests[i]!.count,
+      sum: this.digests[i]!.sum.toString(),
+    }));
+  }
+
+  private overlayRecords(): StateRecord[] {
+    if (!this.sortedOverlay) {
+      const merged = new Map(this.overlay);
+      for (const [k, v] of this.pending) merged.set(k, v);
+      this.sortedOverlay = [...merged.values()].sort((a, b) => compareKeys(a.key, b.key));
+    }
+    return this.sortedOverlay;
+  }
+
+  /** Every live record in key order, streamed chunk by chunk (tombstones removed). */
+  async *scan(): AsyncGenerator<StateRecord> {
+    const overlay = this.overlayRecords();
+    let o = 0;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const ref = this.chunks[i]!;
+      if (ref.path === null) continue;
+      const reader = new ChunkReader(await this.repo.getObject(ref.path));
+      for (let r = 0; r < reader.count; r++) {
+        const key = reader.keyAt(r);
+        while (o < overlay.length && compareKeys(overlay[o]!.key, key) < 0) {
+          const extra = overlay[o++]!;
+          if (extra.hash) yield extra;
+        }
+        if (o < overlay.length && compareKeys(overlay[o]!.key, key) === 0) {
+          const replaced = overlay[o++]!;
+          if (replaced.hash) yield replaced;
+          continue;
+        }
+        yield reader.recordAt(r);
+      }
+    }
+    while (o < overlay.length) {
+      const extra = overlay[o++]!;
+      if (extra.hash) yield extra;
+    }
+  }
+
+  /** Live records with from ≤ key < to, in key order. */
+  async entriesInRange(from: Buffer | null, to: Buffer | null): Promise<StateRecord[]> {
+    const inRange = (key: Buffer) =>
+      (from === null || compareKeys(key, from) >= 0) && (to === null || compareKeys(key, to) < 0);
+    const out: StateRecord[] = [];
+    const first = from === null ? 0 : this.chunkFor(from);
+    for (let i = first; i < this.chunks.length; i++) {
+      const start = this.firstKeys[i];
+      if (i > first && to !== null && start && compareKeys(start, to) >= 0) break;
+      const reader = await this.reader(i);
+      if (!reader) continue;
+      for (let r = from === null ? 0 : reader.lowerBound(from); r < reader.count; r++) {
+        const record = reader.recordAt(r);
+        if (to !== null && compareKeys(record.key, to) >= 0) break;
+        out.push(record);
+      }
+    }
+    const overlay = this.overlayRecords().filter((rec) => inRange(rec.key));
+    if (overlay.length === 0) return out;
+    const byKey = new Map(out.map((rec) => [keyId(rec.key), rec]));
+    for (const rec of overlay) byKey.set(keyId(rec.key), rec);
+    return [...byKey.values()].filter((rec) => rec.hash).sort((a, b) => compareKeys(a.key, b.key));
+  }
+}
+
+function copyRecord(record: StateRecord): StateRecord {
+  return {
+    key: Buffer.from(record.key),
+    hash: record.hash ? Buffer.from(record.hash) : null,
+    version: record.version,
+  };
+}
