@@ -235,7 +235,13 @@ export class LocalEventLog implements EventPublisher {
     this.writerOpening ??= (async () => {
       await this.takeLock();
       const writers: PartitionWriter[] = [];
-      for (let p = 0; p < this.partitionCount; p++) writers.push(await this.recoverPartition(p));
+      try {
+        for (let p = 0; p < this.partitionCount; p++) writers.push(await this.recoverPartition(p));
+      } catch (error) {
+        for (const writer of writers) await writer.handle.close();
+        await this.releaseLock();
+        throw error;
+      }
       this.writers = writers;
       return writers;
     })();
@@ -357,10 +363,14 @@ export class LocalEventLog implements EventPublisher {
     for (const consumer of this.consumers) await consumer.close();
     if (this.writers) {
       for (const writer of this.writers) await writer.handle.close();
-      const lock = join(this.directory, LOCK_FILE);
-      heldLocks.delete(lock);
-      await rm(lock, { force: true });
+      await this.releaseLock();
     }
+  }
+
+  private async releaseLock(): Promise<void> {
+    const lock = join(this.directory, LOCK_FILE);
+    heldLocks.delete(lock);
+    await rm(lock, { force: true });
   }
 }
 
