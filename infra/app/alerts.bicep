@@ -33,21 +33,21 @@ var rules = [
     name: 'cdc-mass-delete-guard'
     severity: 1
     description: 'The CDC poller refused a poll that would delete more than the configured share of a table.'
-    query: 'customEvents | where name == "nhsflows.cdc.massDeleteGuard" | summarize trips = count()'
+    query: 'customEvents | where name == "CaptureMassDeleteGuard" | summarize trips = count()'
     threshold: 0
   }
   {
     name: 'cdc-schema-drift'
     severity: 2
     description: 'A source table changed shape (columns added, dropped or retyped).'
-    query: 'customEvents | where name == "nhsflows.cdc.schemaDrift" | summarize drifts = count()'
+    query: 'customEvents | where name == "CaptureSchemaDrift" | summarize drifts = count()'
     threshold: 0
   }
   {
     name: 'cdc-stale'
     severity: 2
     description: 'A captured table has not been polled successfully for 30 minutes.'
-    query: 'customMetrics | where name == "nhsflows.cdc.freshnessSeconds" | summarize worst = max(value)'
+    query: 'customMetrics | where name == "capture.freshnessSeconds" | summarize worst = max(value)'
     threshold: 1800
   }
   {

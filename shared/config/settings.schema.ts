@@ -23,9 +23,9 @@ export const settingsSchema = z.object({
   NHSFLOWS_STATE_CONNECTION: nonEmpty.optional(),
   NHSFLOWS_STATE_TABLE_URL: z.url().optional(),
   /** Azurite ports used by the local runner (0 = pick free ports). */
-  NHSFLOWS_AZURITE_BLOB_PORT: port.default(10000),
-  NHSFLOWS_AZURITE_QUEUE_PORT: port.default(10001),
-  NHSFLOWS_AZURITE_TABLE_PORT: port.default(10002),
+  NHSFLOWS_AZURITE_BLOB_PORT: port.default(0),
+  NHSFLOWS_AZURITE_QUEUE_PORT: port.default(0),
+  NHSFLOWS_AZURITE_TABLE_PORT: port.default(0),
   /** Change source: 'embedded' (DuckDB file in the data dir) or 'mssql'. */
   NHSFLOWS_SOURCE_KIND: z.enum(['embedded', 'mssql']).default('embedded'),
   /** Name of the secret holding the SQL Server connection string (mssql source). */

@@ -36,3 +36,13 @@ test('local.settings.sample.json lists every setting the app reads', async () =>
   const missing = settingKeys().filter((k) => !(k in sample.Values));
   assert.deepEqual(missing, []);
 });
+
+test("the README's configuration table documents every setting", async () => {
+  const { readFileSync } = await import('node:fs');
+  const { settingKeys } = await import('../../shared/config/settings.schema.js');
+  const readme = readFileSync('README.md', 'utf8');
+  assert.deepEqual(
+    settingKeys().filter((k) => !readme.includes(`\`${k}\``)),
+    [],
+  );
+});
