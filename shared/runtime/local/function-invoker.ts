@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../application/ports/logger.port.js';
+import { toError } from '../../domain/errors.js';
 import {
   allRegistrations,
   programmingModel,
   type CoreInvocationResponse,
-  type FunctionCallback,
   type Registration,
   type RpcTypedData,
 } from './registration-capture.js';
@@ -112,7 +112,7 @@ export async function invokeRegistration(
     appHookData,
     invocationContext: context,
     inputs,
-    functionCallback: registration.handler as FunctionCallback,
+    functionCallback: registration.handler,
   };
   coreContext.state = 'preInvocationHooks';
   await runHooks('preInvocation', pre);
@@ -128,7 +128,7 @@ export async function invokeRegistration(
   const post = { hookData, appHookData, invocationContext: context, inputs: pre.inputs, result, error };
   coreContext.state = 'postInvocationHooks';
   await runHooks('postInvocation', post);
-  if (post.error !== undefined && post.error !== null) throw post.error;
+  if (post.error !== undefined && post.error !== null) throw toError(post.error);
 
   const response: CoreInvocationResponse = await model.getResponse(context, post.result);
   const outputs = new Map<string, unknown>();

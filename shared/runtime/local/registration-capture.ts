@@ -47,7 +47,8 @@ export interface Registration {
   readonly extraOutputs: readonly (BindingInfo & { readonly name: string })[];
 }
 
-export type HookName = 'preInvocation' | 'postInvocation' | 'appStart' | 'appTerminate' | 'log';
+/** Hook names the library registers: 'preInvocation', 'postInvocation', 'appStart', 'appTerminate', 'log'. */
+export type HookName = string;
 export type HookCallback = (context: Record<string, unknown>) => unknown;
 
 /** The programming model `@azure/functions` sets (its `ProgrammingModel` class); typed to what we call. */
@@ -99,7 +100,13 @@ export interface Registry {
   get(name: string): Registration | undefined;
   /** Registrations whose trigger type is `type` (case-insensitive), e.g. `timerTrigger`. */
   byTrigger(type: string): Registration[];
-  readonly hooks: ReadonlyMap<HookName | string, readonly HookCallback[]>;
+  readonly hooks: ReadonlyMap<HookName, readonly HookCallback[]>;
+}
+
+/** A string option of a binding (`schedule`, `queueName`, `path`, `route`, …), or `fallback`. */
+export function bindingText(binding: BindingInfo, key: string, fallback = ''): string {
+  const value = binding[key];
+  return typeof value === 'string' ? value : fallback;
 }
 
 class Disposable {

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HistoryEvent, WireRetryOptions } from './durable-wire.js';
 
@@ -107,6 +107,12 @@ export class InstanceJournal {
       if (this.#chains.get(instanceId) === settled) this.#chains.delete(instanceId);
     });
     return next;
+  }
+
+  /** Deletes an instance's journal (purge). */
+  async remove(instanceId: string): Promise<void> {
+    await this.#chains.get(instanceId);
+    await rm(this.fileOf(instanceId), { force: true });
   }
 
   /** Waits for every append issued so far. */

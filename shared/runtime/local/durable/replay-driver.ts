@@ -388,6 +388,16 @@ export class ReplayDriver {
     return 'accepted';
   }
 
+  /** Deletes a finished instance's history (journal file and memory). */
+  async purge(instanceId: string): Promise<'not-found' | 'not-terminal' | 'purged'> {
+    const inst = this.#instances.get(instanceId);
+    if (!inst) return 'not-found';
+    if (!terminal(inst.status)) return 'not-terminal';
+    await this.#journal.remove(instanceId);
+    this.#instances.delete(instanceId);
+    return 'purged';
+  }
+
   async raiseEvent(
     instanceId: string,
     eventName: string,
