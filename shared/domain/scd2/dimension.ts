@@ -85,7 +85,8 @@ export function canonicalTime(text: string, field: string, changeId: string): st
     : withOffset.test(text)
       ? Date.parse(text)
       : Number.NaN;
-  if (Number.isNaN(ms))
+  // Date.parse rolls 2024-02-30 over to March: a date must read back as itself.
+  if (Number.isNaN(ms) || (isoDate.test(text) && new Date(ms).toISOString().slice(0, 10) !== text))
     throw new InputError(
       `scd2: change ${changeId} field '${field}' expected an ISO date or an instant with an offset`,
     );

@@ -111,15 +111,7 @@ export function foldChanges(
     const last = versions[versions.length - 1];
     return last?.isCurrent ? last : undefined;
   };
-  const close = (at: string) => {
-    versions[versions.length - 1] = { ...versions[versions.length - 1]!, validTo: at, isCurrent: false };
-  };
-  const openVersion = (
-    c: AppliedChange,
-    attributes: DimensionAttributes,
-    rowHash: string,
-    isDeleted: boolean,
-  ) =>
+  const push = (c: AppliedChange, attributes: DimensionAttributes, rowHash: string, isDeleted: boolean) =>
     versions.push({
       key,
       surrogateKey: surrogateKeyOf(spec.name, key, c.effectiveAt, c.changeId),
@@ -135,42 +127,55 @@ export function foldChanges(
 
   for (const c of changes) {
     if (c.kind === 'delete' && spec.deleteMode === 'ignore') continue;
-    let current = open();
-    // A version opened at this very business time would last zero time: drop it and let this change
-    // apply to the version before it (reopened if it ended here), so no empty version is ever kept.
-    if (current && current.validFrom === c.effectiveAt) {
-      if (start.partial && versions.length === 1) return { kind: 'needs-history' };
-      versions.pop();
-      const previous = versions[versions.length - 1];
-      if (previous && previous.validTo === c.effectiveAt)
-        versions[versions.length - 1] = { ...previous, validTo: SCD2_HIGH_DATE, isCurrent: true };
-      current = open();
-    }
+    const current = open();
     const live = current && !current.isDeleted ? current : undefined;
-    if (c.kind === 'delete') {
-      if (!live) {
-        outcomes.set(c.changeId, 'unchanged');
-        continue;
-      }
-      close(c.effectiveAt);
-      if (spec.deleteMode === 'new-record') openVersion(c, live.attributes, live.rowHash, true);
-      outcomes.set(c.changeId, 'deleted');
-      continue;
-    }
-    const attributes = c.attributes!;
-    if (live && live.rowHash === c.rowHash) {
+    if (c.kind === 'upsert' && live && live.rowHash === c.rowHash) {
       const overwrite =
-        spec.untracked === 'type1' && allAttributesHash(live.attributes) !== allAttributesHash(attributes);
-      if (overwrite) versions[versions.length - 1] = { ...live, attributes };
+        spec.untracked === 'type1' && allAttributesHash(live.attributes) !== allAttributesHash(c.attributes!);
+      if (overwrite) versions[versions.length - 1] = { ...live, attributes: c.attributes! };
       outcomes.set(c.changeId, overwrite ? 'type1' : 'unchanged');
       continue;
     }
-    if (current) close(c.effectiveAt);
-    openVersion(c, attributes, c.rowHash!, false);
-    outcomes.set(c.changeId, live ? 'updated' : existed ? 'resurrected' : 'inserted');
-    existed = true;
+    if (c.kind === 'delete' && !live) {
+      outcomes.set(c.changeId, 'unchanged');
+      continue;
+    }
+    // Close the open version here; one opened at this very time would last zero time: drop it.
+    if (current && current.validFrom === c.effectiveAt) {
+      if (start.partial && versions.length === 1) return { kind: 'needs-history' };
+      versions.pop();
+    } else if (current)
+      versions[versions.length - 1] = { ...current, validTo: c.effectiveAt, isCurrent: false };
+    if (c.kind === 'delete') {
+      if (spec.deleteMode === 'new-record') push(c, live!.attributes, live!.rowHash, true);
+      outcomes.set(c.changeId, 'deleted');
+    } else {
+      push(c, c.attributes!, c.rowHash!, false);
+      outcomes.set(c.changeId, live ? 'updated' : existed ? 'resurrected' : 'inserted');
+      existed = true;
+    }
+    // A version that starts where an equal one ends (same-instant changes) extends that one instead.
+    const added = versions[versions.length - 1];
+    const before = versions[versions.length - 2];
+    if (!added || added.validFrom !== c.effectiveAt || !added.isCurrent) continue;
+    if (!before) {
+      if (start.partial && start.existed && versions.length === 1) return { kind: 'needs-history' };
+      continue;
+    }
+    if (before.validTo === added.validFrom && sameState(before, added)) {
+      versions.pop();
+      const attributes =
+        spec.untracked === 'type1' && !added.isDeleted ? added.attributes : before.attributes;
+      versions[versions.length - 1] = { ...before, validTo: SCD2_HIGH_DATE, isCurrent: true, attributes };
+      outcomes.set(c.changeId, 'unchanged');
+    }
   }
   return { kind: 'folded', history: { versions, existed }, outcomes };
+}
+
+/** Two versions that say the same thing: both deleted, or both live with equal tracked attributes. */
+function sameState(a: DimensionVersion, b: DimensionVersion): boolean {
+  return a.isDeleted === b.isDeleted && (a.isDeleted || a.rowHash === b.rowHash);
 }
 
 /** Row key of a version in the member's partition: sorts by business time. */
