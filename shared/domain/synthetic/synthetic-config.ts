@@ -31,7 +31,7 @@ export const pathwayRatesSchema = z.object({
   /** Background MH referrals (not after an admission). */
   mhReferralsPerPersonYear: perYear.default(0.01),
   /** Share of patients on long-term repeat medication. */
-  repeatPrescribingPatientShare: share.default(0.12),
+  repeatPrescribingPatientShare: share.default(0.06),
   /** GP direct-access imaging. */
   gpDirectImagingPerPersonYear: perYear.default(0.04),
 });
