@@ -40,7 +40,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function createPseudonymiser(key: ProjectKey, options: { cacheLimit?: number } = {}): Pseudonymiser {
   const mac = createHmacSha256(key.material);
-  const cacheLimit = options.cacheLimit ?? 250_000;
+  const cacheLimit = Math.max(1, options.cacheLimit ?? 250_000);
   let cache = new Map<string, string>();
 
   const tokenOfValid = (digits: string): string => {

@@ -5,7 +5,7 @@ import { createHmacSha256 } from '../../../shared/domain/pseudonymise/hmac-sha25
 import { KeyMaterialError } from '../../../shared/domain/errors.js';
 import { deriveProjectKey, parseMasterKey } from '../../../shared/domain/pseudonymise/project-key.js';
 import { createPseudonymiser } from '../../../shared/domain/pseudonymise/pseudonym.js';
-import { careflowKey, community360Key, testMasterKey } from './fixtures.js';
+import { careflowKey, community360Key, testMasterKey } from './row-fixtures.js';
 
 // RFC 4231 HMAC-SHA256 test cases 1, 2, 4, 6 and 7 (6 and 7 use a key longer than the block).
 const rfc4231 = [

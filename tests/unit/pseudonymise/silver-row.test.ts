@@ -13,7 +13,7 @@ import {
   type PseudonymiseContext,
 } from '../../../shared/domain/pseudonymise/silver-row.js';
 import { projectForTable } from '../../../shared/domain/pseudonymise/projects.js';
-import { apcRow, careflowKey, community360Key, ecdsRow, postcodes, prescribingRow } from './fixtures.js';
+import { apcRow, careflowKey, community360Key, ecdsRow, postcodes, prescribingRow } from './row-fixtures.js';
 
 const careflow = (): PseudonymiseContext => ({
   project: 'careflow',
