@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { memoryLogger } from '../../shared/application/ports/logger.port.js';
+import {
+  InstanceAlreadyExistsError,
+  OrchestrationFailedError,
+} from '../../shared/runtime/local/durable/durable-errors.js';
+import { ActionType, HistoryEventType } from '../../shared/runtime/local/durable/durable-wire.js';
+import { createLocalHost, type LocalHost } from '../../shared/runtime/local/local-host.js';
+import { captureRegistrations } from '../../shared/runtime/local/registration-capture.js';
+
+const registry = await captureRegistrations(() => import('./fixtures/orchestration-fixtures.js'));
+const { names, probe } = await import('./fixtures/orchestration-fixtures.js');
+
+let dataDir: string;
+let host: LocalHost;
+const logger = memoryLogger('info');
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'nhsflows-replay-'));
+  host = createLocalHost({ registry, dataDir, logger, maxConcurrentActivities: 8 });
+  await host.start();
+});
+
+after(async () => {
+  await host.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test('the registered orchestrators and activities are captured with their durable trigger bindings', () => {
+  assert.equal(registry.get(names.fanOut)?.trigger.type, 'orchestrationTrigger');
+  assert.equal(registry.get(names.double)?.trigger.type, 'activityTrigger');
+  assert.equal(registry.get(names.httpStart)?.extraInputs[0]?.type, 'durableClient');
+});
+
+test('the wire enums the driver uses match the installed durable-functions package', () => {
+  const require = createRequire(import.meta.url);
+  const history = require('durable-functions/lib/src/history/HistoryEventType.js') as {
+    HistoryEventType: Record<string, number>;
+  };
+  const actions = require('durable-functions/lib/src/actions/ActionType.js') as {
+    ActionType: Record<string, number>;
+  };
+  for (const [name, value] of Object.entries(HistoryEventType))
+    assert.equal(history.HistoryEventType[name], value, name);
+  for (const [name, value] of Object.entries(ActionType)) assert.equal(actions.ActionType[name], value, name);
+});
+
+test('a fan-out of 200 activities fans in to the sum of their results, each activity run once', async () => {
+  probe.reset();
+  const output = await host.runOrchestration(names.fanOut, 200);
+  assert.equal(output, 2 * ((199 * 200) / 2));
+  assert.equal(probe.count(names.double), 200);
+});
+
+test('an activity that fails once is retried per RetryOptions and the run completes', async () => {
+  probe.reset();
+  probe.failuresLeft.set('once-a', 1);
+  const output = await host.runOrchestration(names.retrying, 'once');
+  assert.deepEqual(output, { first: 'ok:once-a', second: 42 });
+  assert.equal(probe.count(names.flaky), 2);
+});
+
+test('retries in a fan-out interleave with later activities without confusing task ids', async () => {
+  probe.reset();
+  probe.failuresLeft.set('mix-x', 2);
+  probe.failuresLeft.set('mix-y', 1);
+  probe.failuresLeft.set('mix-z', 2);
+  const output = await host.runOrchestration(names.retryThenSequence, 'mix');
+  assert.deepEqual(output, { results: ['ok:mix-x', 'ok:mix-y', 2], after: 100, again: 'ok:mix-z' });
+  assert.equal(probe.count(names.flaky), 3 + 2 + 3);
+});
+
+test('an activity that always fails is attempted maxNumberOfAttempts times and the orchestration fails with its error', async () => {
+  probe.reset();
+  const id = await host.startOrchestration(names.failing, null, 'always-fails-1');
+  await assert.rejects(host.durable.waitForCompletion(id), (error: unknown) => {
+    assert.ok(error instanceof OrchestrationFailedError);
+    assert.equal(error.runtimeStatus, 'Failed');
+    assert.match(
+      error.message,
+      /Orchestrator function 'fx_failing' failed: RangeError: the warehouse rejected the batch/,
+    );
+    return true;
+  });
+  assert.equal(probe.count(names.alwaysFails), 2);
+  assert.equal(host.instance(id)?.runtimeStatus, 'Failed');
+  assert.ok(host.status().lastFailures.some((f) => f.instanceId === id));
+});
+
+test('sub-orchestrations run with generated and explicit instance ids and return to the parent', async () => {
+  const output = await host.runOrchestration(names.parent, null, 'parent-1');
+  assert.deepEqual(output, { sum: 24, explicitChild: 'parent-1-explicit' });
+  assert.equal(host.instance('parent-1:0')?.runtimeStatus, 'Completed');
+  assert.deepEqual(host.instance('parent-1-explicit')?.output, {
+    child: 'parent-1-explicit',
+    parent: 'parent-1',
+    doubled: 14,
+  });
+});
+
+test('durable timers fire after their due time and advance currentUtcDateTime', async () => {
+  const elapsed = (await host.runOrchestration(names.timers, null)) as number;
+  assert.ok(elapsed >= 250, `expected at least 250 ms of orchestration time, got ${elapsed}`);
+});
+
+test('a cancelled timeout timer does not keep the host busy once the activity won the race', async () => {
+  assert.equal(await host.runOrchestration(names.raceTimeout, null), 8);
+  await host.waitForIdle({ timeoutMs: 5_000 });
+});
+
+test('continueAsNew restarts the orchestration with the new input until it returns', async () => {
+  assert.equal(await host.runOrchestration(names.continues, 1, 'eternal-1'), 'finished after round 3');
+});
+
+test('a raised event resumes an orchestration waiting for it', async () => {
+  const id = await host.startOrchestration(names.waitsForEvent, null);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(host.instance(id)?.runtimeStatus, 'Running');
+  assert.equal(await host.durable.raiseEvent(id, 'approval', { by: 'data lead' }), 'accepted');
+  assert.equal(await host.durable.waitForCompletion(id), 'approved by data lead');
+});
+
+test('starting a running instance id again is refused and a completed one is replaced, as the extension does', async () => {
+  const id = await host.startOrchestration(names.waitsForEvent, null, 'singleton-1');
+  await assert.rejects(
+    host.startOrchestration(names.waitsForEvent, null, 'singleton-1'),
+    InstanceAlreadyExistsError,
+  );
+  await host.durable.raiseEvent(id, 'approval', { by: 'first' });
+  assert.equal(await host.durable.waitForCompletion(id), 'approved by first');
+  assert.equal(await host.runOrchestration(names.fanOut, 3, 'singleton-1'), 6);
+  assert.equal(host.instance('singleton-1')?.name, names.fanOut);
+});
+
+test('terminating a running instance ends it as Terminated', async () => {
+  const id = await host.startOrchestration(names.waitsForEvent, null);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(await host.durable.terminate(id, 'operator stop'), 'accepted');
+  assert.equal(host.instance(id)?.runtimeStatus, 'Terminated');
+  assert.equal(await host.durable.terminate(id, 'again'), 'gone');
+  await assert.rejects(host.durable.waitForCompletion(id), /was terminated: operator stop/);
+});
+
+test('the history of an instance is journalled as NDJSON with the wire events', async () => {
+  await host.runOrchestration(names.retrying, 'journal', 'journalled-1');
+  const text = await readFile(join(dataDir, 'durable', 'NhsFlowsHub', 'journalled-1.ndjson'), 'utf8');
+  const records = text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { kind: string; events?: { EventType: number }[] });
+  assert.equal(records[0]?.kind, 'created');
+  const events = records.flatMap((r) => r.events ?? []).map((e) => e.EventType);
+  assert.ok(events.includes(HistoryEventType.ExecutionStarted));
+  assert.ok(events.includes(HistoryEventType.TaskScheduled));
+  assert.ok(events.includes(HistoryEventType.TaskCompleted));
+  assert.equal(events.at(-1), HistoryEventType.ExecutionCompleted);
+});
