@@ -20,13 +20,16 @@ export function referralTableOf(table: SourceTableName): ReferralTableName | und
  * Referrals known to the caller: in the same delivery, in earlier batches, in the warehouse.
  *
  * Guarantees asked of an implementation: `has` is true exactly when a referral with that id exists
- * in `table`; `receivedDate` (optional) gives its referral received date ('YYYY-MM-DD') when held.
+ * in `table`; `receivedDate` (optional) gives its referral received date ('YYYY-MM-DD') when held;
+ * `firstContactDate` (optional) the date of its earliest known care contact.
  * The engine asks once per distinct referral id per batch (all ids of a chunk concurrently) and
  * caches the answers, so a remote implementation sees one round of lookups per chunk.
  */
 export interface ReferralIndex {
   has(table: ReferralTableName, referralId: string): Promise<boolean>;
   receivedDate?(table: ReferralTableName, referralId: string): Promise<string | undefined>;
+  /** Date ('YYYY-MM-DD') of the earliest care contact known under the referral, when held. */
+  firstContactDate?(table: ReferralTableName, referralId: string): Promise<string | undefined>;
 }
 
 /** An index that knows no referral (for tables that have none, and for tests). */
@@ -37,6 +40,7 @@ export const NO_REFERRALS: ReferralIndex = {
 /** In-memory index, e.g. built from the accepted referral rows of the same delivery. */
 export class MemoryReferralIndex implements ReferralIndex {
   private readonly dates = new Map<string, string | undefined>();
+  private readonly firstContacts = new Map<string, string>();
 
   private static key(table: ReferralTableName, id: string): string {
     return `${table}\u0000${id}`;
@@ -57,6 +61,19 @@ export class MemoryReferralIndex implements ReferralIndex {
     return this;
   }
 
+  /** Adds care contact rows (wire form) under referrals of `table`: `referral_id` and `contact_date`. */
+  addContactRows(table: ReferralTableName, rows: Iterable<SourceRow>): this {
+    for (const row of rows) {
+      const id = row['referral_id'];
+      const date = row['contact_date'];
+      if (typeof id !== 'string' || typeof date !== 'string') continue;
+      const key = MemoryReferralIndex.key(table, id);
+      const known = this.firstContacts.get(key);
+      if (known === undefined || date < known) this.firstContacts.set(key, date);
+    }
+    return this;
+  }
+
   get size(): number {
     return this.dates.size;
   }
@@ -67,6 +84,10 @@ export class MemoryReferralIndex implements ReferralIndex {
 
   async receivedDate(table: ReferralTableName, referralId: string): Promise<string | undefined> {
     return this.dates.get(MemoryReferralIndex.key(table, referralId));
+  }
+
+  async firstContactDate(table: ReferralTableName, referralId: string): Promise<string | undefined> {
+    return this.firstContacts.get(MemoryReferralIndex.key(table, referralId));
   }
 }
 
@@ -84,6 +105,15 @@ export function layeredReferralIndex(...indexes: readonly ReferralIndex[]): Refe
         if (date !== undefined) return date;
       }
       return undefined;
+    },
+    async firstContactDate(table, referralId) {
+      let first: string | undefined;
+      for (const index of indexes) {
+        if (!index.firstContactDate) continue;
+        const date = await index.firstContactDate(table, referralId);
+        if (date !== undefined && (first === undefined || date < first)) first = date;
+      }
+      return first;
     },
   };
 }

@@ -79,30 +79,32 @@ export function duplicateRowRule(dataset: DatasetId, tables: readonly SourceTabl
   };
 }
 
-/** Looks up each distinct referral id of a chunk once per batch, all concurrently. */
+/** What the referral index said about the referral ids of a batch, each id asked once. */
 class ReferralCache {
   readonly known = new Map<string, boolean>();
-  readonly received = new Map<string, string | undefined>();
+  readonly dates = new Map<string, string | undefined>();
   constructor(
     private readonly table: ReferralTableName,
     private readonly ctx: RuleContext,
-    private readonly withDates: boolean,
+    private readonly ask: 'has' | 'receivedDate' | 'firstContactDate',
   ) {}
 
+  /** Looks up the chunk's referral ids not yet asked, all concurrently. */
   async load(rows: readonly SourceRow[]): Promise<void> {
     const pending = new Set<string>();
+    const seen = this.ask === 'has' ? this.known : this.dates;
     for (const row of rows) {
       const id = text(row, 'referral_id');
-      if (id !== undefined && !this.known.has(id)) pending.add(id);
+      if (id !== undefined && !seen.has(id)) pending.add(id);
     }
     if (pending.size === 0) return;
     const index = this.ctx.referralIndex;
+    const table = this.table;
     await Promise.all(
       [...pending].map(async (id) => {
-        const has = await index.has(this.table, id);
-        this.known.set(id, has);
-        if (has && this.withDates && index.receivedDate)
-          this.received.set(id, await index.receivedDate(this.table, id));
+        if (this.ask === 'has') this.known.set(id, await index.has(table, id));
+        else if (this.ask === 'receivedDate') this.dates.set(id, await index.receivedDate?.(table, id));
+        else this.dates.set(id, await index.firstContactDate?.(table, id));
       }),
     );
   }
@@ -123,7 +125,7 @@ export function referralNotFoundRule(dataset: DatasetId, tables: readonly Source
     start(table, ctx) {
       const referralTable = referralTableOf(table);
       if (!referralTable) return { observe() {}, judge: () => undefined };
-      const cache = new ReferralCache(referralTable, ctx, false);
+      const cache = new ReferralCache(referralTable, ctx, 'has');
       return {
         observe: (rows) => cache.load(rows),
         judge(row) {
@@ -136,31 +138,41 @@ export function referralNotFoundRule(dataset: DatasetId, tables: readonly Source
   };
 }
 
-/** `<PREFIX>.REFERRAL_AFTER_CONTACT`: the referral was received after this contact/assessment date. */
-export function referralAfterActivityRule(dataset: DatasetId, tables: readonly SourceTableName[]): BatchRule {
+/**
+ * `<PREFIX>.REFERRAL_AFTER_CONTACT`: a referral received after a care contact under it. Judged on
+ * whichever side arrives second: on a referral row against the index's first contact date
+ * (field `referral_received_date`), on a contact row against the index's referral received date
+ * (field `contact_date`).
+ */
+export function referralAfterContactRule(
+  dataset: DatasetId,
+  referralTable: ReferralTableName,
+  contactTable: SourceTableName,
+): BatchRule {
   return {
     scope: 'batch',
     id: `${RULE_PREFIX[dataset]}.REFERRAL_AFTER_CONTACT`,
     dataset,
-    tables,
-    fields: tables.map((t) => SOURCE_TABLES[t].activityDateColumn),
+    tables: [referralTable, contactTable],
+    fields: ['referral_received_date', 'contact_date'],
     severity: 'warn',
-    message: 'referral received date is after the date of this contact or assessment',
+    message: 'referral received date is after the date of a care contact under the referral',
     rationale:
-      'both records exist and link; which date is wrong is unknown, so the contact is kept and the provider is told',
+      'both records exist and link; which date is wrong is unknown, so both are kept and the provider is told',
     start(table, ctx) {
-      const referralTable = referralTableOf(table);
-      if (!referralTable) return { observe() {}, judge: () => undefined };
-      const dateField = SOURCE_TABLES[table].activityDateColumn;
-      const cache = new ReferralCache(referralTable, ctx, true);
+      const onReferral = table === referralTable;
+      const cache = new ReferralCache(referralTable, ctx, onReferral ? 'firstContactDate' : 'receivedDate');
+      const ownDate = onReferral ? 'referral_received_date' : 'contact_date';
       return {
         observe: (rows) => cache.load(rows),
         judge(row) {
           const id = text(row, 'referral_id');
-          const date = text(row, dateField);
+          const date = text(row, ownDate);
           if (id === undefined || date === undefined) return undefined;
-          const received = cache.received.get(id);
-          return received !== undefined && received.slice(0, 10) > date.slice(0, 10) ? dateField : undefined;
+          const other = cache.dates.get(id);
+          if (other === undefined) return undefined;
+          const late = onReferral ? date > other : other > date;
+          return late ? ownDate : undefined;
         },
       };
     },

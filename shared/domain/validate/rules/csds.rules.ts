@@ -2,7 +2,7 @@ import type { Rule } from '../rule.js';
 import {
   duplicateRowRule,
   missingNhsNumberRule,
-  referralAfterActivityRule,
+  referralAfterContactRule,
   referralNotFoundRule,
 } from '../rule-builders.js';
 
@@ -17,7 +17,7 @@ const children = ['csds_care_contact'] as const;
 
 export const CSDS_RULES: readonly Rule[] = [
   referralNotFoundRule(dataset, children),
-  referralAfterActivityRule(dataset, children),
+  referralAfterContactRule(dataset, 'csds_referral', 'csds_care_contact'),
   missingNhsNumberRule(dataset, ['csds_referral']),
   duplicateRowRule(dataset, all),
 ];

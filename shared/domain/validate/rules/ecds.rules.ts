@@ -9,8 +9,8 @@ import { duplicateRowRule, instant, missingNhsNumberRule } from '../rule-builder
 const dataset = 'ecds';
 const tables = ['ecds_attendance'] as const;
 
-/** Intermediate timestamps that must not go backwards (each against arrival is the contract's). */
-const SEQUENCE = ['initial_assessment_at', 'seen_for_treatment_at', 'decision_to_admit_at'];
+/** The timestamps a decision to admit cannot precede (each against arrival is the contract's). */
+const BEFORE_DECISION = ['initial_assessment_at', 'seen_for_treatment_at'];
 
 export const ECDS_RULES: readonly Rule[] = [
   {
@@ -26,20 +26,20 @@ export const ECDS_RULES: readonly Rule[] = [
   },
   {
     scope: 'row',
-    id: 'ECDS.TIMESTAMP_SEQUENCE',
+    id: 'ECDS.DECISION_TO_ADMIT_BEFORE_ASSESSMENT',
     dataset,
     tables,
-    fields: SEQUENCE.slice(1),
+    fields: ['decision_to_admit_at'],
     severity: 'warn',
-    message: 'initial assessment, seen for treatment and decision to admit times go backwards',
-    rationale: 'the attendance and its duration stand; only the intermediate waits are doubtful',
+    message: 'decision to admit is before the initial assessment or the time seen for treatment',
+    rationale:
+      'the attendance and its duration stand; only the intermediate waits are doubtful (initial assessment after being seen is allowed: resus patients are seen at once)',
     check(row) {
-      let last: number | undefined;
-      for (const field of SEQUENCE) {
+      const decision = instant(row, 'decision_to_admit_at');
+      if (decision === undefined) return undefined;
+      for (const field of BEFORE_DECISION) {
         const at = instant(row, field);
-        if (at === undefined) continue;
-        if (last !== undefined && at < last) return field;
-        last = at;
+        if (at !== undefined && decision < at) return 'decision_to_admit_at';
       }
       return undefined;
     },

@@ -2,7 +2,7 @@ import type { Rule } from '../rule.js';
 import {
   duplicateRowRule,
   missingNhsNumberRule,
-  referralAfterActivityRule,
+  referralAfterContactRule,
   referralNotFoundRule,
 } from '../rule-builders.js';
 
@@ -18,7 +18,7 @@ const children = ['mhsds_care_contact', 'mhsds_cluster_assessment'] as const;
 
 export const MHSDS_RULES: readonly Rule[] = [
   referralNotFoundRule(dataset, children),
-  referralAfterActivityRule(dataset, children),
+  referralAfterContactRule(dataset, 'mhsds_referral', 'mhsds_care_contact'),
   missingNhsNumberRule(dataset, ['mhsds_referral']),
   duplicateRowRule(dataset, all),
 ];

@@ -57,12 +57,21 @@ function tariffMatches(row: SourceRow, ctx: RuleContext): boolean {
   return !priced; // no price for the year is APC.SPELL_HRG_UNKNOWN's finding, not a mismatch
 }
 
+/** What the batch says about one spell: admission on its first episode, discharge on its last. */
+interface SpellWindow {
+  firstEpisode: number;
+  admission: string | undefined;
+  lastEpisode: number;
+  discharge: string | undefined;
+}
+
 /**
- * `SUS.EPISODE_OUTSIDE_SPELL`: an episode that does not carry its spell's discharge date (earlier
- * episodes of a spell) starts or ends after the discharge date recorded on another episode of the same
- * spell (provider + spell number) seen so far in the batch. Chunks are observed before they are
- * judged, so a spell inside one chunk is judged whole. (Within one row the contract rules
- * SUS.EPISODE_START_DATE.BEFORE_ADMISSION / AFTER_DISCHARGE and SUS.EPISODE_END_DATE.AFTER_DISCHARGE apply.)
+ * `SUS.EPISODE_OUTSIDE_SPELL` (cross-row): an episode whose own dates agree with the spell fields on
+ * its own row (the contract judges those) but fall outside the spell as its other episodes record it:
+ * the admission date on the spell's first episode and the discharge date on its last episode that
+ * has one (earlier episodes may carry no discharge date, or stale spell fields after a correction).
+ * Spells are keyed by provider + hospital provider spell number; every chunk is observed before it is
+ * judged, so a spell inside one chunk is judged whole, and later chunks see earlier ones.
  */
 const episodeOutsideSpell: BatchRule = {
   scope: 'batch',
@@ -71,10 +80,11 @@ const episodeOutsideSpell: BatchRule = {
   tables,
   fields: ['episode_start_date', 'episode_end_date'],
   severity: 'reject',
-  message: 'episode dates fall after the discharge date recorded on another episode of the same spell',
+  message:
+    'episode dates fall outside its spell as recorded on the spell’s other episodes (admission on the first, discharge on the last)',
   rationale: 'episode-level activity and costs would be attributed to the wrong spell or period',
   start() {
-    const discharges = new Map<string, string>();
+    const spells = new Map<string, SpellWindow>();
     const spellKey = (row: SourceRow): string | undefined => {
       const spell = text(row, 'hospital_provider_spell_number');
       return spell === undefined ? undefined : `${text(row, 'provider_code') ?? ''}|${spell}`;
@@ -82,24 +92,42 @@ const episodeOutsideSpell: BatchRule = {
     return {
       observe(rows) {
         for (const row of rows) {
-          const discharge = text(row, 'discharge_date');
           const key = spellKey(row);
-          if (discharge === undefined || key === undefined) continue;
-          const known = discharges.get(key);
-          if (known === undefined || discharge > known) discharges.set(key, discharge);
+          const episode = row['episode_number'];
+          if (key === undefined || typeof episode !== 'number') continue;
+          const admission = text(row, 'admission_date');
+          const discharge = text(row, 'discharge_date');
+          let w = spells.get(key);
+          if (!w) {
+            w = { firstEpisode: episode, admission, lastEpisode: -1, discharge: undefined };
+            spells.set(key, w);
+          } else if (episode < w.firstEpisode) {
+            w.firstEpisode = episode;
+            w.admission = admission;
+          }
+          if (discharge !== undefined && episode > w.lastEpisode) {
+            w.lastEpisode = episode;
+            w.discharge = discharge;
+          }
         }
       },
       judge(row) {
+        const key = spellKey(row);
+        const w = key === undefined ? undefined : spells.get(key);
+        if (!w) return undefined;
         const start = text(row, 'episode_start_date');
         const end = text(row, 'episode_end_date');
-        const admission = text(row, 'admission_date');
-        if (start !== undefined && admission !== undefined && start < admission) return 'episode_start_date';
-        const key = spellKey(row);
-        const discharge =
-          text(row, 'discharge_date') ?? (key === undefined ? undefined : discharges.get(key));
-        if (discharge === undefined) return undefined;
-        if (start !== undefined && start > discharge) return 'episode_start_date';
-        if (end !== undefined && end > discharge) return 'episode_end_date';
+        const ownAdmission = text(row, 'admission_date');
+        const ownDischarge = text(row, 'discharge_date');
+        // A row inconsistent with its own spell fields is the contract's finding, not reported twice.
+        if (start !== undefined && ownAdmission !== undefined && start < ownAdmission) return undefined;
+        if (ownDischarge !== undefined && ((start ?? '') > ownDischarge || (end ?? '') > ownDischarge))
+          return undefined;
+        if (start !== undefined && w.admission !== undefined && start < w.admission)
+          return 'episode_start_date';
+        if (w.discharge === undefined) return undefined;
+        if (start !== undefined && start > w.discharge) return 'episode_start_date';
+        if (end !== undefined && end > w.discharge) return 'episode_end_date';
         return undefined;
       },
     };
@@ -152,6 +180,8 @@ export const SUS_APC_RULES: readonly Rule[] = [
     check(row, ctx) {
       const hrg = spellHrg(row);
       if (hrg === undefined || !ctx.reference.isKnownHrg(hrg)) return undefined;
+      // A spell dated after the extract is the contract's FUTURE_DATE finding; its year has no prices yet.
+      if ((text(row, 'admission_date') ?? '') > ctx.extractDate) return undefined;
       for (const fy of spellYears(row)) if (ctx.reference.hrg(hrg, fy) !== undefined) return undefined;
       return 'spell_hrg';
     },
