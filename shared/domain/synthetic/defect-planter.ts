@@ -133,31 +133,6 @@ export function plantDefects(
       mark('imaging_before_request', 'dids_imaging_test', row);
     }
 
-  rng = streamFor('referral_after_contact');
-  if (rng) {
-    const referrals = [
-      ...activity.mhReferrals.map((r) => ({
-        table: 'mhsds_referral' as const,
-        row: r.row,
-        contacts: r.contacts,
-      })),
-      ...activity.csdsReferrals.map((r) => ({
-        table: 'csds_referral' as const,
-        row: r.row,
-        contacts: r.contacts,
-      })),
-    ];
-    for (const { table, row, contacts } of referrals) {
-      const first = contacts[0]?.contact_date;
-      if (typeof first !== 'string' || defective.has(row) || !rng.chance(rate)) continue;
-      const late = dayOf(first) + rng.int(1, 7);
-      const discharge = row.service_discharge_date;
-      if (late > endDay || (typeof discharge === 'string' && dayOf(discharge) < late)) continue;
-      row.referral_received_date = isoDate(late);
-      mark('referral_after_contact', table, row);
-    }
-  }
-
   rng = streamFor('future_date');
   if (rng) {
     for (const spell of activity.spells) {
@@ -218,6 +193,32 @@ export function plantDefects(
         if (defective.has(row) || !rng.chance(rate)) continue;
         if (apply(row, rng)) mark('malformed_code', table, row);
       }
+  }
+
+  rng = streamFor('referral_after_contact');
+  if (rng) {
+    const referrals = [
+      ...activity.mhReferrals.map((r) => ({
+        table: 'mhsds_referral' as const,
+        row: r.row,
+        contacts: r.contacts,
+      })),
+      ...activity.csdsReferrals.map((r) => ({
+        table: 'csds_referral' as const,
+        row: r.row,
+        contacts: r.contacts,
+      })),
+    ];
+    for (const { table, row, contacts } of referrals) {
+      // Runs after every class that changes rows in place, so the first contact stays as planted.
+      const first = contacts.find((c) => !defective.has(c))?.contact_date;
+      if (typeof first !== 'string' || defective.has(row) || !rng.chance(rate)) continue;
+      const late = dayOf(first) + rng.int(1, 7);
+      const discharge = row.service_discharge_date;
+      if (late > endDay || (typeof discharge === 'string' && dayOf(discharge) < late)) continue;
+      row.referral_received_date = isoDate(late);
+      mark('referral_after_contact', table, row);
+    }
   }
 
   // Rows added by a defect come last, copied from clean rows.

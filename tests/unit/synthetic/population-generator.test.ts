@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { contractFor } from '../../../shared/domain/datasets/contracts.js';
+import { SOURCE_TABLES, SOURCE_TABLE_NAMES } from '../../../shared/domain/datasets/source-tables.js';
+import { isTestRangeNhsNumber } from '../../../shared/domain/nhs/nhs-number.js';
+import { createRng, deriveSeed } from '../../../shared/domain/synthetic/prng.js';
+import { generated, generateAll, keyOf, plantedKeys, reference } from './synthetic-fixture.js';
+
+const CLEAN = { patients: 1500, seed: 7, defects: { classes: [] } } as const;
+const AS_OF = '2026-11-23';
+
+test('the same seed gives identical rows in identical batches, and another seed does not', () => {
+  const a = generateAll({ patients: 300, seed: 42 });
+  const b = generateAll({ patients: 300, seed: 42 });
+  const c = generateAll({ patients: 300, seed: 43 });
+  assert.equal(JSON.stringify(a.rows), JSON.stringify(b.rows));
+  assert.deepEqual(a.report, b.report);
+  assert.notEqual(JSON.stringify(a.rows.sus_apc_episode), JSON.stringify(c.rows.sus_apc_episode));
+});
+
+test('the prng is deterministic per seed and uniform enough', () => {
+  const r1 = createRng(deriveSeed(5, 'x', 1));
+  const r2 = createRng(deriveSeed(5, 'x', 1));
+  const draws = Array.from({ length: 10_000 }, () => r1.next());
+  assert.deepEqual(
+    draws.slice(0, 100),
+    Array.from({ length: 100 }, () => r2.next()),
+  );
+  const mean = draws.reduce((s, x) => s + x, 0) / draws.length;
+  assert.ok(Math.abs(mean - 0.5) < 0.02, `mean ${mean}`);
+  assert.ok(draws.every((x) => x >= 0 && x < 1));
+  assert.notEqual(deriveSeed(5, 'x', 1), deriveSeed(5, 'x', 2));
+});
+
+test('every clean row passes its table contract (reference data, extract date)', () => {
+  const { rows } = generated(CLEAN);
+  for (const table of SOURCE_TABLE_NAMES) {
+    const contract = contractFor(table, reference, { asOf: AS_OF });
+    assert.ok(rows[table].length > 0, `${table} has rows`);
+    for (const row of rows[table]) {
+      const result = contract.check(row);
+      if (!result.ok)
+        assert.fail(`${table} ${keyOf(table, row)}: ${result.failures.map((f) => f.rule).join(', ')}`);
+    }
+  }
+});
+
+test('rows carry exactly the spec columns in spec order, and primary keys are unique', () => {
+  const { rows } = generated(CLEAN);
+  for (const table of SOURCE_TABLE_NAMES) {
+    const columns = SOURCE_TABLES[table].columns.map((c) => c.name);
+    const keys = new Set<string>();
+    for (const row of rows[table]) {
+      assert.deepEqual(Object.keys(row), columns);
+      keys.add(keyOf(table, row));
+    }
+    assert.equal(keys.size, rows[table].length, `${table} keys unique`);
+  }
+});
+
+test('patients are registered in both ICBs with valid 999-range NHS numbers and one local id per provider', () => {
+  const { rows } = generated(CLEAN);
+  const commissioners = new Set(rows.sus_apc_episode.map((r) => r.commissioner_code));
+  assert.deepEqual([...commissioners].sort(), ['15E00', '26A00']);
+  const byLocal = new Map<string, string>();
+  for (const table of [
+    'sus_apc_episode',
+    'ecds_attendance',
+    'mhsds_referral',
+    'csds_referral',
+    'dids_imaging_test',
+  ] as const)
+    for (const row of rows[table]) {
+      assert.ok(isTestRangeNhsNumber(String(row.nhs_number)));
+      const local = `${String(row.provider_code)}|${String(row.local_patient_id)}`;
+      const seen = byLocal.get(local);
+      if (seen) assert.equal(seen, row.nhs_number, 'a local id belongs to one patient');
+      byLocal.set(local, String(row.nhs_number));
+    }
+  const imd = new Set(
+    rows.sus_apc_episode.map((r) => reference.imdDecile(reference.lsoaForPostcode(String(r.postcode)) ?? '')),
+  );
+  assert.ok(imd.size >= 8, 'patients live across deprivation deciles');
+  assert.ok(!imd.has(undefined), 'every postcode maps to an LSOA with an IMD decile');
+});
+
+test('spells hold 1..n contiguous episodes inside the spell, and HRG tariffs come from the reference data', () => {
+  const { rows } = generated(CLEAN);
+  const spells = new Map<string, typeof rows.sus_apc_episode>();
+  for (const row of rows.sus_apc_episode) {
+    const list = spells.get(String(row.hospital_provider_spell_number)) ?? [];
+    list.push(row);
+    spells.set(String(row.hospital_provider_spell_number), list);
+  }
+  let multi = 0;
+  for (const episodes of spells.values()) {
+    assert.deepEqual(
+      episodes.map((e) => e.episode_number),
+      episodes.map((_, i) => i + 1),
+    );
+    if (episodes.length > 1) multi++;
+    for (let i = 1; i < episodes.length; i++)
+      assert.equal(episodes[i]!.episode_start_date, episodes[i - 1]!.episode_end_date);
+    const first = episodes[0]!;
+    const fy = (() => {
+      const d = String(first.admission_date);
+      const y = Number(d.slice(0, 4));
+      const s = Number(d.slice(5, 7)) >= 4 ? y : y - 1;
+      return `${s}/${String((s + 1) % 100).padStart(2, '0')}`;
+    })();
+    const type = String(first.admission_method).startsWith('1') ? 'elective' : 'non_elective';
+    assert.equal(first.tariff_gbp, reference.hrgTariff(String(first.spell_hrg), fy, type));
+  }
+  assert.ok(multi > 0, 'some spells have several episodes');
+});
+
+test('high-cost patients have repeat emergency admissions', () => {
+  const { report } = generated(CLEAN);
+  assert.ok(report.pathways.highCostPatients > 0);
+  assert.ok(report.pathways.highCostPatientEmergencySpells / report.pathways.highCostPatients >= 3);
+});
+
+test('the community caseload grows and shrinks over the months', () => {
+  const { report } = generated(CLEAN);
+  const series = Object.values(report.pathways.communityCaseloadByMonthEnd);
+  assert.equal(series.length, 24);
+  const ups = series.slice(1).filter((v, i) => v > series[i]!).length;
+  const downs = series.slice(1).filter((v, i) => v < series[i]!).length;
+  assert.ok(ups > 0 && downs > 0, `caseload ${series.join(',')}`);
+});
+
+test('switching defects on changes only the rows that carry a defect', () => {
+  const clean = generateAll({ patients: 600, seed: 11, defects: { classes: [] } });
+  const dirty = generateAll({ patients: 600, seed: 11, defects: { rate: 0.02 } });
+  const planted = plantedKeys(dirty.report);
+  for (const table of SOURCE_TABLE_NAMES) {
+    const skip = planted.get(table) ?? new Set();
+    const a = clean.rows[table].filter((r) => !skip.has(keyOf(table, r)));
+    const b = dirty.rows[table].filter((r) => !skip.has(keyOf(table, r)));
+    assert.deepEqual(b, a, table);
+  }
+});
+
+test('--episodes mode stops once the SUS episode count is reached', () => {
+  const g = generateAll({ patients: 5000, maxEpisodes: 200, defects: { classes: [] } });
+  assert.ok(g.rows.sus_apc_episode.length >= 200);
+  assert.ok(g.rows.sus_apc_episode.length < 220);
+  assert.ok(g.report.patients < 5000);
+});
