@@ -260,14 +260,12 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
         }
         await Promise.all(
           sources.map((s) =>
-            s
-              .stop()
-              .catch((e) =>
-                log.warn('trigger did not stop cleanly', {
-                  function: s.functionName,
-                  error: toError(e).message,
-                }),
-              ),
+            s.stop().catch((e) =>
+              log.warn('trigger did not stop cleanly', {
+                function: s.functionName,
+                error: toError(e).message,
+              }),
+            ),
           ),
         );
         await driver.stop();
