@@ -58,6 +58,8 @@ export interface CaptureChangesDeps {
   readonly clock: Clock;
   readonly telemetry: Telemetry;
   readonly logger: Logger;
+  /** Namespace of the capture state (see `CaptureStateRepository`); default none. */
+  readonly stateScope?: string;
   /** Test hook: called at each step; throwing there simulates a crash of the poller. */
   readonly crashAt?: (step: CaptureStep) => void;
 }
@@ -130,7 +132,7 @@ export async function captureChanges(
   request: CaptureChangesRequest,
 ): Promise<CaptureChangesResult> {
   const started = deps.clock.now();
-  const repo = new CaptureStateRepository(deps.objects, deps.state);
+  const repo = new CaptureStateRepository(deps.objects, deps.state, deps.stateScope);
   const table = request.table.spec.table;
   const log = deps.logger.child({ table });
   const meter = new MeteredSource(deps.source);
@@ -231,10 +233,12 @@ export interface CaptureHeartbeat {
 
 /** Reads a table's heartbeat and computes its freshness against the clock. */
 export async function readCaptureHeartbeat(
-  deps: Pick<CaptureChangesDeps, 'objects' | 'state' | 'clock'>,
+  deps: Pick<CaptureChangesDeps, 'objects' | 'state' | 'clock' | 'stateScope'>,
   table: string,
 ): Promise<CaptureHeartbeat> {
-  const value = await new CaptureStateRepository(deps.objects, deps.state).readHeartbeat(table);
+  const value = await new CaptureStateRepository(deps.objects, deps.state, deps.stateScope).readHeartbeat(
+    table,
+  );
   if (!value)
     return {
       table,

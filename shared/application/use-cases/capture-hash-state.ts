@@ -65,10 +65,23 @@ function keyId(key: Buffer): string {
 
 /** Reads and commits capture manifests and the objects they point to. */
 export class CaptureStateRepository {
+  /**
+   * @param scope optional namespace: object paths go under `<scope>/` and state partitions are
+   * `<scope>.<table>`, so several capture deployments (or tests) can share one account.
+   */
   constructor(
     private readonly objects: ObjectStore,
     private readonly state: StateStore,
+    private readonly scope = '',
   ) {}
+
+  private path(path: string): string {
+    return this.scope ? `${this.scope}/${path}` : path;
+  }
+
+  private partition(table: string): string {
+    return this.scope ? `${this.scope}.${table}` : table;
+  }
 
   async ensure(): Promise<void> {
     await this.objects.ensureContainers([CAPTURE_STATE_CONTAINER]);
@@ -76,13 +89,17 @@ export class CaptureStateRepository {
   }
 
   async loadManifest(table: string): Promise<{ manifest: CaptureManifest; etag: string } | undefined> {
-    const entity = await this.state.get<{ json: string }>(CAPTURE_STATE_TABLE, table, 'manifest');
+    const entity = await this.state.get<{ json: string }>(
+      CAPTURE_STATE_TABLE,
+      this.partition(table),
+      'manifest',
+    );
     if (!entity) return undefined;
     return { manifest: JSON.parse(entity.value.json) as CaptureManifest, etag: entity.etag };
   }
 
   async loadIndex(path: string): Promise<StateIndex> {
-    const body = await this.objects.get(CAPTURE_STATE_CONTAINER, path);
+    const body = await this.objects.get(CAPTURE_STATE_CONTAINER, this.path(path));
     if (!body)
       throw new InfrastructureError(
         'CAPTURE_STATE_MISSING',
@@ -92,11 +109,11 @@ export class CaptureStateRepository {
   }
 
   async putObject(path: string, body: Buffer | string): Promise<void> {
-    await this.objects.put(CAPTURE_STATE_CONTAINER, path, body);
+    await this.objects.put(CAPTURE_STATE_CONTAINER, this.path(path), body);
   }
 
   async getObject(path: string): Promise<Buffer> {
-    const body = await this.objects.get(CAPTURE_STATE_CONTAINER, path);
+    const body = await this.objects.get(CAPTURE_STATE_CONTAINER, this.path(path));
     if (!body)
       throw new InfrastructureError(
         'CAPTURE_STATE_MISSING',
@@ -115,21 +132,23 @@ export class CaptureStateRepository {
   async commit(table: string, manifest: CaptureManifest, etag: string | undefined): Promise<string> {
     const value = { json: JSON.stringify(manifest), seq: manifest.seq };
     // Both fail with ConcurrencyError when another poller committed first.
-    if (etag === undefined) return this.state.insert(CAPTURE_STATE_TABLE, table, 'manifest', value);
-    return this.state.upsert(CAPTURE_STATE_TABLE, table, 'manifest', value, etag);
+    if (etag === undefined)
+      return this.state.insert(CAPTURE_STATE_TABLE, this.partition(table), 'manifest', value);
+    return this.state.upsert(CAPTURE_STATE_TABLE, this.partition(table), 'manifest', value, etag);
   }
 
   /** Deletes objects no committed manifest points to any more (best effort: orphans cost only space). */
   async deleteObjects(paths: readonly string[]): Promise<void> {
-    for (const path of paths) await this.objects.delete(CAPTURE_STATE_CONTAINER, path).catch(() => undefined);
+    for (const path of paths)
+      await this.objects.delete(CAPTURE_STATE_CONTAINER, this.path(path)).catch(() => undefined);
   }
 
   async writeHeartbeat(table: string, value: Record<string, string | number | boolean>): Promise<void> {
-    await this.state.upsert(CAPTURE_STATE_TABLE, table, 'heartbeat', value);
+    await this.state.upsert(CAPTURE_STATE_TABLE, this.partition(table), 'heartbeat', value);
   }
 
   async readHeartbeat(table: string): Promise<Record<string, string | number | boolean | null> | undefined> {
-    return (await this.state.get(CAPTURE_STATE_TABLE, table, 'heartbeat'))?.value;
+    return (await this.state.get(CAPTURE_STATE_TABLE, this.partition(table), 'heartbeat'))?.value;
   }
 }
 

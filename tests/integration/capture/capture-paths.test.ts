@@ -44,7 +44,11 @@ test('the three capture paths publish identical deltas for the same random sourc
     fc.asyncProperty(
       fc.uniqueArray(fc.nat({ max: POOL - 1 }), { maxLength: 14 }),
       fc.array(step, { minLength: 1, maxLength: 22 }),
-      fc.record({ batchSize: fc.integer({ min: 2, max: 9 }), leafRows: fc.integer({ min: 1, max: 4 }), fanOut: fc.integer({ min: 2, max: 4 }) }),
+      fc.record({
+        batchSize: fc.integer({ min: 2, max: 9 }),
+        leafRows: fc.integer({ min: 1, max: 4 }),
+        fanOut: fc.integer({ min: 2, max: 4 }),
+      }),
       async (initial, steps, sizes) => {
         const clock = fixedClock('2026-03-01T08:00:00.000Z');
         const source = await openEmbeddedSource({ path: ':memory:', clock });
@@ -53,7 +57,10 @@ test('the three capture paths publish identical deltas for the same random sourc
           const present = new Set<number>();
           const insert = async (ks: number[], variant: number) => {
             const fresh = ks.filter((k) => !present.has(k));
-            await source.insertRows(spec.table, fresh.map((k) => syntheticRow(spec, k, variant)));
+            await source.insertRows(
+              spec.table,
+              fresh.map((k) => syntheticRow(spec, k, variant)),
+            );
             fresh.forEach((k) => present.add(k));
           };
           await insert(initial, 0);
@@ -70,7 +77,12 @@ test('the three capture paths publish identical deltas for the same random sourc
                 logger: silentLogger,
               };
               await ensureCaptureStorage(deps);
-              const table = captureTable(spec, { mode, maxDeleteShare: 1, reconciliationIntervalMinutes: 1e9, ...sizes });
+              const table = captureTable(spec, {
+                mode,
+                maxDeleteShare: 1,
+                reconciliationIntervalMinutes: 1e9,
+                ...sizes,
+              });
               return { mode, publisher, deps, table };
             }),
           );
@@ -81,19 +93,37 @@ test('the three capture paths publish identical deltas for the same random sourc
               await captureChanges(p.deps, { table: p.table });
               published.push(p.publisher.take());
             }
-            assert.deepEqual(published[1], published[0], 'change-version deltas differ from full-scan deltas');
-            assert.deepEqual(published[2], published[0], 'range-checksum deltas differ from full-scan deltas');
+            assert.deepEqual(
+              published[1],
+              published[0],
+              'change-version deltas differ from full-scan deltas',
+            );
+            assert.deepEqual(
+              published[2],
+              published[0],
+              'range-checksum deltas differ from full-scan deltas',
+            );
             for (const d of published[0]!) {
               if (d.op === 'delete') {
                 assert.ok(downstream.delete(d.businessKey[0]!), 'delete of a key downstream never saw');
               } else {
-                assert.equal(downstream.has(d.businessKey[0]!), d.op === 'update', `${d.op} of ${d.businessKey[0]}`);
+                assert.equal(
+                  downstream.has(d.businessKey[0]!),
+                  d.op === 'update',
+                  `${d.op} of ${d.businessKey[0]}`,
+                );
                 downstream.set(d.businessKey[0]!, d.row!);
               }
             }
-            const rows = await source.readRows({ table: spec.table, keyColumns: paths[0]!.table.layout.keyColumns, limit: 1_000 });
+            const rows = await source.readRows({
+              table: spec.table,
+              keyColumns: paths[0]!.table.layout.keyColumns,
+              limit: 1_000,
+            });
             assert.deepEqual(
-              [...downstream.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => withoutVersion(r)),
+              [...downstream.entries()]
+                .sort(([a], [b]) => (a < b ? -1 : 1))
+                .map(([, r]) => withoutVersion(r)),
               rows.map(withoutVersion),
             );
           };
@@ -103,10 +133,16 @@ test('the three capture paths publish identical deltas for the same random sourc
             if (s.kind === 'insert') await insert(s.keys, s.variant);
             else if (s.kind === 'update') {
               const ks = s.keys.filter((k) => present.has(k));
-              await source.updateRows(spec.table, ks.map((k) => withoutVersion(syntheticRow(spec, k, s.variant))));
+              await source.updateRows(
+                spec.table,
+                ks.map((k) => withoutVersion(syntheticRow(spec, k, s.variant))),
+              );
             } else if (s.kind === 'delete') {
               const ks = s.keys.filter((k) => present.has(k));
-              await source.deleteRows(spec.table, ks.map((k) => [syntheticRow(spec, k).care_contact_id as string]));
+              await source.deleteRows(
+                spec.table,
+                ks.map((k) => [syntheticRow(spec, k).care_contact_id as string]),
+              );
               ks.forEach((k) => present.delete(k));
             } else await poll();
           }
@@ -116,6 +152,6 @@ test('the three capture paths publish identical deltas for the same random sourc
         }
       },
     ),
-    { numRuns: 12 },
+    { numRuns: 10 },
   );
 });
