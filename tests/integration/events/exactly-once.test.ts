@@ -32,13 +32,16 @@ after(async () => {
 const clock = fixedClock('2026-11-23T09:00:00Z');
 const logger = memoryLogger();
 let seenEvents: StateStoreSeenEvents;
+const seenTable = uniqueName('seen').replace(/[^a-z0-9]/g, '');
+/** A new instance over the same table: what a restarted process has (nothing cached in memory). */
+const freshSeenEvents = () =>
+  new StateStoreSeenEvents(TableStateStore.fromConnectionString(azurite.connectionString), clock, {
+    table: seenTable,
+  });
 const objects = BlobObjectStore.fromConnectionString(azurite.connectionString);
 const bronze = uniqueName('bronze');
 before(async () => {
-  const store = TableStateStore.fromConnectionString(azurite.connectionString);
-  seenEvents = new StateStoreSeenEvents(store, clock, {
-    table: uniqueName('seen').replace(/[^a-z0-9]/g, ''),
-  });
+  seenEvents = freshSeenEvents();
   await seenEvents.ensure();
   await objects.ensureContainers([bronze]);
 });
@@ -99,7 +102,7 @@ describe('exactly-once in effect', () => {
     const ids = Array.from({ length: 120 }, (_, i) => `evt-${String(i).padStart(4, '0')}`);
     await seenEvents.markSeen(ids.slice(0, 70), { batchId: 'b-test' });
     await seenEvents.markSeen(ids.slice(0, 10));
-    assert.deepEqual(await seenEvents.filterUnseen([...ids].reverse()), ids.slice(70).reverse());
+    assert.deepEqual(await freshSeenEvents().filterUnseen([...ids].reverse()), ids.slice(70).reverse());
   });
 
   test('redelivery after a crash before the checkpoint, and a republish by the poller, change nothing downstream', async () => {
@@ -118,6 +121,7 @@ describe('exactly-once in effect', () => {
     await log.close();
 
     // Restart: the same events are delivered again and every delta is dropped as seen.
+    seenEvents = freshSeenEvents();
     log = await LocalEventLog.open({ directory: dir, clock });
     const consumer = log.consumer();
     const again = await pollOnce(consumer, true);

@@ -96,4 +96,23 @@ describe('receive deltas', () => {
     await deps.seenEvents.markSeen(ids.slice(0, 200));
     assert.deepEqual(await deps.seenEvents.filterUnseen([...ids, 'new', 'new']), [...ids.slice(200), 'new']);
   });
+
+  test('ids an instance marked or found seen are answered from memory; a new instance reads the store', async () => {
+    const store = new MemoryStateStore();
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = ((...args: Parameters<typeof get>) => {
+      reads += 1;
+      return get(...args);
+    });
+    const clock = fixedClock('2026-11-23T09:00:00Z');
+    const first = new StateStoreSeenEvents(store, clock);
+    await first.ensure();
+    await first.markSeen(['a', 'b']);
+    assert.deepEqual(await first.filterUnseen(['a', 'b', 'c']), ['c']);
+    assert.equal(reads, 1, 'only the unknown id is read');
+    const restarted = new StateStoreSeenEvents(store, clock, { cacheSize: 0 });
+    assert.deepEqual(await restarted.filterUnseen(['a', 'b', 'c']), ['c']);
+    assert.equal(reads, 4);
+  });
 });
