@@ -126,7 +126,9 @@ async function runHistory(
 /** What a deduplicating sink keeps: one delta per event id (capture time aside, which a retry moves). */
 function downstream(deltas: readonly Delta[]): Map<string, Omit<Delta, 'capturedAt'>> {
   const seen = new Map<string, Omit<Delta, 'capturedAt'>>();
-  for (const { capturedAt: _at, ...rest } of deltas) {
+  for (const delta of deltas) {
+    const rest: Omit<Delta, 'capturedAt'> & { capturedAt?: string } = { ...delta };
+    delete rest.capturedAt;
     const before = seen.get(rest.eventId);
     if (before) assert.deepEqual(rest, before, `event ${rest.eventId} re-published with different content`);
     else seen.set(rest.eventId, rest);

@@ -35,7 +35,9 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 function withoutVersion(row: SourceRow): SourceRow {
-  const { change_version: _v, modified_at: _m, ...rest } = row;
+  const rest = { ...row };
+  delete rest.change_version;
+  delete rest.modified_at;
   return rest;
 }
 
