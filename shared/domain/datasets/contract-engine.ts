@@ -1,5 +1,5 @@
 import type { ValueCheck, ValueFailure } from '../nhs/value-check.js';
-import type { ReferenceData } from '../reference/reference-data.js';
+import type { CodeListName, ReferenceData } from '../reference/reference-data.js';
 import {
   SOURCE_TABLES,
   type ColumnSpec,
@@ -56,12 +56,29 @@ export interface RowContext {
 }
 
 /** A single-field rule; runs only when the value is present (not null) and passed its type check. */
-export type FieldRule = (value: string | number | boolean, ctx: RowContext) => ValueCheck;
+export interface FieldRule {
+  (value: string | number | boolean, ctx: RowContext): ValueCheck;
+  /** Rule-id suffixes the rule can produce (for docs and drift tests). */
+  readonly rules: readonly string[];
+  /** The reference code list the rule checks against, if any. */
+  readonly codeList?: CodeListName;
+}
+
+/** Tags a check function with the rule ids it can produce. */
+export function fieldRule(
+  rules: readonly string[],
+  check: (value: string | number | boolean, ctx: RowContext) => ValueCheck,
+  codeList?: CodeListName,
+): FieldRule {
+  return Object.assign(check, codeList === undefined ? { rules } : { rules, codeList });
+}
 
 /** A within-row rule; `fields` must all be present and well typed for it to run. */
 export interface RowRule {
   /** The field a failure is reported against. */
   readonly field: string;
+  /** The rule-id suffix a failure carries (for docs and drift tests). */
+  readonly rule: string;
   /** Fields that must be non-null and type-valid for the rule to apply. */
   readonly fields: readonly string[];
   readonly check: (row: SourceRow, ctx: RowContext) => ValueCheck;
@@ -173,6 +190,11 @@ export function isIsoUtcTimestamp(s: string): boolean {
 }
 
 type TypeCheck = (v: SourceRowValue) => string | null; // null = ok, else rule suffix
+
+/** Rule-id suffixes the wire-form type check of a column can produce. */
+export function typeRuleSuffixes(col: ColumnSpec): readonly string[] {
+  return [...(col.nullable ? [] : ['REQUIRED']), 'COLUMN_MISSING', ...Object.keys(typeCheckFor(col).reasons)];
+}
 
 function typeCheckFor(col: ColumnSpec): { check: TypeCheck; reasons: Record<string, string> } {
   const len = col.length ?? 0;

@@ -8,32 +8,43 @@ import { validatePostcode } from '../nhs/postcode.js';
 import { validateSnomedId } from '../nhs/snomed.js';
 import { VALID, invalid, type ValueCheck } from '../nhs/value-check.js';
 import type { CodeListName } from '../reference/reference-data.js';
-import { timestampMillis, type FieldRule, type RowContext, type RowRule } from './contract-engine.js';
+import {
+  fieldRule,
+  timestampMillis,
+  type FieldRule,
+  type RowContext,
+  type RowRule,
+} from './contract-engine.js';
 
 /**
  * Reusable field and row rules for the table contracts. Every failure object is built once, when
  * the rule is created, so checking a row allocates nothing on success; reasons never hold a value.
  */
 
-const str =
-  (validate: (v: string) => ValueCheck): FieldRule =>
-  (v) =>
-    typeof v === 'string' ? validate(v) : VALID;
+const str = (rules: readonly string[], validate: (v: string) => ValueCheck): FieldRule =>
+  fieldRule(rules, (v) => (typeof v === 'string' ? validate(v) : VALID));
 
 /** NHS number: modulus 11 and the dummy-value rules (a null NHS number is not checked here). */
-export const nhsNumber: FieldRule = str(validateNhsNumber);
-export const postcode: FieldRule = str(validatePostcode);
-export const icd10: FieldRule = str(validateIcd10);
-export const opcs4: FieldRule = str(validateOpcs4);
-export const hrgCode: FieldRule = str(validateHrgCode);
-export const bnfCode: FieldRule = str(validateBnfCode);
-export const snomedConcept: FieldRule = str((v) => validateSnomedId(v, 'concept'));
-export const ods = (kind: OdsKind): FieldRule => str((v) => validateOdsCode(v, kind));
+export const nhsNumber: FieldRule = str(
+  ['EMPTY', 'LENGTH', 'NON_DIGIT', 'ALL_SAME_DIGIT', 'NO_CHECK_DIGIT_POSSIBLE', 'CHECK_DIGIT'],
+  validateNhsNumber,
+);
+export const postcode: FieldRule = str(['EMPTY', 'LENGTH', 'FORMAT'], validatePostcode);
+export const icd10: FieldRule = str(['EMPTY', 'DOTTED', 'LENGTH', 'FORMAT'], validateIcd10);
+export const opcs4: FieldRule = str(['EMPTY', 'DOTTED', 'LENGTH', 'CHAPTER', 'FORMAT'], validateOpcs4);
+export const hrgCode: FieldRule = str(['EMPTY', 'LENGTH', 'FORMAT'], validateHrgCode);
+export const bnfCode: FieldRule = str(['EMPTY', 'LENGTH', 'FORMAT', 'CHAPTER'], validateBnfCode);
+export const snomedConcept: FieldRule = str(
+  ['EMPTY', 'NON_DIGIT', 'LEADING_ZERO', 'LENGTH', 'PARTITION', 'NOT_A_CONCEPT', 'CHECK_DIGIT'],
+  (v) => validateSnomedId(v, 'concept'),
+);
+export const ods = (kind: OdsKind): FieldRule =>
+  str(['EMPTY', 'LENGTH', 'FORMAT'], (v) => validateOdsCode(v, kind));
 
 /** A regular-expression format rule with a fixed reason. */
 export function pattern(re: RegExp, reason: string, rule = 'FORMAT'): FieldRule {
   const fail = invalid(rule, reason);
-  return str((v) => (re.test(v) ? VALID : fail));
+  return str([rule], (v) => (re.test(v) ? VALID : fail));
 }
 
 /** The code must be in `list`, effective on the row's activity date. */
@@ -42,8 +53,12 @@ export function codeList(list: CodeListName): FieldRule {
     'CODE_LIST',
     `is not a code in the ${list.replace(/_/g, ' ')} code list effective on the activity date`,
   );
-  return (v, ctx) =>
-    typeof v === 'string' && ctx.reference.isValidCode(list, v, ctx.activityDate) ? VALID : fail;
+  return fieldRule(
+    ['CODE_LIST'],
+    (v, ctx) =>
+      typeof v === 'string' && ctx.reference.isValidCode(list, v, ctx.activityDate) ? VALID : fail,
+    list,
+  );
 }
 
 /** The organisation must exist in the reference data on the activity date. */
@@ -52,28 +67,31 @@ export const knownOrganisation: FieldRule = (() => {
     'UNKNOWN_ORGANISATION',
     'is not an organisation in the reference data on the activity date',
   );
-  return (v: string | number | boolean, ctx: RowContext) =>
-    typeof v === 'string' && ctx.reference.organisation(v, ctx.activityDate) !== undefined ? VALID : fail;
+  return fieldRule(['UNKNOWN_ORGANISATION'], (v: string | number | boolean, ctx: RowContext) =>
+    typeof v === 'string' && ctx.reference.organisation(v, ctx.activityDate) !== undefined ? VALID : fail,
+  );
 })();
 
 /** The HRG must be in the reference HRG list. */
 export const knownHrg: FieldRule = (() => {
   const fail = invalid('UNKNOWN_HRG', 'is not an HRG in the reference tariff list');
-  return (v: string | number | boolean, ctx: RowContext) =>
-    typeof v === 'string' && ctx.reference.isKnownHrg(v) ? VALID : fail;
+  return fieldRule(['UNKNOWN_HRG'], (v: string | number | boolean, ctx: RowContext) =>
+    typeof v === 'string' && ctx.reference.isKnownHrg(v) ? VALID : fail,
+  );
 })();
 
 /** The NICIP code must be in the reference imaging code list. */
 export const knownImagingCode: FieldRule = (() => {
   const fail = invalid('CODE_LIST', 'is not a NICIP code in the reference imaging code list');
-  return (v: string | number | boolean, ctx: RowContext) =>
-    typeof v === 'string' && ctx.reference.imagingCode(v) !== undefined ? VALID : fail;
+  return fieldRule(['CODE_LIST'], (v: string | number | boolean, ctx: RowContext) =>
+    typeof v === 'string' && ctx.reference.imagingCode(v) !== undefined ? VALID : fail,
+  );
 })();
 
 /** Comma-separated list of ICD-10 codes in storage form (secondary diagnoses), no spaces. */
 export const icd10List: FieldRule = (() => {
   const emptyItem = invalid('FORMAT', 'holds an empty item (codes are separated by single commas)');
-  return str((v) => {
+  return str(['FORMAT', 'EMPTY', 'DOTTED', 'LENGTH'], (v) => {
     let start = 0;
     for (;;) {
       const end = v.indexOf(',', start);
@@ -90,14 +108,15 @@ export const icd10List: FieldRule = (() => {
 /** Not after the injected extract date (dates and the local date of timestamps). */
 export const notFuture: FieldRule = (() => {
   const fail = invalid('FUTURE_DATE', 'is after the extract date');
-  return (v: string | number | boolean, ctx: RowContext) =>
-    ctx.asOf !== undefined && typeof v === 'string' && v.slice(0, 10) > ctx.asOf ? fail : VALID;
+  return fieldRule(['FUTURE_DATE'], (v: string | number | boolean, ctx: RowContext) =>
+    ctx.asOf !== undefined && typeof v === 'string' && v.slice(0, 10) > ctx.asOf ? fail : VALID,
+  );
 })();
 
 /** Whole number at least `min`. */
 export function minInt(min: number): FieldRule {
   const fail = invalid('RANGE', `is less than ${min}`);
-  return (v) => (typeof v === 'number' && v < min ? fail : VALID);
+  return fieldRule(['RANGE'], (v) => (typeof v === 'number' && v < min ? fail : VALID));
 }
 
 /** Decimal string greater than zero (`positive`) or not negative. */
@@ -106,7 +125,7 @@ export function decimalSign(kind: 'positive' | 'non_negative'): FieldRule {
     kind === 'positive'
       ? invalid('NOT_POSITIVE', 'is not greater than zero')
       : invalid('NEGATIVE', 'is negative');
-  return str((v) => {
+  return str([fail.rule], (v) => {
     if (v.startsWith('-')) return fail;
     if (kind === 'positive' && !/[1-9]/.test(v)) return fail;
     return VALID;
@@ -145,6 +164,7 @@ export function notBefore(
   const fail = invalid(rule, reason);
   return {
     field: later,
+    rule,
     fields: [later, earlier],
     check: (row) => {
       const a = s(row, later);
@@ -163,6 +183,7 @@ export function siteOfProvider(site: string, provider: string): RowRule {
   );
   return {
     field: site,
+    rule: 'NOT_PROVIDER_SITE',
     fields: [site, provider],
     check: (row) => (s(row, site).startsWith(s(row, provider)) ? VALID : fail),
   };
@@ -204,6 +225,7 @@ export function personRules(activityColumn: string, activityKind: 'date' | 'time
           )
         : {
             field: 'date_of_birth',
+            rule: 'AFTER_ACTIVITY_DATE',
             fields: ['date_of_birth', activityColumn],
             check: (() => {
               const fail = invalid(

@@ -1,6 +1,7 @@
-import type { ReferenceData } from '../reference/reference-data.js';
+import type { CodeListName, ReferenceData } from '../reference/reference-data.js';
 import {
   compileContract,
+  typeRuleSuffixes,
   type ContractOptions,
   type RowContract,
   type TableRules,
@@ -13,7 +14,12 @@ import { mhsdsCareContactRules } from './mhsds/mhsds-care-contact.contract.js';
 import { mhsdsClusterAssessmentRules } from './mhsds/mhsds-cluster-assessment.contract.js';
 import { mhsdsReferralRules } from './mhsds/mhsds-referral.contract.js';
 import { prescribingItemRules } from './prescribing/prescribing-item.contract.js';
-import type { SourceTableName } from './source-tables.js';
+import {
+  SOURCE_TABLES,
+  type ColumnSpec,
+  type IdentifierKind,
+  type SourceTableName,
+} from './source-tables.js';
 import { susApcEpisodeRules } from './sus-apc/sus-apc-episode.contract.js';
 
 export type { ContractFailure, ContractOptions, ContractResult, RowContract } from './contract-engine.js';
@@ -64,4 +70,44 @@ export function contractFor(
     byKey.set(key, contract);
   }
   return contract;
+}
+
+/** One field of a contract, described for docs/datasets and drift tests. */
+export interface ContractFieldDescription {
+  readonly field: string;
+  /** SQL type with its size, e.g. 'varchar(10)', 'decimal(10,2)'. */
+  readonly sqlType: string;
+  readonly nullable: boolean;
+  readonly identifier: IdentifierKind | null;
+  /** Every rule id a failure on this field can carry, type rules first. */
+  readonly rules: readonly string[];
+  readonly codeLists: readonly CodeListName[];
+}
+
+function sqlTypeOf(col: ColumnSpec): string {
+  if (col.length !== undefined) return `${col.type}(${col.length})`;
+  if (col.precision !== undefined) return `${col.type}(${col.precision},${col.scale ?? 0})`;
+  return col.type;
+}
+
+/** The rule ids and code lists of a table's contract, field by field, in column order. */
+export function describeContract(table: SourceTableName): readonly ContractFieldDescription[] {
+  const rules = TABLE_RULES[table];
+  const id = (field: string, suffix: string) => `${rules.prefix}.${field.toUpperCase()}.${suffix}`;
+  return SOURCE_TABLES[table].columns.map((col) => {
+    const fieldRules = rules.fields[col.name] ?? [];
+    const suffixes = [
+      ...typeRuleSuffixes(col),
+      ...fieldRules.flatMap((r) => r.rules),
+      ...rules.rows.filter((r) => r.field === col.name).map((r) => r.rule),
+    ];
+    return {
+      field: col.name,
+      sqlType: sqlTypeOf(col),
+      nullable: col.nullable,
+      identifier: col.identifier ?? null,
+      rules: [...new Set(suffixes)].map((suffix) => id(col.name, suffix)),
+      codeLists: fieldRules.flatMap((r) => (r.codeList === undefined ? [] : [r.codeList])),
+    };
+  });
 }

@@ -82,11 +82,13 @@ export const didsImagingTestRules: TableRules = {
     notBefore('report_issue_date', 'test_date', 'BEFORE_TEST', 'is before the test date'),
     {
       field: 'nicip_code',
+      rule: 'MISSING_PROCEDURE_CODE',
       fields: [],
       check: (row) => (row.nicip_code === null && row.snomed_code === null ? noProcedureCode : VALID),
     },
     {
       field: 'modality',
+      rule: 'NICIP_MISMATCH',
       fields: ['modality', 'nicip_code'],
       check: (row) =>
         (row.nicip_code as string).startsWith(row.modality as string) ? VALID : modalityMismatch,

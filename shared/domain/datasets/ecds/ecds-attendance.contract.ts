@@ -63,6 +63,7 @@ const missingDestination = invalid(
 );
 const concludedWithoutDestination: RowRule = {
   field: 'discharge_destination',
+  rule: 'MISSING',
   fields: [],
   check: (row) =>
     row.discharge_destination === null && (row.departure_at != null || row.conclusion_at != null)

@@ -67,6 +67,7 @@ export const prescribingItemRules: TableRules = {
   rows: [
     {
       field: 'processing_month',
+      rule: 'BEFORE_DISPENSING',
       fields: ['processing_month', 'dispensing_date'],
       check: (row) => {
         const month = row.processing_month as string;
@@ -76,6 +77,7 @@ export const prescribingItemRules: TableRules = {
     },
     {
       field: 'date_of_birth',
+      rule: 'AFTER_ACTIVITY_DATE',
       fields: ['date_of_birth', 'dispensing_date'],
       check: (row) =>
         (row.date_of_birth as string) > (row.dispensing_date as string) ? dobAfterDispensing : VALID,

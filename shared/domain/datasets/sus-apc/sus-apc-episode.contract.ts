@@ -127,6 +127,7 @@ export const susApcEpisodeRules: TableRules = {
     ),
     {
       field: 'discharge_destination',
+      rule: 'DEATH_MISMATCH',
       fields: ['discharge_destination', 'discharge_method'],
       check: (row) => {
         const dest = row.discharge_destination;
