@@ -121,3 +121,50 @@ export function toEventHubTriggerInput(
     },
   };
 }
+
+/** The outcome of one `deliverOnce` round. */
+export interface DeliveryRound {
+  /** Events handed to the handler and checkpointed. */
+  readonly delivered: number;
+  /** Partitions whose handler failed: rewound to their checkpoint, delivered again next round. */
+  readonly failed: readonly { readonly partitionId: string; readonly error: unknown }[];
+}
+
+/**
+ * One round of what the Functions host does for an `app.eventHub` trigger with cardinality many:
+ * for every partition at once, receive up to `maxEvents`, call `handler` with the trigger input,
+ * and checkpoint the last event when it resolves.
+ *
+ * Guarantee: a partition's events are checkpointed only after the handler resolved for them. A
+ * failed handler rewinds its partition, so the same events come again next round (stricter than the
+ * host, which moves on once its retry policy is spent: here nothing is skipped).
+ */
+export async function deliverOnce(
+  consumer: EventConsumer,
+  handler: (input: EventHubTriggerInput) => Promise<void>,
+  options: { readonly eventHubName: string; readonly maxEvents: number; readonly maxWaitMs: number },
+): Promise<DeliveryRound> {
+  const failed: { partitionId: string; error: unknown }[] = [];
+  let delivered = 0;
+  await Promise.all(
+    (await consumer.partitionIds()).map(async (partitionId) => {
+      const events = await consumer.receiveBatch(partitionId, options);
+      if (events.length === 0) return;
+      try {
+        await handler(
+          toEventHubTriggerInput(events, {
+            eventHubName: options.eventHubName,
+            consumerGroup: consumer.consumerGroup,
+          }),
+        );
+      } catch (error) {
+        await consumer.rewind(partitionId);
+        failed.push({ partitionId, error });
+        return;
+      }
+      await consumer.checkpoint(partitionId, events.at(-1)!);
+      delivered += events.length;
+    }),
+  );
+  return { delivered, failed };
+}

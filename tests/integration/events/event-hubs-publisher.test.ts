@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventHubProducerClient } from '@azure/event-hubs';
 import { EventHubsPublisher } from '../../../shared/adapters/azure/event-hubs-publisher.azure.js';
 import { parseDeltaEnvelope } from '../../../shared/domain/events/delta-envelope.js';
 import { keyBucketLabel, keyBucketOf, deltaKeyOf } from '../../../shared/domain/events/delta-packer.js';
@@ -99,5 +100,16 @@ describe('Event Hubs publisher through the real SDK', () => {
     assert.equal(receipt.events, 1);
     assert.deepEqual(delays, [100, 200]);
     assert.equal(deltasIn(hub.received.slice(from)).length, 1);
+  });
+
+  test('the stand-in answers the SDK management reads for hub and partition properties', async () => {
+    const client = new EventHubProducerClient(hub.connectionString, 'nhs-flows-cdc');
+    assert.deepEqual(await client.getPartitionIds(), ['0', '1', '2', '3']);
+    const partition = await client.getPartitionProperties('2');
+    assert.equal(partition.partitionId, '2');
+    assert.equal(partition.isEmpty, true);
+    await client.close();
+    assert.ok(hub.requests.includes('READ com.microsoft:eventhub'));
+    assert.ok(hub.requests.includes('READ com.microsoft:partition'));
   });
 });

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { LocalEventLog } from '../../../shared/adapters/local/event-log/local-event-log.js';
 import { encodeRecord } from '../../../shared/adapters/local/event-log/log-record.js';
 import {
+  deliverOnce,
   toEventHubTriggerInput,
   type EventConsumer,
   type ReceivedEvent,
@@ -314,6 +315,34 @@ describe('local event log', () => {
     assert.equal(input.triggerMetadata.partitionContext.PartitionId, '0');
     assert.equal(input.triggerMetadata.offsetArray.length, events.length);
     assert.match(input.triggerMetadata.enqueuedTimeUtcArray[0]!, /Z$/);
+    await log.close();
+  });
+
+  test('deliverOnce checkpoints after the handler succeeds and redelivers what a failed handler got', async () => {
+    const log = await LocalEventLog.open({ directory: freshDir(), partitions: 2 });
+    await log.publish(deltaHistory(12, 1));
+    const consumer = log.consumer();
+    const seen: number[] = [];
+    let failNext = true;
+    const handler = async (input: { messages: unknown[] }) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('bronze unavailable');
+      }
+      seen.push(input.messages.length);
+    };
+    const options = { eventHubName: 'nhs-flows-cdc', maxEvents: 100, maxWaitMs: 0 };
+    const first = await deliverOnce(consumer, handler, options);
+    assert.equal(first.failed.length, 1);
+    const failedPartition = first.failed[0]!.partitionId;
+    assert.equal(await consumer.lastCheckpoint(failedPartition), undefined);
+    const second = await deliverOnce(consumer, handler, options);
+    assert.deepEqual(second.failed, []);
+    const total = (await drain(log.consumer('check'), await consumer.partitionIds())).length;
+    assert.equal(first.delivered + second.delivered, total, 'every event delivered once successfully');
+    assert.ok(await consumer.lastCheckpoint(failedPartition));
+    const third = await deliverOnce(consumer, handler, options);
+    assert.equal(third.delivered, 0, 'nothing after everything is checkpointed');
     await log.close();
   });
 });

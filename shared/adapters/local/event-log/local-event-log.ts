@@ -654,3 +654,8 @@ function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Where the local log of an event hub lives under the data dir: `<dataDir>/event-log/<hub>`. */
+export function localEventLogDirectory(dataDir: string, eventHubName: string): string {
+  return join(dataDir, 'event-log', encodeURIComponent(eventHubName));
+}
