@@ -57,6 +57,8 @@ export interface LocalHostOptions {
   readonly disabledFunctions?: readonly string[];
   /** Stop cleanly on SIGINT/SIGTERM (the `npm start` runner). */
   readonly handleSignals?: boolean;
+  /** How long `stop` waits for running activities before giving up on them (default 30 s). */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface LocalHostStatus {
@@ -240,6 +242,10 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
 
     async start() {
       if (started) return;
+      if (stopping)
+        throw new Error(
+          'a stopped local host cannot be started again; create a new one over the same data dir',
+        );
       setCoreLogSink((level, category, message) => log.debug(message, { level, category }));
       origin = await server.start();
       await driver.load();
@@ -268,7 +274,7 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
             ),
           ),
         );
-        await driver.stop();
+        await driver.stop(options.drainTimeoutMs);
         await server.stop();
         started = false;
         log.info('local host stopped');

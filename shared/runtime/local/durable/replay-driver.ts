@@ -68,6 +68,8 @@ export interface ReplayDriverOptions {
   readonly maxConcurrentActivities?: number;
   /** RPC data for extra input bindings (e.g. `durableClient`) of activities/orchestrators. */
   readonly extraInputData?: (registration: Registration) => Record<string, RpcTypedData>;
+  /** How long an episode waits for more results while activities of the instance still run (default 10 ms). */
+  readonly batchWindowMs?: number;
   /** host.json `extensions.durableTask.overridableExistingInstanceStates` (default NonRunningStates). */
   readonly overridableExistingInstanceStates?: 'NonRunningStates' | 'AnyState';
 }
@@ -154,6 +156,7 @@ export class ReplayDriver {
   readonly #slots: Semaphore;
   readonly #extraInputData: (registration: Registration) => Record<string, RpcTypedData>;
   readonly #overridable: 'NonRunningStates' | 'AnyState';
+  readonly #batchWindowMs: number;
   readonly #instances = new Map<string, Instance>();
   readonly #lastFailures: { instanceId: string; name: string; message: string; at: string }[] = [];
   #accepting = true;
@@ -167,6 +170,7 @@ export class ReplayDriver {
     this.#slots = new Semaphore(options.maxConcurrentActivities ?? 16);
     this.#extraInputData = options.extraInputData ?? (() => ({}));
     this.#overridable = options.overridableExistingInstanceStates ?? 'NonRunningStates';
+    this.#batchWindowMs = options.batchWindowMs ?? 10;
   }
 
   // ---------------------------------------------------------------- journal folding (memory == disk)
@@ -431,10 +435,20 @@ export class ReplayDriver {
   }
 
   /** Stops dispatching new work, waits for running activities and episodes (journalled), disarms timers. */
-  async stop(): Promise<void> {
+  async stop(drainTimeoutMs = 30_000): Promise<void> {
     this.#accepting = false;
     for (const inst of this.#instances.values()) this.#clearTimers(inst);
-    if (this.#busy > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
+    if (this.#busy > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const drained = new Promise<void>((resolve) => this.#drained.push(resolve));
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, drainTimeoutMs)));
+      await Promise.race([drained, timedOut]);
+      clearTimeout(timer);
+      if (this.#busy > 0) {
+        // Whatever is still running is re-dispatched from the journal on the next start.
+        this.#log.warn('stopped with work still running', { running: this.#busy });
+      }
+    }
     await this.#journal.flush();
   }
 
@@ -461,9 +475,11 @@ export class ReplayDriver {
     if (!this.#accepting || inst.episodeQueued || terminal(inst.status)) return;
     inst.episodeQueued = true;
     this.#enter();
-    setImmediate(() => {
-      void this.#runEpisodes(inst).finally(() => this.#leave());
-    });
+    const run = () => void this.#runEpisodes(inst).finally(() => this.#leave());
+    // While activities of this instance are still running, wait a moment so their results share
+    // one episode (each episode replays the whole history).
+    if (inst.inflight.size > 0) setTimeout(run, this.#batchWindowMs);
+    else setImmediate(run);
   }
 
   async #runEpisodes(inst: Instance): Promise<void> {
