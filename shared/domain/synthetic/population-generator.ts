@@ -69,8 +69,18 @@ export class KeyAllocator {
   private readonly clean = emptyCounters();
   private readonly defect = emptyCounters();
   private readonly versions = emptyCounters();
-  private spell = 0;
-  constructor(private readonly namespace: string) {}
+  private spell: number;
+  /** `keyBlock` b starts row keys at b·10⁹ and spell/defect keys at b·10⁸, so later runs never reuse a key. */
+  constructor(
+    private readonly namespace: string,
+    keyBlock = 0,
+  ) {
+    for (const table of SOURCE_TABLE_NAMES) {
+      this.clean[table] = keyBlock * 1_000_000_000;
+      this.defect[table] = keyBlock * 100_000_000;
+    }
+    this.spell = keyBlock * 100_000_000;
+  }
   next(table: SourceTableName): string {
     const n = ++this.clean[table];
     return `${this.namespace}${TABLE_KEY_LETTER[table]}${String(n).padStart(11, '0')}`;
@@ -229,7 +239,7 @@ function createContext(config: PopulationConfig, catalogue: SyntheticCatalogue):
   return {
     config,
     catalogue,
-    keys: new KeyAllocator(config.idNamespace),
+    keys: new KeyAllocator(config.idNamespace, config.keyBlock),
     startDay,
     endDay,
     years: (endDay - startDay + 1) / 365.25,

@@ -69,6 +69,8 @@ export const populationConfigSchema = z
       .string()
       .regex(/^[A-Z]$/, 'one upper-case letter')
       .default('G'),
+    /** Key block: keys start at block·10⁹ (rows) and block·10⁸ (spells, defect rows); change simulation uses one block per round. */
+    keyBlock: z.number().int().min(0).max(99).default(0),
     /** Index of the first patient (new activity for new patients continues after existing ones). */
     patientOffset: z.number().int().min(0).default(0),
   })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { PopulationConfigInput } from '../../../shared/domain/synthetic/synthetic-config.js';
 import { contractFor } from '../../../shared/domain/datasets/contracts.js';
 import {
   SOURCE_TABLE_NAMES,
@@ -15,7 +16,7 @@ import { parseDefectSelection } from '../../../shared/domain/synthetic/synthetic
 import { generated, keyOf, plantedKeys, reference } from './synthetic-fixture.js';
 
 // A high rate so every class is planted in every table it applies to, on a small population.
-const DIRTY = { patients: 2000, seed: 3, defects: { rate: 0.08 } } as const;
+const DIRTY: PopulationConfigInput = { patients: 2000, seed: 3, defects: { rate: 0.08 } };
 const AS_OF = '2026-11-23';
 
 function rowsByKey(table: SourceTableName, rows: readonly SourceRow[]): Map<string, SourceRow> {

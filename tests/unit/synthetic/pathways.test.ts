@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { PopulationConfigInput } from '../../../shared/domain/synthetic/synthetic-config.js';
 import type { SourceRow } from '../../../shared/domain/datasets/source-tables.js';
 import { day, generated } from './synthetic-fixture.js';
 
@@ -10,7 +11,7 @@ const RATES = {
   communityReferralAfterAe30d: 0.15,
   prescriptionsAfterEmergencyDischarge90d: 0.6,
 };
-const CONFIG = { patients: 2000, seed: 21, rates: RATES, defects: { rate: 0.01 } } as const;
+const CONFIG: PopulationConfigInput = { patients: 2000, seed: 21, rates: RATES, defects: { rate: 0.01 } };
 const END = day('2025-03-31');
 
 /** Days of rows per NHS number (clean rows only are passed in). */
