@@ -103,6 +103,14 @@ test('sub-orchestrations run with generated and explicit instance ids and return
   });
 });
 
+test('a fan-out of 30 sub-orchestrations next to an activity creates each child once and sums their results', async () => {
+  const output = await host.runOrchestration(names.subFanOut, 30, 'sub-fan-1');
+  assert.equal(output, 2 * ((29 * 30) / 2) + 2000);
+  const children = host.durable.list().filter((s) => s.instanceId.startsWith('sub-fan-1:'));
+  assert.equal(children.length, 30);
+  assert.ok(children.every((c) => c.runtimeStatus === 'Completed'));
+});
+
 test('durable timers fire after their due time and advance currentUtcDateTime', async () => {
   const elapsed = (await host.runOrchestration(names.timers, null)) as number;
   assert.ok(elapsed >= 250, `expected at least 250 ms of orchestration time, got ${elapsed}`);

@@ -158,6 +158,10 @@ export class ReplayDriver {
   readonly #overridable: 'NonRunningStates' | 'AnyState';
   readonly #batchWindowMs: number;
   readonly #instances = new Map<string, Instance>();
+  /** Child instance ids whose `created` record is being written (dispatch may run again meanwhile). */
+  readonly #creating = new Set<string>();
+  /** Messages being journalled, so a result reported twice at once is recorded once. */
+  readonly #delivering = new Set<string>();
   readonly #lastFailures: { instanceId: string; name: string; message: string; at: string }[] = [];
   #accepting = true;
   #busy = 0;
@@ -225,9 +229,9 @@ export class ReplayDriver {
     }
     if (record.executionId !== inst.executionId) return; // a late message for a replaced execution
     if (record.kind === 'inbox') {
-      if (terminal(inst.status)) return;
-      inst.inbox.push({ msgId: record.msgId, event: record.event });
       const id = answeredId(record.event);
+      if (terminal(inst.status) || (id !== undefined && inst.resolved.has(id))) return;
+      inst.inbox.push({ msgId: record.msgId, event: record.event });
       if (id !== undefined) inst.resolved.add(id);
       return;
     }
@@ -467,7 +471,14 @@ export class ReplayDriver {
     if (executionId !== inst.executionId || terminal(inst.status)) return;
     const id = answeredId(event);
     if (id !== undefined && inst.resolved.has(id)) return;
-    await this.#record(inst, { kind: 'inbox', executionId, msgId, event });
+    const key = `${executionId}|${msgId}`;
+    if (this.#delivering.has(key)) return;
+    this.#delivering.add(key);
+    try {
+      await this.#record(inst, { kind: 'inbox', executionId, msgId, event });
+    } finally {
+      this.#delivering.delete(key);
+    }
     this.#queueEpisode(inst);
   }
 
@@ -928,8 +939,11 @@ export class ReplayDriver {
       if (terminal(child.status)) this.#notifyParent(child);
       return;
     }
+    if (this.#creating.has(childId)) return;
+    this.#creating.add(childId);
     this.#enter();
     void this.startNew(slot.name ?? '', slot.input, childId, link)
+      .finally(() => this.#creating.delete(childId))
       .catch((thrown) => {
         const error = toError(thrown);
         return this.#deliver(inst, inst.executionId, `s:${id}`, {
