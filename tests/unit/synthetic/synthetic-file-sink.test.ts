@@ -41,10 +41,10 @@ test('csv records round-trip through an RFC 4180 parser for any text', () => {
       (values) => {
         const columns = values.map((_, i) => `c${i}`);
         const row: SourceRow = Object.fromEntries(values.map((v, i) => [`c${i}`, v]));
-        const parsed = parse(csvRecord(row, columns), {
+        const parsed = parse<string[]>(csvRecord(row, columns), {
           record_delimiter: '\r\n',
           relax_quotes: false,
-        }) as string[][];
+        });
         assert.deepEqual(
           parsed[0],
           values.map((v) => v ?? ''),
@@ -71,7 +71,7 @@ test('the file sink writes one CSV and one NDJSON file per table holding exactly
             .map((line) => JSON.parse(line) as SourceRow);
           assert.deepEqual(rows, expected.rows[table], table);
         } else {
-          const records = parse(text, { record_delimiter: '\r\n' }) as string[][];
+          const records = parse<string[]>(text, { record_delimiter: '\r\n' });
           assert.deepEqual(
             records[0],
             SOURCE_TABLES[table].columns.map((c) => c.name),
