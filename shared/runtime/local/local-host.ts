@@ -55,7 +55,7 @@ export interface LocalHostOptions {
   readonly eventHubs?: EventHubTriggerOptions;
   /** Functions not to drive (the host's `AzureWebJobs.<name>.Disabled`). */
   readonly disabledFunctions?: readonly string[];
-  /** Stop cleanly on SIGINT/SIGTERM (the `npm start` runner). */
+  /** Stop cleanly on SIGINT/SIGTERM (the `npm start` runner); the process itself is not exited. */
   readonly handleSignals?: boolean;
   /** How long `stop` waits for running activities before giving up on them (default 30 s). */
   readonly drainTimeoutMs?: number;
@@ -226,12 +226,10 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     }
   }
 
+  // Stops the host only: the caller owns the process (it may have Azurite or databases to close).
   const onSignal = () => {
     log.info('stopping (signal received)');
-    void host.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    void host.stop().catch((e) => log.error('stop failed', { error: toError(e).message }));
   };
 
   const host: LocalHost = {
