@@ -505,7 +505,7 @@ function toChangeRow(c: AppliedChange): ChangeRow {
     recorded_at: c.recordedAt,
     content_hash: c.contentHash,
     ...(c.rowHash !== null && { row_hash: c.rowHash }),
-    ...(c.attributes && { attributes: sortedJson(c.attributes) }),
+    ...(c.attributes && { attributes: attributesJson(c.attributes) }),
   };
 }
 
@@ -532,7 +532,7 @@ function toVersionRow(v: DimensionVersion): VersionRow {
     row_hash: v.rowHash,
     recorded_at: v.recordedAt,
     change_id: v.changeId,
-    attributes: sortedJson(v.attributes),
+    attributes: attributesJson(v.attributes),
   };
 }
 
@@ -551,15 +551,9 @@ function fromVersionRow(key: string, row: VersionRow): DimensionVersion {
   };
 }
 
-/** JSON with sorted names (NULL kept as null: Table storage would drop a null property). */
-function sortedJson(attributes: Readonly<Record<string, unknown>>): string {
-  return JSON.stringify(
-    Object.fromEntries(
-      Object.keys(attributes)
-        .sort()
-        .map((k) => [k, attributes[k]]),
-    ),
-  );
+/** Attributes as JSON (NULL kept as null: Table storage would drop a null property). */
+function attributesJson(attributes: Readonly<Record<string, unknown>>): string {
+  return JSON.stringify(attributes);
 }
 
 const ensured = new WeakMap<StateStore, Set<string>>();

@@ -80,6 +80,8 @@ const withOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]
  * A date is midnight UTC of that date; an instant must carry an offset (a naive time is ambiguous).
  */
 export function canonicalTime(text: string, field: string, changeId: string): string {
+  const known = timeCache.get(text);
+  if (known !== undefined) return known;
   const ms = isoDate.test(text)
     ? Date.parse(`${text}T00:00:00.000Z`)
     : withOffset.test(text)
@@ -95,12 +97,27 @@ export function canonicalTime(text: string, field: string, changeId: string): st
     throw new InputError(
       `scd2: change ${changeId} field '${field}' expected a time before ${SCD2_HIGH_DATE}`,
     );
+  // Batches repeat the same few business dates: remember them (bounded, pure: same text, same answer).
+  if (timeCache.size >= 4096) timeCache.clear();
+  timeCache.set(text, canonical);
   return canonical;
 }
+const timeCache = new Map<string, string>();
 
 const escapable = /[\\|=]/g;
+const needsEscape = /[\\|=]/;
 function escape(text: string): string {
-  return text.replace(escapable, (c) => `\\${c}`);
+  return needsEscape.test(text) ? text.replace(escapable, (c) => `\\${c}`) : text;
+}
+
+const sortedNames = new WeakMap<readonly string[], readonly string[]>();
+function sorted(names: readonly string[]): readonly string[] {
+  let out = sortedNames.get(names);
+  if (!out) {
+    out = [...names].sort();
+    sortedNames.set(names, out);
+  }
+  return out;
 }
 
 /**
@@ -110,8 +127,17 @@ function escape(text: string): string {
  * (`-0` as `0`), a boolean `b:1`/`b:0`. So NULL, '' and 'null' all differ, and so do 1 and '1'.
  */
 export function canonicalAttributesText(attributes: DimensionAttributes, names: readonly string[]): string {
+  return canonicalTextOfSorted(attributes, sorted(names));
+}
+
+/** `canonicalAttributesText` of every attribute present. */
+export function canonicalAllAttributesText(attributes: DimensionAttributes): string {
+  return canonicalTextOfSorted(attributes, Object.keys(attributes).sort());
+}
+
+function canonicalTextOfSorted(attributes: DimensionAttributes, names: readonly string[]): string {
   const parts: string[] = [];
-  for (const name of [...names].sort()) {
+  for (const name of names) {
     const value = attributes[name];
     const text =
       value === null || value === undefined
@@ -131,11 +157,6 @@ export function canonicalAttributesText(attributes: DimensionAttributes, names: 
 /** `row_hash`: SHA-256 (hex) of the canonical text of the tracked attributes. */
 export function trackedHash(spec: DimensionSpec, attributes: DimensionAttributes): string {
   return hash('sha256', `scd2-v1|${canonicalAttributesText(attributes, spec.trackedAttributes)}`, 'hex');
-}
-
-/** SHA-256 (hex) of every attribute present (detects type-1 changes and conflicting redeliveries). */
-export function allAttributesHash(attributes: DimensionAttributes): string {
-  return hash('sha256', `scd2-v1|${canonicalAttributesText(attributes, Object.keys(attributes))}`, 'hex');
 }
 
 /** `surrogate_key`: 32 hex digits of SHA-256 over dimension, key, valid_from and change id. */

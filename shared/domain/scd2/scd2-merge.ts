@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import {
-  allAttributesHash,
+  canonicalAllAttributesText,
   canonicalTime,
   SCD2_HIGH_DATE,
   surrogateKeyOf,
@@ -72,7 +72,7 @@ export function normaliseChange(change: DimensionChange, spec: DimensionSpec): A
       throw new InputError(
         `scd2: change ${change.changeId} attribute '${name}' expected string, number, boolean or null, received ${typeof value}`,
       );
-  const content = `${change.kind}|${effectiveAt}|${attributes ? allAttributesHash(attributes) : ''}`;
+  const content = `scd2-change-v1|${change.kind}|${effectiveAt}|${attributes ? canonicalAllAttributesText(attributes) : ''}`;
   return {
     changeId: change.changeId,
     kind: change.kind,
@@ -130,8 +130,7 @@ export function foldChanges(
     const current = open();
     const live = current && !current.isDeleted ? current : undefined;
     if (c.kind === 'upsert' && live && live.rowHash === c.rowHash) {
-      const overwrite =
-        spec.untracked === 'type1' && allAttributesHash(live.attributes) !== allAttributesHash(c.attributes!);
+      const overwrite = spec.untracked === 'type1' && !sameAttributes(live.attributes, c.attributes!);
       if (overwrite) versions[versions.length - 1] = { ...live, attributes: c.attributes! };
       outcomes.set(c.changeId, overwrite ? 'type1' : 'unchanged');
       continue;
@@ -212,6 +211,14 @@ function sameVersion(a: DimensionVersion, b: DimensionVersion): boolean {
     a.rowHash === b.rowHash &&
     a.recordedAt === b.recordedAt &&
     a.changeId === b.changeId &&
-    allAttributesHash(a.attributes) === allAttributesHash(b.attributes)
+    sameAttributes(a.attributes, b.attributes)
   );
+}
+
+/** Same names with the same typed values (NULL ≠ '' ≠ 'null', 1 ≠ '1'). */
+function sameAttributes(a: DimensionAttributes, b: DimensionAttributes): boolean {
+  const names = Object.keys(a);
+  if (names.length !== Object.keys(b).length) return false;
+  for (const name of names) if (!(name in b) || a[name] !== b[name]) return false;
+  return true;
 }
