@@ -1,0 +1,297 @@
+import sql from 'mssql';
+import type {
+  ChangeSet,
+  ChangeSource,
+  KeyRange,
+  KeyValues,
+  RangeChecksum,
+  ReadChangesRequest,
+  ReadRowHashesRequest,
+  ReadRowsRequest,
+  RowHashEntry,
+  SourceColumnInfo,
+} from '../../application/ports/change-source.port.js';
+import type { HashColumn, RowHashLayout } from '../../domain/capture/row-hash.js';
+import type { SourceRow } from '../../domain/datasets/source-tables.js';
+import { InfrastructureError, InputError } from '../../domain/errors.js';
+import {
+  countRowsStatement,
+  currentVersionStatement,
+  describeTableStatement,
+  portableType,
+  rangeChecksumsStatement,
+  readChangesStatement,
+  readRowHashesStatement,
+  readRowsByKeysStatement,
+  readRowsStatement,
+  type MssqlColumn,
+  type TableShape,
+  type TsqlStatement,
+  type VersionKind,
+} from './mssql-sql.azure.js';
+
+/** The part of an `mssql` request the adapter uses. */
+export interface MssqlRequestLike {
+  input(name: string, type: unknown, value: unknown): unknown;
+  query(text: string): Promise<{ recordsets: unknown; recordset: unknown }>;
+}
+
+/** The part of an `mssql` ConnectionPool the adapter uses (tests pass a fake; production the pool). */
+export interface MssqlPoolLike {
+  request(): MssqlRequestLike;
+  close(): Promise<void>;
+}
+
+export interface MssqlChangeSourceOptions {
+  /** Schema of the source tables; default 'dbo'. */
+  readonly schema?: string;
+  /** Run change reads under SNAPSHOT isolation (needs ALLOW_SNAPSHOT_ISOLATION ON); default false. */
+  readonly snapshotIsolation?: boolean;
+  /** Tables whose change version comes from Change Tracking (CHANGETABLE) rather than a column. */
+  readonly changeTrackingTables?: readonly string[];
+  /** Ranges per range-checksum statement (each range costs up to 2 × key-columns parameters). */
+  readonly rangesPerStatement?: number;
+}
+
+const ROW_KEYS_PER_STATEMENT = 5_000;
+
+function infra(what: string, cause: unknown): InfrastructureError {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new InfrastructureError('SOURCE_SQL_FAILED', `sql server source: ${what} failed: ${message}`, {
+    cause,
+  });
+}
+
+function sqlType(type: string): unknown {
+  switch (type) {
+    case 'varchar':
+      return sql.VarChar(sql.MAX);
+    case 'nvarchar':
+      return sql.NVarChar(sql.MAX);
+    case 'bigint':
+      return sql.BigInt;
+    case 'int':
+      return sql.Int;
+    case 'date':
+      return sql.VarChar(10);
+    default:
+      return sql.NVarChar(sql.MAX);
+  }
+}
+
+/**
+ * The SQL Server change source (`mssql`): keyset pages, change-version reads (rowversion, a bigint
+ * column or Change Tracking), range checksums and canonical row hashes computed by HASHBYTES, and
+ * schema introspection from sys.columns. Generated T-SQL: mssql-sql.azure.ts. Tested as text here;
+ * run against a real server only by tests/live (NHSFLOWS_TEST_MSSQL).
+ */
+export class MssqlChangeSource implements ChangeSource {
+  private readonly schema: string;
+  private readonly columns = new Map<string, MssqlColumn[]>();
+
+  constructor(
+    private readonly pool: MssqlPoolLike,
+    private readonly options: MssqlChangeSourceOptions = {},
+  ) {
+    this.schema = options.schema ?? 'dbo';
+  }
+
+  /** Connects a pool from a connection string (the secret named by NHSFLOWS_SOURCE_MSSQL_SECRET). */
+  static async connect(
+    connectionString: string,
+    options: MssqlChangeSourceOptions = {},
+  ): Promise<MssqlChangeSource> {
+    try {
+      const pool = await new sql.ConnectionPool(connectionString).connect();
+      return new MssqlChangeSource(pool, options);
+    } catch (error) {
+      throw infra('connect', error);
+    }
+  }
+
+  private async run(statement: TsqlStatement, what: string): Promise<Record<string, unknown>[][]> {
+    try {
+      const request = this.pool.request();
+      for (const p of statement.params) request.input(p.name, sqlType(p.type), p.value);
+      const result = await request.query(statement.text);
+      return (result.recordsets as Record<string, unknown>[][] | undefined) ?? [];
+    } catch (error) {
+      throw infra(what, error);
+    }
+  }
+
+  private async tableColumns(table: string): Promise<MssqlColumn[]> {
+    const cached = this.columns.get(table);
+    if (cached) return cached;
+    const [rows = []] = await this.run(describeTableStatement(this.schema, table), `describe ${table}`);
+    if (rows.length === 0)
+      throw new InputError(`sql server source: table '${this.schema}.${table}' does not exist`);
+    const cols = rows.map((r) => ({
+      name: String(r.name),
+      nativeType: String(r.nativeType),
+      maxLength: Number(r.maxLength),
+      precision: Number(r.precision),
+      scale: Number(r.scale),
+      nullable: Boolean(r.nullable),
+    }));
+    this.columns.set(table, cols);
+    return cols;
+  }
+
+  private async shape(table: string, keyColumns: readonly HashColumn[]): Promise<TableShape> {
+    return { schema: this.schema, table, columns: await this.tableColumns(table), keyColumns };
+  }
+
+  private versionKind(table: string, columns: readonly MssqlColumn[], versionColumn: string): VersionKind {
+    if (this.options.changeTrackingTables?.includes(table)) return 'change-tracking';
+    return columns.find((c) => c.name === versionColumn)?.nativeType === 'timestamp'
+      ? 'rowversion'
+      : 'bigint';
+  }
+
+  async describeTable(table: string): Promise<readonly SourceColumnInfo[]> {
+    this.columns.delete(table);
+    const cols = await this.tableColumns(table);
+    return cols.map((c) => {
+      const type = portableType(c);
+      const unicode = c.nativeType === 'nvarchar' || c.nativeType === 'nchar';
+      return {
+        name: c.name,
+        type,
+        nativeType: c.nativeType,
+        nullable: c.nullable,
+        ...((type === 'varchar' || type === 'char') && c.maxLength > 0
+          ? { length: unicode ? c.maxLength / 2 : c.maxLength }
+          : {}),
+        ...(type === 'decimal' ? { precision: c.precision, scale: c.scale } : {}),
+      };
+    });
+  }
+
+  async readRows(request: ReadRowsRequest): Promise<SourceRow[]> {
+    const [rows = []] = await this.run(
+      readRowsStatement(await this.shape(request.table, request.keyColumns), request),
+      `read rows of ${request.table}`,
+    );
+    return rows.map(toSourceRow);
+  }
+
+  async readRowsByKeys(request: {
+    readonly table: string;
+    readonly keyColumns: readonly HashColumn[];
+    readonly keys: readonly KeyValues[];
+  }): Promise<SourceRow[]> {
+    const shape = await this.shape(request.table, request.keyColumns);
+    const out: SourceRow[] = [];
+    for (let i = 0; i < request.keys.length; i += ROW_KEYS_PER_STATEMENT) {
+      const [rows = []] = await this.run(
+        readRowsByKeysStatement(shape, request.keys.slice(i, i + ROW_KEYS_PER_STATEMENT)),
+        `read rows by key of ${request.table}`,
+      );
+      out.push(...rows.map(toSourceRow));
+    }
+    return out;
+  }
+
+  async readRowHashes(request: ReadRowHashesRequest): Promise<RowHashEntry[]> {
+    const { layout } = request;
+    const shape = await this.shape(layout.table, layout.keyColumns);
+    const [rows = []] = await this.run(
+      readRowHashesStatement(shape, layout, request),
+      `read row hashes of ${layout.table}`,
+    );
+    return rows.map((r) => ({
+      key: layout.keyColumns.map((_, i) => String(r[`k${i}`])),
+      version: r.version === null || r.version === undefined ? null : asText(r.version),
+      hash: String(r.hash),
+    }));
+  }
+
+  async readChangesSince(request: ReadChangesRequest): Promise<ChangeSet> {
+    const shape = await this.shape(request.table, request.keyColumns);
+    const versionKind = this.versionKind(request.table, shape.columns, request.versionColumn);
+    const sets = await this.run(
+      readChangesStatement(shape, {
+        versionColumn: request.versionColumn,
+        versionKind,
+        sinceVersion: request.sinceVersion,
+        limit: request.limit,
+        snapshot: this.options.snapshotIsolation ?? false,
+      }),
+      `read changes of ${request.table}`,
+    );
+    const head = sets[0]?.[0] ?? {};
+    const changed = Number(sets[1]?.[0]?.changed ?? 0);
+    const upToVersion =
+      head.upToVersion === null || head.upToVersion === undefined ? null : asText(head.upToVersion);
+    const rowCount = Number(head.rowCount ?? 0);
+    const valid = head.valid === true || head.valid === 1;
+    if (!valid || changed > request.limit || sets.length < 3)
+      return { rows: [], upToVersion, rowCount, truncated: !valid || changed > request.limit };
+    return { rows: (sets[2] ?? []).map(toSourceRow), upToVersion, rowCount, truncated: false };
+  }
+
+  async rangeChecksums(request: {
+    readonly layout: RowHashLayout;
+    readonly ranges: readonly KeyRange[];
+  }): Promise<RangeChecksum[]> {
+    const { layout, ranges } = request;
+    const shape = await this.shape(layout.table, layout.keyColumns);
+    const per = Math.max(1, this.options.rangesPerStatement ?? Math.floor(1_000 / layout.keyColumns.length));
+    const out: RangeChecksum[] = ranges.map(() => ({ count: 0, sum: '0' }));
+    for (let start = 0; start < ranges.length; start += per) {
+      const [rows = []] = await this.run(
+        rangeChecksumsStatement(shape, layout, ranges.slice(start, start + per)),
+        `range checksums of ${layout.table}`,
+      );
+      for (const r of rows) out[start + Number(r.range)] = { count: Number(r.count), sum: String(r.sum) };
+    }
+    return out;
+  }
+
+  async currentVersion(table: string, versionColumn: string): Promise<string | null> {
+    const columns = await this.tableColumns(table);
+    const [rows = []] = await this.run(
+      currentVersionStatement(
+        { schema: this.schema, table },
+        versionColumn,
+        this.versionKind(table, columns, versionColumn),
+      ),
+      `current version of ${table}`,
+    );
+    const v = rows[0]?.version;
+    return v === null || v === undefined ? null : asText(v);
+  }
+
+  async countRows(table: string): Promise<number> {
+    const [rows = []] = await this.run(countRowsStatement({ schema: this.schema, table }), `count ${table}`);
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+/** Every projected value is already in wire form except numbers the driver returns as strings (COUNT_BIG). */
+function toSourceRow(record: Record<string, unknown>): SourceRow {
+  const row: SourceRow = {};
+  for (const [name, value] of Object.entries(record)) {
+    row[name] =
+      value === null || value === undefined
+        ? null
+        : typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+          ? value
+          : asText(value);
+  }
+  return row;
+}
+
+/** Driver values as text: bigint and COUNT_BIG arrive as strings or numbers, dates as Date. */
+function asText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  if (value instanceof Date) return value.toISOString();
+  return JSON.stringify(value);
+}

@@ -1,0 +1,452 @@
+import type { KeyRange, KeyValues } from '../../application/ports/change-source.port.js';
+import type { CanonicalType, HashColumn, RowHashLayout } from '../../domain/capture/row-hash.js';
+
+/**
+ * The T-SQL the SQL Server change source sends, as pure functions of the request (tested as text in
+ * tests/unit/capture/mssql-sql.test.ts; executed only by the opt-in live suite).
+ *
+ * The canonical row hash of docs/row-hash-spec.md is written in T-SQL below. Where SQL Server cannot
+ * match it exactly, docs/capture.md § SQL Server says so; any mismatch only makes ranges and rows
+ * look changed (they are fetched and re-hashed in TypeScript), it never produces a wrong delta.
+ */
+
+/** A column as `sys.columns` describes it. */
+export interface MssqlColumn {
+  readonly name: string;
+  /** `sys.types.name`: varchar, nvarchar, char, nchar, int, bigint, decimal, numeric, date, datetime2, datetime, datetimeoffset, bit, binary, varbinary, timestamp, … */
+  readonly nativeType: string;
+  readonly maxLength: number;
+  readonly precision: number;
+  readonly scale: number;
+  readonly nullable: boolean;
+}
+
+/** A parameter of a generated statement. */
+export interface TsqlParam {
+  readonly name: string;
+  readonly type: 'varchar' | 'nvarchar' | 'bigint' | 'int' | 'date' | 'datetime2';
+  readonly value: string | number | null;
+}
+
+export interface TsqlStatement {
+  readonly text: string;
+  readonly params: readonly TsqlParam[];
+}
+
+/** Binary collation: key order and comparisons by code point, as the capture state orders keys. */
+export const KEY_COLLATION = 'Latin1_General_100_BIN2';
+/** UTF-8 collation used to turn the canonical nvarchar text into UTF-8 bytes for HASHBYTES (SQL Server 2019+). */
+export const UTF8_COLLATION = 'Latin1_General_100_BIN2_UTF8';
+
+export function bracket(name: string): string {
+  return `[${name.replace(/]/g, ']]')}]`;
+}
+
+export function qualified(schema: string, table: string): string {
+  return `${bracket(schema)}.${bracket(table)}`;
+}
+
+const textTypes = new Set(['varchar', 'nvarchar', 'char', 'nchar']);
+const intTypes = new Set(['int', 'bigint', 'smallint', 'tinyint']);
+
+function isText(col: MssqlColumn): boolean {
+  return textTypes.has(col.nativeType);
+}
+
+/** The portable SQL type of a SQL Server column (schema introspection). */
+export function portableType(col: MssqlColumn): CanonicalType | 'unknown' {
+  switch (col.nativeType) {
+    case 'varchar':
+    case 'nvarchar':
+      return 'varchar';
+    case 'char':
+    case 'nchar':
+      return 'char';
+    case 'int':
+    case 'smallint':
+    case 'tinyint':
+      return 'int';
+    case 'bigint':
+    case 'timestamp': // rowversion: read as bigint everywhere
+      return 'bigint';
+    case 'decimal':
+    case 'numeric':
+      return 'decimal';
+    case 'date':
+      return 'date';
+    case 'datetime2':
+    case 'datetime':
+    case 'smalldatetime':
+      return 'datetime2';
+    case 'datetimeoffset':
+      return 'datetimeoffset';
+    case 'bit':
+      return 'bit';
+    case 'binary':
+    case 'varbinary':
+      return 'binary';
+    default:
+      return 'unknown';
+  }
+}
+
+/** `yyyy-mm-ddThh:mi:ss.fff` of a datetime2 expression: style 121 gives seven digits; LEFT truncates to ms. */
+function isoMillis(expr: string): string {
+  return `STUFF(LEFT(CONVERT(varchar(27), CAST(${expr} AS datetime2(7)), 121), 23), 11, 1, 'T')`;
+}
+
+/** The wire-form (`SourceRow`) projection of a column; drivers would lose decimals and offsets otherwise. */
+export function wireProjection(col: MssqlColumn, alias = ''): string {
+  const c = `${alias}${bracket(col.name)}`;
+  const as = ` AS ${bracket(col.name)}`;
+  switch (col.nativeType) {
+    case 'decimal':
+    case 'numeric':
+    case 'bigint':
+      return `CONVERT(varchar(50), ${c})${as}`;
+    case 'timestamp':
+      return `CONVERT(varchar(20), CAST(${c} AS bigint))${as}`;
+    case 'date':
+      return `CONVERT(char(10), ${c}, 23)${as}`;
+    case 'datetime2':
+    case 'datetime':
+    case 'smalldatetime':
+      return `${isoMillis(c)} + 'Z'${as}`;
+    case 'datetimeoffset':
+      return `${isoMillis(c)} + DATENAME(TZOFFSET, ${c})${as}`;
+    case 'binary':
+    case 'varbinary':
+      return `LOWER(CONVERT(varchar(max), ${c}, 2))${as}`;
+    default:
+      return `${c}${as}`;
+  }
+}
+
+/** T-SQL for the canonical text of a column (docs/row-hash-spec.md § 3), NULL when NULL, as nvarchar. */
+export function canonicalExpression(hashType: CanonicalType, col: MssqlColumn, alias = ''): string {
+  const c = `${alias}${bracket(col.name)}`;
+  switch (hashType) {
+    case 'varchar':
+    case 'char':
+      return `CAST(${c} AS nvarchar(max))`;
+    case 'int':
+    case 'bigint':
+      return col.nativeType === 'timestamp'
+        ? `CONVERT(nvarchar(20), CAST(${c} AS bigint))`
+        : `CONVERT(nvarchar(40), ${c})`;
+    case 'decimal': {
+      if (intTypes.has(col.nativeType) || col.scale === 0) return `CONVERT(nvarchar(40), ${c})`;
+      // Trailing zeros → spaces → RTRIM → zeros again strips them; then a trailing point goes.
+      const stripped = `REPLACE(RTRIM(REPLACE(CONVERT(nvarchar(50), ${c}), N'0', N' ')), N' ', N'0')`;
+      const noPoint = `CASE WHEN RIGHT(${stripped}, 1) = N'.' THEN LEFT(${stripped}, LEN(${stripped}) - 1) ELSE ${stripped} END`;
+      return `CASE WHEN ${c} IS NULL THEN NULL WHEN ${c} = 0 THEN N'0' ELSE ${noPoint} END`;
+    }
+    case 'date':
+      return `CONVERT(nchar(10), ${c}, 23)`;
+    case 'datetime2':
+      return col.nativeType === 'datetimeoffset'
+        ? `CAST(${isoMillis(`SWITCHOFFSET(${c}, '+00:00')`)} + 'Z' AS nvarchar(30))`
+        : `CAST(${isoMillis(c)} + 'Z' AS nvarchar(30))`;
+    case 'datetimeoffset':
+      return col.nativeType === 'datetimeoffset'
+        ? `CAST(${isoMillis(`SWITCHOFFSET(${c}, '+00:00')`)} + 'Z' AS nvarchar(30))`
+        : `CAST(${isoMillis(c)} + 'Z' AS nvarchar(30))`;
+    case 'bit':
+      return `CONVERT(nchar(1), ${c})`;
+    case 'binary':
+      return `LOWER(CONVERT(nvarchar(max), ${c}, 2))`;
+  }
+}
+
+function columnOf(columns: ReadonlyMap<string, MssqlColumn>, name: string): MssqlColumn {
+  const col = columns.get(name);
+  if (!col) throw new Error(`mssql change source: column '${name}' is not in the source table`);
+  return col;
+}
+
+/** The canonical row text (nvarchar) of a layout: escaped fields joined by '|', NULL as `\N`. */
+export function canonicalRowSql(
+  hashColumns: readonly HashColumn[],
+  columns: ReadonlyMap<string, MssqlColumn>,
+  alias = '',
+): string {
+  if (hashColumns.length === 0) return `CAST(N'' AS nvarchar(max))`;
+  return hashColumns
+    .map((hc) => {
+      const expr = canonicalExpression(hc.type, columnOf(columns, hc.name), alias);
+      const escaped =
+        hc.type === 'varchar' || hc.type === 'char'
+          ? `REPLACE(REPLACE(${expr} COLLATE ${KEY_COLLATION}, N'\\', N'\\\\'), N'|', N'\\|')`
+          : expr;
+      return `COALESCE(${escaped}, N'\\N')`;
+    })
+    .map((field, i) => (i === 0 ? `CAST(${field} AS nvarchar(max))` : field))
+    .join(` + N'|' + `);
+}
+
+/** `HASHBYTES('SHA2_256', <UTF-8 bytes of the canonical text>)` (binary(32)). */
+export function rowHashBytesSql(
+  layout: Pick<RowHashLayout, 'hashColumns'>,
+  columns: ReadonlyMap<string, MssqlColumn>,
+  alias = '',
+): string {
+  return `HASHBYTES('SHA2_256', CAST((${canonicalRowSql(layout.hashColumns, columns, alias)}) COLLATE ${UTF8_COLLATION} AS varchar(max)))`;
+}
+
+/** Builds statements with numbered parameters. */
+class Params {
+  readonly list: TsqlParam[] = [];
+  add(type: TsqlParam['type'], value: TsqlParam['value']): string {
+    const name = `p${this.list.length}`;
+    this.list.push({ name, type, value });
+    return `@${name}`;
+  }
+}
+
+function keyParamType(col: MssqlColumn): TsqlParam['type'] {
+  if (intTypes.has(col.nativeType)) return 'bigint';
+  if (col.nativeType === 'nvarchar' || col.nativeType === 'nchar') return 'nvarchar';
+  if (col.nativeType === 'date') return 'date';
+  return 'varchar';
+}
+
+function keyRef(col: MssqlColumn, alias = ''): string {
+  const c = `${alias}${bracket(col.name)}`;
+  return isText(col) ? `${c} COLLATE ${KEY_COLLATION}` : c;
+}
+
+/** Lexicographic comparison of a (composite) key with parameters, expanded column by column. */
+function keyComparison(
+  keyColumns: readonly MssqlColumn[],
+  op: '>' | '>=' | '<',
+  bound: KeyValues,
+  params: Params,
+  alias = '',
+): string {
+  const values = keyColumns.map((col, i) => params.add(keyParamType(col), bound[i] ?? null));
+  const strict = op === '>=' ? '>' : op;
+  const parts = keyColumns.map((col, i) => {
+    const eqs = keyColumns.slice(0, i).map((prev, j) => `${keyRef(prev, alias)} = ${values[j]}`);
+    const cmp = i === keyColumns.length - 1 && op === '>=' ? '>=' : strict;
+    eqs.push(`${keyRef(col, alias)} ${cmp} ${values[i]}`);
+    return eqs.length === 1 ? eqs[0]! : `(${eqs.join(' AND ')})`;
+  });
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+}
+
+function orderBy(keyColumns: readonly MssqlColumn[], alias = ''): string {
+  return keyColumns.map((c) => keyRef(c, alias)).join(', ');
+}
+
+export interface TableShape {
+  readonly schema: string;
+  readonly table: string;
+  /** Every column of the table in ordinal order (from `describeTableStatement`). */
+  readonly columns: readonly MssqlColumn[];
+  readonly keyColumns: readonly HashColumn[];
+}
+
+function shape(t: TableShape): { byName: Map<string, MssqlColumn>; keys: MssqlColumn[]; from: string } {
+  const byName = new Map(t.columns.map((c) => [c.name, c]));
+  return {
+    byName,
+    keys: t.keyColumns.map((k) => columnOf(byName, k.name)),
+    from: qualified(t.schema, t.table),
+  };
+}
+
+/** Schema introspection (sys.columns + sys.types), ordinal order. */
+export function describeTableStatement(schema: string, table: string): TsqlStatement {
+  const params = new Params();
+  const name = params.add('nvarchar', `${bracket(schema)}.${bracket(table)}`);
+  return {
+    text: `SELECT c.name AS name, t.name AS nativeType, c.max_length AS maxLength, c.precision AS precision, c.scale AS scale, c.is_nullable AS nullable
+FROM sys.columns AS c JOIN sys.types AS t ON t.user_type_id = c.user_type_id
+WHERE c.object_id = OBJECT_ID(${name})
+ORDER BY c.column_id;`,
+    params: params.list,
+  };
+}
+
+/** A key-ordered page of full rows (keyset pagination). */
+export function readRowsStatement(
+  t: TableShape,
+  request: { after?: KeyValues | null; from?: KeyValues | null; before?: KeyValues | null; limit: number },
+): TsqlStatement {
+  const { keys, from } = shape(t);
+  const params = new Params();
+  const where: string[] = [];
+  if (request.after) where.push(keyComparison(keys, '>', request.after, params));
+  if (request.from) where.push(keyComparison(keys, '>=', request.from, params));
+  if (request.before) where.push(keyComparison(keys, '<', request.before, params));
+  const top = params.add('int', Math.max(0, Math.floor(request.limit)));
+  return {
+    text: `SELECT TOP (${top}) ${t.columns.map((c) => wireProjection(c)).join(', ')}
+FROM ${from}${where.length ? `\nWHERE ${where.join(' AND ')}` : ''}
+ORDER BY ${orderBy(keys)};`,
+    params: params.list,
+  };
+}
+
+/** Full rows for a list of keys, passed as one JSON parameter (no 2,100-parameter limit). */
+export function readRowsByKeysStatement(t: TableShape, keys: readonly KeyValues[]): TsqlStatement {
+  const { keys: keyCols, from } = shape(t);
+  const params = new Params();
+  const json = params.add('nvarchar', JSON.stringify(keys));
+  const withClause = keyCols
+    .map((c, i) => {
+      const type = intTypes.has(c.nativeType)
+        ? 'bigint'
+        : `${c.nativeType === 'nvarchar' || c.nativeType === 'nchar' ? 'nvarchar' : 'varchar'}(${c.maxLength > 0 ? (c.nativeType.startsWith('n') ? c.maxLength / 2 : c.maxLength) : 'max'})`;
+      return `${bracket(`k${i}`)} ${type} '$[${i}]'`;
+    })
+    .join(', ');
+  const on = keyCols.map((c, i) => `${keyRef(c, 't.')} = v.${bracket(`k${i}`)}`).join(' AND ');
+  return {
+    text: `SELECT ${t.columns.map((c) => wireProjection(c, 't.')).join(', ')}
+FROM ${from} AS t
+JOIN OPENJSON(${json}) WITH (${withClause}) AS v ON ${on}
+ORDER BY ${orderBy(keyCols, 't.')};`,
+    params: params.list,
+  };
+}
+
+/** A key-ordered page of (canonical key text, version, canonical row hash), hashed in SQL Server. */
+export function readRowHashesStatement(
+  t: TableShape,
+  layout: RowHashLayout,
+  request: { after?: KeyValues | null; limit: number },
+): TsqlStatement {
+  const { byName, keys, from } = shape(t);
+  const params = new Params();
+  const where = request.after ? `\nWHERE ${keyComparison(keys, '>', request.after, params)}` : '';
+  const top = params.add('int', Math.max(0, Math.floor(request.limit)));
+  const keyTexts = layout.keyColumns.map(
+    (k, i) => `${canonicalExpression(k.type, columnOf(byName, k.name))} AS ${bracket(`k${i}`)}`,
+  );
+  const version = layout.versionColumn
+    ? versionText(columnOf(byName, layout.versionColumn))
+    : 'CAST(NULL AS varchar(20))';
+  return {
+    text: `SELECT TOP (${top}) ${keyTexts.join(', ')}, ${version} AS [version], LOWER(CONVERT(char(64), ${rowHashBytesSql(layout, byName)}, 2)) AS [hash]
+FROM ${from}${where}
+ORDER BY ${orderBy(keys)};`,
+    params: params.list,
+  };
+}
+
+function versionText(col: MssqlColumn, alias = ''): string {
+  const c = `${alias}${bracket(col.name)}`;
+  return col.nativeType === 'timestamp'
+    ? `CONVERT(varchar(20), CAST(${c} AS bigint))`
+    : `CONVERT(varchar(20), ${c})`;
+}
+
+/**
+ * Count and digest per key range: one UNION ALL branch per range, each a clustered-index range seek.
+ * `prefix64` = first 8 bytes of the SHA-256 as a big-endian signed bigint, summed as decimal(38,0).
+ */
+export function rangeChecksumsStatement(
+  t: TableShape,
+  layout: RowHashLayout,
+  ranges: readonly KeyRange[],
+): TsqlStatement {
+  const { byName, keys, from } = shape(t);
+  const params = new Params();
+  const hash = rowHashBytesSql(layout, byName);
+  const branches = ranges.map((range, i) => {
+    const where: string[] = [];
+    if (range.from) where.push(keyComparison(keys, '>=', range.from, params));
+    if (range.to) where.push(keyComparison(keys, '<', range.to, params));
+    return `SELECT ${i} AS [range], COUNT_BIG(*) AS [count], CONVERT(varchar(40), ISNULL(SUM(CAST(CAST(SUBSTRING(${hash}, 1, 8) AS bigint) AS decimal(38, 0))), 0)) AS [sum] FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  });
+  return { text: `${branches.join('\nUNION ALL\n')};`, params: params.list };
+}
+
+/** How a table's change version is kept. */
+export type VersionKind = 'rowversion' | 'bigint' | 'change-tracking';
+
+/**
+ * Changed rows since a version, the covering version and the row count, in one batch. With
+ * `snapshot`, the batch runs under SNAPSHOT isolation (one consistent read). The upper bound is
+ * `MIN_ACTIVE_ROWVERSION() - 1` for rowversion (a transaction still open cannot commit below it) and
+ * `CHANGE_TRACKING_CURRENT_VERSION()` for Change Tracking; a `since` older than
+ * `CHANGE_TRACKING_MIN_VALID_VERSION` reports `truncated` (the engine then runs a full scan).
+ */
+export function readChangesStatement(
+  t: TableShape,
+  request: {
+    versionColumn: string;
+    versionKind: VersionKind;
+    sinceVersion: string | null;
+    limit: number;
+    snapshot: boolean;
+  },
+): TsqlStatement {
+  const { keys, from } = shape(t);
+  const params = new Params();
+  const since = params.add('bigint', request.sinceVersion);
+  const limit = params.add('bigint', request.limit);
+  const head = request.snapshot ? 'SET TRANSACTION ISOLATION LEVEL SNAPSHOT;\nBEGIN TRANSACTION;\n' : '';
+  const tail = request.snapshot ? '\nCOMMIT TRANSACTION;' : '';
+  const cols = t.columns.map((c) => wireProjection(c, 't.')).join(', ');
+  if (request.versionKind === 'change-tracking') {
+    const ctKeys = keys.map((k) => `t.${bracket(k.name)} = ct.${bracket(k.name)}`).join(' AND ');
+    return {
+      text: `${head}DECLARE @upTo bigint = CHANGE_TRACKING_CURRENT_VERSION();
+DECLARE @valid bit = CASE WHEN ${since} IS NULL OR ${since} >= CHANGE_TRACKING_MIN_VALID_VERSION(OBJECT_ID(N'${t.schema}.${t.table}')) THEN 1 ELSE 0 END;
+SELECT CONVERT(varchar(20), @upTo) AS upToVersion, COUNT_BIG(*) AS [rowCount], @valid AS valid FROM ${from};
+SELECT COUNT_BIG(*) AS changed FROM CHANGETABLE(CHANGES ${from}, ISNULL(${since}, 0)) AS ct WHERE ct.SYS_CHANGE_VERSION <= @upTo AND ct.SYS_CHANGE_OPERATION <> 'D';
+IF @valid = 1 AND (SELECT COUNT_BIG(*) FROM CHANGETABLE(CHANGES ${from}, ISNULL(${since}, 0)) AS ct WHERE ct.SYS_CHANGE_VERSION <= @upTo AND ct.SYS_CHANGE_OPERATION <> 'D') <= ${limit}
+  SELECT ${cols}, CONVERT(varchar(20), ct.SYS_CHANGE_VERSION) AS ${bracket(request.versionColumn)}
+  FROM CHANGETABLE(CHANGES ${from}, ISNULL(${since}, 0)) AS ct
+  JOIN ${from} AS t ON ${ctKeys}
+  WHERE ct.SYS_CHANGE_VERSION <= @upTo
+  ORDER BY ${orderBy(keys, 't.')};${tail}`,
+      params: params.list,
+    };
+  }
+  const v = `t.${bracket(request.versionColumn)}`;
+  const isRowversion = request.versionKind === 'rowversion';
+  const upTo = isRowversion
+    ? 'CAST(MIN_ACTIVE_ROWVERSION() AS bigint) - 1'
+    : `(SELECT MAX(${bracket(request.versionColumn)}) FROM ${from})`;
+  const sinceFilter = isRowversion
+    ? `(${since} IS NULL OR ${v} > CONVERT(binary(8), ${since})) AND ${v} <= CONVERT(binary(8), @upTo)`
+    : `(${since} IS NULL OR ${v} > ${since}) AND ${v} <= @upTo`;
+  return {
+    text: `${head}DECLARE @upTo bigint = ${upTo};
+SELECT CONVERT(varchar(20), @upTo) AS upToVersion, COUNT_BIG(*) AS [rowCount], CAST(1 AS bit) AS valid FROM ${from};
+SELECT COUNT_BIG(*) AS changed FROM ${from} AS t WHERE ${sinceFilter};
+IF (SELECT COUNT_BIG(*) FROM ${from} AS t WHERE ${sinceFilter}) <= ${limit}
+  SELECT ${cols}
+  FROM ${from} AS t
+  WHERE ${sinceFilter}
+  ORDER BY ${orderBy(keys, 't.')};${tail}`,
+    params: params.list,
+  };
+}
+
+/** The highest committed change version. */
+export function currentVersionStatement(
+  t: Pick<TableShape, 'schema' | 'table'>,
+  versionColumn: string,
+  versionKind: VersionKind,
+): TsqlStatement {
+  const from = qualified(t.schema, t.table);
+  if (versionKind === 'change-tracking')
+    return { text: 'SELECT CONVERT(varchar(20), CHANGE_TRACKING_CURRENT_VERSION()) AS version;', params: [] };
+  if (versionKind === 'rowversion')
+    return {
+      text: `SELECT CASE WHEN EXISTS (SELECT 1 FROM ${from}) THEN CONVERT(varchar(20), CAST(MIN_ACTIVE_ROWVERSION() AS bigint) - 1) END AS version;`,
+      params: [],
+    };
+  return {
+    text: `SELECT CONVERT(varchar(20), MAX(${bracket(versionColumn)})) AS version FROM ${from};`,
+    params: [],
+  };
+}
+
+export function countRowsStatement(t: Pick<TableShape, 'schema' | 'table'>): TsqlStatement {
+  return { text: `SELECT COUNT_BIG(*) AS [count] FROM ${qualified(t.schema, t.table)};`, params: [] };
+}

@@ -1,0 +1,313 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import {
+  MssqlChangeSource,
+  type MssqlPoolLike,
+  type MssqlRequestLike,
+} from '../../../shared/adapters/azure/mssql-change-source.azure.js';
+import {
+  canonicalExpression,
+  canonicalRowSql,
+  describeTableStatement,
+  rangeChecksumsStatement,
+  readChangesStatement,
+  readRowHashesStatement,
+  readRowsByKeysStatement,
+  readRowsStatement,
+  type MssqlColumn,
+  type TableShape,
+} from '../../../shared/adapters/azure/mssql-sql.azure.js';
+import { canonicalDecimal, type RowHashLayout } from '../../../shared/domain/capture/row-hash.js';
+
+const col = (name: string, nativeType: string, extra: Partial<MssqlColumn> = {}): MssqlColumn => ({
+  name,
+  nativeType,
+  maxLength: 10,
+  precision: 0,
+  scale: 0,
+  nullable: true,
+  ...extra,
+});
+
+const demo: TableShape = {
+  schema: 'dbo',
+  table: 'demo',
+  columns: [
+    col('ward', 'varchar', { nullable: false }),
+    col('seq', 'int', { nullable: false }),
+    col('amount', 'decimal', { precision: 10, scale: 2 }),
+    col('seen_at', 'datetimeoffset'),
+    col('rv', 'timestamp', { maxLength: 8 }),
+  ],
+  keyColumns: [
+    { name: 'ward', type: 'varchar' },
+    { name: 'seq', type: 'int' },
+  ],
+};
+const layout: RowHashLayout = {
+  specVersion: 1,
+  table: 'demo',
+  keyColumns: demo.keyColumns,
+  hashColumns: [
+    { name: 'ward', type: 'varchar' },
+    { name: 'seq', type: 'int' },
+    { name: 'amount', type: 'decimal' },
+    { name: 'seen_at', type: 'datetimeoffset' },
+  ],
+  versionColumn: 'rv',
+};
+
+test('a key-ordered page uses keyset pagination over the composite key in binary collation', () => {
+  const statement = readRowsStatement(demo, { after: ['A', '5'], limit: 100 });
+  assert.equal(
+    statement.text,
+    [
+      "SELECT TOP (@p2) [ward] AS [ward], [seq] AS [seq], CONVERT(varchar(50), [amount]) AS [amount], STUFF(LEFT(CONVERT(varchar(27), CAST([seen_at] AS datetime2(7)), 121), 23), 11, 1, 'T') + DATENAME(TZOFFSET, [seen_at]) AS [seen_at], CONVERT(varchar(20), CAST([rv] AS bigint)) AS [rv]",
+      'FROM [dbo].[demo]',
+      'WHERE ([ward] COLLATE Latin1_General_100_BIN2 > @p0 OR ([ward] COLLATE Latin1_General_100_BIN2 = @p0 AND [seq] > @p1))',
+      'ORDER BY [ward] COLLATE Latin1_General_100_BIN2, [seq];',
+    ].join('\n'),
+  );
+  assert.deepEqual(statement.params, [
+    { name: 'p0', type: 'varchar', value: 'A' },
+    { name: 'p1', type: 'bigint', value: '5' },
+    { name: 'p2', type: 'int', value: 100 },
+  ]);
+});
+
+test('a bounded range page has an inclusive lower and an exclusive upper key bound', () => {
+  const { text } = readRowsStatement(demo, { from: ['B', '1'], before: ['C', '0'], limit: 10 });
+  assert.match(
+    text,
+    /WHERE \(\[ward\] COLLATE Latin1_General_100_BIN2 > @p0 OR \(\[ward\] COLLATE Latin1_General_100_BIN2 = @p0 AND \[seq\] >= @p1\)\) AND \(\[ward\] COLLATE Latin1_General_100_BIN2 < @p2 OR \(\[ward\] COLLATE Latin1_General_100_BIN2 = @p2 AND \[seq\] < @p3\)\)/,
+  );
+});
+
+const canonicalCases: [string, Parameters<typeof canonicalExpression>[0], MssqlColumn, string][] = [
+  ['varchar untouched', 'varchar', col('c', 'varchar'), 'CAST([c] AS nvarchar(max))'],
+  ['int as plain decimal', 'int', col('c', 'int'), 'CONVERT(nvarchar(40), [c])'],
+  ['rowversion as bigint', 'bigint', col('c', 'timestamp'), 'CONVERT(nvarchar(20), CAST([c] AS bigint))'],
+  [
+    'decimal with scale: trailing zeros and point stripped, zero as 0',
+    'decimal',
+    col('c', 'decimal', { scale: 2 }),
+    "CASE WHEN [c] IS NULL THEN NULL WHEN [c] = 0 THEN N'0' ELSE CASE WHEN RIGHT(REPLACE(RTRIM(REPLACE(CONVERT(nvarchar(50), [c]), N'0', N' ')), N' ', N'0'), 1) = N'.' THEN LEFT(REPLACE(RTRIM(REPLACE(CONVERT(nvarchar(50), [c]), N'0', N' ')), N' ', N'0'), LEN(REPLACE(RTRIM(REPLACE(CONVERT(nvarchar(50), [c]), N'0', N' ')), N' ', N'0')) - 1) ELSE REPLACE(RTRIM(REPLACE(CONVERT(nvarchar(50), [c]), N'0', N' ')), N' ', N'0') END END",
+  ],
+  ['decimal with scale 0 as is', 'decimal', col('c', 'decimal', { scale: 0 }), 'CONVERT(nvarchar(40), [c])'],
+  ['date as ISO', 'date', col('c', 'date'), 'CONVERT(nchar(10), [c], 23)'],
+  [
+    'datetime2 as UTC milliseconds, truncated',
+    'datetime2',
+    col('c', 'datetime2'),
+    "CAST(STUFF(LEFT(CONVERT(varchar(27), CAST([c] AS datetime2(7)), 121), 23), 11, 1, 'T') + 'Z' AS nvarchar(30))",
+  ],
+  [
+    'datetimeoffset switched to UTC first',
+    'datetimeoffset',
+    col('c', 'datetimeoffset'),
+    "CAST(STUFF(LEFT(CONVERT(varchar(27), CAST(SWITCHOFFSET([c], '+00:00') AS datetime2(7)), 121), 23), 11, 1, 'T') + 'Z' AS nvarchar(30))",
+  ],
+  ['bit as 1/0', 'bit', col('c', 'bit'), 'CONVERT(nchar(1), [c])'],
+  ['binary as lowercase hex', 'binary', col('c', 'varbinary'), 'LOWER(CONVERT(nvarchar(max), [c], 2))'],
+];
+for (const [name, type, column, expected] of canonicalCases)
+  test(`canonical T-SQL: ${name}`, () => assert.equal(canonicalExpression(type, column), expected));
+
+test('the canonical row text escapes strings, uses the NULL sentinel and joins with the separator', () => {
+  const text = canonicalRowSql(
+    [
+      { name: 'ward', type: 'varchar' },
+      { name: 'seq', type: 'int' },
+    ],
+    new Map(demo.columns.map((c) => [c.name, c])),
+  );
+  assert.equal(
+    text,
+    "CAST(COALESCE(REPLACE(REPLACE(CAST([ward] AS nvarchar(max)) COLLATE Latin1_General_100_BIN2, N'\\', N'\\\\'), N'|', N'\\|'), N'\\N') AS nvarchar(max)) + N'|' + COALESCE(CONVERT(nvarchar(40), [seq]), N'\\N')",
+  );
+});
+
+/** What the decimal T-SQL does to SQL Server's fixed-scale text, emulated on strings. */
+function emulateTsqlDecimal(text: string): string {
+  if (Number(text) === 0) return '0';
+  const stripped = text.replace(/0/g, ' ').trimEnd().replace(/ /g, '0');
+  return stripped.endsWith('.') ? stripped.slice(0, -1) : stripped;
+}
+
+test('the T-SQL decimal canonicalisation agrees with the spec on SQL Server fixed-scale text', () => {
+  fc.assert(
+    fc.property(
+      fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+      fc.integer({ min: 1, max: 6 }),
+      (units, scale) => {
+        const negative = units < 0n;
+        const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
+        const text = `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+        assert.equal(emulateTsqlDecimal(text), canonicalDecimal(text));
+      },
+    ),
+  );
+});
+
+test('row hashes are HASHBYTES SHA2_256 over the UTF-8 bytes of the canonical text, as lowercase hex', () => {
+  const { text, params } = readRowHashesStatement(demo, layout, { after: ['A', '1'], limit: 50 });
+  assert.match(
+    text,
+    /^SELECT TOP \(@p2\) CAST\(\[ward\] AS nvarchar\(max\)\) AS \[k0\], CONVERT\(nvarchar\(40\), \[seq\]\) AS \[k1\], CONVERT\(varchar\(20\), CAST\(\[rv\] AS bigint\)\) AS \[version\], LOWER\(CONVERT\(char\(64\), HASHBYTES\('SHA2_256', CAST\(\(/,
+  );
+  assert.ok(text.includes(') COLLATE Latin1_General_100_BIN2_UTF8 AS varchar(max))), 2)) AS [hash]'));
+  assert.deepEqual(
+    params.map((p) => p.value),
+    ['A', '1', 50],
+  );
+});
+
+test('range checksums are one clustered-range branch per range summing the signed 64-bit hash prefix exactly', () => {
+  const { text, params } = rangeChecksumsStatement(demo, layout, [
+    { from: null, to: ['B', '1'] },
+    { from: ['B', '1'], to: ['D', '0'] },
+    { from: ['D', '0'], to: null },
+  ]);
+  const branches = text.split('\nUNION ALL\n');
+  assert.equal(branches.length, 3);
+  branches.forEach((branch, i) => {
+    assert.ok(
+      branch.startsWith(
+        `SELECT ${i} AS [range], COUNT_BIG(*) AS [count], CONVERT(varchar(40), ISNULL(SUM(CAST(CAST(SUBSTRING(HASHBYTES('SHA2_256', `,
+      ),
+    );
+    assert.ok(branch.includes(', 1, 8) AS bigint) AS decimal(38, 0))), 0)) AS [sum] FROM [dbo].[demo]'));
+  });
+  assert.ok(
+    branches[0]!.endsWith(
+      'WHERE ([ward] COLLATE Latin1_General_100_BIN2 < @p0 OR ([ward] COLLATE Latin1_General_100_BIN2 = @p0 AND [seq] < @p1))',
+    ),
+  );
+  assert.ok(!branches[2]!.includes(' < @'));
+  assert.deepEqual(
+    params.map((p) => p.value),
+    ['B', '1', 'B', '1', 'D', '0', 'D', '0'],
+  );
+});
+
+test('changes since a rowversion read up to MIN_ACTIVE_ROWVERSION - 1 in one snapshot batch', () => {
+  const { text, params } = readChangesStatement(demo, {
+    versionColumn: 'rv',
+    versionKind: 'rowversion',
+    sinceVersion: '10',
+    limit: 1000,
+    snapshot: true,
+  });
+  assert.ok(
+    text.startsWith(
+      'SET TRANSACTION ISOLATION LEVEL SNAPSHOT;\nBEGIN TRANSACTION;\nDECLARE @upTo bigint = CAST(MIN_ACTIVE_ROWVERSION() AS bigint) - 1;',
+    ),
+  );
+  assert.ok(
+    text.includes(
+      'WHERE (@p0 IS NULL OR t.[rv] > CONVERT(binary(8), @p0)) AND t.[rv] <= CONVERT(binary(8), @upTo)',
+    ),
+  );
+  assert.ok(text.includes(') <= @p1\n  SELECT '));
+  assert.ok(
+    text.endsWith('ORDER BY t.[ward] COLLATE Latin1_General_100_BIN2, t.[seq];\nCOMMIT TRANSACTION;'),
+  );
+  assert.deepEqual(params, [
+    { name: 'p0', type: 'bigint', value: '10' },
+    { name: 'p1', type: 'bigint', value: 1000 },
+  ]);
+});
+
+test('changes through Change Tracking read CHANGETABLE and report a version older than the minimum valid one', () => {
+  const { text } = readChangesStatement(demo, {
+    versionColumn: 'ct_version',
+    versionKind: 'change-tracking',
+    sinceVersion: '7',
+    limit: 10,
+    snapshot: false,
+  });
+  assert.ok(text.startsWith('DECLARE @upTo bigint = CHANGE_TRACKING_CURRENT_VERSION();'));
+  assert.ok(text.includes("CHANGE_TRACKING_MIN_VALID_VERSION(OBJECT_ID(N'dbo.demo'))"));
+  assert.ok(
+    text.includes(
+      'FROM CHANGETABLE(CHANGES [dbo].[demo], ISNULL(@p0, 0)) AS ct\n  JOIN [dbo].[demo] AS t ON t.[ward] = ct.[ward] AND t.[seq] = ct.[seq]',
+    ),
+  );
+  assert.ok(text.includes("ct.SYS_CHANGE_OPERATION <> 'D'"));
+  assert.ok(text.includes('CONVERT(varchar(20), ct.SYS_CHANGE_VERSION) AS [ct_version]'));
+});
+
+test('rows by key travel as one JSON parameter read with OPENJSON, typed like the key columns', () => {
+  const { text, params } = readRowsByKeysStatement(demo, [
+    ['A', '1'],
+    ['B', '2'],
+  ]);
+  assert.ok(
+    text.includes(
+      "JOIN OPENJSON(@p0) WITH ([k0] varchar(10) '$[0]', [k1] bigint '$[1]') AS v ON t.[ward] COLLATE Latin1_General_100_BIN2 = v.[k0] AND t.[seq] = v.[k1]",
+    ),
+  );
+  assert.deepEqual(params, [{ name: 'p0', type: 'nvarchar', value: '[["A","1"],["B","2"]]' }]);
+});
+
+test('identifiers are bracket-quoted so a hostile name cannot break out of the statement', () => {
+  const { text, params } = describeTableStatement('dbo', 'x]; DROP TABLE y; --');
+  assert.ok(text.includes('WHERE c.object_id = OBJECT_ID(@p0)'));
+  assert.equal(params[0]!.value, '[dbo].[x]]; DROP TABLE y; --]');
+  assert.ok(readRowsStatement({ ...demo, table: 'a]b' }, { limit: 1 }).text.includes('FROM [dbo].[a]]b]'));
+});
+
+/** A pool that records statements and answers with canned recordsets. */
+function fakePool(answer: (text: string) => Record<string, unknown>[][]): MssqlPoolLike & { seen: string[] } {
+  const seen: string[] = [];
+  return {
+    seen,
+    request(): MssqlRequestLike {
+      return {
+        input: () => undefined,
+        query: async (text: string) => {
+          seen.push(text);
+          const recordsets = answer(text);
+          return { recordsets, recordset: recordsets[0] };
+        },
+      };
+    },
+    close: async () => undefined,
+  };
+}
+
+const sysColumns = [
+  { name: 'ward', nativeType: 'nvarchar', maxLength: 20, precision: 0, scale: 0, nullable: false },
+  { name: 'seq', nativeType: 'int', maxLength: 4, precision: 10, scale: 0, nullable: false },
+  { name: 'amount', nativeType: 'numeric', maxLength: 9, precision: 10, scale: 2, nullable: true },
+  { name: 'rv', nativeType: 'timestamp', maxLength: 8, precision: 0, scale: 0, nullable: false },
+];
+
+test('the adapter maps sys.columns to portable types (nvarchar lengths in characters, rowversion as bigint)', async () => {
+  const source = new MssqlChangeSource(fakePool(() => [sysColumns]));
+  assert.deepEqual(await source.describeTable('demo'), [
+    { name: 'ward', type: 'varchar', nativeType: 'nvarchar', nullable: false, length: 10 },
+    { name: 'seq', type: 'int', nativeType: 'int', nullable: false },
+    { name: 'amount', type: 'decimal', nativeType: 'numeric', nullable: true, precision: 10, scale: 2 },
+    { name: 'rv', type: 'bigint', nativeType: 'timestamp', nullable: false },
+  ]);
+});
+
+test('the adapter reads a rowversion change batch and reports truncation past the limit', async () => {
+  const pool = fakePool((text) =>
+    text.includes('sys.columns')
+      ? [sysColumns]
+      : [[{ upToVersion: '99', rowCount: '12', valid: true }], [{ changed: '5' }]],
+  );
+  const source = new MssqlChangeSource(pool);
+  const set = await source.readChangesSince({
+    table: 'demo',
+    keyColumns: demo.keyColumns,
+    versionColumn: 'rv',
+    sinceVersion: '50',
+    limit: 3,
+  });
+  assert.deepEqual(set, { rows: [], upToVersion: '99', rowCount: 12, truncated: true });
+  assert.ok(pool.seen[1]!.includes('MIN_ACTIVE_ROWVERSION()'));
+});
