@@ -64,6 +64,8 @@ export interface LocalHostOptions {
 export interface LocalHostStatus {
   readonly instances: Readonly<Partial<Record<RuntimeStatus, number>>>;
   readonly lastFailures: readonly { instanceId: string; name: string; message: string; at: string }[];
+  /** The last failed trigger invocations (queue, blob, timer, event hub, http), newest last. */
+  readonly functionFailures: readonly { function: string; message: string; at: string }[];
   readonly triggers: readonly { function: string; type: string }[];
   readonly origin: string | undefined;
 }
@@ -85,7 +87,7 @@ export interface LocalHost {
   readonly durable: ReplayDriver;
 }
 
-const drivenElsewhere = new Set(['orchestrationtrigger', 'activitytrigger', 'entitytrigger']);
+const drivenElsewhere = new Set(['orchestrationtrigger', 'activitytrigger']);
 
 export function createLocalHost(options: LocalHostOptions): LocalHost {
   const logger =
@@ -162,14 +164,25 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     }
   };
 
+  const functionFailures: { function: string; message: string; at: string }[] = [];
   const invoke = async (registration: Registration, request: InvokeRequest): Promise<InvokeResult> => {
-    const result = await invokeRegistration(
-      registration,
-      { ...request, inputData: { ...extraInputData(registration), ...request.inputData } },
-      logger,
-    );
-    await deliverOutputs(registration, result);
-    return result;
+    try {
+      const result = await invokeRegistration(
+        registration,
+        { ...request, inputData: { ...extraInputData(registration), ...request.inputData } },
+        logger,
+      );
+      await deliverOutputs(registration, result);
+      return result;
+    } catch (thrown) {
+      functionFailures.push({
+        function: registration.name,
+        message: toError(thrown).message,
+        at: new Date().toISOString(),
+      });
+      if (functionFailures.length > 20) functionFailures.shift();
+      throw thrown;
+    }
   };
 
   const triggerHost: TriggerHost = {
@@ -218,6 +231,10 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
           `function "${registration.name}" has an eventHub trigger but no eventSources were given`,
         );
       sources.push(new EventHubTrigger(registration, triggerHost, options.eventSources, options.eventHubs));
+    } else if (type === 'entitytrigger') {
+      log.warn('durable entities are not supported by the local runtime; this entity never runs', {
+        function: registration.name,
+      });
     } else if (type !== 'httptrigger' && !drivenElsewhere.has(type)) {
       log.warn('trigger type is not driven by the local host', {
         function: registration.name,
@@ -310,7 +327,13 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     status() {
       const instances: Partial<Record<RuntimeStatus, number>> = {};
       for (const s of driver.list()) instances[s.runtimeStatus] = (instances[s.runtimeStatus] ?? 0) + 1;
-      return { instances, lastFailures: driver.lastFailures(), triggers: triggerList, origin };
+      return {
+        instances,
+        lastFailures: driver.lastFailures(),
+        functionFailures: [...functionFailures],
+        triggers: triggerList,
+        origin,
+      };
     },
 
     async invoke(functionName, request) {
