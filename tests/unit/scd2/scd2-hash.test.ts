@@ -72,3 +72,13 @@ test('a surrogate key depends on dimension, key, valid_from and change id only',
   ])
     assert.notEqual(other, k);
 });
+
+test('the product dimensions are valid specs with distinct tables', async () => {
+  const { checkDimensionSpec } = await import('../../../shared/domain/scd2/dimension.js');
+  const { patientDimension, organisationDimension, gpPracticeDimension } =
+    await import('../../../shared/domain/scd2/dimensions.js');
+  const all = [patientDimension, organisationDimension, gpPracticeDimension];
+  for (const d of all) checkDimensionSpec(d);
+  assert.equal(new Set(all.map((d) => d.table)).size, 3);
+  assert.throws(() => checkDimensionSpec({ ...patientDimension, table: 'bad-name' }), InputError);
+});
