@@ -145,6 +145,13 @@ test('starting a running instance id again is refused and a completed one is rep
   assert.equal(host.instance('singleton-1')?.name, names.fanOut);
 });
 
+test('a terminated instance restarted under the same id runs its own activities, not waiting on the old ones', async () => {
+  const id = await host.startOrchestration(names.slowThenQuick, 400, 'restart-1');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(await host.durable.terminate(id, 'replace it'), 'accepted');
+  assert.equal(await host.runOrchestration(names.slowThenQuick, 5, 'restart-1'), 5);
+});
+
 test('terminating a running instance ends it as Terminated', async () => {
   const id = await host.startOrchestration(names.waitsForEvent, null);
   await new Promise((resolve) => setTimeout(resolve, 30));

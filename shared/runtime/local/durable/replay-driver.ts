@@ -99,7 +99,8 @@ interface Instance {
   episodeQueued: boolean;
   episodeRunning: boolean;
   timers: Map<number, NodeJS.Timeout>;
-  inflight: Set<number>;
+  /** Running activities as `<executionId>:<taskId>` (a replaced execution reuses task ids). */
+  inflight: Set<string>;
   waiters: { resolve: (output: unknown) => void; reject: (error: Error) => void }[];
 }
 
@@ -266,6 +267,7 @@ export class ReplayDriver {
       inst.status = 'Failed';
       inst.output = outcome.message;
     } else {
+      this.#clearTimers(inst);
       Object.assign(inst, {
         executionId: outcome.newExecutionId,
         input: outcome.input,
@@ -820,7 +822,7 @@ export class ReplayDriver {
     for (const [id, slot] of inst.slots) {
       if (inst.resolved.has(id)) continue;
       if (slot.kind === 'activity') {
-        if (!inst.inflight.has(id)) this.#runActivity(inst, id, slot);
+        if (!inst.inflight.has(`${inst.executionId}:${id}`)) this.#runActivity(inst, id, slot);
       } else if (slot.kind === 'timer' || slot.kind === 'retryTimer') {
         if (!inst.timers.has(id) && !slot.canceled) this.#armTimer(inst, id, slot.fireAt!);
       } else {
@@ -830,8 +832,9 @@ export class ReplayDriver {
   }
 
   #runActivity(inst: Instance, id: number, slot: Slot): void {
-    inst.inflight.add(id);
     const executionId = inst.executionId;
+    const key = `${executionId}:${id}`;
+    inst.inflight.add(key);
     this.#enter();
     void (async () => {
       await this.#slots.acquire();
@@ -877,7 +880,7 @@ export class ReplayDriver {
         // A stopped host journals the result too: the next start consumes it instead of re-running.
         await this.#deliver(inst, executionId, `t:${id}`, event);
       } finally {
-        inst.inflight.delete(id);
+        inst.inflight.delete(key);
       }
     })()
       .catch((thrown) =>
