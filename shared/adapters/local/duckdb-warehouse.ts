@@ -17,6 +17,15 @@ import { duckdbType, quoteIdent, sqlString } from '../parquet/duckdb-parquet.js'
  * the upserts, then count what the table holds for those keys (reconciliation).
  */
 export class DuckDbWarehouse implements Warehouse {
+  /** DuckDB has one writer: loads and DDL run one at a time on the connection. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   private constructor(
     private readonly db: DuckDBInstance,
     private readonly connection: DuckDBConnection,
@@ -35,6 +44,10 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async ensureSchema(tables: readonly WarehouseTable[]): Promise<void> {
+    return this.serialised(() => this.createTables(tables));
+  }
+
+  private async createTables(tables: readonly WarehouseTable[]): Promise<void> {
     for (const table of tables) {
       const columns = table.columns.map(
         (c) => `${quoteIdent(c.name)} ${duckdbType(c.type)}${c.nullable ? '' : ' NOT NULL'}`,
@@ -46,6 +59,10 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async load(request: WarehouseLoadRequest): Promise<WarehouseLoadResult> {
+    return this.serialised(() => this.loadNow(request));
+  }
+
+  private async loadNow(request: WarehouseLoadRequest): Promise<WarehouseLoadResult> {
     const { table } = request;
     if (request.files.length === 0)
       return { table: table.name, rowsInFiles: 0, deletesInFiles: 0, rowsInTable: 0 };

@@ -38,12 +38,13 @@ export function sqlString(value: string): string {
  * through a streamed query. One connection per codec; not shared across threads.
  */
 export class DuckDbParquetCodec implements ParquetCodec {
-  private connection: Promise<DuckDBConnection> | undefined;
+  private instance: Promise<DuckDBInstance> | undefined;
   private tableCounter = 0;
 
+  /** A connection per operation: concurrent activities must not interleave statements or streams. */
   private async connect(): Promise<DuckDBConnection> {
-    this.connection ??= DuckDBInstance.create(':memory:', { threads: '1' }).then((db) => db.connect());
-    return this.connection;
+    this.instance ??= DuckDBInstance.create(':memory:', { threads: '1' });
+    return (await this.instance).connect();
   }
 
   async write(
@@ -79,6 +80,7 @@ export class DuckDbParquetCodec implements ParquetCodec {
       return count;
     } finally {
       await connection.run(`DROP TABLE IF EXISTS ${staging}`);
+      connection.closeSync();
     }
   }
 
@@ -92,17 +94,21 @@ export class DuckDbParquetCodec implements ParquetCodec {
     const select = columns
       .map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`)
       .join(', ');
-    const result = await connection.stream(`SELECT ${select} FROM ${source}`);
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      for (const values of chunk.getRows()) {
-        const row: PortableRow = {};
-        columns.forEach((column, i) => {
-          row[column.name] = toPortable(values[i]);
-        });
-        yield row;
+    try {
+      const result = await connection.stream(`SELECT ${select} FROM ${source}`);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        for (const values of chunk.getRows()) {
+          const row: PortableRow = {};
+          columns.forEach((column, i) => {
+            row[column.name] = toPortable(values[i]);
+          });
+          yield row;
+        }
       }
+    } finally {
+      connection.closeSync();
     }
   }
 

@@ -9,6 +9,7 @@ import type { Telemetry } from '../../ports/telemetry.port.js';
 import type { Warehouse } from '../../ports/warehouse.port.js';
 import type { MessageQueue } from '../../ports/message-queue.port.js';
 import type { ReferenceData } from '../../../domain/reference/reference-data.js';
+import type { ProjectKeyRing } from '../pseudonymise-keys.js';
 
 /** What every pipeline activity may use; built once by the composition root. */
 export interface PipelineDeps {
@@ -18,6 +19,8 @@ export interface PipelineDeps {
   readonly parquet: ParquetCodec;
   readonly warehouse: () => Promise<Warehouse>;
   readonly secrets: SecretStore;
+  /** Project pseudonymisation keys derived from the master key (never leaves this process). */
+  readonly keys: ProjectKeyRing;
   readonly poisonQueue: MessageQueue;
   readonly reference: ReferenceData;
   readonly clock: Clock;

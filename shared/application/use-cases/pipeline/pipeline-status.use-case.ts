@@ -65,11 +65,6 @@ export async function pipelineStatus(deps: PipelineDeps): Promise<PipelineStatus
     }
     if (batches > 0) tables.push({ table, batches, failed, records, accepted, quarantined, lastBatch });
   }
-  let poisonQueue = 0;
-  try {
-    poisonQueue = await deps.poisonQueue.count();
-  } catch {
-    poisonQueue = 0;
-  }
+  const poisonQueue = await deps.poisonQueue.count().catch(() => 0);
   return { lake, tables, failures, poisonQueue };
 }

@@ -1,0 +1,43 @@
+import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
+import { CONNECTIONS, FUNCTIONS, ORCHESTRATIONS } from './function-names.js';
+import { services } from './composition-root.js';
+import { starterFrom } from './orchestration-starter.js';
+import { ingestDeltas } from '../shared/application/use-cases/pipeline/ingest-deltas.use-case.js';
+
+/** Event Hubs (cardinality many) → one bronze batch and one orchestration per source table. */
+export async function cdcConsumer(
+  messages: unknown,
+  client: df.DurableClient,
+  context: InvocationContext,
+): Promise<void> {
+  const s = await services();
+  const bodies = Array.isArray(messages) ? (messages as unknown[]) : [messages];
+  const meta = context.triggerMetadata ?? {};
+  const offsets = (meta.offsetArray as string[] | undefined) ?? [];
+  const sequences = (meta.sequenceNumberArray as number[] | undefined) ?? [];
+  const partitionId = (meta.partitionContext as { partitionId?: string } | undefined)?.partitionId;
+  const events = bodies.map((body, i) => ({
+    body,
+    partitionId,
+    offset: offsets[i],
+    sequenceNumber: sequences[i],
+  }));
+  const result = await ingestDeltas(events, {
+    ...s.pipeline,
+    seenEvents: s.seenEvents,
+    starter: starterFrom(client),
+    orchestration: ORCHESTRATIONS.pipeline,
+  });
+  context.log(
+    `cdc batches started: ${result.batches.length}, duplicates dropped: ${result.duplicatesDropped}, malformed: ${result.malformed}`,
+  );
+}
+
+df.app.client.eventHub(FUNCTIONS.cdcConsumer, {
+  connection: CONNECTIONS.eventHub,
+  eventHubName: '%NHSFLOWS_EVENTHUB_NAME%',
+  consumerGroup: '$Default',
+  cardinality: 'many',
+  handler: cdcConsumer,
+});

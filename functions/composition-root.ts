@@ -1,0 +1,259 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DefaultAzureCredential } from '@azure/identity';
+import { loadSettings, type Settings } from '../shared/config/settings.schema.js';
+import { BlobObjectStore } from '../shared/adapters/azure/blob-object-store.azure.js';
+import { TableStateStore } from '../shared/adapters/azure/table-state-store.azure.js';
+import { StorageMessageQueue } from '../shared/adapters/azure/storage-queue.azure.js';
+import { KeyVaultSecretStore } from '../shared/adapters/azure/key-vault-secret-store.azure.js';
+import { AppInsightsTelemetry } from '../shared/adapters/azure/app-insights-telemetry.azure.js';
+import { SynapseWarehouse } from '../shared/adapters/azure/synapse-warehouse.azure.js';
+import { LocalSecretStore } from '../shared/adapters/local/local-secret-store.js';
+import { DuckDbWarehouse } from '../shared/adapters/local/duckdb-warehouse.js';
+import { DuckDbParquetCodec } from '../shared/adapters/parquet/duckdb-parquet.js';
+import { loadReferenceData } from '../shared/application/reference/reference-data.loader.js';
+import { systemClock } from '../shared/application/ports/clock.port.js';
+import { createLogger, type Logger } from '../shared/application/ports/logger.port.js';
+import { memoryTelemetry, type Telemetry } from '../shared/application/ports/telemetry.port.js';
+import type { Warehouse } from '../shared/application/ports/warehouse.port.js';
+import type { SecretStore } from '../shared/application/ports/secret-store.port.js';
+import type { SeenEvents } from '../shared/application/ports/seen-events.port.js';
+import { ProjectKeyRing } from '../shared/application/use-cases/pseudonymise-keys.js';
+import { StateStoreSeenEvents } from '../shared/application/seen-events/state-store-seen-events.js';
+import type { PipelineDeps } from '../shared/application/use-cases/pipeline/pipeline-deps.js';
+import { LAKE_CONTAINERS } from '../shared/domain/lake/lake-paths.js';
+import { EventHubsPublisher } from '../shared/adapters/azure/event-hubs-publisher.azure.js';
+import { LocalEventLog } from '../shared/adapters/local/event-log/local-event-log.js';
+import {
+  openEmbeddedSource,
+  type EmbeddedSource,
+} from '../shared/adapters/local/embedded-source/embedded-source.js';
+import type { ChangeSource } from '../shared/application/ports/change-source.port.js';
+import type { EventPublisher } from '../shared/application/ports/event-publisher.port.js';
+import type { CaptureChangesDeps } from '../shared/application/use-cases/capture-changes.use-case.js';
+import { captureTables } from '../shared/application/use-cases/poll-sources.use-case.js';
+import type { ResolvedCaptureTable } from '../shared/domain/capture/capture-config.js';
+import { openMssqlChangeSource } from './mssql-source.js';
+
+/** What the CDC poller uses: the change source, the event transport and the tables to capture. */
+export interface CaptureServices {
+  readonly deps: CaptureChangesDeps;
+  readonly tables: readonly ResolvedCaptureTable[];
+  /** The embedded source database, when the source is embedded (the generator writes to it). */
+  readonly embedded: EmbeddedSource | null;
+  /** The durable local event log, when events are local (the local runtime consumes it). */
+  readonly eventLog: LocalEventLog | null;
+}
+
+/** Everything the function handlers use: built once per process from the settings. */
+export interface Services {
+  readonly settings: Settings;
+  readonly pipeline: PipelineDeps;
+  readonly seenEvents: SeenEvents;
+  readonly telemetry: Telemetry;
+  readonly logger: Logger;
+  /** Opened on first use (only the poller needs a source connection). */
+  capture(): Promise<CaptureServices>;
+  close(): Promise<void>;
+}
+
+let cached: Promise<Services> | undefined;
+
+/** The process's services (built on first use from `process.env`). */
+export function services(): Promise<Services> {
+  cached ??= buildServices(process.env).catch((error: unknown) => {
+    cached = undefined;
+    throw error;
+  });
+  return cached;
+}
+
+/** Closes and forgets the services (the local runner between runs; tests). */
+export async function resetServices(): Promise<void> {
+  const current = cached;
+  cached = undefined;
+  if (current) await (await current).close();
+}
+
+/**
+ * Parses the settings once and picks adapters: Azure storage adapters always (Azurite locally —
+ * only the connection differs), Key Vault or a local secrets file, App Insights or in-memory
+ * telemetry, Synapse or the embedded DuckDB warehouse.
+ */
+export async function buildServices(env: Readonly<Record<string, string | undefined>>): Promise<Services> {
+  const settings = loadSettings(env);
+  const dataDir = resolve(settings.NHSFLOWS_DATA_DIR);
+  const scratchDir = join(dataDir, 'scratch');
+  mkdirSync(scratchDir, { recursive: true });
+  const logger = createLogger(
+    (record) =>
+      process.stderr.write(
+        `${JSON.stringify({ at: new Date().toISOString(), level: record.level, msg: record.message, ...record.fields })}\n`,
+      ),
+    settings.NHSFLOWS_LOG_LEVEL,
+    { app: 'nhs-flows' },
+  );
+  const credential = settings.NHSFLOWS_MODE === 'azure' ? new DefaultAzureCredential() : undefined;
+  const lake = settings.NHSFLOWS_LAKE_CONNECTION
+    ? BlobObjectStore.fromConnectionString(settings.NHSFLOWS_LAKE_CONNECTION)
+    : BlobObjectStore.fromAccountUrl(
+        required(settings.NHSFLOWS_LAKE_ACCOUNT_URL, 'NHSFLOWS_LAKE_ACCOUNT_URL'),
+        credential ?? new DefaultAzureCredential(),
+      );
+  const state = settings.NHSFLOWS_STATE_CONNECTION
+    ? TableStateStore.fromConnectionString(settings.NHSFLOWS_STATE_CONNECTION)
+    : TableStateStore.fromAccountUrl(
+        required(settings.NHSFLOWS_STATE_TABLE_URL, 'NHSFLOWS_STATE_TABLE_URL'),
+        credential ?? new DefaultAzureCredential(),
+      );
+  const poisonQueue = settings.NHSFLOWS_LAKE_CONNECTION
+    ? StorageMessageQueue.fromConnectionString(
+        settings.NHSFLOWS_LAKE_CONNECTION,
+        settings.NHSFLOWS_POISON_QUEUE,
+      )
+    : StorageMessageQueue.fromAccountUrl(
+        required(settings.NHSFLOWS_LAKE_ACCOUNT_URL, 'NHSFLOWS_LAKE_ACCOUNT_URL').replace(
+          '.blob.',
+          '.queue.',
+        ),
+        settings.NHSFLOWS_POISON_QUEUE,
+        credential ?? new DefaultAzureCredential(),
+      );
+  const secrets: SecretStore = settings.NHSFLOWS_KEYVAULT_URL
+    ? KeyVaultSecretStore.fromUrl(settings.NHSFLOWS_KEYVAULT_URL, credential ?? new DefaultAzureCredential())
+    : new LocalSecretStore({
+        file: resolve(settings.NHSFLOWS_LOCAL_SECRETS_FILE),
+        env,
+        createIfMissing: settings.NHSFLOWS_MODE === 'local' ? [settings.NHSFLOWS_PSEUDO_KEY_SECRET] : [],
+        logger,
+      });
+  const telemetry: Telemetry =
+    settings.APPLICATIONINSIGHTS_CONNECTION_STRING && !settings.NHSFLOWS_TELEMETRY_DISABLED
+      ? await AppInsightsTelemetry.fromConnectionString(settings.APPLICATIONINSIGHTS_CONNECTION_STRING)
+      : memoryTelemetry();
+  let warehouse: Promise<Warehouse> | undefined;
+  const openWarehouse = (): Promise<Warehouse> => {
+    warehouse ??=
+      settings.NHSFLOWS_WAREHOUSE_KIND === 'synapse'
+        ? openSynapse(secrets, settings)
+        : DuckDbWarehouse.open({ path: join(dataDir, 'warehouse.duckdb'), lake });
+    return warehouse;
+  };
+  await lake.ensureContainers(LAKE_CONTAINERS);
+  const seenEvents = new StateStoreSeenEvents(state, systemClock);
+  await seenEvents.ensure();
+  const pipeline: PipelineDeps = {
+    settings,
+    lake,
+    state,
+    parquet: new DuckDbParquetCodec(),
+    warehouse: openWarehouse,
+    secrets,
+    keys: new ProjectKeyRing(secrets, settings.NHSFLOWS_PSEUDO_KEY_SECRET),
+    poisonQueue,
+    reference: loadReferenceData(),
+    clock: systemClock,
+    logger,
+    telemetry,
+    scratchDir,
+  };
+  let capture: Promise<CaptureServices> | undefined;
+  const openCapture = (): Promise<CaptureServices> => {
+    capture ??= buildCapture(settings, { lake, state, telemetry, logger, dataDir, secrets, credential });
+    return capture;
+  };
+  return {
+    settings,
+    pipeline,
+    seenEvents,
+    telemetry,
+    logger,
+    capture: openCapture,
+    close: async () => {
+      if (warehouse) await (await warehouse).close();
+      if (capture) {
+        const c = await capture;
+        await c.deps.publisher.close();
+        await c.embedded?.close();
+      }
+      await telemetry.flush();
+    },
+  };
+}
+
+async function buildCapture(
+  settings: Settings,
+  ctx: {
+    lake: BlobObjectStore;
+    state: TableStateStore;
+    telemetry: Telemetry;
+    logger: Logger;
+    dataDir: string;
+    secrets: SecretStore;
+    credential: DefaultAzureCredential | undefined;
+  },
+): Promise<CaptureServices> {
+  const embedded =
+    settings.NHSFLOWS_SOURCE_KIND === 'embedded'
+      ? await openEmbeddedSource({ path: join(ctx.dataDir, 'source.duckdb'), clock: systemClock })
+      : null;
+  const source: ChangeSource = embedded ?? (await openMssqlChangeSource(ctx.secrets, settings));
+  const eventLog =
+    settings.NHSFLOWS_EVENTS_KIND === 'local'
+      ? await LocalEventLog.open({
+          directory: join(ctx.dataDir, 'event-log', settings.NHSFLOWS_EVENTHUB_NAME),
+          clock: systemClock,
+          logger: ctx.logger,
+        })
+      : null;
+  const publisher: EventPublisher =
+    eventLog ??
+    (settings.NHSFLOWS_EVENTHUB_CONNECTION
+      ? EventHubsPublisher.fromConnectionString(
+          settings.NHSFLOWS_EVENTHUB_CONNECTION,
+          settings.NHSFLOWS_EVENTHUB_NAME,
+          { logger: ctx.logger },
+        )
+      : EventHubsPublisher.fromNamespace(
+          required(settings.NHSFLOWS_EVENTHUB_NAMESPACE, 'NHSFLOWS_EVENTHUB_NAMESPACE'),
+          settings.NHSFLOWS_EVENTHUB_NAME,
+          {
+            logger: ctx.logger,
+            credential: ctx.credential,
+          },
+        ));
+  return {
+    deps: {
+      source,
+      publisher,
+      objects: ctx.lake,
+      state: ctx.state,
+      clock: systemClock,
+      telemetry: ctx.telemetry,
+      logger: ctx.logger,
+    },
+    tables: captureTables(
+      settings.NHSFLOWS_CDC_TABLES,
+      settings.NHSFLOWS_CDC_BATCH_SIZE,
+      settings.NHSFLOWS_CDC_MAX_DELETE_SHARE,
+    ),
+    embedded,
+    eventLog,
+  };
+}
+
+async function openSynapse(secrets: SecretStore, settings: Settings): Promise<Warehouse> {
+  const mssql = await import('mssql');
+  const pool = await new mssql.default.ConnectionPool(
+    await secrets.getSecret(settings.NHSFLOWS_SYNAPSE_SECRET),
+  ).connect();
+  return new SynapseWarehouse(
+    pool,
+    required(settings.NHSFLOWS_SYNAPSE_GOLD_URL, 'NHSFLOWS_SYNAPSE_GOLD_URL'),
+  );
+}
+
+function required(value: string | undefined, name: string): string {
+  if (!value) throw new Error(`setting ${name} is required here`);
+  return value;
+}

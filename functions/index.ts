@@ -1,0 +1,7 @@
+// The Function App's entry point (package.json `main` → dist/functions/index.js): every registration.
+import './cdc-poller.function.js';
+import './cdc-consumer.function.js';
+import './landing-file.function.js';
+import './pipeline.orchestrator.js';
+import './pipeline.activities.js';
+import './http.function.js';

@@ -1,0 +1,50 @@
+import * as df from 'durable-functions';
+import { ACTIVITIES } from './function-names.js';
+import { services } from './composition-root.js';
+import type {
+  BatchManifest,
+  BuildGoldInput,
+  ChunkInput,
+  FailureReport,
+  LoadWarehouseInput,
+  MergeDimensionInput,
+  ValidateChunkResult,
+} from '../shared/domain/pipeline/pipeline-contracts.js';
+import type { BatchDescriptor } from '../shared/domain/pipeline/batch-record.js';
+import { planChunks } from '../shared/application/use-cases/pipeline/plan-chunks.use-case.js';
+import { validateChunk } from '../shared/application/use-cases/pipeline/validate-chunk.use-case.js';
+import { pseudonymiseChunk } from '../shared/application/use-cases/pipeline/pseudonymise-chunk.use-case.js';
+import { mergePatientDimension } from '../shared/application/use-cases/pipeline/merge-patient-dimension.use-case.js';
+import { buildGold } from '../shared/application/use-cases/pipeline/build-gold.use-case.js';
+import { loadWarehouse } from '../shared/application/use-cases/pipeline/load-warehouse.use-case.js';
+import {
+  reportFailure,
+  writeManifest,
+} from '../shared/application/use-cases/pipeline/batch-ledger.use-case.js';
+
+// Each activity: resolve the services once, call one use case with the (small) input, return its (small) result.
+df.app.activity(ACTIVITIES.planChunks, {
+  handler: async (input: BatchDescriptor) => planChunks(input, (await services()).pipeline),
+});
+df.app.activity(ACTIVITIES.validateChunk, {
+  handler: async (input: ChunkInput) => validateChunk(input, (await services()).pipeline),
+});
+df.app.activity(ACTIVITIES.pseudonymiseChunk, {
+  handler: async (input: ChunkInput & { validate: ValidateChunkResult }) =>
+    pseudonymiseChunk(input, (await services()).pipeline),
+});
+df.app.activity(ACTIVITIES.mergePatientDimension, {
+  handler: async (input: MergeDimensionInput) => mergePatientDimension(input, (await services()).pipeline),
+});
+df.app.activity(ACTIVITIES.buildGold, {
+  handler: async (input: BuildGoldInput) => buildGold(input, (await services()).pipeline),
+});
+df.app.activity(ACTIVITIES.loadWarehouse, {
+  handler: async (input: LoadWarehouseInput) => loadWarehouse(input, (await services()).pipeline),
+});
+df.app.activity(ACTIVITIES.writeManifest, {
+  handler: async (input: BatchManifest) => writeManifest(input, (await services()).pipeline),
+});
+df.app.activity(ACTIVITIES.reportFailure, {
+  handler: async (input: FailureReport) => reportFailure(input, (await services()).pipeline),
+});

@@ -1,0 +1,135 @@
+import { ACTIVITY_MAPPING } from '../../../domain/gold/activity-mapping.js';
+import { FACT_ACTIVITY } from '../../../domain/gold/gold-tables.js';
+import type { PortableRow } from '../../../domain/gold/portable-types.js';
+import { sourceTable } from '../../../domain/datasets/source-tables.js';
+import type { BuildGoldInput, BuildGoldResult } from '../../../domain/pipeline/pipeline-contracts.js';
+import { periodOf } from '../../../domain/pipeline/silver-lineage.js';
+import { projectForTable } from '../../../domain/pseudonymise/projects.js';
+import type { DimensionVersion } from '../../../domain/scd2/dimension.js';
+import { readMemberHistory } from '../scd2-merge.use-case.js';
+import { readSilverRows, writeGoldChangeSet } from './gold-files.js';
+import { patientDimension } from './patient-dimension.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+/** Facts per gold file: bounds memory and Parquet file size. */
+const FACTS_PER_FILE = 200_000;
+
+/**
+ * Builds the batch's `fact_activity` change set from its silver files: one fact per silver row
+ * (upserts and deletes), keyed by table + record key, linked to the patient-dimension version in
+ * force on the activity date (SCD2 at event time) and to the project's person id.
+ * Reconciles by construction: fact rows + deletes = silver rows.
+ */
+export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Promise<BuildGoldResult> {
+  const table = input.batch.table;
+  const spec = sourceTable(table);
+  const project = projectForTable(table);
+  const dimension = patientDimension(project);
+  const mapping = ACTIVITY_MAPPING[table];
+  const histories = new Map<string, Promise<DimensionVersion[]>>();
+  const history = (token: string) => {
+    let h = histories.get(token);
+    if (!h) {
+      h = readMemberHistory(dimension, token, deps);
+      histories.set(token, h);
+    }
+    return h;
+  };
+  const loadedAt = deps.clock.now().toISOString();
+  const goldFiles: { table: string; path: string }[] = [];
+  let buffer: PortableRow[] = [];
+  let factRows = 0;
+  let factDeletes = 0;
+  let seq = 0;
+  const flush = async () => {
+    if (buffer.length === 0) return;
+    goldFiles.push({
+      table: FACT_ACTIVITY.name,
+      path: await writeGoldChangeSet(FACT_ACTIVITY, input.batch.batchId, goldFiles.length, buffer, deps),
+    });
+    buffer = [];
+  };
+  for await (const silver of readSilverRows(input.silverFiles, deps)) {
+    const recordKey = spec.key.map((k) => String(silver[k] ?? '')).join('|');
+    const activityId = `${table}:${recordKey}`;
+    seq += 1;
+    if (silver._op === 'delete') {
+      factDeletes += 1;
+      buffer.push({
+        ...emptyFact(),
+        activity_id: activityId,
+        project,
+        dataset: spec.dataset,
+        source_table: table,
+        record_key: recordKey,
+        event_id: String(silver._event_id),
+        batch_id: input.batch.batchId,
+        loaded_at: loadedAt,
+        _op: 'delete',
+        _seq: String(seq),
+      });
+    } else {
+      factRows += 1;
+      const activity = silver[spec.activityDateColumn];
+      const activityDate = typeof activity === 'string' ? activity.slice(0, 10) : null;
+      const token = typeof silver.patient_token === 'string' ? silver.patient_token : null;
+      let patientSk: string | null = null;
+      if (token && activityDate) {
+        const at = `${activityDate}T00:00:00.000Z`;
+        const version = (await history(token)).find((v) => v.validFrom <= at && at < v.validTo);
+        patientSk = version?.surrogateKey ?? null;
+      }
+      const link = linkRecord(silver, project);
+      const cost = mapping.costColumn ? silver[mapping.costColumn] : null;
+      const code = mapping.codeColumn ? silver[mapping.codeColumn] : null;
+      buffer.push({
+        activity_id: activityId,
+        project,
+        dataset: spec.dataset,
+        source_table: table,
+        record_key: recordKey,
+        provider_code:
+          typeof silver[spec.providerColumn] === 'string' ? (silver[spec.providerColumn] as string) : null,
+        activity_date: activityDate,
+        period: activityDate ? periodOf(activityDate) : null,
+        patient_sk: patientSk,
+        person_id: link.personId,
+        link_quality: link.linkQuality,
+        age_band: typeof silver.age_band === 'string' ? silver.age_band : null,
+        activity_code: code === null || code === undefined ? null : String(code),
+        cost_gbp: cost === null || cost === undefined ? null : String(cost),
+        source_version:
+          silver._source_version === null || silver._source_version === undefined
+            ? null
+            : String(silver._source_version),
+        event_id: String(silver._event_id),
+        batch_id: input.batch.batchId,
+        loaded_at: loadedAt,
+        _op: 'upsert',
+        _seq: String(seq),
+      });
+    }
+    if (buffer.length >= FACTS_PER_FILE) await flush();
+  }
+  await flush();
+  deps.logger.info('gold built', {
+    batchId: input.batch.batchId,
+    factRows,
+    factDeletes,
+    files: goldFiles.length,
+  });
+  return { factRows, factDeletes, goldFiles };
+}
+
+function emptyFact(): PortableRow {
+  const row: PortableRow = {};
+  for (const c of FACT_ACTIVITY.columns) row[c.name] = null;
+  return row;
+}
+
+// INTERIM until the linkage module lands.
+function linkRecord(silver: PortableRow, _project: string): { personId: string | null; linkQuality: string } {
+  return typeof silver.patient_token === 'string'
+    ? { personId: silver.patient_token, linkQuality: 'deterministic' }
+    : { personId: null, linkQuality: 'unlinked' };
+}

@@ -1,0 +1,95 @@
+import { DIM_PATIENT } from '../../../domain/gold/gold-tables.js';
+import type { PortableRow } from '../../../domain/gold/portable-types.js';
+import type {
+  MergeDimensionInput,
+  MergeDimensionResult,
+} from '../../../domain/pipeline/pipeline-contracts.js';
+import { projectForTable, type ProjectId } from '../../../domain/pseudonymise/projects.js';
+import type { DimensionChange, DimensionVersion } from '../../../domain/scd2/dimension.js';
+import { mergeDimensionChanges, readMemberHistory } from '../scd2-merge.use-case.js';
+import { writeGoldChangeSet } from './gold-files.js';
+import { patientDimension } from './patient-dimension.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+/**
+ * Merges the batch's patient-dimension changes into the project's SCD2 history (Table storage,
+ * O(1) lookups per change) and writes every version of every touched member as a gold change set.
+ * Re-running the same batch merges nothing new and rewrites the same versions.
+ */
+export async function mergePatientDimension(
+  input: MergeDimensionInput,
+  deps: PipelineDeps,
+): Promise<MergeDimensionResult> {
+  const project = projectForTable(input.batch.table);
+  const dimension = patientDimension(project);
+  const changes: DimensionChange[] = [];
+  for (const path of input.changePaths) {
+    const body = await deps.lake.get('bronze', path);
+    if (!body) throw new Error(`dimension change file bronze/${path} does not exist`);
+    for (const line of body.toString('utf8').split('\n'))
+      if (line) changes.push(JSON.parse(line) as DimensionChange);
+  }
+  if (changes.length === 0)
+    return { members: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, goldFile: null };
+  const report = await mergeDimensionChanges(dimension, changes, {
+    state: deps.state,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
+  const keys = [...new Set(changes.map((c) => c.key))].sort();
+  const rows: PortableRow[] = [];
+  const loadedAt = deps.clock.now().toISOString();
+  for (let i = 0; i < keys.length; i += 32) {
+    const histories = await Promise.all(
+      keys.slice(i, i + 32).map((key) => readMemberHistory(dimension, key, deps)),
+    );
+    for (const history of histories)
+      for (const version of history)
+        rows.push(dimPatientRow(project, version, input.batch.batchId, loadedAt, rows.length, deps));
+  }
+  const goldFile = await writeGoldChangeSet(DIM_PATIENT, input.batch.batchId, 0, rows, deps);
+  return {
+    members: report.members,
+    inserted: report.inserted,
+    updated: report.updated,
+    unchanged: report.unchanged,
+    deleted: report.deleted,
+    goldFile,
+  };
+}
+
+function dimPatientRow(
+  project: ProjectId,
+  v: DimensionVersion,
+  batchId: string,
+  loadedAt: string,
+  seq: number,
+  deps: Pick<PipelineDeps, 'reference'>,
+): PortableRow {
+  const text = (name: string): string | null => {
+    const value = v.attributes[name];
+    return value === null || value === undefined ? null : String(value);
+  };
+  const lsoa = text('lsoa');
+  return {
+    patient_sk: v.surrogateKey,
+    project,
+    patient_token: v.key,
+    token_key_version: text('token_key_version'),
+    sex: text('sex'),
+    ethnic_category: text('ethnic_category'),
+    lsoa,
+    imd_decile: lsoa ? (deps.reference.imdDecile(lsoa) ?? null) : null,
+    gp_practice_code: text('gp_practice_code'),
+    valid_from: v.validFrom.slice(0, 10),
+    valid_to: v.validTo.slice(0, 10),
+    is_current: v.isCurrent,
+    is_deleted: v.isDeleted,
+    row_hash: v.rowHash,
+    recorded_at: v.recordedAt,
+    batch_id: batchId,
+    loaded_at: loadedAt,
+    _op: 'upsert',
+    _seq: String(seq),
+  };
+}

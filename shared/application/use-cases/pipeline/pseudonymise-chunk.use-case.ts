@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { sourceTable } from '../../../domain/datasets/source-tables.js';
+import { lakePaths } from '../../../domain/lake/lake-paths.js';
+import type {
+  ChunkInput,
+  PseudonymiseChunkResult,
+  ValidateChunkResult,
+} from '../../../domain/pipeline/pipeline-contracts.js';
+import { SILVER_LINEAGE_COLUMNS, periodOf } from '../../../domain/pipeline/silver-lineage.js';
+import {
+  createRowPseudonymiser,
+  silverColumns,
+  type SilverRow,
+} from '../../../domain/pseudonymise/silver-row.js';
+import { projectForTable } from '../../../domain/pseudonymise/projects.js';
+import type { DimensionChange } from '../../../domain/scd2/dimension.js';
+import { PATIENT_ATTRIBUTES, feedsPatientDimension } from './patient-dimension.js';
+import { StateReferralIndex } from './state-referral-index.js';
+import { ndjson, readWorkRecords } from './work-files.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+/**
+ * Pseudonymises one chunk's accepted records into silver Parquet, partitioned by provider and
+ * period: identifiers are replaced by the project token, age band and LSOA (the row pseudonymiser
+ * drops NHS number, name, DOB, postcode and local ids). Deletes become tombstone rows. Also writes
+ * the chunk's patient-dimension changes (pseudonymised attributes only) for the SCD2 merge.
+ */
+export async function pseudonymiseChunk(
+  input: ChunkInput & { readonly validate: ValidateChunkResult },
+  deps: PipelineDeps,
+): Promise<PseudonymiseChunkResult> {
+  const table = input.batch.table;
+  const spec = sourceTable(table);
+  const project = projectForTable(table);
+  const key = await deps.keys.current(project);
+  const pseudonymise = createRowPseudonymiser(table, { project, key, postcodeToLsoa: deps.reference });
+  const records = await readWorkRecords(deps.lake, input.validate.acceptedPath);
+  const partitions = new Map<string, { provider: string; period: string; rows: SilverRow[] }>();
+  const dimensionChanges: DimensionChange[] = [];
+  const referrals: { id: string; receivedDate: string | null }[] = [];
+  const refTable = table === 'mhsds_referral' || table === 'csds_referral' ? table : null;
+  const feedsDimension = feedsPatientDimension(table);
+
+  for (const record of records) {
+    let silver: SilverRow;
+    if (record.op === 'delete' || record.row === null) {
+      silver = {};
+      spec.key.forEach((k, i) => {
+        silver[k] = record.key[i] ?? null;
+      });
+    } else {
+      silver = pseudonymise(record.row);
+      if (refTable) {
+        const received = record.row.referral_received_date;
+        referrals.push({
+          id: String(record.row.referral_id),
+          receivedDate: typeof received === 'string' ? received : null,
+        });
+      }
+      const token = silver.patient_token;
+      if (feedsDimension && typeof token === 'string') {
+        const attributes: Record<string, string | number | boolean | null> = {};
+        for (const name of PATIENT_ATTRIBUTES)
+          attributes[name] = name in silver ? (silver[name] ?? null) : null;
+        const activity = record.row[spec.activityDateColumn];
+        dimensionChanges.push({
+          key: token,
+          changeId: record.eventId,
+          effectiveAt: typeof activity === 'string' ? activity.slice(0, 10) : record.capturedAt.slice(0, 10),
+          recordedAt: record.capturedAt,
+          kind: 'upsert',
+          attributes,
+        });
+      }
+    }
+    silver._op = record.op === 'delete' ? 'delete' : 'upsert';
+    silver._seq = String(record.seq);
+    silver._event_id = record.eventId;
+    silver._batch_id = input.batch.batchId;
+    silver._source_version = record.sourceVersion;
+    silver._captured_at = record.capturedAt;
+    const provider =
+      typeof silver[spec.providerColumn] === 'string' ? (silver[spec.providerColumn] as string) : 'unknown';
+    const period = periodOf(silver[spec.activityDateColumn]);
+    const partitionKey = `${provider}|${period}`;
+    let partition = partitions.get(partitionKey);
+    if (!partition) {
+      partition = { provider, period, rows: [] };
+      partitions.set(partitionKey, partition);
+    }
+    partition.rows.push(silver);
+  }
+
+  const columns = [...silverColumns(table), ...SILVER_LINEAGE_COLUMNS];
+  const scratch = mkdtempSync(join(deps.scratchDir, 'silver-'));
+  const silverFiles: string[] = [];
+  let rows = 0;
+  try {
+    for (const partition of [...partitions.values()].sort((a, b) =>
+      `${a.provider}${a.period}`.localeCompare(`${b.provider}${b.period}`),
+    )) {
+      const local = join(scratch, `${silverFiles.length}.parquet`);
+      rows += await deps.parquet.write(local, columns, partition.rows);
+      const path = lakePaths.silver(
+        spec.dataset,
+        spec.table,
+        partition.provider,
+        partition.period,
+        input.batch.batchId,
+        input.chunk.index,
+      );
+      await deps.lake.putFile('silver', path, local, { contentType: 'application/vnd.apache.parquet' });
+      silverFiles.push(path);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const dimensionChangesPath = lakePaths.work(input.batch.batchId, 'dimension', input.chunk.index);
+  await deps.lake.put('bronze', dimensionChangesPath, ndjson(dimensionChanges), {
+    contentType: 'application/x-ndjson',
+  });
+  if (refTable && referrals.length > 0) await new StateReferralIndex(deps.state).record(refTable, referrals);
+  deps.logger.info('chunk pseudonymised', {
+    batchId: input.batch.batchId,
+    chunk: input.chunk.index,
+    rows,
+    files: silverFiles.length,
+  });
+  return { chunk: input.chunk.index, rows, silverFiles, dimensionChangesPath };
+}

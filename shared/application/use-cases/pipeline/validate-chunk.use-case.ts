@@ -1,0 +1,86 @@
+import { sourceTable } from '../../../domain/datasets/source-tables.js';
+import { lakePaths } from '../../../domain/lake/lake-paths.js';
+import type { BatchRecord } from '../../../domain/pipeline/batch-record.js';
+import type { ChunkInput, ValidateChunkResult } from '../../../domain/pipeline/pipeline-contracts.js';
+import { referralTableOf } from '../../../domain/validate/referral-index.js';
+import { reconcile, type NumberedRow } from '../../../domain/validate/validate-batch.js';
+import { validateBatchChunk } from '../validate-batch.use-case.js';
+import { StateReferralIndex } from './state-referral-index.js';
+import { readWorkRecords, writeWorkRecords } from './work-files.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+/** Where a chunk's DQ counts live (gold: counts only, no values), merged on demand by `nhs-flows dq`. */
+export function dqStatePath(dataset: string, table: string, batchId: string, chunk: number): string {
+  return `dq-state/${dataset}/${table}/${batchId}-${String(chunk).padStart(5, '0')}.json`;
+}
+
+/**
+ * Validates one chunk: row contracts + assurance rules on every inserted/updated row (deletes carry
+ * no row and pass through). Accepted records go to the restricted work area; failure records (file,
+ * row, field, rule, message; never values) to quarantine; the chunk's DQ counts to gold. Reconciles:
+ * records in = accepted + quarantined, or throws.
+ */
+export async function validateChunk(input: ChunkInput, deps: PipelineDeps): Promise<ValidateChunkResult> {
+  const table = input.batch.table;
+  const spec = sourceTable(table);
+  const records = await readWorkRecords(deps.lake, input.chunk.path);
+  const byNumber = new Map<number, BatchRecord>();
+  const rows: NumberedRow[] = [];
+  const deletes: BatchRecord[] = [];
+  for (const record of records) {
+    if (record.op === 'delete' || record.row === null) deletes.push(record);
+    else {
+      byNumber.set(record.n, record);
+      rows.push({ n: record.n, row: record.row });
+    }
+  }
+  const outcome = await validateBatchChunk(
+    {
+      table,
+      batchId: input.batch.batchId,
+      chunk: input.chunk.index,
+      extractDate: deps.clock.now().toISOString().slice(0, 10),
+      rows,
+    },
+    {
+      lake: deps.lake,
+      reference: deps.reference,
+      ...(referralTableOf(table) ? { referralIndex: new StateReferralIndex(deps.state) } : {}),
+    },
+  );
+  const accepted: BatchRecord[] = [...deletes];
+  for (const r of outcome.accepted) {
+    const record = byNumber.get(r.n);
+    if (record) accepted.push(record);
+  }
+  const counts = {
+    in: records.length,
+    accepted: accepted.length,
+    quarantined: outcome.summary.counts.quarantined,
+  };
+  reconcile(counts, `batch ${input.batch.batchId} chunk ${input.chunk.index}`);
+  accepted.sort((a, b) => a.n - b.n);
+  const acceptedPath = lakePaths.work(input.batch.batchId, 'accepted', input.chunk.index);
+  await writeWorkRecords(deps.lake, acceptedPath, accepted);
+  const dqPath = dqStatePath(spec.dataset, spec.table, input.batch.batchId, input.chunk.index);
+  await deps.lake.put('gold', dqPath, JSON.stringify(outcome.summary.dq), {
+    contentType: 'application/json',
+  });
+  deps.logger.info('chunk validated', {
+    batchId: input.batch.batchId,
+    chunk: input.chunk.index,
+    records: counts.in,
+    accepted: counts.accepted,
+    quarantined: counts.quarantined,
+  });
+  return {
+    chunk: input.chunk.index,
+    records: counts.in,
+    accepted: counts.accepted,
+    quarantined: counts.quarantined,
+    warnings: outcome.summary.counts.acceptedWithWarnings,
+    acceptedPath,
+    quarantinePath: outcome.summary.quarantinePath,
+    dqStatePath: dqPath,
+  };
+}

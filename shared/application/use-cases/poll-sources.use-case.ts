@@ -1,0 +1,117 @@
+import {
+  SOURCE_TABLE_NAMES,
+  SOURCE_TABLES,
+  type SourceTableName,
+} from '../../domain/datasets/source-tables.js';
+import { captureTable, type ResolvedCaptureTable } from '../../domain/capture/capture-config.js';
+import { toError } from '../../domain/errors.js';
+import type { Delta } from '../../domain/capture/delta.js';
+import type { EventPublisher } from '../ports/event-publisher.port.js';
+import { StateReferralIndex } from './pipeline/state-referral-index.js';
+import {
+  captureChanges,
+  ensureCaptureStorage,
+  type CaptureChangesDeps,
+  type CaptureChangesResult,
+} from './capture-changes.use-case.js';
+
+/**
+ * Capture order: parents before children (referrals before their contacts and assessments), so a
+ * contact captured in the same poll as its referral is never judged an orphan by an earlier batch.
+ */
+export const CAPTURE_ORDER: readonly SourceTableName[] = [
+  'sus_apc_episode',
+  'prescribing_item',
+  'mhsds_referral',
+  'mhsds_care_contact',
+  'mhsds_cluster_assessment',
+  'ecds_attendance',
+  'csds_referral',
+  'csds_care_contact',
+  'dids_imaging_test',
+];
+
+/** The tables a poll captures: NHSFLOWS_CDC_TABLES (comma-separated) or all, in capture order. */
+export function captureTables(
+  setting: string | undefined,
+  batchSize: number,
+  maxDeleteShare: number,
+): ResolvedCaptureTable[] {
+  const wanted = setting
+    ? setting
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean)
+    : [...SOURCE_TABLE_NAMES];
+  const unknown = wanted.filter((t) => !(SOURCE_TABLE_NAMES as readonly string[]).includes(t));
+  if (unknown.length > 0) throw new Error(`NHSFLOWS_CDC_TABLES names unknown tables: ${unknown.join(', ')}`);
+  return CAPTURE_ORDER.filter((t) => wanted.includes(t)).map((t) =>
+    captureTable(SOURCE_TABLES[t], { batchSize, maxDeleteShare }),
+  );
+}
+
+export interface PollResult {
+  readonly results: readonly CaptureChangesResult[];
+  readonly failures: readonly { table: string; code: string; message: string }[];
+}
+
+/**
+ * One poll of every configured table, in capture order. A table that fails (a guard trips, the
+ * source is unreachable) is reported and the others still run; the caller decides whether the
+ * poll as a whole failed.
+ */
+export async function pollSources(
+  tables: readonly ResolvedCaptureTable[],
+  pollDeps: CaptureChangesDeps,
+): Promise<PollResult> {
+  await ensureCaptureStorage(pollDeps);
+  const deps: CaptureChangesDeps = {
+    ...pollDeps,
+    publisher: recordingReferrals(pollDeps.publisher, new StateReferralIndex(pollDeps.state)),
+  };
+  const results: CaptureChangesResult[] = [];
+  const failures: { table: string; code: string; message: string }[] = [];
+  for (const table of tables) {
+    try {
+      results.push(await captureChanges(deps, { table }));
+    } catch (thrown) {
+      const error = toError(thrown);
+      const code = (error as { code?: unknown }).code;
+      failures.push({
+        table: table.spec.table,
+        code: typeof code === 'string' ? code : 'CAPTURE_FAILED',
+        message: error.message,
+      });
+      deps.logger.error('capture failed', {
+        table: table.spec.table,
+        code: typeof code === 'string' ? code : 'CAPTURE_FAILED',
+      });
+    }
+  }
+  return { results, failures };
+}
+
+/**
+ * A publisher that records the referral ids of published referral inserts/updates in the referral
+ * index before forwarding them. With parents captured first, a contact is judged against every
+ * referral the source holds, whichever order the consumer's batches then run in: an orphan is a
+ * contact whose referral the source never sent, not one whose referral batch is still in flight.
+ */
+export function recordingReferrals(publisher: EventPublisher, index: StateReferralIndex): EventPublisher {
+  return {
+    publish: async (deltas: readonly Delta[]) => {
+      for (const table of ['mhsds_referral', 'csds_referral'] as const) {
+        const referrals = deltas
+          .filter((d) => d.sourceTable === table && d.op !== 'delete' && d.row)
+          .map((d) => ({
+            id: String(d.row?.referral_id ?? d.businessKey[0] ?? ''),
+            receivedDate:
+              typeof d.row?.referral_received_date === 'string' ? d.row.referral_received_date : null,
+          }));
+        if (referrals.length > 0) await index.record(table, referrals);
+      }
+      return publisher.publish(deltas);
+    },
+    close: () => publisher.close(),
+  };
+}

@@ -1,0 +1,52 @@
+import { helpText, parseCommandArgs, processIo, type CliCommand, type CliIo } from './cli-io.js';
+import { exportCommand } from './export.command.js';
+import { replayCommand } from './replay.command.js';
+import { startCommand } from './start.command.js';
+import { statusCommand } from './status.command.js';
+
+/** Every CLI command, in the order `--help` lists them. */
+export const COMMANDS: readonly CliCommand[] = [startCommand, statusCommand, exportCommand, replayCommand];
+
+export function usage(): string {
+  return [
+    'nhs-flows: NHS secondary-use data flows (capture, validate, pseudonymise, SCD2, link, load)',
+    '',
+    'usage: nhs-flows <command> [options]     nhs-flows <command> --help',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+  ].join('\n');
+}
+
+/** Runs the CLI; returns the process exit code. Errors print one clear line (no stack, no values). */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`nhs-flows: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  let args;
+  try {
+    args = parseCommandArgs(command, rest);
+  } catch (error) {
+    io.err(
+      `nhs-flows ${command.name}: ${error instanceof Error ? error.message : String(error)}\n\n${helpText(command)}`,
+    );
+    return 2;
+  }
+  if (args.values.help) {
+    io.out(helpText(command));
+    return 0;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    io.err(`nhs-flows ${command.name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

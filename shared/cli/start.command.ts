@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { services, resetServices } from '../../functions/composition-root.js';
+import { FUNCTIONS } from '../../functions/function-names.js';
+import { pipelineStatus } from '../application/use-cases/pipeline/pipeline-status.use-case.js';
+import type { CliCommand, CliIo, ParsedArgs } from './cli-io.js';
+import { openLocalEnvironment } from './local-environment.js';
+import { fireTimer, openLocalFunctionsHost } from './local-functions-host.js';
+import { seedSyntheticSource } from './seed-source.js';
+import { renderStatus } from './status.command.js';
+
+/**
+ * `nhs-flows start`: the main job on the embedded default. Starts Azurite, seeds the embedded
+ * source with the synthetic population when it is empty, starts the local Functions host over the
+ * real registrations, fires the CDC poller once and waits until every batch has gone through
+ * bronze → silver → gold → warehouse, then prints the per-stage counts. `--watch` keeps the host
+ * running on its schedules (and `--changes N` applies N simulated source changes per poll) until
+ * Ctrl-C.
+ */
+export const startCommand: CliCommand = {
+  name: 'start',
+  summary:
+    'run the pipeline end to end on the embedded default (Azurite, embedded source, local runtime, DuckDB)',
+  usage: 'nhs-flows start [--watch] [--patients N] [--changes N] [--port P]',
+  options: {
+    watch: {
+      type: 'boolean',
+      description: 'keep running: timers poll on NHSFLOWS_CDC_SCHEDULE until Ctrl-C',
+    },
+    patients: {
+      type: 'string',
+      description:
+        'synthetic patients to seed when the source is empty (default NHSFLOWS_SYNTHETIC_PATIENTS)',
+    },
+    changes: {
+      type: 'string',
+      description: 'simulated source changes to apply before each poll (default 0)',
+    },
+    port: { type: 'string', description: 'loopback port of the HTTP endpoints (default: a free port)' },
+  },
+  run: async (args: ParsedArgs, io: CliIo) => {
+    const env = await openLocalEnvironment();
+    const started = Date.now();
+    try {
+      const s = await services();
+      const capture = await s.capture();
+      if (!capture.embedded || !capture.eventLog)
+        throw new Error(
+          'nhs-flows start runs the embedded default: NHSFLOWS_SOURCE_KIND=embedded and NHSFLOWS_EVENTS_KIND=local',
+        );
+      const patients = args.values.patients
+        ? Number(args.values.patients)
+        : env.settings.NHSFLOWS_SYNTHETIC_PATIENTS;
+      const changes = args.values.changes ? Number(args.values.changes) : 0;
+      if (!Number.isInteger(patients) || patients < 1)
+        throw new Error(
+          `--patients: expected a positive whole number, received '${String(args.values.patients)}'`,
+        );
+      if (!Number.isInteger(changes) || changes < 0)
+        throw new Error(`--changes: expected a whole number ≥ 0, received '${String(args.values.changes)}'`);
+      const seeded = await seedSyntheticSource(capture.embedded, {
+        patients,
+        seed: env.settings.NHSFLOWS_SEED,
+        changes,
+        reportFile: join(env.dataDir, 'generation-report.json'),
+        logger: s.logger,
+      });
+      io.err(seeded.summary);
+      const { host, registry } = await openLocalFunctionsHost(env, {
+        logger: s.logger,
+        eventLog: capture.eventLog,
+        httpPort: args.values.port ? Number(args.values.port) : 0,
+        handleSignals: args.values.watch === true,
+      });
+      await host.start();
+      io.err(`local Functions host on ${host.origin ?? '(no http)'}: health at /api/health`);
+      await fireTimer(host, registry, FUNCTIONS.cdcPoller);
+      await host.waitForIdle({ timeoutMs: 30 * 60_000 });
+      const status = await pipelineStatus(s.pipeline);
+      io.out(renderStatus(status));
+      const hostStatus = host.status();
+      io.out(
+        `orchestrations: ${
+          Object.entries(hostStatus.instances)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') || 'none'
+        }`,
+      );
+      for (const f of hostStatus.lastFailures) io.out(`failed: ${f.name} ${f.instanceId}: ${f.message}`);
+      io.out(
+        `done in ${((Date.now() - started) / 1000).toFixed(1)} s; inspect with: nhs-flows export fact_activity`,
+      );
+      if (args.values.watch === true) {
+        io.err('watching: the CDC poller runs on its schedule; Ctrl-C stops everything cleanly');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+      }
+      await host.stop();
+      return status.failures.length > 0 || hostStatus.lastFailures.length > 0 ? 1 : 0;
+    } finally {
+      await resetServices();
+      await env.stop();
+    }
+  },
+};

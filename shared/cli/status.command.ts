@@ -1,0 +1,55 @@
+import { services, resetServices } from '../../functions/composition-root.js';
+import {
+  pipelineStatus,
+  type PipelineStatus,
+} from '../application/use-cases/pipeline/pipeline-status.use-case.js';
+import type { CliCommand } from './cli-io.js';
+import { openLocalEnvironment } from './local-environment.js';
+
+/** `nhs-flows status`: objects per lake layer, batches and counts per table, failures, poison queue. */
+export const statusCommand: CliCommand = {
+  name: 'status',
+  summary: 'rows per layer, last batch per table, failures and the poison queue',
+  usage: 'nhs-flows status [--json]',
+  options: { json: { type: 'boolean', description: 'print JSON instead of a table' } },
+  run: async (args, io) => {
+    const env = await openLocalEnvironment();
+    try {
+      const status = await pipelineStatus((await services()).pipeline);
+      io.out(args.values.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+      return 0;
+    } finally {
+      await resetServices();
+      await env.stop();
+    }
+  },
+};
+
+export function renderStatus(status: PipelineStatus): string {
+  const lines: string[] = ['lake layers:'];
+  for (const [container, v] of Object.entries(status.lake))
+    lines.push(
+      `  ${container.padEnd(11)} ${String(v.objects).padStart(7)} objects ${formatBytes(v.bytes).padStart(10)}`,
+    );
+  lines.push('', 'batches by source table:');
+  lines.push(
+    `  ${'table'.padEnd(26)} ${'batches'.padStart(7)} ${'failed'.padStart(6)} ${'records'.padStart(9)} ${'accepted'.padStart(9)} ${'quarantined'.padStart(11)}  last batch`,
+  );
+  if (status.tables.length === 0) lines.push('  (none yet)');
+  for (const t of status.tables)
+    lines.push(
+      `  ${t.table.padEnd(26)} ${String(t.batches).padStart(7)} ${String(t.failed).padStart(6)} ${String(t.records).padStart(9)} ${String(t.accepted).padStart(9)} ${String(t.quarantined).padStart(11)}  ${t.lastBatch ? `${t.lastBatch.batchId} ${t.lastBatch.status} ${t.lastBatch.finishedAt}` : ''}`,
+    );
+  lines.push('', `failures: ${status.failures.length}`);
+  for (const f of status.failures.slice(0, 20)) lines.push(`  ${f.table} ${f.batchId}: ${f.reason}`);
+  lines.push(
+    `poison queue: ${status.poisonQueue} message(s)${status.poisonQueue > 0 ? ' (replay with: nhs-flows replay)' : ''}`,
+  );
+  return lines.join('\n');
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
