@@ -67,9 +67,13 @@ export function duplicateRowRule(dataset: DatasetId, tables: readonly SourceTabl
       return {
         observe() {},
         judge(row) {
-          const values = new Array<unknown>(content.length);
-          for (let i = 0; i < content.length; i++) values[i] = row[content[i] as string] ?? null;
-          const digest = hash('md5', JSON.stringify(values), 'base64');
+          // Canonical text: typed values joined by \u0000, NULL as \u0001 (neither occurs in source text).
+          let canonical = '';
+          for (let i = 0; i < content.length; i++) {
+            const v = row[content[i] as string];
+            canonical += v === null || v === undefined ? '\u0001\u0000' : `${typeof v}:${String(v)}\u0000`;
+          }
+          const digest = hash('md5', canonical, 'base64');
           if (seen.has(digest)) return keyField;
           seen.add(digest);
           return undefined;
