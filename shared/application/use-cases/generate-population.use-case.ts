@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { SOURCE_TABLES, type SourceRow, type SourceTableName } from '../../domain/datasets/source-tables.js';
+import {
+  SOURCE_TABLE_NAMES,
+  SOURCE_TABLES,
+  type SourceRow,
+  type SourceTableName,
+} from '../../domain/datasets/source-tables.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { ReferenceData } from '../../domain/reference/reference-data.js';
 import type { GenerationReport } from '../../domain/synthetic/generation-report.js';
@@ -105,6 +110,8 @@ export const generateOptionsSchema = z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/)
       .default('2025-03-31'),
+    /** Comma-separated tables to emit (default all); `sus_apc_episode` alone skips the other datasets. */
+    tables: z.string().optional(),
     /** Where to write the generation report as JSON (default: printed summary only). */
     report: z.string().min(1).optional(),
   })
@@ -126,6 +133,7 @@ export const GENERATE_CLI_OPTIONS: Readonly<Record<keyof GenerateOptions, string
   episodes: 'generate patients until at least this many SUS episodes (benchmark mode)',
   start: 'first activity date (default 2023-04-01)',
   end: 'last activity date (default 2025-03-31)',
+  tables: 'comma-separated source tables to emit (default all nine)',
   report: 'write the generation report as JSON to this file',
 };
 
@@ -159,6 +167,13 @@ export function parseGenerateArgs(args: readonly string[]): GenerateOptions {
   } catch (error) {
     throw new ConfigError([`--defects: ${error instanceof Error ? error.message : String(error)}`]);
   }
+  const unknownTables = (parsed.data.tables ?? '')
+    .split(',')
+    .filter((t) => t !== '' && !(SOURCE_TABLE_NAMES as readonly string[]).includes(t));
+  if (unknownTables.length > 0)
+    throw new ConfigError([
+      `--tables: unknown table(s) ${unknownTables.join(', ')}; expected ${SOURCE_TABLE_NAMES.join(', ')}`,
+    ]);
   return parsed.data;
 }
 
@@ -171,6 +186,7 @@ export function populationConfigFromOptions(options: GenerateOptions): Populatio
     startDate: options.start,
     endDate: options.end,
     defects: { classes: parseDefectSelection(options.defects), rate: options.defectRate },
+    ...(options.tables ? { tables: options.tables.split(',') as SourceTableName[] } : {}),
   };
 }
 

@@ -132,6 +132,10 @@ interface Context {
   readonly emergency: readonly SpellScenario[];
   readonly highCost: readonly SpellScenario[];
   readonly elective: readonly SpellScenario[];
+  /** Tables emitted (all unless the configuration names some). */
+  readonly tables: readonly SourceTableName[];
+  /** Only SUS episodes are emitted: later pathway steps are skipped (SUS rows are the same either way). */
+  readonly susOnly: boolean;
 }
 
 // Relative A&E arrivals by local hour (quiet overnight, peak late morning to evening).
@@ -182,7 +186,7 @@ export function* generatePopulationRows(
     nicPence += measured.nicPence;
     for (const [month, n] of measured.caseload) caseload.set(month, (caseload.get(month) ?? 0) + n);
     report.patients++;
-    for (const table of SOURCE_TABLE_NAMES) {
+    for (const table of ctx.tables) {
       const rows = activity.rows[table];
       if (rows.length === 0) continue;
       report.rows[table] += rows.length;
@@ -198,7 +202,7 @@ export function* generatePopulationRows(
       }
     }
   }
-  for (const table of SOURCE_TABLE_NAMES) {
+  for (const table of ctx.tables) {
     const rows = buffers.get(table) ?? [];
     if (rows.length > 0) yield { table, rows };
   }
@@ -235,6 +239,7 @@ function createContext(config: PopulationConfig, catalogue: SyntheticCatalogue):
       throw new RangeError(`the catalogue '${catalogue.source}' prices none of the ${type} scenario HRGs`);
     return kept;
   };
+  const tables = SOURCE_TABLE_NAMES.filter((t) => config.tables === undefined || config.tables.includes(t));
   if (catalogue.areas.length === 0) throw new RangeError(`the catalogue '${catalogue.source}' has no areas`);
   return {
     config,
@@ -246,6 +251,8 @@ function createContext(config: PopulationConfig, catalogue: SyntheticCatalogue):
     emergency: priced(EMERGENCY_SCENARIOS, 'non_elective'),
     highCost: priced(HIGH_COST_SCENARIOS, 'non_elective'),
     elective: priced(ELECTIVE_SCENARIOS, 'elective'),
+    tables,
+    susOnly: tables.length === 1 && tables[0] === 'sus_apc_episode',
   };
 }
 
@@ -331,6 +338,8 @@ function generatePatient(ctx: Context, index: number, nhsNumber: string): Patien
     if (spell.died && spell.dischargeDay !== null) deathDay = spell.dischargeDay;
   }
   const alive = (day: number): boolean => day <= deathDay && day <= endDay;
+  // Everything after this point only adds rows to other tables; SUS rows are already final.
+  if (ctx.susOnly) return activity;
 
   // 3. ECDS rows, then what follows an attendance: imaging within 7 days, community referral within 30.
   for (const a of attendances) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SOURCE_TABLE_NAMES } from '../datasets/source-tables.js';
 import { DEFECT_CLASSES, type DefectClass } from './defect-classes.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
@@ -69,6 +70,12 @@ export const populationConfigSchema = z
       .string()
       .regex(/^[A-Z]$/, 'one upper-case letter')
       .default('G'),
+    /**
+     * Tables to emit (default all). Rows of other tables are not emitted; with only
+     * `sus_apc_episode` the later pathway steps are skipped, and the SUS rows are identical to
+     * those of a full run (SUS rows are drawn before any other dataset's).
+     */
+    tables: z.array(z.enum(SOURCE_TABLE_NAMES)).min(1).optional(),
     /** Key block: keys start at block·10⁹ (rows) and block·10⁸ (spells, defect rows); change simulation uses one block per round. */
     keyBlock: z.number().int().min(0).max(99).default(0),
     /** Index of the first patient (new activity for new patients continues after existing ones). */

@@ -148,3 +148,14 @@ test('--episodes mode stops once the SUS episode count is reached', () => {
   assert.ok(g.rows.sus_apc_episode.length < 220);
   assert.ok(g.report.patients < 5000);
 });
+
+test('emitting only SUS episodes gives exactly the SUS rows of a full run', () => {
+  const full = generateAll({ patients: 400, seed: 8, defects: { rate: 0.02 } });
+  const sus = generateAll({ patients: 400, seed: 8, defects: { rate: 0.02 }, tables: ['sus_apc_episode'] });
+  assert.deepEqual(sus.rows.sus_apc_episode, full.rows.sus_apc_episode);
+  assert.equal(sus.rows.ecds_attendance.length, 0);
+  assert.deepEqual(
+    sus.report.defects.duplicate_row.keys.sus_apc_episode,
+    full.report.defects.duplicate_row.keys.sus_apc_episode,
+  );
+});
