@@ -66,6 +66,18 @@ async function runHooks(name: string, context: Record<string, unknown>): Promise
   for (const hook of [...hooks]) await hook(context);
 }
 
+/** Runs the app-level hooks (`app.hook.appStart` / `appTerminate`) as the worker does at start and stop. */
+export async function runAppHooks(
+  name: 'appStart' | 'appTerminate',
+  functionAppDirectory: string,
+): Promise<void> {
+  await runHooks(name, {
+    hookData: {},
+    appHookData,
+    ...(name === 'appStart' ? { functionAppDirectory } : {}),
+  });
+}
+
 const levelMap: Record<string, 'debug' | 'info' | 'warn' | 'error'> = {
   trace: 'debug',
   debug: 'debug',

@@ -4,7 +4,12 @@ import { toError } from '../../domain/errors.js';
 import { durableClientInputData } from './durable/durable-http-api.js';
 import { InstanceJournal } from './durable/instance-journal.js';
 import { ReplayDriver, type InstanceStatus, type RuntimeStatus } from './durable/replay-driver.js';
-import { invokeRegistration, type InvokeRequest, type InvokeResult } from './function-invoker.js';
+import {
+  invokeRegistration,
+  runAppHooks,
+  type InvokeRequest,
+  type InvokeResult,
+} from './function-invoker.js';
 import {
   setCoreLogSink,
   type Registration,
@@ -262,6 +267,7 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
           'a stopped local host cannot be started again; create a new one over the same data dir',
         );
       setCoreLogSink((level, category, message) => log.debug(message, { level, category }));
+      await runAppHooks('appStart', process.cwd());
       origin = await server.start();
       await driver.load();
       for (const source of sources) await source.start();
@@ -291,6 +297,9 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
         );
         await driver.stop(options.drainTimeoutMs);
         await server.stop();
+        await runAppHooks('appTerminate', process.cwd()).catch((e) =>
+          log.warn('appTerminate hook failed', { error: toError(e).message }),
+        );
         started = false;
         log.info('local host stopped');
       })();

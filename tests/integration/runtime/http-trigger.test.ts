@@ -11,6 +11,7 @@ import { compileRoute } from '../../../shared/runtime/local/triggers/http-trigge
 const registry = await captureRegistrations(
   () => import('../../orchestrations/fixtures/orchestration-fixtures.js'),
 );
+const { hookCalls } = await import('../../orchestrations/fixtures/orchestration-fixtures.js');
 
 let dataDir: string;
 let host: LocalHost;
@@ -41,6 +42,11 @@ test('an http trigger answers a real request on loopback with the HttpResponse t
   assert.equal(response.headers.get('x-fixture'), 'yes');
   assert.match(response.headers.get('content-type') ?? '', /application\/json/);
   assert.deepEqual(await response.json(), { greeting: 'hello nurse' });
+  assert.deepEqual(
+    hookCalls,
+    ['appStart', 'pre:fx_hello', 'post:fx_hello'],
+    'app and invocation hooks ran around it',
+  );
 });
 
 test('a wrong method is 405 and an unknown route 404', async () => {

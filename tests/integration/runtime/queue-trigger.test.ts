@@ -62,7 +62,11 @@ test('a message that keeps failing is dequeued 5 times and then moved to the -po
       fail: true,
     },
   );
-  assert.ok(host.status().functionFailures.some((f) => f.function === 'rt_queueConsumer' && /always fails/.test(f.message)));
+  assert.ok(
+    host
+      .status()
+      .functionFailures.some((f) => f.function === 'rt_queueConsumer' && /always fails/.test(f.message)),
+  );
   const left = await queue.getProperties();
   assert.equal(left.approximateMessagesCount, 0);
 });
