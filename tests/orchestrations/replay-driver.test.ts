@@ -14,7 +14,7 @@ import { createLocalHost, type LocalHost } from '../../shared/runtime/local/loca
 import { captureRegistrations } from '../../shared/runtime/local/registration-capture.js';
 
 const registry = await captureRegistrations(() => import('./fixtures/orchestration-fixtures.js'));
-const { names, probe } = await import('./fixtures/orchestration-fixtures.js');
+const { names, probe, liveSteps } = await import('./fixtures/orchestration-fixtures.js');
 
 let dataDir: string;
 let host: LocalHost;
@@ -48,6 +48,12 @@ test('the wire enums the driver uses match the installed durable-functions packa
   for (const [name, value] of Object.entries(HistoryEventType))
     assert.equal(history.HistoryEventType[name], value, name);
   for (const [name, value] of Object.entries(ActionType)) assert.equal(actions.ActionType[name], value, name);
+});
+
+test('orchestrator code sees isReplaying only while history replays, so each step is logged once', async () => {
+  liveSteps.length = 0;
+  await host.runOrchestration(names.replayAware, null);
+  assert.deepEqual(liveSteps, ['start', 'after 1', 'after 2', 'after 3']);
 });
 
 test('a fan-out of 200 activities fans in to the sum of their results, each activity run once', async () => {
