@@ -174,5 +174,5 @@ describe('SCD2 merge on Table storage (Azurite): concurrent batches on one key',
 
 test('on Table storage, any delivery order, batching and duplication gives the in-order history', async () => {
   const prefix = tableName('prop');
-  await checkDeliveryOrderIndependence(tableStore, (run) => `${prefix}r${run}`, 6);
+  await checkDeliveryOrderIndependence(tableStore, (run) => `${prefix}r${run}`, 4);
 });
