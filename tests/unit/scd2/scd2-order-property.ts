@@ -6,6 +6,7 @@ import type { StateStore } from '../../../shared/application/ports/state-store.p
 import {
   mergeDimensionChanges,
   readDimension,
+  type Scd2MergeReport,
 } from '../../../shared/application/use-cases/scd2-merge.use-case.js';
 import { fixedClock } from '../../../shared/application/ports/clock.port.js';
 import { silentLogger } from '../../../shared/application/ports/logger.port.js';
@@ -112,12 +113,14 @@ export async function checkDeliveryOrderIndependence(
       const store = makeStore();
       let from = 0;
       for (const to of [...bounds, delivery.length]) {
-        if (to > from) await mergeDimensionChanges(spec, delivery.slice(from, to), deps(store));
+        if (to > from) reconciles(await mergeDimensionChanges(spec, delivery.slice(from, to), deps(store)));
         from = Math.max(from, to);
       }
       // Delivering everything again changes nothing.
       const again = await mergeDimensionChanges(spec, delivery, deps(store));
+      reconciles(again);
       assert.equal(again.transactions, 0);
+      assert.equal(again.duplicates + again.ignoredDeletes, delivery.length);
 
       const got = await all(spec, store);
       const expected = await all(referenceSpec, reference);
@@ -129,6 +132,22 @@ export async function checkDeliveryOrderIndependence(
     }),
     { numRuns },
   );
+}
+
+/** Every received change lands in exactly one outcome count. */
+function reconciles(r: Scd2MergeReport): void {
+  const outcomes =
+    r.inserted +
+    r.updated +
+    r.unchanged +
+    r.type1Overwritten +
+    r.deleted +
+    r.resurrected +
+    r.lateStitched +
+    r.duplicates +
+    r.conflicts +
+    r.ignoredDeletes;
+  assert.equal(outcomes, r.received, 'outcome counts reconcile with changes received');
 }
 
 /** Invariants checked without the fold: shape of the history and what holds at each point in time. */
