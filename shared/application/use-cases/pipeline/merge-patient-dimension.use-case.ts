@@ -31,22 +31,35 @@ export async function mergePatientDimension(
   }
   if (changes.length === 0)
     return { members: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, goldFile: null };
+  const keys = [...new Set(changes.map((c) => c.key))].sort();
+  const histories = async () => {
+    const all: DimensionVersion[][] = [];
+    for (let i = 0; i < keys.length; i += 32)
+      all.push(
+        ...(await Promise.all(keys.slice(i, i + 32).map((key) => readMemberHistory(dimension, key, deps)))),
+      );
+    return all.flat();
+  };
+  // Versions can be re-cut (a late change splits one; a same-instant correction replaces one):
+  // surrogate keys that existed before the merge and not after are deleted from gold.
+  const before = await histories();
   const report = await mergeDimensionChanges(dimension, changes, {
     state: deps.state,
     clock: deps.clock,
     logger: deps.logger,
   });
-  const keys = [...new Set(changes.map((c) => c.key))].sort();
+  const after = await histories();
+  const kept = new Set(after.map((v) => v.surrogateKey));
   const rows: PortableRow[] = [];
   const loadedAt = deps.clock.now().toISOString();
-  for (let i = 0; i < keys.length; i += 32) {
-    const histories = await Promise.all(
-      keys.slice(i, i + 32).map((key) => readMemberHistory(dimension, key, deps)),
-    );
-    for (const history of histories)
-      for (const version of history)
-        rows.push(dimPatientRow(project, version, input.batch.batchId, loadedAt, rows.length, deps));
-  }
+  for (const version of after)
+    rows.push(dimPatientRow(project, version, input.batch.batchId, loadedAt, rows.length, deps));
+  for (const version of before)
+    if (!kept.has(version.surrogateKey))
+      rows.push({
+        ...dimPatientRow(project, version, input.batch.batchId, loadedAt, rows.length, deps),
+        _op: 'delete',
+      });
   const goldFile = await writeGoldChangeSet(DIM_PATIENT, input.batch.batchId, 0, rows, deps);
   return {
     members: report.members,

@@ -66,7 +66,9 @@ export async function pseudonymiseChunk(
         const activity = record.row[spec.activityDateColumn];
         dimensionChanges.push({
           key: token,
-          changeId: record.eventId,
+          // Capture time first: of two changes at the same business instant (a corrected record),
+          // the later capture sorts last and wins; the event id keeps it unique and deterministic.
+          changeId: `${record.capturedAt}|${record.eventId}`,
           effectiveAt: typeof activity === 'string' ? activity.slice(0, 10) : record.capturedAt.slice(0, 10),
           recordedAt: record.capturedAt,
           kind: 'upsert',

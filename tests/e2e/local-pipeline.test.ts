@@ -1,0 +1,215 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { openEmbeddedSource } from '../../shared/adapters/local/embedded-source/embedded-source.js';
+import { systemClock } from '../../shared/application/ports/clock.port.js';
+import { BlobObjectStore } from '../../shared/adapters/azure/blob-object-store.azure.js';
+import { DuckDbParquetCodec } from '../../shared/adapters/parquet/duckdb-parquet.js';
+import { openLocalEnvironment } from '../../shared/cli/local-environment.js';
+
+// The whole product on the embedded default, through the CLI, as `npm start` runs it.
+const dataDir = mkdtempSync(join(tmpdir(), 'nhsflows-e2e-'));
+const env = {
+  ...process.env,
+  NHSFLOWS_DATA_DIR: dataDir,
+  NHSFLOWS_LOCAL_SECRETS_FILE: join(dataDir, 'secrets.json'),
+  NHSFLOWS_SYNTHETIC_PATIENTS: '40',
+  NHSFLOWS_SEED: '7',
+  NHSFLOWS_TEST_AZURITE: '',
+};
+const runs: { stdout: string; stderr: string; status: number | null }[] = [];
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'shared/cli/run.ts', ...args], {
+    env,
+    encoding: 'utf8',
+    timeout: 8 * 60_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const result = { stdout: r.stdout, stderr: r.stderr, status: r.status };
+  runs.push(result);
+  return result;
+}
+
+async function warehouse(sql: string): Promise<Record<string, unknown>[]> {
+  const db = await DuckDBInstance.create(join(dataDir, 'warehouse.duckdb'), { access_mode: 'READ_ONLY' });
+  const connection = await db.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+}
+
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+let first: ReturnType<typeof cli>;
+before(() => {
+  first = cli('start');
+});
+
+test('npm start runs the six datasets from source to warehouse and prints the counts per stage', () => {
+  assert.equal(first.status, 0, first.stderr.slice(-3000));
+  assert.match(first.stderr, /seeded 40 synthetic patients/);
+  assert.match(first.stdout, /lake layers:/);
+  for (const table of [
+    'sus_apc_episode',
+    'prescribing_item',
+    'mhsds_referral',
+    'ecds_attendance',
+    'csds_care_contact',
+    'dids_imaging_test',
+  ])
+    assert.match(first.stdout, new RegExp(`${table}\\s+\\d+\\s+0\\s+\\d+`), `${table} batches, none failed`);
+  assert.match(first.stdout, /failures: 0/);
+});
+
+test('nhs-flows export fact_activity prints every loaded fact as CSV, one per accepted record', async () => {
+  const exported = cli('export', 'fact_activity');
+  assert.equal(exported.status, 0, exported.stderr);
+  const lines = exported.stdout.trim().split('\n');
+  assert.ok(lines[0]?.startsWith('activity_id,project,dataset'));
+  const [{ n }] = (await warehouse('SELECT count(*)::INTEGER AS n FROM fact_activity')) as [{ n: number }];
+  assert.equal(lines.length - 1, n);
+  const ledger = /sus_apc_episode\s+\d+\s+\d+\s+(\d+)\s+(\d+)\s+(\d+)/.exec(first.stdout);
+  assert.ok(ledger);
+  const [{ sus }] = (await warehouse(
+    "SELECT count(*)::INTEGER AS sus FROM fact_activity WHERE source_table = 'sus_apc_episode'",
+  )) as [{ sus: number }];
+  assert.equal(sus, Number(ledger[2]), 'every accepted SUS episode is one fact');
+});
+
+test('no NHS number, name, date of birth or postcode appears in silver, gold, quarantine or the logs', async () => {
+  const source = await openEmbeddedSource({ path: join(dataDir, 'source.duckdb'), clock: systemClock });
+  const identifiers = new Set<string>();
+  for (const table of [
+    'sus_apc_episode',
+    'ecds_attendance',
+    'prescribing_item',
+    'csds_referral',
+    'dids_imaging_test',
+    'mhsds_referral',
+  ])
+    for (const row of await source.querySql(`SELECT * FROM ${table}`))
+      // Dates of birth are checked as a column (above): as bare dates they collide with activity dates.
+      for (const col of ['nhs_number', 'patient_name', 'postcode', 'local_patient_id'])
+        if (typeof row[col] === 'string' && (row[col] as string).length >= 5)
+          identifiers.add(row[col] as string);
+  await source.close();
+  assert.ok(identifiers.size > 50);
+  const haystacks: [string, string][] = [['logs', runs.map((r) => r.stdout + r.stderr).join('\n')]];
+  const lake = await lakeText();
+  assert.ok(lake.text.length > 10_000);
+  haystacks.push(['silver, gold or quarantine', lake.text]);
+  for (const id of identifiers)
+    assert.ok(!lake.dqText.includes(id), 'an identifier leaked into the DQ counts');
+  for (const [where, text] of haystacks) {
+    for (const id of identifiers) assert.ok(!text.includes(id), `an identifier leaked into ${where}`);
+    assert.ok(
+      !/"(nhs_number|date_of_birth|postcode|patient_name|local_patient_id)":/.test(text),
+      `no identifier column in ${where}`,
+    );
+  }
+});
+
+test('changing a source row yields exactly one new SCD2 version and no duplicate facts; a re-run changes nothing', async () => {
+  const before = await warehouse(
+    'SELECT count(*)::INTEGER AS facts, count(DISTINCT activity_id)::INTEGER AS ids FROM fact_activity',
+  );
+  const versions = await warehouse('SELECT count(*)::INTEGER AS n FROM dim_patient');
+  const source = await openEmbeddedSource({ path: join(dataDir, 'source.duckdb'), clock: systemClock });
+  // An episode whose date falls strictly inside its patient's current version: changing its
+  // registered practice must cut that version in two (one new version), not correct a boundary.
+  const candidates = await warehouse(`
+    WITH feeding AS (
+      SELECT f.record_key, f.source_table, f.activity_date, d.patient_token, d.valid_from, d.is_current
+      FROM fact_activity f JOIN dim_patient d ON d.patient_sk = f.patient_sk
+      WHERE f.source_table IN ('sus_apc_episode', 'mhsds_referral')),
+    latest AS (SELECT patient_token, max(activity_date) AS last_date, count(*) AS n FROM feeding GROUP BY 1)
+    SELECT feeding.record_key FROM feeding JOIN latest USING (patient_token)
+    WHERE feeding.source_table = 'sus_apc_episode' AND feeding.is_current
+      AND feeding.activity_date = latest.last_date AND feeding.activity_date > feeding.valid_from
+      AND (SELECT count(*) FROM feeding f2 WHERE f2.patient_token = feeding.patient_token AND f2.activity_date = latest.last_date) = 1
+    ORDER BY feeding.record_key LIMIT 1`);
+  assert.ok(candidates[0], 'a SUS episode inside a current patient version');
+  const [episode] = await source.querySql(
+    `SELECT episode_id, gp_practice_code FROM sus_apc_episode WHERE episode_id = '${String(candidates[0].record_key)}'`,
+  );
+  assert.ok(episode);
+  const newPractice = episode.gp_practice_code === 'M85001' ? 'M85002' : 'M85001';
+  assert.equal(
+    await source.updateRows('sus_apc_episode', [
+      { episode_id: episode.episode_id as string, gp_practice_code: newPractice },
+    ]),
+    1,
+  );
+  await source.close();
+
+  const second = cli('start');
+  assert.equal(second.status, 0, second.stderr.slice(-3000));
+  const after = await warehouse(
+    'SELECT count(*)::INTEGER AS facts, count(DISTINCT activity_id)::INTEGER AS ids FROM fact_activity',
+  );
+  assert.deepEqual(after, before, 'the changed episode replaced its fact: no duplicate');
+  const [{ n: versionsAfter }] = (await warehouse('SELECT count(*)::INTEGER AS n FROM dim_patient')) as [
+    { n: number },
+  ];
+  assert.equal(
+    versionsAfter,
+    Number((versions[0] as { n: number }).n) + 1,
+    'exactly one new dim_patient version',
+  );
+  const [{ n: current }] = (await warehouse(
+    `SELECT count(*)::INTEGER AS n FROM dim_patient WHERE is_current AND gp_practice_code = '${newPractice}'`,
+  )) as [{ n: number }];
+  assert.ok(current >= 1);
+
+  const third = cli('start');
+  assert.equal(third.status, 0, third.stderr.slice(-3000));
+  assert.deepEqual(
+    await warehouse(
+      'SELECT count(*)::INTEGER AS facts, count(DISTINCT activity_id)::INTEGER AS ids FROM fact_activity',
+    ),
+    after,
+  );
+  const [{ n: versionsThird }] = (await warehouse('SELECT count(*)::INTEGER AS n FROM dim_patient')) as [
+    { n: number },
+  ];
+  assert.equal(versionsThird, versionsAfter);
+});
+
+/** Every object past bronze (silver, gold, quarantine), Parquet read back as rows, as one text. */
+async function lakeText(): Promise<{ text: string; dqText: string }> {
+  const local = await openLocalEnvironment({ env: { ...env } });
+  const lake = BlobObjectStore.fromConnectionString(local.connectionString);
+  const codec = new DuckDbParquetCodec();
+  const scratch = mkdtempSync(join(tmpdir(), 'nhsflows-scan-'));
+  let text = '';
+  let dqText = '';
+  try {
+    for (const container of ['silver', 'gold', 'quarantine']) {
+      for await (const object of lake.list(container, '')) {
+        if (object.path.endsWith('.parquet')) {
+          const file = join(
+            scratch,
+            `${container}-${text.length}-${Math.random().toString(36).slice(2)}.parquet`,
+          );
+          await lake.getFile(container, object.path, file);
+          for await (const row of codec.read(file)) text += JSON.stringify(row);
+        } else if (!object.path.startsWith('dq-state/'))
+          text += (await lake.get(container, object.path))?.toString('utf8') ?? '';
+        // dq-state/ holds per-field counts keyed by field name (no values): scanned for values below.
+        else dqText += (await lake.get(container, object.path))?.toString('utf8') ?? '';
+      }
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    await local.stop();
+  }
+  return { text, dqText };
+}
