@@ -39,7 +39,7 @@ async function warehouse(sql: string): Promise<Record<string, unknown>[]> {
   const db = await DuckDBInstance.create(join(dataDir, 'warehouse.duckdb'), { access_mode: 'READ_ONLY' });
   const connection = await db.connect();
   try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson();
   } finally {
     connection.closeSync();
     db.closeSync();
@@ -98,8 +98,8 @@ test('no NHS number, name, date of birth or postcode appears in silver, gold, qu
     for (const row of await source.querySql(`SELECT * FROM ${table}`))
       // Dates of birth are checked as a column (above): as bare dates they collide with activity dates.
       for (const col of ['nhs_number', 'patient_name', 'postcode', 'local_patient_id'])
-        if (typeof row[col] === 'string' && (row[col] as string).length >= 5)
-          identifiers.add(row[col] as string);
+        if (typeof row[col] === 'string' && (row[col]).length >= 5)
+          identifiers.add(row[col]);
   await source.close();
   assert.ok(identifiers.size > 50);
   const haystacks: [string, string][] = [['logs', runs.map((r) => r.stdout + r.stderr).join('\n')]];
