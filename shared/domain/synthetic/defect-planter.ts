@@ -31,7 +31,8 @@ const FUTURE_SHIFT_MAX_DAYS = 60 * 365;
  * Guarantees: each defective row carries exactly one class; each class draws from its own
  * random stream (seed, class, patient), so the clean rows do not depend on which classes are on;
  * rows added by a defect (duplicates, orphan contacts) get keys in the defect namespace
- * (`<namespace>D…`), so clean keys do not shift either. Returns the set of defective rows.
+ * (`<namespace>D…`), so clean keys do not shift either. Only tables in `emitted` (default all) are
+ * tallied. Returns the set of defective rows.
  */
 export function plantDefects(
   activity: PatientActivity,
@@ -40,6 +41,7 @@ export function plantDefects(
   catalogue: SyntheticCatalogue,
   endDay: number,
   tallies: Record<DefectClass, DefectTally>,
+  emitted?: ReadonlySet<SourceTableName>,
 ): Set<SourceRow> {
   const defective = new Set<SourceRow>();
   const { classes, rate, maxKeysPerClass } = config.defects;
@@ -49,6 +51,8 @@ export function plantDefects(
 
   const mark = (cls: DefectClass, table: SourceTableName, row: SourceRow): void => {
     defective.add(row);
+    // Rows of tables that are not emitted are planted the same way (same draws) but not reported.
+    if (emitted && !emitted.has(table)) return;
     const tally = tallies[cls];
     tally.total++;
     tally.byTable[table] = (tally.byTable[table] ?? 0) + 1;

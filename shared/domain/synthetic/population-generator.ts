@@ -134,6 +134,7 @@ interface Context {
   readonly elective: readonly SpellScenario[];
   /** Tables emitted (all unless the configuration names some). */
   readonly tables: readonly SourceTableName[];
+  readonly emitted: ReadonlySet<SourceTableName>;
   /** Only SUS episodes are emitted: later pathway steps are skipped (SUS rows are the same either way). */
   readonly susOnly: boolean;
 }
@@ -180,7 +181,15 @@ export function* generatePopulationRows(
     if (config.maxEpisodes !== undefined && episodes >= config.maxEpisodes) break;
     const index = config.patientOffset + i;
     const activity = generatePatient(ctx, index, allocator.next());
-    const defective = plantDefects(activity, config, ctx.keys, catalogue, ctx.endDay, report.defects);
+    const defective = plantDefects(
+      activity,
+      config,
+      ctx.keys,
+      catalogue,
+      ctx.endDay,
+      report.defects,
+      ctx.emitted,
+    );
     const measured = measurePathways(activity, defective, ctx.startDay, ctx.endDay);
     addPathways(report, measured);
     nicPence += measured.nicPence;
@@ -252,6 +261,7 @@ function createContext(config: PopulationConfig, catalogue: SyntheticCatalogue):
     highCost: priced(HIGH_COST_SCENARIOS, 'non_elective'),
     elective: priced(ELECTIVE_SCENARIOS, 'elective'),
     tables,
+    emitted: new Set(tables),
     susOnly: tables.length === 1 && tables[0] === 'sus_apc_episode',
   };
 }

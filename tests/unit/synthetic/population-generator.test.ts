@@ -159,3 +159,19 @@ test('emitting only SUS episodes gives exactly the SUS rows of a full run', () =
     full.report.defects.duplicate_row.keys.sus_apc_episode,
   );
 });
+
+test('emitting a subset of tables reports defects only for the emitted tables', () => {
+  const full = generateAll({ patients: 400, seed: 8, defects: { rate: 0.02 } });
+  const subset = generateAll({
+    patients: 400,
+    seed: 8,
+    defects: { rate: 0.02 },
+    tables: ['ecds_attendance', 'dids_imaging_test'],
+  });
+  assert.deepEqual(subset.rows.ecds_attendance, full.rows.ecds_attendance);
+  assert.deepEqual(subset.rows.dids_imaging_test, full.rows.dids_imaging_test);
+  for (const tally of Object.values(subset.report.defects))
+    for (const table of Object.keys(tally.byTable))
+      assert.ok(table === 'ecds_attendance' || table === 'dids_imaging_test', table);
+  assert.equal(subset.report.rows.sus_apc_episode, 0);
+});
