@@ -217,6 +217,33 @@ async function validateChunks(
   const keptAccepted: NumberedRow[] = [];
   const keptRecords: QuarantineRecord[] = [];
 
+  // Allocated only when a row fails (clean rows, the common case, allocate nothing here).
+  const addFailure = (
+    failures: RuleFailure[] | undefined,
+    item: NumberedRow,
+    field: string,
+    rule: string,
+    severity: 'reject' | 'warn',
+    message: string,
+    origin: 'contract' | 'rule',
+  ): RuleFailure[] => {
+    const list = failures ?? [];
+    const recordKey = list[0]?.recordKey ?? recordKeyOf(keyColumns, item.row);
+    list.push({
+      dataset,
+      table,
+      batchId: ctx.batchId,
+      row: item.n,
+      recordKey,
+      field,
+      rule,
+      severity,
+      message,
+      origin,
+    });
+    return list;
+  };
+
   for await (const chunk of chunks) {
     const chunkRows = chunk.map((r) => r.row);
     for (const { run } of runs) await run.observe(chunkRows);
@@ -225,44 +252,44 @@ async function validateChunks(
 
     for (const item of chunk) {
       const row = item.row;
-      const number = item.n;
       let failures: RuleFailure[] | undefined;
-      let recordKey: string | undefined;
-      const fail = (
-        field: string,
-        rule: string,
-        severity: 'reject' | 'warn',
-        message: string,
-        origin: 'contract' | 'rule',
-      ) => {
-        recordKey ??= recordKeyOf(keyColumns, row);
-        (failures ??= []).push({
-          dataset,
-          table,
-          batchId: ctx.batchId,
-          row: number,
-          recordKey,
-          field,
-          rule,
-          severity,
-          message,
-          origin,
-        });
-      };
-
       const verdict = contract.check(row);
       if (!verdict.ok)
         for (const f of verdict.failures)
-          fail(f.field, f.rule, overrides.get(f.rule)?.severity ?? 'reject', f.message, 'contract');
+          failures = addFailure(
+            failures,
+            item,
+            f.field,
+            f.rule,
+            overrides.get(f.rule)?.severity ?? 'reject',
+            f.message,
+            'contract',
+          );
       for (const rule of rowRules) {
         const field = rule.check(row, ruleCtx);
         if (field !== undefined)
-          fail(field, rule.id, rule.severity, failureMessage(dataset, table, field, rule.message), 'rule');
+          failures = addFailure(
+            failures,
+            item,
+            field,
+            rule.id,
+            rule.severity,
+            failureMessage(dataset, table, field, rule.message),
+            'rule',
+          );
       }
       for (const { rule, run } of runs) {
         const field = run.judge(row);
         if (field !== undefined)
-          fail(field, rule.id, rule.severity, failureMessage(dataset, table, field, rule.message), 'rule');
+          failures = addFailure(
+            failures,
+            item,
+            field,
+            rule.id,
+            rule.severity,
+            failureMessage(dataset, table, field, rule.message),
+            'rule',
+          );
       }
 
       if (failures === undefined) {

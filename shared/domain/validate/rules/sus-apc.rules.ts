@@ -58,11 +58,61 @@ function tariffMatches(row: SourceRow, ctx: RuleContext): boolean {
 }
 
 /** What the batch says about one spell: admission on its first episode, discharge on its last. */
-interface SpellWindow {
-  firstEpisode: number;
-  admission: string | undefined;
-  lastEpisode: number;
-  discharge: string | undefined;
+/** 'YYYY-MM-DD…' as the number YYYYMMDD (order-preserving), or 0 when absent or not a date. */
+function dayNumber(value: string | undefined): number {
+  if (value === undefined || value.length < 10) return 0;
+  const n = Number(value.slice(0, 4)) * 10_000 + Number(value.slice(5, 7)) * 100 + Number(value.slice(8, 10));
+  return Number.isNaN(n) ? 0 : n;
+}
+
+/**
+ * What the batch says about its spells, packed in typed arrays (a spell costs its key plus 16 bytes):
+ * first episode number and its admission day, last episode number with a discharge and that day.
+ */
+class SpellWindows {
+  private readonly index = new Map<string, number>();
+  private first = new Int32Array(1024);
+  private admission = new Int32Array(1024);
+  private last = new Int32Array(1024);
+  private discharge = new Int32Array(1024);
+
+  observe(key: string, episode: number, admission: number, discharge: number): void {
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.index.size;
+      if (i === this.first.length) this.grow();
+      this.index.set(key, i);
+      this.first[i] = episode;
+      this.admission[i] = admission;
+      this.last[i] = -1;
+      this.discharge[i] = 0;
+    } else if (episode < (this.first[i] as number)) {
+      this.first[i] = episode;
+      this.admission[i] = admission;
+    }
+    if (discharge !== 0 && episode > (this.last[i] as number)) {
+      this.last[i] = episode;
+      this.discharge[i] = discharge;
+    }
+  }
+
+  /** [admission day, discharge day] of the spell (0 = unknown), or undefined when never seen. */
+  window(key: string): readonly [number, number] | undefined {
+    const i = this.index.get(key);
+    return i === undefined ? undefined : [this.admission[i] as number, this.discharge[i] as number];
+  }
+
+  private grow(): void {
+    const bigger = (a: Int32Array) => {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.first = bigger(this.first);
+    this.admission = bigger(this.admission);
+    this.last = bigger(this.last);
+    this.discharge = bigger(this.discharge);
+  }
 }
 
 /**
@@ -84,7 +134,7 @@ const episodeOutsideSpell: BatchRule = {
     'episode dates fall outside its spell as recorded on the spell’s other episodes (admission on the first, discharge on the last)',
   rationale: 'episode-level activity and costs would be attributed to the wrong spell or period',
   start() {
-    const spells = new Map<string, SpellWindow>();
+    const spells = new SpellWindows();
     const spellKey = (row: SourceRow): string | undefined => {
       const spell = text(row, 'hospital_provider_spell_number');
       return spell === undefined ? undefined : `${text(row, 'provider_code') ?? ''}|${spell}`;
@@ -95,39 +145,30 @@ const episodeOutsideSpell: BatchRule = {
           const key = spellKey(row);
           const episode = row['episode_number'];
           if (key === undefined || typeof episode !== 'number') continue;
-          const admission = text(row, 'admission_date');
-          const discharge = text(row, 'discharge_date');
-          let w = spells.get(key);
-          if (!w) {
-            w = { firstEpisode: episode, admission, lastEpisode: -1, discharge: undefined };
-            spells.set(key, w);
-          } else if (episode < w.firstEpisode) {
-            w.firstEpisode = episode;
-            w.admission = admission;
-          }
-          if (discharge !== undefined && episode > w.lastEpisode) {
-            w.lastEpisode = episode;
-            w.discharge = discharge;
-          }
+          spells.observe(
+            key,
+            episode,
+            dayNumber(text(row, 'admission_date')),
+            dayNumber(text(row, 'discharge_date')),
+          );
         }
       },
       judge(row) {
         const key = spellKey(row);
-        const w = key === undefined ? undefined : spells.get(key);
+        const w = key === undefined ? undefined : spells.window(key);
         if (!w) return undefined;
-        const start = text(row, 'episode_start_date');
-        const end = text(row, 'episode_end_date');
-        const ownAdmission = text(row, 'admission_date');
-        const ownDischarge = text(row, 'discharge_date');
+        const [admission, discharge] = w;
+        const start = dayNumber(text(row, 'episode_start_date'));
+        const end = dayNumber(text(row, 'episode_end_date'));
+        const ownAdmission = dayNumber(text(row, 'admission_date'));
+        const ownDischarge = dayNumber(text(row, 'discharge_date'));
         // A row inconsistent with its own spell fields is the contract's finding, not reported twice.
-        if (start !== undefined && ownAdmission !== undefined && start < ownAdmission) return undefined;
-        if (ownDischarge !== undefined && ((start ?? '') > ownDischarge || (end ?? '') > ownDischarge))
-          return undefined;
-        if (start !== undefined && w.admission !== undefined && start < w.admission)
-          return 'episode_start_date';
-        if (w.discharge === undefined) return undefined;
-        if (start !== undefined && start > w.discharge) return 'episode_start_date';
-        if (end !== undefined && end > w.discharge) return 'episode_end_date';
+        if (start !== 0 && ownAdmission !== 0 && start < ownAdmission) return undefined;
+        if (ownDischarge !== 0 && (start > ownDischarge || end > ownDischarge)) return undefined;
+        if (start !== 0 && admission !== 0 && start < admission) return 'episode_start_date';
+        if (discharge === 0) return undefined;
+        if (start > discharge) return 'episode_start_date';
+        if (end > discharge) return 'episode_end_date';
         return undefined;
       },
     };
