@@ -46,6 +46,9 @@ export function plantDefects(
   const defective = new Set<SourceRow>();
   const { classes, rate, maxKeysPerClass } = config.defects;
   if (classes.length === 0 || rate === 0) return defective;
+  let anyRows = false;
+  for (const rows of Object.values(activity.rows)) if (rows.length > 0) anyRows = true;
+  if (!anyRows) return defective;
   const index = activity.patient.index;
   const enabled = new Set(classes);
 
@@ -61,7 +64,7 @@ export function plantDefects(
   };
   const free = (rows: readonly SourceRow[]): boolean => rows.every((r) => !defective.has(r));
   const streamFor = (cls: DefectClass): Rng | null =>
-    enabled.has(cls) ? createRng(deriveSeed(config.seed, 'defect', cls, index)) : null;
+    enabled.has(cls) ? new LazyRng(config.seed, cls, index) : null;
   const rowsOf = (table: SourceTableName): SourceRow[] => activity.rows[table];
 
   // Row-level identity defects.
@@ -258,6 +261,37 @@ export function plantDefects(
       }
     }
   return defective;
+}
+
+/** A class's stream, seeded on its first draw (most patients have few rows, many classes draw nothing). */
+class LazyRng implements Rng {
+  private inner: Rng | null = null;
+  constructor(
+    private readonly seed: number,
+    private readonly cls: DefectClass,
+    private readonly index: number,
+  ) {}
+  private get rng(): Rng {
+    return (this.inner ??= createRng(deriveSeed(this.seed, 'defect', this.cls, this.index)));
+  }
+  next(): number {
+    return this.rng.next();
+  }
+  int(min: number, max: number): number {
+    return this.rng.int(min, max);
+  }
+  chance(p: number): boolean {
+    return this.rng.chance(p);
+  }
+  pick<T>(items: readonly T[]): T {
+    return this.rng.pick(items);
+  }
+  weighted<T>(items: readonly T[], weight: (item: T) => number): T {
+    return this.rng.weighted(items, weight);
+  }
+  poisson(mean: number): number {
+    return this.rng.poisson(mean);
+  }
 }
 
 const ECDS_TIMESTAMPS = [

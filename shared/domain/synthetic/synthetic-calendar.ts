@@ -13,13 +13,15 @@ export function dayOf(isoDate: string): number {
   return Math.round(ms / MS_PER_DAY);
 }
 
-const isoCache = new Map<number, string>();
-/** Day number → `'YYYY-MM-DD'` (cached: the generator formats the same few thousand days). */
+// Days 0 … 65 535 (1970 to 2149) are cached in an array: the generator formats the same days often.
+const isoCache: (string | undefined)[] = [];
+/** Day number → `'YYYY-MM-DD'`. */
 export function isoDate(day: number): string {
-  let s = isoCache.get(day);
+  const cacheable = day >= 0 && day < 65_536 && Number.isInteger(day);
+  let s = cacheable ? isoCache[day] : undefined;
   if (s === undefined) {
     s = new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
-    if (isoCache.size < 100_000) isoCache.set(day, s);
+    if (cacheable) isoCache[day] = s;
   }
   return s;
 }
