@@ -17,6 +17,7 @@ export const ACTIVITIES = {
 
 export const FUNCTIONS = {
   cdcPoller: 'cdcPoller',
+  martsRefresh: 'martsRefresh',
   cdcConsumer: 'cdcConsumer',
   landingFile: 'landingFile',
   health: 'health',

@@ -4,4 +4,5 @@ import './cdc-consumer.function.js';
 import './landing-file.function.js';
 import './pipeline.orchestrator.js';
 import './pipeline.activities.js';
+import './marts.function.js';
 import './http.function.js';

@@ -7,6 +7,7 @@ import { openLocalEnvironment } from './local-environment.js';
 import { fireTimer, openLocalFunctionsHost } from './local-functions-host.js';
 import { seedSyntheticSource } from './seed-source.js';
 import { renderStatus } from './status.command.js';
+import { renderMarts } from './marts-summary.js';
 
 /**
  * `nhs-flows start`: the main job on the embedded default. Starts Azurite, seeds the embedded
@@ -75,8 +76,11 @@ export const startCommand: CliCommand = {
       io.err(`local Functions host on ${host.origin ?? '(no http)'}: health at /api/health`);
       await fireTimer(host, registry, FUNCTIONS.cdcPoller);
       await host.waitForIdle({ timeoutMs: 30 * 60_000 });
+      await fireTimer(host, registry, FUNCTIONS.martsRefresh);
+      await host.waitForIdle({ timeoutMs: 30 * 60_000 });
       const status = await pipelineStatus(s.pipeline);
       io.out(renderStatus(status));
+      io.out(await renderMarts(s.pipeline));
       const hostStatus = host.status();
       io.out(
         `orchestrations: ${

@@ -34,6 +34,8 @@ export const settingsSchema = z.object({
   NHSFLOWS_CDC_TABLES: nonEmpty.optional(),
   /** NCRONTAB schedule of the CDC poller timer. */
   NHSFLOWS_CDC_SCHEDULE: nonEmpty.default('0 */5 * * * *'),
+  /** NCRONTAB schedule of the marts refresh (pathway facts, DQ scorecard). */
+  NHSFLOWS_MARTS_SCHEDULE: nonEmpty.default('0 30 * * * *'),
   /** Rows per captured page and per published event batch. */
   NHSFLOWS_CDC_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5_000),
   /** A poll that would delete more than this share of a table publishes nothing and alerts. */

@@ -52,8 +52,10 @@ export class DuckDbWarehouse implements Warehouse {
       const columns = table.columns.map(
         (c) => `${quoteIdent(c.name)} ${duckdbType(c.type)}${c.nullable ? '' : ' NOT NULL'}`,
       );
+      const primaryKey =
+        table.key.length > 0 ? `, PRIMARY KEY (${table.key.map(quoteIdent).join(', ')})` : '';
       await this.connection.run(
-        `CREATE TABLE IF NOT EXISTS ${quoteIdent(table.name)} (${columns.join(', ')}, PRIMARY KEY (${table.key.map(quoteIdent).join(', ')}))`,
+        `CREATE TABLE IF NOT EXISTS ${quoteIdent(table.name)} (${columns.join(', ')}${primaryKey})`,
       );
     }
   }
@@ -76,6 +78,7 @@ export class DuckDbWarehouse implements Warehouse {
         locals.push(local);
       }
       const source = `read_parquet([${locals.map(sqlString).join(', ')}])`;
+      if (table.kind === 'mart') return await this.replaceMart(table, source);
       const keyList = table.key.map(quoteIdent).join(', ');
       const columnList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
       const name = quoteIdent(table.name);
@@ -115,6 +118,31 @@ export class DuckDbWarehouse implements Warehouse {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  /** Marts are rebuilt whole: the table's rows are replaced by the files' in one transaction. */
+  private async replaceMart(table: WarehouseTable, source: string): Promise<WarehouseLoadResult> {
+    const name = quoteIdent(table.name);
+    const columnList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      await this.connection.run(`DELETE FROM ${name}`);
+      await this.connection.run(`INSERT INTO ${name} (${columnList}) SELECT ${columnList} FROM ${source}`);
+      await this.connection.run('COMMIT');
+    } catch (error) {
+      await this.connection.run('ROLLBACK');
+      throw error;
+    }
+    const counts = await this.connection.runAndReadAll(
+      `SELECT (SELECT count(*) FROM ${source})::INTEGER AS in_files, (SELECT count(*) FROM ${name})::INTEGER AS in_table`,
+    );
+    const row = counts.getRowObjectsJson()[0] ?? {};
+    return {
+      table: table.name,
+      rowsInFiles: Number(row.in_files ?? 0),
+      deletesInFiles: 0,
+      rowsInTable: Number(row.in_table ?? 0),
+    };
   }
 
   async query(sql: string): Promise<Record<string, unknown>[]> {

@@ -112,6 +112,40 @@ export class DuckDbParquetCodec implements ParquetCodec {
     }
   }
 
+  async readLatest(
+    files: readonly string[],
+    key: readonly string[],
+    orderBy: readonly string[],
+  ): Promise<PortableRow[]> {
+    if (files.length === 0) return [];
+    const connection = await this.connect();
+    try {
+      const source = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`;
+      const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+      const columns = described
+        .getRowObjectsJson()
+        .map((r) => ({ name: r.column_name as string, type: r.column_type as string }));
+      const select = columns
+        .map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`)
+        .join(', ');
+      const reader = await connection.runAndReadAll(
+        `SELECT ${select} FROM (
+           SELECT *, row_number() OVER (PARTITION BY ${key.map(quoteIdent).join(', ')} ORDER BY ${orderBy.map((o) => `${quoteIdent(o)} DESC`).join(', ')}) AS _rn
+           FROM ${source}
+         ) WHERE _rn = 1 AND _op = 'upsert'`,
+      );
+      return reader.getRows().map((values) => {
+        const row: PortableRow = {};
+        columns.forEach((column, i) => {
+          row[column.name] = toPortable(values[i]);
+        });
+        return row;
+      });
+    } finally {
+      connection.closeSync();
+    }
+  }
+
   async count(file: string): Promise<number> {
     const connection = await this.connect();
     const reader = await connection.runAndReadAll(

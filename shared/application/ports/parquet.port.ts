@@ -13,4 +13,13 @@ export interface ParquetCodec {
   ): Promise<number>;
   read(file: string): AsyncIterable<PortableRow>;
   count(file: string): Promise<number>;
+  /**
+   * The latest row per key across change-log files (silver): rows ordered by `orderBy` descending,
+   * the first per key kept, and only when its `_op` is 'upsert' (a delete removes the record).
+   */
+  readLatest(
+    files: readonly string[],
+    key: readonly string[],
+    orderBy: readonly string[],
+  ): Promise<PortableRow[]>;
 }

@@ -66,6 +66,7 @@ export function loadBatchSql(options: {
 }): string[] {
   const schema = options.schema ?? 'gold';
   const { table } = options;
+  if (table.kind === 'mart') return replaceMartSql({ ...options, schema });
   const stagingName = `${table.name}_${options.batchId.replace(/[^A-Za-z0-9]/g, '_')}`;
   const staging = `${ident('staging')}.${ident(stagingName)}`;
   const target = `${ident(schema)}.${ident(table.name)}`;
@@ -89,5 +90,23 @@ export function loadBatchSql(options: {
     `COMMIT TRANSACTION;`,
     `SELECT\n  (SELECT COUNT_BIG(*) FROM (SELECT ${keyCols}, [_op], ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}) AS l WHERE l.[_rn] = 1 AND l.[_op] = 'upsert') AS rows_in_files,\n  (SELECT COUNT_BIG(*) FROM (SELECT ${keyCols}, [_op], ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}) AS l WHERE l.[_rn] = 1 AND l.[_op] = 'delete') AS deletes_in_files,\n  (SELECT COUNT_BIG(*) FROM ${target} AS t WHERE EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keyJoin} AND s.[_op] = 'upsert')) AS rows_in_table;`,
     `DROP TABLE ${staging};`,
+  ];
+}
+
+/** Marts are rebuilt whole: COPY INTO the table itself after emptying it (one transaction is not
+ *  possible around COPY INTO, so the mart is briefly empty; readers see the previous or new mart). */
+export function replaceMartSql(options: {
+  table: SynapseTableSpec;
+  goldUrl: string;
+  files: readonly string[];
+  schema: string;
+}): string[] {
+  const target = `${ident(options.schema)}.${ident(options.table.name)}`;
+  const base = options.goldUrl.replace(/\/+$/, '');
+  const fileList = options.files.map((f) => literal(`${base}/${f}`)).join(',\n  ');
+  return [
+    `TRUNCATE TABLE ${target};`,
+    `COPY INTO ${target}\nFROM ${fileList}\nWITH (FILE_TYPE = 'PARQUET', CREDENTIAL = (IDENTITY = 'Managed Identity'), AUTO_CREATE_TABLE = 'OFF');`,
+    `SELECT COUNT_BIG(*) AS rows_in_files, 0 AS deletes_in_files, COUNT_BIG(*) AS rows_in_table FROM ${target};`,
   ];
 }

@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { SOURCE_TABLES, type SourceTableName } from '../../../domain/datasets/source-tables.js';
+import { changeSetColumns, type GoldTable } from '../../../domain/gold/gold-tables.js';
+import {
+  MART_ACTIVITY_TRUST_MONTH,
+  MART_AE_PATHWAY,
+  MART_COMMUNITY_CASELOAD,
+  MART_DISCHARGE_MH_REFERRAL,
+  MART_DQ_SCORECARD,
+  MART_SPELL_PRESCRIBING,
+} from '../../../domain/gold/mart-tables.js';
+import type { PortableRow } from '../../../domain/gold/portable-types.js';
+import { lakePaths } from '../../../domain/lake/lake-paths.js';
+import { PersonLinker } from '../../../domain/link/person-linker.js';
+import { careflowPathwayFacts } from '../../../domain/pathways/careflow-pathways.js';
+import { community360PathwayFacts, type AeFunnel } from '../../../domain/pathways/community360-pathways.js';
+import type { PathwayRow } from '../../../domain/pathways/pathway-time.js';
+import type { ProjectId } from '../../../domain/pseudonymise/projects.js';
+import { buildDqScorecard } from '../dq-scorecard.use-case.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+export interface MartsResult {
+  readonly tables: readonly { table: string; rows: number; rowsInTable: number }[];
+  readonly funnel: AeFunnel;
+  readonly linkage: Readonly<Record<ProjectId, Readonly<Record<string, number>>>>;
+}
+
+/**
+ * Rebuilds the commissioner marts from silver: the latest version of every record (silver is a
+ * change log; deletes drop records), linked project-wide (deterministic on the token, fallback on
+ * the keyed DOB + sex + LSOA), then CareFlow's and Community 360's pathway facts and the DQ
+ * scorecard; each is written to gold and replaces its warehouse table.
+ */
+export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
+  const scratch = mkdtempSync(join(deps.scratchDir, 'marts-'));
+  try {
+    const latest = async (table: SourceTableName): Promise<PathwayRow[]> => {
+      const spec = SOURCE_TABLES[table];
+      const files: string[] = [];
+      for await (const object of deps.lake.list('silver', `${spec.dataset}/${spec.table}/`)) {
+        const local = join(scratch, `${files.length}-${table}.parquet`);
+        await deps.lake.getFile('silver', object.path, local);
+        files.push(local);
+      }
+      return deps.parquet.readLatest(files, spec.key, ['_captured_at', '_seq']);
+    };
+    const link = async (project: ProjectId, groups: PathwayRow[][]) => {
+      const linker = new PersonLinker({ project, keyVersion: await deps.keys.currentVersion() });
+      for (const rows of groups) for (const row of rows) linker.observe(row);
+      const qualities: Record<string, number> = {};
+      const linked = groups.map((rows) =>
+        rows.map((row) => {
+          const l = linker.link(row);
+          qualities[l.link_quality] = (qualities[l.link_quality] ?? 0) + 1;
+          return { ...row, ...l };
+        }),
+      );
+      return { linked, qualities };
+    };
+
+    const careflow = await link('careflow', [
+      await latest('sus_apc_episode'),
+      await latest('prescribing_item'),
+      await latest('mhsds_referral'),
+    ]);
+    const [apcEpisodes = [], prescriptions = [], mhReferrals = []] = careflow.linked;
+    const cf = careflowPathwayFacts({ apcEpisodes, prescriptions, mhReferrals });
+    const community = await link('community360', [
+      await latest('ecds_attendance'),
+      await latest('dids_imaging_test'),
+      await latest('csds_referral'),
+    ]);
+    const [attendances = [], imagingTests = [], communityReferrals = []] = community.linked;
+    const c360 = community360PathwayFacts({ attendances, imagingTests, communityReferrals });
+
+    const statePaths: { container: string; path: string }[] = [];
+    for await (const object of deps.lake.list('gold', 'dq-state/'))
+      statePaths.push({ container: 'gold', path: object.path });
+    const dq = await buildDqScorecard({ statePaths }, { lake: deps.lake });
+
+    const outputs: [GoldTable, readonly PortableRow[]][] = [
+      [MART_SPELL_PRESCRIBING, cf.spellPrescribing],
+      [MART_DISCHARGE_MH_REFERRAL, cf.dischargeMhReferral],
+      [MART_ACTIVITY_TRUST_MONTH, cf.activityByTrustMonth],
+      [MART_AE_PATHWAY, c360.aePathway],
+      [MART_COMMUNITY_CASELOAD, c360.communityCaseload],
+      [MART_DQ_SCORECARD, dq.rows as unknown as PortableRow[]],
+    ];
+    const warehouse = await deps.warehouse();
+    await warehouse.ensureSchema(outputs.map(([t]) => t));
+    const runId = deps.clock.now().toISOString().replace(/[:.]/g, '-');
+    const tables = [];
+    for (const [table, rows] of outputs) {
+      const local = join(scratch, `${table.name}.parquet`);
+      await deps.parquet.write(
+        local,
+        changeSetColumns(table),
+        rows.map((r, i) => ({ ...r, _op: 'upsert', _seq: String(i) })),
+      );
+      const path = `marts/${table.name}/run=${runId}/part-00000.parquet`;
+      await deps.lake.putFile('gold', path, local, { contentType: 'application/vnd.apache.parquet' });
+      const loaded = await warehouse.load({ table, batchId: `marts-${runId}`, files: [path] });
+      if (loaded.rowsInTable !== rows.length)
+        throw new Error(
+          `mart ${table.name}: built ${rows.length} rows but the warehouse holds ${loaded.rowsInTable}`,
+        );
+      tables.push({ table: table.name, rows: rows.length, rowsInTable: loaded.rowsInTable });
+    }
+    await deps.lake.put(
+      'gold',
+      lakePaths.manifest(`marts-${runId}`),
+      JSON.stringify({ tables, funnel: c360.funnel }, null, 2),
+    );
+    deps.telemetry.event('nhsflows.marts.refreshed', { runId }, { tables: tables.length });
+    deps.logger.info('marts refreshed', { tables: tables.length, attendances: c360.funnel.attendances });
+    return {
+      tables,
+      funnel: c360.funnel,
+      linkage: { careflow: careflow.qualities, community360: community.qualities },
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

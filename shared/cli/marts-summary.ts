@@ -1,0 +1,28 @@
+import { MART_TABLES } from '../domain/gold/mart-tables.js';
+import type { PipelineDeps } from '../application/use-cases/pipeline/pipeline-deps.js';
+
+/** The commissioners' headline figures from the warehouse marts (counts only). */
+export async function renderMarts(deps: PipelineDeps): Promise<string> {
+  const warehouse = await deps.warehouse();
+  await warehouse.ensureSchema(MART_TABLES);
+  const one = async (sql: string): Promise<Record<string, unknown>> => (await warehouse.query(sql))[0] ?? {};
+  const n = (v: unknown): string => (v === null || v === undefined ? '0' : String(v));
+  const lines = ['', 'marts (warehouse):'];
+  for (const table of MART_TABLES)
+    lines.push(
+      `  ${table.name.padEnd(28)} ${n((await one(`SELECT count(*)::INTEGER AS n FROM "${table.name}"`)).n).padStart(7)} rows`,
+    );
+  const spells = await one(
+    `SELECT count(*)::INTEGER AS spells, sum(nic_90d_gbp)::VARCHAR AS nic FROM fact_spell_prescribing`,
+  );
+  const mh = await one(
+    `SELECT count(*)::INTEGER AS discharges, count(*) FILTER (WHERE referred_within_30d)::INTEGER AS referred FROM fact_discharge_mh_referral`,
+  );
+  const ae = await one(`SELECT count(*)::INTEGER AS attendances FROM fact_ae_pathway`);
+  lines.push(
+    '',
+    `CareFlow: ${n(spells.spells)} spells; prescribing NIC within 90 days of discharge £${n(spells.nic)}; ${n(mh.referred)} of ${n(mh.discharges)} discharges referred to MH within 30 days`,
+    `Community 360: ${n(ae.attendances)} A&E attendances in the pathway mart`,
+  );
+  return lines.join('\n');
+}
