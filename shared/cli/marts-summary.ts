@@ -6,7 +6,7 @@ export async function renderMarts(deps: PipelineDeps): Promise<string> {
   const warehouse = await deps.warehouse();
   await warehouse.ensureSchema(MART_TABLES);
   const one = async (sql: string): Promise<Record<string, unknown>> => (await warehouse.query(sql))[0] ?? {};
-  const n = (v: unknown): string => (v === null || v === undefined ? '0' : String(v));
+  const n = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '0');
   const lines = ['', 'marts (warehouse):'];
   for (const table of MART_TABLES)
     lines.push(

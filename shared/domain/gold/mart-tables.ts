@@ -51,7 +51,7 @@ export const MART_COMMUNITY_CASELOAD = mart(
 export const MART_DQ_SCORECARD = mart(
   'dq_scorecard',
   'DQMI-style data-quality scorecard per provider × dataset × month',
-  DQ_SCORECARD_COLUMNS as readonly PortableColumn[],
+  DQ_SCORECARD_COLUMNS,
 );
 
 export const MART_TABLES: readonly GoldTable[] = [
