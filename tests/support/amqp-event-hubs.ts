@@ -132,7 +132,7 @@ export async function startAmqpEventHubs(
     const partitionId = /\/Partitions\/([^/]+)$/i.exec(address)?.[1] ?? null;
     // rhea hands over the raw bytes of a non-zero message format (a batch) undecoded.
     const format = (context as EventContext & { format?: number }).format;
-    const outer = (Buffer.isBuffer(message) ? decodeMessage(message) : message);
+    const outer = Buffer.isBuffer(message) ? decodeMessage(message) : message;
     const outerKey = (outer.message_annotations?.['x-opt-partition-key'] as string | undefined) ?? null;
     const body = outer.body as { typecode?: number; content?: unknown; multiple?: boolean } | undefined;
     if (format === BATCH_FORMAT && body?.typecode === 0x75) {
@@ -178,12 +178,7 @@ function toReceived(
   const raw = message.body as unknown;
   let body: Buffer;
   if (Buffer.isBuffer(raw)) body = raw;
-  else if (
-    raw &&
-    typeof raw === 'object' &&
-    'content' in raw &&
-    Buffer.isBuffer((raw).content)
-  )
+  else if (raw && typeof raw === 'object' && 'content' in raw && Buffer.isBuffer(raw.content))
     body = (raw as { content: Buffer }).content;
   else body = Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw));
   return {

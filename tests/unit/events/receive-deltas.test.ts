@@ -101,10 +101,10 @@ describe('receive deltas', () => {
     const store = new MemoryStateStore();
     let reads = 0;
     const get = store.get.bind(store);
-    store.get = ((...args: Parameters<typeof get>) => {
+    store.get = (...args: Parameters<typeof get>) => {
       reads += 1;
       return get(...args);
-    });
+    };
     const clock = fixedClock('2026-11-23T09:00:00Z');
     const first = new StateStoreSeenEvents(store, clock);
     await first.ensure();
