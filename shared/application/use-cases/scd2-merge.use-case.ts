@@ -131,13 +131,28 @@ export async function mergeDimensionChanges(
     maxRetries: options.maxRetries ?? 10,
   };
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < keys.length) {
+    // After a failure, members in flight finish and no new one starts; the batch then fails whole
+    // (a retry re-applies it idempotently).
+    while (!failure && next < keys.length) {
       const key = keys[next++]!;
-      await mergeMember(ctx, key, uniqueInOrder(byKey.get(key)!, counts, logger));
+      try {
+        await mergeMember(ctx, key, uniqueInOrder(byKey.get(key)!, counts, logger));
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, keys.length) }, worker));
+  if (failure) {
+    logger.error('scd2 merge failed; the batch can be retried as it is', {
+      code: 'SCD2_MERGE_FAILED',
+      membersStarted: next,
+      members: keys.length,
+    });
+    throw failure.error;
+  }
 
   const report: Scd2MergeReport = {
     dimension: dimension.name,

@@ -55,23 +55,31 @@ export type FoldResult =
 
 /** Validates one change (throws `InputError` naming the change id and field, never a value). */
 export function normaliseChange(change: DimensionChange, spec: DimensionSpec): AppliedChange {
+  if (typeof change.changeId !== 'string' || change.changeId === '')
+    throw new InputError(`scd2: a change of dimension '${spec.name}' has no change id`);
+  if (typeof change.key !== 'string' || change.key === '')
+    throw new InputError(`scd2: change ${change.changeId} expected a non-empty member key`);
   const effectiveAt = canonicalTime(change.effectiveAt, 'effectiveAt', change.changeId);
   const recordedAt = canonicalTime(change.recordedAt, 'recordedAt', change.changeId);
   // A tracked attribute that is absent is NULL, and is stored as NULL (every tracked column present).
-  const attributes =
-    change.kind === 'upsert'
-      ? {
-          ...Object.fromEntries(spec.trackedAttributes.map((name) => [name, null])),
-          ...change.attributes,
-        }
-      : null;
-  for (const [name, value] of Object.entries(attributes ?? {}))
-    if (typeof value === 'number' && !Number.isFinite(value))
-      throw new InputError(`scd2: change ${change.changeId} attribute '${name}' expected a finite number`);
-    else if (value !== null && !['string', 'number', 'boolean'].includes(typeof value))
-      throw new InputError(
-        `scd2: change ${change.changeId} attribute '${name}' expected string, number, boolean or null, received ${typeof value}`,
-      );
+  let attributes: Record<string, string | number | boolean | null> | null = null;
+  if (change.kind === 'upsert') {
+    attributes = {};
+    for (const name of spec.trackedAttributes) attributes[name] = null;
+    for (const name in change.attributes) {
+      const value = change.attributes[name] ?? null;
+      const type = typeof value;
+      if (
+        type === 'number'
+          ? !Number.isFinite(value)
+          : value !== null && type !== 'string' && type !== 'boolean'
+      )
+        throw new InputError(
+          `scd2: change ${change.changeId} attribute '${name}' expected a string, finite number, boolean or null, received ${type}`,
+        );
+      attributes[name] = value;
+    }
+  }
   const content = `scd2-change-v1|${change.kind}|${effectiveAt}|${attributes ? canonicalAllAttributesText(attributes) : ''}`;
   return {
     changeId: change.changeId,

@@ -7,7 +7,7 @@ import {
 } from '../../../shared/application/use-cases/scd2-merge.use-case.js';
 import { fixedClock } from '../../../shared/application/ports/clock.port.js';
 import { memoryLogger, silentLogger } from '../../../shared/application/ports/logger.port.js';
-import { InputError } from '../../../shared/domain/errors.js';
+import { InfrastructureError, InputError } from '../../../shared/domain/errors.js';
 import { historyCases, patientSpec, runHistoryCase, summarise, up, del } from './scd2-history-cases.js';
 
 const deps = (state = new MemoryStateStore()) => ({
@@ -120,4 +120,34 @@ describe('SCD2 merge on the memory twin: batches', () => {
     for await (const v of readDimension(spec, d)) all.push(v);
     assert.deepEqual(all, []);
   });
+});
+
+test('a storage failure fails the whole batch, and retrying the batch gives the history of one clean run', async () => {
+  const spec = patientSpec('patientdim');
+  const changes = Array.from({ length: 40 }, (_, i) => [
+    up(`a${i}`, '2024-01-01', { lsoa: `A${i}` }, `tok_${i}`),
+    up(`b${i}`, '2024-02-01', { lsoa: `B${i}` }, `tok_${i}`),
+  ]).flat();
+  const flaky = new MemoryStateStore();
+  const transact = flaky.transact.bind(flaky);
+  let failOnce = true;
+  flaky.transact = async (table, partitionKey, operations) => {
+    if (partitionKey === 'tok_7' && failOnce) {
+      failOnce = false;
+      throw new InfrastructureError('STATE_STORE_FAILED', 'state store transact failed (HTTP 503)');
+    }
+    return transact(table, partitionKey, operations);
+  };
+  await assert.rejects(mergeDimensionChanges(spec, changes, deps(flaky)), InfrastructureError);
+  const retry = await mergeDimensionChanges(spec, changes, deps(flaky));
+  assert.ok(retry.duplicates > 0, 'members merged before the failure are recognised on retry');
+
+  const clean = new MemoryStateStore();
+  await mergeDimensionChanges(spec, changes, deps(clean));
+  const read = async (state: MemoryStateStore) => {
+    const out = [];
+    for await (const v of readDimension(spec, { state })) out.push(v);
+    return out;
+  };
+  assert.deepEqual(await read(flaky), await read(clean));
 });
