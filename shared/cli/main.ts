@@ -1,11 +1,20 @@
 import { helpText, parseCommandArgs, processIo, type CliCommand, type CliIo } from './cli-io.js';
+import { dqCommand } from './dq.command.js';
 import { exportCommand } from './export.command.js';
+import { generateCommand } from './generate.command.js';
 import { replayCommand } from './replay.command.js';
 import { startCommand } from './start.command.js';
 import { statusCommand } from './status.command.js';
 
 /** Every CLI command, in the order `--help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [startCommand, statusCommand, exportCommand, replayCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  startCommand,
+  statusCommand,
+  exportCommand,
+  dqCommand,
+  generateCommand,
+  replayCommand,
+];
 
 export function usage(): string {
   return [

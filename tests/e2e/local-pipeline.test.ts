@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -98,8 +98,7 @@ test('no NHS number, name, date of birth or postcode appears in silver, gold, qu
     for (const row of await source.querySql(`SELECT * FROM ${table}`))
       // Dates of birth are checked as a column (above): as bare dates they collide with activity dates.
       for (const col of ['nhs_number', 'patient_name', 'postcode', 'local_patient_id'])
-        if (typeof row[col] === 'string' && (row[col]).length >= 5)
-          identifiers.add(row[col]);
+        if (typeof row[col] === 'string' && row[col].length >= 5) identifiers.add(row[col]);
   await source.close();
   assert.ok(identifiers.size > 50);
   const haystacks: [string, string][] = [['logs', runs.map((r) => r.stdout + r.stderr).join('\n')]];
@@ -213,3 +212,40 @@ async function lakeText(): Promise<{ text: string; dqText: string }> {
   }
   return { text, dqText };
 }
+
+test("both projects' pathway facts are produced and match what the generator planted, within the defect rates", async () => {
+  const report = JSON.parse(readFileSync(join(dataDir, 'generation-report.json'), 'utf8')) as {
+    pathways: Record<string, number>;
+    defectiveRows: Record<string, number>;
+  };
+  const planted = report.pathways;
+  const defects = Object.values(report.defectiveRows).reduce((a, b) => a + b, 0);
+  const [mh] = await warehouse(
+    'SELECT count(*) FILTER (WHERE referred_within_30d)::INTEGER AS referred, count(*)::INTEGER AS discharges FROM fact_discharge_mh_referral',
+  );
+  const [ae] = await warehouse(
+    'SELECT count(*)::INTEGER AS attendances, count(*) FILTER (WHERE imaged_within_7d)::INTEGER AS imaged, count(*) FILTER (WHERE referred_within_30d)::INTEGER AS referred FROM fact_ae_pathway',
+  );
+  const [spells] = await warehouse('SELECT count(*)::INTEGER AS n FROM fact_spell_prescribing');
+  // Each planted defect can remove at most one record from a pathway (it is quarantined).
+  const near = (measured: unknown, expected: number | undefined, what: string) => {
+    assert.ok(expected !== undefined, `${what} is in the generation report`);
+    assert.ok(
+      Math.abs(Number(measured) - expected) <= defects,
+      `${what}: measured ${String(measured)}, planted ${expected}, tolerance ${defects}`,
+    );
+  };
+  near(
+    mh?.referred,
+    planted.emergencyDischargesWithMhReferral30d,
+    'discharges referred to MH within 30 days',
+  );
+  near(ae?.attendances, planted.aeAttendances, 'A&E attendances');
+  near(ae?.imaged, planted.aeAttendancesWithImaging7d, 'A&E attendances imaged within 7 days');
+  near(
+    ae?.referred,
+    planted.aeAttendancesWithCommunityReferral30d,
+    'A&E attendances referred to community within 30 days',
+  );
+  assert.ok(Number(spells?.n) > 0 && Number(mh?.discharges) > 0);
+});
