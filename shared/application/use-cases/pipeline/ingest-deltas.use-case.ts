@@ -65,7 +65,13 @@ export async function ingestDeltas(
   const batches = [];
   for (const [table, deltas] of byTable) {
     const batchId = `${table}-${shortId([received.batchId, table], 20)}`;
-    const bronzePath = lakePaths.bronzeBatch(`cdc-${table}`, batchId, now);
+    // The path depends only on the batch's content (its earliest capture), so a redelivery after
+    // midnight finds the object it wrote before instead of writing a second one.
+    const capturedAt = deltas.reduce(
+      (min, d) => (d.capturedAt < min ? d.capturedAt : min),
+      deltas[0]?.capturedAt ?? now.toISOString(),
+    );
+    const bronzePath = lakePaths.bronzeBatch(`cdc-${table}`, batchId, new Date(capturedAt));
     const body = deltas.map((d) => JSON.stringify(d)).join('\n') + '\n';
     await deps.lake.put('bronze', bronzePath, body, {
       ifNoneMatch: '*',
