@@ -1,4 +1,5 @@
 // SCD2 merge: our per-member algorithm on the StateStore port vs the same merge as set-based DuckDB SQL.
+import { loadavg } from 'node:os';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { TableStateStore } from '../shared/adapters/azure/table-state-store.azure.js';
 import type {
@@ -269,6 +270,12 @@ export async function run(report: BenchReport): Promise<void> {
       `"DuckDB" = the set-based merge in DuckDB SQL (1 thread): sha256 of staging, UPDATE to close changed current rows, INSERT new versions; it has no idempotency by change id, no late-arrival stitching and no concurrency control. ` +
       `Seeding and staging loads are timed separately and excluded from both merge times. Azurite rows: the same algorithm against real Table storage (Azurite on loopback) at a smaller size.`,
   );
+  report.metric(
+    'machine load average (1 min) at start',
+    loadavg()[0] ?? 0,
+    'runnable tasks',
+    '2 cores shared with other work: every wall time below stretches with it',
+  );
   // 1. Ours against real Table storage (Azurite on loopback), at a size Azurite can seed quickly.
   const azMembers = scaled(2_500);
   const azDeltas = scaled(2_000);
@@ -368,5 +375,6 @@ export async function run(report: BenchReport): Promise<void> {
     `dimension after: ${duck.rows.toLocaleString('en-GB')} rows, ${duck.current.toLocaleString('en-GB')} current (build + staging load ${(duck.buildMs / 1000).toFixed(1)} s, excluded)`,
   );
   report.ratio('merge time ours / DuckDB', ours.ms / duck.mergeMs, undefined, '> 1 means ours is slower');
+  report.metric('machine load average (1 min) at end', loadavg()[0] ?? 0, 'runnable tasks');
   report.metric('peak RSS (seed + both merges)', memory.stop(), 'MiB');
 }
