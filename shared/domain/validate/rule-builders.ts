@@ -46,7 +46,10 @@ export function missingNhsNumberRule(dataset: DatasetId, tables: readonly Source
 
 /**
  * `<PREFIX>.DUPLICATE_ROW`: the same content (every column but the business key, the change version
- * and modified_at) already arrived under another key earlier in the batch. The first is kept.
+ * and modified_at) already arrived under another key. The first is kept. Without a content index in
+ * the context, "already" means earlier in the same batch (and an exact second copy of one key in a
+ * batch counts too); with one, it means held by another key in the index (other chunks and batches),
+ * and a key re-delivering its own content is never a duplicate.
  */
 export function duplicateRowRule(dataset: DatasetId, tables: readonly SourceTableName[]): BatchRule {
   return {
@@ -56,25 +59,55 @@ export function duplicateRowRule(dataset: DatasetId, tables: readonly SourceTabl
     tables,
     fields: tables.map((t) => SOURCE_TABLES[t].key[0] ?? 'key'),
     severity: 'reject',
-    message: 'same content as an earlier row of the batch under another key; the first is kept',
+    message: 'same content as an earlier row under another key; the first is kept',
     rationale: 'a duplicated activity would be counted and costed twice',
-    start(table) {
+    start(table, ctx) {
       const spec = SOURCE_TABLES[table];
       const skip = new Set([...spec.key, spec.changeVersionColumn, 'modified_at']);
       const content = spec.columns.map((c) => c.name).filter((n) => !skip.has(n));
       const keyField = spec.key[0] ?? 'key';
-      // 64-bit digests in a typed-array set: ~16 bytes a row, so 1M rows cost ~16-32 MB, not the rows.
+      // Canonical text: typed values joined by \u0000, NULL as \u0001 (neither occurs in source text).
+      const canonical = (row: SourceRow): string => {
+        let text = '';
+        for (let i = 0; i < content.length; i++) {
+          const v = row[content[i] as string];
+          text += v === null || v === undefined ? '\u0001\u0000' : `${typeof v}:${String(v)}\u0000`;
+        }
+        return text;
+      };
+      const index = ctx.contentIndex;
+      if (index) {
+        // Across chunks and batches: the index says which key first delivered each content.
+        const keyOf = (row: SourceRow) => spec.key.map((k) => String(row[k] ?? '')).join('|');
+        let digests = new Map<SourceRow, string>();
+        let holders: ReadonlyMap<string, string> = new Map();
+        return {
+          async observe(rows) {
+            digests = new Map();
+            const claims = new Map<string, string>();
+            for (const row of rows) {
+              const digest = hash('md5', canonical(row), 'hex');
+              digests.set(row, digest);
+              if (!claims.has(digest)) claims.set(digest, keyOf(row));
+            }
+            holders = await index.claim(
+              table,
+              [...claims].map(([digest, recordKey]) => ({ digest, recordKey })),
+            );
+          },
+          judge(row) {
+            const digest = digests.get(row);
+            const holder = digest === undefined ? undefined : holders.get(digest);
+            return holder === undefined || holder === keyOf(row) ? undefined : keyField;
+          },
+        };
+      }
+      // Within the batch only: 64-bit digests in a typed-array set (~16 bytes a row, not the rows).
       const seen = new DigestSet();
       return {
         observe() {},
         judge(row) {
-          // Canonical text: typed values joined by \u0000, NULL as \u0001 (neither occurs in source text).
-          let canonical = '';
-          for (let i = 0; i < content.length; i++) {
-            const v = row[content[i] as string];
-            canonical += v === null || v === undefined ? '\u0001\u0000' : `${typeof v}:${String(v)}\u0000`;
-          }
-          const digest = hash('md5', canonical, 'buffer');
+          const digest = hash('md5', canonical(row), 'buffer');
           return seen.add(digest.readUInt32LE(0), digest.readUInt32LE(4)) ? undefined : keyField;
         },
       };

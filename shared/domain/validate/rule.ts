@@ -1,5 +1,6 @@
 import type { DatasetId, SourceRow, SourceTableName } from '../datasets/source-tables.js';
 import type { ReferenceData } from '../reference/reference-data.js';
+import type { ContentIndex } from './content-index.js';
 import type { ReferralIndex } from './referral-index.js';
 
 /**
@@ -45,6 +46,8 @@ export interface RuleContext {
   readonly reference: ReferenceData;
   /** Referrals known outside this batch (earlier batches, the warehouse). */
   readonly referralIndex: ReferralIndex;
+  /** Content already delivered (across chunks and batches); without it duplicates are found per batch. */
+  readonly contentIndex?: ContentIndex;
   /** Relative tolerance when comparing a spell's tariff with the reference price (0.01 = 1 %). */
   readonly tariffTolerance: number;
 }

@@ -7,6 +7,7 @@ import {
 import { ReconciliationError } from '../errors.js';
 import type { ReferenceData } from '../reference/reference-data.js';
 import { contractFor, type ContractFailure } from '../datasets/contracts.js';
+import type { ContentIndex } from './content-index.js';
 import { NO_REFERRALS, type ReferralIndex } from './referral-index.js';
 import {
   failureMessage,
@@ -37,6 +38,8 @@ export interface ValidationContext {
    * are rejects unless a `scope: 'contract'` rule of the catalogue sets another severity.
    */
   readonly contract?: RowContractLike;
+  /** Content already delivered, for duplicates across chunks and batches (default: within this batch). */
+  readonly contentIndex?: ContentIndex;
   /** Relative tariff tolerance (default 0.05 = 5 %; planted mismatches are 10-50 %). */
   readonly tariffTolerance?: number;
   /** Number of the first row (default 1), for a chunk that starts further into a file. */
@@ -194,6 +197,7 @@ async function validateChunks(
     reference: ctx.reference,
     referralIndex: ctx.referralIndex ?? NO_REFERRALS,
     tariffTolerance: ctx.tariffTolerance ?? 0.05,
+    ...(ctx.contentIndex ? { contentIndex: ctx.contentIndex } : {}),
   };
   const rules = ctx.rules ?? rulesFor(table);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(ctx.extractDate))

@@ -7,6 +7,7 @@ import {
   type SourceRow,
 } from '../../../shared/domain/datasets/source-tables.js';
 import { ReconciliationError } from '../../../shared/domain/errors.js';
+import { MemoryContentIndex } from '../../../shared/domain/validate/content-index.js';
 import { MemoryReferralIndex, type ReferralIndex } from '../../../shared/domain/validate/referral-index.js';
 import {
   reconcile,
@@ -208,4 +209,17 @@ test('quarantine records carry no NHS number, DOB, postcode, name or local id, w
       assert.ok(!text.includes(value), `${table}: a failure record contains an identifier value`);
     for (const r of result.records) assert.equal(r.recordKey, String(rows[r.row - 1]?.[key]), table);
   }
+});
+
+test('with a content index, duplicates are found across batches and a key re-delivering its content is not one', async () => {
+  const contentIndex = new MemoryContentIndex();
+  const run = (rows: SourceRow[], batchId: string) =>
+    validateBatch('sus_apc_episode', rows, { batchId, extractDate: EXTRACT_DATE, reference, contentIndex });
+  const first = await run([ep('E1'), ep('E2', { hospital_provider_spell_number: 'SP2' })], 'b1');
+  assert.equal(first.counts.quarantined, 0);
+  const second = await run([ep('E1'), ep('E9'), ep('E8', { hospital_provider_spell_number: 'SP8' })], 'b2');
+  assert.deepEqual(
+    second.records.map((r) => [r.row, r.recordKey, r.rule]),
+    [[2, 'E9', 'SUS.DUPLICATE_ROW']],
+  );
 });
