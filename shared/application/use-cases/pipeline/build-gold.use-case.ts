@@ -7,6 +7,7 @@ import { periodOf } from '../../../domain/pipeline/silver-lineage.js';
 import { projectForTable } from '../../../domain/pseudonymise/projects.js';
 import type { DimensionVersion } from '../../../domain/scd2/dimension.js';
 import { readMemberHistory } from '../scd2-merge.use-case.js';
+import { PersonLinker } from '../../../domain/link/person-linker.js';
 import { readSilverRows, writeGoldChangeSet } from './gold-files.js';
 import { patientDimension } from './patient-dimension.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -35,6 +36,10 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
     }
     return h;
   };
+  // Per batch: deterministic links are final; fallback links see only this batch's records (the
+  // marts refresh re-links each project over every record).
+  const linker = new PersonLinker({ project, keyVersion: await deps.keys.currentVersion() });
+  for await (const silver of readSilverRows(input.silverFiles, deps)) linker.observe(silver);
   const loadedAt = deps.clock.now().toISOString();
   const goldFiles: { table: string; path: string }[] = [];
   let buffer: PortableRow[] = [];
@@ -79,7 +84,7 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
         const version = (await history(token)).find((v) => v.validFrom <= at && at < v.validTo);
         patientSk = version?.surrogateKey ?? null;
       }
-      const link = linkRecord(silver, project);
+      const link = linker.link(silver);
       const cost = mapping.costColumn ? silver[mapping.costColumn] : null;
       const code = mapping.codeColumn ? silver[mapping.codeColumn] : null;
       buffer.push({
@@ -93,8 +98,8 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
         activity_date: activityDate,
         period: activityDate ? periodOf(activityDate) : null,
         patient_sk: patientSk,
-        person_id: link.personId,
-        link_quality: link.linkQuality,
+        person_id: link.person_id,
+        link_quality: link.link_quality,
         age_band: typeof silver.age_band === 'string' ? silver.age_band : null,
         activity_code: code === null || code === undefined ? null : String(code),
         cost_gbp: cost === null || cost === undefined ? null : String(cost),
@@ -125,11 +130,4 @@ function emptyFact(): PortableRow {
   const row: PortableRow = {};
   for (const c of FACT_ACTIVITY.columns) row[c.name] = null;
   return row;
-}
-
-// INTERIM until the linkage module lands.
-function linkRecord(silver: PortableRow, _project: string): { personId: string | null; linkQuality: string } {
-  return typeof silver.patient_token === 'string'
-    ? { personId: silver.patient_token, linkQuality: 'deterministic' }
-    : { personId: null, linkQuality: 'unlinked' };
 }
