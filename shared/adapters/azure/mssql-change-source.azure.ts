@@ -207,6 +207,63 @@ export class MssqlChangeSource implements ChangeSource {
     }));
   }
 
+  /** Keyset pages of full rows over the clustered key. */
+  async *scanRows(request: {
+    readonly table: string;
+    readonly keyColumns: readonly HashColumn[];
+    readonly after?: KeyValues | null;
+    readonly pageSize: number;
+  }): AsyncGenerator<readonly SourceRow[]> {
+    let after = request.after ?? null;
+    for (;;) {
+      const rows = await this.readRows({ table: request.table, keyColumns: request.keyColumns, after, limit: request.pageSize });
+      if (rows.length > 0) yield rows;
+      if (rows.length < request.pageSize) return;
+      const last = rows[rows.length - 1]!;
+      after = request.keyColumns.map((k) => asText(last[k.name]));
+    }
+  }
+
+  /** Keyset pages over the clustered key (each page one index range seek). */
+  async *scanRowHashes(request: {
+    readonly layout: RowHashLayout;
+    readonly after?: KeyValues | null;
+    readonly pageSize: number;
+  }): AsyncGenerator<readonly RowHashEntry[]> {
+    let after = request.after ?? null;
+    for (;;) {
+      const page = await this.readRowHashes({ layout: request.layout, after, limit: request.pageSize });
+      if (page.length > 0) yield page;
+      if (page.length < request.pageSize) return;
+      after = page[page.length - 1]!.key;
+    }
+  }
+
+  async readRowsInRanges(request: {
+    readonly table: string;
+    readonly keyColumns: readonly HashColumn[];
+    readonly ranges: readonly KeyRange[];
+  }): Promise<SourceRow[]> {
+    const out: SourceRow[] = [];
+    for (const range of request.ranges) {
+      let after: KeyValues | null = null;
+      for (;;) {
+        const rows = await this.readRows({
+          table: request.table,
+          keyColumns: request.keyColumns,
+          ...(after ? { after } : { from: range.from }),
+          before: range.to,
+          limit: ROW_KEYS_PER_STATEMENT,
+        });
+        out.push(...rows);
+        if (rows.length < ROW_KEYS_PER_STATEMENT) break;
+        const last = rows[rows.length - 1]!;
+        after = request.keyColumns.map((k) => asText(last[k.name]));
+      }
+    }
+    return out;
+  }
+
   async readChangesSince(request: ReadChangesRequest): Promise<ChangeSet> {
     const shape = await this.shape(request.table, request.keyColumns);
     const versionKind = this.versionKind(request.table, shape.columns, request.versionColumn);
@@ -234,6 +291,7 @@ export class MssqlChangeSource implements ChangeSource {
   async rangeChecksums(request: {
     readonly layout: RowHashLayout;
     readonly ranges: readonly KeyRange[];
+    readonly countOnly?: boolean;
   }): Promise<RangeChecksum[]> {
     const { layout, ranges } = request;
     const shape = await this.shape(layout.table, layout.keyColumns);
@@ -241,7 +299,7 @@ export class MssqlChangeSource implements ChangeSource {
     const out: RangeChecksum[] = ranges.map(() => ({ count: 0, sum: '0' }));
     for (let start = 0; start < ranges.length; start += per) {
       const [rows = []] = await this.run(
-        rangeChecksumsStatement(shape, layout, ranges.slice(start, start + per)),
+        rangeChecksumsStatement(shape, layout, ranges.slice(start, start + per), request.countOnly ?? false),
         `range checksums of ${layout.table}`,
       );
       for (const r of rows) out[start + Number(r.range)] = { count: Number(r.count), sum: String(r.sum) };

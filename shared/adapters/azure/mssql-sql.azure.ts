@@ -350,6 +350,7 @@ export function rangeChecksumsStatement(
   t: TableShape,
   layout: RowHashLayout,
   ranges: readonly KeyRange[],
+  countOnly = false,
 ): TsqlStatement {
   const { byName, keys, from } = shape(t);
   const params = new Params();
@@ -358,7 +359,10 @@ export function rangeChecksumsStatement(
     const where: string[] = [];
     if (range.from) where.push(keyComparison(keys, '>=', range.from, params));
     if (range.to) where.push(keyComparison(keys, '<', range.to, params));
-    return `SELECT ${i} AS [range], COUNT_BIG(*) AS [count], CONVERT(varchar(40), ISNULL(SUM(CAST(CAST(SUBSTRING(${hash}, 1, 8) AS bigint) AS decimal(38, 0))), 0)) AS [sum] FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    const sum = countOnly
+      ? `'0'`
+      : `CONVERT(varchar(40), ISNULL(SUM(CAST(CAST(SUBSTRING(${hash}, 1, 8) AS bigint) AS decimal(38, 0))), 0))`;
+    return `SELECT ${i} AS [range], COUNT_BIG(*) AS [count], ${sum} AS [sum] FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   });
   return { text: `${branches.join('\nUNION ALL\n')};`, params: params.list };
 }

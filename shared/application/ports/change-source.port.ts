@@ -108,12 +108,38 @@ export interface ChangeSource {
   }): Promise<SourceRow[]>;
   /** A key-ordered page of (key, canonical row hash, version), hashed inside the source. */
   readRowHashes(request: ReadRowHashesRequest): Promise<RowHashEntry[]>;
+  /**
+   * Every (key, canonical row hash) after `after`, in key order, as pages of about `pageSize`
+   * entries streamed from one read (`version` may be null: the full scan does not need it).
+   */
+  scanRowHashes(request: {
+    readonly layout: RowHashLayout;
+    readonly after?: KeyValues | null;
+    readonly pageSize: number;
+  }): AsyncIterable<readonly RowHashEntry[]>;
+  /** Every full row after `after`, in key order, as pages of about `pageSize` rows streamed from one read. */
+  scanRows(request: {
+    readonly table: string;
+    readonly keyColumns: readonly HashColumn[];
+    readonly after?: KeyValues | null;
+    readonly pageSize: number;
+  }): AsyncIterable<readonly SourceRow[]>;
+  /** Full rows in any of the ranges (sorted, non-overlapping), in key order. */
+  readRowsInRanges(request: {
+    readonly table: string;
+    readonly keyColumns: readonly HashColumn[];
+    readonly ranges: readonly KeyRange[];
+  }): Promise<SourceRow[]>;
   /** Rows changed since a version, with the covering version and row count (one snapshot). */
   readChangesSince(request: ReadChangesRequest): Promise<ChangeSet>;
-  /** Count and digest for each range (ranges sorted and non-overlapping), computed inside the source. */
+  /**
+   * Count and digest for each range (ranges sorted and non-overlapping), computed inside the source.
+   * With `countOnly` the source only counts (no hashing) and every `sum` is '0'.
+   */
   rangeChecksums(request: {
     readonly layout: RowHashLayout;
     readonly ranges: readonly KeyRange[];
+    readonly countOnly?: boolean;
   }): Promise<RangeChecksum[]>;
   /** The highest committed change version of a table, or null when it is empty. */
   currentVersion(table: string, versionColumn: string): Promise<string | null>;

@@ -24,7 +24,7 @@ import {
 import { decodeKey, encodeKey } from '../../domain/capture/state-key.js';
 import type { SourceRow } from '../../domain/datasets/source-tables.js';
 import { GuardError, InfrastructureError, toError } from '../../domain/errors.js';
-import type { ChangeSource, KeyRange, KeyValues, RangeChecksum } from '../ports/change-source.port.js';
+import type { ChangeSource, KeyRange, KeyValues, RangeChecksum, RowHashEntry } from '../ports/change-source.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { Logger } from '../ports/logger.port.js';
@@ -514,16 +514,24 @@ class Poll {
     let published = 0;
     let pages = 0;
     let done = false;
-    while (!done) {
-      if (this.request.maxSnapshotPages !== undefined && pages >= this.request.maxSnapshotPages) break;
-      const rows = await this.source.readRows({
+    const stream = this.source
+      .scanRows({
         table: this.table,
         keyColumns: this.keyColumns,
         after: cursor ? this.keyValuesOf(cursor) : null,
-        limit: this.batchSize,
-      });
+        pageSize: this.batchSize,
+      })
+      [Symbol.asyncIterator]();
+    let next = await stream.next();
+    while (!done) {
+      if (this.request.maxSnapshotPages !== undefined && pages >= this.request.maxSnapshotPages) {
+        await stream.return?.(undefined);
+        break;
+      }
+      const rows = next.done ? [] : next.value;
+      next = next.done ? next : await stream.next();
       pages++;
-      done = rows.length < this.batchSize;
+      done = next.done === true;
       const seq = (m?.seq ?? 0) + 1;
       const writer = new BaseChunkWriter(this.repo, prefix, this.batchSize, chunks);
       const changes: FoundChange[] = [];
@@ -534,7 +542,7 @@ class Poll {
         last = key;
         const found = this.change(key, keyValues, row, this.hashOf(row), undefined);
         changes.push(found);
-        await writer.add(found.record);
+        writer.add(found.record);
       }
       published += await this.publish(this.toDeltas(changes, true, seq));
       await writer.flush();
@@ -610,11 +618,11 @@ class Poll {
         };
     let window: Slot[] = [];
 
-    const emit = async (found: FoundChange) => {
+    const emit = (found: FoundChange) => {
       totals[
         found.change.op === 'insert' ? 'inserts' : found.change.op === 'update' ? 'updates' : 'deletes'
       ]++;
-      for (const d of this.toDeltas([found], deltaContext.snapshot, deltaContext.seq)) await spool.add(d);
+      for (const d of this.toDeltas([found], deltaContext.snapshot, deltaContext.seq)) spool.add(d);
     };
 
     const resolveWindow = async () => {
@@ -637,7 +645,7 @@ class Poll {
       }
       for (const slot of slots) {
         if (slot.kind === 'delete') {
-          await emit(this.change(slot.prev.key, this.keyValuesOf(slot.prev.key), null, null, slot.prev));
+          emit(this.change(slot.prev.key, this.keyValuesOf(slot.prev.key), null, null, slot.prev));
           continue;
         }
         const prev = slot.prev;
@@ -645,73 +653,92 @@ class Poll {
           const row = slot.row!;
           const hash = Buffer.from(slot.hash, 'hex');
           if (!prev) {
-            await emit(this.change(slot.key, slot.keyValues, row, hash, undefined));
-            await writer.add({ key: slot.key, hash, version: this.versionOf(row) });
+            emit(this.change(slot.key, slot.keyValues, row, hash, undefined));
+            writer.add({ key: slot.key, hash, version: this.versionOf(row) });
             continue;
           }
           const oldHash = hashUnderOldLayout(oldLayout!, row);
           if (oldHash === null || oldHash === prev.hash!.toString('hex')) {
             if (oldHash === null) totals.unverified++;
-            await writer.add({ key: slot.key, hash, version: prev.version });
+            writer.add({ key: slot.key, hash, version: prev.version });
           } else {
             const found = this.change(slot.key, slot.keyValues, row, hash, prev);
-            await emit(found);
-            await writer.add(found.record);
+            emit(found);
+            writer.add(found.record);
           }
           continue;
         }
         if (prev && prev.hash!.toString('hex') === slot.hash) {
-          await writer.add(prev);
+          writer.add(prev);
           continue;
         }
         const row = fetched.get(slot.key.toString('latin1'));
         if (!row) {
           // Deleted between the hash page and the fetch: a delete if the state had it.
-          if (prev) await emit(this.change(slot.key, slot.keyValues, null, null, prev));
+          if (prev) emit(this.change(slot.key, slot.keyValues, null, null, prev));
           continue;
         }
         const hash = this.hashOf(row);
         if (prev && hash.equals(prev.hash!)) {
           this.divergent++;
-          await writer.add(prev);
+          writer.add(prev);
           continue;
         }
         const found = this.change(slot.key, slot.keyValues, row, hash, prev);
-        await emit(found);
-        await writer.add(found.record);
+        emit(found);
+        writer.add(found.record);
       }
+      await writer.drain();
+      await spool.spill();
     };
 
+    let candidates = 0;
+    // Two sorted runs read a page / a chunk at a time; awaits only when a buffer runs out.
     const sourcePages = this.sourcePages(rebase);
-    let page: Extract<Slot, { kind: 'source' }>[] = [];
-    let p = 0;
-    const nextSource = async () => {
-      if (p >= page.length) {
+    const stateChunks = view.scanChunks();
+    let src: SourceItem[] = [];
+    let si = 0;
+    let srcDone = false;
+    let st: StateRecord[] = [];
+    let ti = 0;
+    let stDone = false;
+    for (;;) {
+      if (si >= src.length && !srcDone) {
         const next = await sourcePages.next();
-        page = next.done ? [] : next.value;
-        p = 0;
+        if (next.done) srcDone = true;
+        else [src, si] = [next.value, 0];
+        continue;
       }
-      return p < page.length ? page[p++] : undefined;
-    };
-    const stateIter = view.scan();
-    let s = await nextSource();
-    let t = (await stateIter.next()).value as StateRecord | undefined;
-    while (s || t) {
+      if (ti >= st.length && !stDone) {
+        const next = await stateChunks.next();
+        if (next.done) stDone = true;
+        else [st, ti] = [next.value, 0];
+        continue;
+      }
+      const s = si < src.length ? src[si] : undefined;
+      const t = ti < st.length ? st[ti] : undefined;
+      if (!s && !t) break;
       const cmp = s && t ? compareKeys(s.key, t.key) : s ? -1 : 1;
       if (cmp < 0) {
         window.push({ ...s!, prev: undefined });
         totals.rows++;
-        s = await nextSource();
+        candidates++;
+        si++;
       } else if (cmp > 0) {
         window.push({ kind: 'delete', prev: t! });
-        t = (await stateIter.next()).value as StateRecord | undefined;
+        ti++;
       } else {
         window.push({ ...s!, prev: t! });
         totals.rows++;
-        s = await nextSource();
-        t = (await stateIter.next()).value as StateRecord | undefined;
+        if (rebase || t!.hash!.toString('hex') !== s!.hash) candidates++;
+        si++;
+        ti++;
       }
-      if (window.length >= this.batchSize) await resolveWindow();
+      // Resolve when enough rows need fetching (one read per batch) or the window gets long.
+      if (candidates >= this.batchSize || window.length >= 4 * this.batchSize) {
+        candidates = 0;
+        await resolveWindow();
+      }
     }
     await resolveWindow();
     await writer.flush();
@@ -756,53 +783,39 @@ class Poll {
     };
   }
 
-  /** Source pages for the full pass: (key, source hash) pages, or full rows hashed here when re-basing. */
-  private async *sourcePages(rebase: boolean): AsyncGenerator<
-    {
-      kind: 'source';
-      key: Buffer;
-      keyValues: string[];
-      hash: string;
-      row: SourceRow | null;
-      prev: undefined;
-    }[]
-  > {
-    let after: KeyValues | null = null;
+  /** Source pages for the full pass: (key, source hash) pages streamed in key order, or full rows hashed here when re-basing. */
+  private async *sourcePages(rebase: boolean): AsyncGenerator<SourceItem[]> {
     let last: Buffer | null = null;
-    for (;;) {
-      const items: SourceItem[] = rebase
-        ? (
-            await this.source.readRows({
-              table: this.table,
-              keyColumns: this.keyColumns,
-              after,
-              limit: this.batchSize,
-            })
-          ).map((row) => {
-            const { key, keyValues } = this.keyOf(row);
-            return {
-              kind: 'source' as const,
-              key,
-              keyValues,
-              hash: rowHash(this.layout.hashColumns, row),
-              row,
-              prev: undefined,
-            };
-          })
-        : (await this.source.readRowHashes({ layout: this.layout, after, limit: this.batchSize })).map(
-            (e) => ({
-              kind: 'source' as const,
-              key: encodeKey(this.keyColumns, e.key),
-              keyValues: [...e.key],
-              hash: e.hash,
-              row: null,
-              prev: undefined,
-            }),
-          );
+    const check = (items: SourceItem[]) => {
       for (const item of items) {
         this.checkOrder(last, item.key);
         last = item.key;
       }
+      return items;
+    };
+    if (!rebase) {
+      for await (const page of this.source.scanRowHashes({ layout: this.layout, pageSize: this.batchSize }))
+        yield check(
+          page.map((e) => ({
+            kind: 'source' as const,
+            key: encodeKey(this.keyColumns, e.key),
+            keyValues: [...e.key],
+            hash: e.hash,
+            row: null,
+            prev: undefined,
+          })),
+        );
+      return;
+    }
+    let after: KeyValues | null = null;
+    for (;;) {
+      const rows = await this.source.readRows({ table: this.table, keyColumns: this.keyColumns, after, limit: this.batchSize });
+      const items = check(
+        rows.map((row) => {
+          const { key, keyValues } = this.keyOf(row);
+          return { kind: 'source' as const, key, keyValues, hash: rowHash(this.layout.hashColumns, row), row, prev: undefined };
+        }),
+      );
       if (items.length > 0) yield items;
       if (items.length < this.batchSize) return;
       after = items[items.length - 1]!.keyValues;
@@ -840,7 +853,7 @@ class Poll {
       found.push(f);
     }
     // Rows missing from the count were deleted (or written under an older version): find them by range.
-    if (changes.rowCount !== view.rowCount) found.push(...(await this.rangeDiff(view)));
+    if (changes.rowCount !== view.rowCount) found.push(...(await this.rangeDiff(view, true)));
     return this.finishIncremental('change-version', m, index, view, found, priorRows, changes.upToVersion);
   }
 
@@ -868,10 +881,11 @@ class Poll {
 
   /**
    * Compares the state's range digests with the source's, bisecting differing ranges (fan-out
-   * `fanOut`) until they hold at most `leafRows` state rows, then fetches those ranges row by row.
-   * Applies what it finds to the view and returns it.
+   * `fanOut`) until they hold at most `leafRows` state rows, then fetches those ranges row by row
+   * (one read per batch of ranges). With `countOnly` (the change-version path, where only deletes
+   * remain to be found) the source counts without hashing. Applies what it finds to the view.
    */
-  private async rangeDiff(view: HashStateView): Promise<FoundChange[]> {
+  private async rangeDiff(view: HashStateView, countOnly = false): Promise<FoundChange[]> {
     const { leafRows, fanOut } = this.cfg.config;
     interface Range {
       from: Buffer | null;
@@ -885,12 +899,13 @@ class Poll {
       const sums: RangeChecksum[] = await this.source.rangeChecksums({
         layout: this.layout,
         ranges: level.map((r) => this.toRange(r.from, r.to)),
+        countOnly,
       });
       const next: Range[] = [];
       for (let i = 0; i < level.length; i++) {
         const r = level[i]!;
         const s = sums[i]!;
-        if (s.count === r.digest.count && s.sum === r.digest.sum.toString()) continue;
+        if (s.count === r.digest.count && (countOnly || s.sum === r.digest.sum.toString())) continue;
         const entries = r.entries ?? (await view.entriesInRange(r.from, r.to));
         if (entries.length <= leafRows || s.count <= leafRows) {
           leaves.push({ ...r, entries });
@@ -916,54 +931,41 @@ class Poll {
       }
       level = next;
     }
+    // Leaves are disjoint: in key order, their state rows and their source rows are two sorted runs.
+    leaves.sort((a, b) => (a.from === null ? -1 : b.from === null ? 1 : compareKeys(a.from, b.from)));
+    const entries = leaves.flatMap((leaf) => leaf.entries ?? []);
+    const rows =
+      leaves.length === 0
+        ? []
+        : await this.source.readRowsInRanges({
+            table: this.table,
+            keyColumns: this.keyColumns,
+            ranges: leaves.map((leaf) => this.toRange(leaf.from, leaf.to)),
+          });
     const found: FoundChange[] = [];
-    for (const leaf of leaves) {
-      const entries = leaf.entries ?? [];
-      let e = 0;
-      let from: KeyValues | null = leaf.from ? this.keyValuesOf(leaf.from) : null;
-      let after: KeyValues | null = null;
-      const before = leaf.to ? this.keyValuesOf(leaf.to) : null;
-      let last: Buffer | null = null;
-      const onRow = async (row: SourceRow | null) => {
-        const keyed = row ? this.keyOf(row) : null;
-        if (keyed) {
-          this.checkOrder(last, keyed.key);
-          last = keyed.key;
-        }
-        // State rows before this source row are gone from the source.
-        while (e < entries.length && (!keyed || compareKeys(entries[e]!.key, keyed.key) < 0)) {
-          const prev = entries[e++]!;
-          const f = this.change(prev.key, this.keyValuesOf(prev.key), null, null, prev);
-          view.apply(f.record, prev);
-          found.push(f);
-        }
-        if (!row || !keyed) return;
-        const prev =
-          e < entries.length && compareKeys(entries[e]!.key, keyed.key) === 0 ? entries[e++] : undefined;
-        const hash = this.hashOf(row);
-        if (prev && prev.hash!.equals(hash)) {
-          this.divergent++;
-          return;
-        }
-        const f = this.change(keyed.key, keyed.keyValues, row, hash, prev);
-        view.apply(f.record, prev);
-        found.push(f);
-      };
-      for (;;) {
-        const rows = await this.source.readRows({
-          table: this.table,
-          keyColumns: this.keyColumns,
-          ...(after ? { after } : { from }),
-          before,
-          limit: this.batchSize,
-        });
-        for (const row of rows) await onRow(row);
-        if (rows.length < this.batchSize) break;
-        after = businessKeyOf(this.keyColumns, rows[rows.length - 1]!);
-        from = null;
+    const gone = (prev: StateRecord) => {
+      const f = this.change(prev.key, this.keyValuesOf(prev.key), null, null, prev);
+      view.apply(f.record, prev);
+      found.push(f);
+    };
+    let e = 0;
+    let last: Buffer | null = null;
+    for (const row of rows) {
+      const { key, keyValues } = this.keyOf(row);
+      this.checkOrder(last, key);
+      last = key;
+      while (e < entries.length && compareKeys(entries[e]!.key, key) < 0) gone(entries[e++]!);
+      const prev = e < entries.length && compareKeys(entries[e]!.key, key) === 0 ? entries[e++] : undefined;
+      const hash = this.hashOf(row);
+      if (prev && prev.hash!.equals(hash)) {
+        if (!countOnly) this.divergent++;
+        continue;
       }
-      await onRow(null);
+      const f = this.change(key, keyValues, row, hash, prev);
+      view.apply(f.record, prev);
+      found.push(f);
     }
+    while (e < entries.length) gone(entries[e++]!);
     return found;
   }
 
@@ -1006,7 +1008,10 @@ class Poll {
       view.overlaySize > Math.max(this.batchSize, Math.floor(rowCount / 10)) || index.overlays.length >= 32;
     if (compact) {
       const writer = new BaseChunkWriter(this.repo, `${this.table}/base-${seq}`, this.batchSize);
-      for await (const record of view.scan()) await writer.add(record);
+      for await (const records of view.scanChunks()) {
+        for (const record of records) writer.add(record);
+        await writer.drain();
+      }
       await writer.flush();
       const obsolete = [
         ...index.chunks.map((c) => c.path).filter((x): x is string => x !== null),
@@ -1052,8 +1057,12 @@ class DeltaSpool {
     private readonly spillAt: number,
   ) {}
 
-  async add(delta: Delta): Promise<void> {
+  add(delta: Delta): void {
     this.memory.push(delta);
+  }
+
+  /** Spills the in-memory deltas when there are many. */
+  async spill(): Promise<void> {
     if (this.memory.length >= this.spillAt) {
       const path = `${this.prefix}/part-${String(this.paths.length).padStart(6, '0')}.ndjson`;
       await this.repo.putObject(path, this.memory.map((d) => JSON.stringify(d)).join('\n'));
@@ -1137,8 +1146,30 @@ class MeteredSource {
     this.calls++;
     this.rangesCompared += sums.length;
     // What crosses the wire per range: a count (8 bytes) and a 64-bit sum that may carry (16 bytes).
-    this.bytes += sums.length * 24;
+    this.bytes += sums.length * (request.countOnly ? 8 : 24);
     return sums;
+  }
+
+  async readRowsInRanges(request: Parameters<ChangeSource['readRowsInRanges']>[0]) {
+    const rows = await this.inner.readRowsInRanges(request);
+    this.rows(rows);
+    return rows;
+  }
+
+  async *scanRows(request: Parameters<ChangeSource['scanRows']>[0]): AsyncGenerator<readonly SourceRow[]> {
+    for await (const page of this.inner.scanRows(request)) {
+      this.rows(page);
+      yield page;
+    }
+  }
+
+  async *scanRowHashes(request: Parameters<ChangeSource['scanRowHashes']>[0]): AsyncGenerator<readonly RowHashEntry[]> {
+    this.calls++;
+    for await (const page of this.inner.scanRowHashes(request)) {
+      this.hashesRead += page.length;
+      for (const e of page) this.bytes += 32 + e.key.reduce((n, k) => n + k.length + 1, 0);
+      yield page;
+    }
   }
 
   async currentVersion(table: string, versionColumn: string) {

@@ -158,6 +158,7 @@ export class BaseChunkWriter {
   private firstKey: Buffer | null = null;
   private digest: RangeDigest = emptyDigest();
   private readonly refs: ChunkRef[];
+  private readonly sealed: { ref: ChunkRef; body: Buffer }[] = [];
   private next: number;
 
   constructor(
@@ -174,28 +175,45 @@ export class BaseChunkWriter {
     return this.refs;
   }
 
-  async add(record: StateRecord): Promise<void> {
+  /** Appends a record (synchronously; full chunks wait in memory until `drain`). */
+  add(record: StateRecord): void {
     if (!record.hash) return;
     if (this.builder.count === 0) this.firstKey = Buffer.from(record.key);
     this.builder.add(record);
     addToDigest(this.digest, record.hash);
-    if (this.builder.count >= this.chunkRows) await this.flush();
+    if (this.builder.count >= this.chunkRows) this.seal();
   }
 
-  /** Writes the open chunk, if any. */
-  async flush(): Promise<void> {
+  private seal(): void {
     if (this.builder.count === 0) return;
-    const path = `${this.prefix}/chunk-${String(this.next++).padStart(6, '0')}.bin`;
-    await this.repo.putObject(path, this.builder.build());
-    this.refs.push({
-      path,
-      firstKey: this.refs.length === 0 ? null : this.firstKey!.toString('base64'),
-      count: this.digest.count,
-      sum: this.digest.sum.toString(),
+    const n = this.next++;
+    this.sealed.push({
+      body: this.builder.build(),
+      ref: {
+        path: `${this.prefix}/chunk-${String(n).padStart(6, '0')}.bin`,
+        firstKey: n === 0 ? null : this.firstKey!.toString('base64'),
+        count: this.digest.count,
+        sum: this.digest.sum.toString(),
+      },
     });
     this.builder = new ChunkBuilder();
     this.digest = emptyDigest();
     this.firstKey = null;
+  }
+
+  /** Writes the sealed chunks. */
+  async drain(): Promise<void> {
+    while (this.sealed.length > 0) {
+      const { ref, body } = this.sealed.shift()!;
+      await this.repo.putObject(ref.path!, body);
+      this.refs.push(ref);
+    }
+  }
+
+  /** Seals the open chunk, if any, and writes everything. */
+  async flush(): Promise<void> {
+    this.seal();
+    await this.drain();
   }
 }
 
@@ -333,6 +351,34 @@ export class HashStateView {
       this.sortedOverlay = [...merged.values()].sort((a, b) => compareKeys(a.key, b.key));
     }
     return this.sortedOverlay;
+  }
+
+  /** Every live record in key order, one array per base chunk (tombstones removed). */
+  async *scanChunks(): AsyncGenerator<StateRecord[]> {
+    const overlay = this.overlayRecords();
+    let o = 0;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const ref = this.chunks[i]!;
+      if (ref.path === null) continue;
+      const reader = new ChunkReader(await this.repo.getObject(ref.path));
+      const out: StateRecord[] = [];
+      for (let r = 0; r < reader.count; r++) {
+        const record = reader.recordAt(r);
+        while (o < overlay.length && compareKeys(overlay[o]!.key, record.key) < 0) {
+          const extra = overlay[o++]!;
+          if (extra.hash) out.push(extra);
+        }
+        if (o < overlay.length && compareKeys(overlay[o]!.key, record.key) === 0) {
+          const replaced = overlay[o++]!;
+          if (replaced.hash) out.push(replaced);
+          continue;
+        }
+        out.push(record);
+      }
+      if (out.length > 0) yield out;
+    }
+    const rest = overlay.slice(o).filter((r) => r.hash);
+    if (rest.length > 0) yield rest;
   }
 
   /** Every live record in key order, streamed chunk by chunk (tombstones removed). */

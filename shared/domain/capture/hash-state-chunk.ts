@@ -23,11 +23,10 @@ export interface StateRecord {
 }
 
 const MAGIC = 0x4e484331; // "NHC1"
-const ZERO_HASH = Buffer.alloc(32);
 
-/** Builds one chunk from records appended in key order. */
+/** Builds one chunk from records appended in key order (one growing buffer, no per-record allocation). */
 export class ChunkBuilder {
-  private readonly parts: Buffer[] = [];
+  private body = Buffer.allocUnsafe(64 * 1024);
   private readonly offsets: number[] = [];
   private size = 0;
 
@@ -37,16 +36,25 @@ export class ChunkBuilder {
 
   add(record: StateRecord): void {
     const version = record.version ?? '';
-    const head = Buffer.allocUnsafe(2);
-    head.writeUInt16BE(record.key.length);
-    const tail = Buffer.allocUnsafe(1 + 32 + 1 + version.length);
-    tail[0] = record.hash ? 0 : 1;
-    (record.hash ?? ZERO_HASH).copy(tail, 1);
-    tail[33] = version.length;
-    tail.write(version, 34, 'latin1');
-    this.offsets.push(this.size);
-    this.parts.push(head, record.key, tail);
-    this.size += 2 + record.key.length + tail.length;
+    const need = 2 + record.key.length + 34 + version.length;
+    if (this.size + need > this.body.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.body.length * 2, this.size + need));
+      this.body.copy(grown, 0, 0, this.size);
+      this.body = grown;
+    }
+    const b = this.body;
+    let at = this.size;
+    this.offsets.push(at);
+    b.writeUInt16BE(record.key.length, at);
+    at += 2;
+    at += record.key.copy(b, at);
+    b[at++] = record.hash ? 0 : 1;
+    if (record.hash) record.hash.copy(b, at);
+    else b.fill(0, at, at + 32);
+    at += 32;
+    b[at++] = version.length;
+    at += b.write(version, at, 'latin1');
+    this.size = at;
   }
 
   build(): Buffer {
@@ -55,7 +63,7 @@ export class ChunkBuilder {
     header.writeUInt32BE(this.offsets.length, 4);
     const base = header.length;
     this.offsets.forEach((offset, i) => header.writeUInt32BE(base + offset, 8 + 4 * i));
-    return Buffer.concat([header, ...this.parts], base + this.size);
+    return Buffer.concat([header, this.body.subarray(0, this.size)], base + this.size);
   }
 }
 

@@ -345,6 +345,14 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
             `(${request.keyColumns.map((col, j) => keyLiteral(col, key[j] ?? '', kindOf(col.name))).join(', ')})`,
         )
         .join(', ');
+      if (request.keyColumns.length === 1) {
+        // A plain IN list lets DuckDB probe the primary-key index instead of joining the whole table.
+        const col = request.keyColumns[0]!;
+        const list = batch.map((key) => keyLiteral(col, key[0] ?? '', kindOf(col.name))).join(', ');
+        const sql = `SELECT ${this.wireList(kinds)} FROM ${quoteIdent(request.table)} WHERE ${quoteIdent(col.name)} IN (${list}) ORDER BY ${quoteIdent(col.name)}`;
+        out.push(...this.toRows(kinds, await this.read(sql, `read rows by key of ${request.table}`)));
+        continue;
+      }
       const aliases = request.keyColumns.map((_, j) => `k${j}`);
       const on = request.keyColumns.map((col, j) => `t.${quoteIdent(col.name)} = v.k${j}`).join(' AND ');
       const sql = `SELECT ${this.wireList(kinds, 't')} FROM ${quoteIdent(request.table)} t JOIN (VALUES ${values}) v(${aliases.join(', ')}) ON ${on} ORDER BY ${request.keyColumns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')}`;
@@ -414,6 +422,7 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
   async rangeChecksums(request: {
     readonly layout: RowHashLayout;
     readonly ranges: readonly KeyRange[];
+    readonly countOnly?: boolean;
   }): Promise<RangeChecksum[]> {
     const { layout, ranges } = request;
     const kinds = await this.kindsOf(layout.table);
@@ -427,7 +436,9 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
         batch.length <= 16
           ? ` WHERE ${batch.map((r) => `(${rangePredicate(layout.keyColumns, r, kindOf)})`).join(' OR ')}`
           : '';
-      const sql = `SELECT b, count(*), CAST(sum(${prefix64Sql('h')}) AS VARCHAR) FROM (
+      const sql = request.countOnly
+        ? `SELECT b, count(*), '0' FROM (SELECT ${bucket} AS b FROM ${quoteIdent(layout.table)}${where}) WHERE b >= 0 GROUP BY b`
+        : `SELECT b, count(*), CAST(sum(${prefix64Sql('h')}) AS VARCHAR) FROM (
           SELECT b, ${rowHashSql(layout, kindOf)} AS h FROM (SELECT *, ${bucket} AS b FROM ${quoteIdent(layout.table)}${where}) WHERE b >= 0
         ) GROUP BY b`;
       for (const r of await this.read(sql, `range checksums of ${layout.table}`)) {
@@ -436,6 +447,91 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
       }
     }
     return out;
+  }
+
+  async readRowsInRanges(request: {
+    readonly table: string;
+    readonly keyColumns: readonly HashColumn[];
+    readonly ranges: readonly KeyRange[];
+  }): Promise<SourceRow[]> {
+    const kinds = await this.kindsOf(request.table);
+    const kindOf = (c: string) => kinds.get(c) ?? 'other';
+    const out: SourceRow[] = [];
+    for (let start = 0; start < request.ranges.length; start += RANGES_PER_QUERY) {
+      const batch = request.ranges.slice(start, start + RANGES_PER_QUERY);
+      const where =
+        batch.length <= 16
+          ? batch.map((r) => `(${rangePredicate(request.keyColumns, r, kindOf)})`).join(' OR ')
+          : `${bucketExpression(request.keyColumns, batch, kindOf)} >= 0`;
+      const sql = `SELECT ${this.wireList(kinds)} FROM ${quoteIdent(request.table)} WHERE ${where} ORDER BY ${keyOrderBy(request.keyColumns)}`;
+      out.push(...this.toRows(kinds, await this.read(sql, `read rows in ranges of ${request.table}`)));
+    }
+    return out;
+  }
+
+  async *scanRows(request: {
+    readonly table: string;
+    readonly keyColumns: readonly HashColumn[];
+    readonly after?: KeyValues | null;
+    readonly pageSize: number;
+  }): AsyncGenerator<readonly SourceRow[]> {
+    const kinds = await this.kindsOf(request.table);
+    const kindOf = (c: string) => kinds.get(c) ?? 'other';
+    const where = request.after ? ` WHERE ${keyComparison(request.keyColumns, '>', request.after, kindOf)}` : '';
+    const sql = `SELECT ${this.wireList(kinds)} FROM ${quoteIdent(request.table)}${where} ORDER BY ${keyOrderBy(request.keyColumns)}`;
+    const connection = await this.instance.connect();
+    try {
+      const result = await connection.stream(sql).catch((error: unknown) => {
+        throw infra(`scan rows of ${request.table}`, error);
+      });
+      const page: SourceRow[] = [];
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        page.push(...this.toRows(kinds, chunk.getRows()));
+        while (page.length >= request.pageSize) yield page.splice(0, request.pageSize);
+      }
+      if (page.length > 0) yield page;
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  async *scanRowHashes(request: {
+    readonly layout: RowHashLayout;
+    readonly after?: KeyValues | null;
+    readonly pageSize: number;
+  }): AsyncGenerator<readonly RowHashEntry[]> {
+    const { layout } = request;
+    const kinds = await this.kindsOf(layout.table);
+    const kindOf = (c: string) => kinds.get(c) ?? 'other';
+    const keys = layout.keyColumns.map((col) => canonicalExpression(col, kindOf(col.name)));
+    const where = request.after ? ` WHERE ${keyComparison(layout.keyColumns, '>', request.after, kindOf)}` : '';
+    const sql = `SELECT ${keys.join(', ')}, ${rowHashSql(layout, kindOf)} FROM ${quoteIdent(layout.table)}${where} ORDER BY ${keyOrderBy(layout.keyColumns)}`;
+    // A connection of its own: the scan streams while other reads go on (one MVCC snapshot).
+    const connection = await this.instance.connect();
+    try {
+      const result = await connection.stream(sql).catch((error: unknown) => {
+        throw infra(`scan row hashes of ${layout.table}`, error);
+      });
+      const n = layout.keyColumns.length;
+      const page: RowHashEntry[] = [];
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const columns = chunk.getColumns();
+        const hashes = columns[n]!;
+        for (let r = 0; r < chunk.rowCount; r++) {
+          const key: string[] = [];
+          for (let k = 0; k < n; k++) key.push(columns[k]![r] as string);
+          page.push({ key, hash: hashes[r] as string, version: null });
+        }
+        while (page.length >= request.pageSize) yield page.splice(0, request.pageSize);
+      }
+      if (page.length > 0) yield page;
+    } finally {
+      connection.closeSync();
+    }
   }
 
   async currentVersion(table: string, versionColumn: string): Promise<string | null> {
