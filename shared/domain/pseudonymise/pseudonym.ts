@@ -16,8 +16,9 @@ import type { ProjectId } from './projects.js';
  *   two message spaces apart (a token message is exactly ten digits); `null` unless all three
  *   parts are known (sex 0 / X "not known" counts as unknown).
  *
- * A pseudonymiser caches the tokens of numbers it has seen (a batch repeats patients), up to
- * `cacheLimit` entries, then starts a fresh cache.
+ * A pseudonymiser caches the tokens and fallback keys it has computed (a batch repeats patients),
+ * up to `cacheLimit` entries each, then starts afresh; when nearly every input is new the cache is
+ * bypassed (see `AdaptiveCache`).
  */
 export interface Pseudonymiser {
   readonly project: ProjectId;
@@ -41,16 +42,9 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 export function createPseudonymiser(key: ProjectKey, options: { cacheLimit?: number } = {}): Pseudonymiser {
   const mac = createHmacSha256(key.material);
   const cacheLimit = Math.max(1, options.cacheLimit ?? 250_000);
-  let cache = new Map<string, string>();
-
-  const tokenOfValid = (digits: string): string => {
-    const hit = cache.get(digits);
-    if (hit !== undefined) return hit;
-    const token = mac.hex(digits);
-    if (cache.size >= cacheLimit) cache = new Map();
-    cache.set(digits, token);
-    return token;
-  };
+  const tokens = new AdaptiveCache(cacheLimit, (digits) => mac.hexOfTenAscii(digits));
+  const fallbackKeys = new AdaptiveCache(cacheLimit, (message) => mac.hex(message));
+  const tokenOfValid = (digits: string): string => tokens.get(digits);
 
   return {
     project: key.project,
@@ -58,8 +52,6 @@ export function createPseudonymiser(key: ProjectKey, options: { cacheLimit?: num
     tokenOfValid,
     token(nhsNumber) {
       if (nhsNumber === null || nhsNumber === undefined) return null;
-      const hit = cache.get(nhsNumber);
-      if (hit !== undefined) return hit;
       let digits = nhsNumber;
       if (!validateNhsNumber(digits).ok) {
         digits = normaliseNhsNumber(nhsNumber);
@@ -73,7 +65,50 @@ export function createPseudonymiser(key: ProjectKey, options: { cacheLimit?: num
       if (UNKNOWN_SEX.has(s)) return null;
       const dob = dateOfBirth.slice(0, 10);
       if (!ISO_DATE.test(dob)) return null;
-      return mac.hex(`${FALLBACK_LINK_KEY_PREFIX}${dob}|${s}|${lsoa}`);
+      return fallbackKeys.get(`${FALLBACK_LINK_KEY_PREFIX}${dob}|${s}|${lsoa}`);
     },
   };
+}
+
+const CACHE_WINDOW = 8192;
+
+/**
+ * A memo of an expensive pure function, bounded (starts afresh at `limit` entries) and adaptive:
+ * a cache that never hits (all-distinct inputs) costs more than it saves, so after a window of
+ * lookups with under 5 % hits it is bypassed for the next 7 windows, then sampled again.
+ */
+class AdaptiveCache {
+  private cache = new Map<string, string>();
+  private lookups = 0;
+  private hits = 0;
+  private bypassWindows = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly compute: (input: string) => string,
+  ) {}
+
+  get(input: string): string {
+    if (this.bypassWindows > 0) {
+      if (++this.lookups === CACHE_WINDOW) {
+        this.lookups = 0;
+        this.bypassWindows -= 1;
+      }
+      return this.compute(input);
+    }
+    if (++this.lookups === CACHE_WINDOW) {
+      if (this.hits < CACHE_WINDOW * 0.05) this.bypassWindows = 7;
+      this.lookups = 0;
+      this.hits = 0;
+    }
+    const hit = this.cache.get(input);
+    if (hit !== undefined) {
+      this.hits += 1;
+      return hit;
+    }
+    const value = this.compute(input);
+    if (this.cache.size >= this.limit) this.cache = new Map();
+    this.cache.set(input, value);
+    return value;
+  }
 }

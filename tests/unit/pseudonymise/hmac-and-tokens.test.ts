@@ -5,6 +5,7 @@ import { createHmacSha256 } from '../../../shared/domain/pseudonymise/hmac-sha25
 import { KeyMaterialError } from '../../../shared/domain/errors.js';
 import { deriveProjectKey, parseMasterKey } from '../../../shared/domain/pseudonymise/project-key.js';
 import { createPseudonymiser } from '../../../shared/domain/pseudonymise/pseudonym.js';
+import { nhsNumberCheckDigit } from '../../../shared/domain/nhs/nhs-number.js';
 import { careflowKey, community360Key, testMasterKey } from './row-fixtures.js';
 
 // RFC 4231 HMAC-SHA256 test cases 1, 2, 4, 6 and 7 (6 and 7 use a key longer than the block).
@@ -168,4 +169,21 @@ test('master key material that is not base64 or too short is refused without ech
     },
   );
   assert.throws(() => parseMasterKey(Buffer.alloc(16).toString('base64'), 'pseudo-key'), /at least 32 bytes/);
+});
+
+test('tokens stay correct while the adaptive cache switches between caching and bypassing', () => {
+  const key = careflowKey();
+  const p = createPseudonymiser(key, { cacheLimit: 1000 });
+  const numbers: string[] = [];
+  for (let n = 0; numbers.length < 30_000; n++) {
+    const first9 = `999${String(n).padStart(6, '0')}`;
+    const check = nhsNumberCheckDigit(first9);
+    if (check !== null) numbers.push(`${first9}${check}`);
+  }
+  // Distinct numbers (the cache bypasses), then a few numbers repeated (the cache serves them).
+  const sequence = [...numbers, ...Array.from({ length: 30_000 }, (_, i) => numbers[i % 50]!)];
+  for (const [i, nhs] of sequence.entries())
+    if (i % 97 === 0 || i >= numbers.length)
+      assert.equal(p.token(nhs), createHmac('sha256', key.material).update(nhs).digest('hex'), `lookup ${i}`);
+    else p.token(nhs);
 });
