@@ -4,7 +4,7 @@ import type { BatchRecord } from '../../../domain/pipeline/batch-record.js';
 import type { ChunkInput, ValidateChunkResult } from '../../../domain/pipeline/pipeline-contracts.js';
 import { referralTableOf } from '../../../domain/validate/referral-index.js';
 import { reconcile, type NumberedRow } from '../../../domain/validate/validate-batch.js';
-import { validateBatchChunk } from '../validate-batch.use-case.js';
+import { StateContentIndex, validateBatchChunk } from '../validate-batch.use-case.js';
 import { StateReferralIndex } from './state-referral-index.js';
 import { readWorkRecords, writeWorkRecords } from './work-files.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -45,6 +45,8 @@ export async function validateChunk(input: ChunkInput, deps: PipelineDeps): Prom
     {
       lake: deps.lake,
       reference: deps.reference,
+      // Duplicates are found across chunks and batches: content digests are claimed in the state store.
+      contentIndex: new StateContentIndex(deps.state),
       ...(referralTableOf(table) ? { referralIndex: new StateReferralIndex(deps.state) } : {}),
     },
   );
