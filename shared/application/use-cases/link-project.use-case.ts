@@ -1,0 +1,123 @@
+import { SOURCE_TABLES, type SourceTableName } from '../../domain/datasets/source-tables.js';
+import { PersonLinker, linkViaParent, type PersonLink } from '../../domain/link/person-linker.js';
+import { careflowPathwayFacts, type CareflowPathwayFacts } from '../../domain/pathways/careflow-pathways.js';
+import {
+  community360PathwayFacts,
+  type Community360PathwayFacts,
+} from '../../domain/pathways/community360-pathways.js';
+import { PROJECT_DATASETS, type ProjectId } from '../../domain/pseudonymise/projects.js';
+import type { RekeyTable } from '../../domain/pseudonymise/rekey.js';
+import type { SilverRow } from '../../domain/pseudonymise/silver-row.js';
+
+/** Child tables that carry no identity of their own, and the parent referral table they link through. */
+export const LINK_VIA_REFERRAL: Readonly<Partial<Record<SourceTableName, SourceTableName>>> = {
+  mhsds_care_contact: 'mhsds_referral',
+  mhsds_cluster_assessment: 'mhsds_referral',
+  csds_care_contact: 'csds_referral',
+};
+
+export type LinkedSilverRow = SilverRow & PersonLink;
+
+export interface LinkProjectResult {
+  readonly project: ProjectId;
+  /** Every input row with `person_id`, `link_quality` and `link_confidence` added, by table. */
+  readonly linked: ReadonlyMap<SourceTableName, LinkedSilverRow[]>;
+  /** Link-quality counts per table (for the batch manifest). */
+  readonly quality: ReadonlyMap<SourceTableName, Readonly<Record<string, number>>>;
+  readonly careflow?: CareflowPathwayFacts;
+  readonly community360?: Community360PathwayFacts;
+}
+
+/**
+ * Links one project's silver rows and derives its pathway facts.
+ *
+ * Guarantees: only the project's own tables are accepted (a table of the other project throws:
+ * tokens of two projects must never meet); every row comes back with the link columns; rows of
+ * contact and assessment tables take the person of their referral (orphans are `unlinked`);
+ * records under an older key version are linked through `rekey` tables or the call throws
+ * `GuardError('KEY_VERSION_MISMATCH')`. Pure computation over rows in memory: the caller reads
+ * silver and writes gold (rows per project are streamed through two passes; see docs/linkage.md).
+ */
+export function linkProject(
+  project: ProjectId,
+  rowsByTable: ReadonlyMap<SourceTableName, readonly SilverRow[]>,
+  options: {
+    readonly keyVersion: string;
+    readonly rekey?: readonly RekeyTable[];
+    readonly caseloadUntil?: string;
+  },
+): LinkProjectResult {
+  for (const table of rowsByTable.keys()) {
+    const dataset = SOURCE_TABLES[table].dataset;
+    if (!PROJECT_DATASETS[project].includes(dataset))
+      throw new Error(
+        `linkProject: table '${table}' (dataset ${dataset}) is not part of project '${project}'`,
+      );
+  }
+  const linker = new PersonLinker({ project, keyVersion: options.keyVersion, rekey: options.rekey });
+  const direct = [...rowsByTable.keys()].filter((t) => LINK_VIA_REFERRAL[t] === undefined);
+  for (const table of direct) for (const row of rowsByTable.get(table) ?? []) linker.observe(row);
+
+  const linked = new Map<SourceTableName, LinkedSilverRow[]>();
+  for (const table of direct)
+    linked.set(
+      table,
+      (rowsByTable.get(table) ?? []).map((row) => ({ ...row, ...linker.link(row) })),
+    );
+  const referralIndex = new Map<SourceTableName, Map<string, PersonLink>>();
+  for (const [child, parent] of Object.entries(LINK_VIA_REFERRAL) as [SourceTableName, SourceTableName][]) {
+    const rows = rowsByTable.get(child);
+    if (!rows) continue;
+    let index = referralIndex.get(parent);
+    if (!index) {
+      index = new Map();
+      for (const r of linked.get(parent) ?? [])
+        if (typeof r.referral_id === 'string')
+          index.set(r.referral_id, {
+            person_id: r.person_id,
+            link_quality: r.link_quality,
+            link_confidence: r.link_confidence,
+          });
+      referralIndex.set(parent, index);
+    }
+    const parents = index;
+    linked.set(
+      child,
+      rows.map((row) => ({
+        ...row,
+        ...linkViaParent(typeof row.referral_id === 'string' ? row.referral_id : null, parents),
+      })),
+    );
+  }
+
+  const quality = new Map<SourceTableName, Record<string, number>>();
+  for (const [table, rows] of linked) {
+    const counts: Record<string, number> = {};
+    for (const r of rows) counts[r.link_quality] = (counts[r.link_quality] ?? 0) + 1;
+    quality.set(table, counts);
+  }
+
+  const rows = (t: SourceTableName) => linked.get(t) ?? [];
+  if (project === 'careflow')
+    return {
+      project,
+      linked,
+      quality,
+      careflow: careflowPathwayFacts({
+        apcEpisodes: rows('sus_apc_episode'),
+        prescriptions: rows('prescribing_item'),
+        mhReferrals: rows('mhsds_referral'),
+      }),
+    };
+  return {
+    project,
+    linked,
+    quality,
+    community360: community360PathwayFacts({
+      attendances: rows('ecds_attendance'),
+      imagingTests: rows('dids_imaging_test'),
+      communityReferrals: rows('csds_referral'),
+      caseloadUntil: options.caseloadUntil,
+    }),
+  };
+}

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { linkProject } from '../../../shared/application/use-cases/link-project.use-case.js';
+import type { SourceRow, SourceTableName } from '../../../shared/domain/datasets/source-tables.js';
+import { createRowPseudonymiser, type SilverRow } from '../../../shared/domain/pseudonymise/silver-row.js';
+import {
+  apcRow,
+  careflowKey,
+  community360Key,
+  ecdsRow,
+  postcodes,
+  prescribingRow,
+} from '../pseudonymise/row-fixtures.js';
+
+function silver(
+  project: 'careflow' | 'community360',
+  table: SourceTableName,
+  rows: SourceRow[],
+): SilverRow[] {
+  const key = project === 'careflow' ? careflowKey() : community360Key();
+  const p = createRowPseudonymiser(table, { project, key, postcodeToLsoa: postcodes });
+  return rows.map(p);
+}
+
+test('careflow: bronze rows → silver → linked persons → spell prescribing and MH referral facts', () => {
+  const result = linkProject(
+    'careflow',
+    new Map<SourceTableName, SilverRow[]>([
+      ['sus_apc_episode', silver('careflow', 'sus_apc_episode', [apcRow()])],
+      [
+        'prescribing_item',
+        silver('careflow', 'prescribing_item', [
+          prescribingRow({ item_id: 'I1', dispensing_date: '2026-03-10', nic_gbp: '2.50' }),
+          // No NHS number: linked on DOB + sex + LSOA to the same person.
+          prescribingRow({ item_id: 'I2', nhs_number: null, dispensing_date: '2026-06-03', nic_gbp: '1.25' }),
+          prescribingRow({ item_id: 'I3', dispensing_date: '2026-06-04', nic_gbp: '9.99' }), // day 91
+        ]),
+      ],
+    ]),
+    { keyVersion: 'v1' },
+  );
+  const rx = result.linked.get('prescribing_item')!;
+  assert.equal(rx[1]!.person_id, rx[0]!.person_id);
+  assert.equal(rx[1]!.link_quality, 'probabilistic-0.95');
+  assert.deepEqual(result.quality.get('prescribing_item'), { deterministic: 2, 'probabilistic-0.95': 1 });
+  const fact = result.careflow!.spellPrescribing[0]!;
+  assert.equal(fact.prescriptions_90d, 2);
+  assert.equal(fact.nic_90d_gbp, '3.75');
+  assert.equal(result.careflow!.dischargeMhReferral.length, 1);
+});
+
+test('community360: contacts link through their referral; an orphan contact is unlinked', () => {
+  const referral: SourceRow = {
+    referral_id: 'R1',
+    provider_code: 'RYW',
+    nhs_number: '9990000018',
+    local_patient_id: 'L1',
+    date_of_birth: '1980-02-29',
+    sex: '2',
+    postcode: 'B1 0DH',
+    gp_practice_code: 'M85001',
+    referral_received_date: '2026-03-20',
+    source_of_referral: null,
+    priority_type: null,
+    team_type: 'A01',
+    service_discharge_date: null,
+    modified_at: '2026-03-20T10:00:00.000Z',
+    change_version: '1',
+  };
+  const contact = (id: string, referralId: string): SourceRow => ({
+    care_contact_id: id,
+    referral_id: referralId,
+    provider_code: 'RYW',
+    local_patient_id: 'L1',
+    contact_date: '2026-03-25',
+    activity_location_type: null,
+    attend_or_dna: '5',
+    care_activity_type: null,
+    modified_at: '2026-03-25T10:00:00.000Z',
+    change_version: '2',
+  });
+  const result = linkProject(
+    'community360',
+    new Map<SourceTableName, SilverRow[]>([
+      ['ecds_attendance', silver('community360', 'ecds_attendance', [ecdsRow()])],
+      ['csds_referral', silver('community360', 'csds_referral', [referral])],
+      [
+        'csds_care_contact',
+        silver('community360', 'csds_care_contact', [contact('C1', 'R1'), contact('C2', 'R404')]),
+      ],
+    ]),
+    { keyVersion: 'v1', caseloadUntil: '2026-03-31' },
+  );
+  const contacts = result.linked.get('csds_care_contact')!;
+  assert.equal(contacts[0]!.person_id, result.linked.get('csds_referral')![0]!.person_id);
+  assert.equal(contacts[1]!.link_quality, 'unlinked');
+  assert.equal(result.community360!.funnel.referredWithin30d, 1);
+  assert.equal(result.community360!.communityCaseload[0]!.open_referrals, 1);
+});
+
+test('a table of the other project is refused: tokens of two projects never meet', () => {
+  assert.throws(
+    () =>
+      linkProject(
+        'careflow',
+        new Map<SourceTableName, SilverRow[]>([
+          ['ecds_attendance', silver('community360', 'ecds_attendance', [ecdsRow()])],
+        ]),
+        { keyVersion: 'v1' },
+      ),
+    /not part of project 'careflow'/,
+  );
+});
