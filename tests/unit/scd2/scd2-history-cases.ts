@@ -6,7 +6,14 @@ import type {
   DimensionVersion,
 } from '../../../shared/domain/scd2/dimension.js';
 import { SCD2_HIGH_DATE } from '../../../shared/domain/scd2/dimension.js';
-import type { Scd2MergeReport } from '../../../shared/application/use-cases/scd2-merge.use-case.js';
+import {
+  mergeDimensionChanges,
+  readMemberHistory,
+  type Scd2MergeReport,
+} from '../../../shared/application/use-cases/scd2-merge.use-case.js';
+import type { StateStore } from '../../../shared/application/ports/state-store.port.js';
+import { fixedClock } from '../../../shared/application/ports/clock.port.js';
+import { silentLogger } from '../../../shared/application/ports/logger.port.js';
 
 /** A patient-like dimension: pseudonymised attributes, practice and LSOA tracked, source untracked. */
 export function patientSpec(table: string, overrides: Partial<DimensionSpec> = {}): DimensionSpec {
@@ -268,14 +275,10 @@ export const historyCases: readonly HistoryCase[] = [
 
 /** Delivers a case's batches to `state` and returns the member's history and the summed counts. */
 export async function runHistoryCase(
-  state: import('../../../shared/application/ports/state-store.port.js').StateStore,
+  state: StateStore,
   table: string,
   c: HistoryCase,
 ): Promise<{ versions: DimensionVersion[]; counts: Record<string, number> }> {
-  const { mergeDimensionChanges, readMemberHistory } =
-    await import('../../../shared/application/use-cases/scd2-merge.use-case.js');
-  const { fixedClock } = await import('../../../shared/application/ports/clock.port.js');
-  const { silentLogger } = await import('../../../shared/application/ports/logger.port.js');
   const spec = patientSpec(table, c.spec);
   const counts: Record<string, number> = {};
   for (const batch of c.batches) {
