@@ -82,7 +82,7 @@ export interface Scd2MergeOptions {
 
 const POINTER = 'current';
 const MAX_TRANSACTION = 100;
-/** Changes of one member per transaction: each costs at most ~3 writes, plus the pointer. */
+/** Changes of one member per transaction: each costs at most 4 writes (24 × 4 + the pointer ≤ 100). */
 const CHUNK = 24;
 
 /**

@@ -151,3 +151,28 @@ test('a storage failure fails the whole batch, and retrying the batch gives the 
   };
   assert.deepEqual(await read(flaky), await read(clean));
 });
+
+test('a batch of many late changes for one member is stitched in transactions that fit, giving the in-order history', async () => {
+  const spec = patientSpec('patientdim');
+  const day = (d: number) => new Date(Date.UTC(2020, 0, 1 + d)).toISOString();
+  const early = Array.from({ length: 60 }, (_, i) =>
+    up(`e${String(i).padStart(3, '0')}`, day(2 * i), { lsoa: `E${i}` }),
+  );
+  const late = Array.from({ length: 60 }, (_, i) =>
+    up(`l${String(i).padStart(3, '0')}`, day(2 * i + 1), { lsoa: `L${i}` }),
+  );
+  const store = new MemoryStateStore();
+  await mergeDimensionChanges(spec, early, deps(store));
+  const report = await mergeDimensionChanges(spec, late, deps(store));
+  assert.equal(report.lateStitched, 59, 'all but the last, which is after every early change');
+  const reference = new MemoryStateStore();
+  await mergeDimensionChanges(spec, [...early, ...late], deps(reference));
+  const read = async (state: MemoryStateStore) => {
+    const out = [];
+    for await (const v of readDimension(spec, { state })) out.push(v);
+    return out;
+  };
+  const history = await read(store);
+  assert.equal(history.length, 120);
+  assert.deepEqual(history, await read(reference));
+});
