@@ -40,8 +40,14 @@ export class CompactStateStore implements StateStore {
   }
   private encode(value: StateValue): [string, string] {
     const etag = `W/"${++this.counter}"`;
-    const kept: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) kept[k] = v;
+    // Like Table storage, null properties are not kept (copy only when there is one to drop).
+    let kept: Record<string, unknown> = value;
+    for (const k in value)
+      if (value[k] === null || value[k] === undefined) {
+        kept = {};
+        for (const [name, v] of Object.entries(value)) if (v !== null && v !== undefined) kept[name] = v;
+        break;
+      }
     return [etag, `${etag}\u0000${JSON.stringify(kept)}`];
   }
   private decode<T extends StateValue>(pk: string, rk: string, raw: string): StateEntity<T> {
