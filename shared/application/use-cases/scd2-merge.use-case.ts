@@ -30,7 +30,7 @@ import type { StateEntity, StateOperation, StateStore, StateValue } from '../por
  *   entity-group transaction updates it atomically. Row keys:
  *   `current` (pointer: the current version, its hash, the last change applied),
  *   `v|<valid_from>|<surrogate_key>` (versions), `c|<change_id>` (the change log);
- * - table `<spec.table>members`, partition = `memberBucket(key)` (256), row key = member key: the
+ * - table `<spec.table>members`, partition = `memberBucket(key)` (16), row key = member key: the
  *   member index that `readDimension` walks.
  */
 
