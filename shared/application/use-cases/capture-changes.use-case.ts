@@ -24,7 +24,13 @@ import {
 import { decodeKey, encodeKey } from '../../domain/capture/state-key.js';
 import type { SourceRow } from '../../domain/datasets/source-tables.js';
 import { GuardError, InfrastructureError, toError } from '../../domain/errors.js';
-import type { ChangeSource, KeyRange, KeyValues, RangeChecksum, RowHashEntry } from '../ports/change-source.port.js';
+import type {
+  ChangeSource,
+  KeyRange,
+  KeyValues,
+  RangeChecksum,
+  RowHashEntry,
+} from '../ports/change-source.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { Logger } from '../ports/logger.port.js';
@@ -514,14 +520,13 @@ class Poll {
     let published = 0;
     let pages = 0;
     let done = false;
-    const stream = this.source
-      .scanRows({
-        table: this.table,
-        keyColumns: this.keyColumns,
-        after: cursor ? this.keyValuesOf(cursor) : null,
-        pageSize: this.batchSize,
-      })
-      [Symbol.asyncIterator]();
+    const rowPages = this.source.scanRows({
+      table: this.table,
+      keyColumns: this.keyColumns,
+      after: cursor ? this.keyValuesOf(cursor) : null,
+      pageSize: this.batchSize,
+    });
+    const stream = rowPages[Symbol.asyncIterator]();
     let next = await stream.next();
     while (!done) {
       if (this.request.maxSnapshotPages !== undefined && pages >= this.request.maxSnapshotPages) {
@@ -809,11 +814,23 @@ class Poll {
     }
     let after: KeyValues | null = null;
     for (;;) {
-      const rows = await this.source.readRows({ table: this.table, keyColumns: this.keyColumns, after, limit: this.batchSize });
+      const rows = await this.source.readRows({
+        table: this.table,
+        keyColumns: this.keyColumns,
+        after,
+        limit: this.batchSize,
+      });
       const items = check(
         rows.map((row) => {
           const { key, keyValues } = this.keyOf(row);
-          return { kind: 'source' as const, key, keyValues, hash: rowHash(this.layout.hashColumns, row), row, prev: undefined };
+          return {
+            kind: 'source' as const,
+            key,
+            keyValues,
+            hash: rowHash(this.layout.hashColumns, row),
+            row,
+            prev: undefined,
+          };
         }),
       );
       if (items.length > 0) yield items;
@@ -1163,7 +1180,9 @@ class MeteredSource {
     }
   }
 
-  async *scanRowHashes(request: Parameters<ChangeSource['scanRowHashes']>[0]): AsyncGenerator<readonly RowHashEntry[]> {
+  async *scanRowHashes(
+    request: Parameters<ChangeSource['scanRowHashes']>[0],
+  ): AsyncGenerator<readonly RowHashEntry[]> {
     this.calls++;
     for await (const page of this.inner.scanRowHashes(request)) {
       this.hashesRead += page.length;

@@ -150,6 +150,25 @@ test('the source computes the same canonical row hash and range checksums as the
           .toString(),
       });
       assert.deepEqual(sums, [expect(0, 10), expect(10, 25), expect(30, 40)]);
+      // Many ranges, with gaps between them (the single-pass ASOF form).
+      const many = Array.from({ length: 19 }, (_, i) => ({
+        from: i === 0 ? null : cut(2 * i),
+        to: cut(2 * i + 1),
+      }));
+      assert.deepEqual(
+        await source.rangeChecksums({ layout, ranges: many }),
+        many.map((_, i) => expect(i === 0 ? 0 : 2 * i, 2 * i + 1)),
+      );
+      assert.deepEqual(
+        (await source.rangeChecksums({ layout, ranges: many, countOnly: true })).map((r) => r.count),
+        many.map((_, i) => (i === 0 ? 1 : 1)),
+      );
+      assert.deepEqual(
+        (
+          await source.readRowsInRanges({ table: spec.table, keyColumns: layout.keyColumns, ranges: many })
+        ).map((r) => r[spec.key[0]!]),
+        many.map((_, i) => stored[i === 0 ? 0 : 2 * i]![spec.key[0]!]),
+      );
     }
   } finally {
     await source.close();

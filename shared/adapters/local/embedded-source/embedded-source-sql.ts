@@ -103,8 +103,8 @@ export function wireProjection(name: string, kind: StoredKind, alias?: string): 
 }
 
 /** SQL for the canonical text of a column (before escaping), NULL when the value is NULL. */
-export function canonicalExpression(col: HashColumn, kind: StoredKind): string {
-  const c = quoteIdent(col.name);
+export function canonicalExpression(col: HashColumn, kind: StoredKind, alias?: string): string {
+  const c = alias ? `${alias}.${quoteIdent(col.name)}` : quoteIdent(col.name);
   const asText = kind === 'varchar' ? c : `CAST(${c} AS VARCHAR)`;
   switch (col.type) {
     case 'varchar':
@@ -140,11 +140,12 @@ const stringTypes: ReadonlySet<CanonicalType> = new Set(['varchar', 'char']);
 export function canonicalRowSql(
   columns: readonly HashColumn[],
   kindOf: (column: string) => StoredKind,
+  alias?: string,
 ): string {
   if (columns.length === 0) return "''";
   return columns
     .map((col) => {
-      const expr = canonicalExpression(col, kindOf(col.name));
+      const expr = canonicalExpression(col, kindOf(col.name), alias);
       const escaped = stringTypes.has(col.type)
         ? `replace(replace(${expr}, '\\', '\\\\'), '|', '\\|')`
         : expr;
@@ -154,8 +155,12 @@ export function canonicalRowSql(
 }
 
 /** `sha256(<canonical row text>)`: lowercase hex, identical to `rowHash`. */
-export function rowHashSql(layout: RowHashLayout, kindOf: (column: string) => StoredKind): string {
-  return `sha256(${canonicalRowSql(layout.hashColumns, kindOf)})`;
+export function rowHashSql(
+  layout: RowHashLayout,
+  kindOf: (column: string) => StoredKind,
+  alias?: string,
+): string {
+  return `sha256(${canonicalRowSql(layout.hashColumns, kindOf, alias)})`;
 }
 
 /** The signed 64-bit prefix of a hex hash column, as HUGEINT (summed without overflow). */

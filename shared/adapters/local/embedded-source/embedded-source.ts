@@ -428,6 +428,18 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
     const kinds = await this.kindsOf(layout.table);
     const kindOf = (c: string) => kinds.get(c) ?? 'other';
     const out: RangeChecksum[] = ranges.map(() => ({ count: 0, sum: '0' }));
+    const asof = this.rangeJoin(layout.keyColumns, ranges, kindOf);
+    if (asof) {
+      const t = quoteIdent(layout.table);
+      const sql = request.countOnly
+        ? `SELECT r.i, count(*), '0' FROM ${t} t ${asof.join} WHERE ${asof.filter} GROUP BY r.i`
+        : `SELECT i, count(*), CAST(sum(${prefix64Sql('h')}) AS VARCHAR) FROM (
+            SELECT r.i AS i, ${rowHashSql(layout, kindOf, 't')} AS h FROM ${t} t ${asof.join} WHERE ${asof.filter}
+          ) GROUP BY i`;
+      for (const r of await this.read(sql, `range checksums of ${layout.table}`))
+        out[Number(r[0])] = { count: Number(r[1]), sum: String(r[2]) };
+      return out;
+    }
     for (let start = 0; start < ranges.length; start += RANGES_PER_QUERY) {
       const batch = ranges.slice(start, start + RANGES_PER_QUERY);
       const bucket = bucketExpression(layout.keyColumns, batch, kindOf);
@@ -449,6 +461,33 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
     return out;
   }
 
+  /**
+   * For a single-column key: the ranges as an inline table joined with ASOF (one sorted pass over the
+   * table whatever the number of ranges), or null when the key is composite.
+   */
+  private rangeJoin(
+    keyColumns: readonly HashColumn[],
+    ranges: readonly KeyRange[],
+    kindOf: (column: string) => StoredKind,
+  ): { join: string; filter: string } | null {
+    if (keyColumns.length !== 1 || ranges.length <= 16) return null;
+    const col = keyColumns[0]!;
+    const integer = col.type === 'int' || col.type === 'bigint';
+    if (!integer && kindOf(col.name) !== 'varchar') return null;
+    const lowest = integer ? '-9223372036854775808' : "''";
+    const values = ranges
+      .map(
+        (r, i) =>
+          `(${i}, ${r.from ? keyLiteral(col, r.from[0] ?? '', kindOf(col.name)) : lowest}, ${r.to ? keyLiteral(col, r.to[0] ?? '', kindOf(col.name)) : 'NULL'})`,
+      )
+      .join(', ');
+    const k = `t.${quoteIdent(col.name)}`;
+    return {
+      join: `ASOF JOIN (VALUES ${values}) r(i, lo, hi) ON ${k} >= r.lo`,
+      filter: `(r.hi IS NULL OR ${k} < r.hi)`,
+    };
+  }
+
   async readRowsInRanges(request: {
     readonly table: string;
     readonly keyColumns: readonly HashColumn[];
@@ -457,6 +496,11 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
     const kinds = await this.kindsOf(request.table);
     const kindOf = (c: string) => kinds.get(c) ?? 'other';
     const out: SourceRow[] = [];
+    const asof = this.rangeJoin(request.keyColumns, request.ranges, kindOf);
+    if (asof) {
+      const sql = `SELECT ${this.wireList(kinds, 't')} FROM ${quoteIdent(request.table)} t ${asof.join} WHERE ${asof.filter} ORDER BY t.${quoteIdent(request.keyColumns[0]!.name)}`;
+      return this.toRows(kinds, await this.read(sql, `read rows in ranges of ${request.table}`));
+    }
     for (let start = 0; start < request.ranges.length; start += RANGES_PER_QUERY) {
       const batch = request.ranges.slice(start, start + RANGES_PER_QUERY);
       const where =
@@ -477,7 +521,9 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
   }): AsyncGenerator<readonly SourceRow[]> {
     const kinds = await this.kindsOf(request.table);
     const kindOf = (c: string) => kinds.get(c) ?? 'other';
-    const where = request.after ? ` WHERE ${keyComparison(request.keyColumns, '>', request.after, kindOf)}` : '';
+    const where = request.after
+      ? ` WHERE ${keyComparison(request.keyColumns, '>', request.after, kindOf)}`
+      : '';
     const sql = `SELECT ${this.wireList(kinds)} FROM ${quoteIdent(request.table)}${where} ORDER BY ${keyOrderBy(request.keyColumns)}`;
     const connection = await this.instance.connect();
     try {
@@ -506,7 +552,9 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
     const kinds = await this.kindsOf(layout.table);
     const kindOf = (c: string) => kinds.get(c) ?? 'other';
     const keys = layout.keyColumns.map((col) => canonicalExpression(col, kindOf(col.name)));
-    const where = request.after ? ` WHERE ${keyComparison(layout.keyColumns, '>', request.after, kindOf)}` : '';
+    const where = request.after
+      ? ` WHERE ${keyComparison(layout.keyColumns, '>', request.after, kindOf)}`
+      : '';
     const sql = `SELECT ${keys.join(', ')}, ${rowHashSql(layout, kindOf)} FROM ${quoteIdent(layout.table)}${where} ORDER BY ${keyOrderBy(layout.keyColumns)}`;
     // A connection of its own: the scan streams while other reads go on (one MVCC snapshot).
     const connection = await this.instance.connect();
