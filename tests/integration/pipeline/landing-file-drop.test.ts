@@ -277,3 +277,28 @@ test(
     assert.match(String(failure?.message), /not_a_table\/x\.csv/);
   },
 );
+
+const CORRECTED_NAME = 'sus_apc_episode/2026-11-corrected.csv';
+
+test('a file that carries the same episode twice (a correction later in the file) loads one fact for it, from the later row', async () => {
+  const text = csv([
+    episode(71),
+    episode(72),
+    episode(71, { episode_start_date: '2026-09-02', modified_at: '2026-10-31T10:00:00.000Z' }),
+  ]);
+  await h.drop(CORRECTED_NAME, text);
+  const batchId = await batchOf(CORRECTED_NAME);
+  const status = h.host.instance(batchId);
+  assert.equal(status?.runtimeStatus, 'Completed', String(status?.output));
+  const m = await manifest(batchId);
+  assert.equal(m.status, 'succeeded');
+  assert.equal(m.counts.records, 3);
+  const warehouse = await h.services.pipeline.warehouse();
+  const rows = await warehouse.query(
+    "SELECT record_key, strftime(activity_date, '%Y-%m-%d') AS activity_date FROM fact_activity WHERE record_key IN ('EPT000071', 'EPT000072') ORDER BY record_key",
+  );
+  assert.deepEqual(rows, [
+    { record_key: 'EPT000071', activity_date: '2026-09-02' },
+    { record_key: 'EPT000072', activity_date: '2026-09-01' },
+  ]);
+});
