@@ -1,19 +1,11 @@
 import type { DimensionSpec } from './dimension.js';
 
 /**
- * The product's SCD2 dimensions. Attribute names are the snake_case columns the producers emit
- * (silver patient attributes from pseudonymisation; organisations and practices from reference data).
+ * The reference-data SCD2 dimensions, keyed by ODS code; attribute names are the snake_case columns
+ * of reference/organisations.csv. (The patient dimension is per project and lives with the pipeline:
+ * shared/application/use-cases/pipeline/patient-dimension.ts.)
  * Changing a tracked list, the untracked mode or the delete mode needs a rebuild (docs/scd2.md).
  */
-
-/** Patients, keyed by project pseudonym; attributes are pseudonymised only (never identifiers). */
-export const patientDimension: DimensionSpec = {
-  name: 'patient',
-  table: 'scd2patient',
-  trackedAttributes: ['sex', 'ethnic_category', 'age_band', 'lsoa', 'gp_practice'],
-  untracked: 'type1',
-  deleteMode: 'new-record',
-};
 
 /** Organisations (regions, ICBs, sub-ICBs, trusts, sites), keyed by ODS code. */
 export const organisationDimension: DimensionSpec = {
