@@ -620,6 +620,8 @@ class Poll {
           hash: string;
           row: SourceRow | null;
           prev: StateRecord | undefined;
+          /** The source hash equals the stored one (computed once, at merge time). */
+          same: boolean;
         };
     let window: Slot[] = [];
 
@@ -636,8 +638,7 @@ class Poll {
       const fetched = new Map<string, SourceRow>();
       if (!rebase) {
         const wanted = slots.filter(
-          (s): s is Extract<Slot, { kind: 'source' }> =>
-            s.kind === 'source' && (!s.prev || s.prev.hash!.toString('hex') !== s.hash),
+          (s): s is Extract<Slot, { kind: 'source' }> => s.kind === 'source' && !s.same,
         );
         if (wanted.length > 0) {
           const rows = await this.source.readRowsByKeys({
@@ -673,7 +674,7 @@ class Poll {
           }
           continue;
         }
-        if (prev && prev.hash!.toString('hex') === slot.hash) {
+        if (prev && slot.same) {
           writer.add(prev);
           continue;
         }
@@ -725,7 +726,7 @@ class Poll {
       if (!s && !t) break;
       const cmp = s && t ? compareKeys(s.key, t.key) : s ? -1 : 1;
       if (cmp < 0) {
-        window.push({ ...s!, prev: undefined });
+        window.push({ ...s!, prev: undefined, same: false });
         totals.rows++;
         candidates++;
         si++;
@@ -733,9 +734,10 @@ class Poll {
         window.push({ kind: 'delete', prev: t! });
         ti++;
       } else {
-        window.push({ ...s!, prev: t! });
+        const same = !rebase && t!.hash!.toString('hex') === s!.hash;
+        window.push({ ...s!, prev: t!, same });
         totals.rows++;
-        if (rebase || t!.hash!.toString('hex') !== s!.hash) candidates++;
+        if (!same) candidates++;
         si++;
         ti++;
       }
