@@ -12,7 +12,7 @@ import type { LocalEnvironment } from './local-environment.js';
  */
 export async function openLocalFunctionsHost(
   env: LocalEnvironment,
-  options: { logger: Logger; eventLog: LocalEventLog; httpPort?: number; handleSignals?: boolean },
+  options: { logger: Logger; eventLog: LocalEventLog; httpPort?: number; handleSignals?: boolean; disabledFunctions?: readonly string[] },
 ): Promise<{ host: LocalHost; registry: Registry }> {
   // The same relative path from shared/cli (tsx) and dist/shared/cli (built).
   const registry = await captureRegistrations(() => import('../../functions/index.js'));
@@ -26,6 +26,7 @@ export async function openLocalFunctionsHost(
     http: { port: options.httpPort ?? 0 },
     eventSources: () => options.eventLog.consumer('$Default'),
     handleSignals: options.handleSignals ?? false,
+    disabledFunctions: options.disabledFunctions ?? [],
   });
   return { host, registry };
 }

@@ -1,5 +1,5 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { EmbeddedSource } from '../adapters/local/embedded-source/embedded-source.js';
 import { loadReferenceData } from '../application/reference/reference-data.loader.js';
 import type { Logger } from '../application/ports/logger.port.js';
@@ -7,6 +7,7 @@ import {
   generatePopulation,
   sourceWriterSink,
 } from '../application/use-cases/generate-population.use-case.js';
+import { simulateChanges } from '../application/use-cases/simulate-changes.use-case.js';
 import { SOURCE_TABLE_NAMES } from '../domain/datasets/source-tables.js';
 
 /**
@@ -16,7 +17,7 @@ import { SOURCE_TABLE_NAMES } from '../domain/datasets/source-tables.js';
  */
 export async function seedSyntheticSource(
   source: EmbeddedSource,
-  options: { patients: number; seed: number; changes: number; reportFile: string; logger: Logger },
+  options: { patients: number; seed: number; reportFile: string; logger: Logger },
 ): Promise<{ seeded: boolean; summary: string }> {
   let existing = 0;
   try {
@@ -44,4 +45,25 @@ export async function seedSyntheticSource(
     seeded: true,
     summary: `seeded ${report.patients} synthetic patients (seed ${report.seed}): ${rows}; ${defects} rows carry planted defects (report: ${options.reportFile})`,
   };
+}
+
+/**
+ * One round of simulated source changes (the generator's change stream) applied to the embedded
+ * source; rounds are numbered in `<data dir>/change-rounds.json` so each run changes other rows.
+ */
+export async function simulateSourceChanges(
+  source: EmbeddedSource,
+  options: { patients: number; seed: number; rate: number; dataDir: string },
+): Promise<string> {
+  const counter = join(options.dataDir, 'change-rounds.json');
+  const round = (existsSync(counter) ? (JSON.parse(readFileSync(counter, 'utf8')) as { round: number }).round : 0) + 1;
+  const report = await simulateChanges(
+    { population: { seed: options.seed, patients: options.patients }, seed: options.seed, round, rate: options.rate },
+    { writer: source, reference: loadReferenceData() },
+  );
+  writeFileSync(counter, JSON.stringify({ round }));
+  const kinds = Object.entries(report.counts)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
+  return `simulated change round ${round}: ${report.rowsUpdated} updated, ${report.rowsDeleted} deleted, ${report.rowsInserted} inserted (${kinds})`;
 }

@@ -5,7 +5,7 @@ import { pipelineStatus } from '../application/use-cases/pipeline/pipeline-statu
 import type { CliCommand, CliIo, ParsedArgs } from './cli-io.js';
 import { openLocalEnvironment } from './local-environment.js';
 import { fireTimer, openLocalFunctionsHost } from './local-functions-host.js';
-import { seedSyntheticSource } from './seed-source.js';
+import { seedSyntheticSource, simulateSourceChanges } from './seed-source.js';
 import { renderStatus } from './status.command.js';
 import { renderMarts } from './marts-summary.js';
 
@@ -14,14 +14,15 @@ import { renderMarts } from './marts-summary.js';
  * source with the synthetic population when it is empty, starts the local Functions host over the
  * real registrations, fires the CDC poller once and waits until every batch has gone through
  * bronze → silver → gold → warehouse, then prints the per-stage counts. `--watch` keeps the host
- * running on its schedules (and `--changes N` applies N simulated source changes per poll) until
- * Ctrl-C.
+ * running on its schedules until Ctrl-C. `--changes R` first applies one round of simulated source
+ * changes (late-coded diagnoses, corrected discharges, practice moves, duplicate deletions, new
+ * activity) to a share R of the rows, so a second run shows CDC updates and deletes flowing.
  */
 export const startCommand: CliCommand = {
   name: 'start',
   summary:
     'run the pipeline end to end on the embedded default (Azurite, embedded source, local runtime, DuckDB)',
-  usage: 'nhs-flows start [--watch] [--patients N] [--changes N] [--port P]',
+  usage: 'nhs-flows start [--watch] [--patients N] [--changes R] [--port P]',
   options: {
     watch: {
       type: 'boolean',
@@ -34,7 +35,7 @@ export const startCommand: CliCommand = {
     },
     changes: {
       type: 'string',
-      description: 'simulated source changes to apply before each poll (default 0)',
+      description: 'apply one round of simulated source changes to this share of rows (0–1) before polling',
     },
     port: { type: 'string', description: 'loopback port of the HTTP endpoints (default: a free port)' },
   },
@@ -56,51 +57,59 @@ export const startCommand: CliCommand = {
         throw new Error(
           `--patients: expected a positive whole number, received '${String(args.values.patients)}'`,
         );
-      if (!Number.isInteger(changes) || changes < 0)
-        throw new Error(`--changes: expected a whole number ≥ 0, received '${String(args.values.changes)}'`);
+      if (!Number.isFinite(changes) || changes < 0 || changes > 1)
+        throw new Error(`--changes: expected a share between 0 and 1, received '${String(args.values.changes)}'`);
       const seeded = await seedSyntheticSource(capture.embedded, {
         patients,
         seed: env.settings.NHSFLOWS_SEED,
-        changes,
         reportFile: join(env.dataDir, 'generation-report.json'),
         logger: s.logger,
       });
       io.err(seeded.summary);
+      if (!seeded.seeded && changes > 0) io.err(await simulateSourceChanges(capture.embedded, { patients, seed: env.settings.NHSFLOWS_SEED, rate: changes, dataDir: env.dataDir }));
+      // One-shot run: the schedules are switched off and the poller and marts refresh are fired once
+      // each, so nothing (a past-due timer, say) polls twice at the same moment.
+      const timers = [FUNCTIONS.cdcPoller, FUNCTIONS.martsRefresh];
       const { host, registry } = await openLocalFunctionsHost(env, {
         logger: s.logger,
         eventLog: capture.eventLog,
         httpPort: args.values.port ? Number(args.values.port) : 0,
-        handleSignals: args.values.watch === true,
+        disabledFunctions: timers,
       });
-      await host.start();
-      io.err(`local Functions host on ${host.origin ?? '(no http)'}: health at /api/health`);
-      await fireTimer(host, registry, FUNCTIONS.cdcPoller);
-      await host.waitForIdle({ timeoutMs: 30 * 60_000 });
-      await fireTimer(host, registry, FUNCTIONS.martsRefresh);
-      await host.waitForIdle({ timeoutMs: 30 * 60_000 });
-      const status = await pipelineStatus(s.pipeline);
-      io.out(renderStatus(status));
-      io.out(await renderMarts(s.pipeline));
-      const hostStatus = host.status();
-      io.out(
-        `orchestrations: ${
-          Object.entries(hostStatus.instances)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', ') || 'none'
-        }`,
-      );
-      for (const f of hostStatus.lastFailures) io.out(`failed: ${f.name} ${f.instanceId}: ${f.message}`);
-      io.out(
-        `done in ${((Date.now() - started) / 1000).toFixed(1)} s; inspect with: nhs-flows export fact_activity`,
-      );
+      let status;
+      let hostStatus;
+      try {
+        await host.start();
+        io.err(`local Functions host on ${host.origin ?? '(no http)'}: health at /api/health`);
+        await fireTimer(host, registry, FUNCTIONS.cdcPoller);
+        await host.waitForIdle({ timeoutMs: 30 * 60_000 });
+        await fireTimer(host, registry, FUNCTIONS.martsRefresh);
+        await host.waitForIdle({ timeoutMs: 30 * 60_000 });
+        status = await pipelineStatus(s.pipeline);
+        io.out(renderStatus(status));
+        io.out(await renderMarts(s.pipeline));
+        hostStatus = host.status();
+        io.out(`orchestrations: ${Object.entries(hostStatus.instances).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+        for (const f of hostStatus.lastFailures) io.out(`failed: ${f.name} ${f.instanceId}: ${f.message}`);
+        io.out(`done in ${((Date.now() - started) / 1000).toFixed(1)} s; inspect with: nhs-flows export fact_activity`);
+      } finally {
+        await host.stop();
+      }
       if (args.values.watch === true) {
-        io.err('watching: the CDC poller runs on its schedule; Ctrl-C stops everything cleanly');
+        const watching = await openLocalFunctionsHost(env, {
+          logger: s.logger,
+          eventLog: capture.eventLog,
+          httpPort: args.values.port ? Number(args.values.port) : 0,
+          handleSignals: true,
+        });
+        await watching.host.start();
+        io.err(`watching on ${watching.host.origin ?? ''}: the CDC poller and marts run on their schedules; Ctrl-C stops everything cleanly`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
         });
+        await watching.host.stop();
       }
-      await host.stop();
       return status.failures.length > 0 || hostStatus.lastFailures.length > 0 ? 1 : 0;
     } finally {
       await resetServices();
