@@ -246,3 +246,21 @@ test(
     assert.deepEqual(visible.sort(), [MISSING_COLUMN, UNKNOWN_COLUMN]);
   },
 );
+
+test(
+  "the log line of a failed batch carries the failure's reason, not only its id",
+  {
+    todo: "reportFailure logs 'batch failed' without the reason, and the replay driver's 'activity failed' / 'orchestration failed' lines carry no error message",
+  },
+  () => {
+    const lines = h
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('"msg":"batch failed"') && l.includes(batchId));
+    assert.ok(lines.length > 0, 'a batch failed line');
+    assert.ok(
+      lines.some((l) => l.includes('does not exist')),
+      'the reason is logged',
+    );
+  },
+);
