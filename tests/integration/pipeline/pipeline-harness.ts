@@ -49,10 +49,10 @@ export async function openPipelineHarness(options: { chunkSize?: number } = {}):
   let captured = '';
   const write = process.stderr.write.bind(process.stderr);
   const verbose = process.env.NHSFLOWS_TEST_VERBOSE === '1';
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  process.stderr.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
     captured += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     return verbose ? write(chunk, ...(rest as [])) : true;
-  });
+  };
 
   let env: LocalEnvironment | undefined;
   let s: Services;
