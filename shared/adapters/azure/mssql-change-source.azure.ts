@@ -216,7 +216,12 @@ export class MssqlChangeSource implements ChangeSource {
   }): AsyncGenerator<readonly SourceRow[]> {
     let after = request.after ?? null;
     for (;;) {
-      const rows = await this.readRows({ table: request.table, keyColumns: request.keyColumns, after, limit: request.pageSize });
+      const rows = await this.readRows({
+        table: request.table,
+        keyColumns: request.keyColumns,
+        after,
+        limit: request.pageSize,
+      });
       if (rows.length > 0) yield rows;
       if (rows.length < request.pageSize) return;
       const last = rows[rows.length - 1]!;
