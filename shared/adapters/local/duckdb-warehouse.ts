@@ -84,8 +84,9 @@ export class DuckDbWarehouse implements Warehouse {
       const name = quoteIdent(table.name);
       await this.connection.run('BEGIN TRANSACTION');
       try {
+        const replaceList = (table.replaceBy ?? table.key).map(quoteIdent).join(', ');
         await this.connection.run(
-          `DELETE FROM ${name} WHERE (${keyList}) IN (SELECT (${keyList}) FROM ${source})`,
+          `DELETE FROM ${name} WHERE (${replaceList}) IN (SELECT (${replaceList}) FROM ${source})`,
         );
         // Within one change set the last row per key wins (files are written in event order).
         await this.connection.run(

@@ -27,6 +27,11 @@ export interface WarehouseTable {
   /** 'dimension' tables are replaced per key (SCD2 rows keyed by surrogate); 'fact' tables by key too. */
   readonly kind: 'dimension' | 'fact' | 'mart';
   readonly description: string;
+  /**
+   * Columns whose values a change set replaces whole (a dimension member's every version): rows of
+   * the table matching the files' values are deleted before the upserts go in. Default: `key`.
+   */
+  readonly replaceBy?: readonly string[];
 }
 
 export interface WarehouseLoadRequest {

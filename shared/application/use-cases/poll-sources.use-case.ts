@@ -82,9 +82,12 @@ export async function pollSources(
         code: typeof code === 'string' ? code : 'CAPTURE_FAILED',
         message: error.message,
       });
+      // Capture errors carry codes, tables and counts, never row values (see shared/domain/errors.ts).
       deps.logger.error('capture failed', {
         table: table.spec.table,
         code: typeof code === 'string' ? code : 'CAPTURE_FAILED',
+        error: error.message.slice(0, 500),
+        cause: error.cause instanceof Error ? error.cause.message.slice(0, 300) : undefined,
       });
     }
   }

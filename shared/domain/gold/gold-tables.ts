@@ -11,6 +11,8 @@ export interface GoldTable {
   readonly key: readonly string[];
   readonly description: string;
   readonly columns: readonly PortableColumn[];
+  /** A change set replaces every row matching these columns' values (default: the key). */
+  readonly replaceBy?: readonly string[];
 }
 
 const col = (name: string, type: PortableColumn['type'], nullable = true): PortableColumn => ({
@@ -26,6 +28,8 @@ export const DIM_PATIENT: GoldTable = {
   name: 'dim_patient',
   kind: 'dimension',
   key: ['patient_sk'],
+  // A change set carries every version of each member it touches: the member's rows are replaced.
+  replaceBy: ['project', 'patient_token'],
   description:
     'Pseudonymised patient per project, SCD Type 2 (one row per version; is_current marks the live one)',
   columns: [

@@ -13,6 +13,7 @@ export interface SynapseTableSpec {
   readonly columns: readonly { name: string; type: PortableType; nullable: boolean }[];
   readonly key: readonly string[];
   readonly kind: 'dimension' | 'fact' | 'mart';
+  readonly replaceBy?: readonly string[];
 }
 
 export function synapseType(type: PortableType): string {
@@ -78,6 +79,9 @@ export function loadBatchSql(options: {
   const base = options.goldUrl.replace(/\/+$/, '');
   const fileList = options.files.map((f) => literal(`${base}/${f}`)).join(',\n  ');
   const keyJoin = table.key.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' AND ');
+  const replaceJoin = (table.replaceBy ?? table.key)
+    .map((k) => `t.${ident(k)} = s.${ident(k)}`)
+    .join(' AND ');
   const keyCols = table.key.map(ident).join(', ');
   const colList = table.columns.map((c) => ident(c.name)).join(', ');
   return [
@@ -85,7 +89,7 @@ export function loadBatchSql(options: {
     `CREATE TABLE ${staging} (\n${stagingCols.join(',\n')}\n) WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);`,
     `COPY INTO ${staging}\nFROM ${fileList}\nWITH (FILE_TYPE = 'PARQUET', CREDENTIAL = (IDENTITY = 'Managed Identity'), AUTO_CREATE_TABLE = 'OFF');`,
     `BEGIN TRANSACTION;`,
-    `DELETE t FROM ${target} AS t WHERE EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keyJoin});`,
+    `DELETE t FROM ${target} AS t WHERE EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${replaceJoin});`,
     `INSERT INTO ${target} (${colList})\nSELECT ${colList} FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}\n) AS s WHERE s.[_rn] = 1 AND s.[_op] = 'upsert';`,
     `COMMIT TRANSACTION;`,
     `SELECT\n  (SELECT COUNT_BIG(*) FROM (SELECT ${keyCols}, [_op], ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}) AS l WHERE l.[_rn] = 1 AND l.[_op] = 'upsert') AS rows_in_files,\n  (SELECT COUNT_BIG(*) FROM (SELECT ${keyCols}, [_op], ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}) AS l WHERE l.[_rn] = 1 AND l.[_op] = 'delete') AS deletes_in_files,\n  (SELECT COUNT_BIG(*) FROM ${target} AS t WHERE EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keyJoin} AND s.[_op] = 'upsert')) AS rows_in_table;`,

@@ -40,26 +40,18 @@ export async function mergePatientDimension(
       );
     return all.flat();
   };
-  // Versions can be re-cut (a late change splits one; a same-instant correction replaces one):
-  // surrogate keys that existed before the merge and not after are deleted from gold.
-  const before = await histories();
   const report = await mergeDimensionChanges(dimension, changes, {
     state: deps.state,
     clock: deps.clock,
     logger: deps.logger,
   });
-  const after = await histories();
-  const kept = new Set(after.map((v) => v.surrogateKey));
+  // The change set holds every version of every touched member and the warehouse replaces each
+  // member's rows whole (DIM_PATIENT.replaceBy): versions a merge re-cut disappear, and a retried
+  // activity rewrites the same set (the merge itself is idempotent).
   const rows: PortableRow[] = [];
   const loadedAt = deps.clock.now().toISOString();
-  for (const version of after)
+  for (const version of await histories())
     rows.push(dimPatientRow(project, version, input.batch.batchId, loadedAt, rows.length, deps));
-  for (const version of before)
-    if (!kept.has(version.surrogateKey))
-      rows.push({
-        ...dimPatientRow(project, version, input.batch.batchId, loadedAt, rows.length, deps),
-        _op: 'delete',
-      });
   const goldFile = await writeGoldChangeSet(DIM_PATIENT, input.batch.batchId, 0, rows, deps);
   return {
     members: report.members,
