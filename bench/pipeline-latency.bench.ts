@@ -7,7 +7,7 @@
 // `functions/` registrations), runs the initial capture to idle, then commits one SUS episode
 // change at a time while a loop fires the registered CDC poller timer every POLL_GAP_MS.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchScale, peakMemorySampler, type BenchReport } from './bench-report.js';
 import { stepTimes } from './support/orchestration-steps.js';
@@ -57,6 +57,8 @@ export async function run(report: BenchReport): Promise<void> {
   const { lakePaths } = await import('../shared/domain/lake/lake-paths.js');
   const { periodOf } = await import('../shared/domain/pipeline/silver-lineage.js');
 
+  const benchStart = performance.now();
+  const loadStart = loadavg()[0]!;
   const memory = peakMemorySampler();
   const env = await openLocalEnvironment();
   let stopHost: (() => Promise<void>) | undefined;
@@ -247,7 +249,7 @@ export async function run(report: BenchReport): Promise<void> {
         `default every 5 minutes, finest 1 s): expected latency there = half the schedule period + what is measured`,
         `here minus the wait measured here. "to completed" runs on to the end of the batch (SCD2 merge, gold,`,
         `warehouse load, manifest). Each change is waited out before the next one is committed. Logs at warn.`,
-        `Shared 2-core machine under load from other work: wall times are pessimistic.`,
+        `Shared 2-core machine under load from other work (load average below): wall times are pessimistic.`,
       ].join(' '),
     );
     report.metric(
@@ -335,7 +337,7 @@ export async function run(report: BenchReport): Promise<void> {
       'initial run: batch orchestrations, longest',
       Math.max(...initialSpan.map((b) => b.ms)),
       'ms',
-      `${initialSpan.length} batches: ${initialSpan.map((b) => `${b.table} ${(b.ms / 1000).toFixed(1)} s`).join(', ')}`,
+      `${initialSpan.length} batches created → completed: ${byTable(initialSpan)}`,
     );
     report.metric(
       'initial run: activity time summed over batches',
@@ -348,12 +350,30 @@ export async function run(report: BenchReport): Promise<void> {
     );
     report.metric('measurement loop', loopMs, 'ms');
     report.metric('peak memory (whole process, Azurite is a separate process)', peak, 'MiB');
+    report.metric(
+      'bench wall time (boot, initial run, loop)',
+      (performance.now() - benchStart) / 1000,
+      's',
+      `1-minute load average ${loadStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end, ${cpus().length} cores`,
+    );
   } finally {
     await stopHost?.().catch(() => undefined);
     await resetServices().catch(() => undefined);
     await env.stop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** `table n× a–b s` per table, in first-seen order. */
+function byTable(spans: readonly { table: string; ms: number }[]): string {
+  const groups = new Map<string, number[]>();
+  for (const span of spans) groups.set(span.table, [...(groups.get(span.table) ?? []), span.ms]);
+  return [...groups]
+    .map(
+      ([table, ms]) =>
+        `${table} ${ms.length}× ${(Math.min(...ms) / 1000).toFixed(1)}–${(Math.max(...ms) / 1000).toFixed(1)} s`,
+    )
+    .join(', ');
 }
 
 function median(values: readonly number[]): number {

@@ -6,7 +6,7 @@
 // the activity wrappers' I/O; pipeline-latency.bench.ts measures the whole local runner).
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryObjectStore } from '../shared/adapters/memory/memory-object-store.js';
 import { MemoryStateStore } from '../shared/adapters/memory/memory-state-store.js';
@@ -56,6 +56,8 @@ const population = (episodes: number) =>
   });
 
 export async function run(report: BenchReport): Promise<void> {
+  const benchStart = performance.now();
+  const loadStart = loadavg()[0]!;
   const total = scaled(1_000_000);
   const reference = loadReferenceData();
   const spec = SOURCE_TABLES[TABLE];
@@ -252,7 +254,7 @@ export async function run(report: BenchReport): Promise<void> {
         `process); **link** = \`PersonLinker\` pass 1 (observe) per chunk and pass 2 (link)`,
         `over all records at the end. Not included: Parquet encoding, blob/table I/O, durable replay,`,
         `generation (timed apart). Rates are records in ÷ wall time of the stage; CPU time is given in`,
-        `the notes because the 2-core machine is shared (load average ≈ 10 during runs). The HMAC ratio`,
+        `the notes because the 2-core machine is shared with other work (load average below). The HMAC ratio`,
         `compares the pseudonymise stage's tokens/s (one token per accepted record, whole-row work`,
         `included, one pseudonymiser and token cache per chunk as in the product) with`,
         `\`crypto.createHmac('sha256', key).update(nhs).digest('hex')\` on the same NHS numbers, chunk by chunk`,
@@ -325,6 +327,12 @@ export async function run(report: BenchReport): Promise<void> {
       perSec(generated, clock.wall('generate')),
       'records/s',
       note('generate'),
+    );
+    report.metric(
+      'bench wall time (generation, stages, baselines)',
+      (performance.now() - benchStart) / 1000,
+      's',
+      `1-minute load average ${loadStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end, ${cpus().length} cores`,
     );
   } finally {
     rmSync(secretsDir, { recursive: true, force: true });
