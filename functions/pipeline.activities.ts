@@ -1,5 +1,6 @@
 import * as df from 'durable-functions';
 import { ACTIVITIES } from './function-names.js';
+import { permanentFailuresAsResults } from '../shared/domain/pipeline/activity-outcome.js';
 import { services } from './composition-root.js';
 import type {
   BatchManifest,
@@ -24,27 +25,34 @@ import {
 
 // Each activity: resolve the services once, call one use case with the (small) input, return its (small) result.
 df.app.activity(ACTIVITIES.planChunks, {
-  handler: async (input: BatchDescriptor) => planChunks(input, (await services()).pipeline),
+  handler: async (input: BatchDescriptor) =>
+    permanentFailuresAsResults(async () => planChunks(input, (await services()).pipeline)),
 });
 df.app.activity(ACTIVITIES.validateChunk, {
-  handler: async (input: ChunkInput) => validateChunk(input, (await services()).pipeline),
+  handler: async (input: ChunkInput) =>
+    permanentFailuresAsResults(async () => validateChunk(input, (await services()).pipeline)),
 });
 df.app.activity(ACTIVITIES.pseudonymiseChunk, {
   handler: async (input: ChunkInput & { validate: ValidateChunkResult }) =>
-    pseudonymiseChunk(input, (await services()).pipeline),
+    permanentFailuresAsResults(async () => pseudonymiseChunk(input, (await services()).pipeline)),
 });
 df.app.activity(ACTIVITIES.mergePatientDimension, {
-  handler: async (input: MergeDimensionInput) => mergePatientDimension(input, (await services()).pipeline),
+  handler: async (input: MergeDimensionInput) =>
+    permanentFailuresAsResults(async () => mergePatientDimension(input, (await services()).pipeline)),
 });
 df.app.activity(ACTIVITIES.buildGold, {
-  handler: async (input: BuildGoldInput) => buildGold(input, (await services()).pipeline),
+  handler: async (input: BuildGoldInput) =>
+    permanentFailuresAsResults(async () => buildGold(input, (await services()).pipeline)),
 });
 df.app.activity(ACTIVITIES.loadWarehouse, {
-  handler: async (input: LoadWarehouseInput) => loadWarehouse(input, (await services()).pipeline),
+  handler: async (input: LoadWarehouseInput) =>
+    permanentFailuresAsResults(async () => loadWarehouse(input, (await services()).pipeline)),
 });
 df.app.activity(ACTIVITIES.writeManifest, {
-  handler: async (input: BatchManifest) => writeManifest(input, (await services()).pipeline),
+  handler: async (input: BatchManifest) =>
+    permanentFailuresAsResults(async () => writeManifest(input, (await services()).pipeline)),
 });
 df.app.activity(ACTIVITIES.reportFailure, {
-  handler: async (input: FailureReport) => reportFailure(input, (await services()).pipeline),
+  handler: async (input: FailureReport) =>
+    permanentFailuresAsResults(async () => reportFailure(input, (await services()).pipeline)),
 });

@@ -14,6 +14,13 @@ import type {
   ValidateChunkResult,
 } from '../shared/domain/pipeline/pipeline-contracts.js';
 import { reconcileBatch } from '../shared/domain/pipeline/reconcile.js';
+import { isPermanentFailure } from '../shared/domain/pipeline/activity-outcome.js';
+
+/** An activity's result, or the permanent failure it returned thrown as an error (no more retries). */
+function settled<T>(result: unknown, activity: string): T {
+  if (isPermanentFailure(result)) throw new Error(`${activity}: ${result.permanentFailure}`);
+  return result as T;
+}
 
 /** One retry policy for every activity: 5 attempts, 2 s doubling (transient infrastructure faults). */
 const retry = new df.RetryOptions(2_000, 5);
@@ -30,16 +37,18 @@ const chunkOrchestrator: OrchestrationHandler = function* (context: Orchestratio
   const input = context.df.getInput<ChunkInput>();
   let stage: string = ACTIVITIES.validateChunk;
   try {
-    const validate = (yield context.df.callActivityWithRetry(
+    const validate = settled<ValidateChunkResult>(
+      yield context.df.callActivityWithRetry(ACTIVITIES.validateChunk, retry, input),
       ACTIVITIES.validateChunk,
-      retry,
-      input,
-    )) as ValidateChunkResult;
+    );
     stage = ACTIVITIES.pseudonymiseChunk;
-    const pseudonymise = (yield context.df.callActivityWithRetry(ACTIVITIES.pseudonymiseChunk, retry, {
-      ...input,
-      validate,
-    })) as PseudonymiseChunkResult;
+    const pseudonymise = settled<PseudonymiseChunkResult>(
+      yield context.df.callActivityWithRetry(ACTIVITIES.pseudonymiseChunk, retry, {
+        ...input,
+        validate,
+      }),
+      ACTIVITIES.pseudonymiseChunk,
+    );
     const outcome: ChunkOutcome = { ok: true, validate, pseudonymise };
     return outcome;
   } catch (error) {
@@ -64,11 +73,10 @@ const pipelineOrchestrator: OrchestrationHandler = function* (context: Orchestra
   const startedAt = context.df.currentUtcDateTime.toISOString();
   const failedChunks: { chunk: number; stage: string; reason: string }[] = [];
   try {
-    const plan = (yield context.df.callActivityWithRetry(
+    const plan = settled<ChunkPlan>(
+      yield context.df.callActivityWithRetry(ACTIVITIES.planChunks, retry, input.batch),
       ACTIVITIES.planChunks,
-      retry,
-      input.batch,
-    )) as ChunkPlan;
+    );
     const chunks = plan.chunks.filter((c) => !input.onlyChunks || input.onlyChunks.includes(c.index));
     const outcomes: ChunkOutcome[] = [];
     const wave = maxFanOut();
@@ -88,22 +96,31 @@ const pipelineOrchestrator: OrchestrationHandler = function* (context: Orchestra
     for (const o of outcomes)
       if (!o.ok) failedChunks.push({ chunk: o.chunk, stage: o.stage, reason: o.reason });
 
-    const dimension = (yield context.df.callActivityWithRetry(ACTIVITIES.mergePatientDimension, retry, {
-      batch: input.batch,
-      changePaths: good.map((o) => o.pseudonymise.dimensionChangesPath),
-    })) as MergeDimensionResult;
-    const gold = (yield context.df.callActivityWithRetry(ACTIVITIES.buildGold, retry, {
-      batch: input.batch,
-      silverFiles: good.flatMap((o) => o.pseudonymise.silverFiles),
-    })) as BuildGoldResult;
+    const dimension = settled<MergeDimensionResult>(
+      yield context.df.callActivityWithRetry(ACTIVITIES.mergePatientDimension, retry, {
+        batch: input.batch,
+        changePaths: good.map((o) => o.pseudonymise.dimensionChangesPath),
+      }),
+      ACTIVITIES.mergePatientDimension,
+    );
+    const gold = settled<BuildGoldResult>(
+      yield context.df.callActivityWithRetry(ACTIVITIES.buildGold, retry, {
+        batch: input.batch,
+        silverFiles: good.flatMap((o) => o.pseudonymise.silverFiles),
+      }),
+      ACTIVITIES.buildGold,
+    );
     const goldFiles = [
       ...(dimension.goldFile ? [{ table: 'dim_patient', path: dimension.goldFile }] : []),
       ...gold.goldFiles,
     ];
-    const warehouse = (yield context.df.callActivityWithRetry(ACTIVITIES.loadWarehouse, retry, {
-      batch: input.batch,
-      goldFiles,
-    })) as LoadWarehouseResult;
+    const warehouse = settled<LoadWarehouseResult>(
+      yield context.df.callActivityWithRetry(ACTIVITIES.loadWarehouse, retry, {
+        batch: input.batch,
+        goldFiles,
+      }),
+      ACTIVITIES.loadWarehouse,
+    );
 
     const finishedAt = context.df.currentUtcDateTime.toISOString();
     const manifest: BatchManifest = reconcileBatch({

@@ -45,6 +45,10 @@ export class StorageMessageQueue implements MessageQueue {
     await this.client.deleteMessage(message.id, message.popReceipt);
   }
 
+  async release(message: QueueMessage): Promise<void> {
+    await this.client.updateMessage(message.id, message.popReceipt, undefined, 0);
+  }
+
   async count(): Promise<number> {
     const properties = await this.client.getProperties();
     return properties.approximateMessagesCount ?? 0;

@@ -9,6 +9,8 @@ export interface MessageQueue {
   /** Receives up to `max` messages, invisible for `visibilitySeconds` until deleted. */
   receive(max: number, visibilitySeconds: number): Promise<QueueMessage[]>;
   delete(message: QueueMessage): Promise<void>;
+  /** Makes a received message visible again at once (a reader that skips it). */
+  release(message: QueueMessage): Promise<void>;
   /** Messages waiting (approximate on Azure). */
   count(): Promise<number>;
 }

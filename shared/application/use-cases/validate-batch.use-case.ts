@@ -25,6 +25,8 @@ export interface ValidateChunkRequest {
   readonly extractDate: string;
   /** The chunk's rows with their 1-based numbers in the batch. */
   readonly rows: AsyncIterable<NumberedRow> | Iterable<NumberedRow>;
+  /** The file (or `cdc`) the rows came from: written on every quarantine record. */
+  readonly file?: string;
 }
 
 export interface ValidateChunkDeps {
@@ -111,10 +113,17 @@ export async function validateBatchChunk(
   let quarantinePath: string | null = null;
   if (records.length > 0) {
     quarantinePath = lakePaths.quarantine(dataset, table, batchId, chunk);
-    await deps.lake.put('quarantine', quarantinePath, encodeQuarantine(records), {
-      ifNoneMatch: '*',
-      contentType: 'application/x-ndjson',
-    });
+    await deps.lake.put(
+      'quarantine',
+      quarantinePath,
+      encodeQuarantine(
+        request.file === undefined ? records : records.map((r) => ({ ...r, file: request.file })),
+      ),
+      {
+        ifNoneMatch: '*',
+        contentType: 'application/x-ndjson',
+      },
+    );
   }
   return {
     summary: { dataset, table, batchId, chunk, counts: result.counts, quarantinePath, dq: dq.state() },

@@ -147,17 +147,11 @@ test('each bad row of the CSV is quarantined with its batch, row number, field a
   );
 });
 
-test(
-  'every quarantine record of a dropped file names the file it came from',
-  {
-    todo: 'validation quarantine records carry batchId but not the landing file (validate-chunk passes no origin)',
-  },
-  async () => {
-    const records = await quarantineRecords(csvBatch);
-    assert.ok(records.length >= 3);
-    for (const r of records) assert.equal(r.file, CSV_NAME, `${String(r.rule)} names the file`);
-  },
-);
+test('every quarantine record of a dropped file names the file it came from', async () => {
+  const records = await quarantineRecords(csvBatch);
+  assert.ok(records.length >= 3);
+  for (const r of records) assert.equal(r.file, CSV_NAME, `${String(r.rule)} names the file`);
+});
 
 test("no quarantine object, silver or gold object, poison message or log line holds a bad row's NHS number", async () => {
   const haystacks: [string, string][] = [
@@ -269,14 +263,10 @@ test('a file under an unknown table fails the landing function visibly, naming t
   assert.deepEqual(await h.list('bronze'), bronzeBefore);
 });
 
-test(
-  'the landing function failure for an unknown table names the landing file',
-  { todo: 'ingestLandingFile rethrows sourceTable()s error, which names the table but not the file' },
-  () => {
-    const failure = h.host.status().functionFailures.find((f) => f.function === 'landingFile');
-    assert.match(String(failure?.message), /not_a_table\/x\.csv/);
-  },
-);
+test('the landing function failure for an unknown table names the landing file', () => {
+  const failure = h.host.status().functionFailures.find((f) => f.function === 'landingFile');
+  assert.match(String(failure?.message), /not_a_table\/x\.csv/);
+});
 
 const CORRECTED_NAME = 'sus_apc_episode/2026-11-corrected.csv';
 

@@ -234,33 +234,21 @@ test('the replayed batch loads exactly the rows a clean run does, and running it
   assert.equal(await queue.count(), 2);
 });
 
-test(
-  'a replay of one batch leaves the other failed batches visible on the poison queue',
-  {
-    todo: 'replayPoison receives non-matching messages with a 60 s visibility timeout and never releases them',
-  },
-  async () => {
-    const visible = (await h.peekQueue(h.env.settings.NHSFLOWS_POISON_QUEUE)).map(
-      (m) => (m.batch as BatchDescriptor | undefined)?.origin,
-    );
-    assert.deepEqual(visible.sort(), [MISSING_COLUMN, UNKNOWN_COLUMN]);
-  },
-);
+test('a replay of one batch leaves the other failed batches visible on the poison queue', async () => {
+  const visible = (await h.peekQueue(h.env.settings.NHSFLOWS_POISON_QUEUE)).map(
+    (m) => (m.batch as BatchDescriptor | undefined)?.origin,
+  );
+  assert.deepEqual(visible.sort(), [MISSING_COLUMN, UNKNOWN_COLUMN]);
+});
 
-test(
-  "the log line of a failed batch carries the failure's reason, not only its id",
-  {
-    todo: "reportFailure logs 'batch failed' without the reason, and the replay driver's 'activity failed' / 'orchestration failed' lines carry no error message",
-  },
-  () => {
-    const lines = h
-      .logs()
-      .split('\n')
-      .filter((l) => l.includes('"msg":"batch failed"') && l.includes(batchId));
-    assert.ok(lines.length > 0, 'a batch failed line');
-    assert.ok(
-      lines.some((l) => l.includes('does not exist')),
-      'the reason is logged',
-    );
-  },
-);
+test("the log line of a failed batch carries the failure's reason, not only its id", () => {
+  const lines = h
+    .logs()
+    .split('\n')
+    .filter((l) => l.includes('"msg":"batch failed"') && l.includes(batchId));
+  assert.ok(lines.length > 0, 'a batch failed line');
+  assert.ok(
+    lines.some((l) => l.includes('does not exist')),
+    'the reason is logged',
+  );
+});

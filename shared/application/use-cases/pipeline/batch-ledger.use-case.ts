@@ -77,6 +77,7 @@ export async function reportFailure(report: FailureReport, deps: PipelineDeps): 
     failedChunks: String(report.failedChunks.length),
   });
   deps.logger.error('batch failed', {
+    reason: report.reason.slice(0, 500),
     batchId: report.batch.batchId,
     table: report.batch.table,
     failedChunks: report.failedChunks.length,

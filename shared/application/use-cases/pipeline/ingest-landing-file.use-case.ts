@@ -1,4 +1,4 @@
-import { sourceTable } from '../../../domain/datasets/source-tables.js';
+import { SOURCE_TABLE_NAMES, sourceTable } from '../../../domain/datasets/source-tables.js';
 import { InputError } from '../../../domain/errors.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import type { BatchDescriptor } from '../../../domain/pipeline/batch-record.js';
@@ -22,7 +22,14 @@ export async function ingestLandingFile(
     throw new InputError(
       `landing file ${name}: expected <source table>/<file name>, e.g. sus_apc_episode/2026-11.csv`,
     );
-  const spec = sourceTable(tableName);
+  let spec;
+  try {
+    spec = sourceTable(tableName);
+  } catch {
+    throw new InputError(
+      `landing file ${name}: unknown source table '${tableName}'; expected <source table>/<file name> with one of ${SOURCE_TABLE_NAMES.join(', ')}`,
+    );
+  }
   const lower = name.toLowerCase();
   const format: BatchDescriptor['format'] = lower.endsWith('.csv')
     ? 'csv'

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import type { Delta } from '../../../domain/capture/delta.js';
 import { sourceTable, type SourceRow, type SourceTableSpec } from '../../../domain/datasets/source-tables.js';
-import { InputError } from '../../../domain/errors.js';
+import { InfrastructureError, InputError } from '../../../domain/errors.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import {
   encodeRecords,
@@ -28,7 +28,11 @@ export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Pr
   try {
     const local = join(scratch, 'bronze');
     if (!(await deps.lake.getFile('bronze', batch.bronzePath, local)))
-      throw new InputError(`batch ${batch.batchId}: bronze object ${batch.bronzePath} does not exist`);
+      // Transient as far as the batch knows (a copy not yet visible, a restore in progress): retried.
+      throw new InfrastructureError(
+        'BRONZE_OBJECT_MISSING',
+        `batch ${batch.batchId}: bronze object ${batch.bronzePath} does not exist`,
+      );
     const chunks: ChunkRef[] = [];
     const unreadable: UnreadableRecord[] = [];
     let buffer: BatchRecord[] = [];

@@ -38,18 +38,29 @@ export async function replayPoison(
   await deps.poisonQueue.ensure();
   const replayed: { batchId: string; instanceId: string; chunks: number[] | 'all' }[] = [];
   let invalid = 0;
+  const skipped = new Set<string>();
   const max = options.max ?? 100;
   while (replayed.length < max) {
     const messages = await deps.poisonQueue.receive(Math.min(32, max - replayed.length), 60);
-    if (messages.length === 0) break;
+    // Skipped messages are released at once, so stop when a receive returns only those.
+    if (messages.length === 0 || messages.every((m) => skipped.has(m.id))) {
+      for (const m of messages) await deps.poisonQueue.release(m);
+      break;
+    }
     for (const message of messages) {
       const parsed = failedBatchMessage.safeParse(message.body);
       if (!parsed.success) {
-        invalid += 1;
+        if (!skipped.has(message.id)) invalid += 1;
+        skipped.add(message.id);
+        await deps.poisonQueue.release(message);
         continue;
       }
       const { batch, failedChunks } = parsed.data;
-      if (options.batchId && batch.batchId !== options.batchId) continue;
+      if (options.batchId && batch.batchId !== options.batchId) {
+        skipped.add(message.id);
+        await deps.poisonQueue.release(message);
+        continue;
+      }
       const instanceId = `${batch.batchId}:replay:${deps.clock.now().getTime()}:${message.dequeueCount}`;
       const input: PipelineInput =
         failedChunks.length > 0

@@ -41,6 +41,7 @@ export async function validateChunk(input: ChunkInput, deps: PipelineDeps): Prom
       chunk: input.chunk.index,
       extractDate: deps.clock.now().toISOString().slice(0, 10),
       rows,
+      file: input.batch.origin,
     },
     {
       lake: deps.lake,
