@@ -34,6 +34,12 @@ for (const file of files) {
   }
   sections.push(JSON.parse(readFileSync(out, 'utf8')));
 }
+// A filtered run keeps the other benchmarks' latest sections (from .bench-out) in the report.
+for (const name of readdirSync('bench').filter((f) => f.endsWith('.bench.ts') && !files.includes(f)).sort()) {
+  const previous = join('.bench-out', `${name}.json`);
+  if (existsSync(previous)) sections.push({ ...JSON.parse(readFileSync(previous, 'utf8')), previousRun: true });
+}
+sections.sort((a, b) => String(a.file).localeCompare(String(b.file)));
 const md = [
   '# Benchmark report',
   '',
@@ -44,7 +50,7 @@ for (const s of sections) {
   md.push(
     `## ${s.title}`,
     '',
-    s.description,
+    `${s.description}${s.previousRun ? ' (from an earlier run)' : ''}`,
     '',
     '| measure | value | unit / target | note |',
     '|---|---|---|---|',
