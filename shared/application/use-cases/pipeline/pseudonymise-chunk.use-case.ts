@@ -17,6 +17,7 @@ import { projectForTable } from '../../../domain/pseudonymise/projects.js';
 import type { DimensionChange } from '../../../domain/scd2/dimension.js';
 import { PATIENT_ATTRIBUTES, feedsPatientDimension } from './patient-dimension.js';
 import { StateReferralIndex } from './state-referral-index.js';
+import { IdentityCollector, IdentityRegister } from '../pseudonymise-identity-register.js';
 import { ndjson, readWorkRecords } from './work-files.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
@@ -36,6 +37,9 @@ export async function pseudonymiseChunk(
   const key = await deps.keys.current(project);
   const pseudonymise = createRowPseudonymiser(table, { project, key, postcodeToLsoa: deps.reference });
   const records = await readWorkRecords(deps.lake, input.validate.acceptedPath);
+  // The custodian's identity register (restricted bronze): what re-identification and re-keying
+  // after a key rotation read; never copied to silver or gold.
+  const identities = new IdentityCollector();
   const partitions = new Map<string, { provider: string; period: string; rows: SilverRow[] }>();
   const dimensionChanges: DimensionChange[] = [];
   const referrals: { id: string; receivedDate: string | null }[] = [];
@@ -51,6 +55,7 @@ export async function pseudonymiseChunk(
       });
     } else {
       silver = pseudonymise(record.row);
+      identities.add(record.row, typeof silver.lsoa === 'string' ? silver.lsoa : null);
       if (refTable) {
         const received = record.row.referral_received_date;
         referrals.push({
@@ -118,6 +123,7 @@ export async function pseudonymiseChunk(
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+  await new IdentityRegister(deps.lake).record(project, input.batch.batchId, input.chunk.index, identities);
   const dimensionChangesPath = lakePaths.work(input.batch.batchId, 'dimension', input.chunk.index);
   await deps.lake.put('bronze', dimensionChangesPath, ndjson(dimensionChanges), {
     contentType: 'application/x-ndjson',
