@@ -19,17 +19,7 @@ import {
  * Capture order: parents before children (referrals before their contacts and assessments), so a
  * contact captured in the same poll as its referral is never judged an orphan by an earlier batch.
  */
-export const CAPTURE_ORDER: readonly SourceTableName[] = [
-  'sus_apc_episode',
-  'prescribing_item',
-  'mhsds_referral',
-  'mhsds_care_contact',
-  'mhsds_cluster_assessment',
-  'ecds_attendance',
-  'csds_referral',
-  'csds_care_contact',
-  'dids_imaging_test',
-];
+export const CAPTURE_ORDER: readonly SourceTableName[] = SOURCE_TABLE_NAMES;
 
 /** The tables a poll captures: NHSFLOWS_CDC_TABLES (comma-separated) or all, in capture order. */
 export function captureTables(

@@ -56,6 +56,7 @@ export type SourceRowValue = string | number | boolean | null;
 /** One source row in wire form (see the module comment for the type mapping). */
 export type SourceRow = Record<string, SourceRowValue>;
 
+/** The source tables, parents before children (referrals before their contacts): capture order. */
 export const SOURCE_TABLE_NAMES = [
   'sus_apc_episode',
   'prescribing_item',
