@@ -190,6 +190,7 @@ export async function captureChanges(
     });
     log.info('capture poll done', {
       path: result.path,
+      published: result.published,
       inserts: result.inserts,
       updates: result.updates,
       deletes: result.deletes,

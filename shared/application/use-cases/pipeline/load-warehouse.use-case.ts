@@ -28,6 +28,11 @@ export async function loadWarehouse(
     throw new Error(
       `batch ${input.batch.batchId}: gold files for unknown tables ${unknown.map((u) => u.table).join(', ')}`,
     );
-  deps.logger.info('warehouse loaded', { batchId: input.batch.batchId, tables: tables.length });
+  deps.logger.info('warehouse loaded', {
+    batchId: input.batch.batchId,
+    tables: tables.length,
+    rows: tables.reduce((n, t) => n + t.rowsInFiles, 0),
+    deletes: tables.reduce((n, t) => n + t.deletesInFiles, 0),
+  });
   return { tables };
 }
