@@ -20,6 +20,11 @@ import type { SecretStore } from '../shared/application/ports/secret-store.port.
 import type { SeenEvents } from '../shared/application/ports/seen-events.port.js';
 import { ProjectKeyRing } from '../shared/application/use-cases/pseudonymise-keys.js';
 import { StateStoreSeenEvents } from '../shared/application/seen-events/state-store-seen-events.js';
+import {
+  CountingStateStore,
+  type StateOperationCounts,
+} from '../shared/application/state/counting-state-store.js';
+import type { StateStore } from '../shared/application/ports/state-store.port.js';
 import type { PipelineDeps } from '../shared/application/use-cases/pipeline/pipeline-deps.js';
 import { LAKE_CONTAINERS } from '../shared/domain/lake/lake-paths.js';
 import { EventHubsPublisher } from '../shared/adapters/azure/event-hubs-publisher.azure.js';
@@ -54,6 +59,8 @@ export interface Services {
   readonly logger: Logger;
   /** Opened on first use (only the poller needs a source connection). */
   capture(): Promise<CaptureServices>;
+  /** Requests made to the state store (Table storage) by this process so far (benchmarks, diagnostics). */
+  stateOperations(): StateOperationCounts;
   close(): Promise<void>;
 }
 
@@ -100,12 +107,15 @@ export async function buildServices(env: Readonly<Record<string, string | undefi
         required(settings.NHSFLOWS_LAKE_ACCOUNT_URL, 'NHSFLOWS_LAKE_ACCOUNT_URL'),
         credential ?? new DefaultAzureCredential(),
       );
-  const state = settings.NHSFLOWS_STATE_CONNECTION
-    ? TableStateStore.fromConnectionString(settings.NHSFLOWS_STATE_CONNECTION)
-    : TableStateStore.fromAccountUrl(
-        required(settings.NHSFLOWS_STATE_TABLE_URL, 'NHSFLOWS_STATE_TABLE_URL'),
-        credential ?? new DefaultAzureCredential(),
-      );
+  // Every state request is counted (one increment per request; see CountingStateStore).
+  const state = new CountingStateStore(
+    settings.NHSFLOWS_STATE_CONNECTION
+      ? TableStateStore.fromConnectionString(settings.NHSFLOWS_STATE_CONNECTION)
+      : TableStateStore.fromAccountUrl(
+          required(settings.NHSFLOWS_STATE_TABLE_URL, 'NHSFLOWS_STATE_TABLE_URL'),
+          credential ?? new DefaultAzureCredential(),
+        ),
+  );
   const poisonQueue = settings.NHSFLOWS_LAKE_CONNECTION
     ? StorageMessageQueue.fromConnectionString(
         settings.NHSFLOWS_LAKE_CONNECTION,
@@ -169,6 +179,7 @@ export async function buildServices(env: Readonly<Record<string, string | undefi
     telemetry,
     logger,
     capture: openCapture,
+    stateOperations: () => state.counts(),
     close: async () => {
       if (warehouse) await (await warehouse).close();
       if (capture) {
@@ -185,7 +196,7 @@ async function buildCapture(
   settings: Settings,
   ctx: {
     lake: BlobObjectStore;
-    state: TableStateStore;
+    state: StateStore;
     telemetry: Telemetry;
     logger: Logger;
     dataDir: string;
