@@ -14,6 +14,8 @@ export interface LocalEnvironment {
   readonly settings: Settings;
   readonly dataDir: string;
   readonly connectionString: string;
+  /** Process id of the Azurite this environment started, or undefined when it reuses a running one. */
+  readonly azuritePid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function openLocalEnvironment(
   mkdirSync(dataDir, { recursive: true });
   const lockFile = join(dataDir, 'azurite.json');
   let stop = async (): Promise<void> => undefined;
+  let azuritePid: number | undefined;
   let ports = await reusableAzurite(lockFile);
   if (!ports) {
     const azurite = await startAzurite({
@@ -55,6 +58,7 @@ export async function openLocalEnvironment(
       tablePort: settings.NHSFLOWS_AZURITE_TABLE_PORT,
     });
     ports = { blobPort: azurite.blobPort, queuePort: azurite.queuePort, tablePort: azurite.tablePort };
+    azuritePid = azurite.pid;
     writeFileSync(lockFile, JSON.stringify({ pid: process.pid, ...ports }));
     stop = async () => {
       await azurite.stop();
@@ -70,7 +74,7 @@ export async function openLocalEnvironment(
   // as they would from local.settings.json: publish every effective setting, defaults included.
   for (const [key, value] of Object.entries(settings))
     if (env[key] === undefined && value !== undefined) env[key] = String(value);
-  return { settings, dataDir, connectionString, stop };
+  return { settings, dataDir, connectionString, azuritePid, stop };
 }
 
 async function reusableAzurite(

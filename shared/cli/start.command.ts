@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { services, resetServices } from '../../functions/composition-root.js';
-import { FUNCTIONS } from '../../functions/function-names.js';
 import { pipelineStatus } from '../application/use-cases/pipeline/pipeline-status.use-case.js';
 import type { CliCommand, CliIo, ParsedArgs } from './cli-io.js';
 import { openLocalEnvironment } from './local-environment.js';
-import { fireTimer, openLocalFunctionsHost } from './local-functions-host.js';
+import { ONE_SHOT_TIMERS, openLocalFunctionsHost, runOneShot } from './local-functions-host.js';
 import { seedSyntheticSource, simulateSourceChanges } from './seed-source.js';
 import { renderStatus } from './status.command.js';
 import { renderMarts } from './marts-summary.js';
@@ -69,22 +68,18 @@ export const startCommand: CliCommand = {
       if (!seeded.seeded && changes > 0) io.err(await simulateSourceChanges(capture.embedded, { patients, seed: env.settings.NHSFLOWS_SEED, rate: changes, dataDir: env.dataDir }));
       // One-shot run: the schedules are switched off and the poller and marts refresh are fired once
       // each, so nothing (a past-due timer, say) polls twice at the same moment.
-      const timers = [FUNCTIONS.cdcPoller, FUNCTIONS.martsRefresh];
       const { host, registry } = await openLocalFunctionsHost(env, {
         logger: s.logger,
         eventLog: capture.eventLog,
         httpPort: args.values.port ? Number(args.values.port) : 0,
-        disabledFunctions: timers,
+        disabledFunctions: ONE_SHOT_TIMERS,
       });
       let status;
       let hostStatus;
       try {
         await host.start();
         io.err(`local Functions host on ${host.origin ?? '(no http)'}: health at /api/health`);
-        await fireTimer(host, registry, FUNCTIONS.cdcPoller);
-        await host.waitForIdle({ timeoutMs: 30 * 60_000 });
-        await fireTimer(host, registry, FUNCTIONS.martsRefresh);
-        await host.waitForIdle({ timeoutMs: 30 * 60_000 });
+        await runOneShot(host, registry);
         status = await pipelineStatus(s.pipeline);
         io.out(renderStatus(status));
         io.out(await renderMarts(s.pipeline));

@@ -25,6 +25,8 @@ export interface RunningAzurite {
   readonly tablePort: number;
   /** Connection string for the well-known dev account on these ports. */
   readonly connectionString: string;
+  /** Process id of the Azurite child process (its memory can be read from /proc/<pid>/status). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -131,6 +133,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     queuePort,
     tablePort,
     connectionString: azuriteConnectionString({ blobPort, queuePort, tablePort }),
+    pid: child.pid,
     stop: async () => {
       if (exited) return;
       const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
