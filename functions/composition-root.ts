@@ -13,7 +13,12 @@ import { DuckDbWarehouse } from '../shared/adapters/local/duckdb-warehouse.js';
 import { DuckDbParquetCodec } from '../shared/adapters/parquet/duckdb-parquet.js';
 import { loadReferenceData } from '../shared/application/reference/reference-data.loader.js';
 import { systemClock } from '../shared/application/ports/clock.port.js';
-import { createLogger, type Logger } from '../shared/application/ports/logger.port.js';
+import {
+  createLogger,
+  logLevelAtLeast,
+  type Logger,
+  type LogRecord,
+} from '../shared/application/ports/logger.port.js';
 import { memoryTelemetry, type Telemetry } from '../shared/application/ports/telemetry.port.js';
 import type { Warehouse } from '../shared/application/ports/warehouse.port.js';
 import type { SecretStore } from '../shared/application/ports/secret-store.port.js';
@@ -66,6 +71,29 @@ export interface Services {
 
 let cached: Promise<Services> | undefined;
 
+/**
+ * Where the process's log records go. `write` receives each JSON log line (newline-terminated) at or
+ * above `NHSFLOWS_LOG_LEVEL`; without it the lines go to stderr. `observe` sees every record at info
+ * and above, whatever the level setting, with its timestamp (the CLI's progress display). Read at
+ * each record, so a route set after the services were built applies to them too.
+ */
+export interface LogRoute {
+  readonly write?: (line: string) => void;
+  readonly observe?: (record: LogRecord, at: Date) => void;
+}
+
+let logRoute: LogRoute = {};
+const writeStderr = (line: string): void => void process.stderr.write(line);
+
+/** Sends the process's logs along `route` (see {@link LogRoute}); returns a function restoring the previous route. */
+export function routeLogs(route: LogRoute): () => void {
+  const previous = logRoute;
+  logRoute = route;
+  return () => {
+    logRoute = previous;
+  };
+}
+
 /** The process's services (built on first use from `process.env`). */
 export function services(): Promise<Services> {
   cached ??= buildServices(process.env).catch((error: unknown) => {
@@ -92,12 +120,18 @@ export async function buildServices(env: Readonly<Record<string, string | undefi
   const dataDir = resolve(settings.NHSFLOWS_DATA_DIR);
   const scratchDir = join(dataDir, 'scratch');
   mkdirSync(scratchDir, { recursive: true });
+  const level = settings.NHSFLOWS_LOG_LEVEL;
   const logger = createLogger(
-    (record) =>
-      process.stderr.write(
-        `${JSON.stringify({ at: new Date().toISOString(), level: record.level, msg: record.message, ...record.fields })}\n`,
-      ),
-    settings.NHSFLOWS_LOG_LEVEL,
+    (record) => {
+      const at = new Date();
+      logRoute.observe?.(record, at);
+      if (logLevelAtLeast(record.level, level))
+        (logRoute.write ?? writeStderr)(
+          `${JSON.stringify({ at: at.toISOString(), level: record.level, msg: record.message, ...record.fields })}\n`,
+        );
+    },
+    // Info records reach the observer (the CLI's progress) even when the setting is warn or error.
+    logLevelAtLeast(level, 'info') ? 'info' : level,
     { app: 'nhs-flows' },
   );
   const credential = settings.NHSFLOWS_MODE === 'azure' ? new DefaultAzureCredential() : undefined;

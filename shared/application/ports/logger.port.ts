@@ -15,6 +15,11 @@ export type LogFields = Readonly<Record<string, string | number | boolean | null
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/** Whether a record at `level` passes a `min` threshold (`warn` passes `info`; `debug` does not). */
+export function logLevelAtLeast(level: LogLevel, min: LogLevel): boolean {
+  return order[level] >= order[min];
+}
+
 export interface LogRecord {
   readonly level: LogLevel;
   readonly message: string;
@@ -28,7 +33,7 @@ export function createLogger(
   base: LogFields = {},
 ): Logger {
   const emit = (level: LogLevel, message: string, fields: LogFields = {}) => {
-    if (order[level] >= order[minLevel]) sink({ level, message, fields: { ...base, ...fields } });
+    if (logLevelAtLeast(level, minLevel)) sink({ level, message, fields: { ...base, ...fields } });
   };
   return {
     debug: (m, f) => emit('debug', m, f),
