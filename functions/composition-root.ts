@@ -10,7 +10,7 @@ import { AppInsightsTelemetry } from '../shared/adapters/azure/app-insights-tele
 import { SynapseWarehouse } from '../shared/adapters/azure/synapse-warehouse.azure.js';
 import { LocalSecretStore } from '../shared/adapters/local/local-secret-store.js';
 import { DuckDbWarehouse } from '../shared/adapters/local/duckdb-warehouse.js';
-import { DuckDbParquetCodec } from '../shared/adapters/parquet/duckdb-parquet.js';
+import { DuckDbParquetLake } from '../shared/adapters/parquet/duckdb-parquet-lake.js';
 import { loadReferenceData } from '../shared/application/reference/reference-data.loader.js';
 import { systemClock } from '../shared/application/ports/clock.port.js';
 import {
@@ -40,7 +40,7 @@ import {
 } from '../shared/adapters/local/embedded-source/embedded-source.js';
 import type { ChangeSource } from '../shared/application/ports/change-source.port.js';
 import type { EventPublisher } from '../shared/application/ports/event-publisher.port.js';
-import type { CaptureChangesDeps } from '../shared/application/use-cases/capture-changes.use-case.js';
+import type { CaptureChangesDeps } from '../shared/application/use-cases/capture/capture-changes.use-case.js';
 import { captureTables } from '../shared/application/use-cases/poll-sources.use-case.js';
 import type { ResolvedCaptureTable } from '../shared/domain/capture/capture-config.js';
 import { openMssqlChangeSource } from './mssql-source.js';
@@ -186,11 +186,12 @@ export async function buildServices(env: Readonly<Record<string, string | undefi
   await lake.ensureContainers(LAKE_CONTAINERS);
   const seenEvents = new StateStoreSeenEvents(state, systemClock);
   await seenEvents.ensure();
+  const parquet = new DuckDbParquetLake(lake, scratchDir);
   const pipeline: PipelineDeps = {
     settings,
     lake,
     state,
-    parquet: new DuckDbParquetCodec(),
+    parquet,
     warehouse: openWarehouse,
     secrets,
     keys: new ProjectKeyRing(secrets, settings.NHSFLOWS_PSEUDO_KEY_SECRET),
@@ -216,6 +217,7 @@ export async function buildServices(env: Readonly<Record<string, string | undefi
     stateOperations: () => state.counts(),
     close: async () => {
       if (warehouse) await (await warehouse).close();
+      await parquet.close();
       if (capture) {
         const c = await capture;
         await c.deps.publisher.close();

@@ -1,5 +1,5 @@
 // Two accounts: the Functions host account (durable task hub, leases) and the ADLS Gen2 lake
-// (hierarchical namespace) with the five layer containers, state tables and the poison queue.
+// (hierarchical namespace) with the five layer containers and the keyed-state container, state tables and the poison queue.
 // Shared keys are disabled: the managed identity has data-plane roles.
 param hostAccountName string
 param lakeAccountName string
@@ -51,7 +51,7 @@ resource lakeBlob 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = 
 }
 
 resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [
-  for name in ['landing', 'bronze', 'silver', 'gold', 'quarantine']: {
+  for name in ['landing', 'bronze', 'silver', 'gold', 'quarantine', 'state']: {
     parent: lakeBlob
     name: name
     properties: { publicAccess: 'None' }

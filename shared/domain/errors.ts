@@ -90,3 +90,14 @@ export class KeyMaterialError extends NhsFlowsError {
     super(`key material of secret '${secretName}' is unusable: ${detail}`);
   }
 }
+
+/** A lake object a reader expected is gone (a compaction replaced it): re-list and retry. */
+export class LakeObjectMissingError extends NhsFlowsError {
+  readonly code = 'LAKE_OBJECT_MISSING';
+  constructor(
+    readonly container: string,
+    readonly path: string,
+  ) {
+    super(`lake object ${container}/${path} does not exist`);
+  }
+}

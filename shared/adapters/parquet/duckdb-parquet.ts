@@ -156,7 +156,7 @@ export class DuckDbParquetCodec implements ParquetCodec {
 }
 
 /** SQL that reads a column back in wire form: dates, timestamps, decimals and bigints as text. */
-function wireExpression(name: string, type: string): string {
+export function wireExpression(name: string, type: string): string {
   const col = quoteIdent(name);
   if (type === 'DATE') return `strftime(${col}, '%Y-%m-%d')`;
   if (type.startsWith('TIMESTAMP')) return `strftime(${col}, '%Y-%m-%dT%H:%M:%S.%gZ')`;
@@ -164,7 +164,7 @@ function wireExpression(name: string, type: string): string {
   return col;
 }
 
-function toPortable(value: unknown): string | number | boolean | null {
+export function toPortable(value: unknown): string | number | boolean | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return value.toString();

@@ -1,8 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   checkDimensionSpec,
-  MEMBER_BUCKETS,
-  memberBucket,
   SCD2_HIGH_DATE,
   type DimensionChange,
   type DimensionSpec,
@@ -10,28 +7,23 @@ import {
 } from '../../domain/scd2/dimension.js';
 import {
   compareChanges,
-  diffVersions,
   foldChanges,
   normaliseChange,
-  versionRowKey,
   type AppliedChange,
   type ChangeOutcome,
-  type MemberHistory,
 } from '../../domain/scd2/scd2-merge.js';
-import { ConcurrencyError, InfrastructureError } from '../../domain/errors.js';
+import type { PortableColumn, PortableRow } from '../../domain/gold/portable-types.js';
+import { KeyedLakeState, type KeyedStateDeps } from '../lake-state/keyed-lake-state.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Logger } from '../ports/logger.port.js';
-import type { StateEntity, StateOperation, StateStore, StateValue } from '../ports/state-store.port.js';
 
 /**
- * SCD2 state on the `StateStore` port (Table storage; Azurite locally). Layout per dimension
- * (docs/adr/0003-scd2-state.md):
- * - table `<spec.table>`, partition = member key, so one member's history is one partition and one
- *   entity-group transaction updates it atomically. Row keys:
- *   `current` (pointer: the current version, its hash, the last change applied),
- *   `v|<valid_from>|<surrogate_key>` (versions), `c|<change_id>` (the change log);
- * - table `<spec.table>members`, partition = `memberBucket(key)` (16), row key = member key: the
- *   member index that `readDimension` walks.
+ * SCD2 state in the lake (docs/adr/0006-state-in-the-lake.md): one keyed state per dimension,
+ * `scd2-<dimension table>`, bucketed by a hash of the member key. A member's rows (its change log `c`
+ * and its versions `v`) always travel together, so one bucket run replaces a member's history
+ * whole, atomically. A merge reads each touched bucket once (only the touched members' rows),
+ * folds each member's full change log with the pure fold (shared/domain/scd2/scd2-merge.ts) and
+ * commits one run per touched bucket.
  */
 
 /** Counts of one merge. Every received change lands in exactly one of the outcome counts. */
@@ -58,155 +50,165 @@ export interface Scd2MergeReport {
   readonly conflicts: number;
   /** Deletes under `deleteMode: 'ignore'`. */
   readonly ignoredDeletes: number;
-  /** Transactions re-planned after losing an optimistic-concurrency race. */
+  /** Bucket commits re-planned after losing a race with a concurrent merge. */
   readonly retries: number;
-  readonly transactions: number;
-  /** Point reads (pointer and change-log rows) and partition reads (late arrivals only). */
-  readonly pointReads: number;
-  readonly historyReads: number;
+  /** Buckets read and runs written (one each per touched bucket unless a race was lost). */
+  readonly bucketsRead: number;
+  readonly runsWritten: number;
   readonly durationMs: number;
 }
 
-export interface Scd2MergeDeps {
-  readonly state: StateStore;
+/** A merge's report and every version of every member the batch touched (for the gold change set). */
+export interface Scd2MergeResult extends Scd2MergeReport {
+  readonly versions: ReadonlyMap<string, readonly DimensionVersion[]>;
+}
+
+export interface Scd2MergeDeps extends KeyedStateDeps {
   readonly clock: Clock;
   readonly logger: Logger;
 }
 
 export interface Scd2MergeOptions {
-  /** Members merged at once (default 16). */
+  /** Buckets merged at once (default 4). */
   readonly concurrency?: number;
-  /** Re-plans of one member after a concurrency conflict before giving up (default 10). */
-  readonly maxRetries?: number;
+  /** Commit attempts per bucket after losing races (default 25). */
+  readonly maxAttempts?: number;
 }
 
-const POINTER = 'current';
-const MAX_TRANSACTION = 100;
-/** Changes of one member per transaction: each costs at most 4 writes (24 × 4 + the pointer ≤ 100). */
-const CHUNK = 24;
+/** Buckets per dimension (fixed: changing it needs a rebuild of the state). */
+export const SCD2_BUCKETS = 16;
+
+const COLUMNS: readonly PortableColumn[] = [
+  { name: 'member', type: 'string', nullable: false },
+  { name: 'row_kind', type: 'string', nullable: false },
+  { name: 'change_id', type: 'string', nullable: false },
+  { name: 'kind', type: 'string', nullable: true },
+  { name: 'effective_at', type: 'string', nullable: true },
+  { name: 'recorded_at', type: 'string', nullable: true },
+  { name: 'content_hash', type: 'string', nullable: true },
+  { name: 'row_hash', type: 'string', nullable: true },
+  { name: 'attributes', type: 'string', nullable: true },
+  { name: 'surrogate_key', type: 'string', nullable: true },
+  { name: 'valid_from', type: 'string', nullable: true },
+  { name: 'valid_to', type: 'string', nullable: true },
+  { name: 'is_current', type: 'boolean', nullable: true },
+  { name: 'is_deleted', type: 'boolean', nullable: true },
+];
+
+/** The keyed lake state holding a dimension's histories. */
+export function dimensionState(dimension: DimensionSpec, deps: KeyedStateDeps, options: Scd2MergeOptions = {}): KeyedLakeState {
+  return new KeyedLakeState(
+    { name: `scd2-${dimension.table}`, buckets: SCD2_BUCKETS, keyColumn: 'member', columns: COLUMNS },
+    deps,
+    options,
+  );
+}
 
 /**
  * Merges a batch of dimension changes into the SCD2 history of `dimension`.
  *
  * Guarantees:
- * - each member's writes go in ONE transaction per chunk of its changes, conditional on the pointer
- *   etag read (or the pointer's absence), so concurrent merges can never leave two current versions
- *   or overlapping ones: the loser gets `ConcurrencyError`, re-reads and re-plans (bounded retries);
- * - the history of a member depends only on the set of its changes (by change id), never on delivery
- *   order, batching or repetition: a re-run or double delivery writes nothing;
- * - an in-order change costs one point read (the pointer) and one transaction; a change that may have
- *   been seen costs one more point read; only a late change reads the member's partition.
+ * - the history of a member depends only on the set of its changes (by change id), never on
+ *   delivery order, batching or repetition: a re-run or double delivery writes nothing new;
+ * - a member's history is replaced whole in one bucket run, committed only if no other merge
+ *   committed to that bucket since it was read, so concurrent merges never interleave a member's
+ *   versions (the loser re-reads and re-folds);
+ * - late changes are stitched: the member's full change log is folded again with them in place.
  * Throws `InputError` for a malformed change (before writing anything), `ConcurrencyError` when a
- * member kept changing under it, `InfrastructureError` when storage fails: the activity retries.
+ * bucket kept changing under it, `InfrastructureError` when storage fails: the activity retries.
  */
 export async function mergeDimensionChanges(
   dimension: DimensionSpec,
   changes: readonly DimensionChange[],
   deps: Scd2MergeDeps,
   options: Scd2MergeOptions = {},
-): Promise<Scd2MergeReport> {
+): Promise<Scd2MergeResult> {
   const started = deps.clock.now().getTime();
   checkDimensionSpec(dimension);
   const logger = deps.logger.child({ dimension: dimension.name });
   const counts = newCounts();
   const byKey = new Map<string, AppliedChange[]>();
+  const keys: string[] = [];
   for (const change of changes) {
     const applied = normaliseChange(change, dimension);
     if (applied.kind === 'delete' && dimension.deleteMode === 'ignore') {
       counts.ignoredDeletes++;
       continue;
     }
-    const list = byKey.get(change.key);
-    if (list) list.push(applied);
-    else byKey.set(change.key, [applied]);
-  }
-  await ensureTablesOnce(deps.state, dimension);
-
-  const keys = [...byKey.keys()];
-  const ctx: MemberContext = {
-    dimension,
-    state: deps.state,
-    logger,
-    counts,
-    maxRetries: options.maxRetries ?? 10,
-  };
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    // After a failure, members in flight finish and no new one starts; the batch then fails whole
-    // (a retry re-applies it idempotently).
-    while (!failure && next < keys.length) {
-      const key = keys[next++]!;
-      try {
-        await mergeMember(ctx, key, uniqueInOrder(byKey.get(key)!, counts, logger));
-      } catch (error) {
-        failure ??= { error };
-      }
+    let list = byKey.get(change.key);
+    if (!list) {
+      list = [];
+      byKey.set(change.key, list);
+      keys.push(change.key);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, keys.length) }, worker));
-  if (failure) {
-    logger.error('scd2 merge failed; the batch can be retried as it is', {
-      code: 'SCD2_MERGE_FAILED',
-      membersStarted: next,
-      members: keys.length,
-    });
-    throw failure.error;
+    list.push(applied);
   }
+  const incoming = new Map<string, AppliedChange[]>();
+  for (const [key, list] of byKey) incoming.set(key, uniqueInOrder(list, counts, logger));
 
+  const state = dimensionState(dimension, deps, options);
+  const versions = new Map<string, readonly DimensionVersion[]>();
+  const planned = await state.update(keys, (existing, bucketKeys) =>
+    planBucket(dimension, existing, bucketKeys, incoming, logger),
+  );
+  for (const plan of planned) {
+    for (const [name, n] of Object.entries(plan.tally) as [keyof Counts, number][]) counts[name] += n;
+    for (const [key, history] of plan.versions) versions.set(key, history);
+  }
   const report: Scd2MergeReport = {
     dimension: dimension.name,
     received: changes.length,
     members: keys.length,
     ...counts,
+    retries: state.stats.retries,
+    bucketsRead: state.stats.bucketsRead,
+    runsWritten: state.stats.runsWritten,
     durationMs: deps.clock.now().getTime() - started,
   };
   logger.info('scd2 merge done', { ...report });
-  return report;
+  return { ...report, versions };
 }
 
-/** Every version of every member (for the gold dimension), member by member via the member index. */
+/** Every version of every member (for the gold dimension), bucket by bucket. */
 export async function* readDimension(
   dimension: DimensionSpec,
-  deps: { readonly state: StateStore },
+  deps: KeyedStateDeps,
 ): AsyncIterable<DimensionVersion> {
-  const window = 32;
-  for (const bucket of MEMBER_BUCKETS) {
-    const keys: string[] = [];
-    for await (const entry of deps.state.list(memberIndexTable(dimension), bucket)) keys.push(entry.rowKey);
-    for (let i = 0; i < keys.length; i += window) {
-      const histories = await Promise.all(
-        keys.slice(i, i + window).map((key) => readMemberHistory(dimension, key, deps)),
-      );
-      for (const history of histories) yield* history;
-    }
+  const state = dimensionState(dimension, deps);
+  for (let bucket = 0; bucket < SCD2_BUCKETS; bucket++) {
+    const members = decodeMembers(await state.readBucketRows(bucket));
+    for (const key of [...members.keys()].sort()) yield* members.get(key)!.versions;
   }
+}
+
+/** The versions of each given member in business-time order (one read per touched bucket). */
+export async function readMemberHistories(
+  dimension: DimensionSpec,
+  keys: readonly string[],
+  deps: KeyedStateDeps,
+): Promise<Map<string, DimensionVersion[]>> {
+  const members = decodeMembers(await dimensionState(dimension, deps).read(keys));
+  const out = new Map<string, DimensionVersion[]>();
+  for (const key of keys) out.set(key, members.get(key)?.versions ?? []);
+  return out;
 }
 
 /** One member's versions in business-time order (empty when unknown). */
 export async function readMemberHistory(
   dimension: DimensionSpec,
   key: string,
-  deps: { readonly state: StateStore },
+  deps: KeyedStateDeps,
 ): Promise<DimensionVersion[]> {
-  const versions: DimensionVersion[] = [];
-  for await (const row of deps.state.list<VersionRow>(dimension.table, key, {
-    fromRowKey: 'v|',
-    toRowKey: 'v}',
-  }))
-    versions.push(fromVersionRow(key, row.value));
-  return versions;
-}
-
-/** The member-index table of a dimension. */
-export function memberIndexTable(dimension: DimensionSpec): string {
-  return `${dimension.table}members`;
+  return (await readMemberHistories(dimension, [key], deps)).get(key) ?? [];
 }
 
 // ---------------------------------------------------------------------------------------------------
 
 type Counts = {
-  -readonly [K in keyof Omit<Scd2MergeReport, 'dimension' | 'received' | 'members' | 'durationMs'>]: number;
+  -readonly [K in keyof Omit<
+    Scd2MergeReport,
+    'dimension' | 'received' | 'members' | 'durationMs' | 'retries' | 'bucketsRead' | 'runsWritten'
+  >]: number;
 };
 function newCounts(): Counts {
   return {
@@ -220,10 +222,6 @@ function newCounts(): Counts {
     duplicates: 0,
     conflicts: 0,
     ignoredDeletes: 0,
-    retries: 0,
-    transactions: 0,
-    pointReads: 0,
-    historyReads: 0,
   };
 }
 const outcomeCount: Record<ChangeOutcome, keyof Counts> = {
@@ -235,46 +233,65 @@ const outcomeCount: Record<ChangeOutcome, keyof Counts> = {
   resurrected: 'resurrected',
 };
 
-interface MemberContext {
-  readonly dimension: DimensionSpec;
-  readonly state: StateStore;
-  readonly logger: Logger;
-  readonly counts: Counts;
-  readonly maxRetries: number;
+interface MemberRows {
+  changes: AppliedChange[];
+  versions: DimensionVersion[];
 }
 
-type VersionRow = {
-  business_key: string;
-  surrogate_key: string;
-  valid_from: string;
-  valid_to: string;
-  is_current: boolean;
-  is_deleted: boolean;
-  row_hash: string;
-  recorded_at: string;
-  change_id: string;
-  attributes: string;
-};
-type ChangeRow = {
-  change_id: string;
-  kind: string;
-  effective_at: string;
-  recorded_at: string;
-  content_hash: string;
-  row_hash?: string;
-  attributes?: string;
-};
-type PointerRow = {
-  last_effective_at: string;
-  last_change_id: string;
-  existed: boolean;
-  change_count: number;
-  version_count: number;
-  /** Absent when no version is current (never existed, or invalidated). */
-  current_row_key?: string;
-  row_hash?: string;
-  current_version?: string;
-};
+interface BucketOutcome {
+  readonly tally: Partial<Counts>;
+  readonly versions: Map<string, DimensionVersion[]>;
+}
+
+/** Pure: the rows replacing the bucket's touched members, their versions and the outcome counts. */
+function planBucket(
+  dimension: DimensionSpec,
+  existing: PortableRow[],
+  keys: readonly string[],
+  incoming: ReadonlyMap<string, AppliedChange[]>,
+  logger: Logger,
+): { rows: PortableRow[]; result: BucketOutcome } {
+  const tally: Partial<Counts> = {};
+  const add = (name: keyof Counts, n = 1) => (tally[name] = (tally[name] ?? 0) + n);
+  const stored = decodeMembers(existing);
+  const rows: PortableRow[] = [];
+  const versions = new Map<string, DimensionVersion[]>();
+  for (const key of keys) {
+    const member = stored.get(key) ?? { changes: [], versions: [] };
+    const logged = new Map(member.changes.map((c) => [c.changeId, c]));
+    const fresh: AppliedChange[] = [];
+    for (const c of incoming.get(key) ?? []) {
+      const seen = logged.get(c.changeId);
+      if (!seen) fresh.push(c);
+      else if (seen.contentHash === c.contentHash) add('duplicates');
+      else {
+        add('conflicts');
+        logger.warn('scd2 change id already applied with different content; ignored', {
+          code: 'SCD2_CHANGE_CONFLICT',
+          changeId: c.changeId,
+        });
+      }
+    }
+    if (fresh.length === 0) {
+      versions.set(key, member.versions);
+      continue;
+    }
+    const last = member.changes[member.changes.length - 1];
+    const all = [...member.changes, ...fresh].sort(compareChanges);
+    const folded = foldChanges(dimension, key, { versions: [], existed: false, partial: false }, all);
+    if (folded.kind !== 'folded') throw new Error('unreachable: a full fold never needs more history');
+    for (const c of fresh) {
+      const outcome = folded.outcomes.get(c.changeId);
+      if (last && compareChanges(c, last) <= 0) add('lateStitched');
+      else add(outcome ? outcomeCount[outcome] : 'unchanged');
+    }
+    const after = [...folded.history.versions];
+    versions.set(key, after);
+    for (const c of all) rows.push(changeRow(key, c));
+    for (const v of after) rows.push(versionRow(v));
+  }
+  return { rows, result: { tally, versions } };
+}
 
 /** The batch's changes of one member in apply order, each change id once. */
 function uniqueInOrder(list: AppliedChange[], counts: Counts, logger: Logger): AppliedChange[] {
@@ -294,288 +311,83 @@ function uniqueInOrder(list: AppliedChange[], counts: Counts, logger: Logger): A
   return [...seen.values()].sort(compareChanges);
 }
 
-async function mergeMember(
-  ctx: MemberContext,
-  key: string,
-  changes: readonly AppliedChange[],
-): Promise<void> {
-  let size = CHUNK;
-  for (let i = 0; i < changes.length;) {
-    const chunk = changes.slice(i, i + size);
-    if ((await mergeChunk(ctx, key, chunk)) === 'too-large') {
-      if (size === 1)
-        throw new InfrastructureError(
-          'SCD2_TRANSACTION_TOO_LARGE',
-          `scd2 ${ctx.dimension.name}: one change needs more than ${MAX_TRANSACTION} writes in one member's history`,
-        );
-      size = Math.max(1, size >> 1);
-      continue;
-    }
-    i += chunk.length;
-  }
-}
-
-async function mergeChunk(
-  ctx: MemberContext,
-  key: string,
-  chunk: readonly AppliedChange[],
-): Promise<'done' | 'too-large'> {
-  for (let attempt = 0; ; attempt++) {
-    // After a lost race, check every change id against the log: the winner may have applied some.
-    const plan = await planChunk(ctx, key, chunk, attempt > 0);
-    if (plan.operations.length > MAX_TRANSACTION) return 'too-large';
-    if (plan.operations.length > 0) {
-      try {
-        // Index first (idempotent): a crash in between leaves an index entry for an empty member,
-        // which readers skip; the reverse order could hide a member from readDimension forever.
-        if (plan.newMember)
-          await ctx.state.upsert(memberIndexTable(ctx.dimension), memberBucket(key), key, {
-            business_key: key,
-          });
-        await ctx.state.transact(ctx.dimension.table, key, plan.operations);
-        ctx.counts.transactions++;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-        if (attempt >= ctx.maxRetries) {
-          ctx.logger.error('scd2 member kept changing concurrently; giving up', {
-            code: 'SCD2_RETRIES_EXHAUSTED',
-            attempts: attempt + 1,
-          });
-          throw new ConcurrencyError(
-            `scd2 ${ctx.dimension.name}: a member changed concurrently on ${attempt + 1} attempts; retry the batch`,
-            { cause: error },
-          );
-        }
-        ctx.counts.retries++;
-        await sleep(Math.min(200, 2 ** attempt));
-        continue;
-      }
-    }
-    for (const [name, n] of Object.entries(plan.tally) as [keyof Counts, number][]) ctx.counts[name] += n;
-    return 'done';
-  }
-}
-
-interface ChunkPlan {
-  readonly operations: StateOperation[];
-  readonly newMember: boolean;
-  readonly tally: Partial<Counts>;
-}
-
-async function planChunk(
-  ctx: MemberContext,
-  key: string,
-  chunk: readonly AppliedChange[],
-  verifyAll: boolean,
-): Promise<ChunkPlan> {
-  const { dimension, state } = ctx;
-  const tally: Partial<Counts> = {};
-  const add = (name: keyof Counts, n = 1) => (tally[name] = (tally[name] ?? 0) + n);
-  let pointer = await state.get<PointerRow>(dimension.table, key, POINTER);
-  add('pointReads');
-  const last = pointer && {
-    effectiveAt: pointer.value.last_effective_at,
-    changeId: pointer.value.last_change_id,
-  };
-
-  // Anything at or before the last applied change may be a redelivery: one point read tells.
-  const maybeSeen = chunk.filter((c) => verifyAll || (last && compareChanges(c, last) <= 0));
-  const stored = await Promise.all(
-    maybeSeen.map((c) => state.get<ChangeRow>(dimension.table, key, changeRowKey(c.changeId))),
-  );
-  add('pointReads', maybeSeen.length);
-  const known = new Map(stored.flatMap((row) => (row ? [[row.value.change_id, row.value] as const] : [])));
-  const fresh: AppliedChange[] = [];
-  const late = new Set<string>();
-  for (const c of chunk) {
-    const seen = known.get(c.changeId);
-    if (seen) {
-      if (seen.content_hash === c.contentHash) add('duplicates');
-      else conflict(ctx, c, add);
-      continue;
-    }
-    if (last && compareChanges(c, last) <= 0) late.add(c.changeId);
-    fresh.push(c);
-  }
-  if (fresh.length === 0) return { operations: [], newMember: false, tally };
-
-  let before: DimensionVersion[] = [];
-  let folded: ReturnType<typeof foldChanges> = { kind: 'needs-history' };
-  let toApply = fresh;
-  if (late.size === 0) {
-    const current = pointer?.value.current_version
-      ? (JSON.parse(pointer.value.current_version) as DimensionVersion)
-      : undefined;
-    before = current ? [current] : [];
-    const start: MemberHistory = { versions: before, existed: pointer?.value.existed ?? false };
-    folded = foldChanges(dimension, key, { ...start, partial: true }, fresh);
-  }
-  if (folded.kind === 'needs-history') {
-    // Late arrival (or a change at the current version's own business time): fold the whole log.
-    const history = await readPartition(ctx, key);
-    add('historyReads');
-    pointer = history.pointer;
-    const inLog = new Set(history.changes.map((c) => c.changeId));
-    toApply = fresh.filter((c) => {
-      if (!inLog.has(c.changeId)) return true;
-      const logged = history.changes.find((l) => l.changeId === c.changeId)!;
-      if (logged.contentHash === c.contentHash) add('duplicates');
-      else conflict(ctx, c, add);
-      return false;
-    });
-    if (toApply.length === 0) return { operations: [], newMember: false, tally };
-    before = history.versions;
-    const all = [...history.changes, ...toApply].sort(compareChanges);
-    folded = foldChanges(dimension, key, { versions: [], existed: false, partial: false }, all);
-    if (folded.kind !== 'folded') throw new Error('unreachable: a full fold never needs more history');
-  }
-  const newIds = new Set(toApply.map((c) => c.changeId));
-  for (const [id, outcome] of folded.outcomes)
-    if (newIds.has(id)) add(late.has(id) ? 'lateStitched' : outcomeCount[outcome]);
-  for (const c of toApply) if (!folded.outcomes.has(c.changeId)) add('unchanged');
-
-  const after = folded.history.versions;
-  const diff = diffVersions(before, after);
-  const operations: StateOperation[] = [
-    ...toApply.map((c): StateOperation => ({
-      kind: 'insert',
-      rowKey: changeRowKey(c.changeId),
-      value: toChangeRow(c),
-    })),
-    ...diff.remove.map((v): StateOperation => ({ kind: 'delete', rowKey: versionRowKey(v) })),
-    ...diff.insert.map((v): StateOperation => ({
-      kind: 'insert',
-      rowKey: versionRowKey(v),
-      value: toVersionRow(v),
-    })),
-    ...diff.replace.map((v): StateOperation => ({
-      kind: 'upsert',
-      rowKey: versionRowKey(v),
-      value: toVersionRow(v),
-    })),
-  ];
-  const newest = toApply[toApply.length - 1]!;
-  const logged = pointer && {
-    effectiveAt: pointer.value.last_effective_at,
-    changeId: pointer.value.last_change_id,
-  };
-  const lastApplied = logged && compareChanges(logged, newest) > 0 ? logged : newest;
-  const current = after[after.length - 1]?.isCurrent ? after[after.length - 1] : undefined;
-  const pointerRow: PointerRow = {
-    last_effective_at: lastApplied.effectiveAt,
-    last_change_id: lastApplied.changeId,
-    existed: folded.history.existed,
-    change_count: (pointer?.value.change_count ?? 0) + toApply.length,
-    version_count: (pointer?.value.version_count ?? 0) + diff.insert.length - diff.remove.length,
-    ...(current && {
-      current_row_key: versionRowKey(current),
-      row_hash: current.rowHash,
-      current_version: JSON.stringify(current),
-    }),
-  };
-  operations.push(
-    pointer
-      ? { kind: 'update', rowKey: POINTER, value: pointerRow, etag: pointer.etag }
-      : { kind: 'insert', rowKey: POINTER, value: pointerRow },
-  );
-  return { operations, newMember: !pointer, tally };
-}
-
-function conflict(ctx: MemberContext, c: AppliedChange, add: (name: keyof Counts) => void): void {
-  add('conflicts');
-  ctx.logger.warn('scd2 change id already applied with different content; ignored', {
-    code: 'SCD2_CHANGE_CONFLICT',
-    changeId: c.changeId,
-  });
-}
-
-async function readPartition(
-  ctx: MemberContext,
-  key: string,
-): Promise<{
-  pointer: StateEntity<PointerRow> | undefined;
-  changes: AppliedChange[];
-  versions: DimensionVersion[];
-}> {
-  let pointer: StateEntity<PointerRow> | undefined;
-  const changes: AppliedChange[] = [];
-  const versions: DimensionVersion[] = [];
-  for await (const row of ctx.state.list<StateValue>(ctx.dimension.table, key)) {
-    if (row.rowKey === POINTER) pointer = row as StateEntity<PointerRow>;
-    else if (row.rowKey.startsWith('c|')) changes.push(fromChangeRow(row.value as ChangeRow));
-    else if (row.rowKey.startsWith('v|')) versions.push(fromVersionRow(key, row.value as VersionRow));
-  }
-  return { pointer, changes: changes.sort(compareChanges), versions };
-}
-
-function changeRowKey(changeId: string): string {
-  return `c|${changeId}`;
-}
-
-function toChangeRow(c: AppliedChange): ChangeRow {
+function changeRow(key: string, c: AppliedChange): PortableRow {
   return {
+    member: key,
+    row_kind: 'c',
     change_id: c.changeId,
     kind: c.kind,
     effective_at: c.effectiveAt,
     recorded_at: c.recordedAt,
     content_hash: c.contentHash,
-    ...(c.rowHash !== null && { row_hash: c.rowHash }),
-    ...(c.attributes && { attributes: attributesJson(c.attributes) }),
+    row_hash: c.rowHash,
+    attributes: c.attributes ? JSON.stringify(c.attributes) : null,
+    surrogate_key: null,
+    valid_from: null,
+    valid_to: null,
+    is_current: null,
+    is_deleted: null,
   };
 }
 
-function fromChangeRow(row: ChangeRow): AppliedChange {
+function versionRow(v: DimensionVersion): PortableRow {
   return {
-    changeId: row.change_id,
-    kind: row.kind === 'delete' ? 'delete' : 'upsert',
-    effectiveAt: row.effective_at,
-    recordedAt: row.recorded_at,
-    attributes: row.attributes === undefined ? null : (JSON.parse(row.attributes) as Record<string, never>),
-    rowHash: row.row_hash ?? null,
-    contentHash: row.content_hash,
-  };
-}
-
-function toVersionRow(v: DimensionVersion): VersionRow {
-  return {
-    business_key: v.key,
+    member: v.key,
+    row_kind: 'v',
+    change_id: v.changeId,
+    kind: null,
+    effective_at: null,
+    recorded_at: v.recordedAt,
+    content_hash: null,
+    row_hash: v.rowHash,
+    attributes: JSON.stringify(v.attributes),
     surrogate_key: v.surrogateKey,
     valid_from: v.validFrom,
     valid_to: v.validTo,
     is_current: v.isCurrent,
     is_deleted: v.isDeleted,
-    row_hash: v.rowHash,
-    recorded_at: v.recordedAt,
-    change_id: v.changeId,
-    attributes: attributesJson(v.attributes),
   };
 }
 
-function fromVersionRow(key: string, row: VersionRow): DimensionVersion {
-  return {
-    key,
-    surrogateKey: row.surrogate_key,
-    validFrom: row.valid_from,
-    validTo: row.valid_to,
-    isCurrent: row.is_current && row.valid_to === SCD2_HIGH_DATE,
-    isDeleted: row.is_deleted,
-    rowHash: row.row_hash,
-    recordedAt: row.recorded_at,
-    changeId: row.change_id,
-    attributes: JSON.parse(row.attributes) as Record<string, never>,
-  };
-}
+const text = (value: unknown): string => (typeof value === 'string' ? value : String(value ?? ''));
 
-/** Attributes as JSON (NULL kept as null: Table storage would drop a null property). */
-function attributesJson(attributes: Readonly<Record<string, unknown>>): string {
-  return JSON.stringify(attributes);
-}
-
-const ensured = new WeakMap<StateStore, Set<string>>();
-async function ensureTablesOnce(state: StateStore, dimension: DimensionSpec): Promise<void> {
-  const done = ensured.get(state) ?? new Set<string>();
-  ensured.set(state, done);
-  if (done.has(dimension.table)) return;
-  await state.ensureTables([dimension.table, memberIndexTable(dimension)]);
-  done.add(dimension.table);
+function decodeMembers(rows: readonly PortableRow[]): Map<string, MemberRows> {
+  const members = new Map<string, MemberRows>();
+  for (const row of rows) {
+    const key = text(row.member);
+    let member = members.get(key);
+    if (!member) {
+      member = { changes: [], versions: [] };
+      members.set(key, member);
+    }
+    if (row.row_kind === 'c')
+      member.changes.push({
+        changeId: text(row.change_id),
+        kind: row.kind === 'delete' ? 'delete' : 'upsert',
+        effectiveAt: text(row.effective_at),
+        recordedAt: text(row.recorded_at),
+        attributes:
+          typeof row.attributes === 'string' ? (JSON.parse(row.attributes) as Record<string, never>) : null,
+        rowHash: typeof row.row_hash === 'string' ? row.row_hash : null,
+        contentHash: text(row.content_hash),
+      });
+    else
+      member.versions.push({
+        key,
+        surrogateKey: text(row.surrogate_key),
+        validFrom: text(row.valid_from),
+        validTo: text(row.valid_to),
+        isCurrent: row.is_current === true && row.valid_to === SCD2_HIGH_DATE,
+        isDeleted: row.is_deleted === true,
+        rowHash: text(row.row_hash),
+        recordedAt: text(row.recorded_at),
+        changeId: text(row.change_id),
+        attributes: JSON.parse(text(row.attributes)) as Record<string, never>,
+      });
+  }
+  for (const member of members.values()) {
+    member.changes.sort(compareChanges);
+    member.versions.sort((a, b) => (a.validFrom < b.validFrom ? -1 : a.validFrom > b.validFrom ? 1 : 0));
+  }
+  return members;
 }

@@ -3,13 +3,17 @@
  *
  * Contract (paths are read by Synapse COPY INTO, by the warehouse loader and by operators):
  * - bronze:     `<source>/<yyyy>/<mm>/<dd>/<batchId>.ndjson`          exact deltas/bytes as received
- * - silver:     `<dataset>/<table>/provider=<ods>/period=<yyyy-mm>/<batchId>-<chunk>.parquet`
+ * - silver:     `<dataset>/<table>/period=<yyyy-mm>/<batchId>-<chunk>.parquet` (provider is a column;
+ *               compaction merges a period's files into `compacted-<generation>.parquet`)
  * - gold:       `<table>/batch=<batchId>/part-<chunk>.parquet`
  * - quarantine: `<dataset>/<table>/<batchId>.ndjson`                   rejected rows' reasons (no values)
  * - manifests:  `manifests/<batchId>.json` in the gold container
  * - work:       `_work/<batchId>/<stage>-<chunk>.ndjson` in bronze (restricted: rows still hold identifiers)
+ * - state:      `<state>/bucket=<bb>/run-<generation>.parquet`       keyed pipeline state (SCD2 histories,
+ *               seen event ids, content and referral indexes): runs per hash bucket, generation
+ *               = 10-digit counter created only-if-absent (the commit), later runs replace keys whole
  */
-export const LAKE_CONTAINERS = ['landing', 'bronze', 'silver', 'gold', 'quarantine'] as const;
+export const LAKE_CONTAINERS = ['landing', 'bronze', 'silver', 'gold', 'quarantine', 'state'] as const;
 export type LakeContainer = (typeof LAKE_CONTAINERS)[number];
 
 const safeSegment = /^[A-Za-z0-9_.=-]+$/;
@@ -24,20 +28,25 @@ function datePath(at: Date): string {
   return `${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}`;
 }
 
+function silverTablePrefix(dataset: string, table: string): string {
+  return `${segment(dataset, 'dataset')}/${segment(table, 'table')}/`;
+}
+
+function stateBucketPrefix(state: string, bucket: number): string {
+  return `${segment(state, 'state')}/bucket=${String(bucket).padStart(3, '0')}/`;
+}
+
 export const lakePaths = {
   bronzeBatch: (source: string, batchId: string, receivedAt: Date): string =>
     `${segment(source, 'source')}/${datePath(receivedAt)}/${segment(batchId, 'batch id')}.ndjson`,
   bronzeChunk: (bronzeBatchPath: string, chunk: number): string =>
     `${bronzeBatchPath.replace(/\.ndjson$/, '')}/chunk-${String(chunk).padStart(5, '0')}.ndjson`,
-  silver: (
-    dataset: string,
-    table: string,
-    provider: string,
-    period: string,
-    batchId: string,
-    chunk: number,
-  ): string =>
-    `${segment(dataset, 'dataset')}/${segment(table, 'table')}/provider=${segment(provider || 'unknown', 'provider')}/period=${segment(period || 'unknown', 'period')}/${segment(batchId, 'batch id')}-${String(chunk).padStart(5, '0')}.parquet`,
+  silver: (dataset: string, table: string, period: string, batchId: string, chunk: number): string =>
+    `${silverTablePrefix(dataset, table)}period=${segment(period || 'unknown', 'period')}/${segment(batchId, 'batch id')}-${String(chunk).padStart(5, '0')}.parquet`,
+  silverTablePrefix: (dataset: string, table: string): string => silverTablePrefix(dataset, table),
+  /** A compacted silver partition: replaces the small files it was made of. */
+  silverCompacted: (dataset: string, table: string, period: string, generation: string): string =>
+    `${silverTablePrefix(dataset, table)}period=${segment(period || 'unknown', 'period')}/compacted-${segment(generation, 'generation')}.parquet`,
   gold: (table: string, batchId: string, chunk: number): string =>
     `${segment(table, 'table')}/batch=${segment(batchId, 'batch id')}/part-${String(chunk).padStart(5, '0')}.parquet`,
   goldTablePrefix: (table: string): string => `${segment(table, 'table')}/`,
@@ -47,4 +56,13 @@ export const lakePaths = {
   work: (batchId: string, stage: string, chunk: number): string =>
     `_work/${segment(batchId, 'batch id')}/${segment(stage, 'stage')}-${String(chunk).padStart(5, '0')}.ndjson`,
   workPrefix: (batchId: string): string => `_work/${segment(batchId, 'batch id')}/`,
+  stateRun: (state: string, bucket: number, generation: number): string =>
+    `${stateBucketPrefix(state, bucket)}run-${String(generation).padStart(10, '0')}.parquet`,
+  stateBucketPrefix: (state: string, bucket: number): string => stateBucketPrefix(state, bucket),
+  statePrefix: (state: string): string => `${segment(state, 'state')}/`,
+  /** The bucket and generation of a state run path (undefined for anything else under the prefix). */
+  parseStateRun: (path: string): { bucket: number; generation: number } | undefined => {
+    const m = /\/bucket=(\d{3})\/run-(\d{10})\.parquet$/.exec(path);
+    return m ? { bucket: Number(m[1]), generation: Number(m[2]) } : undefined;
+  },
 } as const;

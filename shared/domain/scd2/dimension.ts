@@ -30,7 +30,7 @@ export type HardDeleteMode = 'ignore' | 'invalidate' | 'new-record';
 export interface DimensionSpec {
   /** Dimension name (`patient`, `organisation`, `gp_practice`); part of every surrogate key. */
   readonly name: string;
-  /** Table storage table holding the members' histories (alphanumeric, 3–63 characters). */
+  /** Storage name of the members' histories: the lake state `scd2-<table>` (alphanumeric, 3–63 characters). */
   readonly table: string;
   readonly trackedAttributes: readonly string[];
   readonly untracked: 'type1' | 'frozen';

@@ -1,13 +1,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TableStateStore } from '../../../shared/adapters/azure/table-state-store.azure.js';
-import { MemoryStateStore } from '../../../shared/adapters/memory/memory-state-store.js';
-import type {
-  StateEntity,
-  StateOperation,
-  StateStore,
-  StateValue,
-} from '../../../shared/application/ports/state-store.port.js';
+import { BlobObjectStore } from '../../../shared/adapters/azure/blob-object-store.azure.js';
+import type { ObjectStore } from '../../../shared/application/ports/object-store.port.js';
+import type { KeyedStateDeps } from '../../../shared/application/lake-state/keyed-lake-state.js';
 import {
   mergeDimensionChanges,
   readMemberHistory,
@@ -17,6 +12,7 @@ import { fixedClock } from '../../../shared/application/ports/clock.port.js';
 import { silentLogger } from '../../../shared/application/ports/logger.port.js';
 import { SCD2_HIGH_DATE, type DimensionChange } from '../../../shared/domain/scd2/dimension.js';
 import { testAzurite, uniqueName } from '../../support/azurite.js';
+import { closeDuckDbLakes, duckDbLakeState, memoryLakeState } from '../../support/lake-state.js';
 import {
   historyCases,
   KEY,
@@ -29,17 +25,26 @@ import {
 import { checkDeliveryOrderIndependence } from '../../unit/scd2/scd2-order-property.js';
 
 const azurite = await testAzurite();
-after(() => azurite.stop());
-const tableStore = () => TableStateStore.fromConnectionString(azurite.connectionString);
+after(async () => {
+  await closeDuckDbLakes();
+  await azurite.stop();
+});
+const blobStore = (): ObjectStore => {
+  const store = BlobObjectStore.fromConnectionString(azurite.connectionString);
+  return store;
+};
+const shared = blobStore();
+await shared.ensureContainers(['state']);
+const lakeState = (store: ObjectStore = shared) => duckDbLakeState(store);
 const tableName = (prefix: string) => uniqueName(prefix).replace(/[^a-z0-9]/g, '');
-const deps = (state: StateStore) => ({
-  state,
+const deps = (state: KeyedStateDeps) => ({
+  ...state,
   clock: fixedClock('2024-06-30T00:00:00Z'),
   logger: silentLogger,
 });
 
-describe('SCD2 merge on Table storage (Azurite): expected histories', () => {
-  const state = tableStore();
+describe('SCD2 merge on the lake (Azurite blobs, DuckDB Parquet): expected histories', () => {
+  const state = lakeState();
   for (const c of historyCases) {
     test(c.name, async () => {
       const { versions, counts } = await runHistoryCase(state, tableName('scd'), c);
@@ -51,8 +56,8 @@ describe('SCD2 merge on Table storage (Azurite): expected histories', () => {
   }
 });
 
-/** Makes every merge read the pointer before any merge writes: a deterministic lost race. */
-function raceOnPointer(inner: StateStore, parties: number): () => StateStore {
+/** Makes every merge list the state before any merge writes: a deterministic lost commit race. */
+function raceOnList(inner: ObjectStore, parties: number): () => KeyedStateDeps {
   let waiting: (() => void)[] = [];
   let arrived = 0;
   const barrier = () =>
@@ -66,48 +71,43 @@ function raceOnPointer(inner: StateStore, parties: number): () => StateStore {
     });
   return () => {
     let first = true;
-    return {
-      ensureTables: (t) => inner.ensureTables(t),
-      get: async <T extends StateValue>(table: string, pk: string, rk: string) => {
-        const got = await inner.get<T>(table, pk, rk);
-        if (rk === 'current' && first) {
+    const gated: ObjectStore = {
+      ensureContainers: (c) => inner.ensureContainers(c),
+      put: (c, p, b, o) => inner.put(c, p, b, o),
+      putFile: (c, p, f, o) => inner.putFile(c, p, f, o),
+      get: (c, p) => inner.get(c, p),
+      getFile: (c, p, f) => inner.getFile(c, p, f),
+      exists: (c, p) => inner.exists(c, p),
+      delete: (c, p) => inner.delete(c, p),
+      list: async function* (c, prefix) {
+        const listed = [];
+        for await (const o of inner.list(c, prefix)) listed.push(o);
+        if (c === 'state' && first) {
           first = false;
           await barrier();
         }
-        return got;
+        yield* listed;
       },
-      insert: (t, pk, rk, v) => inner.insert(t, pk, rk, v),
-      upsert: (t, pk, rk, v, e) => inner.upsert(t, pk, rk, v, e),
-      delete: (t, pk, rk, e) => inner.delete(t, pk, rk, e),
-      list: <T extends StateValue>(t: string, pk: string, r?: { fromRowKey?: string; toRowKey?: string }) =>
-        inner.list<T>(t, pk, r),
-      transact: (t: string, pk: string, ops: readonly StateOperation[]) => inner.transact(t, pk, ops),
     };
+    return lakeState(gated);
   };
-}
-
-async function rawRows(state: StateStore, table: string): Promise<StateEntity<StateValue>[]> {
-  const rows: StateEntity<StateValue>[] = [];
-  for await (const row of state.list(table, KEY)) rows.push(row);
-  return rows;
 }
 
 /** The history every delivery must converge to: each change once, in order, on the memory twin. */
 async function sequentialHistory(changes: readonly DimensionChange[], deleteMode = 'new-record' as const) {
-  const state = new MemoryStateStore();
+  const state = memoryLakeState();
   const spec = patientSpec('reference', { deleteMode });
   await mergeDimensionChanges(spec, changes, deps(state));
-  return summarise(await readMemberHistory(spec, KEY, { state }));
+  return summarise(await readMemberHistory(spec, KEY, state));
 }
 
-describe('SCD2 merge on Table storage (Azurite): concurrent batches on one key', () => {
+describe('SCD2 merge on the lake (Azurite): concurrent batches on one key', () => {
   const month = (i: number) => `2024-${String(i).padStart(2, '0')}-01`;
 
   test('two batches racing to create the same member leave exactly one current row and one history', async () => {
     const table = tableName('race');
     const spec = patientSpec(table);
-    const store = tableStore();
-    const gated = raceOnPointer(store, 2);
+    const gated = raceOnList(shared, 2);
     const batchA = [up('a1', month(1), { lsoa: 'A1' }), up('a3', month(3), { lsoa: 'A3' })];
     const batchB = [up('b2', month(2), { lsoa: 'B2' }), del('b4', month(4))];
     const reports: Scd2MergeReport[] = await Promise.all([
@@ -117,15 +117,12 @@ describe('SCD2 merge on Table storage (Azurite): concurrent batches on one key',
     assert.equal(
       reports.reduce((n, r) => n + r.retries, 0),
       1,
-      'both read an absent pointer; exactly one lost and re-planned',
+      'both read an empty bucket; exactly one lost the commit and re-planned',
     );
-    const rows = await rawRows(store, table);
-    const versions = rows.filter((r) => r.rowKey.startsWith('v|'));
-    const current = versions.filter((r) => r.value.is_current === true);
-    assert.equal(current.length, 1);
-    assert.equal(rows.find((r) => r.rowKey === 'current')?.value.current_row_key, current[0]!.rowKey);
+    const history = await readMemberHistory(spec, KEY, lakeState());
+    assert.equal(history.filter((v) => v.isCurrent).length, 1);
     assert.deepEqual(
-      summarise(await readMemberHistory(spec, KEY, { state: store })),
+      summarise(history),
       await sequentialHistory([...batchA, ...batchB]),
     );
   });
@@ -133,10 +130,9 @@ describe('SCD2 merge on Table storage (Azurite): concurrent batches on one key',
   test('two batches racing on an existing member: the loser re-reads, and a late change in it is stitched', async () => {
     const table = tableName('race');
     const spec = patientSpec(table);
-    const store = tableStore();
     const seed = [up('s0', month(1), { lsoa: 'S0' })];
-    await mergeDimensionChanges(spec, seed, deps(store));
-    const gated = raceOnPointer(store, 2);
+    await mergeDimensionChanges(spec, seed, deps(lakeState()));
+    const gated = raceOnList(shared, 2);
     const batchA = [up('a5', month(5), { lsoa: 'A5' })];
     const batchB = [up('b3', month(3), { lsoa: 'B3' }), up('b7', month(7), { lsoa: 'B7' })];
     const reports = await Promise.all([
@@ -144,7 +140,7 @@ describe('SCD2 merge on Table storage (Azurite): concurrent batches on one key',
       mergeDimensionChanges(spec, batchB, deps(gated())),
     ]);
     assert.equal(reports[0].retries + reports[1].retries, 1);
-    const history = await readMemberHistory(spec, KEY, { state: store });
+    const history = await readMemberHistory(spec, KEY, lakeState());
     assert.deepEqual(summarise(history), await sequentialHistory([...seed, ...batchA, ...batchB]));
     assert.equal(history.filter((v) => v.isCurrent).length, 1);
   });
@@ -152,7 +148,7 @@ describe('SCD2 merge on Table storage (Azurite): concurrent batches on one key',
   test('many small batches from two writers at once converge to the in-order history without gaps or overlaps', async () => {
     const table = tableName('race');
     const spec = patientSpec(table);
-    const store = tableStore();
+    const store = lakeState();
     const day = (d: number) => `2024-01-${String(d).padStart(2, '0')}`;
     const writerA = Array.from({ length: 8 }, (_, i) => up(`a${i}`, day(2 * i + 1), { lsoa: `A${i}` }));
     const writerB = Array.from({ length: 8 }, (_, i) => up(`b${i}`, day(2 * i + 2), { lsoa: `B${i}` }));
@@ -164,7 +160,7 @@ describe('SCD2 merge on Table storage (Azurite): concurrent batches on one key',
       return retries;
     };
     await Promise.all([run(writerA), run(writerB)]);
-    const history = await readMemberHistory(spec, KEY, { state: store });
+    const history = await readMemberHistory(spec, KEY, store);
     assert.deepEqual(summarise(history), await sequentialHistory([...writerA, ...writerB]));
     assert.equal(history.filter((v) => v.isCurrent).length, 1);
     history.slice(1).forEach((v, i) => assert.equal(history[i]!.validTo, v.validFrom, 'no gap, no overlap'));
@@ -172,7 +168,7 @@ describe('SCD2 merge on Table storage (Azurite): concurrent batches on one key',
   });
 });
 
-test('on Table storage, any delivery order, batching and duplication gives the in-order history', async () => {
+test('on the lake (Azurite), any delivery order, batching and duplication gives the in-order history', async () => {
   const prefix = tableName('prop');
-  await checkDeliveryOrderIndependence(tableStore, (run) => `${prefix}r${run}`, 4);
+  await checkDeliveryOrderIndependence(() => lakeState(), (run) => `${prefix}r${run}`, 4);
 });

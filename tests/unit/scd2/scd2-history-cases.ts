@@ -11,7 +11,7 @@ import {
   readMemberHistory,
   type Scd2MergeReport,
 } from '../../../shared/application/use-cases/scd2-merge.use-case.js';
-import type { StateStore } from '../../../shared/application/ports/state-store.port.js';
+import type { KeyedStateDeps } from '../../../shared/application/lake-state/keyed-lake-state.js';
 import { fixedClock } from '../../../shared/application/ports/clock.port.js';
 import { silentLogger } from '../../../shared/application/ports/logger.port.js';
 
@@ -77,19 +77,19 @@ export const historyCases: readonly HistoryCase[] = [
     name: 'a first change opens one current version from its business time',
     batches: [[up('c1', '2024-01-01', A)]],
     expected: ['2024-01-01 → current c1 "E01000001"'],
-    counts: { inserted: 1, transactions: 1 },
+    counts: { inserted: 1, runsWritten: 1 },
   },
   {
     name: 'a no-op update (same tracked attributes) opens no version',
     batches: [[up('c1', '2024-01-01', A)], [up('c2', '2024-02-01', { ...A })]],
     expected: ['2024-01-01 → current c1 "E01000001"'],
-    counts: { inserted: 1, unchanged: 1, historyReads: 0 },
+    counts: { inserted: 1, unchanged: 1 },
   },
   {
     name: 'an update closes the current version at its business time and opens a new current one',
     batches: [[up('c1', '2024-01-01', A)], [up('c2', '2024-02-01', B)]],
     expected: ['2024-01-01 → 2024-02-01 c1 "E01000001"', '2024-02-01 → current c2 "E01000002"'],
-    counts: { inserted: 1, updated: 1, historyReads: 0 },
+    counts: { inserted: 1, updated: 1 },
   },
   {
     name: 'a change of an untracked attribute overwrites the current version in place (type 1)',
@@ -160,7 +160,7 @@ export const historyCases: readonly HistoryCase[] = [
       '2024-02-01 → 2024-03-01 c2 "E01000002"',
       '2024-03-01 → current d1 deleted "E01000002"',
     ],
-    counts: { inserted: 1, updated: 1, deleted: 1, duplicates: 3, transactions: 1 },
+    counts: { inserted: 1, updated: 1, deleted: 1, duplicates: 3, runsWritten: 1 },
   },
   {
     name: 'a change repeated inside one batch is applied once',
@@ -182,7 +182,7 @@ export const historyCases: readonly HistoryCase[] = [
       '2024-02-01 → 2024-03-01 c2 "E01000002"',
       '2024-03-01 → current c3 "E01000003"',
     ],
-    counts: { inserted: 1, updated: 1, lateStitched: 1, historyReads: 1 },
+    counts: { inserted: 1, updated: 1, lateStitched: 1 },
   },
   {
     name: 'a late change splits a version that had absorbed a later no-op, which then reopens its values',
@@ -273,9 +273,9 @@ export const historyCases: readonly HistoryCase[] = [
   },
 ];
 
-/** Delivers a case's batches to `state` and returns the member's history and the summed counts. */
+/** Delivers a case's batches to the keyed lake state `state` and returns the member's history and the summed counts. */
 export async function runHistoryCase(
-  state: StateStore,
+  state: KeyedStateDeps,
   table: string,
   c: HistoryCase,
 ): Promise<{ versions: DimensionVersion[]; counts: Record<string, number> }> {
@@ -283,12 +283,12 @@ export async function runHistoryCase(
   const counts: Record<string, number> = {};
   for (const batch of c.batches) {
     const report = await mergeDimensionChanges(spec, batch, {
-      state,
+      ...state,
       clock: fixedClock('2024-06-30T00:00:00Z'),
       logger: silentLogger,
     });
     for (const [name, value] of Object.entries(report))
       if (typeof value === 'number') counts[name] = (counts[name] ?? 0) + value;
   }
-  return { versions: await readMemberHistory(spec, KEY, { state }), counts };
+  return { versions: await readMemberHistory(spec, KEY, state), counts };
 }

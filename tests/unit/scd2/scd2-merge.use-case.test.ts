@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStateStore } from '../../../shared/adapters/memory/memory-state-store.js';
+import { MemoryObjectStore } from '../../../shared/adapters/memory/memory-object-store.js';
+import type { KeyedStateDeps } from '../../../shared/application/lake-state/keyed-lake-state.js';
+import { memoryLakeState } from '../../support/lake-state.js';
 import {
   mergeDimensionChanges,
   readDimension,
@@ -10,8 +12,8 @@ import { memoryLogger, silentLogger } from '../../../shared/application/ports/lo
 import { InfrastructureError, InputError } from '../../../shared/domain/errors.js';
 import { historyCases, patientSpec, runHistoryCase, summarise, up, del } from './scd2-history-cases.js';
 
-const deps = (state = new MemoryStateStore()) => ({
-  state,
+const deps = (state: KeyedStateDeps = memoryLakeState()) => ({
+  ...state,
   clock: fixedClock('2024-06-30T00:00:00Z'),
   logger: silentLogger,
 });
@@ -19,7 +21,7 @@ const deps = (state = new MemoryStateStore()) => ({
 describe('SCD2 merge on the memory twin: expected histories', () => {
   for (const c of historyCases) {
     test(c.name, async () => {
-      const { versions, counts } = await runHistoryCase(new MemoryStateStore(), 'patientdim', c);
+      const { versions, counts } = await runHistoryCase(memoryLakeState(), 'patientdim', c);
       assert.deepEqual(summarise(versions), c.expected);
       for (const [name, value] of Object.entries(c.counts ?? {}))
         assert.equal(counts[name], value, `count ${name}`);
@@ -40,8 +42,12 @@ describe('SCD2 merge on the memory twin: batches', () => {
     assert.equal(report.members, 50);
     assert.equal(report.inserted, 50);
     assert.equal(report.updated, 50);
-    assert.equal(report.transactions, 50);
-    assert.equal(report.historyReads, 0, 'changes of one batch are ordered before merging, so none is late');
+    assert.ok(report.runsWritten >= 1 && report.runsWritten <= 16, 'one run per touched bucket, not per member');
+    const again = await mergeDimensionChanges(spec, changes, d);
+    assert.equal(again.duplicates, 100);
+    assert.equal(again.runsWritten, 0, 'a redelivered batch writes nothing');
+    assert.equal(again.bucketsRead, report.runsWritten, 'and reads each touched bucket once');
+    assert.equal(report.lateStitched, 0, 'changes of one batch are ordered before merging, so none is late');
     const all = [];
     for await (const v of readDimension(spec, d)) all.push(v);
     assert.equal(all.length, 100);
@@ -62,7 +68,7 @@ describe('SCD2 merge on the memory twin: batches', () => {
     assert.equal(new Set(keys[0]).size, 2);
   });
 
-  test('a member with more changes than one transaction holds is merged in several transactions', async () => {
+  test('a member with many changes in one batch is merged whole in one bucket run', async () => {
     const d = deps();
     const spec = patientSpec('patientdim');
     const changes = Array.from({ length: 130 }, (_, i) =>
@@ -72,7 +78,7 @@ describe('SCD2 merge on the memory twin: batches', () => {
     );
     const report = await mergeDimensionChanges(spec, changes, d);
     assert.equal(report.inserted + report.updated, 130);
-    assert.ok(report.transactions >= 6);
+    assert.equal(report.runsWritten, 1);
     const all = [];
     for await (const v of readDimension(spec, d)) all.push(v);
     assert.equal(all.length, 130);
@@ -128,31 +134,31 @@ test('a storage failure fails the whole batch, and retrying the batch gives the 
     up(`a${i}`, '2024-01-01', { lsoa: `A${i}` }, `tok_${i}`),
     up(`b${i}`, '2024-02-01', { lsoa: `B${i}` }, `tok_${i}`),
   ]).flat();
-  const flaky = new MemoryStateStore();
-  const transact = flaky.transact.bind(flaky);
-  let failOnce = true;
-  flaky.transact = async (table, partitionKey, operations) => {
-    if (partitionKey === 'tok_7' && failOnce) {
-      failOnce = false;
-      throw new InfrastructureError('STATE_STORE_FAILED', 'state store transact failed (HTTP 503)');
-    }
-    return transact(table, partitionKey, operations);
+  const objects = new MemoryObjectStore();
+  const put = objects.put.bind(objects);
+  let writes = 0;
+  objects.put = async (container, path, body, options) => {
+    // The third bucket run fails once, after others committed.
+    if (container === 'state' && ++writes === 3)
+      throw new InfrastructureError('OBJECT_STORE_FAILED', 'object store put failed (HTTP 503)');
+    return put(container, path, body, options);
   };
+  const flaky = memoryLakeState(objects);
   await assert.rejects(mergeDimensionChanges(spec, changes, deps(flaky)), InfrastructureError);
   const retry = await mergeDimensionChanges(spec, changes, deps(flaky));
   assert.ok(retry.duplicates > 0, 'members merged before the failure are recognised on retry');
 
-  const clean = new MemoryStateStore();
+  const clean = memoryLakeState();
   await mergeDimensionChanges(spec, changes, deps(clean));
-  const read = async (state: MemoryStateStore) => {
+  const read = async (state: KeyedStateDeps) => {
     const out = [];
-    for await (const v of readDimension(spec, { state })) out.push(v);
+    for await (const v of readDimension(spec, state)) out.push(v);
     return out;
   };
   assert.deepEqual(await read(flaky), await read(clean));
 });
 
-test('a batch of many late changes for one member is stitched in transactions that fit, giving the in-order history', async () => {
+test('a batch of many late changes for one member is stitched in one fold, giving the in-order history', async () => {
   const spec = patientSpec('patientdim');
   const day = (d: number) => new Date(Date.UTC(2020, 0, 1 + d)).toISOString();
   const early = Array.from({ length: 60 }, (_, i) =>
@@ -161,15 +167,15 @@ test('a batch of many late changes for one member is stitched in transactions th
   const late = Array.from({ length: 60 }, (_, i) =>
     up(`l${String(i).padStart(3, '0')}`, day(2 * i + 1), { lsoa: `L${i}` }),
   );
-  const store = new MemoryStateStore();
+  const store = memoryLakeState();
   await mergeDimensionChanges(spec, early, deps(store));
   const report = await mergeDimensionChanges(spec, late, deps(store));
   assert.equal(report.lateStitched, 59, 'all but the last, which is after every early change');
-  const reference = new MemoryStateStore();
+  const reference = memoryLakeState();
   await mergeDimensionChanges(spec, [...early, ...late], deps(reference));
-  const read = async (state: MemoryStateStore) => {
+  const read = async (state: KeyedStateDeps) => {
     const out = [];
-    for await (const v of readDimension(spec, { state })) out.push(v);
+    for await (const v of readDimension(spec, state)) out.push(v);
     return out;
   };
   const history = await read(store);

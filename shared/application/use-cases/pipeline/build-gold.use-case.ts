@@ -6,7 +6,7 @@ import type { BuildGoldInput, BuildGoldResult } from '../../../domain/pipeline/p
 import { periodOf } from '../../../domain/pipeline/silver-lineage.js';
 import { projectForTable } from '../../../domain/pseudonymise/projects.js';
 import type { DimensionVersion } from '../../../domain/scd2/dimension.js';
-import { readMemberHistory } from '../scd2-merge.use-case.js';
+import { readMemberHistories } from '../scd2-merge.use-case.js';
 import { PersonLinker } from '../../../domain/link/person-linker.js';
 import { readSilverRows, writeGoldChangeSet } from './gold-files.js';
 import { patientDimension } from './patient-dimension.js';
@@ -27,19 +27,16 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
   const project = projectForTable(table);
   const dimension = patientDimension(project);
   const mapping = ACTIVITY_MAPPING[table];
-  const histories = new Map<string, Promise<DimensionVersion[]>>();
-  const history = (token: string) => {
-    let h = histories.get(token);
-    if (!h) {
-      h = readMemberHistory(dimension, token, deps);
-      histories.set(token, h);
-    }
-    return h;
-  };
   // Per batch: deterministic links are final; fallback links see only this batch's records (the
   // marts refresh re-links each project over every record).
   const linker = new PersonLinker({ project, keyVersion: await deps.keys.currentVersion() });
-  for await (const silver of readSilverRows(input.silverFiles, deps)) linker.observe(silver);
+  const tokens = new Set<string>();
+  for await (const silver of readSilverRows(input.silverFiles, deps)) {
+    linker.observe(silver);
+    if (typeof silver.patient_token === 'string') tokens.add(silver.patient_token);
+  }
+  // The patient histories gold needs, as a set: one read per touched bucket of the dimension.
+  const histories: Map<string, DimensionVersion[]> = await readMemberHistories(dimension, [...tokens], deps);
   const loadedAt = deps.clock.now().toISOString();
   const goldFiles: { table: string; path: string }[] = [];
   let buffer: PortableRow[] = [];
@@ -81,7 +78,7 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
       let patientSk: string | null = null;
       if (token && activityDate) {
         const at = `${activityDate}T00:00:00.000Z`;
-        const version = (await history(token)).find((v) => v.validFrom <= at && at < v.validTo);
+        const version = (histories.get(token) ?? []).find((v) => v.validFrom <= at && at < v.validTo);
         patientSk = version?.surrogateKey ?? null;
       }
       const link = linker.link(silver);

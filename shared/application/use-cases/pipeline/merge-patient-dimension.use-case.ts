@@ -6,14 +6,14 @@ import type {
 } from '../../../domain/pipeline/pipeline-contracts.js';
 import { projectForTable, type ProjectId } from '../../../domain/pseudonymise/projects.js';
 import type { DimensionChange, DimensionVersion } from '../../../domain/scd2/dimension.js';
-import { mergeDimensionChanges, readMemberHistory } from '../scd2-merge.use-case.js';
+import { mergeDimensionChanges } from '../scd2-merge.use-case.js';
 import { writeGoldChangeSet } from './gold-files.js';
 import { patientDimension } from './patient-dimension.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 /**
- * Merges the batch's patient-dimension changes into the project's SCD2 history (Table storage,
- * O(1) lookups per change) and writes every version of every touched member as a gold change set.
+ * Merges the batch's patient-dimension changes into the project's SCD2 history (keyed state in the
+ * lake: one read and one run per touched bucket) and writes every version of every touched member as a gold change set.
  * Re-running the same batch merges nothing new and rewrites the same versions.
  */
 export async function mergePatientDimension(
@@ -31,17 +31,9 @@ export async function mergePatientDimension(
   }
   if (changes.length === 0)
     return { members: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, goldFile: null };
-  const keys = [...new Set(changes.map((c) => c.key))].sort();
-  const histories = async () => {
-    const all: DimensionVersion[][] = [];
-    for (let i = 0; i < keys.length; i += 32)
-      all.push(
-        ...(await Promise.all(keys.slice(i, i + 32).map((key) => readMemberHistory(dimension, key, deps)))),
-      );
-    return all.flat();
-  };
   const report = await mergeDimensionChanges(dimension, changes, {
-    state: deps.state,
+    lake: deps.lake,
+    parquet: deps.parquet,
     clock: deps.clock,
     logger: deps.logger,
   });
@@ -50,7 +42,10 @@ export async function mergePatientDimension(
   // activity rewrites the same set (the merge itself is idempotent).
   const rows: PortableRow[] = [];
   const loadedAt = deps.clock.now().toISOString();
-  for (const version of await histories())
+  const versions: DimensionVersion[] = [...report.versions.keys()]
+    .sort()
+    .flatMap((key) => report.versions.get(key) ?? []);
+  for (const version of versions)
     rows.push(dimPatientRow(project, version, input.batch.batchId, loadedAt, rows.length, deps));
   const goldFile = await writeGoldChangeSet(DIM_PATIENT, input.batch.batchId, 0, rows, deps);
   return {

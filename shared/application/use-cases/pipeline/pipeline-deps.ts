@@ -2,7 +2,7 @@ import type { Settings } from '../../../config/settings.schema.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { ObjectStore } from '../../ports/object-store.port.js';
-import type { ParquetCodec } from '../../ports/parquet.port.js';
+import type { ParquetLake } from '../../ports/parquet-lake.port.js';
 import type { SecretStore } from '../../ports/secret-store.port.js';
 import type { StateStore } from '../../ports/state-store.port.js';
 import type { Telemetry } from '../../ports/telemetry.port.js';
@@ -16,7 +16,8 @@ export interface PipelineDeps {
   readonly settings: Settings;
   readonly lake: ObjectStore;
   readonly state: StateStore;
-  readonly parquet: ParquetCodec;
+  /** Parquet objects in the lake (reads, writes, keyed state runs, compaction). */
+  readonly parquet: ParquetLake;
   readonly warehouse: () => Promise<Warehouse>;
   readonly secrets: SecretStore;
   /** Project pseudonymisation keys derived from the master key (never leaves this process). */
@@ -26,6 +27,6 @@ export interface PipelineDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
-  /** Local scratch folder for Parquet files on their way to and from the lake. */
+  /** Local scratch folder for the bronze streams of plan-chunks (set by the composition root). */
   readonly scratchDir: string;
 }

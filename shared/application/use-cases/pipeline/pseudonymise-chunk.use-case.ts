@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { sourceTable } from '../../../domain/datasets/source-tables.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import type {
@@ -22,8 +20,8 @@ import { ndjson, readWorkRecords } from './work-files.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 /**
- * Pseudonymises one chunk's accepted records into silver Parquet, partitioned by provider and
- * period: identifiers are replaced by the project token, age band and LSOA (the row pseudonymiser
+ * Pseudonymises one chunk's accepted records into silver Parquet, one file per period (the
+ * provider is a column): identifiers are replaced by the project token, age band and LSOA (the row pseudonymiser
  * drops NHS number, name, DOB, postcode and local ids). Deletes become tombstone rows. Also writes
  * the chunk's patient-dimension changes (pseudonymised attributes only) for the SCD2 merge.
  */
@@ -40,7 +38,7 @@ export async function pseudonymiseChunk(
   // The custodian's identity register (restricted bronze): what re-identification and re-keying
   // after a key rotation read; never copied to silver or gold.
   const identities = new IdentityCollector();
-  const partitions = new Map<string, { provider: string; period: string; rows: SilverRow[] }>();
+  const partitions = new Map<string, { period: string; rows: SilverRow[] }>();
   const dimensionChanges: DimensionChange[] = [];
   const referrals: { id: string; receivedDate: string | null }[] = [];
   const refTable = table === 'mhsds_referral' || table === 'csds_referral' ? table : null;
@@ -87,41 +85,23 @@ export async function pseudonymiseChunk(
     silver._batch_id = input.batch.batchId;
     silver._source_version = record.sourceVersion;
     silver._captured_at = record.capturedAt;
-    const provider =
-      typeof silver[spec.providerColumn] === 'string' ? (silver[spec.providerColumn] as string) : 'unknown';
+    // One file per period per chunk: the provider is a column, not a folder (few, large files).
     const period = periodOf(silver[spec.activityDateColumn]);
-    const partitionKey = `${provider}|${period}`;
-    let partition = partitions.get(partitionKey);
+    let partition = partitions.get(period);
     if (!partition) {
-      partition = { provider, period, rows: [] };
-      partitions.set(partitionKey, partition);
+      partition = { period, rows: [] };
+      partitions.set(period, partition);
     }
     partition.rows.push(silver);
   }
 
   const columns = [...silverColumns(table), ...SILVER_LINEAGE_COLUMNS];
-  const scratch = mkdtempSync(join(deps.scratchDir, 'silver-'));
   const silverFiles: string[] = [];
   let rows = 0;
-  try {
-    for (const partition of [...partitions.values()].sort((a, b) =>
-      `${a.provider}${a.period}`.localeCompare(`${b.provider}${b.period}`),
-    )) {
-      const local = join(scratch, `${silverFiles.length}.parquet`);
-      rows += await deps.parquet.write(local, columns, partition.rows);
-      const path = lakePaths.silver(
-        spec.dataset,
-        spec.table,
-        partition.provider,
-        partition.period,
-        input.batch.batchId,
-        input.chunk.index,
-      );
-      await deps.lake.putFile('silver', path, local, { contentType: 'application/vnd.apache.parquet' });
-      silverFiles.push(path);
-    }
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
+  for (const partition of [...partitions.values()].sort((a, b) => a.period.localeCompare(b.period))) {
+    const path = lakePaths.silver(spec.dataset, spec.table, partition.period, input.batch.batchId, input.chunk.index);
+    rows += (await deps.parquet.write('silver', path, columns, partition.rows)).rows;
+    silverFiles.push(path);
   }
   await new IdentityRegister(deps.lake).record(project, input.batch.batchId, input.chunk.index, identities);
   const dimensionChangesPath = lakePaths.work(input.batch.batchId, 'dimension', input.chunk.index);

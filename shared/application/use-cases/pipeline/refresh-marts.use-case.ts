@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { SOURCE_TABLES, type SourceTableName } from '../../../domain/datasets/source-tables.js';
 import { changeSetColumns, type GoldTable } from '../../../domain/gold/gold-tables.js';
 import {
@@ -33,17 +31,14 @@ export interface MartsResult {
  * scorecard; each is written to gold and replaces its warehouse table.
  */
 export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
-  const scratch = mkdtempSync(join(deps.scratchDir, 'marts-'));
-  try {
+  {
+    // One engine scan per table over its silver files (latest record per key; deletes drop it).
     const latest = async (table: SourceTableName): Promise<PathwayRow[]> => {
       const spec = SOURCE_TABLES[table];
       const files: string[] = [];
-      for await (const object of deps.lake.list('silver', `${spec.dataset}/${spec.table}/`)) {
-        const local = join(scratch, `${files.length}-${table}.parquet`);
-        await deps.lake.getFile('silver', object.path, local);
-        files.push(local);
-      }
-      return deps.parquet.readLatest(files, spec.key, ['_captured_at', '_seq']);
+      for await (const object of deps.lake.list('silver', lakePaths.silverTablePrefix(spec.dataset, spec.table)))
+        if (object.path.endsWith('.parquet')) files.push(object.path);
+      return deps.parquet.readLatest('silver', files, spec.key, ['_captured_at', '_seq']);
     };
     const link = async (project: ProjectId, groups: PathwayRow[][]) => {
       const linker = new PersonLinker({ project, keyVersion: await deps.keys.currentVersion() });
@@ -92,14 +87,13 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
     const runId = deps.clock.now().toISOString().replace(/[:.]/g, '-');
     const tables = [];
     for (const [table, rows] of outputs) {
-      const local = join(scratch, `${table.name}.parquet`);
+      const path = `marts/${table.name}/run=${runId}/part-00000.parquet`;
       await deps.parquet.write(
-        local,
+        'gold',
+        path,
         changeSetColumns(table),
         rows.map((r, i) => ({ ...r, _op: 'upsert', _seq: String(i) })),
       );
-      const path = `marts/${table.name}/run=${runId}/part-00000.parquet`;
-      await deps.lake.putFile('gold', path, local, { contentType: 'application/vnd.apache.parquet' });
       const loaded = await warehouse.load({ table, batchId: `marts-${runId}`, files: [path] });
       if (loaded.rowsInTable !== rows.length)
         throw new Error(
@@ -119,7 +113,5 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
       funnel: c360.funnel,
       linkage: { careflow: careflow.qualities, community360: community.qualities },
     };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
   }
 }

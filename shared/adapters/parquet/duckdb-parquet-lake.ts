@@ -1,0 +1,254 @@
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { ObjectStore } from '../../application/ports/object-store.port.js';
+import type { KeyedRun, ParquetLake } from '../../application/ports/parquet-lake.port.js';
+import { LakeObjectMissingError } from '../../domain/errors.js';
+import type { PortableColumn, PortableRow } from '../../domain/gold/portable-types.js';
+import { DuckDbParquetCodec, quoteIdent, sqlString, toPortable, wireExpression } from './duckdb-parquet.js';
+
+const PARQUET = { contentType: 'application/vnd.apache.parquet' } as const;
+
+/**
+ * Parquet in the lake through DuckDB: objects are moved with the object store (DuckDB's azure
+ * extension cannot be installed offline) into a private scratch folder and read there with SQL.
+ * Keyed runs are immutable (written create-only, never overwritten), so their local copies are
+ * cached by path (bounded); other objects are fetched on every read.
+ */
+export class DuckDbParquetLake implements ParquetLake {
+  private readonly codec = new DuckDbParquetCodec();
+  private instance: Promise<DuckDBInstance> | undefined;
+  private readonly scratch: string;
+  private readonly cache = new Map<string, { file: string; bytes: number }>();
+  private cacheBytes = 0;
+  private counter = 0;
+
+  constructor(
+    private readonly lake: ObjectStore,
+    scratchDir: string,
+    private readonly options: { readonly cacheBytes?: number; readonly threads?: number } = {},
+  ) {
+    mkdirSync(scratchDir, { recursive: true });
+    this.scratch = mkdtempSync(join(scratchDir, 'parquet-lake-'));
+  }
+
+  private async connect(): Promise<DuckDBConnection> {
+    this.instance ??= DuckDBInstance.create(':memory:', { threads: String(this.options.threads ?? 1) });
+    return (await this.instance).connect();
+  }
+
+  private localName(): string {
+    this.counter += 1;
+    return join(this.scratch, `${this.counter}.parquet`);
+  }
+
+  async write(
+    container: string,
+    path: string,
+    columns: readonly PortableColumn[],
+    rows: Iterable<PortableRow> | AsyncIterable<PortableRow>,
+    options: { readonly ifNoneMatch?: '*' } = {},
+  ): Promise<{ rows: number; created: boolean }> {
+    const local = this.localName();
+    let kept = false;
+    try {
+      const count = await this.codec.write(local, columns, rows);
+      const { created } = await this.lake.putFile(container, path, local, { ...PARQUET, ...options });
+      // A create-only object never changes: keep the local copy for the next read of it.
+      if (created && options.ifNoneMatch) kept = this.remember(`${container}/${path}`, local);
+      return { rows: count, created };
+    } finally {
+      if (!kept) rmSync(local, { force: true });
+    }
+  }
+
+  async *read(container: string, paths: readonly string[]): AsyncIterable<PortableRow> {
+    for (const path of paths) {
+      const local = await this.fetch(container, path);
+      try {
+        yield* this.codec.read(local);
+      } finally {
+        rmSync(local, { force: true });
+      }
+    }
+  }
+
+  async count(container: string, paths: readonly string[]): Promise<number> {
+    let total = 0;
+    for (const path of paths) {
+      const local = await this.fetch(container, path);
+      try {
+        total += await this.codec.count(local);
+      } finally {
+        rmSync(local, { force: true });
+      }
+    }
+    return total;
+  }
+
+  async readLatest(
+    container: string,
+    paths: readonly string[],
+    key: readonly string[],
+    orderBy: readonly string[],
+  ): Promise<PortableRow[]> {
+    const locals: string[] = [];
+    try {
+      for (const path of paths) locals.push(await this.fetch(container, path));
+      return await this.codec.readLatest(locals, key, orderBy);
+    } finally {
+      for (const local of locals) rmSync(local, { force: true });
+    }
+  }
+
+  async readRuns(
+    container: string,
+    runs: readonly KeyedRun[],
+    keyColumn: string,
+    keys?: readonly string[],
+  ): Promise<PortableRow[]> {
+    if (runs.length === 0 || (keys && keys.length === 0)) return [];
+    const files = await this.cachedRuns(container, runs);
+    const connection = await this.connect();
+    const keyTable = keys ? await this.keyTable(connection, keys) : null;
+    try {
+      const { sql, columns } = await this.latestRunsSql(connection, files, keyColumn, keyTable);
+      const select = columns.map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`);
+      const reader = await connection.runAndReadAll(`SELECT ${select.join(', ')} FROM (${sql})`);
+      return reader.getRows().map((values) => {
+        const row: PortableRow = {};
+        columns.forEach((column, i) => {
+          row[column.name] = toPortable(values[i]);
+        });
+        return row;
+      });
+    } finally {
+      if (keyTable) await connection.run(`DROP TABLE IF EXISTS ${keyTable}`);
+      connection.closeSync();
+    }
+  }
+
+  async compact(
+    container: string,
+    runs: readonly KeyedRun[],
+    keyColumn: string | null,
+    to: string,
+    options: { readonly orderBy?: readonly string[] } = {},
+  ): Promise<{ rows: number; created: boolean }> {
+    const files = await this.cachedRuns(container, runs);
+    const connection = await this.connect();
+    const local = this.localName();
+    try {
+      let sql: string;
+      if (keyColumn) sql = (await this.latestRunsSql(connection, files, keyColumn, null)).sql;
+      else
+        sql = `SELECT * FROM read_parquet([${files.map((f) => sqlString(f.file)).join(', ')}], union_by_name = true)`;
+      if (options.orderBy && options.orderBy.length > 0)
+        sql = `SELECT * FROM (${sql}) ORDER BY ${options.orderBy.map(quoteIdent).join(', ')}`;
+      await connection.run(`COPY (${sql}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd)`);
+      const counted = await connection.runAndReadAll(
+        `SELECT count(*)::BIGINT AS n FROM read_parquet(${sqlString(local)})`,
+      );
+      const rows = Number(counted.getRows()[0]?.[0] ?? 0);
+      const { created } = await this.lake.putFile(container, to, local, { ...PARQUET, ifNoneMatch: '*' });
+      return { rows, created };
+    } finally {
+      rmSync(local, { force: true });
+      connection.closeSync();
+    }
+  }
+
+  /** Closes the engine and removes the scratch folder. */
+  async close(): Promise<void> {
+    const instance = this.instance;
+    this.instance = undefined;
+    if (instance) (await instance).closeSync();
+    rmSync(this.scratch, { recursive: true, force: true });
+    this.cache.clear();
+    this.cacheBytes = 0;
+  }
+
+  private async latestRunsSql(
+    connection: DuckDBConnection,
+    files: readonly { file: string; rank: number }[],
+    keyColumn: string,
+    keyTable: string | null,
+  ): Promise<{ sql: string; columns: { name: string; type: string }[] }> {
+    const described = await connection.runAndReadAll(
+      `DESCRIBE SELECT * FROM read_parquet(${sqlString(files[0]!.file)})`,
+    );
+    const columns = described
+      .getRowObjectsJson()
+      .map((r) => ({ name: r.column_name as string, type: r.column_type as string }));
+    const key = quoteIdent(keyColumn);
+    const filter = keyTable ? ` WHERE ${key} IN (SELECT k FROM ${keyTable})` : '';
+    const union = files
+      .map((f) => `SELECT *, ${f.rank}::BIGINT AS _run_rank FROM read_parquet(${sqlString(f.file)})${filter}`)
+      .join(' UNION ALL BY NAME ');
+    const names = columns.map((c) => quoteIdent(c.name)).join(', ');
+    if (files.length === 1) return { sql: `SELECT ${names} FROM (${union})`, columns };
+    return {
+      sql: `SELECT ${names} FROM (SELECT *, max(_run_rank) OVER (PARTITION BY ${key}) AS _top FROM (${union})) WHERE _run_rank = _top`,
+      columns,
+    };
+  }
+
+  private async keyTable(connection: DuckDBConnection, keys: readonly string[]): Promise<string> {
+    this.counter += 1;
+    const name = `keys_${this.counter}`;
+    await connection.run(`CREATE TEMP TABLE ${name} (k VARCHAR)`);
+    const appender = await connection.createAppender(name);
+    for (const k of new Set(keys)) {
+      appender.appendVarchar(k);
+      appender.endRow();
+    }
+    appender.closeSync();
+    return name;
+  }
+
+  private async fetch(container: string, path: string): Promise<string> {
+    const local = this.localName();
+    if (!(await this.lake.getFile(container, path, local))) throw new LakeObjectMissingError(container, path);
+    return local;
+  }
+
+  private async cachedRuns(
+    container: string,
+    runs: readonly KeyedRun[],
+  ): Promise<{ file: string; rank: number }[]> {
+    return Promise.all(
+      runs.map(async (run) => {
+        const id = `${container}/${run.path}`;
+        let hit = this.cache.get(id);
+        if (hit) {
+          // Most recently used last.
+          this.cache.delete(id);
+          this.cache.set(id, hit);
+        } else {
+          const file = await this.fetch(container, run.path);
+          this.remember(id, file);
+          hit = this.cache.get(id)!;
+        }
+        return { file: hit.file, rank: run.rank };
+      }),
+    );
+  }
+
+  private remember(id: string, file: string): true {
+    const entry = { file, bytes: statSync(file).size };
+    this.cache.set(id, entry);
+    this.cacheBytes += entry.bytes;
+    this.evict();
+    return true;
+  }
+
+  private evict(): void {
+    const limit = this.options.cacheBytes ?? 512 * 1024 * 1024;
+    for (const [id, entry] of this.cache) {
+      if (this.cacheBytes <= limit || this.cache.size <= 1) break;
+      this.cache.delete(id);
+      this.cacheBytes -= entry.bytes;
+      rmSync(entry.file, { force: true });
+    }
+  }
+}

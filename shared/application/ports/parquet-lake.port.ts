@@ -1,0 +1,62 @@
+import type { PortableColumn, PortableRow } from '../../domain/gold/portable-types.js';
+
+/**
+ * Parquet objects in the lake, addressed by container + path: what use cases read and write
+ * instead of local files (no application code touches a scratch directory). Set-wise work (latest
+ * row per key across runs, compaction) runs inside the engine, never row by row in JavaScript.
+ *
+ * Guarantees: `write` with `ifNoneMatch: '*'` creates or reports `created: false` and never
+ * overwrites; every read fails when a path does not exist (a reader that raced a compaction re-lists
+ * and retries); rows come back in wire form (dates, timestamps,
+ * decimals and bigints as text). Missing objects throw `LakeObjectMissingError` (shared/domain/errors.ts).
+ */
+export interface ParquetLake {
+  write(
+    container: string,
+    path: string,
+    columns: readonly PortableColumn[],
+    rows: Iterable<PortableRow> | AsyncIterable<PortableRow>,
+    options?: { readonly ifNoneMatch?: '*' },
+  ): Promise<{ readonly rows: number; readonly created: boolean }>;
+  /** Every row of the objects, object by object in the order given, each in file order. */
+  read(container: string, paths: readonly string[]): AsyncIterable<PortableRow>;
+  count(container: string, paths: readonly string[]): Promise<number>;
+  /**
+   * Silver change logs: the latest row per `key` across the objects (ordered by `orderBy`
+   * descending), kept only when its `_op` is 'upsert'.
+   */
+  readLatest(
+    container: string,
+    paths: readonly string[],
+    key: readonly string[],
+    orderBy: readonly string[],
+  ): Promise<PortableRow[]>;
+  /**
+   * Keyed runs (later runs replace a key's rows whole): every row of each key, taken from the
+   * highest-ranked run that holds the key; only `keys` when given (a semi-join in the engine).
+   */
+  readRuns(
+    container: string,
+    runs: readonly KeyedRun[],
+    keyColumn: string,
+    keys?: readonly string[],
+  ): Promise<PortableRow[]>;
+  /**
+   * Writes what `readRuns` would return for every key as one object (create-only) without moving
+   * the rows through JavaScript: compaction of runs, or of many small files (`keyColumn` null =
+   * concatenate).
+   */
+  compact(
+    container: string,
+    runs: readonly KeyedRun[],
+    keyColumn: string | null,
+    to: string,
+    options?: { readonly orderBy?: readonly string[] },
+  ): Promise<{ readonly rows: number; readonly created: boolean }>;
+}
+
+/** One immutable run of a keyed state: its object and its rank (higher replaces lower). */
+export interface KeyedRun {
+  readonly path: string;
+  readonly rank: number;
+}
