@@ -24,7 +24,7 @@ import type { Warehouse } from '../shared/application/ports/warehouse.port.js';
 import type { SecretStore } from '../shared/application/ports/secret-store.port.js';
 import type { SeenEvents } from '../shared/application/ports/seen-events.port.js';
 import { ProjectKeyRing } from '../shared/application/use-cases/pseudonymise-keys.js';
-import { StateStoreSeenEvents } from '../shared/application/seen-events/state-store-seen-events.js';
+import { LakeSeenEvents } from '../shared/application/lake-state/lake-seen-events.js';
 import {
   CountingStateStore,
   type StateOperationCounts,
@@ -184,9 +184,8 @@ export async function buildServices(env: Readonly<Record<string, string | undefi
     return warehouse;
   };
   await lake.ensureContainers(LAKE_CONTAINERS);
-  const seenEvents = new StateStoreSeenEvents(state, systemClock);
-  await seenEvents.ensure();
   const parquet = new DuckDbParquetLake(lake, scratchDir);
+  const seenEvents = new LakeSeenEvents({ lake, parquet, logger }, systemClock);
   const pipeline: PipelineDeps = {
     settings,
     lake,

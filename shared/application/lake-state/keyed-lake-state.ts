@@ -119,9 +119,15 @@ export class KeyedLakeState {
         }
         const generation = nextGeneration(runs);
         const path = lakePaths.stateRun(this.spec.name, bucket, generation);
-        const written = await this.deps.parquet.write(STATE_CONTAINER, path, this.spec.columns, planned.rows, {
-          ifNoneMatch: '*',
-        });
+        const written = await this.deps.parquet.write(
+          STATE_CONTAINER,
+          path,
+          this.spec.columns,
+          planned.rows,
+          {
+            ifNoneMatch: '*',
+          },
+        );
         if (written.created) {
           this.stats.runsWritten++;
           results.push(planned.result);
@@ -160,7 +166,10 @@ export class KeyedLakeState {
     return groups;
   }
 
-  private async forEachBucket(buckets: readonly number[], work: (bucket: number) => Promise<void>): Promise<void> {
+  private async forEachBucket(
+    buckets: readonly number[],
+    work: (bucket: number) => Promise<void>,
+  ): Promise<void> {
     let next = 0;
     let failure: { error: unknown } | undefined;
     const worker = async () => {
@@ -191,7 +200,12 @@ export class KeyedLakeState {
       if (current.length === 0) return [];
       try {
         this.stats.bucketsRead++;
-        return await this.deps.parquet.readRuns(STATE_CONTAINER, toKeyedRuns(current), this.spec.keyColumn, keys);
+        return await this.deps.parquet.readRuns(
+          STATE_CONTAINER,
+          toKeyedRuns(current),
+          this.spec.keyColumn,
+          keys,
+        );
       } catch (error) {
         if (!(error instanceof LakeObjectMissingError) || attempt >= 10) throw error;
         const fresh = await this.listBucket(bucket);
@@ -240,7 +254,12 @@ export class KeyedLakeState {
     const generation = nextGeneration(runs);
     const to = lakePaths.stateRun(this.spec.name, bucket, generation);
     try {
-      const done = await this.deps.parquet.compact(STATE_CONTAINER, toKeyedRuns(runs), this.spec.keyColumn, to);
+      const done = await this.deps.parquet.compact(
+        STATE_CONTAINER,
+        toKeyedRuns(runs),
+        this.spec.keyColumn,
+        to,
+      );
       if (!done.created) return false; // a writer committed this generation first: compact later
     } catch (error) {
       if (error instanceof LakeObjectMissingError) return false; // someone else compacted

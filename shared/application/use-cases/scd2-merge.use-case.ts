@@ -96,7 +96,11 @@ const COLUMNS: readonly PortableColumn[] = [
 ];
 
 /** The keyed lake state holding a dimension's histories. */
-export function dimensionState(dimension: DimensionSpec, deps: KeyedStateDeps, options: Scd2MergeOptions = {}): KeyedLakeState {
+export function dimensionState(
+  dimension: DimensionSpec,
+  deps: KeyedStateDeps,
+  options: Scd2MergeOptions = {},
+): KeyedLakeState {
   return new KeyedLakeState(
     { name: `scd2-${dimension.table}`, buckets: SCD2_BUCKETS, keyColumn: 'member', columns: COLUMNS },
     deps,
@@ -205,10 +209,12 @@ export async function readMemberHistory(
 // ---------------------------------------------------------------------------------------------------
 
 type Counts = {
-  -readonly [K in keyof Omit<
-    Scd2MergeReport,
-    'dimension' | 'received' | 'members' | 'durationMs' | 'retries' | 'bucketsRead' | 'runsWritten'
-  >]: number;
+  -readonly [
+    K in keyof Omit<
+      Scd2MergeReport,
+      'dimension' | 'received' | 'members' | 'durationMs' | 'retries' | 'bucketsRead' | 'runsWritten'
+    >
+  ]: number;
 };
 function newCounts(): Counts {
   return {
@@ -349,7 +355,8 @@ function versionRow(v: DimensionVersion): PortableRow {
   };
 }
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : String(value ?? ''));
+const text = (value: PortableRow[string] | undefined): string =>
+  typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value);
 
 function decodeMembers(rows: readonly PortableRow[]): Map<string, MemberRows> {
   const members = new Map<string, MemberRows>();

@@ -10,10 +10,8 @@ import {
   type RowContractLike,
   type ValidationCounts,
 } from '../../domain/validate/validate-batch.js';
-import { ConcurrencyError } from '../../domain/errors.js';
-import type { ContentClaim, ContentIndex } from '../../domain/validate/content-index.js';
+import type { ContentIndex } from '../../domain/validate/content-index.js';
 import type { ObjectStore } from '../ports/object-store.port.js';
-import type { StateStore } from '../ports/state-store.port.js';
 
 /** One chunk of one batch to validate. */
 export interface ValidateChunkRequest {
@@ -131,69 +129,4 @@ export async function validateBatchChunk(
   };
 }
 
-/** State table of the content index: partition `<table>-<first 2 hex digits>`, row = digest, value = key. */
-export const CONTENT_INDEX_TABLE = 'nhsflowscontent';
 
-/**
- * The duplicate rule's content index on the state store, so chunks validated by parallel activities
- * and later batches see each other's rows. Digests are 128-bit hashes of the whole row content (no
- * value can be read back); holders are business keys (episode/item/contact ids).
- *
- * Guarantees: a digest is held by the first key whose insert wins (Table storage insert conflicts
- * decide races between parallel chunks); claims go 100 to a transaction per partition and fall back
- * to one insert (then a read of the winner) per digest only when a transaction conflicts; replays are
- * idempotent.
- */
-export class StateContentIndex implements ContentIndex {
-  private ensured = false;
-  constructor(private readonly state: StateStore) {}
-
-  async claim(table: SourceTableName, claims: readonly ContentClaim[]): Promise<ReadonlyMap<string, string>> {
-    if (!this.ensured) {
-      await this.state.ensureTables([CONTENT_INDEX_TABLE]);
-      this.ensured = true;
-    }
-    const holders = new Map<string, string>();
-    const partitions = new Map<string, ContentClaim[]>();
-    for (const c of claims) {
-      const partition = `${table}-${c.digest.slice(0, 2)}`;
-      const list = partitions.get(partition) ?? [];
-      if (list.length === 0) partitions.set(partition, list);
-      list.push(c);
-    }
-    await Promise.all(
-      [...partitions].map(async ([partition, list]) => {
-        for (let i = 0; i < list.length; i += 100) {
-          const slice = list.slice(i, i + 100);
-          try {
-            await this.state.transact(
-              CONTENT_INDEX_TABLE,
-              partition,
-              slice.map((c) => ({
-                kind: 'insert' as const,
-                rowKey: c.digest,
-                value: { recordKey: c.recordKey },
-              })),
-            );
-            for (const c of slice) holders.set(c.digest, c.recordKey);
-          } catch (error) {
-            if (!(error instanceof ConcurrencyError)) throw error;
-            for (const c of slice) holders.set(c.digest, await this.claimOne(partition, c));
-          }
-        }
-      }),
-    );
-    return holders;
-  }
-
-  private async claimOne(partition: string, c: ContentClaim): Promise<string> {
-    try {
-      await this.state.insert(CONTENT_INDEX_TABLE, partition, c.digest, { recordKey: c.recordKey });
-      return c.recordKey;
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError)) throw error;
-      const held = await this.state.get<{ recordKey: string }>(CONTENT_INDEX_TABLE, partition, c.digest);
-      return held?.value.recordKey ?? c.recordKey;
-    }
-  }
-}

@@ -4,7 +4,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobObjectStore } from '../../../shared/adapters/azure/blob-object-store.azure.js';
-import { TableStateStore } from '../../../shared/adapters/azure/table-state-store.azure.js';
 import { LocalEventLog } from '../../../shared/adapters/local/event-log/local-event-log.js';
 import { fixedClock } from '../../../shared/application/ports/clock.port.js';
 import {
@@ -12,7 +11,8 @@ import {
   type EventConsumer,
 } from '../../../shared/application/ports/event-consumer.port.js';
 import { memoryLogger } from '../../../shared/application/ports/logger.port.js';
-import { StateStoreSeenEvents } from '../../../shared/application/seen-events/state-store-seen-events.js';
+import { LakeSeenEvents } from '../../../shared/application/lake-state/lake-seen-events.js';
+import { closeDuckDbLakes, duckDbLakeState } from '../../support/lake-state.js';
 import {
   receiveDeltas,
   type ReceivedBatch,
@@ -26,24 +26,21 @@ const azurite = await testAzurite();
 const root = await mkdtemp(join(tmpdir(), 'nhsflows-exactly-once-'));
 after(async () => {
   await rm(root, { recursive: true, force: true });
+  await closeDuckDbLakes();
   await azurite.stop();
 });
 
 const clock = fixedClock('2026-11-23T09:00:00Z');
 const logger = memoryLogger();
-let seenEvents: StateStoreSeenEvents;
+let seenEvents: LakeSeenEvents;
 const seenTable = uniqueName('seen').replace(/[^a-z0-9]/g, '');
 /** A new instance over the same table: what a restarted process has (nothing cached in memory). */
-const freshSeenEvents = () =>
-  new StateStoreSeenEvents(TableStateStore.fromConnectionString(azurite.connectionString), clock, {
-    table: seenTable,
-  });
 const objects = BlobObjectStore.fromConnectionString(azurite.connectionString);
+const freshSeenEvents = () => new LakeSeenEvents(duckDbLakeState(objects), clock, { name: seenTable });
 const bronze = uniqueName('bronze');
 before(async () => {
+  await objects.ensureContainers([bronze, 'state']);
   seenEvents = freshSeenEvents();
-  await seenEvents.ensure();
-  await objects.ensureContainers([bronze]);
 });
 
 /** The eventHub trigger handler's job, as the caller of receiveDeltas must do it (see the use case). */

@@ -10,7 +10,8 @@ import type { EventPublisher } from '../../../shared/application/ports/event-pub
 import type { Delta } from '../../../shared/domain/capture/delta.js';
 import { SOURCE_TABLES } from '../../../shared/domain/datasets/source-tables.js';
 import { captureTables, pollSources } from '../../../shared/application/use-cases/poll-sources.use-case.js';
-import { StateReferralIndex } from '../../../shared/application/use-cases/pipeline/state-referral-index.js';
+import { LakeReferralIndex } from '../../../shared/application/lake-state/lake-referral-index.js';
+import { memoryLakeState } from '../../support/lake-state.js';
 
 test('a poll captures parents before children and indexes every referral before its contacts are published', async () => {
   const clock = fixedClock('2026-11-01T09:00:00Z');
@@ -49,7 +50,7 @@ test('a poll captures parents before children and indexes every referral before 
     },
   ]);
   const state = new MemoryStateStore();
-  const index = new StateReferralIndex(state);
+  const index = new LakeReferralIndex(memoryLakeState());
   const published: { table: string; referralKnown: boolean }[] = [];
   const publisher: EventPublisher = {
     publish: async (deltas: readonly Delta[]) => {
@@ -72,7 +73,7 @@ test('a poll captures parents before children and indexes every referral before 
     clock,
     telemetry: memoryTelemetry(),
     logger: silentLogger,
-  });
+  }, index);
   assert.deepEqual(poll.failures, []);
   assert.deepEqual(published, [
     { table: 'csds_referral', referralKnown: true },

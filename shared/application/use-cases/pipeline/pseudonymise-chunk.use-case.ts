@@ -14,7 +14,7 @@ import {
 import { projectForTable } from '../../../domain/pseudonymise/projects.js';
 import type { DimensionChange } from '../../../domain/scd2/dimension.js';
 import { PATIENT_ATTRIBUTES, feedsPatientDimension } from './patient-dimension.js';
-import { StateReferralIndex } from './state-referral-index.js';
+import { LakeReferralIndex } from '../../lake-state/lake-referral-index.js';
 import { IdentityCollector, IdentityRegister } from '../pseudonymise-identity-register.js';
 import { ndjson, readWorkRecords } from './work-files.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -108,7 +108,7 @@ export async function pseudonymiseChunk(
   await deps.lake.put('bronze', dimensionChangesPath, ndjson(dimensionChanges), {
     contentType: 'application/x-ndjson',
   });
-  if (refTable && referrals.length > 0) await new StateReferralIndex(deps.state).record(refTable, referrals);
+  if (refTable && referrals.length > 0) await new LakeReferralIndex(deps).record(refTable, referrals);
   deps.logger.info('chunk pseudonymised', {
     batchId: input.batch.batchId,
     chunk: input.chunk.index,

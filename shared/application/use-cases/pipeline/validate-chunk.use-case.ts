@@ -4,8 +4,9 @@ import type { BatchRecord } from '../../../domain/pipeline/batch-record.js';
 import type { ChunkInput, ValidateChunkResult } from '../../../domain/pipeline/pipeline-contracts.js';
 import { referralTableOf } from '../../../domain/validate/referral-index.js';
 import { reconcile, type NumberedRow } from '../../../domain/validate/validate-batch.js';
-import { StateContentIndex, validateBatchChunk } from '../validate-batch.use-case.js';
-import { StateReferralIndex } from './state-referral-index.js';
+import { validateBatchChunk } from '../validate-batch.use-case.js';
+import { LakeContentIndex } from '../../lake-state/lake-content-index.js';
+import { LakeReferralIndex } from '../../lake-state/lake-referral-index.js';
 import { readWorkRecords, writeWorkRecords } from './work-files.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
@@ -46,9 +47,9 @@ export async function validateChunk(input: ChunkInput, deps: PipelineDeps): Prom
     {
       lake: deps.lake,
       reference: deps.reference,
-      // Duplicates are found across chunks and batches: content digests are claimed in the state store.
-      contentIndex: new StateContentIndex(deps.state),
-      ...(referralTableOf(table) ? { referralIndex: new StateReferralIndex(deps.state) } : {}),
+      // Duplicates are found across chunks and batches: content digests are claimed in the lake.
+      contentIndex: new LakeContentIndex(deps),
+      ...(referralTableOf(table) ? { referralIndex: new LakeReferralIndex(deps) } : {}),
     },
   );
   const accepted: BatchRecord[] = [...deletes];

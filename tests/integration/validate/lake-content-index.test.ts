@@ -1,24 +1,27 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { TableStateStore } from '../../../shared/adapters/azure/table-state-store.azure.js';
-import { MemoryStateStore } from '../../../shared/adapters/memory/memory-state-store.js';
-import type { StateStore } from '../../../shared/application/ports/state-store.port.js';
+import { BlobObjectStore } from '../../../shared/adapters/azure/blob-object-store.azure.js';
+import type { KeyedStateDeps } from '../../../shared/application/lake-state/keyed-lake-state.js';
+import { LakeContentIndex } from '../../../shared/application/lake-state/lake-content-index.js';
+import { closeDuckDbLakes, duckDbLakeState, memoryLakeState } from '../../support/lake-state.js';
 import { loadReferenceData } from '../../../shared/application/reference/reference-data.loader.js';
 import { MemoryObjectStore } from '../../../shared/adapters/memory/memory-object-store.js';
-import {
-  StateContentIndex,
-  validateBatchChunk,
-} from '../../../shared/application/use-cases/validate-batch.use-case.js';
+import { validateBatchChunk } from '../../../shared/application/use-cases/validate-batch.use-case.js';
 import type { SourceRow } from '../../../shared/domain/datasets/source-tables.js';
 import { CLEAN_ROWS, EXTRACT_DATE } from '../../unit/datasets/clean-rows.js';
 import { testAzurite, uniqueName } from '../../support/azurite.js';
 
 const azurite = await testAzurite();
-after(() => azurite.stop());
+after(async () => {
+  await closeDuckDbLakes();
+  await azurite.stop();
+});
+const blobs = BlobObjectStore.fromConnectionString(azurite.connectionString);
+await blobs.ensureContainers(['state']);
 const reference = loadReferenceData();
-const stores: [string, () => StateStore][] = [
-  ['memory twin', () => new MemoryStateStore()],
-  ['Table storage on Azurite', () => TableStateStore.fromConnectionString(azurite.connectionString)],
+const stores: [string, () => KeyedStateDeps][] = [
+  ['the memory twin', () => memoryLakeState()],
+  ['the lake on Azurite (DuckDB Parquet)', () => duckDbLakeState(blobs)],
 ];
 
 const item = (id: string, changes: SourceRow = {}): SourceRow => ({
@@ -28,9 +31,9 @@ const item = (id: string, changes: SourceRow = {}): SourceRow => ({
 });
 
 for (const [name, make] of stores)
-  describe(`StateContentIndex on ${name}`, () => {
+  describe(`LakeContentIndex on ${name}`, () => {
     test('chunks validated apart (even at once) quarantine every later copy, and replays change nothing', async () => {
-      const index = new StateContentIndex(make());
+      const index = new LakeContentIndex(make());
       const lake = new MemoryObjectStore();
       const tag = uniqueName('i');
       const a = (id: string) => item(`${tag}${id}`, { prescriber_code: tag.slice(0, 8).toUpperCase() });
