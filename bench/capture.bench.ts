@@ -12,13 +12,13 @@ import { systemClock } from '../shared/application/ports/clock.port.js';
 import type { EventPublisher } from '../shared/application/ports/event-publisher.port.js';
 import { silentLogger } from '../shared/application/ports/logger.port.js';
 import { memoryTelemetry } from '../shared/application/ports/telemetry.port.js';
-import { CAPTURE_STATE_TABLE } from '../shared/application/use-cases/capture-hash-state.js';
+import { CAPTURE_STATE_TABLE } from '../shared/application/use-cases/capture/capture-hash-state.js';
 import {
   captureChanges,
   ensureCaptureStorage,
   type CaptureChangesDeps,
   type CaptureChangesResult,
-} from '../shared/application/use-cases/capture-changes.use-case.js';
+} from '../shared/application/use-cases/capture/capture-changes.use-case.js';
 import { captureTable } from '../shared/domain/capture/capture-config.js';
 import { SOURCE_TABLES } from '../shared/domain/datasets/source-tables.js';
 import { scaled, timed, type BenchReport } from './bench-report.js';

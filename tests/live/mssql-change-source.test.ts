@@ -10,7 +10,7 @@ import { memoryTelemetry } from '../../shared/application/ports/telemetry.port.j
 import {
   captureChanges,
   ensureCaptureStorage,
-} from '../../shared/application/use-cases/capture-changes.use-case.js';
+} from '../../shared/application/use-cases/capture/capture-changes.use-case.js';
 import { rowHash, rowHashPrefix64, type RowHashLayout } from '../../shared/domain/capture/row-hash.js';
 import { captureTable } from '../../shared/domain/capture/capture-config.js';
 import { SOURCE_TABLES } from '../../shared/domain/datasets/source-tables.js';

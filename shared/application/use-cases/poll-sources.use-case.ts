@@ -13,7 +13,7 @@ import {
   ensureCaptureStorage,
   type CaptureChangesDeps,
   type CaptureChangesResult,
-} from './capture-changes.use-case.js';
+} from './capture/capture-changes.use-case.js';
 
 /**
  * Capture order: parents before children (referrals before their contacts and assessments), so a

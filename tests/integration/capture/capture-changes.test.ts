@@ -14,7 +14,7 @@ import {
   ensureCaptureStorage,
   readCaptureHeartbeat,
   type CaptureChangesDeps,
-} from '../../../shared/application/use-cases/capture-changes.use-case.js';
+} from '../../../shared/application/use-cases/capture/capture-changes.use-case.js';
 import { captureTable, type CaptureTableConfigInput } from '../../../shared/domain/capture/capture-config.js';
 import { SOURCE_TABLES } from '../../../shared/domain/datasets/source-tables.js';
 import { RecordingPublisher, syntheticRow } from './capture-fixtures.js';

@@ -18,7 +18,7 @@ import {
   ensureCaptureStorage,
   type CaptureChangesDeps,
   type CaptureStep,
-} from '../../../shared/application/use-cases/capture-changes.use-case.js';
+} from '../../../shared/application/use-cases/capture/capture-changes.use-case.js';
 import { captureTable, type CaptureMode } from '../../../shared/domain/capture/capture-config.js';
 import type { Delta } from '../../../shared/domain/capture/delta.js';
 import { SOURCE_TABLES } from '../../../shared/domain/datasets/source-tables.js';

@@ -11,7 +11,7 @@ import {
   captureChanges,
   ensureCaptureStorage,
   type CaptureChangesDeps,
-} from '../../../shared/application/use-cases/capture-changes.use-case.js';
+} from '../../../shared/application/use-cases/capture/capture-changes.use-case.js';
 import { captureTable, CAPTURE_MODES } from '../../../shared/domain/capture/capture-config.js';
 import type { Delta } from '../../../shared/domain/capture/delta.js';
 import { SOURCE_TABLES, type SourceRow } from '../../../shared/domain/datasets/source-tables.js';

@@ -7,10 +7,10 @@ import {
   removeFromDigest,
   type RangeDigest,
   type StateRecord,
-} from '../../domain/capture/hash-state-chunk.js';
-import { InfrastructureError } from '../../domain/errors.js';
-import type { ObjectStore } from '../ports/object-store.port.js';
-import type { StateStore } from '../ports/state-store.port.js';
+} from '../../../domain/capture/hash-state-chunk.js';
+import { InfrastructureError } from '../../../domain/errors.js';
+import type { ObjectStore } from '../../ports/object-store.port.js';
+import type { StateStore } from '../../ports/state-store.port.js';
 
 /** Object-store container holding capture state chunks, overlays and indexes. */
 export const CAPTURE_STATE_CONTAINER = 'cdc-state';

@@ -1,0 +1,93 @@
+import { BaseChunkWriter, type ChunkRef } from './capture-hash-state.js';
+import type { CapturePoll, FoundChange } from './capture-poll.js';
+import type { PollOutcome } from './capture-types.js';
+
+/**
+ * Initial snapshot (no committed state yet): pages of full rows in key order, hashed here, each page
+ * published as snapshot inserts, written as a base chunk and committed with a cursor, so a crash or
+ * `maxSnapshotPages` resumes where the last page ended. The watermark read before the first page
+ * becomes the first watermark.
+ */
+export async function captureSnapshot(poll: CapturePoll): Promise<PollOutcome> {
+  let m = poll.manifest;
+  let chunks: readonly ChunkRef[] = [];
+  let cursor: Buffer | null = null;
+  let pendingWatermark: string | null;
+  let rowCount = 0;
+  if (m) {
+    chunks = (await poll.repo.loadIndex(m.indexPath)).chunks;
+    cursor = m.snapshotCursor ? Buffer.from(m.snapshotCursor, 'base64') : null;
+    pendingWatermark = m.pendingWatermark;
+    rowCount = m.rowCount;
+  } else {
+    pendingWatermark = poll.layout.versionColumn
+      ? await poll.source.currentVersion(poll.table, poll.layout.versionColumn)
+      : null;
+  }
+  const snapshotStartedAt = m?.lastReconciledAt ?? poll.capturedAt.toISOString();
+  const prefix = `${poll.table}/snapshot-${Date.parse(snapshotStartedAt)}`;
+  let published = 0;
+  let pages = 0;
+  let done = false;
+  const rowPages = poll.source.scanRows({
+    table: poll.table,
+    keyColumns: poll.keyColumns,
+    after: cursor ? poll.keyValuesOf(cursor) : null,
+    pageSize: poll.batchSize,
+  });
+  const stream = rowPages[Symbol.asyncIterator]();
+  let next = await stream.next();
+  while (!done) {
+    if (poll.request.maxSnapshotPages !== undefined && pages >= poll.request.maxSnapshotPages) {
+      await stream.return?.(undefined);
+      break;
+    }
+    const rows = next.done ? [] : next.value;
+    next = next.done ? next : await stream.next();
+    pages++;
+    done = next.done === true;
+    const seq = (m?.seq ?? 0) + 1;
+    const writer = new BaseChunkWriter(poll.repo, prefix, poll.batchSize, chunks);
+    const changes: FoundChange[] = [];
+    let last = cursor;
+    for (const row of rows) {
+      const { key, keyValues } = poll.keyOf(row);
+      poll.checkOrder(last, key);
+      last = key;
+      const found = poll.change(key, keyValues, row, poll.hashOf(row), undefined);
+      changes.push(found);
+      writer.add(found.record);
+    }
+    published += await poll.publish(poll.toDeltas(changes, true, seq));
+    await writer.flush();
+    chunks = writer.written;
+    rowCount += rows.length;
+    cursor = last;
+    await poll.commit(
+      seq,
+      { chunks, overlays: [] },
+      {
+        status: done ? 'ready' : 'snapshot',
+        watermark: done ? pendingWatermark : null,
+        pendingWatermark,
+        rowCount,
+        lastReconciledAt: snapshotStartedAt,
+        snapshotCursor: cursor ? cursor.toString('base64') : null,
+      },
+      [],
+    );
+    m = poll.manifest;
+  }
+  return {
+    path: 'snapshot',
+    inserts: published,
+    updates: 0,
+    deletes: 0,
+    published,
+    rowCount,
+    watermark: done ? pendingWatermark : null,
+    snapshotComplete: done,
+    unverifiedRebased: 0,
+    divergentCandidates: 0,
+  };
+}
