@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { LocalEventLog } from '../adapters/local/event-log/local-event-log.js';
 import type { Logger } from '../application/ports/logger.port.js';
 import { createLocalHost, type LocalHost } from '../runtime/local/local-host.js';
+import { eventHubOptionsFromHostJson } from '../runtime/local/host-json.js';
 import { captureRegistrations, type Registry } from '../runtime/local/registration-capture.js';
 import type { LocalEnvironment } from './local-environment.js';
 import { FUNCTIONS } from '../../functions/function-names.js';
@@ -12,8 +13,15 @@ import { FUNCTIONS } from '../../functions/function-names.js';
  */
 export const ONE_SHOT_TIMERS: readonly string[] = [FUNCTIONS.cdcPoller, FUNCTIONS.martsRefresh];
 
-/** How long each phase of a one-shot run may take before `waitForIdle` gives up (default). */
-export const ONE_SHOT_PHASE_TIMEOUT_MS = 30 * 60_000;
+/**
+ * How long a one-shot run may go without any sign of progress (a log record, an orchestration
+ * moving) before it gives up, by default. A run that keeps moving is never cut off, however long it
+ * takes (`nhs-flows start --patients 250000`); one activity may take minutes without logging.
+ */
+export const ONE_SHOT_STALL_TIMEOUT_MS = 30 * 60_000;
+
+/** How often a waiting one-shot run looks for progress. */
+const PROGRESS_CHECK_MS = 5_000;
 
 /** Wall times of a one-shot run's phases, in ms (performance clock). */
 export interface OneShotTimes {
@@ -25,34 +33,70 @@ export interface OneShotTimes {
   readonly martsMs: number;
 }
 
+export interface OneShotOptions {
+  /** Gives up on a phase still busy after this long, progressing or not (default: no limit). */
+  readonly phaseTimeoutMs?: number;
+  /** Gives up on a phase still busy at this time (epoch ms; default: none). */
+  readonly deadline?: number;
+  /** Gives up when nothing has progressed for this long (default {@link ONE_SHOT_STALL_TIMEOUT_MS}). */
+  readonly stallTimeoutMs?: number;
+  /** When the caller last saw progress (epoch ms), e.g. the last log record; orchestrations count too. */
+  readonly lastProgressAt?: () => number;
+}
+
 /**
  * The main job of `nhs-flows start` on a started host: fires the CDC poller once and waits until
  * every batch has gone through bronze → silver → gold → warehouse (the host is idle), then fires the
- * marts refresh and waits again. Each wait gives up after `phaseTimeoutMs`, or at `deadline`
- * (epoch ms) if that comes first, with the host's "still busy" error.
+ * marts refresh and waits again. A wait goes on as long as the run progresses (a log record seen by
+ * `lastProgressAt`, an orchestration updated); it gives up with a message saying so after
+ * `stallTimeoutMs` without progress, and with the host's "still busy" error after `phaseTimeoutMs`
+ * or at `deadline`, when given.
  */
 export async function runOneShot(
   host: LocalHost,
   registry: Registry,
-  options: { phaseTimeoutMs?: number; deadline?: number } = {},
+  options: OneShotOptions = {},
 ): Promise<OneShotTimes> {
-  const timeout = () =>
-    Math.max(
-      0,
-      Math.min(
-        options.phaseTimeoutMs ?? ONE_SHOT_PHASE_TIMEOUT_MS,
-        (options.deadline ?? Infinity) - Date.now(),
-      ),
-    );
   const started = performance.now();
   await fireTimer(host, registry, FUNCTIONS.cdcPoller);
   const pollMs = performance.now() - started;
-  await host.waitForIdle({ timeoutMs: timeout() });
+  await waitUntilIdle(host, options);
   const pipelineMs = performance.now() - started;
   const martsStarted = performance.now();
   await fireTimer(host, registry, FUNCTIONS.martsRefresh);
-  await host.waitForIdle({ timeoutMs: timeout() });
+  await waitUntilIdle(host, options);
   return { pollMs, pipelineMs, martsMs: performance.now() - martsStarted };
+}
+
+async function waitUntilIdle(host: LocalHost, options: OneShotOptions): Promise<void> {
+  const phaseStarted = Date.now();
+  const end = Math.min(phaseStarted + (options.phaseTimeoutMs ?? Infinity), options.deadline ?? Infinity);
+  const stallMs = options.stallTimeoutMs ?? ONE_SHOT_STALL_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await host.waitForIdle({ timeoutMs: Math.max(0, Math.min(PROGRESS_CHECK_MS, end - Date.now())) });
+      return;
+    } catch (error) {
+      // waitForIdle's only error is "still busy" at its timeout: anything else is a real failure.
+      if (!(error instanceof Error) || !error.message.startsWith('the local host was still busy')) throw error;
+      if (Date.now() >= end) throw error;
+    }
+    const progressAt = Math.max(phaseStarted, options.lastProgressAt?.() ?? 0, lastOrchestrationUpdate(host));
+    const quietMs = Date.now() - progressAt;
+    if (quietMs >= stallMs)
+      throw new Error(
+        `no progress for ${Math.round(quietMs / 60_000)} min: the local host is still busy, but nothing has been logged and no orchestration has moved since ${new Date(progressAt).toISOString()}`,
+      );
+  }
+}
+
+function lastOrchestrationUpdate(host: LocalHost): number {
+  let latest = 0;
+  for (const instance of host.durable.list()) {
+    const at = Date.parse(instance.lastUpdatedTime);
+    if (at > latest) latest = at;
+  }
+  return latest;
 }
 
 /**
@@ -75,6 +119,9 @@ export async function openLocalFunctionsHost(
     taskHub: 'nhsflows',
     http: { port: options.httpPort ?? 0 },
     eventSources: () => options.eventLog.consumer('$Default'),
+    // host.json's batch size: large receipts make few, large batches (an initial snapshot of a
+    // table becomes one batch per partition, not one per hundred events).
+    eventHubs: eventHubOptionsFromHostJson(),
     handleSignals: options.handleSignals ?? false,
     disabledFunctions: options.disabledFunctions ?? [],
   });
