@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { services, resetServices } from '../../functions/composition-root.js';
+import { routeLogs, services, resetServices } from '../../functions/composition-root.js';
 import { pipelineStatus } from '../application/use-cases/pipeline/pipeline-status.use-case.js';
 import type { CliCommand, CliIo, ParsedArgs } from './cli-io.js';
 import { openLocalEnvironment } from './local-environment.js';
@@ -7,6 +7,9 @@ import { ONE_SHOT_TIMERS, openLocalFunctionsHost, runOneShot } from './local-fun
 import { seedSyntheticSource, simulateSourceChanges } from './seed-source.js';
 import { renderStatus } from './status.command.js';
 import { renderMarts } from './marts-summary.js';
+import { ProgressTracker, formatDuration, renderProgressSummary } from './progress/pipeline-progress.js';
+import { startProgressDisplay } from './progress/progress-display.js';
+import { openRunLog, resolveLogFormat } from './progress/run-log.js';
 
 /**
  * `nhs-flows start`: the main job on the embedded default. Starts Azurite, seeds the embedded
@@ -16,12 +19,19 @@ import { renderMarts } from './marts-summary.js';
  * running on its schedules until Ctrl-C. `--changes R` first applies one round of simulated source
  * changes (late-coded diagnoses, corrected discharges, practice moves, duplicate deletions, new
  * activity) to a share R of the rows, so a second run shows CDC updates and deletes flowing.
+ *
+ * What a person sees: on a terminal, live progress per stage (captured, validated, pseudonymised,
+ * merged, loaded: counts and records/s, counted from the pipeline's own log records) and a final
+ * summary; the JSON log lines go to `<data dir>/logs/nhs-flows-<start time>.ndjson`, whose path is
+ * printed. `--log-format json` (the default when stdout or stderr is not a terminal: CI, pipes,
+ * tests) writes the JSON log lines to stdout as well, and shows no live progress. The wait for the
+ * pipeline goes on while it progresses and gives up only after 30 minutes without progress.
  */
 export const startCommand: CliCommand = {
   name: 'start',
   summary:
     'run the pipeline end to end on the embedded default (Azurite, embedded source, local runtime, DuckDB)',
-  usage: 'nhs-flows start [--watch] [--patients N] [--changes R] [--port P]',
+  usage: 'nhs-flows start [--watch] [--patients N] [--changes R] [--port P] [--log-format pretty|json]',
   options: {
     watch: {
       type: 'boolean',
@@ -37,10 +47,27 @@ export const startCommand: CliCommand = {
       description: 'apply one round of simulated source changes to this share of rows (0–1) before polling',
     },
     port: { type: 'string', description: 'loopback port of the HTTP endpoints (default: a free port)' },
+    'log-format': {
+      type: 'string',
+      description:
+        'pretty: live progress per stage, JSON log lines only in <data dir>/logs/; json: JSON log lines on stdout too, no live progress (default: pretty on a terminal, json otherwise)',
+    },
   },
   run: async (args: ParsedArgs, io: CliIo) => {
+    const logFormat = resolveLogFormat(args.values['log-format'], {
+      stdout: process.stdout.isTTY === true,
+      stderr: process.stderr.isTTY === true,
+    });
     const env = await openLocalEnvironment();
     const started = Date.now();
+    const runLog = openRunLog({
+      dataDir: env.dataDir,
+      format: logFormat,
+      startedAt: new Date(started),
+      stdout: (line) => io.out(line.trimEnd()),
+    });
+    const restoreLogs = routeLogs({ write: runLog.write });
+    io.err(`log: ${runLog.path}${logFormat === 'json' ? ' (JSON lines, also on stdout)' : ''}`);
     try {
       const s = await services();
       const capture = await s.capture();
@@ -57,7 +84,9 @@ export const startCommand: CliCommand = {
           `--patients: expected a positive whole number, received '${String(args.values.patients)}'`,
         );
       if (!Number.isFinite(changes) || changes < 0 || changes > 1)
-        throw new Error(`--changes: expected a share between 0 and 1, received '${String(args.values.changes)}'`);
+        throw new Error(
+          `--changes: expected a share between 0 and 1, received '${String(args.values.changes)}'`,
+        );
       const seeded = await seedSyntheticSource(capture.embedded, {
         patients,
         seed: env.settings.NHSFLOWS_SEED,
@@ -65,7 +94,15 @@ export const startCommand: CliCommand = {
         logger: s.logger,
       });
       io.err(seeded.summary);
-      if (!seeded.seeded && changes > 0) io.err(await simulateSourceChanges(capture.embedded, { patients, seed: env.settings.NHSFLOWS_SEED, rate: changes, dataDir: env.dataDir }));
+      if (!seeded.seeded && changes > 0)
+        io.err(
+          await simulateSourceChanges(capture.embedded, {
+            patients,
+            seed: env.settings.NHSFLOWS_SEED,
+            rate: changes,
+            dataDir: env.dataDir,
+          }),
+        );
       // One-shot run: the schedules are switched off and the poller and marts refresh are fired once
       // each, so nothing (a past-due timer, say) polls twice at the same moment.
       const { host, registry } = await openLocalFunctionsHost(env, {
@@ -79,14 +116,41 @@ export const startCommand: CliCommand = {
       try {
         await host.start();
         io.err(`local Functions host on ${host.origin ?? '(no http)'}: health at /api/health`);
-        await runOneShot(host, registry);
+        // Progress counts from here: rates leave out Azurite's start and the seeding.
+        const tracker = new ProgressTracker(Date.now());
+        routeLogs({ write: runLog.write, observe: tracker.observe });
+        const display =
+          logFormat === 'pretty'
+            ? startProgressDisplay(() => tracker.progress, { stream: process.stderr })
+            : undefined;
+        try {
+          await runOneShot(host, registry, { lastProgressAt: () => tracker.progress.lastEventAt });
+        } catch (error) {
+          throw new Error(
+            `${error instanceof Error ? error.message : String(error)}; the run log is ${runLog.path}`,
+            { cause: error },
+          );
+        } finally {
+          display?.stop();
+        }
+        const pipelineEnded = Date.now();
         status = await pipelineStatus(s.pipeline);
         io.out(renderStatus(status));
         io.out(await renderMarts(s.pipeline));
         hostStatus = host.status();
-        io.out(`orchestrations: ${Object.entries(hostStatus.instances).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+        io.out(
+          `orchestrations: ${
+            Object.entries(hostStatus.instances)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ') || 'none'
+          }`,
+        );
         for (const f of hostStatus.lastFailures) io.out(`failed: ${f.name} ${f.instanceId}: ${f.message}`);
-        io.out(`done in ${((Date.now() - started) / 1000).toFixed(1)} s; inspect with: nhs-flows export fact_activity`);
+        io.out('');
+        io.out(renderProgressSummary(tracker.progress, pipelineEnded));
+        io.out(
+          `done: wall time ${formatDuration((Date.now() - started) / 1000)}; log: ${runLog.path}; inspect with: nhs-flows export fact_activity`,
+        );
       } finally {
         await host.stop();
       }
@@ -98,7 +162,9 @@ export const startCommand: CliCommand = {
           handleSignals: true,
         });
         await watching.host.start();
-        io.err(`watching on ${watching.host.origin ?? ''}: the CDC poller and marts run on their schedules; Ctrl-C stops everything cleanly`);
+        io.err(
+          `watching on ${watching.host.origin ?? ''}: the CDC poller and marts run on their schedules; Ctrl-C stops everything cleanly; log: ${runLog.path}`,
+        );
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
@@ -109,6 +175,8 @@ export const startCommand: CliCommand = {
     } finally {
       await resetServices();
       await env.stop();
+      restoreLogs();
+      runLog.close();
     }
   },
 };

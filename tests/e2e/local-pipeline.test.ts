@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -69,6 +69,55 @@ test('npm start runs the six datasets from source to warehouse and prints the co
   assert.match(first.stdout, /failures: 0/);
 });
 
+test('a run whose output is not a terminal writes its JSON log lines to stdout and to the log file it names, and sums the same records as the batch ledger', () => {
+  const named = /^log: (\S+) \(JSON lines, also on stdout\)$/m.exec(first.stderr);
+  assert.ok(named?.[1], first.stderr.slice(0, 2000));
+  assert.ok(named[1].startsWith(join(dataDir, 'logs', 'nhs-flows-')) && named[1].endsWith('.ndjson'));
+  const fileLines = readFileSync(named[1], 'utf8').trimEnd().split('\n');
+  const stdoutLines = first.stdout.split('\n').filter((l) => l.startsWith('{'));
+  assert.deepEqual(stdoutLines, fileLines, 'stdout carries exactly the lines of the log file');
+  const records = fileLines.map(
+    (l) => JSON.parse(l) as { at: string; level: string; msg: string; records?: number },
+  );
+  for (const r of records) assert.ok(r.at && r.level && r.msg, 'every line is a JSON log record');
+  const messages = new Set(records.map((r) => r.msg));
+  for (const m of [
+    'capture poll done',
+    'batch planned',
+    'chunk validated',
+    'chunk pseudonymised',
+    'warehouse loaded',
+  ])
+    assert.ok(messages.has(m), `the log has '${m}'`);
+
+  // The summary counts from those log records; the ledger (status table) counts from the manifests.
+  const ledger = [...first.stdout.matchAll(/^ {2}[a-z_]+\s+\d+\s+\d+\s+(\d+)\s+(\d+)\s+(\d+)\s/gm)];
+  assert.equal(ledger.length, 9, 'nine source tables in the ledger');
+  const sum = (i: number) => ledger.reduce((n, m) => n + Number(m[i]), 0);
+  const int = (text: string | undefined) => Number(text?.replace(/,/g, ''));
+  const total =
+    /^pipeline: ([\d,]+) records in (\d+) batch\(es\), 0 failed, in [^(]+ \(([\d,]+) records\/s\)$/m.exec(
+      first.stdout,
+    );
+  assert.ok(total, first.stdout.slice(-2000));
+  assert.equal(int(total[1]), sum(1));
+  assert.equal(
+    int(total[1]),
+    records.filter((r) => r.msg === 'batch planned').reduce((n, r) => n + (r.records ?? 0), 0),
+  );
+  const validated =
+    /^ {2}validated\s+([\d,]+) records: ([\d,]+) accepted, ([\d,]+) quarantined; [\d,]+\/s$/m.exec(
+      first.stdout,
+    );
+  assert.ok(validated);
+  assert.deepEqual([int(validated[1]), int(validated[2]), int(validated[3])], [sum(1), sum(2), sum(3)]);
+  assert.match(first.stdout, /^ {2}loaded\s+[1-9][\d,]* warehouse rows/m);
+  assert.match(
+    first.stdout,
+    new RegExp(`^done: wall time [^;]+; log: ${named[1].replace(/[.]/g, '\\.')};`, 'm'),
+  );
+});
+
 test('nhs-flows export fact_activity prints every loaded fact as CSV, one per accepted record', async () => {
   const exported = cli('export', 'fact_activity');
   assert.equal(exported.status, 0, exported.stderr);
@@ -101,7 +150,14 @@ test('no NHS number, name, date of birth or postcode appears in silver, gold, qu
         if (typeof row[col] === 'string' && row[col].length >= 5) identifiers.add(row[col]);
   await source.close();
   assert.ok(identifiers.size > 50);
-  const haystacks: [string, string][] = [['logs', runs.map((r) => r.stdout + r.stderr).join('\n')]];
+  const logFiles = readdirSync(join(dataDir, 'logs')).map((f) =>
+    readFileSync(join(dataDir, 'logs', f), 'utf8'),
+  );
+  assert.ok(logFiles.length >= 1);
+  const haystacks: [string, string][] = [
+    ['logs', runs.map((r) => r.stdout + r.stderr).join('\n')],
+    ['the log files', logFiles.join('\n')],
+  ];
   const lake = await lakeText();
   assert.ok(lake.text.length > 10_000);
   haystacks.push(['silver, gold or quarantine', lake.text]);

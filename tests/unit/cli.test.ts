@@ -39,3 +39,15 @@ test('export of an unknown table names the tables it knows', async () => {
   assert.equal(await main(['export', 'fact_nonsense'], io), 2);
   assert.match(io.err_.join('\n'), /unknown table 'fact_nonsense'.*fact_activity/);
 });
+
+test('start --help documents --log-format, and an unknown format is refused before anything starts', async () => {
+  const help = capture();
+  assert.equal(await main(['start', '--help'], help), 0);
+  assert.match(
+    help.out_.join('\n'),
+    /--log-format <value>\s+pretty: live progress per stage.*json: JSON log lines on stdout too/,
+  );
+  const io = capture();
+  assert.equal(await main(['start', '--log-format', 'xml'], io), 1);
+  assert.deepEqual(io.err_, ["nhs-flows start: --log-format: expected pretty or json, received 'xml'"]);
+});

@@ -19,7 +19,7 @@ export interface StageProgress {
  *   received (`deltas received` {deltas}), whichever is larger;
  * - validated: records checked (`chunk validated` {records, accepted, quarantined});
  * - pseudonymised: silver rows written (`chunk pseudonymised` {rows});
- * - merged: SCD2 dimension changes merged (`scd2 merge done` {received, members});
+ * - merged: SCD2 dimension changes merged (`scd2 merge done` {received});
  * - loaded: warehouse rows loaded (`warehouse loaded` {rows}).
  * Batches: `batch planned` {records}, `batch manifest written` (completed), `batch failed`.
  * An activity retried after it had logged counts twice; retries are rare and show as warnings.
@@ -37,8 +37,6 @@ export interface PipelineProgress {
     readonly failed: number;
   };
   readonly validation: { readonly accepted: number; readonly quarantined: number };
-  /** Distinct patients (SCD2 members) the merges touched, summed over merges. */
-  readonly patients: number;
   readonly factRows: number;
   readonly martsRefreshed: boolean;
   readonly warnings: number;
@@ -54,7 +52,6 @@ export function initialProgress(startedAt: number): PipelineProgress {
     capture: { tablesPolled: 0, published: 0, received: 0 },
     batches: { planned: 0, records: 0, completed: 0, failed: 0 },
     validation: { accepted: 0, quarantined: 0 },
-    patients: 0,
     factRows: 0,
     martsRefreshed: false,
     warnings: 0,
@@ -117,11 +114,7 @@ export function reduceProgress(progress: PipelineProgress, record: LogRecord, at
         stages: advance('pseudonymised', progress.stages.pseudonymised.count + count(f, 'rows')),
       };
     case 'scd2 merge done':
-      return {
-        ...next,
-        stages: advance('merged', progress.stages.merged.count + count(f, 'received')),
-        patients: progress.patients + count(f, 'members'),
-      };
+      return { ...next, stages: advance('merged', progress.stages.merged.count + count(f, 'received')) };
     case 'gold built':
       return { ...next, factRows: progress.factRows + count(f, 'factRows') };
     case 'warehouse loaded':
@@ -187,7 +180,7 @@ export function stageFigure(progress: PipelineProgress, stage: ProgressStage): s
     case 'pseudonymised':
       return `${n(c)} silver rows`;
     case 'merged':
-      return `${n(c)} SCD2 changes for ${n(progress.patients)} patient(s)`;
+      return `${n(c)} SCD2 changes to the patient dimension`;
     case 'loaded':
       return `${n(c)} warehouse rows (${n(progress.factRows)} facts built)`;
   }

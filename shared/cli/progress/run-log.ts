@@ -29,8 +29,8 @@ export interface RunLog {
   readonly path: string;
   readonly format: LogFormat;
   /** Appends one newline-terminated JSON log line to the file (synchronously) and, in `json`, to stdout. */
-  write(line: string): void;
-  close(): void;
+  readonly write: (line: string) => void;
+  readonly close: () => void;
 }
 
 /** Opens (creates) the run's log file; the file name carries the start time, so runs never share one. */

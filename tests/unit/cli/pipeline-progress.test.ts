@@ -146,7 +146,7 @@ test('the final summary states total records, batches, records per second, the t
       '  captured       2,000 deltas from 1 table(s); 2,000/s',
       '  validated      2,000 records: 1,990 accepted, 10 quarantined; 500/s',
       '  pseudonymised  1,990 silver rows; 398/s',
-      '  merged         1,990 SCD2 changes for 400 patient(s); 332/s',
+      '  merged         1,990 SCD2 changes to the patient dimension; 332/s',
       '  loaded         2,390 warehouse rows (1,990 facts built); 299/s',
     ].join('\n'),
   );
