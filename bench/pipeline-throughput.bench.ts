@@ -9,29 +9,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryObjectStore } from '../shared/adapters/memory/memory-object-store.js';
-import { MemoryStateStore } from '../shared/adapters/memory/memory-state-store.js';
 import { LocalSecretStore } from '../shared/adapters/local/local-secret-store.js';
 import { loadReferenceData } from '../shared/application/reference/reference-data.loader.js';
-import { systemClock } from '../shared/application/ports/clock.port.js';
 import { silentLogger } from '../shared/application/ports/logger.port.js';
 import { ProjectKeyRing } from '../shared/application/use-cases/pseudonymise-keys.js';
-import { mergeDimensionChanges } from '../shared/application/use-cases/scd2-merge.use-case.js';
-import { validateBatchChunk } from '../shared/application/use-cases/validate-batch.use-case.js';
-import {
-  PATIENT_ATTRIBUTES,
-  patientDimension,
-} from '../shared/application/use-cases/pipeline/patient-dimension.js';
-import { SOURCE_TABLES, type SourceRow } from '../shared/domain/datasets/source-tables.js';
-import { PersonLinker } from '../shared/domain/link/person-linker.js';
+import type { SourceRow } from '../shared/domain/datasets/source-tables.js';
 import { createHmacSha256 } from '../shared/domain/pseudonymise/hmac-sha256.js';
 import { createPseudonymiser } from '../shared/domain/pseudonymise/pseudonym.js';
 import { projectForTable } from '../shared/domain/pseudonymise/projects.js';
-import { createRowPseudonymiser, type SilverRow } from '../shared/domain/pseudonymise/silver-row.js';
-import type { DimensionChange } from '../shared/domain/scd2/dimension.js';
 import { generatePopulationRows } from '../shared/domain/synthetic/population-generator.js';
 import { catalogueFromReference } from '../shared/domain/synthetic/reference-catalogue.js';
 import { populationConfigSchema } from '../shared/domain/synthetic/synthetic-config.js';
 import { peakMemorySampler, scaled, type BenchReport } from './bench-report.js';
+import { CHAIN_STAGES, DomainChain } from './support/domain-chain.js';
 import { StageClock } from './support/stage-clock.js';
 
 const TABLE = 'sus_apc_episode';
@@ -60,9 +50,7 @@ export async function run(report: BenchReport): Promise<void> {
   const loadStart = loadavg()[0]!;
   const total = scaled(1_000_000);
   const reference = loadReferenceData();
-  const spec = SOURCE_TABLES[TABLE];
   const project = projectForTable(TABLE);
-  const dimension = patientDimension(project);
   const secretsDir = mkdtempSync(join(tmpdir(), 'nhsflows-bench-keys-'));
   const lake = new MemoryObjectStore();
   const clock = new StageClock();
@@ -79,51 +67,14 @@ export async function run(report: BenchReport): Promise<void> {
     const key = await keys.current(project);
     const tokenOnly = createPseudonymiser(key);
     const productHmac = createHmacSha256(key.material);
-    const linker = new PersonLinker({ project, keyVersion: key.version });
-    // What the link pass needs of each silver record (kept for pass 2, as marts re-read silver).
-    const linkTokens: (string | null)[] = [];
-    const linkFallback: (string | null)[] = [];
-
-    let processed = 0;
-    let accepted = 0;
-    let quarantined = 0;
-    let tokensMade = 0;
+    const chain = new DomainChain({ reference, keys, clock, extractDate: EXTRACT_DATE, lake });
     let nhsHashed = 0;
     let sideHashed = 0;
     let sink = 0;
-    const merge = { received: 0, members: 0, inserted: 0, updated: 0, unchanged: 0, lateStitched: 0 };
 
     const processChunk = async (rows: readonly SourceRow[], index: number): Promise<void> => {
-      const base = processed;
-      processed += rows.length;
-      const batchId = `bench-${String(index).padStart(4, '0')}`;
-      const capturedAt = new Date(Date.UTC(2026, 5, 30, 12, 0, index)).toISOString();
-
-      // 1. Contract + assurance rules + DQ counts; quarantine records to the (memory) lake.
-      const outcome = await clock.time('validate', () =>
-        validateBatchChunk(
-          {
-            table: TABLE,
-            batchId,
-            chunk: index,
-            extractDate: EXTRACT_DATE,
-            rows: rows.map((row, i) => ({ n: base + i + 1, row })),
-          },
-          { lake, reference },
-        ),
-      );
-      accepted += outcome.accepted.length;
-      quarantined += outcome.summary.counts.quarantined;
-
-      // 2. Row pseudonymisation (token, key version, fallback link key, age band, LSOA; identifiers dropped).
-      const silver = clock.timeSync('pseudonymise', () => {
-        // One pseudonymiser per chunk, as the pseudonymiseChunk activity makes one per call.
-        const pseudonymise = createRowPseudonymiser(TABLE, { project, key, postcodeToLsoa: reference });
-        const out: SilverRow[] = new Array<SilverRow>(outcome.accepted.length);
-        for (let i = 0; i < out.length; i++) out[i] = pseudonymise(outcome.accepted[i]!.row);
-        return out;
-      });
-      for (const row of silver) if (typeof row.patient_token === 'string') tokensMade += 1;
+      // validate → pseudonymise → SCD2 → link pass 1 (bench/support/domain-chain.ts).
+      const outcome = await chain.processChunk(TABLE, rows, index);
 
       // Baselines on the same NHS numbers, in the same run: raw createHmac, the product's HMAC, the token function.
       const numbers: string[] = [];
@@ -147,47 +98,6 @@ export async function run(report: BenchReport): Promise<void> {
           for (const nhs of numbers) sink += tokenOnly.token(nhs)?.length ?? 0;
         });
       }
-
-      // 3. SCD2: the chunk's patient-dimension changes (as pseudonymiseChunk builds them), merged.
-      await clock.time('scd2', async () => {
-        const changes: DimensionChange[] = [];
-        for (let i = 0; i < silver.length; i++) {
-          const row = silver[i]!;
-          const token = row.patient_token;
-          if (typeof token !== 'string') continue;
-          const attributes: Record<string, string | number | boolean | null> = {};
-          for (const name of PATIENT_ATTRIBUTES) attributes[name] = row[name] ?? null;
-          const activity = row[spec.activityDateColumn];
-          changes.push({
-            key: token,
-            changeId: `${capturedAt}|${String(row.episode_id)}`,
-            effectiveAt: typeof activity === 'string' ? activity.slice(0, 10) : capturedAt.slice(0, 10),
-            recordedAt: capturedAt,
-            kind: 'upsert',
-            attributes,
-          });
-        }
-        const r = await mergeDimensionChanges(dimension, changes, {
-          state: new MemoryStateStore(),
-          clock: systemClock,
-          logger: silentLogger,
-        });
-        merge.received += r.received;
-        merge.members += r.members;
-        merge.inserted += r.inserted;
-        merge.updated += r.updated;
-        merge.unchanged += r.unchanged;
-        merge.lateStitched += r.lateStitched;
-      });
-
-      // 4. Linkage pass 1 (observe); pass 2 runs once every record has been observed.
-      clock.timeSync('link', () => {
-        for (const row of silver) {
-          linker.observe(row);
-          linkTokens.push(typeof row.patient_token === 'string' ? row.patient_token : null);
-          linkFallback.push(typeof row.fallback_link_key === 'string' ? row.fallback_link_key : null);
-        }
-      });
     };
 
     // Generate (timed apart, not part of the pipeline figures) and process chunk by chunk.
@@ -212,23 +122,12 @@ export async function run(report: BenchReport): Promise<void> {
     if (buffer.length > 0) await processChunk(buffer, chunks++);
     buffer = [];
 
-    let linked = 0;
-    let deterministic = 0;
-    clock.timeSync('link', () => {
-      for (let i = 0; i < linkTokens.length; i++) {
-        const link = linker.link({
-          patient_token: linkTokens[i] ?? null,
-          token_key_version: key.version,
-          fallback_link_key: linkFallback[i] ?? null,
-        });
-        if (link.person_id !== null) linked += 1;
-        if (link.link_quality === 'deterministic') deterministic += 1;
-      }
-    });
+    const { linked, deterministic } = chain.linkAll();
+    const { processed, accepted, quarantined, tokens: tokensMade, merge } = chain.counts;
     const peak = memory.stop();
     if (sink < 0) throw new Error('unreachable');
 
-    const stages = ['validate', 'pseudonymise', 'scd2', 'link'] as const;
+    const stages = CHAIN_STAGES;
     const pipelineMs = stages.reduce((n, s) => n + clock.wall(s), 0);
     const pipelineCpu = stages.reduce((n, s) => n + clock.cpu(s), 0);
     const perSec = (n: number, ms: number) => (n * 1000) / ms;
@@ -247,10 +146,10 @@ export async function run(report: BenchReport): Promise<void> {
         `= \`createRowPseudonymiser\` over the accepted rows (project key from a ProjectKeyRing over a`,
         `LocalSecretStore: token, key version, fallback link key, age band, LSOA; identifiers dropped);`,
         `**SCD2** = the chunk's patient-dimension changes built as pseudonymiseChunk builds them and merged (one merge per chunk; the product merges once per batch)`,
-        `with \`mergeDimensionChanges\` into the CareFlow patient dimension on a MemoryStateStore, a fresh one`,
+        `with \`mergeDimensionChanges\` into the CareFlow patient dimension in keyed state on an in-memory lake (MemoryObjectStore + MemoryParquetLake: runs as JSON, no Parquet), a fresh one`,
         `per chunk (the generator emits patient by patient, so chunks hardly share patients and the work is the`,
         `same first-version inserts; a store kept for 1M records holds ~440k members' histories as live objects,`,
-        `which measures V8's collector rather than the merge, and Table storage holds that state outside the`,
+        `which measures V8's collector rather than the merge, and the lake holds that state outside the`,
         `process); **link** = \`PersonLinker\` pass 1 (observe) per chunk and pass 2 (link)`,
         `over all records at the end. Not included: Parquet encoding, blob/table I/O, durable replay,`,
         `generation (timed apart). Rates are the records entering a stage (all for validate, the accepted ones after it) ÷ the stage's wall time; CPU time is given in`,

@@ -1,9 +1,4 @@
-import type {
-  StateEntity,
-  StateOperation,
-  StateStore,
-  StateValue,
-} from '../ports/state-store.port.js';
+import type { StateEntity, StateOperation, StateStore, StateValue } from '../ports/state-store.port.js';
 
 /** The kinds of request a {@link CountingStateStore} counts. */
 export type StateRequestKind = 'ensureTables' | 'get' | 'insert' | 'upsert' | 'delete' | 'list' | 'transact';
@@ -76,7 +71,12 @@ export class CountingStateStore implements StateStore {
     return this.inner.get<T>(table, partitionKey, rowKey);
   }
 
-  insert<T extends StateValue>(table: string, partitionKey: string, rowKey: string, value: T): Promise<string> {
+  insert<T extends StateValue>(
+    table: string,
+    partitionKey: string,
+    rowKey: string,
+    value: T,
+  ): Promise<string> {
     this.count('insert', table);
     return this.inner.insert(table, partitionKey, rowKey, value);
   }
