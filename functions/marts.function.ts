@@ -2,10 +2,17 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { FUNCTIONS } from './function-names.js';
 import { services } from './composition-root.js';
 import { refreshMarts } from '../shared/application/use-cases/pipeline/refresh-marts.use-case.js';
+import { compactSilver } from '../shared/application/use-cases/pipeline/compact-silver.use-case.js';
 
-/** Rebuilds the commissioner marts (pathway facts of both projects, DQ scorecard) on a schedule. */
+/**
+ * On a schedule: compacts silver (few, large files per table × period), then rebuilds the
+ * commissioner marts (pathway facts of both projects, DQ scorecard) from it.
+ */
 export async function martsRefresh(_timer: Timer, context: InvocationContext): Promise<void> {
-  const result = await refreshMarts((await services()).pipeline);
+  const { pipeline } = await services();
+  const compacted = await compactSilver(pipeline);
+  context.log(`silver compacted: ${compacted.filesBefore} → ${compacted.filesAfter} files`);
+  const result = await refreshMarts(pipeline);
   context.log(`marts refreshed: ${result.tables.map((t) => `${t.table} ${t.rows}`).join(', ')}`);
 }
 

@@ -135,7 +135,12 @@ export class DuckDbParquetLake implements ParquetLake {
     to: string,
     options: { readonly orderBy?: readonly string[] } = {},
   ): Promise<{ rows: number; created: boolean }> {
-    const files = await this.cachedRuns(container, runs);
+    // Keyed runs are immutable (cached); plain files (silver compaction) are fetched fresh.
+    const files = keyColumn
+      ? await this.cachedRuns(container, runs)
+      : await Promise.all(
+          runs.map(async (r) => ({ file: await this.fetch(container, r.path), rank: r.rank })),
+        );
     const connection = await this.connect();
     const local = this.localName();
     try {
@@ -154,6 +159,7 @@ export class DuckDbParquetLake implements ParquetLake {
       return { rows, created };
     } finally {
       rmSync(local, { force: true });
+      if (!keyColumn) for (const f of files) rmSync(f.file, { force: true });
       connection.closeSync();
     }
   }
