@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { LocalEventLog } from '../adapters/local/event-log/local-event-log.js';
 import type { Logger } from '../application/ports/logger.port.js';
 import { createLocalHost, type LocalHost } from '../runtime/local/local-host.js';
+import { eventHubOptionsFromHostJson } from '../runtime/local/host-json.js';
 import { captureRegistrations, type Registry } from '../runtime/local/registration-capture.js';
 import type { LocalEnvironment } from './local-environment.js';
 import { FUNCTIONS } from '../../functions/function-names.js';
@@ -120,6 +121,7 @@ export async function openLocalFunctionsHost(
     eventSources: () => options.eventLog.consumer('$Default'),
     // host.json's batch size: large receipts make few, large batches (an initial snapshot of a
     // table becomes one batch per partition, not one per hundred events).
+    eventHubs: eventHubOptionsFromHostJson(),
     handleSignals: options.handleSignals ?? false,
     disabledFunctions: options.disabledFunctions ?? [],
   });

@@ -7,7 +7,7 @@ import { captureTable, type ResolvedCaptureTable } from '../../domain/capture/ca
 import { toError } from '../../domain/errors.js';
 import type { Delta } from '../../domain/capture/delta.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
-import { StateReferralIndex } from './pipeline/state-referral-index.js';
+import type { ReferralTableName } from '../../domain/validate/referral-index.js';
 import {
   captureChanges,
   ensureCaptureStorage,
@@ -53,11 +53,12 @@ export interface PollResult {
 export async function pollSources(
   tables: readonly ResolvedCaptureTable[],
   pollDeps: CaptureChangesDeps,
+  referrals: ReferralRecorder,
 ): Promise<PollResult> {
   await ensureCaptureStorage(pollDeps);
   const deps: CaptureChangesDeps = {
     ...pollDeps,
-    publisher: recordingReferrals(pollDeps.publisher, new StateReferralIndex(pollDeps.state)),
+    publisher: recordingReferrals(pollDeps.publisher, referrals),
   };
   const results: CaptureChangesResult[] = [];
   const failures: { table: string; code: string; message: string }[] = [];
@@ -90,7 +91,15 @@ export async function pollSources(
  * referral the source holds, whichever order the consumer's batches then run in: an orphan is a
  * contact whose referral the source never sent, not one whose referral batch is still in flight.
  */
-export function recordingReferrals(publisher: EventPublisher, index: StateReferralIndex): EventPublisher {
+/** Where published referrals are recorded (the referral index in the lake). */
+export interface ReferralRecorder {
+  record(
+    table: ReferralTableName,
+    referrals: readonly { id: string; receivedDate: string | null }[],
+  ): Promise<void>;
+}
+
+export function recordingReferrals(publisher: EventPublisher, index: ReferralRecorder): EventPublisher {
   return {
     publish: async (deltas: readonly Delta[]) => {
       for (const table of ['mhsds_referral', 'csds_referral'] as const) {
