@@ -35,7 +35,8 @@ export function startProgressDisplay(
     fps: 4,
     hideCursor: true,
     clearOnComplete: true,
-    gracefulExit: true,
+    // Not cli-progress's own signal handling: its listener would keep Ctrl-C from ending the run.
+    gracefulExit: false,
     noTTYOutput: !options.stream.isTTY,
     notTTYSchedule: 10_000,
     barsize: BAR_SIZE,
@@ -48,9 +49,20 @@ export function startProgressDisplay(
   });
   multibar.create(1, 0, { line: 'headline' });
   for (const stage of PROGRESS_STAGES) multibar.create(1, 0, { line: stage });
+  // Ctrl-C: give the cursor back, then let the signal do what it would have done without us.
+  const onSignal = (signal: NodeJS.Signals) => {
+    multibar.stop();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   return {
     log: (line) => multibar.log(`${line}\n`),
-    stop: () => multibar.stop(),
+    stop: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      multibar.stop();
+    },
   };
 }
 
