@@ -1,14 +1,20 @@
 import { join } from 'node:path';
 import { routeLogs, services, resetServices } from '../../functions/composition-root.js';
 import { pipelineStatus } from '../application/use-cases/pipeline/pipeline-status.use-case.js';
+import type { LogRecord } from '../application/ports/logger.port.js';
 import type { CliCommand, CliIo, ParsedArgs } from './cli-io.js';
 import { openLocalEnvironment } from './local-environment.js';
 import { ONE_SHOT_TIMERS, openLocalFunctionsHost, runOneShot } from './local-functions-host.js';
 import { seedSyntheticSource, simulateSourceChanges } from './seed-source.js';
 import { renderStatus } from './status.command.js';
 import { renderMarts } from './marts-summary.js';
-import { ProgressTracker, formatDuration, renderProgressSummary } from './progress/pipeline-progress.js';
-import { startProgressDisplay } from './progress/progress-display.js';
+import {
+  ProgressTracker,
+  consoleLine,
+  formatDuration,
+  renderProgressSummary,
+} from './progress/pipeline-progress.js';
+import { startProgressDisplay, type ProgressDisplay } from './progress/progress-display.js';
 import { openRunLog, resolveLogFormat } from './progress/run-log.js';
 
 /**
@@ -66,7 +72,16 @@ export const startCommand: CliCommand = {
       startedAt: new Date(started),
       stdout: (line) => io.out(line.trimEnd()),
     });
-    const restoreLogs = routeLogs({ write: runLog.write });
+    // Pretty: the JSON lines stay in the file, but warnings and errors (the local-secrets warning,
+    // a failed batch) also get one console line, above the live progress while it is drawn.
+    let display: ProgressDisplay | undefined;
+    const echo = (record: LogRecord): void => {
+      const line = logFormat === 'pretty' ? consoleLine(record) : undefined;
+      if (line === undefined) return;
+      if (display) display.log(line);
+      else io.err(line);
+    };
+    const restoreLogs = routeLogs({ write: runLog.write, observe: echo });
     io.err(`log: ${runLog.path}${logFormat === 'json' ? ' (JSON lines, also on stdout)' : ''}`);
     try {
       const s = await services();
@@ -118,11 +133,15 @@ export const startCommand: CliCommand = {
         io.err(`local Functions host on ${host.origin ?? '(no http)'}: health at /api/health`);
         // Progress counts from here: rates leave out Azurite's start and the seeding.
         const tracker = new ProgressTracker(Date.now());
-        routeLogs({ write: runLog.write, observe: tracker.observe });
-        const display =
-          logFormat === 'pretty'
-            ? startProgressDisplay(() => tracker.progress, { stream: process.stderr })
-            : undefined;
+        routeLogs({
+          write: runLog.write,
+          observe: (record, at) => {
+            tracker.observe(record, at);
+            echo(record);
+          },
+        });
+        if (logFormat === 'pretty')
+          display = startProgressDisplay(() => tracker.progress, { stream: process.stderr });
         try {
           await runOneShot(host, registry, { lastProgressAt: () => tracker.progress.lastEventAt });
         } catch (error) {
@@ -132,6 +151,7 @@ export const startCommand: CliCommand = {
           );
         } finally {
           display?.stop();
+          display = undefined;
         }
         const pipelineEnded = Date.now();
         status = await pipelineStatus(s.pipeline);

@@ -229,3 +229,16 @@ export function formatDuration(seconds: number): string {
   if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
   return `${Math.floor(whole / 3600)} h ${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')} min`;
 }
+
+/**
+ * The console line for a warning or error record when the JSON lines stay in the log file (pretty
+ * format): `warning: <message> (<field> <value>, …)`; undefined for info and debug records. Log
+ * fields carry ids, counts, codes and paths only, so the line carries no identifier either.
+ */
+export function consoleLine(record: LogRecord): string | undefined {
+  if (record.level !== 'warn' && record.level !== 'error') return undefined;
+  const fields = Object.entries(record.fields)
+    .filter(([name, value]) => name !== 'app' && value !== undefined && value !== null && value !== '')
+    .map(([name, value]) => `${name} ${String(value)}`);
+  return `${record.level === 'warn' ? 'warning' : 'error'}: ${record.message}${fields.length > 0 ? ` (${fields.join(', ')})` : ''}`;
+}

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { LogFields, LogLevel, LogRecord } from '../../../shared/application/ports/logger.port.js';
 import {
   ProgressTracker,
+  consoleLine,
   formatDuration,
   initialProgress,
   reduceProgress,
@@ -166,4 +167,28 @@ test('the tracker applies every record it observes at the time it was logged', (
   tracker.observe(record('chunk pseudonymised', { rows: 7 }), new Date(T0 + 1500));
   tracker.observe(record('chunk pseudonymised', { rows: 5 }), new Date(T0 + 2500));
   assert.deepEqual(tracker.progress.stages.pseudonymised, { count: 12, lastAt: T0 + 2500 });
+});
+
+test('warnings and errors get one console line with their fields; info and debug records get none', () => {
+  const cases: [LogRecord, string | undefined][] = [
+    [
+      record(
+        'local secret created with a random value',
+        { secret: 'pseudonymisation-master-key', version: undefined },
+        'warn',
+      ),
+      'warning: local secret created with a random value (secret pseudonymisation-master-key)',
+    ],
+    [
+      record(
+        'batch failed',
+        { batchId: 'b-1', table: 'sus_apc_episode', failedChunks: 1, reason: '' },
+        'error',
+      ),
+      'error: batch failed (batchId b-1, table sus_apc_episode, failedChunks 1)',
+    ],
+    [record('chunk validated', { records: 5 }), undefined],
+    [record('published', { deltas: 5 }, 'debug'), undefined],
+  ];
+  for (const [r, line] of cases) assert.equal(consoleLine(r), line, r.message);
 });
