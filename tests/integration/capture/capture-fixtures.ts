@@ -1,7 +1,9 @@
+import type { ChangeSource } from '../../../shared/application/ports/change-source.port.js';
 import type {
   EventPublisher,
   PublishReceipt,
 } from '../../../shared/application/ports/event-publisher.port.js';
+import type { RowHashLayout } from '../../../shared/domain/capture/row-hash.js';
 import type { Delta } from '../../../shared/domain/capture/delta.js';
 import type { SourceRow, SourceTableSpec } from '../../../shared/domain/datasets/source-tables.js';
 
@@ -80,4 +82,12 @@ export class RecordingPublisher implements EventPublisher {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Every row hash of a source's full-scan stream, in key order (lowercase hex), read in small pages. */
+export async function scannedHashes(source: ChangeSource, layout: RowHashLayout): Promise<string[]> {
+  const out: string[] = [];
+  for await (const page of source.scanRowHashes({ layout, pageSize: 3 }))
+    for (const e of page) out.push(e.hash);
+  return out;
 }

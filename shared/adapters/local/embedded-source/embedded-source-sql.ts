@@ -124,14 +124,24 @@ export function canonicalExpression(col: HashColumn, kind: StoredKind, alias?: s
       return kind === 'date' ? `strftime(${c}, '%Y-%m-%d')` : `strftime(CAST(${c} AS DATE), '%Y-%m-%d')`;
     case 'datetime2':
       if (kind === 'timestamp') return `strftime(${c}, ${isoMillis})`;
-      return `strftime(make_timestamp(epoch_ms(CAST(${c} AS TIMESTAMPTZ)) * 1000), ${isoMillis})`;
+      return utcInstant(c);
     case 'datetimeoffset':
-      return `strftime(make_timestamp(epoch_ms(CAST(${c} AS TIMESTAMPTZ)) * 1000), ${isoMillis})`;
+      return utcInstant(c);
     case 'bit':
-      return `(CASE WHEN CAST(${c} AS BOOLEAN) THEN '1' ELSE '0' END)`;
+      // A searched CASE would turn NULL into '0'; the simple form keeps NULL (the `\N` sentinel).
+      return `(CASE CAST(${c} AS BOOLEAN) WHEN true THEN '1' WHEN false THEN '0' END)`;
     case 'binary':
       return `lower(hex(${c}))`;
   }
+}
+
+/**
+ * The UTC instant of a value with an offset, milliseconds truncated. Formatting the UTC timestamp
+ * truncates within the day, as `Date.toISOString` does; `epoch_ms` would truncate towards zero and
+ * move a sub-millisecond instant before 1970 up by one millisecond.
+ */
+function utcInstant(c: string): string {
+  return `strftime(timezone('UTC', CAST(${c} AS TIMESTAMPTZ)), ${isoMillis})`;
 }
 
 const stringTypes: ReadonlySet<CanonicalType> = new Set(['varchar', 'char']);

@@ -449,10 +449,10 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
           ? ` WHERE ${batch.map((r) => `(${rangePredicate(layout.keyColumns, r, kindOf)})`).join(' OR ')}`
           : '';
       const sql = request.countOnly
-        ? `SELECT b, count(*), '0' FROM (SELECT ${bucket} AS b FROM ${quoteIdent(layout.table)}${where}) WHERE b >= 0 GROUP BY b`
-        : `SELECT b, count(*), CAST(sum(${prefix64Sql('h')}) AS VARCHAR) FROM (
-          SELECT b, ${rowHashSql(layout, kindOf)} AS h FROM (SELECT *, ${bucket} AS b FROM ${quoteIdent(layout.table)}${where}) WHERE b >= 0
-        ) GROUP BY b`;
+        ? `SELECT nhsflows_bucket, count(*), '0' FROM (SELECT ${bucket} AS nhsflows_bucket FROM ${quoteIdent(layout.table)}${where}) WHERE nhsflows_bucket >= 0 GROUP BY nhsflows_bucket`
+        : `SELECT nhsflows_bucket, count(*), CAST(sum(${prefix64Sql('nhsflows_hash')}) AS VARCHAR) FROM (
+          SELECT nhsflows_bucket, ${rowHashSql(layout, kindOf)} AS nhsflows_hash FROM (SELECT *, ${bucket} AS nhsflows_bucket FROM ${quoteIdent(layout.table)}${where}) WHERE nhsflows_bucket >= 0
+        ) GROUP BY nhsflows_bucket`;
       for (const r of await this.read(sql, `range checksums of ${layout.table}`)) {
         const index = Number(r[0]);
         out[start + index] = { count: Number(r[1]), sum: String(r[2]) };
