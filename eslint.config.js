@@ -28,8 +28,9 @@ export default tseslint.config(
     },
   },
   {
+    // Use cases reach files only through ports (the lake, the Parquet lake): no local disk.
     files: ['shared/application/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...azureSdks, '**/adapters/**', '**/runtime/**'] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [...azureSdks, 'node:fs*', '**/adapters/**', '**/runtime/**'] }] },
   },
   {
     files: ['shared/adapters/azure/**/*.ts'],

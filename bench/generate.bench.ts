@@ -40,7 +40,7 @@ const POPULATION = {
 } as const;
 
 async function child(request: ChildRequest): Promise<ChildResult> {
-  const { loadReferenceData } = await import('../shared/application/reference/reference-data.loader.js');
+  const { loadReferenceData } = await import('../shared/adapters/local/reference-data.loader.js');
   const { generatePopulation, sourceWriterSink } =
     await import('../shared/application/use-cases/generate-population.use-case.js');
   const { openSyntheticFileSink } =

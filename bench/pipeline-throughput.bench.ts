@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryObjectStore } from '../shared/adapters/memory/memory-object-store.js';
 import { LocalSecretStore } from '../shared/adapters/local/local-secret-store.js';
-import { loadReferenceData } from '../shared/application/reference/reference-data.loader.js';
+import { loadReferenceData } from '../shared/adapters/local/reference-data.loader.js';
 import { silentLogger } from '../shared/application/ports/logger.port.js';
 import { ProjectKeyRing } from '../shared/application/use-cases/pseudonymise-keys.js';
 import type { SourceRow } from '../shared/domain/datasets/source-tables.js';

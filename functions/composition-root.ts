@@ -11,7 +11,7 @@ import { SynapseWarehouse } from '../shared/adapters/azure/synapse-warehouse.azu
 import { LocalSecretStore } from '../shared/adapters/local/local-secret-store.js';
 import { DuckDbWarehouse } from '../shared/adapters/local/duckdb-warehouse.js';
 import { DuckDbParquetLake } from '../shared/adapters/parquet/duckdb-parquet-lake.js';
-import { loadReferenceData } from '../shared/application/reference/reference-data.loader.js';
+import { loadReferenceData } from '../shared/adapters/local/reference-data.loader.js';
 import { systemClock } from '../shared/application/ports/clock.port.js';
 import {
   createLogger,

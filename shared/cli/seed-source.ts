@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EmbeddedSource } from '../adapters/local/embedded-source/embedded-source.js';
-import { loadReferenceData } from '../application/reference/reference-data.loader.js';
+import { loadReferenceData } from '../adapters/local/reference-data.loader.js';
 import type { Logger } from '../application/ports/logger.port.js';
 import {
   generatePopulation,

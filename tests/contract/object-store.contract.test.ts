@@ -28,6 +28,17 @@ for (const [name, make] of adapters) {
       assert.equal(await store.exists(container, 'a/b/c.ndjson'), true);
     });
 
+    test('an object streams back byte for byte, and a missing one streams as undefined', async () => {
+      const body = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
+      await store.put(container, 's/big.bin', body);
+      const stream = await store.getStream(container, 's/big.bin');
+      assert.ok(stream);
+      const parts: Buffer[] = [];
+      for await (const part of stream) parts.push(Buffer.from(part as Uint8Array));
+      assert.deepEqual(Buffer.concat(parts), body);
+      assert.equal(await store.getStream(container, 's/missing.bin'), undefined);
+    });
+
     test('a missing object reads as undefined', async () => {
       assert.equal(await store.get(container, 'nope'), undefined);
       assert.equal(await store.exists(container, 'nope'), false);

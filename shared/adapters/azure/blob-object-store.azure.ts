@@ -88,6 +88,16 @@ export class BlobObjectStore implements ObjectStore {
     }
   }
 
+  async getStream(container: string, path: string): Promise<NodeJS.ReadableStream | undefined> {
+    try {
+      const response = await this.container(container).getBlockBlobClient(path).download();
+      return response.readableStreamBody;
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw wrap('getStream', container, path, error);
+    }
+  }
+
   async getFile(container: string, path: string, localFile: string): Promise<boolean> {
     try {
       await this.container(container).getBlockBlobClient(path).downloadToFile(localFile);

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { ObjectInfo, ObjectStore, PutObjectOptions } from '../../application/ports/object-store.port.js';
 
 /** In-memory twin of the lake, for fast unit tests (integration tests use Azurite). */
@@ -34,6 +35,11 @@ export class MemoryObjectStore implements ObjectStore {
 
   async get(container: string, path: string): Promise<Buffer | undefined> {
     return this.objects.get(this.key(container, path));
+  }
+
+  async getStream(container: string, path: string): Promise<NodeJS.ReadableStream | undefined> {
+    const body = this.objects.get(this.key(container, path));
+    return body ? Readable.from([body]) : undefined;
   }
 
   async getFile(container: string, path: string, localFile: string): Promise<boolean> {

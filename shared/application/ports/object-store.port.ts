@@ -25,6 +25,8 @@ export interface ObjectStore {
     localFile: string,
     options?: PutObjectOptions,
   ): Promise<{ created: boolean }>;
+  /** The bytes of an object as a stream (flat memory for large drops), or undefined when it does not exist. */
+  getStream(container: string, path: string): Promise<NodeJS.ReadableStream | undefined>;
   /** Downloads an object to a local file; false when it does not exist. */
   getFile(container: string, path: string, localFile: string): Promise<boolean>;
 }

@@ -77,6 +77,7 @@ function raceOnList(inner: ObjectStore, parties: number): () => KeyedStateDeps {
       putFile: (c, p, f, o) => inner.putFile(c, p, f, o),
       get: (c, p) => inner.get(c, p),
       getFile: (c, p, f) => inner.getFile(c, p, f),
+      getStream: (c, p) => inner.getStream(c, p),
       exists: (c, p) => inner.exists(c, p),
       delete: (c, p) => inner.delete(c, p),
       list: async function* (c, prefix) {

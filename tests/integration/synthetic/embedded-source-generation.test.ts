@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fixedClock } from '../../../shared/application/ports/clock.port.js';
-import { loadReferenceData } from '../../../shared/application/reference/reference-data.loader.js';
+import { loadReferenceData } from '../../../shared/adapters/local/reference-data.loader.js';
 import {
   generatePopulation,
   sourceWriterSink,

@@ -4,7 +4,7 @@ import { BlobObjectStore } from '../../../shared/adapters/azure/blob-object-stor
 import type { KeyedStateDeps } from '../../../shared/application/lake-state/keyed-lake-state.js';
 import { LakeContentIndex } from '../../../shared/application/lake-state/lake-content-index.js';
 import { closeDuckDbLakes, duckDbLakeState, memoryLakeState } from '../../support/lake-state.js';
-import { loadReferenceData } from '../../../shared/application/reference/reference-data.loader.js';
+import { loadReferenceData } from '../../../shared/adapters/local/reference-data.loader.js';
 import { MemoryObjectStore } from '../../../shared/adapters/memory/memory-object-store.js';
 import { validateBatchChunk } from '../../../shared/application/use-cases/validate-batch.use-case.js';
 import type { SourceRow } from '../../../shared/domain/datasets/source-tables.js';

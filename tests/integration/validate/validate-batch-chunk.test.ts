@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BlobObjectStore } from '../../../shared/adapters/azure/blob-object-store.azure.js';
-import { loadReferenceData } from '../../../shared/application/reference/reference-data.loader.js';
+import { loadReferenceData } from '../../../shared/adapters/local/reference-data.loader.js';
 import {
   buildDqScorecard,
   renderDqScorecard,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { z } from 'zod';
-import { loadReferenceData } from '../../../shared/application/reference/reference-data.loader.js';
+import { loadReferenceData } from '../../../shared/adapters/local/reference-data.loader.js';
 import { contractFor, type ContractFailure } from '../../../shared/domain/datasets/contracts.js';
 import {
   SOURCE_TABLE_NAMES,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import {
   defaultReferenceDir,
   loadReferenceData,
-} from '../../../shared/application/reference/reference-data.loader.js';
+} from '../../../shared/adapters/local/reference-data.loader.js';
 import { InputError } from '../../../shared/domain/errors.js';
 import { validateOdsCode } from '../../../shared/domain/nhs/ods-code.js';
 import { validatePostcode } from '../../../shared/domain/nhs/postcode.js';

@@ -1,4 +1,4 @@
-import { loadReferenceData } from '../../../shared/application/reference/reference-data.loader.js';
+import { loadReferenceData } from '../../../shared/adapters/local/reference-data.loader.js';
 import type { SourceRow, SourceTableName } from '../../../shared/domain/datasets/source-tables.js';
 import { SOURCE_TABLE_NAMES } from '../../../shared/domain/datasets/source-tables.js';
 import type { GenerationReport } from '../../../shared/domain/synthetic/generation-report.js';

@@ -1,4 +1,4 @@
-import { loadReferenceData } from '../../../shared/application/reference/reference-data.loader.js';
+import { loadReferenceData } from '../../../shared/adapters/local/reference-data.loader.js';
 import type { SourceRow, SourceTableName } from '../../../shared/domain/datasets/source-tables.js';
 import type { ReferralIndex } from '../../../shared/domain/validate/referral-index.js';
 import { validateBatch, type ValidationResult } from '../../../shared/domain/validate/validate-batch.js';

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { systemClock } from '../../../application/ports/clock.port.js';
-import { loadReferenceData } from '../../../application/reference/reference-data.loader.js';
+import { loadReferenceData } from '../../../adapters/local/reference-data.loader.js';
 import {
   parseGenerateArgs,
   runGenerate,

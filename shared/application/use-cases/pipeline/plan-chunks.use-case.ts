@@ -1,5 +1,3 @@
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import type { Delta } from '../../../domain/capture/delta.js';
@@ -24,10 +22,9 @@ import type { PipelineDeps } from './pipeline-deps.js';
  */
 export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Promise<ChunkPlan> {
   const spec = sourceTable(batch.table);
-  const scratch = mkdtempSync(join(deps.scratchDir, 'plan-'));
-  try {
-    const local = join(scratch, 'bronze');
-    if (!(await deps.lake.getFile('bronze', batch.bronzePath, local)))
+  {
+    const bronze = await deps.lake.getStream('bronze', batch.bronzePath);
+    if (!bronze)
       // Transient as far as the batch knows (a copy not yet visible, a restore in progress): retried.
       throw new InfrastructureError(
         'BRONZE_OBJECT_MISSING',
@@ -45,7 +42,7 @@ export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Pr
       chunks.push({ index, path, records: buffer.length });
       buffer = [];
     };
-    for await (const item of readRecords(batch, spec, local)) {
+    for await (const item of readRecords(batch, spec, bronze)) {
       if ('rule' in item) {
         unreadable.push(item);
         continue;
@@ -85,23 +82,21 @@ export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Pr
       unreadable: unreadable.length,
       unreadablePath,
     };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
 async function* readRecords(
   batch: BatchDescriptor,
   spec: SourceTableSpec,
-  localFile: string,
+  bronze: NodeJS.ReadableStream,
 ): AsyncIterable<BatchRecord | UnreadableRecord> {
   if (batch.format === 'csv') {
-    yield* readCsv(batch, spec, localFile);
+    yield* readCsv(batch, spec, bronze);
     return;
   }
   if (batch.format === 'fhir')
     throw new InputError(`file ${batch.origin}: FHIR bundles are not supported yet`);
-  const lines = createInterface({ input: createReadStream(localFile, 'utf8'), crlfDelay: Infinity });
+  const lines = createInterface({ input: bronze, crlfDelay: Infinity });
   let n = 0;
   for await (const line of lines) {
     if (line.trim() === '') continue;
@@ -138,11 +133,9 @@ async function* readRecords(
 async function* readCsv(
   batch: BatchDescriptor,
   spec: SourceTableSpec,
-  localFile: string,
+  bronze: NodeJS.ReadableStream,
 ): AsyncIterable<BatchRecord | UnreadableRecord> {
-  const parser = createReadStream(localFile).pipe(
-    parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true }),
-  );
+  const parser = bronze.pipe(parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true }));
   let header: string[] | undefined;
   let n = 0;
   const known = new Map(spec.columns.map((c) => [c.name, c]));
