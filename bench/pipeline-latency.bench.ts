@@ -88,7 +88,7 @@ export async function run(report: BenchReport): Promise<void> {
 
     // Episodes that reached silver in the initial run (so a change to them validates and lands).
     const spec = sourceTable(TABLE);
-    const episodes = await acceptedEpisodes(s.pipeline, dataDir, `${spec.dataset}/${spec.table}/`);
+    const episodes = await acceptedEpisodes(s.pipeline, `${spec.dataset}/${spec.table}/`);
     if (episodes.length < 2) throw new Error('the initial run put fewer than two SUS episodes in silver');
     const practices = [...new Set(episodes.map((e) => e.gp_practice_code))];
 
@@ -146,7 +146,6 @@ export async function run(report: BenchReport): Promise<void> {
             silverPath = lakePaths.silver(
               spec.dataset,
               spec.table,
-              episode.provider_code,
               periodOf(episode.episode_start_date),
               batchId,
               0,
@@ -182,11 +181,13 @@ export async function run(report: BenchReport): Promise<void> {
     await loop;
     // Where an empty poll's time goes: each table polled alone, nothing changed, three rounds.
     const { pollSources } = await import('../shared/application/use-cases/poll-sources.use-case.js');
+    const { LakeReferralIndex } = await import('../shared/application/lake-state/lake-referral-index.js');
+    const referrals = new LakeReferralIndex(s.pipeline);
     const perTable = new Map<string, number[]>();
     for (let round = 0; round < 3; round++)
       for (const table of capture.tables) {
         const started = performance.now();
-        await pollSources([table], capture.deps);
+        await pollSources([table], capture.deps, referrals);
         const list = perTable.get(table.spec.table) ?? [];
         list.push(performance.now() - started);
         perTable.set(table.spec.table, list);
@@ -239,7 +240,7 @@ export async function run(report: BenchReport): Promise<void> {
         `\`functions/\` registrations, the initial capture run to idle. Then, one at a time, ${ITERATIONS} changes`,
         `(or as many as fit in ${BUDGET_MS / 1000} s): one SUS episode's registered practice updated in the embedded`,
         `source (\`updateRows\`, one transaction). **Interval** = from just before that commit until the batch's`,
-        `silver Parquet object (\`silver/sus_apc/sus_apc_episode/provider=…/period=…/<batchId>-00000.parquet\`)`,
+        `silver Parquet object (\`silver/sus_apc/sus_apc_episode/period=…/<batchId>-00000.parquet\`)`,
         `exists in the lake (HEAD on Azurite, checked every ${WATCH_MS} ms once the batch's orchestration appears).`,
         `It covers: waiting for the next poll, the poll of all nine tables (change-version capture, publish to`,
         `the durable local event log), the eventHub trigger (bronze batch, orchestration start), planChunks,`,
@@ -391,34 +392,26 @@ interface Episode {
   gp_practice_code: string;
 }
 
-/** SUS episodes present in silver after the initial run (read back from one silver object per partition). */
+/** SUS episodes present in silver after the initial run (read back through the lake's Parquet port, object by object). */
 async function acceptedEpisodes(
   deps: import('../shared/application/use-cases/pipeline/pipeline-deps.js').PipelineDeps,
-  dataDir: string,
   prefix: string,
 ): Promise<Episode[]> {
   const out: Episode[] = [];
-  const scratch = mkdtempSync(join(dataDir, 'silver-read-'));
-  try {
-    let n = 0;
-    for await (const object of deps.lake.list('silver', prefix)) {
-      const local = join(scratch, `${n++}.parquet`);
-      if (!(await deps.lake.getFile('silver', object.path, local))) continue;
-      for await (const row of deps.parquet.read(local)) {
-        if (row._op === 'delete') continue;
-        const { episode_id, provider_code, episode_start_date, gp_practice_code } = row;
-        if (
-          typeof episode_id === 'string' &&
-          typeof provider_code === 'string' &&
-          typeof episode_start_date === 'string' &&
-          typeof gp_practice_code === 'string'
-        )
-          out.push({ episode_id, provider_code, episode_start_date, gp_practice_code });
-      }
-      if (out.length >= 200) break;
+  for await (const object of deps.lake.list('silver', prefix)) {
+    if (!object.path.endsWith('.parquet')) continue;
+    for await (const row of deps.parquet.read('silver', [object.path])) {
+      if (row._op === 'delete') continue;
+      const { episode_id, provider_code, episode_start_date, gp_practice_code } = row;
+      if (
+        typeof episode_id === 'string' &&
+        typeof provider_code === 'string' &&
+        typeof episode_start_date === 'string' &&
+        typeof gp_practice_code === 'string'
+      )
+        out.push({ episode_id, provider_code, episode_start_date, gp_practice_code });
     }
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    if (out.length >= 200) break;
   }
   return out;
 }
