@@ -1,16 +1,17 @@
-// SCD2 merge: our per-member algorithm on the StateStore port vs the same merge as set-based DuckDB SQL.
-import { loadavg } from 'node:os';
+// SCD2 merge: our per-member algorithm on keyed Parquet state in the lake vs the same merge as
+// set-based DuckDB SQL.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { TableStateStore } from '../shared/adapters/azure/table-state-store.azure.js';
-import type {
-  StateEntity,
-  StateOperation,
-  StateStore,
-  StateValue,
-} from '../shared/application/ports/state-store.port.js';
-import { ConcurrencyError } from '../shared/domain/errors.js';
+import { BlobObjectStore } from '../shared/adapters/azure/blob-object-store.azure.js';
+import { MemoryObjectStore } from '../shared/adapters/memory/memory-object-store.js';
+import { DuckDbParquetLake } from '../shared/adapters/parquet/duckdb-parquet-lake.js';
+import { STATE_CONTAINER } from '../shared/application/lake-state/keyed-lake-state.js';
+import type { ObjectStore } from '../shared/application/ports/object-store.port.js';
 import {
   mergeDimensionChanges,
+  type Scd2MergeDeps,
   type Scd2MergeReport,
 } from '../shared/application/use-cases/scd2-merge.use-case.js';
 import { systemClock } from '../shared/application/ports/clock.port.js';
@@ -18,119 +19,6 @@ import { silentLogger } from '../shared/application/ports/logger.port.js';
 import type { DimensionChange, DimensionSpec } from '../shared/domain/scd2/dimension.js';
 import { startAzurite } from '../shared/runtime/local/azurite.js';
 import { peakMemorySampler, scaled, timed, type BenchReport } from './bench-report.js';
-
-/**
- * An in-memory StateStore that keeps each entity as one string (etag + JSON, its wire form), with
- * MemoryStateStore's semantics (insert conflicts, etag checks, all-or-nothing transactions).
- * MemoryStateStore keeps every entity as live objects: at 1M members that is tens of millions of
- * objects, and V8's garbage collector marking them dominated the merge times (measured 2.3-5.1 s for
- * the 10k merge, 2.1 s for a re-run of pure reads). Strings are leaves to the collector, so this twin
- * measures the algorithm and its (de)serialisation instead, which is what Table storage costs too.
- */
-export class CompactStateStore implements StateStore {
-  private readonly partitions = new Map<string, Map<string, string>>();
-  private counter = 0;
-  private part(table: string, pk: string, create: true): Map<string, string>;
-  private part(table: string, pk: string, create: false): Map<string, string> | undefined;
-  private part(table: string, pk: string, create: boolean): Map<string, string> | undefined {
-    const id = `${table}\u0000${pk}`;
-    let p = this.partitions.get(id);
-    if (!p && create) this.partitions.set(id, (p = new Map<string, string>()));
-    return p;
-  }
-  private encode(value: StateValue): [string, string] {
-    const etag = `W/"${++this.counter}"`;
-    // Like Table storage, null properties are not kept (copy only when there is one to drop).
-    let kept: Record<string, unknown> = value;
-    for (const k in value)
-      if (value[k] === null || value[k] === undefined) {
-        kept = {};
-        for (const [name, v] of Object.entries(value)) if (v !== null && v !== undefined) kept[name] = v;
-        break;
-      }
-    return [etag, `${etag}\u0000${JSON.stringify(kept)}`];
-  }
-  private decode<T extends StateValue>(pk: string, rk: string, raw: string): StateEntity<T> {
-    const cut = raw.indexOf('\u0000');
-    return {
-      partitionKey: pk,
-      rowKey: rk,
-      etag: raw.slice(0, cut),
-      value: JSON.parse(raw.slice(cut + 1)) as T,
-    };
-  }
-  private etagOf(raw: string | undefined): string | undefined {
-    return raw === undefined ? undefined : raw.slice(0, raw.indexOf('\u0000'));
-  }
-  async ensureTables(): Promise<void> {}
-  async get<T extends StateValue>(
-    table: string,
-    pk: string,
-    rk: string,
-  ): Promise<StateEntity<T> | undefined> {
-    const raw = this.part(table, pk, false)?.get(rk);
-    return raw === undefined ? undefined : this.decode<T>(pk, rk, raw);
-  }
-  async insert<T extends StateValue>(table: string, pk: string, rk: string, value: T): Promise<string> {
-    const p = this.part(table, pk, true);
-    if (p.has(rk)) throw new ConcurrencyError(`state ${table}: entity already exists`);
-    const [etag, raw] = this.encode(value);
-    p.set(rk, raw);
-    return etag;
-  }
-  async upsert<T extends StateValue>(
-    table: string,
-    pk: string,
-    rk: string,
-    value: T,
-    etag?: string,
-  ): Promise<string> {
-    const p = this.part(table, pk, true);
-    if (etag !== undefined && this.etagOf(p.get(rk)) !== etag)
-      throw new ConcurrencyError(`state ${table}: entity changed since read`);
-    const [next, raw] = this.encode(value);
-    p.set(rk, raw);
-    return next;
-  }
-  async delete(table: string, pk: string, rk: string, etag?: string): Promise<void> {
-    const p = this.part(table, pk, false);
-    if (etag !== undefined && this.etagOf(p?.get(rk)) !== etag)
-      throw new ConcurrencyError(`state ${table}: entity changed since read`);
-    p?.delete(rk);
-  }
-  async *list<T extends StateValue>(
-    table: string,
-    pk: string,
-    range: { fromRowKey?: string; toRowKey?: string } = {},
-  ): AsyncIterable<StateEntity<T>> {
-    const p = this.part(table, pk, false);
-    if (!p) return;
-    const keys = [...p.keys()]
-      .filter(
-        (k) =>
-          (range.fromRowKey === undefined || k >= range.fromRowKey) &&
-          (range.toRowKey === undefined || k < range.toRowKey),
-      )
-      .sort();
-    for (const rk of keys) {
-      const raw = p.get(rk);
-      if (raw !== undefined) yield this.decode<T>(pk, rk, raw);
-    }
-  }
-  async transact(table: string, pk: string, operations: readonly StateOperation[]): Promise<void> {
-    const p = this.part(table, pk, true);
-    for (const op of operations) {
-      if (op.kind === 'insert' && p.has(op.rowKey))
-        throw new ConcurrencyError(`state ${table}: transaction conflicted`);
-      if (op.kind === 'update' && this.etagOf(p.get(op.rowKey)) !== op.etag)
-        throw new ConcurrencyError(`state ${table}: transaction conflicted`);
-    }
-    for (const op of operations) {
-      if (op.kind === 'delete') p.delete(op.rowKey);
-      else p.set(op.rowKey, this.encode(op.value)[1]);
-    }
-  }
-}
 
 const spec = (table: string): DimensionSpec => ({
   name: 'patient',
@@ -182,20 +70,40 @@ function deltas(members: number, count: number): DimensionChange[] {
   return out;
 }
 
-async function seed(state: StateStore, s: DimensionSpec, members: number, batch: number) {
-  for (let from = 0; from < members; from += batch) {
-    const changes = Array.from({ length: Math.min(batch, members - from) }, (_, j) => seedChange(from + j));
-    await mergeDimensionChanges(
-      s,
-      changes,
-      { state, clock: systemClock, logger: silentLogger },
-      { concurrency: 32 },
-    );
-  }
+/** Members merged per seed batch: the initial state is built in a few large merges. */
+const SEED_BATCH = 250_000;
+
+/** The merge's dependencies: the DuckDB Parquet lake over `lake`, scratch files under `scratch`. */
+function lakeDeps(lake: ObjectStore, scratch: string): Scd2MergeDeps & { parquet: DuckDbParquetLake } {
+  return {
+    lake,
+    parquet: new DuckDbParquetLake(lake, scratch),
+    clock: systemClock,
+    logger: silentLogger,
+  };
 }
 
-function perDelta(report: Scd2MergeReport, n: number): string {
-  return `${(report.pointReads / n).toFixed(2)} point reads, ${(report.historyReads / n).toFixed(2)} history reads, ${(report.transactions / n).toFixed(2)} transactions per delta`;
+async function seed(deps: Scd2MergeDeps, s: DimensionSpec, members: number): Promise<Scd2MergeReport[]> {
+  const reports: Scd2MergeReport[] = [];
+  for (let from = 0; from < members; from += SEED_BATCH) {
+    const changes = Array.from({ length: Math.min(SEED_BATCH, members - from) }, (_, j) =>
+      seedChange(from + j),
+    );
+    reports.push(await mergeDimensionChanges(s, changes, deps));
+  }
+  return reports;
+}
+
+/** Lake work of a merge: bucket reads, runs written and lost races. */
+function lakeWork(report: Scd2MergeReport): string {
+  return `${report.bucketsRead} buckets read, ${report.runsWritten} runs written, ${report.retries} retries`;
+}
+
+/** Bytes of the keyed state objects in an in-memory lake. */
+function stateBytes(lake: MemoryObjectStore): number {
+  let bytes = 0;
+  for (const [key, body] of lake.objects) if (key.startsWith(`${STATE_CONTAINER}/`)) bytes += body.length;
+  return bytes;
 }
 
 async function duckdbMerge(members: number, changes: readonly DimensionChange[]) {
@@ -272,9 +180,11 @@ export async function run(report: BenchReport): Promise<void> {
   report.section(
     'SCD2 merge',
     `Merge of ${deltaCount.toLocaleString('en-GB')} deltas (70 % LSOA changes, 20 % no-ops, 10 % new members; one business date, in order) into a ${members.toLocaleString('en-GB')}-member patient dimension. ` +
-      `"ours" = mergeDimensionChanges (hash change detection, change log, etag-conditional transaction per member) over an in-memory StateStore that keeps each entity serialised as one string (CompactStateStore in this file: MemoryStateStore's semantics, but its object-per-entity heap made V8 garbage collection dominate at 1M members): it measures the algorithm, its bookkeeping and row (de)serialisation, not network I/O. ` +
-      `"DuckDB" = the set-based merge in DuckDB SQL (1 thread): sha256 of staging, UPDATE to close changed current rows, INSERT new versions; it has no idempotency by change id, no late-arrival stitching and no concurrency control. ` +
-      `Seeding and staging loads are timed separately and excluded from both merge times. Azurite rows: the same algorithm against real Table storage (Azurite on loopback) at a smaller size.`,
+      `"ours" = mergeDimensionChanges (hash change detection, change log, full-history fold per touched member) on keyed Parquet state in the lake: 16 hash buckets, each touched bucket read once (semi-join on the batch's members) and replaced by one create-only run. ` +
+      `It runs on the DuckDB Parquet lake (DuckDbParquetLake, 1 DuckDB thread, 4 buckets in flight) over an in-memory object store (MemoryObjectStore), so it measures the algorithm, Parquet encode/decode and the lake bookkeeping, not network I/O; runs the lake wrote itself are read back from its local scratch cache. ` +
+      `The initial state is built by merging one first version per member in batches of ${SEED_BATCH.toLocaleString('en-GB')}. ` +
+      `"DuckDB" = the set-based merge in DuckDB SQL (1 thread) on an in-memory table: sha256 of staging, UPDATE to close changed current rows, INSERT new versions; it has no idempotency by change id, no late-arrival stitching and no concurrency control, and persists nothing. ` +
+      `Seeding and staging loads are timed separately and excluded from both merge times. Azurite rows: the same merge with the state as blobs in Azurite on loopback (BlobObjectStore).`,
   );
   report.metric(
     'machine load average (1 min) at start',
@@ -282,105 +192,102 @@ export async function run(report: BenchReport): Promise<void> {
     'runnable tasks',
     '2 cores shared with other work: every wall time below stretches with it',
   );
-  // 1. Ours against real Table storage (Azurite on loopback), at a size Azurite can seed quickly.
-  const azMembers = scaled(2_500);
-  const azDeltas = scaled(2_000);
-  const azurite = await startAzurite();
+  const scratch = mkdtempSync(join(tmpdir(), 'nhsflows-bench-scd2-'));
+  const opened: DuckDbParquetLake[] = [];
   try {
-    const table = TableStateStore.fromConnectionString(azurite.connectionString);
-    const as = spec('patientbench');
-    const azSeed = await timed(() => seed(table, as, azMembers, 5_000));
-    collectGarbage();
+    // 1. Ours with the state as blobs in Azurite (loopback), same sizes and deltas.
+    const azurite = await startAzurite();
+    try {
+      const blobs = BlobObjectStore.fromConnectionString(azurite.connectionString);
+      await blobs.ensureContainers([STATE_CONTAINER]);
+      const deps = lakeDeps(blobs, join(scratch, 'azurite'));
+      opened.push(deps.parquet);
+      const as = spec('patientbench');
+      const azSeed = await timed(() => seed(deps, as, members));
+      collectGarbage();
+      report.metric(
+        'Azurite: seed',
+        members / (azSeed.ms / 1000),
+        'members/s',
+        `${members.toLocaleString('en-GB')} members in ${(azSeed.ms / 1000).toFixed(1)} s, ${azSeed.result.length} merges`,
+      );
+      const azBatch = deltas(members, deltaCount);
+      const az = await timed(() => mergeDimensionChanges(as, azBatch, deps));
+      report.metric(
+        'Azurite: merge throughput',
+        deltaCount / (az.ms / 1000),
+        'changes/s',
+        `${deltaCount.toLocaleString('en-GB')} changes into ${members.toLocaleString('en-GB')} members in ${(az.ms / 1000).toFixed(1)} s; ${lakeWork(az.result)}`,
+      );
+    } finally {
+      await azurite.stop();
+    }
+
+    const memory = peakMemorySampler();
+
+    // 2. Ours on the DuckDB Parquet lake over an in-memory object store at full size.
+    const lake = new MemoryObjectStore();
+    const deps = lakeDeps(lake, join(scratch, 'memory'));
+    opened.push(deps.parquet);
+    const s = spec('patientdim');
+    const seeded = await timed(() => seed(deps, s, members));
     report.metric(
-      'Azurite: seed',
-      azMembers / (azSeed.ms / 1000),
+      'ours: seed (merge of one first version per member)',
+      members / (seeded.ms / 1000),
       'members/s',
-      `${azMembers.toLocaleString('en-GB')} members`,
+      `${members.toLocaleString('en-GB')} members in ${(seeded.ms / 1000).toFixed(1)} s, ${seeded.result.length} merges; state ${(stateBytes(lake) / 1024 / 1024).toFixed(1)} MiB of Parquet`,
     );
-    const azBatch = deltas(azMembers, azDeltas);
-    const az = await timed(() =>
-      mergeDimensionChanges(
-        as,
-        azBatch,
-        { state: table, clock: systemClock, logger: silentLogger },
-        { concurrency: 32 },
-      ),
-    );
+    const batch = deltas(members, deltaCount);
+    collectGarbage();
+    const ours = await timed(() => mergeDimensionChanges(s, batch, deps));
+    const r = ours.result;
     report.metric(
-      'Azurite: merge throughput',
-      azDeltas / (az.ms / 1000),
-      'deltas/s',
-      `${azDeltas.toLocaleString('en-GB')} deltas into ${azMembers.toLocaleString('en-GB')} members in ${(az.ms / 1000).toFixed(1)} s, 32 members in flight; ${perDelta(az.result, azDeltas)}`,
+      'ours: merge time',
+      ours.ms,
+      'ms',
+      `inserted ${r.inserted}, updated ${r.updated}, unchanged ${r.unchanged}, type-1 ${r.type1Overwritten}; ${lakeWork(r)}`,
     );
+    report.metric('ours: merge throughput', deltaCount / (ours.ms / 1000), 'changes/s');
+    collectGarbage();
+    const rerun = await timed(() => mergeDimensionChanges(s, batch, deps));
+    report.metric(
+      'ours: redelivery of the same batch (all duplicates)',
+      rerun.ms,
+      'ms',
+      `${rerun.result.duplicates} duplicates; ${lakeWork(rerun.result)}${rerun.result.runsWritten === 0 ? ' (nothing written)' : ' (EXPECTED 0 runs written)'}`,
+    );
+    const lateBatch = batch.slice(0, Math.max(1, Math.floor(deltaCount / 10))).map((c, i) => ({
+      ...c,
+      changeId: `late-${i}`,
+      effectiveAt: '2024-01-15',
+    }));
+    collectGarbage();
+    const late = await timed(() => mergeDimensionChanges(s, lateBatch, deps));
+    report.metric(
+      'ours: late arrivals (stitched before the current version)',
+      lateBatch.length / (late.ms / 1000),
+      'changes/s',
+      `${lateBatch.length.toLocaleString('en-GB')} changes in ${late.ms.toFixed(0)} ms, ${late.result.lateStitched} stitched; ${lakeWork(late.result)}`,
+    );
+
+    // 3. DuckDB SQL, same sizes, same deltas.
+    const duck = await duckdbMerge(members, batch);
+    report.metric(
+      'DuckDB: merge time',
+      duck.mergeMs,
+      'ms',
+      `dimension after: ${duck.rows.toLocaleString('en-GB')} rows, ${duck.current.toLocaleString('en-GB')} current (build + staging load ${(duck.buildMs / 1000).toFixed(1)} s, excluded)`,
+    );
+    report.ratio(
+      'merge time ours / DuckDB SQL',
+      ours.ms / duck.mergeMs,
+      { op: '<=', value: 1.0 },
+      'target: ours ≤ 1.0× DuckDB SQL; > 1 means ours is slower',
+    );
+    report.metric('machine load average (1 min) at end', loadavg()[0] ?? 0, 'runnable tasks');
+    report.metric('peak RSS (seed + both merges)', memory.stop(), 'MiB');
   } finally {
-    await azurite.stop();
+    for (const parquet of opened) await parquet.close().catch(() => undefined);
+    rmSync(scratch, { recursive: true, force: true });
   }
-
-  const memory = peakMemorySampler();
-
-  // 2. Ours over the in-memory twin of Table storage at full size.
-  const state = new CompactStateStore();
-  const s = spec('patientdim');
-  const seeded = await timed(() => seed(state, s, members, 100_000));
-  report.metric(
-    'ours: seed (merge of one first version per member)',
-    members / (seeded.ms / 1000),
-    'members/s',
-    `${members.toLocaleString('en-GB')} members in ${(seeded.ms / 1000).toFixed(1)} s`,
-  );
-  const batch = deltas(members, deltaCount);
-  collectGarbage();
-  const ours = await timed(() =>
-    mergeDimensionChanges(s, batch, { state, clock: systemClock, logger: silentLogger }, { concurrency: 32 }),
-  );
-  const r = ours.result;
-  report.metric(
-    'ours: merge time',
-    ours.ms,
-    'ms',
-    `inserted ${r.inserted}, updated ${r.updated}, unchanged ${r.unchanged}, type-1 ${r.type1Overwritten}; ${perDelta(r, deltaCount)}`,
-  );
-  report.metric('ours: merge throughput', deltaCount / (ours.ms / 1000), 'deltas/s');
-  collectGarbage();
-  const rerun = await timed(() =>
-    mergeDimensionChanges(s, batch, { state, clock: systemClock, logger: silentLogger }, { concurrency: 32 }),
-  );
-  report.metric(
-    'ours: re-run of the same batch (all duplicates)',
-    rerun.ms,
-    'ms',
-    `${rerun.result.duplicates} duplicates, ${rerun.result.transactions} transactions`,
-  );
-  const lateBatch = batch.slice(0, Math.max(1, Math.floor(deltaCount / 10))).map((c, i) => ({
-    ...c,
-    changeId: `late-${i}`,
-    effectiveAt: '2024-01-15',
-  }));
-  collectGarbage();
-  const late = await timed(() =>
-    mergeDimensionChanges(
-      s,
-      lateBatch,
-      { state, clock: systemClock, logger: silentLogger },
-      { concurrency: 32 },
-    ),
-  );
-  report.metric(
-    'ours: late arrivals (stitched before the current version)',
-    lateBatch.length / (late.ms / 1000),
-    'deltas/s',
-    `${late.result.lateStitched} stitched; ${perDelta(late.result, lateBatch.length)}`,
-  );
-
-  // 3. DuckDB SQL, same sizes, same deltas.
-  const duck = await duckdbMerge(members, batch);
-  report.metric(
-    'DuckDB: merge time',
-    duck.mergeMs,
-    'ms',
-    `dimension after: ${duck.rows.toLocaleString('en-GB')} rows, ${duck.current.toLocaleString('en-GB')} current (build + staging load ${(duck.buildMs / 1000).toFixed(1)} s, excluded)`,
-  );
-  report.ratio('merge time ours / DuckDB', ours.ms / duck.mergeMs, undefined, '> 1 means ours is slower');
-  report.metric('machine load average (1 min) at end', loadavg()[0] ?? 0, 'runnable tasks');
-  report.metric('peak RSS (seed + both merges)', memory.stop(), 'MiB');
 }
