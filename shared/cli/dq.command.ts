@@ -1,3 +1,4 @@
+import { lakePaths } from '../domain/lake/lake-paths.js';
 import { services, resetServices } from '../../functions/composition-root.js';
 import { buildDqScorecard, renderDqScorecard } from '../application/use-cases/dq-scorecard.use-case.js';
 import type { CliCommand } from './cli-io.js';
@@ -14,7 +15,7 @@ export const dqCommand: CliCommand = {
     try {
       const { lake } = (await services()).pipeline;
       const statePaths: { container: string; path: string }[] = [];
-      for await (const object of lake.list('gold', 'dq-state/'))
+      for await (const object of lake.list('gold', lakePaths.dqStatePrefix()))
         statePaths.push({ container: 'gold', path: object.path });
       if (statePaths.length === 0) {
         io.out('no batches have been validated yet: run nhs-flows start first');

@@ -1,4 +1,5 @@
 import type { ObjectStore } from '../ports/object-store.port.js';
+import { lakePaths } from '../../domain/lake/lake-paths.js';
 import type { SourceRow } from '../../domain/datasets/source-tables.js';
 import { normaliseNhsNumber, validateNhsNumber } from '../../domain/nhs/nhs-number.js';
 import type { ProjectId } from '../../domain/pseudonymise/projects.js';
@@ -20,9 +21,7 @@ import type { RegisteredIdentities } from '../../domain/pseudonymise/rekey.js';
 export const IDENTITY_CONTAINER = 'bronze';
 
 export function identityRegisterPath(project: ProjectId, batchId: string, chunk: number): string {
-  if (!/^[A-Za-z0-9_.=-]+$/.test(batchId))
-    throw new Error(`identity register: batch id '${batchId}' has unsafe characters`);
-  return `identity/${project}/${batchId}-${String(chunk).padStart(5, '0')}.ndjson`;
+  return lakePaths.identityRegister(project, batchId, chunk);
 }
 
 /** Collects the identities of one chunk while it is pseudonymised (valid NHS numbers; DOB + sex + LSOA). */
@@ -86,7 +85,7 @@ export class IdentityRegister {
   async load(project: ProjectId): Promise<RegisteredIdentities> {
     const nhs = new Set<string>();
     const fallback = new Map<string, readonly [string, string, string]>();
-    for await (const info of this.store.list(this.container, `identity/${project}/`)) {
+    for await (const info of this.store.list(this.container, lakePaths.identityPrefix(project))) {
       const body = await this.store.get(this.container, info.path);
       if (!body) continue;
       for (const line of body.toString('utf8').split('\n')) {

@@ -1,4 +1,5 @@
 import type { Logger } from '../ports/logger.port.js';
+import { lakePaths } from '../../domain/lake/lake-paths.js';
 import type { ObjectStore } from '../ports/object-store.port.js';
 import type { SecretStore } from '../ports/secret-store.port.js';
 import { buildRekeyTable, type RekeyTable } from '../../domain/pseudonymise/rekey.js';
@@ -34,11 +35,7 @@ export async function rotateMasterKey(deps: {
 
 /** Restricted path of a stored re-key table (bronze, next to the identity register). */
 export function rekeyTablePath(project: ProjectId, fromVersion: string, toVersion: string): string {
-  const safe = (v: string) => {
-    if (!/^[A-Za-z0-9_.=-]+$/.test(v)) throw new Error(`rekey: key version '${v}' has unsafe characters`);
-    return v;
-  };
-  return `identity-rekey/${project}/${safe(fromVersion)}--${safe(toVersion)}.ndjson`;
+  return lakePaths.rekeyTable(project, fromVersion, toVersion);
 }
 
 export interface RekeyProjectDeps {

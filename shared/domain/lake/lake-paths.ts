@@ -9,6 +9,11 @@
  * - quarantine: `<dataset>/<table>/<batchId>.ndjson`                   rejected rows' reasons (no values)
  * - manifests:  `manifests/<batchId>.json` in the gold container
  * - work:       `_work/<batchId>/<stage>-<chunk>.ndjson` in bronze (restricted: rows still hold identifiers)
+ * - dq state:   `dq-state/<dataset>/<table>/<batchId>-<chunk>.json` in gold (counts only, no values)
+ * - marts:      `marts/<mart>/run=<runId>/part-00000.parquet` in gold
+ * - malformed:  `_malformed/<yyyy-mm-dd>/<name>.json` in bronze (events that are not delta envelopes)
+ * - identity:   `identity/<project>/<batchId>-<chunk>.ndjson` and `identity-rekey/<project>/<from>--<to>.ndjson`
+ *               in bronze (the custodian's restricted register; never copied to silver or gold)
  * - state:      `<state>/bucket=<bb>/run-<generation>.parquet`       keyed pipeline state (SCD2 histories,
  *               seen event ids, content and referral indexes): runs per hash bucket, generation
  *               = 10-digit counter created only-if-absent (the commit), later runs replace keys whole
@@ -26,6 +31,12 @@ function segment(value: string, what: string): string {
 function datePath(at: Date): string {
   const iso = at.toISOString();
   return `${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}`;
+}
+
+const dqStatePrefix = 'dq-state/';
+
+function identityPrefix(project: string): string {
+  return `identity/${segment(project, 'project')}/`;
 }
 
 function silverTablePrefix(dataset: string, table: string): string {
@@ -56,6 +67,18 @@ export const lakePaths = {
   work: (batchId: string, stage: string, chunk: number): string =>
     `_work/${segment(batchId, 'batch id')}/${segment(stage, 'stage')}-${String(chunk).padStart(5, '0')}.ndjson`,
   workPrefix: (batchId: string): string => `_work/${segment(batchId, 'batch id')}/`,
+  dqState: (dataset: string, table: string, batchId: string, chunk: number): string =>
+    `${dqStatePrefix}${segment(dataset, 'dataset')}/${segment(table, 'table')}/${segment(batchId, 'batch id')}-${String(chunk).padStart(5, '0')}.json`,
+  dqStatePrefix: (): string => dqStatePrefix,
+  mart: (mart: string, runId: string): string =>
+    `marts/${segment(mart, 'mart')}/run=${segment(runId, 'run id')}/part-00000.parquet`,
+  malformedEvent: (day: string, name: string): string =>
+    `_malformed/${segment(day, 'day')}/${segment(name, 'name')}.json`,
+  identityRegister: (project: string, batchId: string, chunk: number): string =>
+    `${identityPrefix(project)}${segment(batchId, 'batch id')}-${String(chunk).padStart(5, '0')}.ndjson`,
+  identityPrefix: (project: string): string => identityPrefix(project),
+  rekeyTable: (project: string, fromVersion: string, toVersion: string): string =>
+    `identity-rekey/${segment(project, 'project')}/${segment(fromVersion, 'key version')}--${segment(toVersion, 'key version')}.ndjson`,
   stateRun: (state: string, bucket: number, generation: number): string =>
     `${stateBucketPrefix(state, bucket)}run-${String(generation).padStart(10, '0')}.parquet`,
   stateBucketPrefix: (state: string, bucket: number): string => stateBucketPrefix(state, bucket),

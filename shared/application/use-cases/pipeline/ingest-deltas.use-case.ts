@@ -39,7 +39,7 @@ export async function ingestDeltas(
     ]);
     await deps.lake.put(
       'bronze',
-      `_malformed/${now.toISOString().slice(0, 10)}/${name}.json`,
+      lakePaths.malformedEvent(now.toISOString().slice(0, 10), name),
       JSON.stringify(bad),
       { ifNoneMatch: '*' },
     );

@@ -36,7 +36,10 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
     const latest = async (table: SourceTableName): Promise<PathwayRow[]> => {
       const spec = SOURCE_TABLES[table];
       const files: string[] = [];
-      for await (const object of deps.lake.list('silver', lakePaths.silverTablePrefix(spec.dataset, spec.table)))
+      for await (const object of deps.lake.list(
+        'silver',
+        lakePaths.silverTablePrefix(spec.dataset, spec.table),
+      ))
         if (object.path.endsWith('.parquet')) files.push(object.path);
       return deps.parquet.readLatest('silver', files, spec.key, ['_captured_at', '_seq']);
     };
@@ -70,7 +73,7 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
     const c360 = community360PathwayFacts({ attendances, imagingTests, communityReferrals });
 
     const statePaths: { container: string; path: string }[] = [];
-    for await (const object of deps.lake.list('gold', 'dq-state/'))
+    for await (const object of deps.lake.list('gold', lakePaths.dqStatePrefix()))
       statePaths.push({ container: 'gold', path: object.path });
     const dq = await buildDqScorecard({ statePaths }, { lake: deps.lake });
 
@@ -87,7 +90,7 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
     const runId = deps.clock.now().toISOString().replace(/[:.]/g, '-');
     const tables = [];
     for (const [table, rows] of outputs) {
-      const path = `marts/${table.name}/run=${runId}/part-00000.parquet`;
+      const path = lakePaths.mart(table.name, runId);
       await deps.parquet.write(
         'gold',
         path,

@@ -12,7 +12,7 @@ import type { PipelineDeps } from './pipeline-deps.js';
 
 /** Where a chunk's DQ counts live (gold: counts only, no values), merged on demand by `nhs-flows dq`. */
 export function dqStatePath(dataset: string, table: string, batchId: string, chunk: number): string {
-  return `dq-state/${dataset}/${table}/${batchId}-${String(chunk).padStart(5, '0')}.json`;
+  return lakePaths.dqState(dataset, table, batchId, chunk);
 }
 
 /**
