@@ -12,6 +12,8 @@ import type {
   SourceColumnInfo,
 } from '../../application/ports/change-source.port.js';
 import type { HashColumn, RowHashLayout } from '../../domain/capture/row-hash.js';
+import { ROW_HASH_BYTES, RowHashPageBuilder, type RowHashPage } from '../../domain/capture/row-hash-page.js';
+import { encodeKey } from '../../domain/capture/state-key.js';
 import type { SourceRow } from '../../domain/datasets/source-tables.js';
 import { InfrastructureError, InputError } from '../../domain/errors.js';
 import {
@@ -24,6 +26,7 @@ import {
   readRowHashesStatement,
   readRowsByKeysStatement,
   readRowsStatement,
+  scanRowHashesStatement,
   type MssqlColumn,
   type TableShape,
   type TsqlStatement,
@@ -229,18 +232,35 @@ export class MssqlChangeSource implements ChangeSource {
     }
   }
 
-  /** Keyset pages over the clustered key (each page one index range seek). */
+  /** Keyset pages over the clustered key (each page one index range seek), hashes as binary(32). */
   async *scanRowHashes(request: {
     readonly layout: RowHashLayout;
     readonly after?: KeyValues | null;
     readonly pageSize: number;
-  }): AsyncGenerator<readonly RowHashEntry[]> {
+  }): AsyncGenerator<RowHashPage> {
+    const { layout } = request;
+    const shape = await this.shape(layout.table, layout.keyColumns);
     let after = request.after ?? null;
     for (;;) {
-      const page = await this.readRowHashes({ layout: request.layout, after, limit: request.pageSize });
-      if (page.length > 0) yield page;
-      if (page.length < request.pageSize) return;
-      after = page[page.length - 1]!.key;
+      const [rows = []] = await this.run(
+        scanRowHashesStatement(shape, layout, { after, limit: request.pageSize }),
+        `scan row hashes of ${layout.table}`,
+      );
+      const page = new RowHashPageBuilder(rows.length);
+      let last: string[] = [];
+      for (const r of rows) {
+        last = layout.keyColumns.map((_, i) => String(r[`k${i}`]));
+        const hash = r.hash;
+        if (!(hash instanceof Uint8Array) || hash.length !== ROW_HASH_BYTES)
+          throw new InfrastructureError(
+            'SOURCE_SQL_FAILED',
+            `sql server source: scan of ${layout.table} expected a 32-byte HASHBYTES value, received ${hash instanceof Uint8Array ? `${hash.length} bytes` : typeof hash}`,
+          );
+        page.push(encodeKey(layout.keyColumns, last), hash);
+      }
+      if (rows.length > 0) yield page.build();
+      if (rows.length < request.pageSize) return;
+      after = last;
     }
   }
 

@@ -335,6 +335,30 @@ ORDER BY ${orderBy(keys)};`,
   };
 }
 
+/**
+ * The full scan's keyset page: (canonical key text, row hash) in key order, the hash as HASHBYTES'
+ * binary(32) (32 bytes on the wire, no hex text, no version: the full scan does not need it).
+ */
+export function scanRowHashesStatement(
+  t: TableShape,
+  layout: RowHashLayout,
+  request: { after?: KeyValues | null; limit: number },
+): TsqlStatement {
+  const { byName, keys, from } = shape(t);
+  const params = new Params();
+  const where = request.after ? `\nWHERE ${keyComparison(keys, '>', request.after, params)}` : '';
+  const top = params.add('int', Math.max(0, Math.floor(request.limit)));
+  const keyTexts = layout.keyColumns.map(
+    (k, i) => `${canonicalExpression(k.type, columnOf(byName, k.name))} AS ${bracket(`k${i}`)}`,
+  );
+  return {
+    text: `SELECT TOP (${top}) ${keyTexts.join(', ')}, ${rowHashBytesSql(layout, byName)} AS [hash]
+FROM ${from}${where}
+ORDER BY ${orderBy(keys)};`,
+    params: params.list,
+  };
+}
+
 function versionText(col: MssqlColumn, alias = ''): string {
   const c = `${alias}${bracket(col.name)}`;
   return col.nativeType === 'timestamp'

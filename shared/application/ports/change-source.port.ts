@@ -1,4 +1,5 @@
 import type { HashColumn, RowHashLayout } from '../../domain/capture/row-hash.js';
+import type { RowHashPage } from '../../domain/capture/row-hash-page.js';
 import type { SourceRow } from '../../domain/datasets/source-tables.js';
 
 /** Business key values in key-column order, as canonical text (docs/row-hash-spec.md). */
@@ -87,8 +88,8 @@ export interface ChangeSet {
  * - every read is in business-key order under one comparison rule: integer key columns numerically,
  *   string key columns by UTF-8 bytes (binary collation), composite keys column by column; rows are in
  *   `SourceRow` wire form;
- * - `readRowHashes` and `rangeChecksums` compute the canonical row hash of the given layout inside
- *   the source (push-down). An adapter that cannot reproduce the canonical form exactly for some type
+ * - `scanRowHashes`, `readRowHashes` and `rangeChecksums` compute the canonical row hash of the
+ *   given layout inside the source (push-down). An adapter that cannot reproduce the canonical form exactly for some type
  *   says so in docs/capture.md; the capture engine only uses source hashes to decide which rows to
  *   fetch, and always recomputes the hash of fetched rows itself, so a divergence costs work, never
  *   a wrong delta;
@@ -109,14 +110,16 @@ export interface ChangeSource {
   /** A key-ordered page of (key, canonical row hash, version), hashed inside the source. */
   readRowHashes(request: ReadRowHashesRequest): Promise<RowHashEntry[]>;
   /**
-   * Every (key, canonical row hash) after `after`, in key order, as pages of about `pageSize`
-   * entries streamed from one read (`version` may be null: the full scan does not need it).
+   * The full scan's read: every row's (key, canonical row hash) after `after`, in key order,
+   * hashed inside the source and streamed from one read as columnar pages of at most `pageSize`
+   * rows (`RowHashPage`: keys in the capture state's byte-comparable encoding, 32-byte hashes; no
+   * object per row). Full rows are then fetched only for the keys whose hash differs.
    */
   scanRowHashes(request: {
     readonly layout: RowHashLayout;
     readonly after?: KeyValues | null;
     readonly pageSize: number;
-  }): AsyncIterable<readonly RowHashEntry[]>;
+  }): AsyncIterable<RowHashPage>;
   /** Every full row after `after`, in key order, as pages of about `pageSize` rows streamed from one read. */
   scanRows(request: {
     readonly table: string;

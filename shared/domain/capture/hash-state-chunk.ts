@@ -26,9 +26,14 @@ const MAGIC = 0x4e484331; // "NHC1"
 
 /** Builds one chunk from records appended in key order (one growing buffer, no per-record allocation). */
 export class ChunkBuilder {
-  private body = Buffer.allocUnsafe(64 * 1024);
+  private body: Buffer;
   private readonly offsets: number[] = [];
   private size = 0;
+
+  /** @param expectedBytes initial room for records (grows as needed) */
+  constructor(expectedBytes = 64 * 1024) {
+    this.body = Buffer.allocUnsafe(Math.max(1024, expectedBytes));
+  }
 
   get count(): number {
     return this.offsets.length;
@@ -57,6 +62,25 @@ export class ChunkBuilder {
     this.size = at;
   }
 
+  /**
+   * Appends records `from` ≤ i < `to` of a chunk as they are (one copy of their bytes): the full scan
+   * carries unchanged records over to the new base this way.
+   */
+  addRecords(reader: ChunkReader, from: number, to: number): void {
+    if (to <= from) return;
+    const start = reader.offsetOf(from);
+    const end = reader.recordEnd(to - 1);
+    const need = end - start;
+    if (this.size + need > this.body.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.body.length * 2, this.size + need));
+      this.body.copy(grown, 0, 0, this.size);
+      this.body = grown;
+    }
+    const shift = this.size - start;
+    for (let i = from; i < to; i++) this.offsets.push(reader.offsetOf(i) + shift);
+    this.size += reader.bytes.copy(this.body, this.size, start, end);
+  }
+
   build(): Buffer {
     const header = Buffer.allocUnsafe(8 + 4 * this.offsets.length);
     header.writeUInt32BE(MAGIC, 0);
@@ -76,8 +100,49 @@ export class ChunkReader {
     this.count = buf.readUInt32BE(4);
   }
 
-  private offset(i: number): number {
+  /** The record count (a chunk is a sorted page for `mergeSortedRuns`). */
+  get length(): number {
+    return this.count;
+  }
+
+  /** The chunk's bytes (read-only). */
+  get bytes(): Buffer {
+    return this.buf;
+  }
+
+  /** Byte offset of record i in the chunk. */
+  offsetOf(i: number): number {
     return this.buf.readUInt32BE(8 + 4 * i);
+  }
+
+  /** Byte offset just past record i. */
+  recordEnd(i: number): number {
+    return i + 1 < this.count ? this.offsetOf(i + 1) : this.buf.length;
+  }
+
+  /** Byte offset of record i's 32-byte hash. */
+  hashOffset(i: number): number {
+    const at = this.offsetOf(i);
+    return at + 3 + this.buf.readUInt16BE(at);
+  }
+
+  /** Sign of (key of record i − `other[start, end)`), in byte order, without copying. */
+  compareKey(i: number, other: Uint8Array, start: number, end: number): number {
+    const at = this.offsetOf(i);
+    return compareBytes(this.buf, at + 2, at + 2 + this.buf.readUInt16BE(at), other, start, end);
+  }
+
+  /** Whether record i's hash equals the 32 bytes of `other` at `at` (record i must not be a tombstone). */
+  hashEquals(i: number, other: Uint8Array, at: number): boolean {
+    const h = this.hashOffset(i);
+    const buf = this.buf;
+    // Last bytes first: equal hashes are the common case, and the loop is short either way.
+    for (let k = 31; k >= 0; k--) if (buf[h + k] !== other[at + k]) return false;
+    return true;
+  }
+
+  private offset(i: number): number {
+    return this.offsetOf(i);
   }
 
   keyAt(i: number): Buffer {
@@ -155,4 +220,26 @@ export function removeFromDigest(digest: RangeDigest, hash: Buffer): void {
 
 export function compareKeys(a: Buffer, b: Buffer): number {
   return Buffer.compare(a, b);
+}
+
+/**
+ * Sign of (`a[aStart, aEnd)` − `b[bStart, bEnd)`) in byte order, as `Buffer.compare` on the two
+ * ranges, without allocating: for the short keys of a full scan a loop is cheaper than a native call.
+ */
+export function compareBytes(
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let k = 0; k < n; k++) {
+    const x = a[aStart + k]!;
+    const y = b[bStart + k]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  const d = aEnd - aStart - (bEnd - bStart);
+  return d === 0 ? 0 : d < 0 ? -1 : 1;
 }

@@ -4,6 +4,7 @@ import type {
   PublishReceipt,
 } from '../../../shared/application/ports/event-publisher.port.js';
 import type { RowHashLayout } from '../../../shared/domain/capture/row-hash.js';
+import { hashHexAt } from '../../../shared/domain/capture/row-hash-page.js';
 import type { Delta } from '../../../shared/domain/capture/delta.js';
 import type { SourceRow, SourceTableSpec } from '../../../shared/domain/datasets/source-tables.js';
 
@@ -88,6 +89,6 @@ export class RecordingPublisher implements EventPublisher {
 export async function scannedHashes(source: ChangeSource, layout: RowHashLayout): Promise<string[]> {
   const out: string[] = [];
   for await (const page of source.scanRowHashes({ layout, pageSize: 3 }))
-    for (const e of page) out.push(e.hash);
+    for (let i = 0; i < page.length; i++) out.push(hashHexAt(page, i));
   return out;
 }

@@ -66,8 +66,10 @@ test('the three capture paths publish identical deltas for the same random sourc
             fresh.forEach((k) => present.add(k));
           };
           await insert(initial, 0);
+          // A fourth poller runs change-version polls (which leave overlays) and a full scan every
+          // other poll (which reads the base through them).
           const paths = await Promise.all(
-            CAPTURE_MODES.map(async (mode) => {
+            [...CAPTURE_MODES, 'change-version' as const].map(async (mode) => {
               const publisher = new RecordingPublisher();
               const deps: CaptureChangesDeps = {
                 source,
@@ -89,10 +91,13 @@ test('the three capture paths publish identical deltas for the same random sourc
             }),
           );
           const downstream = new Map<string, SourceRow>();
+          let polls = 0;
           const poll = async () => {
             const published: Delta[][] = [];
-            for (const p of paths) {
-              await captureChanges(p.deps, { table: p.table });
+            polls++;
+            for (const [i, p] of paths.entries()) {
+              const forcePath = i === 3 && polls % 2 === 0 ? ('full-scan' as const) : undefined;
+              await captureChanges(p.deps, { table: p.table, ...(forcePath ? { forcePath } : {}) });
               published.push(p.publisher.take());
             }
             assert.deepEqual(
@@ -104,6 +109,11 @@ test('the three capture paths publish identical deltas for the same random sourc
               published[2],
               published[0],
               'range-checksum deltas differ from full-scan deltas',
+            );
+            assert.deepEqual(
+              published[3],
+              published[0],
+              'change-version polls with full scans over their overlays differ from full-scan deltas',
             );
             for (const d of published[0]!) {
               if (d.op === 'delete') {

@@ -8,6 +8,7 @@ import {
 } from '../../../shared/adapters/local/embedded-source/embedded-source.js';
 import { fixedClock } from '../../../shared/application/ports/clock.port.js';
 import {
+  businessKeyOf,
   ROW_HASH_SPEC_VERSION,
   rowHash,
   rowHashPrefix64,
@@ -15,6 +16,8 @@ import {
   type HashColumn,
   type RowHashLayout,
 } from '../../../shared/domain/capture/row-hash.js';
+import { hashHexAt, keyAt } from '../../../shared/domain/capture/row-hash-page.js';
+import { encodeKey } from '../../../shared/domain/capture/state-key.js';
 import type {
   ColumnSpec,
   SourceRow,
@@ -297,6 +300,103 @@ test('random rows of every column type hash identically in DuckDB SQL and in Typ
       }),
       { numRuns: 150 },
     );
+  } finally {
+    await source.close();
+  }
+});
+
+test('full-scan pages carry keys in the capture state encoding and in its byte order: string, negative integer and composite keys', async () => {
+  const source = await openEmbeddedSource({
+    path: ':memory:',
+    clock: fixedClock('2026-02-01T09:00:00.000Z'),
+  });
+  try {
+    const cases: { key: HashColumn[]; rows: SourceRow[] }[] = [
+      {
+        key: [{ name: 'id', type: 'varchar' }],
+        rows: ['b', 'a\\x41', 'Zoë', '☃', '', 'a|b'].map((id, i) => ({ id, v: String(i) })),
+      },
+      {
+        key: [{ name: 'id', type: 'bigint' }],
+        rows: ['-9223372036854775808', '-5', '0', '7', '9223372036854775807'].map((id, i) => ({
+          id,
+          v: String(i),
+        })),
+      },
+      {
+        key: [
+          { name: 'ward', type: 'varchar' },
+          { name: 'seq', type: 'int' },
+        ],
+        rows: [
+          { ward: 'A', seq: 2, v: 'x' },
+          { ward: 'A', seq: -1, v: 'y' },
+          { ward: 'AB', seq: 0, v: 'z' },
+          { ward: '', seq: 5, v: null },
+        ],
+      },
+    ];
+    for (const { key, rows } of cases) {
+      const table = `key_pages_${++tables}`;
+      const columns: ColumnSpec[] = [
+        ...key.map((k): ColumnSpec => ({
+          name: k.name,
+          type: k.type as ColumnSpec['type'],
+          nullable: false,
+        })),
+        { name: 'v', type: 'varchar', nullable: true },
+        { name: VERSION, type: 'bigint', nullable: false },
+      ];
+      await source.createTables([
+        {
+          table: table as SourceTableName,
+          dataset: 'mhsds',
+          description: 'key encodings',
+          key: key.map((k) => k.name),
+          changeVersionColumn: VERSION,
+          providerColumn: 'v',
+          activityDateColumn: 'v',
+          columns,
+        },
+      ]);
+      await source.insertRows(table as SourceTableName, rows);
+      const hashColumns = columns.slice(0, -1).map((c) => ({ name: c.name, type: c.type }));
+      const layout: RowHashLayout = {
+        specVersion: ROW_HASH_SPEC_VERSION,
+        table,
+        keyColumns: key,
+        hashColumns,
+        versionColumn: VERSION,
+      };
+      const expected = rows
+        .map((row) => ({
+          key: encodeKey(key, businessKeyOf(key, row)),
+          hash: rowHash(hashColumns, row),
+        }))
+        .sort((a, b) => a.key.compare(b.key));
+      const seen: { key: Buffer; hash: string }[] = [];
+      for await (const page of source.scanRowHashes({ layout, pageSize: 2 }))
+        for (let i = 0; i < page.length; i++)
+          seen.push({ key: Buffer.from(keyAt(page, i)), hash: hashHexAt(page, i) });
+      assert.deepEqual(seen, expected, `${table}: ${key.map((k) => k.type).join(', ')} key`);
+      // Rows by key: a few keys through the index, and more than a few through one semi-join.
+      const keys = rows.map((row) => businessKeyOf(key, row));
+      const many = [
+        ...keys,
+        ...Array.from({ length: 80 }, (_, i) =>
+          key.map((k) => (k.type === 'varchar' ? `missing ${i}` : String(1000 + i))),
+        ),
+      ];
+      for (const asked of [keys.slice(0, 2), many]) {
+        const read = await source.readRowsByKeys({ table, keyColumns: key, keys: asked });
+        const wanted = expected.filter((e) => asked.some((k) => encodeKey(key, k).equals(e.key)));
+        assert.deepEqual(
+          read.map((row) => encodeKey(key, businessKeyOf(key, row))),
+          wanted.map((e) => e.key),
+          `${table}: rows by ${asked.length} keys, in key order, missing keys absent`,
+        );
+      }
+    }
   } finally {
     await source.close();
   }

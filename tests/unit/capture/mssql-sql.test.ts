@@ -15,10 +15,13 @@ import {
   readRowHashesStatement,
   readRowsByKeysStatement,
   readRowsStatement,
+  scanRowHashesStatement,
   type MssqlColumn,
   type TableShape,
 } from '../../../shared/adapters/azure/mssql-sql.azure.js';
 import { canonicalDecimal, type RowHashLayout } from '../../../shared/domain/capture/row-hash.js';
+import { hashHexAt, keyAt } from '../../../shared/domain/capture/row-hash-page.js';
+import { decodeKey } from '../../../shared/domain/capture/state-key.js';
 
 const col = (name: string, nativeType: string, extra: Partial<MssqlColumn> = {}): MssqlColumn => ({
   name,
@@ -157,6 +160,23 @@ test('row hashes are HASHBYTES SHA2_256 over the UTF-8 bytes of the canonical te
     /^SELECT TOP \(@p2\) CAST\(\[ward\] AS nvarchar\(max\)\) AS \[k0\], CONVERT\(nvarchar\(40\), \[seq\]\) AS \[k1\], CONVERT\(varchar\(20\), CAST\(\[rv\] AS bigint\)\) AS \[version\], LOWER\(CONVERT\(char\(64\), HASHBYTES\('SHA2_256', CAST\(\(/,
   );
   assert.ok(text.includes(') COLLATE Latin1_General_100_BIN2_UTF8 AS varchar(max))), 2)) AS [hash]'));
+  assert.deepEqual(
+    params.map((p) => p.value),
+    ['A', '1', 50],
+  );
+});
+
+test("the full scan's pages carry the key texts and HASHBYTES' 32 bytes as they are (no hex, no version)", () => {
+  const { text, params } = scanRowHashesStatement(demo, layout, { after: ['A', '1'], limit: 50 });
+  assert.match(
+    text,
+    /^SELECT TOP \(@p2\) CAST\(\[ward\] AS nvarchar\(max\)\) AS \[k0\], CONVERT\(nvarchar\(40\), \[seq\]\) AS \[k1\], HASHBYTES\('SHA2_256', CAST\(\(/,
+  );
+  assert.ok(
+    text.includes(') COLLATE Latin1_General_100_BIN2_UTF8 AS varchar(max))) AS [hash]\nFROM [dbo].[demo]'),
+  );
+  assert.ok(!text.includes('[version]') && !text.includes('CONVERT(char(64)'));
+  assert.match(text, /ORDER BY \[ward\] COLLATE Latin1_General_100_BIN2, \[seq\];$/);
   assert.deepEqual(
     params.map((p) => p.value),
     ['A', '1', 50],
@@ -310,4 +330,27 @@ test('the adapter reads a rowversion change batch and reports truncation past th
   });
   assert.deepEqual(set, { rows: [], upToVersion: '99', rowCount: 12, truncated: true });
   assert.ok(pool.seen[1]!.includes('MIN_ACTIVE_ROWVERSION()'));
+});
+
+test('the adapter turns full-scan keyset pages into row-hash pages with keys in the capture state encoding', async () => {
+  const hash = (n: number) => Buffer.alloc(32, n);
+  const pages = [
+    [
+      { k0: 'A', k1: 1, hash: hash(1) },
+      { k0: 'A', k1: 2, hash: hash(2) },
+    ],
+    [{ k0: 'B', k1: -3, hash: hash(3) }],
+  ];
+  const pool = fakePool((text) => (text.includes('sys.columns') ? [sysColumns] : [pages.shift() ?? []]));
+  const source = new MssqlChangeSource(pool);
+  const seen: { key: string[]; hash: string }[] = [];
+  for await (const page of source.scanRowHashes({ layout: { ...layout, hashColumns: [] }, pageSize: 2 }))
+    for (let i = 0; i < page.length; i++)
+      seen.push({ key: decodeKey(demo.keyColumns, keyAt(page, i)), hash: hashHexAt(page, i) });
+  assert.deepEqual(seen, [
+    { key: ['A', '1'], hash: hash(1).toString('hex') },
+    { key: ['A', '2'], hash: hash(2).toString('hex') },
+    { key: ['B', '-3'], hash: hash(3).toString('hex') },
+  ]);
+  assert.equal(pool.seen.filter((t) => t.includes('HASHBYTES')).length, 2, 'a short page ends the scan');
 });

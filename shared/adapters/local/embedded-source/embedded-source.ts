@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBBlobVector, DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type {
   ChangeSet,
   ChangeSource,
@@ -15,6 +15,12 @@ import type { Clock } from '../../../application/ports/clock.port.js';
 import type { SourceWriter } from '../../../application/ports/source-writer.port.js';
 import type { CanonicalType, HashColumn, RowHashLayout } from '../../../domain/capture/row-hash.js';
 import {
+  RowHashPageBuilder,
+  rowHashPageFromPacked,
+  type RowHashPage,
+} from '../../../domain/capture/row-hash-page.js';
+import { encodeKey } from '../../../domain/capture/state-key.js';
+import {
   sourceTable,
   type ColumnSpec,
   type SourceRow,
@@ -27,6 +33,7 @@ import {
   bucketExpression,
   canonicalExpression,
   duckdbType,
+  encodedKeyHexSql,
   keyComparison,
   keyLiteral,
   keyOrderBy,
@@ -34,6 +41,7 @@ import {
   quoteIdent,
   quoteLiteral,
   rangePredicate,
+  rowHashPagesSql,
   rowHashSql,
   sqlTypeComment,
   storedKind,
@@ -67,7 +75,9 @@ export interface OpenEmbeddedSourceOptions {
 const VERSION_SEQUENCE = 'nhsflows_rowversion';
 const MODIFIED_AT = 'modified_at';
 const RANGES_PER_QUERY = 1024;
-const KEYS_PER_QUERY = 1000;
+const KEYS_PER_QUERY = 10_000;
+/** Up to this many keys are read through the primary-key index; more by one hash semi-join. */
+const INDEX_PROBE_KEYS = 64;
 
 /** Runs tasks one at a time (a DuckDB connection must not interleave statements of two callers). */
 class SerialQueue {
@@ -345,17 +355,31 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
             `(${request.keyColumns.map((col, j) => keyLiteral(col, key[j] ?? '', kindOf(col.name))).join(', ')})`,
         )
         .join(', ');
-      if (request.keyColumns.length === 1) {
-        // A plain IN list lets DuckDB probe the primary-key index instead of joining the whole table.
+      if (request.keyColumns.length === 1 && batch.length <= INDEX_PROBE_KEYS) {
+        // A few keys: a plain IN list lets DuckDB probe the primary-key index instead of scanning.
         const col = request.keyColumns[0]!;
         const list = batch.map((key) => keyLiteral(col, key[0] ?? '', kindOf(col.name))).join(', ');
         const sql = `SELECT ${this.wireList(kinds)} FROM ${quoteIdent(request.table)} WHERE ${quoteIdent(col.name)} IN (${list}) ORDER BY ${quoteIdent(col.name)}`;
         out.push(...this.toRows(kinds, await this.read(sql, `read rows by key of ${request.table}`)));
         continue;
       }
+      // Many keys: one hash semi-join (a scan of the table). Thousands of index probes into a
+      // database file's compressed row groups cost far more (measured 290 ms against 30 ms for
+      // 2,500 keys of 250k rows).
+      // Bounded by the lowest and highest key, so the scan skips row groups outside them.
+      let lowest = batch[0]!;
+      let highest = batch[0]!;
+      let lowestKey = encodeKey(request.keyColumns, lowest);
+      let highestKey = lowestKey;
+      for (const key of batch) {
+        const encoded = encodeKey(request.keyColumns, key);
+        if (encoded.compare(lowestKey) < 0) [lowest, lowestKey] = [key, encoded];
+        if (encoded.compare(highestKey) > 0) [highest, highestKey] = [key, encoded];
+      }
+      const bounds = `${keyComparison(request.keyColumns, '>=', lowest, kindOf)} AND NOT ${keyComparison(request.keyColumns, '>', highest, kindOf)}`;
       const aliases = request.keyColumns.map((_, j) => `k${j}`);
       const on = request.keyColumns.map((col, j) => `t.${quoteIdent(col.name)} = v.k${j}`).join(' AND ');
-      const sql = `SELECT ${this.wireList(kinds, 't')} FROM ${quoteIdent(request.table)} t JOIN (VALUES ${values}) v(${aliases.join(', ')}) ON ${on} ORDER BY ${request.keyColumns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')}`;
+      const sql = `SELECT ${this.wireList(kinds, 't')} FROM (SELECT * FROM ${quoteIdent(request.table)} WHERE ${bounds}) t SEMI JOIN (VALUES ${values}) v(${aliases.join(', ')}) ON ${on} ORDER BY ${request.keyColumns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')}`;
       out.push(...this.toRows(kinds, await this.read(sql, `read rows by key of ${request.table}`)));
     }
     return out;
@@ -547,36 +571,61 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
     readonly layout: RowHashLayout;
     readonly after?: KeyValues | null;
     readonly pageSize: number;
-  }): AsyncGenerator<readonly RowHashEntry[]> {
+  }): AsyncGenerator<RowHashPage> {
     const { layout } = request;
     const kinds = await this.kindsOf(layout.table);
     const kindOf = (c: string) => kinds.get(c) ?? 'other';
-    const keys = layout.keyColumns.map((col) => canonicalExpression(col, kindOf(col.name)));
     const where = request.after
       ? ` WHERE ${keyComparison(layout.keyColumns, '>', request.after, kindOf)}`
       : '';
-    const sql = `SELECT ${keys.join(', ')}, ${rowHashSql(layout, kindOf)} FROM ${quoteIdent(layout.table)}${where} ORDER BY ${keyOrderBy(layout.keyColumns)}`;
+    const packedKey = encodedKeyHexSql(layout.keyColumns, kindOf);
     // A connection of its own: the scan streams while other reads go on (one MVCC snapshot).
     const connection = await this.instance.connect();
     try {
+      if (packedKey) {
+        const sql = rowHashPagesSql(layout, kindOf, packedKey, where, request.pageSize);
+        const result = await connection.stream(sql).catch((error: unknown) => {
+          throw infra(`scan row hashes of ${layout.table}`, error);
+        });
+        for (;;) {
+          const chunk = await result.fetchChunk();
+          if (!chunk || chunk.rowCount === 0) break;
+          const pages = chunk.getColumnVector(0);
+          if (!(pages instanceof DuckDBBlobVector))
+            throw new InfrastructureError(
+              'EMBEDDED_SOURCE_FAILED',
+              `embedded source: scan of ${layout.table} expected BLOB pages, received ${pages.type.toString()}`,
+            );
+          for (let p = 0; p < chunk.rowCount; p++) {
+            const bytes = pages.getItemBytes(p) ?? new Uint8Array(0);
+            yield rowHashPageFromPacked(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+          }
+        }
+        return;
+      }
+      // Composite keys: (key texts, hash) rows, keys encoded here.
+      const keys = layout.keyColumns.map((col) => canonicalExpression(col, kindOf(col.name)));
+      const sql = `SELECT ${keys.join(', ')}, ${rowHashSql(layout, kindOf)} FROM ${quoteIdent(layout.table)}${where} ORDER BY ${keyOrderBy(layout.keyColumns)}`;
       const result = await connection.stream(sql).catch((error: unknown) => {
         throw infra(`scan row hashes of ${layout.table}`, error);
       });
       const n = layout.keyColumns.length;
-      const page: RowHashEntry[] = [];
+      let page = new RowHashPageBuilder(request.pageSize);
       for (;;) {
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
         const columns = chunk.getColumns();
-        const hashes = columns[n]!;
         for (let r = 0; r < chunk.rowCount; r++) {
           const key: string[] = [];
           for (let k = 0; k < n; k++) key.push(columns[k]![r] as string);
-          page.push({ key, hash: hashes[r] as string, version: null });
+          page.push(encodeKey(layout.keyColumns, key), columns[n]![r] as string);
+          if (page.length >= request.pageSize) {
+            yield page.build();
+            page = new RowHashPageBuilder(request.pageSize);
+          }
         }
-        while (page.length >= request.pageSize) yield page.splice(0, request.pageSize);
       }
-      if (page.length > 0) yield page;
+      if (page.length > 0) yield page.build();
     } finally {
       connection.closeSync();
     }

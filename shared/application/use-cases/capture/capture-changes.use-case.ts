@@ -20,6 +20,7 @@ import { captureChangeVersion } from './change-version-capture.js';
 import { captureFullScan } from './full-scan-capture.js';
 import { MeteredSource } from './metered-source.js';
 import { captureRangeChecksums } from './range-checksum-capture.js';
+import { captureRebase } from './rebase-capture.js';
 import { captureSnapshot } from './snapshot-capture.js';
 
 export {
@@ -157,13 +158,13 @@ function runPath(
 ): Promise<PollOutcome> {
   const m = poll.manifest;
   if (!m || m.status === 'snapshot') return captureSnapshot(poll);
-  if (m.layoutFingerprint !== layoutFingerprint(layout)) return captureFullScan(poll, true);
+  if (m.layoutFingerprint !== layoutFingerprint(layout)) return captureRebase(poll);
   const reconcileDue =
     m.lastReconciledAt === null ||
     poll.capturedAt.getTime() - Date.parse(m.lastReconciledAt) >=
       request.table.config.reconciliationIntervalMinutes * 60_000;
   const path = request.forcePath ?? (reconcileDue ? 'full-scan' : request.table.config.mode);
-  if (path === 'full-scan') return captureFullScan(poll, false);
+  if (path === 'full-scan') return captureFullScan(poll);
   if (path === 'range-checksum') return captureRangeChecksums(poll);
   return captureChangeVersion(poll);
 }

@@ -3,7 +3,6 @@ import {
   ChunkBuilder,
   ChunkReader,
   compareKeys,
-  emptyDigest,
   removeFromDigest,
   type RangeDigest,
   type StateRecord,
@@ -154,9 +153,15 @@ export class CaptureStateRepository {
 
 /** Writes sorted records as base chunks of `chunkRows` records each. */
 export class BaseChunkWriter {
-  private builder = new ChunkBuilder();
+  private builder: ChunkBuilder;
   private firstKey: Buffer | null = null;
-  private digest: RangeDigest = emptyDigest();
+  // The open chunk's digest: the sum of signed 64-bit prefixes kept as two exact doubles (high
+  // signed 32 bits, low unsigned 32 bits), folded into a bigint when the chunk is sealed. With at
+  // most 2^20 records per fold neither sum leaves the 53-bit range.
+  private digestCount = 0;
+  private sumHigh = 0;
+  private sumLow = 0;
+  private sumFolded = 0n;
   private readonly refs: ChunkRef[];
   private readonly sealed: { ref: ChunkRef; body: Buffer }[] = [];
   private next: number;
@@ -169,6 +174,12 @@ export class BaseChunkWriter {
   ) {
     this.refs = [...existing];
     this.next = existing.length;
+    this.builder = this.newBuilder();
+  }
+
+  /** Room for a chunk of typical records (short keys, a version), so it rarely grows. */
+  private newBuilder(): ChunkBuilder {
+    return new ChunkBuilder(Math.min(this.chunkRows, 100_000) * 64);
   }
 
   get written(): readonly ChunkRef[] {
@@ -180,24 +191,51 @@ export class BaseChunkWriter {
     if (!record.hash) return;
     if (this.builder.count === 0) this.firstKey = Buffer.from(record.key);
     this.builder.add(record);
-    addToDigest(this.digest, record.hash);
+    this.addPrefix(record.hash, 0);
     if (this.builder.count >= this.chunkRows) this.seal();
+  }
+
+  /** Appends records `from` ≤ i < `to` of a chunk without tombstones, copying their bytes as they are. */
+  addRecords(reader: ChunkReader, from: number, to: number): void {
+    const bytes = reader.bytes;
+    while (from < to) {
+      if (this.builder.count === 0) this.firstKey = Buffer.from(reader.keyAt(from));
+      const n = Math.min(to - from, this.chunkRows - this.builder.count);
+      this.builder.addRecords(reader, from, from + n);
+      for (let i = from; i < from + n; i++) this.addPrefix(bytes, reader.hashOffset(i));
+      from += n;
+      if (this.builder.count >= this.chunkRows) this.seal();
+    }
+  }
+
+  private addPrefix(hash: Buffer, at: number): void {
+    this.sumHigh += hash.readInt32BE(at);
+    this.sumLow += hash.readUInt32BE(at + 4);
+    if ((++this.digestCount & 0xfffff) === 0) this.fold();
+  }
+
+  private fold(): void {
+    this.sumFolded += BigInt(this.sumHigh) * 4294967296n + BigInt(this.sumLow);
+    this.sumHigh = 0;
+    this.sumLow = 0;
   }
 
   private seal(): void {
     if (this.builder.count === 0) return;
+    this.fold();
     const n = this.next++;
     this.sealed.push({
       body: this.builder.build(),
       ref: {
         path: `${this.prefix}/chunk-${String(n).padStart(6, '0')}.bin`,
         firstKey: n === 0 ? null : this.firstKey!.toString('base64'),
-        count: this.digest.count,
-        sum: this.digest.sum.toString(),
+        count: this.digestCount,
+        sum: this.sumFolded.toString(),
       },
     });
-    this.builder = new ChunkBuilder();
-    this.digest = emptyDigest();
+    this.builder = this.newBuilder();
+    this.digestCount = 0;
+    this.sumFolded = 0n;
     this.firstKey = null;
   }
 
@@ -379,6 +417,44 @@ export class HashStateView {
     }
     const rest = overlay.slice(o).filter((r) => r.hash);
     if (rest.length > 0) yield rest;
+  }
+
+  /**
+   * Every live record in key order, as one chunk reader per base chunk: the stored chunk itself when
+   * no overlay record falls in its range (no decoding, no copy), otherwise the chunk rebuilt with its
+   * overlay records merged in. Tombstones are removed; empty chunks are skipped.
+   */
+  async *scanChunkReaders(): AsyncGenerator<ChunkReader> {
+    const overlay = this.overlayRecords();
+    let o = 0;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const ref = this.chunks[i]!;
+      const upper = i + 1 < this.firstKeys.length ? this.firstKeys[i + 1]! : null;
+      let end = o;
+      while (end < overlay.length && (upper === null || compareKeys(overlay[end]!.key, upper) < 0)) end++;
+      const base = ref.path === null ? null : new ChunkReader(await this.repo.getObject(ref.path));
+      if (end === o) {
+        if (base && base.count > 0) yield base;
+        continue;
+      }
+      const builder = new ChunkBuilder();
+      const rows = base?.count ?? 0;
+      let r = 0;
+      while (r < rows || o < end) {
+        const extra = o < end ? overlay[o]! : undefined;
+        const cmp =
+          r < rows && extra ? base!.compareKey(r, extra.key, 0, extra.key.length) : r < rows ? -1 : 1;
+        if (cmp < 0) {
+          builder.addRecords(base!, r, r + 1);
+          r++;
+          continue;
+        }
+        if (cmp === 0) r++;
+        if (extra!.hash) builder.add(extra!);
+        o++;
+      }
+      if (builder.count > 0) yield new ChunkReader(builder.build());
+    }
   }
 
   /** Every live record in key order, streamed chunk by chunk (tombstones removed). */

@@ -13,7 +13,7 @@ import { diffRanges } from './range-checksum-capture.js';
  */
 export async function captureChangeVersion(poll: CapturePoll): Promise<PollOutcome> {
   const m = poll.manifest!;
-  if (!poll.layout.versionColumn) return captureFullScan(poll, false);
+  if (!poll.layout.versionColumn) return captureFullScan(poll);
   const changes = await poll.source.readChangesSince({
     table: poll.table,
     keyColumns: poll.keyColumns,
@@ -21,7 +21,7 @@ export async function captureChangeVersion(poll: CapturePoll): Promise<PollOutco
     sinceVersion: m.watermark,
     limit: poll.cfg.config.maxFastPathChanges,
   });
-  if (changes.truncated) return captureFullScan(poll, false);
+  if (changes.truncated) return captureFullScan(poll);
   const index = await poll.repo.loadIndex(m.indexPath);
   const view = await HashStateView.load(poll.repo, index);
   const priorRows = view.rowCount;

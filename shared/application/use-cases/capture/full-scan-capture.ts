@@ -1,45 +1,47 @@
-import { compareKeys, type StateRecord } from '../../../domain/capture/hash-state-chunk.js';
+import {
+  compareBytes,
+  type ChunkReader,
+  type StateRecord,
+} from '../../../domain/capture/hash-state-chunk.js';
 import { mergeSortedRuns } from '../../../domain/capture/merge-join.js';
-import { rowHash, type RowHashLayout } from '../../../domain/capture/row-hash.js';
-import { encodeKey } from '../../../domain/capture/state-key.js';
+import { keyAt, type RowHashPage } from '../../../domain/capture/row-hash-page.js';
 import type { SourceRow } from '../../../domain/datasets/source-tables.js';
-import type { KeyValues } from '../../ports/change-source.port.js';
-import { BaseChunkWriter, HashStateView } from './capture-hash-state.js';
+import { BaseChunkWriter, HashStateView, type StateIndex } from './capture-hash-state.js';
 import type { CapturePoll, FoundChange } from './capture-poll.js';
 import type { PollOutcome } from './capture-types.js';
 import { DeltaSpool } from './delta-spool.js';
 
-/** One source row in a full pass: its key, its hash, and the full row when it was read. */
-interface SourceItem {
-  kind: 'source';
-  key: Buffer;
-  keyValues: string[];
-  hash: string;
-  row: SourceRow | null;
-  prev: undefined;
+/**
+ * What a full pass holds between the merge and the fetch, in key order:
+ * - `copy`: a run of state records whose source hash matched (carried to the new base as bytes);
+ * - `fetch`: a key the source has with a different hash, or that the state lacks;
+ * - `delete`: a key only the state has.
+ */
+type Segment =
+  | { kind: 'copy'; reader: ChunkReader; from: number; to: number }
+  | { kind: 'fetch'; key: Buffer; prev: StateRecord | undefined }
+  | { kind: 'delete'; prev: StateRecord };
+
+/** Rows one full-scan window may span at most (with 4 × batchSize): each fetch is one read. */
+const WINDOW_ROWS = 262_144;
+
+/** Counts of a full pass. */
+export interface FullPassTotals {
+  inserts: number;
+  updates: number;
+  deletes: number;
+  unverified: number;
 }
 
-type Slot =
-  | { kind: 'delete'; prev: StateRecord }
-  | {
-      kind: 'source';
-      key: Buffer;
-      keyValues: string[];
-      hash: string;
-      row: SourceRow | null;
-      prev: StateRecord | undefined;
-      /** The source hash equals the stored one (computed once, at merge time). */
-      same: boolean;
-    };
-
 /**
- * Full scan: the source's (key, row hash) pages in key order merge-joined against the state
- * stream; only rows whose hash differs are fetched. With `rebase`, full rows are read and compared
- * under the layout the state was written with (docs/capture.md § Schema drift). The deltas are
- * spooled and published only after the whole scan passed the mass-delete guard; the state is a new
- * base written as the scan streams.
+ * Full scan: the source hashes every row itself and streams (key, row hash) pages in key order;
+ * they are merge-joined against the state's chunks, comparing keys and hashes as bytes. Runs of
+ * unchanged rows are copied to the new base as they are; only keys whose hash differs, or that are
+ * new, are fetched as full rows (`readRowsByKeys`, in batches) and re-hashed in TypeScript, which
+ * decides the delta. A key only in the state is a delete. The deltas are spooled and published only
+ * after the whole scan has passed the mass-delete guard.
  */
-export async function captureFullScan(poll: CapturePoll, rebase: boolean): Promise<PollOutcome> {
+export async function captureFullScan(poll: CapturePoll): Promise<PollOutcome> {
   const m = poll.manifest!;
   const seq = m.seq + 1;
   const watermark = poll.layout.versionColumn
@@ -47,220 +49,190 @@ export async function captureFullScan(poll: CapturePoll, rebase: boolean): Promi
     : null;
   const index = await poll.repo.loadIndex(m.indexPath);
   const view = await HashStateView.load(poll.repo, index);
-  const priorRows = view.rowCount;
-  const oldLayout: RowHashLayout | null = rebase
-    ? { ...poll.layout, ...(JSON.parse(m.layoutJson) as Pick<RowHashLayout, 'keyColumns' | 'hashColumns'>) }
-    : null;
-  const writer = new BaseChunkWriter(poll.repo, `${poll.table}/base-${seq}`, poll.batchSize);
-  const spool = new DeltaSpool(poll.repo, `${poll.table}/spool-${seq}`, Math.max(poll.batchSize * 4, 20_000));
-  const totals = { inserts: 0, updates: 0, deletes: 0, unverified: 0, rows: 0 };
-  let window: Slot[] = [];
-
-  const emit = (found: FoundChange) => {
-    totals[found.change.op === 'insert' ? 'inserts' : found.change.op === 'update' ? 'updates' : 'deletes']++;
-    for (const d of poll.toDeltas([found], false, seq)) spool.add(d);
-  };
+  const pass = new FullPass(poll, seq);
+  let window: Segment[] = [];
+  let open: Extract<Segment, { kind: 'copy' }> | null = null;
+  let candidates = 0;
+  let windowRows = 0;
 
   const resolveWindow = async () => {
-    const slots = window;
+    const segments = window;
     window = [];
+    open = null;
+    candidates = 0;
+    windowRows = 0;
+    const wanted = segments.filter((s): s is Extract<Segment, { kind: 'fetch' }> => s.kind === 'fetch');
     const fetched = new Map<string, SourceRow>();
-    if (!rebase) {
-      const wanted = slots.filter(
-        (s): s is Extract<Slot, { kind: 'source' }> => s.kind === 'source' && !s.same,
-      );
-      if (wanted.length > 0) {
-        const rows = await poll.source.readRowsByKeys({
-          table: poll.table,
-          keyColumns: poll.keyColumns,
-          keys: wanted.map((s) => s.keyValues),
-        });
-        for (const row of rows) fetched.set(poll.keyOf(row).key.toString('latin1'), row);
-      }
+    if (wanted.length > 0) {
+      const rows = await poll.source.readRowsByKeys({
+        table: poll.table,
+        keyColumns: poll.keyColumns,
+        keys: wanted.map((s) => poll.keyValuesOf(s.key)),
+      });
+      for (const row of rows) fetched.set(poll.keyOf(row).key.toString('latin1'), row);
     }
-    for (const slot of slots) {
-      if (slot.kind === 'delete') {
-        emit(poll.change(slot.prev.key, poll.keyValuesOf(slot.prev.key), null, null, slot.prev));
+    for (const segment of segments) {
+      if (segment.kind === 'copy') {
+        pass.writer.addRecords(segment.reader, segment.from, segment.to);
         continue;
       }
-      const prev = slot.prev;
-      if (rebase) {
-        const row = slot.row!;
-        const hash = Buffer.from(slot.hash, 'hex');
-        if (!prev) {
-          emit(poll.change(slot.key, slot.keyValues, row, hash, undefined));
-          writer.add({ key: slot.key, hash, version: poll.versionOf(row) });
-          continue;
-        }
-        const oldHash = hashUnderOldLayout(oldLayout!, row);
-        if (oldHash === null || oldHash === prev.hash!.toString('hex')) {
-          if (oldHash === null) totals.unverified++;
-          writer.add({ key: slot.key, hash, version: prev.version });
-        } else {
-          const found = poll.change(slot.key, slot.keyValues, row, hash, prev);
-          emit(found);
-          writer.add(found.record);
-        }
+      if (segment.kind === 'delete') {
+        pass.emit(
+          poll.change(segment.prev.key, poll.keyValuesOf(segment.prev.key), null, null, segment.prev),
+        );
         continue;
       }
-      if (prev && slot.same) {
-        writer.add(prev);
-        continue;
-      }
-      const row = fetched.get(slot.key.toString('latin1'));
+      const { key, prev } = segment;
+      const row = fetched.get(key.toString('latin1'));
       if (!row) {
         // Deleted between the hash page and the fetch: a delete if the state had it.
-        if (prev) emit(poll.change(slot.key, slot.keyValues, null, null, prev));
+        if (prev) pass.emit(poll.change(key, poll.keyValuesOf(key), null, null, prev));
         continue;
       }
       const hash = poll.hashOf(row);
       if (prev && hash.equals(prev.hash!)) {
         poll.divergent++;
-        writer.add(prev);
+        pass.writer.add(prev);
         continue;
       }
-      const found = poll.change(slot.key, slot.keyValues, row, hash, prev);
-      emit(found);
-      writer.add(found.record);
+      const found = poll.change(key, poll.keyValuesOf(key), row, hash, prev);
+      pass.emit(found);
+      pass.writer.add(found.record);
     }
-    await writer.drain();
-    await spool.spill();
+    await pass.writer.drain();
+    await pass.spool.spill();
   };
 
-  let candidates = 0;
-  // Resolve when enough rows need fetching (one read per batch) or the window gets long.
-  const maybeResolve = (): Promise<void> | undefined => {
-    if (candidates < poll.batchSize && window.length < 4 * poll.batchSize) return undefined;
-    candidates = 0;
-    return resolveWindow();
+  // Resolve when enough rows need fetching (one read per batch), or when the window spans many
+  // rows: it holds their state chunks (about 60 bytes a row), so memory stays flat in table size.
+  const limit = poll.batchSize;
+  const span = Math.max(4 * limit, WINDOW_ROWS);
+  const push = (segment: Segment): Promise<void> | undefined => {
+    window.push(segment);
+    open = null;
+    windowRows++;
+    if (segment.kind === 'fetch') candidates++;
+    return candidates >= limit || windowRows >= span ? resolveWindow() : undefined;
   };
   await mergeSortedRuns(
-    sourcePages(poll, rebase),
-    view.scanChunks(),
-    (s, i, t, j) => compareKeys(s[i]!.key, t[j]!.key),
+    checkedOrder(poll, poll.source.scanRowHashes({ layout: poll.layout, pageSize: poll.batchSize })),
+    view.scanChunkReaders(),
+    (s, i, t, j) => -t.compareKey(j, s.data, s.keyStarts[i]!, s.hashStarts[i]!),
     {
-      sourceOnly: (s, i) => {
-        window.push({ ...s[i]!, prev: undefined, same: false });
-        totals.rows++;
-        candidates++;
-        return maybeResolve();
-      },
-      stateOnly: (t, j) => {
-        window.push({ kind: 'delete', prev: t[j]! });
-        return maybeResolve();
-      },
+      sourceOnly: (s, i) => push({ kind: 'fetch', key: keyAt(s, i), prev: undefined }),
+      stateOnly: (t, j) => push({ kind: 'delete', prev: t.recordAt(j) }),
       both: (s, i, t, j) => {
-        const same = !rebase && t[j]!.hash!.toString('hex') === s[i]!.hash;
-        window.push({ ...s[i]!, prev: t[j]!, same });
-        totals.rows++;
-        if (!same) candidates++;
-        return maybeResolve();
+        if (!t.hashEquals(j, s.data, s.hashStarts[i]!))
+          return push({ kind: 'fetch', key: keyAt(s, i), prev: t.recordAt(j) });
+        if (open !== null && open.reader === t && open.to === j) open.to++;
+        else {
+          open = { kind: 'copy', reader: t, from: j, to: j + 1 };
+          window.push(open);
+        }
+        return ++windowRows >= span ? resolveWindow() : undefined;
       },
     },
   );
   await resolveWindow();
-  await writer.flush();
-  try {
-    poll.guard(totals.deletes, priorRows, rebase ? 'rebase' : 'full-scan');
-  } catch (error) {
-    await poll.repo.deleteObjects([...writer.written.map((c) => c.path!), ...spool.paths]);
-    throw error;
-  }
-  const published = await poll.publish(spool);
-  const obsolete = [
-    ...index.chunks.map((c) => c.path).filter((x): x is string => x !== null),
-    ...index.overlays.map((o) => o.path),
-    ...spool.paths,
-  ];
-  const rowCount = writer.written.reduce((n, c) => n + c.count, 0);
-  await poll.commit(
-    seq,
-    { chunks: writer.written, overlays: [] },
-    {
-      status: 'ready',
-      watermark: watermark ?? m.watermark,
-      pendingWatermark: null,
-      rowCount,
-      lastReconciledAt: poll.capturedAt.toISOString(),
-      snapshotCursor: null,
-      ...(rebase ? { layoutVersion: m.layoutVersion + 1 } : {}),
-    },
-    obsolete,
-  );
-  return {
-    path: rebase ? 'rebase' : 'full-scan',
-    inserts: totals.inserts,
-    updates: totals.updates,
-    deletes: totals.deletes,
-    published,
-    rowCount,
-    watermark: watermark ?? m.watermark,
-    snapshotComplete: true,
-    unverifiedRebased: totals.unverified,
-    divergentCandidates: poll.divergent,
-  };
+  return pass.finish(index, view.rowCount, watermark, false);
 }
 
-/** Source pages for the full pass: (key, source hash) pages streamed in key order, or full rows hashed here when re-basing. */
-async function* sourcePages(poll: CapturePoll, rebase: boolean): AsyncGenerator<SourceItem[]> {
+/** Source pages with their key order checked (the state's byte order), row by row. */
+async function* checkedOrder(
+  poll: CapturePoll,
+  pages: AsyncIterable<RowHashPage>,
+): AsyncGenerator<RowHashPage> {
   let last: Buffer | null = null;
-  const check = (items: SourceItem[]) => {
-    for (const item of items) {
-      poll.checkOrder(last, item.key);
-      last = item.key;
+  for await (const page of pages) {
+    const { data, keyStarts, hashStarts } = page;
+    for (let i = 0; i < page.length; i++) {
+      const ordered =
+        i === 0
+          ? last === null || compareBytes(last, 0, last.length, data, keyStarts[0]!, hashStarts[0]!) < 0
+          : compareBytes(data, keyStarts[i - 1]!, hashStarts[i - 1]!, data, keyStarts[i]!, hashStarts[i]!) <
+            0;
+      if (!ordered) poll.checkOrder(i === 0 ? last : keyAt(page, i - 1), keyAt(page, i));
     }
-    return items;
-  };
-  if (!rebase) {
-    for await (const page of poll.source.scanRowHashes({ layout: poll.layout, pageSize: poll.batchSize }))
-      yield check(
-        page.map((e) => ({
-          kind: 'source' as const,
-          key: encodeKey(poll.keyColumns, e.key),
-          keyValues: [...e.key],
-          hash: e.hash,
-          row: null,
-          prev: undefined,
-        })),
-      );
-    return;
-  }
-  let after: KeyValues | null = null;
-  for (;;) {
-    const rows = await poll.source.readRows({
-      table: poll.table,
-      keyColumns: poll.keyColumns,
-      after,
-      limit: poll.batchSize,
-    });
-    const items = check(
-      rows.map((row) => {
-        const { key, keyValues } = poll.keyOf(row);
-        return {
-          kind: 'source' as const,
-          key,
-          keyValues,
-          hash: rowHash(poll.layout.hashColumns, row),
-          row,
-          prev: undefined,
-        };
-      }),
-    );
-    if (items.length > 0) yield items;
-    if (items.length < poll.batchSize) return;
-    after = items[items.length - 1]!.keyValues;
+    if (page.length > 0) last = Buffer.from(keyAt(page, page.length - 1));
+    yield page;
   }
 }
 
-/**
- * The row's hash under the layout the state was written with, or null when it cannot be recomputed
- * (a hashed column is gone from the source, or its value no longer fits the old type).
- */
-function hashUnderOldLayout(oldLayout: RowHashLayout, row: SourceRow): string | null {
-  if (oldLayout.hashColumns.some((c) => !(c.name in row))) return null;
-  try {
-    return rowHash(oldLayout.hashColumns, row);
-  } catch {
-    return null;
+/** The new base, the delta spool and the counts of a full pass (full scan or re-base), and its commit. */
+export class FullPass {
+  readonly writer: BaseChunkWriter;
+  readonly spool: DeltaSpool;
+  readonly totals: FullPassTotals = { inserts: 0, updates: 0, deletes: 0, unverified: 0 };
+
+  constructor(
+    private readonly poll: CapturePoll,
+    private readonly seq: number,
+  ) {
+    this.writer = new BaseChunkWriter(poll.repo, `${poll.table}/base-${seq}`, poll.batchSize);
+    this.spool = new DeltaSpool(
+      poll.repo,
+      `${poll.table}/spool-${seq}`,
+      Math.max(poll.batchSize * 4, 20_000),
+    );
+  }
+
+  emit(found: FoundChange): void {
+    const op = found.change.op;
+    this.totals[op === 'insert' ? 'inserts' : op === 'update' ? 'updates' : 'deletes']++;
+    for (const d of this.poll.toDeltas([found], false, this.seq)) this.spool.add(d);
+  }
+
+  /**
+   * Checks the mass-delete guard (dropping what the pass wrote when it stops the poll), publishes
+   * the spooled deltas, then commits the new base and drops the old one.
+   */
+  async finish(
+    index: StateIndex,
+    priorRows: number,
+    watermark: string | null,
+    rebase: boolean,
+  ): Promise<PollOutcome> {
+    const { poll, writer, spool, totals } = this;
+    const m = poll.manifest!;
+    await writer.flush();
+    try {
+      poll.guard(totals.deletes, priorRows, rebase ? 'rebase' : 'full-scan');
+    } catch (error) {
+      await poll.repo.deleteObjects([...writer.written.map((c) => c.path!), ...spool.paths]);
+      throw error;
+    }
+    const published = await poll.publish(spool);
+    const obsolete = [
+      ...index.chunks.map((c) => c.path).filter((x): x is string => x !== null),
+      ...index.overlays.map((o) => o.path),
+      ...spool.paths,
+    ];
+    const rowCount = writer.written.reduce((n, c) => n + c.count, 0);
+    await poll.commit(
+      this.seq,
+      { chunks: writer.written, overlays: [] },
+      {
+        status: 'ready',
+        watermark: watermark ?? m.watermark,
+        pendingWatermark: null,
+        rowCount,
+        lastReconciledAt: poll.capturedAt.toISOString(),
+        snapshotCursor: null,
+        ...(rebase ? { layoutVersion: m.layoutVersion + 1 } : {}),
+      },
+      obsolete,
+    );
+    return {
+      path: rebase ? 'rebase' : 'full-scan',
+      inserts: totals.inserts,
+      updates: totals.updates,
+      deletes: totals.deletes,
+      published,
+      rowCount,
+      watermark: watermark ?? m.watermark,
+      snapshotComplete: true,
+      unverifiedRebased: totals.unverified,
+      divergentCandidates: poll.divergent,
+    };
   }
 }

@@ -1,5 +1,6 @@
 import type { SourceRow } from '../../../domain/datasets/source-tables.js';
-import type { ChangeSource, RowHashEntry } from '../../ports/change-source.port.js';
+import { ROW_HASH_BYTES, type RowHashPage } from '../../../domain/capture/row-hash-page.js';
+import type { ChangeSource } from '../../ports/change-source.port.js';
 import type { SourceTraffic } from './capture-types.js';
 
 /** Wraps the change source to count what it sends back (rows, hashes, checksums, approximate bytes). */
@@ -84,13 +85,13 @@ export class MeteredSource {
     }
   }
 
-  async *scanRowHashes(
-    request: Parameters<ChangeSource['scanRowHashes']>[0],
-  ): AsyncGenerator<readonly RowHashEntry[]> {
+  async *scanRowHashes(request: Parameters<ChangeSource['scanRowHashes']>[0]): AsyncGenerator<RowHashPage> {
     this.calls++;
     for await (const page of this.inner.scanRowHashes(request)) {
       this.hashesRead += page.length;
-      for (const e of page) this.bytes += 32 + e.key.reduce((n, k) => n + k.length + 1, 0);
+      // Per row: the 32-byte hash and the key with a separator.
+      for (let i = 0; i < page.length; i++)
+        this.bytes += ROW_HASH_BYTES + page.hashStarts[i]! - page.keyStarts[i]! + 1;
       yield page;
     }
   }
