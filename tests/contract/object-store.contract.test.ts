@@ -39,13 +39,31 @@ for (const [name, make] of adapters) {
       assert.equal(await store.getStream(container, 's/missing.bin'), undefined);
     });
 
+    test('a put conditional on a version tag replaces only that version (compare-and-swap)', async () => {
+      await store.put(container, 'cas/head.json', 'v1');
+      const first = await store.getVersioned(container, 'cas/head.json');
+      assert.equal(first?.body.toString(), 'v1');
+      const swapped = await store.put(container, 'cas/head.json', 'v2', { ifMatch: first.etag });
+      assert.equal(swapped.created, true);
+      assert.ok(swapped.etag && swapped.etag !== first.etag, 'a new version tag');
+      const stale = await store.put(container, 'cas/head.json', 'v3', { ifMatch: first.etag });
+      assert.equal(stale.created, false, 'the old tag no longer matches');
+      assert.equal((await store.get(container, 'cas/head.json'))?.toString(), 'v2');
+      assert.equal((await store.getVersioned(container, 'cas/head.json'))?.etag, swapped.etag);
+      assert.equal(
+        (await store.put(container, 'cas/absent.json', 'x', { ifMatch: first.etag })).created,
+        false,
+      );
+      assert.equal(await store.getVersioned(container, 'cas/absent.json'), undefined);
+    });
+
     test('a missing object reads as undefined', async () => {
       assert.equal(await store.get(container, 'nope'), undefined);
       assert.equal(await store.exists(container, 'nope'), false);
     });
 
     test('create-only put never overwrites and says it did not create', async () => {
-      assert.deepEqual(await store.put(container, 'once', 'first', { ifNoneMatch: '*' }), { created: true });
+      assert.equal((await store.put(container, 'once', 'first', { ifNoneMatch: '*' })).created, true);
       assert.deepEqual(await store.put(container, 'once', 'second', { ifNoneMatch: '*' }), {
         created: false,
       });

@@ -39,19 +39,19 @@ export class BlobObjectStore implements ObjectStore {
     path: string,
     body: Buffer | string,
     options: PutObjectOptions = {},
-  ): Promise<{ created: boolean }> {
+  ): Promise<{ created: boolean; etag?: string }> {
     const data = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     try {
-      await this.container(container)
+      const response = await this.container(container)
         .getBlockBlobClient(path)
         .upload(data, data.length, {
-          conditions: options.ifNoneMatch ? { ifNoneMatch: '*' } : undefined,
+          conditions: conditionsOf(options),
           blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : undefined,
           metadata: options.metadata ? { ...options.metadata } : undefined,
         });
-      return { created: true };
+      return { created: true, ...(response.etag !== undefined && { etag: response.etag }) };
     } catch (error) {
-      if (options.ifNoneMatch && isStatus(error, 409, 412)) return { created: false };
+      if ((options.ifNoneMatch || options.ifMatch) && isStatus(error, 409, 412)) return { created: false };
       throw wrap('put', container, path, error);
     }
   }
@@ -66,7 +66,7 @@ export class BlobObjectStore implements ObjectStore {
       await this.container(container)
         .getBlockBlobClient(path)
         .uploadFile(localFile, {
-          conditions: options.ifNoneMatch ? { ifNoneMatch: '*' } : undefined,
+          conditions: conditionsOf(options),
           blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : undefined,
           metadata: options.metadata ? { ...options.metadata } : undefined,
           blockSize: 8 * 1024 * 1024,
@@ -74,7 +74,7 @@ export class BlobObjectStore implements ObjectStore {
         });
       return { created: true };
     } catch (error) {
-      if (options.ifNoneMatch && isStatus(error, 409, 412)) return { created: false };
+      if ((options.ifNoneMatch || options.ifMatch) && isStatus(error, 409, 412)) return { created: false };
       throw wrap('putFile', container, path, error);
     }
   }
@@ -85,6 +85,18 @@ export class BlobObjectStore implements ObjectStore {
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
       throw wrap('get', container, path, error);
+    }
+  }
+
+  async getVersioned(container: string, path: string): Promise<{ body: Buffer; etag: string } | undefined> {
+    try {
+      const client = this.container(container).getBlockBlobClient(path);
+      const response = await client.download();
+      const body = await streamToBuffer(response.readableStreamBody);
+      return { body, etag: response.etag ?? '' };
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw wrap('getVersioned', container, path, error);
     }
   }
 
@@ -126,6 +138,19 @@ export class BlobObjectStore implements ObjectStore {
   async delete(container: string, path: string): Promise<void> {
     await this.container(container).getBlockBlobClient(path).deleteIfExists();
   }
+}
+
+function conditionsOf(options: PutObjectOptions): { ifNoneMatch?: string; ifMatch?: string } | undefined {
+  if (options.ifMatch) return { ifMatch: options.ifMatch };
+  return options.ifNoneMatch ? { ifNoneMatch: '*' } : undefined;
+}
+
+async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+  if (!stream) return Buffer.alloc(0);
+  const parts: Buffer[] = [];
+  for await (const part of stream)
+    parts.push(typeof part === 'string' ? Buffer.from(part) : Buffer.from(part));
+  return Buffer.concat(parts);
 }
 
 function isStatus(error: unknown, ...statuses: number[]): boolean {

@@ -5,6 +5,8 @@ import type { ObjectInfo, ObjectStore, PutObjectOptions } from '../../applicatio
 /** In-memory twin of the lake, for fast unit tests (integration tests use Azurite). */
 export class MemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, Buffer>();
+  private readonly etags = new Map<string, string>();
+  private version = 0;
 
   private key(container: string, path: string): string {
     return `${container}/${path}`;
@@ -17,11 +19,15 @@ export class MemoryObjectStore implements ObjectStore {
     path: string,
     body: Buffer | string,
     options: PutObjectOptions = {},
-  ): Promise<{ created: boolean }> {
+  ): Promise<{ created: boolean; etag?: string }> {
     const key = this.key(container, path);
     if (options.ifNoneMatch && this.objects.has(key)) return { created: false };
+    if (options.ifMatch !== undefined && (!this.objects.has(key) || this.etags.get(key) !== options.ifMatch))
+      return { created: false };
     this.objects.set(key, typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body));
-    return { created: true };
+    const etag = `"${++this.version}"`;
+    this.etags.set(key, etag);
+    return { created: true, etag };
   }
 
   async putFile(
@@ -35,6 +41,12 @@ export class MemoryObjectStore implements ObjectStore {
 
   async get(container: string, path: string): Promise<Buffer | undefined> {
     return this.objects.get(this.key(container, path));
+  }
+
+  async getVersioned(container: string, path: string): Promise<{ body: Buffer; etag: string } | undefined> {
+    const key = this.key(container, path);
+    const body = this.objects.get(key);
+    return body ? { body, etag: this.etags.get(key) ?? '"0"' } : undefined;
   }
 
   async getStream(container: string, path: string): Promise<NodeJS.ReadableStream | undefined> {
@@ -62,5 +74,6 @@ export class MemoryObjectStore implements ObjectStore {
 
   async delete(container: string, path: string): Promise<void> {
     this.objects.delete(this.key(container, path));
+    this.etags.delete(this.key(container, path));
   }
 }

@@ -1,11 +1,11 @@
-import { hash } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConcurrencyError, LakeObjectMissingError } from '../../domain/errors.js';
 import type { PortableColumn, PortableRow } from '../../domain/gold/portable-types.js';
 import { lakePaths } from '../../domain/lake/lake-paths.js';
 import type { Logger } from '../ports/logger.port.js';
-import type { ObjectInfo, ObjectStore } from '../ports/object-store.port.js';
-import type { KeyedRun, ParquetLake } from '../ports/parquet-lake.port.js';
+import type { ObjectStore } from '../ports/object-store.port.js';
+import type { ParquetLake } from '../ports/parquet-lake.port.js';
 
 /** The lake container keyed state lives in. */
 export const STATE_CONTAINER = 'state';
@@ -43,15 +43,18 @@ export interface KeyedStateStats {
  * State that grows with the data (SCD2 histories, seen event ids, content and referral indexes)
  * as Parquet in the lake, bucketed by a hash of the key (docs/adr/0006-state-in-the-lake.md).
  *
- * A bucket is a sequence of immutable runs `run-<generation>.parquet`; a later run replaces a
- * key's rows whole, so a bucket's state is, per key, the rows of the highest run holding it.
- * A write is one new run at generation max+1, created only if absent: that create IS the commit
- * (two writers that planned from the same state cannot both commit; the loser re-reads and
- * re-plans). A compaction writes the latest rows of every key as the next generation and only
- * then removes the runs below it, so a crash at any point leaves a readable, correct bucket.
+ * A bucket is a head object (`head.json`: its generation and the list of its runs) and immutable
+ * Parquet runs; a later run replaces a key's rows whole, so a bucket's state is, per key, the rows
+ * of the highest run holding it. A write uploads a new run under a unique name, then replaces the
+ * head only if its ETag is still the one read (If-Match): that replacement IS the commit. Two
+ * writers that planned from the same head cannot both commit; the loser removes its run, re-reads
+ * and re-plans. A compaction writes the latest rows of every key as one run and commits a head
+ * listing only it the same way, and only then removes the runs it replaced, so a crash at any point
+ * leaves a readable, correct bucket (at worst an unlisted run file nobody reads).
  *
- * Cost: an update reads and writes each touched bucket once (plus a listing), never per key;
- * the engine does the set work (semi-join on the keys, latest-run selection, compaction).
+ * Cost: an update reads each touched bucket's head and runs once and writes one run and one head,
+ * never a request per key; the engine does the set work (semi-join on the keys, latest-run
+ * selection, compaction).
  */
 export class KeyedLakeState {
   readonly stats: KeyedStateStats = { bucketsRead: 0, runsWritten: 0, retries: 0, compactions: 0 };
@@ -78,12 +81,11 @@ export class KeyedLakeState {
 
   /** Rows of the given keys (every row of every key when omitted): one read per touched bucket. */
   async read(keys?: readonly string[]): Promise<PortableRow[]> {
-    const groups = keys ? this.group(keys) : new Map<number, string[] | undefined>();
+    const groups: Map<number, string[] | undefined> = keys ? this.group(keys) : new Map<number, undefined>();
     if (!keys) for (let b = 0; b < this.spec.buckets; b++) groups.set(b, undefined);
-    const listing = await this.listAll();
     const out: PortableRow[] = [];
     await this.forEachBucket([...groups.keys()], async (bucket) => {
-      const rows = await this.readBucket(bucket, groups.get(bucket), listing.get(bucket) ?? []);
+      const { rows } = await this.readBucket(bucket, groups.get(bucket));
       for (const row of rows) out.push(row);
     });
     return out;
@@ -91,7 +93,7 @@ export class KeyedLakeState {
 
   /** Every row of one bucket (a full scan, bucket by bucket). */
   async readBucketRows(bucket: number): Promise<PortableRow[]> {
-    return this.readBucket(bucket, undefined, await this.listBucket(bucket));
+    return (await this.readBucket(bucket, undefined)).rows;
   }
 
   /**
@@ -104,21 +106,19 @@ export class KeyedLakeState {
     plan: (existing: PortableRow[], keys: readonly string[]) => BucketPlan<R>,
   ): Promise<R[]> {
     const groups = this.group(keys);
-    const listing = await this.listAll();
     const results: R[] = [];
     await this.forEachBucket([...groups.keys()], async (bucket) => {
       const bucketKeys = groups.get(bucket)!;
-      let runs = listing.get(bucket) ?? [];
       const maxAttempts = this.options.maxAttempts ?? 25;
       for (let attempt = 1; ; attempt++) {
-        const existing = await this.readBucket(bucket, bucketKeys, runs, (fresh) => (runs = fresh));
+        const { head, rows: existing } = await this.readBucket(bucket, bucketKeys);
         const planned = plan(existing, bucketKeys);
         if (planned.rows.length === 0) {
           results.push(planned.result);
           return;
         }
-        const generation = nextGeneration(runs);
-        const path = lakePaths.stateRun(this.spec.name, bucket, generation);
+        const generation = head.generation + 1;
+        const path = lakePaths.stateRun(this.spec.name, bucket, generation, randomUUID().slice(0, 8));
         const written = await this.deps.parquet.write(
           STATE_CONTAINER,
           path,
@@ -128,19 +128,24 @@ export class KeyedLakeState {
             ifNoneMatch: '*',
           },
         );
-        if (written.created) {
+        const next: BucketHead = {
+          generation,
+          runs: [...head.runs, { path, generation, rows: written.rows }],
+        };
+        const committed = await this.commitHead(bucket, head, next);
+        if (committed) {
           this.stats.runsWritten++;
           results.push(planned.result);
-          await this.maybeCompact(bucket, [...runs, { path, size: 1, generation }]);
+          await this.maybeCompact(bucket, committed);
           return;
         }
+        await this.deps.lake.delete(STATE_CONTAINER, path);
         if (attempt >= maxAttempts)
           throw new ConcurrencyError(
             `keyed state ${this.spec.name} bucket ${bucket}: lost ${attempt} commit races in a row; retry`,
           );
         this.stats.retries++;
         await sleep(Math.min(250, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
-        runs = await this.listBucket(bucket);
       }
     });
     return results;
@@ -148,10 +153,11 @@ export class KeyedLakeState {
 
   /** Compacts every bucket with more than one run (maintenance; updates compact as they go). */
   async compactAll(): Promise<number> {
-    const listing = await this.listAll();
     let compacted = 0;
-    for (const [bucket, runs] of listing)
-      if (runs.length > 1 && (await this.compact(bucket, runs))) compacted++;
+    for (let bucket = 0; bucket < this.spec.buckets; bucket++) {
+      const head = await this.readHead(bucket);
+      if (head.runs.length > 1 && (await this.compact(bucket, head))) compacted++;
+    }
     return compacted;
   }
 
@@ -188,106 +194,105 @@ export class KeyedLakeState {
     if (failure) throw failure.error;
   }
 
-  /** Reads a bucket's rows for `keys`; a run removed by a concurrent compaction → re-list, retry. */
+  private async readHead(bucket: number): Promise<VersionedHead> {
+    const got = await this.deps.lake.getVersioned(
+      STATE_CONTAINER,
+      lakePaths.stateHead(this.spec.name, bucket),
+    );
+    if (!got) return { generation: 0, runs: [], etag: null };
+    const parsed = JSON.parse(got.body.toString('utf8')) as BucketHead;
+    return { generation: parsed.generation, runs: parsed.runs, etag: got.etag };
+  }
+
+  /** The head and the rows of `keys`; a run removed by a concurrent compaction → re-read the head. */
   private async readBucket(
     bucket: number,
     keys: readonly string[] | undefined,
-    runs: readonly StateRun[],
-    onRelist?: (runs: StateRun[]) => void,
-  ): Promise<PortableRow[]> {
-    let current = runs;
+  ): Promise<{ head: VersionedHead; rows: PortableRow[] }> {
     for (let attempt = 1; ; attempt++) {
-      if (current.length === 0) return [];
+      const head = await this.readHead(bucket);
+      if (head.runs.length === 0) return { head, rows: [] };
       try {
         this.stats.bucketsRead++;
-        return await this.deps.parquet.readRuns(
+        const rows = await this.deps.parquet.readRuns(
           STATE_CONTAINER,
-          toKeyedRuns(current),
+          head.runs.map((r) => ({ path: r.path, rank: r.generation })),
           this.spec.keyColumn,
           keys,
         );
+        return { head, rows };
       } catch (error) {
         if (!(error instanceof LakeObjectMissingError) || attempt >= 10) throw error;
-        const fresh = await this.listBucket(bucket);
-        onRelist?.(fresh);
-        current = fresh;
       }
     }
   }
 
-  private async listAll(): Promise<Map<number, StateRun[]>> {
-    const out = new Map<number, StateRun[]>();
-    for await (const object of this.deps.lake.list(STATE_CONTAINER, lakePaths.statePrefix(this.spec.name))) {
-      const run = toStateRun(object);
-      if (!run) continue;
-      const list = out.get(run.bucket);
-      if (list) list.push(run);
-      else out.set(run.bucket, [run]);
-    }
-    return out;
-  }
-
-  private async listBucket(bucket: number): Promise<StateRun[]> {
-    const out: StateRun[] = [];
-    for await (const object of this.deps.lake.list(
-      STATE_CONTAINER,
-      lakePaths.stateBucketPrefix(this.spec.name, bucket),
-    )) {
-      const run = toStateRun(object);
-      if (run) out.push(run);
-    }
-    return out;
+  /** Replaces the head only if it is still the one read; the new head with its ETag, or undefined. */
+  private async commitHead(
+    bucket: number,
+    read: VersionedHead,
+    next: BucketHead,
+  ): Promise<VersionedHead | undefined> {
+    const path = lakePaths.stateHead(this.spec.name, bucket);
+    const { created, etag } = await this.deps.lake.put(STATE_CONTAINER, path, JSON.stringify(next), {
+      ...(read.etag === null ? { ifNoneMatch: '*' as const } : { ifMatch: read.etag }),
+      contentType: 'application/json',
+    });
+    if (!created) return undefined;
+    // Without the new ETag, compaction waits for the next commit (it needs a head to match).
+    return { ...next, etag: etag ?? null };
   }
 
   /**
-   * Size-tiered: compact when a bucket holds many runs, or when the runs above the largest add up
-   * to as much as it (so each row is rewritten a logarithmic number of times as the state grows).
+   * Size-tiered: compact when a bucket holds many runs, or when the runs other than the largest
+   * hold as many rows as it (so each row is rewritten a logarithmic number of times as it grows).
    */
-  private async maybeCompact(bucket: number, runs: readonly StateRun[]): Promise<void> {
+  private async maybeCompact(bucket: number, head: VersionedHead): Promise<void> {
+    const runs = head.runs;
     if (runs.length < 2) return;
-    const largest = Math.max(...runs.map((r) => r.size));
-    const rest = runs.reduce((n, r) => n + r.size, 0) - largest;
-    if (runs.length >= 8 || (runs.length >= 3 && rest >= largest)) await this.compact(bucket, runs);
+    const largest = Math.max(...runs.map((r) => r.rows));
+    const rest = runs.reduce((n, r) => n + r.rows, 0) - largest;
+    if (runs.length >= 8 || (runs.length >= 3 && rest >= largest)) await this.compact(bucket, head);
   }
 
-  private async compact(bucket: number, runs: readonly StateRun[]): Promise<boolean> {
-    const generation = nextGeneration(runs);
-    const to = lakePaths.stateRun(this.spec.name, bucket, generation);
+  private async compact(bucket: number, head: VersionedHead): Promise<boolean> {
+    const generation = head.generation + 1;
+    const to = lakePaths.stateRun(this.spec.name, bucket, generation, randomUUID().slice(0, 8));
+    let rows: number;
     try {
-      const done = await this.deps.parquet.compact(
-        STATE_CONTAINER,
-        toKeyedRuns(runs),
-        this.spec.keyColumn,
-        to,
-      );
-      if (!done.created) return false; // a writer committed this generation first: compact later
+      rows = (
+        await this.deps.parquet.compact(
+          STATE_CONTAINER,
+          head.runs.map((r) => ({ path: r.path, rank: r.generation })),
+          this.spec.keyColumn,
+          to,
+        )
+      ).rows;
     } catch (error) {
       if (error instanceof LakeObjectMissingError) return false; // someone else compacted
       throw error;
     }
+    const committed = head.etag
+      ? await this.commitHead(bucket, head, { generation, runs: [{ path: to, generation, rows }] })
+      : undefined;
+    if (!committed) {
+      await this.deps.lake.delete(STATE_CONTAINER, to); // the head moved on: compact another time
+      return false;
+    }
     this.stats.compactions++;
-    // Only now are the older runs redundant; readers that listed them re-list when they vanish.
-    for (const run of runs) await this.deps.lake.delete(STATE_CONTAINER, run.path);
+    // Only now are the older runs unlisted; readers that read the old head re-read when they vanish.
+    for (const run of head.runs) await this.deps.lake.delete(STATE_CONTAINER, run.path);
     return true;
   }
 }
 
-interface StateRun {
-  readonly path: string;
-  readonly size: number;
+/** What a bucket's head object holds (JSON; contract of the state layout). */
+interface BucketHead {
   readonly generation: number;
-  readonly bucket?: number;
+  readonly runs: readonly { readonly path: string; readonly generation: number; readonly rows: number }[];
 }
 
-function toStateRun(object: ObjectInfo): (StateRun & { bucket: number }) | undefined {
-  const parsed = lakePaths.parseStateRun(object.path);
-  return parsed && { path: object.path, size: object.size, ...parsed };
-}
-
-function toKeyedRuns(runs: readonly StateRun[]): KeyedRun[] {
-  return runs.map((r) => ({ path: r.path, rank: r.generation }));
-}
-
-function nextGeneration(runs: readonly StateRun[]): number {
-  return runs.reduce((max, r) => Math.max(max, r.generation), 0) + 1;
+interface VersionedHead extends BucketHead {
+  /** null when the bucket has no head yet. */
+  readonly etag: string | null;
 }

@@ -3,18 +3,23 @@
  *
  * On Azure this is the Blob API of the ADLS Gen2 account; locally the same adapter talks to Azurite.
  * Guarantees: `put` with `ifNoneMatch: '*'` creates or reports `created: false` without overwriting
- * (idempotent sinks rely on it); `list` yields paths in lexical order.
+ * (idempotent sinks rely on it); `put` with `ifMatch: etag` writes only over that exact version of
+ * the object (from `getVersioned`) and otherwise reports `created: false` (a compare-and-swap: the
+ * keyed lake state commits through it); `list` yields paths in lexical order.
  */
 export interface ObjectStore {
   ensureContainers(containers: readonly string[]): Promise<void>;
+  /** `created: false` when a condition was not met (nothing written); `etag` of what was written. */
   put(
     container: string,
     path: string,
     body: Buffer | string,
     options?: PutObjectOptions,
-  ): Promise<{ created: boolean }>;
+  ): Promise<{ created: boolean; etag?: string }>;
   /** Bytes of an object, or undefined when it does not exist. */
   get(container: string, path: string): Promise<Buffer | undefined>;
+  /** Bytes and version tag (ETag) of an object, or undefined when it does not exist. */
+  getVersioned(container: string, path: string): Promise<{ body: Buffer; etag: string } | undefined>;
   exists(container: string, path: string): Promise<boolean>;
   list(container: string, prefix: string): AsyncIterable<ObjectInfo>;
   delete(container: string, path: string): Promise<void>;
@@ -34,6 +39,8 @@ export interface ObjectStore {
 export interface PutObjectOptions {
   /** '*' = only create; never overwrite an existing object. */
   readonly ifNoneMatch?: '*';
+  /** Only replace the object if its version tag is still this one (from `getVersioned`). */
+  readonly ifMatch?: string;
   readonly contentType?: string;
   readonly metadata?: Readonly<Record<string, string>>;
 }

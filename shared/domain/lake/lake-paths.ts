@@ -14,9 +14,10 @@
  * - malformed:  `_malformed/<yyyy-mm-dd>/<name>.json` in bronze (events that are not delta envelopes)
  * - identity:   `identity/<project>/<batchId>-<chunk>.ndjson` and `identity-rekey/<project>/<from>--<to>.ndjson`
  *               in bronze (the custodian's restricted register; never copied to silver or gold)
- * - state:      `<state>/bucket=<bb>/run-<generation>.parquet`       keyed pipeline state (SCD2 histories,
- *               seen event ids, content and referral indexes): runs per hash bucket, generation
- *               = 10-digit counter created only-if-absent (the commit), later runs replace keys whole
+ * - state:      `<state>/bucket=<bbb>/head.json` + `run-<generation>-<nonce>.parquet`: keyed pipeline
+ *               state (SCD2 histories, seen event ids, content and referral indexes) per hash bucket;
+ *               the head lists the bucket's runs and is replaced only on an ETag match (the
+ *               commit); later runs replace keys whole
  */
 export const LAKE_CONTAINERS = ['landing', 'bronze', 'silver', 'gold', 'quarantine', 'state'] as const;
 export type LakeContainer = (typeof LAKE_CONTAINERS)[number];
@@ -79,13 +80,10 @@ export const lakePaths = {
   identityPrefix: (project: string): string => identityPrefix(project),
   rekeyTable: (project: string, fromVersion: string, toVersion: string): string =>
     `identity-rekey/${segment(project, 'project')}/${segment(fromVersion, 'key version')}--${segment(toVersion, 'key version')}.ndjson`,
-  stateRun: (state: string, bucket: number, generation: number): string =>
-    `${stateBucketPrefix(state, bucket)}run-${String(generation).padStart(10, '0')}.parquet`,
+  /** A bucket's head: which runs make up the bucket (rewritten only with an ETag match: the commit). */
+  stateHead: (state: string, bucket: number): string => `${stateBucketPrefix(state, bucket)}head.json`,
+  stateRun: (state: string, bucket: number, generation: number, nonce: string): string =>
+    `${stateBucketPrefix(state, bucket)}run-${String(generation).padStart(10, '0')}-${segment(nonce, 'nonce')}.parquet`,
   stateBucketPrefix: (state: string, bucket: number): string => stateBucketPrefix(state, bucket),
   statePrefix: (state: string): string => `${segment(state, 'state')}/`,
-  /** The bucket and generation of a state run path (undefined for anything else under the prefix). */
-  parseStateRun: (path: string): { bucket: number; generation: number } | undefined => {
-    const m = /\/bucket=(\d{3})\/run-(\d{10})\.parquet$/.exec(path);
-    return m ? { bucket: Number(m[1]), generation: Number(m[2]) } : undefined;
-  },
 } as const;

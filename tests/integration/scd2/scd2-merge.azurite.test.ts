@@ -56,8 +56,8 @@ describe('SCD2 merge on the lake (Azurite blobs, DuckDB Parquet): expected histo
   }
 });
 
-/** Makes every merge list the state before any merge writes: a deterministic lost commit race. */
-function raceOnList(inner: ObjectStore, parties: number): () => KeyedStateDeps {
+/** Makes every merge read the bucket head before any merge commits: a deterministic lost commit race. */
+function raceOnHead(inner: ObjectStore, parties: number): () => KeyedStateDeps {
   let waiting: (() => void)[] = [];
   let arrived = 0;
   const barrier = () =>
@@ -76,19 +76,19 @@ function raceOnList(inner: ObjectStore, parties: number): () => KeyedStateDeps {
       put: (c, p, b, o) => inner.put(c, p, b, o),
       putFile: (c, p, f, o) => inner.putFile(c, p, f, o),
       get: (c, p) => inner.get(c, p),
+      getVersioned: async (c, p) => {
+        const got = await inner.getVersioned(c, p);
+        if (c === 'state' && p.endsWith('head.json') && first) {
+          first = false;
+          await barrier();
+        }
+        return got;
+      },
       getFile: (c, p, f) => inner.getFile(c, p, f),
       getStream: (c, p) => inner.getStream(c, p),
       exists: (c, p) => inner.exists(c, p),
       delete: (c, p) => inner.delete(c, p),
-      list: async function* (c, prefix) {
-        const listed = [];
-        for await (const o of inner.list(c, prefix)) listed.push(o);
-        if (c === 'state' && first) {
-          first = false;
-          await barrier();
-        }
-        yield* listed;
-      },
+      list: (c, prefix) => inner.list(c, prefix),
     };
     return lakeState(gated);
   };
@@ -108,7 +108,7 @@ describe('SCD2 merge on the lake (Azurite): concurrent batches on one key', () =
   test('two batches racing to create the same member leave exactly one current row and one history', async () => {
     const table = tableName('race');
     const spec = patientSpec(table);
-    const gated = raceOnList(shared, 2);
+    const gated = raceOnHead(shared, 2);
     const batchA = [up('a1', month(1), { lsoa: 'A1' }), up('a3', month(3), { lsoa: 'A3' })];
     const batchB = [up('b2', month(2), { lsoa: 'B2' }), del('b4', month(4))];
     const reports: Scd2MergeReport[] = await Promise.all([
@@ -118,14 +118,11 @@ describe('SCD2 merge on the lake (Azurite): concurrent batches on one key', () =
     assert.equal(
       reports.reduce((n, r) => n + r.retries, 0),
       1,
-      'both read an empty bucket; exactly one lost the commit and re-planned',
+      'both read the same head; exactly one lost the commit and re-planned',
     );
     const history = await readMemberHistory(spec, KEY, lakeState());
     assert.equal(history.filter((v) => v.isCurrent).length, 1);
-    assert.deepEqual(
-      summarise(history),
-      await sequentialHistory([...batchA, ...batchB]),
-    );
+    assert.deepEqual(summarise(history), await sequentialHistory([...batchA, ...batchB]));
   });
 
   test('two batches racing on an existing member: the loser re-reads, and a late change in it is stitched', async () => {
@@ -133,7 +130,7 @@ describe('SCD2 merge on the lake (Azurite): concurrent batches on one key', () =
     const spec = patientSpec(table);
     const seed = [up('s0', month(1), { lsoa: 'S0' })];
     await mergeDimensionChanges(spec, seed, deps(lakeState()));
-    const gated = raceOnList(shared, 2);
+    const gated = raceOnHead(shared, 2);
     const batchA = [up('a5', month(5), { lsoa: 'A5' })];
     const batchB = [up('b3', month(3), { lsoa: 'B3' }), up('b7', month(7), { lsoa: 'B7' })];
     const reports = await Promise.all([
@@ -171,5 +168,9 @@ describe('SCD2 merge on the lake (Azurite): concurrent batches on one key', () =
 
 test('on the lake (Azurite), any delivery order, batching and duplication gives the in-order history', async () => {
   const prefix = tableName('prop');
-  await checkDeliveryOrderIndependence(() => lakeState(), (run) => `${prefix}r${run}`, 4);
+  await checkDeliveryOrderIndependence(
+    () => lakeState(),
+    (run) => `${prefix}r${run}`,
+    4,
+  );
 });

@@ -1,0 +1,109 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryObjectStore } from '../../../shared/adapters/memory/memory-object-store.js';
+import {
+  KeyedLakeState,
+  type KeyedStateDeps,
+} from '../../../shared/application/lake-state/keyed-lake-state.js';
+import type { ObjectStore } from '../../../shared/application/ports/object-store.port.js';
+import type { PortableRow } from '../../../shared/domain/gold/portable-types.js';
+import { memoryLakeState } from '../../support/lake-state.js';
+
+const spec = {
+  name: 'claims',
+  buckets: 1,
+  keyColumn: 'k',
+  columns: [
+    { name: 'k', type: 'string', nullable: false },
+    { name: 'holder', type: 'string', nullable: false },
+  ],
+} as const;
+
+/** First holder wins: rows only for keys nobody holds; the result is every key's holder. */
+function claim(state: KeyedLakeState, keys: readonly string[], holder: string) {
+  return state.update(keys, (existing: PortableRow[], bucketKeys) => {
+    const held = new Map(existing.map((r) => [String(r.k), String(r.holder)]));
+    const rows = bucketKeys.filter((k) => !held.has(k)).map((k) => ({ k, holder }));
+    const result = new Map(bucketKeys.map((k) => [k, held.get(k) ?? holder]));
+    return { rows, result };
+  });
+}
+
+function runFiles(lake: MemoryObjectStore): string[] {
+  return [...lake.objects.keys()].filter((k) => k.startsWith('state/claims/') && k.endsWith('.parquet'));
+}
+
+describe('keyed lake state', () => {
+  test('a later run replaces a key, other keys keep their rows, and unknown keys read as nothing', async () => {
+    const state = new KeyedLakeState(spec, memoryLakeState());
+    await state.update(['a', 'b'], (_e, keys) => ({
+      rows: keys.map((k) => ({ k, holder: 'x' })),
+      result: null,
+    }));
+    await state.update(['a'], () => ({ rows: [{ k: 'a', holder: 'y' }], result: null }));
+    const rows = await state.read(['a', 'b', 'c']);
+    assert.deepEqual(rows.map((r) => `${String(r.k)}=${String(r.holder)}`).sort(), ['a=y', 'b=x']);
+  });
+
+  test('a plan with no rows writes nothing', async () => {
+    const lake = new MemoryObjectStore();
+    const state = new KeyedLakeState(spec, memoryLakeState(lake));
+    await state.update(['a'], () => ({ rows: [], result: null }));
+    assert.equal(lake.objects.size, 0);
+    assert.equal(state.stats.runsWritten, 0);
+  });
+
+  test('compaction keeps every key and leaves the bucket with one run', async () => {
+    const lake = new MemoryObjectStore();
+    const state = new KeyedLakeState(spec, memoryLakeState(lake));
+    for (let i = 0; i < 20; i++) await claim(state, [`k${i}`, `k${i + 1}`], `w${i}`);
+    assert.ok(state.stats.compactions >= 1);
+    assert.ok(runFiles(lake).length < 8, `runs left: ${runFiles(lake).length}`);
+    const rows = await state.read();
+    assert.equal(rows.length, 21);
+    assert.equal(
+      rows.find((r) => r.k === 'k5')?.holder,
+      'w4',
+      'the first holder is kept through compactions',
+    );
+  });
+
+  for (const compacting of [false, true])
+    test(`a writer holding a stale head cannot commit over a newer commit${compacting ? ' and compaction' : ''}: it re-reads and re-plans`, async () => {
+      const lake = new MemoryObjectStore();
+      const base = memoryLakeState(lake);
+      const writerA = new KeyedLakeState(spec, base);
+      // With two runs already, A's next commit compacts (runs ≥ 3 and the smaller ones hold as many rows).
+      await claim(writerA, ['a1'], 'A');
+      if (compacting) await claim(writerA, ['a2'], 'A');
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let headsRead = 0;
+      let readFirstHead: () => void = () => undefined;
+      const firstHeadRead = new Promise<void>((resolve) => (readFirstHead = resolve));
+      const stalled: ObjectStore = Object.assign(Object.create(lake) as ObjectStore, {
+        getVersioned: async (c: string, p: string) => {
+          const got = await lake.getVersioned(c, p);
+          if (p.endsWith('head.json') && ++headsRead === 1) {
+            readFirstHead();
+            await gate; // B holds a stale head while A commits (and compacts)
+          }
+          return got;
+        },
+      });
+      const writerB = new KeyedLakeState(spec, { ...base, lake: stalled } satisfies KeyedStateDeps);
+      const b = claim(writerB, ['d'], 'B');
+      await firstHeadRead;
+      await claim(writerA, ['d'], 'A');
+      assert.equal(writerA.stats.compactions >= 1, compacting);
+      release();
+      const [holders] = await b;
+      assert.equal(holders?.get('d'), 'A', 'B sees the holder A committed');
+      assert.equal(writerB.stats.runsWritten, 0, 'B committed nothing');
+      // Without compaction B's plan reaches the commit and loses it; with one, the runs B listed are
+      // gone and B re-reads before planning. Either way no second holder exists.
+      if (!compacting) assert.equal(writerB.stats.retries, 1);
+      assert.deepEqual(await writerA.read(['d']), [{ k: 'd', holder: 'A' }]);
+      assert.equal(runFiles(lake).length, compacting ? 1 : 2, 'the loser left no run behind');
+    });
+});
