@@ -18,12 +18,13 @@ import {
 } from '../../../shared/domain/capture/row-hash.js';
 import { hashHexAt, keyAt } from '../../../shared/domain/capture/row-hash-page.js';
 import { encodeKey } from '../../../shared/domain/capture/state-key.js';
-import type {
-  ColumnSpec,
-  SourceRow,
-  SourceRowValue,
-  SourceTableName,
-  SourceTableSpec,
+import {
+  SOURCE_TABLES,
+  type ColumnSpec,
+  type SourceRow,
+  type SourceRowValue,
+  type SourceTableName,
+  type SourceTableSpec,
 } from '../../../shared/domain/datasets/source-tables.js';
 import { scannedHashes } from './capture-fixtures.js';
 
@@ -396,6 +397,47 @@ test('full-scan pages carry keys in the capture state encoding and in its byte o
           `${table}: rows by ${asked.length} keys, in key order, missing keys absent`,
         );
       }
+    }
+  } finally {
+    await source.close();
+  }
+});
+
+test('a scan of a large table comes in pages of at most the page size: every row once, in key order, with the same hashes as keyset reads', async () => {
+  const source = await openEmbeddedSource({
+    path: ':memory:',
+    clock: fixedClock('2026-02-01T09:00:00.000Z'),
+  });
+  try {
+    const spec = SOURCE_TABLES.mhsds_care_contact;
+    await source.createTables([spec]);
+    await source.executeSql(`INSERT INTO ${spec.table} (care_contact_id, referral_id, provider_code, contact_date, change_version, modified_at)
+      SELECT 'C' || CAST(i * 7919 % 100003 AS VARCHAR), 'R' || CAST(i % 97 AS VARCHAR), 'RX1', DATE '2026-01-01', i, TIMESTAMP '2026-01-01 00:00:00'
+      FROM range(100003) t(i)`);
+    const layout: RowHashLayout = {
+      specVersion: ROW_HASH_SPEC_VERSION,
+      table: spec.table,
+      keyColumns: [{ name: 'care_contact_id', type: 'varchar' }],
+      hashColumns: spec.columns
+        .filter((c) => c.name !== spec.changeVersionColumn && c.name !== 'modified_at')
+        .map((c) => ({ name: c.name, type: c.type })),
+      versionColumn: spec.changeVersionColumn,
+    };
+    const reference = await source.readRowHashes({ layout, limit: 200_000 });
+    for (const after of [null, reference[41_234]!.key]) {
+      const expected = after ? reference.slice(41_235) : reference;
+      const seen: string[] = [];
+      let pages = 0;
+      for await (const page of source.scanRowHashes({ layout, after, pageSize: 5_000 })) {
+        pages++;
+        for (let i = 0; i < page.length; i++) seen.push(`${keyAt(page, i).toString()} ${hashHexAt(page, i)}`);
+      }
+      assert.equal(seen.length, expected.length);
+      assert.deepEqual(
+        seen,
+        expected.map((e) => `${e.key[0]} ${e.hash}`),
+      );
+      assert.ok(pages >= expected.length / 5_000, 'pages of at most the page size');
     }
   } finally {
     await source.close();

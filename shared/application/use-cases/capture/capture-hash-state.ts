@@ -138,8 +138,14 @@ export class CaptureStateRepository {
 
   /** Deletes objects no committed manifest points to any more (best effort: orphans cost only space). */
   async deleteObjects(paths: readonly string[]): Promise<void> {
-    for (const path of paths)
-      await this.objects.delete(CAPTURE_STATE_CONTAINER, this.path(path)).catch(() => undefined);
+    for (let i = 0; i < paths.length; i += 8)
+      await Promise.all(
+        paths
+          .slice(i, i + 8)
+          .map((path) =>
+            this.objects.delete(CAPTURE_STATE_CONTAINER, this.path(path)).catch(() => undefined),
+          ),
+      );
   }
 
   async writeHeartbeat(table: string, value: Record<string, string | number | boolean>): Promise<void> {
@@ -150,6 +156,9 @@ export class CaptureStateRepository {
     return (await this.state.get(CAPTURE_STATE_TABLE, this.partition(table), 'heartbeat'))?.value;
   }
 }
+
+/** Chunk writes a writer lets run alongside its caller. */
+const PUTS_IN_FLIGHT = 2;
 
 /** Writes sorted records as base chunks of `chunkRows` records each. */
 export class BaseChunkWriter {
@@ -164,6 +173,7 @@ export class BaseChunkWriter {
   private sumFolded = 0n;
   private readonly refs: ChunkRef[];
   private readonly sealed: { ref: ChunkRef; body: Buffer }[] = [];
+  private readonly puts: Promise<void>[] = [];
   private next: number;
 
   constructor(
@@ -239,19 +249,31 @@ export class BaseChunkWriter {
     this.firstKey = null;
   }
 
-  /** Writes the sealed chunks. */
+  /**
+   * Starts writing the sealed chunks; returns once at most `PUTS_IN_FLIGHT` writes are still going
+   * (they overlap with the caller's work; `flush` waits for all of them).
+   */
   async drain(): Promise<void> {
     while (this.sealed.length > 0) {
       const { ref, body } = this.sealed.shift()!;
-      await this.repo.putObject(ref.path!, body);
+      const put = this.repo.putObject(ref.path!, body);
+      put.catch(() => undefined);
+      this.puts.push(put);
       this.refs.push(ref);
+      while (this.puts.length > PUTS_IN_FLIGHT) await this.puts.shift();
     }
   }
 
-  /** Seals the open chunk, if any, and writes everything. */
+  /** Waits for the writes already started, ignoring their outcome (a failed poll's cleanup). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.puts.splice(0));
+  }
+
+  /** Seals the open chunk, if any, writes everything and waits until every write is done. */
   async flush(): Promise<void> {
     this.seal();
     await this.drain();
+    while (this.puts.length > 0) await this.puts.shift();
   }
 }
 
@@ -427,12 +449,22 @@ export class HashStateView {
   async *scanChunkReaders(): AsyncGenerator<ChunkReader> {
     const overlay = this.overlayRecords();
     let o = 0;
+    // The next chunk is read while the current one is merged.
+    const read = (i: number): Promise<Buffer | null> | null => {
+      const path = i < this.chunks.length ? this.chunks[i]!.path : null;
+      if (path === null) return i < this.chunks.length ? Promise.resolve(null) : null;
+      const body = this.repo.getObject(path);
+      body.catch(() => undefined);
+      return body;
+    };
+    let ahead = read(0);
     for (let i = 0; i < this.chunks.length; i++) {
-      const ref = this.chunks[i]!;
       const upper = i + 1 < this.firstKeys.length ? this.firstKeys[i + 1]! : null;
       let end = o;
       while (end < overlay.length && (upper === null || compareKeys(overlay[end]!.key, upper) < 0)) end++;
-      const base = ref.path === null ? null : new ChunkReader(await this.repo.getObject(ref.path));
+      const body = await ahead!;
+      ahead = read(i + 1);
+      const base = body === null ? null : new ChunkReader(body);
       if (end === o) {
         if (base && base.count > 0) yield base;
         continue;

@@ -55,22 +55,33 @@ export async function captureFullScan(poll: CapturePoll): Promise<PollOutcome> {
   let candidates = 0;
   let windowRows = 0;
 
+  // A window's rows are fetched while the merge goes on; the window is applied (in key order) when
+  // the next one is due or the merge ends. One window in flight at a time.
+  let applied: Promise<void> = Promise.resolve();
   const resolveWindow = async () => {
     const segments = window;
     window = [];
     open = null;
     candidates = 0;
     windowRows = 0;
+    await applied;
     const wanted = segments.filter((s): s is Extract<Segment, { kind: 'fetch' }> => s.kind === 'fetch');
+    const rows =
+      wanted.length === 0
+        ? Promise.resolve([])
+        : poll.source.readRowsByKeys({
+            table: poll.table,
+            keyColumns: poll.keyColumns,
+            keys: wanted.map((s) => poll.keyValuesOf(s.key)),
+          });
+    applied = rows.then((list) => applyWindow(segments, list));
+    // Awaited when the next window is due; a failure must not count as unhandled until then.
+    applied.catch(() => undefined);
+  };
+
+  const applyWindow = async (segments: readonly Segment[], rows: readonly SourceRow[]) => {
     const fetched = new Map<string, SourceRow>();
-    if (wanted.length > 0) {
-      const rows = await poll.source.readRowsByKeys({
-        table: poll.table,
-        keyColumns: poll.keyColumns,
-        keys: wanted.map((s) => poll.keyValuesOf(s.key)),
-      });
-      for (const row of rows) fetched.set(poll.keyOf(row).key.toString('latin1'), row);
-    }
+    for (const row of rows) fetched.set(poll.keyOf(row).key.toString('latin1'), row);
     for (const segment of segments) {
       if (segment.kind === 'copy') {
         pass.writer.addRecords(segment.reader, segment.from, segment.to);
@@ -114,26 +125,34 @@ export async function captureFullScan(poll: CapturePoll): Promise<PollOutcome> {
     if (segment.kind === 'fetch') candidates++;
     return candidates >= limit || windowRows >= span ? resolveWindow() : undefined;
   };
-  await mergeSortedRuns(
-    checkedOrder(poll, poll.source.scanRowHashes({ layout: poll.layout, pageSize: poll.batchSize })),
-    view.scanChunkReaders(),
-    (s, i, t, j) => -t.compareKey(j, s.data, s.keyStarts[i]!, s.hashStarts[i]!),
-    {
-      sourceOnly: (s, i) => push({ kind: 'fetch', key: keyAt(s, i), prev: undefined }),
-      stateOnly: (t, j) => push({ kind: 'delete', prev: t.recordAt(j) }),
-      both: (s, i, t, j) => {
-        if (!t.hashEquals(j, s.data, s.hashStarts[i]!))
-          return push({ kind: 'fetch', key: keyAt(s, i), prev: t.recordAt(j) });
-        if (open !== null && open.reader === t && open.to === j) open.to++;
-        else {
-          open = { kind: 'copy', reader: t, from: j, to: j + 1 };
-          window.push(open);
-        }
-        return ++windowRows >= span ? resolveWindow() : undefined;
+  try {
+    await mergeSortedRuns(
+      checkedOrder(poll, poll.source.scanRowHashes({ layout: poll.layout, pageSize: poll.batchSize })),
+      view.scanChunkReaders(),
+      (s, i, t, j) => -t.compareKey(j, s.data, s.keyStarts[i]!, s.hashStarts[i]!),
+      {
+        sourceOnly: (s, i) => push({ kind: 'fetch', key: keyAt(s, i), prev: undefined }),
+        stateOnly: (t, j) => push({ kind: 'delete', prev: t.recordAt(j) }),
+        both: (s, i, t, j) => {
+          if (!t.hashEquals(j, s.data, s.hashStarts[i]!))
+            return push({ kind: 'fetch', key: keyAt(s, i), prev: t.recordAt(j) });
+          if (open !== null && open.reader === t && open.to === j) open.to++;
+          else {
+            open = { kind: 'copy', reader: t, from: j, to: j + 1 };
+            window.push(open);
+          }
+          return ++windowRows >= span ? resolveWindow() : undefined;
+        },
       },
-    },
-  );
+    );
+  } catch (error) {
+    // No object write may outlive the poll that failed.
+    await applied.catch(() => undefined);
+    await pass.writer.settle();
+    throw error;
+  }
   await resolveWindow();
+  await applied;
   return pass.finish(index, view.rowCount, watermark, false);
 }
 
