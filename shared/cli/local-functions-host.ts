@@ -5,7 +5,7 @@ import { createLocalHost, type LocalHost } from '../runtime/local/local-host.js'
 import { eventHubOptionsFromHostJson } from '../runtime/local/host-json.js';
 import { captureRegistrations, type Registry } from '../runtime/local/registration-capture.js';
 import type { LocalEnvironment } from './local-environment.js';
-import { FUNCTIONS } from '../../functions/function-names.js';
+import { ACTIVITIES, FUNCTIONS } from '../../functions/function-names.js';
 
 /**
  * The timers a one-shot run fires itself (see {@link runOneShot}): pass them as `disabledFunctions`
@@ -78,7 +78,8 @@ async function waitUntilIdle(host: LocalHost, options: OneShotOptions): Promise<
       return;
     } catch (error) {
       // waitForIdle's only error is "still busy" at its timeout: anything else is a real failure.
-      if (!(error instanceof Error) || !error.message.startsWith('the local host was still busy')) throw error;
+      if (!(error instanceof Error) || !error.message.startsWith('the local host was still busy'))
+        throw error;
       if (Date.now() >= end) throw error;
     }
     const progressAt = Math.max(phaseStarted, options.lastProgressAt?.() ?? 0, lastOrchestrationUpdate(host));
@@ -106,7 +107,13 @@ function lastOrchestrationUpdate(host: LocalHost): number {
  */
 export async function openLocalFunctionsHost(
   env: LocalEnvironment,
-  options: { logger: Logger; eventLog: LocalEventLog; httpPort?: number; handleSignals?: boolean; disabledFunctions?: readonly string[] },
+  options: {
+    logger: Logger;
+    eventLog: LocalEventLog;
+    httpPort?: number;
+    handleSignals?: boolean;
+    disabledFunctions?: readonly string[];
+  },
 ): Promise<{ host: LocalHost; registry: Registry }> {
   // The same relative path from shared/cli (tsx) and dist/shared/cli (built).
   const registry = await captureRegistrations(() => import('../../functions/index.js'));
@@ -122,6 +129,12 @@ export async function openLocalFunctionsHost(
     // host.json's batch size: large receipts make few, large batches (an initial snapshot of a
     // table becomes one batch per partition, not one per hundred events).
     eventHubs: eventHubOptionsFromHostJson(),
+    // Activities on worker threads (both cores). The warehouse load stays with the warehouse file's
+    // owner; SCD2 merges stay together, so merges of one dimension take turns instead of racing.
+    activityWorkers: {
+      size: env.settings.NHSFLOWS_LOCAL_ACTIVITY_WORKERS,
+      mainThread: [ACTIVITIES.loadWarehouse, ACTIVITIES.mergePatientDimension],
+    },
     handleSignals: options.handleSignals ?? false,
     disabledFunctions: options.disabledFunctions ?? [],
   });

@@ -61,6 +61,8 @@ export const settingsSchema = z.object({
   /** Max records per chunk in the orchestrator fan-out, and max chunks per sub-orchestration. */
   NHSFLOWS_CHUNK_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
   NHSFLOWS_MAX_FANOUT: z.coerce.number().int().min(1).max(1_000).default(500),
+  /** Local host only: worker threads running activities (0 = all in the main thread). */
+  NHSFLOWS_LOCAL_ACTIVITY_WORKERS: z.coerce.number().int().min(0).max(16).default(2),
   /** Poison queue the failed batches go to, for replay. */
   NHSFLOWS_POISON_QUEUE: nonEmpty.default('nhs-flows-batches-poison'),
   APPLICATIONINSIGHTS_CONNECTION_STRING: nonEmpty.optional(),

@@ -152,8 +152,12 @@ export async function mergeDimensionChanges(
 
   const state = dimensionState(dimension, deps, options);
   const versions = new Map<string, readonly DimensionVersion[]>();
-  const planned = await state.update(keys, (existing, bucketKeys) =>
-    planBucket(dimension, existing, bucketKeys, incoming, logger),
+  // Merges of one dimension in this process take turns: correctness comes from the bucket commits
+  // (other processes and instances still race safely); this only saves re-folding lost races.
+  const planned = await inTurn(`${dimension.table}`, () =>
+    state.update(keys, (existing, bucketKeys) =>
+      planBucket(dimension, existing, bucketKeys, incoming, logger),
+    ),
   );
   for (const plan of planned) {
     for (const [name, n] of Object.entries(plan.tally) as [keyof Counts, number][]) counts[name] += n;
@@ -207,6 +211,19 @@ export async function readMemberHistory(
 }
 
 // ---------------------------------------------------------------------------------------------------
+
+const turns = new Map<string, Promise<unknown>>();
+/** Runs `work` after every earlier `inTurn` of the same name in this process has settled. */
+async function inTurn<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const before = turns.get(name) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(work);
+  turns.set(name, mine);
+  try {
+    return await mine;
+  } finally {
+    if (turns.get(name) === mine) turns.delete(name);
+  }
+}
 
 type Counts = {
   -readonly [

@@ -11,6 +11,7 @@ const HostJson = z.object({
       eventHubs: z
         .object({
           maxEventBatchSize: z.number().int().positive().optional(),
+          minEventBatchSize: z.number().int().positive().optional(),
           maxWaitTime: z
             .string()
             .regex(/^\d{2}:\d{2}:\d{2}$/, 'expected hh:mm:ss')
@@ -42,6 +43,7 @@ export function eventHubOptionsFromHostJson(file = findHostJson()): EventHubTrig
   const wait = hubs.maxWaitTime?.split(':').map(Number);
   return {
     ...(hubs.maxEventBatchSize !== undefined && { maxEventBatchSize: hubs.maxEventBatchSize }),
-    ...(wait && { maxWaitMs: Math.min(((wait[0]! * 60 + wait[1]!) * 60 + wait[2]!) * 1000, 1000) }),
+    ...(hubs.minEventBatchSize !== undefined && { minEventBatchSize: hubs.minEventBatchSize }),
+    ...(wait && { maxWaitMs: ((wait[0]! * 60 + wait[1]!) * 60 + wait[2]!) * 1000 }),
   };
 }

@@ -1,4 +1,5 @@
 import { QueueClient } from '@azure/storage-queue';
+import { startActivityWorkers, type ActivityRunner } from './activity-workers.js';
 import { createLogger, type Logger } from '../../application/ports/logger.port.js';
 import { toError } from '../../domain/errors.js';
 import { durableClientInputData } from './durable/durable-http-api.js';
@@ -64,6 +65,11 @@ export interface LocalHostOptions {
   readonly handleSignals?: boolean;
   /** How long `stop` waits for running activities before giving up on them (default 30 s). */
   readonly drainTimeoutMs?: number;
+  /**
+   * Run activities on this many worker threads (0 or absent = in the main thread), except
+   * `mainThread` ones (see activity-workers.ts). Their log records go through `logger`.
+   */
+  readonly activityWorkers?: { readonly size: number; readonly mainThread?: readonly string[] };
 }
 
 export interface LocalHostStatus {
@@ -198,8 +204,10 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     storageConnection,
   };
 
+  let workers: ActivityRunner | undefined;
   const driver = new ReplayDriver({
     registry: options.registry,
+    activityRunner: () => workers,
     journal: new InstanceJournal(options.dataDir, taskHub),
     logger,
     ...(options.maxConcurrentActivities !== undefined
@@ -269,6 +277,14 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
       setCoreLogSink((level, category, message) => log.debug(message, { level, category }));
       await runAppHooks('appStart', process.cwd());
       origin = await server.start();
+      if (options.activityWorkers && options.activityWorkers.size > 0)
+        workers = startActivityWorkers({
+          size: options.activityWorkers.size,
+          ...(options.activityWorkers.mainThread && {
+            mainThreadActivities: options.activityWorkers.mainThread,
+          }),
+          onLog: (record) => logger[record.level](record.message, record.fields),
+        });
       await driver.load();
       for (const source of sources) await source.start();
       started = true;
@@ -296,6 +312,8 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
           ),
         );
         await driver.stop(options.drainTimeoutMs);
+        await workers?.close();
+        workers = undefined;
         await server.stop();
         await runAppHooks('appTerminate', process.cwd()).catch((e) =>
           log.warn('appTerminate hook failed', { error: toError(e).message }),

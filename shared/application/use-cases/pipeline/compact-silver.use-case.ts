@@ -43,6 +43,11 @@ export async function compactSilver(
   let filesMerged = 0;
   let filesBefore = 0;
   let filesAfter = 0;
+  const partitionsToDo: {
+    spec: (typeof SOURCE_TABLES)[keyof typeof SOURCE_TABLES];
+    period: string;
+    files: string[];
+  }[] = [];
   for (const spec of Object.values(SOURCE_TABLES)) {
     const byPeriod = new Map<string, string[]>();
     for await (const object of deps.lake.list(
@@ -55,40 +60,48 @@ export async function compactSilver(
       list.push(object.path);
       byPeriod.set(m[1]!, list);
     }
-    for (const [period, files] of byPeriod) {
-      filesBefore += files.length;
-      if (files.length <= SILVER_FILES_PER_PARTITION) {
-        filesAfter += files.length;
-        continue;
-      }
-      const mergeable: string[] = [];
-      for (const file of files) {
-        const name = file.slice(file.lastIndexOf('/') + 1);
-        const batch = /^(.+)-\d{5}\.parquet$/.exec(name)?.[1];
-        if (name.startsWith('compacted-') || (batch && (await isFinished(batch)))) mergeable.push(file);
-      }
-      if (mergeable.length < 2) {
-        filesAfter += files.length;
-        continue;
-      }
-      const to = lakePaths.silverCompacted(spec.dataset, spec.table, period, generation);
-      const done = await deps.parquet.compact(
-        'silver',
-        mergeable.map((path) => ({ path, rank: 0 })),
-        null,
-        to,
-        { orderBy: ['_captured_at', '_seq'] },
-      );
-      if (!done.created) {
-        filesAfter += files.length;
-        continue;
-      }
-      for (const file of mergeable) await deps.lake.delete('silver', file);
-      partitions += 1;
-      filesMerged += mergeable.length;
-      filesAfter += files.length - mergeable.length + 1;
-    }
+    for (const [period, files] of byPeriod) partitionsToDo.push({ spec, period, files });
   }
+  const compactOne = async ({ spec, period, files }: (typeof partitionsToDo)[number]): Promise<void> => {
+    filesBefore += files.length;
+    if (files.length <= SILVER_FILES_PER_PARTITION) {
+      filesAfter += files.length;
+      return;
+    }
+    const mergeable: string[] = [];
+    for (const file of files) {
+      const name = file.slice(file.lastIndexOf('/') + 1);
+      const batch = /^(.+)-\d{5}\.parquet$/.exec(name)?.[1];
+      if (name.startsWith('compacted-') || (batch && (await isFinished(batch)))) mergeable.push(file);
+    }
+    if (mergeable.length < 2) {
+      filesAfter += files.length;
+      return;
+    }
+    const to = lakePaths.silverCompacted(spec.dataset, spec.table, period, generation);
+    const done = await deps.parquet.compact(
+      'silver',
+      mergeable.map((path) => ({ path, rank: 0 })),
+      null,
+      to,
+      { orderBy: ['_captured_at', '_seq'] },
+    );
+    if (!done.created) {
+      filesAfter += files.length;
+      return;
+    }
+    for (const file of mergeable) await deps.lake.delete('silver', file);
+    partitions += 1;
+    filesMerged += mergeable.length;
+    filesAfter += files.length - mergeable.length + 1;
+  };
+  // A few partitions at a time: each is mostly waiting on the lake.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < partitionsToDo.length) await compactOne(partitionsToDo[next++]!);
+    }),
+  );
   deps.logger.info('silver compacted', { partitions, filesMerged, filesBefore, filesAfter });
   return { partitions, filesMerged, filesBefore, filesAfter };
 }

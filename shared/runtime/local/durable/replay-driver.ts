@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ActivityRunner } from '../activity-workers.js';
 import type { Logger } from '../../../application/ports/logger.port.js';
 import { toError } from '../../../domain/errors.js';
 import { invokeRegistration, jsonData } from '../function-invoker.js';
@@ -68,6 +69,8 @@ export interface ReplayDriverOptions {
   readonly maxConcurrentActivities?: number;
   /** RPC data for extra input bindings (e.g. `durableClient`) of activities/orchestrators. */
   readonly extraInputData?: (registration: Registration) => Record<string, RpcTypedData>;
+  /** Where activities run when not in this thread (the host's worker threads; see activity-workers.ts). */
+  readonly activityRunner?: () => ActivityRunner | undefined;
   /** How long an episode waits for more results while activities of the instance still run (default 10 ms). */
   readonly batchWindowMs?: number;
   /** host.json `extensions.durableTask.overridableExistingInstanceStates` (default NonRunningStates). */
@@ -156,6 +159,7 @@ export class ReplayDriver {
   readonly #log: Logger;
   readonly #slots: Semaphore;
   readonly #extraInputData: (registration: Registration) => Record<string, RpcTypedData>;
+  readonly #activityRunner: () => ActivityRunner | undefined;
   readonly #overridable: 'NonRunningStates' | 'AnyState';
   readonly #batchWindowMs: number;
   readonly #instances = new Map<string, Instance>();
@@ -174,6 +178,7 @@ export class ReplayDriver {
     this.#log = options.logger.child({ component: 'replay-driver' });
     this.#slots = new Semaphore(options.maxConcurrentActivities ?? 16);
     this.#extraInputData = options.extraInputData ?? (() => ({}));
+    this.#activityRunner = options.activityRunner ?? (() => undefined);
     this.#overridable = options.overridableExistingInstanceStates ?? 'NonRunningStates';
     this.#batchWindowMs = options.batchWindowMs ?? 10;
   }
@@ -844,17 +849,23 @@ export class ReplayDriver {
         if (!reg || String(reg.trigger.type).toLowerCase() !== 'activitytrigger') {
           throw new UnknownFunctionError(slot.name ?? '', 'an activity');
         }
-        const result = await invokeRegistration(
-          reg,
-          { inputData: { [reg.triggerName]: jsonData(slot.input), ...this.#extraInputData(reg) } },
-          this.#log,
-        );
+        const runner = this.#activityRunner();
+        const returnValue =
+          runner && runner.runsOnWorker(reg.name)
+            ? await runner.invoke(reg.name, slot.input)
+            : (
+                await invokeRegistration(
+                  reg,
+                  { inputData: { [reg.triggerName]: jsonData(slot.input), ...this.#extraInputData(reg) } },
+                  this.#log,
+                )
+              ).returnValue;
         event = {
           EventType: H.TaskCompleted,
           EventId: -1,
           Timestamp: new Date().toISOString(),
           TaskScheduledId: id,
-          Result: JSON.stringify(result.returnValue ?? null),
+          Result: JSON.stringify(returnValue ?? null),
         };
       } catch (thrown) {
         const error = toError(thrown);

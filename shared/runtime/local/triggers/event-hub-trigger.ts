@@ -29,6 +29,11 @@ export type EventSourceFactory = (binding: {
 
 export interface EventHubTriggerOptions {
   readonly maxEventBatchSize?: number;
+  /**
+   * host.json `minEventBatchSize`: with events arriving, keep receiving until this many are in hand
+   * or `maxWaitMs` has passed since the first (a partial batch then goes), as the Azure host does.
+   */
+  readonly minEventBatchSize?: number;
   readonly maxWaitMs?: number;
   readonly maxRedeliveries?: number;
   readonly redeliveryDelayMs?: number;
@@ -59,6 +64,7 @@ export class EventHubTrigger implements TriggerSource {
     this.#factory = factory;
     this.#options = {
       maxEventBatchSize: options.maxEventBatchSize ?? 100,
+      minEventBatchSize: options.minEventBatchSize ?? 1,
       maxWaitMs: options.maxWaitMs ?? 500,
       maxRedeliveries: options.maxRedeliveries ?? 3,
       redeliveryDelayMs: options.redeliveryDelayMs ?? 1000,
@@ -99,6 +105,8 @@ export class EventHubTrigger implements TriggerSource {
         continue;
       }
       this.#partitionIdle.set(partitionId, events.length === 0);
+      if (events.length > 0 && events.length < this.#options.minEventBatchSize)
+        events = await this.#fill(source, partitionId, events, signal);
       if (events.length === 0) continue;
       const last = events[events.length - 1]!;
       try {
@@ -130,6 +138,30 @@ export class EventHubTrigger implements TriggerSource {
         }
       }
     }
+  }
+
+  /** Tops a partial batch up towards `minEventBatchSize` until `maxWaitMs` has passed. */
+  async #fill(
+    source: EventSource,
+    partitionId: string,
+    first: ReceivedEvent[],
+    signal: AbortSignal,
+  ): Promise<ReceivedEvent[]> {
+    const events = [...first];
+    const deadline = Date.now() + this.#options.maxWaitMs;
+    while (!signal.aborted && events.length < this.#options.minEventBatchSize) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const more = await source
+        .receiveBatch(partitionId, {
+          maxEvents: this.#options.maxEventBatchSize - events.length,
+          maxWaitMs: left,
+        })
+        .catch(() => [] as ReceivedEvent[]);
+      if (more.length === 0) break;
+      events.push(...more);
+    }
+    return events;
   }
 
   async #invoke(events: readonly ReceivedEvent[]): Promise<void> {

@@ -1,0 +1,127 @@
+import { Worker } from 'node:worker_threads';
+import type { LogRecord } from '../../application/ports/logger.port.js';
+
+/**
+ * Runs durable activities on worker threads, so the local host uses more than one core (the Azure
+ * host scales out with worker processes and instances instead). Activities are stateless by design:
+ * their inputs and results are small JSON (ids and lake paths), and every effect goes through the
+ * lake, Table storage or the warehouse, so a worker thread with its own services (its own
+ * composition root, DuckDB engine and storage clients) runs them exactly as the main thread would.
+ *
+ * Each worker captures the same `functions/` registrations and invokes the activity through the
+ * same `@azure/functions` invocation model; its log records come back to the main thread and go
+ * through the main logger's route (the log file, the CLI's progress). An activity's error comes back
+ * with its name, message and stack, so durable retries see what they would in-process.
+ */
+export interface ActivityRunner {
+  /** True when `name` runs on a worker (the others run in the main thread). */
+  runsOnWorker(name: string): boolean;
+  invoke(name: string, input: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface ActivityWorkerOptions {
+  /** Worker threads (≥ 1). */
+  readonly size: number;
+  /** Activities that must stay in the main thread (e.g. the one that owns the embedded warehouse file). */
+  readonly mainThreadActivities?: readonly string[];
+  /** Where forwarded log records go (the main process's log route). */
+  readonly onLog: (record: LogRecord, at: Date) => void;
+}
+
+type FromWorker =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'log'; readonly record: LogRecord; readonly at: string }
+  | { readonly kind: 'done'; readonly id: number; readonly returnValue: unknown }
+  | {
+      readonly kind: 'failed';
+      readonly id: number;
+      readonly error: { name: string; message: string; stack?: string; code?: string };
+    };
+
+interface Slot {
+  readonly worker: Worker;
+  busy: number;
+}
+
+export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRunner {
+  if (!Number.isInteger(options.size) || options.size < 1)
+    throw new Error(`activity workers: size must be a positive whole number, received ${options.size}`);
+  const here = new URL(import.meta.url);
+  const typescript = here.pathname.endsWith('.ts');
+  const script = new URL(`./activity-worker.${typescript ? 'ts' : 'js'}`, here);
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  const onMessage = (message: FromWorker) => {
+    if (message.kind === 'log') options.onLog(message.record, new Date(message.at));
+    else if (message.kind === 'done') {
+      pending.get(message.id)?.resolve(message.returnValue);
+      pending.delete(message.id);
+    } else if (message.kind === 'failed') {
+      const error = new Error(message.error.message);
+      error.name = message.error.name;
+      if (message.error.stack) error.stack = message.error.stack;
+      if (message.error.code) Object.assign(error, { code: message.error.code });
+      pending.get(message.id)?.reject(error);
+      pending.delete(message.id);
+    }
+  };
+  let failure: Error | undefined;
+  const slots: Slot[] = Array.from({ length: options.size }, () => {
+    const worker = typescript
+      ? // From source (tests, benches): register tsx's loader in the worker before loading the script
+        // (Node 20 does not apply `--import` in a worker before its entry module).
+        new Worker(
+          `(async () => { (await import('tsx/esm/api')).register(); await import(${JSON.stringify(script.href)}); })()`,
+          { eval: true, env: process.env },
+        )
+      : new Worker(script, { env: process.env });
+    worker.on('message', onMessage);
+    const fail = (error: Error) => {
+      failure ??= error;
+      const index = slots.findIndex((s) => s.worker === worker);
+      if (index >= 0) slots.splice(index, 1);
+      // Invocations in flight anywhere fail: the orchestrator's retry runs them again.
+      for (const [id, p] of pending) {
+        p.reject(new Error(`activity worker stopped: ${error.message}`));
+        pending.delete(id);
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (!closing) fail(new Error(`activity worker exited with code ${code}`));
+    });
+    worker.unref();
+    return { worker, busy: 0 };
+  });
+  let closing = false;
+  const onMain = new Set(options.mainThreadActivities ?? []);
+  return {
+    runsOnWorker: (name) => !onMain.has(name),
+    invoke: (name, input) => {
+      if (slots.length === 0)
+        return Promise.reject(new Error(`no activity worker is running: ${failure?.message ?? 'closed'}`));
+      const slot = slots.reduce((best, s) => (s.busy < best.busy ? s : best), slots[0]!);
+      const id = nextId++;
+      slot.busy++;
+      return new Promise<unknown>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        slot.worker.postMessage({ id, name, input });
+      }).finally(() => {
+        slot.busy--;
+      });
+    },
+    close: async () => {
+      closing = true;
+      await Promise.all(
+        slots.map(async ({ worker }) => {
+          worker.postMessage({ close: true });
+          const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+          const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
+          await Promise.race([exited, timeout]);
+          await worker.terminate();
+        }),
+      );
+    },
+  };
+}
