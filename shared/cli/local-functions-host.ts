@@ -130,10 +130,12 @@ export async function openLocalFunctionsHost(
     // table becomes one batch per partition, not one per hundred events).
     eventHubs: eventHubOptionsFromHostJson(),
     // Activities on worker threads (both cores). The warehouse load stays with the warehouse file's
-    // owner; SCD2 merges stay together, so merges of one dimension take turns instead of racing.
+    // owner (the main thread); SCD2 merges all run on one worker, so merges of one dimension take
+    // turns there instead of racing (the main thread is busy with capture and orchestration).
     activityWorkers: {
       size: env.settings.NHSFLOWS_LOCAL_ACTIVITY_WORKERS,
-      mainThread: [ACTIVITIES.loadWarehouse, ACTIVITIES.mergePatientDimension],
+      mainThread: [ACTIVITIES.loadWarehouse],
+      pinned: [ACTIVITIES.mergePatientDimension],
     },
     handleSignals: options.handleSignals ?? false,
     disabledFunctions: options.disabledFunctions ?? [],

@@ -33,7 +33,11 @@ export class DuckDbParquetLake implements ParquetLake {
   }
 
   private async connect(): Promise<DuckDBConnection> {
-    this.instance ??= DuckDBInstance.create(':memory:', { threads: String(this.options.threads ?? 1) });
+    // Bounded: several engines share a process (one per thread); larger work spills to disk.
+    this.instance ??= DuckDBInstance.create(':memory:', {
+      threads: String(this.options.threads ?? 1),
+      memory_limit: '384MB',
+    });
     return (await this.instance).connect();
   }
 

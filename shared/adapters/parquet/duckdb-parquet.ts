@@ -43,7 +43,7 @@ export class DuckDbParquetCodec implements ParquetCodec {
 
   /** A connection per operation: concurrent activities must not interleave statements or streams. */
   private async connect(): Promise<DuckDBConnection> {
-    this.instance ??= DuckDBInstance.create(':memory:', { threads: '1' });
+    this.instance ??= DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '384MB' });
     return (await this.instance).connect();
   }
 

@@ -1,6 +1,6 @@
 // A worker thread of the local host: runs durable activities of the real functions/ registrations
 // with its own services (see activity-workers.ts). Messages: { id, name, input } → done | failed.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, threadId } from 'node:worker_threads';
 import { createLogger, type LogRecord } from '../../application/ports/logger.port.js';
 import { toError } from '../../domain/errors.js';
 import { invokeRegistration, jsonData } from './function-invoker.js';
@@ -11,7 +11,7 @@ if (!port) throw new Error('activity-worker runs only as a worker thread');
 const forward = (record: LogRecord, at: Date) =>
   port.postMessage({
     kind: 'log',
-    record: { ...record, fields: { ...record.fields } },
+    record: { ...record, fields: { ...record.fields, thread: threadId } },
     at: at.toISOString(),
   });
 

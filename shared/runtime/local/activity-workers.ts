@@ -25,6 +25,8 @@ export interface ActivityWorkerOptions {
   readonly size: number;
   /** Activities that must stay in the main thread (e.g. the one that owns the embedded warehouse file). */
   readonly mainThreadActivities?: readonly string[];
+  /** Activities that always run on the first worker (so their invocations take turns in one thread). */
+  readonly pinnedActivities?: readonly string[];
   /** Where forwarded log records go (the main process's log route). */
   readonly onLog: (record: LogRecord, at: Date) => void;
 }
@@ -96,12 +98,15 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
   });
   let closing = false;
   const onMain = new Set(options.mainThreadActivities ?? []);
+  const pinned = new Set(options.pinnedActivities ?? []);
   return {
     runsOnWorker: (name) => !onMain.has(name),
     invoke: (name, input) => {
       if (slots.length === 0)
         return Promise.reject(new Error(`no activity worker is running: ${failure?.message ?? 'closed'}`));
-      const slot = slots.reduce((best, s) => (s.busy < best.busy ? s : best), slots[0]!);
+      const slot = pinned.has(name)
+        ? slots[0]!
+        : slots.reduce((best, s) => (s.busy < best.busy ? s : best), slots[0]!);
       const id = nextId++;
       slot.busy++;
       return new Promise<unknown>((resolve, reject) => {

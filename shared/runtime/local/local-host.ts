@@ -69,7 +69,12 @@ export interface LocalHostOptions {
    * Run activities on this many worker threads (0 or absent = in the main thread), except
    * `mainThread` ones (see activity-workers.ts). Their log records go through `logger`.
    */
-  readonly activityWorkers?: { readonly size: number; readonly mainThread?: readonly string[] };
+  readonly activityWorkers?: {
+    readonly size: number;
+    readonly mainThread?: readonly string[];
+    /** Always on the first worker, so their invocations take turns in one thread. */
+    readonly pinned?: readonly string[];
+  };
 }
 
 export interface LocalHostStatus {
@@ -283,6 +288,7 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
           ...(options.activityWorkers.mainThread && {
             mainThreadActivities: options.activityWorkers.mainThread,
           }),
+          ...(options.activityWorkers.pinned && { pinnedActivities: options.activityWorkers.pinned }),
           onLog: (record) => logger[record.level](record.message, record.fields),
         });
       await driver.load();
