@@ -67,3 +67,36 @@ test('events from the local event log reach the eventHub trigger as batches with
   await again.stop();
   assert.equal(batches.length, before, 'nothing checkpointed is delivered again after a restart');
 });
+
+test('with minEventBatchSize, events trickling in are gathered into one batch; a partial batch goes after maxWaitTime', async () => {
+  const gatherDir = await mkdtemp(join(tmpdir(), 'nhsflows-eh-min-'));
+  const trickle = await LocalEventLog.open({ directory: join(gatherDir, 'event-log'), partitions: 1 });
+  const host = createLocalHost({
+    registry,
+    dataDir: join(gatherDir, 'host'),
+    logger: silentLogger,
+    eventSources: ({ consumerGroup }) => trickle.consumer(consumerGroup),
+    eventHubs: { maxWaitMs: 1_500, minEventBatchSize: 6, maxEventBatchSize: 100 },
+  });
+  const start = batches.length;
+  try {
+    await host.start();
+    // Six events arrive over ~0.5 s: one batch of six, not six batches of one.
+    for (let n = 0; n < 6; n++) {
+      await trickle.append([{ partitionKey: 'k', body: JSON.stringify({ n: 100 + n }) }]);
+      await new Promise((r) => setTimeout(r, 80));
+    }
+    // Two more, then nothing: a partial batch of two once the wait is over.
+    await trickle.append([
+      { partitionKey: 'k', body: JSON.stringify({ n: 200 }) },
+      { partitionKey: 'k', body: JSON.stringify({ n: 201 }) },
+    ]);
+    await host.waitForIdle({ timeoutMs: 20_000 });
+  } finally {
+    await host.stop();
+    await trickle.close();
+    await rm(gatherDir, { recursive: true, force: true });
+  }
+  const sizes = batches.slice(start).map((b) => b.messages.length);
+  assert.deepEqual(sizes, [6, 2]);
+});
