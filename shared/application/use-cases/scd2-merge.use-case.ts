@@ -73,6 +73,11 @@ export interface Scd2MergeOptions {
   readonly concurrency?: number;
   /** Commit attempts per bucket after losing races (default 25). */
   readonly maxAttempts?: number;
+  /**
+   * Merges of one dimension in this process wait for each other (default true): it saves re-folding
+   * lost races. Tests that stand in for separate processes racing turn it off.
+   */
+  readonly inProcessTurns?: boolean;
 }
 
 /** Buckets per dimension (fixed: changing it needs a rebuild of the state). */
@@ -154,11 +159,11 @@ export async function mergeDimensionChanges(
   const versions = new Map<string, readonly DimensionVersion[]>();
   // Merges of one dimension in this process take turns: correctness comes from the bucket commits
   // (other processes and instances still race safely); this only saves re-folding lost races.
-  const planned = await inTurn(`${dimension.table}`, () =>
+  const merge = () =>
     state.update(keys, (existing, bucketKeys) =>
       planBucket(dimension, existing, bucketKeys, incoming, logger),
-    ),
-  );
+    );
+  const planned = options.inProcessTurns === false ? await merge() : await inTurn(dimension.table, merge);
   for (const plan of planned) {
     for (const [name, n] of Object.entries(plan.tally) as [keyof Counts, number][]) counts[name] += n;
     for (const [key, history] of plan.versions) versions.set(key, history);

@@ -36,6 +36,8 @@ const blobStore = (): ObjectStore => {
 const shared = blobStore();
 await shared.ensureContainers(['state']);
 const lakeState = (store: ObjectStore = shared) => duckDbLakeState(store);
+/** The racing writers stand in for separate processes: no in-process turn-taking. */
+const asSeparateProcesses = { inProcessTurns: false } as const;
 const tableName = (prefix: string) => uniqueName(prefix).replace(/[^a-z0-9]/g, '');
 const deps = (state: KeyedStateDeps) => ({
   ...state,
@@ -112,8 +114,8 @@ describe('SCD2 merge on the lake (Azurite): concurrent batches on one key', () =
     const batchA = [up('a1', month(1), { lsoa: 'A1' }), up('a3', month(3), { lsoa: 'A3' })];
     const batchB = [up('b2', month(2), { lsoa: 'B2' }), del('b4', month(4))];
     const reports: Scd2MergeReport[] = await Promise.all([
-      mergeDimensionChanges(spec, batchA, deps(gated())),
-      mergeDimensionChanges(spec, batchB, deps(gated())),
+      mergeDimensionChanges(spec, batchA, deps(gated()), asSeparateProcesses),
+      mergeDimensionChanges(spec, batchB, deps(gated()), asSeparateProcesses),
     ]);
     assert.equal(
       reports.reduce((n, r) => n + r.retries, 0),
@@ -134,8 +136,8 @@ describe('SCD2 merge on the lake (Azurite): concurrent batches on one key', () =
     const batchA = [up('a5', month(5), { lsoa: 'A5' })];
     const batchB = [up('b3', month(3), { lsoa: 'B3' }), up('b7', month(7), { lsoa: 'B7' })];
     const reports = await Promise.all([
-      mergeDimensionChanges(spec, batchA, deps(gated())),
-      mergeDimensionChanges(spec, batchB, deps(gated())),
+      mergeDimensionChanges(spec, batchA, deps(gated()), asSeparateProcesses),
+      mergeDimensionChanges(spec, batchB, deps(gated()), asSeparateProcesses),
     ]);
     assert.equal(reports[0].retries + reports[1].retries, 1);
     const history = await readMemberHistory(spec, KEY, lakeState());
@@ -154,7 +156,7 @@ describe('SCD2 merge on the lake (Azurite): concurrent batches on one key', () =
       let retries = 0;
       // Deliver newest first, so most of one writer's changes arrive late relative to the other's.
       for (const c of [...changes].reverse())
-        retries += (await mergeDimensionChanges(spec, [c], deps(store))).retries;
+        retries += (await mergeDimensionChanges(spec, [c], deps(store), asSeparateProcesses)).retries;
       return retries;
     };
     await Promise.all([run(writerA), run(writerB)]);
