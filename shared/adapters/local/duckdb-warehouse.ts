@@ -38,7 +38,8 @@ export class DuckDbWarehouse implements Warehouse {
     lake: ObjectStore;
     goldContainer?: string;
   }): Promise<DuckDbWarehouse> {
-    const db = await DuckDBInstance.create(options.path, { threads: '2' });
+    // Bounded: the buffer pool would otherwise grow towards 80 % of RAM as the warehouse grows.
+    const db = await DuckDBInstance.create(options.path, { threads: '2', memory_limit: '512MB' });
     const connection = await db.connect();
     return new DuckDbWarehouse(db, connection, options.lake, options.goldContainer ?? 'gold');
   }

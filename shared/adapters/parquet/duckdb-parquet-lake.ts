@@ -16,7 +16,7 @@ const PARQUET = { contentType: 'application/vnd.apache.parquet' } as const;
  * cached by path (bounded); other objects are fetched on every read.
  */
 export class DuckDbParquetLake implements ParquetLake {
-  private readonly codec = new DuckDbParquetCodec();
+  private readonly codec = new DuckDbParquetCodec(() => this.engine());
   private instance: Promise<DuckDBInstance> | undefined;
   private readonly scratch: string;
   private readonly cache = new Map<string, { file: string; bytes: number }>();
@@ -32,13 +32,17 @@ export class DuckDbParquetLake implements ParquetLake {
     this.scratch = mkdtempSync(join(scratchDir, 'parquet-lake-'));
   }
 
-  private async connect(): Promise<DuckDBConnection> {
-    // Bounded: several engines share a process (one per thread); larger work spills to disk.
+  /** One bounded engine per adapter (so per thread), shared with its codec; larger work spills to disk. */
+  private engine(): Promise<DuckDBInstance> {
     this.instance ??= DuckDBInstance.create(':memory:', {
       threads: String(this.options.threads ?? 1),
       memory_limit: '384MB',
     });
-    return (await this.instance).connect();
+    return this.instance;
+  }
+
+  private async connect(): Promise<DuckDBConnection> {
+    return (await this.engine()).connect();
   }
 
   private localName(): string {

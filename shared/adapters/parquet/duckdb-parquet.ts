@@ -41,8 +41,12 @@ export class DuckDbParquetCodec implements ParquetCodec {
   private instance: Promise<DuckDBInstance> | undefined;
   private tableCounter = 0;
 
+  /** `engine`: share another adapter's DuckDB instance (one bounded engine per thread). */
+  constructor(private readonly engine?: () => Promise<DuckDBInstance>) {}
+
   /** A connection per operation: concurrent activities must not interleave statements or streams. */
   private async connect(): Promise<DuckDBConnection> {
+    if (this.engine) return (await this.engine()).connect();
     this.instance ??= DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '384MB' });
     return (await this.instance).connect();
   }

@@ -822,7 +822,8 @@ function castFromText(col: ColumnSpec, expr: string): string {
  */
 export async function openEmbeddedSource(options: OpenEmbeddedSourceOptions): Promise<EmbeddedSource> {
   try {
-    const instance = await DuckDBInstance.create(options.path);
+    // Bounded like the other engines (a full scan's sort spills to disk rather than take the machine).
+    const instance = await DuckDBInstance.create(options.path, { memory_limit: '1GB' });
     const writer = await instance.connect();
     const reader = await instance.connect();
     // TIMESTAMPTZ arithmetic and formatting must not depend on the machine's zone.
