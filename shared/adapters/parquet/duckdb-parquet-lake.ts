@@ -5,7 +5,7 @@ import type { ObjectStore } from '../../application/ports/object-store.port.js';
 import type { KeyedRun, ParquetLake } from '../../application/ports/parquet-lake.port.js';
 import { LakeObjectMissingError } from '../../domain/errors.js';
 import type { PortableColumn, PortableRow } from '../../domain/gold/portable-types.js';
-import { DuckDbParquetCodec, quoteIdent, sqlString, toPortable, wireExpression } from './duckdb-parquet.js';
+import { DuckDbParquetCodec, portableRows, quoteIdent, sqlString, wireExpression } from './duckdb-parquet.js';
 
 const PARQUET = { contentType: 'application/vnd.apache.parquet' } as const;
 
@@ -123,13 +123,7 @@ export class DuckDbParquetLake implements ParquetLake {
       const { sql, columns } = await this.latestRunsSql(connection, files, keyColumn, keyTable);
       const select = columns.map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`);
       const reader = await connection.runAndReadAll(`SELECT ${select.join(', ')} FROM (${sql})`);
-      return reader.getRows().map((values) => {
-        const row: PortableRow = {};
-        columns.forEach((column, i) => {
-          row[column.name] = toPortable(values[i]);
-        });
-        return row;
-      });
+      return portableRows(reader.getRows(), columns);
     } finally {
       if (keyTable) await connection.run(`DROP TABLE IF EXISTS ${keyTable}`);
       connection.closeSync();

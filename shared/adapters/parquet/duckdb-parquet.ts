@@ -138,13 +138,7 @@ export class DuckDbParquetCodec implements ParquetCodec {
            FROM ${source}
          ) WHERE _rn = 1 AND _op = 'upsert'`,
       );
-      return reader.getRows().map((values) => {
-        const row: PortableRow = {};
-        columns.forEach((column, i) => {
-          row[column.name] = toPortable(values[i]);
-        });
-        return row;
-      });
+      return portableRows(reader.getRows(), columns);
     } finally {
       connection.closeSync();
     }
@@ -157,6 +151,20 @@ export class DuckDbParquetCodec implements ParquetCodec {
     );
     return Number(reader.getRowObjectsJson()[0]?.n ?? 0);
   }
+}
+
+/** Result rows (in `columns` order) as portable rows. */
+export function portableRows(
+  rows: readonly (readonly unknown[])[],
+  columns: readonly { readonly name: string }[],
+): PortableRow[] {
+  return rows.map((values) => {
+    const row: PortableRow = {};
+    columns.forEach((column, i) => {
+      row[column.name] = toPortable(values[i]);
+    });
+    return row;
+  });
 }
 
 /** SQL that reads a column back in wire form: dates, timestamps, decimals and bigints as text. */
