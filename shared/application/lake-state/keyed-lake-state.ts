@@ -67,6 +67,12 @@ export class KeyedLakeState {
       readonly concurrency?: number;
       /** Commit attempts per bucket before giving up (default 25). */
       readonly maxAttempts?: number;
+      /**
+       * Updates of one bucket in this process wait for each other (default true): only saves lost
+       * races (the head commit keeps other processes correct). Tests standing in for separate
+       * processes turn it off.
+       */
+      readonly inProcessTurns?: boolean;
     } = {},
   ) {
     if (!Number.isInteger(spec.buckets) || spec.buckets < 1 || spec.buckets > 999)
@@ -110,42 +116,48 @@ export class KeyedLakeState {
     await this.forEachBucket([...groups.keys()], async (bucket) => {
       const bucketKeys = groups.get(bucket)!;
       const maxAttempts = this.options.maxAttempts ?? 25;
-      for (let attempt = 1; ; attempt++) {
-        const { head, rows: existing } = await this.readBucket(bucket, bucketKeys);
-        const planned = plan(existing, bucketKeys);
-        if (planned.rows.length === 0) {
-          results.push(planned.result);
-          return;
-        }
-        const generation = head.generation + 1;
-        const path = lakePaths.stateRun(this.spec.name, bucket, generation, randomUUID().slice(0, 8));
-        const written = await this.deps.parquet.write(
-          STATE_CONTAINER,
-          path,
-          this.spec.columns,
-          planned.rows,
-          {
-            ifNoneMatch: '*',
-          },
-        );
-        const next: BucketHead = {
-          generation,
-          runs: [...head.runs, { path, generation, rows: written.rows }],
-        };
-        const committed = await this.commitHead(bucket, head, next);
-        if (committed) {
-          this.stats.runsWritten++;
-          results.push(planned.result);
-          await this.maybeCompact(bucket, committed);
-          return;
-        }
-        await this.deps.lake.delete(STATE_CONTAINER, path);
-        if (attempt >= maxAttempts)
-          throw new ConcurrencyError(
-            `keyed state ${this.spec.name} bucket ${bucket}: lost ${attempt} commit races in a row; retry`,
+      const turn =
+        this.options.inProcessTurns === false ? undefined : await bucketTurn(`${this.spec.name}/${bucket}`);
+      try {
+        for (let attempt = 1; ; attempt++) {
+          const { head, rows: existing } = await this.readBucket(bucket, bucketKeys);
+          const planned = plan(existing, bucketKeys);
+          if (planned.rows.length === 0) {
+            results.push(planned.result);
+            return;
+          }
+          const generation = head.generation + 1;
+          const path = lakePaths.stateRun(this.spec.name, bucket, generation, randomUUID().slice(0, 8));
+          const written = await this.deps.parquet.write(
+            STATE_CONTAINER,
+            path,
+            this.spec.columns,
+            planned.rows,
+            {
+              ifNoneMatch: '*',
+            },
           );
-        this.stats.retries++;
-        await sleep(Math.min(250, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+          const next: BucketHead = {
+            generation,
+            runs: [...head.runs, { path, generation, rows: written.rows }],
+          };
+          const committed = await this.commitHead(bucket, head, next);
+          if (committed) {
+            this.stats.runsWritten++;
+            results.push(planned.result);
+            await this.maybeCompact(bucket, committed);
+            return;
+          }
+          await this.deps.lake.delete(STATE_CONTAINER, path);
+          if (attempt >= maxAttempts)
+            throw new ConcurrencyError(
+              `keyed state ${this.spec.name} bucket ${bucket}: lost ${attempt} commit races in a row; retry`,
+            );
+          this.stats.retries++;
+          await sleep(Math.min(250, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+        }
+      } finally {
+        turn?.();
       }
     });
     return results;
@@ -284,6 +296,21 @@ export class KeyedLakeState {
     for (const run of head.runs) await this.deps.lake.delete(STATE_CONTAINER, run.path);
     return true;
   }
+}
+
+const turns = new Map<string, Promise<void>>();
+/** Waits for this process's earlier updates of the bucket; resolves with the release of this turn. */
+async function bucketTurn(name: string): Promise<() => void> {
+  const before = turns.get(name) ?? Promise.resolve();
+  let release: () => void = () => undefined;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const chained = before.then(() => mine);
+  turns.set(name, chained);
+  await before;
+  return () => {
+    release();
+    if (turns.get(name) === chained) turns.delete(name);
+  };
 }
 
 /** What a bucket's head object holds (JSON; contract of the state layout). */

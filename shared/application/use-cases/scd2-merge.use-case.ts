@@ -109,7 +109,11 @@ export function dimensionState(
   return new KeyedLakeState(
     { name: `scd2-${dimension.table}`, buckets: SCD2_BUCKETS, keyColumn: 'member', columns: COLUMNS },
     deps,
-    options,
+    {
+      ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+      ...(options.maxAttempts !== undefined && { maxAttempts: options.maxAttempts }),
+      ...(options.inProcessTurns !== undefined && { inProcessTurns: options.inProcessTurns }),
+    },
   );
 }
 
