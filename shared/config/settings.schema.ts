@@ -37,7 +37,7 @@ export const settingsSchema = z.object({
   /** NCRONTAB schedule of the marts refresh (pathway facts, DQ scorecard). */
   NHSFLOWS_MARTS_SCHEDULE: nonEmpty.default('0 30 * * * *'),
   /** Rows per captured page and per published event batch. */
-  NHSFLOWS_CDC_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5_000),
+  NHSFLOWS_CDC_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(25_000),
   /** A poll that would delete more than this share of a table publishes nothing and alerts. */
   NHSFLOWS_CDC_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.1),
   /** Event transport: 'local' (durable local log) or 'eventhubs'. */
