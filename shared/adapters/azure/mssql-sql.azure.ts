@@ -311,12 +311,12 @@ ORDER BY ${orderBy(keyCols, 't.')};`,
   };
 }
 
-/** A key-ordered page of (canonical key text, version, canonical row hash), hashed in SQL Server. */
-export function readRowHashesStatement(
+/** The parts both keyset hash pages share: the key-after condition, TOP and the canonical key texts. */
+function keysetPage(
   t: TableShape,
   layout: RowHashLayout,
   request: { after?: KeyValues | null; limit: number },
-): TsqlStatement {
+) {
   const { byName, keys, from } = shape(t);
   const params = new Params();
   const where = request.after ? `\nWHERE ${keyComparison(keys, '>', request.after, params)}` : '';
@@ -324,6 +324,16 @@ export function readRowHashesStatement(
   const keyTexts = layout.keyColumns.map(
     (k, i) => `${canonicalExpression(k.type, columnOf(byName, k.name))} AS ${bracket(`k${i}`)}`,
   );
+  return { byName, keys, from, params, where, top, keyTexts };
+}
+
+/** A key-ordered page of (canonical key text, version, canonical row hash), hashed in SQL Server. */
+export function readRowHashesStatement(
+  t: TableShape,
+  layout: RowHashLayout,
+  request: { after?: KeyValues | null; limit: number },
+): TsqlStatement {
+  const { byName, keys, from, params, where, top, keyTexts } = keysetPage(t, layout, request);
   const version = layout.versionColumn
     ? versionText(columnOf(byName, layout.versionColumn))
     : 'CAST(NULL AS varchar(20))';
@@ -344,13 +354,7 @@ export function scanRowHashesStatement(
   layout: RowHashLayout,
   request: { after?: KeyValues | null; limit: number },
 ): TsqlStatement {
-  const { byName, keys, from } = shape(t);
-  const params = new Params();
-  const where = request.after ? `\nWHERE ${keyComparison(keys, '>', request.after, params)}` : '';
-  const top = params.add('int', Math.max(0, Math.floor(request.limit)));
-  const keyTexts = layout.keyColumns.map(
-    (k, i) => `${canonicalExpression(k.type, columnOf(byName, k.name))} AS ${bracket(`k${i}`)}`,
-  );
+  const { byName, keys, from, params, where, top, keyTexts } = keysetPage(t, layout, request);
   return {
     text: `SELECT TOP (${top}) ${keyTexts.join(', ')}, ${rowHashBytesSql(layout, byName)} AS [hash]
 FROM ${from}${where}
