@@ -298,6 +298,22 @@ export class KeyedLakeState {
   }
 }
 
+/** One keyed state per key (e.g. per source table), made on first use and kept. */
+export function keyedStatesBy<K extends string>(
+  spec: (key: K) => KeyedStateSpec,
+  deps: KeyedStateDeps,
+): (key: K) => KeyedLakeState {
+  const states = new Map<K, KeyedLakeState>();
+  return (key) => {
+    let state = states.get(key);
+    if (!state) {
+      state = new KeyedLakeState(spec(key), deps);
+      states.set(key, state);
+    }
+    return state;
+  };
+}
+
 const turns = new Map<string, Promise<void>>();
 /** Waits for this process's earlier updates of the bucket; resolves with the release of this turn. */
 async function bucketTurn(name: string): Promise<() => void> {

@@ -1,6 +1,6 @@
 import type { SourceTableName } from '../../domain/datasets/source-tables.js';
 import type { ContentClaim, ContentIndex } from '../../domain/validate/content-index.js';
-import { KeyedLakeState, type KeyedStateDeps } from './keyed-lake-state.js';
+import { keyedStatesBy, type KeyedLakeState, type KeyedStateDeps } from './keyed-lake-state.js';
 
 /**
  * The duplicate rule's memory across chunks and batches, as keyed state in the lake
@@ -10,28 +10,21 @@ import { KeyedLakeState, type KeyedStateDeps } from './keyed-lake-state.js';
  * winner's holder).
  */
 export class LakeContentIndex implements ContentIndex {
-  private readonly states = new Map<SourceTableName, KeyedLakeState>();
+  private readonly state: (table: SourceTableName) => KeyedLakeState;
 
-  constructor(private readonly deps: KeyedStateDeps) {}
-
-  private state(table: SourceTableName): KeyedLakeState {
-    let state = this.states.get(table);
-    if (!state) {
-      state = new KeyedLakeState(
-        {
-          name: `content-${table}`,
-          buckets: 16,
-          keyColumn: 'digest',
-          columns: [
-            { name: 'digest', type: 'string', nullable: false },
-            { name: 'record_key', type: 'string', nullable: false },
-          ],
-        },
-        this.deps,
-      );
-      this.states.set(table, state);
-    }
-    return state;
+  constructor(deps: KeyedStateDeps) {
+    this.state = keyedStatesBy(
+      (table: SourceTableName) => ({
+        name: `content-${table}`,
+        buckets: 16,
+        keyColumn: 'digest',
+        columns: [
+          { name: 'digest', type: 'string', nullable: false },
+          { name: 'record_key', type: 'string', nullable: false },
+        ],
+      }),
+      deps,
+    );
   }
 
   async claim(table: SourceTableName, claims: readonly ContentClaim[]): Promise<ReadonlyMap<string, string>> {

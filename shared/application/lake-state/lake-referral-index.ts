@@ -1,5 +1,5 @@
 import type { ReferralIndex, ReferralTableName } from '../../domain/validate/referral-index.js';
-import { KeyedLakeState, type KeyedStateDeps } from './keyed-lake-state.js';
+import { keyedStatesBy, type KeyedLakeState, type KeyedStateDeps } from './keyed-lake-state.js';
 
 interface Pending {
   readonly ids: Set<string>;
@@ -13,30 +13,24 @@ interface Pending {
  * request per id. Referral ids are service identifiers, not patient identifiers.
  */
 export class LakeReferralIndex implements ReferralIndex {
-  private readonly states = new Map<ReferralTableName, KeyedLakeState>();
   private readonly pending = new Map<ReferralTableName, Pending>();
   private readonly answers = new Map<string, string | null>();
 
-  constructor(private readonly deps: KeyedStateDeps) {}
+  private readonly state: (table: ReferralTableName) => KeyedLakeState;
 
-  private state(table: ReferralTableName): KeyedLakeState {
-    let state = this.states.get(table);
-    if (!state) {
-      state = new KeyedLakeState(
-        {
-          name: `referrals-${table}`,
-          buckets: 8,
-          keyColumn: 'referral_id',
-          columns: [
-            { name: 'referral_id', type: 'string', nullable: false },
-            { name: 'received_date', type: 'string', nullable: true },
-          ],
-        },
-        this.deps,
-      );
-      this.states.set(table, state);
-    }
-    return state;
+  constructor(deps: KeyedStateDeps) {
+    this.state = keyedStatesBy(
+      (table: ReferralTableName) => ({
+        name: `referrals-${table}`,
+        buckets: 8,
+        keyColumn: 'referral_id',
+        columns: [
+          { name: 'referral_id', type: 'string', nullable: false },
+          { name: 'received_date', type: 'string', nullable: true },
+        ],
+      }),
+      deps,
+    );
   }
 
   async has(table: ReferralTableName, referralId: string): Promise<boolean> {
