@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { InputError } from '../errors.js';
+import { canonicalUtc, ISO_TIME_EXPECTED, ISO_TIME_RECEIVED, readIsoTime } from '../time/iso-time.js';
 
 /**
  * SCD Type 2 dimensions: what a member looks like, what a change is and what a version is.
@@ -72,30 +73,24 @@ export interface DimensionVersion {
 /** `valid_to` of a current version (contract: the gold dimension and the warehouse rely on it). */
 export const SCD2_HIGH_DATE = '9999-12-31T00:00:00.000Z';
 
-const isoDate = /^\d{4}-\d{2}-\d{2}$/;
-const withOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;
-
 /**
  * Canonical business or system time: the UTC instant `YYYY-MM-DDTHH:mm:ss.sssZ`, which sorts as text.
  * A date is midnight UTC of that date; an instant must carry an offset (a naive time is ambiguous).
+ * Impossible dates and clock times (`2024-02-30`, `2024-02-30T10:00:00Z`, `T24:00`) are refused in
+ * every form (shared/domain/time/iso-time.ts), never rolled over into the next month or day.
  */
 export function canonicalTime(text: string, field: string, changeId: string): string {
   const known = timeCache.get(text);
   if (known !== undefined) return known;
-  const ms = isoDate.test(text)
-    ? Date.parse(`${text}T00:00:00.000Z`)
-    : withOffset.test(text)
-      ? Date.parse(text)
-      : Number.NaN;
-  // Date.parse rolls 2024-02-30 over to March: a date must read back as itself.
-  if (Number.isNaN(ms) || (isoDate.test(text) && new Date(ms).toISOString().slice(0, 10) !== text))
+  const reading = readIsoTime(text, 'date-or-instant');
+  if (!reading.ok)
     throw new InputError(
-      `scd2: change ${changeId} field '${field}' expected an ISO date or an instant with an offset`,
+      `scd2: change ${changeId} field '${field}' expected ${ISO_TIME_EXPECTED['date-or-instant']}, received ${ISO_TIME_RECEIVED[reading.problem]}`,
     );
-  const canonical = new Date(ms).toISOString();
-  if (canonical >= SCD2_HIGH_DATE)
+  const canonical = canonicalUtc(reading.ms);
+  if (canonical >= SCD2_HIGH_DATE || canonical.startsWith('-'))
     throw new InputError(
-      `scd2: change ${changeId} field '${field}' expected a time before ${SCD2_HIGH_DATE}`,
+      `scd2: change ${changeId} field '${field}' expected a time from 0000-01-01T00:00:00.000Z and before ${SCD2_HIGH_DATE}, received one outside that range`,
     );
   // Batches repeat the same few business dates: remember them (bounded, pure: same text, same answer).
   if (timeCache.size >= 4096) timeCache.clear();

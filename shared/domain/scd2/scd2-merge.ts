@@ -92,19 +92,75 @@ export function normaliseChange(change: DimensionChange, spec: DimensionSpec): A
   };
 }
 
-/** The order changes apply in: business time, then change id. */
+/**
+ * The order changes apply in (a contract: docs/scd2.md): business time, then capture time
+ * (`recordedAt`), then change id in natural order (`compareChangeIds`). Times are canonical UTC
+ * instants, so comparing their text compares the instants. A total order: 0 only for one change id
+ * at one business and capture time.
+ */
 export function compareChanges(
-  a: Pick<AppliedChange, 'effectiveAt' | 'changeId'>,
-  b: Pick<AppliedChange, 'effectiveAt' | 'changeId'>,
+  a: Pick<AppliedChange, 'effectiveAt' | 'recordedAt' | 'changeId'>,
+  b: Pick<AppliedChange, 'effectiveAt' | 'recordedAt' | 'changeId'>,
 ): number {
   if (a.effectiveAt !== b.effectiveAt) return a.effectiveAt < b.effectiveAt ? -1 : 1;
-  return a.changeId < b.changeId ? -1 : a.changeId > b.changeId ? 1 : 0;
+  if (a.recordedAt !== b.recordedAt) return a.recordedAt < b.recordedAt ? -1 : 1;
+  return compareChangeIds(a.changeId, b.changeId);
+}
+
+/**
+ * Natural order of change ids, a total order that does not depend on digit count: runs of ASCII
+ * digits compare as whole numbers of any length (`evt-9` < `evt-10` < `evt-100`), other characters
+ * by UTF-16 code unit; ids equal that way (they differ only in leading zeros: `evt-01`, `evt-1`)
+ * fall back to code-unit order of the whole id.
+ */
+export function compareChangeIds(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = a.length;
+  const m = b.length;
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(j);
+    if (isDigit(ca) && isDigit(cb)) {
+      let ei = i;
+      while (ei < n && isDigit(a.charCodeAt(ei))) ei++;
+      let ej = j;
+      while (ej < m && isDigit(b.charCodeAt(ej))) ej++;
+      // Significant digits only: a longer run of them is a larger number.
+      while (i < ei && a.charCodeAt(i) === 48) i++;
+      while (j < ej && b.charCodeAt(j) === 48) j++;
+      if (ei - i !== ej - j) return ei - i < ej - j ? -1 : 1;
+      for (; i < ei; i++, j++) {
+        const da = a.charCodeAt(i);
+        const db = b.charCodeAt(j);
+        if (da !== db) return da < db ? -1 : 1;
+      }
+      j = ej;
+      continue;
+    }
+    if (ca !== cb) return ca < cb ? -1 : 1;
+    i++;
+    j++;
+  }
+  if (i < n || j < m) return i < n ? 1 : -1;
+  return a < b ? -1 : 1;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 /**
  * Folds `changes` (sorted by `compareChanges`, each id once, all after what `start` has seen) onto
  * `start`. With `partial`, `start` holds only the current version, and the fold asks for the full
  * history when it would need an earlier one.
+ *
+ * Type-1 values stay inside their business instant: a type-1 overwrite at time t changes the
+ * version in force at t, and a version that ends at t (closed by a later change of the same instant)
+ * keeps the values it had before t. A version's type-1 history is not stored, so closing a version
+ * that came from `start` assumes no change of `start` fell at the closing instant; with `partial`
+ * (and `untracked: 'type1'`) the fold asks for the full history instead of assuming.
  */
 export function foldChanges(
   spec: DimensionSpec,
@@ -133,13 +189,26 @@ export function foldChanges(
       attributes,
     });
 
+  // The open version's attributes as they were before the type-1 overwrites of instant `type1At`, so
+  // that closing it at that same instant gives them back (docs/scd2.md: type 1 within its instant).
+  let type1At: string | undefined;
+  let beforeType1: DimensionAttributes | undefined;
+  // The open version came from `start`, whose type-1 instants the fold cannot see.
+  let openFromStart = open() !== undefined;
+
   for (const c of changes) {
     if (c.kind === 'delete' && spec.deleteMode === 'ignore') continue;
     const current = open();
     const live = current && !current.isDeleted ? current : undefined;
     if (c.kind === 'upsert' && live && live.rowHash === c.rowHash) {
       const overwrite = spec.untracked === 'type1' && !sameAttributes(live.attributes, c.attributes!);
-      if (overwrite) versions[versions.length - 1] = { ...live, attributes: c.attributes! };
+      if (overwrite) {
+        if (type1At !== c.effectiveAt) {
+          type1At = c.effectiveAt;
+          beforeType1 = live.attributes;
+        }
+        versions[versions.length - 1] = { ...live, attributes: c.attributes! };
+      }
       outcomes.set(c.changeId, overwrite ? 'type1' : 'unchanged');
       continue;
     }
@@ -151,8 +220,15 @@ export function foldChanges(
     if (current && current.validFrom === c.effectiveAt) {
       if (start.partial && versions.length === 1) return { kind: 'needs-history' };
       versions.pop();
-    } else if (current)
-      versions[versions.length - 1] = { ...current, validTo: c.effectiveAt, isCurrent: false };
+    } else if (current) {
+      if (start.partial && openFromStart && spec.untracked === 'type1') return { kind: 'needs-history' };
+      // A version that ends here does not cover this instant: none of its type-1 values belong to it.
+      const attributes = type1At === c.effectiveAt && beforeType1 ? beforeType1 : current.attributes;
+      versions[versions.length - 1] = { ...current, validTo: c.effectiveAt, isCurrent: false, attributes };
+    }
+    type1At = undefined;
+    beforeType1 = undefined;
+    openFromStart = false;
     if (c.kind === 'delete') {
       if (spec.deleteMode === 'new-record') push(c, live!.attributes, live!.rowHash, true);
       outcomes.set(c.changeId, 'deleted');
@@ -175,6 +251,11 @@ export function foldChanges(
         spec.untracked === 'type1' && !added.isDeleted ? added.attributes : before.attributes;
       versions[versions.length - 1] = { ...before, validTo: SCD2_HIGH_DATE, isCurrent: true, attributes };
       outcomes.set(c.changeId, 'unchanged');
+      // Reopened at this instant with this instant's values; closing it here again gives back its own.
+      if (attributes !== before.attributes) {
+        type1At = c.effectiveAt;
+        beforeType1 = before.attributes;
+      }
     }
   }
   return { kind: 'folded', history: { versions, existed }, outcomes };

@@ -42,7 +42,10 @@ describe('SCD2 merge on the memory twin: batches', () => {
     assert.equal(report.members, 50);
     assert.equal(report.inserted, 50);
     assert.equal(report.updated, 50);
-    assert.ok(report.runsWritten >= 1 && report.runsWritten <= 16, 'one run per touched bucket, not per member');
+    assert.ok(
+      report.runsWritten >= 1 && report.runsWritten <= 16,
+      'one run per touched bucket, not per member',
+    );
     const again = await mergeDimensionChanges(spec, changes, d);
     assert.equal(again.duplicates, 100);
     assert.equal(again.runsWritten, 0, 'a redelivered batch writes nothing');
@@ -99,7 +102,7 @@ describe('SCD2 merge on the memory twin: batches', () => {
       (error: unknown) =>
         error instanceof InputError &&
         error.message ===
-          "scd2: change c2 field 'effectiveAt' expected an ISO date or an instant with an offset",
+          "scd2: change c2 field 'effectiveAt' expected an ISO date (YYYY-MM-DD) or an instant with an offset (YYYY-MM-DDTHH:mm[:ss[.fff]] then Z or ±hh:mm) on a real calendar date, received text that is not in that form",
     );
     const all = [];
     for await (const v of readDimension(spec, d)) all.push(v);
