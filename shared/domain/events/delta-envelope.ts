@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Delta } from '../capture/delta.js';
 import { SOURCE_TABLE_NAMES } from '../datasets/source-tables.js';
+import { canonicalUtc, ISO_TIME_EXPECTED, ISO_TIME_RECEIVED, readIsoTime } from '../time/iso-time.js';
 
 /**
  * The transport envelope: one event on Event Hubs (or the local log) carries many deltas.
@@ -11,7 +12,8 @@ import { SOURCE_TABLE_NAMES } from '../datasets/source-tables.js';
  *   new reader branch, never a silent reinterpretation).
  * - `deltas` keeps publish order; all deltas of one table + business key that appear in one publish
  *   are in the same event stream position order (see delta-packer.ts).
- * - Each delta is the `Delta` wire form of shared/domain/capture/delta.ts.
+ * - Each delta is the `Delta` wire form of shared/domain/capture/delta.ts. `capturedAt` is read as
+ *   the canonical UTC instant (milliseconds), whatever fractional precision was written.
  */
 export const DELTA_ENVELOPE_SCHEMA = 'nhs-flows.deltas';
 export const DELTA_ENVELOPE_VERSION = 1;
@@ -25,6 +27,22 @@ export interface DeltaEnvelope {
 
 const rowValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+/**
+ * A capture time: a UTC instant `YYYY-MM-DDTHH:mm:ss[.f…]Z` on a real calendar date and clock time,
+ * read as its canonical text `YYYY-MM-DDTHH:mm:ss.sssZ` (fractions beyond milliseconds truncated).
+ * Writers may send any fractional precision; readers get one form, so capture times compare as
+ * instants whether they are compared as text or parsed.
+ */
+const captureInstant = z.string().transform((text, ctx) => {
+  const reading = readIsoTime(text, 'utc-instant');
+  if (reading.ok) return canonicalUtc(reading.ms);
+  ctx.addIssue({
+    code: 'custom',
+    message: `expected ${ISO_TIME_EXPECTED['utc-instant']}, received ${ISO_TIME_RECEIVED[reading.problem]}`,
+  });
+  return z.NEVER;
+});
+
 /** A delta as it must arrive: every field of `Delta`, with the op-dependent rules of delta.ts. */
 export const deltaSchema = z
   .object({
@@ -36,7 +54,7 @@ export const deltaSchema = z
     previousHash: z.string().min(1).nullable(),
     hashSpecVersion: z.number().int().positive(),
     sourceVersion: z.string().nullable(),
-    capturedAt: z.iso.datetime({ offset: false }),
+    capturedAt: captureInstant,
     snapshot: z.boolean(),
     row: z.record(z.string(), rowValue).nullable(),
   })

@@ -43,7 +43,22 @@ describe('delta envelope', () => {
     [
       'a capture time with an offset',
       withDelta({ capturedAt: '2026-11-23T09:00:00+01:00' }),
-      /^body\.deltas\[0\]\.capturedAt: /,
+      /^body\.deltas\[0\]\.capturedAt: expected a UTC instant \(YYYY-MM-DDTHH:mm:ss\[\.fff\]Z\) on a real calendar date, received a date-time with an offset other than Z$/,
+    ],
+    [
+      'a capture time on 30 February',
+      withDelta({ capturedAt: '2024-02-30T10:00:00Z' }),
+      /^body\.deltas\[0\]\.capturedAt: expected a UTC instant \(YYYY-MM-DDTHH:mm:ss\[\.fff\]Z\) on a real calendar date, received a date that does not exist in the calendar$/,
+    ],
+    [
+      'a capture time on 29 February of a common year',
+      withDelta({ capturedAt: '2023-02-29T10:00:00.000Z' }),
+      /^body\.deltas\[0\]\.capturedAt: expected a UTC instant \(YYYY-MM-DDTHH:mm:ss\[\.fff\]Z\) on a real calendar date, received a date that does not exist in the calendar$/,
+    ],
+    [
+      'a capture time at hour 24',
+      withDelta({ capturedAt: '2024-01-01T24:00:00Z' }),
+      /^body\.deltas\[0\]\.capturedAt: expected a UTC instant \(YYYY-MM-DDTHH:mm:ss\[\.fff\]Z\) on a real calendar date, received a clock time that does not exist \(hours 00-23, minutes and seconds 00-59\)$/,
     ],
     [
       'a row value that is an object',
@@ -63,4 +78,30 @@ describe('delta envelope', () => {
         assert.doesNotMatch(problem, /RX1/, 'no row value in a problem');
       }
     });
+
+  const precision: [string, string][] = [
+    ['2026-11-23T09:00:00Z', '2026-11-23T09:00:00.000Z'],
+    ['2026-11-23T09:00:00.5Z', '2026-11-23T09:00:00.500Z'],
+    ['2026-11-23T09:00:00.05Z', '2026-11-23T09:00:00.050Z'],
+    ['2026-11-23T09:00:00.123Z', '2026-11-23T09:00:00.123Z'],
+    ['2026-11-23T09:00:00.1239999Z', '2026-11-23T09:00:00.123Z'],
+    ['2024-02-29T23:59:59.999999999Z', '2024-02-29T23:59:59.999Z'],
+  ];
+  for (const [received, canonical] of precision)
+    test(`a capture time ${received} is read as the canonical instant ${canonical}`, () => {
+      const parsed = parseDeltaEnvelope(withDelta({ capturedAt: received }));
+      assert.ok(parsed.ok);
+      assert.equal(parsed.envelope.deltas[0]!.capturedAt, canonical);
+    });
+
+  test('capture times of mixed precision sort as text in instant order once read', () => {
+    const times = ['2026-11-23T09:00:00.5Z', '2026-11-23T09:00:00Z', '2026-11-23T09:00:00.05Z'];
+    const body = { ...good, deltas: times.map((capturedAt) => ({ ...good.deltas[0], capturedAt })) };
+    const parsed = parseDeltaEnvelope(body);
+    assert.ok(parsed.ok);
+    const read = parsed.envelope.deltas.map((d) => d.capturedAt);
+    const byText = [...read].sort();
+    const byInstant = [...read].sort((a, b) => Date.parse(a) - Date.parse(b));
+    assert.deepEqual(byText, byInstant);
+  });
 });
