@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { ColumnSpec, SourceRow, SourceRowValue, SqlType } from '../datasets/source-tables.js';
 import { InputError } from '../errors.js';
+import { isRealCalendarDate } from '../time/iso-time.js';
 
 /**
  * Canonical row hash, spec version 1 (docs/row-hash-spec.md is the contract; the golden vectors in
@@ -75,8 +76,26 @@ export function canonicalDecimal(text: string, column = '?'): string {
   return body === '0' ? '0' : `${sign}${body}`;
 }
 
+const datePrefix = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}))?/;
+/** False when the text starts with an ISO date that does not exist, or its hour is past 23. */
+function realDateAndClock(text: string): boolean {
+  const m = datePrefix.exec(text);
+  if (!m) return true;
+  return isRealCalendarDate(Number(m[1]), Number(m[2]), Number(m[3])) && Number(m[4] ?? 0) <= 23;
+}
+
+const two = (s: string, at: number) => (s.charCodeAt(at) - 48) * 10 + s.charCodeAt(at + 1) - 48;
+/** The canonical form's fields exist (cheap: the capture hot path hashes many of these). */
+function realCanonicalDateTime(s: string): boolean {
+  const month = two(s, 5);
+  const day = two(s, 8);
+  if (month < 1 || month > 12 || day < 1 || two(s, 11) > 23 || two(s, 14) > 59 || two(s, 17) > 59)
+    return false;
+  return day <= 28 || isRealCalendarDate(Number(s.slice(0, 4)), month, day);
+}
+
 function canonicalInstant(text: string, column: string, type: CanonicalType, naive: boolean): string {
-  if (canonicalDateTime.test(text)) return text;
+  if (canonicalDateTime.test(text) && realCanonicalDateTime(text)) return text;
   // datetime2 carries no offset: a wire value without one is already UTC.
   const withZone = naive && !/(?:Z|[+-]\d{2}:?\d{2})$/.test(text) ? `${text}Z` : text;
   if (!naive && !/(?:Z|[+-]\d{2}:?\d{2})$/.test(text))
@@ -84,6 +103,11 @@ function canonicalInstant(text: string, column: string, type: CanonicalType, nai
   const ms = Date.parse(withZone);
   if (Number.isNaN(ms))
     throw new InputError(`row hash: column '${column}' (${type}) expected an ISO-8601 date-time`);
+  // Date.parse rolls 2024-02-30 into March and T24:00 into the next day: refuse them instead.
+  if (!realDateAndClock(text))
+    throw new InputError(
+      `row hash: column '${column}' (${type}) expected an ISO-8601 date-time on a real calendar date and clock time, received one whose date or time does not exist`,
+    );
   return new Date(ms).toISOString();
 }
 
@@ -121,7 +145,8 @@ export function canonicalValue(
       if (typeof value === 'string') return canonicalDecimal(value, column);
       throw wrongType(column, type, value);
     case 'date':
-      if (typeof value !== 'string' || !isoDate.test(value)) throw wrongType(column, type, value);
+      if (typeof value !== 'string' || !isoDate.test(value) || !realDateAndClock(value))
+        throw wrongType(column, type, value);
       return value;
     case 'datetime2':
       if (typeof value !== 'string') throw wrongType(column, type, value);

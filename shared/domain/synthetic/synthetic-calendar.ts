@@ -1,3 +1,5 @@
+import { readIsoTime } from '../time/iso-time.js';
+
 /**
  * Date arithmetic for the generator on whole days (days since 1970-01-01, UTC) and minutes, so
  * the hot path never builds `Date` objects per row except when formatting.
@@ -7,10 +9,13 @@ const MS_PER_MINUTE = 60_000;
 
 /** `'YYYY-MM-DD'` → day number. Throws a RangeError on a malformed date (a configuration bug). */
 export function dayOf(isoDate: string): number {
-  const ms = Date.parse(`${isoDate}T00:00:00.000Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(isoDate) || Number.isNaN(ms))
-    throw new RangeError(`expected a date 'YYYY-MM-DD', received a value of length ${isoDate.length}`);
-  return Math.round(ms / MS_PER_DAY);
+  // Strict: 2024-02-30 is refused, not rolled over into March as Date.parse would.
+  const reading = /^\d{4}-\d{2}-\d{2}$/.test(isoDate) ? readIsoTime(isoDate, 'date-or-instant') : undefined;
+  if (!reading?.ok)
+    throw new RangeError(
+      `expected a date 'YYYY-MM-DD' on a real calendar date, received a value of length ${isoDate.length}`,
+    );
+  return Math.round(reading.ms / MS_PER_DAY);
 }
 
 // Days 0 … 65 535 (1970 to 2149) are cached in an array: the generator formats the same days often.

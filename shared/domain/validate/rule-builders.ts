@@ -5,6 +5,7 @@ import {
   type SourceRow,
   type SourceTableName,
 } from '../datasets/source-tables.js';
+import { readIsoTime } from '../time/iso-time.js';
 import { DigestSet } from './digest-set.js';
 import { RULE_PREFIX, type BatchRule, type RowRule, type RuleContext } from './rule.js';
 import { referralTableOf, type ReferralTableName } from './referral-index.js';
@@ -20,12 +21,15 @@ export function text(row: SourceRow, field: string): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-/** Milliseconds since the epoch of an ISO instant (with offset), or undefined when absent/unparseable. */
+/**
+ * Milliseconds since the epoch of an ISO instant (with offset), or undefined when absent or
+ * unreadable: no offset, or a date or clock time that does not exist (never rolled over).
+ */
 export function instant(row: SourceRow, field: string): number | undefined {
   const value = text(row, field);
   if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
+  const reading = readIsoTime(value, 'instant');
+  return reading.ok ? reading.ms : undefined;
 }
 
 /** `<PREFIX>.MISSING_NHS_NUMBER`: the row carries no NHS number (warn). */

@@ -157,6 +157,13 @@ test('a value that does not fit its type is rejected naming the column but not t
     ['decimal', '1e5'],
     ['date', '02/01/2026'],
     ['datetimeoffset', '2026-01-02T10:00:00'],
+    ['date', '2024-02-30'],
+    ['date', '2023-02-29'],
+    ['datetime2', '2024-02-30T10:00:00'],
+    ['datetime2', '2024-04-31T10:00:00.000Z'],
+    ['datetime2', '2024-01-01T24:00:00'],
+    ['datetimeoffset', '2024-02-30T10:00:00Z'],
+    ['datetimeoffset', '2024-06-31T10:00:00+01:00'],
     ['bit', 'yes'],
     ['varchar', 12],
   ];
