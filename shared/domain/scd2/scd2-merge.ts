@@ -14,9 +14,9 @@ import { InputError } from '../errors.js';
 
 /**
  * The SCD2 algorithm, pure. A member's history is a function of the SET of its changes: fold them in
- * business-time order (then change id) and you get its versions. So duplicates change nothing (a
- * change id is applied once), late changes are stitched by folding again with the late one in place,
- * and any delivery order gives the same history. The use case (scd2-merge.use-case.ts) folds only the
+ * apply order (`compareChanges`: business time, capture time, change id) and you get its versions.
+ * So duplicates change nothing (a change id is applied once), late changes are stitched by folding
+ * again with the late one in place, and any delivery order gives the same history. The use case (scd2-merge.use-case.ts) folds only the
  * new changes onto the current version when they arrive in order (O(1)), and the full change log
  * when one arrives late.
  */
