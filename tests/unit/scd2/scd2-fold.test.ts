@@ -185,6 +185,52 @@ describe('SCD2 fold: a type-1 value stays inside the business instant it belongs
   });
 });
 
+test('property: every live version carries the attributes of the last upsert within its own time range', () => {
+  const changeArb = fc.record({
+    day: fc.integer({ min: 1, max: 4 }),
+    kind: fc.constantFrom('upsert', 'upsert', 'upsert', 'upsert', 'delete'),
+    name: fc.constantFrom('Old Trust', 'New Trust'),
+    notes: fc.constantFrom('n1', 'n2', 'n3'),
+  });
+  fc.assert(
+    fc.property(
+      fc.constantFrom<DimensionSpec['deleteMode']>('ignore', 'invalidate', 'new-record'),
+      fc.array(changeArb, { minLength: 1, maxLength: 12 }),
+      (deleteMode, generated) => {
+        const spec = { ...organisationDimension, deleteMode };
+        const changes = generated.map((g, i) =>
+          g.kind === 'delete'
+            ? del(`evt-${i}`, `2024-0${g.day}-01`)
+            : up(`evt-${i}`, `2024-0${g.day}-01`, trust(g.name, g.notes)),
+        );
+        const applied = changes.map((c) => normaliseChange(c, spec)).sort(compareChanges);
+        for (const v of fold(spec, changes)) {
+          if (v.isDeleted) continue;
+          const within = applied.filter(
+            (c) => c.kind === 'upsert' && v.validFrom <= c.effectiveAt && c.effectiveAt < v.validTo,
+          );
+          assert.deepEqual(v.attributes, within.at(-1)?.attributes, `version from ${v.validFrom}`);
+        }
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
+
+test('a partial start asks for the full history before closing a version whose type-1 instants it cannot see', () => {
+  const [first, second] = [
+    normaliseChange(up('c1', '2024-01-01', trust('Old Trust', 'n1')), organisationDimension),
+    normaliseChange(up('c2', '2024-02-01', trust('New Trust', 'n2')), organisationDimension),
+  ];
+  const opened = foldChanges(organisationDimension, KEY, { versions: [], existed: false, partial: false }, [
+    first!,
+  ]);
+  assert.equal(opened.kind, 'folded');
+  if (opened.kind !== 'folded') return;
+  const start = { ...opened.history, partial: true };
+  assert.deepEqual(foldChanges(organisationDimension, KEY, start, [second!]), { kind: 'needs-history' });
+});
+
 describe('SCD2 fold: impossible dates are refused in every time form', () => {
   const impossible: [string, string][] = [
     ['a date-time on 30 February', '2024-02-30T10:00:00Z'],
