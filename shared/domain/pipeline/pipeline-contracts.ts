@@ -46,8 +46,11 @@ export interface ValidateChunkResult {
   readonly accepted: number;
   readonly quarantined: number;
   readonly warnings: number;
-  /** Work path of the accepted records (restricted bronze). */
-  readonly acceptedPath: string;
+  /**
+   * Work path of the numbers (`BatchRecord.n`) of the records validation rejected (restricted
+   * bronze), or null when it rejected none: the accepted records are the chunk's other records.
+   */
+  readonly rejectedPath: string | null;
   readonly quarantinePath: string | null;
   /** Serialised DQ accumulator of this chunk. */
   readonly dqStatePath: string | null;

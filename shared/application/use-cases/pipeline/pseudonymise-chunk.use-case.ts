@@ -16,7 +16,7 @@ import type { DimensionChange } from '../../../domain/scd2/dimension.js';
 import { PATIENT_ATTRIBUTES, feedsPatientDimension } from './patient-dimension.js';
 import { LakeReferralIndex } from '../../lake-state/lake-referral-index.js';
 import { IdentityCollector, IdentityRegister } from '../pseudonymise-identity-register.js';
-import { ndjson, readWorkRecords } from './work-files.js';
+import { ndjson, readAcceptedRecords } from './work-files.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 /**
@@ -34,7 +34,7 @@ export async function pseudonymiseChunk(
   const project = projectForTable(table);
   const key = await deps.keys.current(project);
   const pseudonymise = createRowPseudonymiser(table, { project, key, postcodeToLsoa: deps.reference });
-  const records = await readWorkRecords(deps.lake, input.validate.acceptedPath);
+  const records = await readAcceptedRecords(deps.lake, input.chunk.path, input.validate.rejectedPath);
   // The custodian's identity register (restricted bronze): what re-identification and re-keying
   // after a key rotation read; never copied to silver or gold.
   const identities = new IdentityCollector();
@@ -99,7 +99,13 @@ export async function pseudonymiseChunk(
   const silverFiles: string[] = [];
   let rows = 0;
   for (const partition of [...partitions.values()].sort((a, b) => a.period.localeCompare(b.period))) {
-    const path = lakePaths.silver(spec.dataset, spec.table, partition.period, input.batch.batchId, input.chunk.index);
+    const path = lakePaths.silver(
+      spec.dataset,
+      spec.table,
+      partition.period,
+      input.batch.batchId,
+      input.chunk.index,
+    );
     rows += (await deps.parquet.write('silver', path, columns, partition.rows)).rows;
     silverFiles.push(path);
   }

@@ -7,7 +7,7 @@ import { reconcile, type NumberedRow } from '../../../domain/validate/validate-b
 import { validateBatchChunk } from '../validate-batch.use-case.js';
 import { LakeContentIndex } from '../../lake-state/lake-content-index.js';
 import { LakeReferralIndex } from '../../lake-state/lake-referral-index.js';
-import { readWorkRecords, writeWorkRecords } from './work-files.js';
+import { readWorkRecords, writeRejectedNumbers } from './work-files.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 /** Where a chunk's DQ counts live (gold: counts only, no values), merged on demand by `nhs-flows dq`. */
@@ -17,7 +17,8 @@ export function dqStatePath(dataset: string, table: string, batchId: string, chu
 
 /**
  * Validates one chunk: row contracts + assurance rules on every inserted/updated row (deletes carry
- * no row and pass through). Accepted records go to the restricted work area; failure records (file,
+ * no row and pass through). The numbers of rejected records go to the restricted work area (the
+ * accepted records are the chunk file minus those, read again by pseudonymisation); failure records (file,
  * row, field, rule, message; never values) to quarantine; the chunk's DQ counts to gold. Reconciles:
  * records in = accepted + quarantined, or throws.
  */
@@ -63,9 +64,15 @@ export async function validateChunk(input: ChunkInput, deps: PipelineDeps): Prom
     quarantined: outcome.summary.counts.quarantined,
   };
   reconcile(counts, `batch ${input.batch.batchId} chunk ${input.chunk.index}`);
-  accepted.sort((a, b) => a.n - b.n);
-  const acceptedPath = lakePaths.work(input.batch.batchId, 'accepted', input.chunk.index);
-  await writeWorkRecords(deps.lake, acceptedPath, accepted);
+  // The accepted records are the chunk's records minus the rejected ones: only the rejected record
+  // numbers are written (a few bytes), not a second copy of the chunk.
+  const acceptedNumbers = new Set(accepted.map((r) => r.n));
+  const rejected = records.filter((r) => !acceptedNumbers.has(r.n)).map((r) => r.n);
+  let rejectedPath: string | null = null;
+  if (rejected.length > 0) {
+    rejectedPath = lakePaths.work(input.batch.batchId, 'rejected', input.chunk.index);
+    await writeRejectedNumbers(deps.lake, rejectedPath, rejected);
+  }
   const dqPath = dqStatePath(spec.dataset, spec.table, input.batch.batchId, input.chunk.index);
   await deps.lake.put('gold', dqPath, JSON.stringify(outcome.summary.dq), {
     contentType: 'application/json',
@@ -83,7 +90,7 @@ export async function validateChunk(input: ChunkInput, deps: PipelineDeps): Prom
     accepted: counts.accepted,
     quarantined: counts.quarantined,
     warnings: outcome.summary.counts.acceptedWithWarnings,
-    acceptedPath,
+    rejectedPath,
     quarantinePath: outcome.summary.quarantinePath,
     dqStatePath: dqPath,
   };

@@ -17,6 +17,31 @@ export async function writeWorkRecords(
   await lake.put('bronze', path, encodeRecords(records), { contentType: 'application/x-ndjson' });
 }
 
+/** Writes the record numbers a stage rejected (a JSON array). */
+export async function writeRejectedNumbers(
+  lake: ObjectStore,
+  path: string,
+  numbers: readonly number[],
+): Promise<void> {
+  await lake.put('bronze', path, JSON.stringify(numbers), { contentType: 'application/json' });
+}
+
+/** The chunk's records minus those whose numbers the rejected file lists (none when `rejectedPath` is null). */
+export async function readAcceptedRecords(
+  lake: ObjectStore,
+  chunkPath: string,
+  rejectedPath: string | null,
+): Promise<BatchRecord[]> {
+  const [records, rejectedBody] = await Promise.all([
+    readWorkRecords(lake, chunkPath),
+    rejectedPath ? lake.get('bronze', rejectedPath) : Promise.resolve(null),
+  ]);
+  if (!rejectedPath) return records;
+  if (!rejectedBody) throw new Error(`work file bronze/${rejectedPath} does not exist`);
+  const rejected = new Set(JSON.parse(rejectedBody.toString('utf8')) as number[]);
+  return records.filter((r) => !rejected.has(r.n));
+}
+
 /** Writes NDJSON lines of any JSON values. */
 export function ndjson(values: readonly unknown[]): string {
   return values.length === 0 ? '' : `${values.map((v) => JSON.stringify(v)).join('\n')}\n`;
