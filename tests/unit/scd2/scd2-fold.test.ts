@@ -223,12 +223,12 @@ test('a partial start asks for the full history before closing a version whose t
     normaliseChange(up('c2', '2024-02-01', trust('New Trust', 'n2')), organisationDimension),
   ];
   const opened = foldChanges(organisationDimension, KEY, { versions: [], existed: false, partial: false }, [
-    first!,
+    first,
   ]);
   assert.equal(opened.kind, 'folded');
   if (opened.kind !== 'folded') return;
   const start = { ...opened.history, partial: true };
-  assert.deepEqual(foldChanges(organisationDimension, KEY, start, [second!]), { kind: 'needs-history' });
+  assert.deepEqual(foldChanges(organisationDimension, KEY, start, [second]), { kind: 'needs-history' });
 });
 
 describe('SCD2 fold: impossible dates are refused in every time form', () => {
