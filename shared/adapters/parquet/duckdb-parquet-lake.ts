@@ -5,7 +5,7 @@ import type { ObjectStore } from '../../application/ports/object-store.port.js';
 import type { KeyedRun, ParquetLake } from '../../application/ports/parquet-lake.port.js';
 import { LakeObjectMissingError } from '../../domain/errors.js';
 import type { PortableColumn, PortableRow } from '../../domain/gold/portable-types.js';
-import { DuckDbParquetCodec, portableRows, quoteIdent, sqlString, wireExpression } from './duckdb-parquet.js';
+import { DuckDbParquetCodec, queryRows, quoteIdent, sqlString, wireExpression } from './duckdb-parquet.js';
 
 const PARQUET = { contentType: 'application/vnd.apache.parquet' } as const;
 
@@ -122,8 +122,11 @@ export class DuckDbParquetLake implements ParquetLake {
     try {
       const { sql, columns } = await this.latestRunsSql(connection, files, keyColumn, keyTable);
       const select = columns.map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`);
-      const reader = await connection.runAndReadAll(`SELECT ${select.join(', ')} FROM (${sql})`);
-      return portableRows(reader.getRows(), columns);
+      return await queryRows(
+        connection,
+        `SELECT ${select.join(', ')} FROM (${sql})`,
+        `${this.localName()}.ndjson`,
+      );
     } finally {
       if (keyTable) await connection.run(`DROP TABLE IF EXISTS ${keyTable}`);
       connection.closeSync();

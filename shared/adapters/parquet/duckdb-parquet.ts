@@ -1,3 +1,5 @@
+import { closeSync, createReadStream, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ParquetCodec } from '../../application/ports/parquet.port.js';
 import type { PortableColumn, PortableRow, PortableType } from '../../domain/gold/portable-types.js';
@@ -33,13 +35,12 @@ export function sqlString(value: string): string {
 }
 
 /**
- * Parquet through an in-memory DuckDB: rows go in through the appender as text (never row-by-row
- * awaits), are cast to their types by one `COPY (SELECT CAST ...) TO` (zstd), and come back out
- * through a streamed query. One connection per codec; not shared across threads.
+ * Parquet through an in-memory DuckDB: rows go in as an NDJSON scratch file read as text, are cast
+ * to their types by one `COPY (SELECT CAST ...) TO` (zstd), and come back out through an NDJSON
+ * scratch file (`COPY … (FORMAT json)`), streamed. One connection per codec; not shared across threads.
  */
 export class DuckDbParquetCodec implements ParquetCodec {
   private instance: Promise<DuckDBInstance> | undefined;
-  private tableCounter = 0;
 
   /** `engine`: share another adapter's DuckDB instance (one bounded engine per thread). */
   constructor(private readonly engine?: () => Promise<DuckDBInstance>) {}
@@ -56,34 +57,21 @@ export class DuckDbParquetCodec implements ParquetCodec {
     columns: readonly PortableColumn[],
     rows: Iterable<PortableRow> | AsyncIterable<PortableRow>,
   ): Promise<number> {
+    // Rows go to DuckDB as one NDJSON scratch file (JSON.stringify per row, one native read)
+    // rather than one appender call per value, which cost more than the rest of the write.
+    const staging = `${file}.rows.ndjson`;
+    const count = await writeNdjson(staging, columns, rows);
     const connection = await this.connect();
-    this.tableCounter += 1;
-    const staging = `staging_${this.tableCounter}`;
-    await connection.run(
-      `CREATE TEMP TABLE ${staging} (${columns.map((c) => `${quoteIdent(c.name)} VARCHAR`).join(', ')})`,
-    );
     try {
-      const appender = await connection.createAppender(staging);
-      let count = 0;
-      for await (const row of rows) {
-        for (const column of columns) {
-          const value = row[column.name];
-          if (value === null || value === undefined) appender.appendNull();
-          else appender.appendVarchar(typeof value === 'string' ? value : String(value));
-        }
-        appender.endRow();
-        count += 1;
-      }
-      appender.closeSync();
       const select = columns
         .map((c) => `CAST(${quoteIdent(c.name)} AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name)}`)
         .join(', ');
       await connection.run(
-        `COPY (SELECT ${select} FROM ${staging}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`,
+        `COPY (SELECT ${select} FROM ${readNdjsonAsText(staging, columns)}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`,
       );
       return count;
     } finally {
-      await connection.run(`DROP TABLE IF EXISTS ${staging}`);
+      rmSync(staging, { force: true });
       connection.closeSync();
     }
   }
@@ -99,18 +87,7 @@ export class DuckDbParquetCodec implements ParquetCodec {
       .map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`)
       .join(', ');
     try {
-      const result = await connection.stream(`SELECT ${select} FROM ${source}`);
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        for (const values of chunk.getRows()) {
-          const row: PortableRow = {};
-          columns.forEach((column, i) => {
-            row[column.name] = toPortable(values[i]);
-          });
-          yield row;
-        }
-      }
+      yield* streamRows(connection, `SELECT ${select} FROM ${source}`, `${file}.out.ndjson`);
     } finally {
       connection.closeSync();
     }
@@ -132,13 +109,14 @@ export class DuckDbParquetCodec implements ParquetCodec {
       const select = columns
         .map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`)
         .join(', ');
-      const reader = await connection.runAndReadAll(
+      return await queryRows(
+        connection,
         `SELECT ${select} FROM (
            SELECT *, row_number() OVER (PARTITION BY ${key.map(quoteIdent).join(', ')} ORDER BY ${orderBy.map((o) => `${quoteIdent(o)} DESC`).join(', ')}) AS _rn
            FROM ${source}
          ) WHERE _rn = 1 AND _op = 'upsert'`,
+        `${files[0]!}.out.ndjson`,
       );
-      return portableRows(reader.getRows(), columns);
     } finally {
       connection.closeSync();
     }
@@ -153,18 +131,83 @@ export class DuckDbParquetCodec implements ParquetCodec {
   }
 }
 
-/** Result rows (in `columns` order) as portable rows. */
-export function portableRows(
-  rows: readonly (readonly unknown[])[],
-  columns: readonly { readonly name: string }[],
-): PortableRow[] {
-  return rows.map((values) => {
-    const row: PortableRow = {};
-    columns.forEach((column, i) => {
-      row[column.name] = toPortable(values[i]);
-    });
-    return row;
-  });
+/** Writes rows (only `columns`, undefined as null) as NDJSON to `file`; returns the row count. */
+export async function writeNdjson(
+  file: string,
+  columns: readonly PortableColumn[],
+  rows: Iterable<PortableRow> | AsyncIterable<PortableRow>,
+): Promise<number> {
+  const fd = openSync(file, 'w');
+  try {
+    let lines: string[] = [];
+    let count = 0;
+    for await (const row of rows) {
+      const out: Record<string, unknown> = {};
+      for (const column of columns) out[column.name] = row[column.name] ?? null;
+      lines.push(JSON.stringify(out));
+      count += 1;
+      if (lines.length >= 4096) {
+        writeSync(fd, `${lines.join('\n')}\n`);
+        lines = [];
+      }
+    }
+    if (lines.length > 0) writeSync(fd, `${lines.join('\n')}\n`);
+    return count;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A table expression over an NDJSON file with every column read as text (numbers and booleans as
+ * their JSON text), to be cast to the column types by the caller's SELECT.
+ */
+export function readNdjsonAsText(file: string, columns: readonly PortableColumn[]): string {
+  const struct = columns.map((c) => `${sqlString(c.name)}: 'VARCHAR'`).join(', ');
+  return `read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${struct}})`;
+}
+
+/**
+ * A query's rows through an NDJSON scratch file (`COPY … (FORMAT json)`, then JSON.parse per line):
+ * one native call instead of one per value. Select wire expressions (`wireExpression`) so dates,
+ * timestamps, decimals and bigints arrive as text.
+ */
+export async function queryRows(
+  connection: DuckDBConnection,
+  sql: string,
+  scratchFile: string,
+): Promise<PortableRow[]> {
+  await connection.run(`COPY (${sql}) TO ${sqlString(scratchFile)} (FORMAT json)`);
+  try {
+    const rows: PortableRow[] = [];
+    for (const line of readFileSync(scratchFile, 'utf8').split('\n'))
+      if (line.length > 0) rows.push(portableRow(JSON.parse(line) as Record<string, unknown>));
+    return rows;
+  } finally {
+    rmSync(scratchFile, { force: true });
+  }
+}
+
+/** `queryRows`, streamed: memory flat in the result's size. */
+export async function* streamRows(
+  connection: DuckDBConnection,
+  sql: string,
+  scratchFile: string,
+): AsyncIterable<PortableRow> {
+  await connection.run(`COPY (${sql}) TO ${sqlString(scratchFile)} (FORMAT json)`);
+  try {
+    const lines = createInterface({ input: createReadStream(scratchFile, 'utf8'), crlfDelay: Infinity });
+    for await (const line of lines)
+      if (line.length > 0) yield portableRow(JSON.parse(line) as Record<string, unknown>);
+  } finally {
+    rmSync(scratchFile, { force: true });
+  }
+}
+
+function portableRow(parsed: Record<string, unknown>): PortableRow {
+  const row: PortableRow = {};
+  for (const name in parsed) row[name] = toPortable(parsed[name]);
+  return row;
 }
 
 /** SQL that reads a column back in wire form: dates, timestamps, decimals and bigints as text. */
