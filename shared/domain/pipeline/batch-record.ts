@@ -28,6 +28,11 @@ export interface BatchDescriptor {
   readonly bronzePath: string;
   readonly format: 'deltas' | 'csv' | 'ndjson' | 'fhir';
   readonly receivedAt: string;
+  /**
+   * Deltas in the bronze object, when its writer counted them (CDC batches): a batch that fits one
+   * chunk is then read in place instead of being copied into a chunk file.
+   */
+  readonly records?: number;
 }
 
 export function recordFromDelta(delta: Delta, n: number): BatchRecord {
@@ -41,6 +46,14 @@ export function recordFromDelta(delta: Delta, n: number): BatchRecord {
     sourceVersion: delta.sourceVersion,
     capturedAt: delta.capturedAt,
   };
+}
+
+/** Reads a bronze delta batch (NDJSON of deltas) as batch records numbered from 1 by line. */
+export function decodeDeltaRecords(text: string): BatchRecord[] {
+  const records: BatchRecord[] = [];
+  for (const line of text.split('\n'))
+    if (line.trim().length > 0) records.push(recordFromDelta(JSON.parse(line) as Delta, records.length + 1));
+  return records;
 }
 
 export function encodeRecords(records: Iterable<BatchRecord>): string {

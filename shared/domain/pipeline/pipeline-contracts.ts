@@ -3,8 +3,14 @@ import type { BatchDescriptor } from './batch-record.js';
 /** A chunk of the batch, by path: activities pass paths, never rows. */
 export interface ChunkRef {
   readonly index: number;
+  /** In the bronze container. */
   readonly path: string;
   readonly records: number;
+  /**
+   * How the file's lines are written: planned batch records (a work file; the default) or the
+   * bronze delta batch itself, read in place when the whole batch fits one chunk.
+   */
+  readonly encoding?: 'records' | 'deltas';
 }
 
 /** A record that could not even be read (bad JSON, wrong column count): reported, never dropped. */

@@ -84,6 +84,7 @@ export async function ingestDeltas(
       bronzePath,
       format: 'deltas',
       receivedAt: now.toISOString(),
+      records: deltas.length,
     };
     const { started } = await deps.starter.start(deps.orchestration, batchId, {
       batch,

@@ -22,6 +22,38 @@ import type { PipelineDeps } from './pipeline-deps.js';
  */
 export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Promise<ChunkPlan> {
   const spec = sourceTable(batch.table);
+  // A CDC batch that fits one chunk is read in place (its writer counted its deltas): copying it
+  // into a work file would move every record through the lake once more for nothing.
+  if (
+    batch.format === 'deltas' &&
+    batch.records !== undefined &&
+    batch.records <= deps.settings.NHSFLOWS_CHUNK_SIZE
+  ) {
+    if (!(await deps.lake.exists('bronze', batch.bronzePath)))
+      throw new InfrastructureError(
+        'BRONZE_OBJECT_MISSING',
+        `batch ${batch.batchId}: bronze object ${batch.bronzePath} does not exist`,
+      );
+    deps.logger.info('batch planned', {
+      batchId: batch.batchId,
+      table: spec.table,
+      records: batch.records,
+      chunks: batch.records > 0 ? 1 : 0,
+      unreadable: 0,
+      inPlace: true,
+    });
+    return {
+      batchId: batch.batchId,
+      table: spec.table,
+      records: batch.records,
+      chunks:
+        batch.records > 0
+          ? [{ index: 0, path: batch.bronzePath, records: batch.records, encoding: 'deltas' }]
+          : [],
+      unreadable: 0,
+      unreadablePath: null,
+    };
+  }
   {
     const bronze = await deps.lake.getStream('bronze', batch.bronzePath);
     if (!bronze)

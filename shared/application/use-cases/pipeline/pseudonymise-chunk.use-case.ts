@@ -34,7 +34,7 @@ export async function pseudonymiseChunk(
   const project = projectForTable(table);
   const key = await deps.keys.current(project);
   const pseudonymise = createRowPseudonymiser(table, { project, key, postcodeToLsoa: deps.reference });
-  const records = await readAcceptedRecords(deps.lake, input.chunk.path, input.validate.rejectedPath);
+  const records = await readAcceptedRecords(deps.lake, input.chunk, input.validate.rejectedPath);
   // The custodian's identity register (restricted bronze): what re-identification and re-keying
   // after a key rotation read; never copied to silver or gold.
   const identities = new IdentityCollector();

@@ -25,7 +25,7 @@ export function dqStatePath(dataset: string, table: string, batchId: string, chu
 export async function validateChunk(input: ChunkInput, deps: PipelineDeps): Promise<ValidateChunkResult> {
   const table = input.batch.table;
   const spec = sourceTable(table);
-  const records = await readWorkRecords(deps.lake, input.chunk.path);
+  const records = await readWorkRecords(deps.lake, input.chunk.path, input.chunk.encoding);
   const byNumber = new Map<number, BatchRecord>();
   const rows: NumberedRow[] = [];
   const deletes: BatchRecord[] = [];

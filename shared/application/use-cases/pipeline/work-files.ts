@@ -1,11 +1,22 @@
-import { decodeRecords, encodeRecords, type BatchRecord } from '../../../domain/pipeline/batch-record.js';
+import {
+  decodeDeltaRecords,
+  decodeRecords,
+  encodeRecords,
+  type BatchRecord,
+} from '../../../domain/pipeline/batch-record.js';
+import type { ChunkRef } from '../../../domain/pipeline/pipeline-contracts.js';
 import type { ObjectStore } from '../../ports/object-store.port.js';
 
-/** Reads a work file of batch records from the restricted bronze container. */
-export async function readWorkRecords(lake: ObjectStore, path: string): Promise<BatchRecord[]> {
+/** Reads a chunk's records from the restricted bronze container (a work file, or a delta batch in place). */
+export async function readWorkRecords(
+  lake: ObjectStore,
+  path: string,
+  encoding: ChunkRef['encoding'] = 'records',
+): Promise<BatchRecord[]> {
   const body = await lake.get('bronze', path);
   if (!body) throw new Error(`work file bronze/${path} does not exist`);
-  return decodeRecords(body.toString('utf8'));
+  const text = body.toString('utf8');
+  return encoding === 'deltas' ? decodeDeltaRecords(text) : decodeRecords(text);
 }
 
 /** Writes a work file of batch records (overwrites: the same input always writes the same bytes). */
@@ -29,11 +40,11 @@ export async function writeRejectedNumbers(
 /** The chunk's records minus those whose numbers the rejected file lists (none when `rejectedPath` is null). */
 export async function readAcceptedRecords(
   lake: ObjectStore,
-  chunkPath: string,
+  chunk: ChunkRef,
   rejectedPath: string | null,
 ): Promise<BatchRecord[]> {
   const [records, rejectedBody] = await Promise.all([
-    readWorkRecords(lake, chunkPath),
+    readWorkRecords(lake, chunk.path, chunk.encoding),
     rejectedPath ? lake.get('bronze', rejectedPath) : Promise.resolve(null),
   ]);
   if (!rejectedPath) return records;
