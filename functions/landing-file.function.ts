@@ -5,7 +5,10 @@ import { services } from './composition-root.js';
 import { starterFrom } from './orchestration-starter.js';
 import { ingestLandingFile } from '../shared/application/use-cases/pipeline/ingest-landing-file.use-case.js';
 
-/** A supplier file dropped in `landing/<table>/<file>` → bronze copy → one orchestration. */
+/**
+ * A supplier file dropped in `landing/<table>/<file>` → bronze copy → one orchestration. A file
+ * rejected by its name is reported by the use case and the function succeeds (no host retries).
+ */
 export async function landingFile(
   blob: unknown,
   client: df.DurableClient,
@@ -20,7 +23,11 @@ export async function landingFile(
     starter: starterFrom(client),
     orchestration: ORCHESTRATIONS.pipeline,
   });
-  context.log(`landing file batch ${result.batchId} ${result.started ? 'started' : 'already known'}`);
+  context.log(
+    result.rejected
+      ? `landing file rejected ${result.batchId} (${result.rejected.code}); reported to the poison queue`
+      : `landing file batch ${result.batchId} ${result.started ? 'started' : 'already known'}`,
+  );
 }
 
 df.app.client.storageBlob(FUNCTIONS.landingFile, {

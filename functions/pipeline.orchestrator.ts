@@ -135,7 +135,8 @@ const pipelineOrchestrator: OrchestrationHandler = function* (context: Orchestra
       replayedChunks: input.onlyChunks,
     });
     yield context.df.callActivityWithRetry(ACTIVITIES.writeManifest, retry, manifest);
-    if (manifest.status !== 'succeeded') {
+    // An empty landing file is reported by its manifest (status 'empty'), not as a failure to replay.
+    if (manifest.status !== 'succeeded' && manifest.status !== 'empty') {
       yield context.df.callActivityWithRetry(ACTIVITIES.reportFailure, retry, {
         batch: input.batch,
         reason: `${failedChunks.length} chunk(s) failed`,

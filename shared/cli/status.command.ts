@@ -3,6 +3,7 @@ import {
   pipelineStatus,
   type PipelineStatus,
 } from '../application/use-cases/pipeline/pipeline-status.use-case.js';
+import { LANDING_LEDGER_PARTITION } from '../application/use-cases/pipeline/batch-ledger.use-case.js';
 import type { CliCommand } from './cli-io.js';
 import { openLocalEnvironment } from './local-environment.js';
 
@@ -33,15 +34,20 @@ export function renderStatus(status: PipelineStatus): string {
     );
   lines.push('', 'batches by source table:');
   lines.push(
-    `  ${'table'.padEnd(26)} ${'batches'.padStart(7)} ${'failed'.padStart(6)} ${'records'.padStart(9)} ${'accepted'.padStart(9)} ${'quarantined'.padStart(11)}  last batch`,
+    `  ${'table'.padEnd(26)} ${'batches'.padStart(7)} ${'failed'.padStart(6)} ${'records'.padStart(9)} ${'accepted'.padStart(9)} ${'quarantined'.padStart(11)} ${'unreadable'.padStart(10)} ${'empty'.padStart(5)}  last batch`,
   );
   if (status.tables.length === 0) lines.push('  (none yet)');
   for (const t of status.tables)
     lines.push(
-      `  ${t.table.padEnd(26)} ${String(t.batches).padStart(7)} ${String(t.failed).padStart(6)} ${String(t.records).padStart(9)} ${String(t.accepted).padStart(9)} ${String(t.quarantined).padStart(11)}  ${t.lastBatch ? `${t.lastBatch.batchId} ${t.lastBatch.status} ${t.lastBatch.finishedAt}` : ''}`,
+      `  ${(t.table === LANDING_LEDGER_PARTITION ? '(no source table)' : t.table).padEnd(26)} ${String(t.batches).padStart(7)} ${String(t.failed).padStart(6)} ${String(t.records).padStart(9)} ${String(t.accepted).padStart(9)} ${String(t.quarantined).padStart(11)} ${String(t.unreadable).padStart(10)} ${String(t.empty).padStart(5)}  ${t.lastBatch ? `${t.lastBatch.batchId} ${t.lastBatch.status} ${t.lastBatch.finishedAt}` : ''}`,
     );
   lines.push('', `failures: ${status.failures.length}`);
-  for (const f of status.failures.slice(0, 20)) lines.push(`  ${f.table} ${f.batchId}: ${f.reason}`);
+  for (const f of status.failures.slice(0, 20))
+    lines.push(`  ${f.table} ${f.batchId} ${f.status}: ${f.reason}`);
+  if (status.notices.length > 0) {
+    lines.push(`empty landing files: ${status.notices.length}`);
+    for (const n of status.notices.slice(0, 20)) lines.push(`  ${n.table} ${n.batchId}: ${n.reason}`);
+  }
   lines.push(
     `poison queue: ${status.poisonQueue} message(s)${status.poisonQueue > 0 ? ' (replay with: nhs-flows replay)' : ''}`,
   );

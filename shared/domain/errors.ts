@@ -101,3 +101,49 @@ export class LakeObjectMissingError extends NhsFlowsError {
     super(`lake object ${container}/${path} does not exist`);
   }
 }
+
+/**
+ * Why a whole landing file is rejected (the stable codes operators and suppliers see). Everything
+ * else wrong with a file is a row problem: that row is reported unreadable and the rest loads.
+ */
+export const LANDING_REJECTION_CODES = [
+  /** Not `landing/<source table>/<file>`. */
+  'FILE.WRONG_FOLDER',
+  /** The folder names no source table. */
+  'FILE.UNKNOWN_TABLE',
+  /** Not .csv, .ndjson or .jsonl (FHIR .json bundles are not read yet). */
+  'FILE.UNSUPPORTED_FORMAT',
+  /** NUL bytes: a binary file (a spreadsheet, an archive), not text. */
+  'FILE.BINARY',
+  /** Bytes that are not UTF-8, and no other encoding is declared. */
+  'FILE.NOT_UTF8',
+  /** The first row names none of the table's columns (a file without a header row). */
+  'FILE.HEADER_MISSING',
+  /** The header names a column the table does not have. */
+  'FILE.HEADER_UNKNOWN_COLUMN',
+  /** The header names a column twice. */
+  'FILE.HEADER_DUPLICATE_COLUMN',
+  /** The header lacks a required column of the table. */
+  'FILE.HEADER_MISSING_COLUMNS',
+  /** The header row itself is not readable CSV (broken quoting). */
+  'FILE.HEADER_MALFORMED',
+] as const;
+export type LandingRejectionCode = (typeof LANDING_REJECTION_CODES)[number];
+
+/**
+ * A landing file rejected whole, for a file-level reason: permanent (never retried), reported to
+ * the poison queue and the ledger. The message names the file and the problem (column names of the
+ * table, positions, line numbers), never a cell of the file: a headerless file's first row is a
+ * patient's NHS number, name and date of birth.
+ */
+export class LandingFileRejectedError extends NhsFlowsError {
+  readonly code: LandingRejectionCode;
+  constructor(
+    code: LandingRejectionCode,
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`landing file ${file} rejected (${code}): ${detail}`);
+    this.code = code;
+  }
+}

@@ -1,4 +1,4 @@
-import { InputError, NhsFlowsError, ReconciliationError } from '../errors.js';
+import { InputError, LandingFileRejectedError, NhsFlowsError, ReconciliationError } from '../errors.js';
 
 /**
  * An activity's permanent failure, returned instead of thrown: durable retries are for transient
@@ -9,9 +9,13 @@ export interface PermanentFailure {
   readonly code: string;
 }
 
-/** True for failures that no retry can fix (bad input, counts that do not add up). */
+/** True for failures that no retry can fix (bad input, a rejected file, counts that do not add up). */
 export function isPermanent(error: unknown): error is NhsFlowsError {
-  return error instanceof InputError || error instanceof ReconciliationError;
+  return (
+    error instanceof InputError ||
+    error instanceof LandingFileRejectedError ||
+    error instanceof ReconciliationError
+  );
 }
 
 export function isPermanentFailure(value: unknown): value is PermanentFailure {

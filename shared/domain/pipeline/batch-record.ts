@@ -33,6 +33,8 @@ export interface BatchDescriptor {
    * chunk is then read in place instead of being copied into a chunk file.
    */
   readonly records?: number;
+  /** A landing file's declared encoding (a WHATWG label from its name); absent = UTF-8. */
+  readonly encoding?: string;
 }
 
 export function recordFromDelta(delta: Delta, n: number): BatchRecord {

@@ -16,6 +16,8 @@ export interface ChunkRef {
 /** A record that could not even be read (bad JSON, wrong column count): reported, never dropped. */
 export interface UnreadableRecord {
   readonly row: number;
+  /** 1-based physical line of the file where the row starts (landing files). */
+  readonly line?: number;
   readonly field: string;
   readonly rule: string;
   readonly message: string;
@@ -29,6 +31,8 @@ export interface ChunkPlan {
   readonly unreadable: number;
   /** Path (in quarantine) of the unreadable-record report, when there is one. */
   readonly unreadablePath: string | null;
+  /** A landing file that held no row (FILE.EMPTY, FILE.HEADER_ONLY): the batch ends 'empty'. */
+  readonly notice?: { readonly code: string; readonly message: string };
 }
 
 /**
@@ -130,7 +134,9 @@ export interface BatchManifest {
   readonly batchId: string;
   readonly table: string;
   readonly origin: string;
-  readonly status: 'succeeded' | 'partial' | 'failed';
+  /** 'empty': a landing file with no row (see `notice`); not a failure, but never 'succeeded'. */
+  readonly status: 'succeeded' | 'partial' | 'failed' | 'empty';
+  readonly notice?: { readonly code: string; readonly message: string };
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationMs: number;

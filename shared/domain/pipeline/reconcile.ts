@@ -13,7 +13,8 @@ import type {
  * Reconciles a batch's counts at every hop and builds its manifest. Throws `ReconciliationError`
  * (the batch fails loudly) when: a chunk's records ≠ accepted + quarantined; silver rows ≠
  * accepted; gold fact rows + deletes ≠ silver rows; or the warehouse holds a different number of
- * rows than the gold files carry. Failed chunks make the batch 'partial' (they go to replay).
+ * rows than the gold files carry. Failed chunks make the batch 'partial' (they go to replay); a
+ * landing file with no row (the plan's notice) makes it 'empty'.
  */
 export function reconcileBatch(input: {
   batch: BatchDescriptor;
@@ -77,7 +78,8 @@ export function reconcileBatch(input: {
     batchId: input.batch.batchId,
     table: input.batch.table,
     origin: input.batch.origin,
-    status: failed.length > 0 ? 'partial' : 'succeeded',
+    status: failed.length > 0 ? 'partial' : input.plan.notice ? 'empty' : 'succeeded',
+    ...(input.plan.notice ? { notice: input.plan.notice } : {}),
     startedAt: input.startedAt,
     finishedAt: input.finishedAt,
     durationMs: Date.parse(input.finishedAt) - Date.parse(input.startedAt),

@@ -1,5 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import {
+  BATCH_LEDGER_TABLE,
+  LANDING_LEDGER_PARTITION,
+} from '../../../shared/application/use-cases/pipeline/batch-ledger.use-case.js';
+import { pipelineStatus } from '../../../shared/application/use-cases/pipeline/pipeline-status.use-case.js';
+import { SOURCE_TABLE_NAMES } from '../../../shared/domain/datasets/source-tables.js';
 import type { BatchManifest } from '../../../shared/domain/pipeline/pipeline-contracts.js';
 import type { PipelineInput } from '../../../shared/domain/pipeline/pipeline-contracts.js';
 import {
@@ -153,12 +159,16 @@ test('every quarantine record of a dropped file names the file it came from', as
   for (const r of records) assert.equal(r.file, CSV_NAME, `${String(r.rule)} names the file`);
 });
 
-test("no quarantine object, silver or gold object, poison message or log line holds a bad row's NHS number", async () => {
+test("no quarantine object, silver or gold object, poison message, ledger row or log line holds a bad row's NHS number", async () => {
+  const ledger: unknown[] = [];
+  for (const partition of [...SOURCE_TABLE_NAMES, LANDING_LEDGER_PARTITION])
+    for await (const e of h.services.pipeline.state.list(BATCH_LEDGER_TABLE, partition)) ledger.push(e);
   const haystacks: [string, string][] = [
     ['quarantine', await h.text('quarantine')],
     ['gold', await h.text('gold', 'manifests/')],
     ['logs', h.logs()],
     ['poison queue', JSON.stringify(await h.peekQueue('nhs-flows-batches-poison'))],
+    ['the ledger', JSON.stringify(ledger)],
   ];
   assert.ok(h.logs().includes('batch manifest written'), 'the logs were captured');
   for (const [where, text] of haystacks)
@@ -239,33 +249,38 @@ test('an NDJSON file with a malformed line reports that line as unreadable with 
   ]);
 });
 
-test('a file under an unknown table fails the landing function visibly, naming the table, and writes nothing to bronze or silver', async () => {
+test('a file under an unknown table is rejected at once onto the pipeline poison queue, naming the table, and writes nothing to bronze or silver', async () => {
   const silverBefore = await h.list('silver');
   const bronzeBefore = await h.list('bronze');
   await h.drop('not_a_table/x.csv', csv([episode(21)]));
-  const failure = await waitUntil('a landingFile failure', () =>
-    h.host.status().functionFailures.find((f) => f.function === 'landingFile'),
+  const message = await waitUntil('the rejected-file message on the pipeline poison queue', async () =>
+    (await h.peekQueue('nhs-flows-batches-poison')).find((m) => m.file === 'not_a_table/x.csv'),
   );
-  assert.match(failure.message, /unknown source table 'not_a_table'/);
-  assert.match(h.logs(), /"msg":"blob function failed".*"blob":"not_a_table\/x\.csv"/);
-  // After the host's 5 attempts the blob goes to the blob-trigger poison queue.
-  const poison = await waitUntil('the blob-trigger poison message', async () =>
-    (await h.peekQueue('webjobs-blobtrigger-poison')).find((m) => m.BlobName === 'not_a_table/x.csv'),
-  );
-  assert.equal(poison.FunctionId, 'landingFile');
+  assert.equal(message.kind, 'nhs-flows.rejected-file');
+  assert.equal(message.code, 'FILE.UNKNOWN_TABLE');
+  assert.match(String(message.reason), /not_a_table\/x\.csv rejected \(FILE\.UNKNOWN_TABLE\)/);
+  assert.match(h.logs(), /"msg":"landing file rejected".*"file":"not_a_table\/x\.csv"/);
   await h.host.waitForIdle({ timeoutMs: 30_000 });
   assert.equal(
     h.host.status().functionFailures.filter((f) => f.function === 'landingFile').length,
-    5,
-    'five attempts, then poison',
+    0,
+    'a permanent rejection: the host does not retry it',
+  );
+  assert.deepEqual(
+    (await h.peekQueue('webjobs-blobtrigger-poison')).filter((m) => m.BlobName === 'not_a_table/x.csv'),
+    [],
+    "not on the host's blob poison queue, which no status shows",
   );
   assert.deepEqual(await h.list('silver'), silverBefore);
   assert.deepEqual(await h.list('bronze'), bronzeBefore);
 });
 
-test('the landing function failure for an unknown table names the landing file', () => {
-  const failure = h.host.status().functionFailures.find((f) => f.function === 'landingFile');
-  assert.match(String(failure?.message), /not_a_table\/x\.csv/);
+test('the rejection of a file under an unknown table shows in the status failures and the ledger, naming the landing file', async () => {
+  const status = await pipelineStatus(h.services.pipeline);
+  const failure = status.failures.find((f) => f.reason.includes('not_a_table/x.csv'));
+  assert.equal(failure?.status, 'rejected');
+  assert.equal(failure?.table, LANDING_LEDGER_PARTITION);
+  assert.ok(status.poisonQueue >= 1);
 });
 
 const CORRECTED_NAME = 'sus_apc_episode/2026-11-corrected.csv';

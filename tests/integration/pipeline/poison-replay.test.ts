@@ -145,15 +145,24 @@ async function instanceFor(name: string): Promise<string> {
   );
 }
 
-for (const [name, expected] of [
-  [UNKNOWN_COLUMN, 'header names columns not in sus_apc_episode: nhs_no'],
-  [MISSING_COLUMN, 'header lacks required columns of sus_apc_episode: admission_date'],
+for (const [name, code, expected] of [
+  // The unknown column is named by its position: a header cell may be a patient's value.
+  [
+    UNKNOWN_COLUMN,
+    'FILE.HEADER_UNKNOWN_COLUMN',
+    `header column ${EPISODE_COLUMNS.length} (counting from 1) is not a column of sus_apc_episode`,
+  ],
+  [
+    MISSING_COLUMN,
+    'FILE.HEADER_MISSING_COLUMNS',
+    'header lacks required columns of sus_apc_episode: admission_date',
+  ],
 ] as const) {
-  test(`a dropped file whose header is wrong (${expected.split(':')[0]}) fails its batch naming the file and writes nothing past bronze`, async () => {
+  test(`a dropped file whose header is wrong (${code}) fails its batch naming the file and writes nothing past bronze`, async () => {
     const id = await instanceFor(name);
     await assert.rejects(h.host.durable.waitForCompletion(id));
     await h.host.waitForIdle({ timeoutMs: 30_000 });
-    const message = `file ${name}: ${expected}`;
+    const message = `landing file ${name} rejected (${code}): ${expected}`;
     assert.equal(h.host.instance(id)?.runtimeStatus, 'Failed');
     assert.ok(String(h.host.instance(id)?.output).includes(message), String(h.host.instance(id)?.output));
     const failure = h.host.status().lastFailures.find((f) => f.instanceId === id);

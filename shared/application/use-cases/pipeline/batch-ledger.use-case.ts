@@ -5,6 +5,9 @@ import type { PipelineDeps } from './pipeline-deps.js';
 /** Table of the batch ledger: one row per batch (partition = source table, row = batch id). */
 export const BATCH_LEDGER_TABLE = 'nhsflowsbatches';
 
+/** Ledger partition of landing files rejected before any source table was known (wrong folder). */
+export const LANDING_LEDGER_PARTITION = 'landing';
+
 /**
  * Writes a batch's manifest to gold (`manifests/<batchId>.json`) and its ledger row, and emits the
  * batch telemetry the alert rules watch. Idempotent: the same manifest rewrites the same objects.
@@ -28,6 +31,7 @@ export async function writeManifest(manifest: BatchManifest, deps: PipelineDeps)
     factRows: manifest.counts.factRows,
     warehouseRows: manifest.counts.warehouseRows,
     failedChunks: manifest.chunks.failed.length,
+    ...(manifest.notice ? { notice: manifest.notice.message, noticeCode: manifest.notice.code } : {}),
   });
   const props = { batchId: manifest.batchId, table: manifest.table, status: manifest.status };
   deps.telemetry.event('nhsflows.batch.completed', props, {
@@ -81,5 +85,67 @@ export async function reportFailure(report: FailureReport, deps: PipelineDeps): 
     batchId: report.batch.batchId,
     table: report.batch.table,
     failedChunks: report.failedChunks.length,
+  });
+}
+
+/** A landing file rejected whole before a batch was started for it (see `ingestLandingFile`). */
+export interface LandingRejection {
+  /** Deterministic id of the rejection (file name and content), the ledger row key. */
+  readonly rejectionId: string;
+  /** The blob name under `landing/`, made printable. */
+  readonly file: string;
+  /** The source table its folder names, or null when the folder is no source table. */
+  readonly table: string | null;
+  readonly code: string;
+  /** Words naming the file and the problem; never a value of the file. */
+  readonly reason: string;
+}
+
+/**
+ * Reports a rejected landing file exactly as a failed batch is reported, so it shows where
+ * operators look: a `nhs-flows.rejected-file` message on the pipeline's poison queue (not the host's
+ * blob poison queue), a ledger row with status `rejected` (`nhs-flows status` lists it with the
+ * failures), and the `nhsflows.batch.failed` event the on-call alert watches. Nothing to replay: the
+ * supplier drops a corrected file.
+ */
+export async function reportRejectedFile(rejection: LandingRejection, deps: PipelineDeps): Promise<void> {
+  const now = deps.clock.now().toISOString();
+  await deps.poisonQueue.ensure();
+  await deps.poisonQueue.send({
+    kind: 'nhs-flows.rejected-file',
+    version: 1,
+    rejectionId: rejection.rejectionId,
+    file: rejection.file,
+    table: rejection.table,
+    code: rejection.code,
+    reason: rejection.reason,
+    rejectedAt: now,
+  });
+  await deps.state.ensureTables([BATCH_LEDGER_TABLE]);
+  await deps.state.upsert(
+    BATCH_LEDGER_TABLE,
+    rejection.table ?? LANDING_LEDGER_PARTITION,
+    rejection.rejectionId,
+    {
+      status: 'rejected',
+      origin: rejection.file,
+      code: rejection.code,
+      failureReason: rejection.reason.slice(0, 1000),
+      failedAt: now,
+      records: 0,
+    },
+  );
+  deps.telemetry.event('nhsflows.batch.failed', {
+    batchId: rejection.rejectionId,
+    table: rejection.table ?? LANDING_LEDGER_PARTITION,
+    code: rejection.code,
+    failedChunks: '0',
+  });
+  deps.logger.error('landing file rejected', {
+    rejectionId: rejection.rejectionId,
+    file: rejection.file,
+    table: rejection.table,
+    code: rejection.code,
+    reason: rejection.reason.slice(0, 500),
   });
 }

@@ -1,52 +1,62 @@
-import { SOURCE_TABLE_NAMES, sourceTable } from '../../../domain/datasets/source-tables.js';
-import { InputError } from '../../../domain/errors.js';
+import { LandingFileRejectedError, type LandingRejectionCode } from '../../../domain/errors.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import type { BatchDescriptor } from '../../../domain/pipeline/batch-record.js';
 import { hashHex, shortId } from '../../../domain/pipeline/ids.js';
+import { landingTarget, printableName } from '../../../domain/pipeline/landing-file.js';
 import type { PipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
 import type { OrchestrationStarter } from '../../ports/orchestration-starter.port.js';
+import { reportRejectedFile } from './batch-ledger.use-case.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+
+/** What became of a landing file: a batch (new or already known), or a rejection (reported). */
+export interface LandingResult {
+  /** The batch id, or the rejection id when the file was rejected. */
+  readonly batchId: string;
+  readonly started: boolean;
+  readonly rejected?: { readonly code: LandingRejectionCode; readonly reason: string };
+}
 
 /**
  * The blob-drop use case. A supplier drops `landing/<source table>/<file>.csv|.ndjson`; the exact
  * bytes are copied to bronze (create-only) under a batch id derived from the name and content (the
  * same file dropped twice is one batch) and one orchestration is started for it.
+ *
+ * A file whose name alone rejects it (wrong folder, unknown table, unsupported format) is reported
+ * at once through `reportRejectedFile` (poison queue, ledger, failure event) and resolves: it is a
+ * permanent failure, so the host must not retry it into its own blob poison queue. Problems in the
+ * content are found while planning the batch (`readLandingFile`).
  */
 export async function ingestLandingFile(
   name: string,
   bytes: Buffer,
   deps: PipelineDeps & { readonly starter: OrchestrationStarter; readonly orchestration: string },
-): Promise<{ batchId: string; started: boolean }> {
-  const [tableName, ...rest] = name.split('/');
-  if (!tableName || rest.length === 0)
-    throw new InputError(
-      `landing file ${name}: expected <source table>/<file name>, e.g. sus_apc_episode/2026-11.csv`,
-    );
-  let spec;
+): Promise<LandingResult> {
+  const contentId = shortId([name, hashHex(bytes.toString('latin1'))], 20);
+  let target;
   try {
-    spec = sourceTable(tableName);
-  } catch {
-    throw new InputError(
-      `landing file ${name}: unknown source table '${tableName}'; expected <source table>/<file name> with one of ${SOURCE_TABLE_NAMES.join(', ')}`,
+    target = landingTarget(name);
+  } catch (error) {
+    if (!(error instanceof LandingFileRejectedError)) throw error;
+    const rejectionId = `landing-${contentId}`;
+    const [folder] = name.split('/');
+    await reportRejectedFile(
+      {
+        rejectionId,
+        file: printableName(name),
+        table: error.code === 'FILE.UNSUPPORTED_FORMAT' ? (folder ?? null) : null,
+        code: error.code,
+        reason: error.message,
+      },
+      deps,
     );
+    return { batchId: rejectionId, started: false, rejected: { code: error.code, reason: error.message } };
   }
-  const lower = name.toLowerCase();
-  const format: BatchDescriptor['format'] = lower.endsWith('.csv')
-    ? 'csv'
-    : lower.endsWith('.ndjson') || lower.endsWith('.jsonl')
-      ? 'ndjson'
-      : lower.endsWith('.json')
-        ? 'fhir'
-        : (() => {
-            throw new InputError(
-              `landing file ${name}: unsupported extension (expected .csv, .ndjson or .json)`,
-            );
-          })();
-  const batchId = `${spec.table}-file-${shortId([name, hashHex(bytes.toString('latin1'))], 20)}`;
+  const { spec, format, encoding } = target;
+  const batchId = `${spec.table}-file-${contentId}`;
   const now = deps.clock.now();
   const bronzePath = lakePaths
     .bronzeBatch(`file-${spec.table}`, batchId, now)
-    .replace(/\.ndjson$/, `.${format === 'fhir' ? 'json' : format}`);
+    .replace(/\.ndjson$/, `.${format}`);
   await deps.lake.put('bronze', bronzePath, bytes, { ifNoneMatch: '*' });
   const batch: BatchDescriptor = {
     batchId,
@@ -55,6 +65,7 @@ export async function ingestLandingFile(
     bronzePath,
     format,
     receivedAt: now.toISOString(),
+    ...(encoding ? { encoding } : {}),
   };
   const { started } = await deps.starter.start(deps.orchestration, batchId, {
     batch,

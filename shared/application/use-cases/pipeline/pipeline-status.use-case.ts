@@ -1,6 +1,6 @@
 import { SOURCE_TABLE_NAMES } from '../../../domain/datasets/source-tables.js';
 import { LAKE_CONTAINERS } from '../../../domain/lake/lake-paths.js';
-import { BATCH_LEDGER_TABLE } from './batch-ledger.use-case.js';
+import { BATCH_LEDGER_TABLE, LANDING_LEDGER_PARTITION } from './batch-ledger.use-case.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 export interface PipelineStatus {
@@ -12,13 +12,23 @@ export interface PipelineStatus {
     records: number;
     accepted: number;
     quarantined: number;
+    /** Rows of landing files that could not be read (reported in quarantine). */
+    unreadable: number;
+    /** Landing files that held no row (FILE.EMPTY, FILE.HEADER_ONLY). */
+    empty: number;
     lastBatch: { batchId: string; status: string; finishedAt: string } | null;
   }[];
-  readonly failures: readonly { table: string; batchId: string; reason: string }[];
+  /** Failed, partly failed and rejected batches (rejected landing files included). */
+  readonly failures: readonly { table: string; batchId: string; status: string; reason: string }[];
+  /** Batches that loaded but are worth a look: empty or header-only landing files. */
+  readonly notices: readonly { table: string; batchId: string; reason: string }[];
   readonly poisonQueue: number;
 }
 
-/** What `nhs-flows status` and GET /api/status show: objects per layer, batches per table, failures. */
+/**
+ * What `nhs-flows status` and GET /api/status show: objects per layer, batches per table, failures
+ * (including landing files rejected before any table was known, under `landing`) and notices.
+ */
 export async function pipelineStatus(deps: PipelineDeps): Promise<PipelineStatus> {
   const lake: Record<string, { objects: number; bytes: number }> = {};
   for (const container of LAKE_CONTAINERS) {
@@ -33,13 +43,16 @@ export async function pipelineStatus(deps: PipelineDeps): Promise<PipelineStatus
   }
   await deps.state.ensureTables([BATCH_LEDGER_TABLE]);
   const tables = [];
-  const failures: { table: string; batchId: string; reason: string }[] = [];
-  for (const table of SOURCE_TABLE_NAMES) {
+  const failures: { table: string; batchId: string; status: string; reason: string }[] = [];
+  const notices: { table: string; batchId: string; reason: string }[] = [];
+  for (const table of [...SOURCE_TABLE_NAMES, LANDING_LEDGER_PARTITION]) {
     let batches = 0;
     let failed = 0;
     let records = 0;
     let accepted = 0;
     let quarantined = 0;
+    let unreadable = 0;
+    let empty = 0;
     let lastBatch: { batchId: string; status: string; finishedAt: string } | null = null;
     for await (const e of deps.state.list<Record<string, string | number | boolean | null>>(
       BATCH_LEDGER_TABLE,
@@ -50,11 +63,20 @@ export async function pipelineStatus(deps: PipelineDeps): Promise<PipelineStatus
       records += Number(v.records ?? 0);
       accepted += Number(v.accepted ?? 0);
       quarantined += Number(v.quarantined ?? 0);
-      if (v.status !== 'succeeded') {
+      unreadable += Number(v.unreadable ?? 0);
+      if (v.status === 'empty') {
+        empty += 1;
+        notices.push({
+          table,
+          batchId: e.rowKey,
+          reason: typeof v.notice === 'string' ? `${String(v.noticeCode)}: ${v.notice}` : 'empty',
+        });
+      } else if (v.status !== 'succeeded') {
         failed += 1;
         failures.push({
           table,
           batchId: e.rowKey,
+          status: String(v.status),
           reason: typeof v.failureReason === 'string' ? v.failureReason : String(v.status),
         });
       }
@@ -63,8 +85,9 @@ export async function pipelineStatus(deps: PipelineDeps): Promise<PipelineStatus
       if (!lastBatch || finishedAt > lastBatch.finishedAt)
         lastBatch = { batchId: e.rowKey, status: String(v.status), finishedAt };
     }
-    if (batches > 0) tables.push({ table, batches, failed, records, accepted, quarantined, lastBatch });
+    if (batches > 0)
+      tables.push({ table, batches, failed, records, accepted, quarantined, unreadable, empty, lastBatch });
   }
   const poisonQueue = await deps.poisonQueue.count().catch(() => 0);
-  return { lake, tables, failures, poisonQueue };
+  return { lake, tables, failures, notices, poisonQueue };
 }

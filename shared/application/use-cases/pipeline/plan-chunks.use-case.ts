@@ -1,8 +1,7 @@
 import { createInterface } from 'node:readline';
-import { parse as parseCsv } from 'csv-parse';
 import type { Delta } from '../../../domain/capture/delta.js';
-import { sourceTable, type SourceRow, type SourceTableSpec } from '../../../domain/datasets/source-tables.js';
-import { InfrastructureError, InputError } from '../../../domain/errors.js';
+import { sourceTable, type SourceTableSpec } from '../../../domain/datasets/source-tables.js';
+import { InfrastructureError } from '../../../domain/errors.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import {
   encodeRecords,
@@ -10,15 +9,17 @@ import {
   type BatchDescriptor,
   type BatchRecord,
 } from '../../../domain/pipeline/batch-record.js';
-import { hashHex } from '../../../domain/pipeline/ids.js';
 import type { ChunkPlan, ChunkRef, UnreadableRecord } from '../../../domain/pipeline/pipeline-contracts.js';
+import { readLandingFile, type LandingItem } from './landing-file-reader.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 /**
  * Splits a bronze batch into chunk files of at most `NHSFLOWS_CHUNK_SIZE` records in the restricted
  * work area, streaming (memory flat in batch size). CDC batches hold deltas; dropped files are CSV
- * (header row naming the table's columns) or NDJSON rows. Records that cannot be read are written
- * to quarantine with file, row, field and reason, so `records + unreadable` = lines read.
+ * (header row naming the table's columns) or NDJSON rows, read by `readLandingFile`. Records that
+ * cannot be read are written to quarantine with file, row, line, field and reason, so
+ * `records + unreadable` = rows read; a file-level problem throws `LandingFileRejectedError`
+ * (permanent), and a file with no row comes back with its `notice`.
  */
 export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Promise<ChunkPlan> {
   const spec = sourceTable(batch.table);
@@ -66,6 +67,7 @@ export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Pr
     const unreadable: UnreadableRecord[] = [];
     let buffer: BatchRecord[] = [];
     let records = 0;
+    let notice: ChunkPlan['notice'];
     const flush = async () => {
       if (buffer.length === 0) return;
       const index = chunks.length;
@@ -75,6 +77,10 @@ export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Pr
       buffer = [];
     };
     for await (const item of readRecords(batch, spec, bronze)) {
+      if ('notice' in item) {
+        notice = { code: item.notice, message: item.message };
+        continue;
+      }
       if ('rule' in item) {
         unreadable.push(item);
         continue;
@@ -105,6 +111,7 @@ export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Pr
       records,
       chunks: chunks.length,
       unreadable: unreadable.length,
+      ...(notice ? { notice: notice.code } : {}),
     });
     return {
       batchId: batch.batchId,
@@ -113,6 +120,7 @@ export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Pr
       chunks,
       unreadable: unreadable.length,
       unreadablePath,
+      ...(notice ? { notice } : {}),
     };
   }
 }
@@ -121,13 +129,11 @@ async function* readRecords(
   batch: BatchDescriptor,
   spec: SourceTableSpec,
   bronze: NodeJS.ReadableStream,
-): AsyncIterable<BatchRecord | UnreadableRecord> {
-  if (batch.format === 'csv') {
-    yield* readCsv(batch, spec, bronze);
+): AsyncIterable<BatchRecord | LandingItem> {
+  if (batch.format !== 'deltas') {
+    yield* readLandingFile(batch, spec, bronze);
     return;
   }
-  if (batch.format === 'fhir')
-    throw new InputError(`file ${batch.origin}: FHIR bundles are not supported yet`);
   const lines = createInterface({ input: bronze, crlfDelay: Infinity });
   let n = 0;
   for await (const line of lines) {
@@ -145,90 +151,6 @@ async function* readRecords(
       };
       continue;
     }
-    if (batch.format === 'deltas') {
-      yield recordFromDelta(parsed as Delta, n);
-      continue;
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      yield {
-        row: n,
-        field: '(record)',
-        rule: 'FILE.NOT_AN_OBJECT',
-        message: `${batch.origin} row ${n}: expected a JSON object`,
-      };
-      continue;
-    }
-    yield fileRecord(batch, spec, parsed as SourceRow, n);
+    yield recordFromDelta(parsed as Delta, n);
   }
-}
-
-async function* readCsv(
-  batch: BatchDescriptor,
-  spec: SourceTableSpec,
-  bronze: NodeJS.ReadableStream,
-): AsyncIterable<BatchRecord | UnreadableRecord> {
-  const parser = bronze.pipe(parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true }));
-  let header: string[] | undefined;
-  let n = 0;
-  const known = new Map(spec.columns.map((c) => [c.name, c]));
-  for await (const fields of parser as AsyncIterable<string[]>) {
-    if (!header) {
-      header = fields.map((f) => f.trim());
-      const unknown = header.filter((h) => !known.has(h));
-      if (unknown.length > 0)
-        throw new InputError(
-          `file ${batch.origin}: header names columns not in ${spec.table}: ${unknown.join(', ')}`,
-        );
-      const missing = spec.columns.filter(
-        (c) =>
-          !c.nullable &&
-          !header!.includes(c.name) &&
-          c.name !== spec.changeVersionColumn &&
-          c.name !== 'modified_at',
-      );
-      if (missing.length > 0)
-        throw new InputError(
-          `file ${batch.origin}: header lacks required columns of ${spec.table}: ${missing.map((c) => c.name).join(', ')}`,
-        );
-      continue;
-    }
-    n += 1;
-    if (fields.length !== header.length) {
-      yield {
-        row: n,
-        field: '(record)',
-        rule: 'FILE.COLUMN_COUNT',
-        message: `${batch.origin} row ${n}: expected ${header.length} fields, received ${fields.length}`,
-      };
-      continue;
-    }
-    const row: SourceRow = {};
-    header.forEach((name, i) => {
-      const raw = fields[i] ?? '';
-      const type = known.get(name)?.type;
-      row[name] =
-        raw === ''
-          ? null
-          : type === 'int' && /^-?\d+$/.test(raw)
-            ? Number(raw)
-            : type === 'bit'
-              ? raw === '1' || raw.toLowerCase() === 'true'
-              : raw;
-    });
-    yield fileRecord(batch, spec, row, n);
-  }
-}
-
-function fileRecord(batch: BatchDescriptor, spec: SourceTableSpec, row: SourceRow, n: number): BatchRecord {
-  const key = spec.key.map((k) => (row[k] === null || row[k] === undefined ? '' : String(row[k])));
-  return {
-    n,
-    seq: n,
-    op: 'insert',
-    eventId: hashHex(`${batch.batchId}|${n}`),
-    key,
-    row,
-    sourceVersion: null,
-    capturedAt: batch.receivedAt,
-  };
 }

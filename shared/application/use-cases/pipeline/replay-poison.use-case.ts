@@ -13,15 +13,27 @@ const failedBatchMessage = z.object({
     bronzePath: z.string(),
     format: z.enum(['deltas', 'csv', 'ndjson', 'fhir']),
     receivedAt: z.string(),
+    encoding: z.string().optional(),
   }),
   reason: z.string(),
   failedChunks: z.array(z.number().int()),
   failedAt: z.string(),
 });
 
+/** A landing file rejected whole (`reportRejectedFile`): reported, never replayed. */
+const rejectedFileMessage = z.object({
+  kind: z.literal('nhs-flows.rejected-file'),
+  version: z.literal(1),
+  rejectionId: z.string(),
+  file: z.string(),
+  code: z.string(),
+});
+
 export interface ReplayResult {
   readonly replayed: readonly { batchId: string; instanceId: string; chunks: number[] | 'all' }[];
   readonly invalid: number;
+  /** Rejected landing files seen on the queue: nothing to replay (a corrected file must be dropped). */
+  readonly rejectedFiles: number;
   readonly remaining: number;
 }
 
@@ -29,7 +41,8 @@ export interface ReplayResult {
  * Replays failed batches from the poison queue: each message restarts the pipeline for its batch
  * (only the failed chunks when it names them) under a new instance id, then is deleted. Every sink
  * is idempotent, so a replay never doubles rows. Messages that are not failed-batch messages stay
- * on the queue and are counted, never deleted.
+ * on the queue and are counted, never deleted; rejected landing files are counted apart
+ * (`rejectedFiles`) and stay too, until they expire: replaying the same bytes cannot succeed.
  */
 export async function replayPoison(
   deps: PipelineDeps & { readonly starter: OrchestrationStarter; readonly orchestration: string },
@@ -38,6 +51,7 @@ export async function replayPoison(
   await deps.poisonQueue.ensure();
   const replayed: { batchId: string; instanceId: string; chunks: number[] | 'all' }[] = [];
   let invalid = 0;
+  const rejected = new Set<string>();
   const skipped = new Set<string>();
   const max = options.max ?? 100;
   while (replayed.length < max) {
@@ -50,7 +64,8 @@ export async function replayPoison(
     for (const message of messages) {
       const parsed = failedBatchMessage.safeParse(message.body);
       if (!parsed.success) {
-        if (!skipped.has(message.id)) invalid += 1;
+        if (rejectedFileMessage.safeParse(message.body).success) rejected.add(message.id);
+        else if (!skipped.has(message.id)) invalid += 1;
         skipped.add(message.id);
         await deps.poisonQueue.release(message);
         continue;
@@ -79,5 +94,5 @@ export async function replayPoison(
       deps.telemetry.event('nhsflows.batch.replayed', { batchId: batch.batchId, instanceId });
     }
   }
-  return { replayed, invalid, remaining: await deps.poisonQueue.count() };
+  return { replayed, invalid, rejectedFiles: rejected.size, remaining: await deps.poisonQueue.count() };
 }
