@@ -1,4 +1,5 @@
 import { services, resetServices } from '../../functions/composition-root.js';
+import { ExportKeyError } from '../domain/errors.js';
 import { GOLD_TABLES } from '../domain/gold/gold-tables.js';
 import type { CliCommand } from './cli-io.js';
 import { openLocalEnvironment } from './local-environment.js';
@@ -33,7 +34,7 @@ export const exportCommand: CliCommand = {
       const rows = await warehouse.query(
         `SELECT ${select} FROM "${table.name}" ORDER BY ${order}${limit !== undefined ? ` LIMIT ${limit}` : ''}`,
       );
-      io.out(columns.join(','));
+      io.out(csvHeader(columns));
       for (const row of rows) io.out(columns.map((c) => csvField(row[c])).join(','));
       return 0;
     } finally {
@@ -43,9 +44,29 @@ export const exportCommand: CliCommand = {
   },
 };
 
-/** RFC 4180 field: quoted when it holds a comma, quote or line break; NULL as empty. */
+/** A cell a spreadsheet would run as a formula: =, +, -, @, tab or carriage return first. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A plain number is not a formula (a spreadsheet reads `-12.5` as the number either way). */
+const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * RFC 4180 field: quoted when it holds a comma, quote or line break; NULL as empty. A cell that
+ * starts like a formula (OWASP "CSV injection": `=cmd|' /C calc'!A0`) is written as text: prefixed
+ * with a single quote and quoted. Plain numbers are left as they are.
+ */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (FORMULA_START.test(text) && !PLAIN_NUMBER.test(text)) return `"'${text.replace(/"/g, '""')}"`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The header row of an export; refuses keys with control characters (they would split the row). */
+export function csvHeader(columns: readonly string[]): string {
+  columns.forEach((c, i) => {
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(c))
+      throw new ExportKeyError(`export: column ${i + 1} of the header holds a control character`);
+  });
+  return columns.map(csvField).join(',');
 }

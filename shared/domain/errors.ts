@@ -147,3 +147,8 @@ export class LandingFileRejectedError extends NhsFlowsError {
     this.code = code;
   }
 }
+
+/** An export key (a header cell of `nhs-flows export`) holds a control character. Names the position. */
+export class ExportKeyError extends NhsFlowsError {
+  readonly code = 'EXPORT_KEY_INVALID';
+}
