@@ -103,11 +103,10 @@ function canonicalInstant(text: string, column: string, type: CanonicalType, nai
   const ms = Date.parse(withZone);
   if (Number.isNaN(ms))
     throw new InputError(`row hash: column '${column}' (${type}) expected an ISO-8601 date-time`);
-  // Date.parse rolls 2024-02-30 into March and T24:00 into the next day: refuse them instead.
-  if (!realDateAndClock(text))
-    throw new InputError(
-      `row hash: column '${column}' (${type}) expected an ISO-8601 date-time on a real calendar date and clock time, received one whose date or time does not exist`,
-    );
+  // Date.parse rolls 2024-02-30 into March and T24:00 into the next day. A source can hold such a
+  // value (text columns, a bad feed): it is hashed as its own text, which no real instant's canonical
+  // form equals, so its correction is still a change; validation quarantines the row.
+  if (!realDateAndClock(text)) return text;
   return new Date(ms).toISOString();
 }
 
@@ -145,8 +144,8 @@ export function canonicalValue(
       if (typeof value === 'string') return canonicalDecimal(value, column);
       throw wrongType(column, type, value);
     case 'date':
-      if (typeof value !== 'string' || !isoDate.test(value) || !realDateAndClock(value))
-        throw wrongType(column, type, value);
+      // A date that does not exist (2023-02-29) is hashed as its text, as for date-times.
+      if (typeof value !== 'string' || !isoDate.test(value)) throw wrongType(column, type, value);
       return value;
     case 'datetime2':
       if (typeof value !== 'string') throw wrongType(column, type, value);

@@ -149,6 +149,33 @@ test('every golden vector hashes in the embedded source (DuckDB SQL) to the same
   }
 });
 
+test('a text-backed datetimeoffset naming an instant that does not exist hashes in the source as in the spec (its own text), and the capture hash never fails on it', async () => {
+  const source = await openEmbeddedSource({
+    path: ':memory:',
+    clock: fixedClock('2026-02-01T09:00:00.000Z'),
+  });
+  try {
+    const columns: HashColumn[] = [{ name: 'arrival_at', type: 'datetimeoffset' }];
+    const rows: SourceRow[] = [
+      { arrival_at: '2065-02-29T10:15:00.000+00:00' },
+      { arrival_at: '2024-06-31T10:00:00.000+01:00' },
+      { arrival_at: '2065-03-01T10:15:00.000+00:00' },
+    ];
+    const layout = await store(source, columns, rows);
+    const { scanned, paged } = await sourceHashes(source, layout, rows.length);
+    const expected = rows.map((row) => rowHash(columns, row));
+    assert.deepEqual(scanned, expected, 'full-scan stream');
+    assert.deepEqual(paged, expected, 'keyset page');
+    assert.equal(
+      new Set(expected).size,
+      rows.length,
+      'the impossible instant and its rolled-over day differ',
+    );
+  } finally {
+    await source.close();
+  }
+});
+
 // ------------------------------------------------------------------------------------ random rows
 
 const MIN_MS = Date.parse('0001-01-01T00:00:00.000Z');

@@ -13,6 +13,7 @@ import {
   type HashColumn,
 } from '../../../shared/domain/capture/row-hash.js';
 import type { SourceRow } from '../../../shared/domain/datasets/source-tables.js';
+import type { CanonicalType } from '../../../shared/domain/capture/row-hash.js';
 
 interface Vector {
   name: string;
@@ -135,6 +136,22 @@ test('a datetimeoffset hashes as its UTC instant whatever offset it was written 
   );
 });
 
+test('a well-formed value naming a date or clock time that does not exist hashes as its own text, so capture never stops on it and its correction is a change', () => {
+  // A source can hold these (text columns, a bad feed; the synthetic future-date defect moves
+  // 29 February into a year without one). Validation quarantines the row; capture must carry it.
+  const cases: [CanonicalType, string, string][] = [
+    ['date', '2023-02-29', '2023-03-01'],
+    ['date', '2024-04-31', '2024-05-01'],
+    ['datetime2', '2024-02-30T10:00:00', '2024-03-01T10:00:00.000Z'],
+    ['datetimeoffset', '2065-02-29T10:15:00.000+00:00', '2065-03-01T10:15:00.000Z'],
+    ['datetimeoffset', '2024-06-31T10:00:00+01:00', '2024-07-01T09:00:00.000Z'],
+  ];
+  for (const [type, impossible, rolledOver] of cases) {
+    assert.equal(canonicalValue(type, impossible), impossible, `${type} ${impossible}`);
+    assert.notEqual(canonicalValue(type, rolledOver), impossible, `${type} ${impossible} vs ${rolledOver}`);
+  }
+});
+
 test('the row hash is the SHA-256 of the canonical text and the checksum prefix is its first 8 bytes signed', () => {
   fc.assert(
     fc.property(fc.string(), fc.integer(), (s, n) => {
@@ -157,13 +174,6 @@ test('a value that does not fit its type is rejected naming the column but not t
     ['decimal', '1e5'],
     ['date', '02/01/2026'],
     ['datetimeoffset', '2026-01-02T10:00:00'],
-    ['date', '2024-02-30'],
-    ['date', '2023-02-29'],
-    ['datetime2', '2024-02-30T10:00:00'],
-    ['datetime2', '2024-04-31T10:00:00.000Z'],
-    ['datetime2', '2024-01-01T24:00:00'],
-    ['datetimeoffset', '2024-02-30T10:00:00Z'],
-    ['datetimeoffset', '2024-06-31T10:00:00+01:00'],
     ['bit', 'yes'],
     ['varchar', 12],
   ];

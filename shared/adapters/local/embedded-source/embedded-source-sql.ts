@@ -121,7 +121,10 @@ export function canonicalExpression(col: HashColumn, kind: StoredKind, alias?: s
       return `(CASE WHEN ${trimmed} = '-0' THEN '0' ELSE ${trimmed} END)`;
     }
     case 'date':
-      return kind === 'date' ? `strftime(${c}, '%Y-%m-%d')` : `strftime(CAST(${c} AS DATE), '%Y-%m-%d')`;
+      // Text that names no real date (2023-02-29) is hashed as itself, as the spec says.
+      return kind === 'date'
+        ? `strftime(${c}, '%Y-%m-%d')`
+        : `COALESCE(strftime(TRY_CAST(${c} AS DATE), '%Y-%m-%d'), CAST(${c} AS VARCHAR))`;
     case 'datetime2':
       if (kind === 'timestamp') return `strftime(${c}, ${isoMillis})`;
       return utcInstant(c);
@@ -141,7 +144,8 @@ export function canonicalExpression(col: HashColumn, kind: StoredKind, alias?: s
  * move a sub-millisecond instant before 1970 up by one millisecond.
  */
 function utcInstant(c: string): string {
-  return `strftime(timezone('UTC', CAST(${c} AS TIMESTAMPTZ)), ${isoMillis})`;
+  // Text that names no real instant (2065-02-29T10:00+00:00) is hashed as itself, as the spec says.
+  return `COALESCE(strftime(timezone('UTC', TRY_CAST(${c} AS TIMESTAMPTZ)), ${isoMillis}), CAST(${c} AS VARCHAR))`;
 }
 
 const stringTypes: ReadonlySet<CanonicalType> = new Set(['varchar', 'char']);
