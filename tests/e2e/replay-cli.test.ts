@@ -115,7 +115,10 @@ test('nhs-flows replay restarts the failed batch from the poison queue and it lo
 test('nhs-flows replay with an empty poison queue replays nothing and changes no count', async () => {
   const again = cli('replay');
   assert.equal(again.status, 0, again.stderr.slice(-3000));
-  assert.match(again.stdout, /replay: HTTP 202 \{"replayed":\[\],"invalid":0,"remaining":0\}/);
+  assert.match(
+    again.stdout,
+    /replay: HTTP 202 \{"replayed":\[\],"invalid":0,"rejectedFiles":0,"remaining":0\}/,
+  );
   assert.deepEqual(await facts(), { facts: 3, ids: 3 });
 });
 
