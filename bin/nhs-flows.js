@@ -1,6 +1,26 @@
 #!/usr/bin/env node
-// The nhs-flows CLI (built output). `npm start` builds first; see README.
-import('../dist/shared/cli/main.js')
+// The nhs-flows CLI (built output in dist/). `npm install` builds dist/ (the `prepare` script) and
+// `npm start` rebuilds it; if dist/ is still missing, this builds it once when TypeScript is
+// installed, and otherwise says what to run instead of failing with "Cannot find module".
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildDist, root } from './build-dist.mjs';
+
+const entry = join(root, 'dist', 'shared', 'cli', 'main.js');
+if (!existsSync(entry)) {
+  console.error('nhs-flows: dist/ is not built yet; building it now (npm run build)…');
+  const result = buildDist();
+  if (!existsSync(entry)) {
+    console.error(
+      `nhs-flows: dist/ could not be built${result.reason ? ` (${result.reason})` : ''}. ` +
+        'Run `npm install` (or `npm run build`) in the nhs-flows checkout, then try again.',
+    );
+    process.exit(1);
+  }
+}
+
+import(pathToFileURL(entry).href)
   .then((m) => m.main(process.argv.slice(2)))
   .then((code) => process.exit(code ?? 0))
   .catch((error) => {
