@@ -353,7 +353,12 @@ async function runSize(size: Size): Promise<SizeRun> {
         'load',
         size,
         { ...common, out: join(dataDir, 'load.json'), deadline: Date.now() + budget },
-        { hardTimeoutMs: budget + 5 * 60_000, nodeFlags: [], logs },
+        {
+          hardTimeoutMs: budget + 5 * 60_000,
+          // e.g. NHSFLOWS_BENCH_LOAD_NODE_FLAGS='--cpu-prof --cpu-prof-dir=.bench-out/prof' to profile the host.
+          nodeFlags: (process.env.NHSFLOWS_BENCH_LOAD_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+          logs,
+        },
       );
     } catch (error) {
       load = { error: message(error) };
