@@ -28,6 +28,15 @@ export class MemoryParquetLake implements ParquetLake {
     return { rows: out.length, created };
   }
 
+  async writeMany(
+    container: string,
+    columns: readonly PortableColumn[],
+    objects: readonly { readonly path: string; readonly rows: readonly PortableRow[] }[],
+    options: { readonly ifNoneMatch?: '*' } = {},
+  ): Promise<{ rows: number; created: boolean }[]> {
+    return Promise.all(objects.map((o) => this.write(container, o.path, columns, o.rows, options)));
+  }
+
   async *read(container: string, paths: readonly string[]): AsyncIterable<PortableRow> {
     for (const path of paths) yield* await this.rows(container, path);
   }

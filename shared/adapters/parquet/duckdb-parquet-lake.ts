@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ObjectStore } from '../../application/ports/object-store.port.js';
@@ -67,6 +67,40 @@ export class DuckDbParquetLake implements ParquetLake {
       return { rows: count, created };
     } finally {
       if (!kept) rmSync(local, { force: true });
+    }
+  }
+
+  async writeMany(
+    container: string,
+    columns: readonly PortableColumn[],
+    objects: readonly { readonly path: string; readonly rows: readonly PortableRow[] }[],
+    options: { readonly ifNoneMatch?: '*' } = {},
+  ): Promise<{ rows: number; created: boolean }[]> {
+    if (objects.length <= 1)
+      return Promise.all(objects.map((o) => this.write(container, o.path, columns, o.rows, options)));
+    const dir = `${this.localName()}.d`;
+    try {
+      const files = await this.codec.writeGroups(
+        dir,
+        columns,
+        objects.map((o) => o.rows),
+      );
+      return await Promise.all(
+        objects.map(async (o, i) => {
+          const file = files[i];
+          if (!file) return this.write(container, o.path, columns, [], options);
+          const { created } = await this.lake.putFile(container, o.path, file, { ...PARQUET, ...options });
+          if (created && options.ifNoneMatch) {
+            // A create-only object never changes: keep the local copy for the next read of it.
+            const kept = this.localName();
+            renameSync(file, kept);
+            this.remember(`${container}/${o.path}`, kept);
+          }
+          return { rows: o.rows.length, created };
+        }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 

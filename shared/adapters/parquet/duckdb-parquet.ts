@@ -1,4 +1,5 @@
-import { closeSync, createReadStream, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ParquetCodec } from '../../application/ports/parquet.port.js';
@@ -74,6 +75,46 @@ export class DuckDbParquetCodec implements ParquetCodec {
       rmSync(staging, { force: true });
       connection.closeSync();
     }
+  }
+
+  /**
+   * Writes each group of rows as its own Parquet file in one COPY (partitioned by the group's
+   * index): one engine statement for many small files. Returns each group's file under `dir`, or
+   * null for a group with no rows (no file is written for it).
+   */
+  async writeGroups(
+    dir: string,
+    columns: readonly PortableColumn[],
+    groups: readonly (readonly PortableRow[])[],
+  ): Promise<(string | null)[]> {
+    const staging = `${dir}.rows.ndjson`;
+    const tagged: PortableColumn[] = [...columns, { name: '_group', type: 'int', nullable: false }];
+    function* rows(): Iterable<PortableRow> {
+      for (const [i, group] of groups.entries()) for (const row of group) yield { ...row, _group: i };
+    }
+    await writeNdjson(staging, tagged, rows());
+    const connection = await this.connect();
+    try {
+      const select = tagged
+        .map((c) => `CAST(${quoteIdent(c.name)} AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name)}`)
+        .join(', ');
+      await connection.run(
+        `COPY (SELECT ${select} FROM ${readNdjsonAsText(staging, tagged)}) TO ${sqlString(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_group))`,
+      );
+    } finally {
+      rmSync(staging, { force: true });
+      connection.closeSync();
+    }
+    return groups.map((group, i) => {
+      if (group.length === 0) return null;
+      const folder = join(dir, `_group=${i}`);
+      const files = readdirSync(folder).filter((f) => f.endsWith('.parquet'));
+      if (files.length !== 1)
+        throw new Error(
+          `parquet codec: expected one file for group ${i} in ${folder}, found ${files.length}`,
+        );
+      return join(folder, files[0]!);
+    });
   }
 
   async *read(file: string): AsyncIterable<PortableRow> {

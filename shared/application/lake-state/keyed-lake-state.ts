@@ -37,6 +37,12 @@ export interface KeyedStateStats {
   runsWritten: number;
   retries: number;
   compactions: number;
+  /** Milliseconds summed over buckets (buckets run concurrently): reading, planning, writing runs, committing heads, compacting. */
+  readMs: number;
+  planMs: number;
+  writeMs: number;
+  commitMs: number;
+  compactMs: number;
 }
 
 /**
@@ -57,7 +63,17 @@ export interface KeyedStateStats {
  * selection, compaction).
  */
 export class KeyedLakeState {
-  readonly stats: KeyedStateStats = { bucketsRead: 0, runsWritten: 0, retries: 0, compactions: 0 };
+  readonly stats: KeyedStateStats = {
+    bucketsRead: 0,
+    runsWritten: 0,
+    retries: 0,
+    compactions: 0,
+    readMs: 0,
+    planMs: 0,
+    writeMs: 0,
+    commitMs: 0,
+    compactMs: 0,
+  };
 
   constructor(
     readonly spec: KeyedStateSpec,
@@ -106,61 +122,99 @@ export class KeyedLakeState {
    * Plans and commits each touched bucket: `plan` gets the current rows of the bucket's keys and
    * returns the rows that replace them. On a lost commit race the bucket is re-read and re-planned
    * (so `plan` must be a pure function of its input). Returns each bucket's committed plan result.
+   *
+   * The touched buckets move together: their heads are read at once, their rows come out of one
+   * engine read (a semi-join over every touched bucket's runs), their new runs go in through one
+   * engine write, and their heads are committed at once. Buckets that lose a race go round again.
    */
   async update<R>(
     keys: readonly string[],
     plan: (existing: PortableRow[], keys: readonly string[]) => BucketPlan<R>,
   ): Promise<R[]> {
     const groups = this.group(keys);
-    const results: R[] = [];
-    await this.forEachBucket([...groups.keys()], async (bucket) => {
-      const bucketKeys = groups.get(bucket)!;
-      const maxAttempts = this.options.maxAttempts ?? 25;
-      const turn =
-        this.options.inProcessTurns === false ? undefined : await bucketTurn(`${this.spec.name}/${bucket}`);
-      try {
-        for (let attempt = 1; ; attempt++) {
-          const { head, rows: existing } = await this.readBucket(bucket, bucketKeys);
-          const planned = plan(existing, bucketKeys);
-          if (planned.rows.length === 0) {
-            results.push(planned.result);
-            return;
-          }
-          const generation = head.generation + 1;
-          const path = lakePaths.stateRun(this.spec.name, bucket, generation, randomUUID().slice(0, 8));
-          const written = await this.deps.parquet.write(
-            STATE_CONTAINER,
-            path,
-            this.spec.columns,
-            planned.rows,
-            {
-              ifNoneMatch: '*',
-            },
-          );
-          const next: BucketHead = {
-            generation,
-            runs: [...head.runs, { path, generation, rows: written.rows }],
-          };
-          const committed = await this.commitHead(bucket, head, next);
-          if (committed) {
-            this.stats.runsWritten++;
-            results.push(planned.result);
-            await this.maybeCompact(bucket, committed);
-            return;
-          }
-          await this.deps.lake.delete(STATE_CONTAINER, path);
-          if (attempt >= maxAttempts)
-            throw new ConcurrencyError(
-              `keyed state ${this.spec.name} bucket ${bucket}: lost ${attempt} commit races in a row; retry`,
-            );
-          this.stats.retries++;
-          await sleep(Math.min(250, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+    const buckets = [...groups.keys()].sort((x, y) => x - y);
+    const maxAttempts = this.options.maxAttempts ?? 25;
+    // In-process turns, taken in ascending bucket order so overlapping updates cannot deadlock.
+    const releases: (() => void)[] = [];
+    try {
+      if (this.options.inProcessTurns !== false)
+        for (const bucket of buckets) releases.push(await bucketTurn(`${this.spec.name}/${bucket}`));
+      const results: R[] = [];
+      let pending = buckets;
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        let at = performance.now();
+        const lap = (): number => {
+          const now = performance.now();
+          const ms = now - at;
+          at = now;
+          return ms;
+        };
+        const { heads, rows } = await this.readBuckets(pending, groups);
+        this.stats.readMs += lap();
+        const writes: { bucket: number; head: VersionedHead; path: string; planned: BucketPlan<R> }[] = [];
+        for (const bucket of pending) {
+          const planned = plan(rows.get(bucket) ?? [], groups.get(bucket)!);
+          const head = heads.get(bucket)!;
+          if (planned.rows.length === 0) results.push(planned.result);
+          else
+            writes.push({
+              bucket,
+              head,
+              planned,
+              path: lakePaths.stateRun(this.spec.name, bucket, head.generation + 1, randomUUID().slice(0, 8)),
+            });
         }
-      } finally {
-        turn?.();
+        this.stats.planMs += lap();
+        const written = await this.deps.parquet.writeMany(
+          STATE_CONTAINER,
+          this.spec.columns,
+          writes.map((w) => ({ path: w.path, rows: w.planned.rows })),
+          { ifNoneMatch: '*' },
+        );
+        this.stats.writeMs += lap();
+        const committed = await Promise.all(
+          writes.map((w, i) =>
+            this.commitHead(w.bucket, w.head, {
+              generation: w.head.generation + 1,
+              runs: [
+                ...w.head.runs,
+                { path: w.path, generation: w.head.generation + 1, rows: written[i]!.rows },
+              ],
+            }),
+          ),
+        );
+        this.stats.commitMs += lap();
+        const lost: number[] = [];
+        const toCompact: { bucket: number; head: VersionedHead }[] = [];
+        for (const [i, w] of writes.entries()) {
+          const head = committed[i];
+          if (head) {
+            this.stats.runsWritten++;
+            results.push(w.planned.result);
+            toCompact.push({ bucket: w.bucket, head });
+          } else lost.push(w.bucket);
+        }
+        await Promise.all(
+          writes.filter((_, i) => !committed[i]).map((w) => this.deps.lake.delete(STATE_CONTAINER, w.path)),
+        );
+        const compacting = new Map(toCompact.map((c) => [c.bucket, c.head]));
+        await this.forEachBucket([...compacting.keys()], (bucket) =>
+          this.maybeCompact(bucket, compacting.get(bucket)!),
+        );
+        this.stats.compactMs += lap();
+        if (lost.length === 0) break;
+        if (attempt >= maxAttempts)
+          throw new ConcurrencyError(
+            `keyed state ${this.spec.name} buckets ${lost.join(', ')}: lost ${attempt} commit races in a row; retry`,
+          );
+        this.stats.retries += lost.length;
+        await sleep(Math.min(250, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+        pending = lost;
       }
-    });
-    return results;
+      return results;
+    } finally {
+      for (const release of releases) release();
+    }
   }
 
   /** Compacts every bucket with more than one run (maintenance; updates compact as they go). */
@@ -214,6 +268,46 @@ export class KeyedLakeState {
     if (!got) return { generation: 0, runs: [], etag: null };
     const parsed = JSON.parse(got.body.toString('utf8')) as BucketHead;
     return { generation: parsed.generation, runs: parsed.runs, etag: got.etag };
+  }
+
+  /**
+   * The heads of `buckets` and the rows of their keys, out of one engine read over every run of
+   * every one of them (a key lives in one bucket only, so the latest-run rule is per key as before);
+   * a run removed by a concurrent compaction → re-read the heads.
+   */
+  private async readBuckets(
+    buckets: readonly number[],
+    groups: ReadonlyMap<number, readonly string[]>,
+  ): Promise<{ heads: Map<number, VersionedHead>; rows: Map<number, PortableRow[]> }> {
+    for (let attempt = 1; ; attempt++) {
+      const heads = new Map(
+        await Promise.all(buckets.map(async (bucket) => [bucket, await this.readHead(bucket)] as const)),
+      );
+      const runs = buckets.flatMap((bucket) =>
+        heads.get(bucket)!.runs.map((r) => ({ path: r.path, rank: r.generation })),
+      );
+      const rows = new Map<number, PortableRow[]>();
+      if (runs.length === 0) return { heads, rows };
+      const bucketOfKey = new Map<string, number>();
+      for (const bucket of buckets)
+        if (heads.get(bucket)!.runs.length > 0)
+          for (const key of groups.get(bucket) ?? []) bucketOfKey.set(key, bucket);
+      try {
+        this.stats.bucketsRead += buckets.filter((b) => heads.get(b)!.runs.length > 0).length;
+        const found = await this.deps.parquet.readRuns(STATE_CONTAINER, runs, this.spec.keyColumn, [
+          ...bucketOfKey.keys(),
+        ]);
+        for (const row of found) {
+          const bucket = bucketOfKey.get(String(row[this.spec.keyColumn]))!;
+          const list = rows.get(bucket);
+          if (list) list.push(row);
+          else rows.set(bucket, [row]);
+        }
+        return { heads, rows };
+      } catch (error) {
+        if (!(error instanceof LakeObjectMissingError) || attempt >= 10) throw error;
+      }
+    }
   }
 
   /** The head and the rows of `keys`; a run removed by a concurrent compaction → re-read the head. */

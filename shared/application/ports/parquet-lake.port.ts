@@ -18,6 +18,16 @@ export interface ParquetLake {
     rows: Iterable<PortableRow> | AsyncIterable<PortableRow>,
     options?: { readonly ifNoneMatch?: '*' },
   ): Promise<{ readonly rows: number; readonly created: boolean }>;
+  /**
+   * Several objects of one schema in one engine pass (each as `write` would write it; `rows` in
+   * the same order as `objects`). An object with no rows is still written.
+   */
+  writeMany(
+    container: string,
+    columns: readonly PortableColumn[],
+    objects: readonly { readonly path: string; readonly rows: readonly PortableRow[] }[],
+    options?: { readonly ifNoneMatch?: '*' },
+  ): Promise<readonly { readonly rows: number; readonly created: boolean }[]>;
   /** Every row of the objects, object by object in the order given, each in file order. */
   read(container: string, paths: readonly string[]): AsyncIterable<PortableRow>;
   count(container: string, paths: readonly string[]): Promise<number>;

@@ -163,10 +163,13 @@ export async function mergeDimensionChanges(
   const versions = new Map<string, readonly DimensionVersion[]>();
   // Merges of one dimension in this process take turns: correctness comes from the bucket commits
   // (other processes and instances still race safely); this only saves re-folding lost races.
-  const merge = () =>
-    state.update(keys, (existing, bucketKeys) =>
+  let turnWaitMs = 0;
+  const merge = () => {
+    turnWaitMs = deps.clock.now().getTime() - started;
+    return state.update(keys, (existing, bucketKeys) =>
       planBucket(dimension, existing, bucketKeys, incoming, logger),
     );
+  };
   const planned = options.inProcessTurns === false ? await merge() : await inTurn(dimension.table, merge);
   for (const plan of planned) {
     for (const [name, n] of Object.entries(plan.tally) as [keyof Counts, number][]) counts[name] += n;
@@ -182,7 +185,16 @@ export async function mergeDimensionChanges(
     runsWritten: state.stats.runsWritten,
     durationMs: deps.clock.now().getTime() - started,
   };
-  logger.info('scd2 merge done', { ...report });
+  const ms = (n: number) => Math.round(n);
+  logger.info('scd2 merge done', {
+    ...report,
+    turnWaitMs,
+    readMs: ms(state.stats.readMs),
+    planMs: ms(state.stats.planMs),
+    writeMs: ms(state.stats.writeMs),
+    commitMs: ms(state.stats.commitMs),
+    compactMs: ms(state.stats.compactMs),
+  });
   return { ...report, versions };
 }
 

@@ -141,8 +141,8 @@ test('a storage failure fails the whole batch, and retrying the batch gives the 
   const put = objects.put.bind(objects);
   let writes = 0;
   objects.put = async (container, path, body, options) => {
-    // The third bucket run fails once, after others committed.
-    if (container === 'state' && ++writes === 3)
+    // The third bucket commit (head replacement) fails once, after others committed.
+    if (container === 'state' && path.endsWith('head.json') && ++writes === 3)
       throw new InfrastructureError('OBJECT_STORE_FAILED', 'object store put failed (HTTP 503)');
     return put(container, path, body, options);
   };
