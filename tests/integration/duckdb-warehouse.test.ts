@@ -95,3 +95,193 @@ test('a missing gold file fails the load with the path named and leaves the tabl
   );
   await warehouse.close();
 });
+
+// Newer always wins (issue 9 item 2): change sets carry the capture time they came from, and the
+// apply keeps the newer row in any arrival or replay order.
+const versioned: WarehouseTable = {
+  name: 'fact_versioned',
+  kind: 'fact',
+  key: ['activity_id'],
+  description: 'test fact with a source version',
+  version: ['source_captured_at'],
+  columns: [
+    { name: 'activity_id', type: 'string', nullable: false },
+    { name: 'cost_gbp', type: 'decimal(10,2)', nullable: true },
+    { name: 'source_captured_at', type: 'timestamp', nullable: true },
+    { name: 'batch_id', type: 'string', nullable: false },
+  ],
+};
+const dimension: WarehouseTable = {
+  name: 'dim_versioned',
+  kind: 'dimension',
+  key: ['member_sk'],
+  replaceBy: ['member'],
+  description: 'test SCD2 dimension: a change set replaces a member whole',
+  version: ['source_captured_at', 'source_changes'],
+  columns: [
+    { name: 'member_sk', type: 'string', nullable: false },
+    { name: 'member', type: 'string', nullable: false },
+    { name: 'valid_from', type: 'date', nullable: false },
+    { name: 'source_captured_at', type: 'timestamp', nullable: true },
+    { name: 'source_changes', type: 'bigint', nullable: true },
+    { name: 'batch_id', type: 'string', nullable: false },
+  ],
+};
+
+async function versionedFile(
+  lake: BlobObjectStore,
+  container: string,
+  table: WarehouseTable,
+  path: string,
+  rows: PortableRow[],
+) {
+  const local = join(mkdtempSync(join(tmpdir(), 'nhsflows-')), 'f.parquet');
+  await new DuckDbParquetCodec().write(
+    local,
+    [
+      ...table.columns,
+      { name: '_op', type: 'string', nullable: false },
+      { name: '_seq', type: 'bigint', nullable: false },
+    ],
+    rows,
+  );
+  await lake.putFile(container, path, local);
+  return path;
+}
+
+const T1 = '2026-12-01T09:00:00.000Z';
+const T2 = '2026-12-02T09:00:00.000Z';
+const T3 = '2026-12-03T09:00:00.000Z';
+const fact = (id: string, cost: string | null, at: string, batch: string, op = 'upsert', seq = 1) => ({
+  activity_id: id,
+  cost_gbp: cost,
+  source_captured_at: at,
+  batch_id: batch,
+  _op: op,
+  _seq: String(seq),
+});
+
+test('newer wins: applying the newer batch B2 and then the older B1 keeps every row of B2, tombstones included', async () => {
+  const lake = BlobObjectStore.fromConnectionString(azurite.connectionString);
+  const gold = uniqueName('gold');
+  await lake.ensureContainers([gold]);
+  const warehouse = await DuckDbWarehouse.open({ path: ':memory:', lake, goldContainer: gold });
+  await warehouse.ensureSchema([versioned]);
+  // B1 (captured at T1): A=10, B=20, C deleted. B2 (captured at T2): A=11, B deleted, C=30.
+  const b1 = await versionedFile(lake, gold, versioned, 'fact_versioned/batch=b1/part-00000.parquet', [
+    fact('A', '10.00', T1, 'b1', 'upsert', 1),
+    fact('B', '20.00', T1, 'b1', 'upsert', 2),
+    fact('C', null, T1, 'b1', 'delete', 3),
+  ]);
+  const b2 = await versionedFile(lake, gold, versioned, 'fact_versioned/batch=b2/part-00000.parquet', [
+    fact('A', '11.00', T2, 'b2', 'upsert', 1),
+    fact('B', null, T2, 'b2', 'delete', 2),
+    fact('C', '30.00', T2, 'b2', 'upsert', 3),
+  ]);
+  const rows = () =>
+    warehouse.query('SELECT activity_id, cost_gbp::VARCHAR AS cost, batch_id FROM fact_versioned ORDER BY 1');
+  const expected = [
+    { activity_id: 'A', cost: '11.00', batch_id: 'b2' },
+    { activity_id: 'C', cost: '30.00', batch_id: 'b2' },
+  ];
+
+  await warehouse.load({ table: versioned, batchId: 'b2', files: [b2] });
+  assert.deepEqual(await rows(), expected);
+  const older = await warehouse.load({ table: versioned, batchId: 'b1', files: [b1] });
+  assert.deepEqual(await rows(), expected, "B1's older facts do not come back over B2's");
+  assert.equal(older.rowsInFiles, 2);
+  assert.equal(older.rowsInTable, 2, 'an upsert superseded by a newer row or tombstone still reconciles');
+  assert.equal(older.superseded, 2);
+
+  // Replaying either batch again, in any order, changes nothing.
+  await warehouse.load({ table: versioned, batchId: 'b2', files: [b2] });
+  await warehouse.load({ table: versioned, batchId: 'b1', files: [b1] });
+  assert.deepEqual(await rows(), expected);
+
+  // The same two batches in arrival order end the same way.
+  const inOrder = await DuckDbWarehouse.open({ path: ':memory:', lake, goldContainer: gold });
+  await inOrder.ensureSchema([versioned]);
+  await inOrder.load({ table: versioned, batchId: 'b1', files: [b1] });
+  const newer = await inOrder.load({ table: versioned, batchId: 'b2', files: [b2] });
+  assert.equal(newer.superseded, 0);
+  assert.deepEqual(
+    await inOrder.query(
+      'SELECT activity_id, cost_gbp::VARCHAR AS cost, batch_id FROM fact_versioned ORDER BY 1',
+    ),
+    expected,
+  );
+  await inOrder.close();
+  await warehouse.close();
+});
+
+test('a delete tombstone removes only older-or-equal rows, and a late older upsert after it does not resurrect the row', async () => {
+  const lake = BlobObjectStore.fromConnectionString(azurite.connectionString);
+  const gold = uniqueName('gold');
+  await lake.ensureContainers([gold]);
+  const warehouse = await DuckDbWarehouse.open({ path: ':memory:', lake, goldContainer: gold });
+  await warehouse.ensureSchema([versioned]);
+  const file = (batch: string, rows: PortableRow[]) =>
+    versionedFile(lake, gold, versioned, `fact_versioned/batch=${batch}/part-00000.parquet`, rows);
+  const load = async (batch: string, rows: PortableRow[]) =>
+    warehouse.load({ table: versioned, batchId: batch, files: [await file(batch, rows)] });
+  const ids = async () =>
+    (await warehouse.query('SELECT activity_id, batch_id FROM fact_versioned ORDER BY 1')).map(
+      (r) => `${String(r.activity_id)}@${String(r.batch_id)}`,
+    );
+
+  await load('d2', [fact('X', null, T2, 'd2', 'delete')]);
+  await load('u1', [fact('X', '1.00', T1, 'u1')]);
+  assert.deepEqual(await ids(), [], 'an upsert older than the delete stays deleted');
+  await load('u3', [fact('X', '3.00', T3, 'u3')]);
+  assert.deepEqual(await ids(), ['X@u3'], 'a newer upsert brings the row back');
+  await load('d2', [fact('X', null, T2, 'd2', 'delete')]);
+  assert.deepEqual(await ids(), ['X@u3'], 'a replayed older delete does not remove a newer row');
+  await load('d3', [fact('X', null, T3, 'd3', 'delete')]);
+  assert.deepEqual(await ids(), [], 'a delete as new as the row removes it');
+  await warehouse.close();
+});
+
+test('newer wins for a dimension member replaced whole: the older change set of a member never overwrites the newer one', async () => {
+  const lake = BlobObjectStore.fromConnectionString(azurite.connectionString);
+  const gold = uniqueName('gold');
+  await lake.ensureContainers([gold]);
+  const warehouse = await DuckDbWarehouse.open({ path: ':memory:', lake, goldContainer: gold });
+  await warehouse.ensureSchema([dimension]);
+  const version = (
+    sk: string,
+    member: string,
+    from: string,
+    at: string,
+    changes: number,
+    batch: string,
+    seq: number,
+  ) => ({
+    member_sk: sk,
+    member,
+    valid_from: from,
+    source_captured_at: at,
+    source_changes: String(changes),
+    batch_id: batch,
+    _op: 'upsert',
+    _seq: String(seq),
+  });
+  // S1: the member after one change (Feb). S2: after a second change captured earlier (Jan), which
+  // re-cuts its history: the same newest capture time, one change more.
+  const s1 = await versionedFile(lake, gold, dimension, 'dim_versioned/batch=s1/part-00000.parquet', [
+    version('m1-feb', 'm1', '2026-02-01', T2, 1, 's1', 0),
+    version('m2-old', 'm2', '2026-01-01', T1, 1, 's1', 1),
+  ]);
+  const s2 = await versionedFile(lake, gold, dimension, 'dim_versioned/batch=s2/part-00000.parquet', [
+    version('m1-jan', 'm1', '2026-01-01', T2, 2, 's2', 0),
+    version('m2-new', 'm2', '2026-03-01', T3, 2, 's2', 1),
+  ]);
+  const members = async () =>
+    (await warehouse.query('SELECT member_sk FROM dim_versioned ORDER BY 1')).map((r) => String(r.member_sk));
+  await warehouse.load({ table: dimension, batchId: 's2', files: [s2] });
+  const older = await warehouse.load({ table: dimension, batchId: 's1', files: [s1] });
+  assert.deepEqual(await members(), ['m1-jan', 'm2-new']);
+  assert.equal(older.rowsInTable, older.rowsInFiles, 'superseded members reconcile');
+  await warehouse.load({ table: dimension, batchId: 's2', files: [s2] });
+  assert.deepEqual(await members(), ['m1-jan', 'm2-new'], 'a replay of the newer set is a no-op');
+  await warehouse.close();
+});

@@ -81,3 +81,52 @@ test('the Synapse adapter sends the statements in order and reads the reconcilia
   assert.equal(sent.length, 9);
   assert.ok(sent[2]!.startsWith('COPY INTO'));
 });
+
+const versionedFact: SynapseTableSpec = {
+  ...fact,
+  columns: [...fact.columns, { name: 'source_captured_at', type: 'timestamp', nullable: true }],
+  version: ['source_captured_at'],
+};
+
+test('newer wins on Synapse: the apply replaces a row only with a change at least as new, and keeps tombstones', () => {
+  const statements = loadBatchSql({
+    table: versionedFact,
+    batchId: 'b-1',
+    goldUrl: 'https://acct.dfs.core.windows.net/gold',
+    files: ['fact_activity/batch=b-1/part-00000.parquet'],
+  });
+  const latest = '[staging].[fact_activity_b_1_latest]';
+  const guard = '(t.[source_captured_at] IS NULL OR s.[source_captured_at] >= t.[source_captured_at])';
+  const del = statements.find((s) => s.startsWith('DELETE t FROM [gold].[fact_activity]'));
+  assert.ok(del, 'a delete of the rows the batch supersedes');
+  assert.ok(del.includes(`FROM ${latest} AS s WHERE t.[activity_id] = s.[activity_id] AND ${guard}`), del);
+  const insert = statements.find((s) => s.startsWith('INSERT INTO [gold].[fact_activity] '));
+  assert.ok(insert);
+  assert.match(
+    insert,
+    /NOT EXISTS \(SELECT 1 FROM \[gold\]\.\[fact_activity\] AS t WHERE t\.\[activity_id\] = s\.\[activity_id\]\)/,
+  );
+  assert.ok(
+    insert.includes(
+      'NOT EXISTS (SELECT 1 FROM [gold].[fact_activity_tombstones] AS d WHERE d.[activity_id] = s.[activity_id] AND NOT (d.[source_captured_at] IS NULL OR s.[source_captured_at] >= d.[source_captured_at]))',
+    ),
+    insert,
+  );
+  assert.ok(
+    statements.some((s) => s.startsWith('INSERT INTO [gold].[fact_activity_tombstones]')),
+    'deletes are kept as tombstones',
+  );
+  assert.ok(statements.some((s) => s.startsWith('DELETE d FROM [gold].[fact_activity_tombstones]')));
+  const begin = statements.indexOf('BEGIN TRANSACTION;');
+  const commit = statements.indexOf('COMMIT TRANSACTION;');
+  for (const s of statements.filter((x) => /^(DELETE|INSERT)/.test(x))) {
+    const i = statements.indexOf(s);
+    assert.ok(i > begin && i < commit, 'every apply statement is inside the transaction');
+  }
+  assert.equal(
+    statements.filter((s) => s.includes('COPY INTO')).length,
+    1,
+    'one COPY per batch; the guard is set-based (no statement per row)',
+  );
+  assert.match(createTableSql(versionedFact), /\[source_captured_at\] DATETIME2\(3\) NULL/);
+});

@@ -4,7 +4,7 @@ import type {
   WarehouseLoadResult,
   WarehouseTable,
 } from '../../application/ports/warehouse.port.js';
-import { createTableSql, loadBatchSql } from '../../domain/warehouse/synapse-sql.js';
+import { createTableSql, loadBatchSql, versionSupportSql } from '../../domain/warehouse/synapse-sql.js';
 
 /** The narrow part of an `mssql` connection pool this adapter uses. */
 export interface SqlPoolLike {
@@ -26,7 +26,10 @@ export class SynapseWarehouse implements Warehouse {
   async ensureSchema(tables: readonly WarehouseTable[]): Promise<void> {
     await this.pool.request().query(`IF SCHEMA_ID('gold') IS NULL EXEC('CREATE SCHEMA gold');`);
     await this.pool.request().query(`IF SCHEMA_ID('staging') IS NULL EXEC('CREATE SCHEMA staging');`);
-    for (const table of tables) await this.pool.request().query(createTableSql(table));
+    for (const table of tables) {
+      await this.pool.request().query(createTableSql(table));
+      for (const statement of versionSupportSql(table)) await this.pool.request().query(statement);
+    }
   }
 
   async load(request: WarehouseLoadRequest): Promise<WarehouseLoadResult> {
@@ -48,6 +51,7 @@ export class SynapseWarehouse implements Warehouse {
       rowsInFiles: Number(counts.rows_in_files ?? 0),
       deletesInFiles: Number(counts.deletes_in_files ?? 0),
       rowsInTable: Number(counts.rows_in_table ?? 0),
+      ...(request.table.version ? { superseded: Number(counts.superseded ?? 0) } : {}),
     };
   }
 

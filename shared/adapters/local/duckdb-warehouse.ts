@@ -10,11 +10,14 @@ import type {
   WarehouseTable,
 } from '../../application/ports/warehouse.port.js';
 import { duckdbType, quoteIdent, sqlString } from '../parquet/duckdb-parquet.js';
+import { tombstoneTableName, versionedApplySql } from '../../domain/warehouse/version-guard.js';
 
 /**
  * The embedded warehouse: a DuckDB database file that loads the same gold Parquet change sets
  * Synapse loads with COPY INTO. A load is one transaction: delete every key in the files, insert
- * the upserts, then count what the table holds for those keys (reconciliation).
+ * the upserts, then count what the table holds for those keys (reconciliation). For a table with
+ * `version` columns the apply is guarded (newer always wins, tombstones kept): the same SQL as
+ * Synapse's, from `shared/domain/warehouse/version-guard.ts`.
  */
 export class DuckDbWarehouse implements Warehouse {
   /** DuckDB has one writer: loads and DDL run one at a time on the connection. */
@@ -58,6 +61,23 @@ export class DuckDbWarehouse implements Warehouse {
       await this.connection.run(
         `CREATE TABLE IF NOT EXISTS ${quoteIdent(table.name)} (${columns.join(', ')}${primaryKey})`,
       );
+      if (!table.version || table.kind === 'mart') continue;
+      // A warehouse created before versions were carried gains the columns (NULL = oldest).
+      for (const name of table.version) {
+        const column = table.columns.find((c) => c.name === name);
+        if (!column) throw new Error(`warehouse table ${table.name}: version column ${name} is not a column`);
+        await this.connection.run(
+          `ALTER TABLE ${quoteIdent(table.name)} ADD COLUMN IF NOT EXISTS ${quoteIdent(name)} ${duckdbType(column.type)}`,
+        );
+      }
+      const group = table.replaceBy ?? table.key;
+      const tombstoneColumns = [...group, ...table.version, 'batch_id'].map((name) => {
+        const column = table.columns.find((c) => c.name === name);
+        return `${quoteIdent(name)} ${column ? duckdbType(column.type) : 'VARCHAR'}`;
+      });
+      await this.connection.run(
+        `CREATE TABLE IF NOT EXISTS ${quoteIdent(tombstoneTableName(table.name))} (${tombstoneColumns.join(', ')}, PRIMARY KEY (${group.map(quoteIdent).join(', ')}))`,
+      );
     }
   }
 
@@ -80,6 +100,7 @@ export class DuckDbWarehouse implements Warehouse {
       }
       const source = `read_parquet([${locals.map(sqlString).join(', ')}])`;
       if (table.kind === 'mart') return await this.replaceMart(table, source);
+      if (table.version) return await this.applyVersioned(table, source);
       const keyList = table.key.map(quoteIdent).join(', ');
       const columnList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
       const name = quoteIdent(table.name);
@@ -119,6 +140,51 @@ export class DuckDbWarehouse implements Warehouse {
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Newer always wins: the change set's latest row per key goes to a temp table (one scan of the
+   * files), then the guarded set-based apply runs in one transaction.
+   */
+  private async applyVersioned(table: WarehouseTable, source: string): Promise<WarehouseLoadResult> {
+    const keyList = table.key.map(quoteIdent).join(', ');
+    const changes = quoteIdent('nhsflows_changes');
+    const sql = versionedApplySql({
+      dialect: 'duckdb',
+      target: quoteIdent(table.name),
+      tombstones: quoteIdent(tombstoneTableName(table.name)),
+      changes,
+      key: table.key,
+      replaceBy: table.replaceBy ?? table.key,
+      version: table.version ?? [],
+      columns: table.columns.map((c) => c.name),
+      ident: quoteIdent,
+    });
+    await this.connection.run(
+      `CREATE OR REPLACE TEMP TABLE ${changes} AS SELECT * EXCLUDE (_rn) FROM (
+         SELECT *, row_number() OVER (PARTITION BY ${keyList} ORDER BY _seq DESC) AS _rn FROM ${source}
+       ) WHERE _rn = 1`,
+    );
+    try {
+      await this.connection.run('BEGIN TRANSACTION');
+      try {
+        for (const statement of sql.apply) await this.connection.run(statement);
+        await this.connection.run('COMMIT');
+      } catch (error) {
+        await this.connection.run('ROLLBACK');
+        throw error;
+      }
+      const row = (await this.connection.runAndReadAll(sql.counts)).getRowObjectsJson()[0] ?? {};
+      return {
+        table: table.name,
+        rowsInFiles: Number(row.rows_in_files ?? 0),
+        deletesInFiles: Number(row.deletes_in_files ?? 0),
+        rowsInTable: Number(row.rows_in_table ?? 0),
+        superseded: Number(row.superseded ?? 0),
+      };
+    } finally {
+      await this.connection.run(`DROP TABLE IF EXISTS ${changes}`);
     }
   }
 

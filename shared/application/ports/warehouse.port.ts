@@ -6,6 +6,9 @@ import type { PortableColumn } from '../../domain/gold/portable-types.js';
  *
  * Guarantees: `load` is idempotent per (table, batchId): loading the same batch twice leaves the
  * table unchanged; it returns the row count the table holds for that batch, for reconciliation.
+ * For a table with `version` columns, newer always wins: a row is replaced only by a change at
+ * least as new, in any arrival or replay order, and deletes leave tombstones so an older upsert
+ * arriving later does not bring a deleted row back (docs/warehouse-apply.md).
  */
 export interface Warehouse {
   /** Creates schemas and tables that do not exist yet. */
@@ -32,6 +35,12 @@ export interface WarehouseTable {
    * the table matching the files' values are deleted before the upserts go in. Default: `key`.
    */
   readonly replaceBy?: readonly string[];
+  /**
+   * Columns saying how new a row is, compared in order (a NULL version is oldest). When set, the
+   * apply keeps the newer row per `replaceBy` group in any order and keeps delete tombstones (in
+   * `<name>_tombstones`); without it, the last batch applied wins.
+   */
+  readonly version?: readonly string[];
 }
 
 export interface WarehouseLoadRequest {
@@ -51,6 +60,11 @@ export interface WarehouseLoadResult {
   readonly rowsInFiles: number;
   /** Delete rows in the files. */
   readonly deletesInFiles: number;
-  /** Rows the table holds for the files' upsert keys after the load (must equal rowsInFiles). */
+  /**
+   * Upserts of the files the table holds after the load, or that a newer row or tombstone
+   * superseded (versioned tables): must equal rowsInFiles.
+   */
   readonly rowsInTable: number;
+  /** Versioned tables: upserts not applied because the table already held something newer. */
+  readonly superseded?: number;
 }

@@ -13,6 +13,11 @@ export interface GoldTable {
   readonly columns: readonly PortableColumn[];
   /** A change set replaces every row matching these columns' values (default: the key). */
   readonly replaceBy?: readonly string[];
+  /**
+   * Columns saying how new a row is, compared in order: the warehouse replaces a row only with a
+   * change at least as new and keeps delete tombstones (docs/warehouse-apply.md).
+   */
+  readonly version?: readonly string[];
 }
 
 const col = (name: string, type: PortableColumn['type'], nullable = true): PortableColumn => ({
@@ -30,6 +35,9 @@ export const DIM_PATIENT: GoldTable = {
   key: ['patient_sk'],
   // A change set carries every version of each member it touches: the member's rows are replaced.
   replaceBy: ['project', 'patient_token'],
+  // A member's change set is as new as its change log: the newest capture time in it, then how many
+  // changes it holds (a later merge's log is a superset, so it is never older on both).
+  version: ['source_captured_at', 'source_changes'],
   description:
     'Pseudonymised patient per project, SCD Type 2 (one row per version; is_current marks the live one)',
   columns: [
@@ -48,6 +56,9 @@ export const DIM_PATIENT: GoldTable = {
     col('is_deleted', 'boolean', false),
     col('row_hash', 'string', false),
     col('recorded_at', 'timestamp', false),
+    // Same for every version of a member (the member is replaced whole): see `version`.
+    col('source_captured_at', 'timestamp'),
+    col('source_changes', 'bigint'),
     ...lineage,
   ],
 };
@@ -56,6 +67,8 @@ export const FACT_ACTIVITY: GoldTable = {
   name: 'fact_activity',
   kind: 'fact',
   key: ['activity_id'],
+  // The capture time of the record the fact (or delete) was built from.
+  version: ['source_captured_at'],
   description:
     'One row per activity record across the six datasets (episode, item, referral, contact, attendance, test), keyed to the patient version at event time',
   columns: [
@@ -74,6 +87,7 @@ export const FACT_ACTIVITY: GoldTable = {
     col('activity_code', 'string'),
     col('cost_gbp', 'decimal(12,2)'),
     col('source_version', 'string'),
+    col('source_captured_at', 'timestamp'),
     col('event_id', 'string', false),
     ...lineage,
   ],

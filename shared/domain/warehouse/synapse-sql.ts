@@ -1,9 +1,13 @@
 import type { PortableType } from '../gold/portable-types.js';
+import { tombstoneTableName, versionedApplySql } from './version-guard.js';
 
 /**
  * T-SQL for the Synapse dedicated SQL pool: DDL, `COPY INTO` a staging table from the gold
  * Parquet change set, then an idempotent apply (delete keys, insert latest upserts) and a
  * row-count check. Generated here as text (tested as text: Synapse does not run here).
+ *
+ * For a table with `version` columns the apply keeps the newer row in any arrival or replay order
+ * and keeps delete tombstones (`<table>_tombstones`): see `version-guard.ts`, which DuckDB shares.
  *
  * Synapse guidance applied: Parquet via COPY INTO with managed identity; hash-distributed facts on
  * the key, replicated small dimensions; staging as a ROUND_ROBIN heap (fastest load target).
@@ -14,6 +18,8 @@ export interface SynapseTableSpec {
   readonly key: readonly string[];
   readonly kind: 'dimension' | 'fact' | 'mart';
   readonly replaceBy?: readonly string[];
+  /** Columns saying how new a row is, compared in order (see version-guard.ts). */
+  readonly version?: readonly string[];
 }
 
 export function synapseType(type: PortableType): string {
@@ -56,6 +62,35 @@ export function createTableSql(table: SynapseTableSpec, schema = 'gold'): string
   ].join('\n');
 }
 
+/**
+ * For a versioned table: the version columns added to a table created before they existed (NULL =
+ * oldest), and its tombstone table (the replace-group columns, the version and the batch id).
+ */
+export function versionSupportSql(table: SynapseTableSpec, schema = 'gold'): string[] {
+  if (!table.version || table.kind === 'mart') return [];
+  const typeOf = (name: string): string => {
+    const column = table.columns.find((c) => c.name === name);
+    return column ? synapseType(column.type) : 'NVARCHAR(400)';
+  };
+  const group = table.replaceBy ?? table.key;
+  const tombstones = tombstoneTableName(table.name);
+  const cols = [...group, ...table.version, 'batch_id'].map(
+    (name) => `  ${ident(name)} ${typeOf(name)} ${group.includes(name) ? 'NOT NULL' : 'NULL'}`,
+  );
+  return [
+    ...table.version.map(
+      (name) =>
+        `IF COL_LENGTH(N'${schema}.${table.name}', N'${name}') IS NULL ALTER TABLE ${ident(schema)}.${ident(table.name)} ADD ${ident(name)} ${typeOf(name)} NULL;`,
+    ),
+    [
+      `IF OBJECT_ID(N'${schema}.${tombstones}') IS NULL`,
+      `CREATE TABLE ${ident(schema)}.${ident(tombstones)} (`,
+      cols.join(',\n'),
+      `) WITH (DISTRIBUTION = HASH(${ident(group[0] ?? 'id')}), CLUSTERED COLUMNSTORE INDEX);`,
+    ].join('\n'),
+  ];
+}
+
 /** The statements that load one batch's gold change set into a table, in order. */
 export function loadBatchSql(options: {
   table: SynapseTableSpec;
@@ -84,6 +119,36 @@ export function loadBatchSql(options: {
     .join(' AND ');
   const keyCols = table.key.map(ident).join(', ');
   const colList = table.columns.map((c) => ident(c.name)).join(', ');
+  if (table.version) {
+    // Newer always wins: the latest row per key of the change set (CTAS, the fast path), then the
+    // guarded set-based apply in one transaction.
+    const latestName = `${stagingName}_latest`;
+    const latest = `${ident('staging')}.${ident(latestName)}`;
+    const guarded = versionedApplySql({
+      dialect: 'tsql',
+      target,
+      tombstones: `${ident(schema)}.${ident(tombstoneTableName(table.name))}`,
+      changes: latest,
+      key: table.key,
+      replaceBy: table.replaceBy ?? table.key,
+      version: table.version,
+      columns: table.columns.map((c) => c.name),
+      ident,
+    });
+    return [
+      `IF OBJECT_ID(N'staging.${stagingName}') IS NOT NULL DROP TABLE ${staging};`,
+      `CREATE TABLE ${staging} (\n${stagingCols.join(',\n')}\n) WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);`,
+      `COPY INTO ${staging}\nFROM ${fileList}\nWITH (FILE_TYPE = 'PARQUET', CREDENTIAL = (IDENTITY = 'Managed Identity'), AUTO_CREATE_TABLE = 'OFF');`,
+      `IF OBJECT_ID(N'staging.${latestName}') IS NOT NULL DROP TABLE ${latest};`,
+      `CREATE TABLE ${latest} WITH (DISTRIBUTION = HASH(${ident(table.key[0] ?? 'id')}), HEAP) AS\nSELECT ${colList}, [_op], [_seq] FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}\n) AS l WHERE l.[_rn] = 1;`,
+      `BEGIN TRANSACTION;`,
+      ...guarded.apply,
+      `COMMIT TRANSACTION;`,
+      guarded.counts,
+      `DROP TABLE ${latest};`,
+      `DROP TABLE ${staging};`,
+    ];
+  }
   return [
     `IF OBJECT_ID(N'staging.${stagingName}') IS NOT NULL DROP TABLE ${staging};`,
     `CREATE TABLE ${staging} (\n${stagingCols.join(',\n')}\n) WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);`,

@@ -64,6 +64,7 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
         dataset: spec.dataset,
         source_table: table,
         record_key: recordKey,
+        source_captured_at: String(silver._captured_at),
         event_id: String(silver._event_id),
         batch_id: input.batch.batchId,
         loaded_at: loadedAt,
@@ -104,6 +105,7 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
           silver._source_version === null || silver._source_version === undefined
             ? null
             : String(silver._source_version),
+        source_captured_at: String(silver._captured_at),
         event_id: String(silver._event_id),
         batch_id: input.batch.batchId,
         loaded_at: loadedAt,

@@ -7,6 +7,7 @@ import type {
 import { projectForTable, type ProjectId } from '../../../domain/pseudonymise/projects.js';
 import type { DimensionChange, DimensionVersion } from '../../../domain/scd2/dimension.js';
 import { mergeDimensionChanges } from '../scd2-merge.use-case.js';
+import { memberSourceVersions, type MemberSourceVersion } from './dimension-member-version.js';
 import { writeGoldChangeSet } from './gold-files.js';
 import { patientDimension } from './patient-dimension.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -42,11 +43,24 @@ export async function mergePatientDimension(
   // activity rewrites the same set (the merge itself is idempotent).
   const rows: PortableRow[] = [];
   const loadedAt = deps.clock.now().toISOString();
+  // Each member carries how new its history is, so the warehouse never lets an older change set
+  // replace a newer one; a member another merge has moved on since is left to that merge's set.
+  const sourceVersions = await memberSourceVersions(dimension, report.versions, deps);
   const versions: DimensionVersion[] = [...report.versions.keys()]
     .sort()
-    .flatMap((key) => report.versions.get(key) ?? []);
+    .flatMap((key) => (sourceVersions.has(key) ? (report.versions.get(key) ?? []) : []));
   for (const version of versions)
-    rows.push(dimPatientRow(project, version, input.batch.batchId, loadedAt, rows.length, deps));
+    rows.push(
+      dimPatientRow(
+        project,
+        version,
+        sourceVersions.get(version.key)!,
+        input.batch.batchId,
+        loadedAt,
+        rows.length,
+        deps,
+      ),
+    );
   const goldFile = await writeGoldChangeSet(DIM_PATIENT, input.batch.batchId, 0, rows, deps);
   return {
     members: report.members,
@@ -61,6 +75,7 @@ export async function mergePatientDimension(
 function dimPatientRow(
   project: ProjectId,
   v: DimensionVersion,
+  source: MemberSourceVersion,
   batchId: string,
   loadedAt: string,
   seq: number,
@@ -87,6 +102,8 @@ function dimPatientRow(
     is_deleted: v.isDeleted,
     row_hash: v.rowHash,
     recorded_at: v.recordedAt,
+    source_captured_at: source.capturedAt,
+    source_changes: String(source.changes),
     batch_id: batchId,
     loaded_at: loadedAt,
     _op: 'upsert',
