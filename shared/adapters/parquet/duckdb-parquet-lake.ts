@@ -37,6 +37,8 @@ export class DuckDbParquetLake implements ParquetLake {
     this.instance ??= DuckDBInstance.create(':memory:', {
       threads: String(this.options.threads ?? 1),
       memory_limit: '384MB',
+      // Its own spill folder (inside the scratch folder, removed on close), never the shared `.tmp`.
+      temp_directory: join(this.scratch, 'spill'),
     });
     return this.instance;
   }

@@ -1,4 +1,15 @@
-import { closeSync, createReadStream, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -27,6 +38,17 @@ export function duckdbType(type: PortableType): string {
   }
 }
 
+/**
+ * A spill folder of this engine's own. An in-memory DuckDB spills to `.tmp` in the working
+ * directory by default, and two processes (or two engines of one process) started in the same
+ * folder then overwrite each other's spill files: reads of the wrong bytes, out-of-memory errors
+ * and crashes.
+ */
+export function privateSpillDirectory(parent: string = tmpdir()): string {
+  mkdirSync(parent, { recursive: true });
+  return mkdtempSync(join(parent, 'nhsflows-duckdb-spill-'));
+}
+
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -49,7 +71,11 @@ export class DuckDbParquetCodec implements ParquetCodec {
   /** A connection per operation: concurrent activities must not interleave statements or streams. */
   private async connect(): Promise<DuckDBConnection> {
     if (this.engine) return (await this.engine()).connect();
-    this.instance ??= DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '384MB' });
+    this.instance ??= DuckDBInstance.create(':memory:', {
+      threads: '1',
+      memory_limit: '384MB',
+      temp_directory: privateSpillDirectory(),
+    });
     return (await this.instance).connect();
   }
 

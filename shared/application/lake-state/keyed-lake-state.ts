@@ -62,6 +62,9 @@ export interface KeyedStateStats {
  * never a request per key; the engine does the set work (semi-join on the keys, latest-run
  * selection, compaction).
  */
+/** Most runs one engine read takes in (see readBuckets). */
+const RUNS_PER_READ = 24;
+
 export class KeyedLakeState {
   readonly stats: KeyedStateStats = {
     bucketsRead: 0,
@@ -283,25 +286,42 @@ export class KeyedLakeState {
       const heads = new Map(
         await Promise.all(buckets.map(async (bucket) => [bucket, await this.readHead(bucket)] as const)),
       );
-      const runs = buckets.flatMap((bucket) =>
-        heads.get(bucket)!.runs.map((r) => ({ path: r.path, rank: r.generation })),
-      );
       const rows = new Map<number, PortableRow[]>();
-      if (runs.length === 0) return { heads, rows };
-      const bucketOfKey = new Map<string, number>();
-      for (const bucket of buckets)
-        if (heads.get(bucket)!.runs.length > 0)
-          for (const key of groups.get(bucket) ?? []) bucketOfKey.set(key, bucket);
+      // Buckets are read in parts of at most RUNS_PER_READ runs: every run is a scan with its own
+      // buffers in the engine, and a hundred of them in one query exceeded its memory limit.
+      const parts: number[][] = [];
+      let part: number[] = [];
+      let partRuns = 0;
+      for (const bucket of buckets) {
+        const n = heads.get(bucket)!.runs.length;
+        if (n === 0) continue;
+        if (part.length > 0 && partRuns + n > RUNS_PER_READ) {
+          parts.push(part);
+          part = [];
+          partRuns = 0;
+        }
+        part.push(bucket);
+        partRuns += n;
+      }
+      if (part.length > 0) parts.push(part);
       try {
-        this.stats.bucketsRead += buckets.filter((b) => heads.get(b)!.runs.length > 0).length;
-        const found = await this.deps.parquet.readRuns(STATE_CONTAINER, runs, this.spec.keyColumn, [
-          ...bucketOfKey.keys(),
-        ]);
-        for (const row of found) {
-          const bucket = bucketOfKey.get(String(row[this.spec.keyColumn]))!;
-          const list = rows.get(bucket);
-          if (list) list.push(row);
-          else rows.set(bucket, [row]);
+        for (const readPart of parts) {
+          const runs = readPart.flatMap((bucket) =>
+            heads.get(bucket)!.runs.map((r) => ({ path: r.path, rank: r.generation })),
+          );
+          const bucketOfKey = new Map<string, number>();
+          for (const bucket of readPart)
+            for (const key of groups.get(bucket) ?? []) bucketOfKey.set(key, bucket);
+          this.stats.bucketsRead += readPart.length;
+          const found = await this.deps.parquet.readRuns(STATE_CONTAINER, runs, this.spec.keyColumn, [
+            ...bucketOfKey.keys(),
+          ]);
+          for (const row of found) {
+            const bucket = bucketOfKey.get(String(row[this.spec.keyColumn]))!;
+            const list = rows.get(bucket);
+            if (list) list.push(row);
+            else rows.set(bucket, [row]);
+          }
         }
         return { heads, rows };
       } catch (error) {

@@ -1,4 +1,5 @@
 import { DuckDBBlobVector, DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { privateSpillDirectory } from '../../parquet/duckdb-parquet.js';
 import type {
   ChangeSet,
   ChangeSource,
@@ -823,7 +824,12 @@ function castFromText(col: ColumnSpec, expr: string): string {
 export async function openEmbeddedSource(options: OpenEmbeddedSourceOptions): Promise<EmbeddedSource> {
   try {
     // Bounded like the other engines (a full scan's sort spills to disk rather than take the machine).
-    const instance = await DuckDBInstance.create(options.path, { memory_limit: '1GB' });
+    // An in-memory database would spill to `.tmp` in the working directory, shared with every other
+    // process started there: give it a folder of its own.
+    const instance = await DuckDBInstance.create(options.path, {
+      memory_limit: '1GB',
+      ...(options.path === ':memory:' && { temp_directory: privateSpillDirectory() }),
+    });
     const writer = await instance.connect();
     const reader = await instance.connect();
     // TIMESTAMPTZ arithmetic and formatting must not depend on the machine's zone.
