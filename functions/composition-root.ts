@@ -34,10 +34,8 @@ import type { PipelineDeps } from '../shared/application/use-cases/pipeline/pipe
 import { LAKE_CONTAINERS } from '../shared/domain/lake/lake-paths.js';
 import { EventHubsPublisher } from '../shared/adapters/azure/event-hubs-publisher.azure.js';
 import { LocalEventLog } from '../shared/adapters/local/event-log/local-event-log.js';
-import {
-  openEmbeddedSource,
-  type EmbeddedSource,
-} from '../shared/adapters/local/embedded-source/embedded-source.js';
+import type { EmbeddedSource } from '../shared/adapters/local/embedded-source/embedded-source.js';
+import { openIdleReleasedEmbeddedSource } from '../shared/adapters/local/embedded-source/idle-released-embedded-source.js';
 import type { ChangeSource } from '../shared/application/ports/change-source.port.js';
 import type { EventPublisher } from '../shared/application/ports/event-publisher.port.js';
 import type { CaptureChangesDeps } from '../shared/application/use-cases/capture/capture-changes.use-case.js';
@@ -239,9 +237,10 @@ async function buildCapture(
     credential: DefaultAzureCredential | undefined;
   },
 ): Promise<CaptureServices> {
+  // Opened while polls use it and released between them, so rows can be changed while a host runs.
   const embedded =
     settings.NHSFLOWS_SOURCE_KIND === 'embedded'
-      ? await openEmbeddedSource({ path: join(ctx.dataDir, 'source.duckdb'), clock: systemClock })
+      ? openIdleReleasedEmbeddedSource({ path: join(ctx.dataDir, 'source.duckdb'), clock: systemClock })
       : null;
   const source: ChangeSource = embedded ?? (await openMssqlChangeSource(ctx.secrets, settings));
   const eventLog =

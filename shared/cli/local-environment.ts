@@ -1,14 +1,26 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { loadSettings, type Settings } from '../config/settings.schema.js';
 import { azuriteConnectionString, startAzurite } from '../runtime/local/azurite.js';
+import {
+  commandLine,
+  isRunning,
+  processIdentity,
+  type ProcessIdentity,
+} from '../runtime/local/process-identity.js';
 
 /**
  * The embedded default: merges `local.settings.json` (if present) under the environment, starts
  * Azurite from node_modules on loopback with its data in `<data dir>/azurite` (or reuses the one a
  * running `nhs-flows start` holds), and points every storage connection at it.
+ *
+ * `<data dir>/azurite.json` names the process that started Azurite (its owner) and Azurite's own
+ * process. Azurite stops with its owner (see `startAzurite`); should one still run on this data
+ * dir's folder after its owner is gone (an older nhs-flows, or one still saving), the next open
+ * stops it before starting another, so two Azurites never share a folder and none is left behind.
  */
 export interface LocalEnvironment {
   readonly settings: Settings;
@@ -20,7 +32,11 @@ export interface LocalEnvironment {
 }
 
 const lockSchema = z.object({
+  /** The process that started Azurite and stops it. */
   pid: z.number(),
+  startTicks: z.string().optional(),
+  /** Azurite's own process. */
+  azuritePid: z.number().optional(),
   blobPort: z.number(),
   queuePort: z.number(),
   tablePort: z.number(),
@@ -36,21 +52,32 @@ export function readLocalSettingsFile(cwd = process.cwd()): Record<string, strin
   return parsed.data.Values;
 }
 
+/**
+ * The settings of the embedded default (`local.settings.json` merged under `env`, which receives
+ * the merged values) and its resolved data dir, without starting anything.
+ */
+export function localSettings(env: NodeJS.ProcessEnv = process.env): { settings: Settings; dataDir: string } {
+  for (const [k, v] of Object.entries(readLocalSettingsFile()))
+    if (env[k] === undefined && v !== '') env[k] = v;
+  const settings = loadSettings(env);
+  if (settings.NHSFLOWS_MODE !== 'local') throw new Error('the local runner needs NHSFLOWS_MODE=local');
+  return { settings, dataDir: resolve(settings.NHSFLOWS_DATA_DIR) };
+}
+
 export async function openLocalEnvironment(
   options: { env?: NodeJS.ProcessEnv } = {},
 ): Promise<LocalEnvironment> {
   const env = options.env ?? process.env;
-  for (const [k, v] of Object.entries(readLocalSettingsFile()))
-    if (env[k] === undefined && v !== '') env[k] = v;
-  let settings = loadSettings(env);
-  if (settings.NHSFLOWS_MODE !== 'local') throw new Error('the local runner needs NHSFLOWS_MODE=local');
-  const dataDir = resolve(settings.NHSFLOWS_DATA_DIR);
+  const local = localSettings(env);
+  let settings = local.settings;
+  const dataDir = local.dataDir;
   mkdirSync(dataDir, { recursive: true });
   const lockFile = join(dataDir, 'azurite.json');
   let stop = async (): Promise<void> => undefined;
   let azuritePid: number | undefined;
   let ports = await reusableAzurite(lockFile);
   if (!ports) {
+    await stopOrphanedAzurite(join(dataDir, 'azurite'));
     const azurite = await startAzurite({
       location: join(dataDir, 'azurite'),
       blobPort: settings.NHSFLOWS_AZURITE_BLOB_PORT,
@@ -59,7 +86,8 @@ export async function openLocalEnvironment(
     });
     ports = { blobPort: azurite.blobPort, queuePort: azurite.queuePort, tablePort: azurite.tablePort };
     azuritePid = azurite.pid;
-    writeFileSync(lockFile, JSON.stringify({ pid: process.pid, ...ports }));
+    const owner: ProcessIdentity = processIdentity(process.pid) ?? { pid: process.pid };
+    writeFileSync(lockFile, JSON.stringify({ ...owner, azuritePid: azurite.pid, ...ports }));
     stop = async () => {
       await azurite.stop();
       rmSync(lockFile, { force: true });
@@ -69,7 +97,12 @@ export async function openLocalEnvironment(
   for (const key of ['NHSFLOWS_LAKE_CONNECTION', 'NHSFLOWS_STATE_CONNECTION', 'AzureWebJobsStorage']) {
     if (!env[key] || env[key] === 'UseDevelopmentStorage=true') env[key] = connectionString;
   }
-  settings = loadSettings(env);
+  try {
+    settings = loadSettings(env);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   // Binding expressions (%NHSFLOWS_CDC_SCHEDULE%, %NHSFLOWS_EVENTHUB_NAME%) resolve from app settings,
   // as they would from local.settings.json: publish every effective setting, defaults included.
   for (const [key, value] of Object.entries(settings))
@@ -83,20 +116,47 @@ async function reusableAzurite(
   if (!existsSync(lockFile)) return undefined;
   const parsed = lockSchema.safeParse(JSON.parse(readFileSync(lockFile, 'utf8')));
   if (!parsed.success) return undefined;
-  const { pid, ...ports } = parsed.data;
-  if (pid === process.pid || !alive(pid) || !(await listening(ports.blobPort))) {
+  const { pid, startTicks, blobPort, queuePort, tablePort } = parsed.data;
+  const owner: ProcessIdentity = startTicks === undefined ? { pid } : { pid, startTicks };
+  if (pid === process.pid || !isRunning(owner) || !(await listening(blobPort))) {
     rmSync(lockFile, { force: true });
     return undefined;
   }
-  return ports;
+  return { blobPort, queuePort, tablePort };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+/**
+ * Stops every Azurite process serving `location` (found by command line in /proc; Linux only):
+ * called when no live owner holds this data dir's Azurite, so any such process is an orphan (or
+ * one still saving after its owner died). SIGTERM lets it save; SIGKILL after 10 s.
+ */
+async function stopOrphanedAzurite(location: string): Promise<void> {
+  if (!existsSync('/proc/self/cmdline')) return;
+  const orphans: ProcessIdentity[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const args = commandLine(Number(entry));
+    if (!args?.some((a) => /azurite/.test(a))) continue;
+    const at = args.indexOf('--location');
+    if (at < 0 || args[at + 1] !== location) continue;
+    const identity = processIdentity(Number(entry));
+    if (identity) orphans.push(identity);
+  }
+  for (const orphan of orphans) {
+    try {
+      process.kill(orphan.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  const end = Date.now() + 10_000;
+  while (orphans.some(isRunning)) {
+    if (Date.now() > end) {
+      for (const orphan of orphans.filter(isRunning)) process.kill(orphan.pid, 'SIGKILL');
+      await sleep(100);
+      break;
+    }
+    await sleep(50);
   }
 }
 

@@ -9,6 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
  *
  * Flags per ../shared/PLATFORM.md: `--skipApiVersionCheck` (current SDKs send a newer API version),
  * `--disableTelemetry` (no network), and either a data folder (`location`) or in-memory persistence.
+ *
+ * Azurite never outlives the process that started it. Node cannot ask the kernel for a parent-death
+ * signal (PR_SET_PDEATHSIG), so Azurite runs with a watchdog preloaded ({@link AZURITE_WATCHDOG}):
+ * its stdin is a pipe from the parent, and when that pipe closes (the parent exited, however: a
+ * clean stop, an uncaught error, SIGKILL) Azurite shuts down as on SIGTERM, saving its metadata.
+ * It runs in its own process group, so a signal to the parent's group (Ctrl-C, `kill -9 -<pgid>`)
+ * reaches the parent only, and Azurite then stops cleanly instead of being killed mid-save
+ * (Azurite keeps its metadata in memory and saves it every 5 s).
  */
 export interface AzuriteOptions {
   /** Folder for persisted data; omit for in-memory persistence. */
@@ -76,6 +84,20 @@ async function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Preloaded into the Azurite process: when stdin (a pipe from the parent) ends, stop as on SIGTERM
+ * (Azurite's own handler closes the servers and saves), and exit after 10 s whatever happens.
+ */
+export const AZURITE_WATCHDOG = [
+  'const stop = () => {',
+  '  setTimeout(() => process.exit(0), 10000).unref();',
+  "  process.kill(process.pid, 'SIGTERM');",
+  '};',
+  "process.stdin.once('end', stop);",
+  "process.stdin.once('error', stop);",
+  'process.stdin.resume();',
+].join('\n');
+
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const require = createRequire(import.meta.url);
   const entry = require.resolve('azurite/dist/src/azurite.js');
@@ -83,6 +105,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const queuePort = options.queuePort || (await freePort());
   const tablePort = options.tablePort || (await freePort());
   const args = [
+    '--import',
+    `data:text/javascript,${encodeURIComponent(AZURITE_WATCHDOG)}`,
     entry,
     '--blobHost',
     '127.0.0.1',
@@ -107,7 +131,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   } else {
     args.push('--inMemoryPersistence');
   }
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    stdio: ['pipe', 'ignore', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
