@@ -1,10 +1,19 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { services, resetServices } from '../../functions/composition-root.js';
+import type { Warehouse } from '../application/ports/warehouse.port.js';
 import { ExportKeyError } from '../domain/errors.js';
 import { GOLD_TABLES } from '../domain/gold/gold-tables.js';
 import type { CliCommand } from './cli-io.js';
-import { openLocalEnvironment } from './local-environment.js';
+import { runningHost } from './host-lock.js';
+import { exportThroughHost } from './host-read-server.js';
+import { localSettings, openLocalEnvironment } from './local-environment.js';
 
-/** `nhs-flows export <table>`: a warehouse table as CSV on stdout, for inspection. */
+/**
+ * `nhs-flows export <table>`: a warehouse table as CSV on stdout, for inspection. While a local
+ * host runs in the data dir (`nhs-flows start`, `--watch`), it holds the embedded warehouse file,
+ * so the rows come from it through its loopback read endpoint (`host-read-server.ts`); otherwise
+ * the file is opened here.
+ */
 export const exportCommand: CliCommand = {
   name: 'export',
   summary: 'print a warehouse table as CSV',
@@ -24,25 +33,58 @@ export const exportCommand: CliCommand = {
       io.err(`export: --limit expects a whole number, received '${String(args.values.limit)}'`);
       return 2;
     }
+    const { dataDir } = localSettings();
+    // A host that has just started publishes its read endpoint within moments.
+    for (let waited = 0; ; waited += 200) {
+      const host = runningHost(dataDir);
+      if (!host) break;
+      if (host.read) {
+        await exportThroughHost({ ...host, read: host.read }, table.name, limit, (line) => io.out(line));
+        return 0;
+      }
+      if (waited >= 30_000)
+        throw new Error(`the local host in ${dataDir} (pid ${host.pid}) has not opened its read endpoint`);
+      await sleep(200);
+    }
     const env = await openLocalEnvironment();
     try {
-      const warehouse = await (await services()).pipeline.warehouse();
-      await warehouse.ensureSchema(GOLD_TABLES);
-      const columns = table.columns.map((c) => c.name);
-      const select = table.columns.map((c) => `CAST("${c.name}" AS VARCHAR) AS "${c.name}"`).join(', ');
-      const order = table.key.map((k) => `"${k}"`).join(', ');
-      const rows = await warehouse.query(
-        `SELECT ${select} FROM "${table.name}" ORDER BY ${order}${limit !== undefined ? ` LIMIT ${limit}` : ''}`,
+      await writeTableCsv(await (await services()).pipeline.warehouse(), table.name, limit, (line) =>
+        io.out(line),
       );
-      io.out(csvHeader(columns));
-      for (const row of rows) io.out(columns.map((c) => csvField(row[c])).join(','));
       return 0;
     } finally {
-      await resetServices();
-      await env.stop();
+      try {
+        await resetServices();
+      } finally {
+        await env.stop();
+      }
     }
   },
 };
+
+/**
+ * Writes a warehouse table as CSV lines (header first, rows in key order, at most `limit`); false
+ * when `name` is not a warehouse table. What `nhs-flows export` prints, here or in the running host.
+ */
+export async function writeTableCsv(
+  warehouse: Warehouse,
+  name: string,
+  limit: number | undefined,
+  write: (line: string) => void,
+): Promise<boolean> {
+  const table = GOLD_TABLES.find((t) => t.name === name);
+  if (!table) return false;
+  await warehouse.ensureSchema(GOLD_TABLES);
+  const columns = table.columns.map((c) => c.name);
+  const select = table.columns.map((c) => `CAST("${c.name}" AS VARCHAR) AS "${c.name}"`).join(', ');
+  const order = table.key.map((k) => `"${k}"`).join(', ');
+  const rows = await warehouse.query(
+    `SELECT ${select} FROM "${table.name}" ORDER BY ${order}${limit !== undefined ? ` LIMIT ${limit}` : ''}`,
+  );
+  write(csvHeader(columns));
+  for (const row of rows) write(columns.map((c) => csvField(row[c])).join(','));
+  return true;
+}
 
 /** A cell a spreadsheet would run as a formula: =, +, -, @, tab or carriage return first. */
 const FORMULA_START = /^[=+\-@\t\r]/;

@@ -3,7 +3,11 @@ import { LocalEventLog } from '../adapters/local/event-log/local-event-log.js';
 import type { Logger } from '../application/ports/logger.port.js';
 import { createLocalHost, type LocalHost } from '../runtime/local/local-host.js';
 import { eventHubOptionsFromHostJson } from '../runtime/local/host-json.js';
-import { captureRegistrations, type Registry } from '../runtime/local/registration-capture.js';
+import {
+  allRegistrations,
+  captureRegistrations,
+  type Registry,
+} from '../runtime/local/registration-capture.js';
 import type { LocalEnvironment } from './local-environment.js';
 import { ACTIVITIES, FUNCTIONS } from '../../functions/function-names.js';
 
@@ -115,8 +119,7 @@ export async function openLocalFunctionsHost(
     disabledFunctions?: readonly string[];
   },
 ): Promise<{ host: LocalHost; registry: Registry }> {
-  // The same relative path from shared/cli (tsx) and dist/shared/cli (built).
-  const registry = await captureRegistrations(() => import('../../functions/index.js'));
+  const registry = await functionsRegistry();
   const host = createLocalHost({
     registry,
     dataDir: join(env.dataDir, 'functions-host'),
@@ -141,6 +144,23 @@ export async function openLocalFunctionsHost(
     disabledFunctions: options.disabledFunctions ?? [],
   });
   return { host, registry };
+}
+
+let registered: Promise<Registry> | undefined;
+
+/**
+ * The registrations of `functions/`, captured once per process: a module registers on its first
+ * import only, so a second host in the same process (`start --watch` after the one-shot run) gets
+ * the registry the first capture made.
+ */
+function functionsRegistry(): Promise<Registry> {
+  registered ??= (async () => {
+    // The same relative path from shared/cli (tsx) and dist/shared/cli (built).
+    const captured = await captureRegistrations(() => import('../../functions/index.js'));
+    // Imported earlier in this process (a test, say): what it registered then is the app.
+    return captured.functions.size > 0 ? captured : allRegistrations();
+  })();
+  return registered;
 }
 
 /** Fires a timer-triggered registration once, as the host would on schedule. */

@@ -1,11 +1,13 @@
-import { join } from 'node:path';
 import { routeLogs, services, resetServices } from '../../functions/composition-root.js';
 import { pipelineStatus } from '../application/use-cases/pipeline/pipeline-status.use-case.js';
 import type { LogRecord } from '../application/ports/logger.port.js';
 import type { CliCommand, CliIo, ParsedArgs } from './cli-io.js';
-import { openLocalEnvironment } from './local-environment.js';
+import { writeTableCsv } from './export.command.js';
+import { acquireHostLock } from './host-lock.js';
+import { startHostReadServer, type HostReadServer } from './host-read-server.js';
+import { localSettings, openLocalEnvironment } from './local-environment.js';
 import { ONE_SHOT_TIMERS, openLocalFunctionsHost, runOneShot } from './local-functions-host.js';
-import { seedSyntheticSource, simulateSourceChanges } from './seed-source.js';
+import { SourceSeedError, prepareSyntheticSource, simulateSourceChanges } from './seed-source.js';
 import { renderStatus } from './status.command.js';
 import { renderMarts } from './marts-summary.js';
 import {
@@ -32,6 +34,12 @@ import { openRunLog, resolveLogFormat } from './progress/run-log.js';
  * printed. `--log-format json` (the default when stdout or stderr is not a terminal: CI, pipes,
  * tests) writes the JSON log lines to stdout as well, and shows no live progress. The wait for the
  * pipeline goes on while it progresses and gives up only after 30 minutes without progress.
+ *
+ * Crash safety: one host per data dir (`host.json`; a second start says which process holds it);
+ * the seed is atomic (`prepareSyntheticSource`); Azurite stops with this process however it ends
+ * (`startAzurite`); everything else resumes from where a killed run stopped (durable journal,
+ * event-log checkpoints, capture state), so a start after `kill -9` ends where an uninterrupted run
+ * would have. While it runs, `nhs-flows export` reads the warehouse through its read endpoint.
  */
 export const startCommand: CliCommand = {
   name: 'start',
@@ -64,14 +72,62 @@ export const startCommand: CliCommand = {
       stdout: process.stdout.isTTY === true,
       stderr: process.stderr.isTTY === true,
     });
-    const env = await openLocalEnvironment();
+    const { settings, dataDir } = localSettings();
+    const patients = args.values.patients
+      ? Number(args.values.patients)
+      : settings.NHSFLOWS_SYNTHETIC_PATIENTS;
+    const changes = args.values.changes ? Number(args.values.changes) : 0;
+    if (!Number.isInteger(patients) || patients < 1)
+      throw new Error(
+        `--patients: expected a positive whole number, received '${String(args.values.patients)}'`,
+      );
+    if (!Number.isFinite(changes) || changes < 0 || changes > 1)
+      throw new Error(
+        `--changes: expected a share between 0 and 1, received '${String(args.values.changes)}'`,
+      );
+    if (settings.NHSFLOWS_SOURCE_KIND !== 'embedded' || settings.NHSFLOWS_EVENTS_KIND !== 'local')
+      throw new Error(
+        'nhs-flows start runs the embedded default: NHSFLOWS_SOURCE_KIND=embedded and NHSFLOWS_EVENTS_KIND=local',
+      );
+    // Before anything starts: a second start over a running host's data dir stops here, plainly.
+    const lock = acquireHostLock(dataDir);
+    try {
+      return await runStart(args, io, { logFormat, patients, changes, lock });
+    } catch (error) {
+      if (!(error instanceof SourceSeedError)) throw error;
+      io.err(`nhs-flows start: ${error.message}`);
+      return 2;
+    } finally {
+      lock.release();
+    }
+  },
+};
+
+async function runStart(
+  args: ParsedArgs,
+  io: CliIo,
+  options: {
+    logFormat: ReturnType<typeof resolveLogFormat>;
+    patients: number;
+    changes: number;
+    lock: ReturnType<typeof acquireHostLock>;
+  },
+): Promise<number> {
+  const { logFormat, patients, changes } = options;
+  const env = await openLocalEnvironment();
+  let runLog: ReturnType<typeof openRunLog> | undefined;
+  let restoreLogs = (): void => undefined;
+  let readServer: HostReadServer | undefined;
+  let failed = false;
+  try {
     const started = Date.now();
-    const runLog = openRunLog({
+    const log = openRunLog({
       dataDir: env.dataDir,
       format: logFormat,
       startedAt: new Date(started),
       stdout: (line) => io.out(line.trimEnd()),
     });
+    runLog = log;
     // Pretty: the JSON lines stay in the file, but warnings and errors (the local-secrets warning,
     // a failed batch) also get one console line, above the live progress while it is drawn.
     let display: ProgressDisplay | undefined;
@@ -81,122 +137,141 @@ export const startCommand: CliCommand = {
       if (display) display.log(line);
       else io.err(line);
     };
-    const restoreLogs = routeLogs({ write: runLog.write, observe: echo });
-    io.err(`log: ${runLog.path}${logFormat === 'json' ? ' (JSON lines, also on stdout)' : ''}`);
+    restoreLogs = routeLogs({ write: log.write, observe: echo });
+    io.err(`log: ${log.path}${logFormat === 'json' ? ' (JSON lines, also on stdout)' : ''}`);
+    const s = await services();
+    let token = '';
+    readServer = await startHostReadServer({
+      token: () => token,
+      exportTable: async (table, limit, write) =>
+        writeTableCsv(await s.pipeline.warehouse(), table, limit, write),
+    });
+    token = options.lock.publishReadEndpoint(readServer.port);
+    // The source is seeded (atomically) before the capture services open it.
+    const prepared = await prepareSyntheticSource({
+      dataDir: env.dataDir,
+      patients,
+      patientsAsked: args.values.patients !== undefined,
+      seed: env.settings.NHSFLOWS_SEED,
+      logger: s.logger,
+    });
+    io.err(prepared.summary);
+    const capture = await s.capture();
+    if (!capture.embedded || !capture.eventLog)
+      throw new Error(
+        'nhs-flows start runs the embedded default: NHSFLOWS_SOURCE_KIND=embedded and NHSFLOWS_EVENTS_KIND=local',
+      );
+    if (!prepared.seeded && changes > 0)
+      io.err(
+        await simulateSourceChanges(capture.embedded, {
+          // The change stream of the population the source holds, whatever --patients says.
+          patients: prepared.population.patients,
+          seed: prepared.population.seed,
+          rate: changes,
+          dataDir: env.dataDir,
+        }),
+      );
+    // One-shot run: the schedules are switched off and the poller and marts refresh are fired once
+    // each, so nothing (a past-due timer, say) polls twice at the same moment.
+    const { host, registry } = await openLocalFunctionsHost(env, {
+      logger: s.logger,
+      eventLog: capture.eventLog,
+      httpPort: args.values.port ? Number(args.values.port) : 0,
+      disabledFunctions: ONE_SHOT_TIMERS,
+    });
+    let status;
+    let hostStatus;
     try {
-      const s = await services();
-      const capture = await s.capture();
-      if (!capture.embedded || !capture.eventLog)
-        throw new Error(
-          'nhs-flows start runs the embedded default: NHSFLOWS_SOURCE_KIND=embedded and NHSFLOWS_EVENTS_KIND=local',
-        );
-      const patients = args.values.patients
-        ? Number(args.values.patients)
-        : env.settings.NHSFLOWS_SYNTHETIC_PATIENTS;
-      const changes = args.values.changes ? Number(args.values.changes) : 0;
-      if (!Number.isInteger(patients) || patients < 1)
-        throw new Error(
-          `--patients: expected a positive whole number, received '${String(args.values.patients)}'`,
-        );
-      if (!Number.isFinite(changes) || changes < 0 || changes > 1)
-        throw new Error(
-          `--changes: expected a share between 0 and 1, received '${String(args.values.changes)}'`,
-        );
-      const seeded = await seedSyntheticSource(capture.embedded, {
-        patients,
-        seed: env.settings.NHSFLOWS_SEED,
-        reportFile: join(env.dataDir, 'generation-report.json'),
-        logger: s.logger,
+      await host.start();
+      io.err(`local Functions host on ${host.origin ?? '(no http)'}: health at /api/health`);
+      // Progress counts from here: rates leave out Azurite's start and the seeding.
+      const tracker = new ProgressTracker(Date.now());
+      routeLogs({
+        write: log.write,
+        observe: (record, at) => {
+          tracker.observe(record, at);
+          echo(record);
+        },
       });
-      io.err(seeded.summary);
-      if (!seeded.seeded && changes > 0)
-        io.err(
-          await simulateSourceChanges(capture.embedded, {
-            patients,
-            seed: env.settings.NHSFLOWS_SEED,
-            rate: changes,
-            dataDir: env.dataDir,
-          }),
+      if (logFormat === 'pretty')
+        display = startProgressDisplay(() => tracker.progress, { stream: process.stderr });
+      try {
+        await runOneShot(host, registry, { lastProgressAt: () => tracker.progress.lastEventAt });
+      } catch (error) {
+        throw new Error(
+          `${error instanceof Error ? error.message : String(error)}; the run log is ${log.path}`,
+          { cause: error },
         );
-      // One-shot run: the schedules are switched off and the poller and marts refresh are fired once
-      // each, so nothing (a past-due timer, say) polls twice at the same moment.
-      const { host, registry } = await openLocalFunctionsHost(env, {
+      } finally {
+        display?.stop();
+        display = undefined;
+      }
+      const pipelineEnded = Date.now();
+      status = await pipelineStatus(s.pipeline);
+      io.out(renderStatus(status));
+      io.out(await renderMarts(s.pipeline));
+      hostStatus = host.status();
+      io.out(
+        `orchestrations: ${
+          Object.entries(hostStatus.instances)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') || 'none'
+        }`,
+      );
+      for (const f of hostStatus.lastFailures) io.out(`failed: ${f.name} ${f.instanceId}: ${f.message}`);
+      io.out('');
+      io.out(renderProgressSummary(tracker.progress, pipelineEnded));
+      io.out(
+        `done: wall time ${formatDuration((Date.now() - started) / 1000)}; log: ${log.path}; inspect with: nhs-flows export fact_activity`,
+      );
+    } finally {
+      await host.stop();
+    }
+    if (args.values.watch === true) {
+      // Ctrl-C (or SIGTERM) from here on stops the watching host cleanly.
+      const stopRequested = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      const watching = await openLocalFunctionsHost(env, {
         logger: s.logger,
         eventLog: capture.eventLog,
         httpPort: args.values.port ? Number(args.values.port) : 0,
-        disabledFunctions: ONE_SHOT_TIMERS,
       });
-      let status;
-      let hostStatus;
-      try {
-        await host.start();
-        io.err(`local Functions host on ${host.origin ?? '(no http)'}: health at /api/health`);
-        // Progress counts from here: rates leave out Azurite's start and the seeding.
-        const tracker = new ProgressTracker(Date.now());
-        routeLogs({
-          write: runLog.write,
-          observe: (record, at) => {
-            tracker.observe(record, at);
-            echo(record);
-          },
-        });
-        if (logFormat === 'pretty')
-          display = startProgressDisplay(() => tracker.progress, { stream: process.stderr });
-        try {
-          await runOneShot(host, registry, { lastProgressAt: () => tracker.progress.lastEventAt });
-        } catch (error) {
-          throw new Error(
-            `${error instanceof Error ? error.message : String(error)}; the run log is ${runLog.path}`,
-            { cause: error },
-          );
-        } finally {
-          display?.stop();
-          display = undefined;
-        }
-        const pipelineEnded = Date.now();
-        status = await pipelineStatus(s.pipeline);
-        io.out(renderStatus(status));
-        io.out(await renderMarts(s.pipeline));
-        hostStatus = host.status();
-        io.out(
-          `orchestrations: ${
-            Object.entries(hostStatus.instances)
-              .map(([k, v]) => `${k} ${v}`)
-              .join(', ') || 'none'
-          }`,
-        );
-        for (const f of hostStatus.lastFailures) io.out(`failed: ${f.name} ${f.instanceId}: ${f.message}`);
-        io.out('');
-        io.out(renderProgressSummary(tracker.progress, pipelineEnded));
-        io.out(
-          `done: wall time ${formatDuration((Date.now() - started) / 1000)}; log: ${runLog.path}; inspect with: nhs-flows export fact_activity`,
-        );
-      } finally {
-        await host.stop();
-      }
-      if (args.values.watch === true) {
-        const watching = await openLocalFunctionsHost(env, {
-          logger: s.logger,
-          eventLog: capture.eventLog,
-          httpPort: args.values.port ? Number(args.values.port) : 0,
-          handleSignals: true,
-        });
-        await watching.host.start();
-        io.err(
-          `watching on ${watching.host.origin ?? ''}: the CDC poller and marts run on their schedules; Ctrl-C stops everything cleanly; log: ${runLog.path}`,
-        );
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
-        await watching.host.stop();
-      }
-      return status.failures.length > 0 || hostStatus.lastFailures.length > 0 ? 1 : 0;
-    } finally {
-      await resetServices();
-      await env.stop();
-      restoreLogs();
-      runLog.close();
+      await watching.host.start();
+      io.err(
+        `watching on ${watching.host.origin ?? ''}: ${watching.registry.functions.size} functions; the CDC poller runs on '${env.settings.NHSFLOWS_CDC_SCHEDULE}' and the marts refresh on '${env.settings.NHSFLOWS_MARTS_SCHEDULE}' (NCRONTAB, UTC); health at /api/health; Ctrl-C stops everything cleanly; log: ${log.path}`,
+      );
+      await stopRequested;
+      io.err('stopping: waiting for running functions, then Azurite');
+      await watching.host.stop();
     }
-  },
-};
+    return status.failures.length > 0 || hostStatus.lastFailures.length > 0 ? 1 : 0;
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    // Every step runs even when an earlier one fails: Azurite must not outlive a failed start. A
+    // failed run reports its own error, not a cleanup's (closing services whose opening failed).
+    await settle(failed, [
+      async () => readServer?.close(),
+      resetServices,
+      () => env.stop(),
+      async () => restoreLogs(),
+      async () => runLog?.close(),
+    ]);
+  }
+}
+
+/** Runs every cleanup step in order; rethrows the first failure once all have run (unless `quiet`). */
+async function settle(quiet: boolean, steps: readonly (() => Promise<unknown>)[]): Promise<void> {
+  let first: Error | undefined;
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      first ??= error instanceof Error ? error : new Error(String(error));
+    }
+  }
+  if (first !== undefined && !quiet) throw first;
+}
