@@ -10,6 +10,8 @@ import {
 } from '../runtime/local/registration-capture.js';
 import type { LocalEnvironment } from './local-environment.js';
 import { ACTIVITIES, FUNCTIONS } from '../../functions/function-names.js';
+import type { MergeDimensionInput } from '../domain/pipeline/pipeline-contracts.js';
+import { projectForTable } from '../domain/pseudonymise/projects.js';
 
 /**
  * The timers a one-shot run fires itself (see {@link runOneShot}): pass them as `disabledFunctions`
@@ -133,12 +135,16 @@ export async function openLocalFunctionsHost(
     // table becomes one batch per partition, not one per hundred events).
     eventHubs: eventHubOptionsFromHostJson(),
     // Activities on worker threads (both cores). The warehouse load stays with the warehouse file's
-    // owner (the main thread); SCD2 merges all run on one worker, so merges of one dimension take
-    // turns there instead of racing (the main thread is busy with capture and orchestration).
+    // owner (the main thread); the SCD2 merges of one project's patient dimension all run on one
+    // worker, so they take turns there instead of racing, while the two projects' dimensions merge
+    // on different workers at once (the main thread is busy with capture and orchestration).
     activityWorkers: {
       size: env.settings.NHSFLOWS_LOCAL_ACTIVITY_WORKERS,
       mainThread: [ACTIVITIES.loadWarehouse],
-      pinned: [ACTIVITIES.mergePatientDimension],
+      pinned: {
+        [ACTIVITIES.mergePatientDimension]: (input) =>
+          projectForTable((input as MergeDimensionInput).batch.table),
+      },
     },
     handleSignals: options.handleSignals ?? false,
     disabledFunctions: options.disabledFunctions ?? [],

@@ -25,10 +25,36 @@ export interface ActivityWorkerOptions {
   readonly size: number;
   /** Activities that must stay in the main thread (e.g. the one that owns the embedded warehouse file). */
   readonly mainThreadActivities?: readonly string[];
-  /** Activities that always run on the first worker (so their invocations take turns in one thread). */
-  readonly pinnedActivities?: readonly string[];
+  /**
+   * Activities pinned by a key of their input: invocations with the same key always run on the same
+   * worker (so they take turns in one thread); different keys are spread over the workers.
+   */
+  readonly pinnedActivities?: Readonly<Record<string, (input: unknown) => string>>;
   /** Where forwarded log records go (the main process's log route). */
   readonly onLog: (record: LogRecord, at: Date) => void;
+}
+
+/**
+ * The worker of a pinned activity's invocation: one pin key (activity + key of its input), one
+ * worker, for good; each new key takes the next worker in turn, so two keys on two workers never
+ * share one. Undefined for an activity that is not pinned.
+ */
+export function pinAssigner(
+  pinned: Readonly<Record<string, (input: unknown) => string>>,
+  workers: number,
+): (name: string, input: unknown) => number | undefined {
+  const pins = new Map<string, number>();
+  return (name, input) => {
+    const keyOf = pinned[name];
+    if (!keyOf) return undefined;
+    const key = `${name}\u0000${keyOf(input)}`;
+    let slot = pins.get(key);
+    if (slot === undefined) {
+      slot = pins.size % workers;
+      pins.set(key, slot);
+    }
+    return slot;
+  };
 }
 
 type FromWorker =
@@ -98,15 +124,17 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
   });
   let closing = false;
   const onMain = new Set(options.mainThreadActivities ?? []);
-  const pinned = new Set(options.pinnedActivities ?? []);
+  const pinnedSlot = pinAssigner(options.pinnedActivities ?? {}, slots.length);
   return {
     runsOnWorker: (name) => !onMain.has(name),
     invoke: (name, input) => {
       if (slots.length === 0)
         return Promise.reject(new Error(`no activity worker is running: ${failure?.message ?? 'closed'}`));
-      const slot = pinned.has(name)
-        ? slots[0]!
-        : slots.reduce((best, s) => (s.busy < best.busy ? s : best), slots[0]!);
+      const pin = pinnedSlot(name, input);
+      const slot =
+        pin !== undefined
+          ? slots[pin]!
+          : slots.reduce((best, s) => (s.busy < best.busy ? s : best), slots[0]!);
       const id = nextId++;
       slot.busy++;
       return new Promise<unknown>((resolve, reject) => {

@@ -72,8 +72,8 @@ export interface LocalHostOptions {
   readonly activityWorkers?: {
     readonly size: number;
     readonly mainThread?: readonly string[];
-    /** Always on the first worker, so their invocations take turns in one thread. */
-    readonly pinned?: readonly string[];
+    /** Activity name → the pin key of an input: one key, one worker (see activity-workers.ts). */
+    readonly pinned?: Readonly<Record<string, (input: unknown) => string>>;
   };
 }
 
