@@ -3,9 +3,13 @@ import type { InvocationContext } from '@azure/functions';
 import { CONNECTIONS, FUNCTIONS, ORCHESTRATIONS } from './function-names.js';
 import { services } from './composition-root.js';
 import { starterFrom } from './orchestration-starter.js';
-import { ingestDeltas } from '../shared/application/use-cases/pipeline/ingest-deltas.use-case.js';
+import { ingestOrDeadLetter } from '../shared/application/use-cases/pipeline/dead-letter-events.use-case.js';
 
-/** Event Hubs (cardinality many) → one bronze batch and one orchestration per source table. */
+/**
+ * Event Hubs (cardinality many) → one bronze batch and one orchestration per source table. A receipt
+ * that cannot be ingested (after in-process retries) is dead-lettered to bronze `_failed/` and the
+ * poison queue before this returns; if even that fails it throws, so the checkpoint does not move.
+ */
 export async function cdcConsumer(
   messages: unknown,
   client: df.DurableClient,
@@ -23,14 +27,16 @@ export async function cdcConsumer(
     offset: offsets[i],
     sequenceNumber: sequences[i],
   }));
-  const result = await ingestDeltas(events, {
+  const result = await ingestOrDeadLetter(events, {
     ...s.pipeline,
     seenEvents: s.seenEvents,
     starter: starterFrom(client),
     orchestration: ORCHESTRATIONS.pipeline,
   });
   context.log(
-    `cdc batches started: ${result.batches.length}, duplicates dropped: ${result.duplicatesDropped}, malformed: ${result.malformed}`,
+    result.deadLettered
+      ? `cdc receipt of ${events.length} events dead-lettered (${result.code}) to bronze/${result.path}`
+      : `cdc batches started: ${result.batches.length}, duplicates dropped: ${result.duplicatesDropped}, malformed: ${result.malformed}`,
   );
 }
 

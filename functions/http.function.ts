@@ -44,7 +44,12 @@ export async function replay(
   const s = await services();
   const batchId = request.query.get('batchId') ?? undefined;
   const result = await replayPoison(
-    { ...s.pipeline, starter: starterFrom(client), orchestration: ORCHESTRATIONS.pipeline },
+    {
+      ...s.pipeline,
+      seenEvents: s.seenEvents,
+      starter: starterFrom(client),
+      orchestration: ORCHESTRATIONS.pipeline,
+    },
     { batchId },
   );
   return { status: 202, jsonBody: result };

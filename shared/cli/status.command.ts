@@ -4,6 +4,7 @@ import {
   type PipelineStatus,
 } from '../application/use-cases/pipeline/pipeline-status.use-case.js';
 import { LANDING_LEDGER_PARTITION } from '../application/use-cases/pipeline/batch-ledger.use-case.js';
+import { EVENTS_LEDGER_PARTITION } from '../application/use-cases/pipeline/dead-letter-events.use-case.js';
 import type { CliCommand } from './cli-io.js';
 import { openLocalEnvironment } from './local-environment.js';
 
@@ -39,7 +40,7 @@ export function renderStatus(status: PipelineStatus): string {
   if (status.tables.length === 0) lines.push('  (none yet)');
   for (const t of status.tables)
     lines.push(
-      `  ${(t.table === LANDING_LEDGER_PARTITION ? '(no source table)' : t.table).padEnd(26)} ${String(t.batches).padStart(7)} ${String(t.failed).padStart(6)} ${String(t.records).padStart(9)} ${String(t.accepted).padStart(9)} ${String(t.quarantined).padStart(11)} ${String(t.unreadable).padStart(10)} ${String(t.empty).padStart(5)}  ${t.lastBatch ? `${t.lastBatch.batchId} ${t.lastBatch.status} ${t.lastBatch.finishedAt}` : ''}`,
+      `  ${(t.table === LANDING_LEDGER_PARTITION ? '(no source table)' : t.table === EVENTS_LEDGER_PARTITION ? '(event receipts)' : t.table).padEnd(26)} ${String(t.batches).padStart(7)} ${String(t.failed).padStart(6)} ${String(t.records).padStart(9)} ${String(t.accepted).padStart(9)} ${String(t.quarantined).padStart(11)} ${String(t.unreadable).padStart(10)} ${String(t.empty).padStart(5)}  ${t.lastBatch ? `${t.lastBatch.batchId} ${t.lastBatch.status} ${t.lastBatch.finishedAt}` : ''}`,
     );
   lines.push('', `failures: ${status.failures.length}`);
   for (const f of status.failures.slice(0, 20))

@@ -12,6 +12,8 @@
  * - dq state:   `dq-state/<dataset>/<table>/<batchId>-<chunk>.json` in gold (counts only, no values)
  * - marts:      `marts/<mart>/run=<runId>/part-00000.parquet` in gold
  * - malformed:  `_malformed/<yyyy-mm-dd>/<name>.json` in bronze (events that are not delta envelopes)
+ * - failed:     `_failed/<yyyy-mm-dd>/<deadLetterId>.ndjson` in bronze (dead-lettered event receipts: a
+ *               header line, then each event's partition, offset, sequence and body; replayed from there)
  * - identity:   `identity/<project>/<batchId>-<chunk>.ndjson` and `identity-rekey/<project>/<from>--<to>.ndjson`
  *               in bronze (the custodian's restricted register; never copied to silver or gold)
  * - state:      `<state>/bucket=<bbb>/head.json` + `run-<generation>-<nonce>.parquet`: keyed pipeline
@@ -75,6 +77,9 @@ export const lakePaths = {
     `marts/${segment(mart, 'mart')}/run=${segment(runId, 'run id')}/part-00000.parquet`,
   malformedEvent: (day: string, name: string): string =>
     `_malformed/${segment(day, 'day')}/${segment(name, 'name')}.json`,
+  /** A dead-lettered event receipt (restricted: the bodies hold row values). */
+  failedEvents: (day: string, deadLetterId: string): string =>
+    `_failed/${segment(day, 'day')}/${segment(deadLetterId, 'dead letter id')}.ndjson`,
   identityRegister: (project: string, batchId: string, chunk: number): string =>
     `${identityPrefix(project)}${segment(batchId, 'batch id')}-${String(chunk).padStart(5, '0')}.ndjson`,
   identityPrefix: (project: string): string => identityPrefix(project),

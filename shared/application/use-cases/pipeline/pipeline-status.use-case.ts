@@ -1,6 +1,7 @@
 import { SOURCE_TABLE_NAMES } from '../../../domain/datasets/source-tables.js';
 import { LAKE_CONTAINERS } from '../../../domain/lake/lake-paths.js';
 import { BATCH_LEDGER_TABLE, LANDING_LEDGER_PARTITION } from './batch-ledger.use-case.js';
+import { DEAD_LETTER_REPLAYED, EVENTS_LEDGER_PARTITION } from './dead-letter-events.use-case.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 export interface PipelineStatus {
@@ -18,7 +19,10 @@ export interface PipelineStatus {
     empty: number;
     lastBatch: { batchId: string; status: string; finishedAt: string } | null;
   }[];
-  /** Failed, partly failed and rejected batches (rejected landing files included). */
+  /**
+   * Failed, partly failed and rejected batches (rejected landing files included), and event
+   * receipts dead-lettered by the eventHub trigger (table `events`) until a replay ingests them.
+   */
   readonly failures: readonly { table: string; batchId: string; status: string; reason: string }[];
   /** Batches that loaded but are worth a look: empty or header-only landing files. */
   readonly notices: readonly { table: string; batchId: string; reason: string }[];
@@ -27,7 +31,8 @@ export interface PipelineStatus {
 
 /**
  * What `nhs-flows status` and GET /api/status show: objects per layer, batches per table, failures
- * (including landing files rejected before any table was known, under `landing`) and notices.
+ * (including landing files rejected before any table was known, under `landing`, and dead-lettered
+ * event receipts, under `events`) and notices.
  */
 export async function pipelineStatus(deps: PipelineDeps): Promise<PipelineStatus> {
   const lake: Record<string, { objects: number; bytes: number }> = {};
@@ -45,7 +50,7 @@ export async function pipelineStatus(deps: PipelineDeps): Promise<PipelineStatus
   const tables = [];
   const failures: { table: string; batchId: string; status: string; reason: string }[] = [];
   const notices: { table: string; batchId: string; reason: string }[] = [];
-  for (const table of [...SOURCE_TABLE_NAMES, LANDING_LEDGER_PARTITION]) {
+  for (const table of [...SOURCE_TABLE_NAMES, LANDING_LEDGER_PARTITION, EVENTS_LEDGER_PARTITION]) {
     let batches = 0;
     let failed = 0;
     let records = 0;
@@ -71,7 +76,7 @@ export async function pipelineStatus(deps: PipelineDeps): Promise<PipelineStatus
           batchId: e.rowKey,
           reason: typeof v.notice === 'string' ? `${String(v.noticeCode)}: ${v.notice}` : 'empty',
         });
-      } else if (v.status !== 'succeeded') {
+      } else if (v.status !== 'succeeded' && v.status !== DEAD_LETTER_REPLAYED) {
         failed += 1;
         failures.push({
           table,
