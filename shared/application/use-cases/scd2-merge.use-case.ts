@@ -58,9 +58,28 @@ export interface Scd2MergeReport {
   readonly durationMs: number;
 }
 
-/** A merge's report and every version of every member the batch touched (for the gold change set). */
+/**
+ * How new a member's history is, for the warehouse's newer-wins apply of a dimension replaced member
+ * by member (docs/warehouse-apply.md): the newest capture time in the member's change log, then how
+ * many changes the log holds. Merges of a member commit one after another (the bucket head's ETag),
+ * so a later merge's log is a superset of an earlier one's: never older on both counts. The versions
+ * alone cannot say this (a change that extends a version, or a late one that re-cuts history, does
+ * not raise the newest `recorded_at` of the versions).
+ */
+export interface MemberSourceVersion {
+  /** Newest `recorded_at` among the member's changes. */
+  readonly capturedAt: string;
+  /** Changes in the member's log. */
+  readonly changes: number;
+}
+
+/**
+ * A merge's report, every version of every member the batch touched (for the gold change set) and
+ * each touched member's source version, as committed by this merge.
+ */
 export interface Scd2MergeResult extends Scd2MergeReport {
   readonly versions: ReadonlyMap<string, readonly DimensionVersion[]>;
+  readonly sources: ReadonlyMap<string, MemberSourceVersion>;
 }
 
 export interface Scd2MergeDeps extends KeyedStateDeps {
@@ -161,6 +180,7 @@ export async function mergeDimensionChanges(
 
   const state = dimensionState(dimension, deps, options);
   const versions = new Map<string, readonly DimensionVersion[]>();
+  const sources = new Map<string, MemberSourceVersion>();
   // Merges of one dimension in this process take turns: correctness comes from the bucket commits
   // (other processes and instances still race safely); this only saves re-folding lost races.
   let turnWaitMs = 0;
@@ -174,6 +194,7 @@ export async function mergeDimensionChanges(
   for (const plan of planned) {
     for (const [name, n] of Object.entries(plan.tally) as [keyof Counts, number][]) counts[name] += n;
     for (const [key, history] of plan.versions) versions.set(key, history);
+    for (const [key, source] of plan.sources) sources.set(key, source);
   }
   const report: Scd2MergeReport = {
     dimension: dimension.name,
@@ -195,7 +216,7 @@ export async function mergeDimensionChanges(
     commitMs: ms(state.stats.commitMs),
     compactMs: ms(state.stats.compactMs),
   });
-  return { ...report, versions };
+  return { ...report, versions, sources };
 }
 
 /** Every version of every member (for the gold dimension), bucket by bucket. */
@@ -285,6 +306,14 @@ interface MemberRows {
 interface BucketOutcome {
   readonly tally: Partial<Counts>;
   readonly versions: Map<string, DimensionVersion[]>;
+  readonly sources: Map<string, MemberSourceVersion>;
+}
+
+/** How new a member's history is: the newest capture time in its change log, then the log's length. */
+function sourceVersionOf(changes: readonly AppliedChange[]): MemberSourceVersion {
+  let capturedAt = '';
+  for (const c of changes) if (c.recordedAt > capturedAt) capturedAt = c.recordedAt;
+  return { capturedAt, changes: changes.length };
 }
 
 /** Pure: the rows replacing the bucket's touched members, their versions and the outcome counts. */
@@ -300,6 +329,7 @@ function planBucket(
   const stored = decodeMembers(existing);
   const rows: PortableRow[] = [];
   const versions = new Map<string, DimensionVersion[]>();
+  const sources = new Map<string, MemberSourceVersion>();
   for (const key of keys) {
     const member = stored.get(key) ?? { changes: [], versions: [] };
     const logged = new Map(member.changes.map((c) => [c.changeId, c]));
@@ -318,6 +348,7 @@ function planBucket(
     }
     if (fresh.length === 0) {
       versions.set(key, member.versions);
+      sources.set(key, sourceVersionOf(member.changes));
       continue;
     }
     const last = member.changes[member.changes.length - 1];
@@ -331,10 +362,11 @@ function planBucket(
     }
     const after = [...folded.history.versions];
     versions.set(key, after);
+    sources.set(key, sourceVersionOf(all));
     for (const c of all) rows.push(changeRow(key, c));
     for (const v of after) rows.push(versionRow(v));
   }
-  return { rows, result: { tally, versions } };
+  return { rows, result: { tally, versions, sources } };
 }
 
 /** The batch's changes of one member in apply order, each change id once. */

@@ -6,8 +6,7 @@ import type {
 } from '../../../domain/pipeline/pipeline-contracts.js';
 import { projectForTable, type ProjectId } from '../../../domain/pseudonymise/projects.js';
 import type { DimensionChange, DimensionVersion } from '../../../domain/scd2/dimension.js';
-import { mergeDimensionChanges } from '../scd2-merge.use-case.js';
-import { memberSourceVersions, type MemberSourceVersion } from './dimension-member-version.js';
+import { mergeDimensionChanges, type MemberSourceVersion } from '../scd2-merge.use-case.js';
 import { writeGoldChangeSet } from './gold-files.js';
 import { patientDimension } from './patient-dimension.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -43,18 +42,17 @@ export async function mergePatientDimension(
   // activity rewrites the same set (the merge itself is idempotent).
   const rows: PortableRow[] = [];
   const loadedAt = deps.clock.now().toISOString();
-  // Each member carries how new its history is, so the warehouse never lets an older change set
-  // replace a newer one; a member another merge has moved on since is left to that merge's set.
-  const sourceVersions = await memberSourceVersions(dimension, report.versions, deps);
+  // Each member carries how new its history is (as this merge committed it), so the warehouse
+  // never lets an older change set replace a newer one.
   const versions: DimensionVersion[] = [...report.versions.keys()]
     .sort()
-    .flatMap((key) => (sourceVersions.has(key) ? (report.versions.get(key) ?? []) : []));
+    .flatMap((key) => report.versions.get(key) ?? []);
   for (const version of versions)
     rows.push(
       dimPatientRow(
         project,
         version,
-        sourceVersions.get(version.key)!,
+        report.sources.get(version.key)!,
         input.batch.batchId,
         loadedAt,
         rows.length,
