@@ -117,7 +117,7 @@ test('nhs-flows replay with an empty poison queue replays nothing and changes no
   assert.equal(again.status, 0, again.stderr.slice(-3000));
   assert.match(
     again.stdout,
-    /replay: HTTP 202 \{"replayed":\[\],"invalid":0,"rejectedFiles":0,"remaining":0\}/,
+    /replay: HTTP 202 \{"replayed":\[\],"invalid":0,"rejectedFiles":0,"replayedEvents":\[\],"failedEvents":0,"remaining":0\}/,
   );
   assert.deepEqual(await facts(), { facts: 3, ids: 3 });
 });
