@@ -384,7 +384,11 @@ function worker<T>(
   const child = spawn(
     process.execPath,
     [...options.nodeFlags, '--import', 'tsx', 'bench/support/initial-load-worker.ts', phase, argsFile],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // The thread pool size bin/nhs-flows.js gives the CLI (an explicit UV_THREADPOOL_SIZE wins).
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' },
+    },
   );
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });

@@ -7,6 +7,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildDist, root } from './build-dist.mjs';
 
+// libuv's thread pool (4 threads by default) carries every DuckDB statement, file operation and
+// fsync of the host process and its activity worker threads; with 4, the local host's threads sat
+// waiting for a slot (a 100k-record load took 101.6 s with 4 and 69.7 s with 16 on one machine in
+// one session). Set before anything uses the pool; an explicit UV_THREADPOOL_SIZE wins.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 const entry = join(root, 'dist', 'shared', 'cli', 'main.js');
 if (!existsSync(entry)) {
   console.error('nhs-flows: dist/ is not built yet; building it now (npm run build)…');

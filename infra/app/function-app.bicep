@@ -58,6 +58,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
         { name: 'NHSFLOWS_TASK_HUB', value: 'nhsflows' }
+        // libuv's pool carries DuckDB statements and file I/O; the default 4 threads starve them.
+        { name: 'UV_THREADPOOL_SIZE', value: '16' }
         // Trigger connections (identity-based).
         { name: 'NHSFLOWS_EVENTHUB__fullyQualifiedNamespace', value: eventHubNamespaceHost }
         { name: 'NHSFLOWS_EVENTHUB__credential', value: 'managedidentity' }
