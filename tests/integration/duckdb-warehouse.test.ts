@@ -285,3 +285,165 @@ test('newer wins for a dimension member replaced whole: the older change set of 
   assert.deepEqual(await members(), ['m1-jan', 'm2-new'], 'a replay of the newer set is a no-op');
   await warehouse.close();
 });
+
+// ADR 0009: facts resolve their surrogate keys in the warehouse after every batch, so a re-cut of a
+// dimension member re-keys that member's facts, and the check counts what cannot be resolved.
+const dimRef: WarehouseTable = {
+  name: 'dim_ref',
+  kind: 'dimension',
+  key: ['patient_sk'],
+  replaceBy: ['project', 'patient_token'],
+  description: 'test SCD2 dimension with business-date validity',
+  version: ['source_captured_at', 'source_changes'],
+  columns: [
+    { name: 'patient_sk', type: 'string', nullable: false },
+    { name: 'project', type: 'string', nullable: false },
+    { name: 'patient_token', type: 'string', nullable: false },
+    { name: 'valid_from', type: 'date', nullable: false },
+    { name: 'valid_to', type: 'date', nullable: false },
+    { name: 'source_captured_at', type: 'timestamp', nullable: true },
+    { name: 'source_changes', type: 'bigint', nullable: true },
+    { name: 'batch_id', type: 'string', nullable: false },
+  ],
+};
+const factRef: WarehouseTable = {
+  name: 'fact_ref',
+  kind: 'fact',
+  key: ['activity_id'],
+  description: 'test fact keyed to the dimension version at event time',
+  version: ['source_captured_at'],
+  references: [
+    {
+      column: 'patient_sk',
+      dimension: 'dim_ref',
+      dimensionKey: 'patient_sk',
+      member: ['project', 'patient_token'],
+      at: 'activity_date',
+      validFrom: 'valid_from',
+      validTo: 'valid_to',
+    },
+  ],
+  columns: [
+    { name: 'activity_id', type: 'string', nullable: false },
+    { name: 'project', type: 'string', nullable: false },
+    { name: 'patient_token', type: 'string', nullable: true },
+    { name: 'activity_date', type: 'date', nullable: true },
+    { name: 'patient_sk', type: 'string', nullable: true },
+    { name: 'source_captured_at', type: 'timestamp', nullable: true },
+    { name: 'batch_id', type: 'string', nullable: false },
+  ],
+};
+
+test('a re-cut of a dimension member re-keys its facts loaded by earlier batches, and facts that cannot resolve are counted as orphans', async () => {
+  const lake = BlobObjectStore.fromConnectionString(azurite.connectionString);
+  const gold = uniqueName('gold');
+  await lake.ensureContainers([gold]);
+  const warehouse = await DuckDbWarehouse.open({ path: ':memory:', lake, goldContainer: gold });
+  await warehouse.ensureSchema([dimRef, factRef]);
+  const HIGH = '9999-12-31';
+  const v = (
+    sk: string,
+    from: string,
+    to: string,
+    at: string,
+    changes: number,
+    batch: string,
+    seq: number,
+  ) => ({
+    patient_sk: sk,
+    project: 'careflow',
+    patient_token: 'tok-1',
+    valid_from: from,
+    valid_to: to,
+    source_captured_at: at,
+    source_changes: String(changes),
+    batch_id: batch,
+    _op: 'upsert',
+    _seq: String(seq),
+  });
+  const f = (
+    id: string,
+    token: string | null,
+    date: string,
+    sk: string | null,
+    batch: string,
+    seq: number,
+  ) => ({
+    activity_id: id,
+    project: 'careflow',
+    patient_token: token,
+    activity_date: date,
+    patient_sk: sk,
+    source_captured_at: T1,
+    batch_id: batch,
+    _op: 'upsert',
+    _seq: String(seq),
+  });
+  const facts = async () =>
+    (await warehouse.query('SELECT activity_id, patient_sk FROM fact_ref ORDER BY 1')).map(
+      (r) => `${String(r.activity_id)}:${String(r.patient_sk)}`,
+    );
+
+  // b1: one version from 10 Jan; two facts built against it.
+  await warehouse.load({
+    table: dimRef,
+    batchId: 'b1',
+    files: [
+      await versionedFile(lake, gold, dimRef, 'dim_ref/b1.parquet', [
+        v('sk-0110', '2024-01-10', HIGH, T1, 1, 'b1', 0),
+      ]),
+    ],
+  });
+  await warehouse.load({
+    table: factRef,
+    batchId: 'b1',
+    files: [
+      await versionedFile(lake, gold, factRef, 'fact_ref/b1.parquet', [
+        f('a1', 'tok-1', '2024-02-01', 'sk-0110', 'b1', 0),
+        f('a2', 'tok-1', '2024-05-01', 'sk-0110', 'b1', 1),
+      ]),
+    ],
+  });
+  assert.deepEqual(await warehouse.resolveReferences({ table: factRef, batchId: 'b1' }), [
+    { table: 'fact_ref', column: 'patient_sk', dimension: 'dim_ref', rekeyed: 0, orphans: 0, mismatched: 0 },
+  ]);
+
+  // b2 (dimension only): a late change re-cuts the member: 5 Jan–1 Mar, then from 1 Mar. The 10 Jan
+  // version is gone; both facts of b1 must follow without being in b2.
+  await warehouse.load({
+    table: dimRef,
+    batchId: 'b2',
+    files: [
+      await versionedFile(lake, gold, dimRef, 'dim_ref/b2.parquet', [
+        v('sk-0105', '2024-01-05', '2024-03-01', T2, 3, 'b2', 0),
+        v('sk-0301', '2024-03-01', HIGH, T2, 3, 'b2', 1),
+      ]),
+    ],
+  });
+  assert.deepEqual(await facts(), ['a1:sk-0110', 'a2:sk-0110'], 'orphans until resolved');
+  assert.deepEqual(await warehouse.resolveReferences({ table: factRef, batchId: 'b2' }), [
+    { table: 'fact_ref', column: 'patient_sk', dimension: 'dim_ref', rekeyed: 2, orphans: 0, mismatched: 0 },
+  ]);
+  assert.deepEqual(await facts(), ['a1:sk-0105', 'a2:sk-0301']);
+
+  // b3: a fact built before its version existed (NULL), one dated before any version, and one whose
+  // key names no version and whose member is unknown: that one cannot be resolved and is counted.
+  await warehouse.load({
+    table: factRef,
+    batchId: 'b3',
+    files: [
+      await versionedFile(lake, gold, factRef, 'fact_ref/b3.parquet', [
+        f('a3', 'tok-1', '2024-04-01', null, 'b3', 0),
+        f('a4', 'tok-1', '2023-12-01', 'sk-0105', 'b3', 1),
+        f('a5', null, '2024-04-01', 'sk-nowhere', 'b3', 2),
+      ]),
+    ],
+  });
+  assert.deepEqual(await warehouse.resolveReferences({ table: factRef, batchId: 'b3' }), [
+    { table: 'fact_ref', column: 'patient_sk', dimension: 'dim_ref', rekeyed: 2, orphans: 1, mismatched: 0 },
+  ]);
+  assert.deepEqual(await facts(), ['a1:sk-0105', 'a2:sk-0301', 'a3:sk-0301', 'a4:null', 'a5:sk-nowhere']);
+  // Idempotent: resolving again changes nothing.
+  assert.equal((await warehouse.resolveReferences({ table: factRef, batchId: 'b3' }))[0]?.rekeyed, 0);
+  await warehouse.close();
+});

@@ -6,6 +6,7 @@ import {
   type SynapseTableSpec,
 } from '../../shared/domain/warehouse/synapse-sql.js';
 import { SynapseWarehouse, type SqlPoolLike } from '../../shared/adapters/azure/synapse-warehouse.azure.js';
+import { FACT_ACTIVITY } from '../../shared/domain/gold/gold-tables.js';
 
 const fact: SynapseTableSpec = {
   name: 'fact_activity',
@@ -129,4 +130,29 @@ test('newer wins on Synapse: the apply replaces a row only with a change at leas
     'one COPY per batch; the guard is set-based (no statement per row)',
   );
   assert.match(createTableSql(versionedFact), /\[source_captured_at\] DATETIME2\(3\) NULL/);
+});
+
+test('Synapse resolves fact surrogate keys after a batch with the shared SQL: one re-key UPDATE in a transaction, then the orphan check', async () => {
+  const sent: string[] = [];
+  const pool: SqlPoolLike = {
+    request: () => ({
+      query: async (sql: string) => {
+        sent.push(sql);
+        return sql.startsWith('SELECT') ? { recordset: [{ orphans: 0, mismatched: 0 }] } : {};
+      },
+    }),
+    close: async () => undefined,
+  };
+  const warehouse = new SynapseWarehouse(pool, 'https://acct.dfs.core.windows.net/gold');
+  const result = await warehouse.resolveReferences({ table: FACT_ACTIVITY, batchId: "b'1" });
+  assert.deepEqual(result, [
+    { table: 'fact_activity', column: 'patient_sk', dimension: 'dim_patient', orphans: 0, mismatched: 0 },
+  ]);
+  assert.equal(sent[0], 'BEGIN TRANSACTION;');
+  assert.ok(sent[1]!.startsWith('UPDATE [gold].[fact_activity] SET [patient_sk] = r.[_resolved]\nFROM ('));
+  assert.ok(sent[1]!.includes("[batch_id] = 'b''1'"), 'the batch id is a quoted literal');
+  assert.ok(sent[1]!.includes('d.[valid_from] <= f.[activity_date] AND f.[activity_date] < d.[valid_to]'));
+  assert.equal(sent[2], 'COMMIT TRANSACTION;');
+  assert.ok(sent[3]!.startsWith('SELECT\n  (SELECT COUNT_BIG(*) FROM [gold].[fact_activity] AS f'));
+  assert.equal(sent.length, 4);
 });

@@ -2,9 +2,16 @@ import type {
   Warehouse,
   WarehouseLoadRequest,
   WarehouseLoadResult,
+  WarehouseReferenceRequest,
+  WarehouseReferenceResult,
   WarehouseTable,
 } from '../../application/ports/warehouse.port.js';
-import { createTableSql, loadBatchSql, versionSupportSql } from '../../domain/warehouse/synapse-sql.js';
+import {
+  createTableSql,
+  loadBatchSql,
+  resolveReferencesSql,
+  versionSupportSql,
+} from '../../domain/warehouse/synapse-sql.js';
 
 /** The narrow part of an `mssql` connection pool this adapter uses. */
 export interface SqlPoolLike {
@@ -53,6 +60,23 @@ export class SynapseWarehouse implements Warehouse {
       rowsInTable: Number(counts.rows_in_table ?? 0),
       ...(request.table.version ? { superseded: Number(counts.superseded ?? 0) } : {}),
     };
+  }
+
+  async resolveReferences(request: WarehouseReferenceRequest): Promise<WarehouseReferenceResult[]> {
+    const out: WarehouseReferenceResult[] = [];
+    for (const part of resolveReferencesSql({ table: request.table, batchId: request.batchId })) {
+      // The UPDATE's row count is not read back here: the check below is what reconciles.
+      for (const statement of part.statements) await this.pool.request().query(statement);
+      const counts = (await this.pool.request().query(part.check)).recordset?.[0] ?? {};
+      out.push({
+        table: request.table.name,
+        column: part.reference.column,
+        dimension: part.reference.dimension,
+        orphans: Number(counts.orphans ?? 0),
+        mismatched: Number(counts.mismatched ?? 0),
+      });
+    }
+    return out;
   }
 
   async query(sql: string): Promise<Record<string, unknown>[]> {

@@ -7,9 +7,12 @@ import type {
   Warehouse,
   WarehouseLoadRequest,
   WarehouseLoadResult,
+  WarehouseReferenceRequest,
+  WarehouseReferenceResult,
   WarehouseTable,
 } from '../../application/ports/warehouse.port.js';
 import { duckdbType, quoteIdent, sqlString } from '../parquet/duckdb-parquet.js';
+import { referenceResolutionSql } from '../../domain/warehouse/surrogate-references.js';
 import { tombstoneTableName, versionedApplySql } from '../../domain/warehouse/version-guard.js';
 
 /**
@@ -61,15 +64,27 @@ export class DuckDbWarehouse implements Warehouse {
       await this.connection.run(
         `CREATE TABLE IF NOT EXISTS ${quoteIdent(table.name)} (${columns.join(', ')}${primaryKey})`,
       );
-      if (!table.version || table.kind === 'mart') continue;
-      // A warehouse created before versions were carried gains the columns (NULL = oldest).
-      for (const name of table.version) {
-        const column = table.columns.find((c) => c.name === name);
-        if (!column) throw new Error(`warehouse table ${table.name}: version column ${name} is not a column`);
-        await this.connection.run(
-          `ALTER TABLE ${quoteIdent(table.name)} ADD COLUMN IF NOT EXISTS ${quoteIdent(name)} ${duckdbType(column.type)}`,
-        );
-      }
+      if (table.kind === 'mart') continue;
+      // A warehouse created by an older nhs-flows gains the columns added since (NULL until loaded).
+      const present = new Set(
+        (
+          await this.connection.runAndReadAll(
+            `SELECT column_name FROM information_schema.columns WHERE table_name = ${sqlString(table.name)}`,
+          )
+        )
+          .getRowObjectsJson()
+          .map((r) => r.column_name as string),
+      );
+      for (const column of table.columns)
+        if (!present.has(column.name))
+          await this.connection.run(
+            `ALTER TABLE ${quoteIdent(table.name)} ADD COLUMN ${quoteIdent(column.name)} ${duckdbType(column.type)}`,
+          );
+      if (!table.version) continue;
+      // Version columns were added above when missing (a NULL version is oldest).
+      for (const name of table.version)
+        if (!table.columns.some((c) => c.name === name))
+          throw new Error(`warehouse table ${table.name}: version column ${name} is not a column`);
       const group = table.replaceBy ?? table.key;
       const tombstoneColumns = [...group, ...table.version, 'batch_id'].map((name) => {
         const column = table.columns.find((c) => c.name === name);
@@ -211,6 +226,45 @@ export class DuckDbWarehouse implements Warehouse {
       deletesInFiles: 0,
       rowsInTable: Number(row.in_table ?? 0),
     };
+  }
+
+  async resolveReferences(request: WarehouseReferenceRequest): Promise<WarehouseReferenceResult[]> {
+    return this.serialised(() => this.resolveNow(request));
+  }
+
+  /** Re-keys the batch's scope in one transaction per reference, then counts what is still wrong. */
+  private async resolveNow(request: WarehouseReferenceRequest): Promise<WarehouseReferenceResult[]> {
+    const out: WarehouseReferenceResult[] = [];
+    for (const reference of request.table.references ?? []) {
+      const sql = referenceResolutionSql({
+        dialect: 'duckdb',
+        fact: quoteIdent(request.table.name),
+        dimension: quoteIdent(reference.dimension),
+        factKey: request.table.key,
+        reference,
+        batchId: request.batchId,
+        ident: quoteIdent,
+      });
+      let rekeyed: number;
+      await this.connection.run('BEGIN TRANSACTION');
+      try {
+        rekeyed = (await this.connection.run(sql.rekey)).rowsChanged;
+        await this.connection.run('COMMIT');
+      } catch (error) {
+        await this.connection.run('ROLLBACK');
+        throw error;
+      }
+      const row = (await this.connection.runAndReadAll(sql.check)).getRowObjectsJson()[0] ?? {};
+      out.push({
+        table: request.table.name,
+        column: reference.column,
+        dimension: reference.dimension,
+        rekeyed,
+        orphans: Number(row.orphans ?? 0),
+        mismatched: Number(row.mismatched ?? 0),
+      });
+    }
+    return out;
   }
 
   async query(sql: string): Promise<Record<string, unknown>[]> {

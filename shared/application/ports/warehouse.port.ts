@@ -1,3 +1,4 @@
+import type { SurrogateReference } from '../../domain/gold/gold-tables.js';
 import type { PortableColumn } from '../../domain/gold/portable-types.js';
 
 /**
@@ -15,6 +16,14 @@ export interface Warehouse {
   ensureSchema(tables: readonly WarehouseTable[]): Promise<void>;
   /** Loads gold Parquet files (lake paths in the gold container) into a table for one batch. */
   load(request: WarehouseLoadRequest): Promise<WarehouseLoadResult>;
+  /**
+   * Resolves a table's surrogate references for one batch, after its change sets are loaded
+   * (ADR 0009): every fact the batch loaded, and every fact of a dimension member the batch
+   * loaded, gets the key of its member's version in force on its business date (NULL if none), in
+   * set-based statements; then counts the facts in that scope whose key is an orphan (no dimension
+   * row) or not the version in force (`mismatched`). Idempotent.
+   */
+  resolveReferences(request: WarehouseReferenceRequest): Promise<WarehouseReferenceResult[]>;
   /** Runs a read-only query (CLI export, status, tests). */
   query(sql: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
@@ -41,6 +50,26 @@ export interface WarehouseTable {
    * `<name>_tombstones`); without it, the last batch applied wins.
    */
   readonly version?: readonly string[];
+  /** Surrogate keys resolved against their dimension after each batch (`resolveReferences`). */
+  readonly references?: readonly SurrogateReference[];
+}
+
+export interface WarehouseReferenceRequest {
+  /** The table holding the references (its `references` name the dimensions). */
+  readonly table: WarehouseTable;
+  readonly batchId: string;
+}
+
+export interface WarehouseReferenceResult {
+  readonly table: string;
+  readonly column: string;
+  readonly dimension: string;
+  /** Facts whose key changed in this step (when the warehouse reports it: DuckDB does). */
+  readonly rekeyed?: number;
+  /** Facts in the batch's scope whose key is in no row of the dimension: must be 0. */
+  readonly orphans: number;
+  /** Facts in scope whose key is not their member's version in force on their date: must be 0. */
+  readonly mismatched: number;
 }
 
 export interface WarehouseLoadRequest {

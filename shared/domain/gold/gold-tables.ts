@@ -18,6 +18,26 @@ export interface GoldTable {
    * change at least as new and keeps delete tombstones (docs/warehouse-apply.md).
    */
   readonly version?: readonly string[];
+  /**
+   * Surrogate keys this table holds, resolved in the warehouse against their dimension after every
+   * batch (ADR 0009): re-keyed when a re-cut changes the version in force, and checked for orphans.
+   */
+  readonly references?: readonly SurrogateReference[];
+}
+
+/**
+ * A fact column holding a dimension's surrogate key: the key of the version of the fact's member
+ * (`member` columns, the same names in both tables) in force on the fact's business date `at`
+ * (`validFrom <= at < validTo` on the dimension). NULL when no version covers the date.
+ */
+export interface SurrogateReference {
+  readonly column: string;
+  readonly dimension: string;
+  readonly dimensionKey: string;
+  readonly member: readonly string[];
+  readonly at: string;
+  readonly validFrom: string;
+  readonly validTo: string;
 }
 
 const col = (name: string, type: PortableColumn['type'], nullable = true): PortableColumn => ({
@@ -69,6 +89,19 @@ export const FACT_ACTIVITY: GoldTable = {
   key: ['activity_id'],
   // The capture time of the record the fact (or delete) was built from.
   version: ['source_captured_at'],
+  // patient_sk is the dim_patient version of (project, patient_token) in force on activity_date,
+  // resolved in the warehouse after every batch, so a re-cut never leaves it pointing nowhere.
+  references: [
+    {
+      column: 'patient_sk',
+      dimension: 'dim_patient',
+      dimensionKey: 'patient_sk',
+      member: ['project', 'patient_token'],
+      at: 'activity_date',
+      validFrom: 'valid_from',
+      validTo: 'valid_to',
+    },
+  ],
   description:
     'One row per activity record across the six datasets (episode, item, referral, contact, attendance, test), keyed to the patient version at event time',
   columns: [
@@ -81,6 +114,8 @@ export const FACT_ACTIVITY: GoldTable = {
     col('activity_date', 'date'),
     col('period', 'string'),
     col('patient_sk', 'string'),
+    // The project pseudonym (as in dim_patient): the member the warehouse resolves patient_sk by.
+    col('patient_token', 'string'),
     col('person_id', 'string'),
     col('link_quality', 'string'),
     col('age_band', 'string'),

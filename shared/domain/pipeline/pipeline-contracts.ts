@@ -128,6 +128,18 @@ export interface LoadWarehouseResult {
     deletesInFiles: number;
     rowsInTable: number;
   }[];
+  /**
+   * Surrogate references resolved after the load (ADR 0009), one per fact column: orphans and
+   * mismatched must be 0. Absent in results recorded before references were resolved.
+   */
+  readonly references?: readonly {
+    table: string;
+    column: string;
+    dimension: string;
+    rekeyed?: number;
+    orphans: number;
+    mismatched: number;
+  }[];
 }
 
 export interface BatchManifest {

@@ -12,8 +12,10 @@ import type {
 /**
  * Reconciles a batch's counts at every hop and builds its manifest. Throws `ReconciliationError`
  * (the batch fails loudly) when: a chunk's records ≠ accepted + quarantined; silver rows ≠
- * accepted; gold fact rows + deletes ≠ silver rows; or the warehouse holds a different number of
- * rows than the gold files carry. Failed chunks make the batch 'partial' (they go to replay); a
+ * accepted; gold fact rows + deletes ≠ silver rows; the warehouse holds a different number of
+ * rows than the gold files carry; or, after the load, a fact in the batch's scope holds a surrogate
+ * key that resolves to no dimension row (an orphan) or to a version not in force on its date
+ * (ADR 0009). Failed chunks make the batch 'partial' (they go to replay); a
  * landing file with no row (the plan's notice) makes it 'empty'.
  */
 export function reconcileBatch(input: {
@@ -69,6 +71,16 @@ export function reconcileBatch(input: {
   for (const t of input.warehouse.tables)
     if (t.rowsInTable !== t.rowsInFiles)
       problems.push(`warehouse ${t.table}: files carry ${t.rowsInFiles} rows, table holds ${t.rowsInTable}`);
+  for (const r of input.warehouse.references ?? []) {
+    if (r.orphans > 0)
+      problems.push(
+        `warehouse ${r.table}.${r.column}: expected every key to resolve in ${r.dimension}, ${r.orphans} facts hold an orphan key`,
+      );
+    if (r.mismatched > 0)
+      problems.push(
+        `warehouse ${r.table}.${r.column}: expected the ${r.dimension} version in force on each fact's date, ${r.mismatched} facts hold another`,
+      );
+  }
   if (problems.length > 0)
     throw new ReconciliationError(
       `batch ${input.batch.batchId} (${input.batch.table}) does not reconcile: ${problems.join('; ')}`,

@@ -52,7 +52,7 @@ export type DimensionChange = {
 /** One version of one member: a row of the gold dimension. Times are canonical UTC instants. */
 export interface DimensionVersion {
   readonly key: string;
-  /** Hash of dimension, key, `validFrom` and `changeId`: the same on every re-run. */
+  /** Hash of dimension, key and `validFrom` (`surrogateKeyOf`): the same on every re-run and re-cut. */
   readonly surrogateKey: string;
   /** Business time this version starts (inclusive). */
   readonly validFrom: string;
@@ -154,13 +154,15 @@ export function trackedHash(spec: DimensionSpec, attributes: DimensionAttributes
   return hash('sha256', `scd2-v1|${canonicalAttributesText(attributes, spec.trackedAttributes)}`, 'hex');
 }
 
-/** `surrogate_key`: 32 hex digits of SHA-256 over dimension, key, valid_from and change id. */
-export function surrogateKeyOf(dimension: string, key: string, validFrom: string, changeId: string): string {
-  return hash(
-    'sha256',
-    `scd2-sk-v1|${escape(dimension)}|${escape(key)}|${validFrom}|${escape(changeId)}`,
-    'hex',
-  ).slice(0, 32);
+/**
+ * `surrogate_key` (contract v2, ADR 0009): 32 hex digits of SHA-256 over `scd2-sk-v2`, dimension,
+ * member key and the version's `valid_from` (canonical UTC instant). Nothing else: not the change
+ * id, not the capture time. A member's versions never share a `valid_from` (a zero-length version is
+ * dropped), so the key is unique, and a version keeps its key when a late or corrected change at the
+ * same business time re-opens it, and in every run over the same set of changes.
+ */
+export function surrogateKeyOf(dimension: string, key: string, validFrom: string): string {
+  return hash('sha256', `scd2-sk-v2|${escape(dimension)}|${escape(key)}|${validFrom}`, 'hex').slice(0, 32);
 }
 
 /**

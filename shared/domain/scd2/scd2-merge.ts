@@ -178,7 +178,7 @@ export function foldChanges(
   const push = (c: AppliedChange, attributes: DimensionAttributes, rowHash: string, isDeleted: boolean) =>
     versions.push({
       key,
-      surrogateKey: surrogateKeyOf(spec.name, key, c.effectiveAt, c.changeId),
+      surrogateKey: surrogateKeyOf(spec.name, key, c.effectiveAt),
       validFrom: c.effectiveAt,
       validTo: SCD2_HIGH_DATE,
       isCurrent: true,

@@ -1,4 +1,6 @@
+import type { SurrogateReference } from '../gold/gold-tables.js';
 import type { PortableType } from '../gold/portable-types.js';
+import { referenceResolutionSql } from './surrogate-references.js';
 import { tombstoneTableName, versionedApplySql } from './version-guard.js';
 
 /**
@@ -20,6 +22,8 @@ export interface SynapseTableSpec {
   readonly replaceBy?: readonly string[];
   /** Columns saying how new a row is, compared in order (see version-guard.ts). */
   readonly version?: readonly string[];
+  /** Surrogate keys resolved against their dimension after each batch (surrogate-references.ts). */
+  readonly references?: readonly SurrogateReference[];
 }
 
 export function synapseType(type: PortableType): string {
@@ -178,4 +182,32 @@ export function replaceMartSql(options: {
     `COPY INTO ${target}\nFROM ${fileList}\nWITH (FILE_TYPE = 'PARQUET', CREDENTIAL = (IDENTITY = 'Managed Identity'), AUTO_CREATE_TABLE = 'OFF');`,
     `SELECT COUNT_BIG(*) AS rows_in_files, 0 AS deletes_in_files, COUNT_BIG(*) AS rows_in_table FROM ${target};`,
   ];
+}
+
+/**
+ * Per surrogate reference of `table`: the re-key `UPDATE` (its own transaction) and the check that
+ * reads `orphans` and `mismatched` for one batch's scope (ADR 0009; the SQL DuckDB runs too).
+ */
+export function resolveReferencesSql(options: {
+  table: SynapseTableSpec;
+  batchId: string;
+  schema?: string;
+}): { reference: SurrogateReference; statements: string[]; check: string }[] {
+  const schema = options.schema ?? 'gold';
+  return (options.table.references ?? []).map((reference) => {
+    const sql = referenceResolutionSql({
+      dialect: 'tsql',
+      fact: `${ident(schema)}.${ident(options.table.name)}`,
+      dimension: `${ident(schema)}.${ident(reference.dimension)}`,
+      factKey: options.table.key,
+      reference,
+      batchId: options.batchId,
+      ident,
+    });
+    return {
+      reference,
+      statements: ['BEGIN TRANSACTION;', sql.rekey, 'COMMIT TRANSACTION;'],
+      check: sql.check,
+    };
+  });
 }

@@ -95,7 +95,9 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
           typeof silver[spec.providerColumn] === 'string' ? (silver[spec.providerColumn] as string) : null,
         activity_date: activityDate,
         period: activityDate ? periodOf(activityDate) : null,
+        // As known when this batch was built; the warehouse re-resolves it (ADR 0009).
         patient_sk: patientSk,
+        patient_token: token,
         person_id: link.person_id,
         link_quality: link.link_quality,
         age_band: typeof silver.age_band === 'string' ? silver.age_band : null,

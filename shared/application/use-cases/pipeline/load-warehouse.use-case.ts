@@ -4,7 +4,10 @@ import type { PipelineDeps } from './pipeline-deps.js';
 
 /**
  * Loads a batch's gold change sets into the warehouse (embedded DuckDB locally; Synapse COPY INTO
- * on Azure), one table at a time, idempotently. Returns per-table counts for reconciliation.
+ * on Azure), one table at a time, idempotently; then resolves the surrogate keys of every fact the
+ * batch touched (its own facts, and the facts of every dimension member it loaded: a re-cut re-keys
+ * them) and counts orphans (ADR 0009). Returns per-table counts and the reference check for
+ * reconciliation (`reconcileBatch` fails the batch if a key is an orphan or not the version in force).
  */
 export async function loadWarehouse(
   input: LoadWarehouseInput,
@@ -23,6 +26,15 @@ export async function loadWarehouse(
       batchId: input.batch.batchId,
     });
   }
+  // Facts re-keyed where this batch loaded them or loaded their dimension member.
+  const loaded = new Set(tables.map((t) => t.table));
+  const references = [];
+  for (const table of GOLD_TABLES) {
+    const refs = table.references ?? [];
+    if (!loaded.has(table.name) && !refs.some((r) => loaded.has(r.dimension))) continue;
+    if (refs.length === 0) continue;
+    references.push(...(await warehouse.resolveReferences({ table, batchId: input.batch.batchId })));
+  }
   const unknown = input.goldFiles.filter((f) => !GOLD_TABLES.some((t) => t.name === f.table));
   if (unknown.length > 0)
     throw new Error(
@@ -33,6 +45,8 @@ export async function loadWarehouse(
     tables: tables.length,
     rows: tables.reduce((n, t) => n + t.rowsInFiles, 0),
     deletes: tables.reduce((n, t) => n + t.deletesInFiles, 0),
+    rekeyed: references.reduce((n, r) => n + (r.rekeyed ?? 0), 0),
+    orphans: references.reduce((n, r) => n + r.orphans, 0),
   });
-  return { tables };
+  return { tables, references };
 }
