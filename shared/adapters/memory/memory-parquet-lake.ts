@@ -37,6 +37,16 @@ export class MemoryParquetLake implements ParquetLake {
     return Promise.all(objects.map((o) => this.write(container, o.path, columns, o.rows, options)));
   }
 
+  async compactMany(
+    container: string,
+    groups: readonly { readonly runs: readonly KeyedRun[]; readonly to: string }[],
+    keyColumn: string,
+  ): Promise<{ rows: number; created: boolean }[]> {
+    const out: { rows: number; created: boolean }[] = [];
+    for (const g of groups) out.push(await this.compact(container, g.runs, keyColumn, g.to));
+    return out;
+  }
+
   async *read(container: string, paths: readonly string[]): AsyncIterable<PortableRow> {
     for (const path of paths) yield* await this.rows(container, path);
   }

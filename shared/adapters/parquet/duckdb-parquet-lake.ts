@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ObjectStore } from '../../application/ports/object-store.port.js';
@@ -201,6 +201,66 @@ export class DuckDbParquetLake implements ParquetLake {
     } finally {
       rmSync(local, { force: true });
       if (!keyColumn) for (const f of files) rmSync(f.file, { force: true });
+      connection.closeSync();
+    }
+  }
+
+  async compactMany(
+    container: string,
+    groups: readonly { readonly runs: readonly KeyedRun[]; readonly to: string }[],
+    keyColumn: string,
+  ): Promise<{ rows: number; created: boolean }[]> {
+    if (groups.length <= 1)
+      return Promise.all(groups.map((g) => this.compact(container, g.runs, keyColumn, g.to)));
+    const files = await Promise.all(groups.map((g) => this.cachedRuns(container, g.runs)));
+    const connection = await this.connect();
+    const dir = `${this.localName()}.d`;
+    try {
+      const described = await connection.runAndReadAll(
+        `DESCRIBE SELECT * FROM read_parquet(${sqlString(files[0]![0]!.file)})`,
+      );
+      const names = described
+        .getRowObjectsJson()
+        .map((r) => quoteIdent(r.column_name as string))
+        .join(', ');
+      const union = files
+        .flatMap((groupFiles, i) =>
+          groupFiles.map(
+            (f) =>
+              `SELECT *, ${f.rank}::BIGINT AS _run_rank, ${i}::INTEGER AS _group FROM read_parquet(${sqlString(f.file)})`,
+          ),
+        )
+        .join(' UNION ALL BY NAME ');
+      const key = quoteIdent(keyColumn);
+      await connection.run(
+        `COPY (SELECT ${names}, _group FROM (SELECT *, max(_run_rank) OVER (PARTITION BY ${key}) AS _top FROM (${union})) WHERE _run_rank = _top)
+         TO ${sqlString(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_group))`,
+      );
+      return await Promise.all(
+        groups.map(async (g, i) => {
+          const folder = join(dir, `_group=${i}`);
+          const written = existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.parquet')) : [];
+          // A group whose runs hold no row at all: compact it alone (an empty run).
+          if (written.length !== 1) return this.compact(container, g.runs, keyColumn, g.to);
+          const file = join(folder, written[0]!);
+          const counted = await connection.runAndReadAll(
+            `SELECT count(*)::BIGINT AS n FROM read_parquet(${sqlString(file)})`,
+          );
+          const rows = Number(counted.getRows()[0]?.[0] ?? 0);
+          const { created } = await this.lake.putFile(container, g.to, file, {
+            ...PARQUET,
+            ifNoneMatch: '*',
+          });
+          if (created) {
+            const kept = this.localName();
+            renameSync(file, kept);
+            this.remember(`${container}/${g.to}`, kept);
+          }
+          return { rows, created };
+        }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
       connection.closeSync();
     }
   }

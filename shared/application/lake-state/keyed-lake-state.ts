@@ -200,10 +200,7 @@ export class KeyedLakeState {
         await Promise.all(
           writes.filter((_, i) => !committed[i]).map((w) => this.deps.lake.delete(STATE_CONTAINER, w.path)),
         );
-        const compacting = new Map(toCompact.map((c) => [c.bucket, c.head]));
-        await this.forEachBucket([...compacting.keys()], (bucket) =>
-          this.maybeCompact(bucket, compacting.get(bucket)!),
-        );
+        await this.compactBuckets(toCompact.filter((c) => needsCompaction(c.head.runs)));
         this.stats.compactMs += lap();
         if (lost.length === 0) break;
         if (attempt >= maxAttempts)
@@ -370,15 +367,62 @@ export class KeyedLakeState {
   }
 
   /**
-   * Size-tiered: compact when a bucket holds many runs, or when the runs other than the largest
-   * hold as many rows as it (so each row is rewritten a logarithmic number of times as it grows).
+   * Compacts buckets together: one engine pass per part of at most RUNS_PER_READ runs (each bucket
+   * to its own new run), then every head committed at once; a bucket whose head moved on keeps its
+   * runs (its new run is removed) and compacts another time.
    */
-  private async maybeCompact(bucket: number, head: VersionedHead): Promise<void> {
-    const runs = head.runs;
-    if (runs.length < 2) return;
-    const largest = Math.max(...runs.map((r) => r.rows));
-    const rest = runs.reduce((n, r) => n + r.rows, 0) - largest;
-    if (runs.length >= 8 || (runs.length >= 3 && rest >= largest)) await this.compact(bucket, head);
+  private async compactBuckets(list: readonly { bucket: number; head: VersionedHead }[]): Promise<void> {
+    const parts: { bucket: number; head: VersionedHead }[][] = [];
+    let part: { bucket: number; head: VersionedHead }[] = [];
+    let partRuns = 0;
+    for (const entry of list) {
+      if (!entry.head.etag) continue;
+      if (part.length > 0 && partRuns + entry.head.runs.length > RUNS_PER_READ) {
+        parts.push(part);
+        part = [];
+        partRuns = 0;
+      }
+      part.push(entry);
+      partRuns += entry.head.runs.length;
+    }
+    if (part.length > 0) parts.push(part);
+    for (const entries of parts) {
+      const planned = entries.map(({ bucket, head }) => ({
+        bucket,
+        head,
+        generation: head.generation + 1,
+        to: lakePaths.stateRun(this.spec.name, bucket, head.generation + 1, randomUUID().slice(0, 8)),
+      }));
+      let written: readonly { readonly rows: number; readonly created: boolean }[];
+      try {
+        written = await this.deps.parquet.compactMany(
+          STATE_CONTAINER,
+          planned.map((p) => ({
+            runs: p.head.runs.map((r) => ({ path: r.path, rank: r.generation })),
+            to: p.to,
+          })),
+          this.spec.keyColumn,
+        );
+      } catch (error) {
+        if (error instanceof LakeObjectMissingError) continue; // someone else compacted
+        throw error;
+      }
+      await Promise.all(
+        planned.map(async (p, i) => {
+          const committed = await this.commitHead(p.bucket, p.head, {
+            generation: p.generation,
+            runs: [{ path: p.to, generation: p.generation, rows: written[i]!.rows }],
+          });
+          if (!committed) {
+            await this.deps.lake.delete(STATE_CONTAINER, p.to); // the head moved on
+            return;
+          }
+          this.stats.compactions++;
+          // Only now are the older runs unlisted; readers that read the old head re-read when they vanish.
+          await Promise.all(p.head.runs.map((run) => this.deps.lake.delete(STATE_CONTAINER, run.path)));
+        }),
+      );
+    }
   }
 
   private async compact(bucket: number, head: VersionedHead): Promise<boolean> {
@@ -410,6 +454,17 @@ export class KeyedLakeState {
     for (const run of head.runs) await this.deps.lake.delete(STATE_CONTAINER, run.path);
     return true;
   }
+}
+
+/**
+ * Size-tiered: compact when a bucket holds many runs, or when the runs other than the largest hold
+ * as many rows as it (so each row is rewritten a logarithmic number of times as it grows).
+ */
+function needsCompaction(runs: readonly { readonly rows: number }[]): boolean {
+  if (runs.length < 2) return false;
+  const largest = Math.max(...runs.map((r) => r.rows));
+  const rest = runs.reduce((n, r) => n + r.rows, 0) - largest;
+  return runs.length >= 8 || (runs.length >= 3 && rest >= largest);
 }
 
 /** One keyed state per key (e.g. per source table), made on first use and kept. */

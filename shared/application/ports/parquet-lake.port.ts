@@ -63,6 +63,15 @@ export interface ParquetLake {
     to: string,
     options?: { readonly orderBy?: readonly string[] },
   ): Promise<{ readonly rows: number; readonly created: boolean }>;
+  /**
+   * `compact` of several keyed groups of runs (each group's keys live in its runs only) in one
+   * engine pass, each group to its own object (create-only); results in the order given.
+   */
+  compactMany(
+    container: string,
+    groups: readonly { readonly runs: readonly KeyedRun[]; readonly to: string }[],
+    keyColumn: string,
+  ): Promise<readonly { readonly rows: number; readonly created: boolean }[]>;
 }
 
 /** One immutable run of a keyed state: its object and its rank (higher replaces lower). */

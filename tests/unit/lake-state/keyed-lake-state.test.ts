@@ -7,7 +7,7 @@ import {
 } from '../../../shared/application/lake-state/keyed-lake-state.js';
 import type { ObjectStore } from '../../../shared/application/ports/object-store.port.js';
 import type { PortableRow } from '../../../shared/domain/gold/portable-types.js';
-import { memoryLakeState } from '../../support/lake-state.js';
+import { closeDuckDbLakes, duckDbLakeState, memoryLakeState } from '../../support/lake-state.js';
 
 const spec = {
   name: 'claims',
@@ -79,6 +79,43 @@ describe('keyed lake state', () => {
       'w4',
       'the first holder is kept through compactions',
     );
+  });
+
+  test('buckets compacted together in one engine pass (DuckDB lake) each keep exactly their keys and first holders, and stay under the run ceiling', async () => {
+    const lake = new MemoryObjectStore();
+    const deps = duckDbLakeState(lake);
+    try {
+      const many = { ...spec, name: 'claims', buckets: 8 };
+      const state = new KeyedLakeState(many, deps);
+      const keys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
+      // Five updates touching every bucket: every bucket reaches the size-tiered threshold at once.
+      for (let round = 0; round < 5; round++)
+        await claim(
+          state,
+          keys.filter((_, i) => i % 5 === round || i % 7 === round),
+          `r${round}`,
+        );
+      assert.ok(state.stats.compactions >= 8, `compactions: ${state.stats.compactions}`);
+      const rows = await state.read();
+      assert.equal(rows.length, new Set(rows.map((r) => r.k)).size, 'one row per key');
+      const expected = keys.filter((_, i) => [0, 1, 2, 3, 4].some((r) => i % 5 === r || i % 7 === r));
+      assert.deepEqual(rows.map((r) => String(r.k)).sort(), [...expected].sort());
+      const firstRound = (i: number) => [0, 1, 2, 3, 4].find((r) => i % 5 === r || i % 7 === r);
+      for (const row of rows) {
+        const i = Number(String(row.k).slice(4));
+        assert.equal(row.holder, `r${firstRound(i)}`, `first holder of ${String(row.k)}`);
+      }
+      for (let bucket = 0; bucket < many.buckets; bucket++) {
+        const head = JSON.parse(
+          (await lake.get('state', `claims/bucket=${String(bucket).padStart(3, '0')}/head.json`))!.toString(
+            'utf8',
+          ),
+        ) as { runs: unknown[] };
+        assert.ok(head.runs.length < 8, `bucket ${bucket} runs: ${head.runs.length}`);
+      }
+    } finally {
+      await closeDuckDbLakes();
+    }
   });
 
   for (const compacting of [false, true])
