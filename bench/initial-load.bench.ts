@@ -42,6 +42,7 @@ const TARGETS = {
   memoryCeilingMiB: 2048,
   filesPerSilverPartition: 2,
   tableOpsPer1000: 1,
+  changeRoundSeconds: 30,
 } as const;
 
 type Size = (typeof SIZES)[number];
@@ -261,6 +262,26 @@ function reportSize(report: BenchReport, r: SizeRun): void {
         's wall',
         `${t.invocations} invocations, ${(t.busyMs / 1000).toFixed(1)} s busy${t.failures ? `, ${t.failures} failed` : ''}`,
       );
+  const round = l.changeRound;
+  if (round) {
+    if (round.toWarehouseMs === null)
+      report.metric(`${tag} 1 % change round`, Number.NaN, '', `FAILED: ${round.error ?? 'unknown'}`);
+    else {
+      report.metric(
+        `${tag} 1 % change round: poller fired → warehouse loaded`,
+        round.toWarehouseMs / 1000,
+        's',
+        `${round.summary}; applied to the source in ${(round.applyMs / 1000).toFixed(1)} s (not counted); poll ${((round.pollMs ?? 0) / 1000).toFixed(1)} s; ${round.batches} batches; marts refresh after it ${((round.martsMs ?? 0) / 1000).toFixed(1)} s`,
+      );
+      if (r.size.label === '1M')
+        report.ratio(
+          `${tag} 1 % change round to the warehouse (s)`,
+          round.toWarehouseMs / 1000,
+          { op: '<=', value: TARGETS.changeRoundSeconds },
+          `issue 8 target: ≤ ${TARGETS.changeRoundSeconds} s`,
+        );
+    }
+  }
   report.metric(`${tag} peak RSS: node (host process)`, l.memory.nodePeakMiB, 'MiB');
   report.metric(`${tag} peak RSS: Azurite`, l.memory.azuritePeakMiB, 'MiB');
   report.metric(

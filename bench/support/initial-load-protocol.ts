@@ -91,6 +91,21 @@ export interface LoadResult {
   readonly pipelineMs: number | null;
   readonly martsMs: number | null;
   readonly stages: Readonly<Record<string, StageTiming>>;
+  /**
+   * After the initial load (and after every figure above was taken): one round of simulated source
+   * changes to 1 % of rows, then the poller fired and the pipeline run to idle (the warehouse
+   * loaded), then the marts refresh. Null when the initial load did not complete.
+   */
+  readonly changeRound: {
+    readonly summary: string;
+    readonly applyMs: number;
+    readonly pollMs: number | null;
+    /** Poller fired → idle: the round's changes are in the warehouse. */
+    readonly toWarehouseMs: number | null;
+    readonly martsMs: number | null;
+    readonly batches: number;
+    readonly error?: string;
+  } | null;
   readonly memory: {
     /** Peak resident set (VmHWM) of the node process running the host. */
     readonly nodePeakMiB: number;
