@@ -194,6 +194,12 @@ const CASES: readonly RuleCase[] = [
     fires: { rows: [row(table, { nhs_number: null })], row: 1, field: 'nhs_number' },
     passes: { rows: [row(table)] },
   })),
+  ...PERSON_TABLES.map((table): RuleCase => ({
+    rule: `${PREFIX[table]}.DATE_OF_BIRTH_IMPLAUSIBLE`,
+    table,
+    fires: { rows: [row(table, { date_of_birth: '1900-01-01' })], row: 1, field: 'date_of_birth' },
+    passes: { rows: [row(table)] },
+  })),
   ...(Object.keys(KEY) as SourceTableName[]).map((table): RuleCase => {
     const key = KEY[table];
     const index = referralIndex(

@@ -5,6 +5,7 @@ import {
   referralAfterContactRule,
   referralNotFoundRule,
 } from '../rule-builders.js';
+import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
 
 /**
  * CSDS assurance rules for the community referral and care contact tables, in one place. Field and
@@ -19,5 +20,6 @@ export const CSDS_RULES: readonly Rule[] = [
   referralNotFoundRule(dataset, children),
   referralAfterContactRule(dataset, 'csds_referral', 'csds_care_contact'),
   missingNhsNumberRule(dataset, ['csds_referral']),
+  implausibleDateOfBirthRule(dataset, ['csds_referral']),
   duplicateRowRule(dataset, all),
 ];

@@ -1,5 +1,6 @@
 import type { Rule } from '../rule.js';
 import { duplicateRowRule, missingNhsNumberRule } from '../rule-builders.js';
+import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
 
 /**
  * DIDS assurance rules for `dids_imaging_test`, in one place. Date order (request ≤ received ≤ test
@@ -12,5 +13,6 @@ const tables = ['dids_imaging_test'] as const;
 
 export const DIDS_RULES: readonly Rule[] = [
   missingNhsNumberRule(dataset, tables),
+  implausibleDateOfBirthRule(dataset, tables),
   duplicateRowRule(dataset, tables),
 ];

@@ -1,5 +1,6 @@
 import type { Rule } from '../rule.js';
 import { duplicateRowRule, instant, missingNhsNumberRule } from '../rule-builders.js';
+import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
 
 /**
  * ECDS assurance rules for `ecds_attendance`, in one place. Field and within-row checks (SNOMED
@@ -45,5 +46,6 @@ export const ECDS_RULES: readonly Rule[] = [
     },
   },
   missingNhsNumberRule(dataset, tables),
+  implausibleDateOfBirthRule(dataset, tables),
   duplicateRowRule(dataset, tables),
 ];

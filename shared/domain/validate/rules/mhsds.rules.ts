@@ -5,6 +5,7 @@ import {
   referralAfterContactRule,
   referralNotFoundRule,
 } from '../rule-builders.js';
+import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
 
 /**
  * MHSDS assurance rules for the referral, care contact and cluster tables, in one place. Field and
@@ -20,5 +21,6 @@ export const MHSDS_RULES: readonly Rule[] = [
   referralNotFoundRule(dataset, children),
   referralAfterContactRule(dataset, 'mhsds_referral', 'mhsds_care_contact'),
   missingNhsNumberRule(dataset, ['mhsds_referral']),
+  implausibleDateOfBirthRule(dataset, ['mhsds_referral']),
   duplicateRowRule(dataset, all),
 ];

@@ -1,5 +1,6 @@
 import type { Rule } from '../rule.js';
 import { duplicateRowRule, missingNhsNumberRule } from '../rule-builders.js';
+import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
 
 /**
  * Patient-level prescribing assurance rules for `prescribing_item`, in one place. Field and
@@ -12,5 +13,6 @@ const tables = ['prescribing_item'] as const;
 
 export const PRESCRIBING_RULES: readonly Rule[] = [
   missingNhsNumberRule(dataset, tables),
+  implausibleDateOfBirthRule(dataset, tables),
   duplicateRowRule(dataset, tables),
 ];

@@ -3,6 +3,7 @@ import { financialYearOf, type AdmissionType } from '../../reference/reference-d
 import type { SourceRow } from '../../datasets/source-tables.js';
 import type { BatchRule, Rule, RuleContext } from '../rule.js';
 import { duplicateRowRule, missingNhsNumberRule, text } from '../rule-builders.js';
+import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
 
 /** SUS+ APC assurance rules: every rule for `sus_apc_episode`, in one place. */
 
@@ -241,5 +242,6 @@ export const SUS_APC_RULES: readonly Rule[] = [
     check: (row, ctx) => (tariffMatches(row, ctx) ? undefined : 'tariff_gbp'),
   },
   missingNhsNumberRule(dataset, tables),
+  implausibleDateOfBirthRule(dataset, tables),
   duplicateRowRule(dataset, tables),
 ];
