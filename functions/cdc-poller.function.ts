@@ -2,6 +2,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { FUNCTIONS } from './function-names.js';
 import { services } from './composition-root.js';
 import { pollSources } from '../shared/application/use-cases/poll-sources.use-case.js';
+import { LakeContentIndex } from '../shared/application/lake-state/lake-content-index.js';
 import { LakeReferralIndex } from '../shared/application/lake-state/lake-referral-index.js';
 
 /**
@@ -12,7 +13,13 @@ import { LakeReferralIndex } from '../shared/application/lake-state/lake-referra
 export async function cdcPoller(_timer: Timer, context: InvocationContext): Promise<void> {
   const s = await services();
   const capture = await s.capture();
-  const poll = await pollSources(capture.tables, capture.deps, new LakeReferralIndex(s.pipeline));
+  const poll = await pollSources(
+    capture.tables,
+    capture.deps,
+    new LakeReferralIndex(s.pipeline),
+    // Duplicate pairs resolve by capture order, not by which batch is validated first.
+    new LakeContentIndex(s.pipeline),
+  );
   const deltas = poll.results.reduce((n, r) => n + r.published, 0);
   context.log(
     `cdc poll: ${poll.results.length} table(s), ${deltas} delta(s), ${poll.failures.length} failure(s)`,

@@ -8,6 +8,8 @@ import { toError } from '../../domain/errors.js';
 import type { Delta } from '../../domain/capture/delta.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { ReferralTableName } from '../../domain/validate/referral-index.js';
+import type { ContentIndex } from '../../domain/validate/content-index.js';
+import { contentClaimsOf } from '../../domain/validate/rule-builders.js';
 import {
   captureChanges,
   ensureCaptureStorage,
@@ -48,17 +50,20 @@ export interface PollResult {
 /**
  * One poll of every configured table, in capture order. A table that fails (a guard trips, the
  * source is unreachable) is reported and the others still run; the caller decides whether the
- * poll as a whole failed.
+ * poll as a whole failed. With a content index, each published upsert's content is claimed before
+ * it is published (`claimingContent`), so duplicate pairs resolve the same way in every run.
  */
 export async function pollSources(
   tables: readonly ResolvedCaptureTable[],
   pollDeps: CaptureChangesDeps,
   referrals: ReferralRecorder,
+  content?: ContentIndex,
 ): Promise<PollResult> {
   await ensureCaptureStorage(pollDeps);
+  const publisher = content ? claimingContent(pollDeps.publisher, content) : pollDeps.publisher;
   const deps: CaptureChangesDeps = {
     ...pollDeps,
-    publisher: recordingReferrals(pollDeps.publisher, referrals),
+    publisher: recordingReferrals(publisher, referrals),
   };
   const results: CaptureChangesResult[] = [];
   const failures: { table: string; code: string; message: string }[] = [];
@@ -112,6 +117,31 @@ export function recordingReferrals(publisher: EventPublisher, index: ReferralRec
           }));
         if (referrals.length > 0) await index.record(table, referrals);
       }
+      return publisher.publish(deltas);
+    },
+    close: () => publisher.close(),
+  };
+}
+
+/**
+ * A publisher that claims the content of published inserts/updates in the duplicate rule's content
+ * index before forwarding them (one claim per publish call, one read and at most one run per
+ * touched bucket; digests only, never values). A capture publishes a table's deltas in business-key
+ * order, one call after another, so the first key of a poll to carry a content holds it. Validation
+ * then finds every holder already set: which copy of a duplicate pair is kept no longer depends on
+ * which of the consumer's concurrent batches is validated first (docs/validation-rules.md).
+ */
+export function claimingContent(publisher: EventPublisher, index: ContentIndex): EventPublisher {
+  return {
+    publish: async (deltas: readonly Delta[]) => {
+      const rows = new Map<SourceTableName, NonNullable<Delta['row']>[]>();
+      for (const d of deltas) {
+        if (d.op === 'delete' || !d.row) continue;
+        let list = rows.get(d.sourceTable);
+        if (!list) rows.set(d.sourceTable, (list = []));
+        list.push(d.row);
+      }
+      for (const [table, list] of rows) await index.claim(table, contentClaimsOf(table, list));
       return publisher.publish(deltas);
     },
     close: () => publisher.close(),

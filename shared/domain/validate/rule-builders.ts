@@ -6,6 +6,7 @@ import {
   type SourceTableName,
 } from '../datasets/source-tables.js';
 import { readIsoTime } from '../time/iso-time.js';
+import type { ContentClaim } from './content-index.js';
 import { DigestSet } from './digest-set.js';
 import { RULE_PREFIX, type BatchRule, type RowRule, type RuleContext } from './rule.js';
 import { referralTableOf, type ReferralTableName } from './referral-index.js';
@@ -49,6 +50,49 @@ export function missingNhsNumberRule(dataset: DatasetId, tables: readonly Source
 }
 
 /**
+ * What the duplicate rule compares, per table: a row's content text (every column but the business
+ * key, the change version and modified_at; typed values joined by \u0000, NULL as \u0001, neither
+ * of which occurs in source text) and its business key (key values joined by `|`). One definition
+ * for the rule and for the claims the CDC poller makes before publishing (`contentClaimsOf`).
+ */
+function rowContent(table: SourceTableName): {
+  canonical: (row: SourceRow) => string;
+  keyOf: (row: SourceRow) => string;
+} {
+  const spec = SOURCE_TABLES[table];
+  const skip = new Set([...spec.key, spec.changeVersionColumn, 'modified_at']);
+  const content = spec.columns.map((c) => c.name).filter((n) => !skip.has(n));
+  return {
+    canonical: (row) => {
+      let text = '';
+      for (let i = 0; i < content.length; i++) {
+        const v = row[content[i] as string];
+        text += v === null || v === undefined ? '\u0001\u0000' : `${typeof v}:${String(v)}\u0000`;
+      }
+      return text;
+    },
+    keyOf: (row) => spec.key.map((k) => String(row[k] ?? '')).join('|'),
+  };
+}
+
+/**
+ * The content claims of `rows` for the content index, in the order given: each distinct content
+ * digest (128-bit, hex) once, claimed by the first row that carries it. The CDC poller claims each
+ * poll's upserts in business-key order before publishing them, so of two rows with the same content
+ * captured in one poll the one first in key order holds it, whichever batch is validated first
+ * (docs/validation-rules.md, "Duplicate row").
+ */
+export function contentClaimsOf(table: SourceTableName, rows: readonly SourceRow[]): ContentClaim[] {
+  const { canonical, keyOf } = rowContent(table);
+  const claims = new Map<string, string>();
+  for (const row of rows) {
+    const digest = hash('md5', canonical(row), 'hex');
+    if (!claims.has(digest)) claims.set(digest, keyOf(row));
+  }
+  return [...claims].map(([digest, recordKey]) => ({ digest, recordKey }));
+}
+
+/**
  * `<PREFIX>.DUPLICATE_ROW`: the same content (every column but the business key, the change version
  * and modified_at) already arrived under another key. The first is kept. Without a content index in
  * the context, "already" means earlier in the same batch (and an exact second copy of one key in a
@@ -67,22 +111,11 @@ export function duplicateRowRule(dataset: DatasetId, tables: readonly SourceTabl
     rationale: 'a duplicated activity would be counted and costed twice',
     start(table, ctx) {
       const spec = SOURCE_TABLES[table];
-      const skip = new Set([...spec.key, spec.changeVersionColumn, 'modified_at']);
-      const content = spec.columns.map((c) => c.name).filter((n) => !skip.has(n));
       const keyField = spec.key[0] ?? 'key';
-      // Canonical text: typed values joined by \u0000, NULL as \u0001 (neither occurs in source text).
-      const canonical = (row: SourceRow): string => {
-        let text = '';
-        for (let i = 0; i < content.length; i++) {
-          const v = row[content[i] as string];
-          text += v === null || v === undefined ? '\u0001\u0000' : `${typeof v}:${String(v)}\u0000`;
-        }
-        return text;
-      };
+      const { canonical, keyOf } = rowContent(table);
       const index = ctx.contentIndex;
       if (index) {
         // Across chunks and batches: the index says which key first delivered each content.
-        const keyOf = (row: SourceRow) => spec.key.map((k) => String(row[k] ?? '')).join('|');
         let digests = new Map<SourceRow, string>();
         let holders: ReadonlyMap<string, string> = new Map();
         return {
