@@ -259,7 +259,10 @@ test('a file under an unknown table is rejected at once onto the pipeline poison
   assert.equal(message.kind, 'nhs-flows.rejected-file');
   assert.equal(message.code, 'FILE.UNKNOWN_TABLE');
   assert.match(String(message.reason), /not_a_table\/x\.csv rejected \(FILE\.UNKNOWN_TABLE\)/);
-  assert.match(h.logs(), /"msg":"landing file rejected".*"file":"not_a_table\/x\.csv"/);
+  // The log line is written after the message is queued: wait for it rather than race it.
+  await waitUntil('the rejection log line', async () =>
+    /"msg":"landing file rejected".*"file":"not_a_table\/x\.csv"/.test(h.logs()) ? true : undefined,
+  );
   await h.host.waitForIdle({ timeoutMs: 30_000 });
   assert.equal(
     h.host.status().functionFailures.filter((f) => f.function === 'landingFile').length,
