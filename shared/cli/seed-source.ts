@@ -85,15 +85,10 @@ export async function prepareSyntheticSource(options: {
   writeFileSync(`${reportFile}.tmp`, JSON.stringify(report, null, 2));
   renameSync(`${reportFile}.tmp`, reportFile);
   renameSync(partial, path);
-  const rows = Object.entries(report.rows)
-    .map(([table, n]) => `${table} ${n}`)
-    .join(', ');
-  const defects = Object.values(report.defectiveRows).reduce((a, b) => a + b, 0);
-  options.logger.info('synthetic population seeded', { patients: report.patients, defectiveRows: defects });
   return {
     seeded: true,
     population: { patients: report.patients, seed: report.seed },
-    summary: `seeded ${report.patients} synthetic patients (seed ${report.seed}): ${rows}; ${defects} rows carry planted defects (report: ${reportFile})`,
+    summary: seededSummary(report, reportFile, options.logger),
   };
 }
 
@@ -169,14 +164,9 @@ export async function seedSyntheticSource(
   );
   mkdirSync(dirname(options.reportFile), { recursive: true });
   writeFileSync(options.reportFile, JSON.stringify(report, null, 2));
-  const rows = Object.entries(report.rows)
-    .map(([table, n]) => `${table} ${n}`)
-    .join(', ');
-  const defects = Object.values(report.defectiveRows).reduce((a, b) => a + b, 0);
-  options.logger.info('synthetic population seeded', { patients: report.patients, defectiveRows: defects });
   return {
     seeded: true,
-    summary: `seeded ${report.patients} synthetic patients (seed ${report.seed}): ${rows}; ${defects} rows carry planted defects (report: ${options.reportFile})`,
+    summary: seededSummary(report, options.reportFile, options.logger),
   };
 }
 
@@ -205,4 +195,18 @@ export async function simulateSourceChanges(
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
   return `simulated change round ${round}: ${report.rowsUpdated} updated, ${report.rowsDeleted} deleted, ${report.rowsInserted} inserted (${kinds})`;
+}
+
+/** Logs the seeding and says what was seeded (rows per table, planted defects, the report file). */
+function seededSummary(
+  report: Awaited<ReturnType<typeof generatePopulation>>,
+  reportFile: string,
+  logger: Logger,
+): string {
+  const rows = Object.entries(report.rows)
+    .map(([table, n]) => `${table} ${n}`)
+    .join(', ');
+  const defects = Object.values(report.defectiveRows).reduce((a, b) => a + b, 0);
+  logger.info('synthetic population seeded', { patients: report.patients, defectiveRows: defects });
+  return `seeded ${report.patients} synthetic patients (seed ${report.seed}): ${rows}; ${defects} rows carry planted defects (report: ${reportFile})`;
 }
