@@ -9,6 +9,9 @@ import { DuckDbParquetCodec, queryRows, quoteIdent, sqlString, wireExpression } 
 
 const PARQUET = { contentType: 'application/vnd.apache.parquet' } as const;
 
+/** Most rows one partitioned write (`writeMany`) takes in; more go in several passes. */
+const WRITE_MANY_ROWS = 60_000;
+
 /**
  * Parquet in the lake through DuckDB: objects are moved with the object store (DuckDB's azure
  * extension cannot be installed offline) into a private scratch folder and read there with SQL.
@@ -80,6 +83,25 @@ export class DuckDbParquetLake implements ParquetLake {
   ): Promise<{ rows: number; created: boolean }[]> {
     if (objects.length <= 1)
       return Promise.all(objects.map((o) => this.write(container, o.path, columns, o.rows, options)));
+    // A partitioned COPY holds every partition's rows until it ends: bound the rows per pass (a
+    // 250,000-member merge in one pass exceeded the engine's 384 MB).
+    const total = objects.reduce((n, o) => n + o.rows.length, 0);
+    if (total > WRITE_MANY_ROWS) {
+      const out: { rows: number; created: boolean }[] = [];
+      let part: (typeof objects)[number][] = [];
+      let rows = 0;
+      for (const o of objects) {
+        if (part.length > 0 && rows + o.rows.length > WRITE_MANY_ROWS) {
+          out.push(...(await this.writeMany(container, columns, part, options)));
+          part = [];
+          rows = 0;
+        }
+        part.push(o);
+        rows += o.rows.length;
+      }
+      if (part.length > 0) out.push(...(await this.writeMany(container, columns, part, options)));
+      return out;
+    }
     const dir = `${this.localName()}.d`;
     try {
       const files = await this.codec.writeGroups(
@@ -288,14 +310,22 @@ export class DuckDbParquetLake implements ParquetLake {
       .getRowObjectsJson()
       .map((r) => ({ name: r.column_name as string, type: r.column_type as string }));
     const key = quoteIdent(keyColumn);
-    const filter = keyTable ? ` WHERE ${key} IN (SELECT k FROM ${keyTable})` : '';
-    const union = files
-      .map((f) => `SELECT *, ${f.rank}::BIGINT AS _run_rank FROM read_parquet(${sqlString(f.file)})${filter}`)
-      .join(' UNION ALL BY NAME ');
     const names = columns.map((c) => quoteIdent(c.name)).join(', ');
-    if (files.length === 1) return { sql: `SELECT ${names} FROM (${union})`, columns };
+    // One scan over every run (the run's rank joined on by file name) with the key filter applied
+    // once: a filtered scan per run built one hash table of the keys per run, and 24 runs with
+    // 190,000 keys exceeded the engine's 384 MB.
+    const ranks = files.map((f) => `(${sqlString(f.file)}, ${f.rank}::BIGINT)`).join(', ');
+    const scan = `SELECT p.*, r.rank AS _run_rank
+      FROM read_parquet([${files.map((f) => sqlString(f.file)).join(', ')}], filename = true, union_by_name = true) AS p
+      JOIN (VALUES ${ranks}) AS r(file, rank) ON p.filename = r.file${
+        keyTable
+          ? `
+      WHERE p.${key} IN (SELECT k FROM ${keyTable})`
+          : ''
+      }`;
+    if (files.length === 1) return { sql: `SELECT ${names} FROM (${scan})`, columns };
     return {
-      sql: `SELECT ${names} FROM (SELECT *, max(_run_rank) OVER (PARTITION BY ${key}) AS _top FROM (${union})) WHERE _run_rank = _top`,
+      sql: `SELECT ${names} FROM (SELECT *, max(_run_rank) OVER (PARTITION BY ${key}) AS _top FROM (${scan})) WHERE _run_rank = _top`,
       columns,
     };
   }

@@ -64,6 +64,8 @@ export interface KeyedStateStats {
  */
 /** Most runs one engine read takes in (see readBuckets). */
 const RUNS_PER_READ = 24;
+/** Most rows one engine pass compacts (its partitioned write holds them until it ends). */
+const ROWS_PER_COMPACTION = 120_000;
 
 export class KeyedLakeState {
   readonly stats: KeyedStateStats = {
@@ -375,15 +377,22 @@ export class KeyedLakeState {
     const parts: { bucket: number; head: VersionedHead }[][] = [];
     let part: { bucket: number; head: VersionedHead }[] = [];
     let partRuns = 0;
+    let partRows = 0;
     for (const entry of list) {
       if (!entry.head.etag) continue;
-      if (part.length > 0 && partRuns + entry.head.runs.length > RUNS_PER_READ) {
+      const rows = entry.head.runs.reduce((n, r) => n + r.rows, 0);
+      if (
+        part.length > 0 &&
+        (partRuns + entry.head.runs.length > RUNS_PER_READ || partRows + rows > ROWS_PER_COMPACTION)
+      ) {
         parts.push(part);
         part = [];
         partRuns = 0;
+        partRows = 0;
       }
       part.push(entry);
       partRuns += entry.head.runs.length;
+      partRows += rows;
     }
     if (part.length > 0) parts.push(part);
     for (const entries of parts) {
