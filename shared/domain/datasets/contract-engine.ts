@@ -8,6 +8,7 @@ import {
   type SourceRowValue,
   type SourceTableName,
 } from './source-tables.js';
+import { civilDays } from '../time/iso-time.js';
 
 /**
  * The generic row-contract engine: wire-form type checks compiled once from the table spec in
@@ -124,16 +125,6 @@ function datePrefixOk(s: string): boolean {
 /** True for a real calendar date 'YYYY-MM-DD' (leap years included). */
 export function isIsoDate(s: string): boolean {
   return s.length === 10 && datePrefixOk(s);
-}
-
-/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-function civilDays(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
 }
 
 /**

@@ -35,7 +35,7 @@ export function isRealCalendarDate(year: number, month: number, day: number): bo
 }
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-function civilDays(year: number, month: number, day: number): number {
+export function civilDays(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;
