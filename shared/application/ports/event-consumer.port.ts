@@ -27,6 +27,11 @@ export interface EventConsumer {
   lastCheckpoint(partitionId: string): Promise<Checkpoint | undefined>;
   /** Moves the read position back to just after the last checkpoint. */
   rewind(partitionId: string): Promise<void>;
+  /**
+   * Whether events past the read position are known to be there (appended, not yet received).
+   * Optional: a consumer that cannot tell omits it.
+   */
+  hasUnread?(partitionId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -124,6 +124,19 @@ describe('local event log', () => {
     await log.close();
   });
 
+  test('a consumer knows when events were appended past its read position, so a waiting receive is not mistaken for idle', async () => {
+    const log = await LocalEventLog.open({ directory: freshDir(), partitions: 1 });
+    const consumer = log.consumer();
+    assert.deepEqual(await consumer.receiveBatch('0', { maxEvents: 10, maxWaitMs: 0 }), []);
+    assert.equal(await consumer.hasUnread('0'), false, 'nothing appended yet');
+    await log.append([{ partitionKey: 'k', body: '{}' }]);
+    // A receive that started before the append (or has not woken yet) has not taken it: not idle.
+    assert.equal(await consumer.hasUnread('0'), true, 'appended, not yet received');
+    assert.equal((await consumer.receiveBatch('0', { maxEvents: 10, maxWaitMs: 0 })).length, 1);
+    assert.equal(await consumer.hasUnread('0'), false, 'received');
+    await log.close();
+  });
+
   test('events received but not checkpointed are delivered again to the next consumer; checkpointed ones are not', async () => {
     const dir = freshDir();
     let log = await LocalEventLog.open({ directory: dir, partitions: 1 });

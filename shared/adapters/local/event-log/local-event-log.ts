@@ -441,6 +441,19 @@ export class LocalEventLogConsumer implements EventConsumer {
     this.positions.delete(this.partitionIndex(partitionId));
   }
 
+  /**
+   * Events appended in this process past this consumer's read position. Before this consumer has
+   * read the partition at all, anything appended counts (its next receive settles it); false when
+   * this process has not appended to the partition (unknown).
+   */
+  async hasUnread(partitionId: string): Promise<boolean> {
+    const p = this.partitionIndex(partitionId);
+    const end = this.log.durableEnd(p);
+    if (end === undefined) return false;
+    const position = this.positions.get(p);
+    return position === undefined ? end > 0 : position < end;
+  }
+
   async close(): Promise<void> {
     for (const handle of this.handles.values()) await handle.close();
     this.handles.clear();

@@ -17,7 +17,7 @@ import { pause, type TriggerHost, type TriggerSource } from './trigger-source.js
  */
 export type EventSource = Pick<
   EventConsumer,
-  'consumerGroup' | 'partitionIds' | 'receiveBatch' | 'checkpoint' | 'rewind' | 'close'
+  'consumerGroup' | 'partitionIds' | 'receiveBatch' | 'checkpoint' | 'rewind' | 'close' | 'hasUnread'
 >;
 
 /** Finds the event source for an eventHub binding (`eventHubName`, `consumerGroup`, `connection`). */
@@ -202,7 +202,16 @@ export class EventHubTrigger implements TriggerSource {
     await this.#source?.close();
   }
 
+  /**
+   * Idle when every partition's last receive came back empty and no partition has events appended
+   * since (a receive that is still waiting would otherwise look idle after a publish, and a one-shot
+   * run could end before the consumer picked the new events up).
+   */
   async isIdle(): Promise<boolean> {
-    return [...this.#partitionIdle.values()].every((idle) => idle);
+    if (![...this.#partitionIdle.values()].every((idle) => idle)) return false;
+    const source = this.#source;
+    if (!source?.hasUnread) return true;
+    const unread = await Promise.all([...this.#partitionIdle.keys()].map((p) => source.hasUnread!(p)));
+    return !unread.some(Boolean);
   }
 }
