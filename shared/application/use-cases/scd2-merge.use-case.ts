@@ -42,7 +42,7 @@ export interface Scd2MergeReport {
   readonly deleted: number;
   /** A member re-appearing after a delete. */
   readonly resurrected: number;
-  /** Changes earlier (business time, then change id) than one already applied, stitched into history. */
+  /** Changes earlier (business time, capture time, change id) than one already applied, stitched in. */
   readonly lateStitched: number;
   /** Change ids already applied (redelivery, re-run). */
   readonly duplicates: number;
