@@ -88,14 +88,18 @@ class IdleReleasedEmbeddedSource implements EmbeddedSource {
     await this.closing;
   }
 
-  private async use<T>(work: (source: EmbeddedSource) => Promise<T>): Promise<T> {
-    let source: EmbeddedSource;
+  /** The open source, counted as in use; a failed open gives the count back and throws. */
+  private async acquireOrRelease(): Promise<EmbeddedSource> {
     try {
-      source = await this.acquire();
+      return await this.acquire();
     } catch (error) {
       this.release();
       throw error;
     }
+  }
+
+  private async use<T>(work: (source: EmbeddedSource) => Promise<T>): Promise<T> {
+    const source = await this.acquireOrRelease();
     try {
       return await work(source);
     } finally {
@@ -104,13 +108,7 @@ class IdleReleasedEmbeddedSource implements EmbeddedSource {
   }
 
   private async *stream<T>(open: (source: EmbeddedSource) => AsyncIterable<T>): AsyncIterable<T> {
-    let source: EmbeddedSource;
-    try {
-      source = await this.acquire();
-    } catch (error) {
-      this.release();
-      throw error;
-    }
+    const source = await this.acquireOrRelease();
     try {
       yield* open(source);
     } finally {
