@@ -1,12 +1,13 @@
 import type { Clock } from '../ports/clock.port.js';
-import type { SeenEvents } from '../ports/seen-events.port.js';
+import type { SeenClassification, SeenEvents } from '../ports/seen-events.port.js';
 import { KeyedLakeState, type KeyedStateDeps } from './keyed-lake-state.js';
 
 /**
  * Seen event ids as keyed state in the lake (`state/seen-events/`, 16 hash buckets): a receipt's
  * check reads each touched bucket once (a semi-join on its ids), and marking writes one run per
- * touched bucket; no request per event id. Ids this instance marked or found seen are remembered
- * (seen is permanent, so a positive cache is always right).
+ * touched bucket; no request per event id. Settled ids (this instance finished their receipt, or
+ * `filterUnseen` found them seen) are remembered: seen is permanent, so a positive cache is always
+ * right. Claimed-but-unsettled ids are not, so `classify` reads them again and names their receipt.
  */
 export class LakeSeenEvents implements SeenEvents {
   private readonly state: KeyedLakeState;
@@ -40,29 +41,59 @@ export class LakeSeenEvents implements SeenEvents {
   }
 
   async filterUnseen(eventIds: readonly string[]): Promise<string[]> {
+    const { unseen, claimed } = await this.classify(eventIds);
+    for (const ids of claimed.values()) this.settle(ids);
+    return [...unseen];
+  }
+
+  async classify(eventIds: readonly string[]): Promise<SeenClassification> {
     const distinct = [...new Set(eventIds)];
     const toRead = distinct.filter((id) => !this.knows(id));
-    const seen = new Set<string>();
+    const claimedBy = new Map<string, string | null>();
     for (const row of await this.state.read(toRead)) {
-      const id = String(row.event_id);
-      seen.add(id);
-      this.remember(id);
+      const receipt = row.batch_id === null || row.batch_id === undefined ? null : String(row.batch_id);
+      claimedBy.set(String(row.event_id), receipt);
     }
-    return distinct.filter((id) => !this.knows(id) && !seen.has(id));
+    const unseen: string[] = [];
+    const claimed = new Map<string | null, string[]>();
+    for (const id of distinct) {
+      if (this.knows(id)) continue;
+      if (!claimedBy.has(id)) {
+        unseen.push(id);
+        continue;
+      }
+      const receipt = claimedBy.get(id) ?? null;
+      const ids = claimed.get(receipt) ?? [];
+      ids.push(id);
+      claimed.set(receipt, ids);
+    }
+    return { unseen, claimed };
   }
 
   async markSeen(eventIds: readonly string[], context: { readonly batchId?: string } = {}): Promise<void> {
+    await this.write(eventIds, context.batchId ?? null);
+    this.settle(eventIds);
+  }
+
+  async claim(eventIds: readonly string[], receiptId: string): Promise<void> {
+    await this.write(eventIds, receiptId);
+  }
+
+  settle(eventIds: readonly string[]): void {
+    for (const id of new Set(eventIds)) this.remember(id);
+  }
+
+  private async write(eventIds: readonly string[], receiptId: string | null): Promise<void> {
     const markedAt = this.clock.now().toISOString();
     await this.state.update(eventIds, (existing, keys) => {
       const held = new Set(existing.map((r) => String(r.event_id)));
       return {
         rows: keys
           .filter((id) => !held.has(id))
-          .map((id) => ({ event_id: id, batch_id: context.batchId ?? null, marked_at: markedAt })),
+          .map((id) => ({ event_id: id, batch_id: receiptId, marked_at: markedAt })),
         result: null,
       };
     });
-    for (const id of new Set(eventIds)) this.remember(id);
   }
 
   private knows(id: string): boolean {

@@ -32,6 +32,12 @@ export interface ReceivedBatch {
   readonly deltas: readonly Delta[];
   /** Deltas dropped because their id was seen before or earlier in this receipt. */
   readonly duplicatesDropped: number;
+  /**
+   * Seen ids whose receipt this instance has not finished, by receipt id (`SeenEvents.classify`):
+   * a crash came between claiming them and starting their batches, so the caller finishes those
+   * receipts (starts the batches they name) rather than treating the events as new.
+   */
+  readonly unfinishedReceipts: ReadonlyMap<string | null, readonly string[]>;
   readonly malformed: readonly MalformedEvent[];
 }
 
@@ -43,13 +49,15 @@ export interface ReceivedBatch {
  * receipt, are dropped and counted; the batch id depends only on the set of new event ids.
  *
  * It does NOT mark anything seen. The caller must, in this order:
- * 1. write the batch to bronze keyed by `batchId` (create-only, so a retry is a no-op);
- * 2. start the orchestration with instance id = `batchId` unless that instance already exists
- *    (Durable Functions would restart a completed instance started again under the same id);
- * 3. `seenEvents.markSeen(ids, { batchId })`;
- * 4. return, so the checkpoint advances.
- * A crash before (3) redelivers the same deltas, which form the same batch id, so (1) and (2)
- * change nothing; marking before (1) could lose deltas for good (seen, but stored nowhere).
+ * 1. write the batches to bronze keyed by batch id (create-only, so a retry is a no-op);
+ * 2. write the receipt's claim (its batch descriptors, create-only) under `batchId`;
+ * 3. `seenEvents.claim(ids, batchId)`: from here a redelivery, however it groups the events,
+ *    finds them claimed by this receipt (`unfinishedReceipts`) and finishes it;
+ * 4. start each batch's orchestration (instance id = its batch id) unless it already exists;
+ * 5. `seenEvents.settle(ids)` and return, so the checkpoint advances.
+ * A crash before (3) redelivers the events as new (their batch ids may differ if the receipt is cut
+ * differently; nothing was started, so nothing is counted twice); marking before (1) could lose
+ * deltas for good (seen, but stored nowhere).
  */
 export async function receiveDeltas(
   events: readonly ReceivedEventBody[],
@@ -81,7 +89,8 @@ export async function receiveDeltas(
     });
   }
 
-  const unseen = new Set(await deps.seenEvents.filterUnseen(candidates.map((d) => d.eventId)));
+  const classified = await deps.seenEvents.classify(candidates.map((d) => d.eventId));
+  const unseen = new Set(classified.unseen);
   const deltas: Delta[] = [];
   for (const delta of candidates) {
     if (!unseen.has(delta.eventId)) continue;
@@ -96,8 +105,9 @@ export async function receiveDeltas(
     deltas: deltas.length,
     duplicatesDropped,
     malformed: malformed.length,
+    unfinishedReceipts: classified.claimed.size,
   });
-  return { batchId, deltas, duplicatesDropped, malformed };
+  return { batchId, deltas, duplicatesDropped, unfinishedReceipts: classified.claimed, malformed };
 }
 
 function bodyText(body: unknown): string {

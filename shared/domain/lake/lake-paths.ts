@@ -75,6 +75,11 @@ export const lakePaths = {
   dqStatePrefix: (): string => dqStatePrefix,
   mart: (mart: string, runId: string): string =>
     `marts/${segment(mart, 'mart')}/run=${segment(runId, 'run id')}/part-00000.parquet`,
+  /**
+   * A CDC receipt's claim (bronze): the batches a receipt of new events was cut into, written before
+   * its event ids are marked seen, so a redelivery after a crash starts those batches, not new ones.
+   */
+  cdcReceipt: (receiptId: string): string => `_receipts/${segment(receiptId, 'receipt id')}.json`,
   malformedEvent: (day: string, name: string): string =>
     `_malformed/${segment(day, 'day')}/${segment(name, 'name')}.json`,
   /** A dead-lettered event receipt (restricted: the bodies hold row values). */

@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import type { Delta } from '../capture/delta.js';
-import type { SourceRow, SourceTableName } from '../datasets/source-tables.js';
+import { SOURCE_TABLE_NAMES, type SourceRow, type SourceTableName } from '../datasets/source-tables.js';
 
 /**
  * One record flowing through a batch, whatever its origin (a CDC delta or a row of a dropped file).
@@ -36,6 +37,18 @@ export interface BatchDescriptor {
   /** A landing file's declared encoding (a WHATWG label from its name); absent = UTF-8. */
   readonly encoding?: string;
 }
+
+/** The boundary schema of a `BatchDescriptor` read back from storage (a CDC receipt, a poison message). */
+export const batchDescriptorSchema = z.object({
+  batchId: z.string().min(1),
+  table: z.enum(SOURCE_TABLE_NAMES),
+  origin: z.string(),
+  bronzePath: z.string().min(1),
+  format: z.enum(['deltas', 'csv', 'ndjson', 'fhir']),
+  receivedAt: z.string(),
+  records: z.number().int().nonnegative().optional(),
+  encoding: z.string().optional(),
+}) satisfies z.ZodType<BatchDescriptor>;
 
 export function recordFromDelta(delta: Delta, n: number): BatchRecord {
   return {

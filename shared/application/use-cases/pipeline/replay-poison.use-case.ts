@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { toError } from '../../../domain/errors.js';
+import { batchDescriptorSchema } from '../../../domain/pipeline/batch-record.js';
 import type { PipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
 import type { OrchestrationStarter } from '../../ports/orchestration-starter.port.js';
 import type { SeenEvents } from '../../ports/seen-events.port.js';
@@ -9,15 +10,7 @@ import type { PipelineDeps } from './pipeline-deps.js';
 const failedBatchMessage = z.object({
   kind: z.literal('nhs-flows.failed-batch'),
   version: z.literal(1),
-  batch: z.object({
-    batchId: z.string(),
-    table: z.string(),
-    origin: z.string(),
-    bronzePath: z.string(),
-    format: z.enum(['deltas', 'csv', 'ndjson', 'fhir']),
-    receivedAt: z.string(),
-    encoding: z.string().optional(),
-  }),
+  batch: batchDescriptorSchema,
   reason: z.string(),
   failedChunks: z.array(z.number().int()),
   failedAt: z.string(),
@@ -127,10 +120,10 @@ export async function replayPoison(
       const input: PipelineInput =
         failedChunks.length > 0
           ? {
-              batch: { ...batch, table: batch.table as PipelineInput['batch']['table'] },
+              batch,
               onlyChunks: failedChunks,
             }
-          : { batch: { ...batch, table: batch.table as PipelineInput['batch']['table'] } };
+          : { batch };
       await deps.starter.start(deps.orchestration, instanceId, input);
       await deps.poisonQueue.delete(message);
       replayed.push({
