@@ -20,8 +20,18 @@
  *               state (SCD2 histories, seen event ids, content and referral indexes) per hash bucket;
  *               the head lists the bucket's runs and is replaced only on an ETag match (the
  *               commit); later runs replace keys whole
+ * - audit:      `<yyyy>/<mm>/<dd>/<at>-<kind>-<id>.json` in the audit container: one record per operator
+ *               action (replay, mass-delete release, key rotation, re-identification), create-only
  */
-export const LAKE_CONTAINERS = ['landing', 'bronze', 'silver', 'gold', 'quarantine', 'state'] as const;
+export const LAKE_CONTAINERS = [
+  'landing',
+  'bronze',
+  'silver',
+  'gold',
+  'quarantine',
+  'state',
+  'audit',
+] as const;
 export type LakeContainer = (typeof LAKE_CONTAINERS)[number];
 
 const safeSegment = /^[A-Za-z0-9_.=-]+$/;
@@ -96,4 +106,9 @@ export const lakePaths = {
     `${stateBucketPrefix(state, bucket)}run-${String(generation).padStart(10, '0')}-${segment(nonce, 'nonce')}.parquet`,
   stateBucketPrefix: (state: string, bucket: number): string => stateBucketPrefix(state, bucket),
   statePrefix: (state: string): string => `${segment(state, 'state')}/`,
+  /** One operator action's audit record (audit container); `at` is the record's ISO instant. */
+  auditRecord: (at: Date, kind: string, id: string): string =>
+    `${datePath(at)}/${at.toISOString().replace(/[:.]/g, '')}-${segment(kind, 'audit kind')}-${segment(id, 'audit id')}.json`,
+  /** Audit records of one day (listing prefix). */
+  auditDayPrefix: (day: Date): string => `${datePath(day)}/`,
 } as const;
