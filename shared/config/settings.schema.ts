@@ -89,6 +89,11 @@ function crossSettingProblems(raw: Readonly<Record<string, string>>): string[] {
       problems.push(
         'NHSFLOWS_KEYVAULT_URL: required in azure mode: keys never come from a local file on Azure',
       );
+    // The embedded warehouse is a file on one instance's disk: lost on scale-in, different per instance.
+    if ((raw.NHSFLOWS_WAREHOUSE_KIND ?? 'duckdb') !== 'synapse')
+      problems.push(
+        `NHSFLOWS_WAREHOUSE_KIND: expected 'synapse' in azure mode (a shared dedicated SQL pool), received '${raw.NHSFLOWS_WAREHOUSE_KIND ?? 'duckdb'}': the embedded DuckDB warehouse is local only`,
+      );
   }
   if (
     raw.NHSFLOWS_EVENTS_KIND === 'eventhubs' &&
