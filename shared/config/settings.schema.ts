@@ -58,6 +58,18 @@ export const settingsSchema = z.object({
   NHSFLOWS_SYNAPSE_SECRET: nonEmpty.default('synapse-sql-connection'),
   /** Storage URL Synapse COPY INTO reads the gold files from (abfss://gold@account.dfs.core.windows.net). */
   NHSFLOWS_SYNAPSE_GOLD_URL: nonEmpty.optional(),
+  /** Both SQL pools (Synapse, source SQL Server): ms to open a connection, ms one request may run
+   *  (COPY INTO and a large apply need minutes; mssql's own default is 15 s), and attempts per
+   *  statement batch on transient errors only (docs/warehouse-apply.md § Timeouts and retries). */
+  NHSFLOWS_SQL_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  NHSFLOWS_SQL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(1_200_000),
+  NHSFLOWS_SQL_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  /** Rows Synapse COPY INTO may reject per load (MAXERRORS); 0 = any rejected row fails the load. */
+  NHSFLOWS_SYNAPSE_COPY_MAX_ERRORS: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  /** Source SQL Server: read changes under SNAPSHOT isolation (needs ALLOW_SNAPSHOT_ISOLATION ON). */
+  NHSFLOWS_SOURCE_MSSQL_SNAPSHOT: boolish.default(false),
+  /** Source tables whose change version comes from SQL Server Change Tracking (comma-separated). */
+  NHSFLOWS_SOURCE_MSSQL_CHANGE_TRACKING_TABLES: nonEmpty.optional(),
   /** Max records per chunk in the orchestrator fan-out, and max chunks per sub-orchestration. */
   NHSFLOWS_CHUNK_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
   NHSFLOWS_MAX_FANOUT: z.coerce.number().int().min(1).max(1_000).default(500),
