@@ -10,6 +10,7 @@ import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { ReferralTableName } from '../../domain/validate/referral-index.js';
 import type { ContentIndex } from '../../domain/validate/content-index.js';
 import { contentClaimsOf } from '../../domain/validate/rule-builders.js';
+import type { MassDeleteReleases } from './operations/mass-delete-release.use-case.js';
 import {
   captureChanges,
   ensureCaptureStorage,
@@ -52,12 +53,15 @@ export interface PollResult {
  * source is unreachable) is reported and the others still run; the caller decides whether the
  * poll as a whole failed. With a content index, each published upsert's content is claimed before
  * it is published (`claimingContent`), so duplicate pairs resolve the same way in every run.
+ * With `releases`, a table whose mass-delete guard an operator released is polled once with its
+ * deletes allowed; the release is used up (and audited) when that poll completes.
  */
 export async function pollSources(
   tables: readonly ResolvedCaptureTable[],
   pollDeps: CaptureChangesDeps,
   referrals: ReferralRecorder,
   content?: ContentIndex,
+  releases?: MassDeleteReleases,
 ): Promise<PollResult> {
   await ensureCaptureStorage(pollDeps);
   const publisher = content ? claimingContent(pollDeps.publisher, content) : pollDeps.publisher;
@@ -69,7 +73,10 @@ export async function pollSources(
   const failures: { table: string; code: string; message: string }[] = [];
   for (const table of tables) {
     try {
-      results.push(await captureChanges(deps, { table }));
+      const release = releases ? await releases.pending(table.spec.table) : null;
+      const result = await captureChanges(deps, release ? { table, allowMassDelete: true } : { table });
+      if (release) await releases?.used(release, { deletes: result.deletes, published: result.published });
+      results.push(result);
     } catch (thrown) {
       const error = toError(thrown);
       const code = (error as { code?: unknown }).code;
