@@ -8,14 +8,18 @@
  * - gold:       `<table>/batch=<batchId>/part-<chunk>.parquet`
  * - quarantine: `<dataset>/<table>/<batchId>.ndjson`                   rejected rows' reasons (no values)
  * - manifests:  `manifests/<batchId>.json` in the gold container
+ * - rejected:   `_rejected/<batchId>/<table>/` in gold: Synapse COPY INTO's ERRORFILE folder (rows it
+ *               could not load; only with NHSFLOWS_SYNAPSE_COPY_MAX_ERRORS > 0)
  * - work:       `_work/<batchId>/<stage>-<chunk>.ndjson` in bronze (restricted: rows still hold identifiers)
  * - dq state:   `dq-state/<dataset>/<table>/<batchId>-<chunk>.json` in gold (counts only, no values)
  * - marts:      `marts/<mart>/run=<runId>/part-00000.parquet` in gold
  * - malformed:  `_malformed/<yyyy-mm-dd>/<name>.json` in bronze (events that are not delta envelopes)
  * - failed:     `_failed/<yyyy-mm-dd>/<deadLetterId>.ndjson` in bronze (dead-lettered event receipts: a
  *               header line, then each event's partition, offset, sequence and body; replayed from there)
- * - identity:   `identity/<project>/<batchId>-<chunk>.ndjson` and `identity-rekey/<project>/<from>--<to>.ndjson`
- *               in bronze (the custodian's restricted register; never copied to silver or gold)
+ * - identity:   `identity/<project>/<batchId>-<chunk>.ndjson`, `identity-rekey/<project>/<from>--<to>.ndjson`
+ *               and `identity-keys/link-anchor.json` in the restricted `identity` container (the
+ *               custodian's register, re-key tables and link anchor; outside bronze retention; never
+ *               copied to silver or gold)
  * - state:      `<state>/bucket=<bbb>/head.json` + `run-<generation>-<nonce>.parquet`: keyed pipeline
  *               state (SCD2 histories, seen event ids, content and referral indexes) per hash bucket;
  *               the head lists the bucket's runs and is replaced only on an ETag match (the
@@ -31,6 +35,7 @@ export const LAKE_CONTAINERS = [
   'quarantine',
   'state',
   'audit',
+  'identity',
 ] as const;
 export type LakeContainer = (typeof LAKE_CONTAINERS)[number];
 
@@ -77,6 +82,9 @@ export const lakePaths = {
   quarantine: (dataset: string, table: string, batchId: string, chunk: number): string =>
     `${segment(dataset, 'dataset')}/${segment(table, 'table')}/${segment(batchId, 'batch id')}-${String(chunk).padStart(5, '0')}.ndjson`,
   manifest: (batchId: string): string => `manifests/${segment(batchId, 'batch id')}.json`,
+  /** Synapse COPY INTO's ERRORFILE folder for one table of one batch (gold container). */
+  goldRejected: (batchId: string, table: string): string =>
+    `_rejected/${segment(batchId, 'batch id')}/${segment(table, 'table')}/`,
   work: (batchId: string, stage: string, chunk: number): string =>
     `_work/${segment(batchId, 'batch id')}/${segment(stage, 'stage')}-${String(chunk).padStart(5, '0')}.ndjson`,
   workPrefix: (batchId: string): string => `_work/${segment(batchId, 'batch id')}/`,
@@ -98,6 +106,9 @@ export const lakePaths = {
   identityRegister: (project: string, batchId: string, chunk: number): string =>
     `${identityPrefix(project)}${segment(batchId, 'batch id')}-${String(chunk).padStart(5, '0')}.ndjson`,
   identityPrefix: (project: string): string => identityPrefix(project),
+  rekeyPrefix: (project: string): string => `identity-rekey/${segment(project, 'project')}/`,
+  /** The key version linkage is anchored at (written by the first rotation; identity container). */
+  linkAnchor: (): string => 'identity-keys/link-anchor.json',
   rekeyTable: (project: string, fromVersion: string, toVersion: string): string =>
     `identity-rekey/${segment(project, 'project')}/${segment(fromVersion, 'key version')}--${segment(toVersion, 'key version')}.ndjson`,
   /** A bucket's head: which runs make up the bucket (rewritten only with an ETag match: the commit). */
