@@ -7,7 +7,8 @@ import {
 } from '../../domain/pathways/community360-pathways.js';
 import { PROJECT_DATASETS, type ProjectId } from '../../domain/pseudonymise/projects.js';
 import type { RekeyTable } from '../../domain/pseudonymise/rekey.js';
-import type { SilverRow } from '../../domain/pseudonymise/silver-row.js';
+import type { PathwayRow } from '../../domain/pathways/pathway-time.js';
+import { GuardError } from '../../domain/errors.js';
 
 /** Child tables that carry no identity of their own, and the parent referral table they link through. */
 export const LINK_VIA_REFERRAL: Readonly<Partial<Record<SourceTableName, SourceTableName>>> = {
@@ -16,7 +17,9 @@ export const LINK_VIA_REFERRAL: Readonly<Partial<Record<SourceTableName, SourceT
   csds_care_contact: 'csds_referral',
 };
 
-export type LinkedSilverRow = SilverRow & PersonLink;
+/** A silver row as read back (latest version per record); columns may be absent. */
+export type LinkInputRow = PathwayRow;
+export type LinkedSilverRow = LinkInputRow & PersonLink;
 
 export interface LinkProjectResult {
   readonly project: ProjectId;
@@ -31,16 +34,17 @@ export interface LinkProjectResult {
 /**
  * Links one project's silver rows and derives its pathway facts.
  *
- * Guarantees: only the project's own tables are accepted (a table of the other project throws:
- * tokens of two projects must never meet); every row comes back with the link columns; rows of
+ * Guarantees: only the project's own tables are accepted (a table of the other project throws
+ * `GuardError('PROJECT_MISMATCH')`: tokens of two projects must never meet); every row comes back with the link columns; rows of
  * contact and assessment tables take the person of their referral (orphans are `unlinked`);
- * records under an older key version are linked through `rekey` tables or the call throws
- * `GuardError('KEY_VERSION_MISMATCH')`. Pure computation over rows in memory: the caller reads
+ * records under another key version are linked through `rekey` tables (forwards or backwards, see
+ * `linkKeyVersions`) or the call throws `GuardError('KEY_VERSION_MISMATCH')`. Used by the marts
+ * refresh. Pure computation over rows in memory: the caller reads
  * silver and writes gold (rows per project are streamed through two passes; see docs/linkage.md).
  */
 export function linkProject(
   project: ProjectId,
-  rowsByTable: ReadonlyMap<SourceTableName, readonly SilverRow[]>,
+  rowsByTable: ReadonlyMap<SourceTableName, readonly LinkInputRow[]>,
   options: {
     readonly keyVersion: string;
     readonly rekey?: readonly RekeyTable[];
@@ -50,7 +54,8 @@ export function linkProject(
   for (const table of rowsByTable.keys()) {
     const dataset = SOURCE_TABLES[table].dataset;
     if (!PROJECT_DATASETS[project].includes(dataset))
-      throw new Error(
+      throw new GuardError(
+        'PROJECT_MISMATCH',
         `linkProject: table '${table}' (dataset ${dataset}) is not part of project '${project}'`,
       );
   }

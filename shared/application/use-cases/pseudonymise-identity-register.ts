@@ -7,18 +7,19 @@ import type { RegisteredIdentities } from '../../domain/pseudonymise/rekey.js';
 
 /**
  * The custodian's identity register: which identities each project has seen, kept in the
- * restricted `bronze` container (never silver or gold), so that
+ * restricted `identity` container (never silver or gold; outside bronze's retention), so that
  * - re-identification can map a token back to an NHS number (HMAC is one-way: the custodian
  *   recomputes tokens of registered numbers and looks the requested ones up), and
  * - re-keying after a rotation can map old tokens to new ones without re-reading raw bronze.
  *
- * Contract (restricted layout, bronze container):
+ * Contract (restricted layout, identity container):
  * `identity/<project>/<batchId>-<chunk 5 digits>.ndjson`, one JSON object per line, either
  * `{"n":"<10-digit NHS number>"}` or `{"f":["<DOB>","<sex>","<LSOA>"]}` (the parts of a fallback
  * link key), distinct within the file. Files are written create-only, so a retried chunk changes
- * nothing. Bronze retention applies to these files like any other bronze object.
+ * nothing. The container has no lifecycle deletion: the register must outlive bronze (90 days),
+ * or tokens of older records could no longer be re-keyed or re-identified.
  */
-export const IDENTITY_CONTAINER = 'bronze';
+export const IDENTITY_CONTAINER = 'identity';
 
 export function identityRegisterPath(project: ProjectId, batchId: string, chunk: number): string {
   return lakePaths.identityRegister(project, batchId, chunk);
@@ -54,11 +55,11 @@ export class IdentityCollector {
   }
 }
 
-/** Reads and writes the identity register through the object store (restricted bronze container). */
+/** Reads and writes the identity register through the object store (restricted identity container). */
 export class IdentityRegister {
   constructor(
     private readonly store: ObjectStore,
-    /** Restricted container (default `bronze`). */
+    /** Restricted container (default `identity`). */
     private readonly container: string = IDENTITY_CONTAINER,
   ) {}
 

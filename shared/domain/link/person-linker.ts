@@ -26,9 +26,9 @@ import {
  * SHA-256(`person/v1|<project>|<patient_token>`) for persons with a token; `F` + the first 24 hex of
  * SHA-256(`person-fallback/v1|<project>|<fallback_link_key>`) for rule-3 persons. 96 bits: the
  * chance of any collision among 10 million persons is about 10^-15. The id is a function of the
- * token at the linker's key version, so reruns reproduce it; records tokenised under an older key
- * version are first moved to the current one through the re-key tables (docs/linkage.md), so one
- * person keeps one id across a rotation once the re-key table is applied.
+ * token at the linker's key version (the link anchor), so reruns reproduce it; records tokenised
+ * under another key version are first moved to the anchor through the re-key tables, read forwards
+ * or backwards (docs/keys.md), so one person keeps one id across a rotation.
  *
  * Use: `observe` every record of the project (pass 1), then `link` each (pass 2). Memory is one
  * map entry per distinct fallback key.
@@ -47,10 +47,24 @@ export interface PersonLink {
 
 export interface PersonLinkerOptions {
   readonly project: ProjectId;
-  /** The key version every token is compared at (the current master key version). */
+  /**
+   * The key version tokens are linked at: the link anchor (the version before the first rotation,
+   * see docs/keys.md), or the current version when the key has never been rotated.
+   */
   readonly keyVersion: string;
-  /** Re-key tables that move older versions to `keyVersion` (chained when needed). */
+  /**
+   * Re-key tables between versions, read in the direction given (pass `invertRekeyTable(t)` too to
+   * move newer tokens back to an older anchor). Chained along the shortest path of versions.
+   */
   readonly rekey?: readonly RekeyTable[];
+}
+
+/** A record's token and fallback key as linkage compares them, and the key version they are at. */
+export interface LinkTokens {
+  readonly token: string | null;
+  readonly fallback: string | null;
+  /** The version of `token`: the linker's key version, or the version the person was first seen at. */
+  readonly version: string | null;
 }
 
 const AMBIGUOUS = Symbol('ambiguous');
@@ -64,7 +78,8 @@ const MAX_REKEY_HOPS = 16;
 export class PersonLinker {
   private readonly byFallback = new Map<string, string | typeof AMBIGUOUS>();
   private readonly personIds = new Map<string, string>();
-  private readonly rekeyFrom = new Map<string, RekeyTable>();
+  private readonly rekeyFrom = new Map<string, RekeyTable[]>();
+  private readonly paths = new Map<string, readonly RekeyTable[] | null>();
   private readonly uniqueQuality = probabilisticQuality(LINK_CONFIDENCE.fallbackUniqueMatch);
   private readonly clusterQuality = probabilisticQuality(LINK_CONFIDENCE.fallbackCluster);
 
@@ -75,7 +90,9 @@ export class PersonLinker {
           'KEY_VERSION_MISMATCH',
           `linker for project '${options.project}' given a re-key table of project '${table.project}'`,
         );
-      this.rekeyFrom.set(table.fromVersion, table);
+      const from = this.rekeyFrom.get(table.fromVersion) ?? [];
+      from.push(table);
+      this.rekeyFrom.set(table.fromVersion, from);
     }
   }
 
@@ -128,27 +145,83 @@ export class PersonLinker {
     return id;
   }
 
-  /** Token and fallback key at the linker's key version (through re-key tables when older). */
-  private current(row: LinkableRow): { token: string | null; fallback: string | null } {
+  /**
+   * The token and fallback key a record links by: moved to the linker's key version through the
+   * re-key tables. A value a table does not know stops there and links at the version reached (a
+   * person first seen after a rotation has no older token; the table is fixed, so this is stable).
+   * No path of tables from the record's version: `KEY_VERSION_MISMATCH`.
+   */
+  linkTokens(row: LinkableRow): LinkTokens {
     let token = typeof row.patient_token === 'string' && row.patient_token !== '' ? row.patient_token : null;
     let fallback =
       typeof row.fallback_link_key === 'string' && row.fallback_link_key !== ''
         ? row.fallback_link_key
         : null;
-    if (token === null && fallback === null) return { token, fallback };
-    let version = typeof row.token_key_version === 'string' ? row.token_key_version : null;
-    for (let hops = 0; version !== this.options.keyVersion; hops++) {
-      const table = version === null ? undefined : this.rekeyFrom.get(version);
-      if (!table || hops >= MAX_REKEY_HOPS)
-        throw new GuardError(
-          'KEY_VERSION_MISMATCH',
-          `linkage of project '${this.options.project}' at key version '${this.options.keyVersion}' met a record at key version '${version ?? '(none)'}' and has no re-key table from it; build one with rekeyProject`,
-        );
-      token = token === null ? null : (table.tokens.get(token) ?? null);
-      fallback = fallback === null ? null : (table.fallbackKeys.get(fallback) ?? null);
-      version = table.toVersion;
+    const version = typeof row.token_key_version === 'string' ? row.token_key_version : null;
+    if (token === null && fallback === null) return { token, fallback, version };
+    if (version === this.options.keyVersion) return { token, fallback, version };
+    const path = version === null ? null : this.pathFrom(version);
+    if (!path)
+      throw new GuardError(
+        'KEY_VERSION_MISMATCH',
+        `linkage of project '${this.options.project}' at key version '${this.options.keyVersion}' met a record at key version '${version ?? '(none)'}' and has no re-key table from it; build one with rekeyProject (nhs-flows keys rekey)`,
+      );
+    // Token and fallback key move independently; each stops at the first table that does not know it.
+    let tokenVersion = version;
+    let tokenMoving = token !== null;
+    let fallbackMoving = fallback !== null;
+    for (const table of path) {
+      if (tokenMoving && token !== null) {
+        const next = table.tokens.get(token);
+        if (next === undefined) tokenMoving = false;
+        else {
+          token = next;
+          tokenVersion = table.toVersion;
+        }
+      }
+      if (fallbackMoving && fallback !== null) {
+        const next = table.fallbackKeys.get(fallback);
+        if (next === undefined) fallbackMoving = false;
+        else fallback = next;
+      }
     }
+    return { token, fallback, version: tokenVersion };
+  }
+
+  private current(row: LinkableRow): { token: string | null; fallback: string | null } {
+    const { token, fallback } = this.linkTokens(row);
     return { token, fallback };
+  }
+
+  /** Shortest chain of re-key tables from `version` to the linker's key version (null: none). */
+  private pathFrom(version: string): readonly RekeyTable[] | null {
+    const cached = this.paths.get(version);
+    if (cached !== undefined) return cached;
+    const previous = new Map<string, RekeyTable>();
+    const queue = [version];
+    const seen = new Set([version]);
+    let found: RekeyTable[] | null = null;
+    while (queue.length > 0 && seen.size <= MAX_REKEY_HOPS * 2) {
+      const at = queue.shift()!;
+      if (at === this.options.keyVersion) {
+        found = [];
+        for (let v = at; v !== version;) {
+          const table = previous.get(v)!;
+          found.unshift(table);
+          v = table.fromVersion;
+        }
+        break;
+      }
+      for (const table of this.rekeyFrom.get(at) ?? []) {
+        if (seen.has(table.toVersion)) continue;
+        seen.add(table.toVersion);
+        previous.set(table.toVersion, table);
+        queue.push(table.toVersion);
+      }
+    }
+    if (found && found.length > MAX_REKEY_HOPS) found = null;
+    this.paths.set(version, found);
+    return found;
   }
 }
 

@@ -6,14 +6,16 @@ import type { SilverRow } from './silver-row.js';
 /**
  * Re-keying after a master key rotation, without the NHS number leaving the custodian.
  *
- * The custodian (the only process that may read bronze identities and both key versions) computes,
+ * The custodian (the only process that may read registered identities and both key versions) computes,
  * for every identity it has registered, the pseudonym under the old and the new key version. The
  * result maps old tokens (and old fallback link keys) to new ones and contains no identifier, so
  * silver rows and link indexes can be moved to the new version by lookup alone.
  *
  * The table is still sensitive: whoever holds it and the OLD key could carry a dictionary attack on
- * old tokens over to new ones. It lives in the restricted bronze area next to the identity
- * register and is deleted once every stored row has been re-keyed (docs/adr/0004).
+ * old tokens over to new ones. It lives in the restricted `identity` container next to the identity
+ * register. It is written once (create-only) and never changed: linkage across a rotation reads it
+ * in both directions (see `invertRekeyTable` and docs/keys.md), so a person's link token only
+ * stays stable while the table does.
  */
 export interface RekeyTable {
   readonly project: ProjectId;
@@ -81,4 +83,24 @@ export function rekeySilverRow(row: SilverRow, table: RekeyTable): RekeyedRow {
     out.fallback_link_key = next ?? null;
   }
   return { row: out, unmapped };
+}
+
+/**
+ * The same map read backwards (new → old), for linkage anchored at an older key version: a token
+ * at the new version of a person the table knows maps to that person's token at the old version.
+ * A token the table does not know (a person first seen after the rotation) has no entry.
+ */
+export function invertRekeyTable(table: RekeyTable): RekeyTable {
+  const invert = (map: ReadonlyMap<string, string>) => {
+    const out = new Map<string, string>();
+    for (const [from, to] of map) out.set(to, from);
+    return out;
+  };
+  return {
+    project: table.project,
+    fromVersion: table.toVersion,
+    toVersion: table.fromVersion,
+    tokens: invert(table.tokens),
+    fallbackKeys: invert(table.fallbackKeys),
+  };
 }

@@ -8,6 +8,7 @@ import { projectForTable } from '../../../domain/pseudonymise/projects.js';
 import type { DimensionVersion } from '../../../domain/scd2/dimension.js';
 import { readMemberHistories } from '../scd2-merge.use-case.js';
 import { PersonLinker } from '../../../domain/link/person-linker.js';
+import { linkKeyVersions } from '../link-key-versions.js';
 import { readSilverRows, writeGoldChangeSet } from './gold-files.js';
 import { patientDimension } from './patient-dimension.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -29,11 +30,14 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
   const mapping = ACTIVITY_MAPPING[table];
   // Per batch: deterministic links are final; fallback links see only this batch's records (the
   // marts refresh re-links each project over every record).
-  const linker = new PersonLinker({ project, keyVersion: await deps.keys.currentVersion() });
+  // Tokens are compared at the link anchor: after a key rotation, a record at the new version
+  // links (and finds its dimension member) through the re-key table (docs/keys.md).
+  const linker = new PersonLinker({ project, ...(await linkKeyVersions(deps, project)) });
   const tokens = new Set<string>();
   for await (const silver of readSilverRows(input.silverFiles, deps)) {
     linker.observe(silver);
-    if (typeof silver.patient_token === 'string') tokens.add(silver.patient_token);
+    const token = linker.linkTokens(silver).token;
+    if (token !== null) tokens.add(token);
   }
   // The patient histories gold needs, as a set: one read per touched bucket of the dimension.
   const histories: Map<string, DimensionVersion[]> = await readMemberHistories(dimension, [...tokens], deps);
@@ -75,7 +79,7 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
       factRows += 1;
       const activity = silver[spec.activityDateColumn];
       const activityDate = typeof activity === 'string' ? activity.slice(0, 10) : null;
-      const token = typeof silver.patient_token === 'string' ? silver.patient_token : null;
+      const token = linker.linkTokens(silver).token;
       let patientSk: string | null = null;
       if (token && activityDate) {
         const at = `${activityDate}T00:00:00.000Z`;

@@ -16,6 +16,8 @@ import type { DimensionChange } from '../../../domain/scd2/dimension.js';
 import { PATIENT_ATTRIBUTES, feedsPatientDimension } from './patient-dimension.js';
 import { LakeReferralIndex } from '../../lake-state/lake-referral-index.js';
 import { IdentityCollector, IdentityRegister } from '../pseudonymise-identity-register.js';
+import { PersonLinker } from '../../../domain/link/person-linker.js';
+import { linkKeyVersions } from '../link-key-versions.js';
 import { ndjson, readAcceptedRecords } from './work-files.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
@@ -43,6 +45,11 @@ export async function pseudonymiseChunk(
   const referrals: { id: string; receivedDate: string | null }[] = [];
   const refTable = table === 'mhsds_referral' || table === 'csds_referral' ? table : null;
   const feedsDimension = feedsPatientDimension(table);
+  // Dimension members are keyed by the link token (the token at the link anchor after a key
+  // rotation), so one patient stays one member across key versions (docs/keys.md).
+  const linkTokens = feedsDimension
+    ? new PersonLinker({ project, ...(await linkKeyVersions(deps, project)) })
+    : undefined;
 
   for (const record of records) {
     let silver: SilverRow;
@@ -61,11 +68,13 @@ export async function pseudonymiseChunk(
           receivedDate: typeof received === 'string' ? received : null,
         });
       }
-      const token = silver.patient_token;
+      const link = linkTokens?.linkTokens(silver);
+      const token = link?.token;
       if (feedsDimension && typeof token === 'string') {
         const attributes: Record<string, string | number | boolean | null> = {};
         for (const name of PATIENT_ATTRIBUTES)
           attributes[name] = name in silver ? (silver[name] ?? null) : null;
+        attributes.token_key_version = link?.version ?? null;
         const activity = record.row[spec.activityDateColumn];
         dimensionChanges.push({
           key: token,

@@ -10,12 +10,12 @@ import {
 } from '../../../domain/gold/mart-tables.js';
 import type { PortableRow } from '../../../domain/gold/portable-types.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
-import { PersonLinker } from '../../../domain/link/person-linker.js';
-import { careflowPathwayFacts } from '../../../domain/pathways/careflow-pathways.js';
-import { community360PathwayFacts, type AeFunnel } from '../../../domain/pathways/community360-pathways.js';
+import type { AeFunnel } from '../../../domain/pathways/community360-pathways.js';
 import type { PathwayRow } from '../../../domain/pathways/pathway-time.js';
 import type { ProjectId } from '../../../domain/pseudonymise/projects.js';
 import { buildDqScorecard } from '../dq-scorecard.use-case.js';
+import { linkProject } from '../link-project.use-case.js';
+import { linkKeyVersions } from '../link-key-versions.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 export interface MartsResult {
@@ -43,34 +43,22 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
         if (object.path.endsWith('.parquet')) files.push(object.path);
       return deps.parquet.readLatest('silver', files, spec.key, ['_captured_at', '_seq']);
     };
-    const link = async (project: ProjectId, groups: PathwayRow[][]) => {
-      const linker = new PersonLinker({ project, keyVersion: await deps.keys.currentVersion() });
-      for (const rows of groups) for (const row of rows) linker.observe(row);
+    // linkProject: the project guard (a table of the other project is refused) and linkage at
+    // the link anchor through the re-key tables, so a key rotation neither splits nor stops it.
+    const link = async (project: ProjectId, tables: readonly SourceTableName[]) => {
+      const rows = new Map<SourceTableName, PathwayRow[]>();
+      for (const table of tables) rows.set(table, await latest(table));
+      const result = linkProject(project, rows, await linkKeyVersions(deps, project));
       const qualities: Record<string, number> = {};
-      const linked = groups.map((rows) =>
-        rows.map((row) => {
-          const l = linker.link(row);
-          qualities[l.link_quality] = (qualities[l.link_quality] ?? 0) + 1;
-          return { ...row, ...l };
-        }),
-      );
-      return { linked, qualities };
+      for (const counts of result.quality.values())
+        for (const [quality, n] of Object.entries(counts)) qualities[quality] = (qualities[quality] ?? 0) + n;
+      return { result, qualities };
     };
 
-    const careflow = await link('careflow', [
-      await latest('sus_apc_episode'),
-      await latest('prescribing_item'),
-      await latest('mhsds_referral'),
-    ]);
-    const [apcEpisodes = [], prescriptions = [], mhReferrals = []] = careflow.linked;
-    const cf = careflowPathwayFacts({ apcEpisodes, prescriptions, mhReferrals });
-    const community = await link('community360', [
-      await latest('ecds_attendance'),
-      await latest('dids_imaging_test'),
-      await latest('csds_referral'),
-    ]);
-    const [attendances = [], imagingTests = [], communityReferrals = []] = community.linked;
-    const c360 = community360PathwayFacts({ attendances, imagingTests, communityReferrals });
+    const careflow = await link('careflow', ['sus_apc_episode', 'prescribing_item', 'mhsds_referral']);
+    const cf = careflow.result.careflow!;
+    const community = await link('community360', ['ecds_attendance', 'dids_imaging_test', 'csds_referral']);
+    const c360 = community.result.community360!;
 
     const statePaths: { container: string; path: string }[] = [];
     for await (const object of deps.lake.list('gold', lakePaths.dqStatePrefix()))
