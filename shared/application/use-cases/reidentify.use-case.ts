@@ -1,8 +1,8 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../ports/clock.port.js';
-import type { StateStore } from '../ports/state-store.port.js';
+import { hash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { AuditRecord } from '../../domain/audit/audit-record.js';
 import { createPseudonymiser } from '../../domain/pseudonymise/pseudonym.js';
 import { isProjectId, type ProjectId } from '../../domain/pseudonymise/projects.js';
+import { recordAudit, type AuditTrailDeps } from './audit/audit-trail.js';
 import type { IdentityRegister } from './pseudonymise-identity-register.js';
 import type { ProjectKeyRing } from './pseudonymise-keys.js';
 
@@ -13,17 +13,16 @@ import type { ProjectKeyRing } from './pseudonymise-keys.js';
  * Guarantees:
  * - it works only when the setting `NHSFLOWS_REIDENTIFICATION_ROLE` is non-empty AND the request
  *   presents exactly that role; every other call is refused;
- * - every call, granted or refused, writes an audit record (who, role, when, purpose, project,
- *   which tokens, outcome and reason, how many matched; never an NHS number) to the state store
- *   table {@link REIDENTIFICATION_AUDIT_TABLE} BEFORE anything is returned; if the audit cannot be
- *   written, the call throws and returns nothing;
- * - a granted call writes its audit record before it looks anything up, then updates it with the
- *   number matched;
+ * - every call, granted, refused or failed, writes one `reidentify` record to the lake's audit
+ *   trail (`recordAudit`: actor, outcome, refusal code, purpose with digit runs masked, project,
+ *   token count, the key versions asked for, a SHA-256 digest of the requested tokens, how many
+ *   matched; never an NHS number and never a token) BEFORE anything is returned; if the audit
+ *   cannot be written, the call throws and returns nothing;
  * - HMAC is one-way, so the lookup recomputes the tokens of the numbers in the custodian's identity
- *   register (restricted bronze) under the requested key version and matches them. The resulting
- *   token → NHS number map exists only in this process's memory; it is never written anywhere.
+ *   register (restricted `identity` container) under the requested key version and matches them.
+ *   The resulting token → NHS number map exists only in this process's memory and in the answer to
+ *   the requester; it is never written or logged.
  */
-export const REIDENTIFICATION_AUDIT_TABLE = 'reidentificationaudit';
 export const MAX_TOKENS_PER_REQUEST = 200;
 
 export interface ReidentifyRequest {
@@ -59,29 +58,12 @@ export type ReidentifyResult =
 export interface ReidentifyDeps {
   /** The setting NHSFLOWS_REIDENTIFICATION_ROLE ('' = re-identification is off). */
   readonly configuredRole: string;
-  readonly audit: StateStore;
+  /** The lake audit trail (audit container) and its clock. */
+  readonly audit: AuditTrailDeps;
   readonly register: IdentityRegister;
   readonly keys: ProjectKeyRing;
-  readonly clock: Clock;
   readonly newId?: () => string;
-  /** Audit table name (default {@link REIDENTIFICATION_AUDIT_TABLE}). */
-  readonly auditTable?: string;
 }
-
-/** The audit entity (Table storage properties). `tokens` is `<keyVersion>:<token>` joined by commas. */
-export type ReidentificationAuditRecord = {
-  auditId: string;
-  at: string;
-  caller: string;
-  role: string;
-  purpose: string;
-  project: string;
-  tokenCount: number;
-  tokens: string;
-  outcome: 'granted' | 'refused' | 'failed';
-  reason: string;
-  matched: number | null;
-};
 
 const TOKEN = /^[0-9a-f]{64}$/;
 const VERSION = /^[A-Za-z0-9_.=-]{1,64}$/;
@@ -97,44 +79,36 @@ function sameRole(configured: string, presented: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** SHA-256 of the requested `<version>:<token>` pairs, sorted: matches a request without keeping its tokens. */
+export function tokensDigest(tokens: ReidentifyRequest['tokens']): string {
+  const pairs = tokens.map((t) => `${String(t.keyVersion)}:${String(t.token)}`).sort();
+  return hash('sha256', pairs.join('\n'), 'hex');
+}
+
 export async function reidentify(
   deps: ReidentifyDeps,
   request: ReidentifyRequest,
 ): Promise<ReidentifyResult> {
-  const at = deps.clock.now();
   const auditId = (deps.newId ?? randomUUID)();
-  const auditTable = deps.auditTable ?? REIDENTIFICATION_AUDIT_TABLE;
-  const partition = at.toISOString().slice(0, 7);
-  const rowKey = `${at.toISOString()}_${auditId}`;
   const tokens: ReidentifyRequest['tokens'] = Array.isArray(request.tokens) ? request.tokens : [];
-  const record: ReidentificationAuditRecord = {
-    auditId,
-    at: at.toISOString(),
-    caller: clean(String(request.caller ?? ''), 256),
-    role: clean(String(request.role ?? ''), 128),
-    purpose: clean(String(request.purpose ?? ''), 1000),
-    project: clean(String(request.project ?? ''), 32),
-    tokenCount: tokens.length,
-    // Only well-formed tokens are stored verbatim; anything else could be an identifier pasted in error.
-    tokens: tokens
-      .slice(0, MAX_TOKENS_PER_REQUEST)
-      .map(
-        (t) =>
-          `${VERSION.test(String(t.keyVersion)) ? t.keyVersion : '?'}:${TOKEN.test(String(t.token)) ? t.token : '(malformed)'}`,
-      )
-      .join(','),
-    outcome: 'refused',
-    reason: '',
-    matched: null,
+  const versions = [
+    ...new Set(tokens.map((t) => (VERSION.test(String(t.keyVersion)) ? String(t.keyVersion) : '?'))),
+  ].sort();
+  const base = {
+    kind: 'reidentify' as const,
+    id: auditId,
+    actor: clean(String(request.caller ?? ''), 256).trim() || '(unknown)',
+    details: {
+      role: clean(String(request.role ?? ''), 128),
+      purpose: clean(String(request.purpose ?? ''), 512),
+      project: clean(String(request.project ?? ''), 32),
+      tokenCount: tokens.length,
+      keyVersions: versions.join(',').slice(0, 512),
+      tokensDigest: tokensDigest(tokens),
+    } as AuditRecord['details'],
   };
-
-  await deps.audit.ensureTables([auditTable]);
   const refuse = async (reason: ReidentifyRefusal, message: string): Promise<ReidentifyResult> => {
-    await deps.audit.insert(auditTable, partition, rowKey, {
-      ...record,
-      outcome: 'refused',
-      reason,
-    });
+    await recordAudit({ ...base, outcome: 'refused', reason }, deps.audit);
     return { outcome: 'refused', auditId, reason, message };
   };
 
@@ -163,12 +137,7 @@ export async function reidentify(
       `re-identification refused: at most ${MAX_TOKENS_PER_REQUEST} tokens per request; received ${tokens.length}`,
     );
 
-  // Audit first, then look anything up.
-  const etag = await deps.audit.insert(auditTable, partition, rowKey, {
-    ...record,
-    outcome: 'granted',
-    reason: 'authorised',
-  });
+  let result: { token: string; keyVersion: string; nhsNumber: string | null }[];
   try {
     const wanted = new Map<string, Set<string>>();
     for (const t of tokens) {
@@ -187,28 +156,20 @@ export async function reidentify(
         if (set.has(token)) found.set(`${version}:${token}`, nhs);
       }
     }
-    const result = tokens.map((t) => ({
+    result = tokens.map((t) => ({
       token: t.token,
       keyVersion: t.keyVersion,
       nhsNumber: found.get(`${t.keyVersion}:${t.token}`) ?? null,
     }));
-    const matched = result.filter((r) => r.nhsNumber !== null).length;
-    await deps.audit.upsert(
-      auditTable,
-      partition,
-      rowKey,
-      { ...record, outcome: 'granted', reason: 'authorised', matched },
-      etag,
-    );
-    return { outcome: 'granted', auditId, identities: result };
   } catch (error) {
-    await deps.audit
-      .upsert(auditTable, partition, rowKey, {
-        ...record,
-        outcome: 'failed',
-        reason: 'lookup failed',
-      })
-      .catch(() => undefined);
+    await recordAudit({ ...base, outcome: 'failed', reason: 'lookup-failed' }, deps.audit);
     throw error;
   }
+  const matched = result.filter((r) => r.nhsNumber !== null).length;
+  // Audited before anything is returned: no audit record, no answer.
+  await recordAudit(
+    { ...base, outcome: 'done', reason: 'authorised', details: { ...base.details, matched } },
+    deps.audit,
+  );
+  return { outcome: 'granted', auditId, identities: result };
 }

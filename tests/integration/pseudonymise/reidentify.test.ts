@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BlobObjectStore } from '../../../shared/adapters/azure/blob-object-store.azure.js';
-import { TableStateStore } from '../../../shared/adapters/azure/table-state-store.azure.js';
 import { LocalSecretStore } from '../../../shared/adapters/local/local-secret-store.js';
 import { fixedClock } from '../../../shared/application/ports/clock.port.js';
 import { memoryLogger } from '../../../shared/application/ports/logger.port.js';
-import type { StateStore, StateValue } from '../../../shared/application/ports/state-store.port.js';
+import type { ObjectStore } from '../../../shared/application/ports/object-store.port.js';
+import { readAudit } from '../../../shared/application/use-cases/audit/audit-trail.js';
+import type { AuditRecord } from '../../../shared/domain/audit/audit-record.js';
 import {
   IdentityCollector,
   IdentityRegister,
@@ -16,7 +17,7 @@ import {
 import { ProjectKeyRing } from '../../../shared/application/use-cases/pseudonymise-keys.js';
 import {
   reidentify,
-  type ReidentificationAuditRecord,
+  tokensDigest,
   type ReidentifyDeps,
 } from '../../../shared/application/use-cases/reidentify.use-case.js';
 import { createRowPseudonymiser } from '../../../shared/domain/pseudonymise/silver-row.js';
@@ -26,10 +27,9 @@ import { testAzurite, uniqueName } from '../../support/azurite.js';
 const KEY = 'pseudonymisation-master-key';
 const NHS = ['9990000018', '9990000026', '9990001235'];
 const azurite = await testAzurite();
-const state = TableStateStore.fromConnectionString(azurite.connectionString);
 const lake = BlobObjectStore.fromConnectionString(azurite.connectionString);
 const container = uniqueName('identity');
-const auditTable = uniqueName('reidaudit').replace(/[^a-z0-9]/g, '');
+const clock = fixedClock('2026-04-01T09:00:00.000Z');
 const register = new IdentityRegister(lake, container);
 let dir = '';
 let keys: ProjectKeyRing;
@@ -43,7 +43,7 @@ before(async () => {
     createIfMissing: [KEY],
   });
   keys = new ProjectKeyRing(secrets, KEY);
-  await lake.ensureContainers([container]);
+  await lake.ensureContainers([container, 'audit']);
   const key = await keys.current('careflow');
   const pseudonymise = createRowPseudonymiser('sus_apc_episode', {
     project: 'careflow',
@@ -65,14 +65,16 @@ after(async () => {
   await azurite.stop();
 });
 
-function deps(configuredRole: string, audit: StateStore = state): ReidentifyDeps {
-  return { configuredRole, audit, register, keys, clock: fixedClock('2026-04-01T09:00:00.000Z'), auditTable };
+function deps(configuredRole: string, auditLake: ObjectStore = lake): ReidentifyDeps {
+  return { configuredRole, audit: { lake: auditLake, clock }, register, keys };
 }
 
-async function auditRecord(auditId: string): Promise<ReidentificationAuditRecord> {
-  for await (const entity of state.list<StateValue>(auditTable, '2026-04'))
-    if (entity.value.auditId === auditId) return entity.value as unknown as ReidentificationAuditRecord;
-  throw new Error(`no audit record ${auditId}`);
+async function auditRecord(auditId: string): Promise<AuditRecord> {
+  const found = (await readAudit({ since: clock.now(), kind: 'reidentify' }, { lake, clock })).find(
+    (r) => r.id === auditId,
+  );
+  if (!found) throw new Error(`no audit record ${auditId}`);
+  return found;
 }
 
 const request = (role: string) => ({
@@ -90,10 +92,13 @@ test('re-identification is refused when the role setting is empty, and the refus
   const audit = await auditRecord(result.auditId);
   assert.equal(audit.outcome, 'refused');
   assert.equal(audit.reason, 'disabled');
-  assert.equal(audit.caller, 'analyst@example.nhs.uk');
-  assert.equal(audit.purpose, 'safeguarding case SG-2026-014');
-  assert.equal(audit.tokenCount, 2);
-  assert.ok(audit.tokens.includes(tokens[0]!.token));
+  assert.equal(audit.actor, 'analyst@example.nhs.uk');
+  assert.equal(audit.details.purpose, 'safeguarding case SG-2026-014');
+  assert.equal(audit.details.tokenCount, 2);
+  assert.equal(audit.details.keyVersions, 'v1');
+  // The tokens themselves are not kept: a digest identifies the request.
+  assert.equal(audit.details.tokensDigest, tokensDigest(tokens.slice(0, 2)));
+  assert.ok(!JSON.stringify(audit).includes(tokens[0]!.token));
   for (const nhs of NHS) assert.ok(!JSON.stringify(audit).includes(nhs));
 });
 
@@ -102,7 +107,7 @@ test('re-identification is refused for a caller without the configured role, and
   assert.equal(result.outcome === 'refused' && result.reason, 'role-not-authorised');
   const audit = await auditRecord(result.auditId);
   assert.equal(audit.outcome, 'refused');
-  assert.equal(audit.role, 'analyst');
+  assert.equal(audit.details.role, 'analyst');
 });
 
 test('an authorised caller gets the NHS numbers, and the audit records the tokens and match count but no number', async () => {
@@ -114,8 +119,8 @@ test('an authorised caller gets the NHS numbers, and the audit records the token
     NHS.slice(0, 2),
   );
   const audit = await auditRecord(result.auditId);
-  assert.equal(audit.outcome, 'granted');
-  assert.equal(audit.matched, 2);
+  assert.equal(audit.outcome, 'done');
+  assert.equal(audit.details.matched, 2);
   assert.equal(audit.at, '2026-04-01T09:00:00.000Z');
   for (const nhs of NHS) assert.ok(!JSON.stringify(audit).includes(nhs));
 });
@@ -126,7 +131,7 @@ test('a token nobody registered re-identifies to null', async () => {
     tokens: [{ token: 'a'.repeat(64), keyVersion: 'v1' }],
   });
   assert.equal(result.outcome === 'granted' && result.identities[0]?.nhsNumber, null);
-  assert.equal((await auditRecord(result.auditId)).matched, 0);
+  assert.equal((await auditRecord(result.auditId)).details.matched, 0);
 });
 
 test('an NHS number typed into the purpose or passed as a token is not stored in the audit', async () => {
@@ -143,10 +148,9 @@ test('an NHS number typed into the purpose or passed as a token is not stored in
 
 test('when the audit cannot be written nothing is returned, granted or refused', async () => {
   // The real adapter, with writes failing the way an outage does.
-  const broken: StateStore = Object.assign(Object.create(state) as StateStore, {
-    ensureTables: async () => undefined,
-    insert: async () => {
-      throw new Error('table storage unavailable');
+  const broken: ObjectStore = Object.assign(Object.create(lake) as ObjectStore, {
+    put: async () => {
+      throw new Error('blob storage unavailable');
     },
   });
   await assert.rejects(reidentify(deps('reidentifier', broken), request('reidentifier')), /unavailable/);
