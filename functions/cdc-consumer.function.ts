@@ -3,12 +3,17 @@ import type { InvocationContext } from '@azure/functions';
 import { CONNECTIONS, FUNCTIONS, ORCHESTRATIONS } from './function-names.js';
 import { services } from './composition-root.js';
 import { starterFrom } from './orchestration-starter.js';
+import { observed } from './observed.js';
+import { EVENT_HUB_RETRY } from './retry-policies.js';
 import { ingestOrDeadLetter } from '../shared/application/use-cases/pipeline/dead-letter-events.use-case.js';
+import { assertBreakersClosed } from '../shared/application/use-cases/operations/circuit-breakers.js';
 
 /**
  * Event Hubs (cardinality many) → one bronze batch and one orchestration per source table. A receipt
  * that cannot be ingested (after in-process retries) is dead-lettered to bronze `_failed/` and the
  * poison queue before this returns; if even that fails it throws, so the checkpoint does not move.
+ * While a circuit breaker is open (the warehouse or the lake keeps failing) it starts nothing and
+ * throws `CIRCUIT_OPEN`: the registration retries without limit, so the partition waits.
  */
 export async function cdcConsumer(
   messages: unknown,
@@ -16,6 +21,7 @@ export async function cdcConsumer(
   context: InvocationContext,
 ): Promise<void> {
   const s = await services();
+  await assertBreakersClosed(s.pipeline, 'cdc receipt');
   const bodies = Array.isArray(messages) ? (messages as unknown[]) : [messages];
   const meta = context.triggerMetadata ?? {};
   const offsets = (meta.offsetArray as string[] | undefined) ?? [];
@@ -45,5 +51,6 @@ df.app.client.eventHub(FUNCTIONS.cdcConsumer, {
   eventHubName: '%NHSFLOWS_EVENTHUB_NAME%',
   consumerGroup: '$Default',
   cardinality: 'many',
-  handler: cdcConsumer,
+  retry: EVENT_HUB_RETRY,
+  handler: observed(FUNCTIONS.cdcConsumer, 'eventHub', cdcConsumer),
 });

@@ -1,25 +1,54 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { FUNCTIONS } from './function-names.js';
 import { services } from './composition-root.js';
-import { pollSources } from '../shared/application/use-cases/poll-sources.use-case.js';
+import { observed } from './observed.js';
+import { TIMER_RETRY } from './retry-policies.js';
+import { captureTables, pollSources } from '../shared/application/use-cases/poll-sources.use-case.js';
+import { pollerTick } from '../shared/application/use-cases/operations/poller-tick.use-case.js';
+import { massDeleteReleases } from '../shared/application/use-cases/operations/mass-delete-release.use-case.js';
 import { LakeContentIndex } from '../shared/application/lake-state/lake-content-index.js';
 import { LakeReferralIndex } from '../shared/application/lake-state/lake-referral-index.js';
 
 /**
  * The CDC poller: captures every configured table and publishes deltas. A table that fails is
  * reported (telemetry alerts on-call) while the others run; the invocation fails if any did, so the
- * host's retry policy applies.
+ * registration's retry policy applies. Every tick, whatever happened (source unreachable, a table
+ * failing, the poll skipped because a circuit breaker is open), emits each table's freshness
+ * (now − last successful poll) and the poison-queue depth. A table whose mass-delete guard was
+ * released (`nhs-flows capture release-mass-delete`) is polled once with its deletes allowed.
  */
 export async function cdcPoller(_timer: Timer, context: InvocationContext): Promise<void> {
   const s = await services();
-  const capture = await s.capture();
-  const poll = await pollSources(
-    capture.tables,
-    capture.deps,
-    new LakeReferralIndex(s.pipeline),
-    // Duplicate pairs resolve by capture order, not by which batch is validated first.
-    new LakeContentIndex(s.pipeline),
+  // The table list comes from the settings alone, so freshness is emitted even when the source is down.
+  const tables = captureTables(
+    s.settings.NHSFLOWS_CDC_TABLES,
+    s.settings.NHSFLOWS_CDC_BATCH_SIZE,
+    s.settings.NHSFLOWS_CDC_MAX_DELETE_SHARE,
+  ).map((t) => t.spec.table);
+  const tick = await pollerTick(
+    {
+      tables,
+      poll: async () => {
+        const capture = await s.capture();
+        return pollSources(
+          capture.tables,
+          capture.deps,
+          new LakeReferralIndex(s.pipeline),
+          // Duplicate pairs resolve by capture order, not by which batch is validated first.
+          new LakeContentIndex(s.pipeline),
+          massDeleteReleases(s.pipeline),
+        );
+      },
+    },
+    { ...s.pipeline, objects: s.pipeline.lake },
   );
+  if (!tick.poll) {
+    context.log(
+      `cdc poll skipped: circuit breaker open (${tick.deferredBy.map((b) => b.dependency).join(', ')})`,
+    );
+    return;
+  }
+  const poll = tick.poll;
   const deltas = poll.results.reduce((n, r) => n + r.published, 0);
   context.log(
     `cdc poll: ${poll.results.length} table(s), ${deltas} delta(s), ${poll.failures.length} failure(s)`,
@@ -31,5 +60,6 @@ export async function cdcPoller(_timer: Timer, context: InvocationContext): Prom
 app.timer(FUNCTIONS.cdcPoller, {
   schedule: '%NHSFLOWS_CDC_SCHEDULE%',
   runOnStartup: false,
-  handler: cdcPoller,
+  retry: TIMER_RETRY,
+  handler: observed(FUNCTIONS.cdcPoller, 'timer', cdcPoller),
 });

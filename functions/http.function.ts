@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import { FUNCTIONS, ORCHESTRATIONS } from './function-names.js';
 import { services } from './composition-root.js';
 import { starterFrom } from './orchestration-starter.js';
+import { observed } from './observed.js';
 import { replayPoison } from '../shared/application/use-cases/pipeline/replay-poison.use-case.js';
 import { pipelineStatus } from '../shared/application/use-cases/pipeline/pipeline-status.use-case.js';
 
@@ -55,11 +56,21 @@ export async function replay(
   return { status: 202, jsonBody: result };
 }
 
-app.http(FUNCTIONS.health, { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });
-app.http(FUNCTIONS.status, { route: 'status', methods: ['GET'], authLevel: 'function', handler: status });
+app.http(FUNCTIONS.health, {
+  route: 'health',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: observed(FUNCTIONS.health, 'http', health),
+});
+app.http(FUNCTIONS.status, {
+  route: 'status',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: observed(FUNCTIONS.status, 'http', status),
+});
 df.app.client.http(FUNCTIONS.replay, {
   route: 'replay',
   methods: ['POST'],
   authLevel: 'function',
-  handler: replay,
+  handler: observed(FUNCTIONS.replay, 'http', replay),
 });

@@ -3,6 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 import { CONNECTIONS, FUNCTIONS, ORCHESTRATIONS } from './function-names.js';
 import { services } from './composition-root.js';
 import { starterFrom } from './orchestration-starter.js';
+import { observed } from './observed.js';
 import { ingestLandingFile } from '../shared/application/use-cases/pipeline/ingest-landing-file.use-case.js';
 
 /**
@@ -34,5 +35,5 @@ df.app.client.storageBlob(FUNCTIONS.landingFile, {
   path: 'landing/{name}',
   connection: CONNECTIONS.lake,
   source: 'EventGrid',
-  handler: landingFile,
+  handler: observed(FUNCTIONS.landingFile, 'blob', landingFile),
 });

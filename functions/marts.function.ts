@@ -1,6 +1,8 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { FUNCTIONS } from './function-names.js';
 import { services } from './composition-root.js';
+import { observed } from './observed.js';
+import { TIMER_RETRY } from './retry-policies.js';
 import { refreshMarts } from '../shared/application/use-cases/pipeline/refresh-marts.use-case.js';
 import { compactSilver } from '../shared/application/use-cases/pipeline/compact-silver.use-case.js';
 
@@ -19,5 +21,6 @@ export async function martsRefresh(_timer: Timer, context: InvocationContext): P
 app.timer(FUNCTIONS.martsRefresh, {
   schedule: '%NHSFLOWS_MARTS_SCHEDULE%',
   runOnStartup: false,
-  handler: martsRefresh,
+  retry: TIMER_RETRY,
+  handler: observed(FUNCTIONS.martsRefresh, 'timer', martsRefresh),
 });

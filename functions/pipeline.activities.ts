@@ -2,6 +2,8 @@ import * as df from 'durable-functions';
 import { ACTIVITIES } from './function-names.js';
 import { permanentFailuresAsResults } from '../shared/domain/pipeline/activity-outcome.js';
 import { services } from './composition-root.js';
+import { observed } from './observed.js';
+import { emitBatchDqmi } from '../shared/application/use-cases/operations/dqmi-metrics.use-case.js';
 import type {
   BatchManifest,
   BuildGoldInput,
@@ -25,34 +27,79 @@ import {
 
 // Each activity: resolve the services once, call one use case with the (small) input, return its (small) result.
 df.app.activity(ACTIVITIES.planChunks, {
-  handler: async (input: BatchDescriptor) =>
-    permanentFailuresAsResults(async () => planChunks(input, (await services()).pipeline)),
+  handler: observed(
+    ACTIVITIES.planChunks,
+    'activity',
+    async (input: BatchDescriptor) =>
+      permanentFailuresAsResults(async () => planChunks(input, (await services()).pipeline)),
+    { dependency: 'lake' },
+  ),
 });
 df.app.activity(ACTIVITIES.validateChunk, {
-  handler: async (input: ChunkInput) =>
-    permanentFailuresAsResults(async () => validateChunk(input, (await services()).pipeline)),
+  handler: observed(
+    ACTIVITIES.validateChunk,
+    'activity',
+    async (input: ChunkInput) =>
+      permanentFailuresAsResults(async () => validateChunk(input, (await services()).pipeline)),
+    { dependency: 'lake' },
+  ),
 });
 df.app.activity(ACTIVITIES.pseudonymiseChunk, {
-  handler: async (input: ChunkInput & { validate: ValidateChunkResult }) =>
-    permanentFailuresAsResults(async () => pseudonymiseChunk(input, (await services()).pipeline)),
+  handler: observed(
+    ACTIVITIES.pseudonymiseChunk,
+    'activity',
+    async (input: ChunkInput & { validate: ValidateChunkResult }) =>
+      permanentFailuresAsResults(async () => pseudonymiseChunk(input, (await services()).pipeline)),
+    { dependency: 'lake' },
+  ),
 });
 df.app.activity(ACTIVITIES.mergePatientDimension, {
-  handler: async (input: MergeDimensionInput) =>
-    permanentFailuresAsResults(async () => mergePatientDimension(input, (await services()).pipeline)),
+  handler: observed(
+    ACTIVITIES.mergePatientDimension,
+    'activity',
+    async (input: MergeDimensionInput) =>
+      permanentFailuresAsResults(async () => mergePatientDimension(input, (await services()).pipeline)),
+    { dependency: 'lake' },
+  ),
 });
 df.app.activity(ACTIVITIES.buildGold, {
-  handler: async (input: BuildGoldInput) =>
-    permanentFailuresAsResults(async () => buildGold(input, (await services()).pipeline)),
+  handler: observed(
+    ACTIVITIES.buildGold,
+    'activity',
+    async (input: BuildGoldInput) =>
+      permanentFailuresAsResults(async () => buildGold(input, (await services()).pipeline)),
+    { dependency: 'lake' },
+  ),
 });
 df.app.activity(ACTIVITIES.loadWarehouse, {
-  handler: async (input: LoadWarehouseInput) =>
-    permanentFailuresAsResults(async () => loadWarehouse(input, (await services()).pipeline)),
+  handler: observed(
+    ACTIVITIES.loadWarehouse,
+    'activity',
+    async (input: LoadWarehouseInput) =>
+      permanentFailuresAsResults(async () => loadWarehouse(input, (await services()).pipeline)),
+    { dependency: 'warehouse' },
+  ),
 });
 df.app.activity(ACTIVITIES.writeManifest, {
-  handler: async (input: BatchManifest) =>
-    permanentFailuresAsResults(async () => writeManifest(input, (await services()).pipeline)),
+  handler: observed(
+    ACTIVITIES.writeManifest,
+    'activity',
+    async (input: BatchManifest) =>
+      permanentFailuresAsResults(async () => {
+        const { pipeline } = await services();
+        await writeManifest(input, pipeline);
+        // DQMI per dataset of the validated batch: the dq-score-drop alert watches it.
+        if (input.status !== 'failed') await emitBatchDqmi(input, pipeline);
+      }),
+    { dependency: 'lake' },
+  ),
 });
 df.app.activity(ACTIVITIES.reportFailure, {
-  handler: async (input: FailureReport) =>
-    permanentFailuresAsResults(async () => reportFailure(input, (await services()).pipeline)),
+  handler: observed(
+    ACTIVITIES.reportFailure,
+    'activity',
+    async (input: FailureReport) =>
+      permanentFailuresAsResults(async () => reportFailure(input, (await services()).pipeline)),
+    { dependency: 'lake' },
+  ),
 });

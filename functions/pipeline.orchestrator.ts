@@ -15,6 +15,7 @@ import type {
 } from '../shared/domain/pipeline/pipeline-contracts.js';
 import { reconcileBatch } from '../shared/domain/pipeline/reconcile.js';
 import { isPermanentFailure } from '../shared/domain/pipeline/activity-outcome.js';
+import { observedOrchestrator } from './observed.js';
 
 /** An activity's result, or the permanent failure it returned thrown as an error (no more retries). */
 function settled<T>(result: unknown, activity: string): T {
@@ -155,5 +156,8 @@ const pipelineOrchestrator: OrchestrationHandler = function* (context: Orchestra
   }
 };
 
-df.app.orchestration(ORCHESTRATIONS.chunk, chunkOrchestrator);
-df.app.orchestration(ORCHESTRATIONS.pipeline, pipelineOrchestrator);
+df.app.orchestration(ORCHESTRATIONS.chunk, observedOrchestrator(ORCHESTRATIONS.chunk, chunkOrchestrator));
+df.app.orchestration(
+  ORCHESTRATIONS.pipeline,
+  observedOrchestrator(ORCHESTRATIONS.pipeline, pipelineOrchestrator),
+);

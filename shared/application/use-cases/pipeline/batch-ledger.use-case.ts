@@ -74,6 +74,9 @@ export async function reportFailure(report: FailureReport, deps: PipelineDeps): 
     status: report.failedChunks.length > 0 && existing?.value.status === 'partial' ? 'partial' : 'failed',
     failureReason: report.reason.slice(0, 1000),
     failedAt: deps.clock.now().toISOString(),
+    // The descriptor (ids and paths only), so a replay can select this batch from the ledger.
+    descriptor: JSON.stringify(report.batch),
+    failedChunkIds: report.failedChunks.join(','),
   });
   deps.telemetry.event('nhsflows.batch.failed', {
     batchId: report.batch.batchId,

@@ -1,0 +1,81 @@
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import { services } from './composition-root.js';
+import { OPERATIONS_METRICS, type TriggerKind } from '../shared/domain/operations/operations-metrics.js';
+import type { BreakerDependency } from '../shared/domain/operations/circuit-breaker.js';
+import { recordDependencyOutcome } from '../shared/application/use-cases/operations/circuit-breakers.js';
+import { isPermanentFailure } from '../shared/domain/pipeline/activity-outcome.js';
+
+/** The code of a thrown value (coded errors carry one), for metric dimensions: never a message. */
+function codeOf(thrown: unknown): string {
+  const code = (thrown as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? code : 'UNEXPECTED';
+}
+
+/** Emits `nhsflows.function.failed`; telemetry trouble never hides the failure it reports. */
+async function reportFailed(name: string, trigger: TriggerKind, code: string): Promise<void> {
+  try {
+    const s = await services();
+    s.telemetry.metric(OPERATIONS_METRICS.functionFailed, 1, { function: name, trigger, code });
+  } catch {
+    // The host's own failure log still records the execution.
+  }
+}
+
+export interface ObservedOptions {
+  /**
+   * The dependency whose circuit breaker this function's outcome feeds: a thrown (transient) failure
+   * counts against it, a success closes it. Permanent failures returned as results (bad input,
+   * counts that do not reconcile) are data problems and are not counted.
+   */
+  readonly dependency?: BreakerDependency;
+}
+
+/**
+ * Wraps a registration's handler so every failed execution, whatever its trigger, emits
+ * `nhsflows.function.failed` (function name, trigger kind, error code) before the error goes on to
+ * the host (its retry policy, its failure log). An HTTP handler answering 5xx counts as failed.
+ */
+export function observed<A extends unknown[], R>(
+  name: string,
+  trigger: TriggerKind,
+  handler: (...args: A) => Promise<R>,
+  options: ObservedOptions = {},
+): (...args: A) => Promise<R> {
+  return async (...args: A): Promise<R> => {
+    let result: R;
+    try {
+      result = await handler(...args);
+    } catch (thrown) {
+      await reportFailed(name, trigger, codeOf(thrown));
+      if (options.dependency) {
+        const s = await services().catch(() => undefined);
+        if (s)
+          await recordDependencyOutcome(s.pipeline, options.dependency, { ok: false, code: codeOf(thrown) });
+      }
+      throw thrown;
+    }
+    const status = (result as { status?: unknown } | null)?.status;
+    if (trigger === 'http' && typeof status === 'number' && status >= 500)
+      await reportFailed(name, trigger, `HTTP_${status}`);
+    if (options.dependency && !isPermanentFailure(result)) {
+      const s = await services().catch(() => undefined);
+      if (s) await recordDependencyOutcome(s.pipeline, options.dependency, { ok: true });
+    }
+    return result;
+  };
+}
+
+/**
+ * The same for an orchestrator: a generator cannot be awaited around, so the failure is reported
+ * when the orchestration function throws outside a replay (once per failed orchestration).
+ */
+export function observedOrchestrator(name: string, orchestrator: OrchestrationHandler): OrchestrationHandler {
+  return function* observedOrchestration(context: OrchestrationContext): Generator<Task, unknown, unknown> {
+    try {
+      return yield* orchestrator(context);
+    } catch (thrown) {
+      if (!context.df.isReplaying) void reportFailed(name, 'orchestrator', codeOf(thrown));
+      throw thrown;
+    }
+  };
+}

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { captureRegistrations } from '../../../shared/runtime/local/registration-capture.js';
+import { ACTIVITIES, FUNCTIONS, ORCHESTRATIONS } from '../../../functions/function-names.js';
+
+// The registrations as the Functions host receives them: the local core module captures the metadata
+// @azure/functions computes from each app.* call, the retry policy included.
+const registry = await captureRegistrations(() => import('../../../functions/index.js'));
+
+test('the timer and Event Hubs registrations declare their retry policies', () => {
+  // As JSON (what the worker sends the host): the library's undefined `delayInterval` drops out.
+  const retry = (name: string) =>
+    JSON.parse(JSON.stringify(registry.get(name)?.metadata.retryOptions ?? null)) as unknown;
+  for (const name of ['cdcPoller', 'martsRefresh']) {
+    assert.equal(registry.get(name)?.trigger.type, 'timerTrigger');
+    assert.deepEqual(retry(name), {
+      strategy: 'exponentialBackoff',
+      retryStrategy: 'exponentialBackoff',
+      maxRetryCount: 3,
+      minimumInterval: { seconds: 10 },
+      maximumInterval: { seconds: 60 },
+    });
+  }
+  assert.equal(registry.get('cdcConsumer')?.trigger.type, 'eventHubTrigger');
+  assert.deepEqual(retry('cdcConsumer'), {
+    strategy: 'exponentialBackoff',
+    retryStrategy: 'exponentialBackoff',
+    maxRetryCount: -1,
+    minimumInterval: { seconds: 5 },
+    maximumInterval: { seconds: 900 },
+  });
+});
+
+test('host.json declares no app-wide retry: each policy is on its registration', () => {
+  const host = JSON.parse(readFileSync('host.json', 'utf8')) as Record<string, unknown>;
+  assert.equal(host.retry, undefined);
+});
+
+test('every registration is wrapped so a failed execution reports nhsflows.function.failed', () => {
+  const text = [
+    'functions/cdc-poller.function.ts',
+    'functions/cdc-consumer.function.ts',
+    'functions/landing-file.function.ts',
+    'functions/marts.function.ts',
+    'functions/http.function.ts',
+    'functions/pipeline.activities.ts',
+    'functions/pipeline.orchestrator.ts',
+  ]
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
+  const keyOf = (names: Record<string, string>, name: string) =>
+    Object.entries(names).find(([, v]) => v === name)?.[0];
+  const kinds = new Set<string>();
+  for (const registration of registry.functions.values()) {
+    const name = registration.name;
+    const f = keyOf(FUNCTIONS, name);
+    const a = keyOf(ACTIVITIES, name);
+    const o = keyOf(ORCHESTRATIONS, name);
+    const pattern = f
+      ? new RegExp(`observed\\(\\s*FUNCTIONS\\.${f},`)
+      : a
+        ? new RegExp(`observed\\(\\s*ACTIVITIES\\.${a},`)
+        : new RegExp(`observedOrchestrator\\(\\s*ORCHESTRATIONS\\.${o ?? '-'},`);
+    assert.match(
+      text,
+      pattern,
+      `${name} (${String(registration.trigger.type)}) is registered through observed()`,
+    );
+    kinds.add(String(registration.trigger.type));
+  }
+  assert.deepEqual([...kinds].sort(), [
+    'activityTrigger',
+    'blobTrigger',
+    'eventHubTrigger',
+    'httpTrigger',
+    'orchestrationTrigger',
+    'timerTrigger',
+  ]);
+});
