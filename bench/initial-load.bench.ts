@@ -282,6 +282,18 @@ function reportSize(report: BenchReport, r: SizeRun): void {
         );
     }
   }
+  report.metric(
+    `${tag} CPU during the load: node (host process)`,
+    l.cpu.nodeSeconds,
+    's',
+    `${((l.cpu.nodeSeconds / (l.loadMs / 1000)) * 100).toFixed(0)} % of one core over the wall time`,
+  );
+  report.metric(
+    `${tag} CPU during the load: Azurite`,
+    l.cpu.azuriteSeconds,
+    's',
+    `${((l.cpu.azuriteSeconds / (l.loadMs / 1000)) * 100).toFixed(0)} % of one core`,
+  );
   report.metric(`${tag} peak RSS: node (host process)`, l.memory.nodePeakMiB, 'MiB');
   report.metric(`${tag} peak RSS: Azurite`, l.memory.azuritePeakMiB, 'MiB');
   report.metric(

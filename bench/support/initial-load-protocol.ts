@@ -113,6 +113,8 @@ export interface LoadResult {
     /** Highest sampled sum of both processes' resident sets (every 250 ms). */
     readonly sampledSumPeakMiB: number;
   };
+  /** CPU seconds used during the load (poller fired → idle after the marts), per process. */
+  readonly cpu: { readonly nodeSeconds: number; readonly azuriteSeconds: number };
   readonly lake: Readonly<Record<string, { objects: number; bytes: number; workObjects: number }>>;
   readonly silverPartitions: {
     readonly partitions: number;
@@ -144,6 +146,19 @@ export function procMemoryMiB(pid: number | 'self', field: 'VmHWM' | 'VmRSS'): n
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
     return match ? Number(match[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc/<pid>/stat. */
+export function procCpuSeconds(pid: number | 'self'): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    return ticks / 100; // USER_HZ is 100 on Linux
   } catch {
     return Number.NaN;
   }

@@ -12,6 +12,7 @@ import { SOURCE_TABLES, SOURCE_TABLE_NAMES } from '../../shared/domain/datasets/
 import { CHAIN_STAGES, DomainChain } from './domain-chain.js';
 import {
   STAGE_FUNCTIONS,
+  procCpuSeconds,
   procMemoryMiB,
   unionLength,
   type LoadResult,
@@ -224,6 +225,10 @@ async function load(): Promise<LoadResult> {
     const bootMs = performance.now() - bootStart;
     const stateBefore = s.stateOperations();
     const loadStart = performance.now();
+    const cpuBefore = {
+      node: procCpuSeconds('self'),
+      azurite: azuritePid ? procCpuSeconds(azuritePid) : NaN,
+    };
     let outcome: LoadResult['outcome'] = 'completed';
     let error: string | undefined;
     let times: { pollMs: number; pipelineMs: number; martsMs: number } | undefined;
@@ -234,6 +239,10 @@ async function load(): Promise<LoadResult> {
       outcome = /still busy/.test(error) ? 'timed out' : 'failed';
     }
     const loadMs = performance.now() - loadStart;
+    const cpu = {
+      nodeSeconds: procCpuSeconds('self') - cpuBefore.node,
+      azuriteSeconds: azuritePid ? procCpuSeconds(azuritePid) - cpuBefore.azurite : Number.NaN,
+    };
     const stateAfter = s.stateOperations();
     const memory = {
       nodePeakMiB: procMemoryMiB('self', 'VmHWM'),
@@ -338,6 +347,7 @@ async function load(): Promise<LoadResult> {
       martsMs: times?.martsMs ?? null,
       stages,
       memory,
+      cpu,
       lake,
       silverPartitions: {
         partitions: silverFiles.size,
