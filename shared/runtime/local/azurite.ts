@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -59,18 +58,9 @@ export function azuriteConnectionString(ports: {
   ].join(';');
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** Azurite's start-up line for a service, with the port it bound. */
+const listeningLine =
+  /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/g;
 
 async function canConnect(port: number): Promise<boolean> {
   const { connect } = await import('node:net');
@@ -101,9 +91,14 @@ export const AZURITE_WATCHDOG = [
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const require = createRequire(import.meta.url);
   const entry = require.resolve('azurite/dist/src/azurite.js');
-  const blobPort = options.blobPort || (await freePort());
-  const queuePort = options.queuePort || (await freePort());
-  const tablePort = options.tablePort || (await freePort());
+  // Port 0 lets Azurite bind a free port itself and report it ("… successfully listening at
+  // http://127.0.0.1:<port>"): picking a free port first and passing it on left a window in which
+  // another process could take it, and a connection check then succeeded against that process.
+  const requested = {
+    Blob: options.blobPort ?? 0,
+    Queue: options.queuePort ?? 0,
+    Table: options.tablePort ?? 0,
+  };
   const args = [
     '--import',
     `data:text/javascript,${encodeURIComponent(AZURITE_WATCHDOG)}`,
@@ -115,11 +110,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     '--tableHost',
     '127.0.0.1',
     '--blobPort',
-    String(blobPort),
+    String(requested.Blob),
     '--queuePort',
-    String(queuePort),
+    String(requested.Queue),
     '--tablePort',
-    String(tablePort),
+    String(requested.Table),
     '--silent',
     '--disableTelemetry',
     '--skipApiVersionCheck',
@@ -132,29 +127,52 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     args.push('--inMemoryPersistence');
   }
   const child: ChildProcess = spawn(process.execPath, args, {
-    stdio: ['pipe', 'ignore', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
+  const listening = new Map<string, number>();
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout = (stdout + chunk.toString()).slice(-4000);
+    for (const match of stdout.matchAll(listeningLine)) listening.set(match[1]!, Number(match[2]));
+  });
   let exited = false;
   child.once('exit', () => {
     exited = true;
   });
   const deadline = Date.now() + 30_000;
+  let ports: { blobPort: number; queuePort: number; tablePort: number } | undefined;
   for (;;) {
     if (exited) throw new Error(`Azurite exited during start-up: ${stderr.trim() || 'no output'}`);
-    if ((await canConnect(blobPort)) && (await canConnect(queuePort)) && (await canConnect(tablePort))) break;
+    const blobPort = listening.get('Blob');
+    const queuePort = listening.get('Queue');
+    const tablePort = listening.get('Table');
+    if (
+      blobPort &&
+      queuePort &&
+      tablePort &&
+      (await canConnect(blobPort)) &&
+      (await canConnect(queuePort)) &&
+      (await canConnect(tablePort))
+    ) {
+      ports = { blobPort, queuePort, tablePort };
+      break;
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(
-        `Azurite did not listen on 127.0.0.1:${blobPort}/${queuePort}/${tablePort} within 30 s`,
+        `Azurite did not report listening on 127.0.0.1 (blob/queue/table ${requested.Blob}/${requested.Queue}/${requested.Table}) within 30 s: ${stdout.trim().slice(-400) || 'no output'}`,
       );
     }
     await sleep(100);
   }
+  // Nothing more is read from its output; keep draining it so a write never blocks.
+  child.stdout?.on('data', () => undefined);
+  const { blobPort, queuePort, tablePort } = ports;
   return {
     blobPort,
     queuePort,
