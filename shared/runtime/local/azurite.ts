@@ -79,6 +79,10 @@ async function canConnect(port: number): Promise<boolean> {
  * (Azurite's own handler closes the servers and saves), and exit after 10 s whatever happens.
  */
 export const AZURITE_WATCHDOG = [
+  // Its output is a pipe to the parent: once the parent is gone a write fails with EPIPE, which
+  // must not crash Azurite before its shutdown has saved the metadata of every blob it acknowledged.
+  "process.stdout.on('error', () => {});",
+  "process.stderr.on('error', () => {});",
   'const stop = () => {',
   '  setTimeout(() => process.exit(0), 10000).unref();',
   "  process.kill(process.pid, 'SIGTERM');",
