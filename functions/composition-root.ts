@@ -41,7 +41,7 @@ import type { EventPublisher } from '../shared/application/ports/event-publisher
 import type { CaptureChangesDeps } from '../shared/application/use-cases/capture/capture-changes.use-case.js';
 import { captureTables } from '../shared/application/use-cases/poll-sources.use-case.js';
 import type { ResolvedCaptureTable } from '../shared/domain/capture/capture-config.js';
-import { openMssqlChangeSource } from './mssql-source.js';
+import { openMssqlChangeSource, sqlConnectionOptions } from './mssql-source.js';
 
 /** What the CDC poller uses: the change source, the event transport and the tables to capture. */
 export interface CaptureServices {
@@ -177,7 +177,7 @@ export async function buildServices(env: Readonly<Record<string, string | undefi
   const openWarehouse = (): Promise<Warehouse> => {
     warehouse ??=
       settings.NHSFLOWS_WAREHOUSE_KIND === 'synapse'
-        ? openSynapse(secrets, settings)
+        ? openSynapse(secrets, settings, (paths) => parquet.count('gold', paths))
         : DuckDbWarehouse.open({ path: join(dataDir, 'warehouse.duckdb'), lake });
     return warehouse;
   };
@@ -287,14 +287,20 @@ async function buildCapture(
   };
 }
 
-async function openSynapse(secrets: SecretStore, settings: Settings): Promise<Warehouse> {
-  const mssql = await import('mssql');
-  const pool = await new mssql.default.ConnectionPool(
+async function openSynapse(
+  secrets: SecretStore,
+  settings: Settings,
+  countFileRows: (paths: readonly string[]) => Promise<number>,
+): Promise<Warehouse> {
+  return SynapseWarehouse.connect(
     await secrets.getSecret(settings.NHSFLOWS_SYNAPSE_SECRET),
-  ).connect();
-  return new SynapseWarehouse(
-    pool,
-    required(settings.NHSFLOWS_SYNAPSE_GOLD_URL, 'NHSFLOWS_SYNAPSE_GOLD_URL'),
+    sqlConnectionOptions(settings, settings.NHSFLOWS_SYNAPSE_SECRET),
+    {
+      goldUrl: required(settings.NHSFLOWS_SYNAPSE_GOLD_URL, 'NHSFLOWS_SYNAPSE_GOLD_URL'),
+      maxErrors: settings.NHSFLOWS_SYNAPSE_COPY_MAX_ERRORS,
+      countFileRows,
+      retry: { attempts: settings.NHSFLOWS_SQL_RETRY_ATTEMPTS },
+    },
   );
 }
 

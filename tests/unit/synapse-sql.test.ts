@@ -1,12 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  copyIntoSql,
   createTableSql,
   loadBatchSql,
   type SynapseTableSpec,
 } from '../../shared/domain/warehouse/synapse-sql.js';
-import { SynapseWarehouse, type SqlPoolLike } from '../../shared/adapters/azure/synapse-warehouse.azure.js';
+import {
+  rejectedRows,
+  SynapseWarehouse,
+  type SqlPoolLike,
+  type SqlResultLike,
+} from '../../shared/adapters/azure/synapse-warehouse.azure.js';
 import { FACT_ACTIVITY } from '../../shared/domain/gold/gold-tables.js';
+import { ReconciliationError } from '../../shared/domain/errors.js';
 
 const fact: SynapseTableSpec = {
   name: 'fact_activity',
@@ -19,6 +26,48 @@ const fact: SynapseTableSpec = {
   ],
 };
 
+const versionedFact: SynapseTableSpec = {
+  ...fact,
+  columns: [...fact.columns, { name: 'source_captured_at', type: 'timestamp', nullable: true }],
+  version: ['source_captured_at'],
+};
+
+/**
+ * A fake `mssql` pool that records every request it is given, in order, as the text of that one
+ * request. A request is one round trip on one pooled connection: statements in different requests
+ * may run on different connections, so a transaction must never span two of them.
+ */
+function recordingPool(answer: (sql: string) => SqlResultLike = () => ({})): SqlPoolLike & {
+  requests: string[];
+} {
+  const requests: string[] = [];
+  return {
+    requests,
+    request: () => ({
+      query: async (sql: string) => {
+        requests.push(sql);
+        return answer(sql);
+      },
+    }),
+    close: async () => undefined,
+  };
+}
+
+/** Every BEGIN TRANSACTION is closed by a COMMIT in the same request, after SET XACT_ABORT ON. */
+function assertTransactionsAreSingleRequests(requests: readonly string[]): void {
+  for (const sql of requests) {
+    const begins = sql.match(/BEGIN TRAN(SACTION)?\b/g)?.length ?? 0;
+    const commits = sql.match(/COMMIT TRAN(SACTION)?\b/g)?.length ?? 0;
+    assert.equal(begins, commits, `a request opens and closes its own transaction:\n${sql}`);
+    if (begins > 0) {
+      assert.ok(sql.startsWith('SET XACT_ABORT ON;\nBEGIN TRANSACTION;\n'), sql);
+      assert.ok(sql.endsWith('\nCOMMIT TRANSACTION;'), sql);
+    }
+  }
+  for (const sql of requests.filter((s) => /^(DELETE|INSERT|UPDATE)\b/m.test(s)))
+    assert.ok(sql.startsWith('SET XACT_ABORT ON;'), `a data change outside a transaction batch:\n${sql}`);
+}
+
 test('facts are hash-distributed on their key and dimensions replicated, as columnstore tables', () => {
   const sql = createTableSql(fact);
   assert.match(sql, /CREATE TABLE \[gold\]\.\[fact_activity\]/);
@@ -30,14 +79,14 @@ test('facts are hash-distributed on their key and dimensions replicated, as colu
   );
 });
 
-test('a batch load copies the gold Parquet into staging with managed identity, then applies it idempotently', () => {
-  const statements = loadBatchSql({
+test('a batch load copies the gold Parquet into staging with managed identity, then applies it in one transaction request', () => {
+  const requests = loadBatchSql({
     table: fact,
     batchId: 'b-1',
     goldUrl: 'https://acct.dfs.core.windows.net/gold/',
     files: ['fact_activity/batch=b-1/part-00000.parquet', "fact_activity/batch=b-1/part-0'1.parquet"],
   });
-  const copy = statements.find((s) => s.startsWith('COPY INTO'));
+  const copy = requests.find((s) => s.startsWith('COPY INTO'));
   assert.ok(copy);
   assert.match(copy, /COPY INTO \[staging\]\.\[fact_activity_b_1\]/);
   assert.match(
@@ -45,62 +94,124 @@ test('a batch load copies the gold Parquet into staging with managed identity, t
     /'https:\/\/acct\.dfs\.core\.windows\.net\/gold\/fact_activity\/batch=b-1\/part-00000\.parquet'/,
   );
   assert.match(copy, /part-0''1\.parquet/, 'quotes in paths are escaped');
-  assert.match(copy, /FILE_TYPE = 'PARQUET', CREDENTIAL = \(IDENTITY = 'Managed Identity'\)/);
-  const deleteIndex = statements.findIndex((s) => s.startsWith('DELETE t FROM [gold].[fact_activity]'));
-  const insertIndex = statements.findIndex((s) => s.startsWith('INSERT INTO [gold].[fact_activity]'));
-  assert.ok(
-    deleteIndex > 0 && insertIndex === deleteIndex + 1,
-    'delete keys then insert latest upserts, in one transaction',
+  assert.match(copy, /WITH \(FILE_TYPE = 'PARQUET', CREDENTIAL = \(IDENTITY = 'Managed Identity'\)\);$/);
+  assert.doesNotMatch(copy, /MAXERRORS|ERRORFILE|AUTO_CREATE_TABLE/, 'MAXERRORS 0 is the default');
+  const apply = requests.filter((s) => /DELETE|INSERT/.test(s));
+  assert.equal(apply.length, 1, 'the delete and the insert travel in one request');
+  assert.equal(
+    apply[0],
+    [
+      'SET XACT_ABORT ON;',
+      'BEGIN TRANSACTION;',
+      'DELETE FROM [gold].[fact_activity] WHERE EXISTS (SELECT 1 FROM [staging].[fact_activity_b_1] AS s WHERE [fact_activity].[activity_id] = s.[activity_id]);',
+      'INSERT INTO [gold].[fact_activity] ([activity_id], [activity_date], [cost_gbp])',
+      'SELECT [activity_id], [activity_date], [cost_gbp] FROM (',
+      '  SELECT *, ROW_NUMBER() OVER (PARTITION BY [activity_id] ORDER BY [_seq] DESC) AS [_rn] FROM [staging].[fact_activity_b_1]',
+      ") AS s WHERE s.[_rn] = 1 AND s.[_op] = 'upsert';",
+      'COMMIT TRANSACTION;',
+    ].join('\n'),
   );
-  assert.match(
-    statements[insertIndex]!,
-    /ROW_NUMBER\(\) OVER \(PARTITION BY \[activity_id\] ORDER BY \[_seq\] DESC\)/,
-  );
-  assert.equal(statements.at(-1), 'DROP TABLE [staging].[fact_activity_b_1];');
+  assertTransactionsAreSingleRequests(requests);
+  assert.equal(requests.at(-1), 'DROP TABLE [staging].[fact_activity_b_1];');
 });
 
-test('the Synapse adapter sends the statements in order and reads the reconciliation counts', async () => {
-  const sent: string[] = [];
-  const pool: SqlPoolLike = {
-    request: () => ({
-      query: async (sql: string) => {
-        sent.push(sql);
-        return sql.startsWith('SELECT')
-          ? { recordset: [{ rows_in_files: 5, deletes_in_files: 1, rows_in_table: 5 }] }
-          : {};
-      },
-    }),
-    close: async () => undefined,
-  };
-  const warehouse = new SynapseWarehouse(pool, 'https://acct.dfs.core.windows.net/gold');
+test('no DELETE uses the aliased-target or JOIN forms outside the Synapse dedicated pool grammar', () => {
+  const tables = [fact, versionedFact, { ...versionedFact, replaceBy: ['activity_date'] }];
+  for (const table of tables) {
+    const requests = loadBatchSql({ table, batchId: 'b1', goldUrl: 'https://a/gold', files: ['f.parquet'] });
+    const deletes = requests.flatMap((r) => r.split('\n')).filter((l) => l.startsWith('DELETE'));
+    assert.ok(deletes.length > 0);
+    for (const d of deletes) {
+      assert.match(
+        d,
+        /^DELETE FROM \[gold\]\.\[[a-z_]+\] WHERE EXISTS \(SELECT 1 FROM \[staging\]\.\[[a-z0-9_]+\] AS s WHERE /,
+      );
+      assert.doesNotMatch(d, /^DELETE \w+ FROM|\bJOIN\b| AS t WHERE| AS d WHERE/, d);
+    }
+  }
+});
+
+test('with MAXERRORS above 0 COPY INTO names its error folder in gold and the managed identity for it', () => {
+  const copy = copyIntoSql('[staging].[x]', 'https://acct.dfs.core.windows.net/gold', ['t/p.parquet'], {
+    maxErrors: 25,
+    rejectedPath: '_rejected/b1/fact_activity/',
+  });
+  assert.equal(
+    copy,
+    "COPY INTO [staging].[x]\nFROM 'https://acct.dfs.core.windows.net/gold/t/p.parquet'\nWITH (FILE_TYPE = 'PARQUET', CREDENTIAL = (IDENTITY = 'Managed Identity'), MAXERRORS = 25, ERRORFILE = 'https://acct.dfs.core.windows.net/gold/_rejected/b1/fact_activity/', ERRORFILE_CREDENTIAL = (IDENTITY = 'Managed Identity'));",
+  );
+});
+
+test('the Synapse adapter sends one load as: staging, COPY, one transaction request, counts, cleanup', async () => {
+  const pool = recordingPool((sql) =>
+    sql.startsWith('SELECT')
+      ? { recordset: [{ rows_in_files: 5, deletes_in_files: 1, rows_in_table: 5 }] }
+      : sql.startsWith('COPY INTO')
+        ? { rowsAffected: [6] }
+        : {},
+  );
+  const warehouse = new SynapseWarehouse(pool, { goldUrl: 'https://acct.dfs.core.windows.net/gold' });
   const result = await warehouse.load({
     table: { ...fact, description: 'x' },
     batchId: 'b1',
     files: ['fact_activity/batch=b1/part-00000.parquet'],
   });
   assert.deepEqual(result, { table: 'fact_activity', rowsInFiles: 5, deletesInFiles: 1, rowsInTable: 5 });
-  assert.equal(sent.length, 9);
-  assert.ok(sent[2]!.startsWith('COPY INTO'));
+  assert.deepEqual(
+    pool.requests.map((r) => r.split('\n')[0]!.slice(0, 30)),
+    [
+      "IF OBJECT_ID(N'staging.fact_ac",
+      'CREATE TABLE [staging].[fact_a',
+      'COPY INTO [staging].[fact_acti',
+      'SET XACT_ABORT ON;',
+      'SELECT',
+      'DROP TABLE [staging].[fact_act',
+    ],
+  );
+  assertTransactionsAreSingleRequests(pool.requests);
 });
 
-const versionedFact: SynapseTableSpec = {
-  ...fact,
-  columns: [...fact.columns, { name: 'source_captured_at', type: 'timestamp', nullable: true }],
-  version: ['source_captured_at'],
-};
+test('a versioned load applies its four guarded statements in one transaction request', async () => {
+  const pool = recordingPool((sql) =>
+    sql.startsWith('SELECT') ? { recordset: [{ rows_in_files: 2, rows_in_table: 2, superseded: 0 }] } : {},
+  );
+  const warehouse = new SynapseWarehouse(pool, 'https://acct.dfs.core.windows.net/gold');
+  await warehouse.load({
+    table: { ...versionedFact, description: 'x' },
+    batchId: 'b1',
+    files: ['f.parquet'],
+  });
+  const tx = pool.requests.filter((r) => r.includes('BEGIN TRANSACTION'));
+  assert.equal(tx.length, 1);
+  const statements = tx[0]!.split(/;\n/).map((s) => s.split('\n')[0]!.slice(0, 40));
+  assert.deepEqual(statements, [
+    'SET XACT_ABORT ON',
+    'BEGIN TRANSACTION',
+    'DELETE FROM [gold].[fact_activity] WHERE',
+    'INSERT INTO [gold].[fact_activity] ([act',
+    'DELETE FROM [gold].[fact_activity_tombst',
+    'INSERT INTO [gold].[fact_activity_tombst',
+    'COMMIT TRANSACTION;',
+  ]);
+  assertTransactionsAreSingleRequests(pool.requests);
+});
 
 test('newer wins on Synapse: the apply replaces a row only with a change at least as new, and keeps tombstones', () => {
-  const statements = loadBatchSql({
+  const requests = loadBatchSql({
     table: versionedFact,
     batchId: 'b-1',
     goldUrl: 'https://acct.dfs.core.windows.net/gold',
     files: ['fact_activity/batch=b-1/part-00000.parquet'],
   });
   const latest = '[staging].[fact_activity_b_1_latest]';
-  const guard = '(t.[source_captured_at] IS NULL OR s.[source_captured_at] >= t.[source_captured_at])';
-  const del = statements.find((s) => s.startsWith('DELETE t FROM [gold].[fact_activity]'));
-  assert.ok(del, 'a delete of the rows the batch supersedes');
-  assert.ok(del.includes(`FROM ${latest} AS s WHERE t.[activity_id] = s.[activity_id] AND ${guard}`), del);
+  const apply = requests.find((s) => s.startsWith('SET XACT_ABORT ON;'));
+  assert.ok(apply);
+  const statements = apply.split(/;\n/);
+  const del = statements.find((s) => s.startsWith('DELETE FROM [gold].[fact_activity] '));
+  assert.equal(
+    del,
+    `DELETE FROM [gold].[fact_activity] WHERE EXISTS (SELECT 1 FROM ${latest} AS s WHERE [fact_activity].[activity_id] = s.[activity_id] AND ([fact_activity].[source_captured_at] IS NULL OR s.[source_captured_at] >= [fact_activity].[source_captured_at]))`,
+  );
   const insert = statements.find((s) => s.startsWith('INSERT INTO [gold].[fact_activity] '));
   assert.ok(insert);
   assert.match(
@@ -113,46 +224,134 @@ test('newer wins on Synapse: the apply replaces a row only with a change at leas
     ),
     insert,
   );
+  assert.ok(statements.some((s) => s.startsWith('INSERT INTO [gold].[fact_activity_tombstones]')));
   assert.ok(
-    statements.some((s) => s.startsWith('INSERT INTO [gold].[fact_activity_tombstones]')),
-    'deletes are kept as tombstones',
+    statements.some((s) =>
+      s.startsWith(
+        'DELETE FROM [gold].[fact_activity_tombstones] WHERE EXISTS (SELECT 1 FROM [staging].[fact_activity_b_1_latest] AS s WHERE [fact_activity_tombstones].[activity_id] = s.[activity_id]',
+      ),
+    ),
   );
-  assert.ok(statements.some((s) => s.startsWith('DELETE d FROM [gold].[fact_activity_tombstones]')));
-  const begin = statements.indexOf('BEGIN TRANSACTION;');
-  const commit = statements.indexOf('COMMIT TRANSACTION;');
-  for (const s of statements.filter((x) => /^(DELETE|INSERT)/.test(x))) {
-    const i = statements.indexOf(s);
-    assert.ok(i > begin && i < commit, 'every apply statement is inside the transaction');
-  }
   assert.equal(
-    statements.filter((s) => s.includes('COPY INTO')).length,
+    requests.filter((s) => s.includes('COPY INTO')).length,
     1,
     'one COPY per batch; the guard is set-based (no statement per row)',
   );
   assert.match(createTableSql(versionedFact), /\[source_captured_at\] DATETIME2\(3\) NULL/);
 });
 
-test('Synapse resolves fact surrogate keys after a batch with the shared SQL: one re-key UPDATE in a transaction, then the orphan check', async () => {
-  const sent: string[] = [];
-  const pool: SqlPoolLike = {
-    request: () => ({
-      query: async (sql: string) => {
-        sent.push(sql);
-        return sql.startsWith('SELECT') ? { recordset: [{ orphans: 0, mismatched: 0 }] } : {};
-      },
-    }),
-    close: async () => undefined,
-  };
+test('Synapse resolves fact surrogate keys after a batch with the shared SQL: one re-key UPDATE in a transaction request, then the orphan check', async () => {
+  const pool = recordingPool((sql) =>
+    sql.startsWith('SELECT') ? { recordset: [{ orphans: 0, mismatched: 0 }] } : {},
+  );
   const warehouse = new SynapseWarehouse(pool, 'https://acct.dfs.core.windows.net/gold');
   const result = await warehouse.resolveReferences({ table: FACT_ACTIVITY, batchId: "b'1" });
   assert.deepEqual(result, [
     { table: 'fact_activity', column: 'patient_sk', dimension: 'dim_patient', orphans: 0, mismatched: 0 },
   ]);
-  assert.equal(sent[0], 'BEGIN TRANSACTION;');
-  assert.ok(sent[1]!.startsWith('UPDATE [gold].[fact_activity] SET [patient_sk] = r.[_resolved]\nFROM ('));
-  assert.ok(sent[1]!.includes("[batch_id] = 'b''1'"), 'the batch id is a quoted literal');
-  assert.ok(sent[1]!.includes('d.[valid_from] <= f.[activity_date] AND f.[activity_date] < d.[valid_to]'));
-  assert.equal(sent[2], 'COMMIT TRANSACTION;');
-  assert.ok(sent[3]!.startsWith('SELECT\n  (SELECT COUNT_BIG(*) FROM [gold].[fact_activity] AS f'));
-  assert.equal(sent.length, 4);
+  const sent = pool.requests;
+  assert.equal(sent.length, 2);
+  assert.ok(
+    sent[0]!.startsWith(
+      'SET XACT_ABORT ON;\nBEGIN TRANSACTION;\nUPDATE [gold].[fact_activity] SET [patient_sk] = r.[_resolved]\nFROM (',
+    ),
+  );
+  assert.ok(sent[0]!.includes("[batch_id] = 'b''1'"), 'the batch id is a quoted literal');
+  assert.ok(sent[0]!.includes('d.[valid_from] <= f.[activity_date] AND f.[activity_date] < d.[valid_to]'));
+  assertTransactionsAreSingleRequests(sent);
+  assert.ok(sent[1]!.startsWith('SELECT\n  (SELECT COUNT_BIG(*) FROM [gold].[fact_activity] AS f'));
+});
+
+test('rejected rows are the files\u2019 rows minus the rows COPY INTO loaded, and a COPY that loaded more fails', () => {
+  assert.equal(rejectedRows('fact_activity', 1_000, 1_000), 0);
+  assert.equal(rejectedRows('fact_activity', 1_000, 993), 7);
+  assert.throws(() => rejectedRows('fact_activity', 10, 11), ReconciliationError);
+});
+
+test('with MAXERRORS above 0 the adapter reports the rejected rows from the lake count and COPY INTO\u2019s row count', async () => {
+  const counted: string[][] = [];
+  const pool = recordingPool((sql) =>
+    sql.startsWith('COPY INTO')
+      ? { rowsAffected: [97] }
+      : sql.startsWith('SELECT')
+        ? { recordset: [{ rows_in_files: 90, deletes_in_files: 7, rows_in_table: 90 }] }
+        : {},
+  );
+  const warehouse = new SynapseWarehouse(pool, {
+    goldUrl: 'https://acct.dfs.core.windows.net/gold',
+    maxErrors: 10,
+    countFileRows: async (paths) => {
+      counted.push([...paths]);
+      return 100;
+    },
+  });
+  const result = await warehouse.load({
+    table: { ...fact, description: 'x' },
+    batchId: 'b1',
+    files: ['fact_activity/batch=b1/part-00000.parquet'],
+  });
+  assert.equal(result.rejectedRows, 3);
+  assert.deepEqual(counted, [['fact_activity/batch=b1/part-00000.parquet']]);
+  const copy = pool.requests.find((r) => r.startsWith('COPY INTO'));
+  assert.match(
+    copy ?? '',
+    /MAXERRORS = 10, ERRORFILE = 'https:\/\/acct\.dfs\.core\.windows\.net\/gold\/_rejected\/b1\/fact_activity\/'/,
+  );
+});
+
+test('with MAXERRORS 0 no file is counted and no rejected count is reported (a rejected row fails the COPY)', async () => {
+  const pool = recordingPool((sql) =>
+    sql.startsWith('SELECT') ? { recordset: [{ rows_in_files: 1 }] } : {},
+  );
+  const warehouse = new SynapseWarehouse(pool, {
+    goldUrl: 'https://a/gold',
+    countFileRows: async () => assert.fail('not counted when MAXERRORS is 0'),
+  });
+  const result = await warehouse.load({
+    table: { ...fact, description: 'x' },
+    batchId: 'b1',
+    files: ['f.parquet'],
+  });
+  assert.equal(result.rejectedRows, undefined);
+});
+
+test('a load is retried whole after a transient error and not after a constraint violation', async () => {
+  let failures = 1;
+  const transient = Object.assign(new Error('service busy'), { number: 40501 });
+  const pool = recordingPool((sql) => {
+    if (sql.startsWith('SET XACT_ABORT') && failures-- > 0) throw transient;
+    return sql.startsWith('SELECT') ? { recordset: [{ rows_in_files: 1, rows_in_table: 1 }] } : {};
+  });
+  const slept: number[] = [];
+  const warehouse = new SynapseWarehouse(pool, {
+    goldUrl: 'https://a/gold',
+    retry: { attempts: 3, sleep: async (ms) => void slept.push(ms), random: () => 0.5 },
+  });
+  const result = await warehouse.load({
+    table: { ...fact, description: 'x' },
+    batchId: 'b1',
+    files: ['f.parquet'],
+  });
+  assert.equal(result.rowsInTable, 1);
+  assert.deepEqual(slept, [750]);
+  assert.equal(
+    pool.requests.filter((r) => r.startsWith('COPY INTO')).length,
+    2,
+    'staging and COPY ran again',
+  );
+
+  const duplicate = Object.assign(new Error('Violation of PRIMARY KEY constraint'), { number: 2627 });
+  const failing = recordingPool((sql) => {
+    if (sql.startsWith('SET XACT_ABORT')) throw duplicate;
+    return {};
+  });
+  const once = new SynapseWarehouse(failing, {
+    goldUrl: 'https://a/gold',
+    retry: { attempts: 3, sleep: async () => assert.fail('no retry of a constraint violation') },
+  });
+  await assert.rejects(
+    once.load({ table: { ...fact, description: 'x' }, batchId: 'b1', files: ['f.parquet'] }),
+    duplicate,
+  );
+  assert.equal(failing.requests.filter((r) => r.startsWith('SET XACT_ABORT')).length, 1);
 });

@@ -15,11 +15,13 @@ import type { HashColumn, RowHashLayout } from '../../domain/capture/row-hash.js
 import { ROW_HASH_BYTES, RowHashPageBuilder, type RowHashPage } from '../../domain/capture/row-hash-page.js';
 import { encodeKey } from '../../domain/capture/state-key.js';
 import type { SourceRow } from '../../domain/datasets/source-tables.js';
-import { InfrastructureError, InputError } from '../../domain/errors.js';
+import { GuardError, InfrastructureError, InputError } from '../../domain/errors.js';
 import {
   countRowsStatement,
   currentVersionStatement,
   describeTableStatement,
+  KEY_COLLATION,
+  nonBinaryKeyColumns,
   portableType,
   rangeChecksumsStatement,
   readChangesStatement,
@@ -32,6 +34,8 @@ import {
   type TsqlStatement,
   type VersionKind,
 } from './mssql-sql.azure.js';
+import { openMssqlPool, type MssqlConnectionOptions } from './mssql-connection.azure.js';
+import { withSqlRetry, type SqlRetryOptions } from './sql-retry.azure.js';
 
 /** The part of an `mssql` request the adapter uses. */
 export interface MssqlRequestLike {
@@ -54,7 +58,17 @@ export interface MssqlChangeSourceOptions {
   readonly changeTrackingTables?: readonly string[];
   /** Ranges per range-checksum statement (each range costs up to 2 × key-columns parameters). */
   readonly rangesPerStatement?: number;
+  /** Retry of transient errors per statement batch (every batch here is a read); default one attempt. */
+  readonly retry?: SqlRetryOptions;
 }
+
+/** Connection defaults when the caller gives none (tests/live); the app passes its settings. */
+const DEFAULT_CONNECTION: MssqlConnectionOptions = {
+  connectionTimeoutMs: 30_000,
+  requestTimeoutMs: 1_200_000,
+  appName: 'nhs-flows',
+  secretName: 'the source connection string',
+};
 
 const ROW_KEYS_PER_STATEMENT = 5_000;
 
@@ -99,25 +113,38 @@ export class MssqlChangeSource implements ChangeSource {
     this.schema = options.schema ?? 'dbo';
   }
 
-  /** Connects a pool from a connection string (the secret named by NHSFLOWS_SOURCE_MSSQL_SECRET). */
+  /**
+   * Connects a pool from a connection string (the secret named by NHSFLOWS_SOURCE_MSSQL_SECRET) of
+   * the form `mssql-connection.azure.ts` documents, with the settings' timeouts.
+   */
   static async connect(
     connectionString: string,
     options: MssqlChangeSourceOptions = {},
+    connection: MssqlConnectionOptions = DEFAULT_CONNECTION,
   ): Promise<MssqlChangeSource> {
     try {
-      const pool = await new sql.ConnectionPool(connectionString).connect();
+      const pool = await withSqlRetry(
+        () => openMssqlPool(connectionString, connection),
+        options.retry ?? { attempts: 1 },
+      );
       return new MssqlChangeSource(pool, options);
     } catch (error) {
       throw infra('connect', error);
     }
   }
 
+  /** One statement batch (all reads), retried whole on transient errors. */
   private async run(statement: TsqlStatement, what: string): Promise<Record<string, unknown>[][]> {
     try {
-      const request = this.pool.request();
-      for (const p of statement.params) request.input(p.name, sqlType(p.type), p.value);
-      const result = await request.query(statement.text);
-      return (result.recordsets as Record<string, unknown>[][] | undefined) ?? [];
+      return await withSqlRetry(
+        async () => {
+          const request = this.pool.request();
+          for (const p of statement.params) request.input(p.name, sqlType(p.type), p.value);
+          const result = await request.query(statement.text);
+          return (result.recordsets as Record<string, unknown>[][] | undefined) ?? [];
+        },
+        this.options.retry ?? { attempts: 1 },
+      );
     } catch (error) {
       throw infra(what, error);
     }
@@ -136,13 +163,33 @@ export class MssqlChangeSource implements ChangeSource {
       precision: Number(r.precision),
       scale: Number(r.scale),
       nullable: Boolean(r.nullable),
+      collation: typeof r.collation === 'string' ? r.collation : null,
     }));
     this.columns.set(table, cols);
     return cols;
   }
 
+  /**
+   * The table's shape for key-ordered statements. Refuses text key columns without a BIN2
+   * collation: pages compare and order the key column as it is (so the key index is used), and only
+   * a BIN2 collation gives the capture state's byte order (docs/capture.md § SQL Server adapter).
+   */
   private async shape(table: string, keyColumns: readonly HashColumn[]): Promise<TableShape> {
-    return { schema: this.schema, table, columns: await this.tableColumns(table), keyColumns };
+    const columns = await this.tableColumns(table);
+    const keys = keyColumns
+      .map((k) => columns.find((c) => c.name === k.name))
+      .filter((c): c is MssqlColumn => c !== undefined);
+    const wrong = nonBinaryKeyColumns(keys);
+    if (wrong.length > 0)
+      throw new GuardError(
+        'SOURCE_KEY_COLLATION',
+        `sql server source: table '${this.schema}.${table}' key ${wrong
+          .map((c) => `'${c.name}' has collation ${c.collation ?? '(none)'}`)
+          .join(
+            ', ',
+          )}; expected a BIN2 collation (e.g. ${KEY_COLLATION}) so key pages use the index in the capture order. Alter the key column to COLLATE ${KEY_COLLATION} (infra/sql/README.md)`,
+      );
+    return { schema: this.schema, table, columns, keyColumns };
   }
 
   private versionKind(table: string, columns: readonly MssqlColumn[], versionColumn: string): VersionKind {
@@ -292,6 +339,10 @@ export class MssqlChangeSource implements ChangeSource {
   async readChangesSince(request: ReadChangesRequest): Promise<ChangeSet> {
     const shape = await this.shape(request.table, request.keyColumns);
     const versionKind = this.versionKind(request.table, shape.columns, request.versionColumn);
+    // A writer-assigned bigint version has no commit bound in SQL Server: a lower number can commit
+    // after the poll read MAX(), and the next poll would skip it. Answer `truncated` so the engine
+    // runs a full scan, which cannot miss it (docs/capture.md § SQL Server adapter).
+    if (versionKind === 'bigint') return { rows: [], upToVersion: null, rowCount: 0, truncated: true };
     const sets = await this.run(
       readChangesStatement(shape, {
         versionColumn: request.versionColumn,

@@ -19,6 +19,8 @@ export interface MssqlColumn {
   readonly precision: number;
   readonly scale: number;
   readonly nullable: boolean;
+  /** `sys.columns.collation_name` (text columns; null or absent otherwise). */
+  readonly collation?: string | null;
 }
 
 /** A parameter of a generated statement. */
@@ -33,8 +35,25 @@ export interface TsqlStatement {
   readonly params: readonly TsqlParam[];
 }
 
-/** Binary collation: key order and comparisons by code point, as the capture state orders keys. */
+/**
+ * Binary collation: comparisons by code point. Used inside the canonical row text (REPLACE must be
+ * case- and accent-sensitive) and named in docs as the collation text key columns must have.
+ */
 export const KEY_COLLATION = 'Latin1_General_100_BIN2';
+
+/**
+ * True when a text column's collation orders and compares by code point (a `_BIN2` collation), as
+ * the capture state orders keys. Key predicates compare the column as it is, so the key index is
+ * usable for seeks; that is only the state's order when the column's own collation is BIN2.
+ */
+export function isBinaryKeyCollation(collation: string | null | undefined): boolean {
+  return typeof collation === 'string' && /_BIN2(_|$)/i.test(collation);
+}
+
+/** Text key columns whose collation is not BIN2 (the change source refuses to page over them). */
+export function nonBinaryKeyColumns(keyColumns: readonly MssqlColumn[]): MssqlColumn[] {
+  return keyColumns.filter((c) => isText(c) && !isBinaryKeyCollation(c.collation));
+}
 /** UTF-8 collation used to turn the canonical nvarchar text into UTF-8 bytes for HASHBYTES (SQL Server 2019+). */
 export const UTF8_COLLATION = 'Latin1_General_100_BIN2_UTF8';
 
@@ -210,9 +229,13 @@ function keyParamType(col: MssqlColumn): TsqlParam['type'] {
   return 'varchar';
 }
 
+/**
+ * A key column in a predicate or ORDER BY: the column as it is, never wrapped in COLLATE (a COLLATE
+ * on the column side stops SQL Server seeking the key index). Text keys must have a BIN2 collation
+ * (`nonBinaryKeyColumns`), so this is the state's byte order.
+ */
 function keyRef(col: MssqlColumn, alias = ''): string {
-  const c = `${alias}${bracket(col.name)}`;
-  return isText(col) ? `${c} COLLATE ${KEY_COLLATION}` : c;
+  return `${alias}${bracket(col.name)}`;
 }
 
 /** Lexicographic comparison of a (composite) key with parameters, expanded column by column. */
@@ -260,7 +283,7 @@ export function describeTableStatement(schema: string, table: string): TsqlState
   const params = new Params();
   const name = params.add('nvarchar', `${bracket(schema)}.${bracket(table)}`);
   return {
-    text: `SELECT c.name AS name, t.name AS nativeType, c.max_length AS maxLength, c.precision AS precision, c.scale AS scale, c.is_nullable AS nullable
+    text: `SELECT c.name AS name, t.name AS nativeType, c.max_length AS maxLength, c.precision AS precision, c.scale AS scale, c.is_nullable AS nullable, c.collation_name AS collation
 FROM sys.columns AS c JOIN sys.types AS t ON t.user_type_id = c.user_type_id
 WHERE c.object_id = OBJECT_ID(${name})
 ORDER BY c.column_id;`,
@@ -400,16 +423,23 @@ export type VersionKind = 'rowversion' | 'bigint' | 'change-tracking';
 
 /**
  * Changed rows since a version, the covering version and the row count, in one batch. With
- * `snapshot`, the batch runs under SNAPSHOT isolation (one consistent read). The upper bound is
- * `MIN_ACTIVE_ROWVERSION() - 1` for rowversion (a transaction still open cannot commit below it) and
- * `CHANGE_TRACKING_CURRENT_VERSION()` for Change Tracking; a `since` older than
- * `CHANGE_TRACKING_MIN_VALID_VERSION` reports `truncated` (the engine then runs a full scan).
+ * `snapshot`, the batch runs under SNAPSHOT isolation (one consistent read) with XACT_ABORT ON (an
+ * error ends the transaction instead of leaving it open on a pooled connection).
+ *
+ * The rule that no late commit is skipped (docs/capture.md § SQL Server adapter): the upper bound
+ * is `MIN_ACTIVE_ROWVERSION() - 1` for rowversion, the highest value below which no open
+ * transaction can still commit, so a transaction that commits a lower rowversion later is read by
+ * the next poll; `CHANGE_TRACKING_CURRENT_VERSION()` for Change Tracking (versions are given at
+ * commit). A writer-assigned bigint column has no such bound in SQL Server (a transaction holding a
+ * lower number can commit after MAX() was read), so it has no statement here: the adapter answers
+ * `truncated` for it and the engine runs a full scan. A `since` older than
+ * `CHANGE_TRACKING_MIN_VALID_VERSION` reports `truncated` as well.
  */
 export function readChangesStatement(
   t: TableShape,
   request: {
     versionColumn: string;
-    versionKind: VersionKind;
+    versionKind: Exclude<VersionKind, 'bigint'>;
     sinceVersion: string | null;
     limit: number;
     snapshot: boolean;
@@ -419,7 +449,9 @@ export function readChangesStatement(
   const params = new Params();
   const since = params.add('bigint', request.sinceVersion);
   const limit = params.add('bigint', request.limit);
-  const head = request.snapshot ? 'SET TRANSACTION ISOLATION LEVEL SNAPSHOT;\nBEGIN TRANSACTION;\n' : '';
+  const head = request.snapshot
+    ? 'SET XACT_ABORT ON;\nSET TRANSACTION ISOLATION LEVEL SNAPSHOT;\nBEGIN TRANSACTION;\n'
+    : '';
   const tail = request.snapshot ? '\nCOMMIT TRANSACTION;' : '';
   const cols = t.columns.map((c) => wireProjection(c, 't.')).join(', ');
   if (request.versionKind === 'change-tracking') {
@@ -439,15 +471,9 @@ IF @valid = 1 AND (SELECT COUNT_BIG(*) FROM CHANGETABLE(CHANGES ${from}, ISNULL(
     };
   }
   const v = `t.${bracket(request.versionColumn)}`;
-  const isRowversion = request.versionKind === 'rowversion';
-  const upTo = isRowversion
-    ? 'CAST(MIN_ACTIVE_ROWVERSION() AS bigint) - 1'
-    : `(SELECT MAX(${bracket(request.versionColumn)}) FROM ${from})`;
-  const sinceFilter = isRowversion
-    ? `(${since} IS NULL OR ${v} > CONVERT(binary(8), ${since})) AND ${v} <= CONVERT(binary(8), @upTo)`
-    : `(${since} IS NULL OR ${v} > ${since}) AND ${v} <= @upTo`;
+  const sinceFilter = `(${since} IS NULL OR ${v} > CONVERT(binary(8), ${since})) AND ${v} <= CONVERT(binary(8), @upTo)`;
   return {
-    text: `${head}DECLARE @upTo bigint = ${upTo};
+    text: `${head}DECLARE @upTo bigint = CAST(MIN_ACTIVE_ROWVERSION() AS bigint) - 1;
 SELECT CONVERT(varchar(20), @upTo) AS upToVersion, COUNT_BIG(*) AS [rowCount], CAST(1 AS bit) AS valid FROM ${from};
 SELECT COUNT_BIG(*) AS changed FROM ${from} AS t WHERE ${sinceFilter};
 IF (SELECT COUNT_BIG(*) FROM ${from} AS t WHERE ${sinceFilter}) <= ${limit}

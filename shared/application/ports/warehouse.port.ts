@@ -96,4 +96,9 @@ export interface WarehouseLoadResult {
   readonly rowsInTable: number;
   /** Versioned tables: upserts not applied because the table already held something newer. */
   readonly superseded?: number;
+  /**
+   * Rows of the files the warehouse could not load and skipped (Synapse COPY INTO with MAXERRORS >
+   * 0: rows in the files minus rows loaded). Absent where no row can be skipped.
+   */
+  readonly rejectedRows?: number;
 }

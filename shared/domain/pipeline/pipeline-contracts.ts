@@ -127,6 +127,8 @@ export interface LoadWarehouseResult {
     rowsInFiles: number;
     deletesInFiles: number;
     rowsInTable: number;
+    /** Rows the warehouse skipped as unloadable (Synapse COPY INTO MAXERRORS > 0); in the manifest. */
+    rejectedRows?: number;
   }[];
   /**
    * Surrogate references resolved after the load (ADR 0009), one per fact column: orphans and

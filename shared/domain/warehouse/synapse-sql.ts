@@ -1,12 +1,17 @@
 import type { SurrogateReference } from '../gold/gold-tables.js';
 import type { PortableType } from '../gold/portable-types.js';
 import { referenceResolutionSql } from './surrogate-references.js';
-import { tombstoneTableName, versionedApplySql } from './version-guard.js';
+import { deleteWhereChangeSql, joinSql, tombstoneTableName, versionedApplySql } from './version-guard.js';
 
 /**
  * T-SQL for the Synapse dedicated SQL pool: DDL, `COPY INTO` a staging table from the gold
  * Parquet change set, then an idempotent apply (delete keys, insert latest upserts) and a
  * row-count check. Generated here as text (tested as text: Synapse does not run here).
+ *
+ * Each string a generator returns is one request, sent as it is. The apply of a batch is one
+ * request holding `SET XACT_ABORT ON; BEGIN TRANSACTION; …; COMMIT TRANSACTION;`, so all of its
+ * statements run on one connection in one transaction and any error rolls all of them back
+ * (separate requests could land on different pooled connections).
  *
  * For a table with `version` columns the apply keeps the newer row in any arrival or replay order
  * and keeps delete tombstones (`<table>_tombstones`): see `version-guard.ts`, which DuckDB shares.
@@ -95,7 +100,50 @@ export function versionSupportSql(table: SynapseTableSpec, schema = 'gold'): str
   ];
 }
 
-/** The statements that load one batch's gold change set into a table, in order. */
+/** How `COPY INTO` treats rows it cannot load. */
+export interface CopyRejectOptions {
+  /** MAXERRORS (NHSFLOWS_SYNAPSE_COPY_MAX_ERRORS); 0 = the first rejected row fails the COPY. */
+  readonly maxErrors?: number;
+  /**
+   * Folder in the gold container for rejected rows (`lakePaths.goldRejected`), used when
+   * `maxErrors` > 0. Synapse documents ERRORFILE for CSV only: for Parquet it may write nothing,
+   * so the rejected count is reconciled from row counts, not from these files.
+   */
+  readonly rejectedPath?: string;
+}
+
+/**
+ * One transaction as one request: every statement runs on the same connection, and with
+ * XACT_ABORT ON a run-time error in any of them rolls back all of them.
+ */
+export function transactionBatchSql(statements: readonly string[]): string {
+  return ['SET XACT_ABORT ON;', 'BEGIN TRANSACTION;', ...statements, 'COMMIT TRANSACTION;'].join('\n');
+}
+
+/** `COPY INTO` from gold Parquet files with the managed identity; MAXERRORS and ERRORFILE when rows may be rejected. */
+export function copyIntoSql(
+  target: string,
+  goldUrl: string,
+  files: readonly string[],
+  reject: CopyRejectOptions = {},
+): string {
+  const base = goldUrl.replace(/\/+$/, '');
+  const fileList = files.map((f) => literal(`${base}/${f}`)).join(',\n  ');
+  const maxErrors = Math.max(0, Math.floor(reject.maxErrors ?? 0));
+  // AUTO_CREATE_TABLE is left at its default (OFF): the COPY docs say MAXERRORS cannot be used with it.
+  const withs = [`FILE_TYPE = 'PARQUET'`, `CREDENTIAL = (IDENTITY = 'Managed Identity')`];
+  if (maxErrors > 0) {
+    withs.push(`MAXERRORS = ${maxErrors}`);
+    if (reject.rejectedPath)
+      withs.push(
+        `ERRORFILE = ${literal(`${base}/${reject.rejectedPath}`)}`,
+        `ERRORFILE_CREDENTIAL = (IDENTITY = 'Managed Identity')`,
+      );
+  }
+  return `COPY INTO ${target}\nFROM ${fileList}\nWITH (${withs.join(', ')});`;
+}
+
+/** The requests that load one batch's gold change set into a table, in order (one string = one request). */
 export function loadBatchSql(options: {
   table: SynapseTableSpec;
   batchId: string;
@@ -103,6 +151,7 @@ export function loadBatchSql(options: {
   goldUrl: string;
   files: readonly string[];
   schema?: string;
+  reject?: CopyRejectOptions;
 }): string[] {
   const schema = options.schema ?? 'gold';
   const { table } = options;
@@ -115,12 +164,8 @@ export function loadBatchSql(options: {
     `  [_op] NVARCHAR(10) NOT NULL`,
     `  [_seq] BIGINT NOT NULL`,
   ];
-  const base = options.goldUrl.replace(/\/+$/, '');
-  const fileList = options.files.map((f) => literal(`${base}/${f}`)).join(',\n  ');
+  const copy = copyIntoSql(staging, options.goldUrl, options.files, options.reject);
   const keyJoin = table.key.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' AND ');
-  const replaceJoin = (table.replaceBy ?? table.key)
-    .map((k) => `t.${ident(k)} = s.${ident(k)}`)
-    .join(' AND ');
   const keyCols = table.key.map(ident).join(', ');
   const colList = table.columns.map((c) => ident(c.name)).join(', ');
   if (table.version) {
@@ -142,12 +187,10 @@ export function loadBatchSql(options: {
     return [
       `IF OBJECT_ID(N'staging.${stagingName}') IS NOT NULL DROP TABLE ${staging};`,
       `CREATE TABLE ${staging} (\n${stagingCols.join(',\n')}\n) WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);`,
-      `COPY INTO ${staging}\nFROM ${fileList}\nWITH (FILE_TYPE = 'PARQUET', CREDENTIAL = (IDENTITY = 'Managed Identity'), AUTO_CREATE_TABLE = 'OFF');`,
+      copy,
       `IF OBJECT_ID(N'staging.${latestName}') IS NOT NULL DROP TABLE ${latest};`,
       `CREATE TABLE ${latest} WITH (DISTRIBUTION = HASH(${ident(table.key[0] ?? 'id')}), HEAP) AS\nSELECT ${colList}, [_op], [_seq] FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}\n) AS l WHERE l.[_rn] = 1;`,
-      `BEGIN TRANSACTION;`,
-      ...guarded.apply,
-      `COMMIT TRANSACTION;`,
+      transactionBatchSql(guarded.apply),
       guarded.counts,
       `DROP TABLE ${latest};`,
       `DROP TABLE ${staging};`,
@@ -156,11 +199,13 @@ export function loadBatchSql(options: {
   return [
     `IF OBJECT_ID(N'staging.${stagingName}') IS NOT NULL DROP TABLE ${staging};`,
     `CREATE TABLE ${staging} (\n${stagingCols.join(',\n')}\n) WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);`,
-    `COPY INTO ${staging}\nFROM ${fileList}\nWITH (FILE_TYPE = 'PARQUET', CREDENTIAL = (IDENTITY = 'Managed Identity'), AUTO_CREATE_TABLE = 'OFF');`,
-    `BEGIN TRANSACTION;`,
-    `DELETE t FROM ${target} AS t WHERE EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${replaceJoin});`,
-    `INSERT INTO ${target} (${colList})\nSELECT ${colList} FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}\n) AS s WHERE s.[_rn] = 1 AND s.[_op] = 'upsert';`,
-    `COMMIT TRANSACTION;`,
+    copy,
+    transactionBatchSql([
+      deleteWhereChangeSql({ dialect: 'tsql', changes: staging, ident }, target, 't', (t) =>
+        joinSql(t, 's', table.replaceBy ?? table.key, ident),
+      ),
+      `INSERT INTO ${target} (${colList})\nSELECT ${colList} FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}\n) AS s WHERE s.[_rn] = 1 AND s.[_op] = 'upsert';`,
+    ]),
     `SELECT\n  (SELECT COUNT_BIG(*) FROM (SELECT ${keyCols}, [_op], ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}) AS l WHERE l.[_rn] = 1 AND l.[_op] = 'upsert') AS rows_in_files,\n  (SELECT COUNT_BIG(*) FROM (SELECT ${keyCols}, [_op], ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}) AS l WHERE l.[_rn] = 1 AND l.[_op] = 'delete') AS deletes_in_files,\n  (SELECT COUNT_BIG(*) FROM ${target} AS t WHERE EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keyJoin} AND s.[_op] = 'upsert')) AS rows_in_table;`,
     `DROP TABLE ${staging};`,
   ];
@@ -173,20 +218,20 @@ export function replaceMartSql(options: {
   goldUrl: string;
   files: readonly string[];
   schema: string;
+  reject?: CopyRejectOptions;
 }): string[] {
   const target = `${ident(options.schema)}.${ident(options.table.name)}`;
-  const base = options.goldUrl.replace(/\/+$/, '');
-  const fileList = options.files.map((f) => literal(`${base}/${f}`)).join(',\n  ');
   return [
     `TRUNCATE TABLE ${target};`,
-    `COPY INTO ${target}\nFROM ${fileList}\nWITH (FILE_TYPE = 'PARQUET', CREDENTIAL = (IDENTITY = 'Managed Identity'), AUTO_CREATE_TABLE = 'OFF');`,
+    copyIntoSql(target, options.goldUrl, options.files, options.reject),
     `SELECT COUNT_BIG(*) AS rows_in_files, 0 AS deletes_in_files, COUNT_BIG(*) AS rows_in_table FROM ${target};`,
   ];
 }
 
 /**
- * Per surrogate reference of `table`: the re-key `UPDATE` (its own transaction) and the check that
- * reads `orphans` and `mismatched` for one batch's scope (ADR 0009; the SQL DuckDB runs too).
+ * Per surrogate reference of `table`: the re-key `UPDATE` (one request, its own transaction) and
+ * the check that reads `orphans` and `mismatched` for one batch's scope (ADR 0009; the SQL DuckDB
+ * runs too).
  */
 export function resolveReferencesSql(options: {
   table: SynapseTableSpec;
@@ -206,7 +251,7 @@ export function resolveReferencesSql(options: {
     });
     return {
       reference,
-      statements: ['BEGIN TRANSACTION;', sql.rekey, 'COMMIT TRANSACTION;'],
+      statements: [transactionBatchSql([sql.rekey])],
       check: sql.check,
     };
   });

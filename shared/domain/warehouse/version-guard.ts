@@ -68,12 +68,39 @@ export interface VersionedApplySpec {
   readonly ident: (name: string) => string;
 }
 
+/**
+ * The name a statement exposes an unaliased table by: its last quoted part (`[gold].[fact]` →
+ * `[fact]`, `"main"."fact"` → `"fact"`).
+ */
+export function exposedName(quotedTable: string): string {
+  const last = /(\[(?:[^\]]|\]\])*\]|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_]*)$/.exec(quotedTable);
+  if (!last) throw new Error(`cannot tell the exposed name of table ${quotedTable}`);
+  return last[1]!;
+}
+
+/**
+ * `DELETE` of the rows of `table` for which a change of the same group (`on`) passes `guard`.
+ * DuckDB: `DELETE FROM t AS x WHERE EXISTS (…)`. T-SQL: the target is not aliased and the subquery
+ * names it by its table name, the form Synapse dedicated SQL pools document ("Delete using a WHERE
+ * clause": `DELETE tableA WHERE EXISTS (SELECT … FROM tableB tb WHERE tb.col1 = tableA.col1)`,
+ * learn.microsoft.com/sql/t-sql/statements/delete-transact-sql, examples for Azure Synapse
+ * Analytics). `DELETE x FROM t AS x …` and `DELETE … FROM … JOIN` are outside that grammar.
+ */
+export function deleteWhereChangeSql(
+  spec: Pick<VersionedApplySpec, 'dialect' | 'changes' | 'ident'>,
+  table: string,
+  alias: string,
+  condition: (targetRef: string) => string,
+): string {
+  if (spec.dialect === 'tsql') {
+    const ref = exposedName(table);
+    return `DELETE FROM ${table} WHERE EXISTS (SELECT 1 FROM ${spec.changes} AS s WHERE ${condition(ref)});`;
+  }
+  return `DELETE FROM ${table} AS ${alias} WHERE EXISTS (SELECT 1 FROM ${spec.changes} AS s WHERE ${condition(alias)});`;
+}
+
 export function versionedApplySql(spec: VersionedApplySpec): { apply: string[]; counts: string } {
   const { ident } = spec;
-  const deleteFrom = (table: string, alias: string): string =>
-    spec.dialect === 'tsql'
-      ? `DELETE ${alias} FROM ${table} AS ${alias}`
-      : `DELETE FROM ${table} AS ${alias}`;
   const count = spec.dialect === 'tsql' ? 'COUNT_BIG(*)' : 'count(*)::BIGINT';
   const op = `s.${ident('_op')}`;
   const groupT = joinSql('t', 's', spec.replaceBy, ident);
@@ -90,9 +117,21 @@ export function versionedApplySql(spec: VersionedApplySpec): { apply: string[]; 
   const superseded = `(${newerRow} OR ${newerTombstone})`;
   return {
     apply: [
-      `${deleteFrom(spec.target, 't')} WHERE EXISTS (SELECT 1 FROM ${spec.changes} AS s WHERE ${groupT} AND ${sNotOlderThanT});`,
+      deleteWhereChangeSql(
+        spec,
+        spec.target,
+        't',
+        (t) =>
+          `${joinSql(t, 's', spec.replaceBy, ident)} AND ${atLeastAsNewSql('s', t, spec.version, ident)}`,
+      ),
       `INSERT INTO ${spec.target} (${colList})\nSELECT ${sCols} FROM ${spec.changes} AS s WHERE ${op} = 'upsert'\n  AND NOT EXISTS (SELECT 1 FROM ${spec.target} AS t WHERE ${groupT})\n  AND NOT ${newerTombstone};`,
-      `${deleteFrom(spec.tombstones, 'd')} WHERE EXISTS (SELECT 1 FROM ${spec.changes} AS s WHERE ${groupD} AND ${sNotOlderThanD});`,
+      deleteWhereChangeSql(
+        spec,
+        spec.tombstones,
+        'd',
+        (d) =>
+          `${joinSql(d, 's', spec.replaceBy, ident)} AND ${atLeastAsNewSql('s', d, spec.version, ident)}`,
+      ),
       `INSERT INTO ${spec.tombstones} (${tombList})\nSELECT ${tombList} FROM (\n  SELECT ${tombCols.map((c) => `s.${ident(c)}`).join(', ')}, ROW_NUMBER() OVER (PARTITION BY ${spec.replaceBy.map((c) => `s.${ident(c)}`).join(', ')} ORDER BY s.${ident('_seq')} DESC) AS ${ident('_rn')}\n  FROM ${spec.changes} AS s WHERE ${op} = 'delete'\n    AND NOT EXISTS (SELECT 1 FROM ${spec.target} AS t WHERE ${groupT})\n    AND NOT EXISTS (SELECT 1 FROM ${spec.tombstones} AS d WHERE ${groupD})\n) AS x WHERE x.${ident('_rn')} = 1;`,
     ],
     counts: [

@@ -10,6 +10,7 @@ import {
   canonicalExpression,
   canonicalRowSql,
   describeTableStatement,
+  isBinaryKeyCollation,
   rangeChecksumsStatement,
   readChangesStatement,
   readRowHashesStatement,
@@ -68,8 +69,8 @@ test('a key-ordered page uses keyset pagination over the composite key in binary
     [
       "SELECT TOP (@p2) [ward] AS [ward], [seq] AS [seq], CONVERT(varchar(50), [amount]) AS [amount], STUFF(LEFT(CONVERT(varchar(27), CAST([seen_at] AS datetime2(7)), 121), 23), 11, 1, 'T') + DATENAME(TZOFFSET, [seen_at]) AS [seen_at], CONVERT(varchar(20), CAST([rv] AS bigint)) AS [rv]",
       'FROM [dbo].[demo]',
-      'WHERE ([ward] COLLATE Latin1_General_100_BIN2 > @p0 OR ([ward] COLLATE Latin1_General_100_BIN2 = @p0 AND [seq] > @p1))',
-      'ORDER BY [ward] COLLATE Latin1_General_100_BIN2, [seq];',
+      'WHERE ([ward] > @p0 OR ([ward] = @p0 AND [seq] > @p1))',
+      'ORDER BY [ward], [seq];',
     ].join('\n'),
   );
   assert.deepEqual(statement.params, [
@@ -83,7 +84,7 @@ test('a bounded range page has an inclusive lower and an exclusive upper key bou
   const { text } = readRowsStatement(demo, { from: ['B', '1'], before: ['C', '0'], limit: 10 });
   assert.match(
     text,
-    /WHERE \(\[ward\] COLLATE Latin1_General_100_BIN2 > @p0 OR \(\[ward\] COLLATE Latin1_General_100_BIN2 = @p0 AND \[seq\] >= @p1\)\) AND \(\[ward\] COLLATE Latin1_General_100_BIN2 < @p2 OR \(\[ward\] COLLATE Latin1_General_100_BIN2 = @p2 AND \[seq\] < @p3\)\)/,
+    /WHERE \(\[ward\] > @p0 OR \(\[ward\] = @p0 AND \[seq\] >= @p1\)\) AND \(\[ward\] < @p2 OR \(\[ward\] = @p2 AND \[seq\] < @p3\)\)/,
   );
 });
 
@@ -176,7 +177,7 @@ test("the full scan's pages carry the key texts and HASHBYTES' 32 bytes as they 
     text.includes(') COLLATE Latin1_General_100_BIN2_UTF8 AS varchar(max))) AS [hash]\nFROM [dbo].[demo]'),
   );
   assert.ok(!text.includes('[version]') && !text.includes('CONVERT(char(64)'));
-  assert.match(text, /ORDER BY \[ward\] COLLATE Latin1_General_100_BIN2, \[seq\];$/);
+  assert.match(text, /ORDER BY \[ward\], \[seq\];$/);
   assert.deepEqual(
     params.map((p) => p.value),
     ['A', '1', 50],
@@ -199,11 +200,7 @@ test('range checksums are one clustered-range branch per range summing the signe
     );
     assert.ok(branch.includes(', 1, 8) AS bigint) AS decimal(38, 0))), 0)) AS [sum] FROM [dbo].[demo]'));
   });
-  assert.ok(
-    branches[0]!.endsWith(
-      'WHERE ([ward] COLLATE Latin1_General_100_BIN2 < @p0 OR ([ward] COLLATE Latin1_General_100_BIN2 = @p0 AND [seq] < @p1))',
-    ),
-  );
+  assert.ok(branches[0]!.endsWith('WHERE ([ward] < @p0 OR ([ward] = @p0 AND [seq] < @p1))'));
   assert.ok(!branches[2]!.includes(' < @'));
   assert.deepEqual(
     params.map((p) => p.value),
@@ -221,7 +218,7 @@ test('changes since a rowversion read up to MIN_ACTIVE_ROWVERSION - 1 in one sna
   });
   assert.ok(
     text.startsWith(
-      'SET TRANSACTION ISOLATION LEVEL SNAPSHOT;\nBEGIN TRANSACTION;\nDECLARE @upTo bigint = CAST(MIN_ACTIVE_ROWVERSION() AS bigint) - 1;',
+      'SET XACT_ABORT ON;\nSET TRANSACTION ISOLATION LEVEL SNAPSHOT;\nBEGIN TRANSACTION;\nDECLARE @upTo bigint = CAST(MIN_ACTIVE_ROWVERSION() AS bigint) - 1;',
     ),
   );
   assert.ok(
@@ -230,9 +227,7 @@ test('changes since a rowversion read up to MIN_ACTIVE_ROWVERSION - 1 in one sna
     ),
   );
   assert.ok(text.includes(') <= @p1\n  SELECT '));
-  assert.ok(
-    text.endsWith('ORDER BY t.[ward] COLLATE Latin1_General_100_BIN2, t.[seq];\nCOMMIT TRANSACTION;'),
-  );
+  assert.ok(text.endsWith('ORDER BY t.[ward], t.[seq];\nCOMMIT TRANSACTION;'));
   assert.deepEqual(params, [
     { name: 'p0', type: 'bigint', value: '10' },
     { name: 'p1', type: 'bigint', value: 1000 },
@@ -265,7 +260,7 @@ test('rows by key travel as one JSON parameter read with OPENJSON, typed like th
   ]);
   assert.ok(
     text.includes(
-      "JOIN OPENJSON(@p0) WITH ([k0] varchar(10) '$[0]', [k1] bigint '$[1]') AS v ON t.[ward] COLLATE Latin1_General_100_BIN2 = v.[k0] AND t.[seq] = v.[k1]",
+      "JOIN OPENJSON(@p0) WITH ([k0] varchar(10) '$[0]', [k1] bigint '$[1]') AS v ON t.[ward] = v.[k0] AND t.[seq] = v.[k1]",
     ),
   );
   assert.deepEqual(params, [{ name: 'p0', type: 'nvarchar', value: '[["A","1"],["B","2"]]' }]);
@@ -298,7 +293,15 @@ function fakePool(answer: (text: string) => Record<string, unknown>[][]): MssqlP
 }
 
 const sysColumns = [
-  { name: 'ward', nativeType: 'nvarchar', maxLength: 20, precision: 0, scale: 0, nullable: false },
+  {
+    name: 'ward',
+    nativeType: 'nvarchar',
+    maxLength: 20,
+    precision: 0,
+    scale: 0,
+    nullable: false,
+    collation: 'Latin1_General_100_BIN2',
+  },
   { name: 'seq', nativeType: 'int', maxLength: 4, precision: 10, scale: 0, nullable: false },
   { name: 'amount', nativeType: 'numeric', maxLength: 9, precision: 10, scale: 2, nullable: true },
   { name: 'rv', nativeType: 'timestamp', maxLength: 8, precision: 0, scale: 0, nullable: false },
@@ -353,4 +356,118 @@ test('the adapter turns full-scan keyset pages into row-hash pages with keys in 
     { key: ['B', '-3'], hash: hash(3).toString('hex') },
   ]);
   assert.equal(pool.seen.filter((t) => t.includes('HASHBYTES')).length, 2, 'a short page ends the scan');
+});
+
+test('no key predicate, join or ORDER BY wraps a key column in COLLATE (that defeats the key index seek)', () => {
+  const texts = [
+    readRowsStatement(demo, { after: ['A', '1'], from: ['A', '0'], before: ['Z', '9'], limit: 5 }).text,
+    readRowHashesStatement(demo, layout, { after: ['A', '1'], limit: 5 }).text,
+    scanRowHashesStatement(demo, layout, { after: ['A', '1'], limit: 5 }).text,
+    rangeChecksumsStatement(demo, layout, [{ from: ['A', '1'], to: ['B', '2'] }]).text,
+    readRowsByKeysStatement(demo, [['A', '1']]).text,
+    readChangesStatement(demo, {
+      versionColumn: 'rv',
+      versionKind: 'rowversion',
+      sinceVersion: '1',
+      limit: 5,
+      snapshot: false,
+    }).text,
+  ];
+  for (const text of texts) {
+    assert.doesNotMatch(text, /(t\.)?\[(ward|seq)\] COLLATE/, text);
+    assert.match(text, /(t\.)?\[ward\](, | [<>=])/, 'the key column is compared as it is');
+  }
+});
+
+test('a text key column qualifies for index-ordered pages only with a BIN2 collation', () => {
+  for (const [collation, ok] of [
+    ['Latin1_General_100_BIN2', true],
+    ['Latin1_General_100_BIN2_UTF8', true],
+    ['SQL_Latin1_General_CP1_CI_AS', false],
+    ['Latin1_General_BIN', false],
+    [null, false],
+  ] as const)
+    assert.equal(isBinaryKeyCollation(collation), ok, String(collation));
+  assert.match(describeTableStatement('dbo', 'demo').text, /c\.collation_name AS collation/);
+});
+
+test('the adapter refuses to page over a text key whose collation is not BIN2, naming the column and the fix', async () => {
+  const ciColumns = sysColumns.map((c) =>
+    c.name === 'ward' ? { ...c, collation: 'SQL_Latin1_General_CP1_CI_AS' } : c,
+  );
+  const pool = fakePool((text) => (text.includes('sys.columns') ? [ciColumns] : [[]]));
+  const source = new MssqlChangeSource(pool);
+  await assert.rejects(
+    source.readRows({ table: 'demo', keyColumns: demo.keyColumns, limit: 10 }),
+    (error: Error & { code?: string }) =>
+      error.code === 'SOURCE_KEY_COLLATION' &&
+      error.message.includes("key 'ward' has collation SQL_Latin1_General_CP1_CI_AS") &&
+      error.message.includes('COLLATE Latin1_General_100_BIN2'),
+  );
+  assert.equal(pool.seen.length, 1, 'nothing but the schema read was sent');
+});
+
+test('a writer-assigned bigint version cannot bound late commits: the adapter answers truncated (full scan) without a MAX() read', async () => {
+  const bigintColumns = sysColumns.map((c) =>
+    c.name === 'rv' ? { ...c, name: 'change_version', nativeType: 'bigint' } : c,
+  );
+  const pool = fakePool((text) => (text.includes('sys.columns') ? [bigintColumns] : [[]]));
+  const source = new MssqlChangeSource(pool);
+  const set = await source.readChangesSince({
+    table: 'demo',
+    keyColumns: demo.keyColumns,
+    versionColumn: 'change_version',
+    sinceVersion: '50',
+    limit: 100,
+  });
+  assert.deepEqual(set, { rows: [], upToVersion: null, rowCount: 0, truncated: true });
+  assert.ok(
+    pool.seen.every((t) => t.includes('sys.columns')),
+    'no change read was sent',
+  );
+});
+
+test('a rowversion change read is bounded by MIN_ACTIVE_ROWVERSION() - 1 in the filter, never by MAX()', () => {
+  for (const snapshot of [false, true]) {
+    const { text } = readChangesStatement(demo, {
+      versionColumn: 'rv',
+      versionKind: 'rowversion',
+      sinceVersion: null,
+      limit: 10,
+      snapshot,
+    });
+    assert.match(text, /DECLARE @upTo bigint = CAST\(MIN_ACTIVE_ROWVERSION\(\) AS bigint\) - 1;/);
+    assert.doesNotMatch(text, /MAX\(/);
+    assert.equal(
+      text.split('AND t.[rv] <= CONVERT(binary(8), @upTo)').length - 1,
+      3,
+      'count, guard and rows share the bound',
+    );
+    if (snapshot) assert.ok(text.startsWith('SET XACT_ABORT ON;\nSET TRANSACTION ISOLATION LEVEL SNAPSHOT;'));
+  }
+});
+
+test('a source read is retried after a transient error and not after a permanent one', async () => {
+  let failures = 1;
+  const pool = fakePool((text) => {
+    if (text.includes('sys.columns')) return [sysColumns];
+    if (failures-- > 0) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    return [[{ count: '3' }]];
+  });
+  const slept: number[] = [];
+  const source = new MssqlChangeSource(pool, {
+    retry: { attempts: 2, sleep: async (ms) => void slept.push(ms), random: () => 1 },
+  });
+  assert.equal(await source.countRows('demo'), 3);
+  assert.deepEqual(slept, [1000]);
+  const denied = new MssqlChangeSource(
+    fakePool(() => {
+      throw Object.assign(new Error('permission denied'), { number: 229 });
+    }),
+    { retry: { attempts: 3, sleep: async () => assert.fail('a permission error is not retried') } },
+  );
+  await assert.rejects(
+    denied.countRows('demo'),
+    (e: Error & { code?: string }) => e.code === 'SOURCE_SQL_FAILED',
+  );
 });

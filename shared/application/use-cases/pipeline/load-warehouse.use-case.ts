@@ -25,6 +25,13 @@ export async function loadWarehouse(
       table: table.name,
       batchId: input.batch.batchId,
     });
+    // Rows COPY INTO skipped (MAXERRORS > 0) travel in the result to the manifest; they are counted
+    // here too so a rising number is visible without reading manifests.
+    if (result.rejectedRows)
+      deps.telemetry.metric('nhsflows.warehouse.rowsRejected', result.rejectedRows, {
+        table: table.name,
+        batchId: input.batch.batchId,
+      });
   }
   // Facts re-keyed where this batch loaded them or loaded their dimension member.
   const loaded = new Set(tables.map((t) => t.table));
@@ -45,6 +52,7 @@ export async function loadWarehouse(
     tables: tables.length,
     rows: tables.reduce((n, t) => n + t.rowsInFiles, 0),
     deletes: tables.reduce((n, t) => n + t.deletesInFiles, 0),
+    rejected: tables.reduce((n, t) => n + (t.rejectedRows ?? 0), 0),
     rekeyed: references.reduce((n, r) => n + (r.rekeyed ?? 0), 0),
     orphans: references.reduce((n, r) => n + r.orphans, 0),
   });
