@@ -2,6 +2,8 @@ import { helpText, parseCommandArgs, processIo, type CliCommand, type CliIo } fr
 import { dqCommand } from './dq.command.js';
 import { exportCommand } from './export.command.js';
 import { generateCommand } from './generate.command.js';
+import { keysCommand } from './keys.command.js';
+import { reidentifyCommand } from './reidentify.command.js';
 import { replayCommand } from './replay.command.js';
 import { startCommand } from './start.command.js';
 import { statusCommand } from './status.command.js';
@@ -14,6 +16,8 @@ export const COMMANDS: readonly CliCommand[] = [
   dqCommand,
   generateCommand,
   replayCommand,
+  keysCommand,
+  reidentifyCommand,
 ];
 
 export function usage(): string {

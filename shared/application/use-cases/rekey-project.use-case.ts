@@ -1,10 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../ports/clock.port.js';
 import type { Logger } from '../ports/logger.port.js';
+import { GuardError, NhsFlowsError } from '../../domain/errors.js';
+import { PersonLinker } from '../../domain/link/person-linker.js';
+import { PROJECTS } from '../../domain/pseudonymise/projects.js';
+import { recordAudit } from './audit/audit-trail.js';
+import { ensureLinkAnchor, linkKeyVersions, readLinkAnchor } from './link-key-versions.js';
 import { lakePaths } from '../../domain/lake/lake-paths.js';
 import type { ObjectStore } from '../ports/object-store.port.js';
 import type { SecretStore } from '../ports/secret-store.port.js';
 import { buildRekeyTable, type RekeyTable } from '../../domain/pseudonymise/rekey.js';
 import type { ProjectId } from '../../domain/pseudonymise/projects.js';
-import { IDENTITY_CONTAINER, type IdentityRegister } from './pseudonymise-identity-register.js';
+import { IDENTITY_CONTAINER, IdentityRegister } from './pseudonymise-identity-register.js';
+import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type { ProjectKeyRing } from './pseudonymise-keys.js';
 
 /** A secret store that can create a new version of a secret (both adapters implement it). */
@@ -33,7 +41,7 @@ export async function rotateMasterKey(deps: {
   return { previousVersion, currentVersion };
 }
 
-/** Restricted path of a stored re-key table (bronze, next to the identity register). */
+/** Restricted path of a stored re-key table (identity container, next to the identity register). */
 export function rekeyTablePath(project: ProjectId, fromVersion: string, toVersion: string): string {
   return lakePaths.rekeyTable(project, fromVersion, toVersion);
 }
@@ -43,13 +51,13 @@ export interface RekeyProjectDeps {
   readonly register: IdentityRegister;
   readonly lake: ObjectStore;
   readonly logger: Logger;
-  /** Restricted container (default `bronze`). */
+  /** Restricted container (default `identity`). */
   readonly container?: string;
 }
 
 /**
  * Custodian step after a rotation: builds the old → new token and fallback-key map of one project
- * from the identity register and both key versions, stores it in the restricted bronze area
+ * from the identity register and both key versions, stores it in the restricted identity container
  * (create-only) and returns it. No NHS number leaves this function; the stored table holds
  * pseudonyms only. Apply it to stored silver rows with `rekeySilverRow`, or hand it to the linker
  * so records under both versions link to one person.
@@ -105,4 +113,205 @@ export async function loadRekeyTable(
     else if (entry.f) fallbackKeys.set(entry.f[0], entry.f[1]);
   }
   return { project, fromVersion, toVersion, tokens, fallbackKeys };
+}
+
+/** True when the secret store can create versions (both adapters can; a test double may not). */
+export function isRotatable(secrets: SecretStore): secrets is RotatableSecretStore {
+  return typeof (secrets as Partial<RotatableSecretStore>).rotateSecret === 'function';
+}
+
+export interface KeyLifecycleDeps {
+  readonly secrets: SecretStore;
+  /** Name of the master key secret (setting NHSFLOWS_PSEUDO_KEY_SECRET). */
+  readonly secretName: string;
+  readonly keys: ProjectKeyRing;
+  readonly register: IdentityRegister;
+  readonly lake: ObjectStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export interface KeyRotation {
+  readonly auditId: string;
+  readonly previousVersion: string;
+  readonly currentVersion: string;
+  readonly anchorVersion: string;
+  /** Re-key table entries built per project (tokens). */
+  readonly tokens: Readonly<Record<ProjectId, number>>;
+}
+
+/**
+ * `nhs-flows keys rotate` / `POST /api/keys/rotate`: the custodian's rotation, end to end.
+ * 1. the link anchor is fixed at the current version if none is stored yet (before the new version
+ *    exists, so no batch can ever link at a version without a path back to the anchor);
+ * 2. a new master key version is created and becomes current (new tokens use it at once);
+ * 3. the re-key table previous → new is built for every project from the identity register.
+ * A batch tokenised at the new version between 2 and 3 fails with KEY_VERSION_MISMATCH and is
+ * retried (activity retries; `nhs-flows replay`). Writes one `key-rotate` audit record (versions and
+ * counts), `done` or `failed`.
+ */
+export async function rotateKeys(
+  deps: KeyLifecycleDeps,
+  request: { readonly actor: string },
+): Promise<KeyRotation> {
+  const auditId = randomUUID();
+  const details: Record<string, string | number> = {};
+  try {
+    if (!isRotatable(deps.secrets))
+      throw new GuardError('KEY_NOT_ROTATABLE', 'the configured secret store cannot create key versions');
+    const previous = await deps.keys.currentVersion();
+    details.previousVersion = previous;
+    const anchorVersion = await ensureLinkAnchor(deps.lake, previous);
+    details.anchorVersion = anchorVersion;
+    const { currentVersion } = await rotateMasterKey({
+      secrets: deps.secrets,
+      secretName: deps.secretName,
+      logger: deps.logger,
+    });
+    details.currentVersion = currentVersion;
+    const tokens = {} as Record<ProjectId, number>;
+    for (const project of PROJECTS) {
+      const table = await rekeyProject(deps, { project, fromVersion: previous, toVersion: currentVersion });
+      tokens[project] = table.tokens.size;
+      details[`${project}Tokens`] = table.tokens.size;
+      details[`${project}FallbackKeys`] = table.fallbackKeys.size;
+    }
+    await recordAudit(
+      { kind: 'key-rotate', id: auditId, actor: request.actor, outcome: 'done', details },
+      deps,
+    );
+    return { auditId, previousVersion: previous, currentVersion, anchorVersion, tokens };
+  } catch (error) {
+    await recordAudit(
+      {
+        kind: 'key-rotate',
+        id: auditId,
+        actor: request.actor,
+        outcome: 'failed',
+        reason: error instanceof NhsFlowsError ? error.code : 'ERROR',
+        details,
+      },
+      deps,
+    ).catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface KeyRekey {
+  readonly auditId: string;
+  readonly fromVersion: string;
+  readonly toVersion: string;
+  readonly projects: readonly { project: ProjectId; built: boolean; tokens: number }[];
+}
+
+/**
+ * `nhs-flows keys rekey`: builds the re-key table `from → to` (default: link anchor → current
+ * version) for each project that has none. A stored table is never rebuilt: linkage reads it both
+ * ways, and a person first seen after the rotation keeps their newer token only while it stays
+ * as it is. Writes one `key-rekey` audit record (versions, counts).
+ */
+export async function rekeyKeys(
+  deps: KeyLifecycleDeps,
+  request: {
+    readonly actor: string;
+    readonly fromVersion?: string;
+    readonly toVersion?: string;
+    readonly project?: ProjectId;
+  },
+): Promise<KeyRekey> {
+  const auditId = randomUUID();
+  const toVersion = request.toVersion ?? (await deps.keys.currentVersion());
+  const fromVersion = request.fromVersion ?? (await readLinkAnchor(deps.lake)) ?? toVersion;
+  const details: Record<string, string | number> = { fromVersion, toVersion };
+  const projects: { project: ProjectId; built: boolean; tokens: number }[] = [];
+  try {
+    if (fromVersion !== toVersion)
+      for (const project of request.project ? [request.project] : PROJECTS) {
+        if (await deps.lake.exists(IDENTITY_CONTAINER, rekeyTablePath(project, fromVersion, toVersion))) {
+          projects.push({ project, built: false, tokens: 0 });
+          details[`${project}Built`] = 0;
+          continue;
+        }
+        const table = await rekeyProject(deps, { project, fromVersion, toVersion });
+        projects.push({ project, built: true, tokens: table.tokens.size });
+        details[`${project}Built`] = 1;
+        details[`${project}Tokens`] = table.tokens.size;
+      }
+    await recordAudit(
+      {
+        kind: 'key-rekey',
+        id: auditId,
+        actor: request.actor,
+        outcome: projects.some((p) => p.built) ? 'done' : 'nothing-matched',
+        details,
+      },
+      deps,
+    );
+    return { auditId, fromVersion, toVersion, projects };
+  } catch (error) {
+    await recordAudit(
+      {
+        kind: 'key-rekey',
+        id: auditId,
+        actor: request.actor,
+        outcome: 'failed',
+        reason: error instanceof NhsFlowsError ? error.code : 'ERROR',
+        details,
+      },
+      deps,
+    ).catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface KeyStatus {
+  readonly currentVersion: string;
+  /** The version linkage is anchored at (undefined: never rotated; linkage at the current version). */
+  readonly anchorVersion: string | undefined;
+  readonly projects: readonly {
+    project: ProjectId;
+    registerFiles: number;
+    rekeyTables: readonly string[];
+    /** True when records at the current version link back to the anchor through stored tables. */
+    linked: boolean;
+  }[];
+}
+
+/** `nhs-flows keys status`: versions, anchor and re-key tables per project (read only; no values). */
+export async function keyStatus(deps: Pick<KeyLifecycleDeps, 'keys' | 'lake'>): Promise<KeyStatus> {
+  const currentVersion = await deps.keys.currentVersion();
+  const anchorVersion = await readLinkAnchor(deps.lake);
+  const projects = [];
+  for (const project of PROJECTS) {
+    let registerFiles = 0;
+    for await (const info of deps.lake.list(IDENTITY_CONTAINER, lakePaths.identityPrefix(project)))
+      if (info.path.endsWith('.ndjson')) registerFiles += 1;
+    const rekeyTables: string[] = [];
+    for await (const info of deps.lake.list(IDENTITY_CONTAINER, lakePaths.rekeyPrefix(project)))
+      rekeyTables.push(info.path.slice(info.path.lastIndexOf('/') + 1).replace(/\.ndjson$/, ''));
+    let linked = true;
+    try {
+      new PersonLinker({ project, ...(await linkKeyVersions(deps, project)) }).linkTokens({
+        patient_token: 'status-probe',
+        token_key_version: currentVersion,
+      });
+    } catch {
+      linked = false;
+    }
+    projects.push({ project, registerFiles, rekeyTables, linked });
+  }
+  return { currentVersion, anchorVersion, projects };
+}
+
+/** The key lifecycle's dependencies from the pipeline's (one wiring for the CLI and the admin endpoints). */
+export function keyLifecycleDeps(pipeline: PipelineDeps): KeyLifecycleDeps {
+  return {
+    secrets: pipeline.secrets,
+    secretName: pipeline.settings.NHSFLOWS_PSEUDO_KEY_SECRET,
+    keys: pipeline.keys,
+    register: new IdentityRegister(pipeline.lake),
+    lake: pipeline.lake,
+    clock: pipeline.clock,
+    logger: pipeline.logger,
+  };
 }
