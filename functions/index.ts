@@ -6,3 +6,4 @@ import './pipeline.orchestrator.js';
 import './pipeline.activities.js';
 import './marts.function.js';
 import './http.function.js';
+import './keys.function.js';

@@ -1,0 +1,190 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import { services } from './composition-root.js';
+import { recordAudit } from '../shared/application/use-cases/audit/audit-trail.js';
+import { IdentityRegister } from '../shared/application/use-cases/pseudonymise-identity-register.js';
+import {
+  keyLifecycleDeps,
+  keyStatus,
+  rekeyKeys,
+  rotateKeys,
+} from '../shared/application/use-cases/rekey-project.use-case.js';
+import { MAX_TOKENS_PER_REQUEST, reidentify } from '../shared/application/use-cases/reidentify.use-case.js';
+import { PROJECTS } from '../shared/domain/pseudonymise/projects.js';
+
+/**
+ * The custodian's admin endpoints (authLevel `admin`: the host's master key; on Azure, Entra ID in
+ * front as well). The caller and their roles come from the platform's authenticated principal
+ * (`x-ms-client-principal`, set by App Service authentication on Azure and by the local host after
+ * it checked the local admin key; a client cannot set it). Bodies are zod-validated; every action
+ * writes an audit record; re-identification answers go to the caller only.
+ */
+export const KEY_FUNCTIONS = {
+  rotate: 'keysRotate',
+  rekey: 'keysRekey',
+  status: 'keysStatus',
+  reidentify: 'reidentify',
+} as const;
+
+const version = z.string().regex(/^[A-Za-z0-9_.=-]{1,64}$/);
+export const rekeyBodySchema = z
+  .object({
+    fromVersion: version.optional(),
+    toVersion: version.optional(),
+    project: z.enum(PROJECTS).optional(),
+  })
+  .strict();
+export const reidentifyBodySchema = z
+  .object({
+    project: z.string().max(32),
+    purpose: z.string().max(1000),
+    tokens: z
+      .array(z.object({ token: z.string().max(128), keyVersion: z.string().max(64) }).strict())
+      .max(MAX_TOKENS_PER_REQUEST * 5),
+  })
+  .strict();
+
+/** The authenticated principal: who (object id or name) and which roles, from `x-ms-client-principal`. */
+export function principalOf(request: HttpRequest): { actor: string; roles: string[] } {
+  const header = request.headers.get('x-ms-client-principal');
+  if (!header) return { actor: 'admin-key', roles: [] };
+  try {
+    const parsed = z
+      .object({
+        claims: z.array(z.object({ typ: z.string(), val: z.string() })).default([]),
+        role_typ: z.string().optional(),
+      })
+      .parse(JSON.parse(Buffer.from(header, 'base64').toString('utf8')));
+    const claim = (...types: string[]) => parsed.claims.find((c) => types.includes(c.typ))?.val;
+    const roleTypes = ['roles', 'role', parsed.role_typ ?? 'roles'];
+    return {
+      actor:
+        claim('http://schemas.microsoft.com/identity/claims/objectidentifier', 'oid', 'name') ?? 'principal',
+      roles: parsed.claims.filter((c) => roleTypes.includes(c.typ)).map((c) => c.val),
+    };
+  } catch {
+    return { actor: 'admin-key', roles: [] };
+  }
+}
+
+async function jsonBody(request: HttpRequest): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function keysRotate(
+  request: HttpRequest,
+  _context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const s = await services();
+  const rotation = await rotateKeys(keyLifecycleDeps(s.pipeline), { actor: principalOf(request).actor });
+  return { status: 200, jsonBody: rotation };
+}
+
+export async function keysRekey(
+  request: HttpRequest,
+  _context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const s = await services();
+  const body = rekeyBodySchema.safeParse(await jsonBody(request));
+  if (!body.success)
+    return { status: 400, jsonBody: { error: 'expected { fromVersion?, toVersion?, project? }' } };
+  const rekey = await rekeyKeys(keyLifecycleDeps(s.pipeline), {
+    actor: principalOf(request).actor,
+    ...body.data,
+  });
+  return { status: 200, jsonBody: rekey };
+}
+
+export async function keysStatus(
+  _request: HttpRequest,
+  _context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const s = await services();
+  return { status: 200, jsonBody: await keyStatus(keyLifecycleDeps(s.pipeline)) };
+}
+
+export async function reidentifyHttp(
+  request: HttpRequest,
+  _context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const s = await services();
+  const p = s.pipeline;
+  const principal = principalOf(request);
+  const audit = { lake: p.lake, clock: p.clock };
+  const body = reidentifyBodySchema.safeParse(await jsonBody(request));
+  if (!body.success) {
+    // A malformed request is still an attempt: audited as refused (no body content is kept).
+    const record = await recordAudit(
+      {
+        kind: 'reidentify',
+        actor: principal.actor,
+        outcome: 'refused',
+        reason: 'invalid-request',
+        details: {},
+      },
+      audit,
+    );
+    return {
+      status: 400,
+      jsonBody: {
+        error: 'expected { project, purpose, tokens: [{ token, keyVersion }] }',
+        auditId: record.id,
+      },
+    };
+  }
+  const configured = p.settings.NHSFLOWS_REIDENTIFICATION_ROLE;
+  const result = await reidentify(
+    { configuredRole: configured, audit, register: new IdentityRegister(p.lake), keys: p.keys },
+    {
+      caller: principal.actor,
+      // The caller presents the configured role only when their principal holds it.
+      role:
+        configured !== '' && principal.roles.includes(configured) ? configured : (principal.roles[0] ?? ''),
+      purpose: body.data.purpose,
+      project: body.data.project as (typeof PROJECTS)[number],
+      tokens: body.data.tokens,
+    },
+  );
+  if (result.outcome === 'refused')
+    return {
+      status: result.reason === 'invalid-request' || result.reason === 'too-many-tokens' ? 400 : 403,
+      jsonBody: {
+        outcome: result.outcome,
+        reason: result.reason,
+        message: result.message,
+        auditId: result.auditId,
+      },
+    };
+  return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: result };
+}
+
+app.http(KEY_FUNCTIONS.rotate, {
+  route: 'keys/rotate',
+  methods: ['POST'],
+  authLevel: 'admin',
+  handler: keysRotate,
+});
+app.http(KEY_FUNCTIONS.rekey, {
+  route: 'keys/rekey',
+  methods: ['POST'],
+  authLevel: 'admin',
+  handler: keysRekey,
+});
+app.http(KEY_FUNCTIONS.status, {
+  route: 'keys/status',
+  methods: ['GET'],
+  authLevel: 'admin',
+  handler: keysStatus,
+});
+app.http(KEY_FUNCTIONS.reidentify, {
+  route: 'reidentify',
+  methods: ['POST'],
+  authLevel: 'admin',
+  handler: reidentifyHttp,
+});
