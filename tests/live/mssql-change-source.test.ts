@@ -55,7 +55,7 @@ test(
     const source = new MssqlChangeSource(pool);
     try {
       await pool.request().query(`CREATE TABLE dbo.${table} (
-      ward varchar(10) NOT NULL, seq int NOT NULL, label nvarchar(40) NULL, amount decimal(10,2) NULL,
+      ward varchar(10) COLLATE Latin1_General_100_BIN2 NOT NULL, seq int NOT NULL, label nvarchar(40) NULL, amount decimal(10,2) NULL,
       seen_on date NULL, seen_at datetime2(7) NULL, seen_at_local datetimeoffset(7) NULL, flag bit NULL, rv rowversion,
       PRIMARY KEY (ward, seq))`);
       await pool.request()
@@ -110,7 +110,7 @@ test('the three capture paths agree on a SQL Server table', { skip }, async () =
   try {
     await pool.request().query(`CREATE SCHEMA ${schema}`);
     await pool.request()
-      .query(`CREATE TABLE ${name} (assessment_id varchar(20) NOT NULL PRIMARY KEY, referral_id varchar(20) NOT NULL,
+      .query(`CREATE TABLE ${name} (assessment_id varchar(20) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY, referral_id varchar(20) NOT NULL,
       provider_code varchar(5) NOT NULL, local_patient_id varchar(20) NULL, assessment_date date NOT NULL, care_cluster varchar(2) NOT NULL,
       modified_at datetime2 NOT NULL DEFAULT SYSUTCDATETIME(), change_version rowversion)`);
     const insert = (i: number, cluster: string) =>
