@@ -171,7 +171,10 @@ export async function buildServices(env: Readonly<Record<string, string | undefi
       });
   const telemetry: Telemetry =
     settings.APPLICATIONINSIGHTS_CONNECTION_STRING && !settings.NHSFLOWS_TELEMETRY_DISABLED
-      ? await AppInsightsTelemetry.fromConnectionString(settings.APPLICATIONINSIGHTS_CONNECTION_STRING)
+      ? await AppInsightsTelemetry.fromConnectionString(
+          settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
+          credential,
+        )
       : memoryTelemetry();
   let warehouse: Promise<Warehouse> | undefined;
   const openWarehouse = (): Promise<Warehouse> => {

@@ -1,11 +1,21 @@
 // Event Hubs for CDC deltas: partition key = table + business key keeps per-key order.
+// The app's identity sends (cdcPoller) and receives (cdcConsumer) on the one hub, scoped to that hub:
+// Data Sender and Data Receiver, never namespace Owner.
 param namespaceName string
 param hubName string
 param location string
 param tags object
 param principalId string
+param enablePrivateNetworking bool
 
-var dataOwner = 'f526a384-b230-433a-b45c-95f59c4a2dec'
+var roles = {
+  dataSender: '2b629674-e913-4c01-ae53-ef4638d8f975'
+  dataReceiver: 'a638d3c7-ab3a-418d-83e6-5f17a39d4fde'
+}
+
+// cdcConsumer reads through the built-in `$Default` group (functions/cdc-consumer.function.ts), which
+// every hub has; a consumer group added to the code is declared here.
+var consumerGroups = []
 
 resource namespace 'Microsoft.EventHub/namespaces@2024-01-01' = {
   name: namespaceName
@@ -17,6 +27,7 @@ resource namespace 'Microsoft.EventHub/namespaces@2024-01-01' = {
     minimumTlsVersion: '1.2'
     isAutoInflateEnabled: true
     maximumThroughputUnits: 4
+    publicNetworkAccess: enablePrivateNetworking ? 'Disabled' : 'Enabled'
   }
 }
 
@@ -29,15 +40,25 @@ resource hub 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' = {
   }
 }
 
-resource role 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(namespace.id, principalId, dataOwner)
-  scope: namespace
-  properties: {
-    principalId: principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', dataOwner)
+resource groups 'Microsoft.EventHub/namespaces/eventhubs/consumergroups@2024-01-01' = [
+  for name in consumerGroups: {
+    parent: hub
+    name: name
   }
-}
+]
 
+resource hubRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for role in [roles.dataSender, roles.dataReceiver]: {
+    name: guid(hub.id, principalId, role)
+    scope: hub
+    properties: {
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    }
+  }
+]
+
+output namespaceId string = namespace.id
 output namespaceHost string = '${namespace.name}.servicebus.windows.net'
 output hubName string = hub.name

@@ -1,6 +1,8 @@
-// The Function App (Node 20, v4 programming model) on Flex Consumption, running as the
+// The Function App (Node 22, v4 programming model) on Flex Consumption, running as the
 // user-assigned identity. Every app setting the code reads is set here; connections are
-// identity-based (`<name>__…` settings), never keys.
+// identity-based (`<name>__…` settings), never keys (tests/unit/deploy-readiness checks both ways).
+// Admin endpoints (status, replay) take a function key and, when adminApiClientId is given, an Entra
+// ID token of a member of adminGroupObjectId (App Service Authentication).
 param name string
 param planName string
 param location string
@@ -17,6 +19,13 @@ param keyVaultUrl string
 @secure()
 param appInsightsConnectionString string
 param synapseGoldUrl string
+param deploymentContainerUrl string
+@description('Subnet for VNet integration (private networking); empty for none.')
+param appSubnetId string
+@description('Client id of the Entra app registration fronting the admin endpoints; empty = function keys only.')
+param adminApiClientId string
+@description('Object id of the Entra group whose members may call the admin endpoints.')
+param adminGroupObjectId string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -36,19 +45,21 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    virtualNetworkSubnetId: empty(appSubnetId) ? null : appSubnetId
     functionAppConfig: {
       deployment: {
         storage: {
           type: 'blobContainer'
-          value: 'https://${hostStorageAccountName}.blob.${environment().suffixes.storage}/deployments'
+          value: deploymentContainerUrl
           authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
         }
       }
-      runtime: { name: 'node', version: '20' }
+      runtime: { name: 'node', version: '22' }
       scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 4096 }
     }
     siteConfig: {
       minTlsVersion: '1.2'
+      vnetRouteAllEnabled: !empty(appSubnetId)
       appSettings: [
         // Host storage (durable task hub), identity-based.
         { name: 'AzureWebJobsStorage__accountName', value: hostStorageAccountName }
@@ -85,9 +96,18 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'NHSFLOWS_KEYVAULT_URL', value: keyVaultUrl }
         { name: 'NHSFLOWS_PSEUDO_KEY_SECRET', value: 'pseudonymisation-master-key' }
         { name: 'NHSFLOWS_REIDENTIFICATION_ROLE', value: '' }
-        { name: 'NHSFLOWS_WAREHOUSE_KIND', value: empty(synapseGoldUrl) ? 'duckdb' : 'synapse' }
+        // Azure mode requires the shared warehouse (the embedded one is refused at startup).
+        { name: 'NHSFLOWS_WAREHOUSE_KIND', value: 'synapse' }
         { name: 'NHSFLOWS_SYNAPSE_SECRET', value: 'synapse-sql-connection' }
         { name: 'NHSFLOWS_SYNAPSE_GOLD_URL', value: synapseGoldUrl }
+        // SQL pools (source and Synapse): connect and request timeouts, transient-error retries.
+        { name: 'NHSFLOWS_SQL_CONNECTION_TIMEOUT_MS', value: '30000' }
+        { name: 'NHSFLOWS_SQL_REQUEST_TIMEOUT_MS', value: '1200000' }
+        { name: 'NHSFLOWS_SQL_RETRY_ATTEMPTS', value: '4' }
+        { name: 'NHSFLOWS_SYNAPSE_COPY_MAX_ERRORS', value: '0' }
+        // Source prerequisites (docs/deploy.md): snapshot reads and Change Tracking tables are opt-in.
+        { name: 'NHSFLOWS_SOURCE_MSSQL_SNAPSHOT', value: 'false' }
+        { name: 'NHSFLOWS_SOURCE_MSSQL_CHANGE_TRACKING_TABLES', value: '' }
         { name: 'NHSFLOWS_CHUNK_SIZE', value: '50000' }
         { name: 'NHSFLOWS_MAX_FANOUT', value: '500' }
         { name: 'NHSFLOWS_POISON_QUEUE', value: 'nhs-flows-batches-poison' }
@@ -97,5 +117,35 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// Entra ID in front of the app: every path needs a token of the admin group except the health probe
+// and the Blob extension's Event Grid webhook (Event Grid cannot present a token; it carries the
+// blobs_extension system key instead). Function keys still apply behind it.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(adminApiClientId)) {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: ['/api/health', '/runtime/webhooks/blobs']
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: adminApiClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${subscription().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: ['api://${adminApiClientId}']
+          defaultAuthorizationPolicy: { allowedPrincipals: { groups: [adminGroupObjectId] } }
+        }
+      }
+    }
+  }
+}
+
 output id string = app.id
 output name string = app.name
+output defaultHostName string = app.properties.defaultHostName

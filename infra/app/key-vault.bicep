@@ -1,9 +1,14 @@
-// Key Vault (RBAC) holding the pseudonymisation master key and source/Synapse connection strings.
-// The app's identity may only read secrets; key custodians are granted separately.
+// Key Vault (RBAC) holding the pseudonymisation master key and the source / Synapse connection strings.
+// The app's identity may only read secrets (Key Vault Secrets User); key custodians are granted separately.
 param name string
 param location string
 param tags object
 param principalId string
+param enablePrivateNetworking bool
+@description('The Synapse connection string (managed identity: it carries no credential); empty to leave the secret to the operator.')
+param synapseConnectionString string
+@description('Name of the secret holding it (NHSFLOWS_SYNAPSE_SECRET).')
+param synapseSecretName string
 
 var secretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 
@@ -18,8 +23,15 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     enablePurgeProtection: true
     softDeleteRetentionInDays: 90
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: enablePrivateNetworking ? 'Disabled' : 'Enabled'
+    networkAcls: { defaultAction: enablePrivateNetworking ? 'Deny' : 'Allow', bypass: 'AzureServices' }
   }
+}
+
+resource synapseSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(synapseConnectionString)) {
+  parent: vault
+  name: synapseSecretName
+  properties: { value: synapseConnectionString, contentType: 'mssql connection string (managed identity)' }
 }
 
 resource role 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
@@ -32,4 +44,6 @@ resource role 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+output id string = vault.id
+output name string = vault.name
 output url string = vault.properties.vaultUri

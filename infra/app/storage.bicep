@@ -1,19 +1,70 @@
-// Two accounts: the Functions host account (durable task hub, leases) and the ADLS Gen2 lake
-// (hierarchical namespace) with the five layer containers and the keyed-state container, state tables and the poison queue.
-// Shared keys are disabled: the managed identity has data-plane roles.
+// Two accounts. The Functions host account (durable task hub, leases, Event Hubs checkpoints, the
+// Flex Consumption deployment container): no patient data. The ADLS Gen2 lake (hierarchical
+// namespace): one container per lake layer, the capture hash state, the identity register and the
+// audit trail, the state tables and the poison queues.
+//
+// Shared keys are disabled; the app's identity holds data-plane roles only, each at the narrowest
+// scope the operation allows: Blob Data Contributor per lake container, Queue Data Contributor per
+// queue, Table Data Contributor per table. No Owner, no *Data Owner, no Storage Account Contributor.
+// The names below are the code's (tests/unit/deploy-readiness checks them against the sources).
 param hostAccountName string
 param lakeAccountName string
 param location string
 param tags object
 param principalId string
 param bronzeRetentionDays int
+param landingRetentionDays int
+param enablePrivateNetworking bool
+@description('Resource id of the Synapse workspace allowed through the lake firewall when private networking is on; empty for none.')
+param synapseWorkspaceId string
 
 var roles = {
-  blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  blobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  accountContributor: '17d1049b-9a84-46fb-8f53-869881c3d3ab'
 }
+
+// shared/domain/lake/lake-paths.ts LAKE_CONTAINERS, plus the capture hash state
+// (capture-hash-state.ts CAPTURE_STATE_CONTAINER) and the identity register / re-key tables.
+var lakeContainers = [
+  'landing'
+  'bronze'
+  'silver'
+  'gold'
+  'quarantine'
+  'state'
+  'audit'
+  'cdc-state'
+  'identity'
+]
+
+// NHSFLOWS_POISON_QUEUE's default, and the blob trigger's own poison queue: the Blob extension writes
+// a landing file that fails every retry to this queue on the trigger connection's account (the lake).
+var lakeQueues = [
+  'nhs-flows-batches-poison'
+  'webjobs-blobtrigger-poison'
+]
+
+// Control state (small): the batch ledger, capture manifests and heartbeats, operations state
+// (circuit breakers, mass-delete releases).
+var lakeTables = [
+  'nhsflowsbatches'
+  'cdcstate'
+  'nhsflowsoperations'
+]
+
+// Flex Consumption pulls the app package from this container (function-app.bicep functionAppConfig).
+var deploymentContainer = 'deployments'
+
+var networkAcls = enablePrivateNetworking
+  ? {
+      defaultAction: 'Deny'
+      bypass: 'AzureServices'
+      resourceAccessRules: empty(synapseWorkspaceId)
+        ? []
+        : [{ tenantId: subscription().tenantId, resourceId: synapseWorkspaceId }]
+    }
+  : { defaultAction: 'Allow', bypass: 'AzureServices' }
 
 resource host 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: hostAccountName
@@ -26,7 +77,20 @@ resource host 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     allowBlobPublicAccess: false
     allowSharedKeyAccess: false
     supportsHttpsTrafficOnly: true
+    publicNetworkAccess: enablePrivateNetworking ? 'Disabled' : 'Enabled'
+    networkAcls: enablePrivateNetworking ? { defaultAction: 'Deny', bypass: 'AzureServices' } : { defaultAction: 'Allow', bypass: 'AzureServices' }
   }
+}
+
+resource hostBlob 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: host
+  name: 'default'
+}
+
+resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: hostBlob
+  name: deploymentContainer
+  properties: { publicAccess: 'None' }
 }
 
 resource lake 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -41,6 +105,8 @@ resource lake 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     allowBlobPublicAccess: false
     allowSharedKeyAccess: false
     supportsHttpsTrafficOnly: true
+    publicNetworkAccess: enablePrivateNetworking ? 'Disabled' : 'Enabled'
+    networkAcls: networkAcls
   }
 }
 
@@ -51,15 +117,17 @@ resource lakeBlob 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = 
 }
 
 resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [
-  for name in ['landing', 'bronze', 'silver', 'gold', 'quarantine', 'state']: {
+  for name in lakeContainers: {
     parent: lakeBlob
     name: name
     properties: { publicAccess: 'None' }
   }
 ]
 
-// Bronze holds identifiable data: it is deleted after the retention period.
-resource bronzeRetention 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+// Bronze holds identifiable data: deleted after the retention period. Landing is a drop zone: every
+// file is copied byte for byte to bronze when it is ingested, so drops are deleted after
+// landingRetentionDays. The identity register lives in its own container, outside both rules.
+resource retention 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
   parent: lake
   name: 'default'
   properties: {
@@ -74,6 +142,15 @@ resource bronzeRetention 'Microsoft.Storage/storageAccounts/managementPolicies@2
             actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: bronzeRetentionDays } } }
           }
         }
+        {
+          name: 'landing-retention'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['landing/'] }
+            actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: landingRetentionDays } } }
+          }
+        }
       ]
     }
   }
@@ -84,18 +161,31 @@ resource lakeQueue 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' 
   name: 'default'
 }
 
-resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
-  parent: lakeQueue
-  name: 'nhs-flows-batches-poison'
-}
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [
+  for name in lakeQueues: {
+    parent: lakeQueue
+    name: name
+  }
+]
 
 resource lakeTable 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
   parent: lake
   name: 'default'
 }
 
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [
+  for name in lakeTables: {
+    parent: lakeTable
+    name: name
+  }
+]
+
+// The host account holds no patient data. The durable task hub creates its own queues, tables and
+// lease containers (named after NHSFLOWS_TASK_HUB), so these three are account-scoped here: the
+// minimum the Durable Functions Azure Storage provider and the host need. No Storage Account
+// Contributor: that is for the polling blob trigger, and landingFile uses the Event Grid source.
 resource hostRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for role in [roles.blobDataOwner, roles.queueDataContributor, roles.tableDataContributor, roles.accountContributor]: {
+  for role in [roles.blobDataContributor, roles.queueDataContributor, roles.tableDataContributor]: {
     name: guid(host.id, principalId, role)
     scope: host
     properties: {
@@ -106,22 +196,63 @@ resource hostRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
-resource lakeRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for role in [roles.blobDataOwner, roles.queueDataContributor, roles.tableDataContributor]: {
-    name: guid(lake.id, principalId, role)
-    scope: lake
+resource containerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, i) in lakeContainers: {
+    name: guid(containers[i].id, principalId, roles.blobDataContributor)
+    scope: containers[i]
     properties: {
       principalId: principalId
       principalType: 'ServicePrincipal'
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDataContributor)
     }
   }
 ]
 
+resource queueRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, i) in lakeQueues: {
+    name: guid(queues[i].id, principalId, roles.queueDataContributor)
+    scope: queues[i]
+    properties: {
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.queueDataContributor)
+    }
+  }
+]
+
+resource tableRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, i) in lakeTables: {
+    name: guid(tables[i].id, principalId, roles.tableDataContributor)
+    scope: tables[i]
+    properties: {
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.tableDataContributor)
+    }
+  }
+]
+
+// BlobCreated events of the lake; the subscription to the Function App's blob webhook is made after
+// code deploy (infra/hooks/subscribe-landing-events.mjs), when the blob extension's key exists.
+resource lakeEvents 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+  name: '${lakeAccountName}-events'
+  location: location
+  tags: tags
+  properties: {
+    source: lake.id
+    topicType: 'Microsoft.Storage.StorageAccounts'
+  }
+}
+
 output hostAccountName string = host.name
+output hostAccountId string = host.id
+output hostBlobUrl string = host.properties.primaryEndpoints.blob
+output deploymentContainerUrl string = '${host.properties.primaryEndpoints.blob}${deploymentContainer}'
 output lakeAccountId string = lake.id
+output lakeAccountName string = lake.name
 output lakeBlobUrl string = lake.properties.primaryEndpoints.blob
 output lakeTableUrl string = lake.properties.primaryEndpoints.table
 output lakeQueueUrl string = lake.properties.primaryEndpoints.queue
 output lakeDfsUrl string = lake.properties.primaryEndpoints.dfs
 output lakeDfsGoldUrl string = '${lake.properties.primaryEndpoints.dfs}gold'
+output lakeEventsTopicName string = lakeEvents.name

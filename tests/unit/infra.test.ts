@@ -2,74 +2,146 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { settingKeys } from '../../shared/config/settings.schema.js';
+import {
+  bracketsBalance,
+  declarations,
+  parameters,
+  property,
+  stripComments,
+  topLevelKeys,
+} from './deploy-readiness/bicep-text.js';
+import { grants, loadSources, REFUSED_ROLE_IDS, ROLE_IDS } from './deploy-readiness/readiness.js';
 
-// Bicep cannot be compiled here (its CLI downloads itself), so infra/ is checked structurally.
-const main = readFileSync('infra/main.bicep', 'utf8');
-const modules = [...main.matchAll(/module (\w+) '([^']+)'(?: = (?:if \([^)]*\) )?\{)([\s\S]*?)\n\}/g)].map(
-  (m) => ({
-    name: m[1]!,
-    path: join('infra', m[2]!),
-    body: m[3]!,
-  }),
+// Bicep cannot be compiled here (its CLI downloads itself), so infra/ is checked structurally; the
+// deploy-readiness suite (tests/unit/deploy-readiness) checks it against the code.
+const read = (file: string): string => stripComments(readFileSync(file, 'utf8'));
+const main = read('infra/main.bicep');
+const modules = declarations(main).filter((d) => d.kind === 'module');
+const infraFiles = ['infra/main.bicep', ...readdirSync('infra/app').map((f) => join('infra/app', f))].filter(
+  (f) => f.endsWith('.bicep'),
 );
 
-function params(file: string): { name: string; required: boolean }[] {
-  return [...readFileSync(file, 'utf8').matchAll(/^param (\w+) [\w.]+( = .*)?$/gm)].map((m) => ({
-    name: m[1]!,
-    required: !m[2],
-  }));
-}
-
 test('every module main.bicep composes exists and receives exactly the params it declares', () => {
-  assert.ok(modules.length >= 7);
+  assert.ok(modules.length >= 9);
   for (const m of modules) {
-    assert.ok(existsSync(m.path), `${m.path} exists`);
-    const declared = params(m.path);
-    const passed = topLevelKeys(m.body.slice(m.body.indexOf('params: {') + 'params: {'.length));
-    for (const p of declared.filter((d) => d.required))
-      assert.ok(passed.includes(p.name), `${m.name} is given required param ${p.name}`);
+    const path = join('infra', m.target);
+    assert.ok(existsSync(path), `${path} exists`);
+    const declared = parameters(read(path));
+    const passed = topLevelKeys(property(m.body, 'params') ?? '{}');
+    for (const p of declared.filter((d) => d.default === undefined))
+      assert.ok(passed.includes(p.name), `${m.symbol} is given required param ${p.name}`);
     for (const p of passed)
       assert.ok(
         declared.some((d) => d.name === p),
-        `${m.name} declares param ${p}`,
+        `${m.symbol} declares param ${p}`,
       );
   }
 });
 
-test('every setting the app reads on Azure is set on the Function App', () => {
-  const app = readFileSync('infra/app/function-app.bicep', 'utf8');
-  const localOnly = new Set([
-    'NHSFLOWS_LAKE_CONNECTION',
-    'NHSFLOWS_STATE_CONNECTION',
-    'NHSFLOWS_EVENTHUB_CONNECTION',
-    'NHSFLOWS_AZURITE_BLOB_PORT',
-    'NHSFLOWS_AZURITE_QUEUE_PORT',
-    'NHSFLOWS_AZURITE_TABLE_PORT',
-    'NHSFLOWS_LOCAL_SECRETS_FILE',
-    'NHSFLOWS_LOCAL_ACTIVITY_WORKERS',
-    'NHSFLOWS_SEED',
-    'NHSFLOWS_SYNTHETIC_PATIENTS',
-    'NHSFLOWS_TELEMETRY_DISABLED',
-    'NHSFLOWS_CDC_TABLES',
-  ]);
-  const missing = settingKeys().filter((k) => !localOnly.has(k) && !app.includes(`name: '${k}'`));
-  assert.deepEqual(missing, []);
+test('infra grants roles to managed identities, never uses account keys, and its brackets balance', () => {
+  for (const file of infraFiles) {
+    const text = read(file);
+    assert.doesNotMatch(text, /listKeys\(|AccountKey=|SharedAccessKey=/, `${file} uses no keys`);
+    assert.ok(bracketsBalance(text), `${file} brackets balance`);
+  }
+  for (const file of ['infra/app/storage.bicep']) {
+    const text = read(file);
+    assert.equal(
+      text.match(/allowSharedKeyAccess: false/g)?.length,
+      2,
+      'both storage accounts refuse shared keys',
+    );
+  }
+  assert.match(read('infra/app/event-hubs.bicep'), /disableLocalAuth: true/);
+  assert.match(read('infra/app/monitoring.bicep'), /DisableLocalAuth: true/);
+  assert.match(read('infra/app/key-vault.bicep'), /enableRbacAuthorization: true/);
 });
 
-test('infra grants roles to a managed identity and never uses account keys', () => {
-  for (const file of ['infra/main.bicep', ...readdirSync('infra/app').map((f) => join('infra/app', f))]) {
-    const text = readFileSync(file, 'utf8');
-    assert.doesNotMatch(text, /listKeys\(|AccountKey=|SharedAccessKey=/, `${file} uses no keys`);
-    let depth = 0;
-    for (const ch of text.replace(/'[^'\n]*'/g, "''")) {
-      if (ch === '{') depth += 1;
-      if (ch === '}') depth -= 1;
-      assert.ok(depth >= 0, `${file} braces balance`);
-    }
-    assert.equal(depth, 0, `${file} braces balance`);
+test('no Owner, Contributor, account-contributor or data-owner role is granted anywhere', () => {
+  for (const file of infraFiles) {
+    const text = readFileSync(file, 'utf8').toLowerCase();
+    for (const [id, name] of Object.entries(REFUSED_ROLE_IDS))
+      assert.ok(!text.includes(id), `${file} grants no ${name}`);
   }
-  assert.match(readFileSync('infra/app/storage.bicep', 'utf8'), /allowSharedKeyAccess: false/);
+  const all = grants(loadSources());
+  assert.ok(all.length >= 10, 'role assignments are found');
+  for (const g of all) assert.ok(!(g.role in REFUSED_ROLE_IDS), `${g.symbol}: ${g.role}`);
+});
+
+test('the Synapse identity reads the gold container only', () => {
+  const synapse = grants(loadSources()).filter((g) => g.principal === 'synapse');
+  assert.deepEqual(
+    synapse.map((g) => ({ role: g.role, scope: g.scopeType, names: [...new Set(g.scopeNames)] })),
+    [
+      {
+        role: ROLE_IDS.storageBlobDataReader,
+        scope: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+        names: ['gold'],
+      },
+    ],
+  );
+});
+
+test('the Function App runs Node 22 on Flex Consumption', () => {
+  const app = read('infra/app/function-app.bicep');
+  assert.match(app, /runtime: \{ name: 'node', version: '22' \}/);
+  assert.match(app, /tier: 'FlexConsumption'/);
+  assert.doesNotMatch(app, /version: '20'/);
+});
+
+test('private networking: with the option on, every data service gets a private endpoint and public access is off', () => {
+  assert.match(main, /^param enablePrivateNetworking bool = false$/m);
+  const endpoints = declarations(main).find((d) => d.symbol === 'endpoints');
+  assert.ok(endpoints?.loop, 'main.bicep loops private endpoints');
+  const list =
+    /var privateEndpoints = enablePrivateNetworking\s*\?([\s\S]*?)\n {2}: \[\]/.exec(main)?.[1] ?? '';
+  const groups = [...list.matchAll(/target: '(\w+)', group: '(\w+)'/g)].map((m) => `${m[1]}:${m[2]}`);
+  assert.deepEqual(groups.sort(), [
+    'eventHubs:namespace',
+    'host:blob',
+    'host:queue',
+    'host:table',
+    'keyVault:vault',
+    'lake:blob',
+    'lake:dfs',
+    'lake:queue',
+    'lake:table',
+    'synapse:Sql',
+  ]);
+  const network = read('infra/app/network.bicep');
+  for (const group of new Set(groups.map((g) => g.split(':')[1]!)))
+    assert.match(network, new RegExp(`\\b${group}: '?privatelink\\.`), `a private DNS zone for ${group}`);
+  assert.match(
+    network,
+    /serviceName: 'Microsoft\.App\/environments'/,
+    'the app subnet is delegated for Flex Consumption',
+  );
+  for (const file of ['storage', 'event-hubs', 'key-vault', 'synapse'])
+    assert.match(
+      read(`infra/app/${file}.bicep`),
+      /publicNetworkAccess: enablePrivateNetworking \? 'Disabled' : 'Enabled'/,
+      `${file}: public access off with private networking`,
+    );
+  const app = read('infra/app/function-app.bicep');
+  assert.match(app, /virtualNetworkSubnetId: empty\(appSubnetId\) \? null : appSubnetId/);
+  assert.match(main, /appSubnetId: enablePrivateNetworking \? network\.outputs\.appSubnetId : ''/);
+});
+
+test('bronze and landing have lifecycle deletion; the identity register is outside both', () => {
+  const storage = read('infra/app/storage.bicep');
+  assert.match(
+    storage,
+    /prefixMatch: \['bronze\/'\][\s\S]*?daysAfterModificationGreaterThan: bronzeRetentionDays/,
+  );
+  assert.match(
+    storage,
+    /prefixMatch: \['landing\/'\][\s\S]*?daysAfterModificationGreaterThan: landingRetentionDays/,
+  );
+  const prefixes = [...storage.matchAll(/prefixMatch: \[([^\]]*)\]/g)].flatMap(
+    (m) => m[1]!.match(/'[^']*'/g) ?? [],
+  );
+  assert.deepEqual(prefixes.sort(), ["'bronze/'", "'landing/'"]);
+  assert.match(main, /@minValue\(1\)\nparam landingRetentionDays int = 30/);
 });
 
 test('every custom event and metric an alert rule watches is emitted by the code', () => {
@@ -90,25 +162,4 @@ function collect(dir: string): string {
           : '',
     )
     .join('\n');
-}
-
-/** Keys at the top level of a Bicep object literal that starts just after its opening brace. */
-function topLevelKeys(text: string): string[] {
-  const keys: string[] = [];
-  let depth = 1;
-  let token = '';
-  for (let i = 0; i < text.length && depth > 0; i += 1) {
-    const ch = text[i]!;
-    if (ch === "'") {
-      const end = text.indexOf("'", i + 1);
-      i = end;
-      token = '';
-      continue;
-    }
-    if (ch === '{' || ch === '[' || ch === '(') depth += 1;
-    else if (ch === '}' || ch === ']' || ch === ')') depth -= 1;
-    else if (ch === ':' && depth === 1 && /^\w+$/.test(token.trim())) keys.push(token.trim());
-    token = /[\w\s]/.test(ch) && ch !== '\n' ? (/\s/.test(ch) && token.trim() ? '' : token + ch) : '';
-  }
-  return keys;
 }

@@ -1,3 +1,5 @@
+import type { TokenCredential } from '@azure/identity';
+import type { TelemetryClient } from 'applicationinsights';
 import type { Telemetry } from '../../application/ports/telemetry.port.js';
 
 /** The narrow part of `applicationinsights`' TelemetryClient this adapter uses. */
@@ -20,10 +22,15 @@ export interface TelemetryClientLike {
 export class AppInsightsTelemetry implements Telemetry {
   constructor(private readonly client: TelemetryClientLike) {}
 
-  static async fromConnectionString(connectionString: string): Promise<AppInsightsTelemetry> {
-    const ai = await import('applicationinsights');
-    const client = new ai.TelemetryClient(connectionString);
-    return new AppInsightsTelemetry(client);
+  /**
+   * With a credential, telemetry is sent with Entra ID tokens (the component has local auth disabled;
+   * the identity holds Monitoring Metrics Publisher on it). Without one, the connection string's key.
+   */
+  static async fromConnectionString(
+    connectionString: string,
+    credential?: TokenCredential,
+  ): Promise<AppInsightsTelemetry> {
+    return new AppInsightsTelemetry(await telemetryClientFor(connectionString, credential));
   }
 
   metric(name: string, value: number, properties?: Readonly<Record<string, string>>): void {
@@ -49,4 +56,19 @@ export class AppInsightsTelemetry implements Telemetry {
   async flush(): Promise<void> {
     await this.client.flush();
   }
+}
+
+/**
+ * The v3 TelemetryClient for a connection string. The credential goes on its config before the first
+ * track call initialises the exporter (the shim passes `aadTokenCredential` to
+ * `azureMonitorExporterOptions.credential`).
+ */
+export async function telemetryClientFor(
+  connectionString: string,
+  credential?: TokenCredential,
+): Promise<TelemetryClient> {
+  const ai = await import('applicationinsights');
+  const client = new ai.TelemetryClient(connectionString);
+  if (credential) client.config.aadTokenCredential = credential;
+  return client;
 }
