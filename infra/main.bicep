@@ -119,9 +119,9 @@ module keyVault 'app/key-vault.bicep' = {
     tags: tags
     principalId: identity.outputs.principalId
     enablePrivateNetworking: enablePrivateNetworking
-    // The mssql form for a managed identity (docs/deploy.md): no password in it.
+    // The documented mssql form for the user-assigned identity (docs/deploy.md): no password in it.
     synapseConnectionString: deploySynapse
-      ? 'Server=tcp:${synapseName}.sql.azuresynapse.net,1433;Database=nhsflows;Authentication=Active Directory Integrated;Client Id=${identity.outputs.clientId};Encrypt=true;Connection Timeout=60'
+      ? 'Server=tcp:${synapseName}.sql.azuresynapse.net,1433;Database=nhsflows;Authentication=Active Directory Default;User Id=${identity.outputs.clientId};Encrypt=True'
       : ''
     synapseSecretName: synapseSecretName
   }

@@ -560,3 +560,31 @@ export function roleProblems(s: Sources, needs: CodeNeeds): string[] {
     problems.push('the Synapse identity cannot read the gold container');
   return problems;
 }
+
+/** The code's needs with the schema's default queue and hub names. */
+export function needsOf(
+  s: Sources,
+  defaults: { NHSFLOWS_POISON_QUEUE: string; NHSFLOWS_EVENTHUB_NAME: string },
+): CodeNeeds {
+  return codeNeeds(s, {
+    poisonQueue: defaults.NHSFLOWS_POISON_QUEUE,
+    eventHub: defaults.NHSFLOWS_EVENTHUB_NAME,
+  });
+}
+
+/**
+ * The environment the Function App gets from function-app.bicep: literal values as written, Bicep
+ * expressions (outputs of other modules) replaced by a value of the right shape.
+ */
+export function bicepEnvironment(s: Sources): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, expr] of appSettings(bicep(s, 'infra/app/function-app.bicep'))) {
+    const literal = /^'([^'$]*)'$/.exec(expr);
+    if (literal) env[name] = literal[1]!;
+    else if (/URL$|_URI$|Uri$/.test(name) || /Url$/.test(expr)) env[name] = 'https://example.invalid/';
+    else if (/NAMESPACE$|fullyQualifiedNamespace$/.test(name))
+      env[name] = 'evhns-example.servicebus.windows.net';
+    else env[name] = 'example';
+  }
+  return env;
+}
