@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { services, resetServices } from '../../functions/composition-root.js';
 import {
   keyLifecycleDeps,
@@ -10,18 +9,7 @@ import {
 import { isProjectId } from '../domain/pseudonymise/projects.js';
 import { InputError } from '../domain/errors.js';
 import type { CliCommand } from './cli-io.js';
-import { openLocalEnvironment } from './local-environment.js';
-
-/** Who a local operator action is recorded as in the audit trail. */
-export function localActor(): string {
-  let name = 'unknown';
-  try {
-    name = userInfo().username || name;
-  } catch {
-    // no passwd entry (some containers): keep 'unknown'
-  }
-  return `local:${name}`.slice(0, 256);
-}
+import { localActor, openLocalEnvironment } from './local-environment.js';
 
 /**
  * `nhs-flows keys rotate|rekey|status`: the custodian's key lifecycle on the embedded default (the

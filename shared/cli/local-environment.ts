@@ -1,9 +1,21 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { connect } from 'node:net';
+import { userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { loadSettings, type Settings } from '../config/settings.schema.js';
+import { LocalSecretStore } from '../adapters/local/local-secret-store.js';
+import { memoryLogger } from '../application/ports/logger.port.js';
 import { azuriteConnectionString, startAzurite } from '../runtime/local/azurite.js';
 import {
   commandLine,
@@ -25,6 +37,14 @@ import {
 export interface LocalEnvironment {
   readonly settings: Settings;
   readonly dataDir: string;
+  /**
+   * The local admin key (secret `local-admin-key` of the local secrets file, created on first
+   * start): every non-anonymous HTTP route and the durable API of the local host require it
+   * (`x-functions-key`); the CLI sends it.
+   */
+  readonly adminKey: string;
+  /** The roles the local operator holds (secret `local-operator-role` of the local secrets file; may be empty). */
+  readonly operatorRoles: readonly string[];
   readonly connectionString: string;
   /** Process id of the Azurite this environment started, or undefined when it reuses a running one. */
   readonly azuritePid: number | undefined;
@@ -59,9 +79,74 @@ export function readLocalSettingsFile(cwd = process.cwd()): Record<string, strin
 export function localSettings(env: NodeJS.ProcessEnv = process.env): { settings: Settings; dataDir: string } {
   for (const [k, v] of Object.entries(readLocalSettingsFile()))
     if (env[k] === undefined && v !== '') env[k] = v;
+  // The secrets file follows the data dir unless it is set on purpose.
+  if (env.NHSFLOWS_LOCAL_SECRETS_FILE === undefined || env.NHSFLOWS_LOCAL_SECRETS_FILE === '')
+    env.NHSFLOWS_LOCAL_SECRETS_FILE = join(
+      resolve(env.NHSFLOWS_DATA_DIR || '.data'),
+      LOCAL_SECRETS_FILE_NAME,
+    );
   const settings = loadSettings(env);
   if (settings.NHSFLOWS_MODE !== 'local') throw new Error('the local runner needs NHSFLOWS_MODE=local');
   return { settings, dataDir: resolve(settings.NHSFLOWS_DATA_DIR) };
+}
+
+/** Who a local operator action is recorded as (audit trail, the local host's principal). */
+export function localActor(): string {
+  let name = 'unknown';
+  try {
+    name = userInfo().username || name;
+  } catch {
+    // no passwd entry (some containers): keep 'unknown'
+  }
+  return `local:${name}`.slice(0, 256);
+}
+
+/** The secrets file's name inside the data dir (when NHSFLOWS_LOCAL_SECRETS_FILE is not set). */
+export const LOCAL_SECRETS_FILE_NAME = 'local-secrets.json';
+/** Local secret names of the local admin surface. */
+export const LOCAL_ADMIN_KEY_SECRET = 'local-admin-key';
+export const LOCAL_OPERATOR_ROLE_SECRET = 'local-operator-role';
+
+/**
+ * Makes the data dir owner-only (0700, also when it already exists) and the secrets file 0600.
+ * Before the secrets file followed the data dir, it lived at `./.data/local-secrets.json`
+ * whatever the data dir: a seeded data dir without its own file takes a copy of that one, so its
+ * pseudonyms do not change.
+ */
+export function secureLocalFiles(dataDir: string, secretsFile: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  mkdirSync(dirname(secretsFile), { recursive: true, mode: 0o700 });
+  const legacy = resolve('.data', LOCAL_SECRETS_FILE_NAME);
+  const seeded = existsSync(join(dataDir, 'azurite')) || existsSync(join(dataDir, 'source.duckdb'));
+  if (!existsSync(secretsFile) && seeded && legacy !== secretsFile && existsSync(legacy))
+    copyFileSync(legacy, secretsFile);
+  if (existsSync(secretsFile)) chmodSync(secretsFile, 0o600);
+}
+
+/** The local admin key and operator roles from the secrets file (the key is created on first use). */
+export async function localAdminSecrets(
+  secretsFile: string,
+): Promise<{ adminKey: string; operatorRoles: string[] }> {
+  const store = new LocalSecretStore({
+    file: secretsFile,
+    createIfMissing: [LOCAL_ADMIN_KEY_SECRET],
+    logger: memoryLogger(),
+  });
+  // base64url: the key travels in a header, a query string and the durable client's RPC path.
+  const adminKey = Buffer.from(await store.getSecret(LOCAL_ADMIN_KEY_SECRET), 'base64').toString('base64url');
+  let operatorRoles: string[] = [];
+  try {
+    const roles = await store.getSecret(LOCAL_OPERATOR_ROLE_SECRET);
+    operatorRoles = roles
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== '');
+  } catch {
+    // no role named: the operator holds none (re-identification stays refused)
+  }
+  chmodSync(secretsFile, 0o600);
+  return { adminKey, operatorRoles };
 }
 
 export async function openLocalEnvironment(
@@ -71,7 +156,9 @@ export async function openLocalEnvironment(
   const local = localSettings(env);
   let settings = local.settings;
   const dataDir = local.dataDir;
-  mkdirSync(dataDir, { recursive: true });
+  const secretsFile = resolve(settings.NHSFLOWS_LOCAL_SECRETS_FILE);
+  secureLocalFiles(dataDir, secretsFile);
+  const { adminKey, operatorRoles } = await localAdminSecrets(secretsFile);
   const lockFile = join(dataDir, 'azurite.json');
   let stop = async (): Promise<void> => undefined;
   let azuritePid: number | undefined;
@@ -107,7 +194,7 @@ export async function openLocalEnvironment(
   // as they would from local.settings.json: publish every effective setting, defaults included.
   for (const [key, value] of Object.entries(settings))
     if (env[key] === undefined && value !== undefined) env[key] = String(value);
-  return { settings, dataDir, connectionString, azuritePid, stop };
+  return { settings, dataDir, adminKey, operatorRoles, connectionString, azuritePid, stop };
 }
 
 async function reusableAzurite(

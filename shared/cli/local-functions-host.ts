@@ -8,7 +8,7 @@ import {
   captureRegistrations,
   type Registry,
 } from '../runtime/local/registration-capture.js';
-import type { LocalEnvironment } from './local-environment.js';
+import { localActor, type LocalEnvironment } from './local-environment.js';
 import { ACTIVITIES, FUNCTIONS } from '../../functions/function-names.js';
 import type { MergeDimensionInput } from '../domain/pipeline/pipeline-contracts.js';
 import { projectForTable } from '../domain/pseudonymise/projects.js';
@@ -129,7 +129,12 @@ export async function openLocalFunctionsHost(
     appSettings: process.env,
     logger: options.logger,
     taskHub: 'nhsflows',
-    http: { port: options.httpPort ?? 0 },
+    // The local admin key guards every non-anonymous route and the durable API (docs/keys.md).
+    http: {
+      port: options.httpPort ?? 0,
+      adminKey: env.adminKey,
+      principal: { actor: localActor(), roles: env.operatorRoles },
+    },
     eventSources: () => options.eventLog.consumer('$Default'),
     // host.json's batch size: large receipts make few, large batches (an initial snapshot of a
     // table becomes one batch per partition, not one per hundred events).

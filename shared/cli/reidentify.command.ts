@@ -1,33 +1,29 @@
 import { services, resetServices } from '../../functions/composition-root.js';
 import { IdentityRegister } from '../application/use-cases/pseudonymise-identity-register.js';
 import { reidentify } from '../application/use-cases/reidentify.use-case.js';
-import type { SecretStore } from '../application/ports/secret-store.port.js';
 import type { ProjectId } from '../domain/pseudonymise/projects.js';
 import type { CliCommand } from './cli-io.js';
-import { localActor } from './keys.command.js';
-import { openLocalEnvironment } from './local-environment.js';
+import { localActor, openLocalEnvironment } from './local-environment.js';
 
 /**
- * Name of the local secret that says which role the operator of this data dir holds (its current
- * value is the role name). Locally there is no identity provider: holding the data dir's secrets
- * file is what makes someone the operator, so the role they hold is written there.
+ * The role the local operator presents: `--role`, else the configured role when the local secrets
+ * file's `local-operator-role` names it, else the first role it names, else none. Locally there is
+ * no identity provider: holding the data dir's secrets file is what makes someone its operator.
  */
-export const LOCAL_OPERATOR_ROLE_SECRET = 'local-operator-role';
-
-/** The role the local operator presents: `--role`, else the secrets file's `local-operator-role`, else none. */
-export async function presentedLocalRole(secrets: SecretStore, flag: unknown): Promise<string> {
+export function presentedLocalRole(
+  operatorRoles: readonly string[],
+  configured: string,
+  flag: unknown,
+): string {
   if (typeof flag === 'string') return flag;
-  try {
-    return await secrets.getSecret(LOCAL_OPERATOR_ROLE_SECRET);
-  } catch {
-    return '';
-  }
+  if (configured !== '' && operatorRoles.includes(configured)) return configured;
+  return operatorRoles[0] ?? '';
 }
 
 /**
  * `nhs-flows reidentify`: token → NHS number for an approved purpose. Off by default: it needs the
- * setting NHSFLOWS_REIDENTIFICATION_ROLE AND the same role presented (`--role`, or the local
- * secrets file's `local-operator-role`). Every attempt, refused or granted, writes a `reidentify`
+ * setting NHSFLOWS_REIDENTIFICATION_ROLE AND the same role presented (`--role`, or named by the
+ * local secrets file's `local-operator-role`). Every attempt, refused or granted, writes a `reidentify`
  * audit record (no token, no number). The NHS numbers go to stdout only (to the requester): never
  * to the log or the audit.
  */
@@ -61,7 +57,11 @@ export const reidentifyCommand: CliCommand = {
         },
         {
           caller: localActor(),
-          role: await presentedLocalRole(p.secrets, args.values.role),
+          role: presentedLocalRole(
+            env.operatorRoles,
+            p.settings.NHSFLOWS_REIDENTIFICATION_ROLE,
+            args.values.role,
+          ),
           purpose: typeof args.values.purpose === 'string' ? args.values.purpose : '',
           project: (typeof args.values.project === 'string' ? args.values.project : '') as ProjectId,
           tokens: args.positionals.map((token) => ({ token, keyVersion })),

@@ -25,7 +25,10 @@ export const replayCommand: CliCommand = {
       await host.start();
       const query =
         typeof args.values.batch === 'string' ? `?batchId=${encodeURIComponent(args.values.batch)}` : '';
-      const response = await fetch(`${host.origin ?? ''}/api/replay${query}`, { method: 'POST' });
+      const response = await fetch(`${host.origin ?? ''}/api/replay${query}`, {
+        method: 'POST',
+        headers: { 'x-functions-key': env.adminKey },
+      });
       const body = await response.text();
       io.out(`replay: HTTP ${response.status} ${body}`);
       await host.waitForIdle({ timeoutMs: 30 * 60_000 });

@@ -51,7 +51,14 @@ export interface LocalHostOptions {
   readonly logger?: Logger;
   /** host.json `extensions.durableTask.hubName`. */
   readonly taskHub?: string;
-  readonly http?: { readonly port?: number; readonly routePrefix?: string };
+  readonly http?: {
+    readonly port?: number;
+    readonly routePrefix?: string;
+    /** The local admin key every non-anonymous route and the durable API require (docs/keys.md). */
+    readonly adminKey?: string;
+    /** Who an authenticated request acts as, and the roles they hold. */
+    readonly principal?: { readonly actor: string; readonly roles: readonly string[] };
+  };
   /** Required when the registry has eventHub triggers. */
   readonly eventSources?: EventSourceFactory;
   readonly maxConcurrentActivities?: number;
@@ -129,7 +136,9 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
           throw new Error(
             `function "${registration.name}" needs the durable client; start the local host first`,
           );
-        data[input.name] = { json: JSON.stringify(durableClientInputData(origin, taskHub)) };
+        data[input.name] = {
+          json: JSON.stringify(durableClientInputData(origin, taskHub, options.http?.adminKey)),
+        };
       } else if (!warned.has(`${registration.name}:${input.name}`)) {
         warned.add(`${registration.name}:${input.name}`);
         log.warn('input binding is not emulated; the function receives undefined', {
@@ -232,6 +241,8 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     taskHub,
     ...(options.http?.port !== undefined ? { port: options.http.port } : {}),
     ...(options.http?.routePrefix !== undefined ? { routePrefix: options.http.routePrefix } : {}),
+    ...(options.http?.adminKey !== undefined ? { adminKey: options.http.adminKey } : {}),
+    ...(options.http?.principal !== undefined ? { principal: options.http.principal } : {}),
   });
   const sources: TriggerSource[] = [];
   const triggerList: { function: string; type: string }[] = [];

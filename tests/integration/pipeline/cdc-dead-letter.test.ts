@@ -203,7 +203,10 @@ test('a receipt whose bronze write keeps failing is dead-lettered to bronze _fai
 
 test('once bronze is back, POST /api/replay ingests the dead-lettered receipt and the warehouse ends complete; a second replay adds nothing', async () => {
   failing = null;
-  const response = await fetch(`${h.host.origin ?? ''}/api/replay`, { method: 'POST' });
+  const response = await fetch(`${h.host.origin ?? ''}/api/replay`, {
+    method: 'POST',
+    headers: { 'x-functions-key': h.env.adminKey },
+  });
   assert.equal(response.status, 202);
   const result = (await response.json()) as ReplayResult;
   assert.equal(result.replayedEvents?.length, PATIENTS.length, JSON.stringify(result));

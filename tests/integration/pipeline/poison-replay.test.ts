@@ -194,6 +194,7 @@ test('after the cause is fixed, POST /api/replay replays that batch: it succeeds
 
   const response = await fetch(`${h.host.origin ?? ''}/api/replay?batchId=${batchId}`, {
     method: 'POST',
+    headers: { 'x-functions-key': h.env.adminKey },
   });
   assert.equal(response.status, 202);
   const result = (await response.json()) as ReplayResult;

@@ -24,20 +24,26 @@ export const webhookBasePath = '/runtime/webhooks/durabletask';
 export const rpcBasePath = '/durabletask';
 
 /** The JSON the extension passes a function for its `durableClient` input binding. */
-export function durableClientInputData(origin: string, taskHub: string): Record<string, unknown> {
+export function durableClientInputData(
+  origin: string,
+  taskHub: string,
+  /** The local admin key: carried as `code=` by the management URLs and in the RPC base path. */
+  adminKey?: string,
+): Record<string, unknown> {
   const base = `${origin}${webhookBasePath}`;
-  const qs = `taskHub=${encodeURIComponent(taskHub)}&connection=Storage&code=local`;
+  const code = encodeURIComponent(adminKey ?? 'local');
+  const qs = `taskHub=${encodeURIComponent(taskHub)}&connection=Storage&code=${code}`;
   const instance = `${base}/instances/INSTANCEID`;
   return {
     taskHubName: taskHub,
     creationUrls: {
-      createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?code=local`,
-      waitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&code=local`,
+      createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?code=${code}`,
+      waitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&code=${code}`,
     },
     managementUrls: managementUrls(instance, qs, 'INSTANCEID'),
     baseUrl: base,
     requiredQueryStringParameters: qs,
-    rpcBaseUrl: `${origin}${rpcBasePath}/`,
+    rpcBaseUrl: adminKey ? `${origin}${rpcBasePath}/${adminKey}/` : `${origin}${rpcBasePath}/`,
     httpBaseUrl: base,
   };
 }

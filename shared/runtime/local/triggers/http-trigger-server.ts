@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toError } from '../../../domain/errors.js';
@@ -12,6 +13,19 @@ import type { TriggerHost } from './trigger-source.js';
  * function the real `HttpRequest` the library builds from the host's RPC HTTP data and writing back the
  * `HttpResponse` it converted (status, headers, cookies, body). The same server answers the Durable
  * Task HTTP API under `/runtime/webhooks/durabletask/` and the client RPC base `/durabletask/`.
+ *
+ * Local security (docs/keys.md, "Local admin key"), checked before anything runs:
+ * - a request with an `Origin` header other than this server's own loopback origin is refused (403):
+ *   a web page can never drive the host;
+ * - a POST/PUT/PATCH/DELETE with a body under `/api/` or the webhook base must be `application/json`
+ *   (415 otherwise): no form or text/plain "simple request" reaches a function;
+ * - with `adminKey` set, every route that is not `authLevel: 'anonymous'` (so not `/api/health`)
+ *   and the whole durable API need the key (401 without it): header `x-functions-key`, or
+ *   `code=<key>` in the query (the management URLs the durable client hands out carry it), or, for
+ *   the client RPC base, `/durabletask/<key>/…` (the path the in-process durable client is given);
+ * - `x-ms-client-principal` headers from the client are dropped; an authenticated request gets the
+ *   configured local principal instead (who, and the roles the local secrets file names), as App
+ *   Service authentication does on Azure.
  */
 interface Route {
   readonly registration: Registration;
@@ -52,6 +66,32 @@ export interface HttpTriggerServerOptions {
   readonly port?: number;
   readonly routePrefix?: string;
   readonly taskHub: string;
+  /** The local admin key (from the local secrets file); unset = no key check (runtime tests only). */
+  readonly adminKey?: string;
+  /** The principal an authenticated request acts as (`x-ms-client-principal`). */
+  readonly principal?: { readonly actor: string; readonly roles: readonly string[] };
+}
+
+/** The `x-ms-client-principal` header value (base64 JSON, App Service authentication's form). */
+export function clientPrincipalHeader(principal: { actor: string; roles: readonly string[] }): string {
+  return Buffer.from(
+    JSON.stringify({
+      auth_typ: 'local-admin-key',
+      name_typ: 'name',
+      role_typ: 'roles',
+      claims: [
+        { typ: 'name', val: principal.actor },
+        ...principal.roles.map((val) => ({ typ: 'roles', val })),
+      ],
+    }),
+  ).toString('base64');
+}
+
+function sameSecret(sent: string | null | undefined, expected: string): boolean {
+  if (typeof sent !== 'string') return false;
+  const a = Buffer.from(sent);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function cookieHeader(cookie: Record<string, unknown>): string {
@@ -127,18 +167,75 @@ export class HttpTriggerServer {
     return this.#origin;
   }
 
+  /** The RPC base the in-process durable client is given (carries the admin key when one is set). */
+  get rpcBase(): string {
+    return this.#options.adminKey ? `${rpcBasePath}/${this.#options.adminKey}` : rpcBasePath;
+  }
+
+  #refuse(res: ServerResponse, status: number, message: string): void {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${message}\n`);
+  }
+
+  #sameOrigin(origin: string): boolean {
+    const port = new URL(this.#origin).port;
+    return origin === this.#origin || origin === `http://localhost:${port}`;
+  }
+
+  #hasKey(req: IncomingMessage, url: URL): boolean {
+    const key = this.#options.adminKey;
+    if (!key) return true;
+    const header = req.headers['x-functions-key'];
+    return (
+      sameSecret(Array.isArray(header) ? header[0] : header, key) ||
+      sameSecret(url.searchParams.get('code'), key)
+    );
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.#origin);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.#sameOrigin(origin)) {
+      req.resume();
+      this.#refuse(res, 403, 'cross-origin request refused');
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    const method = (req.method ?? 'GET').toUpperCase();
+    // Never trust a principal the client sends; an authenticated request gets the local one below.
+    for (const name of Object.keys(req.headers))
+      if (name.startsWith('x-ms-client-principal')) delete req.headers[name];
+
+    let rpcPath: string | undefined;
+    if (url.pathname === rpcBasePath || url.pathname.startsWith(`${rpcBasePath}/`)) {
+      const key = this.#options.adminKey;
+      const rest = url.pathname.slice(rpcBasePath.length);
+      if (key && rest.startsWith(`/${key}/`)) rpcPath = rest.slice(key.length + 1);
+      else if (this.#hasKey(req, url)) rpcPath = rest;
+      else {
+        this.#refuse(res, 401, 'unauthorised: the local admin key is required');
+        return;
+      }
+    } else {
+      const writes = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
+      const type = String(req.headers['content-type'] ?? '').toLowerCase();
+      if (writes && body.length > 0 && !/^application\/json\s*(;|$)/.test(type)) {
+        this.#refuse(res, 415, 'unsupported media type: state-changing requests take application/json');
+        return;
+      }
+    }
 
     for (const base of [webhookBasePath, rpcBasePath]) {
-      if (url.pathname === base || url.pathname.startsWith(`${base}/`)) {
+      const inBase = url.pathname === base || url.pathname.startsWith(`${base}/`);
+      if (inBase) {
+        if (base === webhookBasePath && !this.#hasKey(req, url)) {
+          this.#refuse(res, 401, 'unauthorised: the local admin key is required');
+          return;
+        }
         const answer = await handleDurableApi(this.#driver, {
           method,
-          path: url.pathname.slice(base.length),
+          path: base === rpcBasePath ? (rpcPath ?? '') : url.pathname.slice(base.length),
           query: url.searchParams,
           body: body.toString('utf8'),
           origin: this.#origin,
@@ -188,6 +285,14 @@ export class HttpTriggerServer {
       res.writeHead(wrongMethod ? 405 : 404).end();
       return;
     }
+    const authLevel = found.route.registration.trigger.authLevel;
+    const anonymous = typeof authLevel === 'string' && authLevel.toLowerCase() === 'anonymous';
+    if (!anonymous && !this.#hasKey(req, url)) {
+      this.#refuse(res, 401, 'unauthorised: the local admin key is required');
+      return;
+    }
+    if (!anonymous && this.#options.adminKey && this.#options.principal)
+      req.headers['x-ms-client-principal'] = clientPrincipalHeader(this.#options.principal);
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
