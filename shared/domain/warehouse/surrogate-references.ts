@@ -37,31 +37,46 @@ export function referenceResolutionSql(spec: ReferenceSqlSpec): { rekey: string;
     `${d}.${ident(r.validFrom)} <= ${f}.${ident(r.at)} AND ${f}.${ident(r.at)} < ${d}.${ident(r.validTo)}`;
   const memberKnown = (f: string): string =>
     r.member.map((c) => `${f}.${ident(c)} IS NOT NULL`).join(' AND ');
-  // The batch's facts, and the facts of every member whose dimension rows the batch loaded.
-  const inScope = (f: string): string =>
-    `(${f}.${ident('batch_id')} = ${batch} OR EXISTS (SELECT 1 FROM ${spec.dimension} AS m WHERE m.${ident('batch_id')} = ${batch} AND ${memberEq('m', f)}))`;
   const column = ident(r.column);
-  const keyList = spec.factKey.map((k) => `f.${ident(k)}`).join(', ');
+  const keys = spec.factKey.map(ident);
+  // The scope: the batch's facts, and the facts of every member whose dimension rows the batch
+  // loaded, as one derived table (a UNION of two key-selective reads). Written as
+  // `batch_id = X OR EXISTS (member loaded by X)` it was evaluated fact by fact: 2 s for the re-key
+  // and 1.5 s for the check per batch at 1M facts, most of a 1M-record load's warehouse time.
+  const carried = [...keys, ...r.member.map(ident), ident(r.at), column];
+  const pick = (f: string): string => carried.map((c) => `${f}.${c}`).join(', ');
+  const scope = [
+    '(',
+    `  SELECT ${pick('f')} FROM ${spec.fact} AS f WHERE f.${ident('batch_id')} = ${batch}`,
+    '  UNION',
+    `  SELECT ${pick('f')} FROM ${spec.fact} AS f`,
+    `    JOIN (SELECT DISTINCT ${r.member.map(ident).join(', ')} FROM ${spec.dimension} WHERE ${ident('batch_id')} = ${batch}) AS m`,
+    `    ON ${memberEq('m', 'f')}`,
+    ')',
+  ].join('\n');
+  const keyList = keys.map((k) => `s.${k}`).join(', ');
   const resolved = [
     `SELECT ${keyList}, MIN(d.${ident(r.dimensionKey)}) AS ${ident('_resolved')}`,
-    `  FROM ${spec.fact} AS f LEFT JOIN ${spec.dimension} AS d ON ${memberEq('d', 'f')} AND ${covers('d', 'f')}`,
-    `  WHERE ${memberKnown('f')} AND ${inScope('f')}`,
+    `  FROM ${scope} AS s LEFT JOIN ${spec.dimension} AS d ON ${memberEq('d', 's')} AND ${covers('d', 's')}`,
+    `  WHERE ${memberKnown('s')}`,
     `  GROUP BY ${keyList}`,
   ].join('\n');
   const target = spec.fact;
-  const keyJoin = spec.factKey.map((k) => `${target}.${ident(k)} = r.${ident(k)}`).join(' AND ');
+  const keyJoin = keys.map((k) => `${target}.${k} = r.${k}`).join(' AND ');
   const differs = `(${target}.${column} <> r.${ident('_resolved')} OR (${target}.${column} IS NULL AND r.${ident('_resolved')} IS NOT NULL) OR (${target}.${column} IS NOT NULL AND r.${ident('_resolved')} IS NULL))`;
   const rekey = `UPDATE ${target} SET ${column} = r.${ident('_resolved')}\nFROM (\n${resolved}\n) AS r\nWHERE ${keyJoin} AND ${differs};`;
   const count = spec.dialect === 'tsql' ? 'COUNT_BIG(*)' : 'count(*)::BIGINT';
+  // The key a fact holds is the dimension's primary key, so it names at most one row (d0): one
+  // join instead of a correlated probe per fact.
+  const dk = ident(r.dimensionKey);
   const check = [
     'SELECT',
-    `  (SELECT ${count} FROM ${spec.fact} AS f WHERE ${inScope('f')} AND f.${column} IS NOT NULL`,
-    `     AND NOT EXISTS (SELECT 1 FROM ${spec.dimension} AS d WHERE d.${ident(r.dimensionKey)} = f.${column})) AS orphans,`,
-    `  (SELECT ${count} FROM ${spec.fact} AS f WHERE ${inScope('f')} AND (`,
-    `     (f.${column} IS NOT NULL AND EXISTS (SELECT 1 FROM ${spec.dimension} AS d WHERE d.${ident(r.dimensionKey)} = f.${column})`,
-    `       AND NOT EXISTS (SELECT 1 FROM ${spec.dimension} AS d WHERE d.${ident(r.dimensionKey)} = f.${column} AND ${memberEq('d', 'f')} AND ${covers('d', 'f')}))`,
-    `     OR (f.${column} IS NULL AND ${memberKnown('f')}`,
-    `       AND EXISTS (SELECT 1 FROM ${spec.dimension} AS d WHERE ${memberEq('d', 'f')} AND ${covers('d', 'f')})))) AS mismatched;`,
+    `  (SELECT ${count} FROM ${scope} AS s LEFT JOIN ${spec.dimension} AS d0 ON d0.${dk} = s.${column}`,
+    `     WHERE s.${column} IS NOT NULL AND d0.${dk} IS NULL) AS orphans,`,
+    `  (SELECT ${count} FROM ${scope} AS s JOIN ${spec.dimension} AS d0 ON d0.${dk} = s.${column}`,
+    `     WHERE CASE WHEN ${memberEq('d0', 's')} AND ${covers('d0', 's')} THEN 0 ELSE 1 END = 1)`,
+    `  + (SELECT ${count} FROM ${scope} AS s WHERE s.${column} IS NULL AND ${memberKnown('s')}`,
+    `     AND EXISTS (SELECT 1 FROM ${spec.dimension} AS d WHERE ${memberEq('d', 's')} AND ${covers('d', 's')})) AS mismatched;`,
   ].join('\n');
   return { rekey, check };
 }
