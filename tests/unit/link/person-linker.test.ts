@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { LINK_COLUMNS, confidenceOf } from '../../../shared/domain/link/link-quality.js';
 import { PersonLinker, linkRows, linkViaParent } from '../../../shared/domain/link/person-linker.js';
 import { GuardError } from '../../../shared/domain/errors.js';
+import { invertRekeyTable } from '../../../shared/domain/pseudonymise/rekey.js';
 
 const T1 = '1'.repeat(64);
 const T2 = '2'.repeat(64);
@@ -103,6 +104,57 @@ test('re-key tables are chained: v1 → v2 → v3 records link with v3 records',
   assert.equal(linked[0]!.person_id, linked[1]!.person_id);
   assert.equal(linked[2]!.person_id, linked[1]!.person_id);
   assert.equal(linked[2]!.link_quality, 'probabilistic-0.95');
+});
+
+test('anchored at the old version, records at newer versions link back through the tables read backwards (two rotations)', () => {
+  const v1v2 = {
+    project: 'careflow' as const,
+    fromVersion: 'v1',
+    toVersion: 'v2',
+    tokens: new Map([[T1, T2]]),
+    fallbackKeys: new Map([[FA, FB]]),
+  };
+  const v2v3 = {
+    project: 'careflow' as const,
+    fromVersion: 'v2',
+    toVersion: 'v3',
+    tokens: new Map([[T2, T3]]),
+    fallbackKeys: new Map([[FB, FC]]),
+  };
+  const linker = new PersonLinker({
+    ...opts,
+    keyVersion: 'v1',
+    rekey: [v1v2, invertRekeyTable(v1v2), v2v3, invertRekeyTable(v2v3)],
+  });
+  const rows = [row('at-v1', T1, FA, 'v1'), row('at-v3', T3, FC, 'v3'), row('fb-at-v2', null, FB, 'v2')];
+  for (const r of rows) linker.observe(r);
+  const [a, b, c] = rows.map((r) => linker.link(r));
+  assert.equal(a!.person_id, b!.person_id);
+  assert.equal(c!.person_id, a!.person_id);
+  assert.equal(c!.link_quality, 'probabilistic-0.95');
+  assert.deepEqual(linker.linkTokens(rows[1]!), { token: T1, fallback: FA, version: 'v1' });
+});
+
+test('a person first seen after a rotation (unknown to the re-key table) keeps the token of the version they were first seen at', () => {
+  const v1v2 = {
+    project: 'careflow' as const,
+    fromVersion: 'v1',
+    toVersion: 'v2',
+    tokens: new Map([[T1, T2]]),
+    fallbackKeys: new Map<string, string>(),
+  };
+  const T4 = '4'.repeat(64);
+  const linker = new PersonLinker({ ...opts, keyVersion: 'v1', rekey: [v1v2, invertRekeyTable(v1v2)] });
+  assert.deepEqual(linker.linkTokens(row('new-person', T4, null, 'v2')), {
+    token: T4,
+    fallback: null,
+    version: 'v2',
+  });
+  assert.equal(
+    linker.link(row('new-person', T4, null, 'v2')).person_id,
+    linker.link(row('again', T4, null, 'v2')).person_id,
+  );
+  assert.notEqual(linker.link(row('new-person', T4, null, 'v2')).person_id, linker.personIdOfToken(T1));
 });
 
 test('contacts take the person of their referral; an orphan contact is unlinked', () => {
