@@ -1,17 +1,19 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { ACTIVITIES, ORCHESTRATIONS } from './function-names.js';
-import type {
-  BatchManifest,
-  BuildGoldResult,
-  ChunkInput,
-  ChunkOutcome,
-  ChunkPlan,
-  LoadWarehouseResult,
-  MergeDimensionResult,
-  PipelineInput,
-  PseudonymiseChunkResult,
-  ValidateChunkResult,
+import {
+  fanOutWaves,
+  waveSizeOf,
+  type BatchManifest,
+  type BuildGoldResult,
+  type ChunkInput,
+  type ChunkOutcome,
+  type ChunkPlan,
+  type LoadWarehouseResult,
+  type MergeDimensionResult,
+  type PipelineInput,
+  type PseudonymiseChunkResult,
+  type ValidateChunkResult,
 } from '../shared/domain/pipeline/pipeline-contracts.js';
 import { reconcileBatch } from '../shared/domain/pipeline/reconcile.js';
 import { isPermanentFailure } from '../shared/domain/pipeline/activity-outcome.js';
@@ -27,8 +29,6 @@ function settled<T>(result: unknown, activity: string): T {
 const retry = new df.RetryOptions(2_000, 5);
 retry.backoffCoefficient = 2;
 retry.maxRetryIntervalInMilliseconds = 60_000;
-
-const maxFanOut = (): number => Number(process.env.NHSFLOWS_MAX_FANOUT ?? 500) || 500;
 
 /**
  * Per chunk: validate then pseudonymise. Never fails: a chunk whose activities fail after their
@@ -65,7 +65,7 @@ const chunkOrchestrator: OrchestrationHandler = function* (context: Orchestratio
 };
 
 /**
- * Per batch: plan chunks → fan out chunks in waves of at most NHSFLOWS_MAX_FANOUT → SCD2 merge of
+ * Per batch: plan chunks → fan out chunks in waves of at most `input.waveSize` → SCD2 merge of
  * the patient dimension → link and build gold → load the warehouse → manifest. Counts reconcile
  * at every hop; any failure is reported to the poison queue for replay.
  */
@@ -80,17 +80,14 @@ const pipelineOrchestrator: OrchestrationHandler = function* (context: Orchestra
     );
     const chunks = plan.chunks.filter((c) => !input.onlyChunks || input.onlyChunks.includes(c.index));
     const outcomes: ChunkOutcome[] = [];
-    const wave = maxFanOut();
-    for (let start = 0; start < chunks.length; start += wave) {
-      const tasks = chunks
-        .slice(start, start + wave)
-        .map((chunk) =>
-          context.df.callSubOrchestrator(
-            ORCHESTRATIONS.chunk,
-            { batch: input.batch, chunk } satisfies ChunkInput,
-            `${context.df.instanceId}:chunk:${chunk.index}`,
-          ),
-        );
+    for (const wave of fanOutWaves(chunks, waveSizeOf(input))) {
+      const tasks = wave.map((chunk) =>
+        context.df.callSubOrchestrator(
+          ORCHESTRATIONS.chunk,
+          { batch: input.batch, chunk } satisfies ChunkInput,
+          `${context.df.instanceId}:chunk:${chunk.index}`,
+        ),
+      );
       outcomes.push(...((yield context.df.Task.all(tasks)) as ChunkOutcome[]));
     }
     const good = outcomes.filter((o): o is Extract<ChunkOutcome, { ok: true }> => o.ok);

@@ -41,8 +41,48 @@ export interface ChunkPlan {
  */
 export interface PipelineInput {
   readonly batch: BatchDescriptor;
+  /**
+   * Chunk sub-orchestrations running at once (one wave of the fan-out). Set where the input is
+   * created, from NHSFLOWS_MAX_FANOUT: the orchestrator reads no setting, so every replay of an
+   * instance fans out the same way even if the setting changes while it runs.
+   */
+  readonly waveSize: number;
   /** Replay of a failed batch: only these chunk indexes are processed again. */
   readonly onlyChunks?: readonly number[];
+}
+
+/**
+ * Wave size of instances started before inputs carried one (their input is fixed in their
+ * history): the setting's default then, so they replay as they first ran.
+ */
+export const WAVE_SIZE_BEFORE_INPUTS_CARRIED_IT = 500;
+
+/** The pipeline orchestrator's input for a batch; `waveSize` is NHSFLOWS_MAX_FANOUT at the caller. */
+export function pipelineInput(
+  batch: BatchDescriptor,
+  options: { readonly waveSize: number; readonly onlyChunks?: readonly number[] },
+): PipelineInput {
+  return {
+    batch,
+    waveSize: options.waveSize,
+    ...(options.onlyChunks && options.onlyChunks.length > 0 ? { onlyChunks: options.onlyChunks } : {}),
+  };
+}
+
+/** The wave size an orchestrator uses: its input's, or the old default for inputs without one. */
+export function waveSizeOf(input: Pick<PipelineInput, 'waveSize'> | { readonly waveSize?: unknown }): number {
+  const size = input.waveSize;
+  return typeof size === 'number' && Number.isInteger(size) && size >= 1
+    ? size
+    : WAVE_SIZE_BEFORE_INPUTS_CARRIED_IT;
+}
+
+/** The chunks of a plan in fan-out waves of at most `waveSize` (the last may be smaller). */
+export function fanOutWaves<T>(chunks: readonly T[], waveSize: number): T[][] {
+  const waves: T[][] = [];
+  for (let start = 0; start < chunks.length; start += waveSize)
+    waves.push(chunks.slice(start, start + waveSize));
+  return waves;
 }
 
 export interface ChunkInput {

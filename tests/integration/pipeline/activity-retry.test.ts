@@ -32,7 +32,7 @@ const batch: BatchDescriptor = {
 };
 
 test('an activity that fails once is retried after its retry timer and the batch completes', async () => {
-  await h.host.startOrchestration('pipelineOrchestrator', { batch } satisfies PipelineInput, batchId);
+  await h.host.startOrchestration('pipelineOrchestrator', { batch, waveSize: 500 } satisfies PipelineInput, batchId);
   const history = () => h.host.durable.status(batchId, { showHistory: true })?.history ?? [];
   // The first attempt has failed and the orchestrator has seen it: now the object "arrives".
   await waitUntil('the first planChunks failure in the history', () =>

@@ -32,7 +32,7 @@ before(async () => {
     h.env.connectionString,
     h.env.settings.NHSFLOWS_POISON_QUEUE,
   );
-  await h.host.startOrchestration('pipelineOrchestrator', { batch } satisfies PipelineInput, batchId);
+  await h.host.startOrchestration('pipelineOrchestrator', { batch, waveSize: 500 } satisfies PipelineInput, batchId);
   await h.drop(UNKNOWN_COLUMN, csv([rawRow(41)], [...EPISODE_COLUMNS.slice(0, -1), 'nhs_no']));
   await h.drop(MISSING_COLUMN, csv([rawRow(42, 'admission_date')], withoutColumn('admission_date')));
 });
@@ -235,7 +235,7 @@ test('the replayed batch loads exactly the rows a clean run does, and running it
 
   await h.host.runOrchestration(
     'pipelineOrchestrator',
-    { batch } satisfies PipelineInput,
+    { batch, waveSize: 500 } satisfies PipelineInput,
     `${batchId}:again`,
   );
   await h.host.waitForIdle({ timeoutMs: 60_000 });

@@ -4,7 +4,7 @@ import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import { z } from 'zod';
 import { batchDescriptorSchema, type BatchDescriptor } from '../../../domain/pipeline/batch-record.js';
 import { shortId } from '../../../domain/pipeline/ids.js';
-import type { PipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
+import { pipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
 import type { OrchestrationStarter } from '../../ports/orchestration-starter.port.js';
 import type { SeenEvents } from '../../ports/seen-events.port.js';
 import { receiveDeltas, type ReceivedEventBody } from '../receive-deltas.use-case.js';
@@ -146,9 +146,11 @@ async function startReceipt(
   const started = [];
   for (const { deltas, ...batch } of receipt.batches) {
     const descriptor: BatchDescriptor = batch;
-    const outcome = await deps.starter.start(deps.orchestration, descriptor.batchId, {
-      batch: descriptor,
-    } satisfies PipelineInput);
+    const outcome = await deps.starter.start(
+      deps.orchestration,
+      descriptor.batchId,
+      pipelineInput(descriptor, { waveSize: deps.settings.NHSFLOWS_MAX_FANOUT }),
+    );
     started.push({ batchId: descriptor.batchId, table: descriptor.table, deltas, started: outcome.started });
   }
   return started;

@@ -3,7 +3,7 @@ import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import type { BatchDescriptor } from '../../../domain/pipeline/batch-record.js';
 import { hashHex, shortId } from '../../../domain/pipeline/ids.js';
 import { landingTarget, printableName } from '../../../domain/pipeline/landing-file.js';
-import type { PipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
+import { pipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
 import type { OrchestrationStarter } from '../../ports/orchestration-starter.port.js';
 import { reportRejectedFile } from './batch-ledger.use-case.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -67,9 +67,11 @@ export async function ingestLandingFile(
     receivedAt: now.toISOString(),
     ...(encoding ? { encoding } : {}),
   };
-  const { started } = await deps.starter.start(deps.orchestration, batchId, {
-    batch,
-  } satisfies PipelineInput);
+  const { started } = await deps.starter.start(
+    deps.orchestration,
+    batchId,
+    pipelineInput(batch, { waveSize: deps.settings.NHSFLOWS_MAX_FANOUT }),
+  );
   deps.logger.info('landing file ingested', { batchId, table: spec.table, bytes: bytes.length, format });
   return { batchId, started };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toError } from '../../../domain/errors.js';
 import { batchDescriptorSchema } from '../../../domain/pipeline/batch-record.js';
-import type { PipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
+import { pipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
 import type { OrchestrationStarter } from '../../ports/orchestration-starter.port.js';
 import type { SeenEvents } from '../../ports/seen-events.port.js';
 import { codeOf, failedEventsMessage, replayDeadLetter } from './dead-letter-events.use-case.js';
@@ -117,13 +117,10 @@ export async function replayPoison(
         continue;
       }
       const instanceId = `${batch.batchId}:replay:${deps.clock.now().getTime()}:${message.dequeueCount}`;
-      const input: PipelineInput =
-        failedChunks.length > 0
-          ? {
-              batch,
-              onlyChunks: failedChunks,
-            }
-          : { batch };
+      const input = pipelineInput(batch, {
+        waveSize: deps.settings.NHSFLOWS_MAX_FANOUT,
+        onlyChunks: failedChunks,
+      });
       await deps.starter.start(deps.orchestration, instanceId, input);
       await deps.poisonQueue.delete(message);
       replayed.push({
