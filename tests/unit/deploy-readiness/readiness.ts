@@ -245,7 +245,12 @@ export function settingProblems(s: Sources, schemaKeys: readonly string[]): stri
   const need = (name: string, why: string): void => {
     if (!set.has(name)) problems.push(`app setting ${name} (${why}) is not set by function-app.bicep`);
   };
-  for (const key of schemaKeys) if (!NOT_SET_ON_AZURE[key]) need(key, 'read by the settings schema');
+  for (const key of schemaKeys)
+    if (!NOT_SET_ON_AZURE[key])
+      need(
+        key,
+        'read by the settings schema; or list it in NOT_SET_ON_AZURE, deploy-readiness/readiness.ts, with why',
+      );
   for (const key of Object.keys(NOT_SET_ON_AZURE))
     if (!schemaKeys.includes(key))
       problems.push(`NOT_SET_ON_AZURE lists ${key}, which the schema no longer has`);
