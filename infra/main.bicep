@@ -200,6 +200,14 @@ var privateEndpoints = enablePrivateNetworking
     )
   : []
 
+var endpointTargets = {
+  host: storage.outputs.hostAccountId
+  lake: storage.outputs.lakeAccountId
+  eventHubs: eventHubs.outputs.namespaceId
+  keyVault: keyVault.outputs.id
+  synapse: deploySynapse ? synapse.outputs.id : ''
+}
+
 module endpoints 'app/private-endpoint.bicep' = [
   for pe in privateEndpoints: {
     name: 'pe-${pe.name}'
@@ -208,13 +216,7 @@ module endpoints 'app/private-endpoint.bicep' = [
       location: location
       tags: tags
       subnetId: network.outputs.endpointSubnetId
-      targetId: {
-        host: storage.outputs.hostAccountId
-        lake: storage.outputs.lakeAccountId
-        eventHubs: eventHubs.outputs.namespaceId
-        keyVault: keyVault.outputs.id
-        synapse: deploySynapse ? synapse.outputs.id : ''
-      }[pe.target]
+      targetId: endpointTargets[pe.target]
       groupId: pe.group
       dnsZoneId: network.outputs.zoneIds[pe.group]
     }

@@ -197,7 +197,7 @@ resource hostRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
 ]
 
 resource containerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (name, i) in lakeContainers: {
+  for (container, i) in lakeContainers: {
     name: guid(containers[i].id, principalId, roles.blobDataContributor)
     scope: containers[i]
     properties: {
@@ -209,7 +209,7 @@ resource containerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
 ]
 
 resource queueRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (name, i) in lakeQueues: {
+  for (queue, i) in lakeQueues: {
     name: guid(queues[i].id, principalId, roles.queueDataContributor)
     scope: queues[i]
     properties: {
@@ -221,7 +221,7 @@ resource queueRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
 ]
 
 resource tableRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (name, i) in lakeTables: {
+  for (table, i) in lakeTables: {
     name: guid(tables[i].id, principalId, roles.tableDataContributor)
     scope: tables[i]
     properties: {
