@@ -206,7 +206,8 @@ export interface KeyRekey {
 
 /**
  * `nhs-flows keys rekey`: builds the re-key table `from → to` (default: link anchor → current
- * version) for each project that has none. A stored table is never rebuilt: linkage reads it both
+ * version) for each project that has none, and stores `from` as the link anchor when none is
+ * stored yet (a rotation made in Key Vault directly). A stored table is never rebuilt: linkage reads it both
  * ways, and a person first seen after the rotation keeps their newer token only while it stays
  * as it is. Writes one `key-rekey` audit record (versions, counts).
  */
@@ -225,6 +226,9 @@ export async function rekeyKeys(
   const details: Record<string, string | number> = { fromVersion, toVersion };
   const projects: { project: ProjectId; built: boolean; tokens: number }[] = [];
   try {
+    // A rotation made outside `rotateKeys` (in Key Vault directly) left no anchor: the older
+    // version named here becomes it, so records at both versions link from now on.
+    if (fromVersion !== toVersion) details.anchorVersion = await ensureLinkAnchor(deps.lake, fromVersion);
     if (fromVersion !== toVersion)
       for (const project of request.project ? [request.project] : PROJECTS) {
         if (await deps.lake.exists(IDENTITY_CONTAINER, rekeyTablePath(project, fromVersion, toVersion))) {
