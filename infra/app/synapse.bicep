@@ -27,6 +27,9 @@ resource workspace 'Microsoft.Synapse/workspaces@2021-06-01' = {
       filesystem: 'gold'
     }
     azureADOnlyAuthentication: true
+    // Public access can be turned off only on a workspace with a managed virtual network, which is
+    // fixed when the workspace is created (turning private networking on later recreates it).
+    managedVirtualNetwork: enablePrivateNetworking ? 'default' : null
     publicNetworkAccess: enablePrivateNetworking ? 'Disabled' : 'Enabled'
     cspWorkspaceAdminProperties: { initialWorkspaceAdminObjectId: adminGroupObjectId }
   }
