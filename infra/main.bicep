@@ -144,6 +144,8 @@ module synapse 'app/synapse.bicep' = if (deploySynapse) {
 
 module functionApp 'app/function-app.bicep' = {
   name: 'function-app'
+  // With private networking, the host reaches its storage only through the private endpoints.
+  dependsOn: [endpoints]
   params: {
     name: '${abbrs.functionApp}${environmentName}-${token}'
     planName: '${abbrs.appServicePlan}${environmentName}-${token}'
