@@ -124,9 +124,10 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   }
 ]
 
-// Bronze holds identifiable data: deleted after the retention period. Landing is a drop zone: every
-// file is copied byte for byte to bronze when it is ingested, so drops are deleted after
-// landingRetentionDays. The identity register lives in its own container, outside both rules.
+// Bronze holds identifiable data: deleted after the retention period. Landing is a drop zone: a file
+// whose name is accepted is copied byte for byte to bronze when it is ingested; one rejected by its
+// name (wrong folder, unknown table, format) is reported and left in landing/. Either way drops are
+// deleted after landingRetentionDays. The identity register lives in its own container, outside both rules.
 resource retention 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
   parent: lake
   name: 'default'
