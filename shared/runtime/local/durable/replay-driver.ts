@@ -10,23 +10,26 @@ import {
   UnknownFunctionError,
 } from './durable-errors.js';
 import {
-  ActionType,
-  decodeActionInput,
-  flattenActions,
   HistoryEventType as H,
   outOfProcDataLabel,
-  ReplaySchemaV3,
-  retryDelayMs,
   type HistoryEvent,
   type WireOrchestratorState,
 } from './durable-wire.js';
-import type { EpisodeOutcome, InstanceJournal, JournalRecord, ParentLink, Slot } from './instance-journal.js';
+import type { InstanceJournal, JournalRecord, ParentLink, Slot } from './instance-journal.js';
+import {
+  answeredId,
+  planEpisode,
+  replayInput,
+  settleEpisode,
+  type OrchestratorReply,
+} from './episode-plan.js';
 
 /**
  * The local Durable Task "extension": runs registered orchestrators under durable-functions' own
  * replay and executes what they ask for.
  *
- * Each episode calls the registered orchestrator handler (through the library's invocation model,
+ * What an episode does is decided by the pure functions of episode-plan.ts; this class journals the
+ * decision and dispatches the work. Each episode calls the registered orchestrator handler (through the library's invocation model,
  * exactly as the worker would) with the whole history of the current execution plus the new events,
  * reads the returned actions, appends TaskScheduled / TimerCreated / SubOrchestrationInstanceCreated
  * for the new ones, and journals the episode before any of that work is dispatched. Completions
@@ -108,12 +111,6 @@ interface Instance {
 }
 
 const terminal = (s: RuntimeStatus) => s === 'Completed' || s === 'Failed' || s === 'Terminated';
-
-/** The event id a completion message answers (TaskScheduledId / TimerId), if any. */
-function answeredId(event: HistoryEvent): number | undefined {
-  const id = event.EventType === H.TimerFired ? event.TimerId : event.TaskScheduledId;
-  return typeof id === 'number' ? id : undefined;
-}
 
 /**
  * The failure of an orchestrator invocation: durable-functions throws an error whose message ends with
@@ -526,274 +523,33 @@ export class ReplayDriver {
     if (this.#accepting && !terminal(inst.status) && inst.inbox.length > 0) this.#queueEpisode(inst);
   }
 
-  /** Messages that make durable-functions allocate a retry sequence number without resuming user code. */
-  #allocatesRetryId(inst: Instance, event: HistoryEvent): boolean {
-    const id = answeredId(event);
-    const slot = id === undefined ? undefined : inst.slots.get(id);
-    if (!slot) return false;
-    if (event.EventType === H.TaskFailed || event.EventType === H.SubOrchestrationInstanceFailed) {
-      return slot.retry !== undefined;
-    }
-    if (event.EventType === H.TimerFired && slot.kind === 'retryTimer' && slot.retry) {
-      return slot.retry.attempt < slot.retry.options.maxNumberOfAttempts;
-    }
-    return false;
-  }
-
   async #episode(inst: Instance): Promise<void> {
-    const now = new Date();
-    const at = now.toISOString();
     const batch = inst.inbox.slice();
-    const retrying = batch.filter((m) => this.#allocatesRetryId(inst, m.event));
-    const others = batch.filter((m) => !retrying.includes(m));
-    const delivered: HistoryEvent[] = [{ EventType: H.OrchestratorStarted, EventId: -1, Timestamp: at }];
-    if (inst.history.length === 0) {
-      delivered.push({
-        EventType: H.ExecutionStarted,
-        EventId: -1,
-        Timestamp: at,
-        Name: inst.name,
-        Input: JSON.stringify(inst.input ?? null),
-        OrchestrationInstance: { InstanceId: inst.instanceId, ExecutionId: inst.executionId },
-        ...(inst.parent
-          ? {
-              ParentInstance: {
-                OrchestrationInstance: { InstanceId: inst.parent.instanceId },
-                TaskScheduleId: inst.parent.taskScheduledId,
-              },
-            }
-          : {}),
-      });
-    }
-    for (const m of [...retrying, ...others]) delivered.push({ ...m.event });
-
-    const scheduled: HistoryEvent[] = [];
-    const slots: Record<string, Slot> = {};
-    let nextId = inst.nextEventId;
-
-    for (const m of retrying) {
-      const slot = inst.slots.get(answeredId(m.event)!)!;
-      const retry = slot.retry!;
-      if (m.event.EventType === H.TimerFired) {
-        const id = nextId++;
-        const attempt = retry.attempt + 1;
-        if (retry.of === 'activity') {
-          scheduled.push({
-            EventType: H.TaskScheduled,
-            EventId: id,
-            Timestamp: at,
-            Name: slot.name,
-            Input: JSON.stringify(slot.input ?? null),
-          });
-          slots[id] = { kind: 'activity', name: slot.name, input: slot.input, retry: { ...retry, attempt } };
-        } else {
-          const childId = slot.instanceId ?? `${inst.instanceId}:${id}`;
-          scheduled.push({
-            EventType: H.SubOrchestrationInstanceCreated,
-            EventId: id,
-            Timestamp: at,
-            Name: slot.name,
-            InstanceId: childId,
-            Input: JSON.stringify(slot.input ?? null),
-          });
-          slots[id] = {
-            kind: 'subOrchestration',
-            name: slot.name,
-            input: slot.input,
-            instanceId: slot.instanceId,
-            retry: { ...retry, attempt },
-          };
-        }
-      } else {
-        const id = nextId++;
-        const fireAt = new Date(now.getTime() + retryDelayMs(retry.options, retry.attempt)).toISOString();
-        scheduled.push({ EventType: H.TimerCreated, EventId: id, Timestamp: at, FireAt: fireAt });
-        slots[id] = {
-          kind: 'retryTimer',
-          name: slot.name,
-          input: slot.input,
-          instanceId: slot.instanceId,
-          fireAt,
-          retry,
-        };
-      }
-    }
-
+    const plan = planEpisode(inst, batch, new Date());
+    const at = plan.at;
     const reg = this.#registry.get(inst.name);
-    let outcome: EpisodeOutcome | undefined;
-    let actionsSeen = inst.actionsSeen;
-    let customStatus: unknown;
-    const canceled: number[] = [];
+    let reply: OrchestratorReply;
     if (!reg) {
-      outcome = { status: 'Failed', message: new UnknownFunctionError(inst.name, 'an orchestrator').message };
-    } else {
-      const history = [
-        ...inst.history.map((e) => ({ ...e, IsPlayed: true })),
-        ...delivered.map((e) => ({ ...e, IsPlayed: false })),
-      ];
-      const bindingInfo = {
-        history,
-        input: inst.input ?? null,
-        instanceId: inst.instanceId,
-        isReplaying: inst.history.length > 0,
-        parentInstanceId: inst.parent?.instanceId,
-        upperSchemaVersion: ReplaySchemaV3,
-        // Long enough that durable-functions never splits a timer (the extension does that itself).
-        maximumShortTimerDuration: '36500.00:00:00',
-        longRunningTimerIntervalDuration: '3.00:00:00',
-        defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+      reply = {
+        kind: 'unregistered',
+        message: new UnknownFunctionError(inst.name, 'an orchestrator').message,
       };
-      let state: WireOrchestratorState | undefined;
+    } else {
       try {
         const result = await invokeRegistration(
           reg,
-          { inputData: { [reg.triggerName]: jsonData(bindingInfo), ...this.#extraInputData(reg) } },
+          {
+            inputData: { [reg.triggerName]: jsonData(replayInput(inst, plan)), ...this.#extraInputData(reg) },
+          },
           this.#log,
         );
-        state = result.returnValue as WireOrchestratorState;
+        reply = { kind: 'state', state: result.returnValue as WireOrchestratorState };
       } catch (thrown) {
-        const failure = orchestratorFailure(toError(thrown));
-        outcome = {
-          status: 'Failed',
-          message: `Orchestrator function '${inst.name}' failed: ${failure.message}`,
-          ...(failure.details ? { details: failure.details } : {}),
-        };
-      }
-      if (state) {
-        customStatus = state.customStatus;
-        const actions = flattenActions(state);
-        for (let i = inst.actionsSeen; i < actions.length && !outcome; i++) {
-          const action = actions[i]!;
-          switch (action.actionType) {
-            case ActionType.CallActivity:
-            case ActionType.CallActivityWithRetry: {
-              const id = nextId++;
-              const input = decodeActionInput(action.input);
-              scheduled.push({
-                EventType: H.TaskScheduled,
-                EventId: id,
-                Timestamp: at,
-                Name: action.functionName,
-                Input: JSON.stringify(input ?? null),
-              });
-              slots[id] = {
-                kind: 'activity',
-                name: action.functionName,
-                input,
-                actionIndex: i,
-                ...(action.actionType === ActionType.CallActivityWithRetry && action.retryOptions
-                  ? {
-                      retry: {
-                        options: action.retryOptions,
-                        attempt: 1,
-                        of: 'activity' as const,
-                        firstAttemptAt: at,
-                      },
-                    }
-                  : {}),
-              };
-              break;
-            }
-            case ActionType.CallSubOrchestrator:
-            case ActionType.CallSubOrchestratorWithRetry: {
-              const id = nextId++;
-              const childId = action.instanceId || `${inst.instanceId}:${id}`;
-              const input = action.input;
-              scheduled.push({
-                EventType: H.SubOrchestrationInstanceCreated,
-                EventId: id,
-                Timestamp: at,
-                Name: action.functionName,
-                InstanceId: childId,
-                Input: JSON.stringify(input ?? null),
-              });
-              slots[id] = {
-                kind: 'subOrchestration',
-                name: action.functionName,
-                input,
-                instanceId: action.instanceId || undefined,
-                actionIndex: i,
-                ...(action.actionType === ActionType.CallSubOrchestratorWithRetry && action.retryOptions
-                  ? {
-                      retry: {
-                        options: action.retryOptions,
-                        attempt: 1,
-                        of: 'subOrchestration' as const,
-                        firstAttemptAt: at,
-                      },
-                    }
-                  : {}),
-              };
-              break;
-            }
-            case ActionType.CreateTimer: {
-              const id = nextId++;
-              const fireAt = new Date(String(action.fireAt)).toISOString();
-              scheduled.push({ EventType: H.TimerCreated, EventId: id, Timestamp: at, FireAt: fireAt });
-              slots[id] = { kind: 'timer', fireAt, actionIndex: i };
-              break;
-            }
-            case ActionType.WaitForExternalEvent:
-            case ActionType.ContinueAsNew:
-              break;
-            default:
-              outcome = {
-                status: 'Failed',
-                message: `Orchestrator function '${inst.name}' failed: the local runtime does not support action type ${action.actionType} (durable entities and durable HTTP are not emulated)`,
-              };
-          }
-        }
-        actionsSeen = actions.length;
-        // A timer the orchestrator cancelled (Task.any timeout pattern) is not fired any more.
-        for (const [id, slot] of [
-          ...inst.slots,
-          ...Object.entries(slots).map(([k, v]) => [Number(k), v] as const),
-        ]) {
-          const action =
-            slot.kind === 'timer' && slot.actionIndex !== undefined ? actions[slot.actionIndex] : undefined;
-          if (action?.actionType === ActionType.CreateTimer && action.isCanceled && !slot.canceled) {
-            slots[id] = { ...slot, canceled: true };
-            canceled.push(id);
-          }
-        }
-        if (!outcome && state.isDone) {
-          const continueAsNew = actions.find((a) => a.actionType === ActionType.ContinueAsNew);
-          outcome = continueAsNew
-            ? {
-                status: 'ContinuedAsNew',
-                newExecutionId: randomUUID(),
-                input: decodeActionInput(continueAsNew.input) ?? null,
-              }
-            : { status: 'Completed', output: state.output ?? null };
-        }
+        reply = { kind: 'threw', ...orchestratorFailure(toError(thrown)) };
       }
     }
-
-    const events: HistoryEvent[] = [
-      ...delivered,
-      ...scheduled,
-      { EventType: H.OrchestratorCompleted, EventId: -1, Timestamp: at },
-    ];
-    if (outcome?.status === 'Completed' || outcome?.status === 'Failed') {
-      events.push({
-        EventType: H.ExecutionCompleted,
-        EventId: -1,
-        Timestamp: at,
-        OrchestrationStatus: outcome.status,
-        Result: outcome.status === 'Completed' ? JSON.stringify(outcome.output ?? null) : outcome.message,
-      });
-    }
-    await this.#record(inst, {
-      kind: 'episode',
-      executionId: inst.executionId,
-      consumed: batch.map((m) => m.msgId),
-      events,
-      slots,
-      nextEventId: nextId,
-      actionsSeen,
-      ...(customStatus !== undefined ? { customStatus } : {}),
-      ...(outcome ? { outcome } : {}),
-    });
+    const { record, canceled } = settleEpisode(inst, plan, reply, randomUUID);
+    await this.#record(inst, record);
     if (terminal(inst.status)) {
       if (inst.status === 'Failed') {
         this.#lastFailures.push({
