@@ -23,6 +23,7 @@ export const FUNCTIONS = {
   health: 'health',
   status: 'status',
   replay: 'replayPoison',
+  releaseMassDelete: 'releaseMassDelete',
 } as const;
 
 /** App-setting names of binding connections (identity-based on Azure: `<name>__fullyQualifiedNamespace`, `<name>__blobServiceUri`). */

@@ -11,6 +11,7 @@ import {
 } from '../shared/application/use-cases/rekey-project.use-case.js';
 import { MAX_TOKENS_PER_REQUEST, reidentify } from '../shared/application/use-cases/reidentify.use-case.js';
 import { PROJECTS } from '../shared/domain/pseudonymise/projects.js';
+import { observed } from './observed.js';
 
 /**
  * The custodian's admin endpoints (authLevel `admin`: the host's master key; on Azure, Entra ID in
@@ -168,23 +169,23 @@ app.http(KEY_FUNCTIONS.rotate, {
   route: 'keys/rotate',
   methods: ['POST'],
   authLevel: 'admin',
-  handler: keysRotate,
+  handler: observed(KEY_FUNCTIONS.rotate, 'http', keysRotate),
 });
 app.http(KEY_FUNCTIONS.rekey, {
   route: 'keys/rekey',
   methods: ['POST'],
   authLevel: 'admin',
-  handler: keysRekey,
+  handler: observed(KEY_FUNCTIONS.rekey, 'http', keysRekey),
 });
 app.http(KEY_FUNCTIONS.status, {
   route: 'keys/status',
   methods: ['GET'],
   authLevel: 'admin',
-  handler: keysStatus,
+  handler: observed(KEY_FUNCTIONS.status, 'http', keysStatus),
 });
 app.http(KEY_FUNCTIONS.reidentify, {
   route: 'reidentify',
   methods: ['POST'],
   authLevel: 'admin',
-  handler: reidentifyHttp,
+  handler: observed(KEY_FUNCTIONS.reidentify, 'http', reidentifyHttp),
 });
