@@ -167,11 +167,6 @@ export class HttpTriggerServer {
     return this.#origin;
   }
 
-  /** The RPC base the in-process durable client is given (carries the admin key when one is set). */
-  get rpcBase(): string {
-    return this.#options.adminKey ? `${rpcBasePath}/${this.#options.adminKey}` : rpcBasePath;
-  }
-
   #refuse(res: ServerResponse, status: number, message: string): void {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${message}\n`);
   }
