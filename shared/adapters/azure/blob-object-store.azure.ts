@@ -31,7 +31,12 @@ export class BlobObjectStore implements ObjectStore {
   }
 
   async ensureContainers(containers: readonly string[]): Promise<void> {
-    for (const name of containers) await this.container(name).createIfNotExists();
+    // Existence first: on Azure the identity holds data roles on its containers only (infra/
+    // creates them), and creating one needs a role on the account.
+    for (const name of containers) {
+      const container = this.container(name);
+      if (!(await container.exists())) await container.createIfNotExists();
+    }
   }
 
   async put(

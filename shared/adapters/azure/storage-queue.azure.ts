@@ -20,8 +20,9 @@ export class StorageMessageQueue implements MessageQueue {
     return this.client.name;
   }
 
+  /** Existence first: on Azure the identity holds data roles on its queues only (infra/ creates them). */
   async ensure(): Promise<void> {
-    await this.client.createIfNotExists();
+    if (!(await this.client.exists())) await this.client.createIfNotExists();
   }
 
   async send(message: Readonly<Record<string, unknown>>): Promise<void> {

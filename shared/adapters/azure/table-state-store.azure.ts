@@ -54,13 +54,32 @@ export class TableStateStore implements StateStore {
     return client;
   }
 
+  /**
+   * Creates missing tables. On Azure the identity holds data roles on its tables only (infra/
+   * creates them), so creating answers 403: the table is then read once, and only a table that
+   * cannot be read either is an error.
+   */
   async ensureTables(tables: readonly string[]): Promise<void> {
     for (const table of tables) {
       try {
         await this.service.createTable(table);
       } catch (error) {
-        if (!isStatus(error, 409)) throw wrap('createTable', table, error);
+        if (isStatus(error, 409)) continue;
+        if (isStatus(error, 403) && (await this.readable(table))) continue;
+        throw wrap('createTable', table, error);
       }
+    }
+  }
+
+  private async readable(table: string): Promise<boolean> {
+    try {
+      await this.client(table)
+        .listEntities({ queryOptions: { select: ['PartitionKey'] } })
+        .byPage({ maxPageSize: 1 })
+        .next();
+      return true;
+    } catch {
+      return false;
     }
   }
 
