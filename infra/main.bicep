@@ -46,6 +46,9 @@ param vnetAddressPrefix string = '10.40.0.0/16'
 @minValue(1)
 param landingRetentionDays int = 30
 
+@description('Days each audit record stays immutable (WORM) in the audit container.')
+param auditImmutabilityDays int = 2555
+
 @description('Days bronze (identifiable, restricted) data is kept before deletion.')
 @minValue(7)
 param bronzeRetentionDays int = 90
@@ -94,6 +97,7 @@ module storage 'app/storage.bicep' = {
     principalId: identity.outputs.principalId
     bronzeRetentionDays: bronzeRetentionDays
     landingRetentionDays: landingRetentionDays
+    auditImmutabilityDays: auditImmutabilityDays
     enablePrivateNetworking: enablePrivateNetworking
     synapseWorkspaceId: deploySynapse ? resourceId('Microsoft.Synapse/workspaces', synapseName) : ''
   }

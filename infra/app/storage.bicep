@@ -14,6 +14,8 @@ param tags object
 param principalId string
 param bronzeRetentionDays int
 param landingRetentionDays int
+@description('Days each audit record is kept immutable (time-based WORM on the audit container; the policy is left unlocked for an operator to lock).')
+param auditImmutabilityDays int
 param enablePrivateNetworking bool
 @description('Resource id of the Synapse workspace allowed through the lake firewall when private networking is on; empty for none.')
 param synapseWorkspaceId string
@@ -123,6 +125,19 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
     properties: { publicAccess: 'None' }
   }
 ]
+
+// Audit records (operator actions: replay, mass-delete release, key rotation, re-identification) are
+// create-only in the code; a time-based immutability policy makes them write-once for the app's
+// identity too, which holds Blob Data Contributor on the container. Left unlocked: locking is an
+// irreversible operator decision (docs/deploy.md).
+resource auditImmutability 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
+  parent: containers[indexOf(lakeContainers, 'audit')]
+  name: 'default'
+  properties: {
+    immutabilityPeriodSinceCreationInDays: auditImmutabilityDays
+    allowProtectedAppendWrites: false
+  }
+}
 
 // Bronze holds identifiable data: deleted after the retention period. Landing is a drop zone: a file
 // whose name is accepted is copied byte for byte to bronze when it is ingested; one rejected by its

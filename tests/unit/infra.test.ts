@@ -163,3 +163,15 @@ function collect(dir: string): string {
     )
     .join('\n');
 }
+
+test('the audit container is write-once: a time-based immutability policy, the period a parameter', () => {
+  const storage = read('infra/app/storage.bicep');
+  const policy = declarations(storage).find(
+    (d) => d.kind === 'resource' && d.target.endsWith('containers/immutabilityPolicies'),
+  );
+  assert.ok(policy, 'an immutabilityPolicies resource');
+  assert.match(policy.body, /parent:\s*containers\[indexOf\(lakeContainers, 'audit'\)\]/);
+  assert.match(policy.body, /immutabilityPeriodSinceCreationInDays:\s*auditImmutabilityDays/);
+  assert.match(policy.body, /allowProtectedAppendWrites:\s*false/);
+  assert.ok(parameters(main).some((p) => p.name === 'auditImmutabilityDays' && p.default !== undefined));
+});
