@@ -1,4 +1,5 @@
 import { helpText, parseCommandArgs, processIo, type CliCommand, type CliIo } from './cli-io.js';
+import { captureCommand } from './capture.command.js';
 import { dqCommand } from './dq.command.js';
 import { exportCommand } from './export.command.js';
 import { generateCommand } from './generate.command.js';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CliCommand[] = [
   dqCommand,
   generateCommand,
   replayCommand,
+  captureCommand,
   keysCommand,
   reidentifyCommand,
 ];

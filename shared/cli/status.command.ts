@@ -5,6 +5,7 @@ import {
 } from '../application/use-cases/pipeline/pipeline-status.use-case.js';
 import { LANDING_LEDGER_PARTITION } from '../application/use-cases/pipeline/batch-ledger.use-case.js';
 import { EVENTS_LEDGER_PARTITION } from '../application/use-cases/pipeline/dead-letter-events.use-case.js';
+import { readBreakers, type BreakerView } from '../application/use-cases/operations/circuit-breakers.js';
 import type { CliCommand } from './cli-io.js';
 import { openLocalEnvironment } from './local-environment.js';
 
@@ -17,8 +18,14 @@ export const statusCommand: CliCommand = {
   run: async (args, io) => {
     const env = await openLocalEnvironment();
     try {
-      const status = await pipelineStatus((await services()).pipeline);
-      io.out(args.values.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+      const { pipeline } = await services();
+      const status = await pipelineStatus(pipeline);
+      const breakers = await readBreakers(pipeline);
+      io.out(
+        args.values.json
+          ? JSON.stringify({ ...status, breakers }, null, 2)
+          : `${renderStatus(status)}\n${renderBreakers(breakers)}`,
+      );
       return 0;
     } finally {
       await resetServices();
@@ -59,4 +66,15 @@ function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+/** One line per circuit breaker: closed, or open / half-open with its failure count and last code. */
+export function renderBreakers(breakers: readonly BreakerView[]): string {
+  return `circuit breakers: ${breakers
+    .map((b) =>
+      b.status === 'closed'
+        ? `${b.dependency} closed`
+        : `${b.dependency} ${b.status.toUpperCase()} since ${b.openedAt ?? '?'} after ${b.consecutiveFailures} failures (${b.lastFailureCode ?? 'unknown'}): no new batches start until it half-opens`,
+    )
+    .join('; ')}`;
 }
