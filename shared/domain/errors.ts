@@ -53,6 +53,25 @@ export class InfrastructureError extends NhsFlowsError {
   }
 }
 
+/**
+ * Something the code guarantees did not hold (a bug, or a contract between stages broken): never
+ * expected in operation, reported with its own code so it is not mistaken for an outage.
+ */
+export class InvariantError extends NhsFlowsError {
+  readonly code = 'INVARIANT_BROKEN';
+}
+
+/**
+ * Codes of {@link InfrastructureError}s the use cases throw (a stage's work file or a dead letter is
+ * gone or does not match its message; a receipt could not even be dead-lettered).
+ */
+export const INFRASTRUCTURE_CODES = {
+  workFileMissing: 'WORK_FILE_MISSING',
+  deadLetterMissing: 'DEAD_LETTER_MISSING',
+  deadLetterMismatch: 'DEAD_LETTER_MISMATCH',
+  deadLetterFailed: 'DEAD_LETTER_FAILED',
+} as const;
+
 /** Normalises anything thrown into an Error, once, at the edge. */
 export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;

@@ -4,7 +4,7 @@ import {
   type SourceTableName,
 } from '../../domain/datasets/source-tables.js';
 import { captureTable, type ResolvedCaptureTable } from '../../domain/capture/capture-config.js';
-import { toError } from '../../domain/errors.js';
+import { ConfigError, toError } from '../../domain/errors.js';
 import type { Delta } from '../../domain/capture/delta.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { ReferralTableName } from '../../domain/validate/referral-index.js';
@@ -37,7 +37,8 @@ export function captureTables(
         .filter(Boolean)
     : [...SOURCE_TABLE_NAMES];
   const unknown = wanted.filter((t) => !(SOURCE_TABLE_NAMES as readonly string[]).includes(t));
-  if (unknown.length > 0) throw new Error(`NHSFLOWS_CDC_TABLES names unknown tables: ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    throw new ConfigError([`NHSFLOWS_CDC_TABLES: names unknown tables: ${unknown.join(', ')}`]);
   return CAPTURE_ORDER.filter((t) => wanted.includes(t)).map((t) =>
     captureTable(SOURCE_TABLES[t], { batchSize, maxDeleteShare }),
   );

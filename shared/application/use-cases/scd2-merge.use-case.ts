@@ -1,3 +1,4 @@
+import { InvariantError } from '../../domain/errors.js';
 import {
   checkDimensionSpec,
   SCD2_HIGH_DATE,
@@ -354,7 +355,8 @@ function planBucket(
     const last = member.changes[member.changes.length - 1];
     const all = [...member.changes, ...fresh].sort(compareChanges);
     const folded = foldChanges(dimension, key, { versions: [], existed: false, partial: false }, all);
-    if (folded.kind !== 'folded') throw new Error('unreachable: a full fold never needs more history');
+    if (folded.kind !== 'folded')
+      throw new InvariantError('unreachable: a full fold never needs more history');
     for (const c of fresh) {
       const outcome = folded.outcomes.get(c.changeId);
       if (last && compareChanges(c, last) <= 0) add('lateStitched');

@@ -1,3 +1,4 @@
+import { ConcurrencyError } from '../../../domain/errors.js';
 import { randomUUID } from 'node:crypto';
 import { auditRecordSchema, type AuditKind, type AuditRecord } from '../../../domain/audit/audit-record.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
@@ -26,7 +27,7 @@ export async function recordAudit(
     JSON.stringify(record),
     { ifNoneMatch: '*', contentType: 'application/json' },
   );
-  if (!created) throw new Error(`audit record ${record.kind}/${record.id} already exists`);
+  if (!created) throw new ConcurrencyError(`audit record ${record.kind}/${record.id} already exists`);
   return record;
 }
 

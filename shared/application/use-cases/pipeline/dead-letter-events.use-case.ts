@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { InputError, toError } from '../../../domain/errors.js';
+import {
+  INFRASTRUCTURE_CODES,
+  InfrastructureError,
+  InputError,
+  InvariantError,
+  toError,
+} from '../../../domain/errors.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import type { ReceivedEventBody } from '../receive-deltas.use-case.js';
 import { BATCH_LEDGER_TABLE } from './batch-ledger.use-case.js';
@@ -94,11 +100,12 @@ export async function ingestOrDeadLetter(
       }
     }
   }
-  const error = failure ?? new Error('unreachable: no ingest attempt ran');
+  const error = failure ?? new InvariantError('unreachable: no ingest attempt ran');
   try {
     return { deadLettered: true, ...(await deadLetterEvents(events, codeOf(error), deps)) };
   } catch (thrown) {
-    throw new Error(
+    throw new InfrastructureError(
+      INFRASTRUCTURE_CODES.deadLetterFailed,
       `event receipt of ${events.length} events could not be ingested (${codeOf(error)}) nor dead-lettered (${codeOf(toError(thrown))}): the checkpoint must not advance`,
       { cause: thrown },
     );
@@ -192,7 +199,11 @@ export async function replayDeadLetter(
   deps: IngestDeps,
 ): Promise<IngestDeltasResult> {
   const stored = await deps.lake.get('bronze', message.path);
-  if (!stored) throw new Error(`dead letter bronze/${message.path} does not exist`);
+  if (!stored)
+    throw new InfrastructureError(
+      INFRASTRUCTURE_CODES.deadLetterMissing,
+      `dead letter bronze/${message.path} does not exist`,
+    );
   const lines = stored.toString('utf8').split('\n').filter(Boolean);
   const events: ReceivedEventBody[] = lines.slice(1).map((line) => {
     const e = JSON.parse(line) as DeadLetterEvent;
@@ -204,7 +215,8 @@ export async function replayDeadLetter(
     };
   });
   if (events.length !== message.events)
-    throw new Error(
+    throw new InfrastructureError(
+      INFRASTRUCTURE_CODES.deadLetterMismatch,
       `dead letter bronze/${message.path} holds ${events.length} events, its message says ${message.events}`,
     );
   const result = await ingestDeltas(events, deps);

@@ -1,3 +1,4 @@
+import { InvariantError } from '../../../domain/errors.js';
 import { GOLD_TABLES } from '../../../domain/gold/gold-tables.js';
 import type { LoadWarehouseInput, LoadWarehouseResult } from '../../../domain/pipeline/pipeline-contracts.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -44,7 +45,7 @@ export async function loadWarehouse(
   }
   const unknown = input.goldFiles.filter((f) => !GOLD_TABLES.some((t) => t.name === f.table));
   if (unknown.length > 0)
-    throw new Error(
+    throw new InvariantError(
       `batch ${input.batch.batchId}: gold files for unknown tables ${unknown.map((u) => u.table).join(', ')}`,
     );
   deps.logger.info('warehouse loaded', {

@@ -1,3 +1,4 @@
+import { INFRASTRUCTURE_CODES, InfrastructureError } from '../../../domain/errors.js';
 import { DIM_PATIENT } from '../../../domain/gold/gold-tables.js';
 import type { PortableRow } from '../../../domain/gold/portable-types.js';
 import type {
@@ -25,7 +26,11 @@ export async function mergePatientDimension(
   const changes: DimensionChange[] = [];
   for (const path of input.changePaths) {
     const body = await deps.lake.get('bronze', path);
-    if (!body) throw new Error(`dimension change file bronze/${path} does not exist`);
+    if (!body)
+      throw new InfrastructureError(
+        INFRASTRUCTURE_CODES.workFileMissing,
+        `dimension change file bronze/${path} does not exist`,
+      );
     for (const line of body.toString('utf8').split('\n'))
       if (line) changes.push(JSON.parse(line) as DimensionChange);
   }

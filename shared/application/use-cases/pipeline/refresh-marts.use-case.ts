@@ -1,3 +1,4 @@
+import { ReconciliationError } from '../../../domain/errors.js';
 import { SOURCE_TABLES, type SourceTableName } from '../../../domain/datasets/source-tables.js';
 import { changeSetColumns, type GoldTable } from '../../../domain/gold/gold-tables.js';
 import {
@@ -87,7 +88,7 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
       );
       const loaded = await warehouse.load({ table, batchId: `marts-${runId}`, files: [path] });
       if (loaded.rowsInTable !== rows.length)
-        throw new Error(
+        throw new ReconciliationError(
           `mart ${table.name}: built ${rows.length} rows but the warehouse holds ${loaded.rowsInTable}`,
         );
       tables.push({ table: table.name, rows: rows.length, rowsInTable: loaded.rowsInTable });

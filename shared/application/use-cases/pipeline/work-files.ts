@@ -1,3 +1,4 @@
+import { INFRASTRUCTURE_CODES, InfrastructureError } from '../../../domain/errors.js';
 import {
   decodeDeltaRecords,
   decodeRecords,
@@ -14,7 +15,11 @@ export async function readWorkRecords(
   encoding: ChunkRef['encoding'] = 'records',
 ): Promise<BatchRecord[]> {
   const body = await lake.get('bronze', path);
-  if (!body) throw new Error(`work file bronze/${path} does not exist`);
+  if (!body)
+    throw new InfrastructureError(
+      INFRASTRUCTURE_CODES.workFileMissing,
+      `work file bronze/${path} does not exist`,
+    );
   const text = body.toString('utf8');
   return encoding === 'deltas' ? decodeDeltaRecords(text) : decodeRecords(text);
 }
@@ -48,7 +53,11 @@ export async function readAcceptedRecords(
     rejectedPath ? lake.get('bronze', rejectedPath) : Promise.resolve(null),
   ]);
   if (!rejectedPath) return records;
-  if (!rejectedBody) throw new Error(`work file bronze/${rejectedPath} does not exist`);
+  if (!rejectedBody)
+    throw new InfrastructureError(
+      INFRASTRUCTURE_CODES.workFileMissing,
+      `work file bronze/${rejectedPath} does not exist`,
+    );
   const rejected = new Set(JSON.parse(rejectedBody.toString('utf8')) as number[]);
   return records.filter((r) => !rejected.has(r.n));
 }
