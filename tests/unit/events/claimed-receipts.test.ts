@@ -7,6 +7,7 @@ import { memoryTelemetry } from '../../../shared/application/ports/telemetry.por
 import type { OrchestrationStarter } from '../../../shared/application/ports/orchestration-starter.port.js';
 import { LakeSeenEvents } from '../../../shared/application/lake-state/lake-seen-events.js';
 import { ingestDeltas } from '../../../shared/application/use-cases/pipeline/ingest-deltas.use-case.js';
+import { loadSettings } from '../../../shared/config/settings.schema.js';
 import { encodeDeltaEnvelope } from '../../../shared/domain/events/delta-envelope.js';
 import type { PipelineInput } from '../../../shared/domain/pipeline/pipeline-contracts.js';
 import { memoryLakeState } from '../../support/lake-state.js';
@@ -41,6 +42,7 @@ function recordingStarter(): OrchestrationStarter & {
 function world(objects = new MemoryObjectStore(), starter = recordingStarter()) {
   const seenEvents = new LakeSeenEvents(memoryLakeState(objects), fixedClock('2026-12-06T09:00:00Z'));
   const deps = {
+    settings: loadSettings({}),
     lake: objects,
     clock: fixedClock('2026-12-06T09:00:00Z'),
     logger: memoryLogger(),
