@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { GuardError } from '../../../shared/domain/errors.js';
 import { linkProject } from '../../../shared/application/use-cases/link-project.use-case.js';
 import type { SourceRow, SourceTableName } from '../../../shared/domain/datasets/source-tables.js';
 import { createRowPseudonymiser, type SilverRow } from '../../../shared/domain/pseudonymise/silver-row.js';
@@ -108,6 +109,9 @@ test('a table of the other project is refused: tokens of two projects never meet
         ]),
         { keyVersion: 'v1' },
       ),
-    /not part of project 'careflow'/,
+    (e: unknown) =>
+      e instanceof GuardError &&
+      e.code === 'PROJECT_MISMATCH' &&
+      /not part of project 'careflow'/.test(e.message),
   );
 });
