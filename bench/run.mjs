@@ -35,18 +35,27 @@ for (const file of files) {
   sections.push(JSON.parse(readFileSync(out, 'utf8')));
 }
 // A filtered run keeps the other benchmarks' latest sections (from .bench-out) in the report.
-for (const name of readdirSync('bench').filter((f) => f.endsWith('.bench.ts') && !files.includes(f)).sort()) {
+for (const name of readdirSync('bench')
+  .filter((f) => f.endsWith('.bench.ts') && !files.includes(f))
+  .sort()) {
   const previous = join('.bench-out', `${name}.json`);
-  if (existsSync(previous)) sections.push({ ...JSON.parse(readFileSync(previous, 'utf8')), previousRun: true });
+  if (existsSync(previous))
+    sections.push({ ...JSON.parse(readFileSync(previous, 'utf8')), previousRun: true });
 }
 sections.sort((a, b) => String(a.file).localeCompare(String(b.file)));
+// Sections of the committed report that this run has no figures for (neither run now nor in
+// .bench-out) are kept as they were, in their place: a filtered run on a fresh clone must not drop
+// the other benchmarks' last figures.
+const kept = keptSections(sections.map((s) => s.title));
 const md = [
   '# Benchmark report',
   '',
   `Run ${new Date().toISOString()} on ${process.platform} ${process.arch}, Node ${process.version}, scale ${process.env.NHSFLOWS_BENCH_SCALE ?? '1'}.`,
   '',
 ];
+const rendered = new Map();
 for (const s of sections) {
+  const start = md.length;
   md.push(
     `## ${s.title}`,
     '',
@@ -71,10 +80,29 @@ for (const s of sections) {
     }
   }
   md.push('');
+  rendered.set(s.title, md.splice(start));
 }
+const order = [...kept.keys()];
+for (const title of rendered.keys()) if (!kept.has(title)) order.push(title);
+for (const title of order) md.push(...(rendered.get(title) ?? kept.get(title)));
 writeFileSync('bench/REPORT.md', md.join('\n'));
 writeFileSync(join('.bench-out', 'report.json'), JSON.stringify(sections, null, 2));
 console.log('\nwrote bench/REPORT.md');
+/** The committed report's sections by title (in report order), each as its lines. */
+function keptSections(titlesNow) {
+  const out = new Map();
+  if (!existsSync('bench/REPORT.md')) return out;
+  const text = readFileSync('bench/REPORT.md', 'utf8');
+  for (const part of text.split(/^(?=## )/m).slice(1)) {
+    const title = part.slice(3, part.indexOf('\n')).trim();
+    const lines = part.replace(/\n+$/, '').split('\n');
+    if (!titlesNow.includes(title) && !lines[2]?.includes('(from an earlier run)'))
+      lines[2] = `${lines[2] ?? ''} (from an earlier run)`;
+    out.set(title, [...lines, '']);
+  }
+  return out;
+}
+
 function fmt(v) {
   return typeof v === 'number'
     ? Math.abs(v) >= 100
