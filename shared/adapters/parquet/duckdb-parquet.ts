@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,7 +47,63 @@ export function duckdbType(type: PortableType): string {
  */
 export function privateSpillDirectory(parent: string = tmpdir()): string {
   mkdirSync(parent, { recursive: true });
-  return mkdtempSync(join(parent, 'nhsflows-duckdb-spill-'));
+  if (!swept.has(parent)) {
+    swept.add(parent);
+    sweepAbandonedSpillDirectories(parent);
+  }
+  const dir = mkdtempSync(join(parent, `${SPILL_PREFIX}${process.pid}-`));
+  spillDirectories.add(dir);
+  if (spillDirectories.size === 1) process.once('exit', removeSpillDirectories);
+  return dir;
+}
+
+const SPILL_PREFIX = 'nhsflows-duckdb-spill-';
+const spillDirectories = new Set<string>();
+const swept = new Set<string>();
+
+function removeSpillDirectories(): void {
+  for (const dir of spillDirectories) rmSync(dir, { recursive: true, force: true });
+  spillDirectories.clear();
+}
+
+/**
+ * Spill folders of processes that are gone (killed before their exit hook ran): named with the
+ * owner's pid, removed when that pid no longer runs; older unnamed ones after a day.
+ */
+export function sweepAbandonedSpillDirectories(parent: string): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(parent).filter((n) => n.startsWith(SPILL_PREFIX));
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const path = join(parent, name);
+    const owner = /^nhsflows-duckdb-spill-(\d+)-/.exec(name);
+    let abandoned: boolean;
+    if (owner) abandoned = Number(owner[1]) !== process.pid && !processRuns(Number(owner[1]));
+    else {
+      try {
+        abandoned = Date.now() - statSync(path).mtimeMs > 86_400_000;
+      } catch {
+        abandoned = false;
+      }
+    }
+    if (!abandoned) continue;
+    rmSync(path, { recursive: true, force: true });
+    removed += 1;
+  }
+  return removed;
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function quoteIdent(name: string): string {
