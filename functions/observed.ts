@@ -4,6 +4,16 @@ import { OPERATIONS_METRICS, type TriggerKind } from '../shared/domain/operation
 import type { BreakerDependency } from '../shared/domain/operations/circuit-breaker.js';
 import { recordDependencyOutcome } from '../shared/application/use-cases/operations/circuit-breakers.js';
 import { isPermanentFailure } from '../shared/domain/pipeline/activity-outcome.js';
+import { InfrastructureError, NhsFlowsError } from '../shared/domain/errors.js';
+
+/**
+ * Whether a failure says the dependency itself is failing: an SDK, network or engine error, or an
+ * `InfrastructureError`. The product's other coded errors (a missing bronze object, bad key material,
+ * a guard) are about one batch or one setting, and do not open a breaker that stops every batch.
+ */
+export function isDependencyFailure(thrown: unknown): boolean {
+  return !(thrown instanceof NhsFlowsError) || thrown instanceof InfrastructureError;
+}
 
 /** The code of a thrown value (coded errors carry one), for metric dimensions: never a message. */
 function codeOf(thrown: unknown): string {
@@ -23,8 +33,8 @@ async function reportFailed(name: string, trigger: TriggerKind, code: string): P
 
 export interface ObservedOptions {
   /**
-   * The dependency whose circuit breaker this function's outcome feeds: a thrown (transient) failure
-   * counts against it, a success closes it. Permanent failures returned as results (bad input,
+   * The dependency whose circuit breaker this function's outcome feeds: a thrown failure of the
+   * dependency ({@link isDependencyFailure}) counts against it, a success closes it. Permanent failures returned as results (bad input,
    * counts that do not reconcile) are data problems and are not counted.
    */
   readonly dependency?: BreakerDependency;
@@ -47,7 +57,7 @@ export function observed<A extends unknown[], R>(
       result = await handler(...args);
     } catch (thrown) {
       await reportFailed(name, trigger, codeOf(thrown));
-      if (options.dependency) {
+      if (options.dependency && isDependencyFailure(thrown)) {
         const s = await services().catch(() => undefined);
         if (s)
           await recordDependencyOutcome(s.pipeline, options.dependency, { ok: false, code: codeOf(thrown) });

@@ -9,6 +9,8 @@ import { BlobObjectStore } from '../../shared/adapters/azure/blob-object-store.a
 import { StorageMessageQueue } from '../../shared/adapters/azure/storage-queue.azure.js';
 import { openLocalEnvironment, type LocalEnvironment } from '../../shared/cli/local-environment.js';
 import { LAKE_CONTAINERS } from '../../shared/domain/lake/lake-paths.js';
+import { readAudit } from '../../shared/application/use-cases/audit/audit-trail.js';
+import { systemClock } from '../../shared/application/ports/clock.port.js';
 import type { BatchDescriptor } from '../../shared/domain/pipeline/batch-record.js';
 import type { BatchManifest } from '../../shared/domain/pipeline/pipeline-contracts.js';
 import { csv, episode, testNhsNumber } from '../integration/pipeline/pipeline-harness.js';
@@ -91,11 +93,36 @@ async function facts(): Promise<{ facts: number; ids: number }> {
 
 let first: ReturnType<typeof cli>;
 
+const startedAt = new Date();
+
+test('nhs-flows replay --dry-run lists the failed batch of a table and time window and changes nothing; an unknown batch exits 3', async () => {
+  const dry = cli('replay', '--table', 'sus_apc_episode', '--since', '2026-11-23T00:00:00Z', '--dry-run');
+  assert.equal(dry.status, 0, dry.stderr.slice(-3000));
+  assert.match(
+    dry.stdout,
+    /replay \(dry run\): 1 failed batch\(es\) match table sus_apc_episode, failed 2026-11-23T00:00:00Z – now; nothing was changed/,
+  );
+  assert.match(
+    dry.stdout,
+    new RegExp(
+      `  ${batchId}  sus_apc_episode  failed 2026-11-23T09:01:00.000Z  all chunks  \\[poison-queue\\]`,
+    ),
+  );
+  assert.equal(await queue.count(), 1, 'the message is still on the queue');
+  const unknown = cli('replay', '--batch', 'no-such-batch');
+  assert.equal(unknown.status, 3, unknown.stderr.slice(-3000));
+  assert.match(
+    unknown.stdout,
+    /replay: no batch no-such-batch is known: it is not on the poison queue and not in the batch ledger/,
+  );
+});
+
 test('nhs-flows replay restarts the failed batch from the poison queue and it loads the warehouse', async () => {
   first = cli('replay');
   assert.equal(first.status, 0, first.stderr.slice(-3000));
-  assert.match(first.stdout, /replay: HTTP 202 /);
-  assert.match(first.stdout, new RegExp(`"batchId":"${batchId}"`));
+  assert.match(first.stdout, /replay: started 1 batch\(es\) matching every failed batch/);
+  assert.match(first.stdout, new RegExp(`  ${batchId}  sus_apc_episode  succeeded`));
+  assert.match(first.stdout, /all 1 replayed batch\(es\) succeeded/);
   assert.equal(await queue.count(), 0, 'the message left the queue');
   const manifest = JSON.parse(
     (await lake.get('gold', `manifests/${batchId}.json`))?.toString('utf8') ?? '{}',
@@ -112,14 +139,22 @@ test('nhs-flows replay restarts the failed batch from the poison queue and it lo
   assert.deepEqual(await facts(), { facts: 3, ids: 3 });
 });
 
-test('nhs-flows replay with an empty poison queue replays nothing and changes no count', async () => {
+test('nhs-flows replay with nothing failed replays nothing, says so, exits 3 and changes no count; every run is audited', async () => {
   const again = cli('replay');
-  assert.equal(again.status, 0, again.stderr.slice(-3000));
-  assert.match(
-    again.stdout,
-    /replay: HTTP 202 \{"replayed":\[\],"invalid":0,"rejectedFiles":0,"replayedEvents":\[\],"failedEvents":0,"remaining":0\}/,
-  );
+  assert.equal(again.status, 3, again.stderr.slice(-3000));
+  assert.match(again.stdout, /replay: no failed batch matches every failed batch; nothing was replayed/);
   assert.deepEqual(await facts(), { facts: 3, ids: 3 });
+  const audit = await readAudit({ since: startedAt, kind: 'replay' }, { lake, clock: systemClock });
+  assert.deepEqual(
+    audit.map((r) => [r.outcome, r.actor.startsWith('local:') || r.actor === 'admin-key']),
+    [
+      ['dry-run', true],
+      ['nothing-matched', true],
+      ['done', true],
+      ['nothing-matched', true],
+    ],
+  );
+  assert.equal(audit[2]?.details.batches, batchId);
 });
 
 test("the replay's output and logs hold no NHS number", () => {

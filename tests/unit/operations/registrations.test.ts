@@ -3,10 +3,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { captureRegistrations } from '../../../shared/runtime/local/registration-capture.js';
 import { ACTIVITIES, FUNCTIONS, ORCHESTRATIONS } from '../../../functions/function-names.js';
+import { GuardError, InfrastructureError, InputError } from '../../../shared/domain/errors.js';
 
 // The registrations as the Functions host receives them: the local core module captures the metadata
 // @azure/functions computes from each app.* call, the retry policy included.
 const registry = await captureRegistrations(() => import('../../../functions/index.js'));
+// Imported after the capture: a module that loads @azure/functions first would put it in test mode.
+const { isDependencyFailure } = await import('../../../functions/observed.js');
+const { KEY_FUNCTIONS } = await import('../../../functions/keys.function.js');
 
 test('the timer and Event Hubs registrations declare their retry policies', () => {
   // As JSON (what the worker sends the host): the library's undefined `delayInterval` drops out.
@@ -46,6 +50,7 @@ test('every registration is wrapped so a failed execution reports nhsflows.funct
     'functions/http.function.ts',
     'functions/pipeline.activities.ts',
     'functions/pipeline.orchestrator.ts',
+    'functions/keys.function.ts',
   ]
     .map((f) => readFileSync(f, 'utf8'))
     .join('\n');
@@ -54,14 +59,17 @@ test('every registration is wrapped so a failed execution reports nhsflows.funct
   const kinds = new Set<string>();
   for (const registration of registry.functions.values()) {
     const name = registration.name;
+    const k = keyOf(KEY_FUNCTIONS, name);
     const f = keyOf(FUNCTIONS, name);
     const a = keyOf(ACTIVITIES, name);
     const o = keyOf(ORCHESTRATIONS, name);
-    const pattern = f
-      ? new RegExp(`observed\\(\\s*FUNCTIONS\\.${f},`)
-      : a
-        ? new RegExp(`observed\\(\\s*ACTIVITIES\\.${a},`)
-        : new RegExp(`observedOrchestrator\\(\\s*ORCHESTRATIONS\\.${o ?? '-'},`);
+    const pattern = k
+      ? new RegExp(`observed\\(\\s*KEY_FUNCTIONS\\.${k},`)
+      : f
+        ? new RegExp(`observed\\(\\s*FUNCTIONS\\.${f},`)
+        : a
+          ? new RegExp(`observed\\(\\s*ACTIVITIES\\.${a},`)
+          : new RegExp(`observedOrchestrator\\(\\s*ORCHESTRATIONS\\.${o ?? '-'},`);
     assert.match(
       text,
       pattern,
@@ -77,4 +85,11 @@ test('every registration is wrapped so a failed execution reports nhsflows.funct
     'orchestrationTrigger',
     'timerTrigger',
   ]);
+});
+
+test('only failures of the dependency itself count against its circuit breaker', () => {
+  assert.equal(isDependencyFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), true);
+  assert.equal(isDependencyFailure(new InfrastructureError('WAREHOUSE_UNREACHABLE', 'pool closed')), true);
+  assert.equal(isDependencyFailure(new InputError('bronze object x does not exist')), false);
+  assert.equal(isDependencyFailure(new GuardError('MASS_DELETE_GUARD', 'too many deletes')), false);
 });
