@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
-import { loadSettings, type Settings } from '../shared/config/settings.schema.js';
+import { loadSettings, unknownSettings, type Settings } from '../shared/config/settings.schema.js';
 import { BlobObjectStore } from '../shared/adapters/azure/blob-object-store.azure.js';
 import { TableStateStore } from '../shared/adapters/azure/table-state-store.azure.js';
 import { StorageMessageQueue } from '../shared/adapters/azure/storage-queue.azure.js';
@@ -132,6 +132,9 @@ export async function buildServices(env: Readonly<Record<string, string | undefi
     logLevelAtLeast(level, 'info') ? 'info' : level,
     { app: 'nhs-flows' },
   );
+  // A mistyped or retired NHSFLOWS_* key would leave a default silently in force: name it (never its value).
+  for (const unknown of unknownSettings(env))
+    logger.warn(unknown.message, { setting: unknown.key, closest: unknown.closest });
   const credential = settings.NHSFLOWS_MODE === 'azure' ? new DefaultAzureCredential() : undefined;
   const lake = settings.NHSFLOWS_LAKE_CONNECTION
     ? BlobObjectStore.fromConnectionString(settings.NHSFLOWS_LAKE_CONNECTION)
@@ -161,14 +164,19 @@ export async function buildServices(env: Readonly<Record<string, string | undefi
         settings.NHSFLOWS_POISON_QUEUE,
         credential ?? new DefaultAzureCredential(),
       );
-  const secrets: SecretStore = settings.NHSFLOWS_KEYVAULT_URL
-    ? KeyVaultSecretStore.fromUrl(settings.NHSFLOWS_KEYVAULT_URL, credential ?? new DefaultAzureCredential())
-    : new LocalSecretStore({
-        file: resolve(settings.NHSFLOWS_LOCAL_SECRETS_FILE),
-        env,
-        createIfMissing: settings.NHSFLOWS_MODE === 'local' ? [settings.NHSFLOWS_PSEUDO_KEY_SECRET] : [],
-        logger,
-      });
+  // Azure mode always has a Key Vault URL; local mode may use one instead of the secrets file.
+  const secrets: SecretStore =
+    settings.NHSFLOWS_MODE === 'azure' || settings.NHSFLOWS_KEYVAULT_URL
+      ? KeyVaultSecretStore.fromUrl(
+          required(settings.NHSFLOWS_KEYVAULT_URL, 'NHSFLOWS_KEYVAULT_URL'),
+          credential ?? new DefaultAzureCredential(),
+        )
+      : new LocalSecretStore({
+          file: resolve(settings.NHSFLOWS_LOCAL_SECRETS_FILE),
+          env,
+          createIfMissing: [settings.NHSFLOWS_PSEUDO_KEY_SECRET],
+          logger,
+        });
   const telemetry: Telemetry =
     settings.APPLICATIONINSIGHTS_CONNECTION_STRING && !settings.NHSFLOWS_TELEMETRY_DISABLED
       ? await AppInsightsTelemetry.fromConnectionString(

@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { loadSettings, type Settings } from '../config/settings.schema.js';
+import { loadLocalSettings, type LocalSettings } from '../config/settings.schema.js';
 import { LocalSecretStore } from '../adapters/local/local-secret-store.js';
 import { memoryLogger } from '../application/ports/logger.port.js';
 import { azuriteConnectionString, startAzurite } from '../runtime/local/azurite.js';
@@ -35,7 +35,7 @@ import {
  * stops it before starting another, so two Azurites never share a folder and none is left behind.
  */
 export interface LocalEnvironment {
-  readonly settings: Settings;
+  readonly settings: LocalSettings;
   readonly dataDir: string;
   /**
    * The local admin key (secret `local-admin-key` of the local secrets file, created on first
@@ -76,7 +76,10 @@ export function readLocalSettingsFile(cwd = process.cwd()): Record<string, strin
  * The settings of the embedded default (`local.settings.json` merged under `env`, which receives
  * the merged values) and its resolved data dir, without starting anything.
  */
-export function localSettings(env: NodeJS.ProcessEnv = process.env): { settings: Settings; dataDir: string } {
+export function localSettings(env: NodeJS.ProcessEnv = process.env): {
+  settings: LocalSettings;
+  dataDir: string;
+} {
   for (const [k, v] of Object.entries(readLocalSettingsFile()))
     if (env[k] === undefined && v !== '') env[k] = v;
   // The secrets file follows the data dir unless it is set on purpose.
@@ -85,8 +88,7 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env): { settings:
       resolve(env.NHSFLOWS_DATA_DIR || '.data'),
       LOCAL_SECRETS_FILE_NAME,
     );
-  const settings = loadSettings(env);
-  if (settings.NHSFLOWS_MODE !== 'local') throw new Error('the local runner needs NHSFLOWS_MODE=local');
+  const settings = loadLocalSettings(env);
   return { settings, dataDir: resolve(settings.NHSFLOWS_DATA_DIR) };
 }
 
@@ -185,7 +187,7 @@ export async function openLocalEnvironment(
     if (!env[key] || env[key] === 'UseDevelopmentStorage=true') env[key] = connectionString;
   }
   try {
-    settings = loadSettings(env);
+    settings = loadLocalSettings(env);
   } catch (error) {
     await stop();
     throw error;

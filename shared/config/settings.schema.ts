@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SOURCE_TABLE_NAMES } from '../domain/datasets/source-tables.js';
 import { ConfigError } from '../domain/errors.js';
 
 /**
@@ -10,9 +11,21 @@ const nonEmpty = z.string().trim().min(1);
 const port = z.coerce.number().int().min(0).max(65535);
 const boolish = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-export const settingsSchema = z.object({
-  /** 'local' = embedded default (Azurite, embedded source DB, local runtime, DuckDB); 'azure' = Function App. */
-  NHSFLOWS_MODE: z.enum(['local', 'azure']).default('local'),
+/** A comma-separated list of source table names (the CDC table list): each must be a source table. */
+const sourceTableList = nonEmpty.superRefine((value, ctx) => {
+  const unknown = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t && !(SOURCE_TABLE_NAMES as readonly string[]).includes(t));
+  if (unknown.length > 0)
+    ctx.addIssue({
+      code: 'custom',
+      message: `names unknown tables: ${unknown.join(', ')} (expected a comma-separated list of ${SOURCE_TABLE_NAMES.join(', ')})`,
+    });
+});
+
+/** The settings read in both modes. */
+const commonSettings = {
   /** Folder for local state: Azurite data, embedded databases, durable history (git-ignored). */
   NHSFLOWS_DATA_DIR: nonEmpty.default('.data'),
   /** Storage for the lake (Blob API of the ADLS Gen2 account). Connection string locally. */
@@ -22,16 +35,12 @@ export const settingsSchema = z.object({
   /** Table storage for state (watermarks, hash state, SCD2 current rows, ledger). */
   NHSFLOWS_STATE_CONNECTION: nonEmpty.optional(),
   NHSFLOWS_STATE_TABLE_URL: z.url().optional(),
-  /** Azurite ports used by the local runner (0 = pick free ports). */
-  NHSFLOWS_AZURITE_BLOB_PORT: port.default(0),
-  NHSFLOWS_AZURITE_QUEUE_PORT: port.default(0),
-  NHSFLOWS_AZURITE_TABLE_PORT: port.default(0),
   /** Change source: 'embedded' (DuckDB file in the data dir) or 'mssql'. */
   NHSFLOWS_SOURCE_KIND: z.enum(['embedded', 'mssql']).default('embedded'),
   /** Name of the secret holding the SQL Server connection string (mssql source). */
   NHSFLOWS_SOURCE_MSSQL_SECRET: nonEmpty.default('source-sql-connection'),
   /** Source tables the CDC poller captures (comma-separated); default all nine. */
-  NHSFLOWS_CDC_TABLES: nonEmpty.optional(),
+  NHSFLOWS_CDC_TABLES: sourceTableList.optional(),
   /** NCRONTAB schedule of the CDC poller timer. */
   NHSFLOWS_CDC_SCHEDULE: nonEmpty.default('0 */5 * * * *'),
   /** NCRONTAB schedule of the marts refresh (pathway facts, DQ scorecard). */
@@ -46,9 +55,8 @@ export const settingsSchema = z.object({
   NHSFLOWS_EVENTHUB_NAMESPACE: nonEmpty.optional(),
   NHSFLOWS_EVENTHUB_CONNECTION: nonEmpty.optional(),
   NHSFLOWS_EVENTHUB_NAME: nonEmpty.default('nhs-flows-cdc'),
-  /** Secrets: Key Vault URL on Azure; locally a JSON file of name → value (git-ignored). */
+  /** Secrets: Key Vault URL (required on Azure; optional locally, else the local secrets file). */
   NHSFLOWS_KEYVAULT_URL: z.url().optional(),
-  NHSFLOWS_LOCAL_SECRETS_FILE: nonEmpty.default('.data/local-secrets.json'),
   /** Name of the pseudonymisation master key secret. */
   NHSFLOWS_PSEUDO_KEY_SECRET: nonEmpty.default('pseudonymisation-master-key'),
   /** Role allowed to call re-identification; empty = the function is off (default). */
@@ -73,17 +81,57 @@ export const settingsSchema = z.object({
   /** Max records per chunk in the orchestrator fan-out, and max chunks per sub-orchestration. */
   NHSFLOWS_CHUNK_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
   NHSFLOWS_MAX_FANOUT: z.coerce.number().int().min(1).max(1_000).default(500),
-  /** Local host only: worker threads running activities (0 = all in the main thread). */
-  NHSFLOWS_LOCAL_ACTIVITY_WORKERS: z.coerce.number().int().min(0).max(16).default(2),
   /** Poison queue the failed batches go to, for replay. */
   NHSFLOWS_POISON_QUEUE: nonEmpty.default('nhs-flows-batches-poison'),
   APPLICATIONINSIGHTS_CONNECTION_STRING: nonEmpty.optional(),
   NHSFLOWS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  NHSFLOWS_TELEMETRY_DISABLED: boolish.default(false),
+};
+
+/** Settings read in local mode only (the local runner, its Azurite, the synthetic population). */
+const localOnlySettings = {
+  /** Azurite ports used by the local runner (0 = pick free ports). */
+  NHSFLOWS_AZURITE_BLOB_PORT: port.default(0),
+  NHSFLOWS_AZURITE_QUEUE_PORT: port.default(0),
+  NHSFLOWS_AZURITE_TABLE_PORT: port.default(0),
+  /** Locally, without NHSFLOWS_KEYVAULT_URL: a JSON file of secret name → value (git-ignored). */
+  NHSFLOWS_LOCAL_SECRETS_FILE: nonEmpty.default('.data/local-secrets.json'),
+  /** Local host only: worker threads running activities (0 = all in the main thread). */
+  NHSFLOWS_LOCAL_ACTIVITY_WORKERS: z.coerce.number().int().min(0).max(16).default(2),
   /** Seed and size of the synthetic population the local run generates. */
   NHSFLOWS_SEED: z.coerce.number().int().default(42),
   NHSFLOWS_SYNTHETIC_PATIENTS: z.coerce.number().int().min(10).max(5_000_000).default(2_000),
-  NHSFLOWS_TELEMETRY_DISABLED: boolish.default(false),
+};
+
+/** 'local' = embedded default (Azurite, embedded source DB, local runtime, DuckDB). */
+export const localSettingsSchema = z.object({
+  NHSFLOWS_MODE: z.literal('local'),
+  ...commonSettings,
+  ...localOnlySettings,
 });
+
+/**
+ * 'azure' = the Function App: Key Vault, Synapse and the gold URL it loads from are required; the
+ * local-only settings are not part of this shape (set there, they are reported and ignored).
+ */
+export const azureSettingsSchema = z.object({
+  NHSFLOWS_MODE: z.literal('azure'),
+  ...commonSettings,
+  NHSFLOWS_KEYVAULT_URL: z.url(),
+  NHSFLOWS_WAREHOUSE_KIND: z.literal('synapse'),
+  NHSFLOWS_SYNAPSE_GOLD_URL: nonEmpty,
+});
+
+/** Every setting, one shape per mode (discriminated by NHSFLOWS_MODE, 'local' when unset). */
+export const settingsSchema = z.discriminatedUnion('NHSFLOWS_MODE', [
+  localSettingsSchema,
+  azureSettingsSchema,
+]);
+
+const LOCAL_ONLY_KEYS = Object.keys(localOnlySettings);
+const ALL_KEYS = [
+  ...new Set([...Object.keys(localSettingsSchema.shape), ...Object.keys(azureSettingsSchema.shape)]),
+];
 
 /**
  * Checks that span settings. They run on the raw values, so they are reported together with any
@@ -120,28 +168,125 @@ function crossSettingProblems(raw: Readonly<Record<string, string>>): string[] {
   return problems;
 }
 
-export type Settings = Readonly<z.infer<typeof settingsSchema>>;
+export type LocalSettings = Readonly<z.infer<typeof localSettingsSchema>>;
+export type AzureSettings = Readonly<z.infer<typeof azureSettingsSchema>>;
+/** Narrow on `NHSFLOWS_MODE` to read a mode's own settings. */
+export type Settings = LocalSettings | AzureSettings;
 
 /** Parses settings from an environment-like record; throws `ConfigError` listing every problem. */
 export function loadSettings(env: Readonly<Record<string, string | undefined>>): Settings {
-  const known = Object.keys(settingsSchema.shape);
   const picked: Record<string, string> = {};
-  for (const key of known) {
+  for (const key of ALL_KEYS) {
     const value = env[key];
     if (value !== undefined && value !== '') picked[key] = value;
   }
+  picked.NHSFLOWS_MODE ??= 'local';
+  if (picked.NHSFLOWS_MODE === 'azure') for (const key of LOCAL_ONLY_KEYS) delete picked[key];
   const parsed = settingsSchema.safeParse(picked);
+  const cross = crossSettingProblems(picked);
+  // A setting the cross-setting checks already explain is not reported twice.
+  const explained = new Set(cross.map((p) => p.slice(0, p.indexOf(':'))));
   const problems = [
     ...(parsed.success
       ? []
-      : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`)),
-    ...crossSettingProblems(picked),
+      : parsed.error.issues
+          .filter((issue) => !explained.has(String(issue.path[0])))
+          .map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`)),
+    ...cross,
   ];
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return Object.freeze(parsed.data);
 }
 
-/** The keys of every setting (local.settings.sample.json and the README table are checked against it). */
+/** Settings of the local runner: `loadSettings`, refusing any mode but local. */
+export function loadLocalSettings(env: Readonly<Record<string, string | undefined>>): LocalSettings {
+  const settings = loadSettings(env);
+  if (settings.NHSFLOWS_MODE !== 'local')
+    throw new ConfigError([
+      `NHSFLOWS_MODE: expected 'local' for the local runner, received '${settings.NHSFLOWS_MODE}'`,
+    ]);
+  return settings;
+}
+
+/** The keys of every setting, both modes (local.settings.sample.json and the README table are checked against it). */
 export function settingKeys(): string[] {
-  return Object.keys(settingsSchema.shape);
+  return [...ALL_KEYS];
+}
+
+/**
+ * `NHSFLOWS_*` names that are read, but not by the app's settings: the Functions host's own
+ * (host.json `%NHSFLOWS_TASK_HUB%`, binding connections `NHSFLOWS_LAKE`, `NHSFLOWS_EVENTHUB` and
+ * their identity-based `__…` forms), secrets given to the local secret store (`NHSFLOWS_SECRET_<NAME>`), azd's
+ * deployment environment (infra/main.bicep outputs and main.parameters.json) and the test harness.
+ */
+const READ_ELSEWHERE = [
+  /^NHSFLOWS_TASK_HUB$/,
+  /^NHSFLOWS_(LAKE|EVENTHUB)(__|$)/,
+  /^NHSFLOWS_SECRET_/,
+  /^NHSFLOWS_(LAKE_EVENTS_TOPIC|KEYVAULT_NAME|SYNAPSE_SQL_ENDPOINT|IDENTITY_NAME|ONCALL_EMAIL)$/,
+  /^NHSFLOWS_ADMIN_(API_CLIENT_ID|GROUP_NAME|GROUP_OBJECT_ID)$/,
+  /^NHSFLOWS_(TEST_|LIVE$|BENCH_)/,
+];
+
+/** A setting name nobody reads (a typo, a setting that was removed), and the known key it is closest to. */
+export interface UnknownSetting {
+  readonly key: string;
+  readonly closest: string;
+  /** For the log: names the key and its closest known key, never the value. */
+  readonly message: string;
+}
+
+/**
+ * Every `NHSFLOWS_*` key in the environment the app does not know, with the closest known key
+ * (edit distance); a local-only setting set in azure mode is reported as ignored. Values are never
+ * read. Reported as warnings at start (a typo would otherwise silently leave the default in force).
+ */
+export function unknownSettings(env: Readonly<Record<string, string | undefined>>): UnknownSetting[] {
+  const azure = env.NHSFLOWS_MODE === 'azure';
+  const found: UnknownSetting[] = [];
+  for (const key of Object.keys(env).sort()) {
+    if (!key.startsWith('NHSFLOWS_') || READ_ELSEWHERE.some((p) => p.test(key))) continue;
+    if (azure && LOCAL_ONLY_KEYS.includes(key)) {
+      found.push({
+        key,
+        closest: key,
+        message: `setting ${key} is read in local mode only; ignored in azure mode`,
+      });
+      continue;
+    }
+    if (ALL_KEYS.includes(key)) continue;
+    const closest = closestKey(key, ALL_KEYS);
+    found.push({
+      key,
+      closest,
+      message: `unknown setting ${key} is ignored; the closest known setting is ${closest}`,
+    });
+  }
+  return found;
+}
+
+function closestKey(key: string, known: readonly string[]): string {
+  let best = known[0] ?? '';
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const d = editDistance(key, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance (insert, delete, substitute), one row at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length]!;
 }
