@@ -6,14 +6,15 @@ import { starterFrom } from './orchestration-starter.js';
 import { observed } from './observed.js';
 import { EVENT_HUB_RETRY } from './retry-policies.js';
 import { ingestOrDeadLetter } from '../shared/application/use-cases/pipeline/dead-letter-events.use-case.js';
-import { assertBreakersClosed } from '../shared/application/use-cases/operations/circuit-breakers.js';
+import { waitForBreakers } from '../shared/application/use-cases/operations/circuit-breakers.js';
 
 /**
  * Event Hubs (cardinality many) → one bronze batch and one orchestration per source table. A receipt
  * that cannot be ingested (after in-process retries) is dead-lettered to bronze `_failed/` and the
  * poison queue before this returns; if even that fails it throws, so the checkpoint does not move.
- * While a circuit breaker is open (the warehouse or the lake keeps failing) it starts nothing and
- * throws `CIRCUIT_OPEN`: the registration retries without limit, so the partition waits.
+ * While a circuit breaker is open (the warehouse or the lake keeps failing) it waits, starting
+ * nothing, until the breaker half-opens by itself (the partition waits, its checkpoint unmoved); a
+ * breaker that re-opened meanwhile makes it throw `CIRCUIT_OPEN`, retried without limit.
  */
 export async function cdcConsumer(
   messages: unknown,
@@ -21,7 +22,7 @@ export async function cdcConsumer(
   context: InvocationContext,
 ): Promise<void> {
   const s = await services();
-  await assertBreakersClosed(s.pipeline, 'cdc receipt');
+  await waitForBreakers(s.pipeline, 'cdc receipt');
   const bodies = Array.isArray(messages) ? (messages as unknown[]) : [messages];
   const meta = context.triggerMetadata ?? {};
   const offsets = (meta.offsetArray as string[] | undefined) ?? [];

@@ -11,6 +11,7 @@ import { pollerTick } from '../../../shared/application/use-cases/operations/pol
 import {
   recordDependencyOutcome,
   resetBreakerCache,
+  waitForBreakers,
 } from '../../../shared/application/use-cases/operations/circuit-breakers.js';
 import { OPERATIONS_METRICS } from '../../../shared/domain/operations/operations-metrics.js';
 import {
@@ -178,4 +179,25 @@ test('an open circuit breaker skips the poll (nothing captured) but the tick sti
   await recordDependencyOutcome(w.deps, 'warehouse', { ok: true });
   const tick2 = await pollerTick({ tables: TABLES, poll: w.goodPoll }, w.deps);
   assert.deepEqual(tick2.deferredBy, []);
+});
+
+test('the consumer defers while a breaker is open: it waits until the breaker half-opens, and throws only if it stays open', async () => {
+  resetBreakerCache();
+  const w = world();
+  for (let i = 0; i < 5; i += 1)
+    await recordDependencyOutcome(w.deps, 'lake', { ok: false, code: 'BLOB_WRITE_FAILED' });
+  const sleep = (ms: number) => {
+    w.clock.advance(ms);
+    return Promise.resolve();
+  };
+  const waited = await waitForBreakers({ ...w.deps, sleep }, 'cdc receipt', { pollMs: 10_000 });
+  assert.equal(waited, 300_000, 'it waited exactly until the cool-down ended');
+
+  // Open again; a short patience ends in CIRCUIT_OPEN (the host retries, the checkpoint stays).
+  resetBreakerCache();
+  await recordDependencyOutcome(w.deps, 'lake', { ok: false, code: 'BLOB_WRITE_FAILED' });
+  await assert.rejects(
+    waitForBreakers({ ...w.deps, sleep }, 'cdc receipt', { pollMs: 10_000, maxWaitMs: 30_000 }),
+    (error: unknown) => (error as { code?: string }).code === 'CIRCUIT_OPEN',
+  );
 });

@@ -92,6 +92,39 @@ export async function assertBreakersClosed(deps: BreakerDeps, what: string): Pro
 }
 
 /**
+ * Defers new work while a breaker is open: waits (checking every `pollMs`) until every breaker lets
+ * work through, which an open breaker does by itself after its cool-down. Nothing is started and
+ * nothing is acknowledged meanwhile (the consumer's checkpoint does not move). Only if a breaker is
+ * still open after `maxWaitMs` (it re-opened) does it throw `CIRCUIT_OPEN`, for the host to retry.
+ * Returns how long it waited.
+ */
+export async function waitForBreakers(
+  deps: BreakerDeps & { readonly sleep?: (ms: number) => Promise<void> },
+  what: string,
+  options: { readonly maxWaitMs?: number; readonly pollMs?: number } = {},
+): Promise<number> {
+  const policy = deps.breakerPolicy ?? DEFAULT_BREAKER_POLICY;
+  const maxWaitMs = options.maxWaitMs ?? policy.coolDownSeconds * 1000 + 30_000;
+  const pollMs = options.pollMs ?? 5_000;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const started = deps.clock.now().getTime();
+  let logged = false;
+  for (;;) {
+    const open = await openBreakers(deps);
+    const waited = deps.clock.now().getTime() - started;
+    if (open.length === 0) return waited;
+    if (waited >= maxWaitMs) await assertBreakersClosed(deps, what);
+    if (!logged) {
+      deps.logger.warn(`${what} deferred: a circuit breaker is open`, {
+        breakers: open.map((b) => b.dependency).join(','),
+      });
+      logged = true;
+    }
+    await sleep(pollMs);
+  }
+}
+
+/**
  * Records one outcome of a call to a dependency: a failure moves the breaker on (and may open it),
  * a success closes it. Conditional on the row's etag; a lost race is retried once, then left (the
  * next outcome records it). Never throws: a breaker that cannot be written must not fail the work.
