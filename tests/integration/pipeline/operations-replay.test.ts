@@ -2,7 +2,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StorageMessageQueue } from '../../../shared/adapters/azure/storage-queue.azure.js';
 import { fixedClock } from '../../../shared/application/ports/clock.port.js';
-import type { memoryTelemetry } from '../../../shared/application/ports/telemetry.port.js';
+import {
+  memoryTelemetry as memoryTelemetryOf,
+  type memoryTelemetry,
+} from '../../../shared/application/ports/telemetry.port.js';
+import { emitBatchDqmi } from '../../../shared/application/use-cases/operations/dqmi-metrics.use-case.js';
 import { readAudit } from '../../../shared/application/use-cases/audit/audit-trail.js';
 import {
   BATCH_LEDGER_TABLE,
@@ -176,6 +180,27 @@ test('replaying a time window: one batch succeeds, one fails again (back on the 
   );
   assert.deepEqual(back, ['replaysel-b']);
   for (const n of [71, 72]) assert.ok(!JSON.stringify(answer).includes(testNhsNumber(n)));
+  // DQMI per dataset from the DQ states the real validate activity wrote for the batch (the
+  // writeManifest activity emits this on a worker thread, whose telemetry this process cannot see).
+  const telemetry = memoryTelemetryOf();
+  const emitted = await emitBatchDqmi(
+    { batchId: 'replaysel-a', table: 'sus_apc_episode' },
+    { ...h.services.pipeline, telemetry },
+  );
+  assert.ok(emitted > 0, 'a DQMI score for the validated batch');
+  for (const m of telemetry.metrics) {
+    assert.equal(m.name, OPERATIONS_METRICS.dqmiScore);
+    assert.deepEqual([m.properties.dataset, m.properties.batchId], ['sus_apc', 'replaysel-a']);
+    assert.ok(m.value >= 0 && m.value <= 100, `score ${m.value}`);
+  }
+  assert.equal(
+    await emitBatchDqmi(
+      { batchId: 'replaysel-b', table: 'sus_apc_episode' },
+      { ...h.services.pipeline, telemetry },
+    ),
+    0,
+    'no score for a batch that never validated',
+  );
 });
 
 test('a poller tick on the real host emits freshness per table and the poison depth; a mass-delete release is used by one poll, audited', async () => {
