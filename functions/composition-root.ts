@@ -7,6 +7,7 @@ import { TableStateStore } from '../shared/adapters/azure/table-state-store.azur
 import { StorageMessageQueue } from '../shared/adapters/azure/storage-queue.azure.js';
 import { KeyVaultSecretStore } from '../shared/adapters/azure/key-vault-secret-store.azure.js';
 import { AppInsightsTelemetry } from '../shared/adapters/azure/app-insights-telemetry.azure.js';
+import { invocationLogSink } from '../shared/adapters/azure/invocation-log.azure.js';
 import { SynapseWarehouse } from '../shared/adapters/azure/synapse-warehouse.azure.js';
 import { LocalSecretStore } from '../shared/adapters/local/local-secret-store.js';
 import { DuckDbWarehouse } from '../shared/adapters/local/duckdb-warehouse.js';
@@ -42,6 +43,9 @@ import type { CaptureChangesDeps } from '../shared/application/use-cases/capture
 import { captureTables } from '../shared/application/use-cases/poll-sources.use-case.js';
 import type { ResolvedCaptureTable } from '../shared/domain/capture/capture-config.js';
 import { openMssqlChangeSource, sqlConnectionOptions } from './mssql-source.js';
+
+/** Registrations run their handlers with the invocation as the target of the app's logs (functions/observed.ts). */
+export { withInvocationLog, type InvocationLogLike } from '../shared/adapters/azure/invocation-log.azure.js';
 
 /** What the CDC poller uses: the change source, the event transport and the tables to capture. */
 export interface CaptureServices {
@@ -119,19 +123,25 @@ export async function buildServices(env: Readonly<Record<string, string | undefi
   const scratchDir = join(dataDir, 'scratch');
   mkdirSync(scratchDir, { recursive: true });
   const level = settings.NHSFLOWS_LOG_LEVEL;
-  const logger = createLogger(
-    (record) => {
-      const at = new Date();
-      logRoute.observe?.(record, at);
-      if (logLevelAtLeast(record.level, level))
-        (logRoute.write ?? writeStderr)(
-          `${JSON.stringify({ at: at.toISOString(), level: record.level, msg: record.message, ...record.fields })}\n`,
+  const jsonLines = (record: LogRecord): void => {
+    const at = new Date();
+    logRoute.observe?.(record, at);
+    if (logLevelAtLeast(record.level, level))
+      (logRoute.write ?? writeStderr)(
+        `${JSON.stringify({ at: at.toISOString(), level: record.level, msg: record.message, ...record.fields })}\n`,
+      );
+  };
+  // On Azure each record goes through its invocation's context (App Insights correlates it with
+  // the invocation); outside an invocation, and always locally, JSON lines.
+  const logger =
+    settings.NHSFLOWS_MODE === 'azure'
+      ? createLogger(invocationLogSink(jsonLines), level, { app: 'nhs-flows' })
+      : createLogger(
+          jsonLines,
+          // Info records reach the observer (the CLI's progress) even when the setting is warn or error.
+          logLevelAtLeast(level, 'info') ? 'info' : level,
+          { app: 'nhs-flows' },
         );
-    },
-    // Info records reach the observer (the CLI's progress) even when the setting is warn or error.
-    logLevelAtLeast(level, 'info') ? 'info' : level,
-    { app: 'nhs-flows' },
-  );
   // A mistyped or retired NHSFLOWS_* key would leave a default silently in force: name it (never its value).
   for (const unknown of unknownSettings(env))
     logger.warn(unknown.message, { setting: unknown.key, closest: unknown.closest });

@@ -1,5 +1,5 @@
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import { services } from './composition-root.js';
+import { services, withInvocationLog, type InvocationLogLike } from './composition-root.js';
 import { OPERATIONS_METRICS, type TriggerKind } from '../shared/domain/operations/operations-metrics.js';
 import type { BreakerDependency } from '../shared/domain/operations/circuit-breaker.js';
 import { recordDependencyOutcome } from '../shared/application/use-cases/operations/circuit-breakers.js';
@@ -31,6 +31,17 @@ async function reportFailed(name: string, trigger: TriggerKind, code: string): P
   }
 }
 
+/** The handler argument that is the invocation's context (the trigger's position differs per kind). */
+function isInvocationContext(arg: unknown): arg is InvocationLogLike & { invocationId: string } {
+  const c = arg as Partial<Record<'invocationId' | 'debug' | 'info' | 'warn' | 'error', unknown>> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.invocationId === 'string' &&
+    [c.debug, c.info, c.warn, c.error].every((f) => typeof f === 'function')
+  );
+}
+
 export interface ObservedOptions {
   /**
    * The dependency whose circuit breaker this function's outcome feeds: a thrown failure of the
@@ -44,6 +55,7 @@ export interface ObservedOptions {
  * Wraps a registration's handler so every failed execution, whatever its trigger, emits
  * `nhsflows.function.failed` (function name, trigger kind, error code) before the error goes on to
  * the host (its retry policy, its failure log). An HTTP handler answering 5xx counts as failed.
+ * The handler runs with its InvocationContext as the target of the app's log records.
  */
 export function observed<A extends unknown[], R>(
   name: string,
@@ -52,9 +64,11 @@ export function observed<A extends unknown[], R>(
   options: ObservedOptions = {},
 ): (...args: A) => Promise<R> {
   return async (...args: A): Promise<R> => {
+    // The app's logs during this invocation are written through its context (see invocation-log.azure.ts).
+    const context = args.find(isInvocationContext);
     let result: R;
     try {
-      result = await handler(...args);
+      result = await withInvocationLog(context, () => handler(...args));
     } catch (thrown) {
       await reportFailed(name, trigger, codeOf(thrown));
       if (options.dependency && isDependencyFailure(thrown)) {
