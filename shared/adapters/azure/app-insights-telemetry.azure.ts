@@ -16,7 +16,8 @@ export interface TelemetryClientLike {
 
 /**
  * Telemetry to Application Insights: custom metrics and events that the alert rules in
- * infra/app/alerts.bicep query (`nhsflows.batch.failed`, `nhsflows.cdc.massDeleteGuard`, ...).
+ * infra/app/alerts.bicep query (`nhsflows.batch.failed`, `CaptureMassDeleteGuard`, `nhsflows.capture.freshnessSeconds`,
+ * `nhsflows.function.failed`, ...; docs/operations.md). Metric properties become `customDimensions`.
  * Properties are ids, counts and codes; never patient identifiers.
  */
 export class AppInsightsTelemetry implements Telemetry {
