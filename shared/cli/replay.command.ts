@@ -39,8 +39,7 @@ export const replayCommand: CliCommand = {
     json: { type: 'boolean', description: 'print JSON instead of a summary' },
   },
   run: async (args, io) => {
-    const text = (name: string) =>
-      typeof args.values[name] === 'string' ? (args.values[name]) : undefined;
+    const text = (name: string) => (typeof args.values[name] === 'string' ? args.values[name] : undefined);
     const parsed = replaySelectionSchema.safeParse({
       ...(text('batch') ? { batchId: text('batch') } : {}),
       ...(text('table') ? { table: text('table') } : {}),
