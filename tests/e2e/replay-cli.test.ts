@@ -60,7 +60,26 @@ before(async () => {
     failedChunks: [],
     failedAt: '2026-11-23T09:01:00.000Z',
   });
+  // A second failed batch whose cause is not fixed: its file's header is unknown, so it fails again.
+  await lake.put('bronze', broken.bronzePath, 'not,a,known,header\n1,2,3,4\n');
+  await queue.send({
+    kind: 'nhs-flows.failed-batch',
+    version: 1,
+    batch: broken,
+    reason: 'injected: the header was not checked',
+    failedChunks: [],
+    failedAt: '2026-11-24T09:01:00.000Z',
+  });
 });
+const brokenId = 'ecds_attendance-file-clireplaybroken';
+const broken: BatchDescriptor = {
+  batchId: brokenId,
+  table: 'ecds_attendance',
+  origin: 'ecds_attendance/cli-replay-broken.csv',
+  bronzePath: `file-ecds_attendance/2026/11/24/${brokenId}.csv`,
+  format: 'csv',
+  receivedAt: '2026-11-24T09:00:00.000Z',
+};
 after(async () => {
   await local?.stop();
   rmSync(dataDir, { recursive: true, force: true });
@@ -108,7 +127,7 @@ test('nhs-flows replay --dry-run lists the failed batch of a table and time wind
       `  ${batchId}  sus_apc_episode  failed 2026-11-23T09:01:00.000Z  all chunks  \\[poison-queue\\]`,
     ),
   );
-  assert.equal(await queue.count(), 1, 'the message is still on the queue');
+  assert.equal(await queue.count(), 2, 'the messages are still on the queue');
   const unknown = cli('replay', '--batch', 'no-such-batch');
   assert.equal(unknown.status, 3, unknown.stderr.slice(-3000));
   assert.match(
@@ -118,12 +137,12 @@ test('nhs-flows replay --dry-run lists the failed batch of a table and time wind
 });
 
 test('nhs-flows replay restarts the failed batch from the poison queue and it loads the warehouse', async () => {
-  first = cli('replay');
+  first = cli('replay', '--table', 'sus_apc_episode');
   assert.equal(first.status, 0, first.stderr.slice(-3000));
-  assert.match(first.stdout, /replay: started 1 batch\(es\) matching every failed batch/);
+  assert.match(first.stdout, /replay: started 1 batch\(es\) matching table sus_apc_episode/);
   assert.match(first.stdout, new RegExp(`  ${batchId}  sus_apc_episode  succeeded`));
   assert.match(first.stdout, /all 1 replayed batch\(es\) succeeded/);
-  assert.equal(await queue.count(), 0, 'the message left the queue');
+  assert.equal(await queue.count(), 1, 'its message left the queue; the broken batch waits');
   const manifest = JSON.parse(
     (await lake.get('gold', `manifests/${batchId}.json`))?.toString('utf8') ?? '{}',
   ) as BatchManifest;
@@ -139,10 +158,18 @@ test('nhs-flows replay restarts the failed batch from the poison queue and it lo
   assert.deepEqual(await facts(), { facts: 3, ids: 3 });
 });
 
-test('nhs-flows replay with nothing failed replays nothing, says so, exits 3 and changes no count; every run is audited', async () => {
-  const again = cli('replay');
+test('a replayed batch that fails again exits 1 and says so; it is back on the queue', async () => {
+  const failing = cli('replay', '--table', 'ecds_attendance');
+  assert.equal(failing.status, 1, failing.stderr.slice(-3000));
+  assert.match(failing.stdout, new RegExp(`  ${brokenId}  ecds_attendance  failed`));
+  assert.match(failing.stdout, /1 of 1 replayed batch\(es\) failed again; they are back on the poison queue/);
+  assert.equal(await queue.count(), 1);
+});
+
+test('nhs-flows replay with nothing failed in the table replays nothing, says so, exits 3 and changes no count; every run is audited', async () => {
+  const again = cli('replay', '--table', 'sus_apc_episode');
   assert.equal(again.status, 3, again.stderr.slice(-3000));
-  assert.match(again.stdout, /replay: no failed batch matches every failed batch; nothing was replayed/);
+  assert.match(again.stdout, /replay: no failed batch matches table sus_apc_episode; nothing was replayed/);
   assert.deepEqual(await facts(), { facts: 3, ids: 3 });
   const audit = await readAudit({ since: startedAt, kind: 'replay' }, { lake, clock: systemClock });
   assert.deepEqual(
@@ -151,6 +178,8 @@ test('nhs-flows replay with nothing failed replays nothing, says so, exits 3 and
       ['dry-run', true],
       ['nothing-matched', true],
       ['done', true],
+      ['done', true],
+      ['failed', true],
       ['nothing-matched', true],
     ],
   );
