@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { DefaultAzureCredential } from '@azure/identity';
 import { loadSettings, unknownSettings, type Settings } from '../shared/config/settings.schema.js';
 import { BlobObjectStore } from '../shared/adapters/azure/blob-object-store.azure.js';
@@ -142,9 +143,11 @@ export async function buildServices(env: Readonly<Record<string, string | undefi
           logLevelAtLeast(level, 'info') ? 'info' : level,
           { app: 'nhs-flows' },
         );
-  // A mistyped or retired NHSFLOWS_* key would leave a default silently in force: name it (never its value).
-  for (const unknown of unknownSettings(env))
-    logger.warn(unknown.message, { setting: unknown.key, closest: unknown.closest });
+  // A mistyped or retired NHSFLOWS_* key would leave a default silently in force: name it (never its
+  // value), once per process (the local host's activity workers build services of their own).
+  if (isMainThread)
+    for (const unknown of unknownSettings(env))
+      logger.warn(unknown.message, { setting: unknown.key, closest: unknown.closest });
   const credential = settings.NHSFLOWS_MODE === 'azure' ? new DefaultAzureCredential() : undefined;
   const lake = settings.NHSFLOWS_LAKE_CONNECTION
     ? BlobObjectStore.fromConnectionString(settings.NHSFLOWS_LAKE_CONNECTION)
