@@ -16,14 +16,8 @@ import {
   type ValidateChunkResult,
 } from '../shared/domain/pipeline/pipeline-contracts.js';
 import { reconcileBatch } from '../shared/domain/pipeline/reconcile.js';
-import { isPermanentFailure } from '../shared/domain/pipeline/activity-outcome.js';
+import { settled } from '../shared/domain/pipeline/activity-outcome.js';
 import { observedOrchestrator } from './observed.js';
-
-/** An activity's result, or the permanent failure it returned thrown as an error (no more retries). */
-function settled<T>(result: unknown, activity: string): T {
-  if (isPermanentFailure(result)) throw new Error(`${activity}: ${result.permanentFailure}`);
-  return result as T;
-}
 
 /** One retry policy for every activity: 5 attempts, 2 s doubling (transient infrastructure faults). */
 const retry = new df.RetryOptions(2_000, 5);

@@ -72,6 +72,23 @@ export const INFRASTRUCTURE_CODES = {
   deadLetterFailed: 'DEAD_LETTER_FAILED',
 } as const;
 
+/**
+ * An activity returned a permanent failure (bad input, a rejected file, counts that do not
+ * reconcile): the orchestrator throws it with the activity's code, so the orchestration's failure
+ * carries that code to the failure metric and alerts.
+ */
+export class ActivityFailedError extends NhsFlowsError {
+  readonly code: string;
+  constructor(
+    readonly activity: string,
+    code: string,
+    detail: string,
+  ) {
+    super(`${activity}: ${detail}`);
+    this.code = code;
+  }
+}
+
 /** Normalises anything thrown into an Error, once, at the edge. */
 export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;

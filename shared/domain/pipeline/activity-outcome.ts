@@ -1,4 +1,10 @@
-import { InputError, LandingFileRejectedError, NhsFlowsError, ReconciliationError } from '../errors.js';
+import {
+  ActivityFailedError,
+  InputError,
+  LandingFileRejectedError,
+  NhsFlowsError,
+  ReconciliationError,
+} from '../errors.js';
 
 /**
  * An activity's permanent failure, returned instead of thrown: durable retries are for transient
@@ -34,4 +40,11 @@ export async function permanentFailuresAsResults<T>(work: () => Promise<T>): Pro
     if (isPermanent(error)) return { permanentFailure: error.message.slice(0, 1000), code: error.code };
     throw error;
   }
+}
+
+/** An activity's result, or the permanent failure it returned thrown as an {@link ActivityFailedError} (no more retries). */
+export function settled<T>(result: unknown, activity: string): T {
+  if (isPermanentFailure(result))
+    throw new ActivityFailedError(activity, result.code, result.permanentFailure);
+  return result as T;
 }
