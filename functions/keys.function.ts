@@ -12,6 +12,7 @@ import {
 import { MAX_TOKENS_PER_REQUEST, reidentify } from '../shared/application/use-cases/reidentify.use-case.js';
 import { PROJECTS } from '../shared/domain/pseudonymise/projects.js';
 import { observed } from './observed.js';
+import { GuardError } from '../shared/domain/errors.js';
 
 /**
  * The custodian's admin endpoints (authLevel `admin`: the host's master key; on Azure, Entra ID in
@@ -68,6 +69,13 @@ export function principalOf(request: HttpRequest): { actor: string; roles: strin
   }
 }
 
+/** A caller without the custodian role gets 403 with the reason (the refusal is already audited). */
+function refusedOrThrow(error: unknown): HttpResponseInit {
+  if (error instanceof GuardError && error.code === 'ROLE_REQUIRED')
+    return { status: 403, jsonBody: { error: error.message, code: error.code } };
+  throw error;
+}
+
 async function jsonBody(request: HttpRequest): Promise<unknown> {
   const text = await request.text();
   if (text.trim() === '') return {};
@@ -83,8 +91,11 @@ export async function keysRotate(
   _context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const s = await services();
-  const rotation = await rotateKeys(keyLifecycleDeps(s.pipeline), { actor: principalOf(request).actor });
-  return { status: 200, jsonBody: rotation };
+  try {
+    return { status: 200, jsonBody: await rotateKeys(keyLifecycleDeps(s.pipeline), principalOf(request)) };
+  } catch (error) {
+    return refusedOrThrow(error);
+  }
 }
 
 export async function keysRekey(
@@ -95,11 +106,12 @@ export async function keysRekey(
   const body = rekeyBodySchema.safeParse(await jsonBody(request));
   if (!body.success)
     return { status: 400, jsonBody: { error: 'expected { fromVersion?, toVersion?, project? }' } };
-  const rekey = await rekeyKeys(keyLifecycleDeps(s.pipeline), {
-    actor: principalOf(request).actor,
-    ...body.data,
-  });
-  return { status: 200, jsonBody: rekey };
+  try {
+    const rekey = await rekeyKeys(keyLifecycleDeps(s.pipeline), { ...principalOf(request), ...body.data });
+    return { status: 200, jsonBody: rekey };
+  } catch (error) {
+    return refusedOrThrow(error);
+  }
 }
 
 export async function keysStatus(

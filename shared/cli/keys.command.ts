@@ -19,12 +19,18 @@ import { localActor, openLocalEnvironment } from './local-environment.js';
 export const keysCommand: CliCommand = {
   name: 'keys',
   summary: 'pseudonymisation key lifecycle: rotate, rekey, status (audited)',
-  usage: 'nhs-flows keys rotate | keys rekey [--from V] [--to V] [--project P] | keys status [--json]',
+  usage:
+    'nhs-flows keys rotate [--role R] | keys rekey [--from V] [--to V] [--project P] [--role R] | keys status [--json]',
   options: {
     from: { type: 'string', description: 'rekey: the older key version (default: the link anchor)' },
     to: { type: 'string', description: 'rekey: the newer key version (default: the current version)' },
     project: { type: 'string', description: 'rekey: one project (careflow | community360); default both' },
     json: { type: 'boolean', description: 'print JSON' },
+    role: {
+      type: 'string',
+      description:
+        'rotate, rekey: the role you act in (default: the local-operator-role of the local secrets file); NHSFLOWS_KEY_CUSTODIAN_ROLE, when set, must be among them',
+    },
   },
   run: async (args, io) => {
     const action = args.positionals[0];
@@ -40,6 +46,10 @@ export const keysCommand: CliCommand = {
     const env = await openLocalEnvironment();
     try {
       const deps = keyLifecycleDeps((await services()).pipeline);
+      const caller = {
+        actor: localActor(),
+        roles: typeof args.values.role === 'string' ? [args.values.role] : env.operatorRoles,
+      };
       const json = args.values.json === true;
       if (action === 'status') {
         const status = await keyStatus(deps);
@@ -47,7 +57,7 @@ export const keysCommand: CliCommand = {
         return status.projects.every((p) => p.linked) ? 0 : 1;
       }
       if (action === 'rotate') {
-        const rotation = await rotateKeys(deps, { actor: localActor() });
+        const rotation = await rotateKeys(deps, caller);
         io.out(
           json
             ? JSON.stringify(rotation, null, 2)
@@ -63,7 +73,7 @@ export const keysCommand: CliCommand = {
         return 0;
       }
       const rekey = await rekeyKeys(deps, {
-        actor: localActor(),
+        ...caller,
         ...(typeof args.values.from === 'string' ? { fromVersion: args.values.from } : {}),
         ...(typeof args.values.to === 'string' ? { toVersion: args.values.to } : {}),
         ...(typeof project === 'string' && isProjectId(project) ? { project } : {}),

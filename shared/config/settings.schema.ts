@@ -61,6 +61,11 @@ const commonSettings = {
   NHSFLOWS_PSEUDO_KEY_SECRET: nonEmpty.default('pseudonymisation-master-key'),
   /** Role allowed to call re-identification; empty = the function is off (default). */
   NHSFLOWS_REIDENTIFICATION_ROLE: z.string().default(''),
+  /**
+   * Role a caller must hold to rotate or re-key the pseudonymisation keys; empty = whoever reaches the
+   * admin commands and endpoints (the local operator; on Azure, Bicep sets a role).
+   */
+  NHSFLOWS_KEY_CUSTODIAN_ROLE: z.string().default(''),
   /** Warehouse: 'duckdb' (embedded, local) or 'synapse'. */
   NHSFLOWS_WAREHOUSE_KIND: z.enum(['duckdb', 'synapse']).default('duckdb'),
   NHSFLOWS_SYNAPSE_SECRET: nonEmpty.default('synapse-sql-connection'),

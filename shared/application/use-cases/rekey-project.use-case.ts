@@ -129,6 +129,35 @@ export interface KeyLifecycleDeps {
   readonly lake: ObjectStore;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Setting NHSFLOWS_KEY_CUSTODIAN_ROLE: the role rotate and rekey require ('' = none). */
+  readonly custodianRole: string;
+}
+
+/** Who asks for a key action, and the roles the platform (or the local operator) vouches for. */
+export interface KeyActionRequest {
+  readonly actor: string;
+  readonly roles: readonly string[];
+}
+
+/**
+ * Refuses a rotate or rekey by a caller without the custodian role (when one is configured): the
+ * refusal is audited (`refused`, ROLE_REQUIRED) and nothing else is touched.
+ */
+async function requireCustodian(
+  deps: KeyLifecycleDeps,
+  request: KeyActionRequest,
+  kind: 'key-rotate' | 'key-rekey',
+  auditId: string,
+): Promise<void> {
+  if (deps.custodianRole === '' || request.roles.includes(deps.custodianRole)) return;
+  await recordAudit(
+    { kind, id: auditId, actor: request.actor, outcome: 'refused', reason: 'ROLE_REQUIRED', details: {} },
+    deps,
+  );
+  throw new GuardError(
+    'ROLE_REQUIRED',
+    `${kind === 'key-rotate' ? 'key rotation' : 're-keying'} needs the custodian role (NHSFLOWS_KEY_CUSTODIAN_ROLE); refused and audited as ${auditId}`,
+  );
 }
 
 export interface KeyRotation {
@@ -150,11 +179,9 @@ export interface KeyRotation {
  * retried (activity retries; `nhs-flows replay`). Writes one `key-rotate` audit record (versions and
  * counts), `done` or `failed`.
  */
-export async function rotateKeys(
-  deps: KeyLifecycleDeps,
-  request: { readonly actor: string },
-): Promise<KeyRotation> {
+export async function rotateKeys(deps: KeyLifecycleDeps, request: KeyActionRequest): Promise<KeyRotation> {
   const auditId = randomUUID();
+  await requireCustodian(deps, request, 'key-rotate', auditId);
   const details: Record<string, string | number> = {};
   try {
     if (!isRotatable(deps.secrets))
@@ -213,14 +240,14 @@ export interface KeyRekey {
  */
 export async function rekeyKeys(
   deps: KeyLifecycleDeps,
-  request: {
-    readonly actor: string;
+  request: KeyActionRequest & {
     readonly fromVersion?: string;
     readonly toVersion?: string;
     readonly project?: ProjectId;
   },
 ): Promise<KeyRekey> {
   const auditId = randomUUID();
+  await requireCustodian(deps, request, 'key-rekey', auditId);
   const toVersion = request.toVersion ?? (await deps.keys.currentVersion());
   const fromVersion = request.fromVersion ?? (await readLinkAnchor(deps.lake)) ?? toVersion;
   const details: Record<string, string | number> = { fromVersion, toVersion };
@@ -317,5 +344,6 @@ export function keyLifecycleDeps(pipeline: PipelineDeps): KeyLifecycleDeps {
     lake: pipeline.lake,
     clock: pipeline.clock,
     logger: pipeline.logger,
+    custodianRole: pipeline.settings.NHSFLOWS_KEY_CUSTODIAN_ROLE,
   };
 }

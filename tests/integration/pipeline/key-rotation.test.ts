@@ -82,7 +82,7 @@ test('before the rotation: the population loads at the first key version', async
 
 test('keys rotate: a new version becomes current, the link anchor stays at the old one, each project gets its re-key table, audited', async () => {
   const deps = keyLifecycleDeps(h.services.pipeline);
-  rotation = await rotateKeys(deps, { actor: 'local:test' });
+  rotation = await rotateKeys(deps, { actor: 'local:test', roles: [] });
   assert.notEqual(rotation.currentVersion, rotation.previousVersion);
   assert.equal(rotation.anchorVersion, rotation.previousVersion);
   assert.equal(rotation.tokens.careflow, PATIENTS.length);
@@ -103,7 +103,7 @@ test('keys rotate: a new version becomes current, the link anchor stays at the o
   assert.equal(record?.details.careflowTokens, PATIENTS.length);
 
   // A second rekey never rebuilds the stored table (linkage reads it both ways).
-  const rekey = await rekeyKeys(deps, { actor: 'local:test' });
+  const rekey = await rekeyKeys(deps, { actor: 'local:test', roles: [] });
   assert.ok(rekey.projects.every((p) => !p.built));
 });
 
