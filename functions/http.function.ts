@@ -4,7 +4,7 @@ import { FUNCTIONS, ORCHESTRATIONS } from './function-names.js';
 import { services } from './composition-root.js';
 import { starterFrom } from './orchestration-starter.js';
 import { observed } from './observed.js';
-import { principalOf } from './keys.function.js';
+import { jsonBody, principalOf } from './http-request.js';
 import { replaySelectionSchema } from '../shared/application/use-cases/pipeline/replay-poison.use-case.js';
 import { pipelineStatus } from '../shared/application/use-cases/pipeline/pipeline-status.use-case.js';
 import { replayAudited } from '../shared/application/use-cases/operations/replay.use-case.js';
@@ -46,17 +46,6 @@ export async function status(_request: HttpRequest, _context: InvocationContext)
     status: 200,
     jsonBody: { ...(await pipelineStatus(s.pipeline)), breakers: await readBreakers(s.pipeline) },
   };
-}
-
-/** A JSON body (empty = {}); undefined when it is not JSON. */
-async function jsonBody(request: HttpRequest): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function badRequest(problems: readonly string[]): HttpResponseInit {

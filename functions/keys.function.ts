@@ -12,6 +12,9 @@ import {
 import { MAX_TOKENS_PER_REQUEST, reidentify } from '../shared/application/use-cases/reidentify.use-case.js';
 import { PROJECTS } from '../shared/domain/pseudonymise/projects.js';
 import { observed } from './observed.js';
+import { jsonBody, principalOf } from './http-request.js';
+
+export { principalOf } from './http-request.js';
 import { GuardError } from '../shared/domain/errors.js';
 
 /**
@@ -46,44 +49,11 @@ export const reidentifyBodySchema = z
   })
   .strict();
 
-/** The authenticated principal: who (object id or name) and which roles, from `x-ms-client-principal`. */
-export function principalOf(request: HttpRequest): { actor: string; roles: string[] } {
-  const header = request.headers.get('x-ms-client-principal');
-  if (!header) return { actor: 'admin-key', roles: [] };
-  try {
-    const parsed = z
-      .object({
-        claims: z.array(z.object({ typ: z.string(), val: z.string() })).default([]),
-        role_typ: z.string().optional(),
-      })
-      .parse(JSON.parse(Buffer.from(header, 'base64').toString('utf8')));
-    const claim = (...types: string[]) => parsed.claims.find((c) => types.includes(c.typ))?.val;
-    const roleTypes = ['roles', 'role', parsed.role_typ ?? 'roles'];
-    return {
-      actor:
-        claim('http://schemas.microsoft.com/identity/claims/objectidentifier', 'oid', 'name') ?? 'principal',
-      roles: parsed.claims.filter((c) => roleTypes.includes(c.typ)).map((c) => c.val),
-    };
-  } catch {
-    return { actor: 'admin-key', roles: [] };
-  }
-}
-
 /** A caller without the custodian role gets 403 with the reason (the refusal is already audited). */
 function refusedOrThrow(error: unknown): HttpResponseInit {
   if (error instanceof GuardError && error.code === 'ROLE_REQUIRED')
     return { status: 403, jsonBody: { error: error.message, code: error.code } };
   throw error;
-}
-
-async function jsonBody(request: HttpRequest): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function keysRotate(

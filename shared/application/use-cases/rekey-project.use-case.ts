@@ -160,6 +160,23 @@ async function requireCustodian(
   );
 }
 
+/** A key action that failed past its gate: audited `failed` with the error's code (best effort). */
+async function auditFailure(
+  deps: KeyLifecycleDeps,
+  entry: {
+    readonly kind: 'key-rotate' | 'key-rekey';
+    readonly id: string;
+    readonly actor: string;
+    readonly details: Record<string, string | number>;
+  },
+  error: unknown,
+): Promise<void> {
+  await recordAudit(
+    { ...entry, outcome: 'failed', reason: error instanceof NhsFlowsError ? error.code : 'ERROR' },
+    deps,
+  ).catch(() => undefined);
+}
+
 export interface KeyRotation {
   readonly auditId: string;
   readonly previousVersion: string;
@@ -209,17 +226,7 @@ export async function rotateKeys(deps: KeyLifecycleDeps, request: KeyActionReque
     );
     return { auditId, previousVersion: previous, currentVersion, anchorVersion, tokens };
   } catch (error) {
-    await recordAudit(
-      {
-        kind: 'key-rotate',
-        id: auditId,
-        actor: request.actor,
-        outcome: 'failed',
-        reason: error instanceof NhsFlowsError ? error.code : 'ERROR',
-        details,
-      },
-      deps,
-    ).catch(() => undefined);
+    await auditFailure(deps, { kind: 'key-rotate', id: auditId, actor: request.actor, details }, error);
     throw error;
   }
 }
@@ -280,17 +287,7 @@ export async function rekeyKeys(
     );
     return { auditId, fromVersion, toVersion, projects };
   } catch (error) {
-    await recordAudit(
-      {
-        kind: 'key-rekey',
-        id: auditId,
-        actor: request.actor,
-        outcome: 'failed',
-        reason: error instanceof NhsFlowsError ? error.code : 'ERROR',
-        details,
-      },
-      deps,
-    ).catch(() => undefined);
+    await auditFailure(deps, { kind: 'key-rekey', id: auditId, actor: request.actor, details }, error);
     throw error;
   }
 }
