@@ -13,7 +13,7 @@ import {
   massDeleteReleaseRequestSchema,
   releaseMassDelete as releaseMassDeleteUseCase,
 } from '../shared/application/use-cases/operations/mass-delete-release.use-case.js';
-import { captureTables } from '../shared/application/use-cases/poll-sources.use-case.js';
+import { capturedTableNames } from '../shared/application/use-cases/poll-sources.use-case.js';
 import { InputError } from '../shared/domain/errors.js';
 
 /** Liveness and dependency check: lake and state reachable. Anonymous; says nothing about data. */
@@ -95,11 +95,7 @@ export async function releaseMassDelete(
   if (!parsed.success)
     return badRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`));
   const s = await services();
-  const tables = captureTables(
-    s.settings.NHSFLOWS_CDC_TABLES,
-    s.settings.NHSFLOWS_CDC_BATCH_SIZE,
-    s.settings.NHSFLOWS_CDC_MAX_DELETE_SHARE,
-  ).map((t) => t.spec.table);
+  const tables = capturedTableNames(s.settings);
   try {
     const released = await releaseMassDeleteUseCase(
       parsed.data,

@@ -1,5 +1,5 @@
 import { services, resetServices } from '../../functions/composition-root.js';
-import { captureTables } from '../application/use-cases/poll-sources.use-case.js';
+import { capturedTableNames } from '../application/use-cases/poll-sources.use-case.js';
 import {
   massDeleteReleaseRequestSchema,
   releaseMassDelete,
@@ -38,11 +38,7 @@ export const captureCommand: CliCommand = {
     const env = await openLocalEnvironment();
     try {
       const s = await services();
-      const tables = captureTables(
-        s.settings.NHSFLOWS_CDC_TABLES,
-        s.settings.NHSFLOWS_CDC_BATCH_SIZE,
-        s.settings.NHSFLOWS_CDC_MAX_DELETE_SHARE,
-      ).map((t) => t.spec.table);
+      const tables = capturedTableNames(s.settings);
       const released = await releaseMassDelete(request.data, localActor(), s.pipeline, tables);
       io.out(
         [

@@ -44,6 +44,19 @@ export function captureTables(
   );
 }
 
+/** The names of the tables a poll captures, from the settings (the poller, release and status read this). */
+export function capturedTableNames(settings: {
+  readonly NHSFLOWS_CDC_TABLES?: string | undefined;
+  readonly NHSFLOWS_CDC_BATCH_SIZE: number;
+  readonly NHSFLOWS_CDC_MAX_DELETE_SHARE: number;
+}): SourceTableName[] {
+  return captureTables(
+    settings.NHSFLOWS_CDC_TABLES,
+    settings.NHSFLOWS_CDC_BATCH_SIZE,
+    settings.NHSFLOWS_CDC_MAX_DELETE_SHARE,
+  ).map((t) => t.spec.table);
+}
+
 export interface PollResult {
   readonly results: readonly CaptureChangesResult[];
   readonly failures: readonly { table: string; code: string; message: string }[];
