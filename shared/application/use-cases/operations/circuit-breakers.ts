@@ -37,6 +37,11 @@ export interface BreakerView {
 // A closed breaker with no failure run, seen recently, needs no write on a success.
 const quiet = new Map<BreakerDependency, number>();
 const QUIET_MS = 30_000;
+// Every breaker closed, read this recently: the consumer (per receipt) and the poller (per tick)
+// need not read them again, so the bulk path makes no Table request per batch for them. An open
+// breaker is always read again (its cool-down and recovery are seen at once); a write forgets this.
+let allClosedAt: number | undefined;
+const ALL_CLOSED_MS = 5_000;
 
 /** Every breaker as it stands now (what `nhs-flows status` and GET /api/status show). */
 export async function readBreakers(deps: BreakerDeps): Promise<BreakerView[]> {
@@ -72,7 +77,10 @@ function view(
  * batches now (open, cool-down not over). A half-open breaker lets work through as its trial.
  */
 export async function openBreakers(deps: BreakerDeps): Promise<BreakerView[]> {
+  const nowMs = deps.clock.now().getTime();
+  if (allClosedAt !== undefined && nowMs - allClosedAt < ALL_CLOSED_MS) return [];
   const views = await readBreakers(deps);
+  allClosedAt = views.every((v) => v.status === 'closed') ? nowMs : undefined;
   for (const v of views)
     deps.telemetry.metric(OPERATIONS_METRICS.breakerOpen, v.status === 'closed' ? 0 : 1, {
       dependency: v.dependency,
@@ -147,6 +155,7 @@ export async function recordDependencyOutcome(
         return;
       }
       quiet.delete(dependency);
+      allClosedAt = undefined;
       try {
         await deps.state.upsert(OPERATIONS_TABLE, BREAKER_PARTITION, dependency, { ...after }, entity?.etag);
       } catch (error) {
@@ -178,4 +187,5 @@ export async function recordDependencyOutcome(
 /** Forgets the in-process "quiet" cache (tests). */
 export function resetBreakerCache(): void {
   quiet.clear();
+  allClosedAt = undefined;
 }
