@@ -24,6 +24,10 @@ export const FUNCTIONS = {
   status: 'status',
   replay: 'replayPoison',
   releaseMassDelete: 'releaseMassDelete',
+  keysRotate: 'keysRotate',
+  keysRekey: 'keysRekey',
+  keysStatus: 'keysStatus',
+  reidentify: 'reidentify',
 } as const;
 
 /** App-setting names of binding connections (identity-based on Azure: `<name>__fullyQualifiedNamespace`, `<name>__blobServiceUri`). */

@@ -12,6 +12,7 @@ import {
 import { MAX_TOKENS_PER_REQUEST, reidentify } from '../shared/application/use-cases/reidentify.use-case.js';
 import { PROJECTS } from '../shared/domain/pseudonymise/projects.js';
 import { observed } from './observed.js';
+import { FUNCTIONS } from './function-names.js';
 import { jsonBody, principalOf } from './http-request.js';
 
 export { principalOf } from './http-request.js';
@@ -25,10 +26,10 @@ import { GuardError } from '../shared/domain/errors.js';
  * writes an audit record; re-identification answers go to the caller only.
  */
 export const KEY_FUNCTIONS = {
-  rotate: 'keysRotate',
-  rekey: 'keysRekey',
-  status: 'keysStatus',
-  reidentify: 'reidentify',
+  rotate: FUNCTIONS.keysRotate,
+  rekey: FUNCTIONS.keysRekey,
+  status: FUNCTIONS.keysStatus,
+  reidentify: FUNCTIONS.reidentify,
 } as const;
 
 const version = z.string().regex(/^[A-Za-z0-9_.=-]{1,64}$/);
