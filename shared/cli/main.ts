@@ -4,6 +4,7 @@ import { dqCommand } from './dq.command.js';
 import { exportCommand } from './export.command.js';
 import { generateCommand } from './generate.command.js';
 import { keysCommand } from './keys.command.js';
+import { patientHistoryCommand } from './patient-history.command.js';
 import { reidentifyCommand } from './reidentify.command.js';
 import { replayCommand } from './replay.command.js';
 import { startCommand } from './start.command.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly CliCommand[] = [
   captureCommand,
   keysCommand,
   reidentifyCommand,
+  patientHistoryCommand,
 ];
 
 export function usage(): string {

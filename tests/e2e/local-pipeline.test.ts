@@ -186,12 +186,17 @@ test('changing a source row yields exactly one new SCD2 version and no duplicate
       FROM fact_activity f JOIN dim_patient d ON d.patient_sk = f.patient_sk
       WHERE f.source_table IN ('sus_apc_episode', 'mhsds_referral')),
     latest AS (SELECT patient_token, max(activity_date) AS last_date, count(*) AS n FROM feeding GROUP BY 1)
-    SELECT feeding.record_key FROM feeding JOIN latest USING (patient_token)
+    SELECT feeding.record_key, feeding.patient_token FROM feeding JOIN latest USING (patient_token)
     WHERE feeding.source_table = 'sus_apc_episode' AND feeding.is_current
       AND feeding.activity_date = latest.last_date AND feeding.activity_date > feeding.valid_from
       AND (SELECT count(*) FROM feeding f2 WHERE f2.patient_token = feeding.patient_token AND f2.activity_date = latest.last_date) = 1
     ORDER BY feeding.record_key LIMIT 1`);
   assert.ok(candidates[0], 'a SUS episode inside a current patient version');
+  const [{ project }] = (await warehouse(
+    `SELECT project FROM fact_activity WHERE record_key = '${String(candidates[0].record_key)}' AND source_table = 'sus_apc_episode'`,
+  )) as [{ project: string }];
+  const token = String(candidates[0].patient_token);
+  const beforeChange = new Date().toISOString();
   const [episode] = await source.querySql(
     `SELECT episode_id, gp_practice_code FROM sus_apc_episode WHERE episode_id = '${String(candidates[0].record_key)}'`,
   );
@@ -235,6 +240,17 @@ test('changing a source row yields exactly one new SCD2 version and no duplicate
     `SELECT count(*)::INTEGER AS n FROM dim_patient WHERE is_current AND gp_practice_code = '${newPractice}'`,
   )) as [{ n: number }];
   assert.ok(current >= 1);
+
+  // The patient's history now, and as known before the change was captured (one version fewer).
+  const history = (...extra: string[]) => {
+    const r = cli('patient-history', '--project', project, '--token', token, '--json', ...extra);
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    return JSON.parse(r.stdout) as { validFrom: string; attributes: Record<string, unknown> }[];
+  };
+  const nowVersions = history();
+  const knownBefore = history('--as-of', beforeChange);
+  assert.equal(nowVersions.length, knownBefore.length + 1, 'the change added one version after beforeChange');
+  assert.ok(nowVersions.some((v) => v.attributes.gp_practice_code === newPractice));
 
   const third = cli('start');
   assert.equal(third.status, 0, third.stderr.slice(-3000));

@@ -1,5 +1,6 @@
 import { InvariantError } from '../../domain/errors.js';
 import {
+  canonicalTime,
   checkDimensionSpec,
   SCD2_HIGH_DATE,
   type DimensionChange,
@@ -241,6 +242,37 @@ export async function readMemberHistories(
   const members = decodeMembers(await dimensionState(dimension, deps).read(keys));
   const out = new Map<string, DimensionVersion[]>();
   for (const key of keys) out.set(key, members.get(key)?.versions ?? []);
+  return out;
+}
+
+/**
+ * Each given member's versions as the pipeline knew them at system time `asOf`: the member's change
+ * log cut to the changes recorded (captured) at or before `asOf`, folded again. A late change
+ * recorded after `asOf` that re-cut the history is not in it; a member unknown then has no
+ * versions. Read-only (one read per touched bucket).
+ */
+export async function readMemberHistoriesAsOf(
+  dimension: DimensionSpec,
+  keys: readonly string[],
+  asOf: string,
+  deps: KeyedStateDeps,
+): Promise<Map<string, DimensionVersion[]>> {
+  const cut = canonicalTime(asOf, 'asOf', 'as-of read');
+  const members = decodeMembers(await dimensionState(dimension, deps).read(keys));
+  const out = new Map<string, DimensionVersion[]>();
+  for (const key of keys) {
+    const known = (members.get(key)?.changes ?? []).filter((c) => c.recordedAt <= cut).sort(compareChanges);
+    if (known.length === 0) {
+      out.set(key, []);
+      continue;
+    }
+    const folded = foldChanges(dimension, key, { versions: [], existed: false, partial: false }, known);
+    if (folded.kind !== 'folded')
+      throw new InvariantError(
+        `scd2: the fold of a full change log asked for more history (${dimension.name})`,
+      );
+    out.set(key, [...folded.history.versions]);
+  }
   return out;
 }
 
