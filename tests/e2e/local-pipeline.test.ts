@@ -10,6 +10,13 @@ import { systemClock } from '../../shared/application/ports/clock.port.js';
 import { BlobObjectStore } from '../../shared/adapters/azure/blob-object-store.azure.js';
 import { DuckDbParquetCodec } from '../../shared/adapters/parquet/duckdb-parquet.js';
 import { openLocalEnvironment } from '../../shared/cli/local-environment.js';
+import { feedsPatientDimension } from '../../shared/application/use-cases/pipeline/patient-dimension.js';
+import { SOURCE_TABLE_NAMES } from '../../shared/domain/datasets/source-tables.js';
+
+/** The source tables whose rows feed the patient dimension, as a SQL list. */
+const FEEDING_TABLES = SOURCE_TABLE_NAMES.filter((t) => feedsPatientDimension(t))
+  .map((t) => `'${t}'`)
+  .join(', ');
 
 // The whole product on the embedded default, through the CLI, as `npm start` runs it.
 const dataDir = mkdtempSync(join(tmpdir(), 'nhsflows-e2e-'));
@@ -178,13 +185,15 @@ test('changing a source row yields exactly one new SCD2 version and no duplicate
   );
   const versions = await warehouse('SELECT count(*)::INTEGER AS n FROM dim_patient');
   const source = await openEmbeddedSource({ path: join(dataDir, 'source.duckdb'), clock: systemClock });
-  // An episode whose date falls strictly inside its patient's current version: changing its
+  // An episode whose date falls strictly inside its patient's current version, and the patient's
+  // last record in every table that feeds the patient dimension (a later or same-day record of
+  // another feeding table, say an A&E attendance, would re-assert the old practice): changing its
   // registered practice must cut that version in two (one new version), not correct a boundary.
   const candidates = await warehouse(`
     WITH feeding AS (
       SELECT f.record_key, f.source_table, f.activity_date, d.patient_token, d.valid_from, d.is_current
       FROM fact_activity f JOIN dim_patient d ON d.patient_sk = f.patient_sk
-      WHERE f.source_table IN ('sus_apc_episode', 'mhsds_referral')),
+      WHERE f.source_table IN (${FEEDING_TABLES})),
     latest AS (SELECT patient_token, max(activity_date) AS last_date, count(*) AS n FROM feeding GROUP BY 1)
     SELECT feeding.record_key, feeding.patient_token FROM feeding JOIN latest USING (patient_token)
     WHERE feeding.source_table = 'sus_apc_episode' AND feeding.is_current
