@@ -11,6 +11,8 @@ const adapterFolders = ['azure', 'local', 'memory', 'parquet'];
  * The layering, checked here rather than by goodwill (one config block per folder: in flat config
  * the last block matching a file sets a rule, so each folder states its whole list):
  *   domain       → zod and other domain files only: no SDK, no I/O, no process
+ *   synthetic/   → the test-data generator (it seeds the embedded source, so it ships): zod and the
+ *                  domain only, pure like the domain; the domain never imports it
  *   config       → zod and domain
  *   application  → domain, config, its own ports and use cases: no SDK, no local disk, no adapter,
  *                  runtime, cli or functions
@@ -54,13 +56,23 @@ export const layers = [
     ['shared/domain/**/*.ts'],
     [
       group([...azureSdks, 'node:fs*', 'node:net', 'node:http'], 'Domain code is pure: no SDK, no I/O.'),
-      group(['**/adapters/**', '**/application/**', '**/runtime/**', '**/cli/**', '**/config/**', '**/functions/**'], 'Domain code imports only zod and other domain files.'),
+      group(['**/adapters/**', '**/application/**', '**/runtime/**', '**/cli/**', '**/config/**', '**/functions/**', '**/synthetic/**'], 'Domain code imports only zod and other domain files.'),
     ],
     { 'no-restricted-globals': ['error', { name: 'process', message: 'Domain code never reads process; inject it.' }] },
   ),
+  // The synthetic generator is test-data tooling beside the product code: it builds source rows from
+  // the domain's table declarations, and is as pure as the domain (seeded, no clock, no I/O).
+  restrict(
+    ['shared/synthetic/**/*.ts'],
+    [
+      group([...azureSdks, 'node:fs*', 'node:net', 'node:http'], 'The synthetic generator is pure: no SDK, no I/O (sinks are adapters).'),
+      group(['**/adapters/**', '**/application/**', '**/runtime/**', '**/cli/**', '**/config/**', '**/functions/**'], 'The synthetic generator imports only zod and the domain.'),
+    ],
+    { 'no-restricted-globals': ['error', { name: 'process', message: 'The synthetic generator never reads process; its configuration is passed in.' }] },
+  ),
   restrict(
     ['shared/config/**/*.ts'],
-    [group([...azureSdks, '**/adapters/**', '**/application/**', '**/runtime/**', '**/cli/**', '**/functions/**'], 'The settings schema imports only zod and domain.')],
+    [group([...azureSdks, '**/adapters/**', '**/application/**', '**/runtime/**', '**/cli/**', '**/functions/**', '**/synthetic/**'], 'The settings schema imports only zod and domain.')],
   ),
   restrict(
     ['shared/application/**/*.ts'],

@@ -47,6 +47,38 @@ const cases: { at: string; imports: string; allowed: boolean }[] = [
     imports: "import { settingKeys } from '../../config/settings.schema.js';",
     allowed: false,
   },
+  {
+    at: 'shared/domain/x/a.ts',
+    imports: "import { generatePopulationRows } from '../../synthetic/population-generator.js';",
+    allowed: false,
+  },
+  // synthetic (test-data tooling: the domain and zod only)
+  {
+    at: 'shared/synthetic/rows/a.rows.ts',
+    imports: "import type { SourceRow } from '../../domain/datasets/source-tables.js';",
+    allowed: true,
+  },
+  { at: 'shared/synthetic/a.ts', imports: "import { writeFile } from 'node:fs/promises';", allowed: false },
+  {
+    at: 'shared/synthetic/a.ts',
+    imports: "import type { SourceWriter } from '../application/ports/source-writer.port.js';",
+    allowed: false,
+  },
+  {
+    at: 'shared/synthetic/a.ts',
+    imports: "import { EmbeddedSource } from '../adapters/local/embedded-source.js';",
+    allowed: false,
+  },
+  {
+    at: 'shared/synthetic/a.ts',
+    imports: "import { settingKeys } from '../config/settings.schema.js';",
+    allowed: false,
+  },
+  {
+    at: 'shared/application/use-cases/a.ts',
+    imports: "import { generatePopulationRows } from '../../synthetic/population-generator.js';",
+    allowed: true,
+  },
   // application
   {
     at: 'shared/application/use-cases/a.ts',
@@ -229,6 +261,11 @@ const cases: { at: string; imports: string; allowed: boolean }[] = [
     imports: "import type { Logger } from '../application/ports/logger.port.js';",
     allowed: false,
   },
+  {
+    at: 'shared/config/a.ts',
+    imports: "import { DEFECT_CLASSES } from '../synthetic/defect-classes.js';",
+    allowed: false,
+  },
 ];
 
 test('each layer rule forbids the imports the layering forbids and allows the others', async () => {
@@ -256,6 +293,7 @@ test('the whole layer config names every source folder', async () => {
   );
   for (const folder of [
     'shared/domain/**/*.ts',
+    'shared/synthetic/**/*.ts',
     'shared/config/**/*.ts',
     'shared/application/**/*.ts',
     'shared/adapters/azure/**/*.ts',

@@ -7,14 +7,14 @@ import {
 } from '../../domain/datasets/source-tables.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { ReferenceData } from '../../domain/reference/reference-data.js';
-import type { GenerationReport } from '../../domain/synthetic/generation-report.js';
-import { generatePopulationRows } from '../../domain/synthetic/population-generator.js';
-import { catalogueFromReference } from '../../domain/synthetic/reference-catalogue.js';
+import type { GenerationReport } from '../../synthetic/generation-report.js';
+import { generatePopulationRows } from '../../synthetic/population-generator.js';
+import { catalogueFromReference } from '../../synthetic/reference-catalogue.js';
 import {
   parseDefectSelection,
   populationConfigSchema,
   type PopulationConfigInput,
-} from '../../domain/synthetic/synthetic-config.js';
+} from '../../synthetic/synthetic-config.js';
 import type { SourceWriter } from '../ports/source-writer.port.js';
 
 /** Where generated rows go: the embedded source (through `SourceWriter`) or files. */

@@ -2,15 +2,12 @@ import { z } from 'zod';
 import type { SourceRow, SourceTableName } from '../../domain/datasets/source-tables.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { ReferenceData } from '../../domain/reference/reference-data.js';
-import { COMORBIDITIES } from '../../domain/synthetic/clinical-scenarios.js';
-import { generatePopulationRows } from '../../domain/synthetic/population-generator.js';
-import { createRng, deriveSeed, type Rng } from '../../domain/synthetic/prng.js';
-import { catalogueFromReference } from '../../domain/synthetic/reference-catalogue.js';
-import { dayOf, isoDate } from '../../domain/synthetic/synthetic-calendar.js';
-import {
-  populationConfigSchema,
-  type PopulationConfigInput,
-} from '../../domain/synthetic/synthetic-config.js';
+import { COMORBIDITIES } from '../../synthetic/clinical-scenarios.js';
+import { generatePopulationRows } from '../../synthetic/population-generator.js';
+import { createRng, deriveSeed, type Rng } from '../../synthetic/prng.js';
+import { catalogueFromReference } from '../../synthetic/reference-catalogue.js';
+import { dayOf, isoDate } from '../../synthetic/synthetic-calendar.js';
+import { populationConfigSchema, type PopulationConfigInput } from '../../synthetic/synthetic-config.js';
 import type { SourceWriter } from '../ports/source-writer.port.js';
 
 /** The kinds of source change a provider system makes after first submission. */

@@ -9,7 +9,7 @@ import {
 import { simulateChanges } from '../../../shared/application/use-cases/simulate-changes.use-case.js';
 import { openEmbeddedSource } from '../../../shared/adapters/local/embedded-source/embedded-source.js';
 import { SOURCE_TABLE_NAMES } from '../../../shared/domain/datasets/source-tables.js';
-import type { PopulationConfigInput } from '../../../shared/domain/synthetic/synthetic-config.js';
+import type { PopulationConfigInput } from '../../../shared/synthetic/synthetic-config.js';
 
 const reference = loadReferenceData();
 const POPULATION: PopulationConfigInput = { patients: 600, seed: 5, batchSize: 700, defects: { rate: 0.02 } };

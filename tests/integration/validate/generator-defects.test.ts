@@ -7,10 +7,10 @@ import {
   type SourceRow,
   type SourceTableName,
 } from '../../../shared/domain/datasets/source-tables.js';
-import type { DefectClass } from '../../../shared/domain/synthetic/defect-classes.js';
-import { generatePopulationRows } from '../../../shared/domain/synthetic/population-generator.js';
-import { catalogueFromReference } from '../../../shared/domain/synthetic/reference-catalogue.js';
-import { populationConfigSchema } from '../../../shared/domain/synthetic/synthetic-config.js';
+import type { DefectClass } from '../../../shared/synthetic/defect-classes.js';
+import { generatePopulationRows } from '../../../shared/synthetic/population-generator.js';
+import { catalogueFromReference } from '../../../shared/synthetic/reference-catalogue.js';
+import { populationConfigSchema } from '../../../shared/synthetic/synthetic-config.js';
 import { MemoryReferralIndex } from '../../../shared/domain/validate/referral-index.js';
 import { RULE_PREFIX } from '../../../shared/domain/validate/rule.js';
 import { validateBatch, type QuarantineRecord } from '../../../shared/domain/validate/validate-batch.js';

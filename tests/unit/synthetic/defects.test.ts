@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PopulationConfigInput } from '../../../shared/domain/synthetic/synthetic-config.js';
+import type { PopulationConfigInput } from '../../../shared/synthetic/synthetic-config.js';
 import { contractFor } from '../../../shared/domain/datasets/contracts.js';
 import {
   SOURCE_TABLE_NAMES,
   type SourceRow,
   type SourceTableName,
 } from '../../../shared/domain/datasets/source-tables.js';
-import {
-  DEFECT_CLASSES,
-  DEFECT_TABLES,
-  type DefectClass,
-} from '../../../shared/domain/synthetic/defect-classes.js';
-import { parseDefectSelection } from '../../../shared/domain/synthetic/synthetic-config.js';
+import { DEFECT_CLASSES, DEFECT_TABLES, type DefectClass } from '../../../shared/synthetic/defect-classes.js';
+import { parseDefectSelection } from '../../../shared/synthetic/synthetic-config.js';
 import { generated, keyOf, plantedKeys, reference } from './synthetic-fixture.js';
 
 // A high rate so every class is planted in every table it applies to, on a small population.

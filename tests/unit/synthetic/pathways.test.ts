@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PopulationConfigInput } from '../../../shared/domain/synthetic/synthetic-config.js';
+import type { PopulationConfigInput } from '../../../shared/synthetic/synthetic-config.js';
 import type { SourceRow } from '../../../shared/domain/datasets/source-tables.js';
 import { day, generated } from './synthetic-fixture.js';
 

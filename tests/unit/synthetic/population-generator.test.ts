@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PopulationConfigInput } from '../../../shared/domain/synthetic/synthetic-config.js';
+import type { PopulationConfigInput } from '../../../shared/synthetic/synthetic-config.js';
 import { contractFor } from '../../../shared/domain/datasets/contracts.js';
 import { SOURCE_TABLES, SOURCE_TABLE_NAMES } from '../../../shared/domain/datasets/source-tables.js';
 import { isTestRangeNhsNumber } from '../../../shared/domain/nhs/nhs-number.js';
-import { createRng, deriveSeed } from '../../../shared/domain/synthetic/prng.js';
+import { createRng, deriveSeed } from '../../../shared/synthetic/prng.js';
 import { generated, generateAll, keyOf, plantedKeys, reference } from './synthetic-fixture.js';
 
 const CLEAN: PopulationConfigInput = { patients: 1500, seed: 7, defects: { classes: [] } };

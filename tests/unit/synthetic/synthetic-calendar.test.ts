@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dayOf, isoDate } from '../../../shared/domain/synthetic/synthetic-calendar.js';
+import { dayOf, isoDate } from '../../../shared/synthetic/synthetic-calendar.js';
 
 test('a real date round-trips through its day number', () => {
   for (const date of ['1970-01-01', '2024-02-29', '2026-12-31']) assert.equal(isoDate(dayOf(date)), date);

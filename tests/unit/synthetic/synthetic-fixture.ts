@@ -1,13 +1,13 @@
 import { loadReferenceData } from '../../../shared/adapters/local/reference-data.loader.js';
 import type { SourceRow, SourceTableName } from '../../../shared/domain/datasets/source-tables.js';
 import { SOURCE_TABLE_NAMES } from '../../../shared/domain/datasets/source-tables.js';
-import type { GenerationReport } from '../../../shared/domain/synthetic/generation-report.js';
-import { generatePopulationRows } from '../../../shared/domain/synthetic/population-generator.js';
-import { catalogueFromReference } from '../../../shared/domain/synthetic/reference-catalogue.js';
+import type { GenerationReport } from '../../../shared/synthetic/generation-report.js';
+import { generatePopulationRows } from '../../../shared/synthetic/population-generator.js';
+import { catalogueFromReference } from '../../../shared/synthetic/reference-catalogue.js';
 import {
   populationConfigSchema,
   type PopulationConfigInput,
-} from '../../../shared/domain/synthetic/synthetic-config.js';
+} from '../../../shared/synthetic/synthetic-config.js';
 
 export const reference = loadReferenceData();
 export const catalogue = catalogueFromReference(reference);

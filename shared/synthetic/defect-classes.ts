@@ -1,4 +1,4 @@
-import type { SourceTableName } from '../datasets/source-tables.js';
+import type { SourceTableName } from '../domain/datasets/source-tables.js';
 
 /**
  * The deliberate defect classes the generator can plant. Each is switchable; planted rows are

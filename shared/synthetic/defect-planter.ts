@@ -1,4 +1,4 @@
-import { SOURCE_TABLES, type SourceRow, type SourceTableName } from '../datasets/source-tables.js';
+import { SOURCE_TABLES, type SourceRow, type SourceTableName } from '../domain/datasets/source-tables.js';
 import type { DefectClass } from './defect-classes.js';
 import type { DefectTally } from './generation-report.js';
 import type { PatientActivity } from './patient-activity.js';

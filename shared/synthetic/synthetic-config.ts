@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SOURCE_TABLE_NAMES } from '../datasets/source-tables.js';
+import { SOURCE_TABLE_NAMES } from '../domain/datasets/source-tables.js';
 import { DEFECT_CLASSES, type DefectClass } from './defect-classes.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');

@@ -1,5 +1,5 @@
-import type { ReferenceData } from '../reference/reference-data.js';
-import { financialYearOf } from '../reference/reference-data.js';
+import type { ReferenceData } from '../domain/reference/reference-data.js';
+import { financialYearOf } from '../domain/reference/reference-data.js';
 import { isoDate } from './synthetic-calendar.js';
 import type {
   CatalogueArea,

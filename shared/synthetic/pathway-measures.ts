@@ -1,4 +1,4 @@
-import type { SourceRow } from '../datasets/source-tables.js';
+import type { SourceRow } from '../domain/datasets/source-tables.js';
 import type { PatientActivity } from './patient-activity.js';
 import { isoDate } from './synthetic-calendar.js';
 

@@ -1,4 +1,4 @@
-import { SOURCE_TABLE_NAMES, type SourceTableName } from '../datasets/source-tables.js';
+import { SOURCE_TABLE_NAMES, type SourceTableName } from '../domain/datasets/source-tables.js';
 import { DEFECT_CLASSES, type DefectClass } from './defect-classes.js';
 
 /** How many rows of one defect class were planted, per table, with their primary keys. */

@@ -1,4 +1,4 @@
-import { readIsoTime } from '../time/iso-time.js';
+import { readIsoTime } from '../domain/time/iso-time.js';
 
 /**
  * Date arithmetic for the generator on whole days (days since 1970-01-01, UTC) and minutes, so

@@ -1,4 +1,4 @@
-import type { SourceRow, SourceTableName } from '../datasets/source-tables.js';
+import type { SourceRow, SourceTableName } from '../domain/datasets/source-tables.js';
 import type { SyntheticPatient } from './synthetic-patient.js';
 
 /** One hospital provider spell: its episode rows (episode 1 first) and what the pathways need. */

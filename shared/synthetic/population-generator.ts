@@ -1,4 +1,8 @@
-import { SOURCE_TABLE_NAMES, type SourceRow, type SourceTableName } from '../datasets/source-tables.js';
+import {
+  SOURCE_TABLE_NAMES,
+  type SourceRow,
+  type SourceTableName,
+} from '../domain/datasets/source-tables.js';
 import {
   COMORBIDITIES,
   CSDS_SOURCES_AFTER_AE,

@@ -1,4 +1,4 @@
-import { nhsNumberCheckDigit } from '../nhs/nhs-number.js';
+import { nhsNumberCheckDigit } from '../domain/nhs/nhs-number.js';
 import { FORENAMES, SURNAMES } from './clinical-scenarios.js';
 import { deriveSeed, type Rng } from './prng.js';
 import type { CatalogueArea, CataloguePostcode, SyntheticCatalogue } from './synthetic-catalogue.js';
