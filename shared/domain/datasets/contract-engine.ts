@@ -1,20 +1,15 @@
 import type { ValueCheck, ValueFailure } from '../nhs/value-check.js';
 import type { CodeListName, ReferenceData } from '../reference/reference-data.js';
-import {
-  SOURCE_TABLES,
-  type ColumnSpec,
-  type DatasetId,
-  type SourceRow,
-  type SourceRowValue,
-  type SourceTableName,
-} from './source-tables.js';
+import type { DatasetDeclaration, TableDeclaration } from './declaration.js';
+import type { ColumnSpec, DatasetId, SourceRow, SourceRowValue, SourceTableName } from './source-tables.js';
 import { civilDays } from '../time/iso-time.js';
 
 /**
- * The generic row-contract engine: wire-form type checks compiled once from the table spec in
- * source-tables.ts, then the table's field rules (value validators, code lists) and row rules
- * (within-row date order and consistency). Built once per table; `check` allocates nothing for a
- * clean row beyond its result object.
+ * The generic row-contract engine: wire-form type checks compiled once from the table's
+ * declaration (shared/domain/datasets/<dataset>/), then its columns' field rules (value
+ * validators, code lists, reference lookups) and its row rules (within-row date order and
+ * consistency). Built once per table; `check` allocates nothing for a clean row beyond its result
+ * object.
  */
 
 /** One failed contract rule. `message` names dataset, field and rule in words and never holds a value. */
@@ -63,15 +58,23 @@ export interface FieldRule {
   readonly rules: readonly string[];
   /** The reference code list the rule checks against, if any. */
   readonly codeList?: CodeListName;
+  /** The reference lookup the rule makes, in words, if any ('organisations (ODS) on the activity date'). */
+  readonly reference?: string;
 }
 
-/** Tags a check function with the rule ids it can produce. */
+/** Tags a check function with the rule ids it can produce (and the code list or reference lookup it reads). */
 export function fieldRule(
   rules: readonly string[],
   check: (value: string | number | boolean, ctx: RowContext) => ValueCheck,
   codeList?: CodeListName,
+  reference?: string,
 ): FieldRule {
-  return Object.assign(check, codeList === undefined ? { rules } : { rules, codeList });
+  return Object.assign(
+    check,
+    { rules },
+    codeList === undefined ? {} : { codeList },
+    reference === undefined ? {} : { reference },
+  );
 }
 
 /** A within-row rule; `fields` must all be present and well typed for it to run. */
@@ -85,12 +88,10 @@ export interface RowRule {
   readonly check: (row: SourceRow, ctx: RowContext) => ValueCheck;
 }
 
-/** The table-specific part of a contract. */
+/** The rules of a table not yet moved to a declaration (removed once every dataset is declared). */
 export interface TableRules {
   readonly table: SourceTableName;
-  /** Rule-id prefix: SUS, PRESCRIBING, MHSDS, ECDS, CSDS, DIDS. */
   readonly prefix: string;
-  /** Dataset name in words, for messages ('SUS+ APC'). */
   readonly datasetName: string;
   readonly fields: Readonly<Record<string, readonly FieldRule[]>>;
   readonly rows: readonly RowRule[];
@@ -257,20 +258,18 @@ interface CompiledColumn {
 
 const DATASET_FIELD = (name: string) => name.toUpperCase();
 
-/** Builds the {@link RowContract} for a table from its spec and rules. */
+/** Builds the {@link RowContract} for a table from its declaration. */
 export function compileContract(
-  rules: TableRules,
+  declared: Pick<DatasetDeclaration, 'rulePrefix' | 'name'>,
+  spec: TableDeclaration,
   reference: ReferenceData,
   options: ContractOptions = {},
 ): RowContract {
-  const spec = SOURCE_TABLES[rules.table];
   const dataset = spec.dataset;
   const table = spec.table;
-  const prefix = rules.prefix;
+  const prefix = declared.rulePrefix;
+  const datasetName = declared.name;
   const activityColumn = spec.activityDateColumn;
-  for (const field of Object.keys(rules.fields))
-    if (!spec.columns.some((c) => c.name === field))
-      throw new Error(`contract for ${table} has rules for '${field}', which is not a column of the table`);
   const columns: CompiledColumn[] = spec.columns.map((col) => {
     const t = typeCheckFor(col);
     return {
@@ -278,9 +277,10 @@ export function compileContract(
       nullable: col.nullable,
       type: t.check,
       typeReasons: t.reasons,
-      rules: rules.fields[col.name] ?? [],
+      rules: col.rules,
     };
   });
+  const rowRules = spec.rowRules;
   const columnNames = new Set(spec.columns.map((c) => c.name));
   const columnCount = columnNames.size;
   const asOf = options.asOf;
@@ -290,14 +290,14 @@ export function compileContract(
     table,
     field,
     rule: `${prefix}.${DATASET_FIELD(field)}.${rule}`,
-    message: `${rules.datasetName} (${table}) field '${field}' fails rule ${prefix}.${DATASET_FIELD(field)}.${rule}: ${field.replace(/_/g, ' ')} ${reason}`,
+    message: `${datasetName} (${table}) field '${field}' fails rule ${prefix}.${DATASET_FIELD(field)}.${rule}: ${field.replace(/_/g, ' ')} ${reason}`,
   });
   const valueFailure = (field: string, f: ValueFailure): ContractFailure => ({
     dataset,
     table,
     field,
     rule: `${prefix}.${DATASET_FIELD(field)}.${f.rule}`,
-    message: `${rules.datasetName} (${table}) field '${field}' fails rule ${prefix}.${DATASET_FIELD(field)}.${f.rule}: ${f.reason}`,
+    message: `${datasetName} (${table}) field '${field}' fails rule ${prefix}.${DATASET_FIELD(field)}.${f.rule}: ${f.reason}`,
   });
 
   return {
@@ -367,7 +367,7 @@ export function compileContract(
         }
       }
       // 4. row rules
-      for (const rule of rules.rows) {
+      for (const rule of rowRules) {
         let applies = true;
         for (const f of rule.fields) {
           const v = row[f];

@@ -67,24 +67,36 @@ export const knownOrganisation: FieldRule = (() => {
     'UNKNOWN_ORGANISATION',
     'is not an organisation in the reference data on the activity date',
   );
-  return fieldRule(['UNKNOWN_ORGANISATION'], (v: string | number | boolean, ctx: RowContext) =>
-    typeof v === 'string' && ctx.reference.organisation(v, ctx.activityDate) !== undefined ? VALID : fail,
+  return fieldRule(
+    ['UNKNOWN_ORGANISATION'],
+    (v: string | number | boolean, ctx: RowContext) =>
+      typeof v === 'string' && ctx.reference.organisation(v, ctx.activityDate) !== undefined ? VALID : fail,
+    undefined,
+    'organisations (ODS) open on the activity date',
   );
 })();
 
 /** The HRG must be in the reference HRG list. */
 export const knownHrg: FieldRule = (() => {
   const fail = invalid('UNKNOWN_HRG', 'is not an HRG in the reference tariff list');
-  return fieldRule(['UNKNOWN_HRG'], (v: string | number | boolean, ctx: RowContext) =>
-    typeof v === 'string' && ctx.reference.isKnownHrg(v) ? VALID : fail,
+  return fieldRule(
+    ['UNKNOWN_HRG'],
+    (v: string | number | boolean, ctx: RowContext) =>
+      typeof v === 'string' && ctx.reference.isKnownHrg(v) ? VALID : fail,
+    undefined,
+    'HRGs in the reference tariff list',
   );
 })();
 
 /** The NICIP code must be in the reference imaging code list. */
 export const knownImagingCode: FieldRule = (() => {
   const fail = invalid('CODE_LIST', 'is not a NICIP code in the reference imaging code list');
-  return fieldRule(['CODE_LIST'], (v: string | number | boolean, ctx: RowContext) =>
-    typeof v === 'string' && ctx.reference.imagingCode(v) !== undefined ? VALID : fail,
+  return fieldRule(
+    ['CODE_LIST'],
+    (v: string | number | boolean, ctx: RowContext) =>
+      typeof v === 'string' && ctx.reference.imagingCode(v) !== undefined ? VALID : fail,
+    undefined,
+    'NICIP codes in the reference imaging code list',
   );
 })();
 

@@ -6,6 +6,8 @@ import {
   type RowContract,
   type TableRules,
 } from './contract-engine.js';
+import { declaredTable, type DeclaredTable } from './dataset-declarations.js';
+import type { TableDeclaration } from './declaration.js';
 import { csdsCareContactRules } from './csds/csds-care-contact.contract.js';
 import { csdsReferralRules } from './csds/csds-referral.contract.js';
 import { didsImagingTestRules } from './dids/dids-imaging-test.contract.js';
@@ -20,13 +22,11 @@ import {
   type IdentifierKind,
   type SourceTableName,
 } from './source-tables.js';
-import { susApcEpisodeRules } from './sus-apc/sus-apc-episode.contract.js';
 
 export type { ContractFailure, ContractOptions, ContractResult, RowContract } from './contract-engine.js';
 
-/** The rules of every source table, by table name. */
-export const TABLE_RULES: Readonly<Record<SourceTableName, TableRules>> = {
-  sus_apc_episode: susApcEpisodeRules,
+/** The rules of the tables not yet moved to a declaration, by table name. */
+const UNDECLARED_RULES: Readonly<Partial<Record<SourceTableName, TableRules>>> = {
   prescribing_item: prescribingItemRules,
   mhsds_referral: mhsdsReferralRules,
   mhsds_care_contact: mhsdsCareContactRules,
@@ -36,6 +36,40 @@ export const TABLE_RULES: Readonly<Record<SourceTableName, TableRules>> = {
   csds_care_contact: csdsCareContactRules,
   dids_imaging_test: didsImagingTestRules,
 };
+
+/** A table's declaration; an undeclared table's spec and rules are read as one. */
+function declarationOf(table: SourceTableName): DeclaredTable {
+  const declared = declaredTable(table);
+  if (declared) return declared;
+  const rules = UNDECLARED_RULES[table];
+  if (!rules) throw new Error(`no contract for source table '${String(table)}'`);
+  const spec = SOURCE_TABLES[table];
+  for (const field of Object.keys(rules.fields))
+    if (!spec.columns.some((c) => c.name === field))
+      throw new Error(`contract for ${table} has rules for '${field}', which is not a column of the table`);
+  const asDeclared: TableDeclaration = {
+    ...spec,
+    columns: spec.columns.map((c) => ({
+      ...c,
+      nhsName: null,
+      description: '',
+      rules: rules.fields[c.name] ?? [],
+    })),
+    rowRules: rules.rows,
+    notes: [],
+  };
+  return {
+    dataset: {
+      dataset: spec.dataset,
+      title: '',
+      name: rules.datasetName,
+      rulePrefix: rules.prefix,
+      slug: '',
+      tables: [],
+    },
+    table: asDeclared,
+  };
+}
 
 const compiled = new WeakMap<ReferenceData, Map<string, RowContract>>();
 
@@ -64,9 +98,8 @@ export function contractFor(
   const key = `${table}|${options.asOf ?? ''}`;
   let contract = byKey.get(key);
   if (!contract) {
-    const rules = TABLE_RULES[table];
-    if (!rules) throw new Error(`no contract for source table '${String(table)}'`);
-    contract = compileContract(rules, reference, options);
+    const declared = declarationOf(table);
+    contract = compileContract(declared.dataset, declared.table, reference, options);
     byKey.set(key, contract);
   }
   return contract;
@@ -92,14 +125,15 @@ function sqlTypeOf(col: ColumnSpec): string {
 
 /** The rule ids and code lists of a table's contract, field by field, in column order. */
 export function describeContract(table: SourceTableName): readonly ContractFieldDescription[] {
-  const rules = TABLE_RULES[table];
-  const id = (field: string, suffix: string) => `${rules.prefix}.${field.toUpperCase()}.${suffix}`;
-  return SOURCE_TABLES[table].columns.map((col) => {
-    const fieldRules = rules.fields[col.name] ?? [];
+  const declared = declarationOf(table);
+  const prefix = declared.dataset.rulePrefix;
+  const id = (field: string, suffix: string) => `${prefix}.${field.toUpperCase()}.${suffix}`;
+  return declared.table.columns.map((col) => {
+    const fieldRules = col.rules;
     const suffixes = [
       ...typeRuleSuffixes(col),
       ...fieldRules.flatMap((r) => r.rules),
-      ...rules.rows.filter((r) => r.field === col.name).map((r) => r.rule),
+      ...declared.table.rowRules.filter((r) => r.field === col.name).map((r) => r.rule),
     ];
     return {
       field: col.name,

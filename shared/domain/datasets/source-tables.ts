@@ -1,10 +1,14 @@
+import { declaredTable } from './dataset-declarations.js';
+import { sourceTableSpecOf } from './declaration.js';
+
 /**
  * The source tables as a provider system holds them (shaped like the SQL Server source).
  *
- * This is the single description of every source table: column order, SQL type, nullability,
- * primary key and which columns carry patient identifiers. The embedded source database, the
- * CDC capture configuration, the contracts, the generator and the pseudonymisation step all read
- * it, so a column is added or renamed here and nowhere else.
+ * The SQL view of the dataset declarations (shared/domain/datasets/<dataset>/, see
+ * declaration.ts): column order, SQL type, nullability, primary key and which columns carry
+ * patient identifiers. The embedded source database, the CDC capture configuration, the
+ * generator and the pseudonymisation step read it; a column is added or renamed in its table's
+ * declaration and nowhere else.
  *
  * Contract (wire form of a row, `SourceRow`): every value is JSON-safe:
  * - `date` → `'YYYY-MM-DD'`; `datetime2` → ISO-8601 UTC `'YYYY-MM-DDTHH:mm:ss.sssZ'`;
@@ -106,46 +110,8 @@ const person = (opts: { name?: boolean; ethnicity?: boolean } = {}): ColumnSpec[
   v('gp_practice_code', 6, true),
 ];
 
-export const SOURCE_TABLES: Readonly<Record<SourceTableName, SourceTableSpec>> = {
-  sus_apc_episode: {
-    table: 'sus_apc_episode',
-    dataset: 'sus_apc',
-    description:
-      'SUS+ admitted patient care: one row per consultant episode; spell fields repeat on each episode',
-    key: ['episode_id'],
-    changeVersionColumn: 'change_version',
-    providerColumn: 'provider_code',
-    activityDateColumn: 'episode_start_date',
-    columns: [
-      v('episode_id', 20),
-      v('provider_code', 5),
-      v('site_code', 5, true),
-      v('hospital_provider_spell_number', 12),
-      i('episode_number'),
-      ...person({ name: true, ethnicity: true }),
-      v('commissioner_code', 5, true),
-      d('admission_date'),
-      v('admission_method', 2),
-      v('admission_source', 2, true),
-      c('patient_classification', 1),
-      d('episode_start_date'),
-      d('episode_end_date', true),
-      d('discharge_date', true),
-      c('discharge_method', 1, true),
-      v('discharge_destination', 2, true),
-      v('main_specialty', 3, true),
-      v('treatment_function', 3),
-      v('primary_diagnosis', 4, true),
-      v('secondary_diagnoses', 200, true),
-      v('primary_procedure', 4, true),
-      d('primary_procedure_date', true),
-      v('episode_hrg', 5, true),
-      v('spell_hrg', 5, true),
-      dec('tariff_gbp', 10, 2, true),
-      modifiedAt,
-      changeVersion,
-    ],
-  },
+/** Tables not yet moved to a declaration (shared/domain/datasets/<dataset>/). */
+const UNDECLARED: Readonly<Partial<Record<SourceTableName, SourceTableSpec>>> = {
   prescribing_item: {
     table: 'prescribing_item',
     dataset: 'prescribing',
@@ -338,6 +304,19 @@ export const SOURCE_TABLES: Readonly<Record<SourceTableName, SourceTableSpec>> =
     ],
   },
 };
+
+/**
+ * Every source table's SQL spec, derived from its declaration (shared/domain/datasets/<dataset>/),
+ * in capture order.
+ */
+export const SOURCE_TABLES: Readonly<Record<SourceTableName, SourceTableSpec>> = Object.fromEntries(
+  SOURCE_TABLE_NAMES.map((name) => {
+    const declared = declaredTable(name);
+    const spec = declared ? sourceTableSpecOf(declared.table) : UNDECLARED[name];
+    if (!spec) throw new Error(`source table '${name}' has no declaration`);
+    return [name, spec];
+  }),
+) as Record<SourceTableName, SourceTableSpec>;
 
 /** The table spec for a name, or a clear error naming what was asked for. */
 export function sourceTable(name: string): SourceTableSpec {

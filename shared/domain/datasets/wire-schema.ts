@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { isIsoDate, isIsoTimestampWithOffset, isIsoUtcTimestamp } from './contract-engine.js';
+import type { ColumnSpec, SourceRowValue } from './source-tables.js';
 
 /**
  * zod builders for the SourceRow wire form (see source-tables.ts): one per SQL type.
- * The table schemas built from these describe the shape of a row; the row contracts
- * (contracts.ts) enforce the same shape with hand-written checks on the hot path and add the
- * NHS rules. A test keeps the two in agreement.
+ * `wireSchemaOf` builds a table's schema from its declaration, so the schema used at a boundary
+ * and the row contract (contracts.ts, hand-written checks on the hot path plus the NHS rules)
+ * read the same columns; a test keeps their type checks in agreement.
  */
 export const wire = {
   varchar: (length: number) => z.string().max(length),
@@ -22,11 +23,56 @@ export const wire = {
   bigint: () => z.string().regex(/^-?[0-9]{1,19}$/),
   /** decimal(p,s) as an exact decimal string. */
   decimal: (precision: number, scale: number) =>
-    z.string().regex(new RegExp(`^-?[0-9]{1,${precision - scale}}(\\.[0-9]{1,${scale}})?$`)),
+    z
+      .string()
+      .regex(
+        new RegExp(
+          scale > 0
+            ? `^-?[0-9]{1,${precision - scale}}(\\.[0-9]{1,${scale}})?$`
+            : `^-?[0-9]{1,${precision}}$`,
+        ),
+      ),
   bit: () => z.boolean(),
 };
 
-/** The person columns shared by the person-level tables (source-tables.ts `person()`). */
+/** The zod type of one column's wire value (nullable columns accept null). */
+export function wireColumn(c: ColumnSpec): z.ZodType<SourceRowValue> {
+  const base: z.ZodType<SourceRowValue> = (() => {
+    switch (c.type) {
+      case 'varchar':
+        return wire.varchar(c.length ?? 0);
+      case 'char':
+        return wire.char(c.length ?? 0);
+      case 'date':
+        return wire.date();
+      case 'datetime2':
+        return wire.datetime2();
+      case 'datetimeoffset':
+        return wire.datetimeoffset();
+      case 'int':
+        return wire.int();
+      case 'bigint':
+        return wire.bigint();
+      case 'decimal':
+        return wire.decimal(c.precision ?? 18, c.scale ?? 0);
+      case 'bit':
+        return wire.bit();
+    }
+  })();
+  return c.nullable ? base.nullable() : base;
+}
+
+/** One source row in wire form, as a generated schema parses it. */
+export type WireRow = Readonly<Record<string, SourceRowValue>>;
+
+/** The strict zod schema of a table's wire-form row: exactly its columns, generated from its declaration. */
+export function wireSchemaOf(table: {
+  readonly columns: readonly ColumnSpec[];
+}): z.ZodObject<Record<string, z.ZodType<SourceRowValue>>> {
+  return z.strictObject(Object.fromEntries(table.columns.map((c) => [c.name, wireColumn(c)])));
+}
+
+/** The person columns shared by the person-level tables (tables not yet declared). */
 export const personColumns = {
   nhs_number: wire.varchar(10).nullable(),
   local_patient_id: wire.varchar(20).nullable(),
@@ -36,7 +82,7 @@ export const personColumns = {
   gp_practice_code: wire.varchar(6).nullable(),
 };
 
-/** Audit columns every table ends with. */
+/** Audit columns every table ends with (tables not yet declared). */
 export const auditColumns = {
   modified_at: wire.datetime2(),
   change_version: wire.bigint(),

@@ -9,7 +9,7 @@ import {
   type SourceRow,
   type SourceTableName,
 } from '../../../shared/domain/datasets/source-tables.js';
-import { susApcEpisodeSchema } from '../../../shared/domain/datasets/sus-apc/sus-apc-episode.contract.js';
+import { susApcEpisodeSchema } from '../../../shared/domain/datasets/sus-apc/sus-apc-episode.table.js';
 import { prescribingItemSchema } from '../../../shared/domain/datasets/prescribing/prescribing-item.contract.js';
 import { mhsdsReferralSchema } from '../../../shared/domain/datasets/mhsds/mhsds-referral.contract.js';
 import { mhsdsCareContactSchema } from '../../../shared/domain/datasets/mhsds/mhsds-care-contact.contract.js';

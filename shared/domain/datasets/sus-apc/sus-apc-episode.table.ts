@@ -1,0 +1,244 @@
+import { VALID, invalid } from '../../nhs/value-check.js';
+import {
+  codeList,
+  commissioner,
+  decimalSign,
+  hrgCode,
+  icd10,
+  icd10List,
+  knownHrg,
+  knownOrganisation,
+  minInt,
+  notAfter,
+  notBefore,
+  notFuture,
+  ods,
+  opcs4,
+  pattern,
+  siteOfProvider,
+} from '../contract-rules.js';
+import { col, nhsName, systemColumns, type TableDeclaration } from '../declaration.js';
+import { bornBeforeActivity, personColumns } from '../person-columns.js';
+import { wireSchemaOf, type WireRow } from '../wire-schema.js';
+
+const SUS = (name: string, verified: 'V' | 'K' = 'V') => nhsName(name, 'NCDR SUS', verified);
+const SUS_MODEL = (name: string) => nhsName(name, 'SUS model (ICB dbt)');
+const HES = (name: string, verified: 'V' | 'K' = 'V') => nhsName(name, 'HES', verified);
+
+const deathMismatch = invalid(
+  'DEATH_MISMATCH',
+  'disagrees with the discharge method: destination 79 (died) goes with method 4 (died) or 5 (stillbirth), and method 4 with destination 79',
+);
+
+/**
+ * SUS+ APC episode (`sus_apc_episode`): one row per consultant episode, the spell fields
+ * (admission, discharge, spell HRG, tariff) repeated on every episode of the spell.
+ */
+export const susApcEpisode: TableDeclaration = {
+  table: 'sus_apc_episode',
+  dataset: 'sus_apc',
+  description:
+    'SUS+ admitted patient care: one row per consultant episode; spell fields repeat on each episode',
+  key: ['episode_id'],
+  changeVersionColumn: 'change_version',
+  providerColumn: 'provider_code',
+  activityDateColumn: 'episode_start_date',
+  columns: [
+    col.varchar('episode_id', 20, 'The episode record identifier', { nhs: SUS('APCE_Ident') }),
+    col.varchar('provider_code', 5, 'ODS code of the provider (trust) the patient was admitted to', {
+      nhs: SUS('Der_Provider_Code'),
+      rules: [ods('trust'), knownOrganisation],
+    }),
+    col.varchar('site_code', 5, 'ODS code of the site of treatment (a site of the provider)', {
+      nullable: true,
+      nhs: SUS_MODEL('spell_care_location_site_code_of_treatment'),
+      rules: [ods('site')],
+      dq: { index: true },
+    }),
+    col.varchar(
+      'hospital_provider_spell_number',
+      12,
+      "The provider's local number of the hospital provider spell the episode belongs to",
+      { nhs: nhsName('Hospital Provider Spell Number', 'NHS DD') },
+    ),
+    col.int('episode_number', 'Order of the episode within its spell (1 = first)', {
+      nhs: SUS('Episode_Number'),
+      rules: [minInt(1)],
+    }),
+    ...personColumns({
+      name: true,
+      ethnicity: true,
+      names: {
+        nhs_number: nhsName('NHS number', 'NHS DD'),
+        sex: SUS('Sex'),
+        ethnic_category: SUS('Ethnic_Group'),
+        gp_practice_code: SUS('GP_Practice_Code', 'K'),
+      },
+    }),
+    col.varchar('commissioner_code', 5, 'The commissioner: a sub-ICB location or ICB code', {
+      nullable: true,
+      nhs: SUS('Commissioner_Code'),
+      rules: [commissioner],
+      dq: { index: true },
+    }),
+    col.date('admission_date', 'Start date of the hospital provider spell', {
+      nhs: SUS('Admission_Date'),
+      rules: [notFuture],
+    }),
+    col.varchar(
+      'admission_method',
+      2,
+      'How the patient was admitted (elective, emergency, maternity, other)',
+      {
+        nhs: SUS('Admission_Method'),
+        rules: [codeList('admission_method')],
+        dq: { defaults: ['98', '99'], threshold: 0.02, index: true },
+      },
+    ),
+    col.varchar('admission_source', 2, 'Where the patient was immediately before admission', {
+      nullable: true,
+      nhs: SUS('Source_of_Admission'),
+      rules: [codeList('admission_source')],
+      dq: { defaults: ['98', '99'], threshold: 0.02, index: true },
+    }),
+    col.char('patient_classification', 1, 'Ordinary admission, day case, regular day or night attender, …', {
+      nhs: SUS('Patient_Classification'),
+      rules: [codeList('patient_classification')],
+      dq: { defaults: ['9'], threshold: 0.02 },
+    }),
+    col.date('episode_start_date', 'Start date of the consultant episode', {
+      nhs: HES('epistart'),
+      rules: [notFuture],
+    }),
+    col.date('episode_end_date', 'End date of the consultant episode (null while it is open)', {
+      nullable: true,
+      nhs: HES('epiend'),
+      rules: [notFuture],
+    }),
+    col.date('discharge_date', 'End date of the hospital provider spell (null until discharge)', {
+      nullable: true,
+      nhs: SUS('Discharge_Date'),
+      rules: [notFuture],
+    }),
+    col.char('discharge_method', 1, 'How the patient left hospital (discharged, self-discharged, died, …)', {
+      nullable: true,
+      nhs: HES('dismeth'),
+      rules: [codeList('discharge_method')],
+      // 8 / 98 (spell not finished at episode end) are legitimate on non-final episodes: only "not known" counts.
+      dq: { defaults: ['9'], threshold: 0.02 },
+    }),
+    col.varchar('discharge_destination', 2, 'Where the patient went on discharge (79 = died)', {
+      nullable: true,
+      nhs: SUS('Discharge_Destination'),
+      rules: [codeList('discharge_destination')],
+      dq: { defaults: ['99'], threshold: 0.02, index: true },
+    }),
+    col.varchar('main_specialty', 3, 'Main specialty of the consultant responsible for the episode', {
+      nullable: true,
+      nhs: HES('mainspef'),
+      rules: [pattern(/^[0-9]{3}$/, 'is not a 3-digit main specialty code')],
+    }),
+    col.varchar('treatment_function', 3, 'Treatment function under which the patient was treated', {
+      nhs: HES('tretspef'),
+      rules: [codeList('treatment_function')],
+      dq: { index: true },
+    }),
+    col.varchar(
+      'primary_diagnosis',
+      4,
+      'Primary diagnosis, ICD-10 in the 4-character storage form without a dot',
+      {
+        nullable: true,
+        nhs: SUS('Der_Primary_Diagnosis_Code'),
+        rules: [icd10],
+        dq: { index: true },
+      },
+    ),
+    col.varchar(
+      'secondary_diagnoses',
+      200,
+      'Secondary diagnoses: ICD-10 codes in storage form separated by single commas (`E119,I10X`); the NCDR field also lists the primary first',
+      { nullable: true, nhs: SUS('Der_Diagnosis_All'), rules: [icd10List] },
+    ),
+    col.varchar('primary_procedure', 4, 'Primary procedure, OPCS-4 in the 4-character form without a dot', {
+      nullable: true,
+      nhs: HES('opertn_4_01', 'K'),
+      rules: [opcs4],
+    }),
+    col.date('primary_procedure_date', 'Date of the primary procedure', {
+      nullable: true,
+      rules: [notFuture],
+    }),
+    col.varchar('episode_hrg', 5, 'HRG4+ code the episode groups to', {
+      nullable: true,
+      rules: [hrgCode, knownHrg],
+    }),
+    col.varchar(
+      'spell_hrg',
+      5,
+      'HRG4+ code the spell groups to (drives the price); repeated on each episode',
+      {
+        nullable: true,
+        nhs: SUS_MODEL('spell_commissioning_grouping_core_hrg'),
+        rules: [hrgCode, knownHrg],
+        dq: { index: true },
+      },
+    ),
+    col.decimal('tariff_gbp', 10, 2, "The spell's price in GBP; repeated on each episode", {
+      nullable: true,
+      nhs: SUS_MODEL('spell_commissioning_tariff_calculation_final_price'),
+      rules: [decimalSign('non_negative')],
+    }),
+    ...systemColumns,
+  ],
+  rowRules: [
+    bornBeforeActivity('admission_date'),
+    siteOfProvider('site_code', 'provider_code'),
+    notBefore('discharge_date', 'admission_date', 'BEFORE_ADMISSION', 'is before the admission date'),
+    notBefore(
+      'episode_start_date',
+      'admission_date',
+      'BEFORE_ADMISSION',
+      'is before the admission date (episode outside its spell)',
+    ),
+    notBefore(
+      'episode_end_date',
+      'episode_start_date',
+      'BEFORE_EPISODE_START',
+      'is before the episode start date',
+    ),
+    notAfter(
+      'episode_end_date',
+      'discharge_date',
+      'AFTER_DISCHARGE',
+      'is after the discharge date (episode outside its spell)',
+    ),
+    notAfter(
+      'episode_start_date',
+      'discharge_date',
+      'AFTER_DISCHARGE',
+      'is after the discharge date (episode outside its spell)',
+    ),
+    {
+      field: 'discharge_destination',
+      rule: 'DEATH_MISMATCH',
+      fields: ['discharge_destination', 'discharge_method'],
+      check: (row) => {
+        const dest = row.discharge_destination;
+        const method = row.discharge_method;
+        if (dest === '79' && method !== '4' && method !== '5') return deathMismatch;
+        if (method === '4' && dest !== '79') return deathMismatch;
+        return VALID;
+      },
+    },
+  ],
+  notes: [
+    'One row per consultant episode; the spell (provider + `hospital_provider_spell_number`) fields (admission, discharge, spell HRG, tariff) repeat on every episode. `secondary_diagnoses` is a comma-separated list of ICD-10 codes in the 4-character SUS storage form (`E119,I10X`), no spaces.',
+    'Within-row rules: `DISCHARGE_DATE.BEFORE_ADMISSION`; the episode inside its spell (`EPISODE_START_DATE.BEFORE_ADMISSION`, `EPISODE_START_DATE.AFTER_DISCHARGE`, `EPISODE_END_DATE.AFTER_DISCHARGE`, `EPISODE_END_DATE.BEFORE_EPISODE_START`); `DATE_OF_BIRTH.AFTER_ACTIVITY_DATE` (after the admission date); `SITE_CODE.NOT_PROVIDER_SITE` (a site code starts with its trust code); `DISCHARGE_DESTINATION.DEATH_MISMATCH` (method 4 died ⇔ destination 79, method 5 stillbirth may also have 79). `SPELL_HRG`/`EPISODE_HRG.UNKNOWN_HRG` checks the HRG is in `reference/hrg-tariffs.csv`.',
+    "Not here (cross-row, `shared/domain/validate`): tariff against the spell HRG's tariff for the year, episodes of one spell agreeing on the spell fields, duplicates.",
+  ],
+};
+
+/** The wire-form zod schema of a `sus_apc_episode` row, generated from the declaration. */
+export const susApcEpisodeSchema = wireSchemaOf(susApcEpisode);
+export type SusApcEpisode = WireRow;
