@@ -5,6 +5,7 @@ import {
   type SourceTableName,
 } from '../datasets/source-tables.js';
 import type { RuleFailure, Severity } from '../validate/rule.js';
+import { DQ_CHECKS } from './dq-checks.js';
 import { DQ_ITEMS, type DqItem } from './dq-items.js';
 import { scorecardRows, type DqScorecardRow, type ScorecardOptions } from './dq-scorecard.js';
 
@@ -143,6 +144,14 @@ export class DqAccumulator {
       if (!invalid?.has(item.field)) counts.valid++;
       if ((item.defaults.length > 0 || item.defaultPrefixes.length > 0) && isDefault(item, String(value)))
         counts.defaults++;
+    }
+    // DQ checks (NHS number range, NHS Number Status): counted like warn rules, never a rejection.
+    for (const check of DQ_CHECKS[table]) {
+      const value = row[check.field];
+      if (typeof value !== 'string' || value === '' || !check.flags(value)) continue;
+      const ruleKey = `${check.id}|${check.field}`;
+      const r = (cell.rules[ruleKey] ??= { rule: check.id, field: check.field, severity: 'warn', failed: 0 });
+      r.failed++;
     }
   }
 

@@ -65,3 +65,42 @@ export function isTestRangeNhsNumber(value: string): boolean {
 export function normaliseNhsNumber(value: string): string {
   return value.replace(/[\s-]/g, '');
 }
+
+/**
+ * Where an NHS number's first nine digits (the number without its check digit) fall among the
+ * issuing ranges (shared/nhs/REFERENCE.md §1.1, partially verified: Wikipedia and the NHS Wales
+ * `nhs-number` crate docs):
+ * - `england`: 400 000 000–499 999 999 and 600 000 000–799 999 999 (England, Wales and the Isle of
+ *   Man), and the 3xx numbers England also issues, i.e. the 300 000 000–399 999 999 block less the
+ *   Northern Ireland and Scottish ranges below (how much of that block England uses is not verified);
+ * - `northern_ireland`: 320 000 001–399 999 999 (Health and Care numbers, not NHS numbers);
+ * - `scotland`: 010 100 000–311 299 999 (CHI numbers 010 100 0000–311 299 9999, not NHS numbers);
+ * - `test`: 999 000 000–999 999 999 (passes modulus 11, never issued to a patient);
+ * - `unallocated`: anything else (and anything that is not ten digits).
+ *
+ * Judges the range only: call {@link validateNhsNumber} for the format and check digit.
+ */
+export type NhsNumberIssuingRange = 'england' | 'northern_ireland' | 'scotland' | 'test' | 'unallocated';
+
+const RANGES: readonly (readonly [from: number, to: number, range: NhsNumberIssuingRange])[] = [
+  [10_100_000, 311_299_999, 'scotland'],
+  [320_000_001, 399_999_999, 'northern_ireland'],
+  [300_000_000, 399_999_999, 'england'],
+  [400_000_000, 499_999_999, 'england'],
+  [600_000_000, 799_999_999, 'england'],
+  [999_000_000, 999_999_999, 'test'],
+];
+
+/** The issuing range of an NHS number in storage form (see {@link NhsNumberIssuingRange}). */
+export function nhsNumberIssuingRange(value: string): NhsNumberIssuingRange {
+  if (value.length !== 10 || !/^\d{10}$/.test(value)) return 'unallocated';
+  const body = Number(value.slice(0, 9));
+  // First match wins: the Scottish and Northern Ireland ranges are listed before England's 3xx block.
+  for (const [from, to, range] of RANGES) if (body >= from && body <= to) return range;
+  return 'unallocated';
+}
+
+/** True when the NHS number lies in a range issued in England (see {@link nhsNumberIssuingRange}). */
+export function isInEnglandIssuedRange(value: string): boolean {
+  return nhsNumberIssuingRange(value) === 'england';
+}
