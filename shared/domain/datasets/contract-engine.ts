@@ -88,15 +88,6 @@ export interface RowRule {
   readonly check: (row: SourceRow, ctx: RowContext) => ValueCheck;
 }
 
-/** The rules of a table not yet moved to a declaration (removed once every dataset is declared). */
-export interface TableRules {
-  readonly table: SourceTableName;
-  readonly prefix: string;
-  readonly datasetName: string;
-  readonly fields: Readonly<Record<string, readonly FieldRule[]>>;
-  readonly rows: readonly RowRule[];
-}
-
 // ---------- wire-form type checks ----------
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

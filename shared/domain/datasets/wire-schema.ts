@@ -71,19 +71,3 @@ export function wireSchemaOf(table: {
 }): z.ZodObject<Record<string, z.ZodType<SourceRowValue>>> {
   return z.strictObject(Object.fromEntries(table.columns.map((c) => [c.name, wireColumn(c)])));
 }
-
-/** The person columns shared by the person-level tables (tables not yet declared). */
-export const personColumns = {
-  nhs_number: wire.varchar(10).nullable(),
-  local_patient_id: wire.varchar(20).nullable(),
-  date_of_birth: wire.date().nullable(),
-  sex: wire.char(1).nullable(),
-  postcode: wire.varchar(8).nullable(),
-  gp_practice_code: wire.varchar(6).nullable(),
-};
-
-/** Audit columns every table ends with (tables not yet declared). */
-export const auditColumns = {
-  modified_at: wire.datetime2(),
-  change_version: wire.bigint(),
-};

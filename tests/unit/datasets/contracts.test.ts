@@ -10,14 +10,14 @@ import {
   type SourceTableName,
 } from '../../../shared/domain/datasets/source-tables.js';
 import { susApcEpisodeSchema } from '../../../shared/domain/datasets/sus-apc/sus-apc-episode.table.js';
-import { prescribingItemSchema } from '../../../shared/domain/datasets/prescribing/prescribing-item.contract.js';
-import { mhsdsReferralSchema } from '../../../shared/domain/datasets/mhsds/mhsds-referral.contract.js';
-import { mhsdsCareContactSchema } from '../../../shared/domain/datasets/mhsds/mhsds-care-contact.contract.js';
-import { mhsdsClusterAssessmentSchema } from '../../../shared/domain/datasets/mhsds/mhsds-cluster-assessment.contract.js';
-import { ecdsAttendanceSchema } from '../../../shared/domain/datasets/ecds/ecds-attendance.contract.js';
-import { csdsReferralSchema } from '../../../shared/domain/datasets/csds/csds-referral.contract.js';
-import { csdsCareContactSchema } from '../../../shared/domain/datasets/csds/csds-care-contact.contract.js';
-import { didsImagingTestSchema } from '../../../shared/domain/datasets/dids/dids-imaging-test.contract.js';
+import { prescribingItemSchema } from '../../../shared/domain/datasets/prescribing/prescribing-item.table.js';
+import { mhsdsReferralSchema } from '../../../shared/domain/datasets/mhsds/mhsds-referral.table.js';
+import { mhsdsCareContactSchema } from '../../../shared/domain/datasets/mhsds/mhsds-care-contact.table.js';
+import { mhsdsClusterAssessmentSchema } from '../../../shared/domain/datasets/mhsds/mhsds-cluster-assessment.table.js';
+import { ecdsAttendanceSchema } from '../../../shared/domain/datasets/ecds/ecds-attendance.table.js';
+import { csdsReferralSchema } from '../../../shared/domain/datasets/csds/csds-referral.table.js';
+import { csdsCareContactSchema } from '../../../shared/domain/datasets/csds/csds-care-contact.table.js';
+import { didsImagingTestSchema } from '../../../shared/domain/datasets/dids/dids-imaging-test.table.js';
 import { CLEAN_ROWS, EXTRACT_DATE } from './clean-rows.js';
 
 const reference = loadReferenceData();
