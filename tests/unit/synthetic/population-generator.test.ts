@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { PopulationConfigInput } from '../../../shared/synthetic/synthetic-config.js';
 import { contractFor } from '../../../shared/domain/datasets/contracts.js';
-import { SOURCE_TABLES, SOURCE_TABLE_NAMES } from '../../../shared/domain/datasets/source-tables.js';
+import {
+  SOURCE_TABLES,
+  SOURCE_TABLE_NAMES,
+  type SourceTableName,
+} from '../../../shared/domain/datasets/source-tables.js';
 import { isTestRangeNhsNumber } from '../../../shared/domain/nhs/nhs-number.js';
 import { createRng, deriveSeed } from '../../../shared/synthetic/prng.js';
 import { generated, generateAll, keyOf, plantedKeys, reference } from './synthetic-fixture.js';
@@ -46,13 +52,38 @@ test('every clean row passes its table contract (reference data, extract date)',
   }
 });
 
+/** The row builder that makes each table's rows (where a new column of the table goes). */
+const ROW_BUILDER: Readonly<Record<SourceTableName, string>> = {
+  sus_apc_episode: 'sus-apc.rows.ts',
+  prescribing_item: 'prescribing.rows.ts',
+  mhsds_referral: 'mhsds.rows.ts',
+  mhsds_care_contact: 'mhsds.rows.ts',
+  mhsds_cluster_assessment: 'mhsds.rows.ts',
+  ecds_attendance: 'ecds.rows.ts',
+  csds_referral: 'csds.rows.ts',
+  csds_care_contact: 'csds.rows.ts',
+  dids_imaging_test: 'dids.rows.ts',
+};
+
 test('rows carry exactly the spec columns in spec order, and primary keys are unique', () => {
   const { rows } = generated(CLEAN);
   for (const table of SOURCE_TABLE_NAMES) {
+    assert.ok(
+      existsSync(join(import.meta.dirname, '../../../shared/synthetic/rows', ROW_BUILDER[table])),
+      `${table}'s row builder ${ROW_BUILDER[table]} exists`,
+    );
     const columns = SOURCE_TABLES[table].columns.map((c) => c.name);
     const keys = new Set<string>();
     for (const row of rows[table]) {
-      assert.deepEqual(Object.keys(row), columns);
+      const built = Object.keys(row);
+      const missing = columns.filter((c) => !built.includes(c));
+      const undeclared = built.filter((c) => !columns.includes(c));
+      assert.deepEqual(
+        built,
+        columns,
+        `${table}: shared/synthetic/rows/${ROW_BUILDER[table]} must build the declared columns in declared order` +
+          ` (missing: ${missing.join(', ') || 'none'}; not declared: ${undeclared.join(', ') || 'none'})`,
+      );
       keys.add(keyOf(table, row));
     }
     assert.equal(keys.size, rows[table].length, `${table} keys unique`);
