@@ -16,7 +16,8 @@ export function defaultReferenceDir(): string {
     const candidate = join(dir, 'reference');
     if (existsSync(join(candidate, 'MANIFEST.json'))) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new InputError('reference data: no reference/MANIFEST.json above the module folder');
+    if (parent === dir)
+      throw new InputError('reference data: no reference/MANIFEST.json above the module folder');
     dir = parent;
   }
 }
@@ -24,11 +25,15 @@ export function defaultReferenceDir(): string {
 /**
  * Loads (synchronously) and caches the versioned reference data in `dir`.
  * Guarantees: every file listed in MANIFEST.json is parsed and checked; a malformed row throws an
- * InputError naming the file and line; the same ReferenceData object is returned for the same dir.
+ * InputError naming the file and line; the same ReferenceData object is returned for the same dir,
+ * unless `fresh` asks for a re-read (after `nhs-flows reference import` changed the folder).
  */
-export function loadReferenceData(dir: string = defaultReferenceDir()): ReferenceData {
+export function loadReferenceData(
+  dir: string = defaultReferenceDir(),
+  options: { fresh?: boolean } = {},
+): ReferenceData {
   const root = resolve(dir);
-  const cached = cache.get(root);
+  const cached = options.fresh ? undefined : cache.get(root);
   if (cached) return cached;
   const read = (path: string): string => {
     try {

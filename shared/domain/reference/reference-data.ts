@@ -89,6 +89,10 @@ export interface Organisation extends Effective {
   readonly icbCode: string | null;
   readonly area: AreaId;
   readonly notes: string;
+  /** The organisation that took this one over (ODS successor file), or null. */
+  readonly successorCode: string | null;
+  /** 'YYYY-MM-DD' the succession took effect, or null. */
+  readonly successorDate: string | null;
 }
 
 export type AdmissionType = 'elective' | 'non_elective';
@@ -98,9 +102,25 @@ export interface HrgTariff extends Effective {
   readonly label: string;
   /** 'YYYY/YY', e.g. '2025/26'. */
   readonly financialYear: string;
-  /** Decimal strings in pounds, 2 places (the SourceRow wire form of decimals). */
-  readonly electiveTariffGbp: string;
-  readonly nonElectiveTariffGbp: string;
+  /**
+   * Decimal strings in pounds, 2 places (the SourceRow wire form of decimals); null where the
+   * workbook has no price of that type for the HRG. Elective is the combined day case / ordinary
+   * elective spell tariff.
+   */
+  readonly electiveTariffGbp: string | null;
+  readonly nonElectiveTariffGbp: string | null;
+  /** Null in files without the column (the shipped sample) or where the workbook leaves it blank. */
+  readonly dayCaseTariffGbp: string | null;
+  readonly ordinaryElectiveTariffGbp: string | null;
+  readonly ordinaryElectiveTrimPointDays: number | null;
+  readonly nonElectiveTrimPointDays: number | null;
+  /** Per day long stay payment for days beyond the trim point. */
+  readonly perDayLongStayGbp: string | null;
+  /** Whether the reduced short stay emergency tariff applies (null when not given). */
+  readonly reducedShortStayEmergencyApplicable: boolean | null;
+  /** '% applied in calculation of reduced short stay emergency tariff', as a decimal string. */
+  readonly reducedShortStayEmergencyPercent: string | null;
+  readonly reducedShortStayEmergencyTariffGbp: string | null;
   readonly notes: string;
 }
 
@@ -129,8 +149,8 @@ export interface Lsoa extends Effective {
   readonly code: string;
   readonly name: string;
   readonly area: AreaId;
-  /** 1 = most deprived 10 %, 10 = least deprived. */
-  readonly imdDecile: number;
+  /** 1 = most deprived 10 %, 10 = least deprived; null when the source gives none (an ONSPD import). */
+  readonly imdDecile: number | null;
 }
 
 export interface PostcodeLsoa extends Effective {
@@ -138,6 +158,40 @@ export interface PostcodeLsoa extends Effective {
   readonly postcode: string;
   readonly lsoa: string;
   readonly area: AreaId;
+}
+
+/** One BNF presentation code from the NHSBSA BNF code information file. */
+export interface BnfCode extends Effective {
+  readonly code: string;
+  readonly presentation: string;
+  /** Characters 1-9 of the code. */
+  readonly chemicalCode: string;
+  readonly chemicalSubstance: string;
+}
+
+/** A dm+d product (VMP or AMP) with its name and, where mapped, its BNF code. */
+export interface DmdProduct extends Effective {
+  /** The dm+d id (a SNOMED CT concept id): VPID for a VMP, APID for an AMP. */
+  readonly code: string;
+  readonly level: 'VMP' | 'AMP';
+  readonly name: string;
+  readonly bnfCode: string | null;
+  /** The VMP an AMP is an instance of (null for a VMP, or when not given). */
+  readonly vmpCode: string | null;
+}
+
+/** What `nhs-flows reference import` records about the official file a reference file came from. */
+export interface ManifestImport {
+  readonly layout: string;
+  /** The source file's base name (no folder). */
+  readonly sourceFile: string;
+  /** 'YYYY-MM-DD': the publication date given, or --effective-from. */
+  readonly publishedOn: string;
+  /** SHA-256 of the source file's bytes, hex. */
+  readonly sha256: string;
+  /** The ODS successor file applied (ODS layouts given --successors). */
+  readonly successorsFile?: string;
+  readonly successorsSha256?: string;
 }
 
 export interface ManifestFile {
@@ -148,6 +202,10 @@ export interface ManifestFile {
   readonly synthetic: string;
   readonly list?: string;
   readonly rows?: number;
+  /** True for the small samples shipped with the repository (not a source of truth). */
+  readonly sample?: boolean;
+  /** Set on files written by `nhs-flows reference import`. */
+  readonly import?: ManifestImport;
 }
 
 export interface ReferenceManifest {
@@ -174,8 +232,11 @@ export interface ReferenceData {
   isValidCode(list: CodeListName, code: string, asOf?: string): boolean;
   codeEntry(list: CodeListName, code: string, asOf?: string): CodeListEntry | undefined;
   codeList(list: CodeListName, asOf?: string): readonly CodeListEntry[];
-  /** LSOA for a postcode in any spacing/case, or undefined when the postcode is not in the table. */
-  lsoaForPostcode(postcode: string): string | undefined;
+  /**
+   * LSOA for a postcode in any spacing/case, or undefined when the postcode is not in the table (or,
+   * with `asOf`, not live on that date: introduced later or terminated before).
+   */
+  lsoaForPostcode(postcode: string, asOf?: string): string | undefined;
   imdDecile(lsoa: string): number | undefined;
   lsoas(area?: AreaId): readonly Lsoa[];
   postcodes(area?: AreaId): readonly PostcodeLsoa[];
@@ -184,6 +245,10 @@ export interface ReferenceData {
   imagingCode(nicip: string): ImagingCode | undefined;
   imagingCodeForSnomed(snomedCode: string): ImagingCode | undefined;
   imagingCodes(): readonly ImagingCode[];
+  /** A BNF presentation code from an imported BNF code file, effective on `asOf` when given. */
+  bnfCode(code: string, asOf?: string): BnfCode | undefined;
+  /** A dm+d product (VPID or APID), effective on `asOf` when given. */
+  dmdProduct(code: string, asOf?: string): DmdProduct | undefined;
 }
 
 /** The NHS financial year ('2025/26') a date ('YYYY-MM-DD…') falls in (April to March). */
@@ -204,6 +269,7 @@ export function isEffective(row: Effective, asOf: string): boolean {
 
 const DATE = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/;
 const MONEY = /^[0-9]+\.[0-9]{2,3}$/;
+const PERCENT = /^[0-9]+(\.[0-9]+)?$/;
 
 /** Reads one CSV file, checking the common columns on every row and failing with file and line. */
 class FileReader {
@@ -216,6 +282,7 @@ class FileReader {
     throw new InputError(`reference data ${this.file} line ${line}: ${message}`);
   }
 
+  /** `columns` must be in the header; `optional` columns read as blank when absent. */
   static open(file: string, text: string, columns: readonly string[]): FileReader {
     const { header, records } = parseCsv(text, `reference data ${file}`);
     const required = [...columns, 'effective_from', 'effective_to', 'source', 'verified'];
@@ -249,6 +316,32 @@ class FileReader {
     if (required && value.trim() === '') this.fail(r.line, `${column} is blank`);
     return value;
   }
+
+  /** An optional column (absent from older files) read as null when absent or blank. */
+  optional(r: CsvRecord, column: string): string | null {
+    const value = r.values[column] ?? '';
+    return value.trim() === '' ? null : value;
+  }
+
+  money(r: CsvRecord, column: string): string | null {
+    const value = this.optional(r, column);
+    if (value !== null && !MONEY.test(value)) this.fail(r.line, `${column} is not a decimal amount in pounds`);
+    return value;
+  }
+
+  days(r: CsvRecord, column: string): number | null {
+    const value = this.optional(r, column);
+    if (value === null) return null;
+    const n = Number(value);
+    if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n)) this.fail(r.line, `${column} is not a whole number of days`);
+    return n;
+  }
+
+  date(r: CsvRecord, column: string): string | null {
+    const value = this.optional(r, column);
+    if (value !== null && !DATE.test(value)) this.fail(r.line, `${column} is neither blank nor a date 'YYYY-MM-DD'`);
+    return value;
+  }
 }
 
 const ORG_KINDS: ReadonlySet<string> = new Set(['region', 'icb', 'sub_icb', 'trust', 'site', 'gp_practice']);
@@ -274,10 +367,41 @@ function pickVersion<T extends Effective>(versions: readonly T[] | undefined, as
 }
 
 /**
+ * Rows of one kind keyed by their lookup key, across files. A file's rows for a key replace every
+ * row an earlier file (in manifest order) gave that key, so an imported official file listed after
+ * a shipped sample wins for the codes it holds; within one file a key may have several versions
+ * only where `versionsPerFile` allows it.
+ */
+class KeyedVersions<T> {
+  readonly byKey = new Map<string, T[]>();
+  private readonly fileOf = new Map<string, string>();
+
+  constructor(private readonly versionsPerFile: boolean) {}
+
+  add(reader: FileReader, line: number, key: string, row: T, duplicate: string): void {
+    const from = this.fileOf.get(key);
+    if (from === reader.file) {
+      if (!this.versionsPerFile) reader.fail(line, duplicate);
+      pushTo(this.byKey, key, row);
+      return;
+    }
+    this.fileOf.set(key, reader.file);
+    this.byKey.set(key, [row]);
+  }
+
+  all(): T[] {
+    return [...this.byKey.values()].flat();
+  }
+}
+
+/**
  * Parses the manifest and every file it lists into {@link ReferenceData}.
  * `readFile(relativePath)` returns a file's text (the loader reads disk; tests pass strings).
  * Throws {@link InputError} naming the file and line of the first malformed row, or the manifest
  * entry that is wrong. Unknown `kind`s in the manifest fail too, so nothing is silently ignored.
+ * Files are read in manifest order; for organisations, HRG tariffs (HRG and year), LSOAs,
+ * postcodes, BNF presentations and codes, dm+d products and imaging codes, a later file's rows for a
+ * key replace an earlier file's (see {@link KeyedVersions}).
  */
 export function parseReferenceData(manifestText: string, readFile: (path: string) => string): ReferenceData {
   let manifest: ReferenceManifest;
@@ -289,18 +413,16 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
   if (typeof manifest !== 'object' || manifest === null || typeof manifest.files !== 'object')
     throw new InputError("reference data MANIFEST.json: expected an object with 'files'");
 
-  const orgVersions = new Map<string, Organisation[]>();
-  const orgs: Organisation[] = [];
-  const hrgs = new Map<string, HrgTariff>();
-  const knownHrgs = new Set<string>();
+  const orgs = new KeyedVersions<Organisation>(true);
+  const hrgs = new KeyedVersions<HrgTariff>(false);
   const codes = new Map<CodeListName, Map<string, CodeListEntry[]>>();
   const lists = new Map<CodeListName, CodeListEntry[]>();
-  const lsoaMap = new Map<string, Lsoa>();
-  const postcodeMap = new Map<string, PostcodeLsoa>();
-  const bnf = new Map<string, BnfPresentation>();
-  const imaging = new Map<string, ImagingCode>();
-  const imagingBySnomed = new Map<string, ImagingCode>();
-  const deferredPostcodes: { reader: FileReader; r: CsvRecord; row: PostcodeLsoa }[] = [];
+  const lsoaRows = new KeyedVersions<Lsoa>(true);
+  const postcodeRows = new KeyedVersions<PostcodeLsoa & { readonly at: { file: string; line: number } }>(false);
+  const bnf = new KeyedVersions<BnfPresentation>(true);
+  const bnfCodes = new KeyedVersions<BnfCode>(false);
+  const dmd = new KeyedVersions<DmdProduct>(false);
+  const imaging = new KeyedVersions<ImagingCode>(true);
 
   for (const [file, meta] of Object.entries(manifest.files)) {
     if (typeof meta.version !== 'string' || meta.version === '')
@@ -360,12 +482,13 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
             icbCode: orNull(reader.text(r, 'icb_code', false)),
             area: area(reader, r),
             notes: reader.text(r, 'notes', false),
+            successorCode: reader.optional(r, 'successor_code'),
+            successorDate: reader.date(r, 'successor_date'),
             ...reader.effective(r),
           };
           if (kind === 'gp_practice' && (org.subIcbCode === null || org.icbCode === null))
             reader.fail(r.line, 'a GP practice needs sub_icb_code and icb_code');
-          pushTo(orgVersions, code, org);
-          orgs.push(org);
+          orgs.add(reader, r.line, code, org, 'organisation appears twice');
         }
         break;
       }
@@ -379,21 +502,32 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
           if (!check.ok) reader.fail(r.line, `hrg_code is not an HRG4+ code: ${check.reason}`);
           const fy = reader.text(r, 'financial_year');
           if (!/^[0-9]{4}\/[0-9]{2}$/.test(fy)) reader.fail(r.line, "financial_year is not 'YYYY/YY'");
-          const el = reader.text(r, 'elective_tariff_gbp');
-          const nel = reader.text(r, 'non_elective_tariff_gbp');
-          if (!MONEY.test(el) || !MONEY.test(nel)) reader.fail(r.line, 'a tariff is not a decimal amount in pounds');
-          const key = `${hrg}|${fy}`;
-          if (hrgs.has(key)) reader.fail(r.line, 'the HRG already has a tariff for this financial year');
-          hrgs.set(key, {
+          const applicable = reader.optional(r, 'reduced_short_stay_emergency_applicable');
+          if (applicable !== null && applicable !== 'Y' && applicable !== 'N')
+            reader.fail(r.line, "reduced_short_stay_emergency_applicable is not 'Y', 'N' or blank");
+          const percent = reader.optional(r, 'reduced_short_stay_emergency_percent');
+          if (percent !== null && !PERCENT.test(percent))
+            reader.fail(r.line, 'reduced_short_stay_emergency_percent is not a decimal number');
+          const row: HrgTariff = {
             hrg,
             label: reader.text(r, 'label'),
             financialYear: fy,
-            electiveTariffGbp: el,
-            nonElectiveTariffGbp: nel,
+            electiveTariffGbp: reader.money(r, 'elective_tariff_gbp'),
+            nonElectiveTariffGbp: reader.money(r, 'non_elective_tariff_gbp'),
+            dayCaseTariffGbp: reader.money(r, 'day_case_tariff_gbp'),
+            ordinaryElectiveTariffGbp: reader.money(r, 'ordinary_elective_tariff_gbp'),
+            ordinaryElectiveTrimPointDays: reader.days(r, 'ordinary_elective_trim_point_days'),
+            nonElectiveTrimPointDays: reader.days(r, 'non_elective_trim_point_days'),
+            perDayLongStayGbp: reader.money(r, 'per_day_long_stay_gbp'),
+            reducedShortStayEmergencyApplicable: applicable === null ? null : applicable === 'Y',
+            reducedShortStayEmergencyPercent: percent,
+            reducedShortStayEmergencyTariffGbp: reader.money(r, 'reduced_short_stay_emergency_tariff_gbp'),
             notes: reader.text(r, 'notes', false),
             ...reader.effective(r),
-          });
-          knownHrgs.add(hrg);
+          };
+          if (row.electiveTariffGbp === null && row.nonElectiveTariffGbp === null)
+            reader.fail(r.line, 'neither elective_tariff_gbp nor non_elective_tariff_gbp is given');
+          hrgs.add(reader, r.line, `${hrg}|${fy}`, row, 'the HRG already has a tariff for this financial year');
         }
         break;
       }
@@ -411,7 +545,7 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
           if (!Number.isInteger(qty) || qty <= 0) reader.fail(r.line, 'typical_quantity is not a positive whole number');
           const chemicalCode = reader.text(r, 'chemical_code');
           if (!code.startsWith(chemicalCode)) reader.fail(r.line, 'chemical_code is not the first 9 characters of bnf_code');
-          bnf.set(code, {
+          bnf.add(reader, r.line, code, {
             code,
             description: reader.text(r, 'description'),
             chemicalSubstance: reader.text(r, 'chemical_substance'),
@@ -421,7 +555,47 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
             unitNicGbp: nic,
             typicalQuantity: qty,
             ...reader.effective(r),
-          });
+          }, '');
+        }
+        break;
+      }
+      case 'bnf_codes': {
+        const reader = FileReader.open(file, text, ['bnf_code', 'presentation', 'chemical_code', 'chemical_substance']);
+        for (const r of reader.records) {
+          const code = reader.text(r, 'bnf_code');
+          const check = validateBnfCode(code);
+          if (!check.ok) reader.fail(r.line, `bnf_code is not a BNF code: ${check.reason}`);
+          const chemicalCode = reader.text(r, 'chemical_code');
+          if (!code.startsWith(chemicalCode)) reader.fail(r.line, 'chemical_code is not the first 9 characters of bnf_code');
+          bnfCodes.add(reader, r.line, code, {
+            code,
+            presentation: reader.text(r, 'presentation'),
+            chemicalCode,
+            chemicalSubstance: reader.text(r, 'chemical_substance'),
+            ...reader.effective(r),
+          }, 'bnf_code appears twice');
+        }
+        break;
+      }
+      case 'dmd_products': {
+        const reader = FileReader.open(file, text, ['dmd_code', 'level', 'name', 'bnf_code', 'vmp_code']);
+        for (const r of reader.records) {
+          const code = reader.text(r, 'dmd_code');
+          const check = validateSnomedId(code, 'concept');
+          if (!check.ok) reader.fail(r.line, `dmd_code is not a SNOMED CT concept id: ${check.reason}`);
+          const rawLevel = reader.text(r, 'level');
+          if (rawLevel !== 'VMP' && rawLevel !== 'AMP') reader.fail(r.line, "level is not 'VMP' or 'AMP'");
+          const level = rawLevel as DmdProduct['level'];
+          const bnfCode = reader.optional(r, 'bnf_code');
+          if (bnfCode !== null && !validateBnfCode(bnfCode).ok) reader.fail(r.line, 'bnf_code is not a BNF code');
+          dmd.add(reader, r.line, code, {
+            code,
+            level,
+            name: reader.text(r, 'name'),
+            bnfCode,
+            vmpCode: reader.optional(r, 'vmp_code'),
+            ...reader.effective(r),
+          }, 'dmd_code appears twice');
         }
         break;
       }
@@ -435,16 +609,14 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
           const snomed = reader.text(r, 'snomed_code');
           const check = validateSnomedId(snomed, 'concept');
           if (!check.ok) reader.fail(r.line, `snomed_code is not a SNOMED CT concept id: ${check.reason}`);
-          const code: ImagingCode = {
+          imaging.add(reader, r.line, nicip, {
             nicip,
             description: reader.text(r, 'description'),
             modality,
             snomedCode: snomed,
             notes: reader.text(r, 'notes', false),
             ...reader.effective(r),
-          };
-          imaging.set(nicip, code);
-          imagingBySnomed.set(snomed, code);
+          }, '');
         }
         break;
       }
@@ -454,9 +626,11 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
           const code = reader.text(r, 'lsoa_code');
           const check = validateLsoa(code);
           if (!check.ok) reader.fail(r.line, `lsoa_code is not an LSOA code: ${check.reason}`);
-          const decile = Number(reader.text(r, 'imd_decile'));
-          if (!Number.isInteger(decile) || decile < 1 || decile > 10) reader.fail(r.line, 'imd_decile is not 1-10');
-          lsoaMap.set(code, { code, name: reader.text(r, 'name'), area: area(reader, r), imdDecile: decile, ...reader.effective(r) });
+          const rawDecile = reader.text(r, 'imd_decile', false);
+          const decile = rawDecile === '' ? null : Number(rawDecile);
+          if (decile !== null && (!Number.isInteger(decile) || decile < 1 || decile > 10))
+            reader.fail(r.line, 'imd_decile is neither blank nor 1-10');
+          lsoaRows.add(reader, r.line, code, { code, name: reader.text(r, 'name'), area: area(reader, r), imdDecile: decile, ...reader.effective(r) }, '');
         }
         break;
       }
@@ -466,15 +640,14 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
           const raw = reader.text(r, 'postcode');
           const check = validatePostcode(raw);
           if (!check.ok) reader.fail(r.line, `postcode is not a UK postcode: ${check.reason}`);
-          const row: PostcodeLsoa = {
+          const row = {
             postcode: normalisePostcode(raw),
             lsoa: reader.text(r, 'lsoa_code'),
             area: area(reader, r),
             ...reader.effective(r),
+            at: { file, line: r.line },
           };
-          if (postcodeMap.has(row.postcode)) reader.fail(r.line, 'postcode appears twice');
-          postcodeMap.set(row.postcode, row);
-          deferredPostcodes.push({ reader, r, row });
+          postcodeRows.add(reader, r.line, row.postcode, row, 'postcode appears twice');
         }
         break;
       }
@@ -482,32 +655,51 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
         throw new InputError(`reference data MANIFEST.json: ${file} has an unknown kind`);
     }
   }
-  for (const { reader, r, row } of deferredPostcodes)
-    if (!lsoaMap.has(row.lsoa)) reader.fail(r.line, 'lsoa_code is not in the LSOA file');
+  const lsoaMap = new Map<string, Lsoa>();
+  for (const [code, versions] of lsoaRows.byKey) {
+    const last = versions[versions.length - 1];
+    if (last) lsoaMap.set(code, last);
+  }
+  const postcodeMap = new Map<string, PostcodeLsoa>();
+  for (const { at, ...row } of postcodeRows.all()) {
+    if (!lsoaMap.has(row.lsoa))
+      throw new InputError(`reference data ${at.file} line ${at.line}: lsoa_code is not in the LSOA file`);
+    postcodeMap.set(row.postcode, row);
+  }
   const missingLists = CODE_LIST_NAMES.filter((l) => !codes.has(l));
   if (missingLists.length > 0)
     throw new InputError(`reference data MANIFEST.json: missing code list(s) ${missingLists.join(', ')}`);
 
+  const orgList = orgs.all();
   const lsoaList = [...lsoaMap.values()];
   const postcodeList = [...postcodeMap.values()];
   const practicesByIcb = new Map<string, Organisation[]>();
-  for (const o of orgs) if (o.kind === 'gp_practice' && o.icbCode) pushTo(practicesByIcb, o.icbCode, o);
-  const bnfList = [...bnf.values()];
-  const imagingList = [...imaging.values()];
+  for (const o of orgList) if (o.kind === 'gp_practice' && o.icbCode) pushTo(practicesByIcb, o.icbCode, o);
+  const bnfMap = new Map([...bnf.byKey].map(([k, v]) => [k, v[v.length - 1] as BnfPresentation]));
+  const bnfList = [...bnfMap.values()];
+  const imagingMap = new Map([...imaging.byKey].map(([k, v]) => [k, v[v.length - 1] as ImagingCode]));
+  const imagingList = [...imagingMap.values()];
+  const imagingBySnomed = new Map(imagingList.map((c) => [c.snomedCode, c]));
+  const hrgRow = (hrg: string, fy: string): HrgTariff | undefined => hrgs.byKey.get(`${hrg}|${fy}`)?.[0];
+  const knownHrgs = new Set(hrgs.all().map((h) => h.hrg));
+  const single = <T extends Effective>(versions: readonly T[] | undefined, asOf?: string): T | undefined => {
+    const row = versions?.[0];
+    return row === undefined || asOf === undefined || isEffective(row, asOf) ? row : undefined;
+  };
 
   return {
     manifest,
-    organisation: (code, asOf) => pickVersion(orgVersions.get(code), asOf),
-    organisations: (kind) => (kind === undefined ? orgs : orgs.filter((o) => o.kind === kind)),
+    organisation: (code, asOf) => pickVersion(orgs.byKey.get(code), asOf),
+    organisations: (kind) => (kind === undefined ? orgList : orgList.filter((o) => o.kind === kind)),
     practicesInIcb: (icb, asOf) => {
       const all = practicesByIcb.get(icb) ?? [];
       return asOf === undefined ? all : all.filter((p) => isEffective(p, asOf));
     },
-    hrg: (hrg, fy) => hrgs.get(`${hrg}|${fy}`),
+    hrg: (hrg, fy) => hrgRow(hrg, fy),
     hrgTariff: (hrg, fy, type) => {
-      const row = hrgs.get(`${hrg}|${fy}`);
+      const row = hrgRow(hrg, fy);
       if (!row) return undefined;
-      return type === 'elective' ? row.electiveTariffGbp : row.nonElectiveTariffGbp;
+      return (type === 'elective' ? row.electiveTariffGbp : row.nonElectiveTariffGbp) ?? undefined;
     },
     isKnownHrg: (hrg) => knownHrgs.has(hrg),
     isValidCode: (list, code, asOf) => pickVersion(codes.get(list)?.get(code), asOf) !== undefined,
@@ -516,14 +708,19 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
       const all = lists.get(list) ?? [];
       return asOf === undefined ? all : all.filter((e) => isEffective(e, asOf));
     },
-    lsoaForPostcode: (postcode) => postcodeMap.get(normalisePostcode(postcode))?.lsoa,
-    imdDecile: (lsoa) => lsoaMap.get(lsoa)?.imdDecile,
+    lsoaForPostcode: (postcode, asOf) => {
+      const row = postcodeMap.get(normalisePostcode(postcode));
+      return row === undefined || asOf === undefined || isEffective(row, asOf) ? row?.lsoa : undefined;
+    },
+    imdDecile: (lsoa) => lsoaMap.get(lsoa)?.imdDecile ?? undefined,
     lsoas: (a) => (a === undefined ? lsoaList : lsoaList.filter((l) => l.area === a)),
     postcodes: (a) => (a === undefined ? postcodeList : postcodeList.filter((p) => p.area === a)),
-    bnfPresentation: (code) => bnf.get(code),
+    bnfPresentation: (code) => bnfMap.get(code),
     bnfPresentations: () => bnfList,
-    imagingCode: (nicip) => imaging.get(nicip),
+    imagingCode: (nicip) => imagingMap.get(nicip),
     imagingCodeForSnomed: (sctid) => imagingBySnomed.get(sctid),
     imagingCodes: () => imagingList,
+    bnfCode: (code, asOf) => single(bnfCodes.byKey.get(code), asOf),
+    dmdProduct: (code, asOf) => single(dmd.byKey.get(code), asOf),
   };
 }
