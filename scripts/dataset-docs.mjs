@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Writes docs/datasets/<dataset>.md from the dataset declarations (shared/domain/datasets/<dataset>/).
 //
-//   node bin/dataset-docs.mjs           rewrite every dataset doc (npm run docs:datasets)
-//   node bin/dataset-docs.mjs --check   exit 1, naming the stale docs, when any differs
+//   node scripts/dataset-docs.mjs           rewrite every dataset doc (npm run docs:datasets)
+//   node scripts/dataset-docs.mjs --check   exit 1, naming the stale docs, when any differs
 //
 // tests/unit/datasets/dataset-docs.test.ts makes the same comparison in memory.
 import { readFileSync, writeFileSync } from 'node:fs';
