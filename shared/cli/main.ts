@@ -5,6 +5,7 @@ import { exportCommand } from './export.command.js';
 import { generateCommand } from './generate.command.js';
 import { keysCommand } from './keys.command.js';
 import { patientHistoryCommand } from './patient-history.command.js';
+import { referenceCommand } from './reference-import.command.js';
 import { reidentifyCommand } from './reidentify.command.js';
 import { replayCommand } from './replay.command.js';
 import { startCommand } from './start.command.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CliCommand[] = [
   keysCommand,
   reidentifyCommand,
   patientHistoryCommand,
+  referenceCommand,
 ];
 
 export function usage(): string {

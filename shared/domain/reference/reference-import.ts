@@ -458,11 +458,12 @@ export class ReferenceImport {
     });
     return (row: LayoutRow) => {
       const hrg = row.cell('hrgCode');
-      if (hrg === '') {
-        this.skip('no HRG code (notes or blank rows)');
+      const check = validateHrgCode(hrg);
+      // Notes and blank rows under the table carry no HRG name; a named row must have a valid code.
+      if (hrg === '' || (!check.ok && row.cell('hrgName') === '')) {
+        this.skip('no HRG (notes or blank rows)');
         return;
       }
-      const check = validateHrgCode(hrg);
       if (!check.ok) row.fail('hrgCode', `is not an HRG4+ code: ${check.reason}`);
       const price = (column: string): string => {
         const v = money(row.cell(column));
