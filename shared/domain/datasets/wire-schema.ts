@@ -40,7 +40,8 @@ export function wireColumn(c: ColumnSpec): z.ZodType<SourceRowValue> {
   const base: z.ZodType<SourceRowValue> = (() => {
     switch (c.type) {
       case 'varchar':
-        return wire.varchar(c.length ?? 0);
+        // A required column's empty string is REQUIRED to the row contract, so not valid here either.
+        return c.nullable ? wire.varchar(c.length ?? 0) : wire.varchar(c.length ?? 0).min(1);
       case 'char':
         return wire.char(c.length ?? 0);
       case 'date':
