@@ -267,19 +267,49 @@ for (const r of readSrc('hrg_examples.csv')) {
     const uplift = 1 + 0.025 * (y - 2); // 2025/26 = the indicative price
     const nel = Math.round(base * uplift);
     const el = Math.round(base * 0.88 * uplift);
+    // Placeholder long-stay and short-stay columns in the workbook's layout (no rnd(): the other files stay byte-identical).
+    const nelTrim = Math.max(2, Math.min(45, Math.round(base / 450)));
+    const shortStay = nel >= 1000;
     hrgRows.push({
       hrg_code: r.hrg_code, label: r.label, financial_year: fy,
       elective_tariff_gbp: el.toFixed(2), non_elective_tariff_gbp: nel.toFixed(2),
-      notes: ['PLACEHOLDER price: order-of-magnitude from the indicative price, +/-2.5% a year, elective = 88% of non-elective', r.notes].filter(Boolean).join('; '),
+      ordinary_elective_trim_point_days: Math.max(2, Math.round(nelTrim * 0.75)),
+      non_elective_trim_point_days: nelTrim,
+      per_day_long_stay_gbp: Math.max(120, Math.round(nel * 0.035)).toFixed(2),
+      reduced_short_stay_emergency_applicable: shortStay ? 'Y' : 'N',
+      reduced_short_stay_emergency_percent: shortStay ? '40' : '',
+      reduced_short_stay_emergency_tariff_gbp: shortStay ? Math.round(nel * 0.4).toFixed(2) : '',
+      notes: ['PLACEHOLDER price: order-of-magnitude from the indicative price, +/-2.5% a year, elective = 88% of non-elective', 'PLACEHOLDER trim points (non-elective = indicative price / 450 days, 2-45; ordinary elective = 75% of it), per-day long stay payment (3.5% of the non-elective price, at least 120) and reduced short stay emergency tariff (40% where the non-elective price is 1000 or more)', r.notes].filter(Boolean).join('; '),
       effective_from: from, effective_to: to,
       source: `shared/nhs/codes/hrg_examples.csv (label ${r.label_verified})`, verified: 'unverified',
     });
   });
 }
-write('hrg-tariffs.csv', ['hrg_code', 'label', 'financial_year', 'elective_tariff_gbp', 'non_elective_tariff_gbp', 'notes', 'effective_from', 'effective_to', 'source', 'verified'], hrgRows, {
+write('hrg-tariffs.csv', ['hrg_code', 'label', 'financial_year', 'elective_tariff_gbp', 'non_elective_tariff_gbp', 'ordinary_elective_trim_point_days', 'non_elective_trim_point_days', 'per_day_long_stay_gbp', 'reduced_short_stay_emergency_applicable', 'reduced_short_stay_emergency_percent', 'reduced_short_stay_emergency_tariff_gbp', 'notes', 'effective_from', 'effective_to', 'source', 'verified'], hrgRows, {
+  version: '2026-12-06.1',
   kind: 'hrg_tariffs',
-  description: 'HRG4+ codes with elective and non-elective spell tariff per financial year',
-  synthetic: 'all prices are placeholders (unverified); labels verified only for AA2x',
+  description: 'HRG4+ codes with elective and non-elective spell tariff, long stay trim points, per-day long stay payment and reduced short stay emergency tariff per financial year',
+  synthetic: 'all prices, trim points and short-stay values are placeholders (unverified); labels verified only for AA2x',
+});
+
+// ---------- market forces factors (placeholders) ----------
+// REFERENCE.md names the factor (mff_factor) but gives no values: one placeholder per trust and year, 0.97-1.05.
+const mffRows = [];
+for (const t of orgs.filter((o) => o.kind === 'trust')) {
+  const spread = [...t.code].reduce((sum, ch) => sum + ch.charCodeAt(0), 0) % 9;
+  for (const [fy, from, to] of YEARS)
+    mffRows.push({
+      provider_code: t.code, financial_year: fy, mff: (1 + (spread - 3) / 100).toFixed(5),
+      notes: 'PLACEHOLDER market forces factor (not the published value; load the NHS Payment Scheme MFF for real work)',
+      effective_from: from, effective_to: to, source: 'nhs-flows placeholder', verified: 'synthetic',
+    });
+}
+write('market-forces-factors.csv', ['provider_code', 'financial_year', 'mff', 'notes', 'effective_from', 'effective_to', 'source', 'verified'], mffRows, {
+  version: '2026-12-06.1',
+  kind: 'market_forces_factors',
+  description: 'Market forces factor per provider (trust) and financial year, applied to the spell tariff',
+  synthetic: 'all rows (placeholder factors)',
+  sample: true,
 });
 
 // ---------- BNF presentations ----------

@@ -124,6 +124,21 @@ export interface HrgTariff extends Effective {
   readonly notes: string;
 }
 
+/**
+ * A provider's market forces factor for a financial year (NHS Payment Scheme). The shipped file
+ * holds placeholders (verified `synthetic`): REFERENCE.md names the field (`mff_factor`) but gives
+ * no values, so a real team loads the published factors.
+ */
+export interface MarketForcesFactor extends Effective {
+  /** ODS code of the provider (trust). */
+  readonly providerCode: string;
+  /** 'YYYY/YY'. */
+  readonly financialYear: string;
+  /** The factor as a decimal string ('1.02345'). */
+  readonly factor: string;
+  readonly notes: string;
+}
+
 export interface BnfPresentation extends Effective {
   readonly code: string;
   readonly description: string;
@@ -228,6 +243,8 @@ export interface ReferenceData {
   hrgTariff(hrg: string, financialYear: string, admissionType: AdmissionType): string | undefined;
   /** True when the HRG appears in the tariff file for any year. */
   isKnownHrg(hrg: string): boolean;
+  /** The provider's market forces factor for a financial year, or undefined when none is loaded. */
+  marketForcesFactor(providerCode: string, financialYear: string): MarketForcesFactor | undefined;
   /** True when `code` is in `list` (and effective on `asOf` when given). */
   isValidCode(list: CodeListName, code: string, asOf?: string): boolean;
   codeEntry(list: CodeListName, code: string, asOf?: string): CodeListEntry | undefined;
@@ -270,6 +287,7 @@ export function isEffective(row: Effective, asOf: string): boolean {
 const DATE = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/;
 const MONEY = /^[0-9]+\.[0-9]{2,3}$/;
 const PERCENT = /^[0-9]+(\.[0-9]+)?$/;
+const FACTOR = /^[0-9]\.[0-9]{1,5}$/;
 
 /** Reads one CSV file, checking the common columns on every row and failing with file and line. */
 class FileReader {
@@ -399,7 +417,8 @@ class KeyedVersions<T> {
  * `readFile(relativePath)` returns a file's text (the loader reads disk; tests pass strings).
  * Throws {@link InputError} naming the file and line of the first malformed row, or the manifest
  * entry that is wrong. Unknown `kind`s in the manifest fail too, so nothing is silently ignored.
- * Files are read in manifest order; for organisations, HRG tariffs (HRG and year), LSOAs,
+ * Files are read in manifest order; for organisations, HRG tariffs (HRG and year), market forces
+ * factors (provider and year), LSOAs,
  * postcodes, BNF presentations and codes, dm+d products and imaging codes, a later file's rows for a
  * key replace an earlier file's (see {@link KeyedVersions}).
  */
@@ -423,6 +442,7 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
   const bnfCodes = new KeyedVersions<BnfCode>(false);
   const dmd = new KeyedVersions<DmdProduct>(false);
   const imaging = new KeyedVersions<ImagingCode>(true);
+  const mff = new KeyedVersions<MarketForcesFactor>(false);
 
   for (const [file, meta] of Object.entries(manifest.files)) {
     if (typeof meta.version !== 'string' || meta.version === '')
@@ -528,6 +548,28 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
           if (row.electiveTariffGbp === null && row.nonElectiveTariffGbp === null)
             reader.fail(r.line, 'neither elective_tariff_gbp nor non_elective_tariff_gbp is given');
           hrgs.add(reader, r.line, `${hrg}|${fy}`, row, 'the HRG already has a tariff for this financial year');
+        }
+        break;
+      }
+      case 'market_forces_factors': {
+        const reader = FileReader.open(file, text, ['provider_code', 'financial_year', 'mff', 'notes']);
+        for (const r of reader.records) {
+          const providerCode = reader.text(r, 'provider_code');
+          const check = validateOdsCode(providerCode, 'trust');
+          if (!check.ok) reader.fail(r.line, `provider_code is not a valid ODS trust code: ${check.reason}`);
+          const fy = reader.text(r, 'financial_year');
+          if (!/^[0-9]{4}\/[0-9]{2}$/.test(fy)) reader.fail(r.line, "financial_year is not 'YYYY/YY'");
+          const factor = reader.text(r, 'mff');
+          if (!FACTOR.test(factor) || Number(factor) <= 0)
+            reader.fail(r.line, 'mff is not a positive decimal factor with up to 5 places');
+          const row: MarketForcesFactor = {
+            providerCode,
+            financialYear: fy,
+            factor,
+            notes: reader.text(r, 'notes', false),
+            ...reader.effective(r),
+          };
+          mff.add(reader, r.line, `${providerCode}|${fy}`, row, 'the provider already has a factor for this financial year');
         }
         break;
       }
@@ -702,6 +744,7 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
       return (type === 'elective' ? row.electiveTariffGbp : row.nonElectiveTariffGbp) ?? undefined;
     },
     isKnownHrg: (hrg) => knownHrgs.has(hrg),
+    marketForcesFactor: (provider, fy) => mff.byKey.get(`${provider}|${fy}`)?.[0],
     isValidCode: (list, code, asOf) => pickVersion(codes.get(list)?.get(code), asOf) !== undefined,
     codeEntry: (list, code, asOf) => pickVersion(codes.get(list)?.get(code), asOf),
     codeList: (list, asOf) => {
