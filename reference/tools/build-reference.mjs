@@ -1,19 +1,25 @@
 #!/usr/bin/env node
-// Builds the versioned reference data in reference/ from the NHS fact pack (shared/nhs/codes/*.csv)
-// plus the seeded synthetic parts (GP practices, LSOAs, postcodes, placeholder tariffs and NICs).
+// Builds the code lists and the SAMPLE reference data in reference/ from the NHS fact pack's code
+// CSVs (copied into reference/tools/fact-pack/, the ones this script reads) plus the seeded synthetic
+// parts (GP practices, LSOAs, postcodes, placeholder tariffs, factors and NICs). Every file but the
+// code lists is labelled a sample in MANIFEST.json; real data is loaded with `nhs-flows reference
+// import` (docs/reference-data.md), never by this script.
 // Deterministic: same inputs → byte-identical files. Usage:
-//   node reference/tools/build-reference.mjs [path/to/nhs/codes]   (default /work/shared/nhs/codes)
-// The output is committed; the loader never runs this script.
+//   node reference/tools/build-reference.mjs [path/to/nhs/codes]   (default reference/tools/fact-pack)
+// The output is committed; the loader never runs this script. It rewrites MANIFEST.json with the
+// files it writes only: run it on a folder without imported files (or import them again after).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SRC = process.argv[2] ?? '/work/shared/nhs/codes';
+const SRC = process.argv[2] ?? join(ROOT, 'tools', 'fact-pack');
 const VERSION = '2026-11-23.1';
 const FLOOR = '1990-01-01'; // "effective since before any data we process" (not a real opening date)
-const manifest = { schemaVersion: 1, generatedBy: 'reference/tools/build-reference.mjs', files: {} };
+const SAMPLES_NOTE =
+  'Files marked "sample": true are small SAMPLES shipped with the repository (two systems\' organisations, placeholder tariffs, synthetic geography, generator placeholders): never a source of truth. Load the official files with nhs-flows reference import (docs/reference-data.md); imported files are listed after them and replace their rows for the same codes.';
+const manifest = { schemaVersion: 1, generatedBy: 'reference/tools/build-reference.mjs', samples: SAMPLES_NOTE, files: {} };
 
 // ---------- small helpers ----------
 let seed = 20261123;
@@ -34,7 +40,9 @@ function write(rel, header, rows, meta) {
   const text = [header.join(','), ...rows.map((r) => header.map((h) => csvCell(r[h])).join(','))].join('\n') + '\n';
   mkdirSync(dirname(join(ROOT, rel)), { recursive: true });
   writeFileSync(join(ROOT, rel), text);
-  manifest.files[rel] = { version: VERSION, rows: rows.length, ...meta };
+  // Everything but the product's code lists is a sample: say so in the description and a flag.
+  const sample = rel.startsWith('code-lists/') ? {} : { description: `SAMPLE: ${meta.description}`, sample: true };
+  manifest.files[rel] = { version: VERSION, rows: rows.length, ...meta, ...sample };
 }
 const readSrc = (name) => parse(readFileSync(join(SRC, name), 'utf8'), { columns: true, skip_empty_lines: true });
 /** Resolves the fact pack's "same" / "same (…)" source cells to the last explicit source. */
