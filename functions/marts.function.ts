@@ -16,6 +16,12 @@ export async function martsRefresh(_timer: Timer, context: InvocationContext): P
   context.log(`silver compacted: ${compacted.filesBefore} → ${compacted.filesAfter} files`);
   const result = await refreshMarts(pipeline);
   context.log(`marts refreshed: ${result.tables.map((t) => `${t.table} ${t.rows}`).join(', ')}`);
+  // Disclosure-controlled already (0, * for 1-7, else to the nearest 5): never the unrounded count.
+  context.log(
+    `opt-out (list ${result.optOut.listId ?? 'none'}) withheld: ${Object.entries(result.optOut.withheld)
+      .map(([mart, n]) => `${mart} ${n}`)
+      .join(', ')}`,
+  );
 }
 
 app.timer(FUNCTIONS.martsRefresh, {

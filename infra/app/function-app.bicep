@@ -98,6 +98,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'NHSFLOWS_REIDENTIFICATION_ROLE', value: '' }
         // Rotate and rekey need this Entra app role in the caller's token (docs/keys.md).
         { name: 'NHSFLOWS_KEY_CUSTODIAN_ROLE', value: 'KeyCustodian' }
+        { name: 'NHSFLOWS_OPT_OUT_EXEMPTIONS', value: '' }
         // Azure mode requires the shared warehouse (the embedded one is refused at startup).
         { name: 'NHSFLOWS_WAREHOUSE_KIND', value: 'synapse' }
         { name: 'NHSFLOWS_SYNAPSE_SECRET', value: 'synapse-sql-connection' }

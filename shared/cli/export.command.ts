@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { services, resetServices } from '../../functions/composition-root.js';
 import type { Warehouse } from '../application/ports/warehouse.port.js';
+import { loadOptOutApplication, type OptOutApplication } from '../application/use-cases/opt-out.use-case.js';
+import { discloseCount, type DisclosedCount } from '../domain/disclosure/small-numbers.js';
 import { ExportKeyError } from '../domain/errors.js';
 import { GOLD_TABLES } from '../domain/gold/gold-tables.js';
+import type { ProjectId } from '../domain/pseudonymise/projects.js';
 import type { CliCommand } from './cli-io.js';
 import { runningHost } from './host-lock.js';
 import { exportThroughHost } from './host-read-server.js';
@@ -39,7 +42,13 @@ export const exportCommand: CliCommand = {
       const host = runningHost(dataDir);
       if (!host) break;
       if (host.read) {
-        await exportThroughHost({ ...host, read: host.read }, table.name, limit, (line) => io.out(line));
+        const { withheld } = await exportThroughHost(
+          { ...host, read: host.read },
+          table.name,
+          limit,
+          (line) => io.out(line),
+        );
+        if (withheld !== undefined) io.err(withheldLine(withheld));
         return 0;
       }
       if (waited >= 30_000)
@@ -48,9 +57,13 @@ export const exportCommand: CliCommand = {
     }
     const env = await openLocalEnvironment();
     try {
-      await writeTableCsv(await (await services()).pipeline.warehouse(), table.name, limit, (line) =>
-        io.out(line),
-      );
+      const { pipeline } = await services();
+      let withheld: DisclosedCount = '0';
+      await writeTableCsv(await pipeline.warehouse(), table.name, limit, (line) => io.out(line), {
+        optOut: await loadOptOutApplication(pipeline),
+        onWithheld: (n) => (withheld = n),
+      });
+      io.err(withheldLine(withheld));
       return 0;
     } finally {
       try {
@@ -62,6 +75,11 @@ export const exportCommand: CliCommand = {
   },
 };
 
+/** The stderr line of `nhs-flows export` saying how many rows the opt-out withheld (disclosure-controlled). */
+export function withheldLine(withheld: DisclosedCount): string {
+  return `export: rows withheld under the National Data Opt-out: ${withheld} (0, * for 1-7, else to the nearest 5)`;
+}
+
 /**
  * Writes a warehouse table as CSV lines (header first, rows in key order, at most `limit`); false
  * when `name` is not a warehouse table. What `nhs-flows export` prints, here or in the running host.
@@ -71,6 +89,7 @@ export async function writeTableCsv(
   name: string,
   limit: number | undefined,
   write: (line: string) => void,
+  options: ExportOptOutOptions = {},
 ): Promise<boolean> {
   const table = GOLD_TABLES.find((t) => t.name === name);
   if (!table) return false;
@@ -78,12 +97,43 @@ export async function writeTableCsv(
   const columns = table.columns.map((c) => c.name);
   const select = table.columns.map((c) => `CAST("${c.name}" AS VARCHAR) AS "${c.name}"`).join(', ');
   const order = table.key.map((k) => `"${k}"`).join(', ');
+  const filters = options.optOut?.filters;
+  const dateColumn = EXPORT_OPT_OUT_DATE[table.name];
+  const filtering = filters !== undefined && filters.size > 0 && dateColumn !== undefined;
+  // With the opt-out applied the limit counts rows that are shown, so it is applied after the filter.
   const rows = await warehouse.query(
-    `SELECT ${select} FROM "${table.name}" ORDER BY ${order}${limit !== undefined ? ` LIMIT ${limit}` : ''}`,
+    `SELECT ${select} FROM "${table.name}" ORDER BY ${order}${limit !== undefined && !filtering ? ` LIMIT ${limit}` : ''}`,
   );
+  let withheld = 0;
+  const shown = filtering
+    ? rows.filter((row) => {
+        const filter = typeof row.project === 'string' ? filters.get(row.project as ProjectId) : undefined;
+        const out = filter !== undefined && filter.withholds(row, row[dateColumn]);
+        if (out) withheld++;
+        return !out;
+      })
+    : rows;
+  options.onWithheld?.(discloseCount(withheld));
   write(csvHeader(columns));
-  for (const row of rows) write(columns.map((c) => csvField(row[c])).join(','));
+  for (const row of limit !== undefined ? shown.slice(0, limit) : shown)
+    write(columns.map((c) => csvField(row[c])).join(','));
   return true;
+}
+
+/**
+ * The date each exported table's rows are judged at under the National Data Opt-out: a fact at its
+ * activity date, a dimension version at the date it came into force (docs/opt-out.md).
+ */
+const EXPORT_OPT_OUT_DATE: Readonly<Record<string, string>> = {
+  fact_activity: 'activity_date',
+  dim_patient: 'valid_from',
+};
+
+export interface ExportOptOutOptions {
+  /** The opt-out in force (`loadOptOutApplication`); absent: nothing is withheld. */
+  readonly optOut?: OptOutApplication;
+  /** Told the disclosure-controlled count of rows withheld, before the first line is written. */
+  readonly onWithheld?: (withheld: DisclosedCount) => void;
 }
 
 /** A cell a spreadsheet would run as a formula: =, +, -, @, tab or carriage return first. */

@@ -21,7 +21,12 @@ export type TableExport = (
   table: string,
   limit: number | undefined,
   write: (line: string) => void,
+  /** Told the disclosure-controlled count of rows the National Data Opt-out withheld, before any line. */
+  onWithheld: (withheld: string) => void,
 ) => Promise<boolean>;
+
+/** Response header carrying the export's withheld count (already disclosure-controlled). */
+export const WITHHELD_HEADER = 'x-nhsflows-opt-out-withheld';
 
 export async function startHostReadServer(options: {
   token: () => string;
@@ -48,11 +53,18 @@ export async function startHostReadServer(options: {
     }
     let started = false;
     options
-      .exportTable(match[1], limit, (line) => {
-        if (!started) response.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' });
-        started = true;
-        response.write(`${line}\n`);
-      })
+      .exportTable(
+        match[1],
+        limit,
+        (line) => {
+          if (!started) response.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' });
+          started = true;
+          response.write(`${line}\n`);
+        },
+        (withheld) => {
+          if (!started && /^(\d+|\*)$/.test(withheld)) response.setHeader(WITHHELD_HEADER, withheld);
+        },
+      )
       .then((found) => {
         if (!found) response.writeHead(404).end('unknown table\n');
         else {
@@ -82,13 +94,13 @@ export async function startHostReadServer(options: {
   };
 }
 
-/** Asks the running host for a table's CSV lines; each line goes to `write`. */
+/** Asks the running host for a table's CSV lines; each line goes to `write`; returns the withheld count. */
 export async function exportThroughHost(
   host: RunningHost & { read: NonNullable<RunningHost['read']> },
   table: string,
   limit: number | undefined,
   write: (line: string) => void,
-): Promise<void> {
+): Promise<{ withheld: string | undefined }> {
   const url = `http://127.0.0.1:${host.read.port}/export/${table}${limit === undefined ? '' : `?limit=${limit}`}`;
   const response = await fetch(url, { headers: { authorization: `Bearer ${host.read.token}` } });
   if (response.status !== 200 || !response.body)
@@ -104,4 +116,5 @@ export async function exportThroughHost(
     for (const line of lines) write(line);
   }
   if (tail !== '') write(tail);
+  return { withheld: response.headers.get(WITHHELD_HEADER) ?? undefined };
 }

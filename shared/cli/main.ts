@@ -4,6 +4,7 @@ import { dqCommand } from './dq.command.js';
 import { exportCommand } from './export.command.js';
 import { generateCommand } from './generate.command.js';
 import { keysCommand } from './keys.command.js';
+import { optOutCommand } from './opt-out.command.js';
 import { patientHistoryCommand } from './patient-history.command.js';
 import { referenceCommand } from './reference-import.command.js';
 import { reidentifyCommand } from './reidentify.command.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CliCommand[] = [
   keysCommand,
   reidentifyCommand,
   patientHistoryCommand,
+  optOutCommand,
   referenceCommand,
 ];
 

@@ -3,6 +3,7 @@ import { pipelineStatus } from '../application/use-cases/pipeline/pipeline-statu
 import type { LogRecord } from '../application/ports/logger.port.js';
 import type { CliCommand, CliIo, ParsedArgs } from './cli-io.js';
 import { writeTableCsv } from './export.command.js';
+import { loadOptOutApplication } from '../application/use-cases/opt-out.use-case.js';
 import { acquireHostLock } from './host-lock.js';
 import { startHostReadServer, type HostReadServer } from './host-read-server.js';
 import { localSettings, openLocalEnvironment } from './local-environment.js';
@@ -143,8 +144,11 @@ async function runStart(
     let token = '';
     readServer = await startHostReadServer({
       token: () => token,
-      exportTable: async (table, limit, write) =>
-        writeTableCsv(await s.pipeline.warehouse(), table, limit, write),
+      exportTable: async (table, limit, write, onWithheld) =>
+        writeTableCsv(await s.pipeline.warehouse(), table, limit, write, {
+          optOut: await loadOptOutApplication(s.pipeline),
+          onWithheld,
+        }),
     });
     token = options.lock.publishReadEndpoint(readServer.port);
     // The source is seeded (atomically) before the capture services open it.

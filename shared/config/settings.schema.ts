@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SOURCE_TABLE_NAMES } from '../domain/datasets/source-tables.js';
 import { ConfigError } from '../domain/errors.js';
+import { parseOptOutExemptions } from '../domain/opt-out/opt-out-list.js';
 
 /**
  * Every setting the app reads, in one schema. Parsed once at start (`loadSettings`); a bad or
@@ -66,6 +67,18 @@ const commonSettings = {
    * admin commands and endpoints (the local operator; on Azure, Bicep sets a role).
    */
   NHSFLOWS_KEY_CUSTODIAN_ROLE: z.string().default(''),
+  /**
+   * National Data Opt-out: projects whose flows are not filtered, as `<project>=<basis>` pairs,
+   * comma-separated, basis `direct-care` or `legal-exemption` (`careflow=direct-care`). Empty (the
+   * default): every project's published marts and exports exclude opted-out patients (docs/opt-out.md).
+   */
+  NHSFLOWS_OPT_OUT_EXEMPTIONS: z
+    .string()
+    .default('')
+    .superRefine((value, ctx) => {
+      const parsed = parseOptOutExemptions(value);
+      if (!parsed.ok) for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+    }),
   /** Warehouse: 'duckdb' (embedded, local) or 'synapse'. */
   NHSFLOWS_WAREHOUSE_KIND: z.enum(['duckdb', 'synapse']).default('duckdb'),
   NHSFLOWS_SYNAPSE_SECRET: nonEmpty.default('synapse-sql-connection'),

@@ -27,6 +27,8 @@ export interface LinkProjectResult {
   readonly linked: ReadonlyMap<SourceTableName, LinkedSilverRow[]>;
   /** Link-quality counts per table (for the batch manifest). */
   readonly quality: ReadonlyMap<SourceTableName, Readonly<Record<string, number>>>;
+  /** Rows `withhold` removed before the pathway facts, per table (unrounded: disclose before showing). */
+  readonly withheld: ReadonlyMap<SourceTableName, number>;
   readonly careflow?: CareflowPathwayFacts;
   readonly community360?: Community360PathwayFacts;
 }
@@ -49,6 +51,11 @@ export function linkProject(
     readonly keyVersion: string;
     readonly rekey?: readonly RekeyTable[];
     readonly caseloadUntil?: string;
+    /**
+     * Rows to leave out of the pathway facts once linked (the National Data Opt-out): judged with
+     * the row's `person_id`, so records linked to a person by the fallback key go with the person.
+     */
+    readonly withhold?: (table: SourceTableName, row: LinkedSilverRow) => boolean;
   },
 ): LinkProjectResult {
   for (const table of rowsByTable.keys()) {
@@ -95,6 +102,15 @@ export function linkProject(
     );
   }
 
+  const withheld = new Map<SourceTableName, number>();
+  const withhold = options.withhold;
+  if (withhold)
+    for (const [table, tableRows] of linked) {
+      const kept = tableRows.filter((r) => !withhold(table, r));
+      withheld.set(table, tableRows.length - kept.length);
+      linked.set(table, kept);
+    }
+
   const quality = new Map<SourceTableName, Record<string, number>>();
   for (const [table, rows] of linked) {
     const counts: Record<string, number> = {};
@@ -108,6 +124,7 @@ export function linkProject(
       project,
       linked,
       quality,
+      withheld,
       careflow: careflowPathwayFacts({
         apcEpisodes: rows('sus_apc_episode'),
         prescriptions: rows('prescribing_item'),
@@ -118,6 +135,7 @@ export function linkProject(
     project,
     linked,
     quality,
+    withheld,
     community360: community360PathwayFacts({
       attendances: rows('ecds_attendance'),
       imagingTests: rows('dids_imaging_test'),

@@ -7,6 +7,7 @@ export const AUDIT_KINDS = [
   'key-rotate',
   'key-rekey',
   'reidentify',
+  'opt-out-import',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

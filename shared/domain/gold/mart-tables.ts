@@ -1,3 +1,4 @@
+import type { SourceTableName } from '../datasets/source-tables.js';
 import { DQ_SCORECARD_COLUMNS } from '../dq/dq-scorecard.js';
 import {
   FACT_ACTIVITY_TRUST_MONTH_COLUMNS,
@@ -62,3 +63,17 @@ export const MART_TABLES: readonly GoldTable[] = [
   MART_COMMUNITY_CASELOAD,
   MART_DQ_SCORECARD,
 ];
+
+/**
+ * The source tables whose records each mart is built from (what the National Data Opt-out
+ * withholds from it; docs/opt-out.md). `dq_scorecard` holds counts about submissions, not records
+ * about patients, and is built from validation's DQ counts: no source records, nothing withheld.
+ */
+export const MART_SOURCE_TABLES: Readonly<Record<string, readonly SourceTableName[]>> = {
+  [MART_SPELL_PRESCRIBING.name]: ['sus_apc_episode', 'prescribing_item'],
+  [MART_DISCHARGE_MH_REFERRAL.name]: ['sus_apc_episode', 'mhsds_referral'],
+  [MART_ACTIVITY_TRUST_MONTH.name]: ['sus_apc_episode', 'mhsds_referral'],
+  [MART_AE_PATHWAY.name]: ['ecds_attendance', 'dids_imaging_test', 'csds_referral'],
+  [MART_COMMUNITY_CASELOAD.name]: ['csds_referral'],
+  [MART_DQ_SCORECARD.name]: [],
+};

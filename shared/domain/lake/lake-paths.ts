@@ -20,6 +20,8 @@
  *               and `identity-keys/link-anchor.json` in the restricted `identity` container (the
  *               custodian's register, re-key tables and link anchor; outside bronze retention; never
  *               copied to silver or gold)
+ * - opt-out:    `opt-out/<listId>.json` in the identity container: the National Data Opt-out list as
+ *               project tokens and dates (never NHS numbers), create-only; the newest list applies
  * - state:      `<state>/bucket=<bbb>/head.json` + `run-<generation>-<nonce>.parquet`: keyed pipeline
  *               state (SCD2 histories, seen event ids, content and referral indexes) per hash bucket;
  *               the head lists the bucket's runs and is replaced only on an ETag match (the
@@ -107,6 +109,9 @@ export const lakePaths = {
     `${identityPrefix(project)}${segment(batchId, 'batch id')}-${String(chunk).padStart(5, '0')}.ndjson`,
   identityPrefix: (project: string): string => identityPrefix(project),
   rekeyPrefix: (project: string): string => `identity-rekey/${segment(project, 'project')}/`,
+  /** An imported National Data Opt-out list (identity container; tokens and dates only). */
+  optOutList: (listId: string): string => `opt-out/${segment(listId, 'opt-out list id')}.json`,
+  optOutPrefix: (): string => 'opt-out/',
   /** The key version linkage is anchored at (written by the first rotation; identity container). */
   linkAnchor: (): string => 'identity-keys/link-anchor.json',
   rekeyTable: (project: string, fromVersion: string, toVersion: string): string =>

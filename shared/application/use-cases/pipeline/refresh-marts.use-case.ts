@@ -7,8 +7,11 @@ import {
   MART_COMMUNITY_CASELOAD,
   MART_DISCHARGE_MH_REFERRAL,
   MART_DQ_SCORECARD,
+  MART_SOURCE_TABLES,
   MART_SPELL_PRESCRIBING,
 } from '../../../domain/gold/mart-tables.js';
+import { discloseCount, type DisclosedCount } from '../../../domain/disclosure/small-numbers.js';
+import type { OptOutExemptions } from '../../../domain/opt-out/opt-out-list.js';
 import type { PortableRow } from '../../../domain/gold/portable-types.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import type { AeFunnel } from '../../../domain/pathways/community360-pathways.js';
@@ -17,12 +20,25 @@ import type { ProjectId } from '../../../domain/pseudonymise/projects.js';
 import { buildDqScorecard } from '../dq-scorecard.use-case.js';
 import { linkProject } from '../link-project.use-case.js';
 import { linkKeyVersions } from '../link-key-versions.js';
+import { loadOptOutApplication } from '../opt-out.use-case.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 export interface MartsResult {
   readonly tables: readonly { table: string; rows: number; rowsInTable: number }[];
   readonly funnel: AeFunnel;
   readonly linkage: Readonly<Record<ProjectId, Readonly<Record<string, number>>>>;
+  readonly optOut: MartsOptOut;
+}
+
+/**
+ * The National Data Opt-out as applied to one refresh: the list in force (null: none imported),
+ * the exempt projects, and per mart the source records withheld, disclosure-controlled
+ * (`discloseCount`: 0, `*` for 1–7, else the nearest 5). Never the unrounded count.
+ */
+export interface MartsOptOut {
+  readonly listId: string | null;
+  readonly exempt: OptOutExemptions;
+  readonly withheld: Readonly<Record<string, DisclosedCount>>;
 }
 
 /**
@@ -46,10 +62,24 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
     };
     // linkProject: the project guard (a table of the other project is refused) and linkage at
     // the link anchor through the re-key tables, so a key rotation neither splits nor stops it.
+    // The National Data Opt-out: a record of an opted-out person is left out of every mart when
+    // its activity date falls in an opt-out period, unless the project is exempt (docs/opt-out.md).
+    const optOut = await loadOptOutApplication(deps);
+    const withheldByTable = new Map<SourceTableName, number>();
     const link = async (project: ProjectId, tables: readonly SourceTableName[]) => {
       const rows = new Map<SourceTableName, PathwayRow[]>();
       for (const table of tables) rows.set(table, await latest(table));
-      const result = linkProject(project, rows, await linkKeyVersions(deps, project));
+      const filter = optOut.filters.get(project);
+      const result = linkProject(project, rows, {
+        ...(await linkKeyVersions(deps, project)),
+        ...(filter
+          ? {
+              withhold: (table: SourceTableName, row: PathwayRow) =>
+                filter.withholds(row, row[SOURCE_TABLES[table].activityDateColumn]),
+            }
+          : {}),
+      });
+      for (const [table, n] of result.withheld) withheldByTable.set(table, n);
       const qualities: Record<string, number> = {};
       for (const counts of result.quality.values())
         for (const [quality, n] of Object.entries(counts)) qualities[quality] = (qualities[quality] ?? 0) + n;
@@ -93,10 +123,17 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
         );
       tables.push({ table: table.name, rows: rows.length, rowsInTable: loaded.rowsInTable });
     }
+    const withheld: Record<string, DisclosedCount> = {};
+    for (const [table] of outputs) {
+      let n = 0;
+      for (const source of MART_SOURCE_TABLES[table.name] ?? []) n += withheldByTable.get(source) ?? 0;
+      withheld[table.name] = discloseCount(n);
+    }
+    const optOutReport: MartsOptOut = { listId: optOut.listId, exempt: optOut.exempt, withheld };
     await deps.lake.put(
       'gold',
       lakePaths.manifest(`marts-${runId}`),
-      JSON.stringify({ tables, funnel: c360.funnel }, null, 2),
+      JSON.stringify({ tables, funnel: c360.funnel, optOut: optOutReport }, null, 2),
     );
     deps.telemetry.event('nhsflows.marts.refreshed', { runId }, { tables: tables.length });
     deps.logger.info('marts refreshed', { tables: tables.length, attendances: c360.funnel.attendances });
@@ -104,6 +141,7 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
       tables,
       funnel: c360.funnel,
       linkage: { careflow: careflow.qualities, community360: community.qualities },
+      optOut: optOutReport,
     };
   }
 }

@@ -1,0 +1,187 @@
+import type { Settings } from '../../config/settings.schema.js';
+import { ConcurrencyError, NhsFlowsError } from '../../domain/errors.js';
+import { lakePaths } from '../../domain/lake/lake-paths.js';
+import {
+  parseOptOutCsv,
+  parseOptOutExemptions,
+  type OptOutExemptions,
+} from '../../domain/opt-out/opt-out-list.js';
+import {
+  OptOutFilter,
+  optOutListId,
+  storedOptOutListSchema,
+  type StoredOptOutList,
+} from '../../domain/opt-out/opt-out-tokens.js';
+import { PROJECTS, type ProjectId } from '../../domain/pseudonymise/projects.js';
+import { createPseudonymiser } from '../../domain/pseudonymise/pseudonym.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { Logger } from '../ports/logger.port.js';
+import type { ObjectStore } from '../ports/object-store.port.js';
+import { recordAudit } from './audit/audit-trail.js';
+import { linkKeyVersions } from './link-key-versions.js';
+import { IDENTITY_CONTAINER } from './pseudonymise-identity-register.js';
+import type { ProjectKeyRing } from './pseudonymise-keys.js';
+
+export interface OptOutImportDeps {
+  readonly lake: ObjectStore;
+  readonly keys: ProjectKeyRing;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export interface OptOutImportResult {
+  readonly listId: string;
+  readonly path: string;
+  /** Rows of the list (periods), and distinct NHS numbers in it. */
+  readonly entries: number;
+  readonly patients: number;
+  /** Per project, the key versions its tokens were made at (link version first). */
+  readonly keyVersions: Readonly<Record<ProjectId, readonly string[]>>;
+  /** The id of the `opt-out-import` audit record. */
+  readonly auditId: string;
+}
+
+/**
+ * Imports a National Data Opt-out list (CSV text, see `parseOptOutCsv`): each NHS number becomes
+ * its `patient_token` in every project, at the link version (what gold and the marts link at) and
+ * the current key version when they differ; the tokens and dates are written create-only to
+ * `opt-out/<listId>.json` in the identity container, where the newest list replaces the last.
+ *
+ * Guarantees: the NHS numbers exist only in memory for the duration of the call; nothing is
+ * written when any row is bad (`InputError`, naming lines and fields, never values); the result and
+ * the log carry counts, versions and the list id only.
+ */
+export async function importOptOutList(
+  deps: OptOutImportDeps,
+  request: { readonly csvText: string; readonly actor: string },
+): Promise<OptOutImportResult> {
+  let entries;
+  try {
+    entries = parseOptOutCsv(request.csvText);
+  } catch (error) {
+    await recordAudit(
+      {
+        kind: 'opt-out-import',
+        actor: request.actor,
+        outcome: 'refused',
+        reason: error instanceof NhsFlowsError ? error.code : 'UNEXPECTED',
+        details: {},
+      },
+      deps,
+    );
+    throw error;
+  }
+  const current = await deps.keys.currentVersion();
+  const projects: Partial<StoredOptOutList['projects']> = {};
+  const keyVersions: Partial<Record<ProjectId, readonly string[]>> = {};
+  for (const project of PROJECTS) {
+    const { keyVersion } = await linkKeyVersions(deps, project);
+    const versions = keyVersion === current ? [keyVersion] : [keyVersion, current];
+    const pseudonymisers = await Promise.all(
+      versions.map(async (v) => createPseudonymiser(await deps.keys.version(project, v))),
+    );
+    projects[project] = {
+      keyVersions: versions,
+      entries: entries.map((e) => ({
+        tokens: pseudonymisers.map((p) => p.tokenOfValid(e.nhsNumber)),
+        from: e.period.from,
+        until: e.period.until,
+      })),
+    };
+    keyVersions[project] = versions;
+  }
+  const at = deps.clock.now();
+  const listId = optOutListId(at);
+  const stored: StoredOptOutList = storedOptOutListSchema.parse({
+    version: 1,
+    listId,
+    importedAt: at.toISOString(),
+    entries: entries.length,
+    projects,
+  });
+  const path = lakePaths.optOutList(listId);
+  const { created } = await deps.lake.put(IDENTITY_CONTAINER, path, JSON.stringify(stored), {
+    ifNoneMatch: '*',
+    contentType: 'application/json',
+  });
+  if (!created) throw new ConcurrencyError(`opt-out list ${listId} already exists; import again`);
+  const patients = new Set(entries.map((e) => e.nhsNumber)).size;
+  const audit = await recordAudit(
+    {
+      kind: 'opt-out-import',
+      actor: request.actor,
+      outcome: 'done',
+      details: {
+        listId,
+        entries: entries.length,
+        patients,
+        ...Object.fromEntries(PROJECTS.map((p) => [`keyVersions.${p}`, (keyVersions[p] ?? []).join(',')])),
+      },
+    },
+    deps,
+  );
+  deps.logger.info('opt-out list imported', { listId, entries: entries.length, patients, auditId: audit.id });
+  return {
+    auditId: audit.id,
+    listId,
+    path,
+    entries: entries.length,
+    patients,
+    keyVersions: keyVersions as Record<ProjectId, readonly string[]>,
+  };
+}
+
+/** The newest stored opt-out list, or undefined when none was imported. */
+export async function readOptOutList(lake: ObjectStore): Promise<StoredOptOutList | undefined> {
+  let newest: string | undefined;
+  for await (const info of lake.list(IDENTITY_CONTAINER, lakePaths.optOutPrefix()))
+    if (info.path.endsWith('.json') && (newest === undefined || info.path > newest)) newest = info.path;
+  if (newest === undefined) return undefined;
+  const body = await lake.get(IDENTITY_CONTAINER, newest);
+  if (!body) return undefined;
+  return storedOptOutListSchema.parse(JSON.parse(body.toString('utf8')));
+}
+
+/** What applies to data leaving the pipeline: the list in force and, per project, its filter. */
+export interface OptOutApplication {
+  /** The list in force; null when none was imported (nothing is withheld). */
+  readonly listId: string | null;
+  /** Projects whose flows are exempt (direct care or a legal exemption): not filtered. */
+  readonly exempt: OptOutExemptions;
+  /** Per filtered project with a list: its filter. */
+  readonly filters: ReadonlyMap<ProjectId, OptOutFilter>;
+}
+
+export interface OptOutApplyDeps {
+  readonly lake: ObjectStore;
+  readonly keys: ProjectKeyRing;
+  readonly settings: Pick<Settings, 'NHSFLOWS_OPT_OUT_EXEMPTIONS'>;
+  readonly logger: Logger;
+}
+
+/**
+ * The opt-out filters of every project that is not exempt (`NHSFLOWS_OPT_OUT_EXEMPTIONS`). Warns
+ * (counts and versions only) when the list holds no tokens at the current key version: records of
+ * patients first seen after a rotation could not be matched, so the list should be imported again.
+ */
+export async function loadOptOutApplication(deps: OptOutApplyDeps): Promise<OptOutApplication> {
+  const parsed = parseOptOutExemptions(deps.settings.NHSFLOWS_OPT_OUT_EXEMPTIONS);
+  // The settings schema has already refused a malformed value; an empty map is the safe reading.
+  const exempt = parsed.ok ? parsed.exemptions : {};
+  const list = await readOptOutList(deps.lake);
+  const filters = new Map<ProjectId, OptOutFilter>();
+  if (!list) return { listId: null, exempt, filters };
+  const current = await deps.keys.currentVersion();
+  for (const project of PROJECTS) {
+    const stored = list.projects[project];
+    if (exempt[project] !== undefined || !stored) continue;
+    if (!stored.keyVersions.includes(current))
+      deps.logger.warn('opt-out list predates the current key version: import it again', {
+        listId: list.listId,
+        project,
+        currentKeyVersion: current,
+      });
+    filters.set(project, new OptOutFilter(project, stored.keyVersions, stored.entries));
+  }
+  return { listId: list.listId, exempt, filters };
+}
