@@ -1,4 +1,5 @@
 import { tableDeclaration } from '../datasets/dataset-declarations.js';
+import type { TableDeclaration } from '../datasets/declaration.js';
 import { SOURCE_TABLES, type SourceTableName } from '../datasets/source-tables.js';
 
 /**
@@ -23,9 +24,11 @@ export interface DqItem {
   readonly inIndex: boolean;
 }
 
-function itemsOf(table: SourceTableName): readonly DqItem[] {
-  return tableDeclaration(table)
-    .table.columns.filter((col) => !col.system)
+/** The DQ items of a declared table: every column but the system ones, in column order. */
+export function dqItemsOf(declared: TableDeclaration): readonly DqItem[] {
+  const table = declared.table;
+  return declared.columns
+    .filter((col) => !col.system)
     .map((col) => ({
       table,
       field: col.name,
@@ -38,7 +41,7 @@ function itemsOf(table: SourceTableName): readonly DqItem[] {
 
 /** Every table's DQ items, in column order. */
 export const DQ_ITEMS: Readonly<Record<SourceTableName, readonly DqItem[]>> = Object.fromEntries(
-  (Object.keys(SOURCE_TABLES) as SourceTableName[]).map((t) => [t, itemsOf(t)]),
+  (Object.keys(SOURCE_TABLES) as SourceTableName[]).map((t) => [t, dqItemsOf(tableDeclaration(t).table)]),
 ) as Record<SourceTableName, readonly DqItem[]>;
 
 /** The DQ item of a table's field, or undefined for system columns and unknown fields. */

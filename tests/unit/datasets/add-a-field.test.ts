@@ -13,12 +13,13 @@ import {
   type DatasetDeclaration,
 } from '../../../shared/domain/datasets/declaration.js';
 import { wireSchemaOf } from '../../../shared/domain/datasets/wire-schema.js';
+import { dqItemsOf } from '../../../shared/domain/dq/dq-items.js';
 import { CLEAN_ROWS, EXTRACT_DATE } from './clean-rows.js';
 
 /**
  * docs/datasets/README.md "How to add a field": a new column is one entry in its table's
  * declaration. Here every declared table gets an extra column, and every derived form (SQL spec,
- * zod wire schema, row contract, dataset doc) shows it without any other edit.
+ * zod wire schema, row contract, DQ items, dataset doc) shows it without any other edit.
  */
 const reference = loadReferenceData();
 const extra: ColumnDeclaration = col.varchar('test_added_code', 2, 'A field added by the test', {
@@ -37,7 +38,7 @@ function withExtraColumn(d: DatasetDeclaration, tableIndex: number): DatasetDecl
 
 for (const dataset of DATASET_DECLARATIONS)
   dataset.tables.forEach((table, index) => {
-    test(`a column added to the ${table.table} declaration appears in its SQL spec, zod schema, contract and doc`, () => {
+    test(`a column added to the ${table.table} declaration appears in its SQL spec, zod schema, contract, DQ items and doc`, () => {
       const changed = withExtraColumn(dataset, index);
       const declared = changed.tables[index];
       assert.ok(declared);
@@ -73,6 +74,15 @@ for (const dataset of DATASET_DECLARATIONS)
           missing.failures.map((f) => f.rule),
           [`${dataset.rulePrefix}.TEST_ADDED_CODE.COLUMN_MISSING`],
         );
+
+      assert.deepEqual(dqItemsOf(declared).at(-1), {
+        table: table.table,
+        field: 'test_added_code',
+        defaults: [],
+        defaultPrefixes: [],
+        defaultThreshold: 1,
+        inIndex: true,
+      });
 
       const doc = renderDatasetDoc(changed, []);
       const row = doc.split('\n').find((line) => line.startsWith('| test_added_code |'));
