@@ -1,3 +1,4 @@
+import { DATASET_DECLARATIONS } from '../datasets/dataset-declarations.js';
 import type { DatasetId, SourceRow, SourceTableName } from '../datasets/source-tables.js';
 import type { ReferenceData } from '../reference/reference-data.js';
 import type { ContentIndex } from './content-index.js';
@@ -15,15 +16,10 @@ import type { ReferralIndex } from './referral-index.js';
  */
 export type Severity = 'reject' | 'warn';
 
-/** Dataset prefixes of rule ids: the same as the row contracts' (`SUS.NHS_NUMBER.CHECK_DIGIT`). */
-export const RULE_PREFIX: Readonly<Record<DatasetId, string>> = {
-  sus_apc: 'SUS',
-  prescribing: 'PRESCRIBING',
-  mhsds: 'MHSDS',
-  ecds: 'ECDS',
-  csds: 'CSDS',
-  dids: 'DIDS',
-};
+/** Dataset prefixes of rule ids: the row contracts' (`SUS.NHS_NUMBER.CHECK_DIGIT`), read from the dataset declarations. */
+export const RULE_PREFIX: Readonly<Record<DatasetId, string>> = Object.fromEntries(
+  DATASET_DECLARATIONS.map((d) => [d.dataset, d.rulePrefix]),
+) as Record<DatasetId, string>;
 
 /** What every rule (and the contract failures wrapped as rules) says about itself. */
 export interface RuleMeta {
