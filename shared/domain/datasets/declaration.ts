@@ -148,6 +148,13 @@ export const col = {
     build({ name, type: 'int' }, description, o),
   decimal: (name: string, precision: number, scale: number, description: string, o: ColumnOptions = {}) =>
     build({ name, type: 'decimal', precision, scale }, description, o),
+  datetime2: (name: string, description: string, o: ColumnOptions = {}) =>
+    build({ name, type: 'datetime2' }, description, o),
+  bigint: (name: string, description: string, o: ColumnOptions = {}) =>
+    build({ name, type: 'bigint' }, description, o),
+  /** true / false (SQL bit). */
+  bit: (name: string, description: string, o: ColumnOptions = {}) =>
+    build({ name, type: 'bit' }, description, o),
 };
 
 /** The two source-system columns every table ends with (excluded from DQ; change version from the row hash). */
