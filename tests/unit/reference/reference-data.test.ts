@@ -209,3 +209,64 @@ test('a manifest entry with an unknown kind is refused', () => {
   manifest.files['lsoas.csv']!.kind = 'mystery';
   assert.throws(() => parseWith({}, JSON.stringify(manifest)), /lsoas\.csv has an unknown kind/);
 });
+
+// ---------- samples, file precedence and the optional columns ----------
+
+test('every shipped file but the code lists is labelled a sample, in a flag and its description', () => {
+  for (const [file, meta] of Object.entries(ref.manifest.files)) {
+    if (file.startsWith('imported/')) continue;
+    const sample = !file.startsWith('code-lists/');
+    assert.equal(meta.sample === true, sample, file);
+    assert.equal(meta.description.startsWith('SAMPLE: '), sample, file);
+  }
+});
+
+/** The shipped manifest plus extra files listed after it (as an import appends them). */
+function withExtraFiles(extra: Record<string, { kind: string; text: string }>) {
+  const manifest = JSON.parse(manifestText) as { files: Record<string, unknown> };
+  for (const [path, { kind }] of Object.entries(extra))
+    manifest.files[path] = { version: 't.1', kind, description: 'test', synthetic: 'none' };
+  return parseReferenceData(JSON.stringify(manifest), (path) => extra[path]?.text ?? readFileSync(join(dir, path), 'utf8'));
+}
+const COMMON = 'effective_from,effective_to,source,verified';
+
+test('a later file replaces an earlier file’s rows for the same key, and leaves the other keys alone', () => {
+  const practice = ref.practicesInIcb('QHL')[0];
+  assert.ok(practice);
+  const other = withExtraFiles({
+    'imported/orgs.csv': {
+      kind: 'organisations',
+      text: `code,name,kind,org_type,parent_code,sub_icb_code,icb_code,area,notes,${COMMON}\n${practice.code},Replaced,gp_practice,GP practice,15E,15E,QHL,bsol,,2001-01-01,2001-12-31,test,yes\n`,
+    },
+    'imported/hrg.csv': {
+      kind: 'hrg_tariffs',
+      text: `hrg_code,label,financial_year,elective_tariff_gbp,non_elective_tariff_gbp,notes,${COMMON}\nAA22C,x,2025/26,,99.00,,2025-04-01,2026-03-31,test,yes\n`,
+    },
+  });
+  assert.equal(other.organisation(practice.code)?.name, 'Replaced');
+  assert.equal(other.organisations().filter((o) => o.code === practice.code).length, 1, 'no sample version left beside it');
+  assert.equal(other.organisation(practice.code, '2025-01-01'), undefined, 'the replacing versions alone decide the dates');
+  assert.equal(other.hrgTariff('AA22C', '2025/26', 'non_elective'), '99.00');
+  assert.equal(other.hrgTariff('AA22C', '2025/26', 'elective'), undefined, 'a blank price is no price');
+  assert.equal(other.hrgTariff('AA22C', '2024/25', 'non_elective'), ref.hrgTariff('AA22C', '2024/25', 'non_elective'));
+  assert.equal(other.organisations().length, ref.organisations().length);
+});
+
+test('a postcode twice in one file is refused; an added postcode resolves only from its effective date', () => {
+  const row = `B99 9ZZ,${ref.lsoas()[0]?.code ?? ''},bsol,,2020-01-01,,test,yes`;
+  assert.throws(
+    () => withExtraFiles({ 'imported/pc.csv': { kind: 'postcodes', text: `postcode,lsoa_code,area,notes,${COMMON}\n${row}\n${row}\n` } }),
+    /imported\/pc\.csv line 3: postcode appears twice/,
+  );
+  const once = withExtraFiles({ 'imported/pc.csv': { kind: 'postcodes', text: `postcode,lsoa_code,area,notes,${COMMON}\n${row}\n` } });
+  assert.equal(once.lsoaForPostcode('B999ZZ', '2019-12-31'), undefined);
+  assert.equal(once.lsoaForPostcode('B999ZZ', '2020-01-01'), ref.lsoas()[0]?.code);
+});
+
+test('an LSOA may have a blank IMD decile (imdDecile is then undefined), but not an out-of-range one', () => {
+  const lsoas = (decile: string) =>
+    withExtraFiles({ 'imported/l.csv': { kind: 'lsoas', text: `lsoa_code,name,area,imd_decile,notes,${COMMON}\nE01000001,x,other,${decile},,2020-01-01,,test,yes\n` } });
+  assert.equal(lsoas('').imdDecile('E01000001'), undefined);
+  assert.equal(lsoas('3').imdDecile('E01000001'), 3);
+  assert.throws(() => lsoas('11'), /imported\/l\.csv line 2: imd_decile is neither blank nor 1-10/);
+});
