@@ -21,7 +21,8 @@ export class LocalReferenceFiles implements ReferenceImportFiles {
     try {
       for await (const chunk of stream) yield chunk as Uint8Array;
     } catch (cause) {
-      throw new InputError(`reference import: cannot read ${path}`, { cause });
+      const code = (cause as NodeJS.ErrnoException).code;
+      throw new InputError(`cannot read the source file ${path}${code ? ` (${code})` : ''}`, { cause });
     }
   }
 

@@ -365,3 +365,13 @@ test('options are checked before anything is read: layout, dates, and options of
   assert.equal(await main(['reference', 'export'], io), 2);
   assert.match(io.err_.join('\n'), /unknown action 'export'/);
 });
+
+test('a source file that cannot be read is named with the reason, and nothing is written', async (t) => {
+  const dir = referenceCopy(t);
+  const before = readFileSync(join(dir, 'MANIFEST.json'), 'utf8');
+  const missing = join(dir, 'no-such-etr.csv');
+  const r = await importInto(dir, '--layout', 'ods-etr', '--file', missing, '--published', '2026-11-01');
+  assert.equal(r.code, 1);
+  assert.equal(r.err, `nhs-flows reference: cannot read the source file ${missing} (ENOENT)`);
+  assert.equal(readFileSync(join(dir, 'MANIFEST.json'), 'utf8'), before);
+});
