@@ -132,6 +132,8 @@ function normaliseHeader(h: string): string {
 /** Reads the cells of one layout: by position (headerless) or by header name. */
 class LayoutReader {
   private readonly csv: CsvRowReader;
+  /** A headerless row must reach the last column the layout reads. */
+  private readonly positionsNeeded: number;
   private headerIndex: Map<string, number> | null = null;
   private rowsBeforeHeader = 0;
   rowsRead = 0;
@@ -142,6 +144,8 @@ class LayoutReader {
     private readonly onRow: (row: LayoutRow) => void,
   ) {
     this.csv = new CsvRowReader(file);
+    this.positionsNeeded =
+      layout.header === 'none' ? Math.max(...Object.values(layout.columns).map((c) => c.position)) : 0;
   }
 
   push(chunk: string): void {
@@ -157,7 +161,7 @@ class LayoutReader {
     const layout = this.layout;
     if (layout.header === 'none') {
       this.rowsRead++;
-      const needed = Math.max(...Object.values(layout.columns).map((c) => c.position));
+      const needed = this.positionsNeeded;
       if (row.cells.length < needed)
         throw new InputError(
           `${this.file} row ${row.line}: expected at least ${needed} columns (${layout.title} layout), found ${row.cells.length}`,
@@ -485,7 +489,7 @@ export class ReferenceImport {
       const percentRaw = row.cell('reducedShortStayPercent').replace(/[%\s]/g, '');
       if (percentRaw !== '' && percentRaw !== '-' && !/^[0-9]+(\.[0-9]+)?$/.test(percentRaw))
         row.fail('reducedShortStayPercent', 'is not a percentage');
-      const row_ = {
+      const tariff = {
         hrg_code: hrg,
         label: row.required('hrgName'),
         financial_year: fy,
@@ -507,7 +511,7 @@ export class ReferenceImport {
         return;
       }
       if (!this.first(hrg)) return;
-      out.add(row_);
+      out.add(tariff);
     };
   }
 
