@@ -23,7 +23,7 @@ export const referenceCommand: CliCommand = {
   options: {
     layout: {
       type: 'string',
-      description: `the published layout: ${REFERENCE_LAYOUT_IDS.map((id) => `${id} (${REFERENCE_LAYOUTS[id].publishedAs})`).join('; ')}`,
+      description: `the published layout (docs/reference-data.md lists the columns each reads): ${REFERENCE_LAYOUT_IDS.map((id) => `${id} = ${REFERENCE_LAYOUTS[id].publishedAs}`).join('; ')}`,
     },
     file: { type: 'string', description: 'the official file, as published (CSV)' },
     published: {
