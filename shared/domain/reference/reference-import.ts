@@ -416,15 +416,24 @@ export class ReferenceImport {
       let parent: string | null;
       let subIcb: string | null = null;
       let icb: string | null;
+      // A column read under an unverified mapping must at least hold a code of the expected kind,
+      // so a wrong guess fails loudly instead of filing organisations under a wrong parent.
+      const coded = (column: string, as: OdsKind, what: string): string | null => {
+        const v = row.cell(column);
+        if (v === '') return null;
+        const c = validateOdsCode(v, as);
+        if (!c.ok) row.fail(column, `is not ${what}: ${c.reason} (docs/reference-data.md: check the layout)`);
+        return v;
+      };
       if (kind === 'trust') {
-        icb = row.cell('highLevelHealthGeography') || null;
+        icb = coded('highLevelHealthGeography', 'icb', 'an ICB code');
         parent = icb;
       } else if (kind === 'site') {
-        parent = row.cell('parentCode') || code.slice(0, 3);
+        parent = coded('parentCode', 'trust', 'an NHS trust code') ?? code.slice(0, 3);
         icb = current.organisation(parent)?.icbCode ?? null;
       } else {
-        subIcb = row.cell('commissioner') || null;
-        icb = row.cell('highLevelHealthGeography') || null;
+        subIcb = coded('commissioner', 'sub_icb', 'a sub-ICB location code');
+        icb = coded('highLevelHealthGeography', 'icb', 'an ICB code');
         parent = subIcb;
         if (subIcb === null || icb === null) {
           this.skip('GP practice without a commissioner or ICB');

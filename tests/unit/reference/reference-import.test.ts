@@ -173,3 +173,14 @@ test('the CSV row reader keeps line numbers across quoted newlines and CRLF, and
   assert.throws(() => reader.end(), /^InputError: f\.csv line 1: a quoted field is never closed$/);
   assert.deepEqual(parseCsvRows('\uFEFFh1,h2\n', 'f.csv')[0]?.cells, ['h1', 'h2'], 'a byte-order mark is dropped');
 });
+
+test('a column read under an unverified mapping must hold a code of the expected kind, so a wrong guess fails loudly', () => {
+  // Column 4 holding the region (as if regions and ICBs were the other way round) is refused.
+  const swapped = read('etr.csv').replace('"Y60","QHL"', '"QHL","Y60"');
+  assert.throws(
+    () => runImport('ods-etr', [swapped]),
+    /^InputError: etr\.csv row 1 column 4 \(High Level Health Geography\): is not an ICB code: .*\(docs\/reference-data\.md: check the layout\)$/,
+  );
+  const badCommissioner = read('epraccur.csv').replace('"B","15E"', '"B","QHL"');
+  assert.throws(() => runImport('ods-epraccur', [badCommissioner]), /^InputError: epraccur\.csv row 1 column 15 \(Commissioner\): is not a sub-ICB location code/);
+});
