@@ -78,10 +78,12 @@ async function loadTable(source: EmbeddedSource, rows: number): Promise<void> {
       'C' || lpad(CAST(i AS VARCHAR), 10, '0'),
       'R' || CAST(i % 50000 AS VARCHAR),
       'RX' || CAST(100 + i % 800 AS VARCHAR),
+      1510, '1510001', DATE '2025-01-01', NULL,
       CASE WHEN i % 7 = 0 THEN NULL ELSE 'LP' || CAST(i AS VARCHAR) END,
       DATE '2025-01-01' + CAST(i % 365 AS INTEGER),
       CASE i % 3 WHEN 0 THEN '5' WHEN 1 THEN '2' ELSE NULL END,
       CASE i % 4 WHEN 0 THEN '01' WHEN 1 THEN '02' WHEN 2 THEN '03' ELSE '04' END,
+      CASE i % 3 WHEN 0 THEN 30 ELSE NULL END,
       TIMESTAMP '2026-01-01 00:00:00' + to_seconds(i % 86400),
       nextval('${source.versionSequence}')
     FROM range(${rows}) t(i)`);
@@ -93,7 +95,7 @@ async function changeOnePercent(source: EmbeddedSource, rows: number): Promise<v
     `UPDATE ${T} SET consultation_medium = '09', change_version = nextval('${source.versionSequence}') WHERE hash(care_contact_id) % 1000 < 9`,
   );
   await source.executeSql(`INSERT INTO ${T} SELECT
-      'C' || lpad(CAST(i AS VARCHAR), 10, '0') || 'x', 'R1', 'RX100', NULL, DATE '2026-01-01', '5', '01',
+      'C' || lpad(CAST(i AS VARCHAR), 10, '0') || 'x', 'R1', 'RX100', 1522, '1522001', DATE '2026-01-01', NULL, NULL, DATE '2026-01-01', '5', '01', 45,
       TIMESTAMP '2026-01-02 00:00:00', nextval('${source.versionSequence}')
     FROM range(${rows}) t(i) WHERE hash(i) % 1000 = 9`);
 }

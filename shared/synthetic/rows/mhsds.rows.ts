@@ -1,8 +1,9 @@
 import type { SourceRow } from '../../domain/datasets/source-tables.js';
+import { reportingPeriodOf, uniqMonthIdOfDate } from '../../domain/datasets/mhsds/uniq-month-id.js';
 import { MH_PRIMARY_REASONS } from '../clinical-scenarios.js';
 import type { ServiceReferral } from '../patient-events.js';
-import type { Rng } from '../prng.js';
-import { isoDate } from '../synthetic-calendar.js';
+import { createRng, deriveSeed, type Rng } from '../prng.js';
+import { dayOf, isoDate } from '../synthetic-calendar.js';
 import { ageOn } from '../synthetic-patient.js';
 import type { PatientRowContext } from './row-context.js';
 
@@ -14,10 +15,33 @@ export interface MhsdsReferralRows {
 }
 
 /**
+ * The submission columns of a record first submitted for the month `day` falls in: the provider's
+ * first submission of that month (`UniqSubmissionID` = UniqMonthID × 1000 + 1, a synthetic
+ * numbering), the record applying from the first day of the month and still applying (no end).
+ */
+export function mhsdsSubmissionOf(day: number): Record<string, string | number | null> {
+  const uniqMonthId = uniqMonthIdOfDate(isoDate(day));
+  return {
+    uniq_month_id: uniqMonthId,
+    uniq_submission_id: String(uniqMonthId * 1000 + 1),
+    record_start_date: reportingPeriodOf(uniqMonthId).start,
+    record_end_date: null,
+  };
+}
+
+/**
  * The MHSDS rows of one referral to the patient's mental health trust: 1–8 care contacts from
- * the referral day on (5–14 days apart), a care cluster assessment for 70 % of referrals
- * (clusters 18+ more often from age 70), and a service discharge 7–90 days after the last activity
- * when it falls in the period. Nothing after the period's end or the patient's death.
+ * the referral day on (5–14 days apart; an attended contact lasts 15–90 minutes), a care cluster
+ * assessment for 70 % of referrals (clusters 18+ more often from age 70), and a service discharge
+ * 7–90 days after the last activity when it falls in the period, which also closes the referral.
+ * 8 % of referrals are rejected by the team 0–14 days after they arrive and have no contacts or
+ * assessments. Each record is submitted for the month of its last event (a referral is reported
+ * until it ends; the pipeline keeps the latest month's record). Nothing after the period's end or
+ * the patient's death.
+ *
+ * The draws of the pathway's `rng` are the ones this builder always made, in the same order (the
+ * other datasets' rows do not move); the newer fields (rejection, contact duration) draw from a
+ * stream of their own, derived from the provider's local patient id and the referral.
  */
 export function mhsdsReferralRows(
   rng: Rng,
@@ -29,20 +53,24 @@ export function mhsdsReferralRows(
   const referralId = keys.next('mhsds_referral');
   const age = ageOn(patient, day);
   const localId = ctx.localPatientId(provider);
+  const own = createRng(deriveSeed(0, 'mhsds-referral', localId, referralId));
   const contacts: SourceRow[] = [];
   let contactDay = day + rng.int(0, 14);
   const contactCount = rng.int(1, 8);
   for (let k = 0; k < contactCount && contactDay <= endDay && contactDay <= deathDay; k++) {
+    const attended = rng.chance(0.85);
     contacts.push({
       care_contact_id: keys.next('mhsds_care_contact'),
       referral_id: referralId,
       provider_code: provider,
+      ...mhsdsSubmissionOf(contactDay),
       local_patient_id: localId,
       contact_date: isoDate(contactDay),
-      attend_or_dna: rng.chance(0.85)
+      attend_or_dna: attended
         ? rng.pick(catalogue.attendOrDna.attended)
         : rng.pick(catalogue.attendOrDna.notAttended),
       consultation_medium: rng.pick(catalogue.mhsds.consultationMedia),
+      contact_duration_minutes: attended ? own.int(3, 18) * 5 : null,
       modified_at: ctx.modifiedAt(contactDay),
       change_version: keys.nextVersion('mhsds_care_contact'),
     });
@@ -60,6 +88,7 @@ export function mhsdsReferralRows(
       assessment_id: keys.next('mhsds_cluster_assessment'),
       referral_id: referralId,
       provider_code: provider,
+      ...mhsdsSubmissionOf(assessmentDay),
       local_patient_id: localId,
       assessment_date: isoDate(assessmentDay),
       care_cluster: cluster,
@@ -69,10 +98,25 @@ export function mhsdsReferralRows(
   }
   const lastActivity = Math.max(day, contactDay);
   const dischargeDay = lastActivity + rng.int(7, 90);
+  const primaryReason = rng.pick(MH_PRIMARY_REASONS);
+  const teamType = rng.pick(catalogue.mhsds.teamTypes);
+  const rejectionDay = day + own.int(0, 14);
+  const rejected = own.chance(0.08) && rejectionDay <= endDay && rejectionDay <= deathDay;
+  const discharged = !rejected && dischargeDay <= endDay && dischargeDay <= deathDay;
+  const lastEvent = rejected
+    ? rejectionDay
+    : discharged
+      ? dischargeDay
+      : Math.max(
+          day,
+          ...contacts.map((c) => dayOf(c.contact_date as string)),
+          ...assessments.map((a) => dayOf(a.assessment_date as string)),
+        );
   return {
     referral: {
       referral_id: referralId,
       provider_code: provider,
+      ...mhsdsSubmissionOf(lastEvent),
       nhs_number: patient.nhsNumber,
       local_patient_id: localId,
       date_of_birth: ctx.dateOfBirth,
@@ -82,14 +126,18 @@ export function mhsdsReferralRows(
       gp_practice_code: patient.practice,
       referral_received_date: isoDate(day),
       source_of_referral: referral.sourceOfReferral,
-      primary_reason_for_referral: rng.pick(MH_PRIMARY_REASONS),
-      service_team_type: rng.pick(catalogue.mhsds.teamTypes),
-      service_discharge_date:
-        dischargeDay <= endDay && dischargeDay <= deathDay ? isoDate(dischargeDay) : null,
+      primary_reason_for_referral: primaryReason,
+      service_team_type: teamType,
+      service_discharge_date: discharged ? isoDate(dischargeDay) : null,
+      referral_closure_date: discharged ? isoDate(dischargeDay) : null,
+      // The closure and rejection reason code lists are not in the reference: left empty.
+      referral_closure_reason: null,
+      referral_rejection_date: rejected ? isoDate(rejectionDay) : null,
+      referral_rejection_reason: null,
       modified_at: ctx.modifiedAt(day),
       change_version: keys.nextVersion('mhsds_referral'),
     },
-    contacts,
-    assessments,
+    contacts: rejected ? [] : contacts,
+    assessments: rejected ? [] : assessments,
   };
 }

@@ -438,8 +438,8 @@ test('a scan of a large table comes in pages of at most the page size: every row
   try {
     const spec = SOURCE_TABLES.mhsds_care_contact;
     await source.createTables([spec]);
-    await source.executeSql(`INSERT INTO ${spec.table} (care_contact_id, referral_id, provider_code, contact_date, change_version, modified_at)
-      SELECT 'C' || CAST(i * 7919 % 100003 AS VARCHAR), 'R' || CAST(i % 97 AS VARCHAR), 'RX1', DATE '2026-01-01', i, TIMESTAMP '2026-01-01 00:00:00'
+    await source.executeSql(`INSERT INTO ${spec.table} (care_contact_id, referral_id, provider_code, uniq_month_id, uniq_submission_id, record_start_date, contact_date, change_version, modified_at)
+      SELECT 'C' || CAST(i * 7919 % 100003 AS VARCHAR), 'R' || CAST(i % 97 AS VARCHAR), 'RX1', 1510, '1510001', DATE '2026-01-01', DATE '2026-01-01', i, TIMESTAMP '2026-01-01 00:00:00'
       FROM range(100003) t(i)`);
     const layout: RowHashLayout = {
       specVersion: ROW_HASH_SPEC_VERSION,

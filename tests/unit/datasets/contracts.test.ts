@@ -579,7 +579,8 @@ test('a row that is not an object, has a missing column or an unknown column is 
 });
 
 test('without an extract date the future-date rules are not applied', () => {
-  const row = withRow('mhsds_care_contact', { contact_date: '2099-01-01' });
+  // submitted for January 2099 (UniqMonthID 2386), so only the future-date rule can fail it
+  const row = withRow('mhsds_care_contact', { contact_date: '2099-01-01', uniq_month_id: 2386 });
   assert.equal(contractFor('mhsds_care_contact', reference).check(row).ok, true);
   assert.equal(contractFor('mhsds_care_contact', reference, { asOf: EXTRACT_DATE }).check(row).ok, false);
 });

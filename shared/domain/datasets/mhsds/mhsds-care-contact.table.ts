@@ -1,8 +1,9 @@
-import { codeList, knownOrganisation, notFuture, ods } from '../contract-rules.js';
+import { codeList, knownOrganisation, minInt, notFuture, ods } from '../contract-rules.js';
 import { col, systemColumns, type TableDeclaration } from '../declaration.js';
 import { localPatientIdColumn } from '../person-columns.js';
 import { wireSchemaOf, type WireRow } from '../wire-schema.js';
 import { mhsdsName, ORG_ID_PROV, UNIQ_SERV_REQ_ID } from './mhsds-names.js';
+import { submissionColumns, submissionRowRules } from './mhsds-submission-columns.js';
 
 /**
  * MHSDS care contact (`mhsds_care_contact`, MHS201). Contact-before-referral and orphan contacts
@@ -27,6 +28,7 @@ export const mhsdsCareContact: TableDeclaration = {
       nhs: ORG_ID_PROV,
       rules: [ods('trust'), knownOrganisation],
     }),
+    ...submissionColumns(),
     localPatientIdColumn(),
     col.date('contact_date', 'Date of the care contact', {
       nhs: mhsdsName('MHS201', 'CareContDate'),
@@ -44,11 +46,16 @@ export const mhsdsCareContact: TableDeclaration = {
       rules: [codeList('mhsds_consultation_medium')],
       dq: { index: true },
     }),
+    // REFERENCE.md §5.2 names "clinical contact duration" only as K, without its field name.
+    col.int('contact_duration_minutes', 'Clinical contact duration of the care contact, in minutes', {
+      nullable: true,
+      rules: [minInt(0)],
+    }),
     ...systemColumns,
   ],
-  rowRules: [],
+  rowRules: [...submissionRowRules('contact_date')],
   notes: [
-    "MHS201 care contact. Not here (cross-row): the contact's referral exists (orphans), referral date ≤ first contact date.",
+    "MHS201 care contact. Not here (cross-row): the contact's referral exists (orphans), referral date ≤ first contact date. Within-row: `RECORD_END_DATE.BEFORE_RECORD_START`, `UNIQ_MONTH_ID.BEFORE_ACTIVITY`. `contact_duration_minutes` has no verified NHS name (the reference lists the clinical contact duration as K).",
   ],
 };
 

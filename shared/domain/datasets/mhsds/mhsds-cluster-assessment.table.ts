@@ -3,6 +3,7 @@ import { col, systemColumns, type TableDeclaration } from '../declaration.js';
 import { localPatientIdColumn } from '../person-columns.js';
 import { wireSchemaOf, type WireRow } from '../wire-schema.js';
 import { mhsdsName, ORG_ID_PROV } from './mhsds-names.js';
+import { submissionColumns, submissionRowRules } from './mhsds-submission-columns.js';
 
 /** MHSDS care cluster assessment (`mhsds_cluster_assessment`, MHS801): cluster 0-21 (9 unused), effective on the assessment date. */
 export const mhsdsClusterAssessment: TableDeclaration = {
@@ -22,6 +23,7 @@ export const mhsdsClusterAssessment: TableDeclaration = {
       nhs: ORG_ID_PROV,
       rules: [ods('trust'), knownOrganisation],
     }),
+    ...submissionColumns(),
     localPatientIdColumn(),
     col.date('assessment_date', 'Date the clustering tool was completed', {
       nhs: mhsdsName('MHS801', 'AssToolCompDate'),
@@ -34,9 +36,9 @@ export const mhsdsClusterAssessment: TableDeclaration = {
     }),
     ...systemColumns,
   ],
-  rowRules: [],
+  rowRules: [...submissionRowRules('assessment_date')],
   notes: [
-    'MHS801 care cluster assessment: cluster 0-21; cluster 9 (blank/unused) is closed in the code list, so it fails `CARE_CLUSTER.CODE_LIST`.',
+    'MHS801 care cluster assessment: cluster 0-21; cluster 9 (blank/unused) is closed in the code list, so it fails `CARE_CLUSTER.CODE_LIST`. Within-row: `RECORD_END_DATE.BEFORE_RECORD_START`, `UNIQ_MONTH_ID.BEFORE_ACTIVITY`.',
   ],
 };
 

@@ -3,6 +3,7 @@ import { col, systemColumns, type TableDeclaration } from '../declaration.js';
 import { bornBeforeActivity, personColumns } from '../person-columns.js';
 import { wireSchemaOf, type WireRow } from '../wire-schema.js';
 import { mhsdsName, ORG_ID_PROV, UNIQ_SERV_REQ_ID } from './mhsds-names.js';
+import { submissionColumns, submissionRowRules } from './mhsds-submission-columns.js';
 
 /** MHSDS referral (`mhsds_referral`, MHS101 + MHS102 team type). */
 export const mhsdsReferral: TableDeclaration = {
@@ -19,6 +20,7 @@ export const mhsdsReferral: TableDeclaration = {
       nhs: ORG_ID_PROV,
       rules: [ods('trust'), knownOrganisation],
     }),
+    ...submissionColumns(),
     ...personColumns({
       ethnicity: true,
       names: {
@@ -53,6 +55,34 @@ export const mhsdsReferral: TableDeclaration = {
       nhs: mhsdsName('MHS101', 'ServDischDate'),
       rules: [notFuture],
     }),
+    col.date('referral_closure_date', 'Date the referral to the team was closed', {
+      nullable: true,
+      nhs: mhsdsName('MHS102', 'ReferClosureDate'),
+      rules: [notFuture],
+    }),
+    col.varchar(
+      'referral_closure_reason',
+      2,
+      'Why the referral was closed (code list not in the reference: carried as supplied)',
+      {
+        nullable: true,
+        nhs: mhsdsName('MHS102', 'ReferClosReason'),
+      },
+    ),
+    col.date('referral_rejection_date', 'Date the team rejected the referral', {
+      nullable: true,
+      nhs: mhsdsName('MHS102', 'ReferRejectionDate'),
+      rules: [notFuture],
+    }),
+    col.varchar(
+      'referral_rejection_reason',
+      2,
+      'Why the referral was rejected (code list not in the reference: carried as supplied)',
+      {
+        nullable: true,
+        nhs: mhsdsName('MHS102', 'ReferRejectReason'),
+      },
+    ),
     ...systemColumns,
   ],
   rowRules: [
@@ -63,9 +93,22 @@ export const mhsdsReferral: TableDeclaration = {
       'BEFORE_REFERRAL',
       'is before the referral received date',
     ),
+    notBefore(
+      'referral_closure_date',
+      'referral_received_date',
+      'BEFORE_REFERRAL',
+      'is before the referral received date',
+    ),
+    notBefore(
+      'referral_rejection_date',
+      'referral_received_date',
+      'BEFORE_REFERRAL',
+      'is before the referral received date',
+    ),
+    ...submissionRowRules('referral_received_date'),
   ],
   notes: [
-    'MHS101 referral with the MHS102 team type. Within-row rules: `SERVICE_DISCHARGE_DATE.BEFORE_REFERRAL` (the referral date is after the discharge), `DATE_OF_BIRTH.AFTER_ACTIVITY_DATE`. `primary_reason_for_referral` is checked for format only (the code list was not at hand).',
+    'MHS101 referral with the MHS102 team type. Within-row rules: `SERVICE_DISCHARGE_DATE.BEFORE_REFERRAL` (the referral date is after the discharge), `DATE_OF_BIRTH.AFTER_ACTIVITY_DATE`, `REFERRAL_CLOSURE_DATE.BEFORE_REFERRAL` and `REFERRAL_REJECTION_DATE.BEFORE_REFERRAL` (closure and rejection on or after the referral date, REFERENCE.md §10.2 R), `RECORD_END_DATE.BEFORE_RECORD_START`, `UNIQ_MONTH_ID.BEFORE_ACTIVITY` (a record cannot report an activity after the last day of the month it was submitted for). The closure and rejection reasons are carried as supplied: their code lists are not in the reference. `primary_reason_for_referral` is checked for format only (the code list was not at hand).',
   ],
 };
 
