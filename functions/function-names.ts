@@ -28,6 +28,7 @@ export const FUNCTIONS = {
   keysRekey: 'keysRekey',
   keysStatus: 'keysStatus',
   reidentify: 'reidentify',
+  optOutImport: 'optOutImport',
 } as const;
 
 /** App-setting names of binding connections (identity-based on Azure: `<name>__fullyQualifiedNamespace`, `<name>__blobServiceUri`). */

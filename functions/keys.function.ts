@@ -10,13 +10,14 @@ import {
   rotateKeys,
 } from '../shared/application/use-cases/rekey-project.use-case.js';
 import { MAX_TOKENS_PER_REQUEST, reidentify } from '../shared/application/use-cases/reidentify.use-case.js';
+import { importOptOutList } from '../shared/application/use-cases/opt-out.use-case.js';
 import { PROJECTS } from '../shared/domain/pseudonymise/projects.js';
 import { observed } from './observed.js';
 import { FUNCTIONS } from './function-names.js';
 import { jsonBody, principalOf } from './http-request.js';
 
 export { principalOf } from './http-request.js';
-import { GuardError } from '../shared/domain/errors.js';
+import { GuardError, InputError } from '../shared/domain/errors.js';
 
 /**
  * The custodian's admin endpoints (authLevel `admin`: the host's master key; on Azure, Entra ID in
@@ -30,6 +31,7 @@ export const KEY_FUNCTIONS = {
   rekey: FUNCTIONS.keysRekey,
   status: FUNCTIONS.keysStatus,
   reidentify: FUNCTIONS.reidentify,
+  optOutImport: FUNCTIONS.optOutImport,
 } as const;
 
 const version = z.string().regex(/^[A-Za-z0-9_.=-]{1,64}$/);
@@ -148,6 +150,47 @@ export async function reidentifyHttp(
   return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: result };
 }
 
+/** `{ csv }`: the opt-out list's CSV text (docs/opt-out.md); up to 64 MiB of text. */
+export const optOutImportBodySchema = z.object({ csv: z.string().max(64 * 1024 * 1024) }).strict();
+
+/**
+ * `POST /api/opt-out/import`: the National Data Opt-out list, stored as tokens (the CSV is never
+ * written anywhere); the custodian role is needed when one is configured; every attempt audited.
+ * 400 names the bad lines and fields (never values), 403 without the role.
+ */
+export async function optOutImportHttp(
+  request: HttpRequest,
+  _context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const p = (await services()).pipeline;
+  const principal = principalOf(request);
+  const body = optOutImportBodySchema.safeParse(await jsonBody(request));
+  if (!body.success) {
+    const record = await recordAudit(
+      {
+        kind: 'opt-out-import',
+        actor: principal.actor,
+        outcome: 'refused',
+        reason: 'invalid-request',
+        details: {},
+      },
+      p,
+    );
+    return { status: 400, jsonBody: { error: 'expected { csv }', auditId: record.id } };
+  }
+  try {
+    const result = await importOptOutList(
+      { ...p, custodianRole: p.settings.NHSFLOWS_KEY_CUSTODIAN_ROLE },
+      { csvText: body.data.csv, actor: principal.actor, roles: principal.roles },
+    );
+    return { status: 200, jsonBody: result };
+  } catch (error) {
+    if (error instanceof InputError)
+      return { status: 400, jsonBody: { error: error.message, code: error.code } };
+    return refusedOrThrow(error);
+  }
+}
+
 app.http(KEY_FUNCTIONS.rotate, {
   route: 'keys/rotate',
   methods: ['POST'],
@@ -171,4 +214,10 @@ app.http(KEY_FUNCTIONS.reidentify, {
   methods: ['POST'],
   authLevel: 'admin',
   handler: observed(KEY_FUNCTIONS.reidentify, 'http', reidentifyHttp),
+});
+app.http(KEY_FUNCTIONS.optOutImport, {
+  route: 'opt-out/import',
+  methods: ['POST'],
+  authLevel: 'admin',
+  handler: observed(KEY_FUNCTIONS.optOutImport, 'http', optOutImportHttp),
 });

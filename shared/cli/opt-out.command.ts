@@ -19,8 +19,15 @@ import { localActor, openLocalEnvironment } from './local-environment.js';
 export const optOutCommand: CliCommand = {
   name: 'opt-out',
   summary: 'import the National Data Opt-out list (tokens only reach the lake) or show the one in force',
-  usage: 'nhs-flows opt-out import <file.csv> [--json]   |   nhs-flows opt-out status [--json]',
-  options: { json: { type: 'boolean', description: 'print the result as JSON' } },
+  usage: 'nhs-flows opt-out import <file.csv> [--role R] [--json]   |   nhs-flows opt-out status [--json]',
+  options: {
+    json: { type: 'boolean', description: 'print the result as JSON' },
+    role: {
+      type: 'string',
+      description:
+        'import: the role you act in (default: the local-operator-role of the local secrets file); NHSFLOWS_KEY_CUSTODIAN_ROLE, when set, must be among them',
+    },
+  },
   run: async (args, io) => {
     const [action, file] = args.positionals;
     if (action !== 'import' && action !== 'status') {
@@ -37,7 +44,14 @@ export const optOutCommand: CliCommand = {
     try {
       const { pipeline } = await services();
       if (action === 'import') {
-        const result = await importOptOutList(pipeline, { csvText, actor: localActor() });
+        const result = await importOptOutList(
+          { ...pipeline, custodianRole: pipeline.settings.NHSFLOWS_KEY_CUSTODIAN_ROLE },
+          {
+            csvText,
+            actor: localActor(),
+            roles: typeof args.values.role === 'string' ? [args.values.role] : env.operatorRoles,
+          },
+        );
         io.out(
           json
             ? JSON.stringify(result, null, 2)

@@ -1,5 +1,5 @@
 import type { Settings } from '../../config/settings.schema.js';
-import { ConcurrencyError, NhsFlowsError } from '../../domain/errors.js';
+import { ConcurrencyError, GuardError, NhsFlowsError } from '../../domain/errors.js';
 import { lakePaths } from '../../domain/lake/lake-paths.js';
 import {
   parseOptOutCsv,
@@ -27,6 +27,16 @@ export interface OptOutImportDeps {
   readonly keys: ProjectKeyRing;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** NHSFLOWS_KEY_CUSTODIAN_ROLE: when set, only a caller holding it may import (empty: no check). */
+  readonly custodianRole?: string;
+}
+
+export interface OptOutImportRequest {
+  readonly csvText: string;
+  /** Who imports (audited). */
+  readonly actor: string;
+  /** The caller's roles (checked against the custodian role when one is configured). */
+  readonly roles?: readonly string[];
 }
 
 export interface OptOutImportResult {
@@ -48,13 +58,31 @@ export interface OptOutImportResult {
  * `opt-out/<listId>.json` in the identity container, where the newest list replaces the last.
  *
  * Guarantees: the NHS numbers exist only in memory for the duration of the call; nothing is
- * written when any row is bad (`InputError`, naming lines and fields, never values); the result and
- * the log carry counts, versions and the list id only.
+ * written when any row is bad (`InputError`, naming lines and fields, never values) or the caller
+ * lacks the custodian role when one is configured (`GuardError('ROLE_REQUIRED')`); every attempt is
+ * audited (`opt-out-import`); the result and the log carry counts, versions and the list id only.
  */
 export async function importOptOutList(
   deps: OptOutImportDeps,
-  request: { readonly csvText: string; readonly actor: string },
+  request: OptOutImportRequest,
 ): Promise<OptOutImportResult> {
+  const role = deps.custodianRole ?? '';
+  if (role !== '' && !(request.roles ?? []).includes(role)) {
+    const record = await recordAudit(
+      {
+        kind: 'opt-out-import',
+        actor: request.actor,
+        outcome: 'refused',
+        reason: 'ROLE_REQUIRED',
+        details: {},
+      },
+      deps,
+    );
+    throw new GuardError(
+      'ROLE_REQUIRED',
+      `importing the opt-out list needs the custodian role (NHSFLOWS_KEY_CUSTODIAN_ROLE); refused and audited as ${record.id}`,
+    );
+  }
   let entries;
   try {
     entries = parseOptOutCsv(request.csvText);

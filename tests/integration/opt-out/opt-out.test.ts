@@ -94,10 +94,35 @@ test('a list with a bad row is refused whole, audited, and leaves nothing in the
     (error: Error & { code?: string }) =>
       error.code === 'INPUT_INVALID' && !error.message.includes('9990000019'),
   );
+  // The same through the admin endpoint (POST /api/opt-out/import, JSON { csv }).
+  const response = await fetch(`${h.host.origin ?? ''}/api/opt-out/import`, {
+    method: 'POST',
+    headers: { 'x-functions-key': h.env.adminKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ csv: `${LIST}\n${testNhsNumber(7)},2025-13-01,` }),
+  });
+  assert.equal(response.status, 400);
+  const answer = (await response.json()) as { code: string; error: string };
+  assert.equal(answer.code, 'INPUT_INVALID');
+  assert.match(answer.error, /line 10 effective_from: expected a date YYYY-MM-DD/);
+  // A configured custodian role the caller does not hold: refused before the file is read.
+  await assert.rejects(
+    importOptOutList(
+      { ...pipeline, custodianRole: 'KeyCustodian' },
+      { csvText: LIST, actor: 'test:analyst', roles: [] },
+    ),
+    (error: Error & { code?: string }) => error.code === 'ROLE_REQUIRED',
+  );
   assert.deepEqual(await h.list('identity', 'opt-out/'), []);
   const audit = await readAudit({ since: new Date(Date.now() - 60_000), kind: 'opt-out-import' }, pipeline);
-  assert.equal(audit.at(-1)?.outcome, 'refused');
-  assert.equal(audit.at(-1)?.reason, 'INPUT_INVALID');
+  assert.deepEqual(
+    audit.map((r) => [r.outcome, r.reason]),
+    [
+      ['refused', 'INPUT_INVALID'],
+      ['refused', 'INPUT_INVALID'],
+      ['refused', 'ROLE_REQUIRED'],
+    ],
+  );
+  assert.ok(!h.logs().includes(testNhsNumber(7)), 'an NHS number of a refused list reached a log line');
 });
 
 test('the import stores tokens and dates only: no clear NHS number of the list anywhere in the lake or the logs', async () => {
