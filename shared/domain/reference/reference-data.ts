@@ -32,6 +32,7 @@ export const CODE_LIST_NAMES = [
   'ecds_acuity',
   'ecds_discharge_status',
   'ecds_discharge_destination',
+  'ecds_diagnosis_qualifier',
   'mhsds_source_of_referral',
   'mhsds_service_team_type',
   'mhsds_consultation_medium',
@@ -53,6 +54,7 @@ const SNOMED_LISTS: ReadonlySet<CodeListName> = new Set([
   'ecds_acuity',
   'ecds_discharge_status',
   'ecds_discharge_destination',
+  'ecds_diagnosis_qualifier',
 ]);
 
 export interface Effective {

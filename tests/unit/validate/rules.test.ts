@@ -129,6 +129,18 @@ const CASES: readonly RuleCase[] = [
     },
     passes: { rows: [row('ecds_attendance')] },
   },
+  ...(
+    [
+      ['ECDS.DURATION_MINS.NOT_DERIVED', 'duration_mins', 226],
+      ['ECDS.WITHIN_4_HOURS.NOT_DERIVED', 'within_4_hours', false],
+      ['ECDS.OVER_12_HOURS.NOT_DERIVED', 'over_12_hours', true],
+    ] as const
+  ).map(([rule, field, wrong]): RuleCase => ({
+    rule,
+    table: 'ecds_attendance',
+    fires: { rows: [row('ecds_attendance', { [field]: wrong })], row: 1, field },
+    passes: { rows: [row('ecds_attendance')] },
+  })),
   {
     rule: 'ECDS.DECISION_TO_ADMIT_BEFORE_ASSESSMENT',
     table: 'ecds_attendance',

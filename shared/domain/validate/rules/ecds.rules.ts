@@ -25,6 +25,17 @@ export const ECDS_RULES: readonly Rule[] = [
     rationale:
       'the attendance happened and counts towards the 4-hour and 12-hour measures; rejecting it would understate activity and flatter performance, so it is accepted, reported here and scored as incomplete in the DQ scorecard',
   },
+  ...(['duration_mins', 'within_4_hours', 'over_12_hours'] as const).map((field): Rule => ({
+    scope: 'contract',
+    id: `ECDS.${field.toUpperCase()}.NOT_DERIVED`,
+    dataset,
+    tables,
+    fields: [field],
+    severity: 'warn',
+    message: `${field.replace(/_/g, ' ')} is not the value derived from arrival and departure`,
+    rationale:
+      'the timestamps stand and the measure is re-derived from them (ecdsWaitMeasures): a supplier that rounds or counts minute boundaries differently is reported, not quarantined',
+  })),
   {
     scope: 'row',
     id: 'ECDS.DECISION_TO_ADMIT_BEFORE_ASSESSMENT',
