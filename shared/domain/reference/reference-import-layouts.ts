@@ -211,6 +211,29 @@ export const ONSPD = named(
   },
 );
 
+/** English Indices of Deprivation, File 1 (IMD rank and decile per LSOA), saved as CSV. */
+export const IMD = named(
+  {
+    id: 'imd',
+    title: 'English Indices of Deprivation (IMD)',
+    publishedAs: "the Indices of Deprivation File 1 (IMD) workbook's data sheet saved as CSV",
+    verified: 'unverified',
+    basis:
+      'MHCLG IoD File 1 column names from knowledge (2019: LSOA code (2011); a 2021-LSOA release named alike); REFERENCE.md §8.3 gives the decile meaning (1 = most deprived 10 %), not the columns',
+    headerSearchRows: 5,
+  },
+  {
+    lsoa: [['LSOA code (2021)', 'LSOA code (2011)']],
+    name: [['LSOA name (2021)', 'LSOA name (2011)'], false],
+    decile: [
+      [
+        'Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)',
+        'Index of Multiple Deprivation (IMD) Decile',
+      ],
+    ],
+  },
+);
+
 /** NHSBSA "BNF Code Information" CSV: one row per BNF presentation. */
 export const BNF_CODE_INFORMATION = named(
   {
@@ -290,6 +313,7 @@ export const REFERENCE_LAYOUTS = {
   'ods-epraccur': ODS_GP_PRACTICES,
   'nhs-payment-scheme-apc': PAYMENT_SCHEME_APC,
   onspd: ONSPD,
+  imd: IMD,
   'bnf-code-information': BNF_CODE_INFORMATION,
   'bnf-snomed-mapping': BNF_SNOMED_MAPPING,
   'dmd-vmp': DMD_VMP,

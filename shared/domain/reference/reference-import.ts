@@ -11,6 +11,7 @@ import type { AreaId, ManifestFile, ManifestImport, OrganisationKind, ReferenceD
 import {
   AREA_OF_ONS_ICB,
   BNF_CODE_INFORMATION,
+  IMD,
   ODS_GP_PRACTICES,
   ODS_SITES,
   ODS_SUCCESSORS,
@@ -380,6 +381,8 @@ export class ReferenceImport {
         return this.tariffs();
       case 'onspd':
         return this.postcodes();
+      case 'imd':
+        return this.deprivation();
       case 'bnf-code-information':
         return this.bnfCodes();
       case 'bnf-snomed-mapping':
@@ -581,6 +584,33 @@ export class ReferenceImport {
       const area: AreaId = AREA_OF_ONS_ICB[row.cell('icb')] ?? 'other';
       if (!lsoaArea.has(lsoa)) lsoaArea.set(lsoa, area);
       postcodes.add({ postcode, lsoa_code: lsoa, area, notes: '', ...this.common(from, terminated) });
+    };
+  }
+
+  private deprivation(): (row: LayoutRow) => void {
+    const { current, publishedOn } = this.options;
+    const out = this.table(`${IMPORTED_FOLDER}/imd-lsoas.csv`, LSOA_HEADER, {
+      kind: 'lsoas',
+      description: `${IMD.title}: IMD decile per LSOA (1 = most deprived 10 %)`,
+      synthetic: 'none',
+    });
+    const known = new Map(current.lsoas().map((l) => [l.code, l]));
+    return (row: LayoutRow) => {
+      const lsoa = row.required('lsoa');
+      const check = validateLsoa(lsoa);
+      if (!check.ok) row.fail('lsoa', `is not an LSOA code: ${check.reason}`);
+      const decile = row.required('decile');
+      if (!/^([1-9]|10)$/.test(decile)) row.fail('decile', 'is not a decile 1-10');
+      if (!this.first(lsoa)) return;
+      const before = known.get(lsoa);
+      out.add({
+        lsoa_code: lsoa,
+        name: row.cell('name') || before?.name || lsoa,
+        area: before?.area ?? 'other',
+        imd_decile: decile,
+        notes: '',
+        ...this.common(publishedOn, null),
+      });
     };
   }
 

@@ -375,3 +375,31 @@ test('a source file that cannot be read is named with the reason, and nothing is
   assert.equal(r.err, `nhs-flows reference: cannot read the source file ${missing} (ENOENT)`);
   assert.equal(readFileSync(join(dir, 'MANIFEST.json'), 'utf8'), before);
 });
+
+test('IMD deciles fill the LSOAs ONSPD brought in, whichever of the two is imported first', async (t) => {
+  for (const order of [
+    ['onspd', 'imd'],
+    ['imd', 'onspd'],
+  ] as const) {
+    const dir = referenceCopy(t);
+    for (const layout of order) {
+      const r = await importInto(
+        dir,
+        '--layout',
+        layout,
+        '--file',
+        fixture(`${layout}.csv`),
+        '--published',
+        '2026-08-01',
+      );
+      assert.equal(r.code, 0, r.err);
+    }
+    const ref = loadReferenceData(dir, { fresh: true });
+    const lsoa = ref.lsoaForPostcode('B15 2TT');
+    assert.equal(lsoa, 'E01033555', order.join(' then '));
+    assert.equal(ref.imdDecile(lsoa), 1, order.join(' then '));
+    assert.equal(ref.imdDecile('E01026711'), 8, order.join(' then '));
+    assert.equal(ref.imdDecile('E01034999'), undefined, 'an LSOA the IMD file does not hold has no decile');
+    assert.equal(ref.lsoas().find((l) => l.code === 'E01033555')?.name, 'Illustrative LSOA 001A (fixture)');
+  }
+});

@@ -28,6 +28,7 @@ const FIXTURE_OF: Record<string, { file: string; options?: Partial<ReferenceImpo
   'ods-epraccur': { file: 'epraccur.csv' },
   'nhs-payment-scheme-apc': { file: 'apc-oproc-2025-26.csv', options: { financialYear: '2025/26' } },
   onspd: { file: 'onspd.csv' },
+  imd: { file: 'imd.csv' },
   'bnf-code-information': { file: 'bnf-code-information.csv' },
   'bnf-snomed-mapping': { file: 'bnf-snomed-mapping.csv' },
   'dmd-vmp': { file: 'dmd-vmp.csv' },
