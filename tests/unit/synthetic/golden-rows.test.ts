@@ -16,9 +16,9 @@ const GOLDEN_POPULATION: PopulationConfigInput = { patients: 250, seed: 20261206
 const GOLDEN_ROWS: Record<SourceTableName, string> = {
   sus_apc_episode: '90 rows 476c8345b4f028e0',
   prescribing_item: '322 rows 8d3004494f3b6ac7',
-  mhsds_referral: '7 rows afc1652e6c152e43',
-  mhsds_care_contact: '35 rows b2c97558b81d6a78',
-  mhsds_cluster_assessment: '6 rows 9302e48c4bfad7d1',
+  mhsds_referral: '7 rows c89a9f1bc69b7517',
+  mhsds_care_contact: '35 rows 55c2da4b02af0f81',
+  mhsds_cluster_assessment: '6 rows 86c579b3ac75df57',
   ecds_attendance: '124 rows 0b0e67b49591334a',
   csds_referral: '23 rows 9fb02d2f634d357a',
   csds_care_contact: '186 rows aaa4bcfa9432cafa',
