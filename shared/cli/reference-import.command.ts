@@ -110,7 +110,7 @@ export const referenceCommand: CliCommand = {
 function renderOutcome(o: ReferenceImportOutcome, dir: string): string {
   const skipped = Object.entries(o.skipped);
   return [
-    `${o.unchanged ? 'already imported' : 'imported'}: ${o.sourceFile} (layout ${o.layout}, sha256 ${o.sha256.slice(0, 12)}…) as version ${o.version}`,
+    `${o.unchanged ? 'already imported' : 'imported'}: ${o.sourceFile} (layout ${o.layout}, sha256 ${o.sha256.slice(0, 12)}…${o.encoding === 'utf-8' ? '' : `, read as ${o.encoding}`}) as version ${o.version}`,
     ...o.files.map((f) => `  ${f.path}: ${f.rows} rows${f.written ? ', written' : ', unchanged'}`),
     `  ${o.rowsRead} source rows read${skipped.length > 0 ? `; left out: ${skipped.map(([why, n]) => `${n} ${why}`).join('; ')}` : ''}`,
     `reference folder: ${dir} (MANIFEST.json lists the files; the pipeline loads them when it starts)`,

@@ -10,6 +10,7 @@ import {
 import {
   ReferenceImport,
   parseSuccessors,
+  type ReferenceImportOptions,
   type ReferenceImportResult,
 } from '../../domain/reference/reference-import.js';
 import {
@@ -80,6 +81,8 @@ export type ReferenceImportRequest = z.infer<typeof referenceImportRequestSchema
 export interface ReferenceImportOutcome extends Omit<ReferenceImportResult, 'files'> {
   readonly sourceFile: string;
   readonly sha256: string;
+  /** How the source's bytes were decoded. */
+  readonly encoding: SourceEncoding;
   readonly files: readonly { path: string; rows: number; written: boolean }[];
   /** True when every file and manifest entry was already in place (a re-import of the same file). */
   readonly unchanged: boolean;
@@ -87,15 +90,50 @@ export interface ReferenceImportOutcome extends Omit<ReferenceImportResult, 'fil
 
 const baseName = (path: string): string => path.split(/[\\/]/).pop() ?? path;
 
-async function readAll(files: ReferenceImportFiles, path: string): Promise<{ text: string; sha256: string }> {
+/**
+ * The encodings a source is read in: UTF-8 first; a file that is not valid UTF-8 (a sheet saved as
+ * "CSV" by Excel, with `£` as one byte) is read again as Windows-1252, never with silent U+FFFD.
+ */
+export type SourceEncoding = 'utf-8' | 'windows-1252';
+
+const isDecodingError = (e: unknown): boolean =>
+  e instanceof TypeError && (e as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA';
+
+/** Streams a source's text to `push` chunk by chunk; returns the SHA-256 of its bytes. */
+async function streamSource(
+  files: ReferenceImportFiles,
+  path: string,
+  encoding: SourceEncoding,
+  push: (text: string) => void,
+): Promise<string> {
   const hash = createHash('sha256');
-  const decoder = new TextDecoder('utf-8');
-  let text = '';
+  const decoder = new TextDecoder(encoding, { fatal: true });
   for await (const chunk of files.readSource(path)) {
     hash.update(chunk);
-    text += decoder.decode(chunk, { stream: true });
+    push(decoder.decode(chunk, { stream: true }));
   }
-  return { text: text + decoder.decode(), sha256: hash.digest('hex') };
+  push(decoder.decode());
+  return hash.digest('hex');
+}
+
+/** Runs `read` in UTF-8, and again in Windows-1252 when the bytes are not UTF-8. */
+async function inEitherEncoding<T>(
+  read: (encoding: SourceEncoding) => Promise<T>,
+): Promise<T & { encoding: SourceEncoding }> {
+  try {
+    return { ...(await read('utf-8')), encoding: 'utf-8' };
+  } catch (error) {
+    if (!isDecodingError(error)) throw error;
+    return { ...(await read('windows-1252')), encoding: 'windows-1252' };
+  }
+}
+
+async function readAll(files: ReferenceImportFiles, path: string): Promise<{ text: string; sha256: string }> {
+  return inEitherEncoding(async (encoding) => {
+    let text = '';
+    const sha256 = await streamSource(files, path, encoding, (t) => (text += t));
+    return { text, sha256 };
+  });
 }
 
 /** Reads the manifest and every file it lists (texts by path), failing clearly when one is missing. */
@@ -142,7 +180,7 @@ export async function importReferenceFile(
   const { manifest, texts } = await readReferenceFolder(files);
   const current = parseFolder(manifest, texts);
 
-  let successors;
+  let successors: ReferenceImportOptions['successors'];
   if (request.successorsFile !== undefined) {
     const succ = await readAll(files, request.successorsFile);
     const name = baseName(request.successorsFile);
@@ -150,25 +188,20 @@ export async function importReferenceFile(
   }
 
   const sourceFile = baseName(request.file);
-  const hash = createHash('sha256');
-  const decoder = new TextDecoder('utf-8');
   // Rows are parsed as the bytes arrive (a national file never sits in memory as one string).
-  const importer = new ReferenceImport({
-    layout: request.layout,
-    sourceFile,
-    publishedOn: request.publishedOn,
-    current,
-    ...(request.financialYear !== undefined ? { financialYear: request.financialYear } : {}),
-    ...(request.lsoaVintage !== undefined ? { lsoaVintage: request.lsoaVintage } : {}),
-    ...(successors ? { successors } : {}),
+  const { result, sha256, encoding } = await inEitherEncoding(async (enc) => {
+    const importer = new ReferenceImport({
+      layout: request.layout,
+      sourceFile,
+      publishedOn: request.publishedOn,
+      current,
+      ...(request.financialYear !== undefined ? { financialYear: request.financialYear } : {}),
+      ...(request.lsoaVintage !== undefined ? { lsoaVintage: request.lsoaVintage } : {}),
+      ...(successors ? { successors } : {}),
+    });
+    const hash = await streamSource(files, request.file, enc, (t) => importer.push(t));
+    return { result: importer.finish(hash), sha256: hash };
   });
-  for await (const chunk of files.readSource(request.file)) {
-    hash.update(chunk);
-    importer.push(decoder.decode(chunk, { stream: true }));
-  }
-  importer.push(decoder.decode());
-  const sha256 = hash.digest('hex');
-  const result = importer.finish(sha256);
 
   const nextManifest = { ...manifest, files: { ...manifest.files } } as ReferenceManifest &
     Record<string, unknown> & { files: Record<string, ManifestFile> };
@@ -197,6 +230,7 @@ export async function importReferenceFile(
     skipped: result.skipped,
     sourceFile,
     sha256,
+    encoding,
     files: result.files.map((f) => ({
       path: f.path,
       rows: f.manifest.rows ?? 0,

@@ -403,3 +403,24 @@ test('IMD deciles fill the LSOAs ONSPD brought in, whichever of the two is impor
     assert.equal(ref.lsoas().find((l) => l.code === 'E01033555')?.name, 'Illustrative LSOA 001A (fixture)');
   }
 });
+
+test('a sheet saved by Excel as Windows-1252 CSV (£ as one byte) is read as Windows-1252, never with replacement characters', async (t) => {
+  const dir = referenceCopy(t);
+  const r = await importInto(
+    dir,
+    '--layout',
+    'nhs-payment-scheme-apc',
+    '--file',
+    fixture('apc-oproc-2025-26-windows-1252.csv'),
+    '--published',
+    '2025-03-01',
+    '--financial-year',
+    '2025/26',
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /, read as windows-1252\)/);
+  const ref = loadReferenceData(dir, { fresh: true });
+  assert.equal(ref.hrg('AA22C', '2025/26')?.nonElectiveTariffGbp, '10222.00');
+  assert.equal(ref.hrg('EB03E', '2025/26')?.label, 'Heart Failure or Shock, illustrative label’s');
+  assert.equal(ref.hrg('EB03E', '2025/26')?.perDayLongStayGbp, '250.00');
+});
