@@ -108,6 +108,7 @@ export const mhsdsReferral: TableDeclaration = {
     ...submissionRowRules('referral_received_date'),
   ],
   notes: [
+    'Every MHSDS table carries the submission columns (`uniq_month_id`, `uniq_submission_id`, `record_start_date`, `record_end_date`): a provider submits each reporting month whole, and a later submission of the same month replaces that provider-month (records changed, dropped and added; other months and providers untouched), as [ADR 0012](../adr/0012-mhsds-resubmission.md) describes. `uniqMonthIdOf` / `monthOfUniqMonthId` (`uniq-month-id.ts`) map UniqMonthID to its calendar month (1429 = April 2019).',
     'MHS101 referral with the MHS102 team type. Within-row rules: `SERVICE_DISCHARGE_DATE.BEFORE_REFERRAL` (the referral date is after the discharge), `DATE_OF_BIRTH.AFTER_ACTIVITY_DATE`, `REFERRAL_CLOSURE_DATE.BEFORE_REFERRAL` and `REFERRAL_REJECTION_DATE.BEFORE_REFERRAL` (closure and rejection on or after the referral date, REFERENCE.md §10.2 R), `RECORD_END_DATE.BEFORE_RECORD_START`, `UNIQ_MONTH_ID.BEFORE_ACTIVITY` (a record cannot report an activity after the last day of the month it was submitted for). The closure and rejection reasons are carried as supplied: their code lists are not in the reference. `primary_reason_for_referral` is checked for format only (the code list was not at hand).',
   ],
 };
