@@ -135,8 +135,12 @@ class LayoutReader {
   private readonly csv: CsvRowReader;
   /** A headerless row must reach the last column the layout reads. */
   private readonly positionsNeeded: number;
-  private headerIndex: Map<string, number> | null = null;
+  /** Named layouts: where each declared column is, once the header row is found. */
+  private located: Map<string, { index: number; label: string }> | null = null;
   private rowsBeforeHeader = 0;
+  /** The row before the header that held the most required columns (for the error when none does). */
+  private bestCandidate: readonly string[] | undefined;
+  private bestCandidateHits = -1;
   rowsRead = 0;
 
   constructor(
@@ -155,7 +159,7 @@ class LayoutReader {
 
   end(): void {
     for (const row of this.csv.end()) this.row(row);
-    if (this.layout.header === 'named' && this.headerIndex === null) this.missingHeader();
+    if (this.layout.header === 'named' && this.located === null) this.missingHeader();
   }
 
   private row(row: CsvRow): void {
@@ -173,39 +177,41 @@ class LayoutReader {
       }));
       return;
     }
-    if (this.headerIndex === null) {
+    if (this.located === null) {
       const index = new Map<string, number>();
       row.cells.forEach((cell, i) => {
         const key = normaliseHeader(cell);
         if (!index.has(key)) index.set(key, i);
       });
-      const found = Object.values(layout.columns).every(
-        (c) => !c.required || c.headers.some((h) => index.has(normaliseHeader(h))),
-      );
-      if (found) {
-        this.headerIndex = index;
+      const at = (headers: readonly string[]): number | undefined =>
+        headers.map((h) => index.get(normaliseHeader(h))).find((i) => i !== undefined);
+      const required = Object.values(layout.columns).filter((c) => c.required);
+      const hits = required.filter((c) => at(c.headers) !== undefined).length;
+      if (hits === required.length) {
+        this.located = new Map();
+        for (const [name, c] of Object.entries(layout.columns)) {
+          const i = at(c.headers);
+          if (i !== undefined) this.located.set(name, { index: i, label: `column '${c.headers[0] ?? name}'` });
+        }
         return;
       }
+      if (hits > this.bestCandidateHits) {
+        this.bestCandidate = row.cells;
+        this.bestCandidateHits = hits;
+      }
       this.rowsBeforeHeader++;
-      if (this.rowsBeforeHeader >= layout.headerSearchRows) this.missingHeader(row.cells);
+      if (this.rowsBeforeHeader >= layout.headerSearchRows) this.missingHeader();
       return;
     }
     this.rowsRead++;
-    const header = this.headerIndex;
-    this.onRow(new LayoutRow(this, row, (column) => {
-      const c = layout.columns[column];
-      if (!c) return undefined;
-      for (const h of c.headers) {
-        const i = header.get(normaliseHeader(h));
-        if (i !== undefined) return { index: i, label: `column '${c.headers[0] ?? h}'` };
-      }
-      return undefined;
-    }));
+    const located = this.located;
+    this.onRow(new LayoutRow(this, row, (column) => located.get(column)));
   }
 
-  private missingHeader(cells?: readonly string[]): never {
+  private missingHeader(): never {
     const layout = this.layout;
     if (layout.header !== 'named') throw new InputError(`${this.file}: no header expected`);
+    const cells = this.bestCandidate;
     const index = new Set((cells ?? []).map(normaliseHeader));
     const missing = Object.values(layout.columns)
       .filter((c) => c.required && !c.headers.some((h) => index.has(normaliseHeader(h))))

@@ -290,7 +290,7 @@ test('a malformed file stops the import with its file, row and column named, and
       'nhs-payment-scheme-apc',
       'apc-no-non-elective.csv',
       ['--financial-year', '2025/26'],
-      /apc-no-non-elective\.csv: no header row with the NHS Payment Scheme APC & OPROC prices columns in the first 30 rows$/,
+      /apc-no-non-elective\.csv: no header row with the NHS Payment Scheme APC & OPROC prices columns in the first 30 rows; missing 'Non-elective spell tariff \(£\)'$/,
     ],
     [
       'nhs-payment-scheme-apc',
