@@ -1,4 +1,5 @@
 import type { PortableColumn } from './portable-types.js';
+import type { TableAccess } from './table-access.js';
 
 /**
  * The gold star schema: dimensions with SCD2 columns and facts keyed by the dimension surrogate
@@ -9,7 +10,15 @@ export interface GoldTable {
   readonly name: string;
   readonly kind: 'dimension' | 'fact' | 'mart';
   readonly key: readonly string[];
+  /** One line: what a row is (what `nhs-flows export --list` prints). */
   readonly description: string;
+  /**
+   * Who may be given the table: `published` (an aggregate with no person-level column, served by
+   * `nhs-flows export` by default) or `restricted` (row-level: a person id, pseudonym, surrogate
+   * key, record id or a date below month; exported only with `--restricted`, audited).
+   * `tests/unit/gold/table-access.test.ts` derives it from the columns (`personLevelColumns`).
+   */
+  readonly access: TableAccess;
   readonly columns: readonly PortableColumn[];
   /** A change set replaces every row matching these columns' values (default: the key). */
   readonly replaceBy?: readonly string[];
@@ -55,6 +64,7 @@ export const DIM_PATIENT: GoldTable = {
   key: ['patient_sk'],
   // A change set carries every version of each member it touches: the member's rows are replaced.
   replaceBy: ['project', 'patient_token'],
+  access: 'restricted',
   // A member's change set is as new as its change log: the newest capture time in it, then how many
   // changes it holds (a later merge's log is a superset, so it is never older on both).
   version: ['source_captured_at', 'source_changes'],
@@ -89,6 +99,7 @@ export const FACT_ACTIVITY: GoldTable = {
   key: ['activity_id'],
   // The capture time of the record the fact (or delete) was built from.
   version: ['source_captured_at'],
+  access: 'restricted',
   // patient_sk is the dim_patient version of (project, patient_token) in force on activity_date,
   // resolved in the warehouse after every batch, so a re-cut never leaves it pointing nowhere.
   references: [

@@ -11,46 +11,59 @@ import {
 } from '../pathways/community360-pathways.js';
 import type { GoldTable } from './gold-tables.js';
 import type { PortableColumn } from './portable-types.js';
+import type { TableAccess } from './table-access.js';
 
 /**
  * Commissioner marts: rebuilt whole from silver on each refresh (project-wide linkage and pathway
  * windows need every record), so the warehouse replaces them rather than merging.
  */
-const mart = (name: string, description: string, columns: readonly PortableColumn[]): GoldTable => ({
+const mart = (
+  name: string,
+  access: TableAccess,
+  description: string,
+  columns: readonly PortableColumn[],
+): GoldTable => ({
   name,
   kind: 'mart',
   key: [],
+  access,
   description,
   columns,
 });
 
 export const MART_SPELL_PRESCRIBING = mart(
   'fact_spell_prescribing',
+  'restricted',
   'CareFlow: each inpatient spell with the prescriptions dispensed in the following 90 days and their NIC',
   FACT_SPELL_PRESCRIBING_COLUMNS,
 );
 export const MART_DISCHARGE_MH_REFERRAL = mart(
   'fact_discharge_mh_referral',
+  'restricted',
   'CareFlow: each discharge with the first MH referral received within 30 days',
   FACT_DISCHARGE_MH_REFERRAL_COLUMNS,
 );
 export const MART_ACTIVITY_TRUST_MONTH = mart(
   'fact_activity_trust_month',
+  'published',
   'CareFlow: activity trends by trust and month',
   FACT_ACTIVITY_TRUST_MONTH_COLUMNS,
 );
 export const MART_AE_PATHWAY = mart(
   'fact_ae_pathway',
+  'restricted',
   'Community 360: each A&E attendance with imaging within 7 days and community referral within 30 days',
   FACT_AE_PATHWAY_COLUMNS,
 );
 export const MART_COMMUNITY_CASELOAD = mart(
   'fact_community_caseload',
+  'published',
   'Community 360: open community referrals (caseload) per provider and month',
   FACT_COMMUNITY_CASELOAD_COLUMNS,
 );
 export const MART_DQ_SCORECARD = mart(
   'dq_scorecard',
+  'published',
   'DQMI-style data-quality scorecard per provider × dataset × month',
   DQ_SCORECARD_COLUMNS,
 );
