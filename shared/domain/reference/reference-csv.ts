@@ -12,6 +12,9 @@ export interface CsvRow {
   readonly cells: readonly string[];
 }
 
+/** The characters that end a run of ordinary characters outside quotes. */
+const SPECIAL = /[,\n\r"]/g;
+
 /**
  * An incremental RFC 4180 CSV reader (quoted fields, doubled quotes, embedded commas and newlines,
  * CRLF or LF, a leading UTF-8 byte-order mark dropped). Text is pushed in chunks of any size, so a
@@ -40,28 +43,47 @@ export class CsvRowReader {
       this.started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    for (let i = 0; i < text.length; i++) {
-      const ch = text[i];
+    const n = text.length;
+    let i = 0;
+    // Runs of ordinary characters are sliced, not appended one by one (national files are large).
+    while (i < n) {
       if (this.pendingCr) {
         this.pendingCr = false;
-        if (ch === '\n') continue;
+        if (text[i] === '\n') {
+          i++;
+          continue;
+        }
       }
       if (this.pendingQuote) {
         this.pendingQuote = false;
-        if (ch === '"') {
+        if (text[i] === '"') {
           this.cell += '"';
+          i++;
           continue;
         }
         this.quoted = false;
       }
       if (this.quoted) {
-        if (ch === '"') this.pendingQuote = true;
-        else {
-          if (ch === '\n') this.line++;
-          this.cell += ch;
-        }
+        const quote = text.indexOf('"', i);
+        const stop = quote === -1 ? n : quote;
+        const run = text.slice(i, stop);
+        for (let at = run.indexOf('\n'); at !== -1; at = run.indexOf('\n', at + 1)) this.line++;
+        this.cell += run;
+        if (quote === -1) break;
+        this.pendingQuote = true;
+        i = quote + 1;
         continue;
       }
+      SPECIAL.lastIndex = i;
+      const match = SPECIAL.exec(text);
+      const stop = match ? match.index : n;
+      if (stop > i) {
+        this.cell += text.slice(i, stop);
+        this.rowHasContent = true;
+      }
+      if (!match) break;
+      const ch = text[stop];
+      i = stop + 1;
       if (ch === '"') {
         this.quoted = true;
         this.rowHasContent = true;
@@ -69,14 +91,11 @@ export class CsvRowReader {
         this.cells.push(this.cell);
         this.cell = '';
         this.rowHasContent = true;
-      } else if (ch === '\n' || ch === '\r') {
+      } else {
         if (ch === '\r') this.pendingCr = true;
         this.endRow(rows);
         this.line++;
         this.rowLine = this.line;
-      } else {
-        this.cell += ch;
-        this.rowHasContent = true;
       }
     }
     return rows;
