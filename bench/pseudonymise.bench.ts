@@ -143,6 +143,7 @@ export async function run(report: BenchReport): Promise<void> {
     patient_classification: '1',
     episode_start_date: '2026-03-01',
     episode_end_date: '2026-03-05',
+    episode_status: '3',
     discharge_date: '2026-03-05',
     discharge_method: '1',
     discharge_destination: '19',
@@ -152,9 +153,8 @@ export async function run(report: BenchReport): Promise<void> {
     secondary_diagnoses: null,
     primary_procedure: null,
     primary_procedure_date: null,
+    secondary_procedures: null,
     episode_hrg: 'EB03E',
-    spell_hrg: 'EB03E',
-    tariff_gbp: '1234.50',
     modified_at: '2026-03-06T10:00:00.000Z',
     change_version: '1',
   };

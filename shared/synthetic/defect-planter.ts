@@ -44,6 +44,12 @@ export function plantDefects(
   emitted?: ReadonlySet<SourceTableName>,
 ): Set<SourceRow> {
   const defective = new Set<SourceRow>();
+  /**
+   * Rows later classes leave alone: the defective rows plus every episode of a spell whose spell
+   * fields were made defective (only the rows carrying the wrong value are marked, but the whole
+   * spell stays taken, so the draws of the classes after it do not change).
+   */
+  const taken = new Set<SourceRow>();
   const { classes, rate, maxKeysPerClass } = config.defects;
   if (classes.length === 0 || rate === 0) return defective;
   let anyRows = false;
@@ -54,6 +60,7 @@ export function plantDefects(
 
   const mark = (cls: DefectClass, table: SourceTableName, row: SourceRow): void => {
     defective.add(row);
+    taken.add(row);
     // Rows of tables that are not emitted are planted the same way (same draws) but not reported.
     if (emitted && !emitted.has(table)) return;
     const tally = tallies[cls];
@@ -62,7 +69,10 @@ export function plantDefects(
     const list = (tally.keys[table] ??= []);
     if (list.length < maxKeysPerClass) list.push(String(row[SOURCE_TABLES[table].key[0] ?? ''] ?? ''));
   };
-  const free = (rows: readonly SourceRow[]): boolean => rows.every((r) => !defective.has(r));
+  const free = (rows: readonly SourceRow[]): boolean => rows.every((r) => !taken.has(r));
+  const take = (rows: readonly SourceRow[]): void => {
+    for (const row of rows) taken.add(row);
+  };
   const streamFor = (cls: DefectClass): Rng | null =>
     enabled.has(cls) ? new LazyRng(config.seed, cls, index) : null;
   const rowsOf = (table: SourceTableName): SourceRow[] => activity.rows[table];
@@ -73,7 +83,7 @@ export function plantDefects(
     for (const table of PERSON_TABLES)
       for (const row of rowsOf(table)) {
         const nhs = row.nhs_number;
-        if (typeof nhs !== 'string' || defective.has(row) || !rng.chance(rate)) continue;
+        if (typeof nhs !== 'string' || taken.has(row) || !rng.chance(rate)) continue;
         const last = nhs.charCodeAt(9) - 48;
         row.nhs_number = `${nhs.slice(0, 9)}${(last + rng.int(1, 9)) % 10}`;
         mark('nhs_number_check_digit', table, row);
@@ -82,7 +92,7 @@ export function plantDefects(
   if (rng)
     for (const table of PERSON_TABLES)
       for (const row of rowsOf(table)) {
-        if (row.nhs_number === null || defective.has(row) || !rng.chance(rate)) continue;
+        if (row.nhs_number === null || taken.has(row) || !rng.chance(rate)) continue;
         row.nhs_number = null;
         mark('nhs_number_missing', table, row);
       }
@@ -93,16 +103,22 @@ export function plantDefects(
     for (const spell of activity.spells) {
       if (spell.dischargeDay === null || !free(spell.rows) || !rng.chance(rate)) continue;
       const wrong = isoDate(spell.admissionDay - rng.int(1, 5));
-      for (const row of spell.rows) {
-        row.discharge_date = wrong;
-        mark('discharge_before_admission', 'sus_apc_episode', row);
+      // The discharge date is on the spell and its last episode only.
+      take(spell.rows);
+      spell.spellRow.discharge_date = wrong;
+      spell.spellRow.length_of_stay_days = null;
+      mark('discharge_before_admission', 'sus_apc_spell', spell.spellRow);
+      const last = spell.rows[spell.rows.length - 1];
+      if (last) {
+        last.discharge_date = wrong;
+        mark('discharge_before_admission', 'sus_apc_episode', last);
       }
     }
   rng = streamFor('episode_outside_spell');
   if (rng)
     for (const spell of activity.spells)
       for (const row of spell.rows) {
-        if (defective.has(row) || !rng.chance(rate)) continue;
+        if (taken.has(row) || !rng.chance(rate)) continue;
         const shift = rng.int(1, 10);
         if (spell.dischargeDay !== null && spell.dischargeDay + shift <= endDay)
           row.episode_end_date = isoDate(spell.dischargeDay + shift);
@@ -113,21 +129,19 @@ export function plantDefects(
   if (rng)
     for (const spell of activity.spells) {
       if (!free(spell.rows) || !rng.chance(rate)) continue;
-      const tariff = spell.rows[0]?.tariff_gbp;
-      if (typeof tariff === 'string' && rng.chance(0.5)) {
-        const wrong = (Number(tariff) * (1 + rng.int(10, 50) / 100)).toFixed(2);
-        for (const row of spell.rows) row.tariff_gbp = wrong;
-      } else {
-        const unknown = unknownHrg(rng, catalogue);
-        for (const row of spell.rows) row.spell_hrg = unknown;
-      }
-      for (const row of spell.rows) mark('hrg_unknown_or_tariff_mismatch', 'sus_apc_episode', row);
+      // The spell HRG and the price are the spell's: only the spell row carries the defect.
+      const tariff = spell.spellRow.tariff_gbp;
+      if (typeof tariff === 'string' && rng.chance(0.5))
+        spell.spellRow.tariff_gbp = (Number(tariff) * (1 + rng.int(10, 50) / 100)).toFixed(2);
+      else spell.spellRow.spell_hrg = unknownHrg(rng, catalogue);
+      take(spell.rows);
+      mark('hrg_unknown_or_tariff_mismatch', 'sus_apc_spell', spell.spellRow);
     }
 
   rng = streamFor('ecds_missing_discharge_destination');
   if (rng)
     for (const row of rowsOf('ecds_attendance')) {
-      if (row.discharge_destination === null || defective.has(row) || !rng.chance(rate)) continue;
+      if (row.discharge_destination === null || taken.has(row) || !rng.chance(rate)) continue;
       row.discharge_destination = null;
       mark('ecds_missing_discharge_destination', 'ecds_attendance', row);
     }
@@ -135,7 +149,7 @@ export function plantDefects(
   rng = streamFor('imaging_before_request');
   if (rng)
     for (const row of rowsOf('dids_imaging_test')) {
-      if (typeof row.request_date !== 'string' || defective.has(row) || !rng.chance(rate)) continue;
+      if (typeof row.request_date !== 'string' || taken.has(row) || !rng.chance(rate)) continue;
       row.test_date = isoDate(dayOf(row.request_date) - rng.int(1, 10));
       mark('imaging_before_request', 'dids_imaging_test', row);
     }
@@ -145,6 +159,8 @@ export function plantDefects(
     for (const spell of activity.spells) {
       if (!free(spell.rows) || !rng.chance(rate)) continue;
       const shift = rng.int(FUTURE_SHIFT_MIN_DAYS, FUTURE_SHIFT_MAX_DAYS);
+      shiftDates(spell.spellRow, ['admission_date', 'discharge_date'], shift);
+      mark('future_date', 'sus_apc_spell', spell.spellRow);
       for (const row of spell.rows) {
         shiftDates(
           row,
@@ -169,14 +185,14 @@ export function plantDefects(
     ];
     for (const [table, columns] of rowLevel)
       for (const row of rowsOf(table)) {
-        if (defective.has(row) || !rng.chance(rate)) continue;
+        if (taken.has(row) || !rng.chance(rate)) continue;
         shiftDates(row, columns, rng.int(FUTURE_SHIFT_MIN_DAYS, FUTURE_SHIFT_MAX_DAYS));
         if (table === 'prescribing_item' && typeof row.dispensing_date === 'string')
           row.processing_month = `${row.dispensing_date.slice(0, 4)}${row.dispensing_date.slice(5, 7)}`;
         mark('future_date', table, row);
       }
     for (const row of rowsOf('ecds_attendance')) {
-      if (defective.has(row) || !rng.chance(rate)) continue;
+      if (taken.has(row) || !rng.chance(rate)) continue;
       const years = rng.int(40, 60);
       for (const column of ECDS_TIMESTAMPS) {
         const value = row[column];
@@ -197,7 +213,7 @@ export function plantDefects(
     ];
     for (const [table, apply] of malform)
       for (const row of rowsOf(table)) {
-        if (defective.has(row) || !rng.chance(rate)) continue;
+        if (taken.has(row) || !rng.chance(rate)) continue;
         if (apply(row, rng)) mark('malformed_code', table, row);
       }
   }
@@ -218,8 +234,8 @@ export function plantDefects(
     ];
     for (const { table, row, contacts } of referrals) {
       // Runs after every class that changes rows in place, so the first contact stays as planted.
-      const first = contacts.find((c) => !defective.has(c))?.contact_date;
-      if (typeof first !== 'string' || defective.has(row) || !rng.chance(rate)) continue;
+      const first = contacts.find((c) => !taken.has(c))?.contact_date;
+      if (typeof first !== 'string' || taken.has(row) || !rng.chance(rate)) continue;
       const late = dayOf(first) + rng.int(1, 7);
       const discharge = row.service_discharge_date;
       if (late > endDay || (typeof discharge === 'string' && dayOf(discharge) < late)) continue;
@@ -233,7 +249,7 @@ export function plantDefects(
   if (rng) {
     const added: SourceRow[] = [];
     for (const row of rowsOf('csds_care_contact')) {
-      if (defective.has(row) || !rng.chance(rate)) continue;
+      if (taken.has(row) || !rng.chance(rate)) continue;
       const orphan: SourceRow = {
         ...row,
         care_contact_id: keys.nextDefect('csds_care_contact'),
@@ -252,7 +268,7 @@ export function plantDefects(
       const keyColumn = SOURCE_TABLES[table].key[0] ?? '';
       const added: SourceRow[] = [];
       for (const row of rowsOf(table)) {
-        if (defective.has(row) || !rng.chance(rate)) continue;
+        if (taken.has(row) || !rng.chance(rate)) continue;
         added.push({ ...row, [keyColumn]: keys.nextDefect(table) });
       }
       for (const row of added) {

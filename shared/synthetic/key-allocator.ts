@@ -3,6 +3,7 @@ import { emptyTableCounts } from './generation-report.js';
 
 /** Key prefix letter per table (after the namespace letter); `D` marks rows added by a defect. */
 export const TABLE_KEY_LETTER: Readonly<Record<SourceTableName, string>> = {
+  sus_apc_spell: 'H',
   sus_apc_episode: 'E',
   prescribing_item: 'P',
   mhsds_referral: 'R',

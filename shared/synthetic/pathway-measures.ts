@@ -58,7 +58,7 @@ export function measurePathways(
     caseload: new Map(),
   };
   for (const spell of activity.spells) {
-    if (!spell.rows.every(clean)) continue;
+    if (!clean(spell.spellRow) || !spell.rows.every(clean)) continue;
     m.spells++;
     m.episodes += spell.rows.length;
     if (!spell.emergency) continue;

@@ -1,8 +1,11 @@
 import type { SourceRow, SourceTableName } from '../domain/datasets/source-tables.js';
 import type { SyntheticPatient } from './synthetic-patient.js';
 
-/** One hospital provider spell: its episode rows (episode 1 first) and what the pathways need. */
+/** One hospital provider spell: its spell row, its episode rows (episode 1 first) and what the pathways need. */
 export interface SpellActivity {
+  /** The `sus_apc_spell` row. */
+  readonly spellRow: SourceRow;
+  /** The `sus_apc_episode` rows. */
   readonly rows: SourceRow[];
   readonly emergency: boolean;
   readonly died: boolean;

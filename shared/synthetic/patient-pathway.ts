@@ -26,7 +26,7 @@ import { ecdsAttendanceRow } from './rows/ecds.rows.js';
 import { mhsdsReferralRows } from './rows/mhsds.rows.js';
 import { prescribingItemRow } from './rows/prescribing.rows.js';
 import { patientRowContext, type PatientRowContext } from './rows/row-context.js';
-import { susApcEpisodeRows } from './rows/sus-apc.rows.js';
+import { susApcSpellRows } from './rows/sus-apc.rows.js';
 import { dayOf, londonDay, londonMinutes } from './synthetic-calendar.js';
 import type { CatalogueBnfPresentation, SyntheticCatalogue } from './synthetic-catalogue.js';
 import type { PopulationConfig } from './synthetic-config.js';
@@ -46,7 +46,7 @@ export interface PathwayContext {
   /** Tables emitted (all unless the configuration names some). */
   readonly tables: readonly SourceTableName[];
   readonly emitted: ReadonlySet<SourceTableName>;
-  /** Only SUS episodes are emitted: later pathway steps are skipped (SUS rows are the same either way). */
+  /** Only SUS tables are emitted: later pathway steps are skipped (SUS rows are the same either way). */
   readonly susOnly: boolean;
 }
 
@@ -79,7 +79,7 @@ export function createPathwayContext(
     elective: priced(ELECTIVE_SCENARIOS, 'elective'),
     tables,
     emitted: new Set(tables),
-    susOnly: tables.length === 1 && tables[0] === 'sus_apc_episode',
+    susOnly: tables.length > 0 && tables.every((t) => t === 'sus_apc_spell' || t === 'sus_apc_episode'),
   };
 }
 
@@ -109,7 +109,10 @@ function deprivationFactor(imdDecile: number): number {
   return 1 + (5.5 - imdDecile) * 0.06;
 }
 
-/** The rows of one patient per table, in the generator's table order (the defect planter walks it). */
+/**
+ * The rows of one patient per table, in the order the defect planter walks them (the spell table
+ * last: it was added after the others, and a table walked earlier would change their draws).
+ */
 function emptyRows(): Record<SourceTableName, SourceRow[]> {
   return {
     sus_apc_episode: [],
@@ -121,6 +124,7 @@ function emptyRows(): Record<SourceTableName, SourceRow[]> {
     csds_referral: [],
     csds_care_contact: [],
     dids_imaging_test: [],
+    sus_apc_spell: [],
   };
 }
 
@@ -132,10 +136,12 @@ function recorder(ctx: PatientRowContext, activity: PatientActivity) {
   const rows = activity.rows;
   return {
     spell(rng: Rng, spell: HospitalSpell): void {
-      const episodes = susApcEpisodeRows(rng, ctx, spell);
-      rows.sus_apc_episode.push(...episodes);
+      const built = susApcSpellRows(rng, ctx, spell);
+      rows.sus_apc_spell.push(built.spell);
+      rows.sus_apc_episode.push(...built.episodes);
       activity.spells.push({
-        rows: episodes,
+        spellRow: built.spell,
+        rows: built.episodes,
         emergency: !spell.elective,
         died: spell.died,
         dischargeDay: spell.dischargeDay,

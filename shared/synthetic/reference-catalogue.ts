@@ -165,6 +165,9 @@ export function catalogueFromReference(reference: ReferenceData): SyntheticCatal
     tariffFor: (hrg, admissionType, day) =>
       reference.hrgTariff(hrg, financialYearOf(isoDate(day)), admissionType) ?? null,
     isKnownHrg: (hrg) => reference.isKnownHrg(hrg),
+    hrgPrice: (hrg, day) => reference.hrg(hrg, financialYearOf(isoDate(day))),
+    marketForcesFactor: (provider, day) =>
+      reference.marketForcesFactor(provider, financialYearOf(isoDate(day)))?.factor ?? null,
     bnf: {
       afterDischarge: withPrefix(AFTER_DISCHARGE_PREFIXES),
       repeat: withPrefix(REPEAT_PREFIXES),

@@ -7,6 +7,8 @@
  * generator's own modelling, in `clinical-scenarios.ts`.
  */
 
+import type { HrgTariff } from '../domain/reference/reference-data.js';
+
 /** One provider trust and its sites. */
 export interface CatalogueProvider {
   readonly code: string;
@@ -64,6 +66,10 @@ export interface SyntheticCatalogue {
   tariffFor(hrg: string, admissionType: AdmissionType, day: number): string | null;
   /** True when the HRG is in the reference list (the generator only plants unknown ones as defects). */
   isKnownHrg(hrg: string): boolean;
+  /** The HRG's tariff row (trim points, short stay columns) for the financial year of `day`, or undefined. */
+  hrgPrice(hrg: string, day: number): HrgTariff | undefined;
+  /** The provider's market forces factor for the financial year of `day`, or null when none is loaded. */
+  marketForcesFactor(provider: string, day: number): string | null;
   readonly bnf: {
     /** Items started after an emergency discharge (acute and secondary prevention). */
     readonly afterDischarge: readonly CatalogueBnfPresentation[];

@@ -65,6 +65,7 @@ test('npm start runs the six datasets from source to warehouse and prints the co
   assert.match(first.stderr, /seeded 40 synthetic patients/);
   assert.match(first.stdout, /lake layers:/);
   for (const table of [
+    'sus_apc_spell',
     'sus_apc_episode',
     'prescribing_item',
     'mhsds_referral',
@@ -140,10 +141,35 @@ test('nhs-flows export fact_activity prints every loaded fact as CSV, one per ac
   assert.equal(sus, Number(ledger[2]), 'every accepted SUS episode is one fact');
 });
 
+test('the SUS spell grain reconciles with its episodes: every episode has its spell, and fact_activity carries a spell’s price once, on the spell', async () => {
+  const source = await openEmbeddedSource({ path: join(dataDir, 'source.duckdb'), clock: systemClock });
+  const [counts] = (await source.querySql(
+    `SELECT count(*)::INTEGER AS episodes, count(*) FILTER (WHERE s.spell_id IS NULL)::INTEGER AS orphans
+       FROM sus_apc_episode e LEFT JOIN sus_apc_spell s
+         ON s.provider_code = e.provider_code AND s.hospital_provider_spell_number = e.hospital_provider_spell_number`,
+  )) as [{ episodes: number; orphans: number }];
+  await source.close();
+  assert.ok(Number(counts.episodes) > 0);
+  assert.equal(Number(counts.orphans), 0, 'every episode belongs to a spell that exists');
+  const [facts] = (await warehouse(
+    `SELECT count(*) FILTER (WHERE source_table = 'sus_apc_spell')::INTEGER AS spells,
+            count(cost_gbp) FILTER (WHERE source_table = 'sus_apc_spell')::INTEGER AS priced_spells,
+            count(cost_gbp) FILTER (WHERE source_table = 'sus_apc_episode')::INTEGER AS priced_episodes
+       FROM fact_activity`,
+  )) as [{ spells: number; priced_spells: number; priced_episodes: number }];
+  assert.ok(facts.spells > 0 && facts.priced_spells > 0, JSON.stringify(facts));
+  assert.equal(
+    facts.priced_episodes,
+    0,
+    'an episode carries no cost, so no spell is summed once per episode',
+  );
+});
+
 test('no NHS number, name, date of birth or postcode appears in silver, gold, quarantine or the logs', async () => {
   const source = await openEmbeddedSource({ path: join(dataDir, 'source.duckdb'), clock: systemClock });
   const identifiers = new Set<string>();
   for (const table of [
+    'sus_apc_spell',
     'sus_apc_episode',
     'ecds_attendance',
     'prescribing_item',

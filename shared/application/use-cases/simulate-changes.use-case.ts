@@ -258,6 +258,8 @@ export async function simulateChanges(
 
 function keyColumnOf(table: SourceTableName): string {
   switch (table) {
+    case 'sus_apc_spell':
+      return 'spell_id';
     case 'sus_apc_episode':
       return 'episode_id';
     case 'prescribing_item':
@@ -304,9 +306,10 @@ function groupSpells(rows: readonly SourceRow[]): SourceRow[][] {
 }
 
 /**
- * A discharge date corrected by ±1–2 days: every episode of the spell gets the new discharge date
- * and the last episode the matching end date. Skips spells still open, those whose correction would
- * leave an episode outside the spell or pass the end of the period, and already-defective spells.
+ * A discharge date corrected by ±1–2 days on the spell's last episode (the only one carrying the
+ * discharge fields), with the matching end date. Skips spells still open, those whose correction
+ * would leave an episode outside the spell or pass the end of the period, and already-defective
+ * spells. (The `sus_apc_spell` row keeps its discharge date: the simulator changes episodes only.)
  */
 function correctedDischarge(spell: readonly SourceRow[], rng: Rng, endDay: number): SourceRow[] {
   const last = spell[spell.length - 1];
@@ -320,9 +323,5 @@ function correctedDischarge(spell: readonly SourceRow[], rng: Rng, endDay: numbe
   if (spell.some((e) => typeof e.admission_date !== 'string' || corrected < dayOf(e.admission_date)))
     return [];
   const iso = isoDate(corrected);
-  return spell.map((e): SourceRow =>
-    e === last
-      ? { episode_id: e.episode_id ?? null, discharge_date: iso, episode_end_date: iso }
-      : { episode_id: e.episode_id ?? null, discharge_date: iso },
-  );
+  return [{ episode_id: last.episode_id ?? null, discharge_date: iso, episode_end_date: iso }];
 }

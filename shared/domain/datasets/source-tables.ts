@@ -65,6 +65,7 @@ export type SourceRow = Record<string, SourceRowValue>;
  * Written out for its literal type; it must list the declared tables in declaration order.
  */
 export const SOURCE_TABLE_NAMES = [
+  'sus_apc_spell',
   'sus_apc_episode',
   'prescribing_item',
   'mhsds_referral',

@@ -11,7 +11,9 @@ export interface ActivityMapping {
 }
 
 export const ACTIVITY_MAPPING: Readonly<Record<SourceTableName, ActivityMapping>> = {
-  sus_apc_episode: { codeColumn: 'spell_hrg', costColumn: 'tariff_gbp' },
+  // The spell carries its price once; an episode has none, so fact_activity never sums a spell's tariff per episode.
+  sus_apc_spell: { codeColumn: 'spell_hrg', costColumn: 'tariff_gbp' },
+  sus_apc_episode: { codeColumn: 'episode_hrg', costColumn: null },
   prescribing_item: { codeColumn: 'bnf_code', costColumn: 'nic_gbp' },
   mhsds_referral: { codeColumn: 'service_team_type', costColumn: null },
   mhsds_care_contact: { codeColumn: 'consultation_medium', costColumn: null },

@@ -1,3 +1,5 @@
+import { lengthOfStayDays, ageOnAdmission } from '../../domain/datasets/sus-apc/spell-derivations.js';
+import { spellTariff } from '../../domain/datasets/sus-apc/spell-tariff.js';
 import type { SourceRow } from '../../domain/datasets/source-tables.js';
 import { COMORBIDITIES, LATER_EPISODE_TREATMENT_FUNCTIONS } from '../clinical-scenarios.js';
 import type { HospitalSpell } from '../patient-events.js';
@@ -5,14 +7,22 @@ import type { Rng } from '../prng.js';
 import { isoDate } from '../synthetic-calendar.js';
 import type { PatientRowContext } from './row-context.js';
 
+/** The rows of one hospital provider spell: its `sus_apc_spell` row and its episodes, episode 1 first. */
+export interface SusApcSpellRows {
+  readonly spell: SourceRow;
+  readonly episodes: SourceRow[];
+}
+
 /**
- * The `sus_apc_episode` rows of one hospital provider spell, episode 1 first: 1–4 contiguous
- * consultant episodes inside the spell; admission method and source, discharge method and
- * destination (on the last episode only); treatment function, diagnoses and procedure from the
- * spell's clinical scenario; spell fields and the spell tariff (the reference tariff of the spell
- * HRG for the admission's financial year and type) repeated on every episode. Draws from `rng`.
+ * The rows of one hospital provider spell: the `sus_apc_spell` row (admission, discharge, length of
+ * stay, age on admission, spell HRG and the spell's price, once) and 1–4 contiguous consultant
+ * episodes inside it (`sus_apc_episode`, referencing it by provider + spell number): admission
+ * fields on every episode, the discharge fields on the last only (earlier ones 8 / 98, "not
+ * applicable"); treatment function, diagnoses and procedure from the spell's clinical scenario. The
+ * price is `spellTariff` of the spell HRG's reference row for the discharge's financial year, with
+ * the provider's market forces factor; an open spell has none yet. Draws from `rng`.
  */
-export function susApcEpisodeRows(rng: Rng, ctx: PatientRowContext, spell: HospitalSpell): SourceRow[] {
+export function susApcSpellRows(rng: Rng, ctx: PatientRowContext, spell: HospitalSpell): SusApcSpellRows {
   const { patient, keys, endDay, catalogue } = ctx;
   const { scenario, provider, elective, dischargeDay, died, ageOnAdmission: age } = spell;
   const admission = spell.admissionDay;
@@ -50,11 +60,44 @@ export function susApcEpisodeRows(rng: Rng, ctx: PatientRowContext, spell: Hospi
   for (let k = 1; k < episodeCount; k++) bounds.push(rng.int(admission, Math.max(admission, lastDay)));
   bounds.sort((x, y) => x - y);
   const spellNumber = keys.nextSpellNumber();
-  const tariff = catalogue.tariffFor(scenario.hrg, elective ? 'elective' : 'non_elective', admission);
+  const admissionDate = isoDate(admission);
+  const dischargeDate = dischargeDay === null ? null : isoDate(dischargeDay);
+  const stayDays = lengthOfStayDays(admissionDate, dischargeDate);
+  const price = dischargeDay === null ? undefined : catalogue.hrgPrice(scenario.hrg, dischargeDay);
+  const tariff =
+    price === undefined || stayDays === null || dischargeDay === null
+      ? null
+      : (spellTariff({
+          admissionMethod,
+          lengthOfStayDays: stayDays,
+          price,
+          marketForcesFactor: catalogue.marketForcesFactor(provider.code, dischargeDay),
+        })?.tariffGbp ?? null);
   const secondaryCount = Math.min(COMORBIDITIES.length, rng.poisson(age >= 65 ? 2.2 : 0.6));
   const secondary = new Set<string>();
   for (let k = 0; k < secondaryCount; k++) secondary.add(rng.pick(COMORBIDITIES));
   const secondaryText = secondary.size > 0 ? [...secondary].join(',') : null;
+  const spellRow: SourceRow = {
+    spell_id: keys.next('sus_apc_spell'),
+    provider_code: provider.code,
+    site_code: spell.site,
+    hospital_provider_spell_number: spellNumber,
+    nhs_number: patient.nhsNumber,
+    date_of_birth: ctx.dateOfBirth,
+    admission_date: admissionDate,
+    admission_method: admissionMethod,
+    admission_source: admissionSource,
+    patient_classification: spell.dayCase ? '2' : '1',
+    discharge_date: dischargeDate,
+    discharge_method: dischargeMethod,
+    discharge_destination: dischargeDestination,
+    length_of_stay_days: stayDays,
+    age_on_admission: ageOnAdmission(ctx.dateOfBirth, admissionDate),
+    spell_hrg: scenario.hrg,
+    tariff_gbp: tariff,
+    modified_at: ctx.modifiedAt(dischargeDay ?? admission),
+    change_version: keys.nextVersion('sus_apc_spell'),
+  };
   const rows: SourceRow[] = [];
   for (let e = 1; e <= episodeCount; e++) {
     const epStart = e === 1 ? admission : (bounds[e - 2] ?? admission);
@@ -78,15 +121,16 @@ export function susApcEpisodeRows(rng: Rng, ctx: PatientRowContext, spell: Hospi
       postcode: patient.address.postcode,
       gp_practice_code: patient.practice,
       commissioner_code: patient.area.commissionerCode,
-      admission_date: isoDate(admission),
+      admission_date: admissionDate,
       admission_method: admissionMethod,
       admission_source: admissionSource,
       patient_classification: spell.dayCase ? '2' : '1',
       episode_start_date: isoDate(epStart),
       episode_end_date: epEnd === null ? null : isoDate(epEnd),
-      discharge_date: dischargeDay === null ? null : isoDate(dischargeDay),
-      discharge_method: last ? dischargeMethod : null,
-      discharge_destination: last ? dischargeDestination : null,
+      episode_status: epEnd === null ? null : '3',
+      discharge_date: last ? dischargeDate : null,
+      discharge_method: last ? dischargeMethod : '8',
+      discharge_destination: last ? dischargeDestination : '98',
       main_specialty: tf,
       treatment_function: tf,
       primary_diagnosis:
@@ -98,12 +142,11 @@ export function susApcEpisodeRows(rng: Rng, ctx: PatientRowContext, spell: Hospi
       secondary_diagnoses: secondaryText,
       primary_procedure: procedure,
       primary_procedure_date: procedure ? isoDate(epStart) : null,
+      secondary_procedures: null,
       episode_hrg: scenario.hrg,
-      spell_hrg: scenario.hrg,
-      tariff_gbp: tariff,
       modified_at: ctx.modifiedAt(epEnd ?? epStart),
       change_version: keys.nextVersion('sus_apc_episode'),
     });
   }
-  return rows;
+  return { spell: spellRow, episodes: rows };
 }

@@ -65,18 +65,18 @@ test('an update changes only the given columns, bumps the change version and ret
     await source.insertRows('sus_apc_episode', [syntheticRow(apc, 1), syntheticRow(apc, 2)]);
     clock.set('2026-02-02T10:30:00.250Z');
     const matched = await source.updateRows('sus_apc_episode', [
-      { episode_id: 'K00000001', tariff_gbp: '12.50' },
+      { episode_id: 'K00000001', primary_diagnosis: 'I219' },
       { episode_id: 'K00000002', site_code: null, episode_number: 7 },
-      { episode_id: 'K99999999', tariff_gbp: '1.00' },
+      { episode_id: 'K99999999', primary_diagnosis: 'I10X' },
     ]);
     assert.equal(matched, 2);
     const keyColumns = layoutOf(apc).keyColumns;
     const [one, two] = await source.readRows({ table: apc.table, keyColumns, limit: 10 });
     assert.deepEqual(
-      { ...one, tariff_gbp: null, change_version: null, modified_at: null },
-      { ...syntheticRow(apc, 1), tariff_gbp: null, change_version: null, modified_at: null },
+      { ...one, primary_diagnosis: null, change_version: null, modified_at: null },
+      { ...syntheticRow(apc, 1), primary_diagnosis: null, change_version: null, modified_at: null },
     );
-    assert.equal(one!.tariff_gbp, '12.50');
+    assert.equal(one!.primary_diagnosis, 'I219');
     assert.equal(two!.site_code, null);
     assert.equal(two!.episode_number, 7);
     assert.equal(one!.modified_at, '2026-02-02T10:30:00.250Z');
@@ -225,7 +225,8 @@ test('schema introspection reports the declared SQL types, and an altered column
     const altered = await source.describeTable('sus_apc_episode');
     assert.equal(altered.find((c) => c.name === 'episode_number')!.type, 'bigint');
     assert.equal(altered.find((c) => c.name === 'extra_flag')!.type, 'bit');
-    assert.equal(altered.find((c) => c.name === 'tariff_gbp')!.scale, 2);
+    const spell = await source.describeTable('sus_apc_spell');
+    assert.equal(spell.find((c) => c.name === 'tariff_gbp')!.scale, 2);
   } finally {
     await source.close();
   }

@@ -14,6 +14,26 @@ const person = {
 };
 
 export const CLEAN_ROWS: Readonly<Record<SourceTableName, SourceRow>> = {
+  sus_apc_spell: {
+    spell_id: 'SL000000001',
+    provider_code: 'RRK',
+    site_code: 'RRK02',
+    hospital_provider_spell_number: 'SP0000000001',
+    nhs_number: person.nhs_number,
+    date_of_birth: person.date_of_birth,
+    admission_date: '2026-09-01',
+    admission_method: '21',
+    admission_source: '19',
+    patient_classification: '1',
+    discharge_date: '2026-09-05',
+    discharge_method: '1',
+    discharge_destination: '19',
+    length_of_stay_days: 4,
+    age_on_admission: 70,
+    spell_hrg: 'EB03E',
+    tariff_gbp: '2614.26',
+    ...audit,
+  },
   sus_apc_episode: {
     episode_id: 'EP000000001',
     provider_code: 'RRK',
@@ -30,6 +50,7 @@ export const CLEAN_ROWS: Readonly<Record<SourceTableName, SourceRow>> = {
     patient_classification: '1',
     episode_start_date: '2026-09-01',
     episode_end_date: '2026-09-05',
+    episode_status: '3',
     discharge_date: '2026-09-05',
     discharge_method: '1',
     discharge_destination: '19',
@@ -39,9 +60,8 @@ export const CLEAN_ROWS: Readonly<Record<SourceTableName, SourceRow>> = {
     secondary_diagnoses: 'E119,I10X',
     primary_procedure: null,
     primary_procedure_date: null,
+    secondary_procedures: null,
     episode_hrg: 'EB03E',
-    spell_hrg: 'EB03E',
-    tariff_gbp: '2500.00',
     ...audit,
   },
   prescribing_item: {

@@ -10,6 +10,7 @@ import {
   type SourceTableName,
 } from '../../../shared/domain/datasets/source-tables.js';
 import { susApcEpisodeSchema } from '../../../shared/domain/datasets/sus-apc/sus-apc-episode.table.js';
+import { susApcSpellSchema } from '../../../shared/domain/datasets/sus-apc/sus-apc-spell.table.js';
 import { prescribingItemSchema } from '../../../shared/domain/datasets/prescribing/prescribing-item.table.js';
 import { mhsdsReferralSchema } from '../../../shared/domain/datasets/mhsds/mhsds-referral.table.js';
 import { mhsdsCareContactSchema } from '../../../shared/domain/datasets/mhsds/mhsds-care-contact.table.js';
@@ -22,6 +23,7 @@ import { CLEAN_ROWS, EXTRACT_DATE } from './clean-rows.js';
 
 const reference = loadReferenceData();
 const SCHEMAS: Record<SourceTableName, z.ZodObject> = {
+  sus_apc_spell: susApcSpellSchema,
   sus_apc_episode: susApcEpisodeSchema,
   prescribing_item: prescribingItemSchema,
   mhsds_referral: mhsdsReferralSchema,
@@ -218,17 +220,65 @@ const DEFECTS: readonly DefectCase[] = [
   },
   {
     defect: 'malformed HRG',
-    table: 'sus_apc_episode',
+    table: 'sus_apc_spell',
     patch: { spell_hrg: 'EB3E' },
     field: 'spell_hrg',
     rule: 'SUS.SPELL_HRG.LENGTH',
   },
   {
     defect: 'unknown HRG',
-    table: 'sus_apc_episode',
+    table: 'sus_apc_spell',
     patch: { spell_hrg: 'ZZ99Z' },
     field: 'spell_hrg',
     rule: 'SUS.SPELL_HRG.UNKNOWN_HRG',
+  },
+  {
+    defect: 'length of stay one day more than discharge − admission',
+    table: 'sus_apc_spell',
+    patch: { length_of_stay_days: 5 },
+    field: 'length_of_stay_days',
+    rule: 'SUS.LENGTH_OF_STAY_DAYS.MISMATCH',
+  },
+  {
+    defect: 'length of stay one day less than discharge − admission',
+    table: 'sus_apc_spell',
+    patch: { length_of_stay_days: 3 },
+    field: 'length_of_stay_days',
+    rule: 'SUS.LENGTH_OF_STAY_DAYS.MISMATCH',
+  },
+  {
+    defect:
+      'age on admission counted before the birthday (admitted the day before the 71st birthday, age 71)',
+    table: 'sus_apc_spell',
+    patch: { date_of_birth: '1955-09-02', age_on_admission: 71 },
+    field: 'age_on_admission',
+    rule: 'SUS.AGE_ON_ADMISSION.MISMATCH',
+  },
+  {
+    defect: 'spell discharged before admission',
+    table: 'sus_apc_spell',
+    patch: { discharge_date: '2026-08-30', length_of_stay_days: null },
+    field: 'discharge_date',
+    rule: 'SUS.DISCHARGE_DATE.BEFORE_ADMISSION',
+  },
+  {
+    defect: 'finished episode without an end date',
+    table: 'sus_apc_episode',
+    patch: {
+      episode_end_date: null,
+      discharge_date: null,
+      discharge_method: '8',
+      discharge_destination: '98',
+    },
+    field: 'episode_status',
+    rule: 'SUS.EPISODE_STATUS.FINISHED_WITHOUT_END',
+  },
+  {
+    defect: 'secondary procedure list with a dotted code',
+    table: 'sus_apc_episode',
+    patch: { secondary_procedures: 'W37.1' },
+    field: 'secondary_procedures',
+    rule: 'SUS.SECONDARY_PROCEDURES.DOTTED',
   },
   {
     defect: 'malformed ODS trust code',
@@ -274,7 +324,7 @@ const DEFECTS: readonly DefectCase[] = [
   },
   {
     defect: 'negative tariff',
-    table: 'sus_apc_episode',
+    table: 'sus_apc_spell',
     patch: { tariff_gbp: '-1.00' },
     field: 'tariff_gbp',
     rule: 'SUS.TARIFF_GBP.NEGATIVE',
@@ -303,7 +353,7 @@ const DEFECTS: readonly DefectCase[] = [
   },
   {
     defect: 'decimal sent as a number',
-    table: 'sus_apc_episode',
+    table: 'sus_apc_spell',
     patch: { tariff_gbp: 2500 },
     field: 'tariff_gbp',
     rule: 'SUS.TARIFF_GBP.DECIMAL_FORMAT',
@@ -567,10 +617,10 @@ test('a row that is not an object, has a missing column or an unknown column is 
     ['SUS.(ROW).NOT_AN_OBJECT'],
   );
   const missing: Record<string, unknown> = { ...CLEAN_ROWS.sus_apc_episode };
-  delete missing.tariff_gbp;
+  delete missing.episode_hrg;
   assert.deepEqual(
     failuresOf('sus_apc_episode', missing).map((f) => f.rule),
-    ['SUS.TARIFF_GBP.COLUMN_MISSING'],
+    ['SUS.EPISODE_HRG.COLUMN_MISSING'],
   );
   assert.deepEqual(
     failuresOf('sus_apc_episode', { ...CLEAN_ROWS.sus_apc_episode, surprise: 'x' }).map((f) => f.rule),

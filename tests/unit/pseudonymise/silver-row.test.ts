@@ -59,16 +59,14 @@ test('silver columns drop every identifier and add the pseudonym columns in plac
   for (const table of SOURCE_TABLE_NAMES) {
     const names = silverColumns(table).map((c) => c.name);
     for (const id of IDENTIFIER_COLUMN_NAMES) assert.ok(!names.includes(id), `${table} keeps ${id}`);
-    const hasNhs = SOURCE_TABLES[table].columns.some((c) => c.name === 'nhs_number');
-    for (const added of [
-      'patient_token',
-      'token_key_version',
-      'fallback_link_key',
-      'age_at_activity',
-      'age_band',
-      'lsoa',
-    ])
+    const has = (column: string) => SOURCE_TABLES[table].columns.some((c) => c.name === column);
+    const hasNhs = has('nhs_number');
+    for (const added of ['patient_token', 'token_key_version', 'fallback_link_key'])
       assert.equal(names.includes(added), hasNhs, `${table} ${added}`);
+    for (const added of ['age_at_activity', 'age_band'])
+      assert.equal(names.includes(added), hasNhs && has('date_of_birth'), `${table} ${added}`);
+    // A table without the postcode (the SUS spell: its episodes carry the address) has no LSOA.
+    assert.equal(names.includes('lsoa'), hasNhs && has('postcode'), `${table} lsoa`);
     assert.equal(new Set(names).size, names.length, `${table} has duplicate columns`);
   }
 });
@@ -91,7 +89,7 @@ test('silver columns of SUS+ APC keep source order with the identity block repla
     'lsoa',
   ]);
   const types = Object.fromEntries(silverColumns('sus_apc_episode').map((c) => [c.name, c.type]));
-  assert.equal(types.tariff_gbp, 'decimal(10,2)');
+  assert.equal(silverColumns('sus_apc_spell').find((c) => c.name === 'tariff_gbp')?.type, 'decimal(10,2)');
   assert.equal(types.admission_date, 'date');
   assert.equal(types.modified_at, 'timestamp');
   assert.equal(types.change_version, 'bigint');
@@ -114,7 +112,7 @@ test('a pseudonymised row carries token, key version, age at the activity date, 
   assert.equal(row.age_at_activity, 46); // born 1980-02-29, episode starts 2026-03-01
   assert.equal(row.age_band, '45-54');
   assert.equal(row.lsoa, 'E01090077');
-  assert.equal(row.tariff_gbp, '1234.50');
+  assert.equal(row.episode_hrg, 'EB03E');
   assert.equal(row.primary_diagnosis, 'I219');
 });
 

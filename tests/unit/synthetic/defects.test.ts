@@ -9,6 +9,8 @@ import {
 } from '../../../shared/domain/datasets/source-tables.js';
 import { DEFECT_CLASSES, DEFECT_TABLES, type DefectClass } from '../../../shared/synthetic/defect-classes.js';
 import { parseDefectSelection } from '../../../shared/synthetic/synthetic-config.js';
+import { spellTariff } from '../../../shared/domain/datasets/sus-apc/spell-tariff.js';
+import { financialYearOf } from '../../../shared/domain/reference/reference-data.js';
 import { generated, keyOf, plantedKeys, reference } from './synthetic-fixture.js';
 
 // A high rate so every class is planted in every table it applies to, on a small population.
@@ -64,7 +66,6 @@ test("the report's defect counts equal the rows actually planted, each row with 
 const CONTRACT_RULES: readonly [DefectClass, RegExp][] = [
   ['nhs_number_check_digit', /\.NHS_NUMBER\.CHECK_DIGIT$/],
   ['discharge_before_admission', /\.DISCHARGE_DATE\.BEFORE_ADMISSION$/],
-  ['episode_outside_spell', /\.EPISODE_(START|END)_DATE\.(BEFORE_ADMISSION|AFTER_DISCHARGE)$/],
   ['ecds_missing_discharge_destination', /\.DISCHARGE_DESTINATION\./],
   ['imaging_before_request', /\.TEST_DATE\.BEFORE_REQUEST/],
   ['future_date', /\.FUTURE_DATE$/],
@@ -85,21 +86,55 @@ for (const [cls, rule] of CONTRACT_RULES)
     }
   });
 
-test("'hrg_unknown_or_tariff_mismatch' rows have an HRG the contract rejects or a tariff that is not the reference price", () => {
+test("'episode_outside_spell' episodes fall outside their spell: the contract rejects those that carry the spell date they cross, the others end after the discharge on their spell's last episode", () => {
+  const { rows } = generated(DIRTY);
+  const planted = plantedRows('episode_outside_spell');
+  assert.ok(planted.length > 0);
+  let byContract = 0;
+  let byBatch = 0;
+  for (const { table, row } of planted) {
+    const result = contractFor(table, reference, { asOf: AS_OF }).check(row);
+    if (!result.ok) {
+      assert.ok(
+        result.failures.some((f) =>
+          /\.EPISODE_(START|END)_DATE\.(BEFORE_ADMISSION|AFTER_DISCHARGE)$/.test(f.rule),
+        ),
+        `rules were ${result.failures.map((f) => f.rule).join(', ')}`,
+      );
+      byContract++;
+      continue;
+    }
+    // An earlier episode carries no discharge date: SUS.EPISODE_OUTSIDE_SPELL judges it across rows.
+    assert.equal(row.discharge_date, null);
+    const spell = rows.sus_apc_episode.filter(
+      (e) =>
+        e.hospital_provider_spell_number === row.hospital_provider_spell_number && e.discharge_date !== null,
+    );
+    assert.ok(spell.some((e) => String(row.episode_end_date) > String(e.discharge_date)));
+    byBatch++;
+  }
+  assert.ok(byContract > 0 && byBatch > 0, `contract ${byContract}, batch ${byBatch}`);
+});
+
+test("'hrg_unknown_or_tariff_mismatch' spells have an HRG the contract rejects or a price that is not the one computed from the reference", () => {
   const planted = plantedRows('hrg_unknown_or_tariff_mismatch');
   let unknown = 0;
   let mismatch = 0;
   for (const { table, row } of planted) {
+    assert.equal(table, 'sus_apc_spell', 'the spell HRG and the price are on the spell row only');
     const result = contractFor(table, reference, { asOf: AS_OF }).check(row);
     if (!result.ok && result.failures.some((f) => f.rule === 'SUS.SPELL_HRG.UNKNOWN_HRG')) unknown++;
     else {
-      const d = String(row.admission_date);
-      const y = Number(d.slice(0, 4));
-      const s = Number(d.slice(5, 7)) >= 4 ? y : y - 1;
-      const fy = `${s}/${String((s + 1) % 100).padStart(2, '0')}`;
-      const type = String(row.admission_method).startsWith('1') ? 'elective' : 'non_elective';
-      const price = reference.hrgTariff(String(row.spell_hrg), fy, type);
-      assert.ok(price !== undefined && Number(row.tariff_gbp) > Number(price) * 1.05, 'tariff differs');
+      const fy = financialYearOf(String(row.discharge_date));
+      const price = reference.hrg(String(row.spell_hrg), fy);
+      assert.ok(price);
+      const computed = spellTariff({
+        admissionMethod: String(row.admission_method),
+        lengthOfStayDays: Number(row.length_of_stay_days),
+        price,
+        marketForcesFactor: reference.marketForcesFactor(String(row.provider_code), fy)?.factor ?? null,
+      });
+      assert.ok(computed && Number(row.tariff_gbp) > Number(computed.tariffGbp) * 1.05, 'tariff differs');
       mismatch++;
     }
   }

@@ -64,7 +64,15 @@ function measure() {
     completeAeImaging: 0,
     nicPence: 0,
   };
-  for (const episodes of spells.values()) {
+  // A spell whose spell row carries a defect (its HRG or price, its dates) is not clean either.
+  const duplicateSpells = new Set(report.defects.duplicate_row.keys.sus_apc_spell ?? []);
+  const defectiveSpells = new Set(
+    rows.sus_apc_spell
+      .filter((r) => planted.has(String(r.spell_id)) && !duplicateSpells.has(String(r.spell_id)))
+      .map((r) => String(r.hospital_provider_spell_number)),
+  );
+  for (const [spellNumber, episodes] of spells) {
+    if (defectiveSpells.has(spellNumber)) continue;
     if (episodes.some((e) => planted.has(String(e.episode_id)))) continue;
     const last = episodes[episodes.length - 1]!;
     if (!String(last.admission_method).startsWith('2') || last.discharge_date === null) continue;

@@ -48,6 +48,7 @@ export function generated(input: PopulationConfigInput): Generated {
 }
 
 const KEY_COLUMN: Readonly<Record<SourceTableName, string>> = {
+  sus_apc_spell: 'spell_id',
   sus_apc_episode: 'episode_id',
   prescribing_item: 'item_id',
   mhsds_referral: 'referral_id',

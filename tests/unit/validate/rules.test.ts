@@ -24,8 +24,8 @@ const spellEpisodes = (firstEpisodeEnd: string): SourceRow[] => [
     episode_start_date: '2026-09-01',
     episode_end_date: firstEpisodeEnd,
     discharge_date: null,
-    discharge_method: null,
-    discharge_destination: null,
+    discharge_method: '8',
+    discharge_destination: '98',
   }),
   row('sus_apc_episode', {
     episode_id: 'EP2',
@@ -50,6 +50,7 @@ const PERSON_TABLES: readonly SourceTableName[] = [
   'dids_imaging_test',
 ];
 const KEY: Readonly<Record<SourceTableName, string>> = {
+  sus_apc_spell: 'spell_id',
   sus_apc_episode: 'episode_id',
   prescribing_item: 'item_id',
   mhsds_referral: 'referral_id',
@@ -61,6 +62,7 @@ const KEY: Readonly<Record<SourceTableName, string>> = {
   dids_imaging_test: 'imaging_test_id',
 };
 const PREFIX: Readonly<Record<string, string>> = {
+  sus_apc_spell: 'SUS',
   sus_apc_episode: 'SUS',
   prescribing_item: 'PRESCRIBING',
   mhsds_referral: 'MHSDS',
@@ -96,28 +98,43 @@ const CASES: readonly RuleCase[] = [
     passes: { rows: [row('sus_apc_episode', { discharge_method: '4', discharge_destination: '79' })] },
   },
   {
-    rule: 'SUS.SPELL_HRG_NOT_IN_YEAR',
+    rule: 'SUS.DISCHARGE_ON_EARLIER_EPISODE',
     table: 'sus_apc_episode',
+    // Episode 1 carries the spell's discharge date as well as episode 2 (the last).
+    fires: {
+      rows: spellEpisodes('2026-09-03').map((r, i) =>
+        i === 0
+          ? { ...r, discharge_date: '2026-09-05', discharge_method: '1', discharge_destination: '19' }
+          : r,
+      ),
+      row: 1,
+      field: 'discharge_date',
+    },
+    passes: { rows: spellEpisodes('2026-09-03') },
+  },
+  {
+    rule: 'SUS.SPELL_HRG_NOT_IN_YEAR',
+    table: 'sus_apc_spell',
     fires: {
       rows: [
-        row('sus_apc_episode', {
+        row('sus_apc_spell', {
           admission_date: '2022-06-01',
-          episode_start_date: '2022-06-01',
-          episode_end_date: '2022-06-05',
           discharge_date: '2022-06-05',
+          age_on_admission: 66,
         }),
       ],
       row: 1,
       field: 'spell_hrg',
     },
-    passes: { rows: [row('sus_apc_episode')] },
+    passes: { rows: [row('sus_apc_spell')] },
   },
   {
     rule: 'SUS.TARIFF_MISMATCH',
-    table: 'sus_apc_episode',
-    fires: { rows: [row('sus_apc_episode', { tariff_gbp: '3900.00' })], row: 1, field: 'tariff_gbp' },
-    // EB03E non-elective 2026/27 is 2563.00 in reference/hrg-tariffs.csv; 2% off is within tolerance.
-    passes: { rows: [row('sus_apc_episode', { tariff_gbp: '2614.00' })] },
+    table: 'sus_apc_spell',
+    fires: { rows: [row('sus_apc_spell', { tariff_gbp: '3900.00' })], row: 1, field: 'tariff_gbp' },
+    // EB03E non-elective 2026/27 is 2563.00 in reference/hrg-tariffs.csv, × RRK's placeholder MFF
+    // 1.02000 = 2614.26; 2563.00 (no MFF) is 2% off, within tolerance.
+    passes: { rows: [row('sus_apc_spell', { tariff_gbp: '2563.00' })] },
   },
   {
     rule: 'ECDS.DISCHARGE_DESTINATION.MISSING',

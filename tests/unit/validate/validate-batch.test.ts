@@ -25,7 +25,7 @@ const MIXED: readonly SourceRow[] = [
   ep('E3', { discharge_date: '2026-08-01', hospital_provider_spell_number: 'SP3' }), // contract reject
   ep('E4', { nhs_number: '9990000019', hospital_provider_spell_number: 'SP4' }), // check digit
   ep('E5'), // duplicate of E1
-  ep('E6', { tariff_gbp: '5000.00', hospital_provider_spell_number: 'SP6' }), // warn only
+  ep('E6', { admission_source: '51', hospital_provider_spell_number: 'SP6' }), // warn only
 ];
 
 test('a mixed batch reconciles: every row is accepted or quarantined, never both', async () => {
@@ -50,7 +50,7 @@ test('a mixed batch reconciles: every row is accepted or quarantined, never both
     'SUS.EPISODE_START_DATE.AFTER_DISCHARGE': 1,
     'SUS.NHS_NUMBER.CHECK_DIGIT': 1,
     'SUS.DUPLICATE_ROW': 1,
-    'SUS.TARIFF_MISMATCH': 1,
+    'SUS.ADMISSION_METHOD_SOURCE_INCONSISTENT': 1,
   });
 });
 

@@ -1,5 +1,6 @@
 import type { DatasetDeclaration } from '../declaration.js';
 import { susApcEpisode } from './sus-apc-episode.table.js';
+import { susApcSpell } from './sus-apc-spell.table.js';
 
 /** SUS+ Admitted Patient Care: the declaration every derived form of its tables is built from. */
 export const susApc: DatasetDeclaration = {
@@ -8,5 +9,5 @@ export const susApc: DatasetDeclaration = {
   name: 'SUS+ APC',
   rulePrefix: 'SUS',
   slug: 'sus-apc',
-  tables: [susApcEpisode],
+  tables: [susApcSpell, susApcEpisode],
 };

@@ -1,24 +1,20 @@
 import { validateHrgCode } from '../../nhs/hrg-code.js';
-import { financialYearOf, type AdmissionType } from '../../reference/reference-data.js';
+import { financialYearOf } from '../../reference/reference-data.js';
 import type { SourceRow } from '../../datasets/source-tables.js';
+import { spellTariff, poundsToPence } from '../../datasets/sus-apc/spell-tariff.js';
 import type { BatchRule, Rule, RuleContext } from '../rule.js';
 import { duplicateRowRule, missingNhsNumberRule, text } from '../rule-builders.js';
 import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
 
-/** SUS+ APC assurance rules: every rule for `sus_apc_episode`, in one place. */
+/** SUS+ APC assurance rules: every rule for `sus_apc_spell` and `sus_apc_episode`, in one place. */
 
 const dataset = 'sus_apc';
-const tables = ['sus_apc_episode'] as const;
+const tables = ['sus_apc_spell', 'sus_apc_episode'] as const;
+const spells = ['sus_apc_spell'] as const;
+const episodes = ['sus_apc_episode'] as const;
 
 /** Hospital sources of admission (another NHS provider's ward, or a non-NHS hospital). */
 const HOSPITAL_SOURCES = new Set(['49', '50', '51', '52', '53', '87', '98', '99']);
-
-/** The admission type a spell is priced under: methods 11–13 are elective, everything else is not. */
-export function admissionTypeOf(admissionMethod: string): AdmissionType {
-  return admissionMethod === '11' || admissionMethod === '12' || admissionMethod === '13'
-    ? 'elective'
-    : 'non_elective';
-}
 
 /** Financial years a spell's prices may come from: the discharge year and the admission year. */
 function spellYears(row: SourceRow): string[] {
@@ -38,24 +34,36 @@ function spellHrg(row: SourceRow): string | undefined {
   return hrg !== undefined && validateHrgCode(hrg).ok ? hrg : undefined;
 }
 
-const toPence = (gbp: string): number => Math.round(Number(gbp) * 100);
-
+/**
+ * Whether the spell's `tariff_gbp` is the price `spellTariff` computes from the reference (base by
+ * admission type, short stay emergency tariff, long stay payment beyond the trim point, the
+ * provider's MFF) for the discharge's or the admission's financial year, within tolerance. An open
+ * spell (no length of stay) is compared with the base tariff of its type.
+ */
 function tariffMatches(row: SourceRow, ctx: RuleContext): boolean {
   const hrg = spellHrg(row);
   const tariff = text(row, 'tariff_gbp');
   if (hrg === undefined || tariff === undefined) return true;
-  const actual = toPence(tariff);
+  const actual = poundsToPence(tariff);
   if (!Number.isFinite(actual)) return true; // a malformed decimal is the contract's to reject
-  const type = admissionTypeOf(text(row, 'admission_method') ?? '');
+  const los = row['length_of_stay_days'];
+  const provider = text(row, 'provider_code') ?? '';
   let priced = false;
   for (const fy of spellYears(row)) {
-    const expectedGbp = ctx.reference.hrgTariff(hrg, fy, type);
-    if (expectedGbp === undefined) continue;
+    const price = ctx.reference.hrg(hrg, fy);
+    if (price === undefined) continue;
+    const computed = spellTariff({
+      admissionMethod: text(row, 'admission_method') ?? '',
+      lengthOfStayDays: typeof los === 'number' ? los : 0,
+      price,
+      marketForcesFactor: ctx.reference.marketForcesFactor(provider, fy)?.factor ?? null,
+    });
+    if (computed === undefined) continue;
     priced = true;
-    const expected = toPence(expectedGbp);
+    const expected = poundsToPence(computed.tariffGbp);
     if (Math.abs(actual - expected) <= Math.max(1, Math.abs(expected) * ctx.tariffTolerance)) return true;
   }
-  return !priced; // no price for the year is APC.SPELL_HRG_UNKNOWN's finding, not a mismatch
+  return !priced; // no price for the year is SUS.SPELL_HRG_NOT_IN_YEAR's finding, not a mismatch
 }
 
 /** What the batch says about one spell: admission on its first episode, discharge on its last. */
@@ -128,7 +136,7 @@ const episodeOutsideSpell: BatchRule = {
   scope: 'batch',
   id: 'SUS.EPISODE_OUTSIDE_SPELL',
   dataset,
-  tables,
+  tables: episodes,
   fields: ['episode_start_date', 'episode_end_date'],
   severity: 'reject',
   message:
@@ -167,7 +175,9 @@ const episodeOutsideSpell: BatchRule = {
         if (start !== 0 && ownAdmission !== 0 && start < ownAdmission) return undefined;
         if (ownDischarge !== 0 && (start > ownDischarge || end > ownDischarge)) return undefined;
         if (start !== 0 && admission !== 0 && start < admission) return 'episode_start_date';
-        if (discharge === 0) return undefined;
+        // A spell discharged before its admission is the contract's finding on the episode that
+        // carries it (DISCHARGE_DATE.BEFORE_ADMISSION); its other episodes are not judged against it.
+        if (discharge === 0 || discharge < admission) return undefined;
         if (start > discharge) return 'episode_start_date';
         if (end > discharge) return 'episode_end_date';
         return undefined;
@@ -176,8 +186,67 @@ const episodeOutsideSpell: BatchRule = {
   },
 };
 
+/** The spell an episode row names: provider + hospital provider spell number, or undefined. */
+function spellKeyOf(row: SourceRow): string | undefined {
+  const spell = text(row, 'hospital_provider_spell_number');
+  return spell === undefined ? undefined : `${text(row, 'provider_code') ?? ''}|${spell}`;
+}
+
+/** Whether an episode carries discharge fields (a date, or a method/destination other than "not applicable"). */
+function carriesDischarge(row: SourceRow): boolean {
+  const method = text(row, 'discharge_method');
+  const destination = text(row, 'discharge_destination');
+  return (
+    text(row, 'discharge_date') !== undefined ||
+    (method !== undefined && method !== '8') ||
+    (destination !== undefined && destination !== '98')
+  );
+}
+
+/**
+ * `SUS.DISCHARGE_ON_EARLIER_EPISODE` (cross-row): an episode that carries discharge fields while a
+ * later episode of the same spell (higher episode number) is in the batch. Only the last episode of
+ * a spell carries the discharge date, method and destination; earlier ones have none, method 8 and
+ * destination 98 ("not applicable: spell not finished at episode end", REFERENCE.md §2.6).
+ */
+const dischargeOnEarlierEpisode: BatchRule = {
+  scope: 'batch',
+  id: 'SUS.DISCHARGE_ON_EARLIER_EPISODE',
+  dataset,
+  tables: episodes,
+  fields: ['discharge_date', 'discharge_method', 'discharge_destination'],
+  severity: 'warn',
+  message:
+    'episode carries discharge fields but is not the last episode of its spell (earlier episodes carry method 8 and destination 98, not applicable)',
+  rationale:
+    'the episode itself is valid and the spell is priced on the spell row; which episode is wrong (the order or the stale discharge fields) is for the provider to say',
+  start() {
+    const lastEpisode = new Map<string, number>();
+    return {
+      observe(rows) {
+        for (const row of rows) {
+          const key = spellKeyOf(row);
+          const episode = row['episode_number'];
+          if (key === undefined || typeof episode !== 'number') continue;
+          if (episode > (lastEpisode.get(key) ?? 0)) lastEpisode.set(key, episode);
+        }
+      },
+      judge(row) {
+        const key = spellKeyOf(row);
+        const episode = row['episode_number'];
+        if (key === undefined || typeof episode !== 'number' || !carriesDischarge(row)) return undefined;
+        if (episode >= (lastEpisode.get(key) ?? 0)) return undefined;
+        if (text(row, 'discharge_date') !== undefined) return 'discharge_date';
+        const method = text(row, 'discharge_method');
+        return method !== undefined && method !== '8' ? 'discharge_method' : 'discharge_destination';
+      },
+    };
+  },
+};
+
 export const SUS_APC_RULES: readonly Rule[] = [
   episodeOutsideSpell,
+  dischargeOnEarlierEpisode,
   {
     scope: 'row',
     id: 'SUS.ADMISSION_METHOD_SOURCE_INCONSISTENT',
@@ -213,7 +282,7 @@ export const SUS_APC_RULES: readonly Rule[] = [
     scope: 'row',
     id: 'SUS.SPELL_HRG_NOT_IN_YEAR',
     dataset,
-    tables,
+    tables: spells,
     fields: ['spell_hrg'],
     severity: 'reject',
     message: 'spell HRG has no tariff in the financial year of the spell (it exists only in other years)',
@@ -232,13 +301,13 @@ export const SUS_APC_RULES: readonly Rule[] = [
     scope: 'row',
     id: 'SUS.TARIFF_MISMATCH',
     dataset,
-    tables,
+    tables: spells,
     fields: ['tariff_gbp'],
     severity: 'warn',
     message:
-      'tariff does not match the reference price of the spell HRG for its admission type within tolerance',
+      "tariff does not match the spell's price from the reference (spell HRG tariff by admission type, short stay emergency and long stay adjustments, provider MFF) within tolerance",
     rationale:
-      'real prices carry MFF and long-stay adjustments the reference lacks, so a mismatch is queried, not dropped',
+      'real prices carry adjustments the reference may lack (and the shipped MFF and trim points are placeholders), so a mismatch is queried, not dropped',
     check: (row, ctx) => (tariffMatches(row, ctx) ? undefined : 'tariff_gbp'),
   },
   missingNhsNumberRule(dataset, tables),
