@@ -6,9 +6,50 @@ export interface CliIo {
   err(line: string): void;
 }
 
+/**
+ * Thrown by {@link processIo}'s `out` once stdout's reader has gone (`nhs-flows dq | head -1`): it
+ * unwinds the command through its `finally` clean-ups, and `main` then exits 0 without a word.
+ */
+export class OutputClosedError extends Error {
+  constructor() {
+    super('the output pipe was closed by its reader');
+    this.name = 'OutputClosedError';
+  }
+}
+
+let outputClosed = false;
+let pipesGuarded = false;
+
+/** A write to a pipe whose reader has gone: EPIPE, or a write after the stream was torn down. */
+const closedPipe = (error: NodeJS.ErrnoException): boolean =>
+  error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
+
+/**
+ * Once per process, before a command writes: a closed stdout or stderr pipe is noted instead of
+ * crashing the process with an unhandled 'error' event (Node ignores SIGPIPE, so a write to a pipe
+ * whose reader exited fails with EPIPE, printed as a stack trace). Any other stream error still
+ * surfaces as before.
+ */
+export function guardClosedPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (!closedPipe(error)) throw error;
+    outputClosed = true;
+  });
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (!closedPipe(error)) throw error;
+  });
+}
+
 export const processIo: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  out: (line) => {
+    if (outputClosed || process.stdout.destroyed) throw new OutputClosedError();
+    process.stdout.write(`${line}\n`);
+  },
+  err: (line) => {
+    if (!process.stderr.destroyed) process.stderr.write(`${line}\n`);
+  },
 };
 
 export interface CliCommand {

@@ -1,4 +1,12 @@
-import { helpText, parseCommandArgs, processIo, type CliCommand, type CliIo } from './cli-io.js';
+import {
+  guardClosedPipes,
+  helpText,
+  OutputClosedError,
+  parseCommandArgs,
+  processIo,
+  type CliCommand,
+  type CliIo,
+} from './cli-io.js';
 import { captureCommand } from './capture.command.js';
 import { dqCommand } from './dq.command.js';
 import { exportCommand } from './export.command.js';
@@ -39,14 +47,31 @@ export function usage(): string {
   ].join('\n');
 }
 
-/** Runs the CLI; returns the process exit code. Errors print one clear line (no stack, no values). */
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+/**
+ * Runs the CLI; returns the process exit code. Errors print one clear line (no stack, no values).
+ * When stdout's reader goes away early (`nhs-flows dq | head`), every command stops quietly with 0.
+ */
+export async function main(
+  argv: string[],
+  io: CliIo = processIo,
+  commands: readonly CliCommand[] = COMMANDS,
+): Promise<number> {
+  if (io === processIo) guardClosedPipes();
+  try {
+    return await runCommand(argv, io, commands);
+  } catch (error) {
+    if (error instanceof OutputClosedError) return 0;
+    throw error;
+  }
+}
+
+async function runCommand(argv: string[], io: CliIo, commands: readonly CliCommand[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
     return name ? 0 : 2;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = commands.find((c) => c.name === name);
   if (!command) {
     io.err(`nhs-flows: unknown command '${name}'\n\n${usage()}`);
     return 2;
@@ -67,6 +92,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     return await command.run(args, io);
   } catch (error) {
+    if (error instanceof OutputClosedError) return 0;
     io.err(`nhs-flows ${command.name}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
