@@ -19,7 +19,7 @@ export const referenceCommand: CliCommand = {
     'reference data: import an official file (ODS, tariff, ONSPD, BNF, dm+d) into the reference folder',
   usage:
     'nhs-flows reference import --layout <layout> --file <path> (--published <YYYY-MM-DD> | --effective-from <YYYY-MM-DD>) ' +
-    '[--financial-year <YYYY/YY>] [--lsoa-vintage 2011|2021] [--successors <succ.csv>] [--reference-dir <dir>] [--json]',
+    '[--financial-year <YYYY/YY>] [--lsoa-vintage 2011|2021] [--postcode-areas B,NR,…] [--successors <succ.csv>] [--reference-dir <dir>] [--json]',
   options: {
     layout: {
       type: 'string',
@@ -42,6 +42,11 @@ export const referenceCommand: CliCommand = {
     'lsoa-vintage': {
       type: 'string',
       description: 'onspd: which LSOA column to read, 2021 (lsoa21, the default) or 2011 (lsoa11)',
+    },
+    'postcode-areas': {
+      type: 'string',
+      description:
+        'onspd: keep only these postcode areas, comma-separated (e.g. B,NR,IP): a smaller file for one system',
     },
     successors: {
       type: 'string',
@@ -77,6 +82,9 @@ export const referenceCommand: CliCommand = {
       publishedOn: published ?? effectiveFrom,
       ...(str('financial-year') !== undefined ? { financialYear: str('financial-year') } : {}),
       ...(str('lsoa-vintage') !== undefined ? { lsoaVintage: str('lsoa-vintage') } : {}),
+      ...(str('postcode-areas') !== undefined
+        ? { postcodeAreas: (str('postcode-areas') ?? '').split(',').map((a) => a.trim().toUpperCase()) }
+        : {}),
       ...(str('successors') !== undefined ? { successorsFile: str('successors') } : {}),
     });
     if (!request.success) {
@@ -86,6 +94,7 @@ export const referenceCommand: CliCommand = {
         publishedOn: published !== undefined ? '--published' : '--effective-from',
         financialYear: '--financial-year',
         lsoaVintage: '--lsoa-vintage',
+        postcodeAreas: '--postcode-areas',
         successorsFile: '--successors',
       };
       const problems = request.error.issues.map((i) => {

@@ -51,6 +51,11 @@ export const referenceImportRequestSchema = z
       )
       .optional(),
     lsoaVintage: z.enum(['2011', '2021']).optional(),
+    /** ONSPD: postcode areas to keep (the outward code's letters, e.g. B, NR, IP). */
+    postcodeAreas: z
+      .array(z.string().regex(/^[A-Z]{1,2}$/, "postcode areas are 1 or 2 letters, e.g. 'B,NR,IP'"))
+      .min(1)
+      .optional(),
     successorsFile: z.string().min(1).optional(),
   })
   .strict()
@@ -75,6 +80,8 @@ export const referenceImportRequestSchema = z
       });
     if (r.lsoaVintage !== undefined && r.layout !== 'onspd')
       ctx.addIssue({ code: 'custom', path: ['lsoaVintage'], message: 'only for the onspd layout' });
+    if (r.postcodeAreas !== undefined && r.layout !== 'onspd')
+      ctx.addIssue({ code: 'custom', path: ['postcodeAreas'], message: 'only for the onspd layout' });
   });
 export type ReferenceImportRequest = z.infer<typeof referenceImportRequestSchema>;
 
@@ -197,6 +204,7 @@ export async function importReferenceFile(
       current,
       ...(request.financialYear !== undefined ? { financialYear: request.financialYear } : {}),
       ...(request.lsoaVintage !== undefined ? { lsoaVintage: request.lsoaVintage } : {}),
+      ...(request.postcodeAreas !== undefined ? { postcodeAreas: request.postcodeAreas } : {}),
       ...(successors ? { successors } : {}),
     });
     const hash = await streamSource(files, request.file, enc, (t) => importer.push(t));

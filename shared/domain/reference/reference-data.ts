@@ -209,6 +209,8 @@ export interface ManifestImport {
   /** The ODS successor file applied (ODS layouts given --successors). */
   readonly successorsFile?: string;
   readonly successorsSha256?: string;
+  /** Options that shaped the output (financial year, LSOA vintage 2011, postcode areas). */
+  readonly options?: Readonly<Record<string, string>>;
 }
 
 export interface ManifestFile {

@@ -52,6 +52,8 @@ export interface ReferenceImportOptions {
   readonly financialYear?: string;
   /** ONSPD: which LSOA column to read (default 2021). */
   readonly lsoaVintage?: '2011' | '2021';
+  /** ONSPD: keep only postcodes in these postcode areas (the outward code's letters: 'B', 'NR'). */
+  readonly postcodeAreas?: readonly string[];
   /** ODS: predecessor code → succession, from the successor file. */
   readonly successors?: {
     readonly sourceFile: string;
@@ -333,7 +335,14 @@ export class ReferenceImport {
     this.reader.end();
     for (const f of this.finishers) f();
     const o = this.options;
-    const hash = o.successors ? combinedHash(sha256, o.successors.sha256) : sha256;
+    // Options that shape the output are part of the version: the same bytes read differently are a
+    // different version (and the default reading keeps the plain content hash).
+    const shaping: Record<string, string> = {};
+    if (o.financialYear !== undefined) shaping.financialYear = o.financialYear;
+    if (o.lsoaVintage === '2011') shaping.lsoaVintage = o.lsoaVintage;
+    if (o.postcodeAreas !== undefined) shaping.postcodeAreas = [...o.postcodeAreas].sort().join(',');
+    const extra = [o.successors?.sha256 ?? '', JSON.stringify(shaping)].join('\n');
+    const hash = o.successors || Object.keys(shaping).length > 0 ? combinedHash(sha256, extra) : sha256;
     const version = `${o.publishedOn}.${hash.slice(0, 12)}`;
     const imported: ManifestImport = {
       layout: o.layout,
@@ -341,6 +350,7 @@ export class ReferenceImport {
       publishedOn: o.publishedOn,
       sha256,
       ...(o.successors ? { successorsFile: o.successors.sourceFile, successorsSha256: o.successors.sha256 } : {}),
+      ...(Object.keys(shaping).length > 0 ? { options: shaping } : {}),
     };
     return {
       layout: o.layout,
@@ -548,6 +558,7 @@ export class ReferenceImport {
       synthetic: 'none',
     });
     const lsoaArea = new Map<string, AreaId>();
+    const areas = this.options.postcodeAreas ? new Set(this.options.postcodeAreas) : null;
     const known = new Map(current.lsoas().map((l) => [l.code, l]));
     this.finishers.push(() => {
       for (const [code, area] of [...lsoaArea].sort(([a], [b]) => a.localeCompare(b))) {
@@ -574,6 +585,11 @@ export class ReferenceImport {
       const raw = row.required('postcode');
       const check = validatePostcode(raw);
       if (!check.ok) row.fail('postcode', `is not a UK postcode: ${check.reason}`);
+      const postcode = normalisePostcode(raw);
+      if (areas !== null && !areas.has(/^[A-Z]+/.exec(postcode)?.[0] ?? '')) {
+        this.skip('outside the postcode areas asked for');
+        return;
+      }
       const lsoa = row.cell(lsoaColumn);
       if (!validateLsoa(lsoa).ok) {
         this.skip('no English or Welsh LSOA (blank, pseudo or another nation’s code)');
@@ -585,7 +601,6 @@ export class ReferenceImport {
       if (terminated === false) row.fail('terminated', "is not a month 'YYYYMM'");
       const from = introduced ?? publishedOn;
       if (terminated !== null && terminated < from) row.fail('terminated', 'is before the date of introduction');
-      const postcode = normalisePostcode(raw);
       if (!this.first(postcode)) return;
       const area: AreaId = AREA_OF_ONS_ICB[row.cell('icb')] ?? 'other';
       if (!lsoaArea.has(lsoa)) lsoaArea.set(lsoa, area);
@@ -699,7 +714,7 @@ export function parseSuccessors(text: string, file: string): Map<string, Success
   return map;
 }
 
-/** The version hash of an import read from two files (the source and its successor file). */
+/** The version hash of an import: the source's hash with what else shaped the output. */
 function combinedHash(a: string, b: string): string {
   return createHash('sha256').update(`${a}\n${b}`).digest('hex');
 }

@@ -424,3 +424,49 @@ test('a sheet saved by Excel as Windows-1252 CSV (£ as one byte) is read as Win
   assert.equal(ref.hrg('EB03E', '2025/26')?.label, 'Heart Failure or Shock, illustrative label’s');
   assert.equal(ref.hrg('EB03E', '2025/26')?.perDayLongStayGbp, '250.00');
 });
+
+test('ONSPD narrowed to postcode areas keeps only those, as its own version', async (t) => {
+  const dir = referenceCopy(t);
+  const all = await importInto(
+    dir,
+    '--layout',
+    'onspd',
+    '--file',
+    fixture('onspd.csv'),
+    '--published',
+    '2026-08-01',
+    '--json',
+  );
+  assert.equal(all.code, 0, all.err);
+  const narrowed = await importInto(
+    dir,
+    '--layout',
+    'onspd',
+    '--file',
+    fixture('onspd.csv'),
+    '--published',
+    '2026-08-01',
+    '--postcode-areas',
+    'nr',
+    '--json',
+  );
+  assert.equal(narrowed.code, 0, narrowed.err);
+  const outcome = JSON.parse(narrowed.out) as { version: string; skipped: Record<string, number> };
+  assert.notEqual(outcome.version, (JSON.parse(all.out) as { version: string }).version);
+  assert.equal(outcome.skipped['outside the postcode areas asked for'], 4);
+  const ref = loadReferenceData(dir, { fresh: true });
+  assert.equal(ref.lsoaForPostcode('NR4 7UY'), 'E01026711');
+  assert.equal(ref.lsoaForPostcode('B15 2TT'), undefined);
+  assert.deepEqual(manifestOf(dir).files['imported/onspd-postcodes.csv']?.import?.options, {
+    postcodeAreas: 'NR',
+  });
+
+  for (const [args, message] of [
+    [['--layout', 'onspd', '--postcode-areas', 'B1'], /--postcode-areas: postcode areas are 1 or 2 letters/],
+    [['--layout', 'ods-etr', '--postcode-areas', 'B'], /--postcode-areas: only for the onspd layout/],
+  ] as const) {
+    const r = await importInto(dir, ...args, '--file', fixture('onspd.csv'), '--published', '2026-08-01');
+    assert.equal(r.code, 2);
+    assert.match(r.err, message);
+  }
+});
