@@ -63,8 +63,9 @@ const commonSettings = {
   /** Role allowed to call re-identification; empty = the function is off (default). */
   NHSFLOWS_REIDENTIFICATION_ROLE: z.string().default(''),
   /**
-   * Role a caller must hold to rotate or re-key the pseudonymisation keys; empty = whoever reaches the
-   * admin commands and endpoints (the local operator; on Azure, Bicep sets a role).
+   * Role a caller must hold to rotate or re-key the pseudonymisation keys and to import the National
+   * Data Opt-out list; empty = whoever reaches the admin commands and endpoints (the local operator;
+   * on Azure, Bicep sets a role).
    */
   NHSFLOWS_KEY_CUSTODIAN_ROLE: z.string().default(''),
   /**
