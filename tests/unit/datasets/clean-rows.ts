@@ -194,6 +194,7 @@ export const CLEAN_ROWS: Readonly<Record<SourceTableName, SourceRow>> = {
     provider_code: 'RRK',
     site_code: 'RRK02',
     ...person,
+    nhs_number_status: '01',
     patient_source_setting: '05',
     referrer_code: 'C1234567',
     referring_org_code: 'RRK',
@@ -203,7 +204,9 @@ export const CLEAN_ROWS: Readonly<Record<SourceTableName, SourceRow>> = {
     report_issue_date: '2026-09-03',
     nicip_code: 'XCHES',
     snomed_code: '399208008',
+    accession_number: 'RA000123456',
     modality: 'X',
+    derived_modality: 'X',
     ...audit,
   },
 };

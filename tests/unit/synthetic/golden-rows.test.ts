@@ -23,7 +23,7 @@ const GOLDEN_ROWS: Record<SourceTableName, string> = {
   ecds_attendance: '124 rows 0b0e67b49591334a',
   csds_referral: '23 rows 9fb02d2f634d357a',
   csds_care_contact: '186 rows aaa4bcfa9432cafa',
-  dids_imaging_test: '38 rows 4d6319eaa87cd808',
+  dids_imaging_test: '38 rows 24a356b1c5718a7b',
 };
 /** The generation report of the same run (counts, planted defects and their keys, pathway counts). */
 const GOLDEN_REPORT = '23c77be6b3e70ffb';

@@ -168,6 +168,18 @@ const CASES: readonly RuleCase[] = [
     },
     passes: { rows: [row('ecds_attendance')] },
   },
+  {
+    rule: 'DIDS.MODALITY.NICIP_MISMATCH',
+    table: 'dids_imaging_test',
+    fires: { rows: [row('dids_imaging_test', { modality: 'U' })], row: 1, field: 'modality' },
+    passes: { rows: [row('dids_imaging_test')] },
+  },
+  {
+    rule: 'DIDS.DERIVED_MODALITY.NOT_DERIVED',
+    table: 'dids_imaging_test',
+    fires: { rows: [row('dids_imaging_test', { derived_modality: 'M' })], row: 1, field: 'derived_modality' },
+    passes: { rows: [row('dids_imaging_test')] },
+  },
   ...(['mhsds_care_contact', 'mhsds_cluster_assessment'] as const).map((table): RuleCase => ({
     rule: 'MHSDS.REFERRAL_NOT_FOUND',
     table,
