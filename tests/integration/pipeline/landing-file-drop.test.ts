@@ -40,7 +40,7 @@ const rows = [
   episode(2),
   episode(3),
   episode(4, { nhs_number: badCheckDigit }),
-  episode(5, { discharge_date: '2026-08-30', episode_end_date: null }),
+  episode(5, { discharge_date: '2026-08-30', episode_end_date: null, episode_status: null }),
   // Row 6: the last column dropped (a field too few).
   EPISODE_COLUMNS.slice(0, -1).map((c) => {
     const value = episode(6)[c];
