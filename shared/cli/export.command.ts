@@ -1,69 +1,101 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { services, resetServices } from '../../functions/composition-root.js';
 import type { Warehouse } from '../application/ports/warehouse.port.js';
+import { recordAudit } from '../application/use-cases/audit/audit-trail.js';
 import { loadOptOutApplication, type OptOutApplication } from '../application/use-cases/opt-out.use-case.js';
 import { discloseCount, type DisclosedCount } from '../domain/disclosure/small-numbers.js';
 import { ExportKeyError } from '../domain/errors.js';
-import { GOLD_TABLES } from '../domain/gold/gold-tables.js';
+import { GOLD_TABLES, type GoldTable } from '../domain/gold/gold-tables.js';
+import { MART_TABLES } from '../domain/gold/mart-tables.js';
+import { personLevelColumns, WAREHOUSE_TABLES } from '../domain/gold/table-access.js';
 import type { ProjectId } from '../domain/pseudonymise/projects.js';
 import type { CliCommand } from './cli-io.js';
-import { runningHost } from './host-lock.js';
+import { runningHost, type RunningHost } from './host-lock.js';
 import { exportThroughHost } from './host-read-server.js';
-import { localSettings, openLocalEnvironment } from './local-environment.js';
+import { localActor, localSettings, openLocalEnvironment } from './local-environment.js';
 
 /**
- * `nhs-flows export <table>`: a warehouse table as CSV on stdout, for inspection. While a local
- * host runs in the data dir (`nhs-flows start`, `--watch`), it holds the embedded warehouse file,
- * so the rows come from it through its loopback read endpoint (`host-read-server.ts`); otherwise
- * the file is opened here.
+ * `nhs-flows export <table>`: a warehouse table (gold table or mart) as CSV on stdout. Published
+ * tables (aggregates, `access` on the table declaration) by default; a restricted (row-level) one
+ * only with `--restricted`, and each such export is recorded in the audit trail
+ * (`restricted-export`) and the log before its first row is written. `--list` names every table
+ * with its access and description. While a local host runs in the data dir (`nhs-flows start`,
+ * `--watch`), it holds the embedded warehouse file, so the rows come from it through its loopback
+ * read endpoint (`host-read-server.ts`); otherwise the file is opened here.
  */
 export const exportCommand: CliCommand = {
   name: 'export',
-  summary: 'print a warehouse table as CSV',
-  usage: `nhs-flows export <table> [--limit N]   tables: ${GOLD_TABLES.map((t) => t.name).join(', ')}`,
-  options: { limit: { type: 'string', description: 'at most N rows (default: all)' } },
+  summary: 'print a warehouse table or mart as CSV (published ones; restricted with --restricted)',
+  usage: 'nhs-flows export <table> [--limit N] [--restricted]   |   nhs-flows export --list',
+  options: {
+    list: { type: 'boolean', description: 'list every table: name, published or restricted, description' },
+    limit: { type: 'string', description: 'at most N rows (default: all)' },
+    restricted: {
+      type: 'boolean',
+      description:
+        'allow a restricted (row-level) table; the export is recorded in the audit trail and the log',
+    },
+  },
   run: async (args, io) => {
-    const name = args.positionals[0];
-    const table = GOLD_TABLES.find((t) => t.name === name);
+    const parsed = exportArgsSchema.safeParse({ ...args.values, tables: args.positionals });
+    if (!parsed.success) {
+      io.err(`export: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      return 2;
+    }
+    const options = parsed.data;
+    if (options.list) {
+      for (const line of tableList()) io.out(line);
+      return 0;
+    }
+    const name = options.tables[0];
+    const table = WAREHOUSE_TABLES.find((t) => t.name === name);
     if (!table) {
       io.err(
-        `export: unknown table '${name ?? ''}'; expected one of ${GOLD_TABLES.map((t) => t.name).join(', ')}`,
+        `export: unknown table '${name ?? ''}'; expected one of ${WAREHOUSE_TABLES.map((t) => t.name).join(', ')} (nhs-flows export --list)`,
       );
       return 2;
     }
-    const limit = args.values.limit === undefined ? undefined : Number(args.values.limit);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
-      io.err(`export: --limit expects a whole number, received '${String(args.values.limit)}'`);
+    if (table.access === 'restricted' && !options.restricted) {
+      io.err(restrictedRefusal(table));
       return 2;
     }
+    const { limit } = options;
     const { dataDir } = localSettings();
-    // A host that has just started publishes its read endpoint within moments.
-    for (let waited = 0; ; waited += 200) {
-      const host = runningHost(dataDir);
-      if (!host) break;
-      if (host.read) {
-        const { withheld } = await exportThroughHost(
-          { ...host, read: host.read },
-          table.name,
-          limit,
-          (line) => io.out(line),
-        );
-        if (withheld !== undefined) io.err(withheldLine(withheld));
-        return 0;
-      }
-      if (waited >= 30_000)
-        throw new Error(`the local host in ${dataDir} (pid ${host.pid}) has not opened its read endpoint`);
-      await sleep(200);
+    const host = await hostReadEndpoint(dataDir);
+    if (host && table.access === 'published') {
+      const { withheld } = await exportThroughHost(host, table.name, limit, (line) => io.out(line));
+      if (withheld !== undefined && reportsWithheld(table)) io.err(withheldLine(withheld));
+      return 0;
     }
     const env = await openLocalEnvironment();
     try {
-      const { pipeline } = await services();
+      const { pipeline, logger } = await services();
+      if (table.access === 'restricted') {
+        const record = await recordAudit(
+          {
+            kind: 'restricted-export',
+            actor: localActor(),
+            outcome: 'done',
+            reason: 'nhs-flows export --restricted',
+            details: { table: table.name, limit: limit ?? null, via: host ? 'local host' : 'warehouse file' },
+          },
+          pipeline,
+        );
+        logger.warn('restricted table exported', { table: table.name, auditId: record.id });
+        io.err(`export: ${table.name} is restricted: exported under --restricted, audit record ${record.id}`);
+      }
+      if (host) {
+        const { withheld } = await exportThroughHost(host, table.name, limit, (line) => io.out(line));
+        if (withheld !== undefined && reportsWithheld(table)) io.err(withheldLine(withheld));
+        return 0;
+      }
       let withheld: DisclosedCount = '0';
       await writeTableCsv(await pipeline.warehouse(), table.name, limit, (line) => io.out(line), {
         optOut: await loadOptOutApplication(pipeline),
         onWithheld: (n) => (withheld = n),
       });
-      io.err(withheldLine(withheld));
+      if (reportsWithheld(table)) io.err(withheldLine(withheld));
       return 0;
     } finally {
       try {
@@ -75,14 +107,80 @@ export const exportCommand: CliCommand = {
   },
 };
 
+/** The options of `nhs-flows export`, checked at the boundary (parseArgs has already typed them). */
+const exportArgsSchema = z
+  .object({
+    list: z.boolean().optional(),
+    restricted: z.boolean().optional(),
+    limit: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || /^\d+$/.test(v), {
+        error: (issue) => `--limit expects a whole number, received '${String(issue.input)}'`,
+      })
+      .transform((v) => (v === undefined ? undefined : Number(v))),
+    tables: z.array(z.string()),
+  })
+  .superRefine((o, ctx) => {
+    if (o.list && o.tables.length > 0)
+      ctx.addIssue({ code: 'custom', message: '--list takes no table name' });
+    if (!o.list && o.tables.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'name a table to export (nhs-flows export --list names them)',
+      });
+    if (o.tables.length > 1)
+      ctx.addIssue({ code: 'custom', message: `one table at a time; received ${o.tables.join(', ')}` });
+  });
+
+/** `nhs-flows export --list`: one line per table: name, published or restricted, description. */
+export function tableList(): string[] {
+  const width = Math.max(...WAREHOUSE_TABLES.map((t) => t.name.length));
+  return WAREHOUSE_TABLES.map((t) => `${t.name.padEnd(width)}  ${t.access.padEnd(10)}  ${t.description}`);
+}
+
+/** The refusal of a restricted table without `--restricted`: why, and the flag that allows it. */
+export function restrictedRefusal(table: GoldTable): string {
+  const rank = { person: 0, 'record id': 1, 'exact date': 2 } as const;
+  const columns = personLevelColumns(table.columns)
+    .sort((a, b) => rank[a.why] - rank[b.why])
+    .map((c) => c.column);
+  const shown = columns.length > 4 ? `${columns.slice(0, 4).join(', ')}, …` : columns.join(', ');
+  return (
+    `export: ${table.name} is restricted (row-level${shown ? `: ${shown}` : ''}); ` +
+    'pass --restricted to export it, which is recorded in the audit trail'
+  );
+}
+
+/** The running host's read endpoint, waited for while a just-started host opens it; undefined without a host. */
+async function hostReadEndpoint(
+  dataDir: string,
+): Promise<(RunningHost & { read: NonNullable<RunningHost['read']> }) | undefined> {
+  // A host that has just started publishes its read endpoint within moments.
+  for (let waited = 0; ; waited += 200) {
+    const host = runningHost(dataDir);
+    if (!host) return undefined;
+    if (host.read) return { ...host, read: host.read };
+    if (waited >= 30_000)
+      throw new Error(`the local host in ${dataDir} (pid ${host.pid}) has not opened its read endpoint`);
+    await sleep(200);
+  }
+}
+
+/**
+ * Whether the export itself applies the National Data Opt-out to the table (the gold tables, by
+ * their date); marts leave opted-out records out when they are refreshed (docs/opt-out.md).
+ */
+const reportsWithheld = (table: GoldTable): boolean => EXPORT_OPT_OUT_DATE[table.name] !== undefined;
+
 /** The stderr line of `nhs-flows export` saying how many rows the opt-out withheld (disclosure-controlled). */
 export function withheldLine(withheld: DisclosedCount): string {
   return `export: rows withheld under the National Data Opt-out: ${withheld} (0, * for 1-7, else to the nearest 5)`;
 }
 
 /**
- * Writes a warehouse table as CSV lines (header first, rows in key order, at most `limit`); false
- * when `name` is not a warehouse table. What `nhs-flows export` prints, here or in the running host.
+ * Writes a warehouse table or mart as CSV lines (header first, rows in key order, at most `limit`);
+ * false when `name` is not a warehouse table. It does not check `access`: the caller does. What `nhs-flows export` prints, here or in the running host.
  */
 export async function writeTableCsv(
   warehouse: Warehouse,
@@ -91,12 +189,13 @@ export async function writeTableCsv(
   write: (line: string) => void,
   options: ExportOptOutOptions = {},
 ): Promise<boolean> {
-  const table = GOLD_TABLES.find((t) => t.name === name);
+  const table = WAREHOUSE_TABLES.find((t) => t.name === name);
   if (!table) return false;
-  await warehouse.ensureSchema(GOLD_TABLES);
+  await warehouse.ensureSchema(table.kind === 'mart' ? MART_TABLES : GOLD_TABLES);
   const columns = table.columns.map((c) => c.name);
   const select = table.columns.map((c) => `CAST("${c.name}" AS VARCHAR) AS "${c.name}"`).join(', ');
-  const order = table.key.map((k) => `"${k}"`).join(', ');
+  // A mart has no key (it is replaced whole): its rows are ordered by every column, in order.
+  const order = (table.key.length > 0 ? table.key : columns).map((k) => `"${k}"`).join(', ');
   const filters = options.optOut?.filters;
   const dateColumn = EXPORT_OPT_OUT_DATE[table.name];
   const filtering = filters !== undefined && filters.size > 0 && dateColumn !== undefined;

@@ -226,7 +226,7 @@ async function runStart(
       io.out('');
       io.out(renderProgressSummary(tracker.progress, pipelineEnded));
       io.out(
-        `done: wall time ${formatDuration((Date.now() - started) / 1000)}; log: ${log.path}; inspect with: nhs-flows export fact_activity`,
+        `done: wall time ${formatDuration((Date.now() - started) / 1000)}; log: ${log.path}; inspect with: nhs-flows export --list, nhs-flows dq`,
       );
     } finally {
       await host.stop();

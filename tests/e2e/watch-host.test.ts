@@ -44,7 +44,7 @@ test('the watching host runs every registration and answers /api/health', async 
 });
 
 test('status, export and dq work while the host runs', async () => {
-  const exported = await runCli(['export', 'fact_activity'], env);
+  const exported = await runCli(['export', 'fact_activity', '--restricted'], env);
   assert.equal(exported.code, 0, exported.stderr);
   const lines = exported.stdout.trim().split('\n');
   assert.ok(lines[0]?.startsWith('activity_id,project,dataset'));
@@ -72,7 +72,7 @@ test('a second start in the same data dir says plainly that a host already runs 
 
 test('a source row changed while the host runs arrives in the warehouse on the next poll', async () => {
   const facts = async () => {
-    const exported = await runCli(['export', 'fact_activity'], env);
+    const exported = await runCli(['export', 'fact_activity', '--restricted'], env);
     assert.equal(exported.code, 0, exported.stderr);
     const [header, ...rows] = exported.stdout.trim().split('\n');
     const columns = (header ?? '').split(',');

@@ -8,6 +8,7 @@ export const AUDIT_KINDS = [
   'key-rekey',
   'reidentify',
   'opt-out-import',
+  'restricted-export',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
