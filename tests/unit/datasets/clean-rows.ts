@@ -173,9 +173,12 @@ export const CLEAN_ROWS: Readonly<Record<SourceTableName, SourceRow>> = {
     ...person,
     referral_received_date: '2026-09-10',
     source_of_referral: 'A1',
+    primary_reason_for_referral: '01',
     priority_type: '1',
     team_type: '01',
     service_discharge_date: null,
+    referral_closure_date: null,
+    referral_closure_reason: null,
     ...audit,
   },
   csds_care_contact: {
@@ -187,6 +190,8 @@ export const CLEAN_ROWS: Readonly<Record<SourceTableName, SourceRow>> = {
     activity_location_type: 'A01',
     attend_or_dna: '5',
     care_activity_type: '03',
+    contact_duration_minutes: 30,
+    consultation_medium: '01',
     ...audit,
   },
   dids_imaging_test: {

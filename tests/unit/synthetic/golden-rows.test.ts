@@ -21,8 +21,8 @@ const GOLDEN_ROWS: Record<SourceTableName, string> = {
   mhsds_care_contact: '35 rows 55c2da4b02af0f81',
   mhsds_cluster_assessment: '6 rows 86c579b3ac75df57',
   ecds_attendance: '124 rows 0b0e67b49591334a',
-  csds_referral: '23 rows 9fb02d2f634d357a',
-  csds_care_contact: '186 rows aaa4bcfa9432cafa',
+  csds_referral: '23 rows 2f6c6c12a37adff4',
+  csds_care_contact: '186 rows fe24942241deaa35',
   dids_imaging_test: '38 rows 24a356b1c5718a7b',
 };
 /** The generation report of the same run (counts, planted defects and their keys, pathway counts). */

@@ -1,4 +1,4 @@
-import { codeList, knownOrganisation, notFuture, ods } from '../contract-rules.js';
+import { codeList, knownOrganisation, minInt, notFuture, ods, pattern } from '../contract-rules.js';
 import { col, nhsName, systemColumns, type TableDeclaration } from '../declaration.js';
 import { localPatientIdColumn } from '../person-columns.js';
 import { wireSchemaOf, type WireRow } from '../wire-schema.js';
@@ -44,6 +44,17 @@ export const csdsCareContact: TableDeclaration = {
       rules: [codeList('attend_or_dna')],
       dq: { defaults: ['9'], threshold: 0.02, index: true },
     }),
+    col.int('contact_duration_minutes', 'Duration of the care contact, in minutes', {
+      nullable: true,
+      nhs: CSDS('CYP201', 'CareContact_Duration'),
+      rules: [minInt(0)],
+    }),
+    // REFERENCE.md §4.3 lists "consultation type/medium" on CYP201 without a field name or codes.
+    col.varchar('consultation_medium', 2, 'How the contact was made (face to face, telephone, video, …)', {
+      nullable: true,
+      rules: [pattern(/^[0-9]{2}$/, 'is not a 2-digit consultation medium code')],
+      dq: { index: true },
+    }),
     col.varchar('care_activity_type', 2, 'The main community care activity of the contact', {
       nullable: true,
       nhs: CSDS('CYP202', 'CommunityCareActivityType'),
@@ -55,6 +66,7 @@ export const csdsCareContact: TableDeclaration = {
   rowRules: [],
   notes: [
     'CYP201 contact with its main CYP202 care activity. Activity types 08-12 are partial (meanings not retrieved). Not here (cross-row): orphan contacts (no referral), contact before its referral.',
+    '`contact_duration_minutes` is `CareContact_Duration` (minutes, REFERENCE.md §4.3, P; NHS England uses 15 or more as a proxy for a clinical contact, which is an analysis choice, not a rule here). `consultation_medium` is the consultation type/medium the reference lists on CYP201 without its field name or code list (unverified): checked as two digits; the generator draws it from the consultation medium list shipped for MHSDS (`reference/code-lists/mhsds_consultation_medium.csv`, itself unverified).',
   ],
 };
 
