@@ -100,7 +100,7 @@ test('a run whose output is not a terminal writes its JSON log lines to stdout a
 
   // The summary counts from those log records; the ledger (status table) counts from the manifests.
   const ledger = [...first.stdout.matchAll(/^ {2}[a-z_]+\s+\d+\s+\d+\s+(\d+)\s+(\d+)\s+(\d+)\s/gm)];
-  assert.equal(ledger.length, 9, 'nine source tables in the ledger');
+  assert.equal(ledger.length, SOURCE_TABLE_NAMES.length, 'one ledger line per source table');
   const sum = (i: number) => ledger.reduce((n, m) => n + Number(m[i]), 0);
   const int = (text: string | undefined) => Number(text?.replace(/,/g, ''));
   const total =

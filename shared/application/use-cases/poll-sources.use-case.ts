@@ -7,7 +7,7 @@ import { captureTable, type ResolvedCaptureTable } from '../../domain/capture/ca
 import { ConfigError, toError } from '../../domain/errors.js';
 import type { Delta } from '../../domain/capture/delta.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
-import type { ReferralTableName } from '../../domain/validate/referral-index.js';
+import { spellIndexId, type ReferralTableName } from '../../domain/validate/referral-index.js';
 import type { ContentIndex } from '../../domain/validate/content-index.js';
 import { contentClaimsOf } from '../../domain/validate/rule-builders.js';
 import type { MassDeleteReleases } from './operations/mass-delete-release.use-case.js';
@@ -138,6 +138,14 @@ export function recordingReferrals(publisher: EventPublisher, index: ReferralRec
           }));
         if (referrals.length > 0) await index.record(table, referrals);
       }
+      // SUS+ APC spells, the parents of episodes, by provider + hospital provider spell number.
+      const spells: { id: string; receivedDate: null }[] = [];
+      for (const d of deltas) {
+        if (d.sourceTable !== 'sus_apc_spell' || d.op === 'delete' || !d.row) continue;
+        const id = spellIndexId(d.row);
+        if (id !== undefined) spells.push({ id, receivedDate: null });
+      }
+      if (spells.length > 0) await index.record('sus_apc_spell', spells);
       return publisher.publish(deltas);
     },
     close: () => publisher.close(),

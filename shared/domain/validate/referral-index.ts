@@ -1,9 +1,13 @@
 import type { SourceRow, SourceTableName } from '../datasets/source-tables.js';
 
-/** The referral tables contacts and assessments point at. */
-export type ReferralTableName = 'mhsds_referral' | 'csds_referral';
+/**
+ * The parent tables child records point at: the referral tables contacts and assessments name by
+ * `referral_id`, and the SUS+ APC spell table episodes name by provider + hospital provider spell
+ * number (its index id is {@link spellIndexId}).
+ */
+export type ReferralTableName = 'mhsds_referral' | 'csds_referral' | 'sus_apc_spell';
 
-/** Which referral table a record's `referral_id` points into, or undefined for other tables. */
+/** Which parent table a record points into, or undefined for tables without a parent. */
 export function referralTableOf(table: SourceTableName): ReferralTableName | undefined {
   switch (table) {
     case 'mhsds_care_contact':
@@ -11,9 +15,24 @@ export function referralTableOf(table: SourceTableName): ReferralTableName | und
       return 'mhsds_referral';
     case 'csds_care_contact':
       return 'csds_referral';
+    case 'sus_apc_episode':
+      return 'sus_apc_spell';
     default:
       return undefined;
   }
+}
+
+/**
+ * The id a SUS+ APC spell has in the parent index: provider + hospital provider spell number (the
+ * spell number is provider-local), or undefined when either is missing. Service identifiers, not
+ * patient identifiers.
+ */
+export function spellIndexId(row: SourceRow): string | undefined {
+  const provider = row['provider_code'];
+  const spell = row['hospital_provider_spell_number'];
+  return typeof provider === 'string' && provider !== '' && typeof spell === 'string' && spell !== ''
+    ? `${provider}|${spell}`
+    : undefined;
 }
 
 /**
@@ -48,6 +67,15 @@ export class MemoryReferralIndex implements ReferralIndex {
 
   add(table: ReferralTableName, referralId: string, receivedDate?: string): this {
     this.dates.set(MemoryReferralIndex.key(table, referralId), receivedDate);
+    return this;
+  }
+
+  /** Adds SUS+ APC spell rows (wire form) by {@link spellIndexId}. */
+  addSpellRows(rows: Iterable<SourceRow>): this {
+    for (const row of rows) {
+      const id = spellIndexId(row);
+      if (id !== undefined) this.add('sus_apc_spell', id);
+    }
     return this;
   }
 

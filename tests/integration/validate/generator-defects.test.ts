@@ -57,6 +57,7 @@ test('every generator defect class is caught with its rule id and a message nami
 
   // As the pipeline would: referrals (and what is known of their contacts) first, then the rest.
   const index = new MemoryReferralIndex()
+    .addSpellRows(rows.get('sus_apc_spell') ?? [])
     .addContactRows('mhsds_referral', rows.get('mhsds_care_contact') ?? [])
     .addContactRows('csds_referral', rows.get('csds_care_contact') ?? []);
   const order: SourceTableName[] = [

@@ -113,6 +113,20 @@ const CASES: readonly RuleCase[] = [
     passes: { rows: spellEpisodes('2026-09-03') },
   },
   {
+    rule: 'SUS.SPELL_NOT_FOUND',
+    table: 'sus_apc_episode',
+    fires: {
+      rows: [row('sus_apc_episode')],
+      index: new MemoryReferralIndex(),
+      row: 1,
+      field: 'hospital_provider_spell_number',
+    },
+    passes: {
+      rows: [row('sus_apc_episode')],
+      index: new MemoryReferralIndex().addSpellRows([row('sus_apc_spell')]),
+    },
+  },
+  {
     rule: 'SUS.SPELL_HRG_NOT_IN_YEAR',
     table: 'sus_apc_spell',
     fires: {

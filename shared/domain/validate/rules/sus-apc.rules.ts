@@ -5,6 +5,7 @@ import { spellTariff, poundsToPence } from '../../datasets/sus-apc/spell-tariff.
 import type { BatchRule, Rule, RuleContext } from '../rule.js';
 import { duplicateRowRule, missingNhsNumberRule, text } from '../rule-builders.js';
 import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
+import { NO_REFERRALS, spellIndexId } from '../referral-index.js';
 
 /** SUS+ APC assurance rules: every rule for `sus_apc_spell` and `sus_apc_episode`, in one place. */
 
@@ -244,9 +245,52 @@ const dischargeOnEarlierEpisode: BatchRule = {
   },
 };
 
+/**
+ * `SUS.SPELL_NOT_FOUND` (cross-table): an episode whose spell (provider + hospital provider spell
+ * number) is in no `sus_apc_spell` row the pipeline has received, asked of the parent index (spells
+ * are recorded there as capture publishes them, parents before children, so an episode is never
+ * judged before its spell's batch is recorded). Each spell is asked once per batch, a chunk's
+ * spells all at once. Without a parent index (a validation given none) the rule does not judge.
+ */
+const spellNotFound: BatchRule = {
+  scope: 'batch',
+  id: 'SUS.SPELL_NOT_FOUND',
+  dataset,
+  tables: episodes,
+  fields: ['hospital_provider_spell_number'],
+  severity: 'warn',
+  message:
+    'episode names a hospital provider spell (provider + spell number) that is not a known spell (orphan episode)',
+  rationale:
+    'the episode is real activity and is kept, but without its spell it has no spell HRG or price and is not counted as an admission; the provider is asked to send the spell',
+  start(_table, ctx) {
+    const index = ctx.referralIndex;
+    if (index === NO_REFERRALS) return { observe() {}, judge: () => undefined };
+    const known = new Map<string, boolean>();
+    return {
+      async observe(rows) {
+        const pending = new Set<string>();
+        for (const row of rows) {
+          const id = spellIndexId(row);
+          if (id !== undefined && !known.has(id)) pending.add(id);
+        }
+        await Promise.all(
+          [...pending].map(async (id) => known.set(id, await index.has('sus_apc_spell', id))),
+        );
+      },
+      judge(row) {
+        const id = spellIndexId(row);
+        if (id === undefined) return undefined; // a missing provider or spell number is the contract's
+        return known.get(id) === true ? undefined : 'hospital_provider_spell_number';
+      },
+    };
+  },
+};
+
 export const SUS_APC_RULES: readonly Rule[] = [
   episodeOutsideSpell,
   dischargeOnEarlierEpisode,
+  spellNotFound,
   {
     scope: 'row',
     id: 'SUS.ADMISSION_METHOD_SOURCE_INCONSISTENT',
