@@ -9,6 +9,8 @@ export const TABLE_KEY_LETTER: Readonly<Record<SourceTableName, string>> = {
   mhsds_referral: 'R',
   mhsds_care_contact: 'C',
   mhsds_cluster_assessment: 'A',
+  mhsds_hospital_spell: 'M',
+  mhsds_ward_stay: 'W',
   ecds_attendance: 'T',
   csds_referral: 'Q',
   csds_care_contact: 'K',

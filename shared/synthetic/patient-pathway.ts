@@ -125,6 +125,8 @@ function emptyRows(): Record<SourceTableName, SourceRow[]> {
     csds_care_contact: [],
     dids_imaging_test: [],
     sus_apc_spell: [],
+    mhsds_hospital_spell: [],
+    mhsds_ward_stay: [],
   };
 }
 
@@ -172,6 +174,8 @@ function recorder(ctx: PatientRowContext, activity: PatientActivity) {
       const built = mhsdsReferralRows(rng, ctx, referral);
       rows.mhsds_care_contact.push(...built.contacts);
       rows.mhsds_cluster_assessment.push(...built.assessments);
+      rows.mhsds_hospital_spell.push(...built.spells);
+      rows.mhsds_ward_stay.push(...built.wardStays);
       rows.mhsds_referral.push(built.referral);
       activity.mhReferrals.push({
         row: built.referral,

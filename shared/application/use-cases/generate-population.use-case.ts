@@ -133,7 +133,7 @@ export const GENERATE_CLI_OPTIONS: Readonly<Record<keyof GenerateOptions, string
   episodes: 'generate patients until at least this many SUS episodes (benchmark mode)',
   start: 'first activity date (default 2023-04-01)',
   end: 'last activity date (default 2025-03-31)',
-  tables: 'comma-separated source tables to emit (default all nine)',
+  tables: 'comma-separated source tables to emit (default all)',
   report: 'write the generation report as JSON to this file',
 };
 

@@ -14,6 +14,7 @@ import { GuardError } from '../../domain/errors.js';
 export const LINK_VIA_REFERRAL: Readonly<Partial<Record<SourceTableName, SourceTableName>>> = {
   mhsds_care_contact: 'mhsds_referral',
   mhsds_cluster_assessment: 'mhsds_referral',
+  mhsds_hospital_spell: 'mhsds_referral',
   csds_care_contact: 'csds_referral',
 };
 

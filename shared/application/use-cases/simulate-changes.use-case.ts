@@ -272,6 +272,10 @@ function keyColumnOf(table: SourceTableName): string {
       return 'care_contact_id';
     case 'mhsds_cluster_assessment':
       return 'assessment_id';
+    case 'mhsds_hospital_spell':
+      return 'hospital_spell_id';
+    case 'mhsds_ward_stay':
+      return 'ward_stay_id';
     case 'ecds_attendance':
       return 'attendance_id';
     case 'dids_imaging_test':

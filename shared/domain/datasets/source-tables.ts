@@ -71,6 +71,8 @@ export const SOURCE_TABLE_NAMES = [
   'mhsds_referral',
   'mhsds_care_contact',
   'mhsds_cluster_assessment',
+  'mhsds_hospital_spell',
+  'mhsds_ward_stay',
   'ecds_attendance',
   'csds_referral',
   'csds_care_contact',

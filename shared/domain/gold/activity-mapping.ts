@@ -18,6 +18,8 @@ export const ACTIVITY_MAPPING: Readonly<Record<SourceTableName, ActivityMapping>
   mhsds_referral: { codeColumn: 'service_team_type', costColumn: null },
   mhsds_care_contact: { codeColumn: 'consultation_medium', costColumn: null },
   mhsds_cluster_assessment: { codeColumn: 'care_cluster', costColumn: null },
+  mhsds_hospital_spell: { codeColumn: 'discharge_destination', costColumn: null },
+  mhsds_ward_stay: { codeColumn: null, costColumn: null },
   ecds_attendance: { codeColumn: 'acuity', costColumn: null },
   csds_referral: { codeColumn: 'team_type', costColumn: null },
   csds_care_contact: { codeColumn: 'care_activity_type', costColumn: null },

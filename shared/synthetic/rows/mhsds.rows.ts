@@ -7,11 +7,15 @@ import { dayOf, isoDate } from '../synthetic-calendar.js';
 import { ageOn } from '../synthetic-patient.js';
 import type { PatientRowContext } from './row-context.js';
 
-/** The MHSDS rows of one referral: the referral, its care contacts and its cluster assessment. */
+/** The MHSDS rows of one referral: the referral, its care contacts and cluster assessment, and any admission. */
 export interface MhsdsReferralRows {
   readonly referral: SourceRow;
   readonly contacts: SourceRow[];
   readonly assessments: SourceRow[];
+  /** The hospital provider spell (MHS501) when the referral led to an admission, else none. */
+  readonly spells: SourceRow[];
+  /** The spell's ward stays (MHS502), tiling it from admission to discharge. */
+  readonly wardStays: SourceRow[];
 }
 
 /**
@@ -35,13 +39,14 @@ export function mhsdsSubmissionOf(day: number): Record<string, string | number |
  * assessment for 70 % of referrals (clusters 18+ more often from age 70), and a service discharge
  * 7–90 days after the last activity when it falls in the period, which also closes the referral.
  * 8 % of referrals are rejected by the team 0–14 days after they arrive and have no contacts or
- * assessments. Each record is submitted for the month of its last event (a referral is reported
- * until it ends; the pipeline keeps the latest month's record). Nothing after the period's end or
- * the patient's death.
+ * assessments; 15 % of the others lead to an admission 0–21 days after the referral
+ * (`mhsdsAdmissionRows`; a synthetic rate, not an NHS figure). Each record is submitted for the
+ * month of its last event (a referral is reported until it ends; the pipeline keeps the latest
+ * month's record). Nothing after the period's end or the patient's death.
  *
  * The draws of the pathway's `rng` are the ones this builder always made, in the same order (the
- * other datasets' rows do not move); the newer fields (rejection, contact duration) draw from a
- * stream of their own, derived from the provider's local patient id and the referral.
+ * other datasets' rows do not move); the newer fields (rejection, contact duration, admission)
+ * draw from a stream of their own, derived from the provider's local patient id and the referral.
  */
 export function mhsdsReferralRows(
   rng: Rng,
@@ -139,5 +144,69 @@ export function mhsdsReferralRows(
     },
     contacts: rejected ? [] : contacts,
     assessments: rejected ? [] : assessments,
+    ...(rejected || !own.chance(0.15)
+      ? { spells: [], wardStays: [] }
+      : mhsdsAdmissionRows(own, ctx, { referralId, provider, localId, day: day + own.int(0, 21), deathDay })),
   };
+}
+
+/**
+ * A mental health admission: the hospital provider spell (2–60 days; open when the discharge would
+ * fall after the period's end or the patient's death) and one ward stay, or two for 30 % of spells,
+ * tiling it (the first starts on admission, the next the day the previous ends, the last ends on
+ * discharge or is open with the spell). Discharge to the usual place of residence (19) for 90 %,
+ * else a temporary one (29); discharged on clinical advice (1) for 90 %, else self-discharge (6,
+ * MHSDS only). The admission source and method are left empty: their MHSDS code lists are not in
+ * the reference. Each row is submitted for the month of its last event (its end, or the last month
+ * it is open in).
+ */
+export function mhsdsAdmissionRows(
+  own: Rng,
+  ctx: PatientRowContext,
+  admission: { referralId: string; provider: string; localId: string; day: number; deathDay: number },
+): { spells: SourceRow[]; wardStays: SourceRow[] } {
+  const { keys, endDay } = ctx;
+  const { referralId, provider, localId, day, deathDay } = admission;
+  const lastDay = Math.min(endDay, deathDay);
+  if (day > lastDay) return { spells: [], wardStays: [] };
+  const dischargeDay = day + own.int(2, 60);
+  const discharged = dischargeDay <= lastDay;
+  const spellEnd = discharged ? dischargeDay : lastDay;
+  const spellId = keys.next('mhsds_hospital_spell');
+  const spell: SourceRow = {
+    hospital_spell_id: spellId,
+    referral_id: referralId,
+    provider_code: provider,
+    ...mhsdsSubmissionOf(spellEnd),
+    local_patient_id: localId,
+    spell_start_date: isoDate(day),
+    source_of_admission: null,
+    method_of_admission: null,
+    estimated_discharge_date: isoDate(day + own.int(7, 45)),
+    spell_discharge_date: discharged ? isoDate(dischargeDay) : null,
+    discharge_destination: discharged ? (own.chance(0.9) ? '19' : '29') : null,
+    discharge_method: discharged ? (own.chance(0.9) ? '1' : '6') : null,
+    modified_at: ctx.modifiedAt(spellEnd),
+    change_version: keys.nextVersion('mhsds_hospital_spell'),
+  };
+  const split = own.chance(0.3) && spellEnd - day >= 2 ? day + own.int(1, spellEnd - day - 1) : null;
+  const stays: [number, number | null][] =
+    split === null
+      ? [[day, discharged ? dischargeDay : null]]
+      : [
+          [day, split],
+          [split, discharged ? dischargeDay : null],
+        ];
+  const wardStays = stays.map(([from, to]): SourceRow => ({
+    ward_stay_id: keys.next('mhsds_ward_stay'),
+    hospital_spell_id: spellId,
+    provider_code: provider,
+    ...mhsdsSubmissionOf(to ?? spellEnd),
+    local_patient_id: localId,
+    ward_stay_start_date: isoDate(from),
+    ward_stay_end_date: to === null ? null : isoDate(to),
+    modified_at: ctx.modifiedAt(to ?? spellEnd),
+    change_version: keys.nextVersion('mhsds_ward_stay'),
+  }));
+  return { spells: [spell], wardStays };
 }

@@ -15,6 +15,8 @@ import { prescribingItemSchema } from '../../../shared/domain/datasets/prescribi
 import { mhsdsReferralSchema } from '../../../shared/domain/datasets/mhsds/mhsds-referral.table.js';
 import { mhsdsCareContactSchema } from '../../../shared/domain/datasets/mhsds/mhsds-care-contact.table.js';
 import { mhsdsClusterAssessmentSchema } from '../../../shared/domain/datasets/mhsds/mhsds-cluster-assessment.table.js';
+import { mhsdsHospitalSpellSchema } from '../../../shared/domain/datasets/mhsds/mhsds-hospital-spell.table.js';
+import { mhsdsWardStaySchema } from '../../../shared/domain/datasets/mhsds/mhsds-ward-stay.table.js';
 import { ecdsAttendanceSchema } from '../../../shared/domain/datasets/ecds/ecds-attendance.table.js';
 import { csdsReferralSchema } from '../../../shared/domain/datasets/csds/csds-referral.table.js';
 import { csdsCareContactSchema } from '../../../shared/domain/datasets/csds/csds-care-contact.table.js';
@@ -29,6 +31,8 @@ const SCHEMAS: Record<SourceTableName, z.ZodObject> = {
   mhsds_referral: mhsdsReferralSchema,
   mhsds_care_contact: mhsdsCareContactSchema,
   mhsds_cluster_assessment: mhsdsClusterAssessmentSchema,
+  mhsds_hospital_spell: mhsdsHospitalSpellSchema,
+  mhsds_ward_stay: mhsdsWardStaySchema,
   ecds_attendance: ecdsAttendanceSchema,
   csds_referral: csdsReferralSchema,
   csds_care_contact: csdsCareContactSchema,

@@ -20,13 +20,15 @@ const GOLDEN_ROWS: Record<SourceTableName, string> = {
   mhsds_referral: '7 rows c89a9f1bc69b7517',
   mhsds_care_contact: '35 rows 55c2da4b02af0f81',
   mhsds_cluster_assessment: '6 rows 86c579b3ac75df57',
+  mhsds_hospital_spell: '1 rows 684637f6d0588c7c',
+  mhsds_ward_stay: '1 rows e5f8fd4a886e9022',
   ecds_attendance: '124 rows 0b0e67b49591334a',
   csds_referral: '23 rows 2f6c6c12a37adff4',
   csds_care_contact: '186 rows fe24942241deaa35',
   dids_imaging_test: '38 rows 24a356b1c5718a7b',
 };
 /** The generation report of the same run (counts, planted defects and their keys, pathway counts). */
-const GOLDEN_REPORT = '23c77be6b3e70ffb';
+const GOLDEN_REPORT = '4ad5a02f74118ec5';
 
 const digest = (value: unknown): string =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);

@@ -7,16 +7,24 @@ import { generated, reference } from './synthetic-fixture.js';
 
 /** The MHSDS row builder's invariants, on a clean population large enough to hit every branch. */
 const { rows } = generated({ patients: 3_000, seed: 7, defects: { rate: 0 } });
-const MHSDS = ['mhsds_referral', 'mhsds_care_contact', 'mhsds_cluster_assessment'] as const;
+const MHSDS = [
+  'mhsds_referral',
+  'mhsds_care_contact',
+  'mhsds_cluster_assessment',
+  'mhsds_hospital_spell',
+  'mhsds_ward_stay',
+] as const;
 const ACTIVITY = {
   mhsds_referral: 'referral_received_date',
   mhsds_care_contact: 'contact_date',
   mhsds_cluster_assessment: 'assessment_date',
+  mhsds_hospital_spell: 'spell_start_date',
+  mhsds_ward_stay: 'ward_stay_start_date',
 };
 
 test('every MHSDS record is submitted for a month that holds its activity or a later one, from its first day', () => {
   for (const table of MHSDS) {
-    assert.ok(rows[table].length > 50, `${table} has rows`);
+    assert.ok(rows[table].length > 5, `${table} has rows`);
     for (const row of rows[table]) {
       const activityMonth = uniqMonthIdOfDate(row[ACTIVITY[table]] as string);
       const month = row.uniq_month_id as number;
@@ -73,4 +81,49 @@ test('the clean MHSDS rows pass their row contracts (new fields and rules includ
     const failed = rows[table].map((r) => contract.check(r)).filter((r) => !r.ok);
     assert.deepEqual(failed.slice(0, 3), [], table);
   }
+});
+
+test("every ward stay is in exactly one spell, and a spell's ward stays tile it from admission to discharge", () => {
+  const referrals = new Set(rows.mhsds_referral.map((r) => r.referral_id));
+  const stays = new Map<string, SourceRow[]>();
+  for (const w of rows.mhsds_ward_stay) {
+    const id = w.hospital_spell_id as string;
+    stays.set(id, [...(stays.get(id) ?? []), w]);
+  }
+  const spellIds = new Set(rows.mhsds_hospital_spell.map((s) => s.hospital_spell_id as string));
+  for (const id of stays.keys()) assert.ok(spellIds.has(id), 'a ward stay names a spell that exists');
+  let open = 0;
+  let twoWards = 0;
+  for (const spell of rows.mhsds_hospital_spell) {
+    assert.ok(referrals.has(spell.referral_id), 'a spell comes under a referral of the population');
+    const wards = (stays.get(spell.hospital_spell_id as string) ?? []).sort((a, b) =>
+      String(a.ward_stay_start_date).localeCompare(String(b.ward_stay_start_date)),
+    );
+    assert.ok(wards.length >= 1 && wards.length <= 2, 'one or two ward stays');
+    assert.equal(
+      wards[0]!.ward_stay_start_date,
+      spell.spell_start_date,
+      'the first ward stay starts on admission',
+    );
+    for (let i = 1; i < wards.length; i++)
+      assert.equal(wards[i]!.ward_stay_start_date, wards[i - 1]!.ward_stay_end_date, 'ward stays meet');
+    assert.equal(
+      wards.at(-1)!.ward_stay_end_date,
+      spell.spell_discharge_date,
+      'the last ends on discharge (or is open)',
+    );
+    assert.equal(wards.at(-1)!.provider_code, spell.provider_code);
+    if (spell.spell_discharge_date === null) {
+      open++;
+      assert.equal(spell.discharge_destination, null);
+      assert.equal(spell.discharge_method, null);
+    } else {
+      assert.ok(['19', '29'].includes(spell.discharge_destination as string));
+      assert.ok(['1', '6'].includes(spell.discharge_method as string));
+    }
+    if (wards.length === 2) twoWards++;
+  }
+  assert.ok(rows.mhsds_hospital_spell.length > 10, `${rows.mhsds_hospital_spell.length} spells`);
+  assert.ok(twoWards > 0, 'some spells move ward');
+  assert.ok(open < rows.mhsds_hospital_spell.length, 'most spells end in the period');
 });

@@ -60,6 +60,8 @@ const ROW_BUILDER: Readonly<Record<SourceTableName, string>> = {
   mhsds_referral: 'mhsds.rows.ts',
   mhsds_care_contact: 'mhsds.rows.ts',
   mhsds_cluster_assessment: 'mhsds.rows.ts',
+  mhsds_hospital_spell: 'mhsds.rows.ts',
+  mhsds_ward_stay: 'mhsds.rows.ts',
   ecds_attendance: 'ecds.rows.ts',
   csds_referral: 'csds.rows.ts',
   csds_care_contact: 'csds.rows.ts',

@@ -54,6 +54,8 @@ const KEY_COLUMN: Readonly<Record<SourceTableName, string>> = {
   mhsds_referral: 'referral_id',
   mhsds_care_contact: 'care_contact_id',
   mhsds_cluster_assessment: 'assessment_id',
+  mhsds_hospital_spell: 'hospital_spell_id',
+  mhsds_ward_stay: 'ward_stay_id',
   ecds_attendance: 'attendance_id',
   csds_referral: 'referral_id',
   csds_care_contact: 'care_contact_id',

@@ -8,13 +8,20 @@ import {
 import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
 
 /**
- * MHSDS assurance rules for the referral, care contact and cluster tables, in one place. Field and
+ * MHSDS assurance rules for the referral, care contact, cluster, hospital spell and ward stay tables,
+ * in one place. Field and
  * within-row checks (codes, discharge before referral, future dates, …) are the row contract's
  * (`MHSDS.<FIELD>.<RULE>`, reject).
  */
 
 const dataset = 'mhsds';
-const all = ['mhsds_referral', 'mhsds_care_contact', 'mhsds_cluster_assessment'] as const;
+const all = [
+  'mhsds_referral',
+  'mhsds_care_contact',
+  'mhsds_cluster_assessment',
+  'mhsds_hospital_spell',
+  'mhsds_ward_stay',
+] as const;
 const children = ['mhsds_care_contact', 'mhsds_cluster_assessment'] as const;
 
 export const MHSDS_RULES: readonly Rule[] = [
