@@ -1,3 +1,4 @@
+import { dqItem } from './dq-items.js';
 import type { DqScorecardRow } from './dq-scorecard.js';
 
 /**
@@ -166,7 +167,7 @@ export interface DqSummaryLine {
   readonly dqmi: number | null;
   /** The month with the lowest DQMI score. */
   readonly worstMonth: { readonly period: string; readonly dqmi: number } | null;
-  /** Index items (table.field) scoring below 100 in at least one month. */
+  /** DQMI index items (table.field, the ones the score is made of) below 100 in at least one month. */
   readonly failingItems: number;
   /** Validation rules that failed at least one record. */
   readonly failingRules: number;
@@ -226,8 +227,15 @@ export function summariseDq(rows: readonly DqScorecardRow[]): {
         month.records += r.numerator;
       } else if (r.measure === 'quarantined') a.quarantined += r.numerator;
       else if (r.measure === 'dqmi_score') month.dqmi = r.score;
-      else if (r.measure === 'item_score' && r.score !== null && r.score < 100 && r.field)
-        a.items.add(`${r.table ?? ''}.${r.field}`);
+      else if (
+        r.measure === 'item_score' &&
+        r.score !== null &&
+        r.score < 100 &&
+        r.table &&
+        r.field &&
+        dqItem(r.table, r.field)?.inIndex
+      )
+        a.items.add(`${r.table}.${r.field}`);
       else if (r.measure === 'rule_failure_rate' && r.numerator > 0 && r.rule_id) a.rules.add(r.rule_id);
     }
     return [...accs.values()];

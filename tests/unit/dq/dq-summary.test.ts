@@ -10,7 +10,8 @@ import {
 } from '../../../shared/domain/dq/dq-render.js';
 import type { DqScorecardRow } from '../../../shared/domain/dq/dq-scorecard.js';
 
-type Dataset = DqScorecardRow['dataset'];
+type Dataset = 'sus_apc' | 'prescribing';
+const TABLE_OF = { sus_apc: 'sus_apc_episode', prescribing: 'prescribing_item' } as const;
 
 /** The scorecard rows of one provider × dataset × month: records, quarantined, DQMI, items, rules. */
 function month(
@@ -25,7 +26,7 @@ function month(
     rules?: Record<string, number>;
   },
 ): DqScorecardRow[] {
-  const table = `${dataset}_table` as DqScorecardRow['table'];
+  const table = TABLE_OF[dataset];
   const base = { provider_code: provider, dataset, period, field: null, rule_id: null };
   const q = m.quarantined ?? 0;
   return [
@@ -67,7 +68,7 @@ const ROWS: DqScorecardRow[] = [
     records: 300,
     quarantined: 3,
     dqmi: 98,
-    items: { nhs_number: 97, sex: 100 },
+    items: { nhs_number: 97, sex: 100, patient_classification: 50 },
     rules: { 'SUS.A': 3 },
   }),
   ...month('RRK', 'sus_apc', '2026-09', {
@@ -102,7 +103,9 @@ test('the summary weighs each month DQMI by its records, names the worst month a
     quarantined: 3,
     dqmi: (98 * 300 + 90 * 100) / 400,
     worstMonth: { period: '2026-09', dqmi: 90 },
-    failingItems: 2, // nhs_number (both months) and sex (2026-09), each once
+    // nhs_number (both months) and sex (2026-09), each once; patient_classification is not a
+    // DQMI index item, so it is not one of the score's failing items.
+    failingItems: 2,
     failingRules: 1, // SUS.A failed 3 records; SUS.B failed none
   });
   const sus = datasets.find((l) => l.dataset === 'sus_apc');
