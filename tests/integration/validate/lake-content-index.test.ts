@@ -38,7 +38,11 @@ for (const [name, make] of stores)
       const tag = uniqueName('i');
       const a = (id: string) => item(`${tag}${id}`, { prescriber_code: tag.slice(0, 8).toUpperCase() });
       const b = (id: string) =>
-        item(`${tag}${id}`, { prescriber_code: tag.slice(0, 8).toUpperCase(), items: 2 });
+        item(`${tag}${id}`, {
+          prescriber_code: tag.slice(0, 8).toUpperCase(),
+          items: 2,
+          total_quantity: '56.000',
+        });
       const chunk = (n: number, rows: SourceRow[]) =>
         validateBatchChunk(
           {

@@ -16,7 +16,7 @@ const GOLDEN_POPULATION: PopulationConfigInput = { patients: 250, seed: 20261206
 const GOLDEN_ROWS: Record<SourceTableName, string> = {
   sus_apc_spell: '72 rows 34beb67904ab074e',
   sus_apc_episode: '90 rows 9cd72216581a2b84',
-  prescribing_item: '322 rows 8d3004494f3b6ac7',
+  prescribing_item: '322 rows e7c73873d7fdbc8b',
   mhsds_referral: '7 rows c89a9f1bc69b7517',
   mhsds_care_contact: '35 rows 55c2da4b02af0f81',
   mhsds_cluster_assessment: '6 rows 86c579b3ac75df57',

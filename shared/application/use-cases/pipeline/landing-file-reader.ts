@@ -1,3 +1,4 @@
+import { epdLayoutColumns } from '../../../domain/datasets/prescribing/epd-layouts.js';
 import type { ColumnSpec, SourceRow, SourceTableSpec } from '../../../domain/datasets/source-tables.js';
 import { LandingFileRejectedError } from '../../../domain/errors.js';
 import type { BatchDescriptor, BatchRecord } from '../../../domain/pipeline/batch-record.js';
@@ -138,7 +139,12 @@ async function* csvItems(
     () => header?.length,
     (fields, line) => {
       if (!header) {
-        header = csvHeaderColumns(fields, spec, file);
+        // Prescribing files may name their columns by the EPD names of either layout (epd-layouts.ts).
+        header = csvHeaderColumns(
+          spec.table === 'prescribing_item' ? epdLayoutColumns(fields).columns : fields,
+          spec,
+          file,
+        );
         const known = new Map(spec.columns.map((c) => [c.name, c.type]));
         types = header.map((h) => known.get(h));
         return;
