@@ -39,6 +39,7 @@ export const mhsdsClusterAssessment: TableDeclaration = {
   rowRules: [...submissionRowRules('assessment_date')],
   notes: [
     'MHS801 care cluster assessment: cluster 0-21; cluster 9 (blank/unused) is closed in the code list, so it fails `CARE_CLUSTER.CODE_LIST`. Within-row: `RECORD_END_DATE.BEFORE_RECORD_START`, `UNIQ_MONTH_ID.BEFORE_ACTIVITY`.',
+    "The specification splits the cluster data into MHS801ClusterTool (one row per completed clustering tool, with the initial cluster `AMHCareClustCodeInit`: this table), MHS802ClusterAssess (the tool's item scores, `CodedAssToolType` and `PersScore`) and MHS803CareCluster (the cluster assigned over time). MHS802 and MHS803 are not declared: REFERENCE.md names MHS802's two fields but gives only one of the 18 SNOMED CT item codes of the Mental Health Clustering Tool, so neither its code list nor synthetic rows could be built without inventing codes, and it names no MHS803 field.",
   ],
 };
 
