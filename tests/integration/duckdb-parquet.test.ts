@@ -52,3 +52,46 @@ test('an empty row set still writes a valid file with the columns', async () => 
   assert.equal(await codec.write(file, columns, []), 0);
   assert.equal(await codec.count(file), 0);
 });
+
+test('readLatest keeps the latest upsert per key across change-log files; with columns, rows hold only those', async () => {
+  const codec = new DuckDbParquetCodec();
+  const dir = mkdtempSync(join(tmpdir(), 'nhsflows-pq-'));
+  const log: PortableColumn[] = [
+    { name: 'id', type: 'string', nullable: false },
+    { name: 'practice', type: 'string', nullable: true },
+    { name: 'postcode_district', type: 'string', nullable: true },
+    { name: '_captured_at', type: 'timestamp', nullable: false },
+    { name: '_seq', type: 'int', nullable: false },
+    { name: '_op', type: 'string', nullable: false },
+  ];
+  const row = (id: string, practice: string, at: string, op = 'upsert') => ({
+    id,
+    practice,
+    postcode_district: 'B1',
+    _captured_at: at,
+    _seq: 1,
+    _op: op,
+  });
+  const first = join(dir, 'a.parquet');
+  const second = join(dir, 'b.parquet');
+  await codec.write(first, log, [
+    row('A', 'P1', '2026-01-01T00:00:00.000Z'),
+    row('B', 'P1', '2026-01-01T00:00:00.000Z'),
+  ]);
+  await codec.write(second, log, [
+    row('A', 'P2', '2026-01-02T00:00:00.000Z'),
+    row('B', 'P1', '2026-01-02T00:00:00.000Z', 'delete'),
+  ]);
+  const whole = await codec.readLatest([first, second], ['id'], ['_captured_at', '_seq']);
+  assert.deepEqual(
+    whole.map((r) => [r.id, r.practice, r.postcode_district]),
+    [['A', 'P2', 'B1']],
+  );
+  const cut = await codec.readLatest(
+    [first, second],
+    ['id'],
+    ['_captured_at', '_seq'],
+    ['id', 'practice', 'absent'],
+  );
+  assert.deepEqual(cut, [{ id: 'A', practice: 'P2' }]);
+});

@@ -62,6 +62,7 @@ export class MemoryParquetLake implements ParquetLake {
     paths: readonly string[],
     key: readonly string[],
     orderBy: readonly string[],
+    options: { readonly columns?: readonly string[] } = {},
   ): Promise<PortableRow[]> {
     const best = new Map<string, PortableRow>();
     const compare = (a: PortableRow, b: PortableRow) => {
@@ -78,7 +79,14 @@ export class MemoryParquetLake implements ParquetLake {
         const held = best.get(id);
         if (!held || compare(row, held) > 0) best.set(id, row);
       }
-    return [...best.values()].filter((r) => r._op === 'upsert');
+    const latest = [...best.values()].filter((r) => r._op === 'upsert');
+    const columns = options.columns;
+    if (!columns) return latest;
+    return latest.map((row) => {
+      const out: PortableRow = {};
+      for (const c of columns) if (c in row) out[c] = row[c]!;
+      return out;
+    });
   }
 
   async readRuns(

@@ -157,11 +157,12 @@ export class DuckDbParquetLake implements ParquetLake {
     paths: readonly string[],
     key: readonly string[],
     orderBy: readonly string[],
+    options: { readonly columns?: readonly string[] } = {},
   ): Promise<PortableRow[]> {
     const locals: string[] = [];
     try {
       for (const path of paths) locals.push(await this.fetch(container, path));
-      return await this.codec.readLatest(locals, key, orderBy);
+      return await this.codec.readLatest(locals, key, orderBy, options.columns);
     } finally {
       for (const local of locals) rmSync(local, { force: true });
     }

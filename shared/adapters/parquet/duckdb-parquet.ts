@@ -221,15 +221,18 @@ export class DuckDbParquetCodec implements ParquetCodec {
     files: readonly string[],
     key: readonly string[],
     orderBy: readonly string[],
+    only?: readonly string[],
   ): Promise<PortableRow[]> {
     if (files.length === 0) return [];
     const connection = await this.connect();
     try {
       const source = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`;
       const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+      const wanted = only ? new Set(only) : undefined;
       const columns = described
         .getRowObjectsJson()
-        .map((r) => ({ name: r.column_name as string, type: r.column_type as string }));
+        .map((r) => ({ name: r.column_name as string, type: r.column_type as string }))
+        .filter((c) => !wanted || wanted.has(c.name));
       const select = columns
         .map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`)
         .join(', ');

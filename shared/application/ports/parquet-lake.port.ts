@@ -33,13 +33,15 @@ export interface ParquetLake {
   count(container: string, paths: readonly string[]): Promise<number>;
   /**
    * Silver change logs: the latest row per `key` across the objects (ordered by `orderBy`
-   * descending), kept only when its `_op` is 'upsert'.
+   * descending), kept only when its `_op` is 'upsert'. With `columns`, each row holds only those of
+   * them the objects have (the choice of the latest row still reads `key`, `orderBy` and `_op`).
    */
   readLatest(
     container: string,
     paths: readonly string[],
     key: readonly string[],
     orderBy: readonly string[],
+    options?: { readonly columns?: readonly string[] },
   ): Promise<PortableRow[]>;
   /**
    * Keyed runs (later runs replace a key's rows whole): every row of each key, taken from the

@@ -16,10 +16,12 @@ export interface ParquetCodec {
   /**
    * The latest row per key across change-log files (silver): rows ordered by `orderBy` descending,
    * the first per key kept, and only when its `_op` is 'upsert' (a delete removes the record).
+   * With `columns`, each row holds only those of them the files have.
    */
   readLatest(
     files: readonly string[],
     key: readonly string[],
     orderBy: readonly string[],
+    columns?: readonly string[],
   ): Promise<PortableRow[]>;
 }

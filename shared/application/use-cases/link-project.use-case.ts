@@ -1,7 +1,17 @@
 import { SOURCE_TABLES, type SourceTableName } from '../../domain/datasets/source-tables.js';
-import { PersonLinker, linkViaParent, type PersonLink } from '../../domain/link/person-linker.js';
-import { careflowPathwayFacts, type CareflowPathwayFacts } from '../../domain/pathways/careflow-pathways.js';
 import {
+  LINK_COLUMNS,
+  PersonLinker,
+  linkViaParent,
+  type PersonLink,
+} from '../../domain/link/person-linker.js';
+import {
+  CAREFLOW_PATHWAY_COLUMNS,
+  careflowPathwayFacts,
+  type CareflowPathwayFacts,
+} from '../../domain/pathways/careflow-pathways.js';
+import {
+  COMMUNITY360_PATHWAY_COLUMNS,
   community360PathwayFacts,
   type Community360PathwayFacts,
 } from '../../domain/pathways/community360-pathways.js';
@@ -17,6 +27,32 @@ export const LINK_VIA_REFERRAL: Readonly<Partial<Record<SourceTableName, SourceT
   mhsds_hospital_spell: 'mhsds_referral',
   csds_care_contact: 'csds_referral',
 };
+
+const PATHWAY_COLUMNS: Readonly<Partial<Record<SourceTableName, readonly string[]>>> = {
+  ...CAREFLOW_PATHWAY_COLUMNS,
+  ...COMMUNITY360_PATHWAY_COLUMNS,
+};
+
+/**
+ * The silver columns `linkProject` needs of a table's rows: its key, the link columns, the referral
+ * id a child table links through, the activity date (what `withhold` judges an opt-out by) and what
+ * the project's pathway facts read. The marts refresh reads only these (not every silver column), so
+ * the rows it holds in memory are a fraction of silver's width.
+ */
+export function linkInputColumns(table: SourceTableName): readonly string[] {
+  const spec = SOURCE_TABLES[table];
+  const viaReferral =
+    LINK_VIA_REFERRAL[table] !== undefined || Object.values(LINK_VIA_REFERRAL).includes(table);
+  return [
+    ...new Set([
+      ...spec.key,
+      ...LINK_COLUMNS,
+      ...(viaReferral ? ['referral_id'] : []),
+      spec.activityDateColumn,
+      ...(PATHWAY_COLUMNS[table] ?? []),
+    ]),
+  ];
+}
 
 /** A silver row as read back (latest version per record); columns may be absent. */
 export type LinkInputRow = PathwayRow;

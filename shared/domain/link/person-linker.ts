@@ -33,6 +33,9 @@ import {
  * Use: `observe` every record of the project (pass 1), then `link` each (pass 2). Memory is one
  * map entry per distinct fallback key.
  */
+/** The columns of a row that linkage reads (`LinkableRow`'s fields, as a list for column selection). */
+export const LINK_COLUMNS = ['patient_token', 'token_key_version', 'fallback_link_key'] as const;
+
 export interface LinkableRow {
   readonly patient_token?: string | number | boolean | null;
   readonly token_key_version?: string | number | boolean | null;

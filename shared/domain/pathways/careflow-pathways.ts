@@ -81,6 +81,26 @@ export const FACT_ACTIVITY_TRUST_MONTH_COLUMNS: readonly PortableColumn[] = [
 
 export type FactRow = Record<string, string | number | boolean | null>;
 
+/**
+ * The silver columns `careflowPathwayFacts` reads from each input, besides the link columns
+ * (`person_id`, `link_quality`) that linkage adds: the marts refresh reads only these from the lake.
+ * A column read below and missing here is caught by tests/unit/pathways/mart-input-columns.test.ts.
+ */
+export const CAREFLOW_PATHWAY_COLUMNS = {
+  sus_apc_episode: [
+    'provider_code',
+    'hospital_provider_spell_number',
+    'episode_number',
+    'episode_start_date',
+    'admission_date',
+    'admission_method',
+    'discharge_date',
+    'discharge_method',
+  ],
+  prescribing_item: ['dispensing_date', 'items', 'nic_gbp'],
+  mhsds_referral: ['provider_code', 'referral_id', 'referral_received_date'],
+} as const;
+
 export interface CareflowPathwayInput {
   /** Linked `sus_apc_episode` silver rows. */
   readonly apcEpisodes: Iterable<PathwayRow>;

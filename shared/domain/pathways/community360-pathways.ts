@@ -65,6 +65,23 @@ export const FACT_COMMUNITY_CASELOAD_COLUMNS: readonly PortableColumn[] = [
   col('referrals_discharged', 'int', false),
 ];
 
+/**
+ * The silver columns `community360PathwayFacts` reads from each input, besides the link columns
+ * (`person_id`, `link_quality`) that linkage adds: the marts refresh reads only these from the lake.
+ * A column read below and missing here is caught by tests/unit/pathways/mart-input-columns.test.ts.
+ */
+export const COMMUNITY360_PATHWAY_COLUMNS = {
+  ecds_attendance: ['attendance_id', 'provider_code', 'arrival_at'],
+  dids_imaging_test: ['imaging_test_id', 'test_date'],
+  csds_referral: [
+    'referral_id',
+    'provider_code',
+    'team_type',
+    'referral_received_date',
+    'service_discharge_date',
+  ],
+} as const;
+
 export interface Community360PathwayInput {
   /** Linked `ecds_attendance` silver rows. */
   readonly attendances: Iterable<PathwayRow>;

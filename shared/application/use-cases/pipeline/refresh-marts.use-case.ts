@@ -18,7 +18,7 @@ import type { AeFunnel } from '../../../domain/pathways/community360-pathways.js
 import type { PathwayRow } from '../../../domain/pathways/pathway-time.js';
 import type { ProjectId } from '../../../domain/pseudonymise/projects.js';
 import { buildDqScorecard } from '../dq-scorecard.use-case.js';
-import { linkProject } from '../link-project.use-case.js';
+import { linkInputColumns, linkProject } from '../link-project.use-case.js';
 import { linkKeyVersions } from '../link-key-versions.js';
 import { loadOptOutApplication } from '../opt-out.use-case.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -58,7 +58,11 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
         lakePaths.silverTablePrefix(spec.dataset, spec.table),
       ))
         if (object.path.endsWith('.parquet')) files.push(object.path);
-      return deps.parquet.readLatest('silver', files, spec.key, ['_captured_at', '_seq']);
+      // Only the columns linkage, the opt-out and the pathway facts read: the rows are held in
+      // memory for the whole refresh (its peak), and silver rows are several times wider.
+      return deps.parquet.readLatest('silver', files, spec.key, ['_captured_at', '_seq'], {
+        columns: linkInputColumns(table),
+      });
     };
     // linkProject: the project guard (a table of the other project is refused) and linkage at
     // the link anchor through the re-key tables, so a key rotation neither splits nor stops it.
