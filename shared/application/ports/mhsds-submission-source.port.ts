@@ -13,4 +13,17 @@ export interface MhsdsSubmissionSource extends Pick<
   readScope(table: SourceTableName, providerCode: string, uniqMonthId: number): Promise<SourceRow[]>;
   /** The rows of `table` under these keys (values in key-column order), wherever they are held. */
   readByKeys(table: SourceTableName, keys: readonly (readonly string[])[]): Promise<SourceRow[]>;
+  /** The submission register: the latest UniqSubmissionID applied to the provider-month, if any. */
+  latestSubmission(
+    table: SourceTableName,
+    providerCode: string,
+    uniqMonthId: number,
+  ): Promise<string | undefined>;
+  /** Records a submission as applied to the provider-month (kept when it is later than the one held). */
+  recordSubmission(
+    table: SourceTableName,
+    providerCode: string,
+    uniqMonthId: number,
+    uniqSubmissionId: string,
+  ): Promise<void>;
 }

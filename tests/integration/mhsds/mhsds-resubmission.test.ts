@@ -227,3 +227,26 @@ test('an older month resubmitted after a newer one leaves the newer month alone;
     await source.close();
   }
 });
+
+test('the submission register keeps an emptied month empty: a late earlier submission does not bring its records back', async () => {
+  const { source, deps, view } = await setup();
+  try {
+    await applyMhsdsSubmission(
+      deps,
+      submission('RXT', SEP, '1518001', [contact('C1', 'RXT', SEP, '1518001')]),
+    );
+    const emptied = await applyMhsdsSubmission(deps, submission('RXT', SEP, '1518002', []));
+    assert.deepEqual([emptied.outcome, emptied.deleted], ['applied', 1]);
+    const late = await applyMhsdsSubmission(
+      deps,
+      submission('RXT', SEP, '1518001', [contact('C1', 'RXT', SEP, '1518001')]),
+    );
+    assert.equal(late.outcome, 'stale');
+    assert.deepEqual(await view(), []);
+    // the register is not a source table: capture never sees it
+    assert.equal(await deps.source.latestSubmission('mhsds_care_contact', 'RXT', SEP), '1518002');
+    assert.equal(await deps.source.latestSubmission('mhsds_care_contact', 'RXT', OCT), undefined);
+  } finally {
+    await source.close();
+  }
+});

@@ -56,12 +56,29 @@ export async function applyMhsdsSubmission(
     .map((r) => spec.key.map((k) => String(r[k])))
     .filter((k) => !scopeKeys.has(JSON.stringify(k)));
   const elsewhere = otherKeys.length > 0 ? await deps.source.readByKeys(table, otherKeys) : [];
-  const plan = planMhsdsSubmission(shape, submission, { scope, elsewhere });
+  const latestApplied = await deps.source.latestSubmission(
+    table,
+    submission.providerCode,
+    submission.uniqMonthId,
+  );
+  const plan = planMhsdsSubmission(shape, submission, {
+    scope,
+    elsewhere,
+    ...(latestApplied === undefined ? {} : { latestApplied }),
+  });
   if (plan.outcome === 'applied') {
-    // Deletes first, so a key dropped and re-used never meets itself; updates before inserts.
+    // Deletes first, so a key dropped and re-used never meets itself; updates before inserts. The
+    // register last: a crash before it leaves the rows applied, and the same submission again
+    // changes nothing.
     await deps.source.deleteRows(table, plan.deletes);
     await deps.source.updateRows(table, plan.updates);
     await deps.source.insertRows(table, plan.inserts);
+    await deps.source.recordSubmission(
+      table,
+      submission.providerCode,
+      submission.uniqMonthId,
+      submission.uniqSubmissionId,
+    );
   }
   const { inserts, updates, deletes, ...counts } = plan;
   const result: ApplyMhsdsSubmissionResult = {

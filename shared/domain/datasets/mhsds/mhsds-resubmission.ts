@@ -26,6 +26,12 @@ export interface HeldRows {
   readonly scope: readonly SourceRow[];
   /** Rows held elsewhere (another month or provider) under a key the submission carries. */
   readonly elsewhere: readonly SourceRow[];
+  /**
+   * The latest submission applied to the provider-month, as the source's submission register
+   * recorded it: it still counts when it left no rows (an empty resubmission), so an earlier
+   * submission arriving late cannot bring back what it removed.
+   */
+  readonly latestApplied?: string;
 }
 
 /** The table shape the plan needs: its key and its data columns (no system columns). */
@@ -96,8 +102,9 @@ export function checkSubmission(table: SubmissionTable, submission: MhsdsSubmiss
 
 /**
  * Plans a submission against what the source holds. The rule, in order:
- * 1. if the provider-month holds a later submission (a larger UniqSubmissionID), nothing changes
- *    (`stale`: an earlier submission replayed or arriving late never undoes a resubmission);
+ * 1. if the provider-month holds a later submission (a larger UniqSubmissionID, on its rows or in the
+ *    source's submission register), nothing changes (`stale`: an earlier submission replayed or
+ *    arriving late never undoes a resubmission, even one that left the month empty);
  * 2. a submitted record held in the provider-month is updated when any data column differs;
  * 3. a submitted record held for a later month of the same provider is left alone (a resubmitted
  *    older month never touches a newer month); one held for an earlier month moves to this month
@@ -117,7 +124,9 @@ export function planMhsdsSubmission(
       held.scope.map((r) => String(r[SUBMISSION] as SourceRowValue)).filter((s) => /^[0-9]+$/.test(s)),
     ),
   ].sort(compareSubmissionIds);
-  const latestHeld = replaces.at(-1);
+  const latestHeld = [...replaces, ...(held.latestApplied === undefined ? [] : [held.latestApplied])]
+    .sort(compareSubmissionIds)
+    .at(-1);
   const empty = {
     inserts: [],
     updates: [],

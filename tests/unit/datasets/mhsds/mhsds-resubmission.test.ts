@@ -161,3 +161,23 @@ test('an empty resubmission empties the provider-month and nothing else', () => 
   assert.deepEqual(plan.deletes, [['C1'], ['C2'], ['C3'], ['C4']]);
   assert.deepEqual([plan.inserts, plan.updates], [[], []]);
 });
+
+test('a resubmission that emptied the month still counts: an earlier submission arriving after it is stale', () => {
+  const late = planMhsdsSubmission(TABLE, submission('RXT', M, '1518001', first), {
+    scope: [],
+    elsewhere: [],
+    latestApplied: '1518002',
+  });
+  assert.deepEqual([late.outcome, late.inserts], ['stale', []]);
+  const next = planMhsdsSubmission(
+    TABLE,
+    submission('RXT', M, '1518003', [contact('C1', 'RXT', M, '1518003')]),
+    {
+      scope: [],
+      elsewhere: [],
+      latestApplied: '1518002',
+    },
+  );
+  assert.equal(next.outcome, 'applied');
+  assert.equal(next.inserts.length, 1);
+});
