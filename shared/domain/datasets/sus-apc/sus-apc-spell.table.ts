@@ -15,6 +15,7 @@ import {
 import { col, nhsName, systemColumns, type TableDeclaration } from '../declaration.js';
 import { bornBeforeActivity, dateOfBirthColumn, nhsNumberColumn } from '../person-columns.js';
 import { wireSchemaOf, type WireRow } from '../wire-schema.js';
+import { admissionColumns } from './admission-columns.js';
 import { ageOnAdmission, lengthOfStayDays } from './spell-derivations.js';
 import { deathMismatchRule, HES, SUS, SUS_MODEL } from './sus-apc-names.js';
 
@@ -80,31 +81,7 @@ export const susApcSpell: TableDeclaration = {
     ),
     nhsNumberColumn(nhsName('NHS number', 'NHS DD')),
     dateOfBirthColumn(),
-    col.date('admission_date', 'Start date of the hospital provider spell', {
-      nhs: SUS('Admission_Date'),
-      rules: [notFuture],
-    }),
-    col.varchar(
-      'admission_method',
-      2,
-      'How the patient was admitted (elective, emergency, maternity, other)',
-      {
-        nhs: SUS('Admission_Method'),
-        rules: [codeList('admission_method')],
-        dq: { defaults: ['98', '99'], threshold: 0.02, index: true },
-      },
-    ),
-    col.varchar('admission_source', 2, 'Where the patient was immediately before admission', {
-      nullable: true,
-      nhs: SUS('Source_of_Admission'),
-      rules: [codeList('admission_source')],
-      dq: { defaults: ['98', '99'], threshold: 0.02, index: true },
-    }),
-    col.char('patient_classification', 1, 'Ordinary admission, day case, regular day or night attender, …', {
-      nhs: SUS('Patient_Classification'),
-      rules: [codeList('patient_classification')],
-      dq: { defaults: ['9'], threshold: 0.02 },
-    }),
+    ...admissionColumns(),
     col.date('discharge_date', 'End date of the spell (null while the patient is in hospital)', {
       nullable: true,
       nhs: SUS('Discharge_Date'),
