@@ -57,7 +57,8 @@ export const MART_AE_PATHWAY = mart(
 );
 export const MART_COMMUNITY_CASELOAD = mart(
   'fact_community_caseload',
-  'published',
+  // An aggregate, but period_end_date is a day: restricted until its published form drops it.
+  'restricted',
   'Community 360: open community referrals (caseload) per provider and month',
   FACT_COMMUNITY_CASELOAD_COLUMNS,
 );

@@ -35,9 +35,6 @@ const RECORD_ID = /_(id|key|sk|token|number)$/;
 /** Identifiers of things that are not patients' records: a load batch, a validation rule. */
 const NOT_RECORD_IDS: ReadonlySet<string> = new Set(['batch_id', 'rule_id']);
 
-/** Date columns that are a month's bound, so no finer than the `period` (YYYY-MM) beside them. */
-const MONTH_BOUND_DATES: ReadonlySet<string> = new Set(['period_start_date', 'period_end_date']);
-
 /**
  * The columns that make a table row-level, each with why: a person-level name, a record
  * identifier, or a date or time finer than a month. A table with any of them must be `restricted`.
@@ -49,8 +46,9 @@ export function personLevelColumns(
   for (const { name, type } of columns) {
     if (PERSON_COLUMNS.has(name)) out.push({ column: name, why: 'person' });
     else if (RECORD_ID.test(name) && !NOT_RECORD_IDS.has(name)) out.push({ column: name, why: 'record id' });
-    else if ((type === 'date' || type === 'timestamp') && !MONTH_BOUND_DATES.has(name))
-      out.push({ column: name, why: 'exact date' });
+    // Any date or time, a month's last day included: a published table shows the month (`period`),
+    // as the disclosure guard requires (shared/domain/disclosure/publishable.ts).
+    else if (type === 'date' || type === 'timestamp') out.push({ column: name, why: 'exact date' });
   }
   return out;
 }

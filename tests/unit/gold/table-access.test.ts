@@ -26,7 +26,7 @@ test('every warehouse table has a one-line description and a unique name', () =>
 });
 
 test('each kind of person-level column makes a table restricted, whatever else it holds', () => {
-  const aggregate = [c('provider_code'), c('period'), c('persons', 'int'), c('period_end_date', 'date')];
+  const aggregate = [c('provider_code'), c('period'), c('persons', 'int'), c('cost_gbp', 'decimal(12,2)')];
   assert.equal(accessFromColumns(aggregate), 'published');
   const cases: [ReturnType<typeof c>, string][] = [
     [c('person_id'), 'person'],
@@ -38,6 +38,7 @@ test('each kind of person-level column makes a table restricted, whatever else i
     [c('hospital_provider_spell_number'), 'record id'],
     [c('discharge_date', 'date'), 'exact date'],
     [c('arrival_at', 'timestamp'), 'exact date'],
+    [c('period_end_date', 'date'), 'exact date'],
   ];
   for (const [column, why] of cases) {
     assert.deepEqual(personLevelColumns([...aggregate, column]), [{ column: column.name, why }], column.name);
