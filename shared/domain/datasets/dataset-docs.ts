@@ -109,7 +109,7 @@ export function renderDatasetDoc(d: DatasetDeclaration, rules: readonly Rule[]):
   parts.push(
     '## Validation rules beyond the row contract',
     '',
-    `Declared in \`shared/domain/validate/rules/${d.slug}.rules.ts\` and run by the batch engine (docs/validation-rules.md has their severities and reasons).`,
+    `Declared in \`shared/domain/datasets/${d.slug}/${d.slug}.batch-rules.ts\` and run by the batch engine (docs/validation-rules.md has their severities and reasons).`,
     '',
     rules.length === 0 ? 'None.' : renderRules(rules),
     '',

@@ -1,13 +1,16 @@
 import type { DatasetId, SourceTableName } from '../../datasets/source-tables.js';
 import type { Rule } from '../rule.js';
-import { CSDS_RULES } from './csds.rules.js';
-import { DIDS_RULES } from './dids.rules.js';
-import { ECDS_RULES } from './ecds.rules.js';
-import { MHSDS_RULES } from './mhsds.rules.js';
-import { PRESCRIBING_RULES } from './prescribing.rules.js';
-import { SUS_APC_RULES } from './sus-apc.rules.js';
+import { CSDS_RULES } from '../../datasets/csds/csds.batch-rules.js';
+import { DIDS_RULES } from '../../datasets/dids/dids.batch-rules.js';
+import { ECDS_RULES } from '../../datasets/ecds/ecds.batch-rules.js';
+import { MHSDS_RULES } from '../../datasets/mhsds/mhsds.batch-rules.js';
+import { PRESCRIBING_RULES } from '../../datasets/prescribing/prescribing.batch-rules.js';
+import { SUS_APC_RULES } from '../../datasets/sus-apc/sus-apc.batch-rules.js';
 
-/** Every assurance rule, by dataset (one file per dataset declares them). Ids are unique. */
+/**
+ * Every assurance (cross-row) rule, by dataset: each dataset's folder declares them beside its tables
+ * (`shared/domain/datasets/<dataset>/<dataset>.batch-rules.ts`). Ids are unique.
+ */
 export const RULES_BY_DATASET: Readonly<Record<DatasetId, readonly Rule[]>> = {
   sus_apc: SUS_APC_RULES,
   prescribing: PRESCRIBING_RULES,

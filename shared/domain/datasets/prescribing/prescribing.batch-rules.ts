@@ -1,6 +1,6 @@
-import type { Rule } from '../rule.js';
-import { duplicateRowRule, missingNhsNumberRule } from '../rule-builders.js';
-import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
+import type { Rule } from '../../validate/rule.js';
+import { duplicateRowRule, missingNhsNumberRule } from '../../validate/rule-builders.js';
+import { implausibleDateOfBirthRule } from '../../validate/date-of-birth-rule.js';
 
 /**
  * Patient-level prescribing assurance rules for `prescribing_item`, in one place. Field and

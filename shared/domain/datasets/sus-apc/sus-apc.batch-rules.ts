@@ -2,10 +2,10 @@ import { validateHrgCode } from '../../nhs/hrg-code.js';
 import { financialYearOf } from '../../reference/reference-data.js';
 import type { SourceRow } from '../../datasets/source-tables.js';
 import { spellTariff, poundsToPence } from '../../datasets/sus-apc/spell-tariff.js';
-import type { BatchRule, Rule, RuleContext } from '../rule.js';
-import { duplicateRowRule, missingNhsNumberRule, text } from '../rule-builders.js';
-import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
-import { NO_REFERRALS, spellIndexId } from '../referral-index.js';
+import type { BatchRule, Rule, RuleContext } from '../../validate/rule.js';
+import { duplicateRowRule, missingNhsNumberRule, text } from '../../validate/rule-builders.js';
+import { implausibleDateOfBirthRule } from '../../validate/date-of-birth-rule.js';
+import { NO_REFERRALS, spellIndexId } from '../../validate/referral-index.js';
 
 /** SUS+ APC assurance rules: every rule for `sus_apc_spell` and `sus_apc_episode`, in one place. */
 

@@ -1,11 +1,11 @@
-import type { Rule } from '../rule.js';
+import type { Rule } from '../../validate/rule.js';
 import {
   duplicateRowRule,
   missingNhsNumberRule,
   referralAfterContactRule,
   referralNotFoundRule,
-} from '../rule-builders.js';
-import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
+} from '../../validate/rule-builders.js';
+import { implausibleDateOfBirthRule } from '../../validate/date-of-birth-rule.js';
 
 /**
  * CSDS assurance rules for the community referral and care contact tables, in one place. Field and

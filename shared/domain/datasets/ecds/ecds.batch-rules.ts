@@ -1,6 +1,6 @@
-import type { Rule } from '../rule.js';
-import { duplicateRowRule, instant, missingNhsNumberRule } from '../rule-builders.js';
-import { implausibleDateOfBirthRule } from '../date-of-birth-rule.js';
+import type { Rule } from '../../validate/rule.js';
+import { duplicateRowRule, instant, missingNhsNumberRule } from '../../validate/rule-builders.js';
+import { implausibleDateOfBirthRule } from '../../validate/date-of-birth-rule.js';
 
 /**
  * ECDS assurance rules for `ecds_attendance`, in one place. Field and within-row checks (SNOMED
