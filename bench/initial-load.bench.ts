@@ -1,5 +1,5 @@
 // Issue 8, item 6: the initial load. A synthetic population of about 100k and 1M source records
-// (all nine tables) goes through the real local host end to end, exactly as `nhs-flows start` runs
+// (every source table) goes through the real local host end to end, exactly as `nhs-flows start` runs
 // it, and is compared with two baselines on the same records in the same run: the in-process domain
 // chain (validate → pseudonymise → SCD2 → link, as pipeline-throughput.bench.ts runs it) and a plain
 // DuckDB SQL bulk copy (the floor for moving the bytes).
@@ -76,7 +76,7 @@ export async function run(report: BenchReport): Promise<void> {
   report.section(
     'Initial load: 100k and 1M source records through the real local host (issue 8)',
     [
-      `A synthetic population (the CLI's seeding: \`seedSyntheticSource\`, all nine tables, defects on, seed ${SEED})`,
+      `A synthetic population (the CLI's seeding: \`seedSyntheticSource\`, every source table, defects on, seed ${SEED})`,
       `of about ${RECORDS_PER_PATIENT} source records per patient, sized for ~100k and ~1M records × scale ${benchScale()}.`,
       `Each size in a fresh data dir with its own Azurite and two processes of its own: **prepare** seeds and runs the`,
       `baselines; **load** runs the real path exactly as \`nhs-flows start\` does (Azurite, services, the local Functions`,
@@ -92,7 +92,7 @@ export async function run(report: BenchReport): Promise<void> {
       `load, per 1,000 source records. **Baselines** on the same source file: (a) the in-process chain`,
       `(bench/support/domain-chain.ts: validate → pseudonymise → SCD2 → link over in-memory adapters, chunks of`,
       `${CHAIN_CHUNK.toLocaleString('en-GB')} read back from the embedded source table by table; rate = records ÷ the four stages' wall`,
-      `time, reading apart); (b) DuckDB SQL: the nine tables read from the embedded source, identifier columns dropped, a`,
+      `time, reading apart); (b) DuckDB SQL: every source table read from the embedded source, identifier columns dropped, a`,
       `SHA-256 token of the NHS number added, \`COPY … TO … (FORMAT parquet, PARTITION_BY (month))\` per table. A load`,
       `still busy at its budget (NHSFLOWS_BENCH_INITIAL_LOAD_BUDGET_S; default max(10 min, records ÷ 500/s)) is stopped`,
       `and its targets reported MISSED with what it had loaded by then. Shared 2-core machine (load average below).`,

@@ -242,7 +242,7 @@ export async function run(report: BenchReport): Promise<void> {
         `source (\`updateRows\`, one transaction). **Interval** = from just before that commit until the batch's`,
         `silver Parquet object (\`silver/sus_apc/sus_apc_episode/period=…/<batchId>-00000.parquet\`)`,
         `exists in the lake (HEAD on Azurite, checked every ${WATCH_MS} ms once the batch's orchestration appears).`,
-        `It covers: waiting for the next poll, the poll of all nine tables (change-version capture, publish to`,
+        `It covers: waiting for the next poll, the poll of every source table (change-version capture, publish to`,
         `the durable local event log), the eventHub trigger (bronze batch, orchestration start), planChunks,`,
         `validateChunk and pseudonymiseChunk. **Poll cadence assumed**: a loop fires the registered \`cdcPoller\``,
         `timer (\`fireTimer\`) ${POLL_GAP_MS} ms after the previous poll returned, so the wait for a poll is at most`,
@@ -289,7 +289,7 @@ export async function run(report: BenchReport): Promise<void> {
       'planChunks, validateChunk, pseudonymiseChunk',
     );
     report.metric(
-      'poll of all nine tables, p50 (polls fired during the loop)',
+      'poll of every source table, p50 (polls fired during the loop)',
       median(phases.map((x) => x.poll)),
       'ms',
       `p95 ${percentile(

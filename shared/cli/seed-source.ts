@@ -116,7 +116,7 @@ async function seedInto(
   }
 }
 
-/** The seed record of a source file, and its row count across the nine source tables. */
+/** The seed record of a source file, and its row count across the source tables. */
 async function readSeedRecord(path: string): Promise<{ population?: SeededPopulation; rows: number }> {
   const source = await openEmbeddedSource({ path, clock: systemClock });
   try {

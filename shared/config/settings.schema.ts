@@ -40,7 +40,7 @@ const commonSettings = {
   NHSFLOWS_SOURCE_KIND: z.enum(['embedded', 'mssql']).default('embedded'),
   /** Name of the secret holding the SQL Server connection string (mssql source). */
   NHSFLOWS_SOURCE_MSSQL_SECRET: nonEmpty.default('source-sql-connection'),
-  /** Source tables the CDC poller captures (comma-separated); default all nine. */
+  /** Source tables the CDC poller captures (comma-separated); default every declared table. */
   NHSFLOWS_CDC_TABLES: sourceTableList.optional(),
   /** NCRONTAB schedule of the CDC poller timer. */
   NHSFLOWS_CDC_SCHEDULE: nonEmpty.default('0 */5 * * * *'),

@@ -26,7 +26,7 @@ export interface SyntheticRowSink {
 }
 
 /**
- * A sink over a `SourceWriter`: creates the nine source tables (if missing) before the first batch,
+ * A sink over a `SourceWriter`: creates the source tables (if missing) before the first batch,
  * then bulk-inserts each batch in one call (one transaction per batch).
  */
 export function sourceWriterSink(writer: SourceWriter): SyntheticRowSink {
