@@ -12,6 +12,7 @@ import { dqCommand } from './dq.command.js';
 import { exportCommand } from './export.command.js';
 import { generateCommand } from './generate.command.js';
 import { keysCommand } from './keys.command.js';
+import { mhsdsCommand } from './mhsds.command.js';
 import { optOutCommand } from './opt-out.command.js';
 import { patientHistoryCommand } from './patient-history.command.js';
 import { referenceCommand } from './reference-import.command.js';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly CliCommand[] = [
   patientHistoryCommand,
   optOutCommand,
   referenceCommand,
+  mhsdsCommand,
 ];
 
 export function usage(): string {
