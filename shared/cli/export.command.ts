@@ -5,10 +5,13 @@ import type { Warehouse } from '../application/ports/warehouse.port.js';
 import { recordAudit } from '../application/use-cases/audit/audit-trail.js';
 import { loadOptOutApplication, type OptOutApplication } from '../application/use-cases/opt-out.use-case.js';
 import { discloseCount, type DisclosedCount } from '../domain/disclosure/small-numbers.js';
-import { ExportKeyError } from '../domain/errors.js';
+import { ExportKeyError, InvariantError } from '../domain/errors.js';
 import { GOLD_TABLES, type GoldTable } from '../domain/gold/gold-tables.js';
 import { MART_TABLES } from '../domain/gold/mart-tables.js';
 import { personLevelColumns, WAREHOUSE_TABLES } from '../domain/gold/table-access.js';
+import { applyDisclosureControl, type AggregateRow } from '../domain/disclosure/apply-disclosure-control.js';
+import { PUBLISHED_MARTS } from '../domain/disclosure/published-marts.js';
+import type { PublishedTable } from '../domain/disclosure/published-table.js';
 import type { ProjectId } from '../domain/pseudonymise/projects.js';
 import type { CliCommand } from './cli-io.js';
 import { runningHost, type RunningHost } from './host-lock.js';
@@ -147,7 +150,7 @@ export function restrictedRefusal(table: GoldTable): string {
     .map((c) => c.column);
   const shown = columns.length > 4 ? `${columns.slice(0, 4).join(', ')}, …` : columns.join(', ');
   return (
-    `export: ${table.name} is restricted (row-level${shown ? `: ${shown}` : ''}); ` +
+    `export: ${table.name} is restricted (${shown ? `row-level: ${shown}` : 'not yet disclosure-controlled'}); ` +
     'pass --restricted to export it, which is recorded in the audit trail'
   );
 }
@@ -199,10 +202,14 @@ export async function writeTableCsv(
   const filters = options.optOut?.filters;
   const dateColumn = EXPORT_OPT_OUT_DATE[table.name];
   const filtering = filters !== undefined && filters.size > 0 && dateColumn !== undefined;
-  // With the opt-out applied the limit counts rows that are shown, so it is applied after the filter.
-  const rows = await warehouse.query(
-    `SELECT ${select} FROM "${table.name}" ORDER BY ${order}${limit !== undefined && !filtering ? ` LIMIT ${limit}` : ''}`,
+  // A published table is disclosure-controlled as a whole (secondary suppression looks across rows),
+  // and with the opt-out applied the limit counts rows that are shown: both limit after.
+  const published = table.access === 'published' ? publishedDeclaration(table.name) : undefined;
+  const limitInSql = limit !== undefined && !filtering && published === undefined;
+  const queried = await warehouse.query(
+    `SELECT ${select} FROM "${table.name}" ORDER BY ${order}${limitInSql ? ` LIMIT ${limit}` : ''}`,
   );
+  const rows = published ? disclosureControlled(published, queried) : queried;
   let withheld = 0;
   const shown = filtering
     ? rows.filter((row) => {
@@ -217,6 +224,38 @@ export async function writeTableCsv(
   for (const row of limit !== undefined ? shown.slice(0, limit) : shown)
     write(columns.map((c) => csvField(row[c])).join(','));
   return true;
+}
+
+/** The disclosure-control declaration of a published table; a published table without one is a bug. */
+function publishedDeclaration(name: string): PublishedTable {
+  const declaration = PUBLISHED_MARTS[name];
+  if (!declaration)
+    throw new InvariantError(
+      `export: ${name} is published but has no disclosure-control declaration (shared/domain/disclosure/published-marts.ts)`,
+    );
+  return declaration;
+}
+
+/**
+ * A published table's rows as commissioners may see them: the default policy applied
+ * (docs/disclosure-control.md: 1–7 as `*`, the rest rounded, secondary suppression). The
+ * warehouse gives every value as text; counts are read back as numbers first.
+ */
+function disclosureControlled(
+  table: PublishedTable,
+  rows: Record<string, unknown>[],
+): Record<string, unknown>[] {
+  const numeric = new Set(
+    table.columns.filter((c) => c.role !== 'dimension' && c.role !== 'context').map((c) => c.name),
+  );
+  const aggregate = rows.map((row) => {
+    const out: AggregateRow = {};
+    for (const [name, value] of Object.entries(row))
+      (out as Record<string, unknown>)[name] =
+        numeric.has(name) && typeof value === 'string' && value !== '' ? Number(value) : value;
+    return out;
+  });
+  return applyDisclosureControl(table, aggregate).rows;
 }
 
 /**

@@ -62,10 +62,12 @@ export const MART_COMMUNITY_CASELOAD = mart(
   'Community 360: open community referrals (caseload) per provider and month',
   FACT_COMMUNITY_CASELOAD_COLUMNS,
 );
+// Restricted until its disclosure-control declaration is decided: its record and failure counts per
+// provider-month can be small (docs/disclosure-control.md); `nhs-flows dq` reads it for the data team.
 export const MART_DQ_SCORECARD = mart(
   'dq_scorecard',
-  'published',
-  'DQMI-style data-quality scorecard per provider × dataset × month',
+  'restricted',
+  'DQMI-style data-quality scorecard per provider × dataset × month (small record counts, not yet disclosure-controlled)',
   DQ_SCORECARD_COLUMNS,
 );
 

@@ -5,6 +5,7 @@ import type { CliIo } from '../../../shared/cli/cli-io.js';
 import { writeTableCsv } from '../../../shared/cli/export.command.js';
 import { main } from '../../../shared/cli/main.js';
 import { WAREHOUSE_TABLES } from '../../../shared/domain/gold/table-access.js';
+import { PUBLISHED_MARTS } from '../../../shared/domain/disclosure/published-marts.js';
 
 // The checks `nhs-flows export` makes before it opens anything: none of these runs need a lake or
 // a warehouse (a run that got past them would fail here for want of one).
@@ -44,7 +45,7 @@ test('every restricted table is refused without --restricted, naming the flag an
     assert.match(
       io.err_[0] ?? '',
       new RegExp(
-        `^export: ${table.name} is restricted \\(row-level: .+\\); pass --restricted to export it, which is recorded in the audit trail$`,
+        `^export: ${table.name} is restricted \\((row-level: .+|not yet disclosure-controlled)\\); pass --restricted to export it, which is recorded in the audit trail$`,
       ),
     );
   }
@@ -79,12 +80,24 @@ test('bad export arguments are refused with what was expected, exit 2', async ()
 test('every cell of every exportable table goes through the formula escaping, and a mart is ordered by all its columns', async () => {
   for (const table of WAREHOUSE_TABLES) {
     const queries: string[] = [];
-    const payload = Object.fromEntries(table.columns.map((c) => [c.name, `=cmd|' /C calc'!${c.name}`]));
+    // A published table's counts go through disclosure control first, so they must be counts: 8
+    // (shown rounded, 10); every other cell carries the payload.
+    const published = table.access === 'published' ? PUBLISHED_MARTS[table.name] : undefined;
+    const counted = new Set(
+      (published?.columns ?? [])
+        .filter((c) => c.role !== 'dimension' && c.role !== 'context')
+        .map((c) => c.name),
+    );
+    const payload = Object.fromEntries(
+      table.columns.map((c) => [c.name, counted.has(c.name) ? '8' : `=cmd|' /C calc'!${c.name}`]),
+    );
     const warehouse = {
       ensureSchema: async () => undefined,
       query: async (sql: string) => {
         queries.push(sql);
-        return [payload, payload];
+        // Two rows (distinct in their first column: an aggregate has one row per dimension value).
+        const first = table.columns[0]!.name;
+        return [payload, { ...payload, [first]: `${String(payload[first])}x` }];
       },
     } as unknown as Warehouse;
     const lines: string[] = [];
@@ -93,7 +106,11 @@ test('every cell of every exportable table goes through the formula escaping, an
     for (const line of lines.slice(1)) {
       const cells = line.split(',');
       assert.equal(cells.length, table.columns.length, table.name);
-      for (const cell of cells) assert.match(cell, /^"'=cmd\|' \/C calc'![a-z_0-9]+"$/, table.name);
+      cells.forEach((cell, i) =>
+        counted.has(table.columns[i]!.name)
+          ? assert.equal(cell, '10', table.name)
+          : assert.match(cell, /^"'=cmd\|' \/C calc'![a-z_0-9]+"$/, table.name),
+      );
     }
     const order = (table.key.length > 0 ? table.key : table.columns.map((c) => c.name))
       .map((k) => `"${k}"`)
