@@ -224,13 +224,17 @@ test('an NDJSON file with a malformed line reports that line as unreadable with 
     },
     { records: 2, unreadable: 2, accepted: 2, quarantined: 0, factRows: 2 },
   );
-  const unreadable = (await quarantineRecords(batchId)).map((r) => ({
-    file: r.file,
-    row: r.row,
-    field: r.field,
-    rule: r.rule,
-    message: r.message,
-  }));
+  // The file's unreadable lines (FILE.*); its episodes may also carry warnings of their own (an
+  // episode whose spell the pipeline never received: SUS.SPELL_NOT_FOUND), which are not the subject here.
+  const unreadable = (await quarantineRecords(batchId))
+    .filter((r) => String(r.rule).startsWith('FILE.'))
+    .map((r) => ({
+      file: r.file,
+      row: r.row,
+      field: r.field,
+      rule: r.rule,
+      message: r.message,
+    }));
   assert.deepEqual(unreadable, [
     {
       file: NDJSON_NAME,
