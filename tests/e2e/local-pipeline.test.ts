@@ -11,7 +11,7 @@ import { BlobObjectStore } from '../../shared/adapters/azure/blob-object-store.a
 import { DuckDbParquetCodec } from '../../shared/adapters/parquet/duckdb-parquet.js';
 import { openLocalEnvironment } from '../../shared/cli/local-environment.js';
 import { feedsPatientDimension } from '../../shared/application/use-cases/pipeline/patient-dimension.js';
-import { SOURCE_TABLE_NAMES } from '../../shared/domain/datasets/source-tables.js';
+import { SOURCE_TABLES, SOURCE_TABLE_NAMES } from '../../shared/domain/datasets/source-tables.js';
 
 /** The source tables whose rows feed the patient dimension, as a SQL list. */
 const FEEDING_TABLES = SOURCE_TABLE_NAMES.filter((t) => feedsPatientDimension(t))
@@ -163,6 +163,39 @@ test('the SUS spell grain reconciles with its episodes: every episode has its sp
     0,
     'an episode carries no cost, so no spell is summed once per episode',
   );
+});
+
+test('one NHS number is one patient token per project across every table and batch (one key per project, even on a first run)', async () => {
+  // The first run creates the local keys while the host's activity workers start: a key created
+  // twice would give one NHS number two tokens, splitting the patient in dim_patient and the marts.
+  const source = await openEmbeddedSource({ path: join(dataDir, 'source.duckdb'), clock: systemClock });
+  const nhsByRecord = new Map<string, string>();
+  try {
+    for (const table of SOURCE_TABLE_NAMES) {
+      const spec = SOURCE_TABLES[table];
+      if (spec.key.length !== 1 || !spec.columns.some((c) => c.name === 'nhs_number')) continue;
+      for (const row of await source.querySql(
+        `SELECT ${spec.key[0]} AS k, nhs_number AS n FROM ${table} WHERE nhs_number IS NOT NULL`,
+      ))
+        nhsByRecord.set(`${table}:${String(row.k)}`, String(row.n));
+    }
+  } finally {
+    await source.close();
+  }
+  const tokens = new Map<string, Set<string>>();
+  let linked = 0;
+  for (const fact of (await warehouse(
+    'SELECT source_table, record_key, project, patient_token FROM fact_activity WHERE patient_token IS NOT NULL',
+  )) as { source_table: string; record_key: string; project: string; patient_token: string }[]) {
+    const nhs = nhsByRecord.get(`${fact.source_table}:${fact.record_key}`);
+    if (nhs === undefined) continue;
+    linked += 1;
+    const key = `${fact.project}|${nhs}`;
+    tokens.set(key, (tokens.get(key) ?? new Set()).add(fact.patient_token));
+  }
+  assert.ok(linked > 100 && tokens.size > 20, 'facts with a token and their source NHS numbers');
+  const split = [...tokens.values()].filter((t) => t.size > 1).length;
+  assert.equal(split, 0, `${split} of ${tokens.size} NHS numbers have more than one token in a project`);
 });
 
 test('no NHS number, name, date of birth or postcode appears in silver, gold, quarantine or the logs', async () => {

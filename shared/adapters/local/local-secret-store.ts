@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { threadId } from 'node:worker_threads';
 import type { Logger } from '../../application/ports/logger.port.js';
 import type { SecretStore } from '../../application/ports/secret-store.port.js';
 import { InfrastructureError } from '../../domain/errors.js';
@@ -17,7 +19,11 @@ import { InfrastructureError } from '../../domain/errors.js';
  * missing secret throws `InfrastructureError('SECRET_NOT_FOUND')` unless its name is listed in
  * `createIfMissing`, in which case 32 random bytes (base64) are written as version `v1`;
  * `rotateSecret` adds a new random version and makes it current. Writes are atomic (temp file +
- * rename). Azure mode never uses this store (the settings schema requires a Key Vault URL there).
+ * rename) and every read-modify-write holds the file's lock (`<file>.lock`, created exclusively),
+ * so stores in other threads or processes (the local host's activity worker threads each have one)
+ * that create the same missing secret at once all end with the one value written: a key created
+ * twice would give one NHS number two tokens. A lock older than 30 s (its holder killed) is taken
+ * over. Azure mode never uses this store (the settings schema requires a Key Vault URL there).
  */
 export interface LocalSecretStoreOptions {
   /** Path of the JSON secrets file. */
@@ -39,6 +45,10 @@ type SecretsFile = Record<string, StoredSecret>;
 
 export const LOCAL_KEYS_WARNING =
   '!!! LOCAL SECRETS IN USE: pseudonymisation keys come from a local file or environment variable, not Key Vault. Never use this with real patient data. !!!';
+
+/** How long a store waits for another's lock on the secrets file, and when a lock counts as left behind. */
+const LOCK_WAIT_MS = 60_000;
+const STALE_LOCK_MS = 30_000;
 
 export function envNameForSecret(name: string): string {
   return `NHSFLOWS_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
@@ -150,14 +160,46 @@ export class LocalSecretStore implements SecretStore {
     return checkShape(parsed, this.options.file);
   }
 
+  private async underFileLock<T>(work: () => Promise<T>): Promise<T> {
+    const lock = `${this.options.file}.lock`;
+    await mkdir(dirname(lock), { recursive: true });
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        await (await open(lock, 'wx', 0o600)).close();
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (age > STALE_LOCK_MS) await rm(lock, { force: true });
+      else if (Date.now() > deadline)
+        throw new InfrastructureError(
+          'SECRETS_FILE_LOCKED',
+          `local secrets file ${this.options.file} stayed locked for ${LOCK_WAIT_MS / 1000} s (${lock})`,
+        );
+      else await sleep(5 + Math.floor(Math.random() * 20));
+    }
+    try {
+      return await work();
+    } finally {
+      await rm(lock, { force: true });
+    }
+  }
+
   private async writeFile(all: SecretsFile): Promise<void> {
     await mkdir(dirname(this.options.file), { recursive: true });
-    const temp = `${this.options.file}.${process.pid}.tmp`;
+    const temp = `${this.options.file}.${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(temp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
     await rename(temp, this.options.file);
   }
 
-  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+  /** In this store, one at a time; across stores (threads, processes), under the file's lock. */
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const fn = () => this.underFileLock(work);
     const next = this.queue.then(fn, fn);
     this.queue = next.catch(() => undefined);
     return next;

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { memoryLogger } from '../../../shared/application/ports/logger.port.js';
+import { memoryLogger, silentLogger } from '../../../shared/application/ports/logger.port.js';
 import { ProjectKeyRing } from '../../../shared/application/use-cases/pseudonymise-keys.js';
 import {
   LOCAL_KEYS_WARNING,
@@ -150,4 +151,31 @@ test('a malformed secrets file is reported without quoting its content', async (
   } finally {
     await done();
   }
+});
+
+test('stores on one file that create a missing secret at the same moment (as the host and its activity worker threads do) all get the one value written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nhsflows-secrets-race-'));
+  const file = join(dir, 'secrets.json');
+  for (let round = 0; round < 5; round++) {
+    rmSync(file, { force: true });
+    const stores = Array.from(
+      { length: 6 },
+      () => new LocalSecretStore({ file, createIfMissing: ['master'], logger: silentLogger }),
+    );
+    const values = await Promise.all(stores.map((s) => s.getSecret('master')));
+    const onFile = await new LocalSecretStore({ file, logger: silentLogger }).getSecret('master');
+    assert.deepEqual(
+      new Set(values),
+      new Set([onFile]),
+      `round ${round}: every store uses the value on file`,
+    );
+  }
+  // Rotations from two stores at once both land: two new versions, none lost.
+  const [a, b] = [0, 1].map(() => new LocalSecretStore({ file, logger: silentLogger }));
+  const [va, vb] = await Promise.all([a!.rotateSecret('master'), b!.rotateSecret('master')]);
+  assert.notEqual(va, vb);
+  const reader = new LocalSecretStore({ file, logger: silentLogger });
+  assert.ok(await reader.getSecretVersion('master', va));
+  assert.ok(await reader.getSecretVersion('master', vb));
+  rmSync(dir, { recursive: true, force: true });
 });
