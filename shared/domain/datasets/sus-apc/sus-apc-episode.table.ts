@@ -8,21 +8,19 @@ import {
   icd10,
   icd10List,
   knownHrg,
-  knownOrganisation,
   minInt,
   notAfter,
   notBefore,
   notFuture,
-  ods,
   opcs4,
   pattern,
   siteOfProvider,
 } from '../contract-rules.js';
 import { col, nhsName, systemColumns, type TableDeclaration } from '../declaration.js';
 import { bornBeforeActivity, personColumns } from '../person-columns.js';
-import { admissionColumns } from './admission-columns.js';
+import { admissionColumns, providerColumns } from './spell-columns.js';
 import { wireSchemaOf, type WireRow } from '../wire-schema.js';
-import { deathMismatchRule, HES, SUS, SUS_MODEL } from './sus-apc-names.js';
+import { deathMismatchRule, HES, SUS } from './sus-apc-names.js';
 
 /** Comma-separated list of OPCS-4 codes without dots (secondary procedures), no spaces. */
 const opcs4List: FieldRule = (() => {
@@ -65,16 +63,7 @@ export const susApcEpisode: TableDeclaration = {
   activityDateColumn: 'episode_start_date',
   columns: [
     col.varchar('episode_id', 20, 'The episode record identifier', { nhs: SUS('APCE_Ident') }),
-    col.varchar('provider_code', 5, 'ODS code of the provider (trust) the patient was admitted to', {
-      nhs: SUS('Der_Provider_Code'),
-      rules: [ods('trust'), knownOrganisation],
-    }),
-    col.varchar('site_code', 5, 'ODS code of the site of treatment (a site of the provider)', {
-      nullable: true,
-      nhs: SUS_MODEL('spell_care_location_site_code_of_treatment'),
-      rules: [ods('site')],
-      dq: { index: true },
-    }),
+    ...providerColumns(),
     col.varchar(
       'hospital_provider_spell_number',
       12,

@@ -5,17 +5,15 @@ import {
   decimalSign,
   hrgCode,
   knownHrg,
-  knownOrganisation,
   minInt,
   notBefore,
   notFuture,
-  ods,
   siteOfProvider,
 } from '../contract-rules.js';
 import { col, nhsName, systemColumns, type TableDeclaration } from '../declaration.js';
 import { bornBeforeActivity, dateOfBirthColumn, nhsNumberColumn } from '../person-columns.js';
 import { wireSchemaOf, type WireRow } from '../wire-schema.js';
-import { admissionColumns } from './admission-columns.js';
+import { admissionColumns, providerColumns } from './spell-columns.js';
 import { ageOnAdmission, lengthOfStayDays } from './spell-derivations.js';
 import { deathMismatchRule, HES, SUS, SUS_MODEL } from './sus-apc-names.js';
 
@@ -63,16 +61,7 @@ export const susApcSpell: TableDeclaration = {
   activityDateColumn: 'admission_date',
   columns: [
     col.varchar('spell_id', 20, 'The spell record identifier', { nhs: SUS('APCS_Ident') }),
-    col.varchar('provider_code', 5, 'ODS code of the provider (trust) the patient was admitted to', {
-      nhs: SUS('Der_Provider_Code'),
-      rules: [ods('trust'), knownOrganisation],
-    }),
-    col.varchar('site_code', 5, 'ODS code of the site of treatment (a site of the provider)', {
-      nullable: true,
-      nhs: SUS_MODEL('spell_care_location_site_code_of_treatment'),
-      rules: [ods('site')],
-      dq: { index: true },
-    }),
+    ...providerColumns(),
     col.varchar(
       'hospital_provider_spell_number',
       12,

@@ -1,6 +1,23 @@
-import { codeList, notFuture } from '../contract-rules.js';
+import { codeList, knownOrganisation, notFuture, ods } from '../contract-rules.js';
 import { col, type ColumnDeclaration } from '../declaration.js';
-import { SUS } from './sus-apc-names.js';
+import { SUS, SUS_MODEL } from './sus-apc-names.js';
+
+/**
+ * The provider (trust) and site of treatment of a spell, declared once: the spell and each of its
+ * episodes carry them.
+ */
+export const providerColumns = (): ColumnDeclaration[] => [
+  col.varchar('provider_code', 5, 'ODS code of the provider (trust) the patient was admitted to', {
+    nhs: SUS('Der_Provider_Code'),
+    rules: [ods('trust'), knownOrganisation],
+  }),
+  col.varchar('site_code', 5, 'ODS code of the site of treatment (a site of the provider)', {
+    nullable: true,
+    nhs: SUS_MODEL('spell_care_location_site_code_of_treatment'),
+    rules: [ods('site')],
+    dq: { index: true },
+  }),
+];
 
 /**
  * The admission fields of a hospital provider spell, declared once: the spell holds them, and every
