@@ -197,6 +197,20 @@ export interface DmdProduct extends Effective {
   readonly vmpCode: string | null;
 }
 
+/** The datasets a provider can be expected to submit (prescribing comes from NHSBSA, not providers). */
+export const SUBMITTED_DATASETS = ['sus_apc', 'ecds', 'mhsds', 'csds', 'dids'] as const;
+export type SubmittedDataset = (typeof SUBMITTED_DATASETS)[number];
+
+/**
+ * A provider expected to submit a dataset every month it is effective (reference/expected-submitters.csv):
+ * the denominator of DQ coverage (DQMI coverage: submitted ÷ expected, REFERENCE.md §10.1).
+ */
+export interface ExpectedSubmitter extends Effective {
+  readonly providerCode: string;
+  readonly dataset: SubmittedDataset;
+  readonly notes: string;
+}
+
 /** What `nhs-flows reference import` records about the official file a reference file came from. */
 export interface ManifestImport {
   readonly layout: string;
@@ -247,6 +261,8 @@ export interface ReferenceData {
   hrgTariff(hrg: string, financialYear: string, admissionType: AdmissionType): string | undefined;
   /** True when the HRG appears in the tariff file for any year. */
   isKnownHrg(hrg: string): boolean;
+  /** Every HRG tariff row (each HRG × financial year): the star schema's dim_hrg. */
+  hrgTariffs(): readonly HrgTariff[];
   /** The provider's market forces factor for a financial year, or undefined when none is loaded. */
   marketForcesFactor(providerCode: string, financialYear: string): MarketForcesFactor | undefined;
   /** True when `code` is in `list` (and effective on `asOf` when given). */
@@ -270,6 +286,8 @@ export interface ReferenceData {
   bnfCode(code: string, asOf?: string): BnfCode | undefined;
   /** A dm+d product (VPID or APID), effective on `asOf` when given. */
   dmdProduct(code: string, asOf?: string): DmdProduct | undefined;
+  /** Providers expected to submit a dataset (every version without `asOf`; those effective on it with). */
+  expectedSubmitters(dataset?: SubmittedDataset, asOf?: string): readonly ExpectedSubmitter[];
 }
 
 /** The NHS financial year ('2025/26') a date ('YYYY-MM-DD…') falls in (April to March). */
@@ -447,6 +465,7 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
   const dmd = new KeyedVersions<DmdProduct>(false);
   const imaging = new KeyedVersions<ImagingCode>(true);
   const mff = new KeyedVersions<MarketForcesFactor>(false);
+  const submitters = new KeyedVersions<ExpectedSubmitter>(true);
 
   for (const [file, meta] of Object.entries(manifest.files)) {
     if (typeof meta.version !== 'string' || meta.version === '')
@@ -697,6 +716,25 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
         }
         break;
       }
+      case 'expected_submitters': {
+        const reader = FileReader.open(file, text, ['provider_code', 'dataset', 'notes']);
+        for (const r of reader.records) {
+          const providerCode = reader.text(r, 'provider_code');
+          const check = validateOdsCode(providerCode, 'trust');
+          if (!check.ok) reader.fail(r.line, `provider_code is not a valid ODS trust code: ${check.reason}`);
+          const dataset = reader.text(r, 'dataset');
+          if (!(SUBMITTED_DATASETS as readonly string[]).includes(dataset))
+            reader.fail(r.line, `dataset is not one of ${SUBMITTED_DATASETS.join(', ')}`);
+          const row: ExpectedSubmitter = {
+            providerCode,
+            dataset: dataset as SubmittedDataset,
+            notes: reader.text(r, 'notes', false),
+            ...reader.effective(r),
+          };
+          submitters.add(reader, r.line, `${providerCode}|${dataset}`, row, '');
+        }
+        break;
+      }
       default:
         throw new InputError(`reference data MANIFEST.json: ${file} has an unknown kind`);
     }
@@ -717,6 +755,7 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
     throw new InputError(`reference data MANIFEST.json: missing code list(s) ${missingLists.join(', ')}`);
 
   const orgList = orgs.all();
+  const submitterList = submitters.all();
   const lsoaList = [...lsoaMap.values()];
   const postcodeList = [...postcodeMap.values()];
   const practicesByIcb = new Map<string, Organisation[]>();
@@ -728,6 +767,7 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
   const imagingBySnomed = new Map(imagingList.map((c) => [c.snomedCode, c]));
   const hrgRow = (hrg: string, fy: string): HrgTariff | undefined => hrgs.byKey.get(`${hrg}|${fy}`)?.[0];
   const knownHrgs = new Set(hrgs.all().map((h) => h.hrg));
+  const hrgList = hrgs.all();
   const single = <T extends Effective>(versions: readonly T[] | undefined, asOf?: string): T | undefined => {
     const row = versions?.[0];
     return row === undefined || asOf === undefined || isEffective(row, asOf) ? row : undefined;
@@ -748,6 +788,7 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
       return (type === 'elective' ? row.electiveTariffGbp : row.nonElectiveTariffGbp) ?? undefined;
     },
     isKnownHrg: (hrg) => knownHrgs.has(hrg),
+    hrgTariffs: () => hrgList,
     marketForcesFactor: (provider, fy) => mff.byKey.get(`${provider}|${fy}`)?.[0],
     isValidCode: (list, code, asOf) => pickVersion(codes.get(list)?.get(code), asOf) !== undefined,
     codeEntry: (list, code, asOf) => pickVersion(codes.get(list)?.get(code), asOf),
@@ -769,5 +810,9 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
     imagingCodes: () => imagingList,
     bnfCode: (code, asOf) => single(bnfCodes.byKey.get(code), asOf),
     dmdProduct: (code, asOf) => single(dmd.byKey.get(code), asOf),
+    expectedSubmitters: (dataset, asOf) =>
+      submitterList.filter(
+        (s) => (dataset === undefined || s.dataset === dataset) && (asOf === undefined || isEffective(s, asOf)),
+      ),
   };
 }
