@@ -39,6 +39,8 @@ import { LocalEventLog } from '../shared/adapters/local/event-log/local-event-lo
 import type { EmbeddedSource } from '../shared/adapters/local/embedded-source/embedded-source.js';
 import { openIdleReleasedEmbeddedSource } from '../shared/adapters/local/embedded-source/idle-released-embedded-source.js';
 import type { ChangeSource } from '../shared/application/ports/change-source.port.js';
+import type { LineageTransport } from '../shared/application/ports/lineage-transport.port.js';
+import { openLineageHttpTransport } from '../shared/adapters/azure/openlineage-http.azure.js';
 import type { EventPublisher } from '../shared/application/ports/event-publisher.port.js';
 import type { CaptureChangesDeps } from '../shared/application/use-cases/capture/capture-changes.use-case.js';
 import { captureTables } from '../shared/application/use-cases/poll-sources.use-case.js';
@@ -70,6 +72,11 @@ export interface Services {
   /** Requests made to the state store (Table storage) by this process so far (benchmarks, diagnostics). */
   stateOperations(): StateOperationCounts;
   close(): Promise<void>;
+}
+
+/** The OpenLineage HTTP transport for an endpoint URL (NHSFLOWS_LINEAGE_URL; docs/lineage.md). */
+export function lineageTransport(url: string): LineageTransport {
+  return openLineageHttpTransport({ url });
 }
 
 let cached: Promise<Services> | undefined;

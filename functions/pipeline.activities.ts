@@ -3,6 +3,7 @@ import { ACTIVITIES } from './function-names.js';
 import { permanentFailuresAsResults } from '../shared/domain/pipeline/activity-outcome.js';
 import { services } from './composition-root.js';
 import { observed } from './observed.js';
+import { withLineage } from './with-lineage.js';
 import { emitBatchDqmi } from '../shared/application/use-cases/operations/dqmi-metrics.use-case.js';
 import type {
   BatchManifest,
@@ -30,8 +31,9 @@ df.app.activity(ACTIVITIES.planChunks, {
   handler: observed(
     ACTIVITIES.planChunks,
     'activity',
-    async (input: BatchDescriptor) =>
+    withLineage(ACTIVITIES.planChunks, async (input: BatchDescriptor) =>
       permanentFailuresAsResults(async () => planChunks(input, (await services()).pipeline)),
+    ),
     { dependency: 'lake' },
   ),
 });
@@ -39,8 +41,9 @@ df.app.activity(ACTIVITIES.validateChunk, {
   handler: observed(
     ACTIVITIES.validateChunk,
     'activity',
-    async (input: ChunkInput) =>
+    withLineage(ACTIVITIES.validateChunk, async (input: ChunkInput) =>
       permanentFailuresAsResults(async () => validateChunk(input, (await services()).pipeline)),
+    ),
     { dependency: 'lake' },
   ),
 });
@@ -48,8 +51,9 @@ df.app.activity(ACTIVITIES.pseudonymiseChunk, {
   handler: observed(
     ACTIVITIES.pseudonymiseChunk,
     'activity',
-    async (input: ChunkInput & { validate: ValidateChunkResult }) =>
+    withLineage(ACTIVITIES.pseudonymiseChunk, async (input: ChunkInput & { validate: ValidateChunkResult }) =>
       permanentFailuresAsResults(async () => pseudonymiseChunk(input, (await services()).pipeline)),
+    ),
     { dependency: 'lake' },
   ),
 });
@@ -57,8 +61,9 @@ df.app.activity(ACTIVITIES.mergePatientDimension, {
   handler: observed(
     ACTIVITIES.mergePatientDimension,
     'activity',
-    async (input: MergeDimensionInput) =>
+    withLineage(ACTIVITIES.mergePatientDimension, async (input: MergeDimensionInput) =>
       permanentFailuresAsResults(async () => mergePatientDimension(input, (await services()).pipeline)),
+    ),
     { dependency: 'lake' },
   ),
 });
@@ -66,8 +71,9 @@ df.app.activity(ACTIVITIES.buildGold, {
   handler: observed(
     ACTIVITIES.buildGold,
     'activity',
-    async (input: BuildGoldInput) =>
+    withLineage(ACTIVITIES.buildGold, async (input: BuildGoldInput) =>
       permanentFailuresAsResults(async () => buildGold(input, (await services()).pipeline)),
+    ),
     { dependency: 'lake' },
   ),
 });
@@ -75,8 +81,9 @@ df.app.activity(ACTIVITIES.loadWarehouse, {
   handler: observed(
     ACTIVITIES.loadWarehouse,
     'activity',
-    async (input: LoadWarehouseInput) =>
+    withLineage(ACTIVITIES.loadWarehouse, async (input: LoadWarehouseInput) =>
       permanentFailuresAsResults(async () => loadWarehouse(input, (await services()).pipeline)),
+    ),
     { dependency: 'warehouse' },
   ),
 });
@@ -84,13 +91,14 @@ df.app.activity(ACTIVITIES.writeManifest, {
   handler: observed(
     ACTIVITIES.writeManifest,
     'activity',
-    async (input: BatchManifest) =>
+    withLineage(ACTIVITIES.writeManifest, async (input: BatchManifest) =>
       permanentFailuresAsResults(async () => {
         const { pipeline } = await services();
         await writeManifest(input, pipeline);
         // DQMI per dataset of the validated batch: the dq-score-drop alert watches it.
         if (input.status !== 'failed') await emitBatchDqmi(input, pipeline);
       }),
+    ),
     { dependency: 'lake' },
   ),
 });
@@ -98,8 +106,9 @@ df.app.activity(ACTIVITIES.reportFailure, {
   handler: observed(
     ACTIVITIES.reportFailure,
     'activity',
-    async (input: FailureReport) =>
+    withLineage(ACTIVITIES.reportFailure, async (input: FailureReport) =>
       permanentFailuresAsResults(async () => reportFailure(input, (await services()).pipeline)),
+    ),
     { dependency: 'lake' },
   ),
 });

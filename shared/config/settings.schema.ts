@@ -46,6 +46,16 @@ const commonSettings = {
   NHSFLOWS_CDC_SCHEDULE: nonEmpty.default('0 */5 * * * *'),
   /** NCRONTAB schedule of the marts refresh (pathway facts, DQ scorecard). */
   NHSFLOWS_MARTS_SCHEDULE: nonEmpty.default('0 30 * * * *'),
+  /**
+   * OpenLineage endpoint every activity's run events are also POSTed to (the full URL, e.g.
+   * `http://marquez:5000/api/v1/lineage`); unset (the default): events go to the lake only (docs/lineage.md).
+   */
+  NHSFLOWS_LINEAGE_URL: z.url().optional(),
+  /**
+   * NCRONTAB schedule of the source-to-gold reconciliation (docs/reconciliation.md). The one-shot
+   * `nhs-flows start` never fires it; `nhs-flows reconcile` runs it on demand.
+   */
+  NHSFLOWS_RECONCILE_SCHEDULE: nonEmpty.default('0 0 3 * * *'),
   /** Rows per captured page and per published event batch. */
   NHSFLOWS_CDC_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(25_000),
   /** A poll that would delete more than this share of a table publishes nothing and alerts. */

@@ -26,6 +26,11 @@
  *               state (SCD2 histories, seen event ids, content and referral indexes) per hash bucket;
  *               the head lists the bucket's runs and is replaced only on an ETag match (the
  *               commit); later runs replace keys whole
+ * - lineage:    `lineage/batch=<batchId>/<activity>[-<part>]-<startedAt>.ndjson` in gold: one object per
+ *               activity attempt holding its OpenLineage START and COMPLETE/FAIL events (paths, table
+ *               names, column names and counts only; docs/lineage.md)
+ * - reconcile:  `reconciliation/<yyyy>/<mm>/<dd>/<at>.json` in gold: one source-to-gold
+ *               reconciliation report (counts, checksums and key ranges; docs/reconciliation.md)
  * - audit:      `<yyyy>/<mm>/<dd>/<at>-<kind>-<id>.json` in the audit container: one record per operator
  *               action (replay, mass-delete release, key rotation, re-identification), create-only
  */
@@ -122,6 +127,14 @@ export const lakePaths = {
     `${stateBucketPrefix(state, bucket)}run-${String(generation).padStart(10, '0')}-${segment(nonce, 'nonce')}.parquet`,
   stateBucketPrefix: (state: string, bucket: number): string => stateBucketPrefix(state, bucket),
   statePrefix: (state: string): string => `${segment(state, 'state')}/`,
+  /** One activity attempt's lineage events (gold container); `startedAt` is the attempt's ISO start. */
+  lineageRun: (batchId: string, activity: string, part: string | null, startedAt: string): string =>
+    `lineage/batch=${segment(batchId, 'batch id')}/${segment(activity, 'activity')}${part === null ? '' : `-${segment(part, 'part')}`}-${startedAt.replace(/[:.]/g, '')}.ndjson`,
+  /** Lineage events of one batch (listing prefix). */
+  lineageBatchPrefix: (batchId: string): string => `lineage/batch=${segment(batchId, 'batch id')}/`,
+  /** One reconciliation report (gold container); `at` is when the run started. */
+  reconciliationReport: (at: Date): string =>
+    `reconciliation/${datePath(at)}/${at.toISOString().replace(/[:.]/g, '')}.json`,
   /** One operator action's audit record (audit container); `at` is the record's ISO instant. */
   auditRecord: (at: Date, kind: string, id: string): string =>
     `${datePath(at)}/${at.toISOString().replace(/[:.]/g, '')}-${segment(kind, 'audit kind')}-${segment(id, 'audit id')}.json`,
