@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { RunningHost } from './host-lock.js';
 
@@ -9,7 +9,9 @@ import type { RunningHost } from './host-lock.js';
  * the token the host wrote to `<data dir>/host.json` (readable by the data dir's owner only).
  *
  * `GET /export/<table>?limit=N` answers 200 with the CSV lines `nhs-flows export` prints, 404 for
- * an unknown table, 401 without the token.
+ * an unknown table, 401 without the token. `GET /dashboard?project=P` answers 200 with the
+ * dashboard page `nhs-flows dashboard` writes (one self-contained HTML file), 400 for an unknown
+ * project, 401 without the token.
  */
 export interface HostReadServer {
   readonly port: number;
@@ -28,9 +30,13 @@ export type TableExport = (
 /** Response header carrying the export's withheld count (already disclosure-controlled). */
 export const WITHHELD_HEADER = 'x-nhsflows-opt-out-withheld';
 
+/** The dashboard page for one project (undefined: every project); throws `InputError` for an unknown one. */
+export type DashboardPage = (project: string | undefined) => Promise<string>;
+
 export async function startHostReadServer(options: {
   token: () => string;
   exportTable: TableExport;
+  dashboard?: DashboardPage;
 }): Promise<HostReadServer> {
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -38,6 +44,10 @@ export async function startHostReadServer(options: {
     const expected = Buffer.from(`Bearer ${options.token()}`);
     if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
       response.writeHead(401).end('unauthorised\n');
+      return;
+    }
+    if (request.method === 'GET' && url.pathname === '/dashboard' && options.dashboard) {
+      serveDashboard(options.dashboard, url.searchParams.get('project') ?? undefined, response);
       return;
     }
     const match = /^\/export\/([a-z_]+)$/.exec(url.pathname);
@@ -92,6 +102,41 @@ export async function startHostReadServer(options: {
         server.close(() => resolve());
       }),
   };
+}
+
+function serveDashboard(
+  dashboard: DashboardPage,
+  project: string | undefined,
+  response: ServerResponse,
+): void {
+  dashboard(project)
+    .then((html) => {
+      response
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+        .end(html);
+    })
+    .catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      const code = (error as { code?: unknown } | null)?.code;
+      response.writeHead(code === 'INPUT_INVALID' ? 400 : 500).end(`${message}\n`);
+    });
+}
+
+/** Asks the running host for the dashboard page (`nhs-flows dashboard` while a host runs). */
+export async function dashboardThroughHost(
+  host: RunningHost & { read: NonNullable<RunningHost['read']> },
+  project: string | undefined,
+): Promise<string> {
+  const query = project === undefined ? '' : `?project=${encodeURIComponent(project)}`;
+  const response = await fetch(`http://127.0.0.1:${host.read.port}/dashboard${query}`, {
+    headers: { authorization: `Bearer ${host.read.token}` },
+  });
+  const text = await response.text();
+  if (response.status !== 200)
+    throw new Error(
+      `the local host (pid ${host.pid}) answered ${response.status} to the dashboard: ${text.trim()}`,
+    );
+  return text;
 }
 
 /** Asks the running host for a table's CSV lines; each line goes to `write`; returns the withheld count. */

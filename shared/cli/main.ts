@@ -8,6 +8,7 @@ import {
   type CliIo,
 } from './cli-io.js';
 import { captureCommand } from './capture.command.js';
+import { dashboardCommand } from './dashboard.command.js';
 import { dqCommand } from './dq.command.js';
 import { exportCommand } from './export.command.js';
 import { generateCommand } from './generate.command.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CliCommand[] = [
   statusCommand,
   exportCommand,
   dqCommand,
+  dashboardCommand,
   generateCommand,
   replayCommand,
   captureCommand,

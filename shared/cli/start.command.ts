@@ -5,6 +5,7 @@ import type { CliCommand, CliIo, ParsedArgs } from './cli-io.js';
 import { writeTableCsv } from './export.command.js';
 import { loadOptOutApplication } from '../application/use-cases/opt-out.use-case.js';
 import { acquireHostLock } from './host-lock.js';
+import { dashboardFromWarehouse } from './dashboard.command.js';
 import { startHostReadServer, type HostReadServer } from './host-read-server.js';
 import { localSettings, openLocalEnvironment } from './local-environment.js';
 import { ONE_SHOT_TIMERS, openLocalFunctionsHost, runOneShot } from './local-functions-host.js';
@@ -149,6 +150,8 @@ async function runStart(
           optOut: await loadOptOutApplication(s.pipeline),
           onWithheld,
         }),
+      dashboard: async (project) =>
+        (await dashboardFromWarehouse(await s.pipeline.warehouse(), project)).html,
     });
     token = options.lock.publishReadEndpoint(readServer.port);
     // The source is seeded (atomically) before the capture services open it.
