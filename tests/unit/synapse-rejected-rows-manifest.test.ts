@@ -7,6 +7,8 @@ import { memoryLogger } from '../../shared/application/ports/logger.port.js';
 import { SynapseWarehouse, type SqlPoolLike } from '../../shared/adapters/azure/synapse-warehouse.azure.js';
 import { reconcileBatch } from '../../shared/domain/pipeline/reconcile.js';
 import type { BatchDescriptor } from '../../shared/domain/pipeline/batch-record.js';
+import { loadReferenceData } from '../../shared/adapters/local/reference-data.loader.js';
+import { REFERENCE_DIMENSIONS } from '../../shared/domain/star/reference-dimensions.js';
 
 const batch: BatchDescriptor = {
   batchId: 'b-1',
@@ -21,6 +23,9 @@ test('rows COPY INTO rejected under MAXERRORS reach the batch manifest and a met
   const pool: SqlPoolLike = {
     request: () => ({
       query: async (sql: string) => {
+        // The warehouse already holds the current reference dimensions (ADR 0013).
+        if (sql.includes("batch_id = 'reference-"))
+          return { recordset: [Object.fromEntries(REFERENCE_DIMENSIONS.map((t) => [t.name, 1]))] };
         if (sql.startsWith('COPY INTO')) return { rowsAffected: [38] };
         if (sql.startsWith('SELECT\n  (SELECT COUNT_BIG(*) FROM [gold].[fact_activity] AS f'))
           return { recordset: [{ orphans: 0, mismatched: 0 }] };
@@ -41,6 +46,8 @@ test('rows COPY INTO rejected under MAXERRORS reach the batch manifest and a met
   const telemetry = memoryTelemetry();
   const deps = {
     warehouse: async () => warehouse,
+    reference: loadReferenceData(),
+    settings: { NHSFLOWS_WAREHOUSE_KIND: 'synapse' },
     telemetry,
     logger: memoryLogger(),
   } as unknown as PipelineDeps;

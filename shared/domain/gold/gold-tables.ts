@@ -1,3 +1,5 @@
+import { DATASET_FACT_TABLES } from '../star/fact-tables.js';
+import { REFERENCE_DIMENSIONS } from '../star/reference-dimensions.js';
 import type { PortableColumn } from './portable-types.js';
 import type { TableAccess } from './table-access.js';
 
@@ -44,6 +46,11 @@ export interface SurrogateReference {
   readonly dimension: string;
   readonly dimensionKey: string;
   readonly member: readonly string[];
+  /**
+   * The member's columns as the dimension names them, in `member` order, where they differ (a
+   * fact's `provider_code` is dim_organisation's `organisation_code`). Default: `member`.
+   */
+  readonly dimensionMember?: readonly string[];
   readonly at: string;
   readonly validFrom: string;
   readonly validTo: string;
@@ -139,8 +146,18 @@ export const FACT_ACTIVITY: GoldTable = {
   ],
 };
 
-/** The gold tables the pipeline writes and the warehouse holds. */
-export const GOLD_TABLES: readonly GoldTable[] = [DIM_PATIENT, FACT_ACTIVITY];
+/**
+ * The gold tables the pipeline writes and the warehouse holds: the patient dimension, the
+ * cross-dataset `fact_activity`, the dataset facts at their natural grain and the conformed
+ * reference dimensions (loaded from the reference data before any batch's facts; shared/domain/star,
+ * ADR 0013).
+ */
+export const GOLD_TABLES: readonly GoldTable[] = [
+  DIM_PATIENT,
+  FACT_ACTIVITY,
+  ...DATASET_FACT_TABLES,
+  ...REFERENCE_DIMENSIONS,
+];
 
 /** Columns of a gold change-set file: the table's columns plus `_op` and `_seq`. */
 export function changeSetColumns(table: GoldTable): PortableColumn[] {

@@ -9,6 +9,10 @@ export interface PortableColumn {
   readonly name: string;
   readonly type: PortableType;
   readonly nullable: boolean;
+  /** The longest a `string` value can be (from its source declaration), where known: typed DDL. */
+  readonly maxLength?: number;
+  /** One line: what the column holds (docs/outputs.md, the Power BI model). */
+  readonly description?: string;
 }
 
 /** A row destined for Parquet: values in wire form (dates/decimals/timestamps as strings). */

@@ -31,8 +31,11 @@ const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 export function referenceResolutionSql(spec: ReferenceSqlSpec): { rekey: string; check: string } {
   const { ident, reference: r } = spec;
   const batch = literal(spec.batchId);
-  const memberEq = (a: string, b: string): string =>
-    r.member.map((c) => `${a}.${ident(c)} = ${b}.${ident(c)}`).join(' AND ');
+  // The member's columns as the dimension names them (`dimensionMember`, default the fact's names):
+  // the first alias of memberEq is always the dimension's.
+  const dimensionMember = r.dimensionMember ?? r.member;
+  const memberEq = (d: string, f: string): string =>
+    r.member.map((c, i) => `${d}.${ident(dimensionMember[i] ?? c)} = ${f}.${ident(c)}`).join(' AND ');
   const covers = (d: string, f: string): string =>
     `${d}.${ident(r.validFrom)} <= ${f}.${ident(r.at)} AND ${f}.${ident(r.at)} < ${d}.${ident(r.validTo)}`;
   const memberKnown = (f: string): string =>
@@ -50,7 +53,7 @@ export function referenceResolutionSql(spec: ReferenceSqlSpec): { rekey: string;
     `  SELECT ${pick('f')} FROM ${spec.fact} AS f WHERE f.${ident('batch_id')} = ${batch}`,
     '  UNION',
     `  SELECT ${pick('f')} FROM ${spec.fact} AS f`,
-    `    JOIN (SELECT DISTINCT ${r.member.map(ident).join(', ')} FROM ${spec.dimension} WHERE ${ident('batch_id')} = ${batch}) AS m`,
+    `    JOIN (SELECT DISTINCT ${dimensionMember.map(ident).join(', ')} FROM ${spec.dimension} WHERE ${ident('batch_id')} = ${batch}) AS m`,
     `    ON ${memberEq('m', 'f')}`,
     ')',
   ].join('\n');

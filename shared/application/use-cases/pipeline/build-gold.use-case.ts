@@ -9,6 +9,9 @@ import type { DimensionVersion } from '../../../domain/scd2/dimension.js';
 import { readMemberHistories } from '../scd2-merge.use-case.js';
 import { PersonLinker } from '../../../domain/link/person-linker.js';
 import { linkKeyVersions } from '../link-key-versions.js';
+import { datasetFactRow, starKeyLookup } from '../../../domain/star/fact-rows.js';
+import { datasetFactFor, datasetFactTable } from '../../../domain/star/fact-tables.js';
+import type { GoldTable } from '../../../domain/gold/gold-tables.js';
 import { readSilverRows, writeGoldChangeSet } from './gold-files.js';
 import { patientDimension } from './patient-dimension.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -19,8 +22,10 @@ const FACTS_PER_FILE = 200_000;
 /**
  * Builds the batch's `fact_activity` change set from its silver files: one fact per silver row
  * (upserts and deletes), keyed by table + record key, linked to the patient-dimension version in
- * force on the activity date (SCD2 at event time) and to the project's person id.
- * Reconciles by construction: fact rows + deletes = silver rows.
+ * force on the activity date (SCD2 at event time) and to the project's person id; and, for a table
+ * with a dataset fact (shared/domain/star/fact-tables.ts), that fact's change set from the same
+ * rows in the same pass (its conformed keys looked up in the reference data in memory).
+ * Reconciles by construction: fact rows + deletes = silver rows (for each fact table).
  */
 export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Promise<BuildGoldResult> {
   const table = input.batch.table;
@@ -47,14 +52,47 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
   let factRows = 0;
   let factDeletes = 0;
   let seq = 0;
+  const parts = new Map<string, number>();
+  const write = async (goldTable: GoldTable, rows: PortableRow[]) => {
+    const part = parts.get(goldTable.name) ?? 0;
+    parts.set(goldTable.name, part + 1);
+    goldFiles.push({
+      table: goldTable.name,
+      path: await writeGoldChangeSet(goldTable, input.batch.batchId, part, rows, deps),
+    });
+  };
   const flush = async () => {
     if (buffer.length === 0) return;
-    goldFiles.push({
-      table: FACT_ACTIVITY.name,
-      path: await writeGoldChangeSet(FACT_ACTIVITY, input.batch.batchId, goldFiles.length, buffer, deps),
-    });
+    await write(FACT_ACTIVITY, buffer);
     buffer = [];
   };
+  // The table's dataset fact, if it has one: built from the same rows, written beside fact_activity.
+  const datasetFact = datasetFactFor(table);
+  const datasetTable = datasetFact ? datasetFactTable(datasetFact) : undefined;
+  const lookup = starKeyLookup(deps.reference);
+  let datasetBuffer: PortableRow[] = [];
+  const flushDataset = async () => {
+    if (datasetBuffer.length === 0 || !datasetTable) return;
+    await write(datasetTable, datasetBuffer);
+    datasetBuffer = [];
+  };
+  function factContext(
+    patientSk: string | null,
+    patientToken: string | null,
+    personId: string | null,
+    linkQuality: string | null,
+  ) {
+    return {
+      project,
+      patientSk,
+      patientToken,
+      personId,
+      linkQuality,
+      batchId: input.batch.batchId,
+      loadedAt,
+      seq,
+    };
+  }
   for await (const silver of readSilverRows(input.silverFiles, deps)) {
     const recordKey = spec.key.map((k) => String(silver[k] ?? '')).join('|');
     const activityId = `${table}:${recordKey}`;
@@ -75,6 +113,10 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
         _op: 'delete',
         _seq: String(seq),
       });
+      if (datasetFact && datasetTable)
+        datasetBuffer.push(
+          datasetFactRow(datasetTable, datasetFact, silver, factContext(null, null, null, null), lookup),
+        );
     } else {
       factRows += 1;
       const activity = silver[spec.activityDateColumn];
@@ -118,10 +160,22 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
         _op: 'upsert',
         _seq: String(seq),
       });
+      if (datasetFact && datasetTable)
+        datasetBuffer.push(
+          datasetFactRow(
+            datasetTable,
+            datasetFact,
+            silver,
+            factContext(patientSk, token, link.person_id, link.link_quality),
+            lookup,
+          ),
+        );
     }
     if (buffer.length >= FACTS_PER_FILE) await flush();
+    if (datasetBuffer.length >= FACTS_PER_FILE) await flushDataset();
   }
   await flush();
+  await flushDataset();
   deps.logger.info('gold built', {
     batchId: input.batch.batchId,
     factRows,

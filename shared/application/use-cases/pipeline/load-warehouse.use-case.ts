@@ -1,11 +1,14 @@
 import { InvariantError } from '../../../domain/errors.js';
 import { GOLD_TABLES } from '../../../domain/gold/gold-tables.js';
 import type { LoadWarehouseInput, LoadWarehouseResult } from '../../../domain/pipeline/pipeline-contracts.js';
+import { loadReferenceDimensions } from './load-reference-dimensions.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 /**
  * Loads a batch's gold change sets into the warehouse (embedded DuckDB locally; Synapse COPY INTO
- * on Azure), one table at a time, idempotently; then resolves the surrogate keys of every fact the
+ * on Azure), one table at a time, idempotently, after the conformed reference dimensions when the
+ * warehouse does not hold the current reference (then every fact referencing them is re-keyed too:
+ * ADR 0013); then resolves the surrogate keys of every fact the
  * batch touched (its own facts, and the facts of every dimension member it loaded: a re-cut re-keys
  * them) and counts orphans (ADR 0009). Returns per-table counts and the reference check for
  * reconciliation (`reconcileBatch` fails the batch if a key is an orphan or not the version in force).
@@ -17,6 +20,13 @@ export async function loadWarehouse(
   const warehouse = await deps.warehouse();
   await warehouse.ensureSchema(GOLD_TABLES);
   const tables = [];
+  // Not this batch's rows (not in its counts), but checked as strictly.
+  const reference = await loadReferenceDimensions(warehouse, deps);
+  for (const t of reference?.tables ?? [])
+    if (t.rowsInTable !== t.rowsInFiles)
+      throw new InvariantError(
+        `reference dimension ${t.table}: expected the ${t.rowsInFiles} rows of its change set in the warehouse, found ${t.rowsInTable}`,
+      );
   for (const table of GOLD_TABLES) {
     const files = input.goldFiles.filter((f) => f.table === table.name).map((f) => f.path);
     if (files.length === 0) continue;
@@ -42,6 +52,13 @@ export async function loadWarehouse(
     if (!loaded.has(table.name) && !refs.some((r) => loaded.has(r.dimension))) continue;
     if (refs.length === 0) continue;
     references.push(...(await warehouse.resolveReferences({ table, batchId: input.batch.batchId })));
+  }
+  // A new reference re-keys every fact of the members it loaded (its batch id is the scope).
+  if (reference) {
+    const dimensions = new Set(reference.tables.map((t) => t.table));
+    for (const table of GOLD_TABLES)
+      if ((table.references ?? []).some((r) => dimensions.has(r.dimension)))
+        references.push(...(await warehouse.resolveReferences({ table, batchId: reference.batchId })));
   }
   const unknown = input.goldFiles.filter((f) => !GOLD_TABLES.some((t) => t.name === f.table));
   if (unknown.length > 0)

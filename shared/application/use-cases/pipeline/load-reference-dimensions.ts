@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import type { GoldTable } from '../../../domain/gold/gold-tables.js';
+import type { PortableRow } from '../../../domain/gold/portable-types.js';
+import { organisationSuccession } from '../../../domain/reference/organisation-succession.js';
+import { REFERENCE_DIMENSIONS, referenceDimensionRows } from '../../../domain/star/reference-dimensions.js';
+import type { Warehouse, WarehouseLoadResult } from '../../ports/warehouse.port.js';
+import { writeGoldChangeSet } from './gold-files.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+/** The batch id reference dimensions are loaded under: `reference-<version>`. */
+export const referenceBatchId = (version: string): string => `reference-${version}`;
+
+/** The reference version: a hash of the reference manifest (every file's version, imports included). */
+export function referenceVersionOf(deps: Pick<PipelineDeps, 'reference'>): string {
+  return createHash('sha256').update(JSON.stringify(deps.reference.manifest)).digest('hex').slice(0, 16);
+}
+
+/** Versions this process has seen loaded, per warehouse: one check per process, not per batch. */
+const loadedVersion = new WeakMap<Warehouse, string>();
+
+/**
+ * Loads the conformed reference dimensions (dim_date, dim_organisation, dim_practice, dim_hrg,
+ * dim_bnf) when the warehouse does not hold the current reference version: built from the
+ * reference data in memory, written as gold change sets under batch `reference-<version>` and
+ * loaded whole (each replaced by its `reference_source`). Idempotent: the same reference loads
+ * nothing the second time (one count query, then remembered for the process). Returns the batch id
+ * and the loads when it loaded (the caller then re-keys the facts referencing them), else null.
+ */
+export async function loadReferenceDimensions(
+  warehouse: Warehouse,
+  deps: Pick<PipelineDeps, 'reference' | 'parquet' | 'clock' | 'settings' | 'logger'>,
+): Promise<{ batchId: string; tables: WarehouseLoadResult[] } | null> {
+  const version = referenceVersionOf(deps);
+  if (loadedVersion.get(warehouse) === version) return null;
+  const batchId = referenceBatchId(version);
+  const schema = deps.settings.NHSFLOWS_WAREHOUSE_KIND === 'synapse' ? 'gold.' : '';
+  const counts = REFERENCE_DIMENSIONS.map(
+    (t) => `(SELECT count(*) FROM ${schema}${t.name} WHERE batch_id = '${batchId}') AS ${t.name}`,
+  );
+  const held = (await warehouse.query(`SELECT ${counts.join(', ')}`))[0] ?? {};
+  if (REFERENCE_DIMENSIONS.every((t) => Number(held[t.name] ?? 0) > 0)) {
+    loadedVersion.set(warehouse, version);
+    return null;
+  }
+  const loadedAt = deps.clock.now().toISOString();
+  const succession = organisationSuccession(deps.reference.organisations());
+  const built = referenceDimensionRows(deps.reference, (code) => succession.rollUp(code));
+  const tables: WarehouseLoadResult[] = [];
+  for (const table of REFERENCE_DIMENSIONS) {
+    const dimension = built.get(table.name);
+    if (!dimension) continue;
+    const rows = dimension.rows.map((row, i): PortableRow => ({
+      ...row,
+      reference_source: dimension.source,
+      reference_version: version,
+      batch_id: batchId,
+      loaded_at: loadedAt,
+      _op: 'upsert',
+      _seq: String(i + 1),
+    }));
+    tables.push(await loadWhole(warehouse, table, batchId, rows, deps));
+  }
+  loadedVersion.set(warehouse, version);
+  deps.logger.info('reference dimensions loaded', {
+    batchId,
+    tables: tables.length,
+    rows: tables.reduce((n, t) => n + t.rowsInFiles, 0),
+  });
+  return { batchId, tables };
+}
+
+async function loadWhole(
+  warehouse: Warehouse,
+  table: GoldTable,
+  batchId: string,
+  rows: PortableRow[],
+  deps: Pick<PipelineDeps, 'parquet'>,
+): Promise<WarehouseLoadResult> {
+  const path = await writeGoldChangeSet(table, batchId, 0, rows, deps);
+  return warehouse.load({ table, batchId, files: [path] });
+}
