@@ -7,6 +7,7 @@ import { deriveProjectKey } from '../shared/domain/pseudonymise/project-key.js';
 import { createPseudonymiser } from '../shared/domain/pseudonymise/pseudonym.js';
 import { createRowPseudonymiser, type PostcodeToLsoa } from '../shared/domain/pseudonymise/silver-row.js';
 import { peakMemorySampler, scaled, type BenchReport } from './bench-report.js';
+import { CAREFLOW } from '../tests/support/projects.js';
 
 /**
  * Up to `count` distinct valid 999-range NHS numbers (synthetic only). The range holds about
@@ -47,7 +48,7 @@ export async function run(report: BenchReport): Promise<void> {
     'Pseudonymisation (HMAC-SHA256 tokens, silver rows)',
     'Token path (normalise + modulus-11 check + cached one-shot HMAC) vs raw crypto.createHmac(sha256).update().digest(hex) per number, same numbers, same process, best of 3 alternating runs; then the row pseudonymiser over SUS+ APC rows (token, fallback key, age band, LSOA), not retaining outputs.',
   );
-  const key = deriveProjectKey(Buffer.alloc(32, 7), 'bench', 'careflow');
+  const key = deriveProjectKey(Buffer.alloc(32, 7), 'bench', CAREFLOW);
   const n = scaled(1_000_000);
 
   // 1. Distinct numbers: no cache benefit, so this compares the HMAC implementations.
@@ -163,7 +164,7 @@ export async function run(report: BenchReport): Promise<void> {
   );
   const rowRnd = lcg(7);
   const pseudonymise = createRowPseudonymiser('sus_apc_episode', {
-    project: 'careflow',
+    project: CAREFLOW,
     key,
     postcodeToLsoa: lsoa,
   });

@@ -11,7 +11,7 @@ import {
 } from '../shared/application/use-cases/rekey-project.use-case.js';
 import { MAX_TOKENS_PER_REQUEST, reidentify } from '../shared/application/use-cases/reidentify.use-case.js';
 import { importOptOutList } from '../shared/application/use-cases/opt-out.use-case.js';
-import { PROJECTS } from '../shared/domain/pseudonymise/projects.js';
+import { isProjectId, type ProjectId } from '../shared/domain/pseudonymise/projects.js';
 import { observed } from './observed.js';
 import { FUNCTIONS } from './function-names.js';
 import { jsonBody, principalOf } from './http-request.js';
@@ -39,7 +39,12 @@ export const rekeyBodySchema = z
   .object({
     fromVersion: version.optional(),
     toVersion: version.optional(),
-    project: z.enum(PROJECTS).optional(),
+    project: z
+      .string()
+      .refine((p): p is ProjectId => isProjectId(p), {
+        message: 'expected a project declared in the projects file',
+      })
+      .optional(),
   })
   .strict();
 export const reidentifyBodySchema = z
@@ -133,7 +138,7 @@ export async function reidentifyHttp(
       role:
         configured !== '' && principal.roles.includes(configured) ? configured : (principal.roles[0] ?? ''),
       purpose: body.data.purpose,
-      project: body.data.project as (typeof PROJECTS)[number],
+      project: body.data.project as ProjectId,
       tokens: body.data.tokens,
     },
   );

@@ -6,7 +6,7 @@ import {
   rotateKeys,
   type KeyStatus,
 } from '../application/use-cases/rekey-project.use-case.js';
-import { isProjectId } from '../domain/pseudonymise/projects.js';
+import { isProjectId, projectIds } from '../domain/pseudonymise/projects.js';
 import { InputError } from '../domain/errors.js';
 import type { CliCommand } from './cli-io.js';
 import { localActor, openLocalEnvironment } from './local-environment.js';
@@ -24,7 +24,10 @@ export const keysCommand: CliCommand = {
   options: {
     from: { type: 'string', description: 'rekey: the older key version (default: the link anchor)' },
     to: { type: 'string', description: 'rekey: the newer key version (default: the current version)' },
-    project: { type: 'string', description: 'rekey: one project (careflow | community360); default both' },
+    project: {
+      type: 'string',
+      description: 'rekey: one project (an id from the projects file); default every project',
+    },
     json: { type: 'boolean', description: 'print JSON' },
     role: {
       type: 'string',
@@ -42,7 +45,7 @@ export const keysCommand: CliCommand = {
     }
     const project = args.values.project;
     if (project !== undefined && (typeof project !== 'string' || !isProjectId(project)))
-      throw new InputError(`--project: expected careflow or community360; received '${String(project)}'`);
+      throw new InputError(`--project: expected ${projectIds().join(' or ')}; received '${String(project)}'`);
     const env = await openLocalEnvironment();
     try {
       const deps = keyLifecycleDeps((await services()).pipeline);

@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { services, resetServices } from '../../functions/composition-root.js';
 import {
   importOptOutList,
-  loadOptOutApplication,
+  optOutExemptions,
   readOptOutList,
 } from '../application/use-cases/opt-out.use-case.js';
 import { discloseCount } from '../domain/disclosure/small-numbers.js';
-import { PROJECTS } from '../domain/pseudonymise/projects.js';
+import { projectIds } from '../domain/pseudonymise/projects.js';
 import type { CliCommand } from './cli-io.js';
 import { localActor, openLocalEnvironment } from './local-environment.js';
 
@@ -57,8 +57,8 @@ export const optOutCommand: CliCommand = {
             ? JSON.stringify(result, null, 2)
             : [
                 `opt-out list ${result.listId} imported: ${result.entries} period(s) of ${result.patients} patient(s), as tokens only`,
-                ...PROJECTS.map(
-                  (p) => `  ${p.padEnd(13)} key version(s) ${result.keyVersions[p].join(', ')}`,
+                ...projectIds().map(
+                  (p) => `  ${p.padEnd(13)} key version(s) ${(result.keyVersions[p] ?? []).join(', ')}`,
                 ),
                 `stored: identity/${result.path}`,
                 `audit record ${result.auditId}`,
@@ -68,20 +68,22 @@ export const optOutCommand: CliCommand = {
         return 0;
       }
       const list = await readOptOutList(pipeline.lake);
-      const applied = await loadOptOutApplication(pipeline);
+      const exempt = optOutExemptions(pipeline.settings);
       const status = {
         listId: list?.listId ?? null,
         importedAt: list?.importedAt ?? null,
         // Disclosure-controlled like every count the opt-out produces.
         entries: list ? discloseCount(list.entries) : '0',
         projects: Object.fromEntries(
-          PROJECTS.map((p) => [
+          projectIds().map((p) => [
             p,
-            applied.exempt[p] !== undefined
-              ? `exempt (${applied.exempt[p]})`
-              : list
-                ? `filtered (key version(s) ${list.projects[p].keyVersions.join(', ')})`
-                : 'filtered (no list imported: nothing withheld)',
+            exempt[p] !== undefined
+              ? `exempt (${exempt[p]})`
+              : !list
+                ? 'filtered (no list imported: nothing withheld)'
+                : list.projects[p]
+                  ? `filtered (key version(s) ${list.projects[p].keyVersions.join(', ')})`
+                  : 'filtered, but the list holds no tokens for it: import the list again (marts refresh and exports refuse until then)',
           ]),
         ),
       };
@@ -92,7 +94,7 @@ export const optOutCommand: CliCommand = {
               list
                 ? `opt-out list in force: ${status.listId} imported ${status.importedAt} (${status.entries} period(s))`
                 : 'no opt-out list imported',
-              ...PROJECTS.map((p) => `  ${p.padEnd(13)} ${status.projects[p] ?? ''}`),
+              ...projectIds().map((p) => `  ${p.padEnd(13)} ${status.projects[p] ?? ''}`),
             ].join('\n'),
       );
       return 0;

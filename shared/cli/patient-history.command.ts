@@ -5,7 +5,7 @@ import {
   readMemberHistoriesAsOf,
 } from '../application/use-cases/scd2-merge.use-case.js';
 import { InputError } from '../domain/errors.js';
-import { isProjectId } from '../domain/pseudonymise/projects.js';
+import { isProjectId, projectIds } from '../domain/pseudonymise/projects.js';
 import { SCD2_HIGH_DATE, type DimensionVersion } from '../domain/scd2/dimension.js';
 import type { CliCommand } from './cli-io.js';
 import { openLocalEnvironment } from './local-environment.js';
@@ -19,9 +19,9 @@ export const patientHistoryCommand: CliCommand = {
   name: 'patient-history',
   summary: "a patient token's dimension versions, now or as known at a system time (--as-of)",
   usage:
-    'nhs-flows patient-history --project <careflow|community360> --token <patient_token> [--as-of <ISO time>] [--json]',
+    'nhs-flows patient-history --project <project> --token <patient_token> [--as-of <ISO time>] [--json]',
   options: {
-    project: { type: 'string', description: 'careflow or community360' },
+    project: { type: 'string', description: 'a project id (nhs-flows projects list)' },
     token: { type: 'string', description: 'the project patient token (as in dim_patient.patient_token)' },
     'as-of': {
       type: 'string',
@@ -33,7 +33,7 @@ export const patientHistoryCommand: CliCommand = {
     const project = args.values.project;
     if (typeof project !== 'string' || !isProjectId(project))
       throw new InputError(
-        `--project: expected careflow or community360; received '${String(project ?? '')}'`,
+        `--project: expected ${projectIds().join(' or ')}; received '${String(project ?? '')}'`,
       );
     const token = args.values.token;
     if (typeof token !== 'string' || token === '')

@@ -31,7 +31,7 @@ export const reidentifyCommand: CliCommand = {
   name: 'reidentify',
   summary: 'token → NHS number for an approved purpose (off by default; role-gated, audited)',
   usage:
-    'nhs-flows reidentify --project <careflow|community360> --purpose "<reference>" --key-version <V> [--role <role>] <token> [<token> ...]',
+    'nhs-flows reidentify --project <project> --purpose "<reference>" --key-version <V> [--role <role>] <token> [<token> ...]',
   options: {
     project: { type: 'string', description: 'the project the tokens belong to' },
     purpose: { type: 'string', description: 'the approved purpose (a case or request reference)' },

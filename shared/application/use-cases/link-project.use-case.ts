@@ -15,7 +15,8 @@ import {
   community360PathwayFacts,
   type Community360PathwayFacts,
 } from '../../domain/pathways/community360-pathways.js';
-import { PROJECT_DATASETS, type ProjectId } from '../../domain/pseudonymise/projects.js';
+import { projectDatasets, type ProjectId } from '../../domain/pseudonymise/projects.js';
+import { projectPathwayFamilies } from '../../domain/pseudonymise/project-pathways.js';
 import type { RekeyTable } from '../../domain/pseudonymise/rekey.js';
 import type { PathwayRow } from '../../domain/pathways/pathway-time.js';
 import { GuardError } from '../../domain/errors.js';
@@ -97,7 +98,7 @@ export function linkProject(
 ): LinkProjectResult {
   for (const table of rowsByTable.keys()) {
     const dataset = SOURCE_TABLES[table].dataset;
-    if (!PROJECT_DATASETS[project].includes(dataset))
+    if (!projectDatasets(project).includes(dataset))
       throw new GuardError(
         'PROJECT_MISMATCH',
         `linkProject: table '${table}' (dataset ${dataset}) is not part of project '${project}'`,
@@ -156,28 +157,29 @@ export function linkProject(
   }
 
   const rows = (t: SourceTableName) => linked.get(t) ?? [];
-  if (project === 'careflow')
-    return {
-      project,
-      linked,
-      quality,
-      withheld,
-      careflow: careflowPathwayFacts({
+  // The pathway facts of the marts the project declares (projects file), not of its name.
+  const families = projectPathwayFamilies(project);
+  const careflow = !families.includes('careflow')
+    ? undefined
+    : careflowPathwayFacts({
         apcEpisodes: rows('sus_apc_episode'),
         prescriptions: rows('prescribing_item'),
         mhReferrals: rows('mhsds_referral'),
-      }),
-    };
+      });
+  const community360 = !families.includes('community360')
+    ? undefined
+    : community360PathwayFacts({
+        attendances: rows('ecds_attendance'),
+        imagingTests: rows('dids_imaging_test'),
+        communityReferrals: rows('csds_referral'),
+        caseloadUntil: options.caseloadUntil,
+      });
   return {
     project,
     linked,
     quality,
     withheld,
-    community360: community360PathwayFacts({
-      attendances: rows('ecds_attendance'),
-      imagingTests: rows('dids_imaging_test'),
-      communityReferrals: rows('csds_referral'),
-      caseloadUntil: options.caseloadUntil,
-    }),
+    ...(careflow ? { careflow } : {}),
+    ...(community360 ? { community360 } : {}),
   };
 }

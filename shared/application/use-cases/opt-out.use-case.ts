@@ -1,9 +1,10 @@
 import type { Settings } from '../../config/settings.schema.js';
-import { ConcurrencyError, GuardError, NhsFlowsError } from '../../domain/errors.js';
+import { ConcurrencyError, ConfigError, GuardError, NhsFlowsError } from '../../domain/errors.js';
 import { lakePaths } from '../../domain/lake/lake-paths.js';
 import {
   parseOptOutCsv,
   parseOptOutExemptions,
+  type OptOutExemptionBasis,
   type OptOutExemptions,
 } from '../../domain/opt-out/opt-out-list.js';
 import {
@@ -12,7 +13,12 @@ import {
   storedOptOutListSchema,
   type StoredOptOutList,
 } from '../../domain/opt-out/opt-out-tokens.js';
-import { PROJECTS, type ProjectId } from '../../domain/pseudonymise/projects.js';
+import {
+  isProjectId,
+  projectDeclaration,
+  projectIds,
+  type ProjectId,
+} from '../../domain/pseudonymise/projects.js';
 import { createPseudonymiser } from '../../domain/pseudonymise/pseudonym.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Logger } from '../ports/logger.port.js';
@@ -102,7 +108,7 @@ export async function importOptOutList(
   const current = await deps.keys.currentVersion();
   const projects: Partial<StoredOptOutList['projects']> = {};
   const keyVersions: Partial<Record<ProjectId, readonly string[]>> = {};
-  for (const project of PROJECTS) {
+  for (const project of projectIds()) {
     const { keyVersion } = await linkKeyVersions(deps, project);
     const versions = keyVersion === current ? [keyVersion] : [keyVersion, current];
     const pseudonymisers = await Promise.all(
@@ -143,7 +149,9 @@ export async function importOptOutList(
         listId,
         entries: entries.length,
         patients,
-        ...Object.fromEntries(PROJECTS.map((p) => [`keyVersions.${p}`, (keyVersions[p] ?? []).join(',')])),
+        ...Object.fromEntries(
+          projectIds().map((p) => [`keyVersions.${p}`, (keyVersions[p] ?? []).join(',')]),
+        ),
       },
     },
     deps,
@@ -188,21 +196,42 @@ export interface OptOutApplyDeps {
 }
 
 /**
- * The opt-out filters of every project that is not exempt (`NHSFLOWS_OPT_OUT_EXEMPTIONS`). Warns
- * (counts and versions only) when the list holds no tokens at the current key version: records of
- * patients first seen after a rotation could not be matched, so the list should be imported again.
+ * The exempt projects: each project's `optOut.exemption` in the projects file, unless
+ * `NHSFLOWS_OPT_OUT_EXEMPTIONS` names the project (that deployment's setting wins). A setting that
+ * names a project not in force is a `ConfigError`.
+ */
+export function optOutExemptions(settings: Pick<Settings, 'NHSFLOWS_OPT_OUT_EXEMPTIONS'>): OptOutExemptions {
+  const parsed = parseOptOutExemptions(settings.NHSFLOWS_OPT_OUT_EXEMPTIONS, isProjectId);
+  if (!parsed.ok) throw new ConfigError(parsed.problems.map((p) => `NHSFLOWS_OPT_OUT_EXEMPTIONS: ${p}`));
+  const exempt: Partial<Record<ProjectId, OptOutExemptionBasis>> = {};
+  for (const project of projectIds()) {
+    const basis = parsed.exemptions[project] ?? projectDeclaration(project).optOut.exemption;
+    if (basis !== null) exempt[project] = basis;
+  }
+  return exempt;
+}
+
+/**
+ * The opt-out filters of every project that is not exempt (`optOutExemptions`). Warns (counts and
+ * versions only) when the list holds no tokens at the current key version: records of patients
+ * first seen after a rotation could not be matched, so the list should be imported again. A
+ * filtered project the list holds nothing for (declared after the list was imported) is refused
+ * (`GuardError('OPT_OUT_LIST_STALE')`): its opted-out patients could not be withheld.
  */
 export async function loadOptOutApplication(deps: OptOutApplyDeps): Promise<OptOutApplication> {
-  const parsed = parseOptOutExemptions(deps.settings.NHSFLOWS_OPT_OUT_EXEMPTIONS);
-  // The settings schema has already refused a malformed value; an empty map is the safe reading.
-  const exempt = parsed.ok ? parsed.exemptions : {};
+  const exempt = optOutExemptions(deps.settings);
   const list = await readOptOutList(deps.lake);
   const filters = new Map<ProjectId, OptOutFilter>();
   if (!list) return { listId: null, exempt, filters };
   const current = await deps.keys.currentVersion();
-  for (const project of PROJECTS) {
+  for (const project of projectIds()) {
     const stored = list.projects[project];
-    if (exempt[project] !== undefined || !stored) continue;
+    if (exempt[project] !== undefined) continue;
+    if (!stored)
+      throw new GuardError(
+        'OPT_OUT_LIST_STALE',
+        `the National Data Opt-out list ${list.listId} holds no tokens for project '${project}' (declared after the list was imported): import the list again (nhs-flows opt-out import) before its data leaves the pipeline`,
+      );
     if (!stored.keyVersions.includes(current))
       deps.logger.warn('opt-out list predates the current key version: import it again', {
         listId: list.listId,

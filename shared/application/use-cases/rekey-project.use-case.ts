@@ -3,7 +3,7 @@ import type { Clock } from '../ports/clock.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import { GuardError, NhsFlowsError } from '../../domain/errors.js';
 import { PersonLinker } from '../../domain/link/person-linker.js';
-import { PROJECTS } from '../../domain/pseudonymise/projects.js';
+import { projectIds } from '../../domain/pseudonymise/projects.js';
 import { recordAudit } from './audit/audit-trail.js';
 import { ensureLinkAnchor, linkKeyVersions, readLinkAnchor } from './link-key-versions.js';
 import { lakePaths } from '../../domain/lake/lake-paths.js';
@@ -214,7 +214,7 @@ export async function rotateKeys(deps: KeyLifecycleDeps, request: KeyActionReque
     });
     details.currentVersion = currentVersion;
     const tokens = {} as Record<ProjectId, number>;
-    for (const project of PROJECTS) {
+    for (const project of projectIds()) {
       const table = await rekeyProject(deps, { project, fromVersion: previous, toVersion: currentVersion });
       tokens[project] = table.tokens.size;
       details[`${project}Tokens`] = table.tokens.size;
@@ -264,7 +264,7 @@ export async function rekeyKeys(
     // version named here becomes it, so records at both versions link from now on.
     if (fromVersion !== toVersion) details.anchorVersion = await ensureLinkAnchor(deps.lake, fromVersion);
     if (fromVersion !== toVersion)
-      for (const project of request.project ? [request.project] : PROJECTS) {
+      for (const project of request.project ? [request.project] : projectIds()) {
         if (await deps.lake.exists(IDENTITY_CONTAINER, rekeyTablePath(project, fromVersion, toVersion))) {
           projects.push({ project, built: false, tokens: 0 });
           details[`${project}Built`] = 0;
@@ -310,7 +310,7 @@ export async function keyStatus(deps: Pick<KeyLifecycleDeps, 'keys' | 'lake'>): 
   const currentVersion = await deps.keys.currentVersion();
   const anchorVersion = await readLinkAnchor(deps.lake);
   const projects = [];
-  for (const project of PROJECTS) {
+  for (const project of projectIds()) {
     let registerFiles = 0;
     for await (const info of deps.lake.list(IDENTITY_CONTAINER, lakePaths.identityPrefix(project)))
       if (info.path.endsWith('.ndjson')) registerFiles += 1;

@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import { normaliseNhsNumber, validateNhsNumber } from '../nhs/nhs-number.js';
-import { PROJECTS, type ProjectId } from '../pseudonymise/projects.js';
+import { PROJECT_ID_PATTERN, type ProjectId } from '../pseudonymise/project-declarations.js';
 
 /**
  * The National Data Opt-out list as the team supplies it, and the rule that applies it.
@@ -133,19 +133,21 @@ export type OptOutExemptions = Readonly<Partial<Record<ProjectId, OptOutExemptio
 
 /**
  * Reads `NHSFLOWS_OPT_OUT_EXEMPTIONS`: comma-separated `<project>=<basis>` (`careflow=direct-care`).
- * Empty: no project is exempt, every published mart and export is filtered. Returns the problems
- * (for the settings schema) instead of throwing.
+ * Empty: no project is exempt beyond the projects file's own declarations. Returns the problems
+ * (for the settings schema) instead of throwing. `isProject` checks the names against the projects
+ * in force; without it (the settings schema, parsed before the projects file is read) only the
+ * form of each name is checked.
  */
 export function parseOptOutExemptions(
   value: string,
+  isProject: (name: string) => boolean = (name) => PROJECT_ID_PATTERN.test(name),
 ): { ok: true; exemptions: OptOutExemptions } | { ok: false; problems: string[] } {
   const exemptions: Partial<Record<ProjectId, OptOutExemptionBasis>> = {};
   const problems: string[] = [];
   for (const part of value.split(',').map((p) => p.trim())) {
     if (part === '') continue;
     const [project = '', basis = ''] = part.split('=').map((p) => p.trim());
-    if (!(PROJECTS as readonly string[]).includes(project))
-      problems.push(`'${project}' is not a project (expected one of ${PROJECTS.join(', ')})`);
+    if (!isProject(project)) problems.push(`'${project}' is not a project (see the projects file)`);
     else if (!(OPT_OUT_EXEMPTION_BASES as readonly string[]).includes(basis))
       problems.push(`${project}: basis '${basis}' is not one of ${OPT_OUT_EXEMPTION_BASES.join(', ')}`);
     else exemptions[project as ProjectId] = basis as OptOutExemptionBasis;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PersonLinker } from '../link/person-linker.js';
-import { PROJECTS, type ProjectId } from '../pseudonymise/projects.js';
+import { PROJECT_ID_PATTERN, type ProjectId } from '../pseudonymise/project-declarations.js';
 import { isWithheldByOptOut, type OptOutPeriod } from './opt-out-list.js';
 
 /**
@@ -30,7 +30,8 @@ export const storedOptOutListSchema = z.object({
   listId: z.string().regex(/^[A-Za-z0-9_.=-]+$/),
   importedAt: z.string(),
   entries: z.number().int().min(0),
-  projects: z.record(z.enum(PROJECTS), projectList),
+  // Keyed by project id: a list may hold projects no longer declared (ignored when applied).
+  projects: z.record(z.string().regex(PROJECT_ID_PATTERN), projectList),
 });
 export type StoredOptOutList = z.infer<typeof storedOptOutListSchema>;
 export type StoredProjectOptOut = z.infer<typeof projectList>;

@@ -19,6 +19,7 @@ import {
   waitUntil,
   type PipelineHarness,
 } from './pipeline-harness.js';
+import { CAREFLOW } from '../../support/projects.js';
 
 // A master key rotation in the middle of a stream, through the real local host on Azurite: a
 // population is loaded at v1, the key is rotated (`nhs-flows keys rotate`'s use case), more records
@@ -85,12 +86,12 @@ test('keys rotate: a new version becomes current, the link anchor stays at the o
   rotation = await rotateKeys(deps, { actor: 'local:test', roles: [] });
   assert.notEqual(rotation.currentVersion, rotation.previousVersion);
   assert.equal(rotation.anchorVersion, rotation.previousVersion);
-  assert.equal(rotation.tokens.careflow, PATIENTS.length);
+  assert.equal(rotation.tokens[CAREFLOW], PATIENTS.length);
   const status = await keyStatus(deps);
   assert.equal(status.currentVersion, rotation.currentVersion);
   assert.equal(status.anchorVersion, rotation.previousVersion);
   assert.ok(status.projects.every((p) => p.linked));
-  const careflow = status.projects.find((p) => p.project === 'careflow');
+  const careflow = status.projects.find((p) => p.project === CAREFLOW);
   assert.deepEqual(careflow?.rekeyTables, [`${rotation.previousVersion}--${rotation.currentVersion}`]);
 
   const audit = await readAudit(
@@ -126,7 +127,7 @@ test('after the rotation: new records of the same patients join the same dimensi
 
 test('after the rotation: the marts refresh links silver at both key versions as one person per patient', async () => {
   const result = await refreshMarts(h.services.pipeline);
-  assert.equal(result.linkage.careflow.deterministic, 10);
+  assert.equal(result.linkage[CAREFLOW]?.deterministic, 10);
   const rows = await query(
     'SELECT sum(persons)::INTEGER AS persons, sum(episodes_started)::INTEGER AS episodes FROM fact_activity_trust_month',
   );
@@ -135,7 +136,7 @@ test('after the rotation: the marts refresh links silver at both key versions as
 
 test('reidentify with the custodian role resolves a token issued after the rotation; without it the attempt is refused and audited', async () => {
   const p = h.services.pipeline;
-  const key = await p.keys.version('careflow', rotation.currentVersion);
+  const key = await p.keys.version(CAREFLOW, rotation.currentVersion);
   const { createPseudonymiser } = await import('../../../shared/domain/pseudonymise/pseudonym.js');
   const token = createPseudonymiser(key, { cacheLimit: 0 }).tokenOfValid(testNhsNumber(3));
   const deps = {
@@ -147,7 +148,7 @@ test('reidentify with the custodian role resolves a token issued after the rotat
   const request = {
     caller: 'local:test',
     purpose: 'subject access request SAR-2026-7',
-    project: 'careflow' as const,
+    project: CAREFLOW,
     tokens: [{ token, keyVersion: rotation.currentVersion }],
   };
   const granted = await reidentify(deps, { ...request, role: 'caldicott-custodian' });
@@ -158,7 +159,7 @@ test('reidentify with the custodian role resolves a token issued after the rotat
   const response = await fetch(`${h.host.origin ?? ''}/api/reidentify`, {
     method: 'POST',
     headers: { 'x-functions-key': h.env.adminKey, 'content-type': 'application/json' },
-    body: JSON.stringify({ project: 'careflow', purpose: request.purpose, tokens: request.tokens }),
+    body: JSON.stringify({ project: CAREFLOW, purpose: request.purpose, tokens: request.tokens }),
   });
   assert.equal(response.status, 403);
   const refused = (await response.json()) as { reason: string; auditId: string };

@@ -13,6 +13,7 @@ import {
 } from '../../../shared/adapters/local/local-secret-store.js';
 import { InfrastructureError } from '../../../shared/domain/errors.js';
 import { createPseudonymiser } from '../../../shared/domain/pseudonymise/pseudonym.js';
+import { CAREFLOW } from '../../support/projects.js';
 
 const KEY = 'pseudonymisation-master-key';
 
@@ -117,13 +118,13 @@ test('rotation adds a new current version, keeps the old one, and the key ring d
   try {
     const store = new LocalSecretStore({ file, logger: memoryLogger(), createIfMissing: [KEY] });
     const ring = new ProjectKeyRing(store, KEY);
-    const v1 = await ring.current('careflow');
+    const v1 = await ring.current(CAREFLOW);
     assert.equal(v1.version, 'v1');
     assert.equal(await store.rotateSecret(KEY), 'v2');
-    const v2 = await ring.current('careflow');
+    const v2 = await ring.current(CAREFLOW);
     assert.equal(v2.version, 'v2');
     assert.equal(
-      (await ring.version('careflow', 'v1')).material.toString('hex'),
+      (await ring.version(CAREFLOW, 'v1')).material.toString('hex'),
       v1.material.toString('hex'),
     );
     const t1 = createPseudonymiser(v1).token('9990000018');

@@ -23,6 +23,7 @@ import {
 import { createRowPseudonymiser } from '../../../shared/domain/pseudonymise/silver-row.js';
 import { apcRow, postcodes } from '../../unit/pseudonymise/row-fixtures.js';
 import { testAzurite, uniqueName } from '../../support/azurite.js';
+import { CAREFLOW } from '../../support/projects.js';
 
 const KEY = 'pseudonymisation-master-key';
 const NHS = ['9990000018', '9990000026', '9990001235'];
@@ -44,9 +45,9 @@ before(async () => {
   });
   keys = new ProjectKeyRing(secrets, KEY);
   await lake.ensureContainers([container, 'audit']);
-  const key = await keys.current('careflow');
+  const key = await keys.current(CAREFLOW);
   const pseudonymise = createRowPseudonymiser('sus_apc_episode', {
-    project: 'careflow',
+    project: CAREFLOW,
     key,
     postcodeToLsoa: postcodes,
   });
@@ -57,8 +58,8 @@ before(async () => {
     collector.add(row, typeof silver.lsoa === 'string' ? silver.lsoa : null);
     tokens.push({ token: String(silver.patient_token), keyVersion: String(silver.token_key_version) });
   }
-  await register.record('careflow', 'batch-1', 0, collector);
-  await register.record('careflow', 'batch-1', 0, collector); // a retried chunk changes nothing
+  await register.record(CAREFLOW, 'batch-1', 0, collector);
+  await register.record(CAREFLOW, 'batch-1', 0, collector); // a retried chunk changes nothing
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -81,7 +82,7 @@ const request = (role: string) => ({
   caller: 'analyst@example.nhs.uk',
   role,
   purpose: 'safeguarding case SG-2026-014',
-  project: 'careflow' as const,
+  project: CAREFLOW,
   tokens: tokens.slice(0, 2),
 });
 

@@ -21,6 +21,7 @@ import { rekeySilverRow } from '../../../shared/domain/pseudonymise/rekey.js';
 import { createRowPseudonymiser, type SilverRow } from '../../../shared/domain/pseudonymise/silver-row.js';
 import { apcRow, postcodes, prescribingRow } from '../../unit/pseudonymise/row-fixtures.js';
 import { testAzurite, uniqueName } from '../../support/azurite.js';
+import { CAREFLOW } from '../../support/projects.js';
 
 const KEY = 'pseudonymisation-master-key';
 const azurite = await testAzurite();
@@ -38,9 +39,9 @@ test('after a key rotation, records tokenised under v1 and v2 link to the same p
     const register = new IdentityRegister(lake, container);
 
     // Batch 1 under v1: two patients' episodes, one without a usable NHS number.
-    const v1 = await keys.current('careflow');
+    const v1 = await keys.current(CAREFLOW);
     const p1 = createRowPseudonymiser('sus_apc_episode', {
-      project: 'careflow',
+      project: CAREFLOW,
       key: v1,
       postcodeToLsoa: postcodes,
     });
@@ -59,15 +60,15 @@ test('after a key rotation, records tokenised under v1 and v2 link to the same p
       c1.add(r, s.lsoa as string | null);
       return s;
     });
-    await register.record('careflow', 'b1', 0, c1);
+    await register.record(CAREFLOW, 'b1', 0, c1);
 
     const { previousVersion, currentVersion } = await rotateMasterKey({ secrets, secretName: KEY, logger });
     assert.deepEqual([previousVersion, currentVersion], ['v1', 'v2']);
 
     // Batch 2 under v2: prescriptions of the same two patients, one with its NHS number missing.
-    const v2 = await keys.current('careflow');
+    const v2 = await keys.current(CAREFLOW);
     const p2 = createRowPseudonymiser('prescribing_item', {
-      project: 'careflow',
+      project: CAREFLOW,
       key: v2,
       postcodeToLsoa: postcodes,
     });
@@ -86,23 +87,20 @@ test('after a key rotation, records tokenised under v1 and v2 link to the same p
       c2.add(r, s.lsoa as string | null);
       return s;
     });
-    await register.record('careflow', 'b2', 0, c2);
+    await register.record(CAREFLOW, 'b2', 0, c2);
     assert.notEqual(batch1[0]!.patient_token, batch2[0]!.patient_token, 'tokens differ across versions');
     assert.equal(batch1[0]!.token_key_version, 'v1');
     assert.equal(batch2[0]!.token_key_version, 'v2');
 
     // Custodian re-keys v1 → v2 from the register; the stored table reads back the same.
-    await rekeyProject(
-      { keys, register, lake, logger, container },
-      { project: 'careflow', fromVersion: 'v1' },
-    );
-    const table = await loadRekeyTable(lake, 'careflow', 'v1', 'v2', container);
+    await rekeyProject({ keys, register, lake, logger, container }, { project: CAREFLOW, fromVersion: 'v1' });
+    const table = await loadRekeyTable(lake, CAREFLOW, 'v1', 'v2', container);
     assert.ok(table);
     assert.ok(!JSON.stringify([...table.tokens, ...table.fallbackKeys]).includes('9990000018'));
 
     // Either link with the table on the fly...
     const all: SilverRow[] = [...batch1, ...batch2];
-    const linked = linkRows(all, { project: 'careflow', keyVersion: 'v2', rekey: [table] });
+    const linked = linkRows(all, { project: CAREFLOW, keyVersion: 'v2', rekey: [table] });
     const person = (id: string) => linked.find((r) => r.episode_id === id || r.item_id === id)!;
     assert.equal(person('E1').person_id, person('I1').person_id);
     assert.equal(person('E1').link_quality, 'deterministic');
@@ -114,7 +112,7 @@ test('after a key rotation, records tokenised under v1 and v2 link to the same p
     const rekeyed = batch1.map((r) => rekeySilverRow(r, table));
     assert.ok(rekeyed.every((r) => !r.unmapped && r.row.token_key_version === 'v2'));
     const relinked = linkRows([...rekeyed.map((r) => r.row), ...batch2], {
-      project: 'careflow',
+      project: CAREFLOW,
       keyVersion: 'v2',
     });
     assert.deepEqual(

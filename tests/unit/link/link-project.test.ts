@@ -12,25 +12,23 @@ import {
   postcodes,
   prescribingRow,
 } from '../pseudonymise/row-fixtures.js';
+import { CAREFLOW, COMMUNITY360 } from '../../support/projects.js';
+import type { ProjectId } from '../../../shared/domain/pseudonymise/projects.js';
 
-function silver(
-  project: 'careflow' | 'community360',
-  table: SourceTableName,
-  rows: SourceRow[],
-): SilverRow[] {
-  const key = project === 'careflow' ? careflowKey() : community360Key();
+function silver(project: ProjectId, table: SourceTableName, rows: SourceRow[]): SilverRow[] {
+  const key = project === CAREFLOW ? careflowKey() : community360Key();
   const p = createRowPseudonymiser(table, { project, key, postcodeToLsoa: postcodes });
   return rows.map(p);
 }
 
 test('careflow: bronze rows → silver → linked persons → spell prescribing and MH referral facts', () => {
   const result = linkProject(
-    'careflow',
+    CAREFLOW,
     new Map<SourceTableName, SilverRow[]>([
-      ['sus_apc_episode', silver('careflow', 'sus_apc_episode', [apcRow()])],
+      ['sus_apc_episode', silver(CAREFLOW, 'sus_apc_episode', [apcRow()])],
       [
         'prescribing_item',
-        silver('careflow', 'prescribing_item', [
+        silver(CAREFLOW, 'prescribing_item', [
           prescribingRow({ item_id: 'I1', dispensing_date: '2026-03-10', nic_gbp: '2.50' }),
           // No NHS number: linked on DOB + sex + LSOA to the same person.
           prescribingRow({ item_id: 'I2', nhs_number: null, dispensing_date: '2026-06-03', nic_gbp: '1.25' }),
@@ -81,13 +79,13 @@ test('community360: contacts link through their referral; an orphan contact is u
     change_version: '2',
   });
   const result = linkProject(
-    'community360',
+    COMMUNITY360,
     new Map<SourceTableName, SilverRow[]>([
-      ['ecds_attendance', silver('community360', 'ecds_attendance', [ecdsRow()])],
-      ['csds_referral', silver('community360', 'csds_referral', [referral])],
+      ['ecds_attendance', silver(COMMUNITY360, 'ecds_attendance', [ecdsRow()])],
+      ['csds_referral', silver(COMMUNITY360, 'csds_referral', [referral])],
       [
         'csds_care_contact',
-        silver('community360', 'csds_care_contact', [contact('C1', 'R1'), contact('C2', 'R404')]),
+        silver(COMMUNITY360, 'csds_care_contact', [contact('C1', 'R1'), contact('C2', 'R404')]),
       ],
     ]),
     { keyVersion: 'v1', caseloadUntil: '2026-03-31' },
@@ -103,9 +101,9 @@ test('a table of the other project is refused: tokens of two projects never meet
   assert.throws(
     () =>
       linkProject(
-        'careflow',
+        CAREFLOW,
         new Map<SourceTableName, SilverRow[]>([
-          ['ecds_attendance', silver('community360', 'ecds_attendance', [ecdsRow()])],
+          ['ecds_attendance', silver(COMMUNITY360, 'ecds_attendance', [ecdsRow()])],
         ]),
         { keyVersion: 'v1' },
       ),

@@ -4,6 +4,7 @@ import { LINK_COLUMNS, confidenceOf } from '../../../shared/domain/link/link-qua
 import { PersonLinker, linkRows, linkViaParent } from '../../../shared/domain/link/person-linker.js';
 import { GuardError } from '../../../shared/domain/errors.js';
 import { invertRekeyTable } from '../../../shared/domain/pseudonymise/rekey.js';
+import { CAREFLOW, COMMUNITY360 } from '../../support/projects.js';
 
 const T1 = '1'.repeat(64);
 const T2 = '2'.repeat(64);
@@ -11,7 +12,7 @@ const T3 = '3'.repeat(64);
 const FA = 'a'.repeat(64);
 const FB = 'b'.repeat(64);
 const FC = 'c'.repeat(64);
-const opts = { project: 'careflow' as const, keyVersion: 'v1' };
+const opts = { project: CAREFLOW, keyVersion: 'v1' };
 const row = (id: string, token: string | null, fallback: string | null, version = 'v1') => ({
   id,
   patient_token: token,
@@ -66,7 +67,7 @@ test('person ids are stable: the same input in another order gives the same ids'
 
 test('person ids differ between projects for the same token', () => {
   const a = new PersonLinker(opts).personIdOfToken(T1);
-  const b = new PersonLinker({ ...opts, project: 'community360' }).personIdOfToken(T1);
+  const b = new PersonLinker({ ...opts, project: COMMUNITY360 }).personIdOfToken(T1);
   assert.notEqual(a, b);
 });
 
@@ -80,14 +81,14 @@ test('a record at an older key version without a re-key table stops linkage with
 
 test('re-key tables are chained: v1 → v2 → v3 records link with v3 records', () => {
   const v1v2 = {
-    project: 'careflow' as const,
+    project: CAREFLOW,
     fromVersion: 'v1',
     toVersion: 'v2',
     tokens: new Map([[T1, T2]]),
     fallbackKeys: new Map([[FA, FB]]),
   };
   const v2v3 = {
-    project: 'careflow' as const,
+    project: CAREFLOW,
     fromVersion: 'v2',
     toVersion: 'v3',
     tokens: new Map([[T2, T3]]),
@@ -108,14 +109,14 @@ test('re-key tables are chained: v1 → v2 → v3 records link with v3 records',
 
 test('anchored at the old version, records at newer versions link back through the tables read backwards (two rotations)', () => {
   const v1v2 = {
-    project: 'careflow' as const,
+    project: CAREFLOW,
     fromVersion: 'v1',
     toVersion: 'v2',
     tokens: new Map([[T1, T2]]),
     fallbackKeys: new Map([[FA, FB]]),
   };
   const v2v3 = {
-    project: 'careflow' as const,
+    project: CAREFLOW,
     fromVersion: 'v2',
     toVersion: 'v3',
     tokens: new Map([[T2, T3]]),
@@ -137,7 +138,7 @@ test('anchored at the old version, records at newer versions link back through t
 
 test('a person first seen after a rotation (unknown to the re-key table) keeps the token of the version they were first seen at', () => {
   const v1v2 = {
-    project: 'careflow' as const,
+    project: CAREFLOW,
     fromVersion: 'v1',
     toVersion: 'v2',
     tokens: new Map([[T1, T2]]),

@@ -4,6 +4,7 @@ import { linkProject } from '../../../shared/application/use-cases/link-project.
 import type { SourceTableName } from '../../../shared/domain/datasets/source-tables.js';
 import { OptOutFilter } from '../../../shared/domain/opt-out/opt-out-tokens.js';
 import type { PathwayRow } from '../../../shared/domain/pathways/pathway-time.js';
+import { CAREFLOW } from '../../support/projects.js';
 
 // The marts judge the opt-out on linked rows: a record with no token that the fallback key links to
 // an opted-out person is withheld with the person's other records, and only in the opt-out period.
@@ -34,8 +35,8 @@ test('a fallback-linked record of an opted-out person is withheld with the perso
       ],
     ],
   ]);
-  const filter = new OptOutFilter('careflow', ['v1'], [{ tokens: [OPTED], from: '2026-03-01', until: null }]);
-  const result = linkProject('careflow', rows, {
+  const filter = new OptOutFilter(CAREFLOW, ['v1'], [{ tokens: [OPTED], from: '2026-03-01', until: null }]);
+  const result = linkProject(CAREFLOW, rows, {
     keyVersion: 'v1',
     withhold: (_table, row) => filter.withholds(row, row.episode_start_date),
   });
@@ -53,7 +54,7 @@ test('without a withhold option every linked row is kept and no withheld count i
   const rows = new Map<SourceTableName, PathwayRow[]>([
     ['sus_apc_episode', [episode('E1', OPTED, KEY, '2026-09-01')]],
   ]);
-  const result = linkProject('careflow', rows, { keyVersion: 'v1' });
+  const result = linkProject(CAREFLOW, rows, { keyVersion: 'v1' });
   assert.equal(result.withheld.size, 0);
   assert.equal(result.linked.get('sus_apc_episode')?.length, 1);
 });

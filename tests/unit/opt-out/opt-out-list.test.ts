@@ -10,6 +10,7 @@ import {
 import { OptOutFilter } from '../../../shared/domain/opt-out/opt-out-tokens.js';
 import { PersonLinker } from '../../../shared/domain/link/person-linker.js';
 import { loadSettings } from '../../../shared/config/settings.schema.js';
+import { CAREFLOW } from '../../support/projects.js';
 
 const A = '9990000018';
 const B = '9990000026';
@@ -84,7 +85,7 @@ test('the filter withholds by token at any stored key version and by the person 
   const t1 = 'a'.repeat(64);
   const t2 = 'b'.repeat(64);
   const filter = new OptOutFilter(
-    'careflow',
+    CAREFLOW,
     ['v1', 'v2'],
     [{ tokens: [t1, t2], from: '2026-01-01', until: null }],
   );
@@ -92,7 +93,7 @@ test('the filter withholds by token at any stored key version and by the person 
   assert.equal(filter.withholds({ patient_token: t2 }, '2026-02-01'), true);
   assert.equal(filter.withholds({ patient_token: t1 }, '2025-12-31'), false);
   // A record with no token, linked to the opted-out person through the fallback key.
-  const person = new PersonLinker({ project: 'careflow', keyVersion: 'v1' }).personIdOfToken(t1);
+  const person = new PersonLinker({ project: CAREFLOW, keyVersion: 'v1' }).personIdOfToken(t1);
   assert.equal(filter.withholds({ patient_token: null, person_id: person }, '2026-02-01'), true);
   assert.equal(filter.withholds({ patient_token: 'c'.repeat(64), person_id: 'Pother' }, '2026-02-01'), false);
 });

@@ -10,6 +10,7 @@ import { createRowPseudonymiser } from '../../../shared/domain/pseudonymise/silv
 import type { ProjectId } from '../../../shared/domain/pseudonymise/projects.js';
 import { careflowKey, community360Key } from '../pseudonymise/row-fixtures.js';
 import { generateAll, reference } from '../synthetic/synthetic-fixture.js';
+import { CAREFLOW, COMMUNITY360 } from '../../support/projects.js';
 
 // The marts refresh reads only `linkInputColumns(table)` of each silver table. These tests hold
 // that list to what linkage and the pathway facts really read: on a generated population (defects
@@ -18,15 +19,15 @@ import { generateAll, reference } from '../synthetic/synthetic-fixture.js';
 
 const generated = generateAll({ patients: 600, seed: 8, defects: { rate: 0.05 } });
 
-const PROJECT_TABLES: Record<ProjectId, SourceTableName[]> = {
+const PROJECT_TABLES: Record<string, SourceTableName[]> = {
   careflow: ['sus_apc_episode', 'prescribing_item', 'mhsds_referral'],
   community360: ['ecds_attendance', 'dids_imaging_test', 'csds_referral'],
 };
 
 function silver(project: ProjectId): Map<SourceTableName, PathwayRow[]> {
-  const key = project === 'careflow' ? careflowKey() : community360Key();
+  const key = project === CAREFLOW ? careflowKey() : community360Key();
   const out = new Map<SourceTableName, PathwayRow[]>();
-  for (const table of PROJECT_TABLES[project]) {
+  for (const table of PROJECT_TABLES[project] ?? []) {
     const pseudonymise = createRowPseudonymiser(table, { project, key, postcodeToLsoa: reference });
     out.set(
       table,
@@ -53,7 +54,7 @@ function facts(project: ProjectId, rows: Map<SourceTableName, PathwayRow[]>) {
   return { quality: result.quality, careflow: result.careflow, community360: result.community360 };
 }
 
-for (const project of ['careflow', 'community360'] as const)
+for (const project of [CAREFLOW, COMMUNITY360])
   test(`${project}: the marts' facts from rows cut to linkInputColumns equal those from whole silver rows`, () => {
     const whole = silver(project);
     const expected = facts(project, whole);
@@ -64,14 +65,14 @@ for (const project of ['careflow', 'community360'] as const)
     );
     assert.deepEqual(facts(project, cut(whole)), expected);
     // The columns are far fewer than silver's: the point of the cut.
-    for (const table of PROJECT_TABLES[project])
+    for (const table of PROJECT_TABLES[project] ?? [])
       assert.ok(linkInputColumns(table).length * 2 < Object.keys(whole.get(table)![0]!).length, table);
   });
 
 test('the check has teeth: leaving out a column the facts read changes them', () => {
-  const whole = silver('careflow');
-  assert.notDeepEqual(facts('careflow', cut(whole, 'nic_gbp')), facts('careflow', whole));
-  assert.notDeepEqual(facts('careflow', cut(whole, 'fallback_link_key')), facts('careflow', whole));
-  const c360 = silver('community360');
-  assert.notDeepEqual(facts('community360', cut(c360, 'team_type')), facts('community360', c360));
+  const whole = silver(CAREFLOW);
+  assert.notDeepEqual(facts(CAREFLOW, cut(whole, 'nic_gbp')), facts(CAREFLOW, whole));
+  assert.notDeepEqual(facts(CAREFLOW, cut(whole, 'fallback_link_key')), facts(CAREFLOW, whole));
+  const c360 = silver(COMMUNITY360);
+  assert.notDeepEqual(facts(COMMUNITY360, cut(c360, 'team_type')), facts(COMMUNITY360, c360));
 });

@@ -1,12 +1,13 @@
 import type { SourceRow } from '../../../shared/domain/datasets/source-tables.js';
 import { deriveProjectKey, parseMasterKey } from '../../../shared/domain/pseudonymise/project-key.js';
 import type { PostcodeToLsoa } from '../../../shared/domain/pseudonymise/silver-row.js';
+import { CAREFLOW, COMMUNITY360 } from '../../support/projects.js';
 
 /** A fixed master key (bytes 0x01..0x20) so token vectors reproduce. Synthetic, test only. */
 export const TEST_MASTER_KEY_B64 = 'AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=';
 export const testMasterKey = (): Buffer => parseMasterKey(TEST_MASTER_KEY_B64, 'test-master');
-export const careflowKey = (version = 'v1') => deriveProjectKey(testMasterKey(), version, 'careflow');
-export const community360Key = (version = 'v1') => deriveProjectKey(testMasterKey(), version, 'community360');
+export const careflowKey = (version = 'v1') => deriveProjectKey(testMasterKey(), version, CAREFLOW);
+export const community360Key = (version = 'v1') => deriveProjectKey(testMasterKey(), version, COMMUNITY360);
 
 export const postcodes: PostcodeToLsoa = {
   lsoaForPostcode: (pc) => ({ 'B1 0DH': 'E01090077', 'B1 0SA': 'E01090063' })[pc] ?? null,

@@ -14,14 +14,15 @@ import {
 } from '../../../shared/domain/pseudonymise/silver-row.js';
 import { projectForTable } from '../../../shared/domain/pseudonymise/projects.js';
 import { apcRow, careflowKey, community360Key, ecdsRow, postcodes, prescribingRow } from './row-fixtures.js';
+import { CAREFLOW, COMMUNITY360 } from '../../support/projects.js';
 
 const careflow = (): PseudonymiseContext => ({
-  project: 'careflow',
+  project: CAREFLOW,
   key: careflowKey(),
   postcodeToLsoa: postcodes,
 });
 const c360 = (): PseudonymiseContext => ({
-  project: 'community360',
+  project: COMMUNITY360,
   key: community360Key(),
   postcodeToLsoa: postcodes,
 });

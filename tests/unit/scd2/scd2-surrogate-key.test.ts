@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { compareChanges, foldChanges, normaliseChange } from '../../../shared/domain/scd2/scd2-merge.js';
 import type { DimensionChange, DimensionVersion } from '../../../shared/domain/scd2/dimension.js';
 import { patientDimension } from '../../../shared/application/use-cases/pipeline/patient-dimension.js';
+import { CAREFLOW } from '../../support/projects.js';
 
-const spec = patientDimension('careflow');
+const spec = patientDimension(CAREFLOW);
 const TOKEN = 'tok-synthetic-1';
 
 /** A change as pseudonymisation builds it: the change id starts with the capture time. */

@@ -16,9 +16,12 @@ import type { PortableRow } from '../../../domain/gold/portable-types.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import type { AeFunnel } from '../../../domain/pathways/community360-pathways.js';
 import type { PathwayRow } from '../../../domain/pathways/pathway-time.js';
-import type { ProjectId } from '../../../domain/pseudonymise/projects.js';
+import { careflowPathwayFacts } from '../../../domain/pathways/careflow-pathways.js';
+import { community360PathwayFacts } from '../../../domain/pathways/community360-pathways.js';
+import { projectIds, type ProjectId } from '../../../domain/pseudonymise/projects.js';
+import { projectLinkTables } from '../../../domain/pseudonymise/project-pathways.js';
 import { buildDqScorecard } from '../dq-scorecard.use-case.js';
-import { linkInputColumns, linkProject } from '../link-project.use-case.js';
+import { linkInputColumns, linkProject, type LinkProjectResult } from '../link-project.use-case.js';
 import { linkKeyVersions } from '../link-key-versions.js';
 import { loadOptOutApplication } from '../opt-out.use-case.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -90,10 +93,24 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
       return { result, qualities };
     };
 
-    const careflow = await link('careflow', ['sus_apc_episode', 'prescribing_item', 'mhsds_referral']);
-    const cf = careflow.result.careflow!;
-    const community = await link('community360', ['ecds_attendance', 'dids_imaging_test', 'csds_referral']);
-    const c360 = community.result.community360!;
+    // Each project is linked over the source tables of the marts it declares (projects file); a
+    // pathway module's facts come from the project that declares its marts, or are empty when no
+    // project does (docs/projects.md).
+    const linkedProjects: {
+      project: ProjectId;
+      result: LinkProjectResult;
+      qualities: Record<string, number>;
+    }[] = [];
+    for (const project of projectIds()) {
+      const tables = projectLinkTables(project);
+      if (tables.length > 0) linkedProjects.push({ project, ...(await link(project, tables)) });
+    }
+    const cf =
+      linkedProjects.find((l) => l.result.careflow)?.result.careflow ??
+      careflowPathwayFacts({ apcEpisodes: [], prescriptions: [], mhReferrals: [] });
+    const c360 =
+      linkedProjects.find((l) => l.result.community360)?.result.community360 ??
+      community360PathwayFacts({ attendances: [], imagingTests: [], communityReferrals: [] });
 
     const statePaths: { container: string; path: string }[] = [];
     for await (const object of deps.lake.list('gold', lakePaths.dqStatePrefix()))
@@ -144,7 +161,7 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
     return {
       tables,
       funnel: c360.funnel,
-      linkage: { careflow: careflow.qualities, community360: community.qualities },
+      linkage: Object.fromEntries(linkedProjects.map((l) => [l.project, l.qualities])),
       optOut: optOutReport,
     };
   }
