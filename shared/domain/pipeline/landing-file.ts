@@ -1,5 +1,6 @@
 import { SOURCE_TABLE_NAMES, sourceTable, type SourceTableSpec } from '../datasets/source-tables.js';
 import { LandingFileRejectedError } from '../errors.js';
+import { fhirFileKind } from '../fhir/fhir-resource-set.js';
 import type { BatchDescriptor } from './batch-record.js';
 
 /**
@@ -50,7 +51,7 @@ export interface LandingTarget {
 }
 
 /**
- * Reads `<source table>/<file>.csv|.ndjson|.jsonl` (the blob name under `landing/`). Throws
+ * Reads `<source table>/<file>.csv|.ndjson|.jsonl|.json|.fhir.ndjson` (the blob name under `landing/`). Throws
  * `LandingFileRejectedError` with FILE.WRONG_FOLDER, FILE.UNKNOWN_TABLE or FILE.UNSUPPORTED_FORMAT.
  */
 export function landingTarget(name: string): LandingTarget {
@@ -69,19 +70,21 @@ export function landingTarget(name: string): LandingTarget {
       `the folder is not a source table; expected one of ${SOURCE_TABLE_NAMES.join(', ')}`,
     );
   const lower = name.toLowerCase();
-  const format: LandingTarget['format'] | undefined = lower.endsWith('.csv')
-    ? 'csv'
-    : lower.endsWith('.ndjson') || lower.endsWith('.jsonl')
-      ? 'ndjson'
-      : undefined;
+  // FHIR first: a bulk-export `.fhir.ndjson` is FHIR, a plain `.ndjson` rows of the table (docs/fhir.md).
+  const format: LandingTarget['format'] | undefined = fhirFileKind(lower)
+    ? 'fhir'
+    : lower.endsWith('.csv')
+      ? 'csv'
+      : lower.endsWith('.ndjson') || lower.endsWith('.jsonl')
+        ? 'ndjson'
+        : undefined;
   if (!format)
     throw new LandingFileRejectedError(
       'FILE.UNSUPPORTED_FORMAT',
       file,
-      lower.endsWith('.json')
-        ? 'FHIR bundles (.json) are not read yet; expected .csv, .ndjson or .jsonl'
-        : 'expected .csv, .ndjson or .jsonl',
+      'expected .csv, .ndjson or .jsonl (rows), .json (a FHIR R4 Bundle) or .fhir.ndjson (FHIR bulk export)',
     );
+  if (format === 'fhir') return { spec: sourceTable(tableName), format, encoding: undefined };
   const label = /\.([a-z0-9-]+)\.(?:csv|ndjson|jsonl)$/.exec(lower)?.[1];
   return { spec: sourceTable(tableName), format, encoding: label ? DECLARED_ENCODINGS[label] : undefined };
 }

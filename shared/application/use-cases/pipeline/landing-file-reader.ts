@@ -11,6 +11,7 @@ import {
   type UnreadableRowRule,
 } from '../../../domain/pipeline/landing-file.js';
 import type { UnreadableRecord } from '../../../domain/pipeline/pipeline-contracts.js';
+import { readFhirFile } from './fhir-file-reader.js';
 
 /** A landing file that held no row at all (the last item the reader yields for it). */
 export interface LandingNotice {
@@ -18,14 +19,21 @@ export interface LandingNotice {
   readonly message: string;
 }
 
-export type LandingItem = BatchRecord | UnreadableRecord | LandingNotice;
+/** What a FHIR file's resources became, counted (docs/fhir.md): the last item the reader yields for it. */
+export interface LandingReport {
+  readonly report: 'FHIR.RESOURCES';
+  readonly counts: Readonly<Record<string, number>>;
+  readonly message: string;
+}
+
+export type LandingItem = BatchRecord | UnreadableRecord | LandingNotice | LandingReport;
 
 /** A quoted field may span at most this many lines before its opening line is called unbalanced. */
 const MAX_RECORD_LINES = 100;
 const MAX_RECORD_CHARS = 1 << 20;
 
 /**
- * Reads a landing file (CSV with a header row, or NDJSON) from its bronze stream, streaming: memory
+ * Reads a landing file (CSV with a header row, NDJSON, or FHIR: fhir-file-reader.ts) from its bronze stream, streaming: memory
  * holds one chunk of bytes and at most one multi-line record.
  *
  * Guarantees:
@@ -43,14 +51,9 @@ export async function* readLandingFile(
   bronze: NodeJS.ReadableStream,
 ): AsyncIterable<LandingItem> {
   const file = printableName(batch.origin);
-  if (batch.format === 'fhir')
-    throw new LandingFileRejectedError(
-      'FILE.UNSUPPORTED_FORMAT',
-      file,
-      'FHIR bundles (.json) are not read yet; expected .csv, .ndjson or .jsonl',
-    );
   const lines = decodedLines(bronze, file, batch.encoding ?? 'utf-8');
-  if (batch.format === 'csv') yield* csvItems(batch, spec, file, lines);
+  if (batch.format === 'fhir') yield* readFhirFile(batch, spec, file, lines);
+  else if (batch.format === 'csv') yield* csvItems(batch, spec, file, lines);
   else yield* ndjsonItems(batch, spec, file, lines);
 }
 

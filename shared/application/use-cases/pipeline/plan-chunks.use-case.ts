@@ -68,6 +68,8 @@ export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Pr
     let buffer: BatchRecord[] = [];
     let records = 0;
     let notice: ChunkPlan['notice'];
+    let fhir: Readonly<Record<string, number>> | undefined;
+    const count = (k: string) => fhir?.[k] ?? 0;
     const flush = async () => {
       if (buffer.length === 0) return;
       const index = chunks.length;
@@ -79,6 +81,11 @@ export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Pr
     for await (const item of readRecords(batch, spec, bronze)) {
       if ('notice' in item) {
         notice = { code: item.notice, message: item.message };
+        continue;
+      }
+      if ('report' in item) {
+        // A FHIR file's resource accounting (counts only, no identifier): in the log line below.
+        fhir = item.counts;
         continue;
       }
       if ('rule' in item) {
@@ -112,6 +119,15 @@ export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Pr
       chunks: chunks.length,
       unreadable: unreadable.length,
       ...(notice ? { notice: notice.code } : {}),
+      ...(fhir
+        ? {
+            fhirResources: count('resources'),
+            fhirRows: count('rows'),
+            fhirJoined: count('joined'),
+            fhirQuarantined: count('quarantined'),
+            fhirReported: count('reported'),
+          }
+        : {}),
     });
     return {
       batchId: batch.batchId,
