@@ -18,8 +18,10 @@ export const ACTIVITIES = {
 export const FUNCTIONS = {
   cdcPoller: 'cdcPoller',
   martsRefresh: 'martsRefresh',
+  reconcile: 'reconcileLayers',
   cdcConsumer: 'cdcConsumer',
   landingFile: 'landingFile',
+  landingManifestSweep: 'landingManifestSweep',
   health: 'health',
   status: 'status',
   replay: 'replayPoison',

@@ -129,6 +129,17 @@ var rules = [
     dimensions: [{ name: 'dataset', operator: 'Include', values: ['*'] }]
   }
   {
+    name: 'reconcile-differences'
+    severity: 2
+    description: 'Source-to-gold reconciliation found a table whose source, silver, gold or warehouse disagree for a period (a missed delete, a lost batch, a row changed behind the pipeline): run nhs-flows reconcile or read the report in gold/reconciliation/ (docs/reconciliation.md).'
+    query: 'customMetrics | where name == "nhsflows.reconcile.differences" | summarize differences = max(valueMax) by table = tostring(customDimensions.table)'
+    measure: 'differences'
+    operator: 'GreaterThan'
+    threshold: 0
+    window: 'PT1H'
+    dimensions: [{ name: 'table', operator: 'Include', values: ['*'] }]
+  }
+  {
     name: 'quarantine-spike'
     severity: 3
     description: 'More than 20% of a batch was quarantined.'
@@ -136,6 +147,16 @@ var rules = [
     measure: 'worst'
     operator: 'GreaterThan'
     threshold: json('0.2')
+    window: 'PT5M'
+  }
+  {
+    name: 'landing-file-integrity'
+    severity: 2
+    description: 'A supplier landing file did not match its manifest (row count, SHA-256, table), its manifest or column map was invalid, or a required manifest never came; the file was rejected whole (docs/landing.md).'
+    query: 'customEvents | where name == "nhsflows.landing.integrityFailed" | summarize rejected = count() by table = tostring(customDimensions.table), code = tostring(customDimensions.code)'
+    measure: 'rejected'
+    operator: 'GreaterThan'
+    threshold: 0
     window: 'PT5M'
   }
   {

@@ -110,6 +110,11 @@ const commonSettings = {
   /** Max records per chunk in the orchestrator fan-out, and max chunks per sub-orchestration. */
   NHSFLOWS_CHUNK_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
   NHSFLOWS_MAX_FANOUT: z.coerce.number().int().min(1).max(1_000).default(500),
+  /**
+   * How long a landing file of a table that requires a supplier manifest (landing-policy.ts) waits
+   * for its `<file>.manifest.json` before it is rejected whole (FILE.MANIFEST_MISSING).
+   */
+  NHSFLOWS_LANDING_MANIFEST_WAIT_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   /** Poison queue the failed batches go to, for replay. */
   NHSFLOWS_POISON_QUEUE: nonEmpty.default('nhs-flows-batches-poison'),
   APPLICATIONINSIGHTS_CONNECTION_STRING: nonEmpty.optional(),

@@ -163,6 +163,18 @@ export const LANDING_REJECTION_CODES = [
   'FILE.HEADER_MISSING_COLUMNS',
   /** The header row itself is not readable CSV (broken quoting). */
   'FILE.HEADER_MALFORMED',
+  /** The supplier manifest beside the file is not valid JSON of the manifest schema. */
+  'FILE.MANIFEST_INVALID',
+  /** The manifest names another table than the file's folder. */
+  'FILE.MANIFEST_TABLE_MISMATCH',
+  /** The file's SHA-256 is not the one its manifest declares (a truncated or altered upload). */
+  'FILE.CHECKSUM_MISMATCH',
+  /** The file holds another number of rows than its manifest declares. */
+  'FILE.ROW_COUNT_MISMATCH',
+  /** The table requires a manifest (landing-policy.ts) and none arrived in time. */
+  'FILE.MANIFEST_MISSING',
+  /** The column map beside the file is not valid (errors name the map file and its row). */
+  'FILE.COLUMN_MAP_INVALID',
 ] as const;
 export type LandingRejectionCode = (typeof LANDING_REJECTION_CODES)[number];
 
@@ -181,6 +193,21 @@ export class LandingFileRejectedError extends NhsFlowsError {
   ) {
     super(`landing file ${file} rejected (${code}): ${detail}`);
     this.code = code;
+  }
+}
+
+/**
+ * A supplier column map (`nhs-flows drop --map`, or `<file>.map.csv|.map.json` beside a landing
+ * file) that cannot be used: names the map file and the row (or JSON path) of each problem, and
+ * column names only, never a recode's values beyond the map's own text.
+ */
+export class ColumnMapError extends NhsFlowsError {
+  readonly code = 'COLUMN_MAP_INVALID';
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`column map ${file} is not valid:\n  - ${problems.join('\n  - ')}`);
   }
 }
 

@@ -3,6 +3,8 @@
  *
  * Contract (paths are read by Synapse COPY INTO, by the warehouse loader and by operators):
  * - bronze:     `<source>/<yyyy>/<mm>/<dd>/<batchId>.ndjson`          exact deltas/bytes as received
+ *               (a landing file keeps its extension; its manifest and column map lie beside it as
+ *               `<batchId>.manifest.json`, `<batchId>.map.csv|.map.json`)
  * - silver:     `<dataset>/<table>/period=<yyyy-mm>/<batchId>-<chunk>.parquet` (provider is a column;
  *               compaction merges a period's files into `compacted-<generation>.parquet`)
  * - gold:       `<table>/batch=<batchId>/part-<chunk>.parquet`
@@ -77,6 +79,13 @@ export const lakePaths = {
     `${segment(source, 'source')}/${datePath(receivedAt)}/${segment(batchId, 'batch id')}.ndjson`,
   bronzeChunk: (bronzeBatchPath: string, chunk: number): string =>
     `${bronzeBatchPath.replace(/\.ndjson$/, '')}/chunk-${String(chunk).padStart(5, '0')}.ndjson`,
+  /**
+   * A landing file's control files copied beside its bronze copy (`<batch>.manifest.json`,
+   * `<batch>.map.csv|.map.json`): the manifest it was checked against and the column map it is read
+   * with, so a replay reads the file the same way.
+   */
+  bronzeSidecar: (bronzeFilePath: string, suffix: '.manifest.json' | '.map.csv' | '.map.json'): string =>
+    `${bronzeFilePath.replace(/\.[a-z0-9]+$/, '')}${suffix}`,
   silver: (dataset: string, table: string, period: string, batchId: string, chunk: number): string =>
     `${silverTablePrefix(dataset, table)}period=${segment(period || 'unknown', 'period')}/${segment(batchId, 'batch id')}-${String(chunk).padStart(5, '0')}.parquet`,
   silverTablePrefix: (dataset: string, table: string): string => silverTablePrefix(dataset, table),

@@ -36,6 +36,8 @@ export interface BatchDescriptor {
   readonly records?: number;
   /** A landing file's declared encoding (a WHATWG label from its name); absent = UTF-8. */
   readonly encoding?: string;
+  /** Bronze path of the supplier column map the landing file is read with (docs/landing.md). */
+  readonly columnMap?: string;
 }
 
 /** The boundary schema of a `BatchDescriptor` read back from storage (a CDC receipt, a poison message). */
@@ -48,6 +50,7 @@ export const batchDescriptorSchema = z.object({
   receivedAt: z.string(),
   records: z.number().int().nonnegative().optional(),
   encoding: z.string().optional(),
+  columnMap: z.string().min(1).optional(),
 }) satisfies z.ZodType<BatchDescriptor>;
 
 export function recordFromDelta(delta: Delta, n: number): BatchRecord {

@@ -1,63 +1,165 @@
-import { LandingFileRejectedError, type LandingRejectionCode } from '../../../domain/errors.js';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { type SourceTableName, type SourceTableSpec } from '../../../domain/datasets/source-tables.js';
+import {
+  ColumnMapError,
+  LandingFileRejectedError,
+  type LandingRejectionCode,
+} from '../../../domain/errors.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
+import { parseColumnMap, type ColumnMap } from '../../../domain/landing/column-map.js';
+import { LANDING_EVENTS, landingBlob, landingSidecars } from '../../../domain/landing/landing-blob.js';
+import { LANDING_MANIFEST_POLICY, type ManifestPolicy } from '../../../domain/landing/landing-policy.js';
+import {
+  manifestMismatch,
+  parseSupplierManifest,
+  type SupplierManifest,
+} from '../../../domain/landing/supplier-manifest.js';
 import type { BatchDescriptor } from '../../../domain/pipeline/batch-record.js';
 import { hashHex, shortId } from '../../../domain/pipeline/ids.js';
 import { landingTarget, printableName } from '../../../domain/pipeline/landing-file.js';
 import { pipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
 import type { OrchestrationStarter } from '../../ports/orchestration-starter.port.js';
 import { reportRejectedFile } from './batch-ledger.use-case.js';
+import { readLandingFile } from './landing-file-reader.js';
+import {
+  claimContent,
+  landingFileEntry,
+  quarantineRejectedFile,
+  recordLandingFile,
+} from './landing-register.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
-/** What became of a landing file: a batch (new or already known), or a rejection (reported). */
+/** What became of a landing blob. */
+export type LandingOutcome =
+  /** A batch was started for the file. */
+  | 'started'
+  /** The file's batch was already known (the same file delivered again): nothing new. */
+  | 'known'
+  /** The file was rejected whole (reported: poison queue, ledger, alert). */
+  | 'rejected'
+  /** The file's bytes were loaded before under another name: reported, not loaded again. */
+  | 'duplicate'
+  /** The table requires a manifest and none is beside the file yet. */
+  | 'awaiting-manifest'
+  /** A manifest or column map arrived before its data file (the file's arrival loads it). */
+  | 'awaiting-file'
+  /** A column map arrived (read when its data file is). */
+  | 'control-file';
+
+/** What became of a landing blob: a batch (new or already known), a rejection, a duplicate, a wait. */
 export interface LandingResult {
-  /** The batch id, or the rejection id when the file was rejected. */
+  /** The batch id, the rejection id when the file was rejected, or the id it waits under. */
   readonly batchId: string;
   readonly started: boolean;
+  readonly outcome: LandingOutcome;
   readonly rejected?: { readonly code: LandingRejectionCode; readonly reason: string };
+  /** For a duplicate: the batch that loaded these bytes first, and its file. */
+  readonly duplicateOf?: { readonly batchId: string; readonly origin: string };
+}
+
+type LandingDeps = PipelineDeps & {
+  readonly starter: OrchestrationStarter;
+  readonly orchestration: string;
+  /** Which tables require a manifest (default: the declaration, landing-policy.ts). */
+  readonly manifestPolicy?: Readonly<Record<SourceTableName, ManifestPolicy>>;
+};
+
+/** The ids a landing file has, from its name and bytes: its batch id and its rejection id. */
+export function landingFileIds(
+  name: string,
+  bytes: Buffer,
+  table: string,
+): { batchId: string; rejectionId: string } {
+  const contentId = shortId([name, hashHex(bytes.toString('latin1'))], 20);
+  return { batchId: `${table}-file-${contentId}`, rejectionId: `landing-${contentId}` };
 }
 
 /**
- * The blob-drop use case. A supplier drops `landing/<source table>/<file>.csv|.ndjson`; the exact
- * bytes are copied to bronze (create-only) under a batch id derived from the name and content (the
- * same file dropped twice is one batch) and one orchestration is started for it.
+ * The blob-drop use case. A supplier drops `landing/<source table>/<file>.csv|.ndjson`, optionally
+ * with control files beside it: `<file>.manifest.json` (row count, SHA-256, table, period,
+ * supplier) and `<file>.map.csv|.map.json` (a column map). Every blob under landing/ comes here.
+ *
+ * For a data file: the manifest (when there is one) is checked first, against the file's SHA-256
+ * and row count (a mismatch rejects the whole file: poison queue, ledger, a quarantine record and
+ * the `nhsflows.landing.integrityFailed` alert); a table that requires a manifest
+ * (landing-policy.ts) and has none yet waits for it (`awaiting-manifest`; the manifest's arrival
+ * loads the file, the sweep rejects it after NHSFLOWS_LANDING_MANIFEST_WAIT_MINUTES). Bytes already
+ * loaded under another name are reported as a duplicate and not loaded again. Otherwise the exact
+ * bytes (and the manifest and map) are copied to bronze (create-only) under a batch id derived from
+ * the name and content (the same file dropped twice is one batch) and one orchestration is started.
  *
  * A file whose name alone rejects it (wrong folder, unknown table, unsupported format) is reported
- * at once through `reportRejectedFile` (poison queue, ledger, failure event) and resolves: it is a
- * permanent failure, so the host must not retry it into its own blob poison queue. Problems in the
- * content are found while planning the batch (`readLandingFile`).
+ * at once through `reportRejectedFile` and resolves: a permanent failure, so the host must not
+ * retry it into its own blob poison queue. Problems in the content are found while planning.
  */
 export async function ingestLandingFile(
   name: string,
   bytes: Buffer,
-  deps: PipelineDeps & { readonly starter: OrchestrationStarter; readonly orchestration: string },
+  deps: LandingDeps,
 ): Promise<LandingResult> {
-  const contentId = shortId([name, hashHex(bytes.toString('latin1'))], 20);
+  const blob = landingBlob(name);
+  if (blob.kind === 'column-map') return { batchId: '', started: false, outcome: 'control-file' };
+  if (blob.kind === 'manifest') {
+    const data = await deps.lake.get('landing', blob.dataName);
+    if (!data) {
+      deps.logger.info('landing manifest waits for its file', { file: printableName(blob.dataName) });
+      return { batchId: '', started: false, outcome: 'awaiting-file' };
+    }
+    return ingestDataFile(blob.dataName, data, bytes, deps);
+  }
+  return ingestDataFile(name, bytes, undefined, deps);
+}
+
+async function ingestDataFile(
+  name: string,
+  bytes: Buffer,
+  manifestBytes: Buffer | undefined,
+  deps: LandingDeps,
+): Promise<LandingResult> {
+  const file = printableName(name);
   let target;
   try {
     target = landingTarget(name);
   } catch (error) {
     if (!(error instanceof LandingFileRejectedError)) throw error;
-    const rejectionId = `landing-${contentId}`;
+    const { rejectionId } = landingFileIds(name, bytes, 'landing');
     const [folder] = name.split('/');
-    await reportRejectedFile(
-      {
-        rejectionId,
-        file: printableName(name),
-        table: error.code === 'FILE.UNSUPPORTED_FORMAT' ? (folder ?? null) : null,
-        code: error.code,
-        reason: error.message,
-      },
+    return reject(
+      rejectionId,
+      file,
+      error.code === 'FILE.UNSUPPORTED_FORMAT' ? (folder ?? null) : null,
+      error,
       deps,
     );
-    return { batchId: rejectionId, started: false, rejected: { code: error.code, reason: error.message } };
   }
   const { spec, format, encoding } = target;
-  const batchId = `${spec.table}-file-${contentId}`;
+  const { batchId, rejectionId } = landingFileIds(name, bytes, spec.table);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   const now = deps.clock.now();
+  const sidecars = landingSidecars(name);
+  manifestBytes ??= await deps.lake.get('landing', sidecars.manifest);
+  const policy = (deps.manifestPolicy ?? LANDING_MANIFEST_POLICY)[spec.table];
+  if (!manifestBytes && policy === 'required') {
+    const existing = await landingFileEntry(deps.state, spec.table, batchId);
+    if (existing?.status !== 'awaiting-manifest') {
+      const deadline = new Date(
+        now.getTime() + deps.settings.NHSFLOWS_LANDING_MANIFEST_WAIT_MINUTES * 60_000,
+      );
+      await recordLandingFile(deps.state, spec.table, batchId, {
+        status: 'awaiting-manifest',
+        origin: file,
+        sha256,
+        arrivedAt: now.toISOString(),
+        manifestDeadline: deadline.toISOString(),
+      });
+    }
+    deps.logger.info('landing file waits for its manifest', { batchId, table: spec.table, file });
+    return { batchId, started: false, outcome: 'awaiting-manifest' };
+  }
   const bronzePath = lakePaths
     .bronzeBatch(`file-${spec.table}`, batchId, now)
     .replace(/\.ndjson$/, `.${format}`);
-  await deps.lake.put('bronze', bronzePath, bytes, { ifNoneMatch: '*' });
   const batch: BatchDescriptor = {
     batchId,
     table: spec.table,
@@ -67,11 +169,129 @@ export async function ingestLandingFile(
     receivedAt: now.toISOString(),
     ...(encoding ? { encoding } : {}),
   };
+  let columnMap: { map: ColumnMap; bytes: Buffer; suffix: '.map.csv' | '.map.json' } | undefined;
+  let manifest: SupplierManifest | undefined;
+  try {
+    for (const candidate of sidecars.columnMaps) {
+      const mapBytes = await deps.lake.get('landing', candidate.name);
+      if (!mapBytes) continue;
+      columnMap = {
+        map: parseColumnMap(printableName(candidate.name), mapBytes.toString('utf8'), candidate.format, spec),
+        bytes: mapBytes,
+        suffix: candidate.format === 'csv' ? '.map.csv' : '.map.json',
+      };
+      break;
+    }
+    if (manifestBytes) {
+      manifest = parseSupplierManifest(printableName(sidecars.manifest), manifestBytes.toString('utf8'));
+      const rows = await countRows(batch, spec, bytes, columnMap?.map);
+      const mismatch = manifestMismatch(manifest, { table: spec.table, sha256, rows }, file);
+      if (mismatch) throw mismatch;
+    }
+  } catch (error) {
+    const rejection =
+      error instanceof ColumnMapError
+        ? new LandingFileRejectedError('FILE.COLUMN_MAP_INVALID', file, error.message)
+        : error;
+    if (!(rejection instanceof LandingFileRejectedError)) throw error;
+    deps.telemetry.event(LANDING_EVENTS.integrityFailed, {
+      rejectionId,
+      table: spec.table,
+      code: rejection.code,
+      ...(manifest ? { supplier: manifest.supplier, period: manifest.period } : {}),
+    });
+    return reject(rejectionId, file, spec.table, rejection, deps, spec);
+  }
+  const first = await claimContent(deps.state, sha256, { batchId, origin: file, table: spec.table });
+  if (first) {
+    await recordLandingFile(deps.state, spec.table, batchId, {
+      status: 'duplicate',
+      origin: file,
+      sha256,
+      arrivedAt: now.toISOString(),
+      duplicateOf: first.batchId,
+      duplicateOrigin: first.origin,
+    });
+    deps.telemetry.event(LANDING_EVENTS.duplicate, {
+      batchId,
+      table: spec.table,
+      duplicateOf: first.batchId,
+    });
+    deps.telemetry.metric(LANDING_EVENTS.duplicate, 1, { table: spec.table });
+    deps.logger.warn('landing file is a duplicate of a loaded file; not loaded again', {
+      batchId,
+      table: spec.table,
+      file,
+      duplicateOf: first.batchId,
+      duplicateOrigin: first.origin,
+    });
+    return { batchId, started: false, outcome: 'duplicate', duplicateOf: first };
+  }
+  await deps.lake.put('bronze', bronzePath, bytes, { ifNoneMatch: '*' });
+  if (manifestBytes)
+    await deps.lake.put('bronze', lakePaths.bronzeSidecar(bronzePath, '.manifest.json'), manifestBytes, {
+      ifNoneMatch: '*',
+    });
+  let described = batch;
+  if (columnMap) {
+    const mapPath = lakePaths.bronzeSidecar(bronzePath, columnMap.suffix);
+    await deps.lake.put('bronze', mapPath, columnMap.bytes, { ifNoneMatch: '*' });
+    described = { ...batch, columnMap: mapPath };
+  }
+  await recordLandingFile(deps.state, spec.table, batchId, {
+    status: 'ingested',
+    origin: file,
+    sha256,
+    arrivedAt: now.toISOString(),
+  });
   const { started } = await deps.starter.start(
     deps.orchestration,
     batchId,
-    pipelineInput(batch, { waveSize: deps.settings.NHSFLOWS_MAX_FANOUT }),
+    pipelineInput(described, { waveSize: deps.settings.NHSFLOWS_MAX_FANOUT }),
   );
-  deps.logger.info('landing file ingested', { batchId, table: spec.table, bytes: bytes.length, format });
-  return { batchId, started };
+  deps.logger.info('landing file ingested', {
+    batchId,
+    table: spec.table,
+    bytes: bytes.length,
+    format,
+    manifest: manifest !== undefined,
+    columnMap: columnMap !== undefined,
+  });
+  return { batchId, started, outcome: started ? 'started' : 'known' };
+}
+
+/** Data rows of a file as the pipeline will read them (records and unreadable rows). */
+async function countRows(
+  batch: BatchDescriptor,
+  spec: SourceTableSpec,
+  bytes: Buffer,
+  columnMap: ColumnMap | undefined,
+): Promise<number> {
+  let rows = 0;
+  for await (const item of readLandingFile(batch, spec, Readable.from([bytes]), columnMap))
+    if (!('notice' in item)) rows += 1;
+  return rows;
+}
+
+/**
+ * Reports a file rejected whole: the rejected-file report (poison queue, ledger, the batch-failed
+ * alert) and, when its table is known, one record in quarantine naming the file and the reason
+ * (row 0, field `(file)`), so `nhs-flows quarantine` lists it with the rows rejected.
+ */
+async function reject(
+  rejectionId: string,
+  file: string,
+  table: string | null,
+  error: LandingFileRejectedError,
+  deps: LandingDeps,
+  spec?: SourceTableSpec,
+): Promise<LandingResult> {
+  await reportRejectedFile({ rejectionId, file, table, code: error.code, reason: error.message }, deps);
+  if (spec) await quarantineRejectedFile(deps.lake, spec, rejectionId, file, error);
+  return {
+    batchId: rejectionId,
+    started: false,
+    outcome: 'rejected',
+    rejected: { code: error.code, reason: error.message },
+  };
 }

@@ -10,6 +10,7 @@ import {
   type BatchRecord,
 } from '../../../domain/pipeline/batch-record.js';
 import type { ChunkPlan, ChunkRef, UnreadableRecord } from '../../../domain/pipeline/pipeline-contracts.js';
+import { batchColumnMap } from './landing-column-map.js';
 import { readLandingFile, type LandingItem } from './landing-file-reader.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
@@ -78,7 +79,8 @@ export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Pr
       chunks.push({ index, path, records: buffer.length });
       buffer = [];
     };
-    for await (const item of readRecords(batch, spec, bronze)) {
+    const columnMap = await batchColumnMap(batch, spec, deps.lake);
+    for await (const item of readRecords(batch, spec, bronze, columnMap)) {
       if ('notice' in item) {
         notice = { code: item.notice, message: item.message };
         continue;
@@ -145,9 +147,10 @@ async function* readRecords(
   batch: BatchDescriptor,
   spec: SourceTableSpec,
   bronze: NodeJS.ReadableStream,
+  columnMap: Awaited<ReturnType<typeof batchColumnMap>>,
 ): AsyncIterable<BatchRecord | LandingItem> {
   if (batch.format !== 'deltas') {
-    yield* readLandingFile(batch, spec, bronze);
+    yield* readLandingFile(batch, spec, bronze, columnMap);
     return;
   }
   const lines = createInterface({ input: bronze, crlfDelay: Infinity });
