@@ -56,14 +56,21 @@ export interface SurrogateReference {
   readonly validTo: string;
 }
 
-const col = (name: string, type: PortableColumn['type'], nullable = true): PortableColumn => ({
-  name,
-  type,
-  nullable,
-});
+const col = (
+  name: string,
+  type: PortableColumn['type'],
+  nullable = true,
+  maxLength?: number,
+): PortableColumn => ({ name, type, nullable, ...(maxLength ? { maxLength } : {}) });
+
+/** Widths of the strings the pipeline derives (hex tokens and keys, codes, bands). */
+const ID = 64;
 
 /** Lineage columns every gold row carries. */
-const lineage: PortableColumn[] = [col('batch_id', 'string', false), col('loaded_at', 'timestamp', false)];
+const lineage: PortableColumn[] = [
+  col('batch_id', 'string', false, ID),
+  col('loaded_at', 'timestamp', false),
+];
 
 export const DIM_PATIENT: GoldTable = {
   name: 'dim_patient',
@@ -78,20 +85,20 @@ export const DIM_PATIENT: GoldTable = {
   description:
     'Pseudonymised patient per project, SCD Type 2 (one row per version; is_current marks the live one)',
   columns: [
-    col('patient_sk', 'string', false),
-    col('project', 'string', false),
-    col('patient_token', 'string', false),
-    col('token_key_version', 'string'),
-    col('sex', 'string'),
-    col('ethnic_category', 'string'),
-    col('lsoa', 'string'),
+    col('patient_sk', 'string', false, ID),
+    col('project', 'string', false, 40),
+    col('patient_token', 'string', false, ID),
+    col('token_key_version', 'string', true, 20),
+    col('sex', 'string', true, 1),
+    col('ethnic_category', 'string', true, 2),
+    col('lsoa', 'string', true, 9),
     col('imd_decile', 'int'),
-    col('gp_practice_code', 'string'),
+    col('gp_practice_code', 'string', true, 8),
     col('valid_from', 'date', false),
     col('valid_to', 'date', false),
     col('is_current', 'boolean', false),
     col('is_deleted', 'boolean', false),
-    col('row_hash', 'string', false),
+    col('row_hash', 'string', false, ID),
     col('recorded_at', 'timestamp', false),
     // Same for every version of a member (the member is replaced whole): see `version`.
     col('source_captured_at', 'timestamp'),
@@ -123,25 +130,25 @@ export const FACT_ACTIVITY: GoldTable = {
   description:
     'One row per activity record across the six datasets (episode, item, referral, contact, attendance, test), keyed to the patient version at event time',
   columns: [
-    col('activity_id', 'string', false),
-    col('project', 'string', false),
-    col('dataset', 'string', false),
-    col('source_table', 'string', false),
-    col('record_key', 'string', false),
-    col('provider_code', 'string'),
+    col('activity_id', 'string', false, 100),
+    col('project', 'string', false, 40),
+    col('dataset', 'string', false, 20),
+    col('source_table', 'string', false, 40),
+    col('record_key', 'string', false, 60),
+    col('provider_code', 'string', true, 8),
     col('activity_date', 'date'),
-    col('period', 'string'),
-    col('patient_sk', 'string'),
+    col('period', 'string', true, 7),
+    col('patient_sk', 'string', true, ID),
     // The project pseudonym (as in dim_patient): the member the warehouse resolves patient_sk by.
-    col('patient_token', 'string'),
-    col('person_id', 'string'),
-    col('link_quality', 'string'),
-    col('age_band', 'string'),
-    col('activity_code', 'string'),
+    col('patient_token', 'string', true, ID),
+    col('person_id', 'string', true, ID),
+    col('link_quality', 'string', true, 20),
+    col('age_band', 'string', true, 10),
+    col('activity_code', 'string', true, 40),
     col('cost_gbp', 'decimal(12,2)'),
-    col('source_version', 'string'),
+    col('source_version', 'string', true, 40),
     col('source_captured_at', 'timestamp'),
-    col('event_id', 'string', false),
+    col('event_id', 'string', false, ID),
     ...lineage,
   ],
 };

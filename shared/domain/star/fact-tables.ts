@@ -201,6 +201,9 @@ const PSEUDONYM_DESCRIPTIONS: Readonly<Record<string, string>> = {
   lsoa: 'LSOA of residence, derived before silver from the postcode',
 };
 
+/** Widths of those columns: an age band ('85+', '18-24') and an LSOA code (E01000001). */
+const PSEUDONYM_WIDTHS: Readonly<Record<string, number>> = { age_band: 10, lsoa: 9 };
+
 const column = (
   name: string,
   type: PortableType,
@@ -217,7 +220,9 @@ function silverColumn(source: SourceTableName, name: string, nullable: boolean):
   const description = declared?.description ?? PSEUDONYM_DESCRIPTIONS[name];
   if (description === undefined) throw new Error(`star schema: ${source}.${name} has no description`);
   const length =
-    declared && (declared.type === 'varchar' || declared.type === 'char') ? declared.length : undefined;
+    declared && (declared.type === 'varchar' || declared.type === 'char')
+      ? declared.length
+      : PSEUDONYM_WIDTHS[name];
   return column(name, silver.type, nullable, description, length);
 }
 
@@ -281,7 +286,7 @@ export function datasetFactTable(fact: DatasetFactDeclaration): GoldTable {
       'link_quality',
       'string',
       true,
-      'How the record was linked to person_id: deterministic, fallback or none',
+      'How the record was linked to person_id: deterministic, probabilistic-0.95, probabilistic-0.80 or unlinked (docs/linkage.md)',
       20,
     ),
     column('activity_date', 'date', true, `Activity date (${spec.activityDateColumn})`),

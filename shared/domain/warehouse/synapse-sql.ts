@@ -1,6 +1,7 @@
 import type { SurrogateReference } from '../gold/gold-tables.js';
 import type { PortableType } from '../gold/portable-types.js';
 import { referenceResolutionSql } from './surrogate-references.js';
+import { synapseColumnType, synapseCreateTableSql } from './synapse-ddl.js';
 import { deleteWhereChangeSql, joinSql, tombstoneTableName, versionedApplySql } from './version-guard.js';
 
 /**
@@ -21,7 +22,7 @@ import { deleteWhereChangeSql, joinSql, tombstoneTableName, versionedApplySql } 
  */
 export interface SynapseTableSpec {
   readonly name: string;
-  readonly columns: readonly { name: string; type: PortableType; nullable: boolean }[];
+  readonly columns: readonly { name: string; type: PortableType; nullable: boolean; maxLength?: number }[];
   readonly key: readonly string[];
   readonly kind: 'dimension' | 'fact' | 'mart';
   readonly replaceBy?: readonly string[];
@@ -55,20 +56,9 @@ export function synapseType(type: PortableType): string {
 const ident = (name: string): string => `[${name.replace(/]/g, ']]')}]`;
 const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
+/** The table's CREATE TABLE (typed columns, distribution, partitioning: synapse-ddl.ts). */
 export function createTableSql(table: SynapseTableSpec, schema = 'gold'): string {
-  const distribution =
-    table.kind === 'dimension'
-      ? 'REPLICATE'
-      : `HASH(${ident(table.key[0] ?? table.columns[0]?.name ?? 'id')})`;
-  const cols = table.columns.map(
-    (c) => `  ${ident(c.name)} ${synapseType(c.type)} ${c.nullable ? 'NULL' : 'NOT NULL'}`,
-  );
-  return [
-    `IF OBJECT_ID(N'${schema}.${table.name}') IS NULL`,
-    `CREATE TABLE ${ident(schema)}.${ident(table.name)} (`,
-    cols.join(',\n'),
-    `) WITH (DISTRIBUTION = ${distribution}, CLUSTERED COLUMNSTORE INDEX);`,
-  ].join('\n');
+  return synapseCreateTableSql(table, schema);
 }
 
 /**
@@ -79,7 +69,7 @@ export function versionSupportSql(table: SynapseTableSpec, schema = 'gold'): str
   if (!table.version || table.kind === 'mart') return [];
   const typeOf = (name: string): string => {
     const column = table.columns.find((c) => c.name === name);
-    return column ? synapseType(column.type) : 'NVARCHAR(400)';
+    return column ? synapseColumnType(column) : 'NVARCHAR(400)';
   };
   const group = table.replaceBy ?? table.key;
   const tombstones = tombstoneTableName(table.name);

@@ -1,0 +1,165 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tableDeclaration } from '../../../shared/domain/datasets/dataset-declarations.js';
+import { sourceTable } from '../../../shared/domain/datasets/source-tables.js';
+import { GOLD_TABLES } from '../../../shared/domain/gold/gold-tables.js';
+import type { PortableRow } from '../../../shared/domain/gold/portable-types.js';
+import { personLevelColumns } from '../../../shared/domain/gold/table-access.js';
+import { silverColumns } from '../../../shared/domain/pseudonymise/silver-row.js';
+import type { Organisation } from '../../../shared/domain/reference/reference-data.js';
+import { datasetFactRow, starKeyLookup } from '../../../shared/domain/star/fact-rows.js';
+import {
+  DATASET_FACT_DECLARATIONS,
+  DATASET_FACT_TABLES,
+  datasetFactTable,
+} from '../../../shared/domain/star/fact-tables.js';
+
+test('a fact column taken from silver has the silver type and the declared width and description: declared once', () => {
+  for (const fact of DATASET_FACT_DECLARATIONS) {
+    const table = datasetFactTable(fact);
+    const silver = new Map(silverColumns(fact.source).map((c) => [c.name, c]));
+    const declared = new Map(tableDeclaration(fact.source).table.columns.map((c) => [c.name, c]));
+    for (const name of [...fact.keep, ...sourceTable(fact.source).key]) {
+      const c = table.columns.find((col) => col.name === name);
+      assert.ok(c, `${fact.name}.${name}`);
+      assert.equal(c.type, silver.get(name)?.type, `${fact.name}.${name} type`);
+      const d = declared.get(name);
+      if (d) {
+        assert.equal(c.description, d.description, `${fact.name}.${name} description`);
+        if (d.type === 'varchar' || d.type === 'char')
+          assert.equal(c.maxLength, d.length, `${fact.name}.${name} width`);
+      }
+    }
+  }
+});
+
+test('every dataset fact is restricted, keyed by its source key, versioned, and references the patient and organisation versions', () => {
+  for (const fact of DATASET_FACT_TABLES) {
+    assert.equal(fact.access, 'restricted', fact.name);
+    assert.ok(
+      personLevelColumns(fact.columns).some((c) => c.column === 'patient_sk'),
+      fact.name,
+    );
+    assert.deepEqual(fact.version, ['source_captured_at']);
+    assert.deepEqual(
+      (fact.references ?? []).map((r) => r.dimension).slice(0, 2),
+      ['dim_patient', 'dim_organisation'],
+      fact.name,
+    );
+    for (const r of fact.references ?? []) {
+      assert.ok(
+        fact.columns.some((c) => c.name === r.column),
+        `${fact.name}.${r.column}`,
+      );
+      for (const m of r.member)
+        assert.ok(
+          fact.columns.some((c) => c.name === m),
+          `${fact.name} member ${m}`,
+        );
+      const dimension = GOLD_TABLES.find((t) => t.name === r.dimension);
+      for (const m of r.dimensionMember ?? r.member)
+        assert.ok(
+          dimension?.columns.some((c) => c.name === m),
+          `${r.dimension} member ${m}`,
+        );
+    }
+    const names = fact.columns.map((c) => c.name);
+    assert.equal(new Set(names).size, names.length, `${fact.name}: no column twice`);
+  }
+  // Only the spell carries a price: a cost column on any other APC fact would be summed per episode.
+  const priced = DATASET_FACT_TABLES.filter((t) => t.columns.some((c) => /tariff|cost/.test(c.name)));
+  assert.deepEqual(
+    priced.map((t) => t.name),
+    ['fact_apc_spell', 'fact_prescribing'],
+  );
+});
+
+const org = (code: string, effectiveFrom: string, effectiveTo: string | null): Organisation =>
+  ({ code, effectiveFrom, effectiveTo }) as Organisation;
+
+test('a fact row takes the organisation version in force on its activity date, its date keys and its HRG year', () => {
+  const versions = [org('RRK', '2015-04-01', '2026-09-02'), org('RRK', '2026-09-03', null)];
+  const lookup = starKeyLookup({
+    organisation: (code, asOf) =>
+      versions.find(
+        (v) =>
+          v.code === code &&
+          asOf !== undefined &&
+          v.effectiveFrom <= asOf &&
+          (v.effectiveTo === null || asOf <= v.effectiveTo),
+      ),
+  });
+  const fact = DATASET_FACT_DECLARATIONS.find((f) => f.name === 'fact_apc_spell');
+  assert.ok(fact);
+  const table = datasetFactTable(fact);
+  const silver = (admission: string): PortableRow => ({
+    spell_id: 'S1',
+    provider_code: 'RRK',
+    admission_date: admission,
+    discharge_date: '2027-04-02',
+    spell_hrg: 'EB03E',
+    tariff_gbp: '100.00',
+    _op: 'upsert',
+    _captured_at: '2026-12-01T00:00:00.000Z',
+    _event_id: 'e1',
+  });
+  const ctx = {
+    project: 'careflow',
+    patientSk: null,
+    patientToken: null,
+    personId: null,
+    linkQuality: 'unlinked',
+    batchId: 'b',
+    loadedAt: 'now',
+    seq: 1,
+  };
+  const before = datasetFactRow(table, fact, silver('2026-09-02'), ctx, lookup);
+  const after = datasetFactRow(table, fact, silver('2026-09-03'), ctx, lookup);
+  assert.equal(before.organisation_sk, 'RRK@2015-04-01');
+  assert.equal(after.organisation_sk, 'RRK@2026-09-03');
+  assert.equal(after.date_key, 20260903);
+  assert.equal(after.discharge_date_key, 20270402);
+  assert.equal(after.period, '2026-09');
+  assert.equal(after.hrg_sk, 'EB03E|2026/27');
+  assert.equal(datasetFactRow(table, fact, silver('2026-03-31'), ctx, lookup).hrg_sk, 'EB03E|2025/26');
+  assert.equal(after.tariff_gbp, '100.00');
+  // Every declared column is present, nothing else but _op and _seq.
+  assert.deepEqual(Object.keys(after).sort(), [...table.columns.map((c) => c.name), '_op', '_seq'].sort());
+});
+
+test('a silver delete becomes a tombstone: key, project and lineage only', () => {
+  for (const fact of DATASET_FACT_DECLARATIONS) {
+    const table = datasetFactTable(fact);
+    const key = sourceTable(fact.source).key;
+    const silver: PortableRow = { _op: 'delete', _captured_at: '2026-12-01T00:00:00.000Z', _event_id: 'e2' };
+    for (const k of key) silver[k] = 'K1';
+    const row = datasetFactRow(
+      table,
+      fact,
+      silver,
+      {
+        project: 'p',
+        patientSk: null,
+        patientToken: null,
+        personId: null,
+        linkQuality: null,
+        batchId: 'b',
+        loadedAt: 'now',
+        seq: 2,
+      },
+      { organisationSk: () => 'X' },
+    );
+    assert.equal(row._op, 'delete');
+    const filled = Object.entries(row)
+      .filter(([, v]) => v !== null)
+      .map(([k]) => k)
+      .sort();
+    assert.deepEqual(
+      filled,
+      [...key, 'project', 'source_captured_at', 'event_id', 'batch_id', 'loaded_at', '_op', '_seq'].sort(),
+      fact.name,
+    );
+    for (const c of table.columns)
+      if (!c.nullable) assert.notEqual(row[c.name], null, `${fact.name}.${c.name} is not null`);
+  }
+});
