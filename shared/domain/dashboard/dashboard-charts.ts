@@ -40,19 +40,107 @@ export interface MartChartSpec {
  */
 export const MART_CHART_SPECS: readonly MartChartSpec[] = [
   {
-    mart: 'fact_activity_trust_month',
-    title: 'Activity by trust and month',
+    mart: 'pub_activity_trust_month',
+    title: 'Activity and cost by trust and month',
     question:
-      'How do admitted spells, emergency spells, episodes and mental health referrals trend by trust and month?',
+      'How do admitted spells, emergency spells, episodes, MH referrals and spell cost (counted once per spell) trend by trust and month? A merged trust appears under its successor.',
     kind: 'trend',
     measures: [
       'spells_admitted',
       'emergency_spells_admitted',
       'episodes_started',
       'mh_referrals_received',
+      'spells_discharged',
+      'spell_cost_gbp',
       'persons',
     ],
-    unit: 'count',
+  },
+  {
+    mart: 'pub_high_cost_spell_trust_month',
+    title: 'High-cost inpatients and their 90-day prescribing',
+    question:
+      'How many discharged spells were high-cost (above the cost threshold or in the top decile of their trust-month), and how many of them had prescriptions dispensed within 90 days?',
+    kind: 'trend',
+    measures: [
+      'high_cost_spells',
+      'pct_high_cost_prescribed_90d',
+      'high_cost_items_90d',
+      'high_cost_nic_90d_gbp',
+      'above_threshold_spells',
+      'spells_discharged',
+    ],
+  },
+  {
+    mart: 'pub_discharge_prescribing_trust_month',
+    title: 'Prescribing burden after discharge',
+    question:
+      'Of the spells discharged each month, what share had prescriptions dispensed within 90 days, with how many items and what NIC?',
+    kind: 'trend',
+    measures: [
+      'pct_prescribed_90d',
+      'spells_prescribed_90d',
+      'items_90d',
+      'nic_90d_gbp',
+      'spells_discharged',
+    ],
+  },
+  {
+    mart: 'pub_discharge_mh_referral_trust_month',
+    title: 'MH referral within 30 days of discharge',
+    question: 'What share of emergency discharges were referred to mental health services within 30 days?',
+    kind: 'trend',
+    measures: ['pct_referred_mh_30d', 'referred_mh_30d', 'emergency_discharges'],
+  },
+  {
+    mart: 'pub_emergency_readmission_trust_month',
+    title: '30-day emergency readmissions',
+    question: 'What share of live discharges were followed by an emergency readmission within 30 days?',
+    kind: 'trend',
+    measures: ['pct_readmitted_30d', 'readmitted_30d', 'discharges'],
+  },
+  {
+    mart: 'pub_ae_funnel_trust_month',
+    title: 'A&E → imaging → community funnel',
+    question:
+      'Of A&E attendances, how many had diagnostic imaging within 7 days, and of those how many were then referred to community services within 30 days (steps in time order)?',
+    kind: 'funnel',
+    measures: ['attendances', 'imaged_7d', 'imaged_then_referred_30d'],
+  },
+  {
+    mart: 'pub_ae_community_referral_trust_month',
+    title: 'A&E attendances referred to community services within 30 days',
+    question:
+      'What percentage of A&E attendances were referred to community services within 30 days, per trust and month?',
+    kind: 'trend',
+    measures: ['pct_referred_community_30d', 'referred_community_30d', 'attendances'],
+  },
+  {
+    mart: 'pub_ae_imaging_trust_month',
+    title: 'Imaging after A&E within 7 days',
+    question: 'What percentage of A&E attendances had a diagnostic imaging test within 7 days?',
+    kind: 'trend',
+    measures: ['pct_imaged_7d', 'imaged_7d', 'attendances'],
+  },
+  {
+    mart: 'pub_community_caseload_month',
+    title: 'Community caseload',
+    question:
+      'How do open community referrals, people on the caseload, referrals received and discharged trend by provider and team type?',
+    kind: 'trend',
+    measures: ['open_referrals', 'people', 'referrals_received', 'referrals_discharged'],
+  },
+  {
+    mart: 'pub_frequent_ae_attender_trust_month',
+    title: 'Frequent A&E attenders',
+    question:
+      'What share of A&E attendances were by frequent attenders (N or more attendances in 12 months), and how many such attenders were there?',
+    kind: 'trend',
+    measures: [
+      'pct_frequent_attender_attendances',
+      'frequent_attender_attendances',
+      'frequent_attenders',
+      'attendances',
+    ],
   },
 ];
 
@@ -96,7 +184,7 @@ export function measureColumns(table: PublishedTable): string[] {
 }
 
 /**
- * The project whose page shows a mart: its spec's, else the project of the source tables it is
+ * The project whose page shows a mart: its spec's, else its declaration's, else the project of the source tables it is
  * built from (`MART_SOURCE_TABLES`), else its description's prefix ('CareFlow: …'); undefined
  * when none says.
  */
@@ -106,6 +194,9 @@ export function projectOfMart(
 ): string | undefined {
   const spec = specs.find((s) => s.mart === table.name);
   if (spec?.project) return spec.project;
+  // A published declaration may name its project (shared/domain/disclosure/published-table.ts).
+  const declared = (table as { readonly project?: unknown }).project;
+  if (typeof declared === 'string' && declared !== '') return declared;
   const sources: readonly SourceTableName[] = MART_SOURCE_TABLES[table.name] ?? [];
   const projects = new Set(sources.map((t) => String(projectForTable(t))));
   if (projects.size === 1) return [...projects][0];
