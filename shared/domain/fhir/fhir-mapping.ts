@@ -11,6 +11,7 @@ import type {
   ServiceRequest,
 } from '@medplum/fhirtypes';
 import type { SourceRowValue, SourceTableName } from '../datasets/source-tables.js';
+import { ecdsWaitMeasures } from '../datasets/ecds/ecds-wait-measures.js';
 import { FHIR_EXTENSIONS, FHIR_SYSTEMS, looksLikeNhsNumberSystem } from './fhir-systems.js';
 import type { FhirEntry, FhirQuarantineRule } from './fhir-resource-set.js';
 import type { ReadResource, ReadResourceType } from './fhir-resources.schema.js';
@@ -366,7 +367,10 @@ export const SUS_APC_EPISODE_FROM_FHIR: FhirTableMapping<Encounter> = {
       value: (e, ctx) => {
         const spell = spellOf(e, ctx);
         const start = spell ? (spell.resource as Encounter).period?.start : e.period?.start;
-        return dateOf(start, `${spell?.label ?? ctx.entry.label}.period.start`);
+        const at = `${spell?.label ?? ctx.entry.label}.period.start`;
+        if (start === undefined)
+          return problem('FHIR.MISSING_ELEMENT', at, 'is absent; sus_apc_episode.admission_date is required');
+        return dateOf(start, at);
       },
     },
     {
@@ -532,6 +536,21 @@ export const ECDS_ATTENDANCE_FROM_FHIR: FhirTableMapping<Encounter> = {
           'SNOMED CT',
         ),
     },
+    ...(['duration_mins', 'within_4_hours', 'over_12_hours'] as const).map(
+      (column): FhirColumnSource<Encounter> => ({
+        column,
+        path: 'Encounter.period',
+        note: 'derived from period.start and period.end as the ECDS wait measures are (ecds-wait-measures.ts)',
+        value: (e) => {
+          const m = ecdsWaitMeasures(e.period?.start, e.period?.end);
+          return column === 'duration_mins'
+            ? m.durationMins
+            : column === 'within_4_hours'
+              ? m.within4Hours
+              : m.over12Hours;
+        },
+      }),
+    ),
     {
       column: 'diagnoses',
       path: 'Condition.where(encounter = %attendance).code',

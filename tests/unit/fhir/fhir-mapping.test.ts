@@ -1,0 +1,306 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sourceTable, type SourceTableName } from '../../../shared/domain/datasets/source-tables.js';
+import { FHIR_TABLE_MAPPINGS, PERSON_SOURCES } from '../../../shared/domain/fhir/fhir-mapping.js';
+import { mapFhirEntries, type FhirMappingResult } from '../../../shared/domain/fhir/fhir-mapper.js';
+import { bundleEntries, fhirFileKind, ndjsonEntry } from '../../../shared/domain/fhir/fhir-resource-set.js';
+import { FHIR_SYSTEMS } from '../../../shared/domain/fhir/fhir-systems.js';
+import { loadReferenceData } from '../../../shared/adapters/local/reference-data.loader.js';
+import { contractFor } from '../../../shared/domain/datasets/contracts.js';
+import * as f from './fhir-fixtures.js';
+
+const RECEIVED = '2026-11-01T00:00:00.000Z';
+const map = (resources: readonly unknown[], table: SourceTableName): FhirMappingResult =>
+  mapFhirEntries(bundleEntries(JSON.stringify(f.bundle(resources))), sourceTable(table), RECEIVED);
+
+const everything = () => [
+  f.patient(),
+  f.inpatient(),
+  f.condition('c1', 'enc-1', 'I50.0'),
+  f.condition('c2', 'enc-1', 'E11.9'),
+  f.procedure('p1', 'enc-1', 'K40.1'),
+  f.procedure('p2', 'enc-1', 'Y53.1'),
+  f.emergency(),
+  f.condition('c3', 'ae-1', '22298006', FHIR_SYSTEMS.snomed.uri),
+  f.imagingStudy(),
+  f.serviceRequest(),
+  f.medicationRequest(),
+  f.medicationDispense(),
+  { resourceType: 'Observation', id: 'obs-1', status: 'final' },
+];
+
+const addsUp = (r: FhirMappingResult) =>
+  assert.equal(
+    r.tally.rows + r.tally.joined + r.tally.quarantined + r.tally.reported,
+    r.tally.resources,
+    `every resource ends mapped, joined, quarantined or reported: ${JSON.stringify(r.tally)}`,
+  );
+
+test('every table mapping names only columns of its table declaration, and fills every required column', () => {
+  for (const m of FHIR_TABLE_MAPPINGS) {
+    const spec = sourceTable(m.table);
+    const declared = new Set(spec.columns.map((c) => c.name));
+    for (const c of m.columns) assert.ok(declared.has(c.column), `${m.table}.${c.column} is declared`);
+    const filled = new Set([
+      ...m.columns.map((c) => c.column),
+      ...PERSON_SOURCES.map((c) => c.column),
+      'modified_at',
+      spec.changeVersionColumn,
+    ]);
+    // nic_gbp has no R4 element: documented in docs/fhir.md, "Gaps" (those rows are quarantined).
+    const gaps = m.table === 'prescribing_item' ? ['nic_gbp'] : [];
+    const unfilled = spec.columns.filter((c) => !c.nullable && !filled.has(c.name)).map((c) => c.name);
+    assert.deepEqual(unfilled, gaps, `${m.table}: required columns without a FHIR source`);
+  }
+});
+
+test('an inpatient Encounter with its Conditions and Procedures becomes one SUS+ APC episode that passes the row contract', () => {
+  const r = map(everything(), 'sus_apc_episode');
+  addsUp(r);
+  assert.equal(r.rows.length, 1);
+  const row = r.rows[0]!.values;
+  assert.equal(row.episode_id, 'enc-1');
+  assert.equal(row.provider_code, 'RRK');
+  assert.equal(row.nhs_number, f.NHS_NUMBER);
+  assert.equal(row.admission_method, '21');
+  assert.equal(row.primary_diagnosis, 'I500');
+  assert.equal(row.secondary_diagnoses, 'E119');
+  assert.equal(row.primary_procedure, 'K401');
+  assert.equal(row.secondary_procedures, 'Y531');
+  assert.equal(row.episode_start_date, '2026-09-01');
+  assert.equal(row.discharge_date, '2026-09-05');
+  // Every declared column is present (null for no value), as the contract requires.
+  assert.deepEqual(
+    Object.keys(row).sort(),
+    sourceTable('sus_apc_episode')
+      .columns.map((c) => c.name)
+      .sort(),
+  );
+  // Patient, 2 Conditions, 2 Procedures joined into the row.
+  assert.equal(r.tally.joined, 5);
+  assert.equal(r.quarantined.length, 0);
+});
+
+test('each resource type maps to its table, and the other resources are reported with where they belong', () => {
+  const expected: Record<string, { id: string; column: string }> = {
+    ecds_attendance: { id: 'ae-1', column: 'attendance_id' },
+    dids_imaging_test: { id: 'img-1', column: 'imaging_test_id' },
+    csds_referral: { id: 'ref-1', column: 'referral_id' },
+  };
+  for (const [table, { id, column }] of Object.entries(expected)) {
+    const r = map(everything(), table as SourceTableName);
+    addsUp(r);
+    assert.equal(r.rows.length, 1, table);
+    assert.equal(r.rows[0]!.values[column], id, table);
+    assert.equal(r.rows[0]!.values.nhs_number, f.NHS_NUMBER, table);
+    assert.ok(
+      r.reported.some((x) => x.code === 'FHIR.OTHER_TABLE' && x.table === 'sus_apc_episode'),
+      table,
+    );
+    assert.ok(
+      r.reported.some((x) => x.code === 'FHIR.TYPE_NOT_READ' && x.resourceType === 'Observation'),
+      table,
+    );
+  }
+  const ae = map(everything(), 'ecds_attendance').rows[0]!.values;
+  assert.equal(ae.arrival_at, '2026-09-01T08:10:00+01:00');
+  assert.equal(ae.diagnoses, '22298006');
+});
+
+test('a MedicationDispense reads its prescription, codes and quantity; without a net ingredient cost it is quarantined, naming the column', () => {
+  const r = map(everything(), 'prescribing_item');
+  addsUp(r);
+  assert.equal(r.rows.length, 0);
+  assert.equal(r.quarantined.length, 1);
+  assert.equal(r.quarantined[0]!.rule, 'FHIR.NO_ELEMENT');
+  assert.equal(r.quarantined[0]!.location, 'MedicationDispense/disp-1');
+  assert.match(r.quarantined[0]!.reason, /prescribing_item\.nic_gbp/);
+});
+
+/** Failure classes: each quarantines the row's resource with a rule and a location, never a value. */
+const FAILURES: readonly {
+  name: string;
+  resources: unknown[];
+  table: SourceTableName;
+  rule: string;
+  location: string;
+}[] = [
+  {
+    name: 'a Patient without an NHS number',
+    resources: [f.patient('pat-1', { identifier: [] }), f.inpatient()],
+    table: 'sus_apc_episode',
+    rule: 'FHIR.NHS_NUMBER_MISSING',
+    location: `Patient/pat-1.identifier.where(system='${FHIR_SYSTEMS.nhsNumber.uri}')`,
+  },
+  {
+    name: 'an NHS number in the wrong system',
+    resources: [
+      f.patient('pat-1', {
+        identifier: [{ system: 'http://fhir.nhs.net/Id/nhs-number', value: f.NHS_NUMBER }],
+      }),
+      f.inpatient(),
+    ],
+    table: 'sus_apc_episode',
+    rule: 'FHIR.IDENTIFIER_SYSTEM',
+    location: 'Patient/pat-1.identifier[0].system',
+  },
+  {
+    name: 'an ODS code in the wrong system',
+    resources: [
+      f.patient(),
+      f.inpatient('enc-1', { serviceProvider: { identifier: { system: 'urn:local', value: 'RRK' } } }),
+    ],
+    table: 'sus_apc_episode',
+    rule: 'FHIR.IDENTIFIER_SYSTEM',
+    location: 'Encounter/enc-1.serviceProvider.identifier.system',
+  },
+  {
+    name: 'an Encounter class no table takes',
+    resources: [
+      f.patient(),
+      f.inpatient('enc-1', { class: { system: FHIR_SYSTEMS.actCode.uri, code: 'AMB' } }),
+    ],
+    table: 'sus_apc_episode',
+    rule: 'FHIR.ENCOUNTER_CLASS',
+    location: 'Encounter/enc-1.class',
+  },
+  {
+    name: 'a reference to a Patient not in the bundle',
+    resources: [f.inpatient('enc-1', { subject: { reference: 'Patient/elsewhere' } })],
+    table: 'sus_apc_episode',
+    rule: 'FHIR.REFERENCE_UNRESOLVED',
+    location: 'Encounter/enc-1.subject.reference',
+  },
+  {
+    name: 'a missing required element',
+    resources: [f.patient(), f.inpatient('enc-1', { period: { end: '2026-09-05' } })],
+    table: 'sus_apc_episode',
+    rule: 'FHIR.MISSING_ELEMENT',
+    location: 'Encounter/enc-1.period.start',
+  },
+  {
+    name: 'an element of the wrong R4 type',
+    resources: [f.patient(), f.inpatient('enc-1', { status: 'done' })],
+    table: 'sus_apc_episode',
+    rule: 'FHIR.SCHEMA',
+    location: 'Encounter/enc-1.status',
+  },
+  {
+    name: 'an arrival without a time',
+    resources: [f.patient(), f.emergency('ae-1', { period: { start: '2026-09-01' } })],
+    table: 'ecds_attendance',
+    rule: 'FHIR.DATE_PRECISION',
+    location: 'Encounter/ae-1.period.start',
+  },
+  {
+    name: 'a community referral without a receiving provider',
+    resources: [f.patient(), { ...f.serviceRequest(), performer: undefined }],
+    table: 'csds_referral',
+    rule: 'FHIR.MISSING_ELEMENT',
+    location: 'ServiceRequest/ref-1.performer',
+  },
+];
+
+for (const c of FAILURES)
+  test(`${c.name} is quarantined with its rule and FHIRPath location, and the counts add up`, () => {
+    const r = map(c.resources, c.table);
+    addsUp(r);
+    assert.equal(r.rows.length, 0);
+    const q = r.quarantined.find((x) => x.rule === c.rule);
+    assert.ok(q, `${c.rule} in ${JSON.stringify(r.quarantined)}`);
+    assert.equal(q.location, c.location);
+    const text = JSON.stringify(r.quarantined);
+    for (const value of [f.NHS_NUMBER, f.POSTCODE, f.BIRTH_DATE, 'done', 'elsewhere'])
+      assert.ok(!text.includes(value), `no value in the quarantine reasons (${value})`);
+  });
+
+test('a Condition coded in another system is quarantined on its own; the episode still maps', () => {
+  const r = map(
+    [f.patient(), f.inpatient(), f.condition('c1', 'enc-1', '84114007', FHIR_SYSTEMS.snomed.uri)],
+    'sus_apc_episode',
+  );
+  addsUp(r);
+  assert.equal(r.rows.length, 1);
+  assert.equal(r.rows[0]!.values.primary_diagnosis, null);
+  assert.deepEqual(
+    r.quarantined.map((q) => [q.rule, q.location]),
+    [['FHIR.CODE_SYSTEM', 'Condition/c1.code.coding.system']],
+  );
+});
+
+test('episodes of one spell (partOf) are numbered by start, share the spell number, and only the last carries the discharge', () => {
+  const spell = {
+    ...(f.inpatient('spell-1') as object),
+    period: { start: '2026-09-01T10:00:00+01:00', end: '2026-09-09T10:00:00+01:00' },
+  };
+  const e1 = f.inpatient('ep-1', {
+    partOf: { reference: 'Encounter/spell-1' },
+    period: { start: '2026-09-01T10:00:00+01:00', end: '2026-09-04T10:00:00+01:00' },
+  });
+  const e2 = f.inpatient('ep-2', {
+    partOf: { reference: 'Encounter/spell-1' },
+    period: { start: '2026-09-04T10:00:00+01:00', end: '2026-09-09T10:00:00+01:00' },
+  });
+  const r = map([f.patient(), e2, spell, e1], 'sus_apc_episode');
+  addsUp(r);
+  const byId = new Map(r.rows.map((x) => [x.values.episode_id, x.values]));
+  assert.equal(r.rows.length, 2, 'the spell is not an episode of its own');
+  assert.equal(byId.get('ep-1')?.episode_number, 1);
+  assert.equal(byId.get('ep-2')?.episode_number, 2);
+  assert.equal(byId.get('ep-1')?.hospital_provider_spell_number, 'spell-1');
+  assert.equal(byId.get('ep-1')?.discharge_date, null);
+  assert.equal(byId.get('ep-2')?.discharge_date, '2026-09-09');
+  assert.equal(byId.get('ep-2')?.admission_date, '2026-09-01');
+});
+
+test('ids longer than the key column, or holding ten digits, become F + a hash prefix; such an id never reaches a quarantine location', () => {
+  const long = 'a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d';
+  const r = map([f.patient(), f.inpatient(long)], 'sus_apc_episode');
+  assert.match(r.rows[0]!.values.episode_id as string, /^F[0-9a-f]{19}$/);
+  const numeric = '9990000027';
+  const ae = map([f.patient(), f.emergency(numeric)], 'ecds_attendance');
+  assert.match(ae.rows[0]!.values.attendance_id as string, /^F[0-9a-f]{19}$/);
+  const bad = map([f.patient(), f.emergency(numeric, { status: 'bad' })], 'ecds_attendance');
+  assert.equal(bad.quarantined[0]?.location, 'Encounter/(entry 2).status');
+  assert.ok(!JSON.stringify(bad.quarantined).includes(numeric));
+});
+
+test('bulk NDJSON: a malformed line is quarantined with its line number, and the other lines map', () => {
+  const lines = [JSON.stringify(f.patient()), '{not json', '', JSON.stringify(f.inpatient())];
+  const entries = lines
+    .flatMap((text, i) => (text.trim() === '' ? [] : [{ text, line: i + 1 }]))
+    .map((l, n) => ndjsonEntry(l.text, n + 1, l.line));
+  const r = mapFhirEntries(entries, sourceTable('sus_apc_episode'), RECEIVED);
+  addsUp(r);
+  assert.equal(r.rows.length, 1);
+  assert.deepEqual(
+    r.quarantined.map((q) => [q.rule, q.line, q.location]),
+    [['FHIR.JSON_MALFORMED', 2, 'Resource/(line 2)']],
+  );
+});
+
+test('a .json file that is not JSON, or not a Bundle, is one quarantined problem, not a crash', () => {
+  assert.equal(bundleEntries('{"resourceType": "Bund')[0]?.problem?.rule, 'FHIR.JSON_MALFORMED');
+  assert.equal(bundleEntries(JSON.stringify(f.patient()))[0]?.problem?.rule, 'FHIR.NOT_A_BUNDLE');
+});
+
+test('FHIR files are told apart by name: .json is a Bundle, .fhir.ndjson bulk export, plain .ndjson rows; manifests and maps are not FHIR', () => {
+  assert.equal(fhirFileKind('sus_apc_episode/2026-11.json'), 'bundle');
+  assert.equal(fhirFileKind('sus_apc_episode/export.FHIR.NDJSON'), 'ndjson');
+  assert.equal(fhirFileKind('sus_apc_episode/export.fhir.jsonl'), 'ndjson');
+  assert.equal(fhirFileKind('sus_apc_episode/2026-11.ndjson'), undefined);
+  assert.equal(fhirFileKind('sus_apc_episode/2026-11.csv.manifest.json'), undefined);
+  assert.equal(fhirFileKind('sus_apc_episode/2026-11.map.json'), undefined);
+});
+
+test("mapped rows pass the tables' row contracts (the wire form, codes and reference lookups the pipeline validates)", () => {
+  const reference = loadReferenceData();
+  for (const table of ['sus_apc_episode', 'ecds_attendance', 'dids_imaging_test', 'csds_referral'] as const) {
+    const row = map(everything(), table).rows[0]!.values;
+    const result = contractFor(table, reference, { asOf: '2026-11-01' }).check(row);
+    assert.ok(
+      result.ok,
+      `${table}: ${result.ok ? '' : JSON.stringify(result.failures.map((x) => [x.field, x.rule]))}`,
+    );
+  }
+});
