@@ -237,9 +237,10 @@ function publishedDeclaration(name: string): PublishedTable {
 }
 
 /**
- * A published table's rows as commissioners may see them: the default policy applied
- * (docs/disclosure-control.md: 1–7 as `*`, the rest rounded, secondary suppression). The
- * warehouse gives every value as text; counts are read back as numbers first.
+ * A published table's rows as commissioners may see them: the marts refresh stored them
+ * disclosure-controlled already (docs/disclosure-control.md: 1–7 as `*`, the rest rounded,
+ * secondary suppression); applying the policy again leaves them as they are. The warehouse gives
+ * every value as text; counts are read back as numbers first.
  */
 function disclosureControlled(
   table: PublishedTable,
@@ -252,7 +253,11 @@ function disclosureControlled(
     const out: AggregateRow = {};
     for (const [name, value] of Object.entries(row))
       (out as Record<string, unknown>)[name] =
-        numeric.has(name) && typeof value === 'string' && value !== '' ? Number(value) : value;
+        // '*' is a cell the marts refresh suppressed already (published marts are stored controlled):
+        // kept as it is, so this second pass changes nothing (applyDisclosureControl is idempotent).
+        numeric.has(name) && typeof value === 'string' && value !== '' && value !== '*'
+          ? Number(value)
+          : value;
     return out;
   });
   return applyDisclosureControl(table, aggregate).rows;

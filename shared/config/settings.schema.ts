@@ -47,6 +47,13 @@ const commonSettings = {
   /** NCRONTAB schedule of the marts refresh (pathway facts, DQ scorecard). */
   NHSFLOWS_MARTS_SCHEDULE: nonEmpty.default('0 30 * * * *'),
   /**
+   * Marts: a discharged spell whose price (tariff) is above this many GBP is a high-cost inpatient
+   * spell (besides the top decile of its trust-month); a project choice, not an NHS figure (docs/marts.md).
+   */
+  NHSFLOWS_HIGH_COST_SPELL_GBP: z.coerce.number().min(0).max(10_000_000).default(5_000),
+  /** Marts: A&E attendances in 12 months (any provider) that make a frequent attender (docs/marts.md). */
+  NHSFLOWS_FREQUENT_ATTENDER_MIN: z.coerce.number().int().min(2).max(365).default(5),
+  /**
    * OpenLineage endpoint every activity's run events are also POSTed to (the full URL, e.g.
    * `http://marquez:5000/api/v1/lineage`); unset (the default): events go to the lake only (docs/lineage.md).
    */

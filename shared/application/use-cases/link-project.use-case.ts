@@ -94,6 +94,12 @@ export function linkProject(
      * the row's `person_id`, so records linked to a person by the fallback key go with the person.
      */
     readonly withhold?: (table: SourceTableName, row: LinkedSilverRow) => boolean;
+    /** Pathway settings: the reporting organisation of a provider, the high-cost and frequent-attender thresholds. */
+    readonly pathways?: {
+      readonly organisationRollUp?: (providerCode: string) => string;
+      readonly highCostThresholdGbp?: number;
+      readonly frequentAttenderMin?: number;
+    };
   },
 ): LinkProjectResult {
   for (const table of rowsByTable.keys()) {
@@ -163,8 +169,10 @@ export function linkProject(
     ? undefined
     : careflowPathwayFacts({
         apcEpisodes: rows('sus_apc_episode'),
+        apcSpells: rows('sus_apc_spell'),
         prescriptions: rows('prescribing_item'),
         mhReferrals: rows('mhsds_referral'),
+        ...options.pathways,
       });
   const community360 = !families.includes('community360')
     ? undefined
@@ -173,6 +181,7 @@ export function linkProject(
         imagingTests: rows('dids_imaging_test'),
         communityReferrals: rows('csds_referral'),
         caseloadUntil: options.caseloadUntil,
+        ...options.pathways,
       });
   return {
     project,

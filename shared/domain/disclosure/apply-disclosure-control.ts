@@ -48,6 +48,14 @@ export interface DisclosureResult {
  *    when the rounded denominator is at least `percentDecimalsMinDenominator`;
  * 6. national rows (when the policy exempts them) are shown exact and never suppressed.
  *
+ * Idempotent on its own output, by design: a count or total given as `'*'` is a cell already
+ * suppressed (it stays `*`, its value unknown, and no line or total check reads it), and the shown
+ * counts (0, or rounded values of at least `minCell` under the default policy) round to
+ * themselves, so a table stored disclosure-controlled (the published marts) comes out unchanged if
+ * a reader controls it again. This holds for tables without total columns or total rows (a rounded
+ * total is not the sum of its rounded parts): every published mart; readers of stored published
+ * marts use `readStoredPublishedRows` (published-storage.ts), which checks and never re-applies.
+ *
  * Throws `InputError` (`INPUT_INVALID`) on rows that do not fit the declaration: a missing
  * dimension, a count that is not a whole number ≥ 0, a total that does not add up, two rows with
  * the same dimension values. Messages name the table, row number and column, never a value.
@@ -65,17 +73,29 @@ export function applyDisclosureControl(
     throw new InputError(`disclosure control of ${table.name}: row ${row + 1}: ${message}`);
   };
 
-  // Exact values, totals computed from their parts.
+  // Exact values, totals computed from their parts; `*` marks a cell suppressed already.
+  const given = rows.map(() => new Set<string>());
   const exact = rows.map((row, r) => {
     const values = new Map<string, number>();
-    for (const column of counts)
+    for (const column of counts) {
+      if (row[column.name] === SUPPRESSED) {
+        given[r]!.add(column.name);
+        values.set(column.name, 0);
+        continue;
+      }
       values.set(
         column.name,
         wholeCount(row[column.name], () => fail(r, `${column.name} must be a whole count ≥ 0`)),
       );
+    }
     for (const column of totals) {
       const sum = column.of.reduce((s, part) => s + (values.get(part) ?? 0), 0);
       const supplied = row[column.name];
+      if (supplied === SUPPRESSED || column.of.some((part) => given[r]!.has(part))) {
+        given[r]!.add(column.name);
+        values.set(column.name, 0);
+        continue;
+      }
       if (supplied !== undefined && supplied !== null && supplied !== sum)
         fail(
           r,
@@ -111,18 +131,23 @@ export function applyDisclosureControl(
   rows.forEach((_, r) => {
     for (const column of measured) {
       const value = exact[r]?.get(column) ?? 0;
-      const state: CellState = exempt[r]
-        ? 'exempt'
-        : value > 0 && value < policy.minCell
-          ? 'suppressed'
-          : 'published';
+      const state: CellState = given[r]?.has(column)
+        ? 'suppressed'
+        : exempt[r]
+          ? 'exempt'
+          : value > 0 && value < policy.minCell
+            ? 'suppressed'
+            : 'published';
       cells.push({ value, state });
     }
   });
   const primary = cells.filter((c) => c.state === 'suppressed').length;
 
   const lines = additiveLines(table, keys, dimensions, cellAt);
+  const unknown = new Set<number>();
+  given.forEach((columns, r) => columns.forEach((column) => unknown.add(cellAt(r, column))));
   for (const line of lines) {
+    if (unknown.has(line.total) || line.parts.some((i) => unknown.has(i))) continue;
     const sum = line.parts.reduce((s, i) => s + (cells[i]?.value ?? 0), 0);
     if (sum !== cells[line.total]?.value)
       throw new InputError(
@@ -160,7 +185,10 @@ export function applyDisclosureControl(
           const contributors = exact[r]?.get(column.contributors) ?? 0;
           const value = row[column.name];
           out[column.name] =
-            !exempt[r] && contributors > 0 && contributors < policy.minCell ? SUPPRESSED : (value ?? null);
+            given[r]?.has(column.contributors) ||
+            (!exempt[r] && contributors > 0 && contributors < policy.minCell)
+              ? SUPPRESSED
+              : (value ?? null);
           break;
         }
       }

@@ -116,6 +116,11 @@ export const publishedTableSchema = z
   .object({
     name: columnName,
     description: z.string().optional(),
+    /** The project whose commissioners the table is published to (`careflow`, `community360`, …). */
+    project: z
+      .string()
+      .regex(/^[a-z][a-z0-9]*$/, 'a project id')
+      .optional(),
     columns: z.array(publishedColumnSchema).min(1),
     /** Rows whose `dimension` holds `value` are national figures (exempt when the policy says so). */
     national: z

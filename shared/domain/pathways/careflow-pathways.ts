@@ -24,8 +24,22 @@ import {
  * - emergency discharge: a discharged spell with admission method 2x (emergency), excluding
  *   deaths (discharge method 4 or 5); MH referral follow-up: the first MHSDS referral received on
  *   days 0..{@link MH_REFERRAL_WINDOW_DAYS} (day 30 in, day 31 out);
- * - activity by trust and month: per provider and calendar month, spells admitted, emergency
- *   spells, episodes started, MH referrals received and distinct linked persons.
+ * - activity by trust and month: per reporting organisation and calendar month, spells admitted,
+ *   emergency spells, episodes started, MH referrals received and distinct linked persons (by the
+ *   month of each record's own date), and spells discharged with their cost (by discharge month).
+ *   The reporting organisation is the provider rolled up through its successors
+ *   (`organisationRollUp`: a merged trust's activity shows under the trust that took it over). The
+ *   cost of a spell is its `sus_apc_spell.tariff_gbp`, counted once per spell (episodes carry none);
+ * - spell cost and high-cost inpatients: a discharged spell with a price is high-cost when its
+ *   tariff is above the threshold (`highCostThresholdGbp`, setting NHSFLOWS_HIGH_COST_SPELL_GBP) or
+ *   it is in the top decile of its reporting organisation × discharge month: the ceil(n / 10) most
+ *   expensive of the n priced spells discharged there (ties by spell key). Each carries its 90-day
+ *   prescribing burden (as above);
+ * - 30-day emergency readmission: for each spell discharged alive (discharge method not 4 or 5),
+ *   the first OTHER spell of the same person with an emergency admission (method 2x) admitted on
+ *   days 0..{@link READMISSION_WINDOW_DAYS} after the discharge (day 30 in, day 31 out), at any
+ *   provider. The window and the index-spell rules are this project's definition (not verified
+ *   against an NHS indicator specification: REFERENCE.md has none).
  *
  * Algorithm: one array of compact events (person, day, kind, index) sorted by person then time,
  * then a single pass over each person's events; memory is linear in the input, time n log n.
@@ -33,6 +47,9 @@ import {
  */
 export const PRESCRIBING_WINDOW_DAYS = 90;
 export const MH_REFERRAL_WINDOW_DAYS = 30;
+export const READMISSION_WINDOW_DAYS = 30;
+/** Default high-cost spell threshold in GBP (NHSFLOWS_HIGH_COST_SPELL_GBP); a project choice, not an NHS figure. */
+export const DEFAULT_HIGH_COST_SPELL_GBP = 5_000;
 
 const col = (name: string, type: PortableColumn['type'], nullable = true): PortableColumn => ({
   name,
@@ -77,6 +94,38 @@ export const FACT_ACTIVITY_TRUST_MONTH_COLUMNS: readonly PortableColumn[] = [
   col('episodes_started', 'int', false),
   col('mh_referrals_received', 'int', false),
   col('persons', 'int', false),
+  col('spells_discharged', 'int', false),
+  col('spell_cost_gbp', 'decimal(14,2)', false),
+];
+
+export const FACT_HIGH_COST_SPELL_COLUMNS: readonly PortableColumn[] = [
+  col('spell_key', 'string', false),
+  col('person_id', 'string'),
+  col('link_quality', 'string', false),
+  col('provider_code', 'string', false),
+  col('reporting_provider_code', 'string', false),
+  col('discharge_date', 'date', false),
+  col('discharge_period', 'string', false),
+  col('tariff_gbp', 'decimal(14,2)', false),
+  col('above_threshold', 'boolean', false),
+  col('top_decile_trust_month', 'boolean', false),
+  col('prescriptions_90d', 'int', false),
+  col('items_90d', 'int', false),
+  col('nic_90d_gbp', 'decimal(14,2)', false),
+];
+
+export const FACT_EMERGENCY_READMISSION_COLUMNS: readonly PortableColumn[] = [
+  col('spell_key', 'string', false),
+  col('person_id', 'string', false),
+  col('link_quality', 'string', false),
+  col('provider_code', 'string', false),
+  col('discharge_date', 'date', false),
+  col('discharge_period', 'string', false),
+  col('readmission_spell_key', 'string'),
+  col('readmission_provider_code', 'string'),
+  col('readmission_date', 'date'),
+  col('days_to_readmission', 'int'),
+  col('readmitted_within_30d', 'boolean', false),
 ];
 
 export type FactRow = Record<string, string | number | boolean | null>;
@@ -97,6 +146,7 @@ export const CAREFLOW_PATHWAY_COLUMNS = {
     'discharge_date',
     'discharge_method',
   ],
+  sus_apc_spell: ['provider_code', 'hospital_provider_spell_number', 'tariff_gbp'],
   prescribing_item: ['dispensing_date', 'items', 'nic_gbp'],
   mhsds_referral: ['provider_code', 'referral_id', 'referral_received_date'],
 } as const;
@@ -108,12 +158,20 @@ export interface CareflowPathwayInput {
   readonly prescriptions: Iterable<PathwayRow>;
   /** Linked `mhsds_referral` silver rows. */
   readonly mhReferrals: Iterable<PathwayRow>;
+  /** Linked `sus_apc_spell` silver rows: the spell's price (`tariff_gbp`), once per spell. */
+  readonly apcSpells?: Iterable<PathwayRow>;
+  /** The organisation a provider's activity reports under (default: itself). */
+  readonly organisationRollUp?: (providerCode: string) => string;
+  /** High-cost threshold in GBP (default {@link DEFAULT_HIGH_COST_SPELL_GBP}). */
+  readonly highCostThresholdGbp?: number;
 }
 
 export interface CareflowPathwayFacts {
   readonly spellPrescribing: FactRow[];
   readonly dischargeMhReferral: FactRow[];
   readonly activityByTrustMonth: FactRow[];
+  readonly highCostSpells: FactRow[];
+  readonly emergencyReadmissions: FactRow[];
 }
 
 interface Spell {
@@ -127,30 +185,55 @@ interface Spell {
   method: string | null;
   methodEpisode: number;
   dischargeMethod: string | null;
+  /** The spell's price in pence (from `sus_apc_spell`), or null when unpriced. */
+  cost: number | null;
 }
 
 /** Event kinds on the timeline (the discharge sorts first on its day). */
 const DISCHARGE = 0;
 const PRESCRIPTION = 1;
 const MH_REFERRAL = 2;
+/** An admission sorts after the discharge on the same day: a same-day readmission is day 0. */
+const ADMISSION = 3;
 
 const isEmergency = (method: string | null) => method !== null && method.startsWith('2');
 const died = (dischargeMethod: string | null) => dischargeMethod === '4' || dischargeMethod === '5';
 
 export function careflowPathwayFacts(input: CareflowPathwayInput): CareflowPathwayFacts {
   const spells = new Map<string, Spell>();
+  const rollUp = input.organisationRollUp ?? ((code: string) => code);
+  const thresholdPence = Math.round((input.highCostThresholdGbp ?? DEFAULT_HIGH_COST_SPELL_GBP) * 100);
   const activity = new Map<
     string,
-    { spells: number; emergency: number; episodes: number; mh: number; persons: Set<string> }
+    {
+      spells: number;
+      emergency: number;
+      episodes: number;
+      mh: number;
+      persons: Set<string>;
+      discharged: number;
+      cost: number;
+    }
   >();
   const bump = (provider: string | null, day: number | null, person: string | null) => {
     if (provider === null || day === null) return undefined;
-    const key = `${provider}|${periodOfMonth(monthIndex(day))}`;
+    const key = `${rollUp(provider)}|${periodOfMonth(monthIndex(day))}`;
     let a = activity.get(key);
-    if (!a) activity.set(key, (a = { spells: 0, emergency: 0, episodes: 0, mh: 0, persons: new Set() }));
+    if (!a)
+      activity.set(
+        key,
+        (a = { spells: 0, emergency: 0, episodes: 0, mh: 0, persons: new Set(), discharged: 0, cost: 0 }),
+      );
     if (person !== null) a.persons.add(person);
     return a;
   };
+  const costs = new Map<string, number>();
+  for (const row of input.apcSpells ?? []) {
+    const provider = text(row, 'provider_code');
+    const spellNumber = text(row, 'hospital_provider_spell_number');
+    if (provider === null || spellNumber === null || text(row, 'tariff_gbp') === null) continue;
+    costs.set(`${provider}|${spellNumber}`, pence(row.tariff_gbp));
+  }
 
   for (const row of input.apcEpisodes) {
     const provider = text(row, 'provider_code');
@@ -173,6 +256,7 @@ export function careflowPathwayFacts(input: CareflowPathwayInput): CareflowPathw
         method: null,
         methodEpisode: Number.POSITIVE_INFINITY,
         dischargeMethod: null,
+        cost: costs.get(key) ?? null,
       };
       spells.set(key, spell);
     }
@@ -204,8 +288,17 @@ export function careflowPathwayFacts(input: CareflowPathwayInput): CareflowPathw
       a.spells += 1;
       if (isEmergency(spell.method)) a.emergency += 1;
     }
+    if (spell.discharge !== null) {
+      const d = bump(spell.provider, spell.discharge, null);
+      if (d) {
+        d.discharged += 1;
+        d.cost += spell.cost ?? 0;
+      }
+    }
     if (spell.person !== null && spell.discharge !== null)
       timeline.add(spell.person, spell.discharge, DISCHARGE, i);
+    if (spell.person !== null && spell.admission !== null && isEmergency(spell.method))
+      timeline.add(spell.person, spell.admission, ADMISSION, i);
   });
 
   const rx: { d: number; items: number; nic: number }[] = [];
@@ -232,6 +325,8 @@ export function careflowPathwayFacts(input: CareflowPathwayInput): CareflowPathw
 
   const spellPrescribing: FactRow[] = [];
   const dischargeMhReferral: FactRow[] = [];
+  const emergencyReadmissions: FactRow[] = [];
+  const burdenBySpell = new Map<number, { prescriptions: number; items: number; nic: number }>();
   timeline.forEachPerson((person, days, kinds, indexes, count) => {
     // One person's events in time order; on the discharge day the discharge comes first (day 0 counts).
     for (let e = 0; e < count; e++) {
@@ -242,10 +337,14 @@ export function careflowPathwayFacts(input: CareflowPathwayInput): CareflowPathw
       let items = 0;
       let nic = 0;
       let firstMh: { id: string; provider: string | null; d: number } | undefined;
+      let readmission: { spell: Spell; d: number } | undefined;
       for (let f = e + 1; f < count; f++) {
         const after = days[f]! - discharge;
         if (after > PRESCRIBING_WINDOW_DAYS && after > MH_REFERRAL_WINDOW_DAYS) break;
-        if (kinds[f] === PRESCRIPTION && after <= PRESCRIBING_WINDOW_DAYS) {
+        if (kinds[f] === ADMISSION) {
+          if (readmission === undefined && after <= READMISSION_WINDOW_DAYS && indexes[f] !== indexes[e])
+            readmission = { spell: spellList[indexes[f]!]!, d: days[f]! };
+        } else if (kinds[f] === PRESCRIPTION && after <= PRESCRIBING_WINDOW_DAYS) {
           const r = rx[indexes[f]!]!;
           prescriptions += 1;
           items += r.items;
@@ -267,6 +366,21 @@ export function careflowPathwayFacts(input: CareflowPathwayInput): CareflowPathw
         items_90d: items,
         nic_90d_gbp: poundsText(nic),
       });
+      burdenBySpell.set(indexes[e]!, { prescriptions, items, nic });
+      if (!died(spell.dischargeMethod))
+        emergencyReadmissions.push({
+          spell_key: spell.key,
+          person_id: person,
+          link_quality: spell.quality,
+          provider_code: spell.provider,
+          discharge_date: isoDate(discharge),
+          discharge_period: periodOfMonth(monthIndex(discharge)),
+          readmission_spell_key: readmission?.spell.key ?? null,
+          readmission_provider_code: readmission?.spell.provider ?? null,
+          readmission_date: readmission ? isoDate(readmission.d) : null,
+          days_to_readmission: readmission ? readmission.d - discharge : null,
+          readmitted_within_30d: readmission !== undefined,
+        });
       if (isEmergency(spell.method) && !died(spell.dischargeMethod))
         dischargeMhReferral.push({
           spell_key: spell.key,
@@ -296,8 +410,63 @@ export function careflowPathwayFacts(input: CareflowPathwayInput): CareflowPathw
         episodes_started: a.episodes,
         mh_referrals_received: a.mh,
         persons: a.persons.size,
+        spells_discharged: a.discharged,
+        spell_cost_gbp: poundsText(a.cost),
       };
     });
 
-  return { spellPrescribing, dischargeMhReferral, activityByTrustMonth };
+  return {
+    spellPrescribing,
+    dischargeMhReferral,
+    activityByTrustMonth,
+    highCostSpells: highCostSpells(spellList, burdenBySpell, rollUp, thresholdPence),
+    emergencyReadmissions,
+  };
+}
+
+/** The high-cost spells (see the module comment), by reporting organisation, month, then cost descending. */
+function highCostSpells(
+  spells: readonly Spell[],
+  burden: ReadonlyMap<number, { prescriptions: number; items: number; nic: number }>,
+  rollUp: (code: string) => string,
+  thresholdPence: number,
+): FactRow[] {
+  const groups = new Map<string, number[]>();
+  spells.forEach((spell, i) => {
+    if (spell.discharge === null || spell.cost === null) return;
+    const key = `${rollUp(spell.provider)}|${periodOfMonth(monthIndex(spell.discharge))}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(i);
+  });
+  const rows: FactRow[] = [];
+  for (const key of [...groups.keys()].sort()) {
+    const [reporting, period] = key.split('|') as [string, string];
+    const group = groups.get(key)!;
+    group.sort((a, b) => spells[b]!.cost! - spells[a]!.cost! || (spells[a]!.key < spells[b]!.key ? -1 : 1));
+    const decile = Math.ceil(group.length / 10);
+    group.forEach((i, rank) => {
+      const spell = spells[i]!;
+      const above = spell.cost! > thresholdPence;
+      const top = rank < decile;
+      if (!above && !top) return;
+      const b = burden.get(i);
+      rows.push({
+        spell_key: spell.key,
+        person_id: spell.person,
+        link_quality: spell.quality,
+        provider_code: spell.provider,
+        reporting_provider_code: reporting,
+        discharge_date: isoDate(spell.discharge!),
+        discharge_period: period,
+        tariff_gbp: poundsText(spell.cost!),
+        above_threshold: above,
+        top_decile_trust_month: top,
+        prescriptions_90d: b?.prescriptions ?? 0,
+        items_90d: b?.items ?? 0,
+        nic_90d_gbp: poundsText(b?.nic ?? 0),
+      });
+    });
+  }
+  return rows;
 }

@@ -19,18 +19,32 @@ import {
  *   (day 7 in, day 8 out);
  * - community referral follow-up: the first CSDS referral received on days
  *   0..{@link COMMUNITY_REFERRAL_WINDOW_DAYS} (day 30 in, day 31 out), measured from the attendance;
- * - funnel: attendances → imaged within 7 days → imaged within 7 days AND referred within 30 days;
- *   plus the share of all attendances referred within 30 days;
+ * - funnel, its steps in time order: attendances → imaged within 7 days → then referred to
+ *   community services: a CSDS referral received on or after the day of that first imaging test
+ *   and within 30 days of the attendance; plus the share of all attendances referred within 30 days;
+ * - frequent A&E attender: an attendance is a frequent attender's when the person has at least
+ *   `frequentAttenderMin` (setting NHSFLOWS_FREQUENT_ATTENDER_MIN, default
+ *   {@link DEFAULT_FREQUENT_ATTENDER_MIN}) attendances, at any provider, in the 12 months ending
+ *   with it (its arrival day and the {@link FREQUENT_ATTENDER_WINDOW_DAYS} − 1 days before); a person
+ *   is flagged from their first such attendance. Unlinked attendances belong to no person and are
+ *   never flagged. The threshold is this project's setting (NHS England's high intensity user work
+ *   is often quoted as 5 or more a year: not verified, REFERENCE.md has no definition);
  * - caseload: at the end of each calendar month, per provider and team type, the referrals open
  *   (received on or before the last day of the month and not discharged before it: a discharge
  *   ON the last day still counts as open that month) and the people they belong to (an unlinked
  *   referral counts as one person of its own); also referrals received and discharged in the month.
+ *   The provider is the reporting organisation (`organisationRollUp`: a merged trust's caseload
+ *   shows under its successor).
  *
  * Algorithm: compact events sorted by person then time, one pass per person; the caseload uses
  * per-month difference arrays, so its cost does not grow with the length of a referral.
  */
 export const IMAGING_WINDOW_DAYS = 7;
 export const COMMUNITY_REFERRAL_WINDOW_DAYS = 30;
+/** The 12 months a frequent attender's attendances are counted over, in days (365). */
+export const FREQUENT_ATTENDER_WINDOW_DAYS = 365;
+/** Default NHSFLOWS_FREQUENT_ATTENDER_MIN (a project choice, not verified against an NHS definition). */
+export const DEFAULT_FREQUENT_ATTENDER_MIN = 5;
 
 const col = (name: string, type: PortableColumn['type'], nullable = true): PortableColumn => ({
   name,
@@ -52,6 +66,17 @@ export const FACT_AE_PATHWAY_COLUMNS: readonly PortableColumn[] = [
   col('days_to_community_referral', 'int'),
   col('referred_within_30d', 'boolean', false),
   col('imaged_then_referred', 'boolean', false),
+  col('frequent_attender', 'boolean', false),
+];
+
+export const FACT_FREQUENT_AE_ATTENDER_COLUMNS: readonly PortableColumn[] = [
+  col('person_id', 'string', false),
+  col('link_quality', 'string', false),
+  col('provider_code', 'string', false),
+  col('first_flagged_date', 'date', false),
+  col('first_flagged_period', 'string', false),
+  col('attendances', 'int', false),
+  col('max_attendances_12m', 'int', false),
 ];
 
 export const FACT_COMMUNITY_CASELOAD_COLUMNS: readonly PortableColumn[] = [
@@ -91,6 +116,10 @@ export interface Community360PathwayInput {
   readonly communityReferrals: Iterable<PathwayRow>;
   /** Last day the caseload is reported for (ISO date; default: the latest date in the referrals). */
   readonly caseloadUntil?: string;
+  /** The organisation a provider's caseload reports under (default: itself). */
+  readonly organisationRollUp?: (providerCode: string) => string;
+  /** Attendances in 12 months that make a frequent attender (default {@link DEFAULT_FREQUENT_ATTENDER_MIN}). */
+  readonly frequentAttenderMin?: number;
 }
 
 export interface AeFunnel {
@@ -106,6 +135,7 @@ export interface Community360PathwayFacts {
   readonly aePathway: FactRow[];
   readonly funnel: AeFunnel;
   readonly communityCaseload: FactRow[];
+  readonly frequentAttenders: FactRow[];
 }
 
 /** Event kinds on the timeline (the attendance sorts first on its day). */
@@ -162,25 +192,58 @@ export function community360PathwayFacts(input: Community360PathwayInput): Commu
     });
   }
 
-  const follow = new Map<number, { img?: { id: string; d: number }; ref?: { id: string; d: number } }>();
-  timeline.forEachPerson((_person, days, kinds, indexes, count) => {
+  const minAttendances = input.frequentAttenderMin ?? DEFAULT_FREQUENT_ATTENDER_MIN;
+  const follow = new Map<
+    number,
+    { img?: { id: string; d: number }; ref?: { id: string; d: number }; thenReferred: boolean }
+  >();
+  const frequent = new Set<number>();
+  const frequentAttenders: FactRow[] = [];
+  timeline.forEachPerson((person, days, kinds, indexes, count) => {
+    // The person's attendance days so far, for the 12-month count (a sliding window).
+    const seen: number[] = [];
+    let windowStart = 0;
+    let flagged: { e: number; max: number } | undefined;
     for (let e = 0; e < count; e++) {
       if (kinds[e] !== ATTENDANCE) continue;
       const arrival = days[e]!;
+      seen.push(arrival);
+      while (seen[windowStart]! <= arrival - FREQUENT_ATTENDER_WINDOW_DAYS) windowStart++;
+      const inWindow = seen.length - windowStart;
+      if (inWindow >= minAttendances) {
+        frequent.add(indexes[e]!);
+        if (!flagged) flagged = { e: indexes[e]!, max: 0 };
+        flagged.max = Math.max(flagged.max, inWindow);
+      }
       let img: { id: string; d: number } | undefined;
       let ref: { id: string; d: number } | undefined;
-      // Same-day events of other kinds sort after the attendance, so day 0 counts.
+      let thenReferred = false;
+      // Same-day events of other kinds sort after the attendance (day 0 counts), and a referral
+      // after an imaging test on the same day (the funnel's time order holds on that day).
       for (let f = e + 1; f < count; f++) {
         const after = days[f]! - arrival;
         if (after > COMMUNITY_REFERRAL_WINDOW_DAYS) break;
         if (kinds[f] === IMAGING && img === undefined && after <= IMAGING_WINDOW_DAYS)
           img = imaging[indexes[f]!];
-        else if (kinds[f] === REFERRAL && ref === undefined) {
+        else if (kinds[f] === REFERRAL) {
           const r = referrals[indexes[f]!]!;
-          ref = { id: r.id, d: r.received };
+          if (ref === undefined) ref = { id: r.id, d: r.received };
+          if (img !== undefined) thenReferred = true;
         }
       }
-      if (img || ref) follow.set(indexes[e]!, { img, ref });
+      if (img || ref) follow.set(indexes[e]!, { img, ref, thenReferred });
+    }
+    if (flagged) {
+      const first = attendances[flagged.e]!;
+      frequentAttenders.push({
+        person_id: person,
+        link_quality: first.quality,
+        provider_code: first.provider,
+        first_flagged_date: isoDate(first.d),
+        first_flagged_period: periodOfMonth(monthIndex(first.d)),
+        attendances: seen.length,
+        max_attendances_12m: flagged.max,
+      });
     }
   });
 
@@ -193,7 +256,8 @@ export function community360PathwayFacts(input: Community360PathwayInput): Commu
     const ref = f?.ref;
     if (img) imaged += 1;
     if (ref) referred += 1;
-    if (img && ref) imagedThenReferred += 1;
+    const thenReferred = f?.thenReferred === true;
+    if (thenReferred) imagedThenReferred += 1;
     return {
       attendance_id: a.id,
       person_id: a.person,
@@ -207,7 +271,8 @@ export function community360PathwayFacts(input: Community360PathwayInput): Commu
       community_referral_id: ref?.id ?? null,
       days_to_community_referral: ref ? ref.d - a.d : null,
       referred_within_30d: ref !== undefined,
-      imaged_then_referred: img !== undefined && ref !== undefined,
+      imaged_then_referred: thenReferred,
+      frequent_attender: frequent.has(i),
     };
   });
 
@@ -220,7 +285,14 @@ export function community360PathwayFacts(input: Community360PathwayInput): Commu
       attendances.length === 0 ? 0 : Math.round((referred / attendances.length) * 10_000) / 100,
   };
 
-  return { aePathway, funnel, communityCaseload: caseload(referrals, input.caseloadUntil) };
+  const rollUp = input.organisationRollUp;
+  const reporting = rollUp ? referrals.map((r) => ({ ...r, provider: rollUp(r.provider) })) : referrals;
+  return {
+    aePathway,
+    funnel,
+    communityCaseload: caseload(reporting, input.caseloadUntil),
+    frequentAttenders: frequentAttenders.sort((a, b) => (String(a.person_id) < String(b.person_id) ? -1 : 1)),
+  };
 }
 
 /** Open referrals and people per provider × team type × month (difference arrays over months). */

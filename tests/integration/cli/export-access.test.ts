@@ -22,11 +22,11 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('a published mart is exported without a flag and without an audit record', async () => {
-  const run = await runCli(['export', 'fact_activity_trust_month'], env);
+  const run = await runCli(['export', 'pub_activity_trust_month'], env);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(
     run.stdout,
-    'provider_code,period,spells_admitted,emergency_spells_admitted,episodes_started,mh_referrals_received,persons\n',
+    'provider_code,period,spells_admitted,emergency_spells_admitted,episodes_started,mh_referrals_received,persons,spells_discharged,spell_cost_gbp\n',
   );
   assert.ok(!run.stderr.includes('restricted'), run.stderr);
 });

@@ -61,7 +61,7 @@ test('the row-level marts are not publishable, and the aggregate ones pass the g
 });
 
 test('activity by trust and month, as the pathway builder makes it, publishes no small count', () => {
-  const declaration = PUBLISHED_MARTS.fact_activity_trust_month;
+  const declaration = PUBLISHED_MARTS.pub_activity_trust_month;
   assert.ok(declaration);
   const spell = fc.record({
     person: fc.constantFrom('P1', 'P2', 'P3', 'P4', 'P5', 'P6'),

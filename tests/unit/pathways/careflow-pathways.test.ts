@@ -163,6 +163,8 @@ test('activity by trust and month counts spells by admission month, episodes, MH
       episodes_started: 2,
       mh_referrals_received: 0,
       persons: 1,
+      spells_discharged: 2,
+      spell_cost_gbp: '0.00',
     },
     {
       provider_code: 'RRK',
@@ -172,6 +174,8 @@ test('activity by trust and month counts spells by admission month, episodes, MH
       episodes_started: 1,
       mh_referrals_received: 0,
       persons: 1,
+      spells_discharged: 0,
+      spell_cost_gbp: '0.00',
     },
     {
       provider_code: 'RXT',
@@ -181,6 +185,8 @@ test('activity by trust and month counts spells by admission month, episodes, MH
       episodes_started: 0,
       mh_referrals_received: 1,
       persons: 1,
+      spells_discharged: 0,
+      spell_cost_gbp: '0.00',
     },
   ]);
 });

@@ -20,7 +20,7 @@ import { CAREFLOW, COMMUNITY360 } from '../../support/projects.js';
 const generated = generateAll({ patients: 600, seed: 8, defects: { rate: 0.05 } });
 
 const PROJECT_TABLES: Record<string, SourceTableName[]> = {
-  careflow: ['sus_apc_episode', 'prescribing_item', 'mhsds_referral'],
+  careflow: ['sus_apc_episode', 'sus_apc_spell', 'prescribing_item', 'mhsds_referral'],
   community360: ['ecds_attendance', 'dids_imaging_test', 'csds_referral'],
 };
 
@@ -50,7 +50,8 @@ function cut(rows: Map<SourceTableName, PathwayRow[]>, drop?: string): Map<Sourc
 }
 
 function facts(project: ProjectId, rows: Map<SourceTableName, PathwayRow[]>) {
-  const result = linkProject(project, rows, { keyVersion: 'v1' });
+  // A low frequent-attender threshold, so that fact has rows at this size too.
+  const result = linkProject(project, rows, { keyVersion: 'v1', pathways: { frequentAttenderMin: 2 } });
   return { quality: result.quality, careflow: result.careflow, community360: result.community360 };
 }
 

@@ -7,9 +7,18 @@ import {
   MART_COMMUNITY_CASELOAD,
   MART_DISCHARGE_MH_REFERRAL,
   MART_DQ_SCORECARD,
+  MART_EMERGENCY_READMISSION,
+  MART_FREQUENT_AE_ATTENDER,
+  MART_HIGH_COST_SPELL,
   MART_SOURCE_TABLES,
   MART_SPELL_PRESCRIBING,
+  publishedMartTable,
 } from '../../../domain/gold/mart-tables.js';
+import { PUBLISHED_MART_LIST } from '../../../domain/disclosure/published-marts.js';
+import { materialisePublishedMart } from '../../../domain/disclosure/published-storage.js';
+import { DEFAULT_DISCLOSURE_POLICY } from '../../../domain/disclosure/disclosure-policy.js';
+import { publishedAggregates } from '../../../domain/pathways/published-aggregates.js';
+import { organisationSuccession } from '../../../domain/reference/organisation-succession.js';
 import { discloseCount, type DisclosedCount } from '../../../domain/disclosure/small-numbers.js';
 import type { OptOutExemptions } from '../../../domain/opt-out/opt-out-list.js';
 import type { PortableRow } from '../../../domain/gold/portable-types.js';
@@ -28,6 +37,8 @@ import type { PipelineDeps } from './pipeline-deps.js';
 
 export interface MartsResult {
   readonly tables: readonly { table: string; rows: number; rowsInTable: number }[];
+  /** Per published mart, the cells shown as `*` (primary: 1–7; secondary: to protect them). */
+  readonly suppression: Readonly<Record<string, { primary: number; secondary: number }>>;
   readonly funnel: AeFunnel;
   readonly linkage: Readonly<Record<ProjectId, Readonly<Record<string, number>>>>;
   readonly optOut: MartsOptOut;
@@ -49,6 +60,12 @@ export interface MartsOptOut {
  * change log; deletes drop records), linked project-wide (deterministic on the token, fallback on
  * the keyed DOB + sex + LSOA), then CareFlow's and Community 360's pathway facts and the DQ
  * scorecard; each is written to gold and replaces its warehouse table.
+ *
+ * The published marts (`PUBLISHED_MART_LIST`, docs/marts.md) are aggregated from the row-level
+ * facts by reporting organisation (providers rolled up through their ODS successors) and month,
+ * then written already disclosure-controlled (`materialisePublishedMart`: the default policy, 1–7
+ * as `*`, the rest rounded to 5, secondary suppression): no exact small count of a published mart
+ * reaches the lake or the warehouse.
  */
 export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
   {
@@ -73,12 +90,19 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
     // its activity date falls in an opt-out period, unless the project is exempt (docs/opt-out.md).
     const optOut = await loadOptOutApplication(deps);
     const withheldByTable = new Map<SourceTableName, number>();
+    const succession = organisationSuccession(deps.reference.organisations());
+    const pathways = {
+      organisationRollUp: (code: string) => succession.rollUp(code),
+      highCostThresholdGbp: deps.settings.NHSFLOWS_HIGH_COST_SPELL_GBP,
+      frequentAttenderMin: deps.settings.NHSFLOWS_FREQUENT_ATTENDER_MIN,
+    };
     const link = async (project: ProjectId, tables: readonly SourceTableName[]) => {
       const rows = new Map<SourceTableName, PathwayRow[]>();
       for (const table of tables) rows.set(table, await latest(table));
       const filter = optOut.filters.get(project);
       const result = linkProject(project, rows, {
         ...(await linkKeyVersions(deps, project)),
+        pathways,
         ...(filter
           ? {
               withhold: (table: SourceTableName, row: PathwayRow) =>
@@ -117,13 +141,31 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
       statePaths.push({ container: 'gold', path: object.path });
     const dq = await buildDqScorecard({ statePaths }, { lake: deps.lake });
 
+    const exact = publishedAggregates({ careflow: cf, community360: c360, ...pathways });
+    const suppression: Record<string, { primary: number; secondary: number }> = {};
+    const published: [GoldTable, readonly PortableRow[]][] = PUBLISHED_MART_LIST.map((declaration) => {
+      const stored = materialisePublishedMart(
+        declaration,
+        exact.get(declaration.name) ?? [],
+        DEFAULT_DISCLOSURE_POLICY,
+      );
+      suppression[declaration.name] = {
+        primary: stored.primarySuppressed,
+        secondary: stored.secondarySuppressed,
+      };
+      return [publishedMartTable(declaration), stored.rows];
+    });
     const outputs: [GoldTable, readonly PortableRow[]][] = [
       [MART_SPELL_PRESCRIBING, cf.spellPrescribing],
+      [MART_HIGH_COST_SPELL, cf.highCostSpells],
       [MART_DISCHARGE_MH_REFERRAL, cf.dischargeMhReferral],
+      [MART_EMERGENCY_READMISSION, cf.emergencyReadmissions],
       [MART_ACTIVITY_TRUST_MONTH, cf.activityByTrustMonth],
       [MART_AE_PATHWAY, c360.aePathway],
+      [MART_FREQUENT_AE_ATTENDER, c360.frequentAttenders],
       [MART_COMMUNITY_CASELOAD, c360.communityCaseload],
       [MART_DQ_SCORECARD, dq.rows as unknown as PortableRow[]],
+      ...published,
     ];
     const warehouse = await deps.warehouse();
     await warehouse.ensureSchema(outputs.map(([t]) => t));
@@ -154,12 +196,23 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
     await deps.lake.put(
       'gold',
       lakePaths.manifest(`marts-${runId}`),
-      JSON.stringify({ tables, funnel: c360.funnel, optOut: optOutReport }, null, 2),
+      JSON.stringify(
+        {
+          tables,
+          funnel: c360.funnel,
+          optOut: optOutReport,
+          suppression,
+          policy: DEFAULT_DISCLOSURE_POLICY.name,
+        },
+        null,
+        2,
+      ),
     );
     deps.telemetry.event('nhsflows.marts.refreshed', { runId }, { tables: tables.length });
     deps.logger.info('marts refreshed', { tables: tables.length, attendances: c360.funnel.attendances });
     return {
       tables,
+      suppression,
       funnel: c360.funnel,
       linkage: Object.fromEntries(linkedProjects.map((l) => [l.project, l.qualities])),
       optOut: optOutReport,
