@@ -5,7 +5,8 @@
 //
 // 1. builds dist/ (tsc -p tsconfig.json; skipped with --no-build),
 // 2. copies what the Functions host loads into DIR (default .deploy/function-app): package.json,
-//    host.json, dist/, reference/ (without its build tools),
+//    host.json, dist/ (with dist/projects/projects.json, the shipped projects file the build copies
+//    because the domain imports it; checked here), reference/ (without its build tools),
 // 3. installs the production dependencies there from package-lock.json for the TARGET platform
 //    (`npm ci --omit=dev --os=linux --cpu=x64 --libc=glibc --ignore-scripts`), so a laptop on macOS,
 //    Windows or arm64 still ships DuckDB's Linux x64 binding (@duckdb/node-bindings-linux-x64),
@@ -65,6 +66,10 @@ export function packageFunctionApp(options) {
     else if (!result.built) throw new Error(`tsc -p tsconfig.json failed (exit ${result.status})`);
   }
   if (!existsSync(join(root, main))) throw new Error(`${main} is missing: run npm run build first`);
+  // The shipped projects file (docs/projects.md): the build copies it into dist/ because the domain
+  // imports it; the Function App reads it at start unless NHSFLOWS_PROJECTS_FILE names another.
+  if (!existsSync(join(root, 'dist', 'projects', 'projects.json')))
+    throw new Error('dist/projects/projects.json is missing: the build did not copy the projects file');
 
   // Start from an empty folder; only ever delete a folder this script made.
   if (existsSync(options.out)) {

@@ -14,6 +14,7 @@ import { LocalSecretStore } from '../shared/adapters/local/local-secret-store.js
 import { DuckDbWarehouse } from '../shared/adapters/local/duckdb-warehouse.js';
 import { DuckDbParquetLake } from '../shared/adapters/parquet/duckdb-parquet-lake.js';
 import { loadReferenceData } from '../shared/adapters/local/reference-data.loader.js';
+import { useProjectsFile } from '../shared/adapters/local/projects-file.loader.js';
 import { systemClock } from '../shared/application/ports/clock.port.js';
 import {
   createLogger,
@@ -127,6 +128,8 @@ export async function resetServices(): Promise<void> {
  */
 export async function buildServices(env: Readonly<Record<string, string | undefined>>): Promise<Services> {
   const settings = loadSettings(env);
+  // The client projects (their datasets, pseudonym domains, marts), before any use case runs.
+  useProjectsFile(settings.NHSFLOWS_PROJECTS_FILE);
   const dataDir = resolve(settings.NHSFLOWS_DATA_DIR);
   const scratchDir = join(dataDir, 'scratch');
   mkdirSync(scratchDir, { recursive: true });

@@ -16,6 +16,8 @@ import { keysCommand } from './keys.command.js';
 import { mhsdsCommand } from './mhsds.command.js';
 import { optOutCommand } from './opt-out.command.js';
 import { patientHistoryCommand } from './patient-history.command.js';
+import { projectsCommand } from './projects.command.js';
+import { useProjectsFile } from '../adapters/local/projects-file.loader.js';
 import { referenceCommand } from './reference-import.command.js';
 import { reidentifyCommand } from './reidentify.command.js';
 import { replayCommand } from './replay.command.js';
@@ -36,6 +38,7 @@ export const COMMANDS: readonly CliCommand[] = [
   reidentifyCommand,
   patientHistoryCommand,
   optOutCommand,
+  projectsCommand,
   referenceCommand,
   mhsdsCommand,
 ];
@@ -94,6 +97,9 @@ async function runCommand(argv: string[], io: CliIo, commands: readonly CliComma
     return 0;
   }
   try {
+    // The projects file in force (NHSFLOWS_PROJECTS_FILE, else the shipped one) before a command
+    // checks a --project; `projects` reads the file it is told to itself.
+    if (command !== projectsCommand) useProjectsFile(process.env.NHSFLOWS_PROJECTS_FILE || undefined);
     return await command.run(args, io);
   } catch (error) {
     if (error instanceof OutputClosedError) return 0;

@@ -97,6 +97,12 @@ const commonSettings = {
       const parsed = parseOptOutExemptions(value);
       if (!parsed.ok) for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
     }),
+  /**
+   * The projects file (docs/projects.md): the client projects with their datasets, pseudonym
+   * domains, marts, opt-out exemptions and API clients, checked at start. Unset: the shipped
+   * `projects/projects.json`, which the build bundles (`dist/projects/`, in the Function App package).
+   */
+  NHSFLOWS_PROJECTS_FILE: nonEmpty.optional(),
   /** Warehouse: 'duckdb' (embedded, local) or 'synapse'. */
   NHSFLOWS_WAREHOUSE_KIND: z.enum(['duckdb', 'synapse']).default('duckdb'),
   NHSFLOWS_SYNAPSE_SECRET: nonEmpty.default('synapse-sql-connection'),

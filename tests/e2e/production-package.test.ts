@@ -63,6 +63,7 @@ test(
         'functions',
         'shared',
         'reference',
+        'projects',
         'bin',
       ]) {
         cpSync(entry, join(checkout, entry), { recursive: true });
@@ -102,6 +103,11 @@ test(
       );
       assert.ok(!existsSync(join(app, 'node_modules', '@duckdb', 'node-bindings-darwin-arm64')));
       assert.ok(existsSync(join(app, 'host.json')) && existsSync(join(app, 'reference', 'MANIFEST.json')));
+      // The shipped projects file, where the packaged loader finds it (docs/projects.md).
+      assert.deepEqual(
+        JSON.parse(readFileSync(join(app, 'dist', 'projects', 'projects.json'), 'utf8')),
+        JSON.parse(readFileSync(join(repo, 'projects', 'projects.json'), 'utf8')),
+      );
       assert.ok(
         !existsSync(join(app, 'functions')) && !existsSync(join(app, 'tests')),
         'no sources or tests',
