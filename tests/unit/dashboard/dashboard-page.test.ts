@@ -2,14 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_DISCLOSURE_POLICY } from '../../../shared/domain/disclosure/disclosure-policy.js';
 import { parsePublishedTable } from '../../../shared/domain/disclosure/published-table.js';
+import {
+  chartFor,
+  MART_CHART_SPECS,
+  measureColumns,
+  projectOfMart,
+} from '../../../shared/domain/dashboard/dashboard-charts.js';
 import { dashboardData } from '../../../shared/domain/dashboard/dashboard-data.js';
+import { PUBLISHED_MARTS } from '../../../shared/domain/disclosure/published-marts.js';
 import {
   escapeHtml,
   jsonForScript,
   renderDashboardPage,
 } from '../../../shared/domain/dashboard/dashboard-page.js';
 import { GuardError, InvariantError } from '../../../shared/domain/errors.js';
-import { fixtureData, TEST_SPECS } from '../../browser/support/dashboard-fixture.js';
+import { fixtureData, TEST_FUNNEL, TEST_SPECS } from '../../browser/support/dashboard-fixture.js';
 
 const ASSETS = {
   vega: 'window.vega={};',
@@ -147,6 +154,19 @@ test('every chart spec names measures its published table declares (a spec out o
         .map((c) => c.name);
       for (const m of t.measures) assert.ok(declared.includes(m), `${t.name}: ${m}`);
     }
-  const funnel = TEST_SPECS.find((s) => s.kind === 'funnel');
+  const funnel = TEST_SPECS.find((s) => s.kind === 'funnel' && s.mart === TEST_FUNNEL.name);
   assert.equal(data.pages.flatMap((p) => p.tables).find((t) => t.name === funnel?.mart)?.kind, 'funnel');
+});
+
+test('a chart spec whose mart is published is used as written: its measures are columns of the declaration', () => {
+  for (const spec of MART_CHART_SPECS) {
+    const table = PUBLISHED_MARTS[spec.mart];
+    if (!table) continue; // a mart not published (yet) is simply not drawn
+    assert.equal(
+      chartFor(table),
+      spec,
+      `${spec.mart}: ${spec.measures.filter((m) => !measureColumns(table).includes(m)).join(', ')}`,
+    );
+    assert.ok(projectOfMart(table) !== undefined, `${spec.mart} belongs to a project`);
+  }
 });
