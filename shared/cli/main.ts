@@ -10,11 +10,13 @@ import {
 import { captureCommand } from './capture.command.js';
 import { dashboardCommand } from './dashboard.command.js';
 import { dqCommand } from './dq.command.js';
+import { dropCommand } from './drop.command.js';
 import { exportCommand } from './export.command.js';
 import { generateCommand } from './generate.command.js';
 import { keysCommand } from './keys.command.js';
 import { mhsdsCommand } from './mhsds.command.js';
 import { optOutCommand } from './opt-out.command.js';
+import { quarantineCommand } from './quarantine.command.js';
 import { patientHistoryCommand } from './patient-history.command.js';
 import { projectsCommand } from './projects.command.js';
 import { useProjectsFile } from '../adapters/local/projects-file.loader.js';
@@ -41,6 +43,8 @@ export const COMMANDS: readonly CliCommand[] = [
   projectsCommand,
   referenceCommand,
   mhsdsCommand,
+  dropCommand,
+  quarantineCommand,
 ];
 
 export function usage(): string {

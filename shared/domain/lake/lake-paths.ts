@@ -97,6 +97,9 @@ export const lakePaths = {
   goldTablePrefix: (table: string): string => `${segment(table, 'table')}/`,
   quarantine: (dataset: string, table: string, batchId: string, chunk: number): string =>
     `${segment(dataset, 'dataset')}/${segment(table, 'table')}/${segment(batchId, 'batch id')}-${String(chunk).padStart(5, '0')}.ndjson`,
+  /** A table's quarantine records (listing prefix; `nhs-flows quarantine`). */
+  quarantinePrefix: (dataset: string, table: string): string =>
+    `${segment(dataset, 'dataset')}/${segment(table, 'table')}/`,
   manifest: (batchId: string): string => `manifests/${segment(batchId, 'batch id')}.json`,
   /** Synapse COPY INTO's ERRORFILE folder for one table of one batch (gold container). */
   goldRejected: (batchId: string, table: string): string =>
