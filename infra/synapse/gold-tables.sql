@@ -451,6 +451,25 @@ CREATE TABLE [gold].[fact_spell_prescribing] (
 ) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
 GO
 
+-- fact_high_cost_spell (mart, restricted): CareFlow: each high-cost inpatient spell (above the threshold or top decile of its trust-month) with its 90-day prescribing burden
+IF OBJECT_ID(N'gold.fact_high_cost_spell') IS NULL
+CREATE TABLE [gold].[fact_high_cost_spell] (
+  [spell_key] NVARCHAR(400) NOT NULL,
+  [person_id] NVARCHAR(400) NULL,
+  [link_quality] NVARCHAR(400) NOT NULL,
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [reporting_provider_code] NVARCHAR(400) NOT NULL,
+  [discharge_date] DATE NOT NULL,
+  [discharge_period] NVARCHAR(400) NOT NULL,
+  [tariff_gbp] DECIMAL(14,2) NOT NULL,
+  [above_threshold] BIT NOT NULL,
+  [top_decile_trust_month] BIT NOT NULL,
+  [prescriptions_90d] INT NOT NULL,
+  [items_90d] INT NOT NULL,
+  [nic_90d_gbp] DECIMAL(14,2) NOT NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
 -- fact_discharge_mh_referral (mart, restricted): CareFlow: each discharge with the first MH referral received within 30 days
 IF OBJECT_ID(N'gold.fact_discharge_mh_referral') IS NULL
 CREATE TABLE [gold].[fact_discharge_mh_referral] (
@@ -468,7 +487,24 @@ CREATE TABLE [gold].[fact_discharge_mh_referral] (
 ) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
 GO
 
--- fact_activity_trust_month (mart, published): CareFlow: activity trends by trust and month
+-- fact_emergency_readmission (mart, restricted): CareFlow: each spell discharged alive with the first emergency readmission within 30 days (decision-support flag)
+IF OBJECT_ID(N'gold.fact_emergency_readmission') IS NULL
+CREATE TABLE [gold].[fact_emergency_readmission] (
+  [spell_key] NVARCHAR(400) NOT NULL,
+  [person_id] NVARCHAR(400) NOT NULL,
+  [link_quality] NVARCHAR(400) NOT NULL,
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [discharge_date] DATE NOT NULL,
+  [discharge_period] NVARCHAR(400) NOT NULL,
+  [readmission_spell_key] NVARCHAR(400) NULL,
+  [readmission_provider_code] NVARCHAR(400) NULL,
+  [readmission_date] DATE NULL,
+  [days_to_readmission] INT NULL,
+  [readmitted_within_30d] BIT NOT NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
+-- fact_activity_trust_month (mart, restricted): CareFlow: activity and spell cost by trust (merged trusts under their successor) and month, exact counts
 IF OBJECT_ID(N'gold.fact_activity_trust_month') IS NULL
 CREATE TABLE [gold].[fact_activity_trust_month] (
   [provider_code] NVARCHAR(400) NOT NULL,
@@ -477,7 +513,9 @@ CREATE TABLE [gold].[fact_activity_trust_month] (
   [emergency_spells_admitted] INT NOT NULL,
   [episodes_started] INT NOT NULL,
   [mh_referrals_received] INT NOT NULL,
-  [persons] INT NOT NULL
+  [persons] INT NOT NULL,
+  [spells_discharged] INT NOT NULL,
+  [spell_cost_gbp] DECIMAL(14,2) NOT NULL
 ) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
 GO
 
@@ -496,7 +534,21 @@ CREATE TABLE [gold].[fact_ae_pathway] (
   [community_referral_id] NVARCHAR(400) NULL,
   [days_to_community_referral] INT NULL,
   [referred_within_30d] BIT NOT NULL,
-  [imaged_then_referred] BIT NOT NULL
+  [imaged_then_referred] BIT NOT NULL,
+  [frequent_attender] BIT NOT NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
+-- fact_frequent_ae_attender (mart, restricted): Community 360: each frequent A&E attender (N or more attendances in 12 months) with the day first flagged (decision-support flag)
+IF OBJECT_ID(N'gold.fact_frequent_ae_attender') IS NULL
+CREATE TABLE [gold].[fact_frequent_ae_attender] (
+  [person_id] NVARCHAR(400) NOT NULL,
+  [link_quality] NVARCHAR(400) NOT NULL,
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [first_flagged_date] DATE NOT NULL,
+  [first_flagged_period] NVARCHAR(400) NOT NULL,
+  [attendances] INT NOT NULL,
+  [max_attendances_12m] INT NOT NULL
 ) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
 GO
 
@@ -527,5 +579,130 @@ CREATE TABLE [gold].[dq_scorecard] (
   [numerator] FLOAT NOT NULL,
   [denominator] INT NOT NULL,
   [score] FLOAT NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
+-- pub_activity_trust_month (mart, published): CareFlow: activity and spell cost by trust (merged trusts under their successor) and month
+IF OBJECT_ID(N'gold.pub_activity_trust_month') IS NULL
+CREATE TABLE [gold].[pub_activity_trust_month] (
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [period] NVARCHAR(400) NOT NULL,
+  [spells_admitted] NVARCHAR(400) NOT NULL,
+  [emergency_spells_admitted] NVARCHAR(400) NOT NULL,
+  [episodes_started] NVARCHAR(400) NOT NULL,
+  [mh_referrals_received] NVARCHAR(400) NOT NULL,
+  [persons] NVARCHAR(400) NOT NULL,
+  [spells_discharged] NVARCHAR(400) NOT NULL,
+  [spell_cost_gbp] NVARCHAR(400) NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
+-- pub_high_cost_spell_trust_month (mart, published): CareFlow: high-cost inpatient spells (above the threshold or top decile) per trust and discharge month, with their 90-day prescribing
+IF OBJECT_ID(N'gold.pub_high_cost_spell_trust_month') IS NULL
+CREATE TABLE [gold].[pub_high_cost_spell_trust_month] (
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [period] NVARCHAR(400) NOT NULL,
+  [spells_discharged] NVARCHAR(400) NOT NULL,
+  [high_cost_spells] NVARCHAR(400) NOT NULL,
+  [above_threshold_spells] NVARCHAR(400) NOT NULL,
+  [high_cost_spells_prescribed_90d] NVARCHAR(400) NOT NULL,
+  [pct_high_cost_prescribed_90d] NVARCHAR(400) NULL,
+  [high_cost_items_90d] NVARCHAR(400) NOT NULL,
+  [high_cost_nic_90d_gbp] NVARCHAR(400) NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
+-- pub_discharge_prescribing_trust_month (mart, published): CareFlow: discharged spells with prescriptions dispensed within 90 days, items and NIC, per trust and discharge month
+IF OBJECT_ID(N'gold.pub_discharge_prescribing_trust_month') IS NULL
+CREATE TABLE [gold].[pub_discharge_prescribing_trust_month] (
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [period] NVARCHAR(400) NOT NULL,
+  [spells_discharged] NVARCHAR(400) NOT NULL,
+  [spells_prescribed_90d] NVARCHAR(400) NOT NULL,
+  [pct_prescribed_90d] NVARCHAR(400) NULL,
+  [items_90d] NVARCHAR(400) NOT NULL,
+  [nic_90d_gbp] NVARCHAR(400) NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
+-- pub_discharge_mh_referral_trust_month (mart, published): CareFlow: emergency discharges referred to mental health services within 30 days, per trust and discharge month
+IF OBJECT_ID(N'gold.pub_discharge_mh_referral_trust_month') IS NULL
+CREATE TABLE [gold].[pub_discharge_mh_referral_trust_month] (
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [period] NVARCHAR(400) NOT NULL,
+  [emergency_discharges] NVARCHAR(400) NOT NULL,
+  [referred_mh_30d] NVARCHAR(400) NOT NULL,
+  [pct_referred_mh_30d] NVARCHAR(400) NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
+-- pub_emergency_readmission_trust_month (mart, published): CareFlow: spells discharged alive and those followed by an emergency readmission within 30 days, per trust and discharge month
+IF OBJECT_ID(N'gold.pub_emergency_readmission_trust_month') IS NULL
+CREATE TABLE [gold].[pub_emergency_readmission_trust_month] (
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [period] NVARCHAR(400) NOT NULL,
+  [discharges] NVARCHAR(400) NOT NULL,
+  [readmitted_30d] NVARCHAR(400) NOT NULL,
+  [pct_readmitted_30d] NVARCHAR(400) NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
+-- pub_ae_community_referral_trust_month (mart, published): Community 360: A&E attendances referred to community services within 30 days, as a rate, per trust and month
+IF OBJECT_ID(N'gold.pub_ae_community_referral_trust_month') IS NULL
+CREATE TABLE [gold].[pub_ae_community_referral_trust_month] (
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [period] NVARCHAR(400) NOT NULL,
+  [attendances] NVARCHAR(400) NOT NULL,
+  [referred_community_30d] NVARCHAR(400) NOT NULL,
+  [pct_referred_community_30d] NVARCHAR(400) NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
+-- pub_ae_imaging_trust_month (mart, published): Community 360: A&E attendances with a diagnostic imaging test within 7 days, per trust and month
+IF OBJECT_ID(N'gold.pub_ae_imaging_trust_month') IS NULL
+CREATE TABLE [gold].[pub_ae_imaging_trust_month] (
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [period] NVARCHAR(400) NOT NULL,
+  [attendances] NVARCHAR(400) NOT NULL,
+  [imaged_7d] NVARCHAR(400) NOT NULL,
+  [pct_imaged_7d] NVARCHAR(400) NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
+-- pub_ae_funnel_trust_month (mart, published): Community 360: the A&E → imaging (7 days) → community referral (after the imaging, within 30 days) funnel per trust and month
+IF OBJECT_ID(N'gold.pub_ae_funnel_trust_month') IS NULL
+CREATE TABLE [gold].[pub_ae_funnel_trust_month] (
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [period] NVARCHAR(400) NOT NULL,
+  [attendances] NVARCHAR(400) NOT NULL,
+  [imaged_7d] NVARCHAR(400) NOT NULL,
+  [imaged_then_referred_30d] NVARCHAR(400) NOT NULL,
+  [pct_imaged_7d] NVARCHAR(400) NULL,
+  [pct_imaged_then_referred] NVARCHAR(400) NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
+-- pub_community_caseload_month (mart, published): Community 360: open community referrals and people at each month end, referrals received and discharged, per provider and team type
+IF OBJECT_ID(N'gold.pub_community_caseload_month') IS NULL
+CREATE TABLE [gold].[pub_community_caseload_month] (
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [team_type] NVARCHAR(400) NOT NULL,
+  [period] NVARCHAR(400) NOT NULL,
+  [open_referrals] NVARCHAR(400) NOT NULL,
+  [people] NVARCHAR(400) NOT NULL,
+  [referrals_received] NVARCHAR(400) NOT NULL,
+  [referrals_discharged] NVARCHAR(400) NOT NULL
+) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
+GO
+
+-- pub_frequent_ae_attender_trust_month (mart, published): Community 360: A&E attendances by frequent attenders (N or more in 12 months) and those attenders, per trust and month
+IF OBJECT_ID(N'gold.pub_frequent_ae_attender_trust_month') IS NULL
+CREATE TABLE [gold].[pub_frequent_ae_attender_trust_month] (
+  [provider_code] NVARCHAR(400) NOT NULL,
+  [period] NVARCHAR(400) NOT NULL,
+  [attendances] NVARCHAR(400) NOT NULL,
+  [frequent_attender_attendances] NVARCHAR(400) NOT NULL,
+  [frequent_attenders] NVARCHAR(400) NOT NULL,
+  [pct_frequent_attender_attendances] NVARCHAR(400) NULL
 ) WITH (DISTRIBUTION = ROUND_ROBIN, CLUSTERED COLUMNSTORE INDEX);
 GO
