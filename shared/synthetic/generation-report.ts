@@ -38,6 +38,12 @@ export interface PathwayCounts {
   aeOver12hInDepartment: number;
   highCostPatients: number;
   highCostPatientEmergencySpells: number;
+  /** Discharged spells priced above the default high-cost threshold (DEFAULT_HIGH_COST_SPELL_GBP). */
+  spellsAboveHighCostThreshold: number;
+  /** Spells discharged alive followed by another emergency spell of the patient admitted on days 0..30. */
+  emergencyReadmissions30d: number;
+  /** Patients with at least N attendances in some 12 months (the arrival day and 364 before), N = 2..10. */
+  frequentAeAttendersByMin: Record<string, number>;
   /** Open community referrals (received on or before, not discharged by) each month end, `YYYY-MM`. */
   communityCaseloadByMonthEnd: Record<string, number>;
 }
@@ -55,6 +61,11 @@ export interface GenerationReport {
   /** Rows carrying a planted defect, per table (each defective row carries exactly one class). */
   defectiveRows: Record<SourceTableName, number>;
   pathways: PathwayCounts;
+  /**
+   * The planted trust mergers (reference successor columns): rows recorded under each predecessor
+   * before its succession date, which the marts report under the successor.
+   */
+  mergers: { predecessor: string; successor: string; from: string; rows: number }[];
 }
 
 export function emptyTableCounts(): Record<SourceTableName, number> {
@@ -84,6 +95,9 @@ export function emptyPathwayCounts(): PathwayCounts {
     aeOver12hInDepartment: 0,
     highCostPatients: 0,
     highCostPatientEmergencySpells: 0,
+    spellsAboveHighCostThreshold: 0,
+    emergencyReadmissions30d: 0,
+    frequentAeAttendersByMin: {},
     communityCaseloadByMonthEnd: {},
   };
 }

@@ -1,5 +1,6 @@
 import type { SourceRow } from '../domain/datasets/source-tables.js';
 import type { PatientActivity } from './patient-activity.js';
+import { DEFAULT_HIGH_COST_SPELL_GBP } from '../domain/pathways/careflow-pathways.js';
 import { isoDate } from './synthetic-calendar.js';
 
 /** One patient's contribution to the report's pathway counts (see `PathwayCounts` for the definitions). */
@@ -18,6 +19,10 @@ export interface PatientPathways {
   aeDepartedWithin4h: number;
   aeOver12hInDepartment: number;
   highCostPatient: boolean;
+  spellsAboveHighCostThreshold: number;
+  emergencyReadmissions30d: number;
+  /** Most clean A&E attendances in any 12 months (arrival day and the 364 days before). */
+  maxAttendances12m: number;
   /** Month (`YYYY-MM`) → open clean community referrals at that month end. */
   caseload: Map<string, number>;
 }
@@ -55,8 +60,42 @@ export function measurePathways(
     aeDepartedWithin4h: 0,
     aeOver12hInDepartment: 0,
     highCostPatient: activity.patient.highCost,
+    spellsAboveHighCostThreshold: 0,
+    emergencyReadmissions30d: 0,
+    maxAttendances12m: 0,
     caseload: new Map(),
   };
+  // The marts' definitions (docs/marts.md), measured on the clean spells and attendances.
+  const cleanSpells = activity.spells.filter((s) => clean(s.spellRow) && s.rows.every(clean));
+  for (const spell of cleanSpells) {
+    const tariff = spell.spellRow.tariff_gbp;
+    if (
+      spell.dischargeDay !== null &&
+      typeof tariff === 'string' &&
+      Number(tariff) > DEFAULT_HIGH_COST_SPELL_GBP
+    )
+      m.spellsAboveHighCostThreshold++;
+    if (spell.dischargeDay === null || spell.died) continue;
+    const discharge = spell.dischargeDay;
+    if (
+      cleanSpells.some(
+        (other) =>
+          other !== spell &&
+          other.emergency &&
+          other.admissionDay >= discharge &&
+          other.admissionDay <= discharge + 30,
+      )
+    )
+      m.emergencyReadmissions30d++;
+  }
+  const arrivals = activity.attendances
+    .filter((a) => clean(a.row))
+    .map((a) => a.arrivalDay)
+    .sort((a, b) => a - b);
+  for (let i = 0, from = 0; i < arrivals.length; i++) {
+    while (arrivals[from]! <= arrivals[i]! - 365) from++;
+    m.maxAttendances12m = Math.max(m.maxAttendances12m, i - from + 1);
+  }
   for (const spell of activity.spells) {
     if (!clean(spell.spellRow) || !spell.rows.every(clean)) continue;
     m.spells++;

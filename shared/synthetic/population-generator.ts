@@ -12,6 +12,8 @@ import {
   type GenerationReport,
 } from './generation-report.js';
 import { measurePathways } from './pathway-measures.js';
+import { plantMergers } from './planted-merger.js';
+import { isoDate } from './synthetic-calendar.js';
 import { NhsNumberAllocator } from './synthetic-patient.js';
 import { createPathwayContext, generatePatientActivity } from './patient-pathway.js';
 import type { SyntheticCatalogue } from './synthetic-catalogue.js';
@@ -48,6 +50,12 @@ export function* generatePopulationRows(
     defects: emptyDefectTallies(),
     defectiveRows: emptyTableCounts(),
     pathways: emptyPathwayCounts(),
+    mergers: catalogue.mergers.map((m) => ({
+      predecessor: m.predecessor,
+      successor: m.successor,
+      from: isoDate(m.fromDay),
+      rows: 0,
+    })),
   };
   let nicPence = 0;
   const caseload = new Map<string, number>();
@@ -59,6 +67,9 @@ export function* generatePopulationRows(
     if (config.maxEpisodes !== undefined && episodes >= config.maxEpisodes) break;
     const index = config.patientOffset + i;
     const activity = generatePatientActivity(ctx, index, allocator.next());
+    catalogue.mergers.forEach((merger, k) => {
+      report.mergers[k]!.rows += plantMergers(activity, [merger]);
+    });
     const defective = plantDefects(
       activity,
       config,
@@ -113,4 +124,8 @@ function addPathways(report: GenerationReport, m: ReturnType<typeof measurePathw
   p.aeOver12hInDepartment += m.aeOver12hInDepartment;
   p.highCostPatients += m.highCostPatient ? 1 : 0;
   p.highCostPatientEmergencySpells += m.highCostPatient ? m.emergencySpells : 0;
+  p.spellsAboveHighCostThreshold += m.spellsAboveHighCostThreshold;
+  p.emergencyReadmissions30d += m.emergencyReadmissions30d;
+  for (let n = 2; n <= 10; n++)
+    if (m.maxAttendances12m >= n) p.frequentAeAttendersByMin[n] = (p.frequentAeAttendersByMin[n] ?? 0) + 1;
 }

@@ -1,9 +1,10 @@
 import type { ReferenceData } from '../domain/reference/reference-data.js';
 import { financialYearOf } from '../domain/reference/reference-data.js';
-import { isoDate } from './synthetic-calendar.js';
+import { dayOf, isoDate } from './synthetic-calendar.js';
 import type {
   CatalogueArea,
   CatalogueBnfPresentation,
+  CatalogueMerger,
   CatalogueProvider,
   SyntheticCatalogue,
 } from './synthetic-catalogue.js';
@@ -87,7 +88,10 @@ const MENTAL_HEALTH_PREFIXES = ['0403'];
  * is missing when the reference data cannot support generation.
  */
 export function catalogueFromReference(reference: ReferenceData): SyntheticCatalogue {
-  const trusts = reference.organisations('trust');
+  // Providers are the trusts open today: a closed trust (a merger's predecessor) only appears through
+  // a planted merger, before its succession date.
+  const allTrusts = reference.organisations('trust');
+  const trusts = allTrusts.filter((t) => t.effectiveTo === null);
   const sites = reference.organisations('site');
   const sitesOf = (trust: string): string[] => sites.filter((s) => s.parentCode === trust).map((s) => s.code);
   const provider = (code: string): CatalogueProvider => ({ code, sites: sitesOf(code) });
@@ -157,7 +161,13 @@ export function catalogueFromReference(reference: ReferenceData): SyntheticCatal
   );
   const clusters = codes('mh_care_cluster').filter((c) => c !== '9');
 
+  const acuteCodes = new Set(areas.flatMap((a) => a.acuteProviders.map((p) => p.code)));
+  const mergers: CatalogueMerger[] = allTrusts
+    .filter((t) => t.successorCode !== null && t.successorDate !== null && acuteCodes.has(t.successorCode))
+    .map((t) => ({ predecessor: t.code, successor: t.successorCode!, fromDay: dayOf(t.successorDate!) }));
+
   return {
+    mergers,
     source: `reference data (${Object.keys(reference.manifest.files).length} files, versions ${[
       ...new Set(Object.values(reference.manifest.files).map((f) => f.version)),
     ].join(', ')})`,

@@ -58,10 +58,24 @@ export interface CatalogueImagingExam {
 
 export type AdmissionType = 'elective' | 'non_elective';
 
+/** A planted trust merger: `predecessor` closed the day before `fromDay` and `successor` took it over. */
+export interface CatalogueMerger {
+  readonly predecessor: string;
+  readonly successor: string;
+  /** Days since epoch of the succession date. */
+  readonly fromDay: number;
+}
+
 export interface SyntheticCatalogue {
   /** Where this catalogue came from (reference data version), for the report. */
   readonly source: string;
   readonly areas: readonly CatalogueArea[];
+  /**
+   * Trust mergers the generator plants (from the reference's successor columns): before `fromDay`
+   * the successor's acute activity of a share of patients is recorded under the predecessor's code,
+   * as the predecessor submitted it before the merger. Empty: none.
+   */
+  readonly mergers: readonly CatalogueMerger[];
   /** Spell tariff for an HRG, admission type and day (days since epoch), as a decimal string; null if not priced. */
   tariffFor(hrg: string, admissionType: AdmissionType, day: number): string | null;
   /** True when the HRG is in the reference list (the generator only plants unknown ones as defects). */
