@@ -47,6 +47,8 @@ import type { CaptureChangesDeps } from '../shared/application/use-cases/capture
 import { captureTables } from '../shared/application/use-cases/poll-sources.use-case.js';
 import type { ResolvedCaptureTable } from '../shared/domain/capture/capture-config.js';
 import { openMssqlChangeSource, sqlConnectionOptions } from './mssql-source.js';
+import { EntraTokenValidator } from '../shared/adapters/azure/entra-token-validator.azure.js';
+import type { BearerTokenValidator } from '../shared/application/use-cases/data-api/bearer-token.port.js';
 
 /** Registrations run their handlers with the invocation as the target of the app's logs (functions/observed.ts). */
 export { withInvocationLog, type InvocationLogLike } from '../shared/adapters/azure/invocation-log.azure.js';
@@ -341,4 +343,16 @@ async function openSynapse(
 function required(value: string | undefined, name: string): string {
   if (!value) throw new Error(`setting ${name} is required here`);
   return value;
+}
+
+/**
+ * The data API's Entra ID token validator (the tenant's JWKS, fetched and cached by the adapter),
+ * or undefined when no tenant is configured (named API keys only). One per process: keep it.
+ */
+export function dataApiTokenValidator(settings: Settings): BearerTokenValidator | undefined {
+  if (!settings.NHSFLOWS_DATA_API_TENANT_ID || !settings.NHSFLOWS_DATA_API_AUDIENCE) return undefined;
+  return new EntraTokenValidator({
+    tenantId: settings.NHSFLOWS_DATA_API_TENANT_ID,
+    audience: settings.NHSFLOWS_DATA_API_AUDIENCE,
+  });
 }

@@ -31,6 +31,8 @@ export const FUNCTIONS = {
   keysStatus: 'keysStatus',
   reidentify: 'reidentify',
   optOutImport: 'optOutImport',
+  dataApiMart: 'dataApiMart',
+  dataApiOpenApi: 'dataApiOpenApi',
 } as const;
 
 /** App-setting names of binding connections (identity-based on Azure: `<name>__fullyQualifiedNamespace`, `<name>__blobServiceUri`). */

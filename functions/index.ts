@@ -7,3 +7,4 @@ import './pipeline.activities.js';
 import './marts.function.js';
 import './http.function.js';
 import './keys.function.js';
+import './data-api.function.js';

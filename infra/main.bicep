@@ -36,6 +36,9 @@ param synapseFirewallRules array = []
 @description('Client id of the Entra app registration in front of the admin endpoints (App Service Authentication); empty = function keys only.')
 param adminApiClientId string = ''
 
+@description('Audience (app ID URI or client id) of the Entra app registration of the data API (/api/v1): its access tokens are accepted; empty = named API keys only.')
+param dataApiAudience string = ''
+
 @description('Private networking: VNet integration, private endpoints and DNS zones for storage, Event Hubs, Key Vault and Synapse; public network access off.')
 param enablePrivateNetworking bool = false
 
@@ -170,6 +173,7 @@ module functionApp 'app/function-app.bicep' = {
     appSubnetId: enablePrivateNetworking ? network.outputs.appSubnetId : ''
     adminApiClientId: adminApiClientId
     adminGroupObjectId: adminGroupObjectId
+    dataApiAudience: dataApiAudience
   }
 }
 

@@ -26,6 +26,8 @@ param appSubnetId string
 param adminApiClientId string
 @description('Object id of the Entra group whose members may call the admin endpoints.')
 param adminGroupObjectId string
+@description('Audience (app ID URI or client id) of the Entra app registration of the data API; empty = named API keys only.')
+param dataApiAudience string = ''
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -101,6 +103,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'NHSFLOWS_KEY_CUSTODIAN_ROLE', value: 'KeyCustodian' }
         { name: 'NHSFLOWS_OPT_OUT_EXEMPTIONS', value: '' }
         // Azure mode requires the shared warehouse (the embedded one is refused at startup).
+        { name: 'NHSFLOWS_DATA_API_TENANT_ID', value: empty(dataApiAudience) ? '' : tenant().tenantId }
+        { name: 'NHSFLOWS_DATA_API_AUDIENCE', value: dataApiAudience }
         { name: 'NHSFLOWS_WAREHOUSE_KIND', value: 'synapse' }
         { name: 'NHSFLOWS_SYNAPSE_SECRET', value: 'synapse-sql-connection' }
         { name: 'NHSFLOWS_SYNAPSE_GOLD_URL', value: synapseGoldUrl }

@@ -5,11 +5,12 @@ import type { Warehouse } from '../application/ports/warehouse.port.js';
 import { recordAudit } from '../application/use-cases/audit/audit-trail.js';
 import { loadOptOutApplication, type OptOutApplication } from '../application/use-cases/opt-out.use-case.js';
 import { discloseCount, type DisclosedCount } from '../domain/disclosure/small-numbers.js';
-import { ExportKeyError, InvariantError } from '../domain/errors.js';
+import { InvariantError } from '../domain/errors.js';
 import { GOLD_TABLES, type GoldTable } from '../domain/gold/gold-tables.js';
 import { MART_TABLES } from '../domain/gold/mart-tables.js';
 import { personLevelColumns, WAREHOUSE_TABLES } from '../domain/gold/table-access.js';
-import { applyDisclosureControl, type AggregateRow } from '../domain/disclosure/apply-disclosure-control.js';
+import { disclosureControlledRows } from '../domain/disclosure/published-rows.js';
+import { csvField, csvHeader } from '../domain/export/csv-cells.js';
 import { PUBLISHED_MARTS } from '../domain/disclosure/published-marts.js';
 import type { PublishedTable } from '../domain/disclosure/published-table.js';
 import type { ProjectId } from '../domain/pseudonymise/projects.js';
@@ -17,6 +18,9 @@ import type { CliCommand } from './cli-io.js';
 import { runningHost, type RunningHost } from './host-lock.js';
 import { exportThroughHost } from './host-read-server.js';
 import { localActor, localSettings, openLocalEnvironment } from './local-environment.js';
+
+/** The CSV cells of an export (shared with the data API: shared/domain/export/csv-cells.ts). */
+export { csvField, csvHeader };
 
 /**
  * `nhs-flows export <table>`: a warehouse table (gold table or mart) as CSV on stdout. Published
@@ -209,7 +213,7 @@ export async function writeTableCsv(
   const queried = await warehouse.query(
     `SELECT ${select} FROM "${table.name}" ORDER BY ${order}${limitInSql ? ` LIMIT ${limit}` : ''}`,
   );
-  const rows = published ? disclosureControlled(published, queried) : queried;
+  const rows = published ? disclosureControlledRows(published, queried) : queried;
   let withheld = 0;
   const shown = filtering
     ? rows.filter((row) => {
@@ -237,33 +241,6 @@ function publishedDeclaration(name: string): PublishedTable {
 }
 
 /**
- * A published table's rows as commissioners may see them: the marts refresh stored them
- * disclosure-controlled already (docs/disclosure-control.md: 1–7 as `*`, the rest rounded,
- * secondary suppression); applying the policy again leaves them as they are. The warehouse gives
- * every value as text; counts are read back as numbers first.
- */
-function disclosureControlled(
-  table: PublishedTable,
-  rows: Record<string, unknown>[],
-): Record<string, unknown>[] {
-  const numeric = new Set(
-    table.columns.filter((c) => c.role !== 'dimension' && c.role !== 'context').map((c) => c.name),
-  );
-  const aggregate = rows.map((row) => {
-    const out: AggregateRow = {};
-    for (const [name, value] of Object.entries(row))
-      (out as Record<string, unknown>)[name] =
-        // '*' is a cell the marts refresh suppressed already (published marts are stored controlled):
-        // kept as it is, so this second pass changes nothing (applyDisclosureControl is idempotent).
-        numeric.has(name) && typeof value === 'string' && value !== '' && value !== '*'
-          ? Number(value)
-          : value;
-    return out;
-  });
-  return applyDisclosureControl(table, aggregate).rows;
-}
-
-/**
  * The date each exported table's rows are judged at under the National Data Opt-out: a fact at its
  * activity date, a dimension version at the date it came into force (docs/opt-out.md).
  */
@@ -277,31 +254,4 @@ export interface ExportOptOutOptions {
   readonly optOut?: OptOutApplication;
   /** Told the disclosure-controlled count of rows withheld, before the first line is written. */
   readonly onWithheld?: (withheld: DisclosedCount) => void;
-}
-
-/** A cell a spreadsheet would run as a formula: =, +, -, @, tab or carriage return first. */
-const FORMULA_START = /^[=+\-@\t\r]/;
-/** A plain number is not a formula (a spreadsheet reads `-12.5` as the number either way). */
-const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
-/**
- * RFC 4180 field: quoted when it holds a comma, quote or line break; NULL as empty. A cell that
- * starts like a formula (OWASP "CSV injection": `=cmd|' /C calc'!A0`) is written as text: prefixed
- * with a single quote and quoted. Plain numbers are left as they are.
- */
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  if (FORMULA_START.test(text) && !PLAIN_NUMBER.test(text)) return `"'${text.replace(/"/g, '""')}"`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** The header row of an export; refuses keys with control characters (they would split the row). */
-export function csvHeader(columns: readonly string[]): string {
-  columns.forEach((c, i) => {
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f]/.test(c))
-      throw new ExportKeyError(`export: column ${i + 1} of the header holds a control character`);
-  });
-  return columns.map(csvField).join(',');
 }

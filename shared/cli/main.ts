@@ -7,6 +7,8 @@ import {
   type CliCommand,
   type CliIo,
 } from './cli-io.js';
+import { apiKeyCommand } from './api-key.command.js';
+import { apiUsageCommand } from './api-usage.command.js';
 import { captureCommand } from './capture.command.js';
 import { dashboardCommand } from './dashboard.command.js';
 import { dqCommand } from './dq.command.js';
@@ -45,6 +47,8 @@ export const COMMANDS: readonly CliCommand[] = [
   mhsdsCommand,
   dropCommand,
   quarantineCommand,
+  apiKeyCommand,
+  apiUsageCommand,
 ];
 
 export function usage(): string {

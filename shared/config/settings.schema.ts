@@ -103,6 +103,17 @@ const commonSettings = {
    * `projects/projects.json`, which the build bundles (`dist/projects/`, in the Function App package).
    */
   NHSFLOWS_PROJECTS_FILE: nonEmpty.optional(),
+  /**
+   * Data API (docs/api.md): the Entra ID tenant whose access tokens are accepted, and the audience
+   * they must be issued for (the data API's app ID URI or client id). Both empty (the default): only
+   * named API keys are accepted; one without the other is refused.
+   */
+  NHSFLOWS_DATA_API_TENANT_ID: z
+    .string()
+    .trim()
+    .regex(/^([0-9A-Za-z][0-9A-Za-z.-]*)?$/, 'an Entra ID tenant id (a GUID) or empty')
+    .default(''),
+  NHSFLOWS_DATA_API_AUDIENCE: z.string().trim().default(''),
   /** Warehouse: 'duckdb' (embedded, local) or 'synapse'. */
   NHSFLOWS_WAREHOUSE_KIND: z.enum(['duckdb', 'synapse']).default('duckdb'),
   NHSFLOWS_SYNAPSE_SECRET: nonEmpty.default('synapse-sql-connection'),
@@ -209,6 +220,10 @@ function crossSettingProblems(raw: Readonly<Record<string, string>>): string[] {
   )
     problems.push(
       'NHSFLOWS_EVENTHUB_NAMESPACE: required when NHSFLOWS_EVENTS_KIND=eventhubs (or NHSFLOWS_EVENTHUB_CONNECTION)',
+    );
+  if (!raw.NHSFLOWS_DATA_API_TENANT_ID !== !raw.NHSFLOWS_DATA_API_AUDIENCE)
+    problems.push(
+      'NHSFLOWS_DATA_API_TENANT_ID and NHSFLOWS_DATA_API_AUDIENCE: set both (Entra ID tokens accepted by the data API) or neither',
     );
   if (raw.NHSFLOWS_WAREHOUSE_KIND === 'synapse' && !raw.NHSFLOWS_SYNAPSE_GOLD_URL)
     problems.push('NHSFLOWS_SYNAPSE_GOLD_URL: required when NHSFLOWS_WAREHOUSE_KIND=synapse');

@@ -89,9 +89,14 @@ export class KeyVaultSecretStore implements SecretStore {
   /** Writes a new random 32-byte version (base64) and makes it current; returns its version id. */
   async rotateSecret(name: string): Promise<string> {
     const random = this.options.random ?? randomBytes;
+    return this.setSecret(name, random(32).toString('base64'));
+  }
+
+  /** Writes `value` as a new version of `name` (created when missing) and makes it current; returns its version id. */
+  async setSecret(name: string, value: string): Promise<string> {
     let result: { properties: { version?: string } };
     try {
-      result = await this.client.setSecret(name, random(32).toString('base64'));
+      result = await this.client.setSecret(name, value);
     } catch (error) {
       throw new InfrastructureError('KEY_VAULT_UNAVAILABLE', `Key Vault setSecret '${name}' failed`, {
         cause: error,

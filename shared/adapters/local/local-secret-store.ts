@@ -90,6 +90,21 @@ export class LocalSecretStore implements SecretStore {
     });
   }
 
+  /** Writes `value` as a new version of `name` (created when missing) and makes it current; returns its id. */
+  async setSecret(name: string, value: string): Promise<string> {
+    return this.serialised(async () => {
+      this.warnOnce();
+      const all = await this.readFile();
+      const secret = all[name] ?? { versions: {}, current: '' };
+      const id = nextVersionId(secret);
+      secret.versions[id] = value;
+      secret.current = id;
+      all[name] = secret;
+      await this.writeFile(all);
+      return id;
+    });
+  }
+
   private value(name: string, secret: StoredSecret, version: string): string {
     const value = secret.versions[version];
     if (value === undefined)

@@ -35,6 +35,8 @@
  *               reconciliation report (counts, checksums and key ranges; docs/reconciliation.md)
  * - audit:      `<yyyy>/<mm>/<dd>/<at>-<kind>-<id>.json` in the audit container: one record per operator
  *               action (replay, mass-delete release, key rotation, re-identification), create-only
+ * - api usage:  `data-api-usage/<yyyy>/<mm>/<dd>/<at>-<requestId>.json` in the audit container: one
+ *               record per data API request (client, mart, filters, status, rows returned; never data)
  */
 export const LAKE_CONTAINERS = [
   'landing',
@@ -152,4 +154,9 @@ export const lakePaths = {
     `${datePath(at)}/${at.toISOString().replace(/[:.]/g, '')}-${segment(kind, 'audit kind')}-${segment(id, 'audit id')}.json`,
   /** Audit records of one day (listing prefix). */
   auditDayPrefix: (day: Date): string => `${datePath(day)}/`,
+  /** One data API request's usage record (audit container); `at` is when the request was answered. */
+  dataApiUsage: (at: Date, requestId: string): string =>
+    `data-api-usage/${datePath(at)}/${at.toISOString().replace(/[:.]/g, '')}-${segment(requestId, 'request id')}.json`,
+  /** Usage records of one day (listing prefix). */
+  dataApiUsageDayPrefix: (day: Date): string => `data-api-usage/${datePath(day)}/`,
 } as const;

@@ -51,6 +51,7 @@ test('every registration is wrapped so a failed execution reports nhsflows.funct
     'functions/pipeline.activities.ts',
     'functions/pipeline.orchestrator.ts',
     'functions/keys.function.ts',
+    'functions/data-api.function.ts',
   ]
     .map((f) => readFileSync(f, 'utf8'))
     .join('\n');
