@@ -5,6 +5,7 @@ import './landing-file.function.js';
 import './pipeline.orchestrator.js';
 import './pipeline.activities.js';
 import './marts.function.js';
+import './reconcile.function.js';
 import './http.function.js';
 import './keys.function.js';
 import './data-api.function.js';

@@ -17,7 +17,12 @@ import { projectForTable } from '../domain/pseudonymise/projects.js';
  * The timers a one-shot run fires itself (see {@link runOneShot}): pass them as `disabledFunctions`
  * so that no schedule (a past-due timer, say) polls at the same moment.
  */
-export const ONE_SHOT_TIMERS: readonly string[] = [FUNCTIONS.cdcPoller, FUNCTIONS.martsRefresh];
+// The reconciliation timer never fires in a one-shot run (nhs-flows reconcile runs it on demand).
+export const ONE_SHOT_TIMERS: readonly string[] = [
+  FUNCTIONS.cdcPoller,
+  FUNCTIONS.martsRefresh,
+  FUNCTIONS.reconcile,
+];
 
 /**
  * How long a one-shot run may go without any sign of progress (a log record, an orchestration

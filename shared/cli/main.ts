@@ -16,12 +16,14 @@ import { dropCommand } from './drop.command.js';
 import { exportCommand } from './export.command.js';
 import { generateCommand } from './generate.command.js';
 import { keysCommand } from './keys.command.js';
+import { lineageCommand } from './lineage.command.js';
 import { mhsdsCommand } from './mhsds.command.js';
 import { optOutCommand } from './opt-out.command.js';
 import { quarantineCommand } from './quarantine.command.js';
 import { patientHistoryCommand } from './patient-history.command.js';
 import { projectsCommand } from './projects.command.js';
 import { useProjectsFile } from '../adapters/local/projects-file.loader.js';
+import { reconcileCommand } from './reconcile.command.js';
 import { referenceCommand } from './reference-import.command.js';
 import { reidentifyCommand } from './reidentify.command.js';
 import { replayCommand } from './replay.command.js';
@@ -45,6 +47,8 @@ export const COMMANDS: readonly CliCommand[] = [
   projectsCommand,
   referenceCommand,
   mhsdsCommand,
+  lineageCommand,
+  reconcileCommand,
   dropCommand,
   quarantineCommand,
   apiKeyCommand,

@@ -228,3 +228,13 @@ export function activityRunEvent(input: {
   };
   return runEventSchema.parse(event);
 }
+
+/**
+ * The row number of a landing-file record from its event id: a dropped file's records carry
+ * `eventId = sha256("<batchId>|<n>")` (landing-file-reader.ts, `fileRecord`), so the row is found by
+ * recomputing ids for rows 1..`rows` (the file is never read). Null when none matches.
+ */
+export function landingRowOf(batchId: string, eventId: string, rows: number): number | null {
+  for (let n = 1; n <= rows; n++) if (hashHex(`${batchId}|${n}`) === eventId) return n;
+  return null;
+}

@@ -1,0 +1,288 @@
+import { captureTable } from '../../../domain/capture/capture-config.js';
+import { SOURCE_TABLES, type SourceTableName } from '../../../domain/datasets/source-tables.js';
+import { GOLD_TABLES, type GoldTable } from '../../../domain/gold/gold-tables.js';
+import { lakePaths } from '../../../domain/lake/lake-paths.js';
+import { periodOf } from '../../../domain/pipeline/silver-lineage.js';
+import {
+  compareLayers,
+  indexLayer,
+  type LayerRecord,
+  type PeriodDifference,
+} from '../../../domain/reconcile/layer-digest.js';
+import type { ChangeSource } from '../../ports/change-source.port.js';
+import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
+
+/** The metric every reconciliation emits per source table: how many periods differ (0 = clean). */
+export const RECONCILE_DIFFERENCES_METRIC = 'nhsflows.reconcile.differences';
+
+/** Which hop of the pipeline a difference is on. */
+export type ReconcileHop = 'source→silver' | 'silver→gold' | 'gold→warehouse';
+
+/** One difference: the table, the hop (and gold table), the period and the key ranges. */
+export interface ReconcileDifference extends PeriodDifference {
+  readonly table: SourceTableName;
+  readonly hop: ReconcileHop;
+  /** The gold / warehouse table (hops after silver). */
+  readonly goldTable: string | null;
+}
+
+/** A source table's counts per layer (records, not periods) and how they add up. */
+export interface TableReconciliation {
+  readonly table: SourceTableName;
+  readonly counts: {
+    /** Rows the source holds now. */
+    readonly source: number;
+    /** Of them: quarantined by validation and never accepted (absent downstream by design). */
+    readonly quarantined: number;
+    /** Live silver records captured from the source, and those that came in landing files. */
+    readonly silverFromSource: number;
+    readonly silverFromFiles: number;
+    /** Live rows per gold table (change sets folded, newest wins) and per warehouse table. */
+    readonly gold: Readonly<Record<string, number>>;
+    readonly warehouse: Readonly<Record<string, number>>;
+  };
+  readonly periods: number;
+}
+
+export interface ReconciliationReport {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly tables: readonly TableReconciliation[];
+  readonly differences: readonly ReconcileDifference[];
+  /** Lake path (gold container) the report was written to. */
+  readonly reportPath: string;
+}
+
+export interface ReconcileDeps extends Pick<
+  PipelineDeps,
+  'lake' | 'parquet' | 'warehouse' | 'telemetry' | 'clock' | 'logger'
+> {
+  readonly source: ChangeSource;
+}
+
+/**
+ * The gold tables reconciled per source table: every fact table whose declaration carries one row
+ * per source record (`source_table`, `record_key`, `event_id` and `period` columns), so a table
+ * declared that way later is covered without an edit here.
+ */
+export function reconciledGoldTables(tables: readonly GoldTable[] = GOLD_TABLES): GoldTable[] {
+  const needs = ['source_table', 'record_key', 'event_id', 'period'];
+  return tables.filter((t) => t.kind === 'fact' && needs.every((n) => t.columns.some((c) => c.name === n)));
+}
+
+/** A cell as text: wire-form values are strings, numbers or booleans (never objects). */
+const asText = (value: unknown): string =>
+  typeof value === 'string'
+    ? value
+    : typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean'
+      ? String(value)
+      : '';
+const keyOf = (key: readonly string[], row: Readonly<Record<string, unknown>>): string =>
+  key.map((k) => asText(row[k])).join('|');
+const text = (value: unknown): string | null =>
+  value === null || value === undefined ? null : asText(value);
+
+async function listFiles(
+  deps: ReconcileDeps,
+  container: string,
+  prefix: string,
+  suffix: string,
+): Promise<string[]> {
+  const files: string[] = [];
+  for await (const object of deps.lake.list(container, prefix))
+    if (object.path.endsWith(suffix)) files.push(object.path);
+  return files;
+}
+
+/** Origin of every batch with a manifest: 'cdc' or the landing file's name. */
+async function batchOrigins(deps: ReconcileDeps): Promise<Map<string, string>> {
+  const origins = new Map<string, string>();
+  for (const path of await listFiles(deps, 'gold', 'manifests/', '.json')) {
+    const body = await deps.lake.get('gold', path);
+    if (!body) continue;
+    const manifest = JSON.parse(body.toString('utf8')) as { batchId?: unknown; origin?: unknown };
+    if (typeof manifest.batchId === 'string' && typeof manifest.origin === 'string')
+      origins.set(manifest.batchId, manifest.origin);
+  }
+  return origins;
+}
+
+/** Record keys validation quarantined (outcome 'quarantined') in batches captured from the source. */
+async function quarantinedKeys(
+  table: SourceTableName,
+  origins: ReadonlyMap<string, string>,
+  deps: ReconcileDeps,
+): Promise<Set<string>> {
+  const spec = SOURCE_TABLES[table];
+  const keys = new Set<string>();
+  for (const path of await listFiles(deps, 'quarantine', `${spec.dataset}/${table}/`, '.ndjson')) {
+    const body = await deps.lake.get('quarantine', path);
+    if (!body) continue;
+    for (const line of body.toString('utf8').split('\n')) {
+      if (line.trim().length === 0) continue;
+      const r = JSON.parse(line) as { recordKey?: unknown; outcome?: unknown; batchId?: unknown };
+      if (
+        r.outcome === 'quarantined' &&
+        typeof r.recordKey === 'string' &&
+        origins.get(String(r.batchId)) === 'cdc'
+      )
+        keys.add(r.recordKey);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Source-to-gold reconciliation (docs/reconciliation.md): for each source table, per reporting
+ * period, counts and order-independent checksums of record keys in the source, silver (latest
+ * record per key), each gold fact table (change sets folded, newest wins) and its warehouse table,
+ * compared hop by hop; silver, gold and the warehouse also agree on each record's version (its
+ * event id). What the ledger says was never accepted is legitimately absent downstream: a source
+ * key quarantined by validation and not in silver is subtracted from the expected side, and silver
+ * records that came in landing files are compared downstream only. Any difference names the table,
+ * hop, period and the key ranges (bisected over key-ordered checksums). Emits
+ * `nhsflows.reconcile.differences` per table and writes the report to the lake. Reads only.
+ */
+export async function reconcileLayers(
+  options: { readonly tables?: readonly SourceTableName[] },
+  deps: ReconcileDeps,
+): Promise<ReconciliationReport> {
+  const started = deps.clock.now();
+  const tables = options.tables ?? (Object.keys(SOURCE_TABLES) as SourceTableName[]);
+  const origins = await batchOrigins(deps);
+  const goldTables = reconciledGoldTables();
+  const warehouse = await deps.warehouse();
+
+  // Each gold table's live rows, read once (one engine pass over its change sets), by source table.
+  const goldRows = new Map<string, Map<string, LayerRecord[]>>();
+  for (const g of goldTables) {
+    const files = await listFiles(deps, 'gold', lakePaths.goldTablePrefix(g.name), '.parquet');
+    const rows =
+      files.length === 0
+        ? []
+        : await deps.parquet.readLatest('gold', files, g.key, [...(g.version ?? []), '_seq'], {
+            columns: ['source_table', 'record_key', 'period', 'event_id'],
+          });
+    const bySource = new Map<string, LayerRecord[]>();
+    for (const r of rows) {
+      const list = bySource.get(String(r.source_table)) ?? [];
+      list.push({
+        key: String(r.record_key),
+        period: text(r.period) ?? 'unknown',
+        eventId: text(r.event_id),
+      });
+      bySource.set(String(r.source_table), list);
+    }
+    goldRows.set(g.name, bySource);
+  }
+
+  const reports: TableReconciliation[] = [];
+  const differences: ReconcileDifference[] = [];
+  for (const table of tables) {
+    const spec = SOURCE_TABLES[table];
+    const layout = captureTable(spec).layout;
+
+    const source: LayerRecord[] = [];
+    for await (const page of deps.source.scanRows({ table, keyColumns: layout.keyColumns, pageSize: 10_000 }))
+      for (const row of page)
+        source.push({ key: keyOf(spec.key, row), period: periodOf(row[spec.activityDateColumn]) });
+
+    const silverFiles = await listFiles(
+      deps,
+      'silver',
+      lakePaths.silverTablePrefix(spec.dataset, table),
+      '.parquet',
+    );
+    const silverRows =
+      silverFiles.length === 0
+        ? []
+        : await deps.parquet.readLatest('silver', silverFiles, spec.key, ['_captured_at', '_seq'], {
+            columns: [...spec.key, spec.activityDateColumn, '_event_id', '_batch_id'],
+          });
+    const silver: LayerRecord[] = silverRows.map((r) => ({
+      key: keyOf(spec.key, r),
+      period: periodOf(r[spec.activityDateColumn]),
+      eventId: text(r._event_id),
+    }));
+    const fromSource = new Set<string>();
+    silverRows.forEach((r, i) => {
+      if ((origins.get(String(r._batch_id)) ?? 'cdc') === 'cdc') fromSource.add(silver[i]!.key);
+    });
+
+    // Never accepted, so legitimately absent downstream: quarantined and not in silver.
+    const quarantined = await quarantinedKeys(table, origins, deps);
+    const silverKeys = new Set(silver.map((r) => r.key));
+    const expectedFromSource = source.filter((r) => !(quarantined.has(r.key) && !silverKeys.has(r.key)));
+    const explained = source.length - expectedFromSource.length;
+
+    const hop = (
+      name: ReconcileHop,
+      goldTable: string | null,
+      expected: readonly LayerRecord[],
+      actual: readonly LayerRecord[],
+      withVersion: boolean,
+    ) => {
+      for (const d of compareLayers(indexLayer(expected, withVersion), indexLayer(actual, withVersion)))
+        differences.push({ ...d, table, hop: name, goldTable });
+    };
+    const before = differences.length;
+    hop(
+      'source→silver',
+      null,
+      expectedFromSource,
+      silver.filter((r) => fromSource.has(r.key)),
+      false,
+    );
+    const goldCounts: Record<string, number> = {};
+    const warehouseCounts: Record<string, number> = {};
+    for (const g of goldTables) {
+      const gold = goldRows.get(g.name)?.get(table) ?? [];
+      goldCounts[g.name] = gold.length;
+      hop('silver→gold', g.name, silver, gold, true);
+      const held = await warehouse.query(
+        `SELECT record_key, period, event_id FROM "${g.name}" WHERE source_table = '${table}'`,
+      );
+      warehouseCounts[g.name] = held.length;
+      hop(
+        'gold→warehouse',
+        g.name,
+        gold,
+        held.map((r) => ({
+          key: String(r.record_key),
+          period: text(r.period) ?? 'unknown',
+          eventId: text(r.event_id),
+        })),
+        true,
+      );
+    }
+    const found = differences.length - before;
+    deps.telemetry.metric(RECONCILE_DIFFERENCES_METRIC, found, { table });
+    reports.push({
+      table,
+      counts: {
+        source: source.length,
+        quarantined: explained,
+        silverFromSource: fromSource.size,
+        silverFromFiles: silver.length - fromSource.size,
+        gold: goldCounts,
+        warehouse: warehouseCounts,
+      },
+      periods: new Set([...source, ...silver].map((r) => r.period)).size,
+    });
+    if (found > 0) deps.logger.warn('reconciliation found differences', { table, differences: found });
+  }
+  const finishedAt = deps.clock.now().toISOString();
+  const reportPath = lakePaths.reconciliationReport(started);
+  const report: ReconciliationReport = {
+    startedAt: started.toISOString(),
+    finishedAt,
+    tables: reports,
+    differences,
+    reportPath,
+  };
+  await deps.lake.put('gold', reportPath, JSON.stringify(report, null, 2), {
+    contentType: 'application/json',
+  });
+  deps.logger.info('reconciliation finished', { tables: reports.length, differences: differences.length });
+  return report;
+}
