@@ -98,14 +98,16 @@ export interface MartDeclarationRef {
   readonly sourceTables: readonly SourceTableName[];
   /** The dataset of each source table. */
   readonly datasetOf: (table: SourceTableName) => DatasetId;
+  /** The pathway module that builds the mart (its facts are built for one project only). */
+  readonly family?: string;
 }
 
 /**
  * Parses and checks a projects file (its JSON text, or the parsed value). Throws one `ConfigError`
  * naming the file and every problem: schema errors by path, a duplicate id, pseudonym domain or
  * API client name, a dataset two projects take (naming both and the dataset), a mart that is not
- * declared, whose source tables are not the project's, that two projects claim, or a published
- * mart that is not in `marts` or not published.
+ * declared, whose source tables are not the project's, that two projects claim, a pathway module
+ * whose marts two projects split, or a published mart that is not in `marts` or not published.
  */
 export function parseProjectsFile(
   content: unknown,
@@ -191,6 +193,18 @@ export function parseProjectsFile(
         problems.push(`${p.id}: mart '${m}' is restricted (row-level) and cannot be published`);
     }
   }
+  const familyOwners = new Map<string, string>();
+  for (const p of projects)
+    for (const m of p.marts) {
+      const family = martByName.get(m)?.family;
+      if (family === undefined) continue;
+      const first = familyOwners.get(family);
+      if (first === undefined) familyOwners.set(family, p.id);
+      else if (first !== p.id)
+        problems.push(
+          `mart '${m}' of '${p.id}' is built by the ${family} pathway module, whose marts '${first}' also declares (one project per module)`,
+        );
+    }
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `projects file ${source}: ${p}`));
   return Object.freeze(
     projects.map((p) =>

@@ -1,12 +1,6 @@
 import { SOURCE_TABLE_NAMES, type SourceTableName } from '../datasets/source-tables.js';
-import {
-  MART_ACTIVITY_TRUST_MONTH,
-  MART_AE_PATHWAY,
-  MART_COMMUNITY_CASELOAD,
-  MART_DISCHARGE_MH_REFERRAL,
-  MART_SOURCE_TABLES,
-  MART_SPELL_PRESCRIBING,
-} from '../gold/mart-tables.js';
+import { MART_SOURCE_TABLES } from '../gold/mart-tables.js';
+import { PATHWAY_FAMILY_MARTS, type PathwayFamily } from './pathway-families.js';
 import { projectDeclaration, projectIds, type ProjectId } from './projects.js';
 
 /**
@@ -15,13 +9,7 @@ import { projectDeclaration, projectIds, type ProjectId } from './projects.js';
  * declared marts. The module names (`careflow`, `community360`) name code (shared/domain/pathways),
  * not projects: a project of any id may declare their marts, given the datasets they are built from.
  */
-export type PathwayFamily = 'careflow' | 'community360';
-
-/** The marts each pathway module builds (at least one of them identifies the module). */
-export const PATHWAY_FAMILY_MARTS: Readonly<Record<PathwayFamily, readonly string[]>> = {
-  careflow: [MART_SPELL_PRESCRIBING.name, MART_DISCHARGE_MH_REFERRAL.name, MART_ACTIVITY_TRUST_MONTH.name],
-  community360: [MART_AE_PATHWAY.name, MART_COMMUNITY_CASELOAD.name],
-};
+export type { PathwayFamily } from './pathway-families.js';
 
 /** The pathway modules whose facts a project gets: those with a mart among its declared marts. */
 export function projectPathwayFamilies(project: ProjectId): readonly PathwayFamily[] {
@@ -37,7 +25,7 @@ export function projectLinkTables(project: ProjectId): readonly SourceTableName[
   return SOURCE_TABLE_NAMES.filter((t) => tables.has(t));
 }
 
-/** The project whose declaration builds a pathway module's facts, if one does (at most one can). */
+/** The project whose declaration builds a pathway module's facts, if one does (the file check allows one at most). */
 export function pathwayProject(family: PathwayFamily): ProjectId | undefined {
   return projectIds().find((p) => projectPathwayFamilies(p).includes(family));
 }

@@ -2,6 +2,7 @@ import type { DatasetId, SourceTableName } from '../datasets/source-tables.js';
 import { SOURCE_TABLES } from '../datasets/source-tables.js';
 import { InputError } from '../errors.js';
 import { MART_SOURCE_TABLES, MART_TABLES } from '../gold/mart-tables.js';
+import { pathwayFamilyOfMart } from './pathway-families.js';
 import shippedProjectsFile from '../../../projects/projects.json' with { type: 'json' };
 import {
   PROJECT_ID_PATTERN,
@@ -33,6 +34,7 @@ export function martDeclarationRefs(): readonly MartDeclarationRef[] {
     access: m.access,
     sourceTables: MART_SOURCE_TABLES[m.name] ?? [],
     datasetOf: (t: SourceTableName) => SOURCE_TABLES[t].dataset,
+    family: pathwayFamilyOfMart(m.name),
   }));
 }
 

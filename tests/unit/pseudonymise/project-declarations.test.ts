@@ -4,17 +4,14 @@ import { test } from 'node:test';
 import { SOURCE_TABLES } from '../../../shared/domain/datasets/source-tables.js';
 import { ConfigError } from '../../../shared/domain/errors.js';
 import { MART_SOURCE_TABLES, MART_TABLES } from '../../../shared/domain/gold/mart-tables.js';
+import { martDeclarationRefs } from '../../../shared/domain/pseudonymise/projects.js';
+import { PATHWAY_FAMILY_MARTS } from '../../../shared/domain/pseudonymise/pathway-families.js';
 import {
   parseProjectsFile,
   type MartDeclarationRef,
 } from '../../../shared/domain/pseudonymise/project-declarations.js';
 
-const MARTS: MartDeclarationRef[] = MART_TABLES.map((m) => ({
-  name: m.name,
-  access: m.access,
-  sourceTables: MART_SOURCE_TABLES[m.name] ?? [],
-  datasetOf: (t) => SOURCE_TABLES[t].dataset,
-}));
+const MARTS: readonly MartDeclarationRef[] = martDeclarationRefs();
 const SHIPPED = readFileSync('projects/projects.json', 'utf8');
 
 /** A valid one-project file, changed by `edit`. */
@@ -149,4 +146,75 @@ test('marts are checked against the mart declarations: declared, built from the 
     ),
   );
   assert.ok(found.some((m) => m.includes("published mart 'fact_elsewhere' is not in its marts")));
+});
+
+test('every mart a pathway module builds (it has source tables) is in exactly one module and declared by exactly one shipped project', () => {
+  const projects = parseProjectsFile(SHIPPED, 'projects/projects.json', MARTS);
+  for (const m of MART_TABLES) {
+    if ((MART_SOURCE_TABLES[m.name] ?? []).length === 0) continue;
+    const families = Object.values(PATHWAY_FAMILY_MARTS).filter((marts) => marts.includes(m.name));
+    assert.equal(families.length, 1, `${m.name} is built by one pathway module`);
+    assert.equal(
+      projects.filter((p) => p.marts.includes(m.name)).length,
+      1,
+      `${m.name} belongs to one project`,
+    );
+  }
+  for (const marts of Object.values(PATHWAY_FAMILY_MARTS))
+    for (const m of marts)
+      assert.ok(
+        MART_TABLES.some((t) => t.name === m),
+        `${m} is a declared mart`,
+      );
+});
+
+test("a pathway module's marts split between two projects are refused: its facts are built for one project", () => {
+  const hand: MartDeclarationRef[] = [
+    {
+      name: 'fact_a',
+      access: 'restricted',
+      sourceTables: ['ecds_attendance'],
+      datasetOf: () => 'ecds',
+      family: 'mod',
+    },
+    {
+      name: 'fact_b',
+      access: 'restricted',
+      sourceTables: ['csds_referral'],
+      datasetOf: () => 'csds',
+      family: 'mod',
+    },
+    {
+      name: 'fact_c',
+      access: 'restricted',
+      sourceTables: ['csds_referral'],
+      datasetOf: () => 'csds',
+      family: 'other',
+    },
+  ];
+  const two = (bMarts: string[]) =>
+    file(
+      (p) => {
+        p.datasets = ['ecds'];
+        p.marts = ['fact_a'];
+      },
+      [
+        {
+          ...file().projects[0],
+          id: 'secondproject',
+          pseudonymDomain: 'second',
+          apiClients: [],
+          datasets: ['csds'],
+          marts: bMarts,
+        },
+      ],
+    );
+  assert.throws(
+    () => parseProjectsFile(two(['fact_b']), 'f.json', hand),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.problems.join() ===
+        "projects file f.json: mart 'fact_b' of 'secondproject' is built by the mod pathway module, whose marts 'acutetrack' also declares (one project per module)",
+  );
+  assert.equal(parseProjectsFile(two(['fact_c']), 'f.json', hand).length, 2, 'another module is fine');
 });
