@@ -57,8 +57,11 @@ export const DASHBOARD_CLIENT_SCRIPT = String.raw`
     toSelect.appendChild(new Option(p, p));
   });
   if (periods.length > 0) {
+    // Records dated after the page was built (a validity problem) are selectable, not shown at first.
+    var built = String(data.generatedAt).slice(0, 7);
+    var current = periods.filter(function (p) { return p <= built; });
     fromSelect.value = periods[0];
-    toSelect.value = periods[periods.length - 1];
+    toSelect.value = current.length > 0 ? current[current.length - 1] : periods[periods.length - 1];
   }
 
   function filtered(table) {

@@ -65,15 +65,18 @@ export interface DqDashboardViews {
 
 /**
  * The DQ page's two views, disclosure-controlled. Coverage is measured for the datasets that have
- * expected submitters, over every month from the first to the last month anything was submitted
- * (a month in which an expected provider sent nothing counts against it); a dataset without
- * expected submitters (prescribing: NHSBSA, not providers) has no coverage row.
+ * expected submitters, over every month from the first to the last month anything was submitted,
+ * up to `until` ('YYYY-MM', the month the page is built: records dated in the future are a
+ * validity problem the scorecard shows, not months anyone was expected to submit); a month in
+ * which an expected provider sent nothing counts against it; a dataset without expected
+ * submitters (prescribing: NHSBSA, not providers) has no coverage row.
  */
 export function dqDashboardViews(
   submissions: readonly DqSubmission[],
   expectedProviders: ExpectedProviders,
   datasets: readonly string[],
   policy: DisclosurePolicy = DEFAULT_DISCLOSURE_POLICY,
+  until?: string,
 ): DqDashboardViews {
   const providerMonth = applyDisclosureControl(
     PUBLISHED_DQ_PROVIDER_MONTH,
@@ -82,7 +85,7 @@ export function dqDashboardViews(
       .map((s) => ({ ...s, dqmi_score: s.dqmi_score === null ? null : Math.round(s.dqmi_score * 10) / 10 })),
     policy,
   ).rows;
-  const months = monthSpan(submissions.map((s) => s.period));
+  const months = monthSpan(submissions.map((s) => s.period).filter((p) => until === undefined || p <= until));
   const submitted = new Set(
     submissions.filter((s) => s.records > 0).map((s) => `${s.dataset}|${s.period}|${s.provider_code}`),
   );

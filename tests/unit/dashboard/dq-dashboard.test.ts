@@ -124,3 +124,25 @@ test('published rows read back from the export CSV: measures as numbers, * kept,
     /has no column attendances, pct/,
   );
 });
+
+test('coverage stops at the month the page is built: future-dated records are not months anyone was expected', () => {
+  const views = dqDashboardViews(
+    [
+      sub('RRK', 'ecds', '2025-01', 100),
+      sub('RRK', 'ecds', '2025-02', 100),
+      sub('RRK', 'ecds', '2071-06', 1),
+    ],
+    () => ['RRK'],
+    ['ecds'],
+    undefined,
+    '2025-02',
+  );
+  assert.deepEqual(
+    views.coverageMonth.map((r) => r.period),
+    ['2025-01', '2025-02'],
+  );
+  assert.ok(
+    views.providerMonth.some((r) => r.period === '2071-06'),
+    'the scorecard view still shows the future-dated month',
+  );
+});

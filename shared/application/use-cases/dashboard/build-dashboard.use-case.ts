@@ -63,6 +63,7 @@ export async function buildDashboard(
   const published = deps.published ?? Object.values(PUBLISHED_MARTS);
   const marts = [];
   for (const table of published) marts.push({ table, rows: await deps.publishedRows(table) });
+  const generatedAt = deps.now().toISOString();
   const submissions = await dqSubmissions(deps.warehouse);
   const dq = dqDashboardViews(
     submissions,
@@ -72,12 +73,13 @@ export async function buildDashboard(
         .map((s) => s.providerCode),
     SUBMITTED_DATASETS,
     policy,
+    generatedAt.slice(0, 7),
   );
   const data = dashboardData({
     marts,
     dq,
     policy,
-    generatedAt: deps.now().toISOString(),
+    generatedAt,
     ...(request.project === undefined ? {} : { project: request.project }),
     projectDatasets: deps.projects,
   });
