@@ -184,7 +184,11 @@ async function ingestDataFile(
     }
     if (manifestBytes) {
       manifest = parseSupplierManifest(printableName(sidecars.manifest), manifestBytes.toString('utf8'));
-      const rows = await countRows(batch, spec, bytes, columnMap?.map);
+      const { rows = 0 } = await scanLandingFile([bytes], {
+        batch,
+        spec,
+        ...(columnMap ? { columnMap: columnMap.map } : {}),
+      });
       const mismatch = manifestMismatch(manifest, { table: spec.table, sha256, rows }, file);
       if (mismatch) throw mismatch;
     }
@@ -260,17 +264,38 @@ async function ingestDataFile(
   return { batchId, started, outcome: started ? 'started' : 'known' };
 }
 
-/** Data rows of a file as the pipeline will read them (records and unreadable rows). */
-async function countRows(
-  batch: BatchDescriptor,
-  spec: SourceTableSpec,
-  bytes: Buffer,
-  columnMap: ColumnMap | undefined,
-): Promise<number> {
-  let rows = 0;
-  for await (const item of readLandingFile(batch, spec, Readable.from([bytes]), columnMap))
-    if (!('notice' in item)) rows += 1;
-  return rows;
+/** What one streaming pass over a landing file finds: its SHA-256 and, when asked, its data rows. */
+export interface LandingFileScan {
+  readonly sha256: string;
+  /** Data rows as the pipeline will read them (records and unreadable rows), when counted. */
+  readonly rows: number | undefined;
+}
+
+/**
+ * One pass over a landing file's bytes, streaming (memory holds one chunk and at most one open CSV
+ * record, whatever the file's size): the SHA-256 of the bytes and, with `read`, the data rows the
+ * reader finds (a file-level problem throws its `LandingFileRejectedError`). The manifest check's
+ * input; `bench/landing-stream.bench.ts` measures its peak memory against the file's size.
+ */
+export async function scanLandingFile(
+  bytes: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  read?: { readonly batch: BatchDescriptor; readonly spec: SourceTableSpec; readonly columnMap?: ColumnMap },
+): Promise<LandingFileScan> {
+  const hash = createHash('sha256');
+  async function* hashed(): AsyncIterable<Buffer> {
+    for await (const chunk of bytes) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      hash.update(buffer);
+      yield buffer;
+    }
+  }
+  let rows: number | undefined;
+  if (read) {
+    rows = 0;
+    for await (const item of readLandingFile(read.batch, read.spec, Readable.from(hashed()), read.columnMap))
+      if (!('notice' in item) && !('report' in item)) rows += 1;
+  } else for await (const chunk of hashed()) void chunk;
+  return { sha256: hash.digest('hex'), rows };
 }
 
 /**
