@@ -104,6 +104,8 @@ export interface LoadResult {
     readonly toWarehouseMs: number | null;
     readonly martsMs: number | null;
     readonly batches: number;
+    /** The round's invocations by stage, as `stages` for the load. */
+    readonly stages: Readonly<Record<string, StageTiming>>;
     readonly error?: string;
   } | null;
   readonly memory: {

@@ -191,18 +191,15 @@ async function load(): Promise<LoadResult> {
     });
     let sourceRecords = 0;
     for (const table of SOURCE_TABLE_NAMES) sourceRecords += await capture.embedded.countRows(table);
-    const { host, registry } = await openLocalFunctionsHost(env, {
-      logger: s.logger,
-      eventLog: capture.eventLog,
-      disabledFunctions: ONE_SHOT_TIMERS,
-    });
-
-    // Every invocation the host makes (triggers, activities, orchestrator replays), timed by
-    // @azure/functions' own pre/post invocation hooks, which the local host runs as the worker does.
-    const invocations = new Map<
-      string,
-      { intervals: [number, number][]; busyMs: number; failures: number }
-    >();
+    // Every invocation the host makes: triggers, main-thread activities and orchestrator replays
+    // timed by @azure/functions' own pre/post invocation hooks (which the local host runs as the
+    // worker does), and the activities its worker threads run, timed by the host (dispatch → result).
+    const invocations = new Map<string, Invocation[]>();
+    const record = (name: string, started: number, ended: number, failed: boolean): void => {
+      const list = invocations.get(name) ?? [];
+      list.push({ started, ended, failed });
+      invocations.set(name, list);
+    };
     hooks.push(
       app.hook.preInvocation((context: PreInvocationContext) => {
         context.hookData.benchStartedAt = performance.now();
@@ -210,15 +207,16 @@ async function load(): Promise<LoadResult> {
       app.hook.postInvocation((context: PostInvocationContext) => {
         const started = context.hookData.benchStartedAt;
         if (typeof started !== 'number') return;
-        const ended = performance.now();
-        const name = context.invocationContext.functionName;
-        const entry = invocations.get(name) ?? { intervals: [], busyMs: 0, failures: 0 };
-        entry.intervals.push([started, ended]);
-        entry.busyMs += ended - started;
-        if (context.error !== undefined && context.error !== null) entry.failures += 1;
-        invocations.set(name, entry);
+        const failed = context.error !== undefined && context.error !== null;
+        record(context.invocationContext.functionName, started, performance.now(), failed);
       }),
     );
+    const { host, registry } = await openLocalFunctionsHost(env, {
+      logger: s.logger,
+      eventLog: capture.eventLog,
+      disabledFunctions: ONE_SHOT_TIMERS,
+      onActivityInvocation: (i) => record(i.name, i.startedAt, i.endedAt, i.failed),
+    });
 
     await host.start();
     stopHost = () => host.stop();
@@ -250,27 +248,10 @@ async function load(): Promise<LoadResult> {
       sampledSumPeakMiB,
     };
     clearInterval(sampler);
-    for (const hook of hooks.splice(0)) hook.dispose();
+    const loadEnd = performance.now();
     // The batch ledger first (a load stopped at its deadline is still moving).
     const status = await pipelineStatus(s.pipeline);
-
-    const stages: Record<string, StageTiming> = {};
-    const claimed = new Set<string>();
-    const timing = (names: readonly string[]): StageTiming => {
-      const entries = names.flatMap((n) => {
-        claimed.add(n);
-        const e = invocations.get(n);
-        return e ? [e] : [];
-      });
-      return {
-        invocations: entries.reduce((n, e) => n + e.intervals.length, 0),
-        busyMs: entries.reduce((n, e) => n + e.busyMs, 0),
-        wallMs: unionLength(entries.flatMap((e) => e.intervals)),
-        failures: entries.reduce((n, e) => n + e.failures, 0),
-      };
-    };
-    for (const [stage, names] of STAGE_FUNCTIONS) stages[stage] = timing(names);
-    for (const name of invocations.keys()) if (!claimed.has(name)) stages[`other: ${name}`] = timing([name]);
+    const stages = stageTimings(invocations, 0, loadEnd);
 
     // The lake after the load: objects and bytes per container, silver files per (table × period).
     const lake: Record<string, { objects: number; bytes: number; workObjects: number }> = {};
@@ -310,7 +291,9 @@ async function load(): Promise<LoadResult> {
           dataDir: env.dataDir,
         });
         const applyMs = performance.now() - applyStart;
+        const roundStart = performance.now();
         const round = await runOneShot(host, registry, { deadline: Date.now() + 10 * 60_000 });
+        const roundStages = stageTimings(invocations, roundStart, performance.now());
         const after = await pipelineStatus(s.pipeline);
         const batches = (st: typeof status) => st.tables.reduce((n, t) => n + t.batches, 0);
         changeRound = {
@@ -320,6 +303,7 @@ async function load(): Promise<LoadResult> {
           toWarehouseMs: round.pipelineMs,
           martsMs: round.martsMs,
           batches: batches(after) - batches(status),
+          stages: roundStages,
         };
       } catch (thrown) {
         changeRound = {
@@ -329,6 +313,7 @@ async function load(): Promise<LoadResult> {
           toWarehouseMs: null,
           martsMs: null,
           batches: 0,
+          stages: {},
           error: message(thrown),
         };
       }
@@ -409,4 +394,51 @@ function walk(dir: string): { path: string; size: number }[] {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The stages (STAGE_FUNCTIONS, then any other registration on its own) of the invocations that
+ * started in [from, until): how many, busy time summed, wall time covered, failures.
+ */
+interface Invocation {
+  readonly started: number;
+  readonly ended: number;
+  readonly failed: boolean;
+}
+
+function stageTimings(
+  invocations: ReadonlyMap<string, readonly Invocation[]>,
+  from: number,
+  until: number,
+): Record<string, StageTiming> {
+  const stages: Record<string, StageTiming> = {};
+  const claimed = new Set<string>();
+  const timing = (names: readonly string[]): StageTiming => {
+    const intervals: [number, number][] = [];
+    let failures = 0;
+    for (const n of names) {
+      claimed.add(n);
+      for (const i of invocations.get(n) ?? [])
+        if (i.started >= from && i.started < until) {
+          intervals.push([i.started, i.ended]);
+          if (i.failed) failures += 1;
+        }
+    }
+    return {
+      invocations: intervals.length,
+      busyMs: intervals.reduce((n, [a, b]) => n + (b - a), 0),
+      wallMs: unionLength(intervals),
+      failures,
+    };
+  };
+  for (const [stage, names] of STAGE_FUNCTIONS) {
+    const t = timing(names);
+    if (t.invocations > 0) stages[stage] = t;
+  }
+  for (const name of invocations.keys())
+    if (!claimed.has(name)) {
+      const t = timing([name]);
+      if (t.invocations > 0) stages[`other: ${name}`] = t;
+    }
+  return stages;
 }

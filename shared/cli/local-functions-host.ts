@@ -3,6 +3,7 @@ import { LocalEventLog } from '../adapters/local/event-log/local-event-log.js';
 import type { Logger } from '../application/ports/logger.port.js';
 import { createLocalHost, type LocalHost } from '../runtime/local/local-host.js';
 import { eventHubOptionsFromHostJson } from '../runtime/local/host-json.js';
+import type { ActivityInvocation } from '../runtime/local/activity-workers.js';
 import {
   allRegistrations,
   captureRegistrations,
@@ -124,6 +125,8 @@ export async function openLocalFunctionsHost(
     httpPort?: number;
     handleSignals?: boolean;
     disabledFunctions?: readonly string[];
+    /** Told of every activity invocation a worker thread ran (the bench's stage timings). */
+    onActivityInvocation?: (invocation: ActivityInvocation) => void;
   },
 ): Promise<{ host: LocalHost; registry: Registry }> {
   const registry = await functionsRegistry();
@@ -155,6 +158,7 @@ export async function openLocalFunctionsHost(
         [ACTIVITIES.mergePatientDimension]: (input) =>
           projectForTable((input as MergeDimensionInput).batch.table),
       },
+      ...(options.onActivityInvocation && { onInvocation: options.onActivityInvocation }),
     },
     handleSignals: options.handleSignals ?? false,
     disabledFunctions: options.disabledFunctions ?? [],

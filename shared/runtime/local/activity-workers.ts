@@ -32,6 +32,20 @@ export interface ActivityWorkerOptions {
   readonly pinnedActivities?: Readonly<Record<string, (input: unknown) => string>>;
   /** Where forwarded log records go (the main process's log route). */
   readonly onLog: (record: LogRecord, at: Date) => void;
+  /**
+   * Told of every invocation a worker ran, when it settles (timings in `performance.now()` ms of
+   * this thread): worker activities run no `@azure/functions` hooks in the main thread, so this is
+   * how the main thread sees them (the initial-load bench's stages).
+   */
+  readonly onInvocation?: (invocation: ActivityInvocation) => void;
+}
+
+/** One activity invocation run on a worker, as the main thread saw it (dispatch → result). */
+export interface ActivityInvocation {
+  readonly name: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly failed: boolean;
 }
 
 /**
@@ -137,12 +151,20 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
           : slots.reduce((best, s) => (s.busy < best.busy ? s : best), slots[0]!);
       const id = nextId++;
       slot.busy++;
+      const startedAt = performance.now();
+      let failed = true;
       return new Promise<unknown>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         slot.worker.postMessage({ id, name, input });
-      }).finally(() => {
-        slot.busy--;
-      });
+      })
+        .then((value) => {
+          failed = false;
+          return value;
+        })
+        .finally(() => {
+          slot.busy--;
+          options.onInvocation?.({ name, startedAt, endedAt: performance.now(), failed });
+        });
     },
     close: async () => {
       closing = true;

@@ -1,5 +1,5 @@
 import { QueueClient } from '@azure/storage-queue';
-import { startActivityWorkers, type ActivityRunner } from './activity-workers.js';
+import { startActivityWorkers, type ActivityInvocation, type ActivityRunner } from './activity-workers.js';
 import { createLogger, type Logger } from '../../application/ports/logger.port.js';
 import { toError } from '../../domain/errors.js';
 import { durableClientInputData } from './durable/durable-http-api.js';
@@ -81,6 +81,8 @@ export interface LocalHostOptions {
     readonly mainThread?: readonly string[];
     /** Activity name → the pin key of an input: one key, one worker (see activity-workers.ts). */
     readonly pinned?: Readonly<Record<string, (input: unknown) => string>>;
+    /** Told of every invocation a worker ran (see activity-workers.ts). */
+    readonly onInvocation?: (invocation: ActivityInvocation) => void;
   };
 }
 
@@ -300,6 +302,9 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
             mainThreadActivities: options.activityWorkers.mainThread,
           }),
           ...(options.activityWorkers.pinned && { pinnedActivities: options.activityWorkers.pinned }),
+          ...(options.activityWorkers.onInvocation && {
+            onInvocation: options.activityWorkers.onInvocation,
+          }),
           onLog: (record) => logger[record.level](record.message, record.fields),
         });
       await driver.load();
