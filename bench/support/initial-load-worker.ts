@@ -200,6 +200,14 @@ async function load(): Promise<LoadResult> {
       list.push({ started, ended, failed });
       invocations.set(name, list);
     };
+    const { host, registry } = await openLocalFunctionsHost(env, {
+      logger: s.logger,
+      eventLog: capture.eventLog,
+      disabledFunctions: ONE_SHOT_TIMERS,
+      onActivityInvocation: (i) => record(i.name, i.startedAt, i.endedAt, i.failed),
+    });
+    // Hooks after the registrations are captured (a hook added earlier puts @azure/functions in its
+    // test mode, where it registers nothing).
     hooks.push(
       app.hook.preInvocation((context: PreInvocationContext) => {
         context.hookData.benchStartedAt = performance.now();
@@ -211,12 +219,6 @@ async function load(): Promise<LoadResult> {
         record(context.invocationContext.functionName, started, performance.now(), failed);
       }),
     );
-    const { host, registry } = await openLocalFunctionsHost(env, {
-      logger: s.logger,
-      eventLog: capture.eventLog,
-      disabledFunctions: ONE_SHOT_TIMERS,
-      onActivityInvocation: (i) => record(i.name, i.startedAt, i.endedAt, i.failed),
-    });
 
     await host.start();
     stopHost = () => host.stop();
