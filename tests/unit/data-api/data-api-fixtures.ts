@@ -84,10 +84,13 @@ export function exactRows(): Record<string, unknown>[] {
 }
 
 /** A warehouse that answers every query with `rows` and records the SQL. */
-export function fakeWarehouse(rows: Record<string, unknown>[]): Warehouse & { sql: string[] } {
+export function fakeWarehouse(
+  rows: Record<string, unknown>[],
+): Warehouse & { sql: string[]; rows: Record<string, unknown>[] } {
   const sql: string[] = [];
   return {
     sql,
+    rows,
     ensureSchema: async () => undefined,
     load: async () => {
       throw new Error('not used');
