@@ -104,10 +104,13 @@ test(
         'test_ae_funnel_trust_month',
       ]);
     for (const chart of drawn) {
+      // A real run's small table can be suppressed whole (every cell *): nothing to draw, said so.
+      if (given && chart.state === 'empty' && chart.points === 0) continue;
       assert.equal(chart.state, 'rendered', `${chart.name} is drawn`);
       assert.ok(chart.points > 0, `${chart.name} has data points`);
       assert.ok(chart.marks > 0, `${chart.name} has rendered marks`);
     }
+    assert.ok(drawn.filter((c) => c.state === 'rendered').length >= (given ? 3 : drawn.length));
   },
 );
 

@@ -121,7 +121,7 @@ export const DASHBOARD_CLIENT_SCRIPT = String.raw`
         encoding: {
           x: { field: 'period', type: 'ordinal', title: 'Month' },
           xOffset: { field: 'step', type: 'nominal', sort: steps },
-          y: { field: 'value', type: 'quantitative', title: table.unit || 'count' },
+          y: { field: 'value', type: 'quantitative', title: table.unit || 'count', axis: { format: '~g' } },
           color: { field: 'step', type: 'nominal', sort: steps, title: 'Step (in time order)' },
           tooltip: [{ field: 'series', title: 'Series' }, { field: 'period', title: 'Month' }, { field: 'step', title: 'Step' }, { field: 'value', title: 'Value' }]
         },
@@ -143,7 +143,7 @@ export const DASHBOARD_CLIENT_SCRIPT = String.raw`
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'period', type: 'ordinal', title: 'Month' },
-          y: { field: 'value', type: 'quantitative', title: words(measure) + (table.unit ? ' (' + table.unit + ')' : '') },
+          y: { field: 'value', type: 'quantitative', title: words(measure) + (table.unit ? ' (' + table.unit + ')' : ''), axis: { format: '~g' } },
           color: { field: 'series', type: 'nominal', title: table.series.map(words).join(' · ') || 'Series' },
           tooltip: [{ field: 'series', title: 'Series' }, { field: 'period', title: 'Month' }, { field: 'value', title: words(measure) }]
         },
@@ -200,6 +200,11 @@ export const DASHBOARD_CLIENT_SCRIPT = String.raw`
         var select = document.createElement('select');
         select.className = 'measure';
         table.measures.forEach(function (m) { select.appendChild(new Option(words(m), m)); });
+        // Open on the first measure with a figure to draw (small tables can be suppressed whole).
+        var drawable = table.measures.filter(function (m) {
+          return table.rows.some(function (row) { return typeof row[m] === 'number'; });
+        });
+        if (drawable.length > 0) select.value = drawable[0];
         select.addEventListener('change', function () { drawCard(card); });
         label.appendChild(select);
         box.appendChild(label);
