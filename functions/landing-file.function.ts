@@ -32,7 +32,9 @@ export async function landingFile(
       ? `landing file rejected ${result.batchId} (${result.rejected.code}); reported to the poison queue`
       : result.duplicateOf
         ? `landing file ${result.batchId} is a duplicate of batch ${result.duplicateOf.batchId}; not loaded again`
-        : `landing file batch ${result.batchId || '(none)'}: ${result.outcome}`,
+        : result.outcome === 'started' || result.outcome === 'known'
+          ? `landing file batch ${result.batchId} ${result.started ? 'started' : 'already known'}`
+          : `landing file ${result.batchId || '(control file)'}: ${result.outcome}`,
   );
 }
 

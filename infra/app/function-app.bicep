@@ -118,6 +118,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'NHSFLOWS_SOURCE_MSSQL_CHANGE_TRACKING_TABLES', value: '' }
         { name: 'NHSFLOWS_CHUNK_SIZE', value: '50000' }
         { name: 'NHSFLOWS_MAX_FANOUT', value: '500' }
+        { name: 'NHSFLOWS_LANDING_MANIFEST_WAIT_MINUTES', value: '60' }
         { name: 'NHSFLOWS_POISON_QUEUE', value: 'nhs-flows-batches-poison' }
         { name: 'NHSFLOWS_LOG_LEVEL', value: 'info' }
       ]

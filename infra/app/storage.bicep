@@ -48,11 +48,14 @@ var lakeQueues = [
 ]
 
 // Control state (small): the batch ledger, capture manifests and heartbeats, operations state
-// (circuit breakers, mass-delete releases).
+// (circuit breakers, mass-delete releases), the landing register and its content index (files
+// awaiting a manifest, duplicates by SHA-256: landing-register.ts).
 var lakeTables = [
   'nhsflowsbatches'
   'cdcstate'
   'nhsflowsoperations'
+  'nhsflowslanding'
+  'nhsflowslandingcontent'
 ]
 
 // Flex Consumption pulls the app package from this container (function-app.bicep functionAppConfig).
