@@ -135,10 +135,9 @@ export function mapFhirEntries(
   for (const e of entries) {
     if (!e.resource || outcome.has(e) || spells.has(e)) continue;
     const dest = fhirDestination(e);
-    if ('problem' in dest) {
-      outcome.set(e, dest.problem);
-      continue;
-    }
+    // An Encounter of a class no table takes may still support another row (an ImagingStudy's):
+    // it is quarantined at the end only if no row used it.
+    if ('problem' in dest) continue;
     if (!('table' in dest) || dest.table !== spec.table || !mapping) continue;
     used = new Set();
     rejected = new Map();
@@ -164,6 +163,11 @@ export function mapFhirEntries(
     reported.set(k, r);
   };
   let joined = 0;
+  for (const e of entries) {
+    if (outcome.has(e) || !e.resource || spells.has(e)) continue;
+    const dest = fhirDestination(e);
+    if ('problem' in dest) outcome.set(e, dest.problem);
+  }
   for (const e of entries) {
     const o = outcome.get(e);
     const problem = e.problem ?? (typeof o === 'object' ? o : undefined);

@@ -13,7 +13,7 @@ import type {
 import type { SourceRowValue, SourceTableName } from '../datasets/source-tables.js';
 import { ecdsWaitMeasures } from '../datasets/ecds/ecds-wait-measures.js';
 import { FHIR_EXTENSIONS, FHIR_SYSTEMS, looksLikeNhsNumberSystem } from './fhir-systems.js';
-import type { FhirEntry, FhirQuarantineRule } from './fhir-resource-set.js';
+import { mayHoldNhsNumber, type FhirEntry, type FhirQuarantineRule } from './fhir-resource-set.js';
 import type { ReadResource, ReadResourceType } from './fhir-resources.schema.js';
 
 /**
@@ -150,7 +150,7 @@ function dateOf(value: string | undefined, at: string): FhirValue {
   return value.slice(0, 10);
 }
 
-/** A dateTime with its offset, to the second; a problem for a date without a time. */
+/** A dateTime with its offset (Z as +00:00; seconds added when absent); a problem for a date without a time. */
 function dateTimeOf(value: string | undefined, at: string): FhirValue {
   if (value === undefined) return null;
   if (!/T\d{2}:\d{2}/.test(value))
@@ -159,7 +159,7 @@ function dateTimeOf(value: string | undefined, at: string): FhirValue {
       at,
       'has no time; the column needs a date and time with its offset',
     );
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:\d{2})$/.exec(value);
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.exec(value);
   if (!m) return problem('FHIR.DATE_PRECISION', at, 'has no offset');
   return `${m[1]}${m[2] ?? ':00'}${m[3] === 'Z' ? '+00:00' : m[3]}`;
 }
@@ -199,7 +199,7 @@ export function fhirKey(
   hash: (text: string) => string,
 ): string {
   const raw = id ?? '';
-  if (raw.length > 0 && raw.length <= length && !/\d{10}/.test(raw)) return raw;
+  if (raw.length > 0 && raw.length <= length && !mayHoldNhsNumber(raw)) return raw;
   return `F${hash(`${entry.resourceType}/${raw}`).slice(0, length - 1)}`;
 }
 
@@ -336,7 +336,7 @@ export const SUS_APC_EPISODE_FROM_FHIR: FhirTableMapping<Encounter> = {
     {
       column: 'episode_id',
       path: 'Encounter.id',
-      note: 'an id longer than the column, or holding ten digits, becomes F + a SHA-256 prefix',
+      note: 'an id longer than the column, or that may hold an NHS number, becomes F + a SHA-256 prefix',
       value: (r, ctx) => ctx.key(r.id, 'episode_id'),
     },
     {

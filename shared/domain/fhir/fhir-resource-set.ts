@@ -1,3 +1,4 @@
+import { nhsNumberCheckDigit } from '../nhs/nhs-number.js';
 import { FHIR_RESOURCE_SCHEMAS, schemaProblemPath, type ReadResource } from './fhir-resources.schema.js';
 
 /**
@@ -89,8 +90,21 @@ export interface FhirEntry {
 }
 
 /**
- * A resource's label for messages: `Encounter/abc`. An id that could carry an identifier (a run of
- * ten digits, like an NHS number; or not a valid FHIR id) is replaced by the entry position.
+ * Whether a text could hold an NHS number: ten consecutive digits, the first not 0, with a valid
+ * modulus-11 check digit. Such a resource id is never shown nor used as a key as it is.
+ */
+export function mayHoldNhsNumber(text: string): boolean {
+  for (const run of text.match(/\d{10,}/g) ?? [])
+    for (let i = 0; i + 10 <= run.length; i += 1) {
+      const window = run.slice(i, i + 10);
+      if (window[0] !== '0' && nhsNumberCheckDigit(window.slice(0, 9)) === Number(window[9])) return true;
+    }
+  return false;
+}
+
+/**
+ * A resource's label for messages: `Encounter/abc`. An id that could carry an identifier (one that
+ * may hold an NHS number, or is not a valid FHIR id) is replaced by the entry position.
  */
 export function resourceLabel(
   resourceType: string,
@@ -100,7 +114,7 @@ export function resourceLabel(
 ): string {
   const type = /^[A-Z][A-Za-z]{1,63}$/.test(resourceType) ? resourceType : 'Resource';
   const shown =
-    typeof id === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(id) && !/\d{10}/.test(id)
+    typeof id === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(id) && !mayHoldNhsNumber(id)
       ? id
       : `(${where} ${row})`;
   return `${type}/${shown}`;

@@ -253,11 +253,16 @@ test('episodes of one spell (partOf) are numbered by start, share the spell numb
   assert.equal(byId.get('ep-2')?.admission_date, '2026-09-01');
 });
 
-test('ids longer than the key column, or holding ten digits, become F + a hash prefix; such an id never reaches a quarantine location', () => {
+test('ids longer than the key column, or that may hold an NHS number, become F + a hash prefix; such an id never reaches a quarantine location', () => {
   const long = 'a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d';
   const r = map([f.patient(), f.inpatient(long)], 'sus_apc_episode');
   assert.match(r.rows[0]!.values.episode_id as string, /^F[0-9a-f]{19}$/);
-  const numeric = '9990000027';
+  const numeric = f.NHS_NUMBER;
+  // A zero-padded record number is not an NHS number: kept as it is.
+  assert.equal(
+    map([f.patient(), f.inpatient('EP0000000123')], 'sus_apc_episode').rows[0]!.values.episode_id,
+    'EP0000000123',
+  );
   const ae = map([f.patient(), f.emergency(numeric)], 'ecds_attendance');
   assert.match(ae.rows[0]!.values.attendance_id as string, /^F[0-9a-f]{19}$/);
   const bad = map([f.patient(), f.emergency(numeric, { status: 'bad' })], 'ecds_attendance');
