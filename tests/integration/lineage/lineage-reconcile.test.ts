@@ -131,6 +131,10 @@ test('every activity run leaves START and COMPLETE, a fact traces to its source 
     assert.equal(traced.gold.files.length, 1);
     assert.match(traced.silver.files[0] ?? '', /^sus_apc\/sus_apc_episode\/period=2026-09\//);
     assert.ok(traced.bronze.path && traced.bronze.line !== null && traced.bronze.line >= 1);
+    // The dataset fact of the star schema, keyed by the source key, traces to the same record.
+    const fromStar = await traceGoldRow('fact_apc_episode', 'EPT000003', h.services.pipeline);
+    assert.deepEqual(fromStar?.origin, traced.origin);
+    assert.deepEqual(fromStar?.silver.files, traced.silver.files);
     assert.equal(await traceGoldRow('fact_activity', 'sus_apc_episode:NOPE', h.services.pipeline), null);
 
     // Reconciliation of the honest run is clean and the counts add up.
@@ -145,8 +149,8 @@ test('every activity run leaves START and COMPLETE, a fact traces to its source 
         quarantined: 1,
         silverFromSource: 8,
         silverFromFiles: 0,
-        gold: { fact_activity: 8 },
-        warehouse: { fact_activity: 8 },
+        gold: { fact_activity: 8, fact_apc_episode: 8 },
+        warehouse: { fact_activity: 8, fact_apc_episode: 8 },
       },
     );
     assert.deepEqual(

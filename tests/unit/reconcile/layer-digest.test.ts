@@ -8,6 +8,8 @@ import {
 } from '../../../shared/domain/reconcile/layer-digest.js';
 import { reconciledGoldTables } from '../../../shared/application/use-cases/reconcile/reconcile-layers.use-case.js';
 import { GOLD_TABLES } from '../../../shared/domain/gold/gold-tables.js';
+import { SOURCE_TABLES, SOURCE_TABLE_NAMES } from '../../../shared/domain/datasets/source-tables.js';
+import { DATASET_FACT_DECLARATIONS } from '../../../shared/domain/star/fact-tables.js';
 
 const key = (i: number) => `EP${String(i).padStart(6, '0')}`;
 function layer(n: number, period = '2026-01'): LayerRecord[] {
@@ -67,9 +69,23 @@ test('a period present on one side only is reported whole', () => {
   );
 });
 
-test('reconciliation covers every declared gold fact with one row per source record, fact_activity among them', () => {
-  const covered = reconciledGoldTables().map((t) => t.name);
-  assert.ok(covered.includes('fact_activity'));
-  for (const t of GOLD_TABLES.filter((g) => !covered.includes(g.name)))
-    assert.ok(!t.columns.some((c) => c.name === 'record_key') || t.kind !== 'fact', t.name);
+test('reconciliation covers, per source table, fact_activity and the dataset fact declared from it, from the declarations', () => {
+  for (const source of SOURCE_TABLE_NAMES) {
+    const covered = reconciledGoldTables(source);
+    assert.equal(covered[0]?.table.name, 'fact_activity', source);
+    assert.equal(covered[0]?.sourceColumn, 'source_table');
+    const declared = DATASET_FACT_DECLARATIONS.filter((f) => f.source === source).map((f) => f.name);
+    assert.deepEqual(
+      covered.slice(1).map((c) => c.table.name),
+      declared,
+      source,
+    );
+    for (const c of covered.slice(1)) assert.deepEqual(c.keyColumns, SOURCE_TABLES[source].key);
+  }
+  // A fact declared later with one row per source record is covered without an edit.
+  const later = { ...GOLD_TABLES.find((t) => t.name === 'fact_activity')!, name: 'fact_later' };
+  assert.deepEqual(
+    reconciledGoldTables('ecds_attendance', [later]).map((c) => c.table.name),
+    ['fact_later'],
+  );
 });

@@ -5,6 +5,7 @@ import {
 } from '../../../domain/datasets/source-tables.js';
 import { InputError } from '../../../domain/errors.js';
 import { GOLD_TABLES } from '../../../domain/gold/gold-tables.js';
+import { DATASET_FACT_DECLARATIONS } from '../../../domain/star/fact-tables.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import { landingRowOf } from '../../../domain/lineage/openlineage-event.js';
 import type { BatchManifest } from '../../../domain/pipeline/pipeline-contracts.js';
@@ -81,8 +82,14 @@ export async function traceGoldRow(
   if (!row) return null;
   const batchId = cell(row.batch_id);
   const eventId = cell(row.event_id);
-  const sourceTable = cell(row.source_table);
+  // fact_activity names its source table per row; a dataset fact is declared from one.
+  const sourceTable =
+    cell(row.source_table) || (DATASET_FACT_DECLARATIONS.find((f) => f.name === table)?.source ?? '');
   const isSource = (SOURCE_TABLE_NAMES as readonly string[]).includes(sourceTable);
+  const recordKey = isSource
+    ? cell(row.record_key) ||
+      SOURCE_TABLES[sourceTable as SourceTableName].key.map((k) => cell(row[k])).join('|')
+    : cell(row.record_key);
 
   // Gold: the change-set files of the batch that hold the key.
   const goldFiles: string[] = [];
@@ -146,7 +153,7 @@ export async function traceGoldRow(
             kind: 'source',
             table: sourceTable,
             keyColumns: isSource ? SOURCE_TABLES[sourceTable as SourceTableName].key : [],
-            key: cell(row.record_key),
+            key: recordKey,
           }
         : { kind: 'landing-file', file: origin, table: sourceTable, row: landingRow },
   };

@@ -1,6 +1,8 @@
 import { captureTable } from '../../../domain/capture/capture-config.js';
 import { SOURCE_TABLES, type SourceTableName } from '../../../domain/datasets/source-tables.js';
 import { GOLD_TABLES, type GoldTable } from '../../../domain/gold/gold-tables.js';
+import type { PortableRow } from '../../../domain/gold/portable-types.js';
+import { DATASET_FACT_DECLARATIONS } from '../../../domain/star/fact-tables.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import { periodOf } from '../../../domain/pipeline/silver-lineage.js';
 import {
@@ -61,13 +63,42 @@ export interface ReconcileDeps extends Pick<
 }
 
 /**
- * The gold tables reconciled per source table: every fact table whose declaration carries one row
- * per source record (`source_table`, `record_key`, `event_id` and `period` columns), so a table
- * declared that way later is covered without an edit here.
+ * A gold table reconciled against a source table's records, derived from the declarations: which
+ * columns give a row's record key, and which rows belong to the source table.
  */
-export function reconciledGoldTables(tables: readonly GoldTable[] = GOLD_TABLES): GoldTable[] {
-  const needs = ['source_table', 'record_key', 'event_id', 'period'];
-  return tables.filter((t) => t.kind === 'fact' && needs.every((n) => t.columns.some((c) => c.name === n)));
+export interface GoldCoverage {
+  readonly table: GoldTable;
+  /** Columns read: the record key's, then `period` and `event_id`. */
+  readonly keyColumns: readonly string[];
+  /** Rows of another source table are told apart by this column (fact_activity's `source_table`). */
+  readonly sourceColumn: string | null;
+}
+
+/**
+ * The gold tables reconciled per source table, from the declarations, so a table declared later is
+ * covered without an edit here: every fact with one row per record of every source table
+ * (`source_table`, `record_key`, `event_id`, `period` columns: `fact_activity`), and every dataset
+ * fact of the star schema declared from the source table (keyed by its key columns, with `event_id`
+ * and `period`).
+ */
+export function reconciledGoldTables(
+  source: SourceTableName,
+  tables: readonly GoldTable[] = GOLD_TABLES,
+): GoldCoverage[] {
+  const has = (t: GoldTable, names: readonly string[]) =>
+    names.every((n) => t.columns.some((c) => c.name === n));
+  const out: GoldCoverage[] = [];
+  for (const t of tables) {
+    if (t.kind !== 'fact') continue;
+    if (has(t, ['source_table', 'record_key', 'event_id', 'period']))
+      out.push({ table: t, keyColumns: ['record_key'], sourceColumn: 'source_table' });
+    else if (
+      DATASET_FACT_DECLARATIONS.some((f) => f.name === t.name && f.source === source) &&
+      has(t, [...SOURCE_TABLES[source].key, 'event_id', 'period'])
+    )
+      out.push({ table: t, keyColumns: SOURCE_TABLES[source].key, sourceColumn: null });
+  }
+  return out;
 }
 
 /** A cell as text: wire-form values are strings, numbers or booleans (never objects). */
@@ -150,31 +181,34 @@ export async function reconcileLayers(
   const started = deps.clock.now();
   const tables = options.tables ?? (Object.keys(SOURCE_TABLES) as SourceTableName[]);
   const origins = await batchOrigins(deps);
-  const goldTables = reconciledGoldTables();
   const warehouse = await deps.warehouse();
 
-  // Each gold table's live rows, read once (one engine pass over its change sets), by source table.
-  const goldRows = new Map<string, Map<string, LayerRecord[]>>();
-  for (const g of goldTables) {
+  // Each gold table's live rows (one engine pass over its change sets, newest wins), read once.
+  const goldRows = new Map<string, PortableRow[]>();
+  const liveRows = async (coverage: GoldCoverage): Promise<PortableRow[]> => {
+    const g = coverage.table;
+    const cached = goldRows.get(g.name);
+    if (cached) return cached;
     const files = await listFiles(deps, 'gold', lakePaths.goldTablePrefix(g.name), '.parquet');
     const rows =
       files.length === 0
         ? []
         : await deps.parquet.readLatest('gold', files, g.key, [...(g.version ?? []), '_seq'], {
-            columns: ['source_table', 'record_key', 'period', 'event_id'],
+            columns: [
+              ...coverage.keyColumns,
+              'period',
+              'event_id',
+              ...(coverage.sourceColumn ? [coverage.sourceColumn] : []),
+            ],
           });
-    const bySource = new Map<string, LayerRecord[]>();
-    for (const r of rows) {
-      const list = bySource.get(String(r.source_table)) ?? [];
-      list.push({
-        key: String(r.record_key),
-        period: text(r.period) ?? 'unknown',
-        eventId: text(r.event_id),
-      });
-      bySource.set(String(r.source_table), list);
-    }
-    goldRows.set(g.name, bySource);
-  }
+    goldRows.set(g.name, rows);
+    return rows;
+  };
+  const layerRecord = (coverage: GoldCoverage, r: Readonly<Record<string, unknown>>): LayerRecord => ({
+    key: keyOf(coverage.keyColumns, r),
+    period: text(r.period) ?? 'unknown',
+    eventId: text(r.event_id),
+  });
 
   const reports: TableReconciliation[] = [];
   const differences: ReconcileDifference[] = [];
@@ -235,23 +269,23 @@ export async function reconcileLayers(
     );
     const goldCounts: Record<string, number> = {};
     const warehouseCounts: Record<string, number> = {};
-    for (const g of goldTables) {
-      const gold = goldRows.get(g.name)?.get(table) ?? [];
-      goldCounts[g.name] = gold.length;
-      hop('silver→gold', g.name, silver, gold, true);
+    for (const coverage of reconciledGoldTables(table)) {
+      const name = coverage.table.name;
+      const gold = (await liveRows(coverage))
+        .filter((r) => coverage.sourceColumn === null || r[coverage.sourceColumn] === table)
+        .map((r) => layerRecord(coverage, r));
+      goldCounts[name] = gold.length;
+      hop('silver→gold', name, silver, gold, true);
+      const columns = [...coverage.keyColumns, 'period', 'event_id'].map((c) => `"${c}"`).join(', ');
       const held = await warehouse.query(
-        `SELECT record_key, period, event_id FROM "${g.name}" WHERE source_table = '${table}'`,
+        `SELECT ${columns} FROM "${name}"${coverage.sourceColumn ? ` WHERE "${coverage.sourceColumn}" = '${table}'` : ''}`,
       );
-      warehouseCounts[g.name] = held.length;
+      warehouseCounts[name] = held.length;
       hop(
         'gold→warehouse',
-        g.name,
+        name,
         gold,
-        held.map((r) => ({
-          key: String(r.record_key),
-          period: text(r.period) ?? 'unknown',
-          eventId: text(r.event_id),
-        })),
+        held.map((r) => layerRecord(coverage, r)),
         true,
       );
     }
