@@ -10,10 +10,9 @@ import {
   type DashboardResult,
 } from '../application/use-cases/dashboard/build-dashboard.use-case.js';
 import { publishedRowsFromCsv } from '../domain/dashboard/published-csv.js';
-import { SOURCE_TABLES, type SourceTableName } from '../domain/datasets/source-tables.js';
 import { InvariantError } from '../domain/errors.js';
 import { WAREHOUSE_TABLES } from '../domain/gold/table-access.js';
-import { projectForTable } from '../domain/pseudonymise/projects.js';
+import { projectsInForce } from '../domain/pseudonymise/projects.js';
 import type { CliCommand } from './cli-io.js';
 import { writeTableCsv } from './export.command.js';
 import { runningHost } from './host-lock.js';
@@ -111,16 +110,9 @@ export async function dashboardFromWarehouse(
   });
 }
 
-/** Each project's datasets, from the project every source table belongs to. */
+/** Each project's datasets, as the projects file in force declares them. */
 function projectDatasets(): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const table of Object.keys(SOURCE_TABLES) as SourceTableName[]) {
-    const project = String(projectForTable(table));
-    const list = (out[project] ??= []);
-    const dataset = SOURCE_TABLES[table].dataset;
-    if (!list.includes(dataset)) list.push(dataset);
-  }
-  return out;
+  return Object.fromEntries(projectsInForce().projects.map((p) => [p.id, [...p.datasets]]));
 }
 
 function describe(result: DashboardResult): string {

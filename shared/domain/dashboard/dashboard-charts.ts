@@ -1,7 +1,7 @@
 import type { SourceTableName } from '../datasets/source-tables.js';
 import { columnsOfRole, type PublishedTable } from '../disclosure/published-table.js';
 import { MART_SOURCE_TABLES } from '../gold/mart-tables.js';
-import { projectForTable } from '../pseudonymise/projects.js';
+import { projectForTable, projectsInForce } from '../pseudonymise/projects.js';
 
 /**
  * How the dashboard draws each published table: a chart spec per mart, as data. A published mart
@@ -144,13 +144,9 @@ export const MART_CHART_SPECS: readonly MartChartSpec[] = [
   },
 ];
 
-/** A project as the dashboard names it. */
-export const PROJECT_TITLES: Readonly<Record<string, string>> = {
-  careflow: 'CareFlow Insights',
-  community360: 'Community 360',
-};
-
-export const projectTitle = (project: string): string => PROJECT_TITLES[project] ?? project;
+/** A project's title as the projects file declares it (its id when no project has that id). */
+export const projectTitle = (project: string): string =>
+  projectsInForce().projects.find((p) => p.id === project)?.title ?? project;
 
 /** The chart a published table gets: its spec, else the default from its declaration. */
 export function chartFor(
@@ -184,9 +180,10 @@ export function measureColumns(table: PublishedTable): string[] {
 }
 
 /**
- * The project whose page shows a mart: its spec's, else its declaration's, else the project of the source tables it is
- * built from (`MART_SOURCE_TABLES`), else its description's prefix ('CareFlow: …'); undefined
- * when none says.
+ * The project whose page shows a mart: its spec's, else its declaration's, else the project whose
+ * `publishedMarts` (projects file) lists it, else the project of the source tables it is built
+ * from (`MART_SOURCE_TABLES`), else its description's prefix ('CareFlow: …'); undefined when none
+ * says.
  */
 export function projectOfMart(
   table: PublishedTable,
@@ -197,18 +194,20 @@ export function projectOfMart(
   // A published declaration may name its project (shared/domain/disclosure/published-table.ts).
   const declared = (table as { readonly project?: unknown }).project;
   if (typeof declared === 'string' && declared !== '') return declared;
+  const { projects } = projectsInForce();
+  const publishing = projects.find((p) => p.publishedMarts.includes(table.name));
+  if (publishing) return publishing.id;
   const sources: readonly SourceTableName[] = MART_SOURCE_TABLES[table.name] ?? [];
-  const projects = new Set(sources.map((t) => String(projectForTable(t))));
-  if (projects.size === 1) return [...projects][0];
+  const owners = new Set(sources.map((t) => String(projectForTable(t))));
+  if (owners.size === 1) return [...owners][0];
   const prefix = /^([^:]+):/
     .exec(table.description ?? '')?.[1]
     ?.trim()
     .toLowerCase()
     .replace(/\s+/g, '');
   if (prefix === undefined) return undefined;
-  return Object.keys(PROJECT_TITLES).find(
-    (id) => id === prefix || (PROJECT_TITLES[id] ?? '').toLowerCase().replace(/\s+/g, '').startsWith(prefix),
-  );
+  return projects.find((p) => p.id === prefix || p.title.toLowerCase().replace(/\s+/g, '').startsWith(prefix))
+    ?.id;
 }
 
 /** 'fact_activity_trust_month' → 'Activity trust month'. */
