@@ -137,7 +137,8 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(adminApiClien
     globalValidation: {
       requireAuthentication: true
       unauthenticatedClientAction: 'Return401'
-      excludedPaths: ['/api/health', '/runtime/webhooks/blobs']
+      // The data API (/api/v1/…) authenticates each request itself (API keys, its own Entra audience).
+      excludedPaths: ['/api/health', '/runtime/webhooks/blobs', '/api/v1/*']
     }
     identityProviders: {
       azureActiveDirectory: {

@@ -157,6 +157,9 @@ test('Entra ID fronts the app but leaves the Event Grid webhook and the health p
   assert.ok(auth);
   assert.equal(auth.condition, '!empty(adminApiClientId)');
   assert.match(auth.body, /unauthenticatedClientAction: 'Return401'/);
-  assert.match(auth.body, /excludedPaths: \['\/api\/health', '\/runtime\/webhooks\/blobs'\]/);
+  assert.match(
+    auth.body,
+    /excludedPaths: \['\/api\/health', '\/runtime\/webhooks\/blobs', '\/api\/v1\/\*'\]/,
+  );
   assert.match(auth.body, /allowedPrincipals: \{ groups: \[adminGroupObjectId\] \}/);
 });
