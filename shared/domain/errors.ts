@@ -147,7 +147,7 @@ export const LANDING_REJECTION_CODES = [
   'FILE.WRONG_FOLDER',
   /** The folder names no source table. */
   'FILE.UNKNOWN_TABLE',
-  /** Not .csv, .ndjson or .jsonl (FHIR .json bundles are not read yet). */
+  /** Not .csv, .ndjson or .jsonl (rows), .json (a FHIR Bundle) or .fhir.ndjson (FHIR bulk export). */
   'FILE.UNSUPPORTED_FORMAT',
   /** NUL bytes: a binary file (a spreadsheet, an archive), not text. */
   'FILE.BINARY',
