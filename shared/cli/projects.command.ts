@@ -37,8 +37,12 @@ export const projectsCommand: CliCommand = {
       throw new InputError(
         `expected 'list' or 'check <file>'; received '${[action, file].filter(Boolean).join(' ')}'`,
       );
-    const path = typeof args.values.file === 'string' ? args.values.file : undefined;
-    if (path !== undefined) useProjectsFile(path);
+    // --file, else the setting, else the shipped file: what the app would put in force.
+    useProjectsFile(
+      typeof args.values.file === 'string'
+        ? args.values.file
+        : process.env.NHSFLOWS_PROJECTS_FILE || undefined,
+    );
     const { source, projects } = projectsInForce();
     io.out(
       args.values.json ? JSON.stringify({ source, projects }, null, 2) : renderProjects(source, projects),
