@@ -69,6 +69,8 @@ export const e = (i: number, changes?: SourceRow) => line(episode(i, changes));
 /** A row with no quoted field at all (the clean row's secondary diagnoses hold a comma). */
 const ONE_DIAGNOSIS: SourceRow = { secondary_diagnoses: 'E119' };
 const latin1Name = Buffer.from(csv([HEADER, e(60, { patient_name: 'JOSÉ QUILLFEATHER' })]), 'latin1');
+// Another row: the same bytes under a second name would be a duplicate of the first (docs/landing.md).
+const declaredLatin1 = Buffer.from(csv([HEADER, e(61, { patient_name: 'JOSÉ QUILLFEATHER' })]), 'latin1');
 const junk = Buffer.from(Array.from({ length: 600 }, (_, i) => (i * 7919 + 13) % 256));
 junk.write(nhsNumber(70), 100, 'latin1');
 planted.push(nhsNumber(70));
@@ -185,7 +187,7 @@ export const corpus: readonly Case[] = [
   },
   {
     name: 'sus_apc_episode/declared.latin1.csv',
-    body: latin1Name,
+    body: declaredLatin1,
     dataRows: 1,
     expect: { outcome: 'loaded', records: 1, unreadable: [] },
   },

@@ -100,7 +100,7 @@ async function land(world: ReturnType<typeof openDeps>, c: Case): Promise<Outcom
     orchestration: 'pipelineOrchestrator',
   })) as { batchId: string; started: boolean; outcome: string; rejected?: { code: string; reason: string } };
   if (landed.rejected) return { kind: 'rejected', at: 'landing', ...landed.rejected };
-  // The same bytes under another name (latin1.csv and declared.latin1.csv in one world): reported.
+  // The same bytes under another name are reported as a duplicate, not loaded again (docs/landing.md).
   if (landed.outcome === 'duplicate') return { kind: 'duplicate' };
   const start = world.starts[before];
   assert.ok(start, `${c.name}: a batch was started`);
