@@ -309,3 +309,54 @@ test("mapped rows pass the tables' row contracts (the wire form, codes and refer
     );
   }
 });
+
+test('a provider given as a reference to an Organization in the bundle is read from its ODS identifier; the Organization is joined', () => {
+  const org = {
+    resourceType: 'Organization',
+    id: 'org-1',
+    identifier: [{ system: FHIR_SYSTEMS.odsOrganisation.uri, value: 'RGP' }],
+  };
+  const r = map(
+    [f.patient(), org, f.inpatient('enc-1', { serviceProvider: { reference: 'Organization/org-1' } })],
+    'sus_apc_episode',
+  );
+  addsUp(r);
+  assert.equal(r.rows[0]?.values.provider_code, 'RGP');
+  assert.equal(r.tally.joined, 2, 'the Patient and the Organization');
+  const noOds = map(
+    [
+      f.patient(),
+      { ...org, identifier: [{ system: 'urn:local', value: 'X' }] },
+      f.inpatient('enc-1', { serviceProvider: { reference: 'Organization/org-1' } }),
+    ],
+    'sus_apc_episode',
+  );
+  addsUp(noOds);
+  assert.deepEqual(
+    noOds.quarantined.map((q) => [q.rule, q.location]),
+    [
+      [
+        'FHIR.IDENTIFIER_SYSTEM',
+        `Organization/org-1.identifier.where(system='${FHIR_SYSTEMS.odsOrganisation.uri}')`,
+      ],
+    ],
+  );
+});
+
+test('references by a Bundle entry fullUrl (urn:uuid) resolve like Type/id references', () => {
+  const b = f.bundle([f.patient('pat-1'), f.inpatient('enc-1', { subject: { reference: 'urn:uuid:6f1c' } })]);
+  b.entry![0]!.fullUrl = 'urn:uuid:6f1c';
+  const r = mapFhirEntries(bundleEntries(JSON.stringify(b)), sourceTable('sus_apc_episode'), RECEIVED);
+  addsUp(r);
+  assert.equal(r.rows.length, 1);
+});
+
+test('the same resource twice in one file: the second is quarantined as a duplicate, the first maps', () => {
+  const r = map([f.patient(), f.inpatient(), f.inpatient()], 'sus_apc_episode');
+  addsUp(r);
+  assert.equal(r.rows.length, 1);
+  assert.deepEqual(
+    r.quarantined.map((q) => [q.rule, q.row]),
+    [['FHIR.DUPLICATE_RESOURCE', 3]],
+  );
+});
