@@ -1,14 +1,16 @@
 import { services, resetServices } from '../../functions/composition-root.js';
 import { createApiKey, isWritableSecretStore } from '../application/use-cases/data-api/api-keys.use-case.js';
+import { recordAudit } from '../application/use-cases/audit/audit-trail.js';
 import { defaultDataApiCatalogue } from '../domain/data-api/data-api-projects.js';
 import { InputError } from '../domain/errors.js';
 import type { CliCommand } from './cli-io.js';
-import { openLocalEnvironment } from './local-environment.js';
+import { localActor, openLocalEnvironment } from './local-environment.js';
 
 /**
  * `nhs-flows api-key create --client <name>`: a named key for the data API (docs/api.md). The key
  * is printed once, on stdout; the secret store (the local secrets file, or Key Vault) keeps only
- * its SHA-256, so a lost key is replaced by creating another (the old one stops working).
+ * its SHA-256, so a lost key is replaced by creating another (the old one stops working). Each
+ * creation is audited (kind `api-key-create`: client, project, version; never the key).
  * `nhs-flows api-key list` names the declared clients, their project and rate limit.
  */
 export const apiKeyCommand: CliCommand = {
@@ -56,8 +58,18 @@ export const apiKeyCommand: CliCommand = {
           secrets: pipeline.secrets,
           clock: pipeline.clock,
         });
+        const audit = await recordAudit(
+          {
+            kind: 'api-key-create',
+            actor: localActor(),
+            outcome: 'done',
+            reason: 'nhs-flows api-key create',
+            details: { client: created.client, project: created.project, version: created.version },
+          },
+          pipeline,
+        );
         io.err(
-          `api key for ${created.client} (project ${created.project}) created, version ${created.version}; it replaces any earlier key of the client and is shown once:`,
+          `api key for ${created.client} (project ${created.project}) created, version ${created.version}, audit record ${audit.id}; it replaces any earlier key of the client and is shown once:`,
         );
         io.out(created.key);
         return 0;

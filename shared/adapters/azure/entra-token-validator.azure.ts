@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { InfrastructureError } from '../../domain/errors.js';
 import type {
   BearerTokenResult,
   BearerTokenValidator,
@@ -24,7 +25,8 @@ export interface EntraTokenValidatorOptions {
 /**
  * Validates Entra ID access tokens with `jose`: RS256 signature against the tenant's JWKS, issuer
  * (the tenant's v2.0 or v1 issuer), audience, expiry and not-before. Answers `valid: false` with
- * the check that failed; never logs or returns the token or a claim value.
+ * the check that failed; never logs or returns the token or a claim value. Throws
+ * `InfrastructureError('ENTRA_KEYS_UNAVAILABLE')` when the signing keys cannot be fetched.
  */
 export class EntraTokenValidator implements BearerTokenValidator {
   readonly #keys: JWTVerifyGetKey;
@@ -58,6 +60,16 @@ export class EntraTokenValidator implements BearerTokenValidator {
       const principal = [payload.azp, payload.appid, payload.oid].find((v) => typeof v === 'string');
       return { valid: true, roles, principal: typeof principal === 'string' ? principal : 'unknown' };
     } catch (error) {
+      // The tenant's keys out of reach is an outage (the request fails, the host reports it), not a
+      // bad token: every caller would otherwise be told their token is invalid.
+      if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError))
+        throw new InfrastructureError(
+          'ENTRA_KEYS_UNAVAILABLE',
+          'the Entra ID signing keys (JWKS) could not be read',
+          {
+            cause: error,
+          },
+        );
       return { valid: false, reason: reasonOf(error) };
     }
   }
@@ -71,7 +83,6 @@ function reasonOf(error: unknown): string {
   if (error instanceof errors.JWKSNoMatchingKey)
     return 'the token is signed with a key the tenant does not publish';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm not accepted';
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid)
-    return 'the tenant signing keys could not be read';
+  if (error instanceof errors.JWKSInvalid) return 'the tenant signing keys are not a valid key set';
   return 'the token is not a valid access token';
 }

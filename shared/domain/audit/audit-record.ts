@@ -9,6 +9,7 @@ export const AUDIT_KINDS = [
   'reidentify',
   'opt-out-import',
   'restricted-export',
+  'api-key-create',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -24,7 +24,10 @@ test('api-key create prints the key once and stores only its SHA-256', async () 
   assert.equal(first.code, 0, first.stderr);
   const key = first.stdout.trim();
   assert.match(key, /^nhsflows_careflow-analytics_[A-Za-z0-9_-]{43}$/);
-  assert.match(first.stderr, /api key for careflow-analytics \(project careflow\) created/);
+  assert.match(
+    first.stderr,
+    /api key for careflow-analytics \(project careflow\) created, version v1, audit record \S+;/,
+  );
   const secrets = readFileSync(join(dir, 'data', LOCAL_SECRETS_FILE_NAME), 'utf8');
   assert.ok(!secrets.includes(key.slice(-43)), 'the key itself is not stored');
   assert.ok(secrets.includes(apiKeyHash(key)), 'its hash is');

@@ -155,6 +155,19 @@ test('an expired, foreign, mis-addressed or badly signed token is refused, namin
   assert.equal((await validator().validate(unsigned)).valid, false);
 });
 
+test('signing keys out of reach are an outage (thrown), not a refused token', async () => {
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const unreachable = new EntraTokenValidator({
+    tenantId: TENANT,
+    audience: AUDIENCE,
+    keys: createRemoteJWKSet(new URL(`http://127.0.0.1:${port}/keys`)),
+  });
+  await assert.rejects(unreachable.validate(await token()), { code: 'ENTRA_KEYS_UNAVAILABLE' });
+});
+
 test('without a tenant configured, a bearer token is refused rather than tried as a key', async () => {
   const auth = await authenticateClient(
     { authorization: `Bearer ${await token()}` },
