@@ -3,6 +3,7 @@ import {
   traceGoldRow,
   type GoldRowLineage,
 } from '../application/use-cases/lineage/trace-gold-row.use-case.js';
+import { InputError } from '../domain/errors.js';
 import type { CliCommand } from './cli-io.js';
 import { runningHost } from './host-lock.js';
 import { localSettings, openLocalEnvironment } from './local-environment.js';
@@ -33,7 +34,14 @@ export const lineageCommand: CliCommand = {
     const env = await openLocalEnvironment();
     try {
       const { pipeline } = await services();
-      const traced = await traceGoldRow(table, key, pipeline);
+      let traced;
+      try {
+        traced = await traceGoldRow(table, key, pipeline);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        io.err(`nhs-flows lineage: ${error.message}`);
+        return 2;
+      }
       if (!traced) {
         io.err(`nhs-flows lineage: ${table} holds no row with key ${key}`);
         return 3;

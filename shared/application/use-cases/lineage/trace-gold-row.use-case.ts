@@ -65,7 +65,7 @@ export async function traceGoldRow(
   const needs = ['batch_id', 'event_id'];
   if (!declared || !needs.every((n) => declared.columns.some((c) => c.name === n)))
     throw new InputError(
-      `lineage: '${table}' is not a gold table whose rows carry batch_id and event_id (expected one of ${GOLD_TABLES.filter(
+      `'${table}' is not a gold table whose rows carry batch_id and event_id (expected one of ${GOLD_TABLES.filter(
         (t) => needs.every((n) => t.columns.some((c) => c.name === n)),
       )
         .map((t) => t.name)
@@ -74,7 +74,7 @@ export async function traceGoldRow(
   const keyValues = key.split('|');
   if (keyValues.length !== declared.key.length)
     throw new InputError(
-      `lineage: ${table} is keyed by ${declared.key.join(' | ')}; expected ${declared.key.length} value(s) joined with '|'`,
+      `${table} is keyed by ${declared.key.join(' | ')}; expected ${declared.key.length} value(s) joined with '|'`,
     );
   const where = declared.key.map((k, i) => `"${k}" = ${quote(keyValues[i]!)}`).join(' AND ');
   const warehouse = await deps.warehouse();
