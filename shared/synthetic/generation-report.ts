@@ -30,6 +30,7 @@ export interface PathwayCounts {
   prescriptionNicGbp90dAfterEmergencyDischarge: string;
   aeAttendances: number;
   aeAttendancesWithImaging7d: number;
+  /** Imaged within 7 days, then referred to community services (on or after the imaging day) within 30 days of arrival. */
   aeAttendancesWithImaging7dAndCommunityReferral30d: number;
   aeAttendancesWithCommunityReferral30d: number;
   /** Arrival to departure ≤ 240 minutes (the 4-hour standard). */

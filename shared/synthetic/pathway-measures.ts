@@ -125,7 +125,10 @@ export function measurePathways(
     const community = within(communityDays, a.arrivalDay, 30);
     if (imaging) m.aeAttendancesWithImaging7d++;
     if (community) m.aeAttendancesWithCommunityReferral30d++;
-    if (imaging && community) m.aeAttendancesWithImaging7dAndCommunityReferral30d++;
+    // The funnel in time order: a referral on or after the day of the first imaging test.
+    const firstImaging = Math.min(...imagingDays.filter((d) => d >= a.arrivalDay && d <= a.arrivalDay + 7));
+    if (imaging && communityDays.some((d) => d >= firstImaging && d <= a.arrivalDay + 30))
+      m.aeAttendancesWithImaging7dAndCommunityReferral30d++;
     if (a.minutes <= 240) m.aeDepartedWithin4h++;
     if (a.minutes > 720) m.aeOver12hInDepartment++;
   }

@@ -26,6 +26,8 @@ const env = {
   NHSFLOWS_LOCAL_SECRETS_FILE: join(dataDir, 'secrets.json'),
   NHSFLOWS_SYNTHETIC_PATIENTS: '40',
   NHSFLOWS_SEED: '7',
+  // Low enough that 40 patients have frequent A&E attenders for the mart check below.
+  NHSFLOWS_FREQUENT_ATTENDER_MIN: '2',
   NHSFLOWS_TEST_AZURITE: '',
 };
 const runs: { stdout: string; stderr: string; status: number | null }[] = [];
@@ -441,4 +443,98 @@ test("both projects' pathway facts are produced and match what the generator pla
     'A&E attendances referred to community within 30 days',
   );
   assert.ok(Number(spells?.n) > 0 && Number(mh?.discharges) > 0);
+});
+
+test('every question and flag has a mart matching what the generator planted, and the planted merger rolls up to its successor', async () => {
+  const report = JSON.parse(readFileSync(join(dataDir, 'generation-report.json'), 'utf8')) as {
+    pathways: Record<string, number> & { frequentAeAttendersByMin: Record<string, number> };
+    defectiveRows: Record<string, number>;
+    mergers: { predecessor: string; successor: string; from: string; rows: number }[];
+  };
+  const planted = report.pathways;
+  const defects = Object.values(report.defectiveRows).reduce((a, b) => a + b, 0);
+  const near = (measured: unknown, expected: number | undefined, what: string) => {
+    assert.ok(expected !== undefined, `${what} is in the generation report`);
+    assert.ok(
+      Math.abs(Number(measured) - expected) <= defects,
+      `${what}: measured ${String(measured)}, planted ${expected}, tolerance ${defects}`,
+    );
+  };
+  const one = async (sql: string) => (await warehouse(sql))[0] ?? {};
+
+  const high = await one(
+    'SELECT count(*) FILTER (WHERE above_threshold)::INTEGER AS above, count(*)::INTEGER AS n FROM fact_high_cost_spell',
+  );
+  near(high.above, planted.spellsAboveHighCostThreshold, 'spells above the high-cost threshold');
+  assert.ok(Number(high.n) > 0, 'the top decile of every trust-month gives high-cost spells');
+  const readmitted = await one(
+    'SELECT count(*) FILTER (WHERE readmitted_within_30d)::INTEGER AS n FROM fact_emergency_readmission',
+  );
+  near(readmitted.n, planted.emergencyReadmissions30d, '30-day emergency readmissions');
+  const frequent = await one('SELECT count(*)::INTEGER AS n FROM fact_frequent_ae_attender');
+  near(
+    frequent.n,
+    planted.frequentAeAttendersByMin['2'] ?? 0,
+    'frequent A&E attenders (2 or more in 12 months)',
+  );
+  // (At 40 patients the generator may plant none: the count is then checked to be 0 as well.)
+  const funnel = await one(
+    'SELECT count(*) FILTER (WHERE imaged_then_referred)::INTEGER AS n FROM fact_ae_pathway',
+  );
+  near(
+    funnel.n,
+    planted.aeAttendancesWithImaging7dAndCommunityReferral30d,
+    'A&E → imaging → community, in time order',
+  );
+
+  // The planted merger: activity recorded under the predecessor reaches gold, and every trust-month
+  // mart shows it under the successor only.
+  const [merger] = report.mergers;
+  assert.ok(merger && merger.rows > 0, 'the generator planted a merger');
+  const recorded = await one(
+    `SELECT count(*)::INTEGER AS n FROM fact_activity WHERE provider_code = '${merger.predecessor}'`,
+  );
+  assert.ok(Number(recorded.n) > 0, 'gold holds activity under the predecessor');
+  for (const table of [
+    'fact_activity_trust_month',
+    'pub_activity_trust_month',
+    'pub_ae_funnel_trust_month',
+  ]) {
+    const rows = await one(
+      `SELECT count(*) FILTER (WHERE provider_code = '${merger.predecessor}')::INTEGER AS predecessor, count(*) FILTER (WHERE provider_code = '${merger.successor}' AND period < '${merger.from.slice(0, 7)}')::INTEGER AS before FROM "${table}"`,
+    );
+    assert.equal(rows.predecessor, 0, `${table} has no row for the merged trust`);
+    if (table !== 'pub_ae_funnel_trust_month')
+      assert.ok(Number(rows.before) > 0, `${table} shows the successor before the merger`);
+  }
+  // Spell cost counted once per spell: the trust-month cost is the spells' tariffs, never the episodes'.
+  const cost = await one(
+    `SELECT (SELECT sum(spell_cost_gbp) FROM fact_activity_trust_month)::DOUBLE AS mart,
+            (SELECT sum(tariff_gbp) FROM fact_apc_spell WHERE discharge_date IS NOT NULL)::DOUBLE AS spells`,
+  );
+  assert.ok(Number(cost.spells) > 0);
+  // (A spell whose episodes were all quarantined has no trust-month row: the mart may be lower.)
+  assert.ok(Number(cost.mart) <= Number(cost.spells) + 0.01, JSON.stringify(cost));
+  assert.ok(Number(cost.mart) >= 0.8 * Number(cost.spells), JSON.stringify(cost));
+
+  // No published mart holds a count from 1 to 7, a person id or a day.
+  const published = await warehouse(
+    "SELECT table_name, column_name FROM information_schema.columns WHERE table_name LIKE 'pub_%'",
+  );
+  const tables = new Set(published.map((r) => String(r.table_name)));
+  assert.equal(tables.size, 10, [...tables].join(', '));
+  for (const table of tables) {
+    const columns = published.filter((r) => r.table_name === table).map((r) => String(r.column_name));
+    assert.ok(
+      !columns.some((c) => /^(person_id|patient_sk|patient_token)$|_date$/.test(c)),
+      `${table}: ${columns.join(', ')}`,
+    );
+    for (const row of await warehouse(`SELECT * FROM "${table}"`))
+      for (const [column, value] of Object.entries(row))
+        if (!column.startsWith('pct_'))
+          assert.ok(
+            !/^[1-7]$/.test(String(value)) && !/^\d{4}-\d{2}-\d{2}/.test(String(value)),
+            `${table}.${column}`,
+          );
+  }
 });

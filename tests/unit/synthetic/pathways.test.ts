@@ -103,7 +103,12 @@ function measure() {
     m.ae++;
     const img = within(imaging.get(nhs), arrival, 7);
     if (img) m.aeImaging++;
-    if (img && within(community.get(nhs), arrival, 30)) m.aeImagingCommunity++;
+    // The funnel in time order: a referral on or after the first imaging day, within 30 days.
+    const firstImaging = Math.min(
+      ...(imaging.get(nhs) ?? []).filter((d) => d >= arrival && d <= arrival + 7),
+    );
+    if (img && (community.get(nhs) ?? []).some((d) => d >= firstImaging && d <= arrival + 30))
+      m.aeImagingCommunity++;
     if (arrival <= END - 7) {
       m.completeAe++;
       if (img) m.completeAeImaging++;
