@@ -5,9 +5,6 @@ import { observed } from './observed.js';
 import { TIMER_RETRY } from './retry-policies.js';
 import { reconcileLayers } from '../shared/application/use-cases/reconcile/reconcile-layers.use-case.js';
 
-/** The timer's function name (the host's wire name; kept beside its handler). */
-export const RECONCILE_FUNCTION = FUNCTIONS.reconcile;
-
 /**
  * On a schedule: source-to-gold reconciliation of every captured table (docs/reconciliation.md).
  * A difference emits `nhsflows.reconcile.differences` (the reconcile-differences alert) and is
@@ -25,9 +22,9 @@ export async function reconcileOnSchedule(_timer: Timer, context: InvocationCont
   );
 }
 
-app.timer(RECONCILE_FUNCTION, {
+app.timer(FUNCTIONS.reconcile, {
   schedule: '%NHSFLOWS_RECONCILE_SCHEDULE%',
   runOnStartup: false,
   retry: TIMER_RETRY,
-  handler: observed(RECONCILE_FUNCTION, 'timer', reconcileOnSchedule),
+  handler: observed(FUNCTIONS.reconcile, 'timer', reconcileOnSchedule),
 });

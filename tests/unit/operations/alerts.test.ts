@@ -57,7 +57,7 @@ test('every rule goes to the on-call action group, with its own window and measu
       new RegExp(`summarize ${r.measure} =|${r.measure} = 1\\.0e9`),
       `${r.name} measures ${r.measure}`,
     );
-    assert.match(r.window, /^PT\d+M$/, r.name);
+    assert.match(r.window, /^PT\d+[MH]$/, r.name);
     assert.ok(['GreaterThan', 'LessThan'].includes(r.operator), r.name);
     for (const d of r.dimensions)
       assert.match(r.query, new RegExp(`by (.*, )?${d} =`), `${r.name} splits by ${d}`);
