@@ -91,6 +91,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'NHSFLOWS_CDC_SCHEDULE', value: '0 */5 * * * *' }
         { name: 'NHSFLOWS_MARTS_SCHEDULE', value: '0 30 * * * *' }
         { name: 'NHSFLOWS_RECONCILE_SCHEDULE', value: '0 0 3 * * *' }
+        // Marts (docs/marts.md): the high-cost spell threshold and the frequent-attender count.
+        { name: 'NHSFLOWS_HIGH_COST_SPELL_GBP', value: '5000' }
+        { name: 'NHSFLOWS_FREQUENT_ATTENDER_MIN', value: '5' }
         { name: 'NHSFLOWS_CDC_BATCH_SIZE', value: '5000' }
         { name: 'NHSFLOWS_CDC_MAX_DELETE_SHARE', value: '0.1' }
         { name: 'NHSFLOWS_EVENTS_KIND', value: 'eventhubs' }

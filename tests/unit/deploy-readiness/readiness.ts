@@ -197,6 +197,8 @@ export const NOT_SET_ON_AZURE: Record<string, string> = {
   NHSFLOWS_TELEMETRY_DISABLED: 'tests and local runs; Azure always sends telemetry',
   NHSFLOWS_CDC_TABLES:
     'optional: every source table by default; the operator sets it for a subset (docs/deploy.md)',
+  NHSFLOWS_LINEAGE_URL:
+    'optional: run events always go to the lake; set it to also POST them to an OpenLineage endpoint (docs/lineage.md)',
   NHSFLOWS_PROJECTS_FILE:
     'optional: the projects file shipped in the package (dist/projects/projects.json) by default (docs/projects.md)',
 };
