@@ -57,6 +57,23 @@ const col = (name: string, type: PortableColumn['type'], nullable = true): Porta
   nullable,
 });
 
+/** A spell's prescribing burden: what was dispensed to the person in the 90 days after discharge. */
+const PRESCRIBING_BURDEN_90D_COLUMNS: readonly PortableColumn[] = [
+  col('prescriptions_90d', 'int', false),
+  col('items_90d', 'int', false),
+  col('nic_90d_gbp', 'decimal(14,2)', false),
+];
+
+/** A discharge (one per spell, by its person) that a window after discharge is measured from. */
+const DISCHARGE_COLUMNS: readonly PortableColumn[] = [
+  col('spell_key', 'string', false),
+  col('person_id', 'string', false),
+  col('link_quality', 'string', false),
+  col('provider_code', 'string', false),
+  col('discharge_date', 'date', false),
+  col('discharge_period', 'string', false),
+];
+
 export const FACT_SPELL_PRESCRIBING_COLUMNS: readonly PortableColumn[] = [
   col('spell_key', 'string', false),
   col('person_id', 'string', false),
@@ -67,18 +84,11 @@ export const FACT_SPELL_PRESCRIBING_COLUMNS: readonly PortableColumn[] = [
   col('discharge_date', 'date', false),
   col('admission_method', 'string'),
   col('is_emergency', 'boolean', false),
-  col('prescriptions_90d', 'int', false),
-  col('items_90d', 'int', false),
-  col('nic_90d_gbp', 'decimal(14,2)', false),
+  ...PRESCRIBING_BURDEN_90D_COLUMNS,
 ];
 
 export const FACT_DISCHARGE_MH_REFERRAL_COLUMNS: readonly PortableColumn[] = [
-  col('spell_key', 'string', false),
-  col('person_id', 'string', false),
-  col('link_quality', 'string', false),
-  col('provider_code', 'string', false),
-  col('discharge_date', 'date', false),
-  col('discharge_period', 'string', false),
+  ...DISCHARGE_COLUMNS,
   col('mh_referral_id', 'string'),
   col('mh_provider_code', 'string'),
   col('mh_referral_received_date', 'date'),
@@ -109,18 +119,11 @@ export const FACT_HIGH_COST_SPELL_COLUMNS: readonly PortableColumn[] = [
   col('tariff_gbp', 'decimal(14,2)', false),
   col('above_threshold', 'boolean', false),
   col('top_decile_trust_month', 'boolean', false),
-  col('prescriptions_90d', 'int', false),
-  col('items_90d', 'int', false),
-  col('nic_90d_gbp', 'decimal(14,2)', false),
+  ...PRESCRIBING_BURDEN_90D_COLUMNS,
 ];
 
 export const FACT_EMERGENCY_READMISSION_COLUMNS: readonly PortableColumn[] = [
-  col('spell_key', 'string', false),
-  col('person_id', 'string', false),
-  col('link_quality', 'string', false),
-  col('provider_code', 'string', false),
-  col('discharge_date', 'date', false),
-  col('discharge_period', 'string', false),
+  ...DISCHARGE_COLUMNS,
   col('readmission_spell_key', 'string'),
   col('readmission_provider_code', 'string'),
   col('readmission_date', 'date'),
