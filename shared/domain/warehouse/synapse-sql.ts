@@ -32,27 +32,6 @@ export interface SynapseTableSpec {
   readonly references?: readonly SurrogateReference[];
 }
 
-export function synapseType(type: PortableType): string {
-  switch (type) {
-    case 'string':
-      return 'NVARCHAR(400)';
-    case 'int':
-      return 'INT';
-    case 'bigint':
-      return 'BIGINT';
-    case 'double':
-      return 'FLOAT';
-    case 'boolean':
-      return 'BIT';
-    case 'date':
-      return 'DATE';
-    case 'timestamp':
-      return 'DATETIME2(3)';
-    default:
-      return type.toUpperCase();
-  }
-}
-
 const ident = (name: string): string => `[${name.replace(/]/g, ']]')}]`;
 const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
@@ -69,7 +48,7 @@ export function versionSupportSql(table: SynapseTableSpec, schema = 'gold'): str
   if (!table.version || table.kind === 'mart') return [];
   const typeOf = (name: string): string => {
     const column = table.columns.find((c) => c.name === name);
-    return column ? synapseColumnType(column) : 'NVARCHAR(400)';
+    return synapseColumnType(column ?? { type: 'string' });
   };
   const group = table.replaceBy ?? table.key;
   const tombstones = tombstoneTableName(table.name);
@@ -150,7 +129,7 @@ export function loadBatchSql(options: {
   const staging = `${ident('staging')}.${ident(stagingName)}`;
   const target = `${ident(schema)}.${ident(table.name)}`;
   const stagingCols = [
-    ...table.columns.map((c) => `  ${ident(c.name)} ${synapseType(c.type)} NULL`),
+    ...table.columns.map((c) => `  ${ident(c.name)} ${synapseColumnType(c)} NULL`),
     `  [_op] NVARCHAR(10) NOT NULL`,
     `  [_seq] BIGINT NOT NULL`,
   ];
