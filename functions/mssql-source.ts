@@ -26,6 +26,7 @@ export async function openMssqlChangeSource(secrets: SecretStore, settings: Sett
       snapshotIsolation: settings.NHSFLOWS_SOURCE_MSSQL_SNAPSHOT,
       changeTrackingTables: ctTables,
       retry: { attempts: settings.NHSFLOWS_SQL_RETRY_ATTEMPTS },
+      secretName: settings.NHSFLOWS_SOURCE_MSSQL_SECRET,
     },
     sqlConnectionOptions(settings, settings.NHSFLOWS_SOURCE_MSSQL_SECRET),
   );

@@ -11,6 +11,9 @@ import { localSettings, openLocalEnvironment } from './local-environment.js';
 import { ONE_SHOT_TIMERS, openLocalFunctionsHost, runOneShot } from './local-functions-host.js';
 import { SourceSeedError, prepareSyntheticSource, simulateSourceChanges } from './seed-source.js';
 import { renderStatus } from './status.command.js';
+import { InfrastructureError } from '../domain/errors.js';
+import type { LocalSettings } from '../config/settings.schema.js';
+import { envNameForSecret } from '../adapters/local/local-secret-store.js';
 import { renderMarts } from './marts-summary.js';
 import {
   ProgressTracker,
@@ -29,6 +32,13 @@ import { openRunLog, resolveLogFormat } from './progress/run-log.js';
  * running on its schedules until Ctrl-C. `--changes R` first applies one round of simulated source
  * changes (late-coded diagnoses, corrected discharges, practice moves, duplicate deletions, new
  * activity) to a share R of the rows, so a second run shows CDC updates and deletes flowing.
+ *
+ * Your own SQL Server instead (docs/sources.md): with NHSFLOWS_SOURCE_KIND=mssql the poller reads
+ * the tables NHSFLOWS_CDC_TABLES selects through the same adapter as Azure, the connection string
+ * from the secret NHSFLOWS_SOURCE_MSSQL_SECRET names (local secrets file or its
+ * NHSFLOWS_SECRET_<NAME> variable; never logged); nothing is seeded and --patients / --changes are
+ * refused. A source that cannot be opened (unreachable, login failed, no connection string) exits 2
+ * with a message naming the secret, never its value.
  *
  * What a person sees: on a terminal, live progress per stage (captured, validated, pseudonymised,
  * merged, loaded: counts and records/s, counted from the pipeline's own log records) and a final
@@ -87,16 +97,23 @@ export const startCommand: CliCommand = {
       throw new Error(
         `--changes: expected a share between 0 and 1, received '${String(args.values.changes)}'`,
       );
-    if (settings.NHSFLOWS_SOURCE_KIND !== 'embedded' || settings.NHSFLOWS_EVENTS_KIND !== 'local')
+    if (settings.NHSFLOWS_EVENTS_KIND !== 'local')
       throw new Error(
-        'nhs-flows start runs the embedded default: NHSFLOWS_SOURCE_KIND=embedded and NHSFLOWS_EVENTS_KIND=local',
+        'nhs-flows start runs on the local event log: NHSFLOWS_EVENTS_KIND=local (NHSFLOWS_SOURCE_KIND embedded or mssql)',
+      );
+    if (
+      settings.NHSFLOWS_SOURCE_KIND === 'mssql' &&
+      (args.values.patients !== undefined || args.values.changes !== undefined)
+    )
+      throw new Error(
+        '--patients and --changes act on the synthetic embedded source; with NHSFLOWS_SOURCE_KIND=mssql nhs-flows start polls your SQL Server as it is (docs/sources.md)',
       );
     // Before anything starts: a second start over a running host's data dir stops here, plainly.
     const lock = acquireHostLock(dataDir);
     try {
       return await runStart(args, io, { logFormat, patients, changes, lock });
     } catch (error) {
-      if (!(error instanceof SourceSeedError)) throw error;
+      if (!(error instanceof SourceSeedError) && !isSourceOpenFailure(error)) throw error;
       io.err(`nhs-flows start: ${error.message}`);
       return 2;
     } finally {
@@ -154,21 +171,26 @@ async function runStart(
         (await dashboardFromWarehouse(await s.pipeline.warehouse(), project)).html,
     });
     token = options.lock.publishReadEndpoint(readServer.port);
-    // The source is seeded (atomically) before the capture services open it.
-    const prepared = await prepareSyntheticSource({
-      dataDir: env.dataDir,
-      patients,
-      patientsAsked: args.values.patients !== undefined,
-      seed: env.settings.NHSFLOWS_SEED,
-      logger: s.logger,
-    });
-    io.err(prepared.summary);
+    // The embedded source is seeded (atomically) before the capture services open it; a SQL
+    // Server source is the user's own and is never seeded.
+    const ownSource = env.settings.NHSFLOWS_SOURCE_KIND === 'mssql';
+    const prepared = ownSource
+      ? undefined
+      : await prepareSyntheticSource({
+          dataDir: env.dataDir,
+          patients,
+          patientsAsked: args.values.patients !== undefined,
+          seed: env.settings.NHSFLOWS_SEED,
+          logger: s.logger,
+        });
+    if (prepared) io.err(prepared.summary);
+    else io.err(sqlServerSourceSummary(env.settings));
     const capture = await s.capture();
-    if (!capture.embedded || !capture.eventLog)
+    if (!capture.eventLog || (!ownSource && !capture.embedded))
       throw new Error(
-        'nhs-flows start runs the embedded default: NHSFLOWS_SOURCE_KIND=embedded and NHSFLOWS_EVENTS_KIND=local',
+        'nhs-flows start runs on the local event log with the embedded or a SQL Server source: NHSFLOWS_EVENTS_KIND=local, NHSFLOWS_SOURCE_KIND=embedded or mssql',
       );
-    if (!prepared.seeded && changes > 0)
+    if (prepared && capture.embedded && !prepared.seeded && changes > 0)
       io.err(
         await simulateSourceChanges(capture.embedded, {
           // The change stream of the population the source holds, whatever --patients says.
@@ -268,6 +290,24 @@ async function runStart(
       async () => runLog?.close(),
     ]);
   }
+}
+
+/**
+ * The SQL Server source could not be opened (unreachable, login failed, no connection string in
+ * the local secrets): the message names the secret and setting, never the string itself.
+ */
+function isSourceOpenFailure(error: unknown): error is InfrastructureError {
+  return (
+    error instanceof InfrastructureError &&
+    (error.code.startsWith('SOURCE_') || error.code === 'SECRET_NOT_FOUND')
+  );
+}
+
+/** What `start` says about a SQL Server source before it connects (names, never the connection string). */
+export function sqlServerSourceSummary(settings: LocalSettings): string {
+  const tables = settings.NHSFLOWS_CDC_TABLES ?? 'every built-in source table';
+  const ct = settings.NHSFLOWS_SOURCE_MSSQL_CHANGE_TRACKING_TABLES;
+  return `source: your SQL Server (connection string from secret '${settings.NHSFLOWS_SOURCE_MSSQL_SECRET}' of the local secrets file or ${envNameForSecret(settings.NHSFLOWS_SOURCE_MSSQL_SECRET)}); tables: ${tables}; change versions from ${ct ? `Change Tracking for ${ct}, a rowversion column otherwise` : 'a rowversion column (no Change Tracking tables set)'}; snapshot isolation ${settings.NHSFLOWS_SOURCE_MSSQL_SNAPSHOT ? 'on' : 'off'}; nothing is seeded`;
 }
 
 /** Runs every cleanup step in order; rethrows the first failure once all have run (unless `quiet`). */

@@ -60,6 +60,8 @@ export interface MssqlChangeSourceOptions {
   readonly rangesPerStatement?: number;
   /** Retry of transient errors per statement batch (every batch here is a read); default one attempt. */
   readonly retry?: SqlRetryOptions;
+  /** Names the secret holding the connection string in error messages (never its value). */
+  readonly secretName?: string;
 }
 
 /** Connection defaults when the caller gives none (tests/live); the app passes its settings. */
@@ -72,11 +74,67 @@ const DEFAULT_CONNECTION: MssqlConnectionOptions = {
 
 const ROW_KEYS_PER_STATEMENT = 5_000;
 
-function infra(what: string, cause: unknown): InfrastructureError {
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return new InfrastructureError('SOURCE_SQL_FAILED', `sql server source: ${what} failed: ${message}`, {
-    cause,
-  });
+/** Driver error numbers the adapter names plainly (SQL Server's own message numbers). */
+const INVALID_OBJECT_NAME = 208;
+const PERMISSION_DENIED = new Set([229, 230, 262, 297, 300]);
+const SNAPSHOT_NOT_ALLOWED = 3952;
+const CHANGE_TRACKING_NOT_ENABLED = 4997;
+
+/**
+ * A source failure as the operator needs it: what failed, the table (when one), the secret or
+ * setting to look at, never the connection string or a login name (a driver's login message names
+ * the user: it is replaced, not passed on).
+ */
+export function describeSourceSqlFailure(
+  what: string,
+  cause: unknown,
+  secretName: string,
+): { code: string; message: string } {
+  const e = (cause ?? {}) as { code?: unknown; number?: unknown; message?: unknown };
+  const driverCode = typeof e.code === 'string' ? e.code : undefined;
+  const number = typeof e.number === 'number' ? e.number : undefined;
+  const raw = typeof e.message === 'string' ? e.message : String(cause);
+  const at = `sql server source: ${what} failed`;
+  if (driverCode === 'ELOGIN' || number === 18456)
+    return {
+      code: 'SOURCE_SQL_LOGIN_FAILED',
+      message: `${at}: login failed; check User Id / Password or Authentication in the connection string held by secret ${secretName} (docs/sources.md)`,
+    };
+  if (
+    driverCode === 'ESOCKET' ||
+    driverCode === 'ETIMEOUT' ||
+    /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(raw)
+  )
+    return {
+      code: 'SOURCE_SQL_UNREACHABLE',
+      message: `${at}: the server could not be reached (${raw.replace(/'[^']*'/g, "'…'")}); check Server=tcp:<host>,<port> in the connection string held by secret ${secretName}, that SQL Server listens on TCP and that the firewall lets this machine in (docs/sources.md)`,
+    };
+  if (number === INVALID_OBJECT_NAME)
+    return {
+      code: 'SOURCE_TABLE_MISSING',
+      message: `${at}: ${raw}; the table NHSFLOWS_CDC_TABLES selects must exist in the database of secret ${secretName} (docs/sources.md)`,
+    };
+  if (number !== undefined && PERMISSION_DENIED.has(number))
+    return {
+      code: 'SOURCE_SQL_PERMISSION_DENIED',
+      message: `${at}: ${raw}; the login needs SELECT on the source tables (and VIEW CHANGE TRACKING for NHSFLOWS_SOURCE_MSSQL_CHANGE_TRACKING_TABLES) (docs/sources.md)`,
+    };
+  if (number === SNAPSHOT_NOT_ALLOWED)
+    return {
+      code: 'SOURCE_SQL_SNAPSHOT_OFF',
+      message: `${at}: ${raw}; NHSFLOWS_SOURCE_MSSQL_SNAPSHOT=true needs ALLOW_SNAPSHOT_ISOLATION ON (infra/sql/source-enable-snapshot.sql)`,
+    };
+  if (number === CHANGE_TRACKING_NOT_ENABLED)
+    return {
+      code: 'SOURCE_SQL_CHANGE_TRACKING_OFF',
+      message: `${at}: ${raw}; a table in NHSFLOWS_SOURCE_MSSQL_CHANGE_TRACKING_TABLES needs Change Tracking enabled on it and its database (docs/sources.md)`,
+    };
+  return { code: 'SOURCE_SQL_FAILED', message: `${at}: ${raw}` };
+}
+
+function infra(what: string, cause: unknown, secretName: string): InfrastructureError {
+  const { code, message } = describeSourceSqlFailure(what, cause, secretName);
+  return new InfrastructureError(code, message, { cause });
 }
 
 function sqlType(type: string): unknown {
@@ -129,7 +187,7 @@ export class MssqlChangeSource implements ChangeSource {
       );
       return new MssqlChangeSource(pool, options);
     } catch (error) {
-      throw infra('connect', error);
+      throw infra('connect', error, connection.secretName);
     }
   }
 
@@ -146,7 +204,7 @@ export class MssqlChangeSource implements ChangeSource {
         this.options.retry ?? { attempts: 1 },
       );
     } catch (error) {
-      throw infra(what, error);
+      throw infra(what, error, this.options.secretName ?? DEFAULT_CONNECTION.secretName);
     }
   }
 
@@ -155,7 +213,9 @@ export class MssqlChangeSource implements ChangeSource {
     if (cached) return cached;
     const [rows = []] = await this.run(describeTableStatement(this.schema, table), `describe ${table}`);
     if (rows.length === 0)
-      throw new InputError(`sql server source: table '${this.schema}.${table}' does not exist`);
+      throw new InputError(
+        `sql server source: table '${this.schema}.${table}' does not exist (or the login cannot see it) in the database of secret ${this.options.secretName ?? DEFAULT_CONNECTION.secretName}; NHSFLOWS_CDC_TABLES selects the tables polled (docs/sources.md)`,
+      );
     const cols = rows.map((r) => ({
       name: String(r.name),
       nativeType: String(r.nativeType),

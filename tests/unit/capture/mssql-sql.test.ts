@@ -468,6 +468,6 @@ test('a source read is retried after a transient error and not after a permanent
   );
   await assert.rejects(
     denied.countRows('demo'),
-    (e: Error & { code?: string }) => e.code === 'SOURCE_SQL_FAILED',
+    (e: Error & { code?: string }) => e.code === 'SOURCE_SQL_PERMISSION_DENIED',
   );
 });
