@@ -17,6 +17,8 @@ export interface FakeSqlServer {
   readonly statements: { text: string; params: Record<string, unknown> }[];
   /** Connection strings the pool was opened with (the test checks none is logged). */
   readonly connections: string[];
+  /** When set, opening a pool fails with this driver error (a refused connection, a failed login). */
+  connectError: Error | undefined;
   /** Inserts or replaces a row, giving it the next rowversion. */
   upsert(table: string, row: SourceRow): void;
   /** Puts the pool back as the driver had it. */
@@ -107,6 +109,7 @@ export function installFakeSqlServer(specs: readonly SourceTableSpec[]): FakeSql
 
   proto.connect = async function connect(this: { config?: unknown }) {
     connections.push(JSON.stringify(this.config ?? {}));
+    if (fake.connectError) throw fake.connectError;
     return this;
   };
   proto.request = function request() {
@@ -125,9 +128,10 @@ export function installFakeSqlServer(specs: readonly SourceTableSpec[]): FakeSql
   };
   proto.close = async () => undefined;
 
-  return {
+  const fake: FakeSqlServer = {
     statements,
     connections,
+    connectError: undefined,
     upsert(table, row) {
       const t = tables.get(table);
       if (!t) throw new Error(`fake SQL Server: no table ${table}`);
@@ -138,4 +142,5 @@ export function installFakeSqlServer(specs: readonly SourceTableSpec[]): FakeSql
       Object.assign(proto, original);
     },
   };
+  return fake;
 }

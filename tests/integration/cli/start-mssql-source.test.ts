@@ -146,6 +146,33 @@ test('a second start reads only the changes since the watermark, under SNAPSHOT 
   assert.equal(facts?.n, 4, 'the new attendance is added and the changed one is not duplicated');
 });
 
+test('a source that refuses the login or has no connection string stops start with exit 2, naming the secret and never the login or password', async () => {
+  server.connectError = Object.assign(new Error(`Login failed for user '${LOGIN}'.`), {
+    code: 'ELOGIN',
+    number: 18456,
+  });
+  try {
+    const refused = await start();
+    assert.equal(refused.code, 2, refused.out.slice(-2000));
+    assert.match(
+      refused.out,
+      /nhs-flows start: sql server source: connect failed: login failed; check User Id \/ Password or Authentication in the connection string held by secret source-sql-connection/,
+    );
+    for (const secret of [PASSWORD, LOGIN]) assert.equal(refused.out.includes(secret), false);
+  } finally {
+    server.connectError = undefined;
+  }
+  const connection = process.env.NHSFLOWS_SECRET_SOURCE_SQL_CONNECTION;
+  delete process.env.NHSFLOWS_SECRET_SOURCE_SQL_CONNECTION;
+  try {
+    const missing = await start();
+    assert.equal(missing.code, 2, missing.out.slice(-2000));
+    assert.match(missing.out, /nhs-flows start: .*source-sql-connection/);
+  } finally {
+    process.env.NHSFLOWS_SECRET_SOURCE_SQL_CONNECTION = connection;
+  }
+});
+
 test('neither the connection string’s password or login nor a source NHS number reaches the run logs or the output', () => {
   const everything = logs();
   assert.ok(everything.length > 0);
