@@ -3,6 +3,9 @@ import type { ChangeSource } from '../shared/application/ports/change-source.por
 import type { SecretStore } from '../shared/application/ports/secret-store.port.js';
 import { MssqlChangeSource } from '../shared/adapters/azure/mssql-change-source.azure.js';
 import type { MssqlConnectionOptions } from '../shared/adapters/azure/mssql-connection.azure.js';
+import { readFileSync } from 'node:fs';
+import { parseSourceTableMap, type SourceTableMapping } from '../shared/domain/capture/source-table-map.js';
+import { ConfigError } from '../shared/domain/errors.js';
 
 /** Timeouts and the app name both SQL pools connect with (settings, never the connection string). */
 export function sqlConnectionOptions(settings: Settings, secretName: string): MssqlConnectionOptions {
@@ -27,7 +30,23 @@ export async function openMssqlChangeSource(secrets: SecretStore, settings: Sett
       changeTrackingTables: ctTables,
       retry: { attempts: settings.NHSFLOWS_SQL_RETRY_ATTEMPTS },
       secretName: settings.NHSFLOWS_SOURCE_MSSQL_SECRET,
+      ...(settings.NHSFLOWS_SOURCE_MSSQL_TABLE_MAP
+        ? { tableMap: loadSourceTableMap(settings.NHSFLOWS_SOURCE_MSSQL_TABLE_MAP) }
+        : {}),
     },
     sqlConnectionOptions(settings, settings.NHSFLOWS_SOURCE_MSSQL_SECRET),
   );
+}
+
+/** The table map file NHSFLOWS_SOURCE_MSSQL_TABLE_MAP names, checked against the declarations. */
+export function loadSourceTableMap(path: string): ReadonlyMap<string, SourceTableMapping> {
+  let input: unknown;
+  try {
+    input = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([
+      `NHSFLOWS_SOURCE_MSSQL_TABLE_MAP: '${path}' could not be read as JSON (${error instanceof Error ? error.message : String(error)})`,
+    ]);
+  }
+  return parseSourceTableMap(input);
 }

@@ -131,6 +131,11 @@ const commonSettings = {
   NHSFLOWS_SOURCE_MSSQL_SNAPSHOT: boolish.default(false),
   /** Source tables whose change version comes from SQL Server Change Tracking (comma-separated). */
   NHSFLOWS_SOURCE_MSSQL_CHANGE_TRACKING_TABLES: nonEmpty.optional(),
+  /**
+   * Path of a JSON file placing declared source tables in the user's SQL Server under other table
+   * and column names (source-table-map.ts, docs/sources.md); unset: `dbo.<table>`, declared names.
+   */
+  NHSFLOWS_SOURCE_MSSQL_TABLE_MAP: nonEmpty.optional(),
   /** Max records per chunk in the orchestrator fan-out, and max chunks per sub-orchestration. */
   NHSFLOWS_CHUNK_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
   NHSFLOWS_MAX_FANOUT: z.coerce.number().int().min(1).max(1_000).default(500),

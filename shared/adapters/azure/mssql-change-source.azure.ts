@@ -16,6 +16,7 @@ import { ROW_HASH_BYTES, RowHashPageBuilder, type RowHashPage } from '../../doma
 import { encodeKey } from '../../domain/capture/state-key.js';
 import type { SourceRow } from '../../domain/datasets/source-tables.js';
 import { GuardError, InfrastructureError, InputError } from '../../domain/errors.js';
+import type { SourceTableMapping } from '../../domain/capture/source-table-map.js';
 import {
   countRowsStatement,
   currentVersionStatement,
@@ -62,6 +63,11 @@ export interface MssqlChangeSourceOptions {
   readonly retry?: SqlRetryOptions;
   /** Names the secret holding the connection string in error messages (never its value). */
   readonly secretName?: string;
+  /**
+   * Declared tables whose source table or column names differ (NHSFLOWS_SOURCE_MSSQL_TABLE_MAP,
+   * source-table-map.ts): statements read the source names and project the declared ones.
+   */
+  readonly tableMap?: ReadonlyMap<string, SourceTableMapping>;
 }
 
 /** Connection defaults when the caller gives none (tests/live); the app passes its settings. */
@@ -208,16 +214,31 @@ export class MssqlChangeSource implements ChangeSource {
     }
   }
 
+  /** Where a declared table lives in the source: the table map's schema and name, or `<schema>.<table>`. */
+  private sourceOf(table: string): { schema: string; table: string } {
+    const mapped = this.options.tableMap?.get(table);
+    return mapped ? { schema: mapped.schema, table: mapped.sourceTable } : { schema: this.schema, table };
+  }
+
   private async tableColumns(table: string): Promise<MssqlColumn[]> {
     const cached = this.columns.get(table);
     if (cached) return cached;
-    const [rows = []] = await this.run(describeTableStatement(this.schema, table), `describe ${table}`);
+    const source = this.sourceOf(table);
+    const [rows = []] = await this.run(
+      describeTableStatement(source.schema, source.table),
+      `describe ${table}`,
+    );
     if (rows.length === 0)
       throw new InputError(
-        `sql server source: table '${this.schema}.${table}' does not exist (or the login cannot see it) in the database of secret ${this.options.secretName ?? DEFAULT_CONNECTION.secretName}; NHSFLOWS_CDC_TABLES selects the tables polled (docs/sources.md)`,
+        `sql server source: table '${source.schema}.${source.table}'${source.table === table ? '' : ` (declared ${table})`} does not exist (or the login cannot see it) in the database of secret ${this.options.secretName ?? DEFAULT_CONNECTION.secretName}; NHSFLOWS_CDC_TABLES selects the tables polled (docs/sources.md)`,
       );
+    // Source names back to declared names: rows, keys and hashes use the declared ones.
+    const declaredOf = new Map(
+      [...(this.options.tableMap?.get(table)?.columns ?? [])].map(([declared, src]) => [src, declared]),
+    );
     const cols = rows.map((r) => ({
-      name: String(r.name),
+      name: declaredOf.get(String(r.name)) ?? String(r.name),
+      ...(declaredOf.has(String(r.name)) ? { sourceName: String(r.name) } : {}),
       nativeType: String(r.nativeType),
       maxLength: Number(r.maxLength),
       precision: Number(r.precision),
@@ -243,13 +264,13 @@ export class MssqlChangeSource implements ChangeSource {
     if (wrong.length > 0)
       throw new GuardError(
         'SOURCE_KEY_COLLATION',
-        `sql server source: table '${this.schema}.${table}' key ${wrong
+        `sql server source: table '${this.sourceOf(table).schema}.${this.sourceOf(table).table}' key ${wrong
           .map((c) => `'${c.name}' has collation ${c.collation ?? '(none)'}`)
           .join(
             ', ',
           )}; expected a BIN2 collation (e.g. ${KEY_COLLATION}) so key pages use the index in the capture order. Alter the key column to COLLATE ${KEY_COLLATION} (infra/sql/README.md)`,
       );
-    return { schema: this.schema, table, columns, keyColumns };
+    return { ...this.sourceOf(table), columns, keyColumns };
   }
 
   private versionKind(table: string, columns: readonly MssqlColumn[], versionColumn: string): VersionKind {
@@ -447,8 +468,8 @@ export class MssqlChangeSource implements ChangeSource {
     const columns = await this.tableColumns(table);
     const [rows = []] = await this.run(
       currentVersionStatement(
-        { schema: this.schema, table },
-        versionColumn,
+        this.sourceOf(table),
+        columns.find((c) => c.name === versionColumn)?.sourceName ?? versionColumn,
         this.versionKind(table, columns, versionColumn),
       ),
       `current version of ${table}`,
@@ -458,7 +479,7 @@ export class MssqlChangeSource implements ChangeSource {
   }
 
   async countRows(table: string): Promise<number> {
-    const [rows = []] = await this.run(countRowsStatement({ schema: this.schema, table }), `count ${table}`);
+    const [rows = []] = await this.run(countRowsStatement(this.sourceOf(table)), `count ${table}`);
     return Number(rows[0]?.count ?? 0);
   }
 

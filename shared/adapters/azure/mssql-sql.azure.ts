@@ -12,7 +12,10 @@ import type { CanonicalType, HashColumn, RowHashLayout } from '../../domain/capt
 
 /** A column as `sys.columns` describes it. */
 export interface MssqlColumn {
+  /** The declared column name: what rows, keys and hashes use (the projection's alias). */
   readonly name: string;
+  /** The column's name in the source when it differs (NHSFLOWS_SOURCE_MSSQL_TABLE_MAP); every reference uses it. */
+  readonly sourceName?: string;
   /** `sys.types.name`: varchar, nvarchar, char, nchar, int, bigint, decimal, numeric, date, datetime2, datetime, datetimeoffset, bit, binary, varbinary, timestamp, … */
   readonly nativeType: string;
   readonly maxLength: number;
@@ -63,6 +66,11 @@ export function bracket(name: string): string {
 
 export function qualified(schema: string, table: string): string {
   return `${bracket(schema)}.${bracket(table)}`;
+}
+
+/** A reference to a column in the source (its source name), optionally table-qualified. */
+function columnRef(col: MssqlColumn, alias = ''): string {
+  return `${alias}${bracket(col.sourceName ?? col.name)}`;
 }
 
 const textTypes = new Set(['varchar', 'nvarchar', 'char', 'nchar']);
@@ -116,7 +124,7 @@ function isoMillis(expr: string): string {
 
 /** The wire-form (`SourceRow`) projection of a column; drivers would lose decimals and offsets otherwise. */
 export function wireProjection(col: MssqlColumn, alias = ''): string {
-  const c = `${alias}${bracket(col.name)}`;
+  const c = columnRef(col, alias);
   const as = ` AS ${bracket(col.name)}`;
   switch (col.nativeType) {
     case 'decimal':
@@ -143,7 +151,7 @@ export function wireProjection(col: MssqlColumn, alias = ''): string {
 
 /** T-SQL for the canonical text of a column (docs/row-hash-spec.md § 3), NULL when NULL, as nvarchar. */
 export function canonicalExpression(hashType: CanonicalType, col: MssqlColumn, alias = ''): string {
-  const c = `${alias}${bracket(col.name)}`;
+  const c = columnRef(col, alias);
   switch (hashType) {
     case 'varchar':
     case 'char':
@@ -235,7 +243,7 @@ function keyParamType(col: MssqlColumn): TsqlParam['type'] {
  * (`nonBinaryKeyColumns`), so this is the state's byte order.
  */
 function keyRef(col: MssqlColumn, alias = ''): string {
-  return `${alias}${bracket(col.name)}`;
+  return columnRef(col, alias);
 }
 
 /** Lexicographic comparison of a (composite) key with parameters, expanded column by column. */
@@ -387,7 +395,7 @@ ORDER BY ${orderBy(keys)};`,
 }
 
 function versionText(col: MssqlColumn, alias = ''): string {
-  const c = `${alias}${bracket(col.name)}`;
+  const c = columnRef(col, alias);
   return col.nativeType === 'timestamp'
     ? `CONVERT(varchar(20), CAST(${c} AS bigint))`
     : `CONVERT(varchar(20), ${c})`;
@@ -445,7 +453,7 @@ export function readChangesStatement(
     snapshot: boolean;
   },
 ): TsqlStatement {
-  const { keys, from } = shape(t);
+  const { byName, keys, from } = shape(t);
   const params = new Params();
   const since = params.add('bigint', request.sinceVersion);
   const limit = params.add('bigint', request.limit);
@@ -455,10 +463,10 @@ export function readChangesStatement(
   const tail = request.snapshot ? '\nCOMMIT TRANSACTION;' : '';
   const cols = t.columns.map((c) => wireProjection(c, 't.')).join(', ');
   if (request.versionKind === 'change-tracking') {
-    const ctKeys = keys.map((k) => `t.${bracket(k.name)} = ct.${bracket(k.name)}`).join(' AND ');
+    const ctKeys = keys.map((k) => `${keyRef(k, 't.')} = ${keyRef(k, 'ct.')}`).join(' AND ');
     return {
       text: `${head}DECLARE @upTo bigint = CHANGE_TRACKING_CURRENT_VERSION();
-DECLARE @valid bit = CASE WHEN ${since} IS NULL OR ${since} >= CHANGE_TRACKING_MIN_VALID_VERSION(OBJECT_ID(N'${t.schema}.${t.table}')) THEN 1 ELSE 0 END;
+DECLARE @valid bit = CASE WHEN ${since} IS NULL OR ${since} >= CHANGE_TRACKING_MIN_VALID_VERSION(OBJECT_ID(N'${qualified(t.schema, t.table).replaceAll("'", "''")}')) THEN 1 ELSE 0 END;
 SELECT CONVERT(varchar(20), @upTo) AS upToVersion, COUNT_BIG(*) AS [rowCount], @valid AS valid FROM ${from};
 SELECT COUNT_BIG(*) AS changed FROM CHANGETABLE(CHANGES ${from}, ISNULL(${since}, 0)) AS ct WHERE ct.SYS_CHANGE_VERSION <= @upTo AND ct.SYS_CHANGE_OPERATION <> 'D';
 IF @valid = 1 AND (SELECT COUNT_BIG(*) FROM CHANGETABLE(CHANGES ${from}, ISNULL(${since}, 0)) AS ct WHERE ct.SYS_CHANGE_VERSION <= @upTo AND ct.SYS_CHANGE_OPERATION <> 'D') <= ${limit}
@@ -470,7 +478,7 @@ IF @valid = 1 AND (SELECT COUNT_BIG(*) FROM CHANGETABLE(CHANGES ${from}, ISNULL(
       params: params.list,
     };
   }
-  const v = `t.${bracket(request.versionColumn)}`;
+  const v = columnRef(columnOf(byName, request.versionColumn), 't.');
   const sinceFilter = `(${since} IS NULL OR ${v} > CONVERT(binary(8), ${since})) AND ${v} <= CONVERT(binary(8), @upTo)`;
   return {
     text: `${head}DECLARE @upTo bigint = CAST(MIN_ACTIVE_ROWVERSION() AS bigint) - 1;

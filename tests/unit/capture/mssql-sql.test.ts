@@ -243,7 +243,7 @@ test('changes through Change Tracking read CHANGETABLE and report a version olde
     snapshot: false,
   });
   assert.ok(text.startsWith('DECLARE @upTo bigint = CHANGE_TRACKING_CURRENT_VERSION();'));
-  assert.ok(text.includes("CHANGE_TRACKING_MIN_VALID_VERSION(OBJECT_ID(N'dbo.demo'))"));
+  assert.ok(text.includes("CHANGE_TRACKING_MIN_VALID_VERSION(OBJECT_ID(N'[dbo].[demo]'))"));
   assert.ok(
     text.includes(
       'FROM CHANGETABLE(CHANGES [dbo].[demo], ISNULL(@p0, 0)) AS ct\n  JOIN [dbo].[demo] AS t ON t.[ward] = ct.[ward] AND t.[seq] = ct.[seq]',

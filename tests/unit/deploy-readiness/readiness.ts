@@ -199,6 +199,8 @@ export const NOT_SET_ON_AZURE: Record<string, string> = {
     'optional: every source table by default; the operator sets it for a subset (docs/deploy.md)',
   NHSFLOWS_LINEAGE_URL:
     'optional: run events always go to the lake; set it to also POST them to an OpenLineage endpoint (docs/lineage.md)',
+  NHSFLOWS_SOURCE_MSSQL_TABLE_MAP:
+    'optional: source tables under their declared names by default; a file in the package names other ones (docs/sources.md)',
   NHSFLOWS_PROJECTS_FILE:
     'optional: the projects file shipped in the package (dist/projects/projects.json) by default (docs/projects.md)',
 };
