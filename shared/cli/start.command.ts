@@ -307,7 +307,10 @@ function isSourceOpenFailure(error: unknown): error is InfrastructureError {
 export function sqlServerSourceSummary(settings: LocalSettings): string {
   const tables = settings.NHSFLOWS_CDC_TABLES ?? 'every built-in source table';
   const ct = settings.NHSFLOWS_SOURCE_MSSQL_CHANGE_TRACKING_TABLES;
-  return `source: your SQL Server (connection string from secret '${settings.NHSFLOWS_SOURCE_MSSQL_SECRET}' of the local secrets file or ${envNameForSecret(settings.NHSFLOWS_SOURCE_MSSQL_SECRET)}); tables: ${tables}; change versions from ${ct ? `Change Tracking for ${ct}, a rowversion column otherwise` : 'a rowversion column (no Change Tracking tables set)'}; snapshot isolation ${settings.NHSFLOWS_SOURCE_MSSQL_SNAPSHOT ? 'on' : 'off'}; nothing is seeded`;
+  const names = settings.NHSFLOWS_SOURCE_MSSQL_TABLE_MAP
+    ? ` (source names from the table map ${settings.NHSFLOWS_SOURCE_MSSQL_TABLE_MAP})`
+    : '';
+  return `source: your SQL Server (connection string from secret '${settings.NHSFLOWS_SOURCE_MSSQL_SECRET}' of the local secrets file or ${envNameForSecret(settings.NHSFLOWS_SOURCE_MSSQL_SECRET)}); tables: ${tables}${names}; change versions from ${ct ? `Change Tracking for ${ct}, a rowversion column otherwise` : 'a rowversion column (no Change Tracking tables set)'}; snapshot isolation ${settings.NHSFLOWS_SOURCE_MSSQL_SNAPSHOT ? 'on' : 'off'}; nothing is seeded`;
 }
 
 /** Runs every cleanup step in order; rethrows the first failure once all have run (unless `quiet`). */
