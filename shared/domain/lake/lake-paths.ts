@@ -31,6 +31,8 @@
  * - lineage:    `lineage/batch=<batchId>/<activity>[-<part>]-<startedAt>.ndjson` in gold: one object per
  *               activity attempt holding its OpenLineage START and COMPLETE/FAIL events (paths, table
  *               names, column names and counts only; docs/lineage.md)
+ * - omop:       `omop/run=<runId>/<table>.parquet` in gold: one OMOP CDM v5.4 export (docs/omop.md;
+ *               row-level: restricted like the gold facts it is built from)
  * - reconcile:  `reconciliation/<yyyy>/<mm>/<dd>/<at>.json` in gold: one source-to-gold
  *               reconciliation report (counts, checksums and key ranges; docs/reconciliation.md)
  * - audit:      `<yyyy>/<mm>/<dd>/<at>-<kind>-<id>.json` in the audit container: one record per operator
@@ -146,6 +148,9 @@ export const lakePaths = {
     `lineage/batch=${segment(batchId, 'batch id')}/${segment(activity, 'activity')}${part === null ? '' : `-${segment(part, 'part')}`}-${startedAt.replace(/[:.]/g, '')}.ndjson`,
   /** Lineage events of one batch (listing prefix). */
   lineageBatchPrefix: (batchId: string): string => `lineage/batch=${segment(batchId, 'batch id')}/`,
+  /** One table of an OMOP CDM v5.4 export (gold container); `runId` names the export. */
+  omop: (runId: string, table: string): string =>
+    `omop/run=${segment(runId, 'run id')}/${segment(table, 'table')}.parquet`,
   /** One reconciliation report (gold container); `at` is when the run started. */
   reconciliationReport: (at: Date): string =>
     `reconciliation/${datePath(at)}/${at.toISOString().replace(/[:.]/g, '')}.json`,

@@ -1,0 +1,162 @@
+import { sourceTable, type SourceTableName } from '../../../domain/datasets/source-tables.js';
+import { GOLD_TABLES } from '../../../domain/gold/gold-tables.js';
+import type { PortableRow } from '../../../domain/gold/portable-types.js';
+import { lakePaths } from '../../../domain/lake/lake-paths.js';
+import { OMOP_TABLES, omopPortableColumns } from '../../../domain/omop/omop-cdm-tables.js';
+import { checkOmop, type OmopCheck } from '../../../domain/omop/omop-checks.js';
+import {
+  buildOmop,
+  type GoldActivity,
+  type GoldExtract,
+  type OmopBuild,
+  type OmopGoldSource,
+} from '../../../domain/omop/omop-mapping.js';
+import type { OmopVocabulary } from '../../../domain/omop/omop-vocabulary.js';
+import type { ParquetLake } from '../../ports/parquet-lake.port.js';
+import type { Warehouse } from '../../ports/warehouse.port.js';
+
+/**
+ * OMOP CDM v5.4 from the gold star schema in the warehouse (docs/omop.md): reads the facts and
+ * dimensions it maps, builds the tables, and runs the DQD-style checks against the warehouse's own
+ * counts. What `nhs-flows omop` writes to a directory and `publishOmopToLake` to the lake.
+ */
+export interface OmopExport {
+  readonly build: OmopBuild;
+  readonly checks: readonly OmopCheck[];
+  readonly passed: boolean;
+}
+
+const FACT_SOURCES: Readonly<Record<Exclude<OmopGoldSource, 'dim_patient'>, SourceTableName>> = {
+  fact_apc_spell: 'sus_apc_spell',
+  fact_apc_episode: 'sus_apc_episode',
+  fact_ecds_attendance: 'ecds_attendance',
+  fact_csds_contact: 'csds_care_contact',
+  fact_prescribing: 'prescribing_item',
+};
+
+export async function exportOmop(warehouse: Warehouse, vocabulary?: OmopVocabulary): Promise<OmopExport> {
+  await warehouse.ensureSchema(GOLD_TABLES);
+  // Every column read is cast to VARCHAR in the query: a value is text or null.
+  const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  const facts = async (
+    fact: keyof typeof FACT_SOURCES,
+    extra: Readonly<Record<string, string>> = {},
+  ): Promise<(GoldActivity & Record<string, string | null>)[]> => {
+    const spec = sourceTable(FACT_SOURCES[fact]);
+    const hasAgeBand = GOLD_TABLES.find((t) => t.name === fact)?.columns.some((c) => c.name === 'age_band');
+    const key = spec.key.map((k) => `CAST("${k}" AS VARCHAR)`).join(`, '|', `);
+    const columns = Object.entries(extra)
+      .map(([as, column]) => `, CAST("${column}" AS VARCHAR) AS "${as}"`)
+      .join('');
+    const rows = await warehouse.query(
+      `SELECT CONCAT(${key}) AS "key", CAST(project AS VARCHAR) AS project, CAST(patient_token AS VARCHAR) AS patient_token, CAST("${spec.providerColumn}" AS VARCHAR) AS provider_code, ` +
+        `CAST(activity_date AS VARCHAR) AS activity_date, ${hasAgeBand ? 'age_band' : 'NULL'} AS age_band${columns} FROM "${fact}"`,
+    );
+    return rows.map((r) => ({
+      ...Object.fromEntries(Object.keys(extra).map((k) => [k, text(r[k])])),
+      key: text(r.key) ?? '',
+      project: text(r.project) ?? '',
+      patientToken: text(r.patient_token),
+      providerCode: text(r.provider_code),
+      activityDate: text(r.activity_date)?.slice(0, 10) ?? null,
+      ageBand: text(r.age_band),
+    }));
+  };
+  const spells = await facts('fact_apc_spell', {
+    spellNumber: 'hospital_provider_spell_number',
+    dischargeDate: 'discharge_date',
+    admissionSource: 'admission_source',
+    dischargeDestination: 'discharge_destination',
+  });
+  const episodes = await facts('fact_apc_episode', {
+    spellNumber: 'hospital_provider_spell_number',
+    endDate: 'episode_end_date',
+    primaryDiagnosis: 'primary_diagnosis',
+    primaryProcedure: 'primary_procedure',
+  });
+  const attendances = await facts('fact_ecds_attendance', {
+    chiefComplaint: 'chief_complaint',
+    dischargeDestination: 'discharge_destination',
+  });
+  const contacts = await facts('fact_csds_contact');
+  const prescriptions = await facts('fact_prescribing', { bnfCode: 'bnf_code', quantity: 'quantity' });
+  const patients = await warehouse.query(
+    'SELECT project, patient_token, CAST(sex AS VARCHAR) AS sex, CAST(ethnic_category AS VARCHAR) AS ethnic_category FROM dim_patient WHERE is_current AND NOT is_deleted',
+  );
+  const organisations = await warehouse.query(
+    'SELECT organisation_code, organisation_name FROM dim_organisation WHERE is_current',
+  );
+  const gold: GoldExtract = {
+    patients: patients.map((r) => ({
+      project: text(r.project) ?? '',
+      patientToken: text(r.patient_token) ?? '',
+      sex: text(r.sex),
+      ethnicCategory: text(r.ethnic_category),
+    })),
+    spells: spells.map((r) => ({
+      ...r,
+      spellNumber: r.spellNumber ?? null,
+      dischargeDate: r.dischargeDate?.slice(0, 10) ?? null,
+      admissionSource: r.admissionSource ?? null,
+      dischargeDestination: r.dischargeDestination ?? null,
+    })),
+    episodes: episodes.map((r) => ({
+      ...r,
+      spellNumber: r.spellNumber ?? null,
+      endDate: r.endDate?.slice(0, 10) ?? null,
+      primaryDiagnosis: r.primaryDiagnosis ?? null,
+      primaryProcedure: r.primaryProcedure ?? null,
+    })),
+    attendances: attendances.map((r) => ({
+      ...r,
+      chiefComplaint: r.chiefComplaint ?? null,
+      dischargeDestination: r.dischargeDestination ?? null,
+    })),
+    contacts,
+    prescriptions: prescriptions.map((r) => ({
+      ...r,
+      bnfCode: r.bnfCode ?? null,
+      quantity: r.quantity === null || r.quantity === undefined ? null : Number(r.quantity),
+    })),
+    organisations: organisations.map((r) => ({
+      code: text(r.organisation_code) ?? '',
+      name: text(r.organisation_name),
+    })),
+  };
+
+  // Counted apart from the read: a read that lost rows fails the reconciliation.
+  const goldCounts: Partial<Record<OmopGoldSource, number>> = {};
+  for (const table of ['dim_patient', ...Object.keys(FACT_SOURCES)] as OmopGoldSource[]) {
+    const where = table === 'dim_patient' ? ' WHERE is_current AND NOT is_deleted' : '';
+    const [row] = await warehouse.query(`SELECT COUNT(*) AS n FROM "${table}"${where}`);
+    goldCounts[table] = Number(row?.n ?? 0);
+  }
+  const build = buildOmop(gold, vocabulary);
+  const checks = checkOmop(build.tables, build.accounts, goldCounts);
+  return { build, checks, passed: checks.every((c) => c.passed) };
+}
+
+/** The rows of every OMOP table in wire form, table by table in declaration order. */
+export function omopPortableTables(
+  build: OmopBuild,
+): { table: (typeof OMOP_TABLES)[number]; rows: PortableRow[] }[] {
+  return OMOP_TABLES.map((table) => ({ table, rows: build.tables[table.name] }));
+}
+
+/**
+ * Writes an export to the gold container under `omop/run=<runId>/<table>.parquet`
+ * (lakePaths.omop): one Parquet file per table, the CDM columns in CDM order.
+ */
+export async function publishOmopToLake(
+  lake: ParquetLake,
+  runId: string,
+  build: OmopBuild,
+): Promise<{ table: string; path: string; rows: number }[]> {
+  const out: { table: string; path: string; rows: number }[] = [];
+  for (const { table, rows } of omopPortableTables(build)) {
+    const path = lakePaths.omop(runId, table.name);
+    const written = await lake.write('gold', path, omopPortableColumns(table), rows);
+    out.push({ table: table.name, path, rows: written.rows });
+  }
+  return out;
+}

@@ -1,0 +1,459 @@
+import { AGE_BANDS } from '../pseudonymise/age-band.js';
+import { OMOP_TABLES, type OmopRow, type OmopTableName, type OmopTables } from './omop-cdm-tables.js';
+import type { OmopSourceVocabulary, OmopVocabulary } from './omop-vocabulary.js';
+
+/**
+ * Gold → OMOP CDM v5.4 (docs/omop.md). Pure: the caller reads gold (plain rows below) and writes
+ * the tables. No identifier crosses: `person_id` is the member's ordinal among the exported members
+ * ordered by project and pseudonym (never the pseudonym, NHS number or a token), year of birth is
+ * estimated from the age band gold holds (dates of birth never reach silver), and no record id,
+ * spell number or LSOA is written. Every other id is an ordinal too, in gold key order, so the same
+ * gold gives the same OMOP.
+ */
+
+/** Concept ids of the OHDSI standard vocabularies the export writes without a vocabulary file. */
+export const OMOP_CONCEPTS = {
+  /** Visit domain. */
+  inpatientVisit: 9201,
+  outpatientVisit: 9202,
+  emergencyRoomVisit: 9203,
+  /** Type Concept 'EHR': the record comes from a health record system. */
+  ehr: 32817,
+  /** Gender domain. */
+  male: 8507,
+  female: 8532,
+} as const;
+
+export interface GoldPatient {
+  readonly project: string;
+  readonly patientToken: string;
+  /** NHS Person stated gender code (1 male, 2 female, 9 not specified, X not known). */
+  readonly sex: string | null;
+  readonly ethnicCategory: string | null;
+}
+
+/** What every gold activity row carries for OMOP: its key, its member, its provider and its date. */
+export interface GoldActivity {
+  /** The gold key (never written: orders the ids). */
+  readonly key: string;
+  readonly project: string;
+  readonly patientToken: string | null;
+  readonly providerCode: string | null;
+  readonly activityDate: string | null;
+  readonly ageBand: string | null;
+}
+
+export interface GoldSpell extends GoldActivity {
+  readonly spellNumber: string | null;
+  readonly dischargeDate: string | null;
+  readonly admissionSource: string | null;
+  readonly dischargeDestination: string | null;
+}
+
+export interface GoldEpisode extends GoldActivity {
+  readonly spellNumber: string | null;
+  readonly endDate: string | null;
+  /** ICD-10 as SUS holds it (no dot). */
+  readonly primaryDiagnosis: string | null;
+  /** OPCS-4 as SUS holds it (no dot). */
+  readonly primaryProcedure: string | null;
+}
+
+export interface GoldAttendance extends GoldActivity {
+  /** SNOMED CT chief complaint. */
+  readonly chiefComplaint: string | null;
+  readonly dischargeDestination: string | null;
+}
+
+export type GoldContact = GoldActivity;
+
+export interface GoldPrescription extends GoldActivity {
+  readonly bnfCode: string | null;
+  readonly quantity: number | null;
+}
+
+export interface GoldOrganisation {
+  readonly code: string;
+  readonly name: string | null;
+}
+
+/** The gold rows the export reads (facts with their member; dim_patient's current versions). */
+export interface GoldExtract {
+  readonly patients: readonly GoldPatient[];
+  readonly spells: readonly GoldSpell[];
+  readonly episodes: readonly GoldEpisode[];
+  readonly attendances: readonly GoldAttendance[];
+  readonly contacts: readonly GoldContact[];
+  readonly prescriptions: readonly GoldPrescription[];
+  readonly organisations: readonly GoldOrganisation[];
+}
+
+/** The gold tables read, as the reconciliation names them. */
+export type OmopGoldSource =
+  | 'dim_patient'
+  | 'fact_apc_spell'
+  | 'fact_apc_episode'
+  | 'fact_ecds_attendance'
+  | 'fact_csds_contact'
+  | 'fact_prescribing';
+
+/** Per gold table: rows read and rows left out of OMOP, by reason. */
+export interface OmopSourceAccount {
+  readonly source: OmopGoldSource;
+  readonly read: number;
+  readonly dropped: Readonly<Record<string, number>>;
+  /** The OMOP table its rows become (one row each). */
+  readonly target: OmopTableName;
+}
+
+export interface OmopBuild {
+  readonly tables: OmopTables;
+  readonly accounts: readonly OmopSourceAccount[];
+  /** Source codes mapped to a standard concept / seen, per vocabulary (0/0 without a vocabulary). */
+  readonly mapped: Readonly<Record<OmopSourceVocabulary, { mapped: number; seen: number }>>;
+}
+
+const member = (project: string, token: string): string => `${project}\u0000${token}`;
+const byKey = <T extends { key: string }>(rows: readonly T[]): T[] =>
+  [...rows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+/**
+ * Year of birth estimated from an age band on a date: the activity year less the band's middle
+ * age (85+ counts as 87). Null for a band gold does not know.
+ */
+export function estimatedYearOfBirth(ageBand: string, activityDate: string): number | null {
+  const band = AGE_BANDS.find((b) => b.label === ageBand);
+  const year = Number(activityDate.slice(0, 4));
+  if (!band || !Number.isInteger(year)) return null;
+  const upper = Number.isFinite(band.to) ? band.to : band.from + 4;
+  return year - Math.floor((band.from + upper) / 2);
+}
+
+/** NHS Person stated gender → OMOP gender concept (0: not mapped). */
+export function genderConcept(sex: string | null): number {
+  if (sex === '1') return OMOP_CONCEPTS.male;
+  if (sex === '2') return OMOP_CONCEPTS.female;
+  return 0;
+}
+
+/** Builds the OMOP tables from gold, mapping source codes through `vocabulary` when given. */
+export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopBuild {
+  const tables = Object.fromEntries(OMOP_TABLES.map((t) => [t.name, [] as OmopRow[]])) as OmopTables;
+  const mapped = {
+    ICD10: { mapped: 0, seen: 0 },
+    OPCS4: { mapped: 0, seen: 0 },
+    SNOMED: { mapped: 0, seen: 0 },
+    'dm+d': { mapped: 0, seen: 0 },
+  };
+  const concept = (vocabularyId: OmopSourceVocabulary, code: string): [number, number] => {
+    mapped[vocabularyId].seen++;
+    const hit = vocabulary?.lookup(vocabularyId, code);
+    if (hit && hit.standardConceptId !== 0) mapped[vocabularyId].mapped++;
+    return [hit?.standardConceptId ?? 0, hit?.sourceConceptId ?? 0];
+  };
+
+  // Year of birth: from the earliest activity with an age band.
+  const activities: GoldActivity[] = [
+    ...gold.spells,
+    ...gold.episodes,
+    ...gold.attendances,
+    ...gold.prescriptions,
+  ];
+  const birth = new Map<string, { date: string; year: number }>();
+  for (const a of activities) {
+    if (!a.patientToken || !a.ageBand || !a.activityDate) continue;
+    const year = estimatedYearOfBirth(a.ageBand, a.activityDate);
+    const m = member(a.project, a.patientToken);
+    const seen = birth.get(m);
+    if (year !== null && (!seen || a.activityDate < seen.date)) birth.set(m, { date: a.activityDate, year });
+  }
+
+  // Persons: dim_patient members with a year of birth (CDM requires one), ordered by member.
+  const patients = [...gold.patients].sort((a, b) =>
+    member(a.project, a.patientToken) < member(b.project, b.patientToken) ? -1 : 1,
+  );
+  const personIds = new Map<string, number>();
+  let patientsDropped = 0;
+  for (const p of patients) {
+    const m = member(p.project, p.patientToken);
+    const yob = birth.get(m)?.year;
+    if (yob === undefined || personIds.has(m)) {
+      patientsDropped++;
+      continue;
+    }
+    const personId = personIds.size + 1;
+    personIds.set(m, personId);
+    tables.person.push({
+      ...nulls('person'),
+      person_id: personId,
+      gender_concept_id: genderConcept(p.sex),
+      year_of_birth: yob,
+      race_concept_id: 0,
+      ethnicity_concept_id: 0,
+      gender_source_value: p.sex,
+      gender_source_concept_id: 0,
+      race_source_value: p.ethnicCategory,
+      race_source_concept_id: 0,
+      ethnicity_source_concept_id: 0,
+    });
+  }
+
+  // Care sites: every organisation an activity names, by ODS code.
+  const names = new Map(gold.organisations.map((o) => [o.code, o.name]));
+  const codes = [
+    ...new Set(
+      activities
+        .concat(gold.contacts)
+        .map((a) => a.providerCode)
+        .filter((c) => c !== null),
+    ),
+  ].sort();
+  const careSites = new Map<string, number>();
+  for (const code of codes) {
+    careSites.set(code, careSites.size + 1);
+    tables.care_site.push({
+      ...nulls('care_site'),
+      care_site_id: careSites.size,
+      care_site_name: names.get(code) ?? null,
+      care_site_source_value: code,
+    });
+  }
+  const careSite = (code: string | null): number | null =>
+    code === null ? null : (careSites.get(code) ?? null);
+
+  const accounts: OmopSourceAccount[] = [
+    {
+      source: 'dim_patient',
+      read: gold.patients.length,
+      dropped: patientsDropped ? { 'no age band to estimate a year of birth': patientsDropped } : {},
+      target: 'person',
+    },
+  ];
+  /** The person of an activity, or the reason it is left out. */
+  const personOf = (a: GoldActivity): number | string => {
+    if (!a.patientToken) return 'no patient';
+    if (!a.activityDate) return 'no activity date';
+    return personIds.get(member(a.project, a.patientToken)) ?? 'person not exported';
+  };
+  const account = <T extends GoldActivity>(
+    source: OmopGoldSource,
+    target: OmopTableName,
+    rows: readonly T[],
+    each: (row: T, personId: number) => string | undefined,
+  ): void => {
+    const dropped: Record<string, number> = {};
+    for (const row of byKey(rows)) {
+      const person = personOf(row);
+      const reason = typeof person === 'string' ? person : each(row, person);
+      if (reason !== undefined) dropped[reason] = (dropped[reason] ?? 0) + 1;
+    }
+    accounts.push({ source, target, read: rows.length, dropped });
+  };
+
+  const visit = (
+    personId: number,
+    concept: number,
+    start: string,
+    end: string,
+    a: GoldActivity,
+    extra: OmopRow = {},
+  ): number => {
+    const id = tables.visit_occurrence.length + 1;
+    tables.visit_occurrence.push({
+      ...nulls('visit_occurrence'),
+      visit_occurrence_id: id,
+      person_id: personId,
+      visit_concept_id: concept,
+      visit_start_date: start,
+      visit_end_date: end,
+      visit_type_concept_id: OMOP_CONCEPTS.ehr,
+      care_site_id: careSite(a.providerCode),
+      visit_source_concept_id: 0,
+      ...extra,
+    });
+    return id;
+  };
+
+  // Spells → inpatient visits; an open spell ends on its admission day (visit_end_date is required).
+  const spellVisits = new Map<string, number>();
+  account('fact_apc_spell', 'visit_occurrence', gold.spells, (s, personId) => {
+    const start = s.activityDate as string;
+    const end = s.dischargeDate && s.dischargeDate >= start ? s.dischargeDate : start;
+    const id = visit(personId, OMOP_CONCEPTS.inpatientVisit, start, end, s, {
+      visit_source_value: 'APC spell',
+      admitted_from_concept_id: 0,
+      admitted_from_source_value: s.admissionSource,
+      discharged_to_concept_id: 0,
+      discharged_to_source_value: s.dischargeDestination,
+    });
+    if (s.spellNumber && s.providerCode)
+      spellVisits.set(`${s.project}\u0000${s.providerCode}\u0000${s.spellNumber}`, id);
+    return undefined;
+  });
+  account('fact_ecds_attendance', 'visit_occurrence', gold.attendances, (a, personId) => {
+    const date = a.activityDate as string;
+    const id = visit(personId, OMOP_CONCEPTS.emergencyRoomVisit, date, date, a, {
+      visit_source_value: 'ECDS attendance',
+      discharged_to_concept_id: 0,
+      discharged_to_source_value: a.dischargeDestination,
+    });
+    if (a.chiefComplaint) {
+      const [conceptId, sourceConceptId] = concept('SNOMED', a.chiefComplaint);
+      tables.condition_occurrence.push({
+        ...nulls('condition_occurrence'),
+        condition_occurrence_id: tables.condition_occurrence.length + 1,
+        person_id: personId,
+        condition_concept_id: conceptId,
+        condition_start_date: date,
+        condition_type_concept_id: OMOP_CONCEPTS.ehr,
+        visit_occurrence_id: id,
+        condition_source_value: a.chiefComplaint,
+        condition_source_concept_id: sourceConceptId,
+        condition_status_source_value: 'chief complaint',
+      });
+    }
+    return undefined;
+  });
+  account('fact_csds_contact', 'visit_occurrence', gold.contacts, (c, personId) => {
+    const date = c.activityDate as string;
+    visit(personId, OMOP_CONCEPTS.outpatientVisit, date, date, c, { visit_source_value: 'CSDS contact' });
+    return undefined;
+  });
+
+  // Episodes → visit details in their spell, with the primary diagnosis and procedure.
+  account('fact_apc_episode', 'visit_detail', gold.episodes, (e, personId) => {
+    const visitId =
+      e.spellNumber && e.providerCode
+        ? spellVisits.get(`${e.project}\u0000${e.providerCode}\u0000${e.spellNumber}`)
+        : undefined;
+    if (visitId === undefined) return 'spell not exported';
+    const start = e.activityDate as string;
+    const end = e.endDate && e.endDate >= start ? e.endDate : start;
+    const detailId = tables.visit_detail.length + 1;
+    tables.visit_detail.push({
+      ...nulls('visit_detail'),
+      visit_detail_id: detailId,
+      person_id: personId,
+      visit_detail_concept_id: OMOP_CONCEPTS.inpatientVisit,
+      visit_detail_start_date: start,
+      visit_detail_end_date: end,
+      visit_detail_type_concept_id: OMOP_CONCEPTS.ehr,
+      care_site_id: careSite(e.providerCode),
+      visit_detail_source_value: 'APC episode',
+      visit_detail_source_concept_id: 0,
+      visit_occurrence_id: visitId,
+    });
+    if (e.primaryDiagnosis) {
+      const [conceptId, sourceConceptId] = concept('ICD10', e.primaryDiagnosis);
+      tables.condition_occurrence.push({
+        ...nulls('condition_occurrence'),
+        condition_occurrence_id: tables.condition_occurrence.length + 1,
+        person_id: personId,
+        condition_concept_id: conceptId,
+        condition_start_date: start,
+        condition_end_date: end,
+        condition_type_concept_id: OMOP_CONCEPTS.ehr,
+        visit_occurrence_id: visitId,
+        visit_detail_id: detailId,
+        condition_source_value: e.primaryDiagnosis,
+        condition_source_concept_id: sourceConceptId,
+        condition_status_source_value: 'primary diagnosis',
+      });
+    }
+    if (e.primaryProcedure) {
+      const [conceptId, sourceConceptId] = concept('OPCS4', e.primaryProcedure);
+      tables.procedure_occurrence.push({
+        ...nulls('procedure_occurrence'),
+        procedure_occurrence_id: tables.procedure_occurrence.length + 1,
+        person_id: personId,
+        procedure_concept_id: conceptId,
+        procedure_date: start,
+        procedure_type_concept_id: OMOP_CONCEPTS.ehr,
+        visit_occurrence_id: visitId,
+        visit_detail_id: detailId,
+        procedure_source_value: e.primaryProcedure,
+        procedure_source_concept_id: sourceConceptId,
+      });
+    }
+    return undefined;
+  });
+
+  // Prescription items → drug exposures on the dispensing day.
+  account('fact_prescribing', 'drug_exposure', gold.prescriptions, (p, personId) => {
+    const date = p.activityDate as string;
+    const [conceptId, sourceConceptId] = p.bnfCode ? concept('dm+d', p.bnfCode) : [0, 0];
+    tables.drug_exposure.push({
+      ...nulls('drug_exposure'),
+      drug_exposure_id: tables.drug_exposure.length + 1,
+      person_id: personId,
+      drug_concept_id: conceptId,
+      drug_exposure_start_date: date,
+      drug_exposure_end_date: date,
+      drug_type_concept_id: OMOP_CONCEPTS.ehr,
+      quantity: p.quantity,
+      drug_source_value: p.bnfCode,
+      drug_source_concept_id: sourceConceptId,
+    });
+    return undefined;
+  });
+
+  // Observation periods: each person's first to last day of activity.
+  const span = new Map<number, { from: string; to: string }>();
+  const see = (personId: unknown, ...dates: unknown[]): void => {
+    if (typeof personId !== 'number') return;
+    for (const d of dates) {
+      if (typeof d !== 'string') continue;
+      const s = span.get(personId);
+      if (!s) span.set(personId, { from: d, to: d });
+      else {
+        if (d < s.from) s.from = d;
+        if (d > s.to) s.to = d;
+      }
+    }
+  };
+  for (const table of [
+    'visit_occurrence',
+    'visit_detail',
+    'condition_occurrence',
+    'procedure_occurrence',
+    'drug_exposure',
+  ] as const)
+    for (const row of tables[table]) see(row.person_id, ...eventDates(table, row));
+  for (const person of tables.person) {
+    const personId = person.person_id as number;
+    const s = span.get(personId);
+    if (!s) continue;
+    tables.observation_period.push({
+      observation_period_id: tables.observation_period.length + 1,
+      person_id: personId,
+      observation_period_start_date: s.from,
+      observation_period_end_date: s.to,
+      period_type_concept_id: OMOP_CONCEPTS.ehr,
+    });
+  }
+  return { tables, accounts, mapped };
+}
+
+/** The dates of an event row that must fall in its person's observation period. */
+export function eventDates(table: OmopTableName, row: OmopRow): (string | number | null | undefined)[] {
+  switch (table) {
+    case 'visit_occurrence':
+      return [row.visit_start_date, row.visit_end_date];
+    case 'visit_detail':
+      return [row.visit_detail_start_date, row.visit_detail_end_date];
+    case 'condition_occurrence':
+      return [row.condition_start_date, row.condition_end_date];
+    case 'procedure_occurrence':
+      return [row.procedure_date, row.procedure_end_date];
+    case 'drug_exposure':
+      return [row.drug_exposure_start_date, row.drug_exposure_end_date];
+    default:
+      return [];
+  }
+}
+
+/** Every column of a table as null: rows are complete, in declaration order. */
+function nulls(name: OmopTableName): OmopRow {
+  const table = OMOP_TABLES.find((t) => t.name === name);
+  return Object.fromEntries((table?.columns ?? []).map((c) => [c.name, null]));
+}
