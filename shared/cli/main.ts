@@ -18,6 +18,7 @@ import { generateCommand } from './generate.command.js';
 import { keysCommand } from './keys.command.js';
 import { lineageCommand } from './lineage.command.js';
 import { mhsdsCommand } from './mhsds.command.js';
+import { omopCommand } from './omop.command.js';
 import { optOutCommand } from './opt-out.command.js';
 import { quarantineCommand } from './quarantine.command.js';
 import { patientHistoryCommand } from './patient-history.command.js';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly CliCommand[] = [
   startCommand,
   statusCommand,
   exportCommand,
+  omopCommand,
   dqCommand,
   dashboardCommand,
   generateCommand,
