@@ -19,6 +19,7 @@ export const FUNCTIONS = {
   cdcPoller: 'cdcPoller',
   martsRefresh: 'martsRefresh',
   reconcile: 'reconcileLayers',
+  omopExport: 'omopExport',
   cdcConsumer: 'cdcConsumer',
   landingFile: 'landingFile',
   landingManifestSweep: 'landingManifestSweep',

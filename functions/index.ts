@@ -6,6 +6,7 @@ import './pipeline.orchestrator.js';
 import './pipeline.activities.js';
 import './marts.function.js';
 import './reconcile.function.js';
+import './omop.function.js';
 import './http.function.js';
 import './keys.function.js';
 import './data-api.function.js';

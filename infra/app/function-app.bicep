@@ -91,6 +91,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'NHSFLOWS_CDC_SCHEDULE', value: '0 */5 * * * *' }
         { name: 'NHSFLOWS_MARTS_SCHEDULE', value: '0 30 * * * *' }
         { name: 'NHSFLOWS_RECONCILE_SCHEDULE', value: '0 0 3 * * *' }
+        { name: 'NHSFLOWS_OMOP_SCHEDULE', value: '0 0 4 * * 0' }
         // Marts (docs/marts.md): the high-cost spell threshold and the frequent-attender count.
         { name: 'NHSFLOWS_HIGH_COST_SPELL_GBP', value: '5000' }
         { name: 'NHSFLOWS_FREQUENT_ATTENDER_MIN', value: '5' }

@@ -63,6 +63,11 @@ const commonSettings = {
    * `nhs-flows start` never fires it; `nhs-flows reconcile` runs it on demand.
    */
   NHSFLOWS_RECONCILE_SCHEDULE: nonEmpty.default('0 0 3 * * *'),
+  /**
+   * NCRONTAB schedule of the OMOP CDM v5.4 export to the lake (`omop/run=<runId>/`, docs/omop.md);
+   * `nhs-flows omop` writes the same to a directory on demand.
+   */
+  NHSFLOWS_OMOP_SCHEDULE: nonEmpty.default('0 0 4 * * 0'),
   /** Rows per captured page and per published event batch. */
   NHSFLOWS_CDC_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(25_000),
   /** A poll that would delete more than this share of a table publishes nothing and alerts. */

@@ -44,13 +44,13 @@ export async function exportOmop(warehouse: Warehouse, vocabulary?: OmopVocabula
   ): Promise<(GoldActivity & Record<string, string | null>)[]> => {
     const spec = sourceTable(FACT_SOURCES[fact]);
     const hasAgeBand = GOLD_TABLES.find((t) => t.name === fact)?.columns.some((c) => c.name === 'age_band');
-    const key = spec.key.map((k) => `CAST("${k}" AS VARCHAR)`).join(`, '|', `);
+    const key = spec.key.map((k) => `CAST("${k}" AS VARCHAR(200))`).join(`, '|', `);
     const columns = Object.entries(extra)
-      .map(([as, column]) => `, CAST("${column}" AS VARCHAR) AS "${as}"`)
+      .map(([as, column]) => `, CAST("${column}" AS VARCHAR(200)) AS "${as}"`)
       .join('');
     const rows = await warehouse.query(
-      `SELECT CONCAT(${key}) AS "key", CAST(project AS VARCHAR) AS project, CAST(patient_token AS VARCHAR) AS patient_token, CAST("${spec.providerColumn}" AS VARCHAR) AS provider_code, ` +
-        `CAST(activity_date AS VARCHAR) AS activity_date, ${hasAgeBand ? 'age_band' : 'NULL'} AS age_band${columns} FROM "${fact}"`,
+      `SELECT CONCAT(${key}) AS "key", CAST(project AS VARCHAR(200)) AS project, CAST(patient_token AS VARCHAR(200)) AS patient_token, CAST("${spec.providerColumn}" AS VARCHAR(200)) AS provider_code, ` +
+        `CAST(activity_date AS VARCHAR(200)) AS activity_date, ${hasAgeBand ? 'age_band' : 'NULL'} AS age_band${columns} FROM "${fact}"`,
     );
     return rows.map((r) => ({
       ...Object.fromEntries(Object.keys(extra).map((k) => [k, text(r[k])])),
@@ -81,10 +81,10 @@ export async function exportOmop(warehouse: Warehouse, vocabulary?: OmopVocabula
   const contacts = await facts('fact_csds_contact');
   const prescriptions = await facts('fact_prescribing', { bnfCode: 'bnf_code', quantity: 'quantity' });
   const patients = await warehouse.query(
-    'SELECT project, patient_token, CAST(sex AS VARCHAR) AS sex, CAST(ethnic_category AS VARCHAR) AS ethnic_category FROM dim_patient WHERE is_current AND NOT is_deleted',
+    'SELECT project, patient_token, CAST(sex AS VARCHAR(200)) AS sex, CAST(ethnic_category AS VARCHAR(200)) AS ethnic_category FROM dim_patient WHERE is_current = 1 AND is_deleted = 0',
   );
   const organisations = await warehouse.query(
-    'SELECT organisation_code, organisation_name FROM dim_organisation WHERE is_current',
+    'SELECT organisation_code, organisation_name FROM dim_organisation WHERE is_current = 1',
   );
   const gold: GoldExtract = {
     patients: patients.map((r) => ({
@@ -127,7 +127,7 @@ export async function exportOmop(warehouse: Warehouse, vocabulary?: OmopVocabula
   // Counted apart from the read: a read that lost rows fails the reconciliation.
   const goldCounts: Partial<Record<OmopGoldSource, number>> = {};
   for (const table of ['dim_patient', ...Object.keys(FACT_SOURCES)] as OmopGoldSource[]) {
-    const where = table === 'dim_patient' ? ' WHERE is_current AND NOT is_deleted' : '';
+    const where = table === 'dim_patient' ? ' WHERE is_current = 1 AND is_deleted = 0' : '';
     const [row] = await warehouse.query(`SELECT COUNT(*) AS n FROM "${table}"${where}`);
     goldCounts[table] = Number(row?.n ?? 0);
   }
