@@ -8,7 +8,7 @@ import { eventDates, type OmopGoldSource, type OmopSourceAccount } from './omop-
  * reconciled with gold. Pure; the messages name tables, columns and counts, never a value.
  */
 export interface OmopCheck {
-  /** DQD-style check name: isPrimaryKey, isRequired, isForeignKey, withinObservationPeriod, reconcilesWithGold. */
+  /** DQD-style check name: isPrimaryKey, isRequired, isForeignKey, hasObservationPeriod, withinObservationPeriod, reconcilesWithGold. */
   readonly check: string;
   readonly table: string;
   readonly column?: string;
@@ -56,6 +56,8 @@ export function checkOmop(
     list.push({ from: String(p.observation_period_start_date), to: String(p.observation_period_end_date) });
     periods.set(p.person_id, list);
   }
+  const withoutPeriod = tables.person.filter((p) => !periods.has(p.person_id)).length;
+  out.push(result('hasObservationPeriod', 'person', withoutPeriod, 'persons have no observation period'));
   const events: OmopTableName[] = [
     'visit_occurrence',
     'visit_detail',

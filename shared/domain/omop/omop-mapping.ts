@@ -157,6 +157,7 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
     ...gold.spells,
     ...gold.episodes,
     ...gold.attendances,
+    ...gold.contacts,
     ...gold.prescriptions,
   ];
   const birth = new Map<string, { date: string; year: number }>();
@@ -172,6 +173,7 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
   const patients = [...gold.patients].sort((a, b) =>
     member(a.project, a.patientToken) < member(b.project, b.patientToken) ? -1 : 1,
   );
+  const members = new Set(patients.map((p) => member(p.project, p.patientToken)));
   const personIds = new Map<string, number>();
   let patientsDropped = 0;
   for (const p of patients) {
@@ -200,14 +202,7 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
 
   // Care sites: every organisation an activity names, by ODS code.
   const names = new Map(gold.organisations.map((o) => [o.code, o.name]));
-  const codes = [
-    ...new Set(
-      activities
-        .concat(gold.contacts)
-        .map((a) => a.providerCode)
-        .filter((c) => c !== null),
-    ),
-  ].sort();
+  const codes = [...new Set(activities.map((a) => a.providerCode).filter((c) => c !== null))].sort();
   const careSites = new Map<string, number>();
   for (const code of codes) {
     careSites.set(code, careSites.size + 1);
@@ -233,7 +228,10 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
   const personOf = (a: GoldActivity): number | string => {
     if (!a.patientToken) return 'no patient';
     if (!a.activityDate) return 'no activity date';
-    return personIds.get(member(a.project, a.patientToken)) ?? 'person not exported';
+    const m = member(a.project, a.patientToken);
+    return (
+      personIds.get(m) ?? (members.has(m) ? 'person has no year of birth' : 'patient not in dim_patient')
+    );
   };
   const account = <T extends GoldActivity>(
     source: OmopGoldSource,
@@ -419,6 +417,8 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
     'drug_exposure',
   ] as const)
     for (const row of tables[table]) see(row.person_id, ...eventDates(table, row));
+  // A person's observation period also covers the activity its year of birth was estimated from.
+  for (const [m, b] of birth) see(personIds.get(m), b.date);
   for (const person of tables.person) {
     const personId = person.person_id as number;
     const s = span.get(personId);

@@ -118,7 +118,7 @@ test('every gold row is in OMOP or left out for a stated reason, and the checks 
   assert.equal(tables.provider.length, 0);
   const dropped = Object.fromEntries(build.accounts.map((a) => [a.source, a.dropped]));
   assert.deepEqual(dropped.fact_apc_episode, { 'spell not exported': 1 });
-  assert.deepEqual(dropped.fact_csds_contact, { 'person not exported': 1 });
+  assert.deepEqual(dropped.fact_csds_contact, { 'patient not in dim_patient': 1 });
   const counts = {
     dim_patient: 3,
     fact_apc_spell: 1,

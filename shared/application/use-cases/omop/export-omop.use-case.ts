@@ -34,6 +34,11 @@ const FACT_SOURCES: Readonly<Record<Exclude<OmopGoldSource, 'dim_patient'>, Sour
   fact_prescribing: 'prescribing_item',
 };
 
+/** Facts whose rows name their patient only through a referral (the referral's source table). */
+const REFERRAL_OF: Readonly<Partial<Record<keyof typeof FACT_SOURCES, SourceTableName>>> = {
+  fact_csds_contact: 'csds_referral',
+};
+
 export async function exportOmop(warehouse: Warehouse, vocabulary?: OmopVocabulary): Promise<OmopExport> {
   await warehouse.ensureSchema(GOLD_TABLES);
   // Every column read is cast to VARCHAR in the query: a value is text or null.
@@ -44,13 +49,21 @@ export async function exportOmop(warehouse: Warehouse, vocabulary?: OmopVocabula
   ): Promise<(GoldActivity & Record<string, string | null>)[]> => {
     const spec = sourceTable(FACT_SOURCES[fact]);
     const hasAgeBand = GOLD_TABLES.find((t) => t.name === fact)?.columns.some((c) => c.name === 'age_band');
-    const key = spec.key.map((k) => `CAST("${k}" AS VARCHAR(200))`).join(`, '|', `);
+    const key = spec.key.map((k) => `CAST(f."${k}" AS VARCHAR(200))`).join(`, '|', `);
     const columns = Object.entries(extra)
-      .map(([as, column]) => `, CAST("${column}" AS VARCHAR(200)) AS "${as}"`)
+      .map(([as, column]) => `, CAST(f."${column}" AS VARCHAR(200)) AS "${as}"`)
       .join('');
+    // A contact reaches its patient through its referral (fact_activity holds the referral's member).
+    const referral = REFERRAL_OF[fact];
+    const token = referral ? 'COALESCE(f.patient_token, r.patient_token)' : 'f.patient_token';
+    const ageBand = hasAgeBand ? 'f.age_band' : referral ? 'r.age_band' : 'NULL';
+    const join = referral
+      ? ` LEFT JOIN fact_activity r ON r.source_table = '${referral}' AND r.project = f.project AND r.record_key = f.referral_id`
+      : '';
     const rows = await warehouse.query(
-      `SELECT CONCAT(${key}) AS "key", CAST(project AS VARCHAR(200)) AS project, CAST(patient_token AS VARCHAR(200)) AS patient_token, CAST("${spec.providerColumn}" AS VARCHAR(200)) AS provider_code, ` +
-        `CAST(activity_date AS VARCHAR(200)) AS activity_date, ${hasAgeBand ? 'age_band' : 'NULL'} AS age_band${columns} FROM "${fact}"`,
+      `SELECT CONCAT(${key}) AS "key", CAST(f.project AS VARCHAR(200)) AS project, CAST(${token} AS VARCHAR(200)) AS patient_token, ` +
+        `CAST(f."${spec.providerColumn}" AS VARCHAR(200)) AS provider_code, CAST(f.activity_date AS VARCHAR(200)) AS activity_date, ` +
+        `CAST(${ageBand} AS VARCHAR(200)) AS age_band${columns} FROM "${fact}" f${join}`,
     );
     return rows.map((r) => ({
       ...Object.fromEntries(Object.keys(extra).map((k) => [k, text(r[k])])),
