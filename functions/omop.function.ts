@@ -4,6 +4,7 @@ import { FUNCTIONS } from './function-names.js';
 import { observed } from './observed.js';
 import { TIMER_RETRY } from './retry-policies.js';
 import { exportOmop, publishOmopToLake } from '../shared/application/use-cases/omop/export-omop.use-case.js';
+import { loadOptOutApplication } from '../shared/application/use-cases/opt-out.use-case.js';
 
 /**
  * On a schedule: the gold star schema as OMOP CDM v5.4 tables in the lake
@@ -12,7 +13,9 @@ import { exportOmop, publishOmopToLake } from '../shared/application/use-cases/o
  */
 export async function omopOnSchedule(_timer: Timer, context: InvocationContext): Promise<void> {
   const s = await services();
-  const result = await exportOmop(await s.pipeline.warehouse());
+  const result = await exportOmop(await s.pipeline.warehouse(), {
+    optOut: await loadOptOutApplication(s.pipeline),
+  });
   const runId = s.pipeline.clock.now().toISOString().replace(/[:.]/g, '');
   const written = await publishOmopToLake(s.pipeline.parquet, runId, result.build);
   for (const failed of result.checks.filter((c) => !c.passed))

@@ -8,6 +8,9 @@ import { exportOmop, omopPortableTables } from '../application/use-cases/omop/ex
 import { csvField, csvHeader } from '../domain/export/csv-cells.js';
 import { omopPortableColumns } from '../domain/omop/omop-cdm-tables.js';
 import { omopCheckLines } from '../domain/omop/omop-checks.js';
+import { OPT_OUT_REASON } from '../domain/omop/omop-mapping.js';
+import { discloseCount } from '../domain/disclosure/small-numbers.js';
+import { loadOptOutApplication } from '../application/use-cases/opt-out.use-case.js';
 import { parseOmopVocabulary, type OmopVocabulary } from '../domain/omop/omop-vocabulary.js';
 import type { CliCommand } from './cli-io.js';
 import { runningHost } from './host-lock.js';
@@ -65,7 +68,10 @@ export const omopCommand: CliCommand = {
     const env = await openLocalEnvironment();
     try {
       const { pipeline } = await services();
-      const result = await exportOmop(await pipeline.warehouse(), vocabulary);
+      const result = await exportOmop(await pipeline.warehouse(), {
+        ...(vocabulary ? { vocabulary } : {}),
+        optOut: await loadOptOutApplication(pipeline),
+      });
       const record = await recordAudit(
         {
           kind: 'restricted-export',
@@ -94,7 +100,9 @@ export const omopCommand: CliCommand = {
       }
       for (const account of result.build.accounts)
         for (const [reason, n] of Object.entries(account.dropped))
-          io.out(`left out: ${account.source}: ${n} rows (${reason})`);
+          io.out(
+            `left out: ${account.source}: ${reason === OPT_OUT_REASON ? discloseCount(n) : n} rows (${reason})`,
+          );
       for (const [vocabularyId, m] of Object.entries(result.build.mapped))
         if (m.seen > 0)
           io.out(`mapped: ${vocabularyId}: ${m.mapped} of ${m.seen} source codes to a standard concept`);

@@ -41,7 +41,12 @@ export interface GoldActivity {
   readonly providerCode: string | null;
   readonly activityDate: string | null;
   readonly ageBand: string | null;
+  /** Withheld under the National Data Opt-out (judged by the caller at the activity date): left out. */
+  readonly withheld?: boolean;
 }
+
+/** The reason a row withheld under the National Data Opt-out is left out (its count is disclosure-controlled when shown). */
+export const OPT_OUT_REASON = 'National Data Opt-out';
 
 export interface GoldSpell extends GoldActivity {
   readonly spellNumber: string | null;
@@ -162,7 +167,7 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
   ];
   const birth = new Map<string, { date: string; year: number }>();
   for (const a of activities) {
-    if (!a.patientToken || !a.ageBand || !a.activityDate) continue;
+    if (!a.patientToken || !a.ageBand || !a.activityDate || a.withheld) continue;
     const year = estimatedYearOfBirth(a.ageBand, a.activityDate);
     const m = member(a.project, a.patientToken);
     const seen = birth.get(m);
@@ -226,6 +231,7 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
   ];
   /** The person of an activity, or the reason it is left out. */
   const personOf = (a: GoldActivity): number | string => {
+    if (a.withheld) return OPT_OUT_REASON;
     if (!a.patientToken) return 'no patient';
     if (!a.activityDate) return 'no activity date';
     const m = member(a.project, a.patientToken);

@@ -7,6 +7,7 @@ import {
   buildOmop,
   estimatedYearOfBirth,
   OMOP_CONCEPTS,
+  OPT_OUT_REASON,
   type GoldActivity,
   type GoldExtract,
 } from '../../../shared/domain/omop/omop-mapping.js';
@@ -224,6 +225,42 @@ test('the checks catch a duplicate key, an orphan foreign key, an event outside 
     'reconcilesWithGold visit_occurrence',
   ])
     assert.ok(kinds.has(expected), `${expected} not reported: ${[...kinds].join('; ')}`);
+});
+
+test('a record withheld under the National Data Opt-out is left out, counted, and gives no year of birth', () => {
+  const withheld: GoldExtract = {
+    ...GOLD,
+    // Patient B's every record is withheld: B is no person at all.
+    episodes: GOLD.episodes.map((e) => (e.patientToken === TOKEN_B ? { ...e, withheld: true } : e)),
+    attendances: GOLD.attendances.map((a) => ({ ...a, withheld: true })),
+    contacts: GOLD.contacts.map((c) => (c.patientToken === TOKEN_B ? { ...c, withheld: true } : c)),
+  };
+  const build = buildOmop(withheld);
+  assert.equal(build.tables.person.length, 1);
+  const dropped = Object.fromEntries(build.accounts.map((a) => [a.source, a.dropped]));
+  assert.equal(dropped.fact_ecds_attendance?.[OPT_OUT_REASON], 1);
+  assert.equal(dropped.fact_apc_episode?.[OPT_OUT_REASON], 1);
+  assert.equal(dropped.fact_csds_contact?.[OPT_OUT_REASON], 1);
+  assert.ok(!build.tables.condition_occurrence.some((c) => c.condition_source_value === '900000005'));
+  const counts = {
+    dim_patient: 3,
+    fact_apc_spell: 1,
+    fact_apc_episode: 3,
+    fact_ecds_attendance: 1,
+    fact_csds_contact: 2,
+    fact_prescribing: 1,
+  };
+  assert.deepEqual(
+    checkOmop(build.tables, build.accounts, counts).filter((c) => !c.passed),
+    [],
+  );
+});
+
+test('a person without an observation period fails hasObservationPeriod', () => {
+  const build = buildOmop(GOLD);
+  build.tables.observation_period.pop();
+  const failed = checkOmop(build.tables, build.accounts, {}).filter((c) => !c.passed);
+  assert.ok(failed.some((c) => c.check === 'hasObservationPeriod' && c.violations === 1));
 });
 
 test('infra/omop/omop-cdm-v5.4.sql is the DDL of the declaration, with every declared column', () => {

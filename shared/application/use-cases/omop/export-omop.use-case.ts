@@ -12,7 +12,9 @@ import {
   type OmopGoldSource,
 } from '../../../domain/omop/omop-mapping.js';
 import type { OmopVocabulary } from '../../../domain/omop/omop-vocabulary.js';
+import type { ProjectId } from '../../../domain/pseudonymise/projects.js';
 import type { ParquetLake } from '../../ports/parquet-lake.port.js';
+import type { OptOutApplication } from '../opt-out.use-case.js';
 import type { Warehouse } from '../../ports/warehouse.port.js';
 
 /**
@@ -39,14 +41,26 @@ const REFERRAL_OF: Readonly<Partial<Record<keyof typeof FACT_SOURCES, SourceTabl
   fact_csds_contact: 'csds_referral',
 };
 
-export async function exportOmop(warehouse: Warehouse, vocabulary?: OmopVocabulary): Promise<OmopExport> {
+export interface OmopExportOptions {
+  /** Source codes mapped to standard concepts through it when given (docs/omop.md). */
+  readonly vocabulary?: OmopVocabulary;
+  /** The National Data Opt-out in force: withheld records are left out at their activity date. */
+  readonly optOut?: OptOutApplication;
+}
+
+export async function exportOmop(warehouse: Warehouse, options: OmopExportOptions = {}): Promise<OmopExport> {
+  const { vocabulary, optOut } = options;
   await warehouse.ensureSchema(GOLD_TABLES);
+  const withheld = (r: Record<string, unknown>): boolean => {
+    const filter = typeof r.project === 'string' ? optOut?.filters.get(r.project as ProjectId) : undefined;
+    return filter !== undefined && filter.withholds(r, r.activity_date);
+  };
   // Every column read is cast to VARCHAR in the query: a value is text or null.
   const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   const facts = async (
     fact: keyof typeof FACT_SOURCES,
     extra: Readonly<Record<string, string>> = {},
-  ): Promise<(GoldActivity & Record<string, string | null>)[]> => {
+  ): Promise<{ a: GoldActivity; x: Record<string, string | null> }[]> => {
     const spec = sourceTable(FACT_SOURCES[fact]);
     const hasAgeBand = GOLD_TABLES.find((t) => t.name === fact)?.columns.some((c) => c.name === 'age_band');
     const key = spec.key.map((k) => `CAST(f."${k}" AS VARCHAR(200))`).join(`, '|', `);
@@ -62,17 +76,20 @@ export async function exportOmop(warehouse: Warehouse, vocabulary?: OmopVocabula
       : '';
     const rows = await warehouse.query(
       `SELECT CONCAT(${key}) AS "key", CAST(f.project AS VARCHAR(200)) AS project, CAST(${token} AS VARCHAR(200)) AS patient_token, ` +
-        `CAST(f."${spec.providerColumn}" AS VARCHAR(200)) AS provider_code, CAST(f.activity_date AS VARCHAR(200)) AS activity_date, ` +
+        `CAST(f."${spec.providerColumn}" AS VARCHAR(200)) AS provider_code, CAST(f.activity_date AS VARCHAR(200)) AS activity_date, CAST(f.person_id AS VARCHAR(200)) AS person_id, ` +
         `CAST(${ageBand} AS VARCHAR(200)) AS age_band${columns} FROM "${fact}" f${join}`,
     );
     return rows.map((r) => ({
-      ...Object.fromEntries(Object.keys(extra).map((k) => [k, text(r[k])])),
-      key: text(r.key) ?? '',
-      project: text(r.project) ?? '',
-      patientToken: text(r.patient_token),
-      providerCode: text(r.provider_code),
-      activityDate: text(r.activity_date)?.slice(0, 10) ?? null,
-      ageBand: text(r.age_band),
+      x: Object.fromEntries(Object.keys(extra).map((k) => [k, text(r[k])])),
+      a: {
+        key: text(r.key) ?? '',
+        project: text(r.project) ?? '',
+        patientToken: text(r.patient_token),
+        providerCode: text(r.provider_code),
+        activityDate: text(r.activity_date)?.slice(0, 10) ?? null,
+        ageBand: text(r.age_band),
+        withheld: withheld(r),
+      },
     }));
   };
   const spells = await facts('fact_apc_spell', {
@@ -107,29 +124,29 @@ export async function exportOmop(warehouse: Warehouse, vocabulary?: OmopVocabula
       ethnicCategory: text(r.ethnic_category),
     })),
     spells: spells.map((r) => ({
-      ...r,
-      spellNumber: r.spellNumber ?? null,
-      dischargeDate: r.dischargeDate?.slice(0, 10) ?? null,
-      admissionSource: r.admissionSource ?? null,
-      dischargeDestination: r.dischargeDestination ?? null,
+      ...r.a,
+      spellNumber: r.x.spellNumber ?? null,
+      dischargeDate: r.x.dischargeDate?.slice(0, 10) ?? null,
+      admissionSource: r.x.admissionSource ?? null,
+      dischargeDestination: r.x.dischargeDestination ?? null,
     })),
     episodes: episodes.map((r) => ({
-      ...r,
-      spellNumber: r.spellNumber ?? null,
-      endDate: r.endDate?.slice(0, 10) ?? null,
-      primaryDiagnosis: r.primaryDiagnosis ?? null,
-      primaryProcedure: r.primaryProcedure ?? null,
+      ...r.a,
+      spellNumber: r.x.spellNumber ?? null,
+      endDate: r.x.endDate?.slice(0, 10) ?? null,
+      primaryDiagnosis: r.x.primaryDiagnosis ?? null,
+      primaryProcedure: r.x.primaryProcedure ?? null,
     })),
     attendances: attendances.map((r) => ({
-      ...r,
-      chiefComplaint: r.chiefComplaint ?? null,
-      dischargeDestination: r.dischargeDestination ?? null,
+      ...r.a,
+      chiefComplaint: r.x.chiefComplaint ?? null,
+      dischargeDestination: r.x.dischargeDestination ?? null,
     })),
-    contacts,
+    contacts: contacts.map((r) => r.a),
     prescriptions: prescriptions.map((r) => ({
-      ...r,
-      bnfCode: r.bnfCode ?? null,
-      quantity: r.quantity === null || r.quantity === undefined ? null : Number(r.quantity),
+      ...r.a,
+      bnfCode: r.x.bnfCode ?? null,
+      quantity: r.x.quantity === null || r.x.quantity === undefined ? null : Number(r.x.quantity),
     })),
     organisations: organisations.map((r) => ({
       code: text(r.organisation_code) ?? '',
