@@ -294,6 +294,30 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
       spellVisits.set(`${s.project}\u0000${s.providerCode}\u0000${s.spellNumber}`, id);
     return undefined;
   });
+  /** A condition_occurrence row for a source code seen at a visit (mapped when a vocabulary is given). */
+  const condition = (
+    vocabulary: Parameters<typeof concept>[0],
+    code: string,
+    status: string,
+    personId: number,
+    at: { start: string; end?: string; visit: number; detail?: number },
+  ): void => {
+    const [conceptId, sourceConceptId] = concept(vocabulary, code);
+    tables.condition_occurrence.push({
+      ...nulls('condition_occurrence'),
+      condition_occurrence_id: tables.condition_occurrence.length + 1,
+      person_id: personId,
+      condition_concept_id: conceptId,
+      condition_start_date: at.start,
+      ...(at.end !== undefined && { condition_end_date: at.end }),
+      condition_type_concept_id: OMOP_CONCEPTS.ehr,
+      visit_occurrence_id: at.visit,
+      ...(at.detail !== undefined && { visit_detail_id: at.detail }),
+      condition_source_value: code,
+      condition_source_concept_id: sourceConceptId,
+      condition_status_source_value: status,
+    });
+  };
   account('fact_ecds_attendance', 'visit_occurrence', gold.attendances, (a, personId) => {
     const date = a.activityDate as string;
     const id = visit(personId, OMOP_CONCEPTS.emergencyRoomVisit, date, date, a, {
@@ -302,19 +326,7 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
       discharged_to_source_value: a.dischargeDestination,
     });
     if (a.chiefComplaint) {
-      const [conceptId, sourceConceptId] = concept('SNOMED', a.chiefComplaint);
-      tables.condition_occurrence.push({
-        ...nulls('condition_occurrence'),
-        condition_occurrence_id: tables.condition_occurrence.length + 1,
-        person_id: personId,
-        condition_concept_id: conceptId,
-        condition_start_date: date,
-        condition_type_concept_id: OMOP_CONCEPTS.ehr,
-        visit_occurrence_id: id,
-        condition_source_value: a.chiefComplaint,
-        condition_source_concept_id: sourceConceptId,
-        condition_status_source_value: 'chief complaint',
-      });
+      condition('SNOMED', a.chiefComplaint, 'chief complaint', personId, { start: date, visit: id });
     }
     return undefined;
   });
@@ -348,20 +360,11 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
       visit_occurrence_id: visitId,
     });
     if (e.primaryDiagnosis) {
-      const [conceptId, sourceConceptId] = concept('ICD10', e.primaryDiagnosis);
-      tables.condition_occurrence.push({
-        ...nulls('condition_occurrence'),
-        condition_occurrence_id: tables.condition_occurrence.length + 1,
-        person_id: personId,
-        condition_concept_id: conceptId,
-        condition_start_date: start,
-        condition_end_date: end,
-        condition_type_concept_id: OMOP_CONCEPTS.ehr,
-        visit_occurrence_id: visitId,
-        visit_detail_id: detailId,
-        condition_source_value: e.primaryDiagnosis,
-        condition_source_concept_id: sourceConceptId,
-        condition_status_source_value: 'primary diagnosis',
+      condition('ICD10', e.primaryDiagnosis, 'primary diagnosis', personId, {
+        start,
+        end,
+        visit: visitId,
+        detail: detailId,
       });
     }
     if (e.primaryProcedure) {
