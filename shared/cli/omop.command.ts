@@ -101,7 +101,7 @@ export const omopCommand: CliCommand = {
       for (const account of result.build.accounts)
         for (const [reason, n] of Object.entries(account.dropped))
           io.out(
-            `left out: ${account.source}: ${reason === OPT_OUT_REASON ? discloseCount(n) : n} rows (${reason})`,
+            `left out: ${account.source}: ${reason === OPT_OUT_REASON ? discloseCount(n) : n} ${account.unit ?? 'rows'} (${reason})`,
           );
       for (const [vocabularyId, m] of Object.entries(result.build.mapped))
         if (m.seen > 0)

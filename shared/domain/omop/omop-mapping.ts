@@ -11,7 +11,21 @@ import type { OmopSourceVocabulary, OmopVocabulary } from './omop-vocabulary.js'
  * gold gives the same OMOP.
  */
 
-/** Concept ids of the OHDSI standard vocabularies the export writes without a vocabulary file. */
+/**
+ * Concept ids of the OHDSI standard vocabularies the export writes without a vocabulary file, each
+ * checked against published OHDSI material (docs/omop.md, "Concepts we write"):
+ * - 9201 Inpatient Visit, 9202 Outpatient Visit, 9203 Emergency Room Visit: the HL7 FHIR-to-OMOP
+ *   implementation guide's ConceptMap EncounterClass (hl7.org/fhir/uv/omop) and the OHDSI
+ *   ETL-LambdaBuilder visit_occurrence logic (ohdsi.github.io/ETL-LambdaBuilder);
+ * - 8507 MALE, 8532 FEMALE: the OHDSI Tutorial-ETL Synthea person mapping
+ *   (ohdsi.github.io/Tutorial-ETL) and THEMIS "How to populate gender_concept_id" (sex at birth);
+ * - 32902 Primary diagnosis, 32908 Secondary diagnosis (Condition Status): the OHDSI
+ *   ETL-LambdaBuilder Optum Panther diagnosis mapping and the Oxford OMOP data mapper
+ *   (answerdigital/oxford-omop-data-mapper, NHS COSD/SUS to OMOP);
+ * - 32817 EHR (Type Concept): a published vocabulary CONCEPT row (32817, 'EHR', domain 'Type
+ *   Concept') and DQD concept counts; NHS SUS mappers (the Oxford mapper) use 32818 'EHR
+ *   administration record' instead: both are valid Type Concepts.
+ */
 export const OMOP_CONCEPTS = {
   /** Visit domain. */
   inpatientVisit: 9201,
@@ -22,6 +36,9 @@ export const OMOP_CONCEPTS = {
   /** Gender domain. */
   male: 8507,
   female: 8532,
+  /** Condition Status domain: the episode's primary diagnosis and each secondary diagnosis. */
+  primaryDiagnosis: 32902,
+  secondaryDiagnosis: 32908,
 } as const;
 
 export interface GoldPatient {
@@ -60,8 +77,13 @@ export interface GoldEpisode extends GoldActivity {
   readonly endDate: string | null;
   /** ICD-10 as SUS holds it (no dot). */
   readonly primaryDiagnosis: string | null;
+  /** ICD-10 codes as SUS holds them, separated by single commas (`E119,I10X`). */
+  readonly secondaryDiagnoses?: string | null;
   /** OPCS-4 as SUS holds it (no dot). */
   readonly primaryProcedure: string | null;
+  readonly primaryProcedureDate?: string | null;
+  /** OPCS-4 codes without dots, separated by single commas (`Z941,Y531`). */
+  readonly secondaryProcedures?: string | null;
 }
 
 export interface GoldAttendance extends GoldActivity {
@@ -70,7 +92,19 @@ export interface GoldAttendance extends GoldActivity {
   readonly dischargeDestination: string | null;
 }
 
-export type GoldContact = GoldActivity;
+/** A community (CSDS) or mental health (MHSDS) care contact: its patient reached through its referral. */
+export interface GoldContact extends GoldActivity {
+  /** Attended or did not attend code (5, 6 attended; 2, 3, 4, 7 not; 9 or null not known). */
+  readonly attendOrDna?: string | null;
+}
+
+/** A DIDS imaging test: one examination, coded in NICIP or SNOMED CT. */
+export interface GoldImagingTest extends GoldActivity {
+  readonly nicipCode: string | null;
+  readonly snomedCode: string | null;
+  /** Patient source setting 01-07 (01 inpatient, 02 day case, 03 outpatient, 04 GP direct access, 05 A&E, 06 other provider, 07 other; order inferred). */
+  readonly patientSourceSetting: string | null;
+}
 
 export interface GoldPrescription extends GoldActivity {
   readonly bnfCode: string | null;
@@ -89,6 +123,8 @@ export interface GoldExtract {
   readonly episodes: readonly GoldEpisode[];
   readonly attendances: readonly GoldAttendance[];
   readonly contacts: readonly GoldContact[];
+  readonly mhsdsContacts: readonly GoldContact[];
+  readonly imagingTests: readonly GoldImagingTest[];
   readonly prescriptions: readonly GoldPrescription[];
   readonly organisations: readonly GoldOrganisation[];
 }
@@ -100,15 +136,43 @@ export type OmopGoldSource =
   | 'fact_apc_episode'
   | 'fact_ecds_attendance'
   | 'fact_csds_contact'
+  | 'fact_mhsds_contact'
+  | 'fact_dids_test'
   | 'fact_prescribing';
 
-/** Per gold table: rows read and rows left out of OMOP, by reason. */
+/**
+ * Per gold table: rows read and rows left out of OMOP, by reason. An account with a `unit` counts
+ * something its rows hold (the diagnosis codes of episodes, the visits of imaging tests) rather
+ * than the rows themselves: each becomes one row of `target` or is left out for a stated reason.
+ */
 export interface OmopSourceAccount {
   readonly source: OmopGoldSource;
   readonly read: number;
   readonly dropped: Readonly<Record<string, number>>;
-  /** The OMOP table its rows become (one row each). */
+  /** The OMOP table its rows (or its units) become (one row each). */
   readonly target: OmopTableName;
+  /** What is counted when not the rows: 'diagnosis codes', 'procedure codes', … */
+  readonly unit?: string;
+}
+
+/** Reasons a row or a code is left out, as the export prints them. */
+export const LEFT_OUT = {
+  noYearOfBirth: 'person has no year of birth',
+  noAgeBand: 'no age band to estimate a year of birth',
+  notInDimPatient: 'patient not in dim_patient',
+  spellNotExported: 'spell not exported',
+  notAttended: 'not attended (attend_or_dna 2, 3, 4 or 7)',
+  repeatedCode: 'repeats a code of its episode',
+  noImagingCode: 'no NICIP or SNOMED CT code',
+  noOwnVisit: 'not an outpatient or GP direct access test: no visit of its own',
+} as const;
+
+/** Codes of a SUS comma-separated list (`E119,I10X`), empty items dropped. */
+export function codeList(value: string | null | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0);
 }
 
 export interface OmopBuild {
@@ -117,6 +181,19 @@ export interface OmopBuild {
   /** Source codes mapped to a standard concept / seen, per vocabulary (0/0 without a vocabulary). */
   readonly mapped: Readonly<Record<OmopSourceVocabulary, { mapped: number; seen: number }>>;
 }
+
+/** Attended or did not attend codes of a contact that did not take place (REFERENCE.md §4.3). */
+const NOT_ATTENDED: ReadonlySet<string> = new Set(['2', '3', '4', '7']);
+
+/** DIDS patient source settings whose test is a visit of its own: 03 outpatient, 04 GP direct access (order inferred, unverified). */
+const OWN_VISIT_SETTINGS: ReadonlySet<string> = new Set(['03', '04']);
+
+/** DIDS settings whose test took place within another exported visit: 01 inpatient and 02 day case in a spell, 05 in an A&E attendance. */
+const COVERING_VISIT: Readonly<Record<string, number>> = {
+  '01': OMOP_CONCEPTS.inpatientVisit,
+  '02': OMOP_CONCEPTS.inpatientVisit,
+  '05': OMOP_CONCEPTS.emergencyRoomVisit,
+};
 
 const member = (project: string, token: string): string => `${project}\u0000${token}`;
 const byKey = <T extends { key: string }>(rows: readonly T[]): T[] =>
@@ -163,6 +240,8 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
     ...gold.episodes,
     ...gold.attendances,
     ...gold.contacts,
+    ...gold.mhsdsContacts,
+    ...gold.imagingTests,
     ...gold.prescriptions,
   ];
   const birth = new Map<string, { date: string; year: number }>();
@@ -225,7 +304,7 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
     {
       source: 'dim_patient',
       read: gold.patients.length,
-      dropped: patientsDropped ? { 'no age band to estimate a year of birth': patientsDropped } : {},
+      dropped: patientsDropped ? { [LEFT_OUT.noAgeBand]: patientsDropped } : {},
       target: 'person',
     },
   ];
@@ -235,21 +314,43 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
     if (!a.patientToken) return 'no patient';
     if (!a.activityDate) return 'no activity date';
     const m = member(a.project, a.patientToken);
-    return (
-      personIds.get(m) ?? (members.has(m) ? 'person has no year of birth' : 'patient not in dim_patient')
-    );
+    return personIds.get(m) ?? (members.has(m) ? LEFT_OUT.noYearOfBirth : LEFT_OUT.notInDimPatient);
   };
+  /** An account of what rows hold (codes, visits): read as the rows are, left out with them. */
+  interface Tally {
+    readonly source: OmopGoldSource;
+    readonly target: OmopTableName;
+    readonly unit: string;
+    read: number;
+    readonly dropped: Record<string, number>;
+  }
+  const tally = (source: OmopGoldSource, target: OmopTableName, unit: string): Tally => {
+    const t: Tally = { source, target, unit, read: 0, dropped: {} };
+    accounts.push(t);
+    return t;
+  };
+  const drop = (dropped: Record<string, number>, reason: string, n = 1): void => {
+    if (n > 0) dropped[reason] = (dropped[reason] ?? 0) + n;
+  };
+  /**
+   * Each row becomes its OMOP rows or is left out for the reason `each` (or its person) gives; what
+   * the row holds (`items`) is read with it, and left out with it for the same reason.
+   */
   const account = <T extends GoldActivity>(
     source: OmopGoldSource,
     target: OmopTableName,
     rows: readonly T[],
     each: (row: T, personId: number) => string | undefined,
+    items: readonly { tally: Tally; count: (row: T) => number }[] = [],
   ): void => {
     const dropped: Record<string, number> = {};
     for (const row of byKey(rows)) {
+      for (const item of items) item.tally.read += item.count(row);
       const person = personOf(row);
       const reason = typeof person === 'string' ? person : each(row, person);
-      if (reason !== undefined) dropped[reason] = (dropped[reason] ?? 0) + 1;
+      if (reason === undefined) continue;
+      drop(dropped, reason);
+      for (const item of items) drop(item.tally.dropped, reason, item.count(row));
     }
     accounts.push({ source, target, read: rows.length, dropped });
   };
@@ -300,7 +401,7 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
     code: string,
     status: string,
     personId: number,
-    at: { start: string; end?: string; visit: number; detail?: number },
+    at: { start: string; end?: string; visit: number; detail?: number; statusConcept?: number },
   ): void => {
     const [conceptId, sourceConceptId] = concept(vocabulary, code);
     tables.condition_occurrence.push({
@@ -315,75 +416,175 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
       ...(at.detail !== undefined && { visit_detail_id: at.detail }),
       condition_source_value: code,
       condition_source_concept_id: sourceConceptId,
+      ...(at.statusConcept !== undefined && { condition_status_concept_id: at.statusConcept }),
       condition_status_source_value: status,
     });
   };
-  account('fact_ecds_attendance', 'visit_occurrence', gold.attendances, (a, personId) => {
-    const date = a.activityDate as string;
-    const id = visit(personId, OMOP_CONCEPTS.emergencyRoomVisit, date, date, a, {
-      visit_source_value: 'ECDS attendance',
-      discharged_to_concept_id: 0,
-      discharged_to_source_value: a.dischargeDestination,
-    });
-    if (a.chiefComplaint) {
-      condition('SNOMED', a.chiefComplaint, 'chief complaint', personId, { start: date, visit: id });
-    }
-    return undefined;
-  });
-  account('fact_csds_contact', 'visit_occurrence', gold.contacts, (c, personId) => {
-    const date = c.activityDate as string;
-    visit(personId, OMOP_CONCEPTS.outpatientVisit, date, date, c, { visit_source_value: 'CSDS contact' });
-    return undefined;
-  });
-
-  // Episodes → visit details in their spell, with the primary diagnosis and procedure.
-  account('fact_apc_episode', 'visit_detail', gold.episodes, (e, personId) => {
-    const visitId =
-      e.spellNumber && e.providerCode
-        ? spellVisits.get(`${e.project}\u0000${e.providerCode}\u0000${e.spellNumber}`)
-        : undefined;
-    if (visitId === undefined) return 'spell not exported';
-    const start = e.activityDate as string;
-    const end = e.endDate && e.endDate >= start ? e.endDate : start;
-    const detailId = tables.visit_detail.length + 1;
-    tables.visit_detail.push({
-      ...nulls('visit_detail'),
-      visit_detail_id: detailId,
+  /** A procedure_occurrence row (SNOMED and OPCS-4 mapped when a vocabulary is given; NICIP never). */
+  const procedure = (
+    vocabulary: Parameters<typeof concept>[0] | null,
+    code: string,
+    personId: number,
+    at: { date: string; visit: number | null; detail?: number },
+  ): void => {
+    const [conceptId, sourceConceptId] = vocabulary ? concept(vocabulary, code) : [0, 0];
+    tables.procedure_occurrence.push({
+      ...nulls('procedure_occurrence'),
+      procedure_occurrence_id: tables.procedure_occurrence.length + 1,
       person_id: personId,
-      visit_detail_concept_id: OMOP_CONCEPTS.inpatientVisit,
-      visit_detail_start_date: start,
-      visit_detail_end_date: end,
-      visit_detail_type_concept_id: OMOP_CONCEPTS.ehr,
-      care_site_id: careSite(e.providerCode),
-      visit_detail_source_value: 'APC episode',
-      visit_detail_source_concept_id: 0,
-      visit_occurrence_id: visitId,
+      procedure_concept_id: conceptId,
+      procedure_date: at.date,
+      procedure_type_concept_id: OMOP_CONCEPTS.ehr,
+      visit_occurrence_id: at.visit,
+      ...(at.detail !== undefined && { visit_detail_id: at.detail }),
+      procedure_source_value: code,
+      procedure_source_concept_id: sourceConceptId,
     });
-    if (e.primaryDiagnosis) {
-      condition('ICD10', e.primaryDiagnosis, 'primary diagnosis', personId, {
-        start,
-        end,
-        visit: visitId,
-        detail: detailId,
+  };
+  const complaints = tally('fact_ecds_attendance', 'condition_occurrence', 'chief complaints');
+  account(
+    'fact_ecds_attendance',
+    'visit_occurrence',
+    gold.attendances,
+    (a, personId) => {
+      const date = a.activityDate as string;
+      const id = visit(personId, OMOP_CONCEPTS.emergencyRoomVisit, date, date, a, {
+        visit_source_value: 'ECDS attendance',
+        discharged_to_concept_id: 0,
+        discharged_to_source_value: a.dischargeDestination,
       });
-    }
-    if (e.primaryProcedure) {
-      const [conceptId, sourceConceptId] = concept('OPCS4', e.primaryProcedure);
-      tables.procedure_occurrence.push({
-        ...nulls('procedure_occurrence'),
-        procedure_occurrence_id: tables.procedure_occurrence.length + 1,
-        person_id: personId,
-        procedure_concept_id: conceptId,
-        procedure_date: start,
-        procedure_type_concept_id: OMOP_CONCEPTS.ehr,
-        visit_occurrence_id: visitId,
+      if (a.chiefComplaint) {
+        condition('SNOMED', a.chiefComplaint, 'chief complaint', personId, { start: date, visit: id });
+      }
+      return undefined;
+    },
+    [{ tally: complaints, count: (a) => (a.chiefComplaint ? 1 : 0) }],
+  );
+  // Care contacts → outpatient visits; a contact the patient did not attend is no visit.
+  const contactVisit =
+    (label: string) =>
+    (c: GoldContact, personId: number): string | undefined => {
+      if (c.attendOrDna && NOT_ATTENDED.has(c.attendOrDna)) return LEFT_OUT.notAttended;
+      const date = c.activityDate as string;
+      visit(personId, OMOP_CONCEPTS.outpatientVisit, date, date, c, { visit_source_value: label });
+      return undefined;
+    };
+  account('fact_csds_contact', 'visit_occurrence', gold.contacts, contactVisit('CSDS contact'));
+  account('fact_mhsds_contact', 'visit_occurrence', gold.mhsdsContacts, contactVisit('MHSDS contact'));
+
+  // Episodes → visit details in their spell, with every diagnosis and procedure they code.
+  const diagnoses = tally('fact_apc_episode', 'condition_occurrence', 'diagnosis codes');
+  const procedures = tally('fact_apc_episode', 'procedure_occurrence', 'procedure codes');
+  const diagnosisCount = (e: GoldEpisode): number =>
+    (e.primaryDiagnosis ? 1 : 0) + codeList(e.secondaryDiagnoses).length;
+  const procedureCount = (e: GoldEpisode): number =>
+    (e.primaryProcedure ? 1 : 0) + codeList(e.secondaryProcedures).length;
+  account(
+    'fact_apc_episode',
+    'visit_detail',
+    gold.episodes,
+    (e, personId) => {
+      const visitId =
+        e.spellNumber && e.providerCode
+          ? spellVisits.get(`${e.project}\u0000${e.providerCode}\u0000${e.spellNumber}`)
+          : undefined;
+      if (visitId === undefined) return 'spell not exported';
+      const start = e.activityDate as string;
+      const end = e.endDate && e.endDate >= start ? e.endDate : start;
+      const detailId = tables.visit_detail.length + 1;
+      tables.visit_detail.push({
+        ...nulls('visit_detail'),
         visit_detail_id: detailId,
-        procedure_source_value: e.primaryProcedure,
-        procedure_source_concept_id: sourceConceptId,
+        person_id: personId,
+        visit_detail_concept_id: OMOP_CONCEPTS.inpatientVisit,
+        visit_detail_start_date: start,
+        visit_detail_end_date: end,
+        visit_detail_type_concept_id: OMOP_CONCEPTS.ehr,
+        care_site_id: careSite(e.providerCode),
+        visit_detail_source_value: 'APC episode',
+        visit_detail_source_concept_id: 0,
+        visit_occurrence_id: visitId,
       });
-    }
-    return undefined;
-  });
+      // A code repeated within one episode is one condition (or procedure): the repeat is counted.
+      const coded = new Set<string>();
+      const diagnosis = (code: string, primary: boolean): void => {
+        if (coded.has(code)) return drop(diagnoses.dropped, LEFT_OUT.repeatedCode);
+        coded.add(code);
+        condition('ICD10', code, primary ? 'primary diagnosis' : 'secondary diagnosis', personId, {
+          start,
+          end,
+          visit: visitId,
+          detail: detailId,
+          statusConcept: primary ? OMOP_CONCEPTS.primaryDiagnosis : OMOP_CONCEPTS.secondaryDiagnosis,
+        });
+      };
+      if (e.primaryDiagnosis) diagnosis(e.primaryDiagnosis, true);
+      for (const code of codeList(e.secondaryDiagnoses)) diagnosis(code, false);
+      const operated = new Set<string>();
+      // SUS dates the primary procedure; the secondary procedures carry no date in gold: the episode start.
+      const operation = (code: string, date: string): void => {
+        if (operated.has(code)) return drop(procedures.dropped, LEFT_OUT.repeatedCode);
+        operated.add(code);
+        procedure('OPCS4', code, personId, { date, visit: visitId, detail: detailId });
+      };
+      if (e.primaryProcedure) operation(e.primaryProcedure, e.primaryProcedureDate ?? start);
+      for (const code of codeList(e.secondaryProcedures)) operation(code, start);
+      return undefined;
+    },
+    [
+      { tally: diagnoses, count: diagnosisCount },
+      { tally: procedures, count: procedureCount },
+    ],
+  );
+
+  // Imaging tests → procedures (SNOMED CT mapped when given, NICIP kept as the source value). An
+  // outpatient or GP direct access test is a visit of its own; an inpatient or day-case test is in
+  // the person's exported spell at that provider covering the test date, an A&E test in that day's
+  // attendance there, when there is one; other settings name no visit.
+  const imagingVisits = tally('fact_dids_test', 'visit_occurrence', 'tests as visits');
+  const visitsOf = new Map<unknown, OmopRow[]>();
+  for (const v of tables.visit_occurrence) {
+    const list = visitsOf.get(v.person_id) ?? [];
+    list.push(v);
+    visitsOf.set(v.person_id, list);
+  }
+  const covering = (personId: number, t: GoldImagingTest, visitConcept: number): number | null => {
+    const site = careSite(t.providerCode);
+    const date = t.activityDate as string;
+    const hit = (visitsOf.get(personId) ?? []).find(
+      (v) =>
+        v.visit_concept_id === visitConcept &&
+        site !== null &&
+        v.care_site_id === site &&
+        String(v.visit_start_date) <= date &&
+        date <= String(v.visit_end_date),
+    );
+    return typeof hit?.visit_occurrence_id === 'number' ? hit.visit_occurrence_id : null;
+  };
+  account(
+    'fact_dids_test',
+    'procedure_occurrence',
+    gold.imagingTests,
+    (t, personId) => {
+      const code = t.snomedCode ?? t.nicipCode;
+      if (!code) return LEFT_OUT.noImagingCode;
+      const date = t.activityDate as string;
+      const setting = t.patientSourceSetting;
+      let visitId: number | null;
+      if (setting !== null && OWN_VISIT_SETTINGS.has(setting)) {
+        visitId = visit(personId, OMOP_CONCEPTS.outpatientVisit, date, date, t, {
+          visit_source_value: 'DIDS imaging test',
+        });
+      } else {
+        drop(imagingVisits.dropped, LEFT_OUT.noOwnVisit);
+        const within = setting === null ? undefined : COVERING_VISIT[setting];
+        visitId = within === undefined ? null : covering(personId, t, within);
+      }
+      procedure(t.snomedCode ? 'SNOMED' : null, code, personId, { date, visit: visitId });
+      return undefined;
+    },
+    [{ tally: imagingVisits, count: () => 1 }],
+  );
 
   // Prescription items → drug exposures on the dispensing day.
   account('fact_prescribing', 'drug_exposure', gold.prescriptions, (p, personId) => {

@@ -6,10 +6,12 @@ import { checkOmop } from '../../../shared/domain/omop/omop-checks.js';
 import {
   buildOmop,
   estimatedYearOfBirth,
+  LEFT_OUT,
   OMOP_CONCEPTS,
   OPT_OUT_REASON,
   type GoldActivity,
   type GoldExtract,
+  type OmopBuild,
 } from '../../../shared/domain/omop/omop-mapping.js';
 import { parseOmopVocabulary } from '../../../shared/domain/omop/omop-vocabulary.js';
 
@@ -53,7 +55,11 @@ const GOLD: GoldExtract = {
       spellNumber: 'SPT000001',
       endDate: '2024-05-04',
       primaryDiagnosis: 'I219',
+      // I219 again: one condition, the repeat counted.
+      secondaryDiagnoses: 'E119,I10X,I219',
       primaryProcedure: 'K401',
+      primaryProcedureDate: '2024-05-02',
+      secondaryProcedures: 'Y531',
     },
     {
       ...act('EPT000002', TOKEN_A, '2024-05-04'),
@@ -67,6 +73,7 @@ const GOLD: GoldExtract = {
       spellNumber: 'SPT999999',
       endDate: '2024-06-02',
       primaryDiagnosis: 'E119',
+      secondaryDiagnoses: 'I10X',
       primaryProcedure: null,
     },
   ],
@@ -81,6 +88,8 @@ const GOLD: GoldExtract = {
     act('CC000001', TOKEN_B, '2024-08-01', null),
     act('CC000002', 'ff'.repeat(32), '2024-08-02', null),
   ],
+  mhsdsContacts: [],
+  imagingTests: [],
   prescriptions: [{ ...act('ITEM000001', TOKEN_A, '2024-09-15'), bnfCode: '0212000AAAAAIAI', quantity: 28 }],
   organisations: [{ code: 'RRK', name: 'University Hospitals Birmingham' }],
 };
@@ -104,12 +113,14 @@ test('every gold row is in OMOP or left out for a stated reason, and the checks 
   assert.ok(tables.visit_detail.every((d) => d.visit_occurrence_id === spell?.visit_occurrence_id));
   assert.deepEqual(tables.condition_occurrence.map((c) => c.condition_source_value).sort(), [
     '900000005',
+    'E119',
+    'I10X',
     'I219',
     'J189',
   ]);
   assert.deepEqual(
     tables.procedure_occurrence.map((p) => p.procedure_source_value),
-    ['K401'],
+    ['K401', 'Y531'],
   );
   assert.deepEqual(
     tables.drug_exposure.map((d) => [d.drug_source_value, d.quantity]),
@@ -119,6 +130,11 @@ test('every gold row is in OMOP or left out for a stated reason, and the checks 
   assert.equal(tables.provider.length, 0);
   const dropped = Object.fromEntries(build.accounts.map((a) => [a.source, a.dropped]));
   assert.deepEqual(dropped.fact_apc_episode, { 'spell not exported': 1 });
+  const codes = build.accounts.find((a) => a.unit === 'diagnosis codes');
+  assert.deepEqual(
+    [codes?.read, codes?.dropped],
+    [7, { 'spell not exported': 2, 'repeats a code of its episode': 1 }],
+  );
   assert.deepEqual(dropped.fact_csds_contact, { 'patient not in dim_patient': 1 });
   const counts = {
     dim_patient: 3,
@@ -161,7 +177,7 @@ test('with a vocabulary, source codes map through a valid Maps to a standard con
   assert.equal(condition('J189')?.condition_concept_id, 0, 'a retired Maps to is not followed');
   assert.equal(build.tables.procedure_occurrence[0]?.procedure_concept_id, 900000004);
   assert.equal(build.tables.drug_exposure[0]?.drug_concept_id, 0, 'no BNF in the vocabulary');
-  assert.deepEqual(build.mapped.ICD10, { mapped: 1, seen: 2 });
+  assert.deepEqual(build.mapped.ICD10, { mapped: 1, seen: 4 });
 });
 
 test('a vocabulary file without its Athena columns is refused with a coded error', () => {
@@ -268,4 +284,230 @@ test('infra/omop/omop-cdm-v5.4.sql is the DDL of the declaration, with every dec
   assert.equal(ddl, omopDdl(), 'regenerate infra/omop/omop-cdm-v5.4.sql from omopDdl()');
   for (const table of OMOP_TABLES)
     for (const column of table.columns) assert.match(ddl, new RegExp(`\\n  ${column.name} [A-Z]`));
+});
+
+/** The checks of a build against gold counts equal to the rows the build read (nothing lost in the read). */
+const checksAgainstRead = (build: OmopBuild) =>
+  checkOmop(
+    build.tables,
+    build.accounts,
+    Object.fromEntries(build.accounts.filter((a) => !a.unit).map((a) => [a.source, a.read])),
+  );
+const failures = (build: OmopBuild) => checksAgainstRead(build).filter((c) => !c.passed);
+
+test('every coded diagnosis of an episode is a condition, primary or secondary by its status concept, on the episode dates', () => {
+  const { tables } = buildOmop(GOLD);
+  const detail = tables.visit_detail.find((d) => d.visit_detail_start_date === '2024-05-01');
+  const ofEpisode = tables.condition_occurrence.filter((c) => c.visit_detail_id === detail?.visit_detail_id);
+  assert.deepEqual(
+    ofEpisode.map((c) => [
+      c.condition_source_value,
+      c.condition_status_concept_id,
+      c.condition_status_source_value,
+    ]),
+    [
+      ['I219', OMOP_CONCEPTS.primaryDiagnosis, 'primary diagnosis'],
+      ['E119', OMOP_CONCEPTS.secondaryDiagnosis, 'secondary diagnosis'],
+      ['I10X', OMOP_CONCEPTS.secondaryDiagnosis, 'secondary diagnosis'],
+    ],
+    'the repeated I219 is one condition',
+  );
+  for (const c of ofEpisode) {
+    assert.equal(c.condition_start_date, '2024-05-01');
+    assert.equal(c.condition_end_date, '2024-05-04');
+    assert.equal(c.condition_type_concept_id, OMOP_CONCEPTS.ehr);
+    assert.equal(c.visit_occurrence_id, detail?.visit_occurrence_id);
+  }
+  const complaint = tables.condition_occurrence.find((c) => c.condition_source_value === '900000005');
+  assert.equal(complaint?.condition_status_concept_id, null, 'a chief complaint is no diagnosis');
+});
+
+test('every OPCS-4 procedure of an episode is a procedure in its episode: the primary on its date, the secondaries on the episode start', () => {
+  const { tables } = buildOmop(GOLD);
+  assert.deepEqual(
+    tables.procedure_occurrence.map((p) => [p.procedure_source_value, p.procedure_date]),
+    [
+      ['K401', '2024-05-02'],
+      ['Y531', '2024-05-01'],
+    ],
+  );
+  const detail = tables.visit_detail[0];
+  for (const p of tables.procedure_occurrence) {
+    assert.equal(p.visit_detail_id, detail?.visit_detail_id);
+    assert.equal(p.visit_occurrence_id, detail?.visit_occurrence_id);
+  }
+  assert.deepEqual(failures(buildOmop(GOLD)), []);
+});
+
+// Mental health contacts and imaging tests of members A and B, beside GOLD's spell (A, RRK,
+// 2024-05-01 to 05-09) and attendance (B, RRK, 2024-07-10).
+const MH_DIDS: GoldExtract = {
+  ...GOLD,
+  mhsdsContacts: [
+    { ...act('MHC000001', TOKEN_B, '2024-08-03', null), attendOrDna: '5' },
+    { ...act('MHC000002', TOKEN_B, '2024-08-10', null), attendOrDna: '3' },
+    { ...act('MHC000003', TOKEN_B, '2024-08-17', null), attendOrDna: null },
+  ],
+  imagingTests: [
+    {
+      ...act('DIT000001', TOKEN_A, '2024-05-03'),
+      nicipCode: 'CCHAPC',
+      snomedCode: null,
+      patientSourceSetting: '01',
+    },
+    {
+      ...act('DIT000002', TOKEN_B, '2024-07-10'),
+      nicipCode: null,
+      snomedCode: '900000004',
+      patientSourceSetting: '05',
+    },
+    {
+      ...act('DIT000003', TOKEN_A, '2024-10-01'),
+      nicipCode: 'XCHES',
+      snomedCode: null,
+      patientSourceSetting: '04',
+    },
+    {
+      ...act('DIT000004', TOKEN_A, '2024-10-02'),
+      nicipCode: null,
+      snomedCode: null,
+      patientSourceSetting: '03',
+    },
+    {
+      ...act('DIT000005', TOKEN_A, '2024-11-02'),
+      nicipCode: 'XCHES',
+      snomedCode: null,
+      patientSourceSetting: '01',
+    },
+  ],
+};
+
+test('a mental health care contact the patient attended (or not known) is an outpatient visit; one not attended is left out, counted', () => {
+  const build = buildOmop(MH_DIDS);
+  const mh = build.tables.visit_occurrence.filter((v) => v.visit_source_value === 'MHSDS contact');
+  assert.deepEqual(
+    mh.map((v) => [v.visit_start_date, v.visit_end_date, v.visit_concept_id]),
+    [
+      ['2024-08-03', '2024-08-03', OMOP_CONCEPTS.outpatientVisit],
+      ['2024-08-17', '2024-08-17', OMOP_CONCEPTS.outpatientVisit],
+    ],
+  );
+  const account = build.accounts.find((a) => a.source === 'fact_mhsds_contact');
+  assert.deepEqual([account?.read, account?.dropped], [3, { [LEFT_OUT.notAttended]: 1 }]);
+  assert.deepEqual(failures(build), []);
+});
+
+test('an imaging test is a procedure with its SNOMED CT or NICIP code, in its own visit or the visit it took place in', () => {
+  const build = buildOmop(MH_DIDS, vocabulary());
+  const { tables } = build;
+  const visitOf = (concept: number) =>
+    tables.visit_occurrence.find((v) => v.visit_concept_id === concept)?.visit_occurrence_id;
+  const imaging = tables.procedure_occurrence.filter(
+    (p) => !['K401', 'Y531'].includes(String(p.procedure_source_value)),
+  );
+  const own = tables.visit_occurrence.find((v) => v.visit_source_value === 'DIDS imaging test');
+  assert.equal(own?.visit_concept_id, OMOP_CONCEPTS.outpatientVisit);
+  assert.equal(own?.visit_start_date, '2024-10-01');
+  assert.deepEqual(
+    imaging.map((p) => [
+      p.procedure_source_value,
+      p.procedure_date,
+      p.procedure_concept_id,
+      p.visit_occurrence_id,
+    ]),
+    [
+      ['CCHAPC', '2024-05-03', 0, visitOf(OMOP_CONCEPTS.inpatientVisit)],
+      ['900000004', '2024-07-10', 900000004, visitOf(OMOP_CONCEPTS.emergencyRoomVisit)],
+      ['XCHES', '2024-10-01', 0, own?.visit_occurrence_id],
+      ['XCHES', '2024-11-02', 0, null],
+    ],
+    'an inpatient test outside any exported spell names no visit; a test with no code is left out',
+  );
+  const dids = build.accounts.filter((a) => a.source === 'fact_dids_test');
+  assert.deepEqual(
+    dids.map((a) => [a.target, a.read, a.dropped]),
+    [
+      ['visit_occurrence', 5, { [LEFT_OUT.noOwnVisit]: 3, [LEFT_OUT.noImagingCode]: 1 }],
+      ['procedure_occurrence', 5, { [LEFT_OUT.noImagingCode]: 1 }],
+    ],
+  );
+  assert.deepEqual(failures(build), []);
+});
+
+test('a member with no age band on any activity is no person, and every row and code of theirs is counted as left out', () => {
+  const NO_BAND = 'd4'.repeat(32);
+  const gold: GoldExtract = {
+    ...MH_DIDS,
+    patients: [
+      ...GOLD.patients,
+      { project: 'icb-research', patientToken: NO_BAND, sex: '1', ethnicCategory: null },
+    ],
+    spells: [
+      ...GOLD.spells,
+      {
+        ...act('SLT000002', NO_BAND, '2024-03-01', null),
+        spellNumber: 'SPT000002',
+        dischargeDate: '2024-03-04',
+        admissionSource: null,
+        dischargeDestination: null,
+      },
+    ],
+    episodes: [
+      ...GOLD.episodes,
+      {
+        ...act('EPT000004', NO_BAND, '2024-03-01', null),
+        spellNumber: 'SPT000002',
+        endDate: '2024-03-04',
+        primaryDiagnosis: 'J189',
+        secondaryDiagnoses: 'E119',
+        primaryProcedure: 'K401',
+      },
+    ],
+    mhsdsContacts: [{ ...act('MHC000009', NO_BAND, '2024-03-10', null), attendOrDna: '5' }],
+    imagingTests: [
+      {
+        ...act('DIT000009', NO_BAND, '2024-03-02', null),
+        nicipCode: 'XCHES',
+        snomedCode: null,
+        patientSourceSetting: '04',
+      },
+    ],
+  };
+  const build = buildOmop(gold);
+  assert.equal(build.tables.person.length, 2);
+  const left = (source: string, unit?: string) =>
+    build.accounts.find((a) => a.source === source && a.unit === unit)?.dropped[LEFT_OUT.noYearOfBirth];
+  assert.equal(
+    build.accounts.find((a) => a.source === 'dim_patient')?.dropped[LEFT_OUT.noAgeBand],
+    2,
+    'C (no activity) and the new member',
+  );
+  assert.equal(left('fact_apc_spell'), 1);
+  assert.equal(left('fact_apc_episode'), 1);
+  assert.equal(left('fact_apc_episode', 'diagnosis codes'), 2);
+  assert.equal(left('fact_apc_episode', 'procedure codes'), 1);
+  assert.equal(left('fact_mhsds_contact'), 1);
+  assert.equal(left('fact_dids_test'), 1);
+  assert.equal(left('fact_dids_test', 'tests as visits'), 1);
+  const reconciled = checksAgainstRead(build).filter((c) => c.check === 'reconcilesWithGold');
+  for (const table of ['visit_occurrence', 'visit_detail', 'condition_occurrence', 'procedure_occurrence'])
+    assert.ok(
+      reconciled.some((c) => c.table === table && c.passed),
+      `${table} reconciles with gold less the rows left out`,
+    );
+  assert.deepEqual(failures(build), []);
+});
+
+test('the reconciliation catches a condition or procedure row that no gold code accounts for', () => {
+  const build = buildOmop(MH_DIDS);
+  build.tables.condition_occurrence.push({
+    ...build.tables.condition_occurrence[0]!,
+    condition_occurrence_id: 999,
+  });
+  build.tables.procedure_occurrence.pop();
+  const failed = failures(build).map((c) => `${c.check} ${c.table}`);
+  assert.deepEqual(failed.sort(), [
+    'reconcilesWithGold condition_occurrence',
+    'reconcilesWithGold procedure_occurrence',
+  ]);
 });

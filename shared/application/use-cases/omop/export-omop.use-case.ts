@@ -33,12 +33,15 @@ const FACT_SOURCES: Readonly<Record<Exclude<OmopGoldSource, 'dim_patient'>, Sour
   fact_apc_episode: 'sus_apc_episode',
   fact_ecds_attendance: 'ecds_attendance',
   fact_csds_contact: 'csds_care_contact',
+  fact_mhsds_contact: 'mhsds_care_contact',
+  fact_dids_test: 'dids_imaging_test',
   fact_prescribing: 'prescribing_item',
 };
 
 /** Facts whose rows name their patient only through a referral (the referral's source table). */
 const REFERRAL_OF: Readonly<Partial<Record<keyof typeof FACT_SOURCES, SourceTableName>>> = {
   fact_csds_contact: 'csds_referral',
+  fact_mhsds_contact: 'mhsds_referral',
 };
 
 export interface OmopExportOptions {
@@ -102,13 +105,22 @@ export async function exportOmop(warehouse: Warehouse, options: OmopExportOption
     spellNumber: 'hospital_provider_spell_number',
     endDate: 'episode_end_date',
     primaryDiagnosis: 'primary_diagnosis',
+    secondaryDiagnoses: 'secondary_diagnoses',
     primaryProcedure: 'primary_procedure',
+    primaryProcedureDate: 'primary_procedure_date',
+    secondaryProcedures: 'secondary_procedures',
   });
   const attendances = await facts('fact_ecds_attendance', {
     chiefComplaint: 'chief_complaint',
     dischargeDestination: 'discharge_destination',
   });
-  const contacts = await facts('fact_csds_contact');
+  const contacts = await facts('fact_csds_contact', { attendOrDna: 'attend_or_dna' });
+  const mhsdsContacts = await facts('fact_mhsds_contact', { attendOrDna: 'attend_or_dna' });
+  const imagingTests = await facts('fact_dids_test', {
+    nicipCode: 'nicip_code',
+    snomedCode: 'snomed_code',
+    patientSourceSetting: 'patient_source_setting',
+  });
   const prescriptions = await facts('fact_prescribing', { bnfCode: 'bnf_code', quantity: 'quantity' });
   const patients = await warehouse.query(
     'SELECT project, patient_token, CAST(sex AS VARCHAR(200)) AS sex, CAST(ethnic_category AS VARCHAR(200)) AS ethnic_category FROM dim_patient WHERE is_current = 1 AND is_deleted = 0',
@@ -135,14 +147,24 @@ export async function exportOmop(warehouse: Warehouse, options: OmopExportOption
       spellNumber: r.x.spellNumber ?? null,
       endDate: r.x.endDate?.slice(0, 10) ?? null,
       primaryDiagnosis: r.x.primaryDiagnosis ?? null,
+      secondaryDiagnoses: r.x.secondaryDiagnoses ?? null,
       primaryProcedure: r.x.primaryProcedure ?? null,
+      primaryProcedureDate: r.x.primaryProcedureDate?.slice(0, 10) ?? null,
+      secondaryProcedures: r.x.secondaryProcedures ?? null,
     })),
     attendances: attendances.map((r) => ({
       ...r.a,
       chiefComplaint: r.x.chiefComplaint ?? null,
       dischargeDestination: r.x.dischargeDestination ?? null,
     })),
-    contacts: contacts.map((r) => r.a),
+    contacts: contacts.map((r) => ({ ...r.a, attendOrDna: r.x.attendOrDna ?? null })),
+    mhsdsContacts: mhsdsContacts.map((r) => ({ ...r.a, attendOrDna: r.x.attendOrDna ?? null })),
+    imagingTests: imagingTests.map((r) => ({
+      ...r.a,
+      nicipCode: r.x.nicipCode ?? null,
+      snomedCode: r.x.snomedCode ?? null,
+      patientSourceSetting: r.x.patientSourceSetting ?? null,
+    })),
     prescriptions: prescriptions.map((r) => ({
       ...r.a,
       bnfCode: r.x.bnfCode ?? null,
