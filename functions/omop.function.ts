@@ -5,6 +5,7 @@ import { observed } from './observed.js';
 import { TIMER_RETRY } from './retry-policies.js';
 import { exportOmop, publishOmopToLake } from '../shared/application/use-cases/omop/export-omop.use-case.js';
 import { loadOptOutApplication } from '../shared/application/use-cases/opt-out.use-case.js';
+import { omopLeftOut } from '../shared/domain/omop/omop-checks.js';
 
 /**
  * On a schedule: the gold star schema as OMOP CDM v5.4 tables in the lake
@@ -18,6 +19,15 @@ export async function omopOnSchedule(_timer: Timer, context: InvocationContext):
   });
   const runId = s.pipeline.clock.now().toISOString().replace(/[:.]/g, '');
   const written = await publishOmopToLake(s.pipeline.parquet, runId, result.build);
+  // Rows, codes and visits left out (people with no year of birth, contacts not attended, …), so a
+  // gap between gold and OMOP is explained where the operator looks; opt-out counts disclosure-controlled.
+  for (const left of omopLeftOut(result.build.accounts))
+    s.logger.info('omop left out', {
+      source: left.source,
+      unit: left.unit,
+      reason: left.reason,
+      count: left.count,
+    });
   for (const failed of result.checks.filter((c) => !c.passed))
     s.logger.error('omop check failed', {
       check: failed.check,

@@ -7,9 +7,7 @@ import { recordAudit } from '../application/use-cases/audit/audit-trail.js';
 import { exportOmop, omopPortableTables } from '../application/use-cases/omop/export-omop.use-case.js';
 import { csvField, csvHeader } from '../domain/export/csv-cells.js';
 import { omopPortableColumns } from '../domain/omop/omop-cdm-tables.js';
-import { omopCheckLines } from '../domain/omop/omop-checks.js';
-import { OPT_OUT_REASON } from '../domain/omop/omop-mapping.js';
-import { discloseCount } from '../domain/disclosure/small-numbers.js';
+import { omopCheckLines, omopLeftOutLines } from '../domain/omop/omop-checks.js';
 import { loadOptOutApplication } from '../application/use-cases/opt-out.use-case.js';
 import { parseOmopVocabulary, type OmopVocabulary } from '../domain/omop/omop-vocabulary.js';
 import type { CliCommand } from './cli-io.js';
@@ -98,11 +96,7 @@ export const omopCommand: CliCommand = {
           );
         io.out(`${table.name.padEnd(22)} ${String(rows.length).padStart(9)} rows  ${file}`);
       }
-      for (const account of result.build.accounts)
-        for (const [reason, n] of Object.entries(account.dropped))
-          io.out(
-            `left out: ${account.source}: ${reason === OPT_OUT_REASON ? discloseCount(n) : n} ${account.unit ?? 'rows'} (${reason})`,
-          );
+      for (const line of omopLeftOutLines(result.build.accounts)) io.out(line);
       for (const [vocabularyId, m] of Object.entries(result.build.mapped))
         if (m.seen > 0)
           io.out(`mapped: ${vocabularyId}: ${m.mapped} of ${m.seen} source codes to a standard concept`);

@@ -1,5 +1,6 @@
+import { discloseCount } from '../disclosure/small-numbers.js';
 import { OMOP_TABLES, type OmopTableName, type OmopTables } from './omop-cdm-tables.js';
-import { eventDates, type OmopGoldSource, type OmopSourceAccount } from './omop-mapping.js';
+import { eventDates, OPT_OUT_REASON, type OmopGoldSource, type OmopSourceAccount } from './omop-mapping.js';
 
 /**
  * Checks of an OMOP export in the manner of the OHDSI Data Quality Dashboard (conformance,
@@ -125,4 +126,35 @@ export function omopCheckLines(checks: readonly OmopCheck[]): string[] {
     (c) =>
       `${c.passed ? 'PASS' : 'FAIL'}  ${c.check.padEnd(24)} ${`${c.table}${c.column ? `.${c.column}` : ''}`.padEnd(44)} ${c.detail}`,
   );
+}
+
+/** What an export left out, one entry per gold table, unit and reason. */
+export interface OmopLeftOut {
+  readonly source: OmopGoldSource;
+  /** 'rows', or what the rows hold ('diagnosis codes', 'tests as visits', …). */
+  readonly unit: string;
+  readonly reason: string;
+  /** The count as shown: disclosure-controlled (0, `*` for 1–7, else to the nearest 5) for the National Data Opt-out, exact otherwise. */
+  readonly count: string;
+}
+
+/**
+ * Everything an export left out, as the CLI prints it and the timer logs it: the people with no
+ * year of birth (dim_patient), then each row, code or visit left out with its reason. Counts of
+ * records withheld under the National Data Opt-out are disclosure-controlled.
+ */
+export function omopLeftOut(accounts: readonly OmopSourceAccount[]): OmopLeftOut[] {
+  return accounts.flatMap((a) =>
+    Object.entries(a.dropped).map(([reason, n]) => ({
+      source: a.source,
+      unit: a.unit ?? 'rows',
+      reason,
+      count: reason === OPT_OUT_REASON ? discloseCount(n) : String(n),
+    })),
+  );
+}
+
+/** One printed line per entry: `left out: <gold table>: N <unit> (<reason>)`. */
+export function omopLeftOutLines(accounts: readonly OmopSourceAccount[]): string[] {
+  return omopLeftOut(accounts).map((l) => `left out: ${l.source}: ${l.count} ${l.unit} (${l.reason})`);
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { OMOP_TABLES, omopDdl } from '../../../shared/domain/omop/omop-cdm-tables.js';
-import { checkOmop } from '../../../shared/domain/omop/omop-checks.js';
+import { checkOmop, omopLeftOutLines } from '../../../shared/domain/omop/omop-checks.js';
 import {
   buildOmop,
   estimatedYearOfBirth,
@@ -509,5 +509,25 @@ test('the reconciliation catches a condition or procedure row that no gold code 
   assert.deepEqual(failed.sort(), [
     'reconcilesWithGold condition_occurrence',
     'reconcilesWithGold procedure_occurrence',
+  ]);
+});
+
+test('what is left out is reported per gold table, unit and reason; opt-out counts disclosure-controlled', () => {
+  const lines = omopLeftOutLines([
+    { source: 'dim_patient', target: 'person', read: 40, dropped: { [LEFT_OUT.noAgeBand]: 3 } },
+    { source: 'fact_apc_episode', target: 'visit_detail', read: 50, dropped: { [OPT_OUT_REASON]: 12 } },
+    {
+      source: 'fact_apc_episode',
+      target: 'condition_occurrence',
+      unit: 'diagnosis codes',
+      read: 120,
+      dropped: { [LEFT_OUT.noYearOfBirth]: 9, [OPT_OUT_REASON]: 2 },
+    },
+  ]);
+  assert.deepEqual(lines, [
+    'left out: dim_patient: 3 rows (no age band to estimate a year of birth)',
+    'left out: fact_apc_episode: 10 rows (National Data Opt-out)',
+    'left out: fact_apc_episode: 9 diagnosis codes (person has no year of birth)',
+    'left out: fact_apc_episode: * diagnosis codes (National Data Opt-out)',
   ]);
 });
