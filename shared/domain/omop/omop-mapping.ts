@@ -325,9 +325,7 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
     readonly dropped: Record<string, number>;
   }
   const tally = (source: OmopGoldSource, target: OmopTableName, unit: string): Tally => {
-    const t: Tally = { source, target, unit, read: 0, dropped: {} };
-    accounts.push(t);
-    return t;
+    return { source, target, unit, read: 0, dropped: {} };
   };
   const drop = (dropped: Record<string, number>, reason: string, n = 1): void => {
     if (n > 0) dropped[reason] = (dropped[reason] ?? 0) + n;
@@ -352,7 +350,7 @@ export function buildOmop(gold: GoldExtract, vocabulary?: OmopVocabulary): OmopB
       drop(dropped, reason);
       for (const item of items) drop(item.tally.dropped, reason, item.count(row));
     }
-    accounts.push({ source, target, read: rows.length, dropped });
+    accounts.push({ source, target, read: rows.length, dropped }, ...items.map((i) => i.tally));
   };
 
   const visit = (
