@@ -1,28 +1,35 @@
 import * as df from 'durable-functions';
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { CONNECTIONS, FUNCTIONS, ORCHESTRATIONS } from './function-names.js';
+import { FUNCTIONS, ORCHESTRATIONS } from './function-names.js';
 import { services } from './composition-root.js';
 import { starterFrom } from './orchestration-starter.js';
 import { observed } from './observed.js';
 import { TIMER_RETRY } from './retry-policies.js';
+import { landingEventOf } from '../shared/domain/landing/landing-event.js';
 import { ingestLandingFile } from '../shared/application/use-cases/pipeline/ingest-landing-file.use-case.js';
 import { rejectOverdueLandingFiles } from '../shared/application/use-cases/pipeline/reject-overdue-landing-files.use-case.js';
 
 /**
- * A supplier file dropped in `landing/<table>/<file>` (or its manifest or column map beside it) →
- * checks → bronze copy → one orchestration. A file rejected by its name, its manifest or its map is
- * reported by the use case and the function succeeds (no host retries).
+ * A supplier file dropped in `landing/<table>/<file>` (or its manifest or column map beside it),
+ * announced by the lake's BlobCreated event (Event Grid) → checks → bronze copy → one orchestration.
+ * The function is handed the event, not the blob: the use case streams the file from the lake, so a
+ * multi-GB drop runs in flat memory (a blob trigger would bind the whole blob). A file rejected by its
+ * name, its manifest or its map is reported by the use case and the function succeeds (no retries);
+ * a failure throws, Event Grid redelivers, and after its last attempt dead-letters the event, which
+ * the sweep below reports.
  */
 export async function landingFile(
-  blob: unknown,
+  event: unknown,
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<void> {
+  const landing = landingEventOf(event);
+  if (landing.kind === 'ignored') {
+    context.log(`landing event ${landing.eventId} ignored: ${landing.reason}`);
+    return;
+  }
   const s = await services();
-  const raw = context.triggerMetadata?.name;
-  const name = typeof raw === 'string' ? raw : '';
-  const bytes = Buffer.isBuffer(blob) ? blob : Buffer.from(blob as string);
-  const result = await ingestLandingFile(name, bytes, {
+  const result = await ingestLandingFile(landing.name, {
     ...s.pipeline,
     starter: starterFrom(client),
     orchestration: ORCHESTRATIONS.pipeline,
@@ -45,11 +52,10 @@ export async function landingManifestSweep(_timer: Timer, context: InvocationCon
   if (rejected.length > 0) context.log(`landing files rejected without a manifest: ${rejected.join(', ')}`);
 }
 
-df.app.client.storageBlob(FUNCTIONS.landingFile, {
-  path: 'landing/{name}',
-  connection: CONNECTIONS.lake,
-  source: 'EventGrid',
-  handler: observed(FUNCTIONS.landingFile, 'blob', landingFile),
+// The subscription (LANDING_EVENT_SUBSCRIPTION) is made after code deploy by
+// infra/hooks/subscribe-landing-events.mjs; locally the runtime raises the same events from Azurite.
+df.app.client.eventGrid(FUNCTIONS.landingFile, {
+  handler: observed(FUNCTIONS.landingFile, 'eventGrid', landingFile),
 });
 
 app.timer(FUNCTIONS.landingManifestSweep, {

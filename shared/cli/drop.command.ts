@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { routeLogs, services, resetServices } from '../../functions/composition-root.js';
 import { FUNCTIONS } from '../../functions/function-names.js';
 import type { ObjectStore } from '../application/ports/object-store.port.js';
 import type { StateStore } from '../application/ports/state-store.port.js';
-import { landingFileIds } from '../application/use-cases/pipeline/ingest-landing-file.use-case.js';
+import { landingFileIdsOf } from '../application/use-cases/pipeline/ingest-landing-file.use-case.js';
 import {
   landingDropOutcome,
   type DropOutcome,
@@ -124,8 +124,9 @@ export const dropCommand: CliCommand = {
       const target = sidecars.columnMaps.find((m) => m.format === format);
       if (target) map = { name: target.name, bytes };
     }
-    const bytes = await readFile(file);
-    const ids = landingFileIds(name, bytes, table);
+    // Read as a stream (twice: ids, then the upload), so a multi-GB drop runs in flat memory.
+    const size = (await stat(file)).size;
+    const ids = await landingFileIdsOf(name, createReadStream(file) as AsyncIterable<Buffer>, table);
     const upload = async (lake: ObjectStore): Promise<void> => {
       await lake.ensureContainers(['landing']);
       // Control files first: the data file's arrival then finds them (ADR 0015).
@@ -134,7 +135,7 @@ export const dropCommand: CliCommand = {
           await lake.delete('landing', m.name);
       if (map) await lake.put('landing', map.name, map.bytes);
       if (manifestBytes) await lake.put('landing', sidecars.manifest, manifestBytes);
-      await lake.put('landing', name, bytes);
+      await lake.putFile('landing', name, file);
     };
     const { dataDir } = localSettings();
     const deadline = Date.now() + timeoutMs;
@@ -157,7 +158,7 @@ export const dropCommand: CliCommand = {
     try {
       const s = await services();
       io.err(
-        `dropping ${name} (${bytes.length} bytes${manifestBytes ? ', with its manifest' : ''}${map ? ', with a column map' : ''}) into landing/; log: ${log.path}`,
+        `dropping ${name} (${size} bytes${manifestBytes ? ', with its manifest' : ''}${map ? ', with a column map' : ''}) into landing/; log: ${log.path}`,
       );
       if (!lock) {
         io.err('a local host runs in this data dir: it picks the file up');

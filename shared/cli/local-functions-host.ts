@@ -10,7 +10,8 @@ import {
   type Registry,
 } from '../runtime/local/registration-capture.js';
 import { localActor, type LocalEnvironment } from './local-environment.js';
-import { ACTIVITIES, FUNCTIONS } from '../../functions/function-names.js';
+import { ACTIVITIES, CONNECTIONS, FUNCTIONS } from '../../functions/function-names.js';
+import { LANDING_EVENT_SUBSCRIPTION } from '../domain/landing/landing-event.js';
 import type { MergeDimensionInput } from '../domain/pipeline/pipeline-contracts.js';
 import { projectForTable } from '../domain/pseudonymise/projects.js';
 
@@ -144,6 +145,16 @@ export async function openLocalFunctionsHost(
       principal: { actor: localActor(), roles: env.operatorRoles },
     },
     eventSources: () => options.eventLog.consumer('$Default'),
+    // The lake's BlobCreated events under landing/, as the Event Grid subscription delivers them on Azure.
+    eventGrid: {
+      [FUNCTIONS.landingFile]: {
+        connection: CONNECTIONS.lake,
+        container: LANDING_EVENT_SUBSCRIPTION.container,
+        name: LANDING_EVENT_SUBSCRIPTION.name,
+        maxDeliveryAttempts: LANDING_EVENT_SUBSCRIPTION.maxDeliveryAttempts,
+        deadLetterContainer: LANDING_EVENT_SUBSCRIPTION.deadLetterContainer,
+      },
+    },
     // host.json's batch size: large receipts make few, large batches (an initial snapshot of a
     // table becomes one batch per partition, not one per hundred events).
     eventHubs: eventHubOptionsFromHostJson(),

@@ -70,6 +70,8 @@ export const INFRASTRUCTURE_CODES = {
   deadLetterMissing: 'DEAD_LETTER_MISSING',
   deadLetterMismatch: 'DEAD_LETTER_MISMATCH',
   deadLetterFailed: 'DEAD_LETTER_FAILED',
+  /** A landing blob's bytes changed between its checks and its copy to bronze (retried). */
+  landingFileChanged: 'LANDING_FILE_CHANGED',
 } as const;
 
 /**

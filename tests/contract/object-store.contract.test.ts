@@ -39,6 +39,21 @@ for (const [name, make] of adapters) {
       assert.equal(await store.getStream(container, 's/missing.bin'), undefined);
     });
 
+    test('an object written from a stream of many blocks reads back byte for byte; create-only keeps the first', async () => {
+      // 20 MiB in 1 MiB chunks: more than two of the adapter's 8 MiB blocks.
+      const chunk = (n: number) => Buffer.alloc(1024 * 1024, n % 256);
+      async function* body(): AsyncIterable<Buffer> {
+        for (let i = 0; i < 20; i += 1) yield chunk(i);
+      }
+      const first = await store.putStream(container, 'ps/drop.csv', body(), { ifNoneMatch: '*' });
+      assert.equal(first.created, true);
+      const again = await store.putStream(container, 'ps/drop.csv', body(), { ifNoneMatch: '*' });
+      assert.equal(again.created, false, 'create-only never overwrites');
+      const back = await store.get(container, 'ps/drop.csv');
+      assert.equal(back?.length, 20 * 1024 * 1024);
+      assert.deepEqual(back?.subarray(19 * 1024 * 1024, 19 * 1024 * 1024 + 4), Buffer.from([19, 19, 19, 19]));
+    });
+
     test('a put conditional on a version tag replaces only that version (compare-and-swap)', async () => {
       await store.put(container, 'cas/head.json', 'v1');
       const first = await store.getVersioned(container, 'cas/head.json');

@@ -158,7 +158,7 @@ test(
       for (const name of Object.values(ORCHESTRATIONS))
         assert.equal(triggers.get(name), 'orchestrationTrigger');
       assert.equal(triggers.get(FUNCTIONS.cdcConsumer), 'eventHubTrigger');
-      assert.equal(triggers.get(FUNCTIONS.landingFile), 'blobTrigger');
+      assert.equal(triggers.get(FUNCTIONS.landingFile), 'eventGridTrigger');
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

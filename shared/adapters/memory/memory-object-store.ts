@@ -39,6 +39,17 @@ export class MemoryObjectStore implements ObjectStore {
     return this.put(container, path, await readFile(localFile), options);
   }
 
+  async putStream(
+    container: string,
+    path: string,
+    body: AsyncIterable<Buffer>,
+    options?: PutObjectOptions,
+  ): Promise<{ created: boolean }> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk);
+    return this.put(container, path, Buffer.concat(chunks), options);
+  }
+
   async get(container: string, path: string): Promise<Buffer | undefined> {
     return this.objects.get(this.key(container, path));
   }

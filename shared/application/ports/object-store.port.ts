@@ -30,6 +30,16 @@ export interface ObjectStore {
     localFile: string,
     options?: PutObjectOptions,
   ): Promise<{ created: boolean }>;
+  /**
+   * Writes an object from a stream (a landing file copied to bronze) in flat memory, with the same
+   * conditions as `put`.
+   */
+  putStream(
+    container: string,
+    path: string,
+    body: AsyncIterable<Buffer>,
+    options?: PutObjectOptions,
+  ): Promise<{ created: boolean }>;
   /** The bytes of an object as a stream (flat memory for large drops), or undefined when it does not exist. */
   getStream(container: string, path: string): Promise<NodeJS.ReadableStream | undefined>;
   /** Downloads an object to a local file; false when it does not exist. */

@@ -22,7 +22,7 @@ export const OPERATIONS_METRICS = {
 export const TRIGGER_KINDS = [
   'timer',
   'eventHub',
-  'blob',
+  'eventGrid',
   'queue',
   'http',
   'activity',

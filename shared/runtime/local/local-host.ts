@@ -17,7 +17,7 @@ import {
   type Registry,
   type RpcTypedData,
 } from './registration-capture.js';
-import { BlobTrigger, type BlobTriggerOptions } from './triggers/blob-trigger.js';
+import { BlobTrigger, type BlobEventSubscription, type BlobTriggerOptions } from './triggers/blob-trigger.js';
 import {
   EventHubTrigger,
   type EventHubTriggerOptions,
@@ -65,6 +65,11 @@ export interface LocalHostOptions {
   readonly overridableExistingInstanceStates?: 'NonRunningStates' | 'AnyState';
   readonly queues?: QueueTriggerOptions;
   readonly blobs?: BlobTriggerOptions;
+  /**
+   * The Event Grid subscriptions of `app.eventGrid` registrations, by function name: the storage
+   * events of a container, raised from Azurite as the account's system topic raises them on Azure.
+   */
+  readonly eventGrid?: Readonly<Record<string, BlobEventSubscription>>;
   readonly eventHubs?: EventHubTriggerOptions;
   /** Functions not to drive (the host's `AzureWebJobs.<name>.Disabled`). */
   readonly disabledFunctions?: readonly string[];
@@ -256,7 +261,14 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     else if (type === 'queuetrigger')
       sources.push(new QueueTrigger(registration, triggerHost, options.queues));
     else if (type === 'blobtrigger') sources.push(new BlobTrigger(registration, triggerHost, options.blobs));
-    else if (type === 'eventhubtrigger') {
+    else if (type === 'eventgridtrigger') {
+      const subscription = options.eventGrid?.[registration.name];
+      if (subscription) sources.push(new BlobTrigger(registration, triggerHost, options.blobs, subscription));
+      else
+        log.warn('an Event Grid trigger with no subscription given to the local host never runs', {
+          function: registration.name,
+        });
+    } else if (type === 'eventhubtrigger') {
       if (!options.eventSources)
         throw new Error(
           `function "${registration.name}" has an eventHub trigger but no eventSources were given`,

@@ -11,11 +11,13 @@ import { compileBlobPath } from '../../../shared/runtime/local/triggers/blob-tri
 import { testAzurite, uniqueName } from '../../support/azurite.js';
 
 const registry = await captureRegistrations(() => import('./fixtures/blob-fixtures.js'));
-const { blobSeen } = await import('./fixtures/blob-fixtures.js');
+const { blobSeen, eventsSeen } = await import('./fixtures/blob-fixtures.js');
 
 let azurite: Awaited<ReturnType<typeof testAzurite>>;
 let dataDir: string;
 const container = uniqueName('rtblob');
+const eventContainer = uniqueName('rtevents');
+const deadLetterContainer = uniqueName('rtdead');
 
 before(async () => {
   azurite = await testAzurite();
@@ -35,6 +37,15 @@ const newHost = () =>
     connections: { RtStorage: azurite.connectionString },
     appSettings: { RT_CONTAINER: container },
     blobs: { pollIntervalMs: 50 },
+    eventGrid: {
+      rt_blob_events: {
+        connection: 'RtStorage',
+        container: eventContainer,
+        name: 'rt-blob-created',
+        maxDeliveryAttempts: 3,
+        deadLetterContainer,
+      },
+    },
   });
 
 test('blob trigger paths bind their parameters and ignore blobs outside the pattern', () => {
@@ -82,4 +93,50 @@ test('a blob fires the trigger once, also across a host restart; a changed blob 
       ['ecds', 'file-2.csv', 2],
     ],
   );
+});
+
+test('an Event Grid subscription delivers one BlobCreated event per committed blob (not its bytes), also across a restart; a delivery failing every attempt is dead-lettered', async () => {
+  const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  const events = service.getContainerClient(eventContainer);
+  await events.createIfNotExists();
+  await events.getBlockBlobClient('apc/2026-11.csv').upload('a,b\n1,2\n', 8);
+  await events.getBlockBlobClient('fail-apc/2026-11.csv').upload('x\n', 2);
+  const host = newHost();
+  await host.start();
+  await host.waitForIdle({ timeoutMs: 20_000 });
+  await host.stop();
+  const ok = eventsSeen.filter((e) => !String(e.subject).includes('/fail-'));
+  assert.deepEqual(ok, [
+    {
+      eventType: 'Microsoft.Storage.BlobCreated',
+      subject: `/blobServices/default/containers/${eventContainer}/blobs/apc/2026-11.csv`,
+      api: 'PutBlockList',
+      contentLength: 8,
+    },
+  ]);
+  assert.equal(eventsSeen.length - ok.length, 3, 'the failing blob was delivered maxDeliveryAttempts times');
+
+  const dead: unknown[] = [];
+  for await (const blob of service.getContainerClient(deadLetterContainer).listBlobsFlat())
+    dead.push(
+      ...(JSON.parse(
+        (
+          await service.getContainerClient(deadLetterContainer).getBlobClient(blob.name).downloadToBuffer()
+        ).toString('utf8'),
+      ) as unknown[]),
+    );
+  assert.equal(dead.length, 1);
+  const letter = dead[0] as { subject: string; deadLetterReason: string; deliveryAttempts: number };
+  assert.equal(
+    letter.subject,
+    `/blobServices/default/containers/${eventContainer}/blobs/fail-apc/2026-11.csv`,
+  );
+  assert.equal(letter.deadLetterReason, 'MaxDeliveryAttemptsExceeded');
+  assert.equal(letter.deliveryAttempts, 3);
+
+  const again = newHost();
+  await again.start();
+  await again.waitForIdle({ timeoutMs: 20_000 });
+  await again.stop();
+  assert.equal(eventsSeen.length, 4, 'a restart delivers nothing already delivered or dead-lettered');
 });

@@ -77,6 +77,7 @@ function raceOnHead(inner: ObjectStore, parties: number): () => KeyedStateDeps {
       ensureContainers: (c) => inner.ensureContainers(c),
       put: (c, p, b, o) => inner.put(c, p, b, o),
       putFile: (c, p, f, o) => inner.putFile(c, p, f, o),
+      putStream: (c, p, b, o) => inner.putStream(c, p, b, o),
       get: (c, p) => inner.get(c, p),
       getVersioned: async (c, p) => {
         const got = await inner.getVersioned(c, p);

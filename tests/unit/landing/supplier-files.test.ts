@@ -85,7 +85,7 @@ function world(options: { required?: readonly SourceTableName[] } = {}) {
   const drop = async (name: string, body: string | Buffer): Promise<LandingResult> => {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     await lake.put('landing', name, bytes);
-    return ingestLandingFile(name, bytes, { ...deps, starter, orchestration: 'pipelineOrchestrator' });
+    return ingestLandingFile(name, { ...deps, starter, orchestration: 'pipelineOrchestrator' });
   };
   const advance = (minutes: number) => {
     now += minutes * 60_000;

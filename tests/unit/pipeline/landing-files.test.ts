@@ -94,7 +94,8 @@ type Outcome =
 async function land(world: ReturnType<typeof openDeps>, c: Case): Promise<Outcome> {
   const bytes = typeof c.body === 'string' ? Buffer.from(c.body, 'utf8') : c.body;
   const before = world.starts.length;
-  const landed = (await ingestLandingFile(c.name, bytes, {
+  await world.lake.put('landing', c.name, bytes);
+  const landed = (await ingestLandingFile(c.name, {
     ...world.deps,
     starter: world.starter,
     orchestration: 'pipelineOrchestrator',
@@ -221,7 +222,8 @@ test('a file-level problem found while streaming is a permanent failure: it is r
   const world = openDeps();
   const body = csv([HEADER, e(50), e(51)]);
   const bytes = Buffer.concat([Buffer.from(body, 'utf8'), Buffer.from([0xff, 0xfe, 0x41, 0x0a])]);
-  await ingestLandingFile('sus_apc_episode/late-bad-bytes.csv', bytes, {
+  await world.lake.put('landing', 'sus_apc_episode/late-bad-bytes.csv', bytes);
+  await ingestLandingFile('sus_apc_episode/late-bad-bytes.csv', {
     ...world.deps,
     starter: world.starter,
     orchestration: 'pipelineOrchestrator',

@@ -79,7 +79,8 @@ describe('pipeline input', () => {
       telemetry: memoryTelemetry(),
     } as unknown as PipelineDeps;
     const body = Buffer.from(csv([HEADER, line(episode(1)), line(episode(2))]), 'utf8');
-    const result = await ingestLandingFile('sus_apc_episode/wave.csv', body, {
+    await deps.lake.put('landing', 'sus_apc_episode/wave.csv', body);
+    const result = await ingestLandingFile('sus_apc_episode/wave.csv', {
       ...deps,
       starter,
       orchestration: 'pipelineOrchestrator',

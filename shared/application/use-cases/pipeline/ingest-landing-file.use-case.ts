@@ -3,6 +3,9 @@ import { Readable } from 'node:stream';
 import { type SourceTableName, type SourceTableSpec } from '../../../domain/datasets/source-tables.js';
 import {
   ColumnMapError,
+  INFRASTRUCTURE_CODES,
+  InfrastructureError,
+  toError,
   LandingFileRejectedError,
   type LandingRejectionCode,
 } from '../../../domain/errors.js';
@@ -16,7 +19,7 @@ import {
   type SupplierManifest,
 } from '../../../domain/landing/supplier-manifest.js';
 import type { BatchDescriptor } from '../../../domain/pipeline/batch-record.js';
-import { hashHex, shortId } from '../../../domain/pipeline/ids.js';
+import { shortId } from '../../../domain/pipeline/ids.js';
 import { landingTarget, printableName } from '../../../domain/pipeline/landing-file.js';
 import { pipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
 import type { OrchestrationStarter } from '../../ports/orchestration-starter.port.js';
@@ -45,7 +48,9 @@ export type LandingOutcome =
   /** A manifest or column map arrived before its data file (the file's arrival loads it). */
   | 'awaiting-file'
   /** A column map arrived (read when its data file is). */
-  | 'control-file';
+  | 'control-file'
+  /** The blob was no longer in landing/ when its event was handled: nothing to load. */
+  | 'gone';
 
 /** What became of a landing blob: a batch (new or already known), a rejection, a duplicate, a wait. */
 export interface LandingResult {
@@ -65,13 +70,25 @@ type LandingDeps = PipelineDeps & {
   readonly manifestPolicy?: Readonly<Record<SourceTableName, ManifestPolicy>>;
 };
 
-/** The ids a landing file has, from its name and bytes: its batch id and its rejection id. */
-export function landingFileIds(
+/**
+ * The ids a landing file has, from its name and bytes (a stream, read in flat memory): its batch id
+ * and its rejection id.
+ */
+export async function landingFileIdsOf(
   name: string,
-  bytes: Buffer,
+  bytes: AsyncIterable<Buffer>,
+  table: string,
+): Promise<{ batchId: string; rejectionId: string }> {
+  const { contentHash } = await scanLandingFile(bytes);
+  return landingIdsOf(name, contentHash, table);
+}
+
+function landingIdsOf(
+  name: string,
+  contentHash: string,
   table: string,
 ): { batchId: string; rejectionId: string } {
-  const contentId = shortId([name, hashHex(bytes.toString('latin1'))], 20);
+  const contentId = shortId([name, contentHash], 20);
   return { batchId: `${table}-file-${contentId}`, rejectionId: `landing-${contentId}` };
 }
 
@@ -93,37 +110,57 @@ export function landingFileIds(
  * at once through `reportRejectedFile` and resolves: a permanent failure, so the host must not
  * retry it into its own blob poison queue. Problems in the content are found while planning.
  */
-export async function ingestLandingFile(
-  name: string,
-  bytes: Buffer,
-  deps: LandingDeps,
-): Promise<LandingResult> {
+export async function ingestLandingFile(name: string, deps: LandingDeps): Promise<LandingResult> {
   const blob = landingBlob(name);
   if (blob.kind === 'column-map') return { batchId: '', started: false, outcome: 'control-file' };
   if (blob.kind === 'manifest') {
-    const data = await deps.lake.get('landing', blob.dataName);
-    if (!data) {
+    const manifestBytes = await deps.lake.get('landing', name);
+    if (!manifestBytes) return gone(name, deps);
+    if (!(await deps.lake.exists('landing', blob.dataName))) {
       deps.logger.info('landing manifest waits for its file', { file: printableName(blob.dataName) });
       return { batchId: '', started: false, outcome: 'awaiting-file' };
     }
-    return ingestDataFile(blob.dataName, data, bytes, deps);
+    return ingestDataFile(blob.dataName, manifestBytes, deps);
   }
-  return ingestDataFile(name, bytes, undefined, deps);
+  return ingestDataFile(name, undefined, deps);
+}
+
+/** An event for a blob no longer in landing/ (deleted, or moved by its supplier): nothing to load. */
+function gone(name: string, deps: LandingDeps): LandingResult {
+  deps.logger.warn('landing blob is gone; nothing to load', { file: printableName(name) });
+  return { batchId: '', started: false, outcome: 'gone' };
+}
+
+/**
+ * The landing blob's bytes as a stream, read again for each pass (hash and count, then the copy to
+ * bronze): memory holds one chunk at a time whatever the file's size.
+ */
+function landingBytes(name: string, deps: LandingDeps): () => Promise<AsyncIterable<Buffer> | undefined> {
+  return async () => {
+    const stream = await deps.lake.getStream('landing', name);
+    return stream ? asBuffers(stream) : undefined;
+  };
+}
+
+async function* asBuffers(stream: NodeJS.ReadableStream): AsyncIterable<Buffer> {
+  for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
 }
 
 async function ingestDataFile(
   name: string,
-  bytes: Buffer,
-  manifestBytes: Buffer | undefined,
+  givenManifest: Buffer | undefined,
   deps: LandingDeps,
 ): Promise<LandingResult> {
   const file = printableName(name);
+  const open = landingBytes(name, deps);
   let target;
   try {
     target = landingTarget(name);
   } catch (error) {
     if (!(error instanceof LandingFileRejectedError)) throw error;
-    const { rejectionId } = landingFileIds(name, bytes, 'landing');
+    const bytes = await open();
+    if (!bytes) return gone(name, deps);
+    const { rejectionId } = await landingFileIdsOf(name, bytes, 'landing');
     const [folder] = name.split('/');
     return reject(
       rejectionId,
@@ -134,13 +171,68 @@ async function ingestDataFile(
     );
   }
   const { spec, format, encoding } = target;
-  const { batchId, rejectionId } = landingFileIds(name, bytes, spec.table);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
   const now = deps.clock.now();
   const sidecars = landingSidecars(name);
-  manifestBytes ??= await deps.lake.get('landing', sidecars.manifest);
+  const manifestBytes = givenManifest ?? (await deps.lake.get('landing', sidecars.manifest));
   const policy = (deps.manifestPolicy ?? LANDING_MANIFEST_POLICY)[spec.table];
-  if (!manifestBytes && policy === 'required') {
+  // The control files are read and checked before the data file's one pass, so that pass can count
+  // its rows (through the column map) for the manifest; a problem in them rejects the file after it.
+  let columnMap: { map: ColumnMap; bytes: Buffer; suffix: '.map.csv' | '.map.json' } | undefined;
+  let manifest: SupplierManifest | undefined;
+  let problem: Error | undefined;
+  try {
+    for (const candidate of sidecars.columnMaps) {
+      const mapBytes = await deps.lake.get('landing', candidate.name);
+      if (!mapBytes) continue;
+      columnMap = {
+        map: parseColumnMap(printableName(candidate.name), mapBytes.toString('utf8'), candidate.format, spec),
+        bytes: mapBytes,
+        suffix: candidate.format === 'csv' ? '.map.csv' : '.map.json',
+      };
+      break;
+    }
+    if (manifestBytes)
+      manifest = parseSupplierManifest(printableName(sidecars.manifest), manifestBytes.toString('utf8'));
+  } catch (error) {
+    problem = toError(error);
+  }
+  const bronzePath = (batchId: string): string =>
+    lakePaths.bronzeBatch(`file-${spec.table}`, batchId, now).replace(/\.ndjson$/, `.${format}`);
+  const describe = (batchId: string): BatchDescriptor => ({
+    batchId,
+    table: spec.table,
+    origin: name,
+    bronzePath: bronzePath(batchId),
+    format,
+    receivedAt: now.toISOString(),
+    ...(encoding ? { encoding } : {}),
+  });
+  const bytes = await open();
+  if (!bytes) return gone(name, deps);
+  // One pass: the SHA-256, the content id and, for a manifest, the rows as the pipeline will read
+  // them. The batch descriptor it reads with needs the batch id, which needs this pass: rows are
+  // read under a provisional id (the reader names the batch only in its own errors, not in rows).
+  let scan: LandingFileScan;
+  try {
+    scan = await scanLandingFile(
+      bytes,
+      manifest && !problem
+        ? {
+            batch: describe(`${spec.table}-file-scan`),
+            spec,
+            ...(columnMap ? { columnMap: columnMap.map } : {}),
+          }
+        : undefined,
+    );
+  } catch (error) {
+    problem ??= toError(error);
+    const again = await open();
+    if (!again) return gone(name, deps);
+    scan = await scanLandingFile(again);
+  }
+  const { sha256 } = scan;
+  const { batchId, rejectionId } = landingIdsOf(name, scan.contentHash, spec.table);
+  if (!manifestBytes && policy === 'required' && !problem) {
     const existing = await landingFileEntry(deps.state, spec.table, batchId);
     if (existing?.status !== 'awaiting-manifest') {
       const deadline = new Date(
@@ -157,39 +249,11 @@ async function ingestDataFile(
     deps.logger.info('landing file waits for its manifest', { batchId, table: spec.table, file });
     return { batchId, started: false, outcome: 'awaiting-manifest' };
   }
-  const bronzePath = lakePaths
-    .bronzeBatch(`file-${spec.table}`, batchId, now)
-    .replace(/\.ndjson$/, `.${format}`);
-  const batch: BatchDescriptor = {
-    batchId,
-    table: spec.table,
-    origin: name,
-    bronzePath,
-    format,
-    receivedAt: now.toISOString(),
-    ...(encoding ? { encoding } : {}),
-  };
-  let columnMap: { map: ColumnMap; bytes: Buffer; suffix: '.map.csv' | '.map.json' } | undefined;
-  let manifest: SupplierManifest | undefined;
+  const batch = describe(batchId);
   try {
-    for (const candidate of sidecars.columnMaps) {
-      const mapBytes = await deps.lake.get('landing', candidate.name);
-      if (!mapBytes) continue;
-      columnMap = {
-        map: parseColumnMap(printableName(candidate.name), mapBytes.toString('utf8'), candidate.format, spec),
-        bytes: mapBytes,
-        suffix: candidate.format === 'csv' ? '.map.csv' : '.map.json',
-      };
-      break;
-    }
-    if (manifestBytes) {
-      manifest = parseSupplierManifest(printableName(sidecars.manifest), manifestBytes.toString('utf8'));
-      const { rows = 0 } = await scanLandingFile([bytes], {
-        batch,
-        spec,
-        ...(columnMap ? { columnMap: columnMap.map } : {}),
-      });
-      const mismatch = manifestMismatch(manifest, { table: spec.table, sha256, rows }, file);
+    if (problem) throw problem;
+    if (manifest) {
+      const mismatch = manifestMismatch(manifest, { table: spec.table, sha256, rows: scan.rows ?? 0 }, file);
       if (mismatch) throw mismatch;
     }
   } catch (error) {
@@ -231,14 +295,20 @@ async function ingestDataFile(
     });
     return { batchId, started: false, outcome: 'duplicate', duplicateOf: first };
   }
-  await deps.lake.put('bronze', bronzePath, bytes, { ifNoneMatch: '*' });
+  const copied = await copyToBronze(name, batch.bronzePath, sha256, deps);
+  if (!copied) return gone(name, deps);
   if (manifestBytes)
-    await deps.lake.put('bronze', lakePaths.bronzeSidecar(bronzePath, '.manifest.json'), manifestBytes, {
-      ifNoneMatch: '*',
-    });
+    await deps.lake.put(
+      'bronze',
+      lakePaths.bronzeSidecar(batch.bronzePath, '.manifest.json'),
+      manifestBytes,
+      {
+        ifNoneMatch: '*',
+      },
+    );
   let described = batch;
   if (columnMap) {
-    const mapPath = lakePaths.bronzeSidecar(bronzePath, columnMap.suffix);
+    const mapPath = lakePaths.bronzeSidecar(batch.bronzePath, columnMap.suffix);
     await deps.lake.put('bronze', mapPath, columnMap.bytes, { ifNoneMatch: '*' });
     described = { ...batch, columnMap: mapPath };
   }
@@ -256,7 +326,7 @@ async function ingestDataFile(
   deps.logger.info('landing file ingested', {
     batchId,
     table: spec.table,
-    bytes: bytes.length,
+    bytes: copied.bytes,
     format,
     manifest: manifest !== undefined,
     columnMap: columnMap !== undefined,
@@ -267,25 +337,31 @@ async function ingestDataFile(
 /** What one streaming pass over a landing file finds: its SHA-256 and, when asked, its data rows. */
 export interface LandingFileScan {
   readonly sha256: string;
+  /** The hash its batch id is made from (the SHA-256 of the bytes read as Latin-1 text, UTF-8 encoded). */
+  readonly contentHash: string;
   /** Data rows as the pipeline will read them (records and unreadable rows), when counted. */
   readonly rows: number | undefined;
 }
 
 /**
  * One pass over a landing file's bytes, streaming (memory holds one chunk and at most one open CSV
- * record, whatever the file's size): the SHA-256 of the bytes and, with `read`, the data rows the
- * reader finds (a file-level problem throws its `LandingFileRejectedError`). The manifest check's
- * input; `bench/landing-stream.bench.ts` measures its peak memory against the file's size.
+ * record, whatever the file's size): the SHA-256 of the bytes, the content hash of its batch id and,
+ * with `read`, the data rows the reader finds (a file-level problem throws its
+ * `LandingFileRejectedError`). `bench/landing-stream.bench.ts` measures its peak memory against the
+ * file's size.
  */
 export async function scanLandingFile(
   bytes: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   read?: { readonly batch: BatchDescriptor; readonly spec: SourceTableSpec; readonly columnMap?: ColumnMap },
 ): Promise<LandingFileScan> {
   const hash = createHash('sha256');
+  // `hashHex(bytes.toString('latin1'))`, a chunk at a time: Latin-1 maps each byte to one character.
+  const content = createHash('sha256');
   async function* hashed(): AsyncIterable<Buffer> {
     for await (const chunk of bytes) {
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       hash.update(buffer);
+      content.update(buffer.toString('latin1'), 'utf8');
       yield buffer;
     }
   }
@@ -295,7 +371,42 @@ export async function scanLandingFile(
     for await (const item of readLandingFile(read.batch, read.spec, Readable.from(hashed()), read.columnMap))
       if (!('notice' in item) && !('report' in item)) rows += 1;
   } else for await (const chunk of hashed()) void chunk;
-  return { sha256: hash.digest('hex'), rows };
+  return { sha256: hash.digest('hex'), contentHash: content.digest('hex'), rows };
+}
+
+/**
+ * Streams the landing blob into bronze (create-only), hashing it on the way: bytes that are not the
+ * ones the checks passed (the supplier replaced the blob meanwhile) are removed from bronze and the
+ * delivery fails, so it is retried, and the new version's own event loads the new bytes.
+ */
+async function copyToBronze(
+  name: string,
+  bronzePath: string,
+  sha256: string,
+  deps: LandingDeps,
+): Promise<{ bytes: number } | undefined> {
+  const stream = await deps.lake.getStream('landing', name);
+  if (!stream) return undefined;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  async function* counted(): AsyncIterable<Buffer> {
+    for await (const chunk of asBuffers(stream!)) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      yield chunk;
+    }
+  }
+  const { created } = await deps.lake.putStream('bronze', bronzePath, counted(), { ifNoneMatch: '*' });
+  // An earlier delivery copied it already (create-only): bronze holds the checked bytes.
+  if (!created) return { bytes };
+  if (hash.digest('hex') !== sha256) {
+    await deps.lake.delete('bronze', bronzePath);
+    throw new InfrastructureError(
+      INFRASTRUCTURE_CODES.landingFileChanged,
+      `landing file ${printableName(name)} changed while it was copied to bronze; the delivery is retried`,
+    );
+  }
+  return { bytes };
 }
 
 /**

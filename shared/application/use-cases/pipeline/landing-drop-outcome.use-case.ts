@@ -27,7 +27,7 @@ export type DropOutcome =
     };
 
 /**
- * The outcome of a dropped file from its ids (`landingFileIds`): a whole-file rejection (ledger row
+ * The outcome of a dropped file from its ids (`landingFileIdsOf`): a whole-file rejection (ledger row
  * of its rejection id), a duplicate or a wait for a manifest (landing register), the batch's ledger
  * row once it has ended, or `pending` while none of these is there yet. Counts and codes only.
  */
