@@ -39,5 +39,6 @@ export const FUNCTIONS = {
 /** App-setting names of binding connections (identity-based on Azure: `<name>__fullyQualifiedNamespace`, `<name>__blobServiceUri`). */
 export const CONNECTIONS = {
   eventHub: 'NHSFLOWS_EVENTHUB',
+  /** The lake account whose BlobCreated events feed landingFile (the local runtime's subscription). */
   lake: 'NHSFLOWS_LAKE',
 } as const;

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { app, type InvocationContext, type Timer } from '@azure/functions';
+import type { InvocationContext, Timer } from '@azure/functions';
 import { FUNCTIONS, ORCHESTRATIONS } from './function-names.js';
 import { services } from './composition-root.js';
 import { starterFrom } from './orchestration-starter.js';
@@ -7,6 +7,7 @@ import { observed } from './observed.js';
 import { TIMER_RETRY } from './retry-policies.js';
 import { landingEventOf } from '../shared/domain/landing/landing-event.js';
 import { ingestLandingFile } from '../shared/application/use-cases/pipeline/ingest-landing-file.use-case.js';
+import { replayLandingDeadLetters } from '../shared/application/use-cases/pipeline/replay-landing-dead-letters.use-case.js';
 import { rejectOverdueLandingFiles } from '../shared/application/use-cases/pipeline/reject-overdue-landing-files.use-case.js';
 
 /**
@@ -45,11 +46,27 @@ export async function landingFile(
   );
 }
 
-/** Every few minutes: landing files still waiting for a required manifest past the wait are rejected. */
-export async function landingManifestSweep(_timer: Timer, context: InvocationContext): Promise<void> {
+/**
+ * Every few minutes: landing files still waiting for a required manifest past the wait are rejected,
+ * and landing events Event Grid dead-lettered (every delivery failed) are replayed.
+ */
+export async function landingManifestSweep(
+  _timer: Timer,
+  client: df.DurableClient,
+  context: InvocationContext,
+): Promise<void> {
   const { pipeline } = await services();
   const rejected = await rejectOverdueLandingFiles(pipeline);
   if (rejected.length > 0) context.log(`landing files rejected without a manifest: ${rejected.join(', ')}`);
+  const replay = await replayLandingDeadLetters({
+    ...pipeline,
+    starter: starterFrom(client),
+    orchestration: ORCHESTRATIONS.pipeline,
+  });
+  if (replay.replayed + replay.failed > 0)
+    context.log(
+      `landing dead letters: ${replay.replayed} replayed, ${replay.failed} still failing (alert landing-delivery-failed)`,
+    );
 }
 
 // The subscription (LANDING_EVENT_SUBSCRIPTION) is made after code deploy by
@@ -58,7 +75,7 @@ df.app.client.eventGrid(FUNCTIONS.landingFile, {
   handler: observed(FUNCTIONS.landingFile, 'eventGrid', landingFile),
 });
 
-app.timer(FUNCTIONS.landingManifestSweep, {
+df.app.client.timer(FUNCTIONS.landingManifestSweep, {
   schedule: '0 */5 * * * *',
   runOnStartup: false,
   retry: TIMER_RETRY,

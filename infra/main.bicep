@@ -237,6 +237,7 @@ output AZURE_RESOURCE_GROUP string = resourceGroup().name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output AZURE_FUNCTION_APP_HOSTNAME string = functionApp.outputs.defaultHostName
 output NHSFLOWS_LAKE_EVENTS_TOPIC string = storage.outputs.lakeEventsTopicName
+output NHSFLOWS_LAKE_ACCOUNT_ID string = storage.outputs.lakeAccountId
 output NHSFLOWS_KEYVAULT_NAME string = keyVault.outputs.name
 output NHSFLOWS_SYNAPSE_SQL_ENDPOINT string = deploySynapse ? synapse.outputs.sqlEndpoint : ''
 output NHSFLOWS_IDENTITY_NAME string = identity.outputs.name

@@ -160,6 +160,16 @@ var rules = [
     window: 'PT5M'
   }
   {
+    name: 'landing-delivery-failed'
+    severity: 2
+    description: 'A supplier file was not loaded: every delivery of its landing event failed, Event Grid dead-lettered it, and the landing sweep replay failed again (docs/landing.md, "Delivery failures"); the file waits in landing/.'
+    query: 'customMetrics | where name == "nhsflows.landing.deliveryFailed" | summarize failing = max(valueMax)'
+    measure: 'failing'
+    operator: 'GreaterThan'
+    threshold: 0
+    window: 'PT15M'
+  }
+  {
     name: 'malformed-events'
     severity: 2
     description: 'Event Hubs delivered events that are not valid delta envelopes.'

@@ -77,10 +77,6 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'NHSFLOWS_EVENTHUB__fullyQualifiedNamespace', value: eventHubNamespaceHost }
         { name: 'NHSFLOWS_EVENTHUB__credential', value: 'managedidentity' }
         { name: 'NHSFLOWS_EVENTHUB__clientId', value: identityClientId }
-        { name: 'NHSFLOWS_LAKE__blobServiceUri', value: lakeBlobUrl }
-        { name: 'NHSFLOWS_LAKE__queueServiceUri', value: lakeQueueUrl }
-        { name: 'NHSFLOWS_LAKE__credential', value: 'managedidentity' }
-        { name: 'NHSFLOWS_LAKE__clientId', value: identityClientId }
         // The app's own settings (shared/config/settings.schema.ts).
         { name: 'NHSFLOWS_MODE', value: 'azure' }
         { name: 'NHSFLOWS_DATA_DIR', value: '/tmp/nhs-flows' }
@@ -131,8 +127,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
 }
 
 // Entra ID in front of the app: every path needs a token of the admin group except the health probe
-// and the Blob extension's Event Grid webhook (Event Grid cannot present a token; it carries the
-// blobs_extension system key instead). Function keys still apply behind it.
+// and the Event Grid trigger's webhook that landingFile's subscription delivers to (Event Grid cannot
+// present a token; it carries the eventgrid_extension system key instead). Function keys still apply
+// behind it.
 resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(adminApiClientId)) {
   parent: app
   name: 'authsettingsV2'
@@ -142,7 +139,7 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(adminApiClien
       requireAuthentication: true
       unauthenticatedClientAction: 'Return401'
       // The data API (/api/v1/…) authenticates each request itself (API keys, its own Entra audience).
-      excludedPaths: ['/api/health', '/runtime/webhooks/blobs', '/api/v1/*']
+      excludedPaths: ['/api/health', '/runtime/webhooks/eventgrid', '/api/v1/*']
     }
     identityProviders: {
       azureActiveDirectory: {

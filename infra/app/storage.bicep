@@ -38,13 +38,13 @@ var lakeContainers = [
   'audit'
   'cdc-state'
   'identity'
+  'landing-deadletter'
 ]
 
-// NHSFLOWS_POISON_QUEUE's default, and the blob trigger's own poison queue: the Blob extension writes
-// a landing file that fails every retry to this queue on the trigger connection's account (the lake).
+// NHSFLOWS_POISON_QUEUE's default. (A landing event that fails every delivery is dead-lettered by
+// Event Grid to the landing-deadletter container instead.)
 var lakeQueues = [
   'nhs-flows-batches-poison'
-  'webjobs-blobtrigger-poison'
 ]
 
 // Control state (small): the batch ledger, capture manifests and heartbeats, operations state
@@ -202,7 +202,7 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-
 // The host account holds no patient data. The durable task hub creates its own queues, tables and
 // lease containers (named after NHSFLOWS_TASK_HUB), so these three are account-scoped here: the
 // minimum the Durable Functions Azure Storage provider and the host need. No Storage Account
-// Contributor: that is for the polling blob trigger, and landingFile uses the Event Grid source.
+// Contributor: that is for a polling blob trigger, and landingFile is an Event Grid trigger.
 resource hostRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for role in [roles.blobDataContributor, roles.queueDataContributor, roles.tableDataContributor]: {
     name: guid(host.id, principalId, role)
@@ -251,15 +251,30 @@ resource tableRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
-// BlobCreated events of the lake; the subscription to the Function App's blob webhook is made after
-// code deploy (infra/hooks/subscribe-landing-events.mjs), when the blob extension's key exists.
+// BlobCreated events of the lake; the subscription to the Function App's landingFile (an Event Grid
+// trigger) is made after code deploy (infra/hooks/subscribe-landing-events.mjs), when the function
+// exists. The topic's own identity writes events it could not deliver to landing-deadletter, which
+// the landing sweep replays (docs/landing.md).
 resource lakeEvents 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   name: '${lakeAccountName}-events'
   location: location
   tags: tags
+  identity: { type: 'SystemAssigned' }
   properties: {
     source: lake.id
     topicType: 'Microsoft.Storage.StorageAccounts'
+  }
+}
+
+var deadLetterIndex = indexOf(lakeContainers, 'landing-deadletter')
+
+resource deadLetterRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(containers[deadLetterIndex].id, lakeEvents.id, roles.blobDataContributor)
+  scope: containers[deadLetterIndex]
+  properties: {
+    principalId: lakeEvents.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDataContributor)
   }
 }
 

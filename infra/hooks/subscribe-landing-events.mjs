@@ -1,48 +1,41 @@
 #!/usr/bin/env node
-// azd postdeploy hook: subscribes the landing blob trigger to the lake's BlobCreated events.
+// azd postdeploy hook: subscribes the landing function to the lake's BlobCreated events.
 //
-// landingFile (functions/landing-file.function.ts) is a blob trigger with `source: 'EventGrid'`: the
-// Blob extension does not poll, it waits for Event Grid to POST to its webhook
-//   https://<app host>/runtime/webhooks/blobs?functionName=Host.Functions.<function>&code=<blobs_extension key>
-// The key is a system key that exists only once the deployed code has started with that trigger, so
-// this runs after code deploy (azure.yaml `hooks.postdeploy`), not in Bicep. infra/ creates the
-// system topic on the lake (storage.bicep `lakeEvents`); this creates or updates the subscription.
+// landingFile (functions/landing-file.function.ts) is an Event Grid trigger: it is handed the event,
+// not the blob, and streams the file from the lake itself. Event Grid delivers to it as an
+// `azurefunction` endpoint (the function's resource id; no key to handle), which Event Grid checks
+// exists when the subscription is made, so this runs after code deploy (azure.yaml
+// `hooks.postdeploy`), not in Bicep. infra/ creates the system topic on the lake with its own
+// identity, allowed to write the dead-letter container (storage.bicep `lakeEvents`); this creates or
+// updates the subscription, retrying while the freshly deployed function is not yet listed.
 //
-// Reads azd's environment (the outputs of infra/main.bicep): AZURE_RESOURCE_GROUP,
-// AZURE_FUNCTION_APP_NAME, AZURE_FUNCTION_APP_HOSTNAME, NHSFLOWS_LAKE_EVENTS_TOPIC. Uses the Azure CLI
-// (`az`) as the signed-in operator. The key is passed to az, never printed.
+// Reads azd's environment (the outputs of infra/main.bicep, and azd's own AZURE_SUBSCRIPTION_ID):
+// AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME, NHSFLOWS_LAKE_EVENTS_TOPIC,
+// NHSFLOWS_LAKE_ACCOUNT_ID. Uses the Azure CLI (`az`) as the signed-in operator.
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
-/** The trigger this subscription feeds: the function name and container of landing-file.function.ts. */
+// The subscription, as shared/domain/landing/landing-event.ts LANDING_EVENT_SUBSCRIPTION declares it
+// (tests/unit/deploy-readiness/post-deploy.test.ts holds the two equal).
 export const LANDING_FUNCTION = 'landingFile';
-export const LANDING_CONTAINER = 'landing';
-export const SUBSCRIPTION_NAME = 'landing-blob-created';
+export const LANDING_SUBSCRIPTION = {
+  name: 'landing-blob-created',
+  container: 'landing',
+  eventType: 'Microsoft.Storage.BlobCreated',
+  apis: ['PutBlob', 'PutBlockList', 'CopyBlob', 'FlushWithClose'],
+  maxDeliveryAttempts: 5,
+  eventTtlMinutes: 1440,
+  deadLetterContainer: 'landing-deadletter',
+};
 
-/** The Blob extension's Event Grid webhook for one function (the key goes in `code`). */
-export function blobWebhookUrl(hostName, functionName, key) {
-  return `https://${hostName}/runtime/webhooks/blobs?functionName=Host.Functions.${encodeURIComponent(functionName)}&code=${encodeURIComponent(key)}`;
+/** The landing function's resource id: Event Grid's `azurefunction` endpoint. */
+export function functionResourceId(env) {
+  return `/subscriptions/${env.AZURE_SUBSCRIPTION_ID}/resourceGroups/${env.AZURE_RESOURCE_GROUP}/providers/Microsoft.Web/sites/${env.AZURE_FUNCTION_APP_NAME}/functions/${LANDING_FUNCTION}`;
 }
 
-/** `az` arguments reading the blobs_extension system key (empty until the host has loaded the trigger). */
-export function keyQueryArgs(env) {
-  return [
-    'functionapp',
-    'keys',
-    'list',
-    '--resource-group',
-    env.AZURE_RESOURCE_GROUP,
-    '--name',
-    env.AZURE_FUNCTION_APP_NAME,
-    '--query',
-    'systemKeys.blobs_extension',
-    '--output',
-    'tsv',
-  ];
-}
-
-/** `az` arguments creating (or updating) the BlobCreated subscription on landing/ to the webhook. */
-export function subscriptionArgs(env, endpoint) {
+/** `az` arguments creating (or updating) the BlobCreated subscription on landing/ to the function. */
+export function subscriptionArgs(env) {
+  const s = LANDING_SUBSCRIPTION;
   return [
     'eventgrid',
     'system-topic',
@@ -53,33 +46,43 @@ export function subscriptionArgs(env, endpoint) {
     '--system-topic-name',
     env.NHSFLOWS_LAKE_EVENTS_TOPIC,
     '--name',
-    SUBSCRIPTION_NAME,
+    s.name,
     '--endpoint-type',
-    'webhook',
+    'azurefunction',
     '--endpoint',
-    endpoint,
+    functionResourceId(env),
     '--included-event-types',
-    'Microsoft.Storage.BlobCreated',
+    s.eventType,
     '--subject-begins-with',
-    `/blobServices/default/containers/${LANDING_CONTAINER}/blobs/`,
+    `/blobServices/default/containers/${s.container}/blobs/`,
+    // A Data Lake CreateFile also raises BlobCreated, for an empty file: only whole blobs are sent.
+    '--advanced-filter',
+    'data.api',
+    'StringIn',
+    ...s.apis,
     '--event-delivery-schema',
     'eventgridschema',
     '--max-delivery-attempts',
-    '30',
+    String(s.maxDeliveryAttempts),
     '--event-ttl',
-    '1440',
+    String(s.eventTtlMinutes),
+    // Undeliverable events go to the lake, where the landing sweep replays them (docs/landing.md).
+    '--deadletter-identity',
+    'systemassigned',
+    '--deadletter-identity-endpoint',
+    `${env.NHSFLOWS_LAKE_ACCOUNT_ID}/blobServices/default/containers/${s.deadLetterContainer}`,
   ];
 }
 
 const required = [
+  'AZURE_SUBSCRIPTION_ID',
   'AZURE_RESOURCE_GROUP',
   'AZURE_FUNCTION_APP_NAME',
-  'AZURE_FUNCTION_APP_HOSTNAME',
   'NHSFLOWS_LAKE_EVENTS_TOPIC',
+  'NHSFLOWS_LAKE_ACCOUNT_ID',
 ];
 
-// On Windows `az` is a .cmd script, which runs only through the shell: quote what cmd would split
-// (the webhook URL carries `&`).
+// On Windows `az` is a .cmd script, which runs only through the shell: quote what cmd would split.
 const onWindows = process.platform === 'win32';
 const quoteForCmd = (arg) => (/[\s&|<>^"]/.test(arg) ? `"${arg.replace(/"/g, '""')}"` : arg);
 
@@ -96,8 +99,8 @@ function az(args, { az: command = 'az' } = {}) {
 }
 
 /**
- * Waits for the system key (the host may still be starting after deploy), then creates the
- * subscription. Returns the process exit code; writes progress without the key to `log`.
+ * Creates the subscription, retrying while Event Grid cannot yet see the deployed function (the
+ * host may still be starting after deploy). Returns the process exit code; writes progress to `log`.
  */
 export async function subscribeLandingEvents(
   env,
@@ -110,35 +113,27 @@ export async function subscribeLandingEvents(
     );
     return 2;
   }
-  let key = '';
-  for (let i = 1; i <= attempts && !key; i += 1) {
-    const r = az(keyQueryArgs(env), { az: command });
-    key = r.status === 0 ? r.stdout : '';
-    if (!key && i < attempts) {
+  let last = '';
+  for (let i = 1; i <= attempts; i += 1) {
+    const r = az(subscriptionArgs(env), { az: command });
+    if (r.status === 0) {
       log(
-        `subscribe-landing-events: waiting for the blobs_extension key of ${env.AZURE_FUNCTION_APP_NAME} (${i}/${attempts})`,
+        `subscribe-landing-events: ${LANDING_SUBSCRIPTION.name} on ${env.NHSFLOWS_LAKE_EVENTS_TOPIC} → ${LANDING_FUNCTION} (BlobCreated under ${LANDING_SUBSCRIPTION.container}/, dead letters to ${LANDING_SUBSCRIPTION.deadLetterContainer}/)`,
+      );
+      return 0;
+    }
+    last = r.stderr.split('\n').slice(-3).join(' ');
+    if (i < attempts) {
+      log(
+        `subscribe-landing-events: ${LANDING_FUNCTION} on ${env.AZURE_FUNCTION_APP_NAME} not subscribable yet (az exit ${r.status}; ${i}/${attempts})`,
       );
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
-  if (!key) {
-    log(
-      `subscribe-landing-events: no blobs_extension key on ${env.AZURE_FUNCTION_APP_NAME}: is ${LANDING_FUNCTION} deployed and the host running? (docs/deploy.md)`,
-    );
-    return 1;
-  }
-  const endpoint = blobWebhookUrl(env.AZURE_FUNCTION_APP_HOSTNAME, LANDING_FUNCTION, key);
-  const r = az(subscriptionArgs(env, endpoint), { az: command });
-  if (r.status !== 0) {
-    log(
-      `subscribe-landing-events: creating ${SUBSCRIPTION_NAME} failed (az exit ${r.status}): ${r.stderr.split(key).join('***')}`,
-    );
-    return 1;
-  }
   log(
-    `subscribe-landing-events: ${SUBSCRIPTION_NAME} on ${env.NHSFLOWS_LAKE_EVENTS_TOPIC} → ${LANDING_FUNCTION} (BlobCreated under ${LANDING_CONTAINER}/)`,
+    `subscribe-landing-events: creating ${LANDING_SUBSCRIPTION.name} failed after ${attempts} attempts: ${last} (is ${LANDING_FUNCTION} deployed and the host running? docs/deploy.md)`,
   );
-  return 0;
+  return 1;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

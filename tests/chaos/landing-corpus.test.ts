@@ -126,7 +126,7 @@ test('nothing crashed: no landing function failure, nothing on the host blob poi
     [],
     'no function invocation failed',
   );
-  assert.deepEqual(await h.peekQueue('webjobs-blobtrigger-poison'), []);
+  assert.deepEqual(await h.list('landing-deadletter'), [], 'no landing event was dead-lettered');
 });
 
 test('no planted identifier reaches the logs, poison queue, ledger, durable history, status, quarantine, manifests or warehouse', async () => {

@@ -16,6 +16,9 @@
  * - dq state:   `dq-state/<dataset>/<table>/<batchId>-<chunk>.json` in gold (counts only, no values)
  * - marts:      `marts/<mart>/run=<runId>/part-00000.parquet` in gold
  * - malformed:  `_malformed/<yyyy-mm-dd>/<name>.json` in bronze (events that are not delta envelopes)
+ * - landing-deadletter: `<SUBSCRIPTION>/<yyyy>/<mm>/<dd>/<hh>/<id>.json`: a landing BlobCreated event
+ *               every delivery of which failed, written by Event Grid (locally by the runtime) and
+ *               replayed by the landing sweep (file names only, never contents)
  * - failed:     `_failed/<yyyy-mm-dd>/<deadLetterId>.ndjson` in bronze (dead-lettered event receipts: a
  *               header line, then each event's partition, offset, sequence and body; replayed from there)
  * - identity:   `identity/<project>/<batchId>-<chunk>.ndjson`, `identity-rekey/<project>/<from>--<to>.ndjson`
@@ -49,6 +52,7 @@ export const LAKE_CONTAINERS = [
   'state',
   'audit',
   'identity',
+  'landing-deadletter',
 ] as const;
 export type LakeContainer = (typeof LAKE_CONTAINERS)[number];
 

@@ -46,4 +46,8 @@ export const LANDING_EVENTS = {
   integrityFailed: 'nhsflows.landing.integrityFailed',
   /** A file whose bytes were already loaded under another name: reported, not loaded again. */
   duplicate: 'nhsflows.landing.duplicate',
+  /** A dead-lettered landing event (every delivery failed) was loaded by the sweep's replay. */
+  deliveryReplayed: 'nhsflows.landing.deliveryReplayed',
+  /** A dead-lettered landing event still fails when the sweep replays it (the on-call alert). */
+  deliveryFailed: 'nhsflows.landing.deliveryFailed',
 } as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LakeContainer } from '../lake/lake-paths.js';
 
 /**
  * The Event Grid subscription that feeds `landingFile`: BlobCreated events of the lake's `landing`
@@ -18,7 +19,7 @@ export const LANDING_EVENT_SUBSCRIPTION = {
   /** Minutes an undelivered event is retried for. */
   eventTtlMinutes: 1440,
   /** Where Event Grid writes an event it could not deliver (a container in the lake). */
-  deadLetterContainer: 'landing-deadletter',
+  deadLetterContainer: 'landing-deadletter' satisfies LakeContainer,
 } as const;
 
 /** The fields of an Event Grid (EventGridSchema) Blob Storage event the landing function reads. */

@@ -29,8 +29,8 @@ const planted: { name: string; file: string; change: (t: string) => string; repo
   {
     name: "a trigger connection's identity setting removed",
     file: APP,
-    change: (t) => t.replace(/^.*name: 'NHSFLOWS_LAKE__queueServiceUri'.*\n/m, ''),
-    reported: /NHSFLOWS_LAKE__queueServiceUri \(identity-based connection of a storageBlob trigger\)/,
+    change: (t) => t.replace(/^.*name: 'NHSFLOWS_EVENTHUB__credential'.*\n/m, ''),
+    reported: /NHSFLOWS_EVENTHUB__credential \(identity-based connection of a eventHub trigger\)/,
   },
   {
     name: 'the host storage identity setting removed',
@@ -67,8 +67,8 @@ const planted: { name: string; file: string; change: (t: string) => string; repo
   {
     name: 'a new connection used by a registration',
     file: 'functions/function-names.ts',
-    change: (t) => t.replace("lake: 'NHSFLOWS_LAKE'", "lake: 'NHSFLOWS_LANDING'"),
-    reported: /NHSFLOWS_LANDING__blobServiceUri .* is not set/,
+    change: (t) => t.replace("eventHub: 'NHSFLOWS_EVENTHUB'", "eventHub: 'NHSFLOWS_EVENTS'"),
+    reported: /NHSFLOWS_EVENTS__fullyQualifiedNamespace .* is not set/,
   },
 ];
 

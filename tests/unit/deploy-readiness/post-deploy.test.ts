@@ -4,25 +4,27 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  blobWebhookUrl,
-  LANDING_CONTAINER,
+  functionResourceId,
   LANDING_FUNCTION,
+  LANDING_SUBSCRIPTION,
   subscribeLandingEvents,
   subscriptionArgs,
 } from '../../../infra/hooks/subscribe-landing-events.mjs';
+import { LANDING_EVENT_SUBSCRIPTION } from '../../../shared/domain/landing/landing-event.js';
 import { FUNCTIONS } from '../../../functions/function-names.js';
 import { declarations, stripComments } from './bicep-text.js';
 
 const env = {
+  AZURE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001',
   AZURE_RESOURCE_GROUP: 'rg-nhsflows',
   AZURE_FUNCTION_APP_NAME: 'func-nhsflowsdev-abc',
-  AZURE_FUNCTION_APP_HOSTNAME: 'func-nhsflowsdev-abc.azurewebsites.net',
   NHSFLOWS_LAKE_EVENTS_TOPIC: 'stlakeabc-events',
+  NHSFLOWS_LAKE_ACCOUNT_ID:
+    '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-nhsflows/providers/Microsoft.Storage/storageAccounts/stlakeabc',
 };
-const KEY = 'k3y/with+chars==';
 
-/** A stand-in `az` that records its arguments (one JSON line per call) and answers the key query. */
-function fakeAz(answerKeyAfter: number): { command: string; calls: () => string[][]; dir: string } {
+/** A stand-in `az` that records its arguments (one JSON line per call) and fails its first `failFirst` calls. */
+function fakeAz(failFirst: number): { command: string; calls: () => string[][]; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'nhsflows-az-'));
   const log = join(dir, 'calls.ndjson');
   const count = join(dir, 'count');
@@ -32,13 +34,10 @@ function fakeAz(answerKeyAfter: number): { command: string; calls: () => string[
     script,
     `#!/usr/bin/env node
 const fs = require('node:fs');
-const args = process.argv.slice(2);
-fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(args) + '\\n');
-if (args[0] === 'functionapp') {
-  const n = Number(fs.readFileSync(${JSON.stringify(count)}, 'utf8')) + 1;
-  fs.writeFileSync(${JSON.stringify(count)}, String(n));
-  if (n > ${answerKeyAfter}) process.stdout.write(${JSON.stringify(KEY)} + '\\n');
-}
+fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(process.argv.slice(2)) + '\\n');
+const n = Number(fs.readFileSync(${JSON.stringify(count)}, 'utf8')) + 1;
+fs.writeFileSync(${JSON.stringify(count)}, String(n));
+if (n <= ${failFirst}) { process.stderr.write('(InvalidRequest) Destination function not found\\n'); process.exit(1); }
 `,
   );
   chmodSync(script, 0o755);
@@ -53,27 +52,36 @@ if (args[0] === 'functionapp') {
   };
 }
 
-test("the hook names the code's landing trigger: function landingFile on container landing, Event Grid source", () => {
+test("the hook's subscription is the code's: function landingFile, an Event Grid trigger, and the declared subscription", () => {
   assert.equal(LANDING_FUNCTION, FUNCTIONS.landingFile);
+  assert.deepEqual(LANDING_SUBSCRIPTION, { ...LANDING_EVENT_SUBSCRIPTION, apis: [...LANDING_EVENT_SUBSCRIPTION.apis] });
   const registration = readFileSync('functions/landing-file.function.ts', 'utf8');
-  assert.match(registration, new RegExp(`path: '${LANDING_CONTAINER}/\\{name\\}'`));
-  assert.match(registration, /source: 'EventGrid'/);
+  assert.match(registration, /df\.app\.client\.eventGrid\(FUNCTIONS\.landingFile/);
 });
 
-test("the webhook is the Blob extension's endpoint with the function and the blobs_extension key", () => {
-  assert.equal(
-    blobWebhookUrl('app.azurewebsites.net', 'landingFile', 'a+b/c='),
-    'https://app.azurewebsites.net/runtime/webhooks/blobs?functionName=Host.Functions.landingFile&code=a%2Bb%2Fc%3D',
-  );
-  const args = subscriptionArgs(env, 'https://x');
+test('the subscription delivers whole landing blobs to the function and dead-letters to the lake', () => {
+  const args = subscriptionArgs(env);
   const value = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
+  assert.equal(value('--endpoint-type'), 'azurefunction');
+  assert.equal(
+    value('--endpoint'),
+    `/subscriptions/${env.AZURE_SUBSCRIPTION_ID}/resourceGroups/rg-nhsflows/providers/Microsoft.Web/sites/func-nhsflowsdev-abc/functions/landingFile`,
+  );
+  assert.equal(functionResourceId(env), value('--endpoint'));
   assert.equal(value('--included-event-types'), 'Microsoft.Storage.BlobCreated');
   assert.equal(value('--subject-begins-with'), '/blobServices/default/containers/landing/blobs/');
-  assert.equal(value('--endpoint-type'), 'webhook');
+  const filter = args.slice(args.indexOf('--advanced-filter') + 1, args.indexOf('--event-delivery-schema'));
+  assert.deepEqual(filter, ['data.api', 'StringIn', ...LANDING_EVENT_SUBSCRIPTION.apis]);
+  assert.equal(value('--max-delivery-attempts'), String(LANDING_EVENT_SUBSCRIPTION.maxDeliveryAttempts));
+  assert.equal(value('--deadletter-identity'), 'systemassigned');
+  assert.equal(
+    value('--deadletter-identity-endpoint'),
+    `${env.NHSFLOWS_LAKE_ACCOUNT_ID}/blobServices/default/containers/landing-deadletter`,
+  );
   assert.equal(value('--system-topic-name'), env.NHSFLOWS_LAKE_EVENTS_TOPIC);
 });
 
-test('the hook waits for the key, subscribes once, and never prints the key', async () => {
+test('the hook retries while the deployed function is not yet subscribable, then subscribes once', async () => {
   const az = fakeAz(2);
   const lines: string[] = [];
   try {
@@ -85,27 +93,16 @@ test('the hook waits for the key, subscribes once, and never prints the key', as
     });
     assert.equal(code, 0);
     const calls = az.calls();
-    assert.deepEqual(
-      calls.map((c) => c.slice(0, 4).join(' ')),
-      [
-        'functionapp keys list --resource-group',
-        'functionapp keys list --resource-group',
-        'functionapp keys list --resource-group',
-        'eventgrid system-topic event-subscription create',
-      ],
-    );
-    const create = calls[3]!;
-    assert.equal(
-      create[create.indexOf('--endpoint') + 1],
-      blobWebhookUrl(env.AZURE_FUNCTION_APP_HOSTNAME, 'landingFile', KEY),
-    );
-    assert.ok(!lines.join('\n').includes(KEY), 'the key is not logged');
+    assert.equal(calls.length, 3);
+    for (const call of calls)
+      assert.equal(call.slice(0, 4).join(' '), 'eventgrid system-topic event-subscription create');
+    assert.match(lines.at(-1)!, /landing-blob-created on stlakeabc-events → landingFile/);
   } finally {
     rmSync(az.dir, { recursive: true, force: true });
   }
 });
 
-test('without the key after every attempt, or without its settings, the hook fails (non-zero) and says why', async () => {
+test('failing every attempt, or without its settings, the hook fails (non-zero) and says why', async () => {
   const az = fakeAz(99);
   const lines: string[] = [];
   try {
@@ -118,19 +115,15 @@ test('without the key after every attempt, or without its settings, the hook fai
       }),
       1,
     );
-    assert.match(lines.at(-1)!, /no blobs_extension key on func-nhsflowsdev-abc/);
-    assert.ok(
-      az.calls().every((c) => c[0] === 'functionapp'),
-      'no subscription without a key',
-    );
+    assert.match(lines.at(-1)!, /failed after 2 attempts: .*Destination function not found/);
     assert.equal(
       await subscribeLandingEvents(
-        { ...env, NHSFLOWS_LAKE_EVENTS_TOPIC: '' },
+        { ...env, NHSFLOWS_LAKE_ACCOUNT_ID: '' },
         { log: (l: string) => lines.push(l) },
       ),
       2,
     );
-    assert.match(lines.at(-1)!, /missing NHSFLOWS_LAKE_EVENTS_TOPIC/);
+    assert.match(lines.at(-1)!, /missing NHSFLOWS_LAKE_ACCOUNT_ID/);
   } finally {
     rmSync(az.dir, { recursive: true, force: true });
   }
@@ -143,15 +136,23 @@ test('azure.yaml runs the hook after deploy, and main.bicep outputs every variab
     /^hooks:\n {2}postdeploy:\n(?: {4}.*\n)*? {6}run: node infra\/hooks\/subscribe-landing-events\.mjs/m,
   );
   const main = stripComments(readFileSync('infra/main.bicep', 'utf8'));
-  for (const name of Object.keys(env)) assert.match(main, new RegExp(`^output ${name} string = `, 'm'));
+  // AZURE_SUBSCRIPTION_ID is azd's own; the rest are the deployment's outputs.
+  for (const name of Object.keys(env).filter((n) => n !== 'AZURE_SUBSCRIPTION_ID'))
+    assert.match(main, new RegExp(`^output ${name} string = `, 'm'));
   const storage = stripComments(readFileSync('infra/app/storage.bicep', 'utf8'));
   const topic = declarations(storage).find((d) => d.target === 'Microsoft.EventGrid/systemTopics');
   assert.ok(topic, 'storage.bicep declares the system topic');
   assert.match(topic.body, /source: lake\.id/);
   assert.match(topic.body, /topicType: 'Microsoft\.Storage\.StorageAccounts'/);
+  assert.match(topic.body, /identity: \{ type: 'SystemAssigned' \}/);
+  const deadLetter = declarations(storage).find(
+    (d) => d.target === 'Microsoft.Authorization/roleAssignments' && /lakeEvents\.identity\.principalId/.test(d.body),
+  );
+  assert.ok(deadLetter, "the topic's identity may write the dead-letter container");
+  assert.match(deadLetter.body, /scope: containers\[deadLetterIndex\]/);
 });
 
-test('Entra ID fronts the app but leaves the Event Grid webhook and the health probe reachable', () => {
+test("Entra ID fronts the app but leaves the Event Grid trigger's webhook and the health probe reachable", () => {
   const app = stripComments(readFileSync('infra/app/function-app.bicep', 'utf8'));
   const auth = declarations(app).find((d) => d.target === 'Microsoft.Web/sites/config');
   assert.ok(auth);
@@ -159,7 +160,7 @@ test('Entra ID fronts the app but leaves the Event Grid webhook and the health p
   assert.match(auth.body, /unauthenticatedClientAction: 'Return401'/);
   assert.match(
     auth.body,
-    /excludedPaths: \['\/api\/health', '\/runtime\/webhooks\/blobs', '\/api\/v1\/\*'\]/,
+    /excludedPaths: \['\/api\/health', '\/runtime\/webhooks\/eventgrid', '\/api\/v1\/\*'\]/,
   );
   assert.match(auth.body, /allowedPrincipals: \{ groups: \[adminGroupObjectId\] \}/);
 });

@@ -327,7 +327,7 @@ const ACCOUNT = 'Microsoft.Storage/storageAccounts';
  * not granted is a problem.
  */
 export const ALLOWED_GRANTS: readonly {
-  principal: 'app' | 'synapse';
+  principal: 'app' | 'synapse' | 'eventgrid';
   role: string;
   scopeType: string;
   scopeSymbol?: string;
@@ -397,6 +397,13 @@ export const ALLOWED_GRANTS: readonly {
     why: 'telemetry with Entra ID',
   },
   {
+    principal: 'eventgrid',
+    role: ROLE_IDS.storageBlobDataContributor,
+    scopeType: CONTAINER,
+    scopeSymbol: 'containers',
+    why: "the lake's Event Grid topic dead-letters undeliverable landing events (landing-deadletter only)",
+  },
+  {
     principal: 'synapse',
     role: ROLE_IDS.storageBlobDataReader,
     scopeType: CONTAINER,
@@ -408,7 +415,7 @@ export const ALLOWED_GRANTS: readonly {
 export interface Grant {
   readonly file: string;
   readonly symbol: string;
-  readonly principal: 'app' | 'synapse' | 'unknown';
+  readonly principal: 'app' | 'synapse' | 'eventgrid' | 'unknown';
   readonly role: string;
   readonly scopeType: string;
   /** The symbol of the scope resource, and for a container the names it covers. */
@@ -460,7 +467,9 @@ export function grants(s: Sources): Grant[] {
           ? 'app'
           : /workspace\.identity\.principalId/.test(principalExpr)
             ? 'synapse'
-            : 'unknown';
+            : /lakeEvents\.identity\.principalId/.test(principalExpr)
+              ? 'eventgrid'
+              : 'unknown';
       const scopeExpr = (property(d.body, 'scope') ?? '').replace(/\[\w+\]$/, '');
       const scope = bySymbol.get(scopeExpr);
       const scopeNames = scope ? declaredNames(scope, vars) : [];

@@ -16,6 +16,7 @@ import {
 import { LANDING_REGISTER_TABLE } from '../../../shared/application/use-cases/pipeline/landing-register.js';
 import type { PipelineDeps } from '../../../shared/application/use-cases/pipeline/pipeline-deps.js';
 import { planChunks } from '../../../shared/application/use-cases/pipeline/plan-chunks.use-case.js';
+import { replayLandingDeadLetters } from '../../../shared/application/use-cases/pipeline/replay-landing-dead-letters.use-case.js';
 import { rejectOverdueLandingFiles } from '../../../shared/application/use-cases/pipeline/reject-overdue-landing-files.use-case.js';
 import { loadSettings } from '../../../shared/config/settings.schema.js';
 import { SOURCE_TABLE_NAMES, type SourceTableName } from '../../../shared/domain/datasets/source-tables.js';
@@ -90,7 +91,7 @@ function world(options: { required?: readonly SourceTableName[] } = {}) {
   const advance = (minutes: number) => {
     now += minutes * 60_000;
   };
-  return { deps, lake, state, poisonQueue, logger, telemetry, starts, drop, advance };
+  return { deps, lake, state, poisonQueue, logger, telemetry, starts, starter, drop, advance };
 }
 
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
@@ -398,5 +399,84 @@ describe('column maps', () => {
     assert.match(result.rejected?.reason ?? '', /bad\.csv\.map\.csv/);
     assert.match(result.rejected?.reason ?? '', /line 3: 'gender_code' is not a column of sus_apc_episode/);
     assert.equal(w.starts.length, 0);
+  });
+});
+
+describe('delivery failures: the blob read twice, and dead-lettered landing events', () => {
+  const NAME = 'sus_apc_episode/2026-11-delivery.csv';
+  const letter = (name: string) =>
+    JSON.stringify([
+      {
+        id: 'dl-1',
+        subject: `/blobServices/default/containers/landing/blobs/${name}`,
+        eventType: 'Microsoft.Storage.BlobCreated',
+        eventTime: '2026-12-01T08:00:00Z',
+        data: { api: 'PutBlockList', contentLength: 10 },
+        deadLetterReason: 'MaxDeliveryAttemptsExceeded',
+        deliveryAttempts: 5,
+      },
+    ]);
+
+  test('a blob replaced between its checks and its copy is never loaded under the checked id, and the delivery fails for a retry', async () => {
+    const w = world();
+    const original = Buffer.from(FILE, 'utf8');
+    const replaced = Buffer.from(csv([HEADER, line(episode(9))]), 'utf8');
+    await w.lake.put('landing', NAME, original);
+    let reads = 0;
+    const getStream = w.lake.getStream.bind(w.lake);
+    // The supplier overwrites the blob after the checking pass has read it.
+    w.lake.getStream = async (container, path) => {
+      if (container === 'landing' && path === NAME && ++reads === 2) await w.lake.put('landing', NAME, replaced);
+      return getStream(container, path);
+    };
+    const deps = { ...w.deps, starter: w.starter, orchestration: 'pipelineOrchestrator' };
+    await assert.rejects(ingestLandingFile(NAME, deps), /changed while it was copied to bronze/);
+    assert.equal(w.starts.length, 0, 'no batch started');
+    const bronze: string[] = [];
+    for await (const o of w.lake.list('bronze', '')) bronze.push(o.path);
+    assert.deepEqual(bronze, [], 'the copy holding other bytes than checked was removed');
+    // The retry (or the new version's own event) loads the bytes it checks.
+    const again = await ingestLandingFile(NAME, deps);
+    assert.equal(again.outcome, 'started');
+    const loaded = await w.lake.get('bronze', w.starts[0]!.input.batch.bronzePath);
+    assert.deepEqual(loaded, replaced);
+  });
+
+  test('an event for a blob no longer in landing loads nothing and fails nothing', async () => {
+    const w = world();
+    const result = await ingestLandingFile(NAME, { ...w.deps, starter: w.starter, orchestration: 'p' });
+    assert.equal(result.outcome, 'gone');
+    assert.equal(w.starts.length, 0);
+  });
+
+  test('the sweep replays a dead-lettered landing event: kept and alerted while it fails, loaded once and removed when it works', async () => {
+    const w = world();
+    await w.lake.put('landing', NAME, FILE);
+    await w.lake.put('landing-deadletter', 'LANDING-BLOB-CREATED/2026/12/01/08/dl-1.json', letter(NAME));
+    await w.lake.put('landing-deadletter', 'LANDING-BLOB-CREATED/2026/12/01/08/dl-2.json', letter('../x'));
+    const failing: OrchestrationStarter = {
+      start: async () => {
+        throw new Error('task hub unavailable');
+      },
+    };
+    const first = await replayLandingDeadLetters({ ...w.deps, starter: failing, orchestration: 'p' });
+    assert.deepEqual(first, { replayed: 1, failed: 1, ignored: 0 });
+    assert.deepEqual(
+      w.telemetry.metrics.filter((m) => m.name === 'nhsflows.landing.deliveryFailed').map((m) => m.value),
+      [1],
+    );
+    const kept: string[] = [];
+    for await (const o of w.lake.list('landing-deadletter', '')) kept.push(o.path);
+    assert.deepEqual(kept, ['LANDING-BLOB-CREATED/2026/12/01/08/dl-1.json'], 'the failing one is kept');
+
+    const second = await replayLandingDeadLetters({ ...w.deps, starter: w.starter, orchestration: 'p' });
+    assert.deepEqual(second, { replayed: 1, failed: 0, ignored: 0 });
+    assert.equal(w.starts.length, 1);
+    assert.equal(w.starts[0]!.input.batch.origin, NAME);
+    const left: string[] = [];
+    for await (const o of w.lake.list('landing-deadletter', '')) left.push(o.path);
+    assert.deepEqual(left, []);
+    const third = await replayLandingDeadLetters({ ...w.deps, starter: w.starter, orchestration: 'p' });
+    assert.deepEqual(third, { replayed: 0, failed: 0, ignored: 0 });
   });
 });

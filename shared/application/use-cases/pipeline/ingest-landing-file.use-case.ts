@@ -63,7 +63,7 @@ export interface LandingResult {
   readonly duplicateOf?: { readonly batchId: string; readonly origin: string };
 }
 
-type LandingDeps = PipelineDeps & {
+export type LandingDeps = PipelineDeps & {
   readonly starter: OrchestrationStarter;
   readonly orchestration: string;
   /** Which tables require a manifest (default: the declaration, landing-policy.ts). */
