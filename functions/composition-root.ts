@@ -15,7 +15,7 @@ import { DuckDbWarehouse } from '../shared/adapters/local/duckdb-warehouse.js';
 import { DuckDbParquetLake } from '../shared/adapters/parquet/duckdb-parquet-lake.js';
 import { loadReferenceData } from '../shared/adapters/local/reference-data.loader.js';
 import { useProjectsFile } from '../shared/adapters/local/projects-file.loader.js';
-import { systemClock } from '../shared/application/ports/clock.port.js';
+import { systemClock, type Clock } from '../shared/application/ports/clock.port.js';
 import {
   createLogger,
   logLevelAtLeast,
@@ -42,6 +42,7 @@ import { openIdleReleasedEmbeddedSource } from '../shared/adapters/local/embedde
 import type { ChangeSource } from '../shared/application/ports/change-source.port.js';
 import type { LineageTransport } from '../shared/application/ports/lineage-transport.port.js';
 import { openLineageHttpTransport } from '../shared/adapters/azure/openlineage-http.azure.js';
+import { LineageDelivery } from '../shared/application/use-cases/lineage/lineage-delivery.js';
 import type { EventPublisher } from '../shared/application/ports/event-publisher.port.js';
 import type { CaptureChangesDeps } from '../shared/application/use-cases/capture/capture-changes.use-case.js';
 import { captureTables } from '../shared/application/use-cases/poll-sources.use-case.js';
@@ -77,9 +78,19 @@ export interface Services {
   close(): Promise<void>;
 }
 
-/** The OpenLineage HTTP transport for an endpoint URL (NHSFLOWS_LINEAGE_URL; docs/lineage.md). */
-export function lineageTransport(url: string): LineageTransport {
-  return openLineageHttpTransport({ url });
+/** How long one POST to the OpenLineage endpoint may take before it counts as failed. */
+const LINEAGE_POST_TIMEOUT_MS = 2_000;
+
+/**
+ * The OpenLineage delivery for an endpoint URL (NHSFLOWS_LINEAGE_URL; docs/lineage.md): posts are
+ * queued and made behind the activities' backs, each within a short timeout, and paused by a
+ * circuit after repeated failures, so an unreachable endpoint never delays an activity.
+ */
+export function lineageTransport(
+  url: string,
+  deps: { readonly clock: Clock; readonly logger: Logger },
+): LineageTransport {
+  return new LineageDelivery(openLineageHttpTransport({ url, timeoutMs: LINEAGE_POST_TIMEOUT_MS }), deps);
 }
 
 let cached: Promise<Services> | undefined;

@@ -5,10 +5,13 @@ import { lakeNamespaces } from '../shared/domain/lineage/openlineage-event.js';
 
 let transport: { url: string; transport: LineageTransport } | undefined;
 
-/** The HTTP transport for NHSFLOWS_LINEAGE_URL (one per URL per process), or null when unset. */
-function transportFor(url: string | undefined): LineageTransport | null {
+/** The delivery for NHSFLOWS_LINEAGE_URL (one per URL per process), or null when unset. */
+function transportFor(
+  url: string | undefined,
+  deps: Parameters<typeof lineageTransport>[1],
+): LineageTransport | null {
   if (!url) return null;
-  if (transport?.url !== url) transport = { url, transport: lineageTransport(url) };
+  if (transport?.url !== url) transport = { url, transport: lineageTransport(url, deps) };
   return transport.transport;
 }
 
@@ -27,7 +30,7 @@ export function withLineage<I, A extends unknown[], R>(
       clock: pipeline.clock,
       logger: pipeline.logger,
       namespaces: lakeNamespaces(settings.NHSFLOWS_LAKE_ACCOUNT_URL, settings.NHSFLOWS_WAREHOUSE_KIND),
-      transport: transportFor(settings.NHSFLOWS_LINEAGE_URL),
+      transport: transportFor(settings.NHSFLOWS_LINEAGE_URL, pipeline),
     });
   };
 }
