@@ -7,10 +7,12 @@ import { KEY_COLLATION } from '../../shared/adapters/azure/mssql-sql.azure.js';
  * `close` are replaced for the test process, so the production path (composition root → secret →
  * connection-string parsing → `MssqlChangeSource`) runs unchanged and only the wire is faked. It
  * records every statement the adapter sends (text and parameters) and answers the statements a
- * rowversion table's first snapshot and later change reads need, from rows held in wire form;
- * any other statement fails the poll naming it, so a new query shape is noticed, not guessed at.
+ * table's first snapshot and later change reads need (a rowversion column, or Change Tracking for
+ * the tables named in `changeTracking`: CHANGETABLE reads, count-only range checks that find
+ * deletes, range pages), and key-only pages (the projection is honoured), from rows held in wire
+ * form; any other statement fails the poll naming it, so a new query shape is noticed, not guessed at.
  *
- * Single-column business keys only (the keyset predicate it reads is `WHERE [key] > @p0`).
+ * Single-column business keys only (the key predicates it reads are `[key] >|>=|< @pN`).
  */
 export interface FakeSqlServer {
   /** Every statement received, in order. */
@@ -19,8 +21,10 @@ export interface FakeSqlServer {
   readonly connections: string[];
   /** When set, opening a pool fails with this driver error (a refused connection, a failed login). */
   connectError: Error | undefined;
-  /** Inserts or replaces a row, giving it the next rowversion. */
+  /** Inserts or replaces a row, giving it the next rowversion (or Change Tracking version). */
   upsert(table: string, row: SourceRow): void;
+  /** Deletes a row by its key (Change Tracking records the delete). */
+  remove(table: string, key: string): void;
   /** Puts the pool back as the driver had it. */
   restore(): void;
 }
@@ -28,6 +32,23 @@ export interface FakeSqlServer {
 interface FakeTable {
   readonly spec: SourceTableSpec;
   readonly rows: Map<string, SourceRow>;
+  /** Change Tracking: the last change version and operation of each key ever changed. */
+  readonly tracked: Map<string, { version: number; op: 'I' | 'U' | 'D' }> | null;
+  /** The source schema and table name, and declared → source column names (a table map or feed). */
+  readonly schema: string;
+  readonly name: string;
+  readonly sourceNames: ReadonlyMap<string, string>;
+}
+
+/** Where a fake table lives and under which names, when not `dbo.<declared name>`. */
+export interface FakeSourceTable {
+  readonly spec: SourceTableSpec;
+  /** `schema.table` in the fake server; default `dbo.<spec.table>`. */
+  readonly source?: string;
+  /** Declared column → the source's name (only the renamed ones). */
+  readonly columns?: Readonly<Record<string, string>>;
+  /** Source columns the declaration does not have (varchar(50), returned NULL by a page that reads them). */
+  readonly extraColumns?: readonly string[];
 }
 
 const NATIVE: Record<string, string> = {
@@ -42,9 +63,26 @@ const NATIVE: Record<string, string> = {
   bit: 'bit',
 };
 
-export function installFakeSqlServer(specs: readonly SourceTableSpec[]): FakeSqlServer {
-  const tables = new Map<string, FakeTable>(specs.map((s) => [s.table, { spec: s, rows: new Map() }]));
+export function installFakeSqlServer(
+  specs: readonly (SourceTableSpec | FakeSourceTable)[],
+  options: { readonly changeTracking?: readonly string[] } = {},
+): FakeSqlServer {
+  const tables = new Map<string, FakeTable>();
+  for (const entry of specs) {
+    const t: FakeSourceTable = 'spec' in entry ? entry : { spec: entry };
+    const [schema, name] = t.source?.includes('.') ? t.source.split('.') : ['dbo', t.source ?? t.spec.table];
+    tables.set(`${schema!}.${name!}`.toLowerCase(), {
+      spec: t.spec,
+      rows: new Map(),
+      tracked: options.changeTracking?.includes(t.spec.table) ? new Map() : null,
+      schema: schema!,
+      name: name!,
+      sourceNames: new Map(Object.entries(t.columns ?? {})),
+      ...(t.extraColumns ? { extra: t.extraColumns } : {}),
+    });
+  }
   let rowversion = 1000;
+  let ctVersion = 0;
   const statements: FakeSqlServer['statements'] = [];
   const connections: string[] = [];
   const proto = sql.ConnectionPool.prototype as unknown as Record<string, unknown>;
@@ -52,28 +90,72 @@ export function installFakeSqlServer(specs: readonly SourceTableSpec[]): FakeSql
 
   const tableOf = (text: string, params: Record<string, unknown>): FakeTable | undefined => {
     const named =
-      /FROM \[dbo\]\.\[([^\]]+)\]/.exec(text)?.[1] ?? /^\[dbo\]\.\[([^\]]+)\]$/.exec(String(params.p0))?.[1];
-    return named === undefined ? undefined : tables.get(named);
+      /FROM \[([^\]]+)\]\.\[([^\]]+)\]/.exec(text) ?? /^\[([^\]]+)\]\.\[([^\]]+)\]$/.exec(String(params.p0));
+    return named === null ? undefined : tables.get(`${named[1]!}.${named[2]!}`.toLowerCase());
   };
+  const srcName = (t: FakeTable, declared: string): string => t.sourceNames.get(declared) ?? declared;
+  const keyName = (t: FakeTable): string => t.spec.key[0]!;
+  const keyOf = (t: FakeTable, row: SourceRow): string => String(row[keyName(t)]);
   const committed = (t: FakeTable): SourceRow[] =>
     [...t.rows.values()].sort((a, b) => (keyOf(t, a) < keyOf(t, b) ? -1 : 1)); // BIN2: code-point order
-  const keyOf = (t: FakeTable, row: SourceRow): string => String(row[t.spec.key[0]!]);
+  /** The key predicates of a statement or UNION branch (`[key] > @p0`, `>=`, `<`), as one filter. */
+  const keyFilter = (t: FakeTable, text: string, params: Record<string, unknown>) => {
+    const col = srcName(t, keyName(t)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const bounds = [...text.matchAll(new RegExp(`\\[${col}\\] (>=|>|<) @(p\\d+)`, 'g'))].map((m) => ({
+      op: m[1]!,
+      value: String(params[m[2]!]),
+    }));
+    return (key: string) =>
+      bounds.every((b) => (b.op === '>' ? key > b.value : b.op === '>=' ? key >= b.value : key < b.value));
+  };
+  /** Rows as the statement projects them: its `AS [name]` aliases only. */
+  const project = (t: FakeTable, text: string, rows: readonly SourceRow[]): SourceRow[] => {
+    const list = text.slice(0, /\n\s*FROM /.exec(text)?.index ?? 0);
+    const names = [...list.matchAll(/ AS \[([^\]]+)\]/g)].map((m) => m[1]!);
+    // A Change Tracking table's row version comes from CHANGETABLE(VERSION …) when the row has none.
+    const version = (r: SourceRow) =>
+      list.includes('CHANGETABLE(VERSION')
+        ? String(t.tracked?.get(keyOf(t, r))?.version ?? 0)
+        : (r[t.spec.changeVersionColumn] ?? null);
+    return rows.map((r) =>
+      Object.fromEntries(
+        names.map((n) => [n, n === t.spec.changeVersionColumn ? version(r) : (r[n] ?? null)]),
+      ),
+    );
+  };
+  const isCt = (t: FakeTable) => t.tracked !== null;
 
   const answer = (text: string, params: Record<string, unknown>): unknown[][] => {
+    if (text === 'SELECT CONVERT(varchar(20), CHANGE_TRACKING_CURRENT_VERSION()) AS version;')
+      return [[{ version: String(ctVersion) }]];
     const t = tableOf(text, params);
     if (text.includes('FROM sys.columns'))
       return [
         t === undefined
           ? []
-          : t.spec.columns.map((c) => ({
-              name: c.name,
-              nativeType: c.name === t.spec.changeVersionColumn ? 'timestamp' : NATIVE[c.type],
-              maxLength: c.name === t.spec.changeVersionColumn ? 8 : (c.length ?? 0),
-              precision: c.precision ?? 0,
-              scale: c.scale ?? 0,
-              nullable: c.nullable,
-              collation: c.type === 'varchar' || c.type === 'char' ? KEY_COLLATION : null,
-            })),
+          : [
+              ...t.spec.columns
+                // A Change Tracking table keeps no version column: CHANGETABLE gives it.
+                .filter((c) => !(isCt(t) && c.name === t.spec.changeVersionColumn))
+                .map((c) => ({
+                  name: srcName(t, c.name),
+                  nativeType: c.name === t.spec.changeVersionColumn ? 'timestamp' : NATIVE[c.type],
+                  maxLength: c.name === t.spec.changeVersionColumn ? 8 : (c.length ?? 0),
+                  precision: c.precision ?? 0,
+                  scale: c.scale ?? 0,
+                  nullable: c.nullable,
+                  collation: c.type === 'varchar' || c.type === 'char' ? KEY_COLLATION : null,
+                })),
+              ...((t as { extra?: readonly string[] }).extra ?? []).map((name) => ({
+                name,
+                nativeType: 'varchar',
+                maxLength: 50,
+                precision: 0,
+                scale: 0,
+                nullable: true,
+                collation: KEY_COLLATION,
+              })),
+            ],
       ];
     if (t === undefined) {
       const error = Object.assign(new Error(`Invalid object name '${text}'.`), { number: 208 });
@@ -88,19 +170,61 @@ export function installFakeSqlServer(specs: readonly SourceTableSpec[]): FakeSql
       const changed = committed(t).filter((r) => version(r) > since && version(r) <= rowversion);
       const head = [{ upToVersion: String(rowversion), rowCount: String(t.rows.size), valid: true }];
       return changed.length <= limit
-        ? [head, [{ changed: String(changed.length) }], changed]
+        ? [
+            head,
+            [{ changed: String(changed.length) }],
+            project(t, text.slice(text.lastIndexOf('\n  SELECT ')), changed),
+          ]
         : [head, [{ changed: String(changed.length) }]];
     }
-    if (text.startsWith('SELECT TOP (') && !text.includes('HASHBYTES')) {
-      const key = t.spec.key[0]!;
-      const after = text.includes(`WHERE [${key}] > @p0`) ? String(params.p0) : undefined;
-      if (after === undefined && text.includes('WHERE'))
-        throw new Error(`fake SQL Server: a page predicate it cannot read: ${text.slice(0, 300)}`);
-      const top = Number(Object.values(params).at(-1));
+    if (text.includes('DECLARE @upTo bigint = CHANGE_TRACKING_CURRENT_VERSION();') && t.tracked) {
+      const since = params.p0 === null || params.p0 === undefined ? 0 : Number(params.p0);
+      const limit = Number(params.p1);
+      const live = [...t.tracked].filter(
+        ([, c]) => c.version > since && c.version <= ctVersion && c.op !== 'D',
+      );
+      const rows = live
+        .map(([key, c]) => ({ row: t.rows.get(key), version: c.version }))
+        .filter((r): r is { row: SourceRow; version: number } => r.row !== undefined)
+        .sort((a, b) => (keyOf(t, a.row) < keyOf(t, b.row) ? -1 : 1))
+        .map((r) => ({ ...r.row, [t.spec.changeVersionColumn]: String(r.version) }));
+      const head = [{ upToVersion: String(ctVersion), rowCount: String(t.rows.size), valid: true }];
+      return live.length <= limit
+        ? [
+            head,
+            [{ changed: String(live.length) }],
+            project(t, text.slice(text.lastIndexOf('\n  SELECT ')), rows),
+          ]
+        : [head, [{ changed: String(live.length) }]];
+    }
+    if (text.includes('AS [range], COUNT_BIG(*) AS [count]')) {
+      if (!text.includes("'0' AS [sum]"))
+        throw new Error(`fake SQL Server: it counts ranges only, it cannot hash: ${text.slice(0, 200)}`);
       return [
-        committed(t)
-          .filter((r) => after === undefined || keyOf(t, r) > after)
-          .slice(0, top),
+        text.split('\nUNION ALL\n').map((branch, i) => {
+          const inRange = keyFilter(t, branch, params);
+          return {
+            range: i,
+            count: String(committed(t).filter((r) => inRange(keyOf(t, r))).length),
+            sum: '0',
+          };
+        }),
+      ];
+    }
+    if (text.startsWith('SELECT TOP (') && !text.includes('HASHBYTES')) {
+      const where = text.slice(text.indexOf('\nFROM'));
+      const inRange = keyFilter(t, where, params);
+      if (where.includes('WHERE') && !/\] (>=|>|<) @p\d+/.test(where))
+        throw new Error(`fake SQL Server: a page predicate it cannot read: ${text.slice(0, 300)}`);
+      const top = Number(params[/^SELECT TOP \(@(p\d+)\)/.exec(text)![1]!]);
+      return [
+        project(
+          t,
+          text,
+          committed(t)
+            .filter((r) => inRange(keyOf(t, r)))
+            .slice(0, top),
+        ),
       ];
     }
     if (text.includes('AS [count]')) return [[{ count: String(t.rows.size) }]];
@@ -128,15 +252,35 @@ export function installFakeSqlServer(specs: readonly SourceTableSpec[]): FakeSql
   };
   proto.close = async () => undefined;
 
+  /** A table by `schema.table`, or by its declared name when it is `dbo.<name>`. */
+  const byName = (table: string): FakeTable => {
+    const t = tables.get((table.includes('.') ? table : `dbo.${table}`).toLowerCase());
+    if (!t) throw new Error(`fake SQL Server: no table ${table}`);
+    return t;
+  };
+
   const fake: FakeSqlServer = {
     statements,
     connections,
     connectError: undefined,
     upsert(table, row) {
-      const t = tables.get(table);
-      if (!t) throw new Error(`fake SQL Server: no table ${table}`);
+      const t = byName(table);
+      const key = keyOf(t, row);
+      if (t.tracked) {
+        ctVersion += 1;
+        t.tracked.set(key, { version: ctVersion, op: t.rows.has(key) ? 'U' : 'I' });
+        const stored = { ...row };
+        delete stored[t.spec.changeVersionColumn];
+        t.rows.set(key, stored);
+        return;
+      }
       rowversion += 1;
-      t.rows.set(keyOf(t, row), { ...row, [t.spec.changeVersionColumn]: String(rowversion) });
+      t.rows.set(key, { ...row, [t.spec.changeVersionColumn]: String(rowversion) });
+    },
+    remove(table, key) {
+      const t = byName(table);
+      if (!t.rows.delete(key)) throw new Error(`fake SQL Server: no row ${key} in ${table}`);
+      if (t.tracked) t.tracked.set(key, { version: ++ctVersion, op: 'D' });
     },
     restore() {
       Object.assign(proto, original);

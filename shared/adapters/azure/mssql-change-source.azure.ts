@@ -9,12 +9,13 @@ import type {
   ReadRowHashesRequest,
   ReadRowsRequest,
   RowHashEntry,
+  ScanRowsRequest,
   SourceColumnInfo,
 } from '../../application/ports/change-source.port.js';
 import type { HashColumn, RowHashLayout } from '../../domain/capture/row-hash.js';
 import { ROW_HASH_BYTES, RowHashPageBuilder, type RowHashPage } from '../../domain/capture/row-hash-page.js';
 import { encodeKey } from '../../domain/capture/state-key.js';
-import type { SourceRow } from '../../domain/datasets/source-tables.js';
+import { SOURCE_TABLES, type SourceRow, type SourceTableName } from '../../domain/datasets/source-tables.js';
 import { GuardError, InfrastructureError, InputError } from '../../domain/errors.js';
 import type { SourceTableMapping } from '../../domain/capture/source-table-map.js';
 import {
@@ -270,7 +271,17 @@ export class MssqlChangeSource implements ChangeSource {
             ', ',
           )}; expected a BIN2 collation (e.g. ${KEY_COLLATION}) so key pages use the index in the capture order. Alter the key column to COLLATE ${KEY_COLLATION} (infra/sql/README.md)`,
       );
-    return { ...this.sourceOf(table), columns, keyColumns };
+    const version = SOURCE_TABLES[table as SourceTableName]?.changeVersionColumn;
+    const tracked =
+      version !== undefined &&
+      this.options.changeTrackingTables?.includes(table) === true &&
+      !columns.some((c) => c.name === version);
+    return {
+      ...this.sourceOf(table),
+      columns,
+      keyColumns,
+      ...(tracked ? { trackedVersionColumn: version } : {}),
+    };
   }
 
   private versionKind(table: string, columns: readonly MssqlColumn[], versionColumn: string): VersionKind {
@@ -338,13 +349,8 @@ export class MssqlChangeSource implements ChangeSource {
     }));
   }
 
-  /** Keyset pages of full rows over the clustered key. */
-  async *scanRows(request: {
-    readonly table: string;
-    readonly keyColumns: readonly HashColumn[];
-    readonly after?: KeyValues | null;
-    readonly pageSize: number;
-  }): AsyncGenerator<readonly SourceRow[]> {
+  /** Keyset pages over the clustered key: full rows, or the key and `columns` only. */
+  async *scanRows(request: ScanRowsRequest): AsyncGenerator<readonly SourceRow[]> {
     let after = request.after ?? null;
     for (;;) {
       const rows = await this.readRows({
@@ -352,6 +358,7 @@ export class MssqlChangeSource implements ChangeSource {
         keyColumns: request.keyColumns,
         after,
         limit: request.pageSize,
+        ...(request.columns ? { columns: request.columns } : {}),
       });
       if (rows.length > 0) yield rows;
       if (rows.length < request.pageSize) return;

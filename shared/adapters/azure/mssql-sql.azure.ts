@@ -275,6 +275,26 @@ export interface TableShape {
   /** Every column of the table in ordinal order (from `describeTableStatement`). */
   readonly columns: readonly MssqlColumn[];
   readonly keyColumns: readonly HashColumn[];
+  /**
+   * A Change Tracking table without its own version column: the declared version column this names
+   * is read as the row's last Change Tracking version (`CHANGETABLE(VERSION …)`, 0 when unchanged
+   * since tracking began), so rows read by pages carry a version as rows read by changes do.
+   */
+  readonly trackedVersionColumn?: string;
+}
+
+/** The projection of a Change Tracking table's row version (see `TableShape.trackedVersionColumn`). */
+function trackedVersionProjection(t: TableShape, keys: readonly MssqlColumn[], alias: string): string[] {
+  if (!t.trackedVersionColumn) return [];
+  const from = qualified(t.schema, t.table);
+  const outer = alias || `${from}.`;
+  return [
+    `CONVERT(varchar(20), ISNULL((SELECT cv.SYS_CHANGE_VERSION FROM CHANGETABLE(VERSION ${from}, (${keys
+      .map((k) => keyRef(k))
+      .join(
+        ', ',
+      )}), (${keys.map((k) => keyRef(k, outer)).join(', ')})) AS cv), 0)) AS ${bracket(t.trackedVersionColumn)}`,
+  ];
 }
 
 function shape(t: TableShape): { byName: Map<string, MssqlColumn>; keys: MssqlColumn[]; from: string } {
@@ -299,12 +319,27 @@ ORDER BY c.column_id;`,
   };
 }
 
-/** A key-ordered page of full rows (keyset pagination). */
+/**
+ * A key-ordered page (keyset pagination) of full rows, or with `columns` of the key columns and
+ * those only (in table order; a column the table lacks is not projected).
+ */
 export function readRowsStatement(
   t: TableShape,
-  request: { after?: KeyValues | null; from?: KeyValues | null; before?: KeyValues | null; limit: number },
+  request: {
+    after?: KeyValues | null;
+    from?: KeyValues | null;
+    before?: KeyValues | null;
+    limit: number;
+    columns?: readonly string[];
+  },
 ): TsqlStatement {
   const { keys, from } = shape(t);
+  const wanted = request.columns ? new Set([...t.keyColumns.map((k) => k.name), ...request.columns]) : null;
+  const projected = (wanted ? t.columns.filter((c) => wanted.has(c.name)) : t.columns).map((c) =>
+    wireProjection(c),
+  );
+  if (!wanted || (t.trackedVersionColumn && wanted.has(t.trackedVersionColumn)))
+    projected.push(...trackedVersionProjection(t, keys, ''));
   const params = new Params();
   const where: string[] = [];
   if (request.after) where.push(keyComparison(keys, '>', request.after, params));
@@ -312,7 +347,7 @@ export function readRowsStatement(
   if (request.before) where.push(keyComparison(keys, '<', request.before, params));
   const top = params.add('int', Math.max(0, Math.floor(request.limit)));
   return {
-    text: `SELECT TOP (${top}) ${t.columns.map((c) => wireProjection(c)).join(', ')}
+    text: `SELECT TOP (${top}) ${projected.join(', ')}
 FROM ${from}${where.length ? `\nWHERE ${where.join(' AND ')}` : ''}
 ORDER BY ${orderBy(keys)};`,
     params: params.list,
@@ -334,7 +369,7 @@ export function readRowsByKeysStatement(t: TableShape, keys: readonly KeyValues[
     .join(', ');
   const on = keyCols.map((c, i) => `${keyRef(c, 't.')} = v.${bracket(`k${i}`)}`).join(' AND ');
   return {
-    text: `SELECT ${t.columns.map((c) => wireProjection(c, 't.')).join(', ')}
+    text: `SELECT ${[...t.columns.map((c) => wireProjection(c, 't.')), ...trackedVersionProjection(t, keyCols, 't.')].join(', ')}
 FROM ${from} AS t
 JOIN OPENJSON(${json}) WITH (${withClause}) AS v ON ${on}
 ORDER BY ${orderBy(keyCols, 't.')};`,

@@ -50,6 +50,20 @@ export interface ReadRowsRequest {
   /** Exclusive upper bound. */
   readonly before?: KeyValues | null;
   readonly limit: number;
+  /**
+   * Only these columns besides the key columns (which every row carries); every column when absent.
+   * A projection read (reconciliation moves keys and activity dates, not rows).
+   */
+  readonly columns?: readonly string[];
+}
+
+export interface ScanRowsRequest {
+  readonly table: string;
+  readonly keyColumns: readonly HashColumn[];
+  readonly after?: KeyValues | null;
+  readonly pageSize: number;
+  /** Only these columns besides the key columns (see `ReadRowsRequest.columns`). */
+  readonly columns?: readonly string[];
 }
 
 export interface ReadRowHashesRequest {
@@ -120,13 +134,11 @@ export interface ChangeSource {
     readonly after?: KeyValues | null;
     readonly pageSize: number;
   }): AsyncIterable<RowHashPage>;
-  /** Every full row after `after`, in key order, as pages of about `pageSize` rows streamed from one read. */
-  scanRows(request: {
-    readonly table: string;
-    readonly keyColumns: readonly HashColumn[];
-    readonly after?: KeyValues | null;
-    readonly pageSize: number;
-  }): AsyncIterable<readonly SourceRow[]>;
+  /**
+   * Every row after `after`, in key order, as pages of about `pageSize` rows streamed from one read:
+   * full rows, or with `columns` the key columns and those only (a key-only read for reconciliation).
+   */
+  scanRows(request: ScanRowsRequest): AsyncIterable<readonly SourceRow[]>;
   /** Full rows in any of the ranges (sorted, non-overlapping), in key order. */
   readRowsInRanges(request: {
     readonly table: string;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startCommand } from '../../../shared/cli/start.command.js';
+import { reconcileCommand } from '../../../shared/cli/reconcile.command.js';
 import { SOURCE_TABLES, type SourceRow } from '../../../shared/domain/datasets/source-tables.js';
 import { CLEAN_ROWS } from '../../unit/datasets/clean-rows.js';
 import { testNhsNumber } from '../pipeline/pipeline-harness.js';
@@ -13,17 +14,29 @@ import { installFakeSqlServer, type FakeSqlServer } from '../../support/fake-sql
 /**
  * `nhs-flows start` with NHSFLOWS_SOURCE_KIND=mssql, in this process: the real composition root,
  * local Functions host, registrations and embedded warehouse, with only the `mssql` driver's wire
- * faked (tests/support/fake-sql-server.ts). Two runs: the first snapshots the table in keyset
- * pages, the second reads the changes since the first watermark under SNAPSHOT isolation.
+ * faked (tests/support/fake-sql-server.ts). Two runs: the first snapshots the tables in keyset
+ * pages, the second reads the changes since the first watermark under SNAPSHOT isolation: by
+ * rowversion for ecds_attendance, through Change Tracking (CHANGETABLE) for dids_imaging_test.
+ * Then `nhs-flows reconcile` over the same source reads keys and activity dates only.
  */
 
 const PASSWORD = 'Not-A-Real-Pa55word!';
 const LOGIN = 'nhsflows_reader_login';
 const TABLE = 'ecds_attendance';
+const CT_TABLE = 'dids_imaging_test';
 const dataDir = mkdtempSync(join(tmpdir(), 'nhsflows-mssql-start-'));
 const saved = { ...process.env };
 let server: FakeSqlServer;
 const nhsNumbers = [1, 2, 3, 4].map((n) => testNhsNumber(n, 456_000));
+
+function imaging(n: number, overrides: Partial<SourceRow> = {}): SourceRow {
+  return {
+    ...CLEAN_ROWS[CT_TABLE],
+    imaging_test_id: `DI00000000${n}`,
+    nhs_number: nhsNumbers[n - 1]!,
+    ...overrides,
+  };
+}
 
 function attendance(n: number, overrides: Partial<SourceRow> = {}): SourceRow {
   return {
@@ -36,11 +49,19 @@ function attendance(n: number, overrides: Partial<SourceRow> = {}): SourceRow {
 
 /** One `nhs-flows start`, as its own process would see the environment (start publishes its settings into it). */
 async function start(): Promise<{ code: number; out: string }> {
+  return run(startCommand, { 'log-format': 'json' });
+}
+
+/** One CLI command run as its own process would: the environment put back afterwards. */
+async function run(
+  command: typeof startCommand,
+  values: Record<string, string | boolean>,
+): Promise<{ code: number; out: string }> {
   let out = '';
   const before = { ...process.env };
   try {
-    const code = await startCommand.run(
-      { values: { 'log-format': 'json' }, positionals: [] },
+    const code = await command.run(
+      { values, positionals: [] },
       { out: (l) => void (out += `${l}\n`), err: (l) => void (out += `${l}\n`) },
     );
     return { code, out };
@@ -68,8 +89,22 @@ function logs(): string {
     .join('\n');
 }
 
-const readStatements = (): { text: string; params: Record<string, unknown> }[] =>
-  server.statements.filter((s) => s.text.startsWith('SELECT TOP (') || s.text.includes('DECLARE @upTo'));
+const readStatements = (table = TABLE): { text: string; params: Record<string, unknown> }[] =>
+  server.statements.filter(
+    (s) =>
+      (s.text.startsWith('SELECT TOP (') || s.text.includes('DECLARE @upTo')) &&
+      s.text.includes(`[dbo].[${table}]`),
+  );
+
+/** Facts in the warehouse: an attendance is in fact_activity, an imaging test in fact_dids_test. */
+async function facts(table: string, where = 'true'): Promise<number> {
+  const [row] = await warehouse(
+    table === CT_TABLE
+      ? `SELECT count(*)::INTEGER AS n FROM fact_dids_test WHERE ${where}`
+      : `SELECT count(*)::INTEGER AS n FROM fact_activity WHERE source_table = '${table}' AND ${where}`,
+  );
+  return Number(row?.n);
+}
 
 before(() => {
   Object.assign(process.env, {
@@ -77,13 +112,17 @@ before(() => {
     NHSFLOWS_LOCAL_SECRETS_FILE: join(dataDir, 'local-secrets.json'),
     NHSFLOWS_SOURCE_KIND: 'mssql',
     NHSFLOWS_EVENTS_KIND: 'local',
-    NHSFLOWS_CDC_TABLES: TABLE,
+    NHSFLOWS_CDC_TABLES: `${TABLE},${CT_TABLE}`,
+    NHSFLOWS_SOURCE_MSSQL_CHANGE_TRACKING_TABLES: CT_TABLE,
     NHSFLOWS_CDC_BATCH_SIZE: '2',
     NHSFLOWS_SOURCE_MSSQL_SNAPSHOT: 'true',
     NHSFLOWS_SECRET_SOURCE_SQL_CONNECTION: `Server=tcp:127.0.0.1,14330;Database=trust_pas;User Id=${LOGIN};Password=${PASSWORD};Encrypt=True;TrustServerCertificate=True`,
   });
-  server = installFakeSqlServer([SOURCE_TABLES[TABLE]]);
+  server = installFakeSqlServer([SOURCE_TABLES[TABLE], SOURCE_TABLES[CT_TABLE]], {
+    changeTracking: [CT_TABLE],
+  });
   for (const n of [1, 2, 3]) server.upsert(TABLE, attendance(n));
+  for (const n of [1, 2, 3]) server.upsert(CT_TABLE, imaging(n));
 });
 
 after(() => {
@@ -112,10 +151,16 @@ test('start with NHSFLOWS_SOURCE_KIND=mssql snapshots the SQL Server table in ke
     'TOP is the batch size',
   );
 
-  const [facts] = await warehouse(
-    `SELECT count(*)::INTEGER AS n FROM fact_activity WHERE source_table = '${TABLE}'`,
+  assert.equal(await facts(TABLE), 3, 'every source row is one fact in gold');
+  assert.equal(await facts(CT_TABLE), 3, 'the Change Tracking table is snapshotted too');
+  assert.ok(
+    server.statements.some((s) => s.text.includes('CHANGE_TRACKING_CURRENT_VERSION()) AS version')),
+    'its watermark is the Change Tracking version',
   );
-  assert.equal(facts?.n, 3, 'every source row is one fact in gold');
+  assert.ok(
+    readStatements(CT_TABLE).every((s) => s.text.includes('CHANGETABLE(VERSION [dbo].[dids_imaging_test]')),
+    'its pages read each row’s version from Change Tracking (the table has no version column)',
+  );
 });
 
 test('a second start reads only the changes since the watermark, under SNAPSHOT isolation, bounded by MIN_ACTIVE_ROWVERSION', async () => {
@@ -123,6 +168,8 @@ test('a second start reads only the changes since the watermark, under SNAPSHOT 
   server.statements.length = 0;
   server.upsert(TABLE, attendance(2, { discharge_status: '1066331000000109' }));
   server.upsert(TABLE, attendance(4));
+  server.upsert(CT_TABLE, imaging(2, { report_issue_date: '2026-09-05' }));
+  server.remove(CT_TABLE, 'DI000000003');
   const { code, out } = await start();
   assert.equal(code, 0, out.slice(-3000));
   const reads = readStatements();
@@ -140,10 +187,51 @@ test('a second start reads only the changes since the watermark, under SNAPSHOT 
     'the change read starts at the first run’s watermark',
   );
 
-  const [facts] = await warehouse(
-    `SELECT count(*)::INTEGER AS n FROM fact_activity WHERE source_table = '${TABLE}'`,
+  assert.equal(await facts(TABLE), 4, 'the new attendance is added and the changed one is not duplicated');
+});
+
+test('a Change Tracking table: the second start reads CHANGETABLE since the snapshot’s version, and its update and delete reach gold', async () => {
+  const reads = server.statements.filter((s) => s.text.includes(`[dbo].[${CT_TABLE}]`));
+  const change = reads.find((s) => s.text.includes('CHANGETABLE(CHANGES [dbo].[dids_imaging_test]'));
+  assert.ok(change, 'one change read through CHANGETABLE');
+  assert.equal(String(change.params.p0), '3', 'from the version the snapshot recorded (three commits)');
+  assert.match(
+    change.text,
+    /JOIN \[dbo\]\.\[dids_imaging_test\] AS t ON t\.\[imaging_test_id\] = ct\.\[imaging_test_id\]/,
   );
-  assert.equal(facts?.n, 4, 'the new attendance is added and the changed one is not duplicated');
+  assert.equal(
+    reads.filter((s) => s.text.startsWith('SELECT TOP (') && !s.text.includes('WHERE')).length,
+    0,
+    'no snapshot pages',
+  );
+  assert.ok(
+    reads.some((s) => s.text.includes("COUNT_BIG(*) AS [count], '0' AS [sum]")),
+    'the delete is found by count-only range checks (a deleted row leaves no row to join)',
+  );
+  assert.equal(await facts(CT_TABLE), 2, 'the deleted imaging test is gone from gold');
+  assert.equal(
+    await facts(CT_TABLE, "CAST(report_issue_date AS VARCHAR) = '2026-09-05'"),
+    1,
+    'the update reached gold',
+  );
+});
+
+test('reconcile over SQL Server reads each table’s keys and activity dates only, and source, silver, gold and the warehouse agree', async () => {
+  server.statements.length = 0;
+  const { code, out } = await run(reconcileCommand, {});
+  assert.equal(code, 0, out.slice(-3000));
+  assert.match(out, /every table reconciles/);
+  for (const table of [TABLE, CT_TABLE] as const) {
+    const pages = readStatements(table);
+    assert.ok(pages.length > 0, `${table} is read`);
+    const spec = SOURCE_TABLES[table];
+    for (const page of pages)
+      assert.deepEqual(
+        [...page.text.matchAll(/ AS \[([^\]]+)\]/g)].map((m) => m[1]),
+        [...spec.key, spec.activityDateColumn],
+        `${table}: the page projects the key and the activity date, nothing else`,
+      );
+  }
 });
 
 test('a source that refuses the login or has no connection string stops start with exit 2, naming the secret and never the login or password', async () => {

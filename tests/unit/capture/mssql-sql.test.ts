@@ -80,6 +80,49 @@ test('a key-ordered page uses keyset pagination over the composite key in binary
   ]);
 });
 
+test('a key-only page for reconciliation projects the key columns and the named columns only, with the same keyset predicate', () => {
+  const full = readRowsStatement(demo, { after: ['A', '5'], limit: 100 });
+  const keyOnly = readRowsStatement(demo, { after: ['A', '5'], limit: 100, columns: ['seen_at'] });
+  assert.equal(
+    keyOnly.text.split('\n')[0],
+    "SELECT TOP (@p2) [ward] AS [ward], [seq] AS [seq], STUFF(LEFT(CONVERT(varchar(27), CAST([seen_at] AS datetime2(7)), 121), 23), 11, 1, 'T') + DATENAME(TZOFFSET, [seen_at]) AS [seen_at]",
+  );
+  assert.equal(keyOnly.text.split('\n').slice(1).join('\n'), full.text.split('\n').slice(1).join('\n'));
+  assert.deepEqual(keyOnly.params, full.params);
+  assert.doesNotMatch(
+    readRowsStatement(demo, { limit: 1, columns: [] }).text,
+    /amount|seen_at|rv/,
+    'no named column: the key alone',
+  );
+});
+
+test('a Change Tracking table without a version column reads each row’s version from CHANGETABLE(VERSION …), in pages and by keys', () => {
+  const tracked: TableShape = {
+    ...demo,
+    columns: demo.columns.filter((c) => c.name !== 'rv'),
+    trackedVersionColumn: 'rv',
+  };
+  const page = readRowsStatement(tracked, { limit: 10 }).text;
+  assert.match(
+    page,
+    /, CONVERT\(varchar\(20\), ISNULL\(\(SELECT cv\.SYS_CHANGE_VERSION FROM CHANGETABLE\(VERSION \[dbo\]\.\[demo\], \(\[ward\], \[seq\]\), \(\[dbo\]\.\[demo\]\.\[ward\], \[dbo\]\.\[demo\]\.\[seq\]\)\) AS cv\), 0\)\) AS \[rv\]\nFROM \[dbo\]\.\[demo\]\n/,
+  );
+  assert.match(
+    readRowsByKeysStatement(tracked, [['A', '1']]).text,
+    /CHANGETABLE\(VERSION \[dbo\]\.\[demo\], \(\[ward\], \[seq\]\), \(t\.\[ward\], t\.\[seq\]\)\) AS cv\), 0\)\) AS \[rv\]\nFROM \[dbo\]\.\[demo\] AS t/,
+  );
+  assert.doesNotMatch(
+    readRowsStatement(tracked, { limit: 10, columns: ['seen_at'] }).text,
+    /CHANGETABLE/,
+    'a key-only read needs no version',
+  );
+  assert.doesNotMatch(
+    readRowsStatement(demo, { limit: 10 }).text,
+    /CHANGETABLE/,
+    'a rowversion table reads its column',
+  );
+});
+
 test('a bounded range page has an inclusive lower and an exclusive upper key bound', () => {
   const { text } = readRowsStatement(demo, { from: ['B', '1'], before: ['C', '0'], limit: 10 });
   assert.match(

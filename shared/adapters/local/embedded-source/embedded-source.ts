@@ -11,6 +11,7 @@ import type {
   ReadRowsRequest,
   RowHashEntry,
   SourceColumnInfo,
+  ScanRowsRequest,
 } from '../../../application/ports/change-source.port.js';
 import type { Clock } from '../../../application/ports/clock.port.js';
 import type { SourceWriter } from '../../../application/ports/source-writer.port.js';
@@ -538,13 +539,12 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
     return out;
   }
 
-  async *scanRows(request: {
-    readonly table: string;
-    readonly keyColumns: readonly HashColumn[];
-    readonly after?: KeyValues | null;
-    readonly pageSize: number;
-  }): AsyncGenerator<readonly SourceRow[]> {
-    const kinds = await this.kindsOf(request.table);
+  async *scanRows(request: ScanRowsRequest): AsyncGenerator<readonly SourceRow[]> {
+    const all = await this.kindsOf(request.table);
+    const wanted = request.columns
+      ? new Set([...request.keyColumns.map((k) => k.name), ...request.columns])
+      : null;
+    const kinds = wanted ? new Map([...all].filter(([name]) => wanted.has(name))) : all;
     const kindOf = (c: string) => kinds.get(c) ?? 'other';
     const where = request.after
       ? ` WHERE ${keyComparison(request.keyColumns, '>', request.after, kindOf)}`

@@ -11,6 +11,7 @@ import type {
   ReadRowsRequest,
   RowHashEntry,
   SourceColumnInfo,
+  ScanRowsRequest,
 } from '../../../application/ports/change-source.port.js';
 import {
   openEmbeddedSource,
@@ -159,12 +160,7 @@ class IdleReleasedEmbeddedSource implements EmbeddedSource {
   }): AsyncIterable<RowHashPage> {
     return this.stream((s) => s.scanRowHashes(request));
   }
-  scanRows(request: {
-    readonly table: string;
-    readonly keyColumns: readonly HashColumn[];
-    readonly after?: KeyValues | null;
-    readonly pageSize: number;
-  }): AsyncIterable<readonly SourceRow[]> {
+  scanRows(request: ScanRowsRequest): AsyncIterable<readonly SourceRow[]> {
     return this.stream((s) => s.scanRows(request));
   }
   readRowsInRanges(request: {

@@ -216,8 +216,14 @@ export async function reconcileLayers(
     const spec = SOURCE_TABLES[table];
     const layout = captureTable(spec).layout;
 
+    // Keys and the activity date only: the source moves no other column for a reconciliation.
     const source: LayerRecord[] = [];
-    for await (const page of deps.source.scanRows({ table, keyColumns: layout.keyColumns, pageSize: 10_000 }))
+    for await (const page of deps.source.scanRows({
+      table,
+      keyColumns: layout.keyColumns,
+      pageSize: 10_000,
+      columns: [spec.activityDateColumn],
+    }))
       for (const row of page)
         source.push({ key: keyOf(spec.key, row), period: periodOf(row[spec.activityDateColumn]) });
 
