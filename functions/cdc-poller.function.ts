@@ -3,6 +3,7 @@ import { FUNCTIONS } from './function-names.js';
 import { services } from './composition-root.js';
 import { observed } from './observed.js';
 import { TIMER_RETRY } from './retry-policies.js';
+import { sourceFeeds } from './mssql-source.js';
 import { capturedTableNames, pollSources } from '../shared/application/use-cases/poll-sources.use-case.js';
 import { pollerTick } from '../shared/application/use-cases/operations/poller-tick.use-case.js';
 import { massDeleteReleases } from '../shared/application/use-cases/operations/mass-delete-release.use-case.js';
@@ -20,7 +21,7 @@ import { LakeReferralIndex } from '../shared/application/lake-state/lake-referra
 export async function cdcPoller(_timer: Timer, context: InvocationContext): Promise<void> {
   const s = await services();
   // The table list comes from the settings alone, so freshness is emitted even when the source is down.
-  const tables = capturedTableNames(s.settings);
+  const tables = capturedTableNames(s.settings, sourceFeeds(s.settings));
   const tick = await pollerTick(
     {
       tables,

@@ -47,7 +47,7 @@ import type { EventPublisher } from '../shared/application/ports/event-publisher
 import type { CaptureChangesDeps } from '../shared/application/use-cases/capture/capture-changes.use-case.js';
 import { captureTables } from '../shared/application/use-cases/poll-sources.use-case.js';
 import type { ResolvedCaptureTable } from '../shared/domain/capture/capture-config.js';
-import { openMssqlChangeSource, sqlConnectionOptions } from './mssql-source.js';
+import { openMssqlChangeSource, sourceFeeds, sqlConnectionOptions } from './mssql-source.js';
 import { EntraTokenValidator } from '../shared/adapters/azure/entra-token-validator.azure.js';
 import type { BearerTokenValidator } from '../shared/application/use-cases/data-api/bearer-token.port.js';
 
@@ -328,6 +328,7 @@ async function buildCapture(
       settings.NHSFLOWS_CDC_TABLES,
       settings.NHSFLOWS_CDC_BATCH_SIZE,
       settings.NHSFLOWS_CDC_MAX_DELETE_SHARE,
+      sourceFeeds(settings),
     ),
     embedded,
     eventLog,

@@ -13,6 +13,7 @@ import {
   massDeleteReleaseRequestSchema,
   releaseMassDelete as releaseMassDeleteUseCase,
 } from '../shared/application/use-cases/operations/mass-delete-release.use-case.js';
+import { sourceFeeds } from './mssql-source.js';
 import { capturedTableNames } from '../shared/application/use-cases/poll-sources.use-case.js';
 import { InputError } from '../shared/domain/errors.js';
 
@@ -95,7 +96,7 @@ export async function releaseMassDelete(
   if (!parsed.success)
     return badRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`));
   const s = await services();
-  const tables = capturedTableNames(s.settings);
+  const tables = capturedTableNames(s.settings, sourceFeeds(s.settings));
   try {
     const released = await releaseMassDeleteUseCase(
       parsed.data,

@@ -4,7 +4,8 @@ import type { SecretStore } from '../shared/application/ports/secret-store.port.
 import { MssqlChangeSource } from '../shared/adapters/azure/mssql-change-source.azure.js';
 import type { MssqlConnectionOptions } from '../shared/adapters/azure/mssql-connection.azure.js';
 import { readFileSync } from 'node:fs';
-import { parseSourceTableMap, type SourceTableMapping } from '../shared/domain/capture/source-table-map.js';
+import type { SourceTableMapping } from '../shared/domain/capture/source-table-map.js';
+import { parseSourceTableFile, type SourceFeed } from '../shared/domain/capture/source-feeds.js';
 import { ConfigError } from '../shared/domain/errors.js';
 
 /** Timeouts and the app name both SQL pools connect with (settings, never the connection string). */
@@ -31,15 +32,21 @@ export async function openMssqlChangeSource(secrets: SecretStore, settings: Sett
       retry: { attempts: settings.NHSFLOWS_SQL_RETRY_ATTEMPTS },
       secretName: settings.NHSFLOWS_SOURCE_MSSQL_SECRET,
       ...(settings.NHSFLOWS_SOURCE_MSSQL_TABLE_MAP
-        ? { tableMap: loadSourceTableMap(settings.NHSFLOWS_SOURCE_MSSQL_TABLE_MAP) }
+        ? loadSourceTableMap(settings.NHSFLOWS_SOURCE_MSSQL_TABLE_MAP)
         : {}),
     },
     sqlConnectionOptions(settings, settings.NHSFLOWS_SOURCE_MSSQL_SECRET),
   );
 }
 
-/** The table map file NHSFLOWS_SOURCE_MSSQL_TABLE_MAP names, checked against the declarations. */
-export function loadSourceTableMap(path: string): ReadonlyMap<string, SourceTableMapping> {
+/**
+ * The table map file NHSFLOWS_SOURCE_MSSQL_TABLE_MAP names (renamed tables and source feeds),
+ * checked against the declarations.
+ */
+export function loadSourceTableMap(path: string): {
+  readonly tableMap: ReadonlyMap<string, SourceTableMapping>;
+  readonly feeds: ReadonlyMap<string, SourceFeed>;
+} {
   let input: unknown;
   try {
     input = JSON.parse(readFileSync(path, 'utf8'));
@@ -48,5 +55,17 @@ export function loadSourceTableMap(path: string): ReadonlyMap<string, SourceTabl
       `NHSFLOWS_SOURCE_MSSQL_TABLE_MAP: '${path}' could not be read as JSON (${error instanceof Error ? error.message : String(error)})`,
     ]);
   }
-  return parseSourceTableMap(input);
+  return parseSourceTableFile(input);
+}
+
+/**
+ * The source feeds a poll may capture (NHSFLOWS_CDC_TABLES names them): those of the table map
+ * file when the source is SQL Server, none otherwise.
+ */
+export function sourceFeeds(
+  settings: Pick<Settings, 'NHSFLOWS_SOURCE_KIND' | 'NHSFLOWS_SOURCE_MSSQL_TABLE_MAP'>,
+): ReadonlyMap<string, SourceFeed> {
+  return settings.NHSFLOWS_SOURCE_KIND === 'mssql' && settings.NHSFLOWS_SOURCE_MSSQL_TABLE_MAP
+    ? loadSourceTableMap(settings.NHSFLOWS_SOURCE_MSSQL_TABLE_MAP).feeds
+    : new Map();
 }

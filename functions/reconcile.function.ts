@@ -3,7 +3,10 @@ import { services } from './composition-root.js';
 import { FUNCTIONS } from './function-names.js';
 import { observed } from './observed.js';
 import { TIMER_RETRY } from './retry-policies.js';
-import { reconcileLayers } from '../shared/application/use-cases/reconcile/reconcile-layers.use-case.js';
+import {
+  capturedSources,
+  reconcileLayers,
+} from '../shared/application/use-cases/reconcile/reconcile-layers.use-case.js';
 
 /**
  * On a schedule: source-to-gold reconciliation of every captured table (docs/reconciliation.md).
@@ -13,10 +16,10 @@ import { reconcileLayers } from '../shared/application/use-cases/reconcile/recon
 export async function reconcileOnSchedule(_timer: Timer, context: InvocationContext): Promise<void> {
   const s = await services();
   const capture = await s.capture();
-  const report = await reconcileLayers(
-    { tables: capture.tables.map((t) => t.spec.table) },
-    { ...s.pipeline, source: capture.deps.source },
-  );
+  const report = await reconcileLayers(capturedSources(capture.tables), {
+    ...s.pipeline,
+    source: capture.deps.source,
+  });
   context.log(
     `reconciled ${report.tables.length} tables: ${report.differences.length} difference(s) (${report.reportPath})`,
   );

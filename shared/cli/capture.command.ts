@@ -1,4 +1,5 @@
 import { services, resetServices } from '../../functions/composition-root.js';
+import { sourceFeeds } from '../../functions/mssql-source.js';
 import { capturedTableNames } from '../application/use-cases/poll-sources.use-case.js';
 import {
   massDeleteReleaseRequestSchema,
@@ -38,7 +39,7 @@ export const captureCommand: CliCommand = {
     const env = await openLocalEnvironment();
     try {
       const s = await services();
-      const tables = capturedTableNames(s.settings);
+      const tables = capturedTableNames(s.settings, sourceFeeds(s.settings));
       const released = await releaseMassDelete(request.data, localActor(), s.pipeline, tables);
       io.out(
         [

@@ -1,5 +1,6 @@
 import { resetServices, services } from '../../functions/composition-root.js';
 import {
+  capturedSources,
   reconcileLayers,
   type ReconciliationReport,
 } from '../application/use-cases/reconcile/reconcile-layers.use-case.js';
@@ -38,9 +39,13 @@ export const reconcileCommand: CliCommand = {
     try {
       const s = await services();
       const capture = await s.capture();
+      const captured = capturedSources(capture.tables);
       const tables: readonly SourceTableName[] =
-        table !== undefined ? [table as SourceTableName] : capture.tables.map((t) => t.spec.table);
-      const report = await reconcileLayers({ tables }, { ...s.pipeline, source: capture.deps.source });
+        table !== undefined ? [table as SourceTableName] : captured.tables;
+      const report = await reconcileLayers(
+        { tables, captures: captured.captures },
+        { ...s.pipeline, source: capture.deps.source },
+      );
       io.out(args.values.json === true ? JSON.stringify(report, null, 2) : renderReconciliation(report));
       return report.differences.length > 0 ? 1 : 0;
     } finally {

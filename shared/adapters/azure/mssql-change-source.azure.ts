@@ -18,6 +18,7 @@ import { encodeKey } from '../../domain/capture/state-key.js';
 import { SOURCE_TABLES, type SourceRow, type SourceTableName } from '../../domain/datasets/source-tables.js';
 import { GuardError, InfrastructureError, InputError } from '../../domain/errors.js';
 import type { SourceTableMapping } from '../../domain/capture/source-table-map.js';
+import { feedOfTableMapping, type SourceFeed } from '../../domain/capture/source-feeds.js';
 import {
   countRowsStatement,
   currentVersionStatement,
@@ -69,6 +70,11 @@ export interface MssqlChangeSourceOptions {
    * source-table-map.ts): statements read the source names and project the declared ones.
    */
   readonly tableMap?: ReadonlyMap<string, SourceTableMapping>;
+  /**
+   * Source tables declared as data, by capture name (source-feeds.ts): each is read from its own
+   * table with its key prefix and recodes, under the declared column names, declared columns only.
+   */
+  readonly feeds?: ReadonlyMap<string, SourceFeed>;
 }
 
 /** Connection defaults when the caller gives none (tests/live); the app passes its settings. */
@@ -170,12 +176,26 @@ function sqlType(type: string): unknown {
 export class MssqlChangeSource implements ChangeSource {
   private readonly schema: string;
   private readonly columns = new Map<string, MssqlColumn[]>();
+  /** Source columns neither declared (after mapping) nor listed as a feed's extra: drift, never read. */
+  private readonly unlisted = new Map<string, MssqlColumn[]>();
+  /** Table-map entries and declared feeds, by capture name. */
+  private readonly feeds: ReadonlyMap<string, SourceFeed>;
+  private readonly changeTracking: ReadonlySet<string>;
 
   constructor(
     private readonly pool: MssqlPoolLike,
     private readonly options: MssqlChangeSourceOptions = {},
   ) {
     this.schema = options.schema ?? 'dbo';
+    const ct = new Set(options.changeTrackingTables ?? []);
+    this.feeds = new Map([
+      ...[...(options.tableMap ?? [])].map(
+        ([name, m]) => [name, feedOfTableMapping(m, ct.has(name))] as const,
+      ),
+      ...(options.feeds ?? []),
+    ]);
+    for (const f of this.feeds.values()) if (f.changeTracking) ct.add(f.name);
+    this.changeTracking = ct;
   }
 
   /**
@@ -215,9 +235,9 @@ export class MssqlChangeSource implements ChangeSource {
     }
   }
 
-  /** Where a declared table lives in the source: the table map's schema and name, or `<schema>.<table>`. */
+  /** Where a capture reads: its feed's (or table map's) schema and table, or `<schema>.<table>`. */
   private sourceOf(table: string): { schema: string; table: string } {
-    const mapped = this.options.tableMap?.get(table);
+    const mapped = this.feeds.get(table);
     return mapped ? { schema: mapped.schema, table: mapped.sourceTable } : { schema: this.schema, table };
   }
 
@@ -234,20 +254,41 @@ export class MssqlChangeSource implements ChangeSource {
         `sql server source: table '${source.schema}.${source.table}'${source.table === table ? '' : ` (declared ${table})`} does not exist (or the login cannot see it) in the database of secret ${this.options.secretName ?? DEFAULT_CONNECTION.secretName}; NHSFLOWS_CDC_TABLES selects the tables polled (docs/sources.md)`,
       );
     // Source names back to declared names: rows, keys and hashes use the declared ones.
-    const declaredOf = new Map(
-      [...(this.options.tableMap?.get(table)?.columns ?? [])].map(([declared, src]) => [src, declared]),
+    const feed = this.feeds.get(table);
+    const declaredOf = new Map([...(feed?.columns ?? [])].map(([declared, src]) => [src, declared]));
+    const all: MssqlColumn[] = rows.map((r) => {
+      const name = declaredOf.get(String(r.name)) ?? String(r.name);
+      return {
+        name,
+        ...(declaredOf.has(String(r.name)) ? { sourceName: String(r.name) } : {}),
+        nativeType: String(r.nativeType),
+        maxLength: Number(r.maxLength),
+        precision: Number(r.precision),
+        scale: Number(r.scale),
+        nullable: Boolean(r.nullable),
+        collation: typeof r.collation === 'string' ? r.collation : null,
+        ...(feed && feed.keyPrefix !== '' && name === SOURCE_TABLES[feed.feeds].key[0]
+          ? { valuePrefix: feed.keyPrefix }
+          : {}),
+        ...(feed?.recodes.has(name) ? { recode: feed.recodes.get(name)! } : {}),
+      };
+    });
+    // A feed reads its declared columns only: an extra column (an identifier, say) is never read.
+    const declared = feed ? new Set(SOURCE_TABLES[feed.feeds].columns.map((c) => c.name)) : null;
+    const extras = new Set(feed?.extraColumns.map((e) => e.name.toLowerCase()));
+    const cols = declared ? all.filter((c) => declared.has(c.name)) : all;
+    const recodedNotText = cols.filter(
+      (c) => c.recode && !['varchar', 'nvarchar', 'char', 'nchar'].includes(c.nativeType),
     );
-    const cols = rows.map((r) => ({
-      name: declaredOf.get(String(r.name)) ?? String(r.name),
-      ...(declaredOf.has(String(r.name)) ? { sourceName: String(r.name) } : {}),
-      nativeType: String(r.nativeType),
-      maxLength: Number(r.maxLength),
-      precision: Number(r.precision),
-      scale: Number(r.scale),
-      nullable: Boolean(r.nullable),
-      collation: typeof r.collation === 'string' ? r.collation : null,
-    }));
+    if (recodedNotText.length > 0)
+      throw new InputError(
+        `sql server source: ${table} recodes ${recodedNotText.map((c) => `'${c.sourceName ?? c.name}' (${c.nativeType})`).join(', ')}; values are recoded in text columns only (docs/sources.md)`,
+      );
     this.columns.set(table, cols);
+    this.unlisted.set(
+      table,
+      declared ? all.filter((c) => !declared.has(c.name) && !extras.has(c.name.toLowerCase())) : [],
+    );
     return cols;
   }
 
@@ -271,11 +312,10 @@ export class MssqlChangeSource implements ChangeSource {
             ', ',
           )}; expected a BIN2 collation (e.g. ${KEY_COLLATION}) so key pages use the index in the capture order. Alter the key column to COLLATE ${KEY_COLLATION} (infra/sql/README.md)`,
       );
-    const version = SOURCE_TABLES[table as SourceTableName]?.changeVersionColumn;
+    const version =
+      SOURCE_TABLES[this.feeds.get(table)?.feeds ?? (table as SourceTableName)]?.changeVersionColumn;
     const tracked =
-      version !== undefined &&
-      this.options.changeTrackingTables?.includes(table) === true &&
-      !columns.some((c) => c.name === version);
+      version !== undefined && this.changeTracking.has(table) && !columns.some((c) => c.name === version);
     return {
       ...this.sourceOf(table),
       columns,
@@ -285,7 +325,7 @@ export class MssqlChangeSource implements ChangeSource {
   }
 
   private versionKind(table: string, columns: readonly MssqlColumn[], versionColumn: string): VersionKind {
-    if (this.options.changeTrackingTables?.includes(table)) return 'change-tracking';
+    if (this.changeTracking.has(table)) return 'change-tracking';
     return columns.find((c) => c.name === versionColumn)?.nativeType === 'timestamp'
       ? 'rowversion'
       : 'bigint';
@@ -294,7 +334,8 @@ export class MssqlChangeSource implements ChangeSource {
   async describeTable(table: string): Promise<readonly SourceColumnInfo[]> {
     this.columns.delete(table);
     const cols = await this.tableColumns(table);
-    return cols.map((c) => {
+    // Unlisted source columns are reported (schema drift, names and types only), never read.
+    return [...cols, ...(this.unlisted.get(table) ?? [])].map((c) => {
       const type = portableType(c);
       const unicode = c.nativeType === 'nvarchar' || c.nativeType === 'nchar';
       return {

@@ -24,6 +24,14 @@ export interface MssqlColumn {
   readonly nullable: boolean;
   /** `sys.columns.collation_name` (text columns; null or absent otherwise). */
   readonly collation?: string | null;
+  /**
+   * A declared source feed's key prefix (source-feeds.ts): the value read is the prefix and the
+   * column's value; key predicates still compare the bare column (its index), with the prefix
+   * taken off their parameters, which keeps the order: a constant prefix does not reorder keys.
+   */
+  readonly valuePrefix?: string;
+  /** A source feed's value recodes of a text column: exact text → declared text, others unchanged. */
+  readonly recode?: ReadonlyMap<string, string>;
 }
 
 /** A parameter of a generated statement. */
@@ -71,6 +79,33 @@ export function qualified(schema: string, table: string): string {
 /** A reference to a column in the source (its source name), optionally table-qualified. */
 function columnRef(col: MssqlColumn, alias = ''): string {
   return `${alias}${bracket(col.sourceName ?? col.name)}`;
+}
+
+/** A T-SQL Unicode string literal. */
+function nLiteral(text: string): string {
+  return `N'${text.replaceAll("'", "''")}'`;
+}
+
+/**
+ * The column's value as the declaration sees it: with a source feed's key prefix put before it and
+ * its recodes applied (`CASE … WHEN N'<source>' THEN N'<declared>' … ELSE <column> END`); the bare
+ * column otherwise. Used for projections and row hashes, never for key predicates.
+ */
+function valueRef(col: MssqlColumn, alias = ''): string {
+  const c = columnRef(col, alias);
+  if (col.valuePrefix) return `(${nLiteral(col.valuePrefix)} + ${c})`;
+  if (col.recode && col.recode.size > 0)
+    return `CASE ${c} ${[...col.recode]
+      .map(([from, to]) => `WHEN ${nLiteral(from)} THEN ${nLiteral(to)}`)
+      .join(' ')} ELSE ${c} END`;
+  return c;
+}
+
+/** A key value as the source column holds it: the feed's key prefix taken off. */
+function sourceKeyValue(col: MssqlColumn, value: string | null): string | null {
+  return col.valuePrefix && value !== null && value.startsWith(col.valuePrefix)
+    ? value.slice(col.valuePrefix.length)
+    : value;
 }
 
 const textTypes = new Set(['varchar', 'nvarchar', 'char', 'nchar']);
@@ -124,7 +159,7 @@ function isoMillis(expr: string): string {
 
 /** The wire-form (`SourceRow`) projection of a column; drivers would lose decimals and offsets otherwise. */
 export function wireProjection(col: MssqlColumn, alias = ''): string {
-  const c = columnRef(col, alias);
+  const c = valueRef(col, alias);
   const as = ` AS ${bracket(col.name)}`;
   switch (col.nativeType) {
     case 'decimal':
@@ -151,7 +186,7 @@ export function wireProjection(col: MssqlColumn, alias = ''): string {
 
 /** T-SQL for the canonical text of a column (docs/row-hash-spec.md § 3), NULL when NULL, as nvarchar. */
 export function canonicalExpression(hashType: CanonicalType, col: MssqlColumn, alias = ''): string {
-  const c = columnRef(col, alias);
+  const c = valueRef(col, alias);
   switch (hashType) {
     case 'varchar':
     case 'char':
@@ -254,7 +289,9 @@ function keyComparison(
   params: Params,
   alias = '',
 ): string {
-  const values = keyColumns.map((col, i) => params.add(keyParamType(col), bound[i] ?? null));
+  const values = keyColumns.map((col, i) =>
+    params.add(keyParamType(col), sourceKeyValue(col, bound[i] ?? null)),
+  );
   const strict = op === '>=' ? '>' : op;
   const parts = keyColumns.map((col, i) => {
     const eqs = keyColumns.slice(0, i).map((prev, j) => `${keyRef(prev, alias)} = ${values[j]}`);
@@ -358,7 +395,10 @@ ORDER BY ${orderBy(keys)};`,
 export function readRowsByKeysStatement(t: TableShape, keys: readonly KeyValues[]): TsqlStatement {
   const { keys: keyCols, from } = shape(t);
   const params = new Params();
-  const json = params.add('nvarchar', JSON.stringify(keys));
+  const json = params.add(
+    'nvarchar',
+    JSON.stringify(keys.map((k) => k.map((v, i) => (keyCols[i] ? sourceKeyValue(keyCols[i], v) : v)))),
+  );
   const withClause = keyCols
     .map((c, i) => {
       const type = intTypes.has(c.nativeType)

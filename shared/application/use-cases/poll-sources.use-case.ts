@@ -4,6 +4,7 @@ import {
   type SourceTableName,
 } from '../../domain/datasets/source-tables.js';
 import { captureTable, type ResolvedCaptureTable } from '../../domain/capture/capture-config.js';
+import { keyPrefixProblems, type SourceFeed } from '../../domain/capture/source-feeds.js';
 import { ConfigError, toError } from '../../domain/errors.js';
 import type { Delta } from '../../domain/capture/delta.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
@@ -24,37 +25,60 @@ import {
  */
 export const CAPTURE_ORDER: readonly SourceTableName[] = SOURCE_TABLE_NAMES;
 
-/** The tables a poll captures: NHSFLOWS_CDC_TABLES (comma-separated) or all, in capture order. */
+/**
+ * What a poll captures: NHSFLOWS_CDC_TABLES (comma-separated capture names: declared tables and the
+ * names of source feeds, source-feeds.ts), or, unset, every feed and every declared table no feed
+ * reads; in capture order (a feed right after the declared tables before its own). Refuses an
+ * unknown name, and a selection where the built-in capture of a table (no key prefix) and a
+ * prefixed feed of it would both run (their keys could meet).
+ */
 export function captureTables(
   setting: string | undefined,
   batchSize: number,
   maxDeleteShare: number,
+  feeds: ReadonlyMap<string, SourceFeed> = new Map(),
 ): ResolvedCaptureTable[] {
+  const fed = new Set([...feeds.values()].map((f) => f.feeds));
   const wanted = setting
     ? setting
         .split(',')
         .map((t) => t.trim())
         .filter(Boolean)
-    : [...SOURCE_TABLE_NAMES];
-  const unknown = wanted.filter((t) => !(SOURCE_TABLE_NAMES as readonly string[]).includes(t));
+    : [...SOURCE_TABLE_NAMES.filter((t) => !fed.has(t) || feeds.has(t)), ...feeds.keys()];
+  const unknown = wanted.filter(
+    (t) => !(SOURCE_TABLE_NAMES as readonly string[]).includes(t) && !feeds.has(t),
+  );
   if (unknown.length > 0)
     throw new ConfigError([`NHSFLOWS_CDC_TABLES: names unknown tables: ${unknown.join(', ')}`]);
-  return CAPTURE_ORDER.filter((t) => wanted.includes(t)).map((t) =>
-    captureTable(SOURCE_TABLES[t], { batchSize, maxDeleteShare }),
-  );
+  const selected = [...new Set(wanted)].map((name) => ({
+    name,
+    feeds: feeds.get(name)?.feeds ?? (name as SourceTableName),
+    keyPrefix: feeds.get(name)?.keyPrefix ?? '',
+  }));
+  const problems = keyPrefixProblems(selected, 'NHSFLOWS_CDC_TABLES');
+  if (problems.length > 0) throw new ConfigError(problems);
+  const order = (t: (typeof selected)[number]) =>
+    CAPTURE_ORDER.indexOf(t.feeds) * 2 + (t.name === t.feeds ? 0 : 1);
+  return selected
+    .sort((a, b) => order(a) - order(b))
+    .map((t) => captureTable(SOURCE_TABLES[t.feeds], { batchSize, maxDeleteShare }, t.name));
 }
 
-/** The names of the tables a poll captures, from the settings (the poller, release and status read this). */
-export function capturedTableNames(settings: {
-  readonly NHSFLOWS_CDC_TABLES?: string | undefined;
-  readonly NHSFLOWS_CDC_BATCH_SIZE: number;
-  readonly NHSFLOWS_CDC_MAX_DELETE_SHARE: number;
-}): SourceTableName[] {
+/** The capture names a poll captures, from the settings (the poller, release and status read this). */
+export function capturedTableNames(
+  settings: {
+    readonly NHSFLOWS_CDC_TABLES?: string | undefined;
+    readonly NHSFLOWS_CDC_BATCH_SIZE: number;
+    readonly NHSFLOWS_CDC_MAX_DELETE_SHARE: number;
+  },
+  feeds: ReadonlyMap<string, SourceFeed> = new Map(),
+): string[] {
   return captureTables(
     settings.NHSFLOWS_CDC_TABLES,
     settings.NHSFLOWS_CDC_BATCH_SIZE,
     settings.NHSFLOWS_CDC_MAX_DELETE_SHARE,
-  ).map((t) => t.spec.table);
+    feeds,
+  ).map((t) => t.name);
 }
 
 export interface PollResult {
@@ -87,7 +111,7 @@ export async function pollSources(
   const failures: { table: string; code: string; message: string }[] = [];
   for (const table of tables) {
     try {
-      const release = releases ? await releases.pending(table.spec.table) : null;
+      const release = releases ? await releases.pending(table.name) : null;
       const result = await captureChanges(deps, release ? { table, allowMassDelete: true } : { table });
       if (release) await releases?.used(release, { deletes: result.deletes, published: result.published });
       results.push(result);
@@ -95,13 +119,13 @@ export async function pollSources(
       const error = toError(thrown);
       const code = (error as { code?: unknown }).code;
       failures.push({
-        table: table.spec.table,
+        table: table.name,
         code: typeof code === 'string' ? code : 'CAPTURE_FAILED',
         message: error.message,
       });
       // Capture errors carry codes, tables and counts, never row values (see shared/domain/errors.ts).
       deps.logger.error('capture failed', {
-        table: table.spec.table,
+        table: table.name,
         code: typeof code === 'string' ? code : 'CAPTURE_FAILED',
         error: error.message.slice(0, 500),
         cause: error.cause instanceof Error ? error.cause.message.slice(0, 300) : undefined,

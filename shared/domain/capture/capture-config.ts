@@ -73,6 +73,11 @@ export const captureConfigSchema = z
 
 /** A table's configuration checked against its spec, with its hash layout. */
 export interface ResolvedCaptureTable {
+  /**
+   * The capture name: the declared table's own name, or a source feed's name (source-feeds.ts).
+   * Capture state, watermark, heartbeat and the source reads go by it; deltas carry `spec.table`.
+   */
+  readonly name: string;
   readonly config: CaptureTableConfig;
   readonly spec: SourceTableSpec;
   readonly layout: RowHashLayout;
@@ -109,13 +114,14 @@ export function parseCaptureConfig(
 export function captureTable(
   spec: SourceTableSpec,
   overrides: Omit<CaptureTableConfigInput, 'table'> = {},
+  name: string = spec.table,
 ): ResolvedCaptureTable {
   const parsed = captureTableConfigSchema.safeParse({ ...overrides, table: spec.table });
   if (!parsed.success)
     throw new ConfigError(
       parsed.error.issues.map((i) => `capture.${spec.table}.${i.path.join('.')}: ${i.message}`),
     );
-  const result = resolveCaptureTable(parsed.data, spec, `capture.${spec.table}`);
+  const result = resolveCaptureTable(parsed.data, spec, `capture.${spec.table}`, name);
   if (Array.isArray(result)) throw new ConfigError(result);
   return result;
 }
@@ -124,6 +130,7 @@ function resolveCaptureTable(
   config: CaptureTableConfig,
   spec: SourceTableSpec,
   at: string,
+  name: string = spec.table,
 ): ResolvedCaptureTable | string[] {
   const problems: string[] = [];
   const names = new Set(spec.columns.map((c) => c.name));
@@ -158,12 +165,13 @@ function resolveCaptureTable(
     exclude,
   });
   return {
+    name,
     config,
     spec,
     versionColumn,
     layout: {
       specVersion: config.hashSpecVersion,
-      table: spec.table,
+      table: name,
       keyColumns,
       hashColumns,
       versionColumn,

@@ -34,7 +34,11 @@ const mappingSchema = z
   })
   .strict();
 
-export const sourceTableMapSchema = z.object({ tables: z.array(mappingSchema).min(1) }).strict();
+/** The file: `tables` (renames of declared tables) and `feeds` (source-feeds.ts), at least one entry. */
+export const sourceTableMapSchema = z
+  .object({ tables: z.array(mappingSchema).default([]), feeds: z.array(z.unknown()).default([]) })
+  .strict()
+  .refine((m) => m.tables.length + m.feeds.length > 0, 'tables or feeds must list at least one table');
 
 /** One declared table's place and column names in the source. */
 export interface SourceTableMapping {

@@ -60,7 +60,8 @@ export async function captureChanges(
 ): Promise<CaptureChangesResult> {
   const started = deps.clock.now();
   const repo = new CaptureStateRepository(deps.objects, deps.state, deps.stateScope);
-  const table = request.table.spec.table;
+  // The capture name: state, heartbeat and source reads go by it (a feed's own, or the table's).
+  const table = request.table.name;
   const log = deps.logger.child({ table });
   const meter = new MeteredSource(deps.source);
   try {

@@ -81,7 +81,7 @@ export class CapturePoll {
     loaded: { manifest: CaptureManifest; etag: string } | undefined,
   ) {
     this.cfg = request.table;
-    this.table = this.cfg.spec.table;
+    this.table = this.cfg.name;
     this.keyColumns = layout.keyColumns;
     this.batchSize = this.cfg.config.batchSize;
     this.manifest = loaded?.manifest;

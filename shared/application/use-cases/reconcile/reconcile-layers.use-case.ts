@@ -163,6 +163,18 @@ async function quarantinedKeys(
   return keys;
 }
 
+/** The source tables a poll's captures read, and the captures of each (reconcileLayers' options). */
+export function capturedSources(
+  captures: readonly { readonly name: string; readonly spec: { readonly table: SourceTableName } }[],
+): {
+  readonly tables: readonly SourceTableName[];
+  readonly captures: ReadonlyMap<SourceTableName, readonly string[]>;
+} {
+  const byTable = new Map<SourceTableName, string[]>();
+  for (const c of captures) byTable.set(c.spec.table, [...(byTable.get(c.spec.table) ?? []), c.name]);
+  return { tables: [...byTable.keys()], captures: byTable };
+}
+
 /**
  * Source-to-gold reconciliation (docs/reconciliation.md): for each source table, per reporting
  * period, counts and order-independent checksums of record keys in the source, silver (latest
@@ -175,7 +187,14 @@ async function quarantinedKeys(
  * `nhsflows.reconcile.differences` per table and writes the report to the lake. Reads only.
  */
 export async function reconcileLayers(
-  options: { readonly tables?: readonly SourceTableName[] },
+  options: {
+    readonly tables?: readonly SourceTableName[];
+    /**
+     * The captures that read each source table (its own name, or the source feeds feeding it:
+     * source-feeds.ts); the source side is all their rows. Default: the table's own name.
+     */
+    readonly captures?: ReadonlyMap<SourceTableName, readonly string[]>;
+  },
   deps: ReconcileDeps,
 ): Promise<ReconciliationReport> {
   const started = deps.clock.now();
@@ -218,14 +237,15 @@ export async function reconcileLayers(
 
     // Keys and the activity date only: the source moves no other column for a reconciliation.
     const source: LayerRecord[] = [];
-    for await (const page of deps.source.scanRows({
-      table,
-      keyColumns: layout.keyColumns,
-      pageSize: 10_000,
-      columns: [spec.activityDateColumn],
-    }))
-      for (const row of page)
-        source.push({ key: keyOf(spec.key, row), period: periodOf(row[spec.activityDateColumn]) });
+    for (const capture of options.captures?.get(table) ?? [table])
+      for await (const page of deps.source.scanRows({
+        table: capture,
+        keyColumns: layout.keyColumns,
+        pageSize: 10_000,
+        columns: [spec.activityDateColumn],
+      }))
+        for (const row of page)
+          source.push({ key: keyOf(spec.key, row), period: periodOf(row[spec.activityDateColumn]) });
 
     const silverFiles = await listFiles(
       deps,
