@@ -12,16 +12,21 @@ const nonEmpty = z.string().trim().min(1);
 const port = z.coerce.number().int().min(0).max(65535);
 const boolish = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-/** A comma-separated list of source table names (the CDC table list): each must be a source table. */
-const sourceTableList = nonEmpty.superRefine((value, ctx) => {
+/**
+ * Capture names: declared tables, or names of source feeds (shared/domain/capture/source-feeds.ts),
+ * which are checked against NHSFLOWS_SOURCE_MSSQL_TABLE_MAP when the source opens.
+ */
+const captureNameList = nonEmpty.superRefine((value, ctx) => {
   const unknown = value
     .split(',')
     .map((t) => t.trim())
-    .filter((t) => t && !(SOURCE_TABLE_NAMES as readonly string[]).includes(t));
+    .filter(
+      (t) => t && !(SOURCE_TABLE_NAMES as readonly string[]).includes(t) && !/^[a-z][a-z0-9_]{0,62}$/.test(t),
+    );
   if (unknown.length > 0)
     ctx.addIssue({
       code: 'custom',
-      message: `names unknown tables: ${unknown.join(', ')} (expected a comma-separated list of ${SOURCE_TABLE_NAMES.join(', ')})`,
+      message: `names unknown tables: ${unknown.join(', ')} (expected a comma-separated list of ${SOURCE_TABLE_NAMES.join(', ')}, or of source feed names)`,
     });
 });
 
@@ -41,7 +46,7 @@ const commonSettings = {
   /** Name of the secret holding the SQL Server connection string (mssql source). */
   NHSFLOWS_SOURCE_MSSQL_SECRET: nonEmpty.default('source-sql-connection'),
   /** Source tables the CDC poller captures (comma-separated); default every declared table. */
-  NHSFLOWS_CDC_TABLES: sourceTableList.optional(),
+  NHSFLOWS_CDC_TABLES: captureNameList.optional(),
   /** NCRONTAB schedule of the CDC poller timer. */
   NHSFLOWS_CDC_SCHEDULE: nonEmpty.default('0 */5 * * * *'),
   /** NCRONTAB schedule of the marts refresh (pathway facts, DQ scorecard). */
@@ -230,6 +235,15 @@ function crossSettingProblems(raw: Readonly<Record<string, string>>): string[] {
   )
     problems.push(
       'NHSFLOWS_EVENTHUB_NAMESPACE: required when NHSFLOWS_EVENTS_KIND=eventhubs (or NHSFLOWS_EVENTHUB_CONNECTION)',
+    );
+  // A name that is no declared table can only be a source feed's, and feeds need the table map file.
+  const notDeclared = (raw.NHSFLOWS_CDC_TABLES ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t && !(SOURCE_TABLE_NAMES as readonly string[]).includes(t));
+  if (notDeclared.length > 0 && !raw.NHSFLOWS_SOURCE_MSSQL_TABLE_MAP)
+    problems.push(
+      `NHSFLOWS_CDC_TABLES: names unknown tables: ${notDeclared.join(', ')} (expected a comma-separated list of ${SOURCE_TABLE_NAMES.join(', ')}; a source feed's name needs the NHSFLOWS_SOURCE_MSSQL_TABLE_MAP file that declares it)`,
     );
   if (!raw.NHSFLOWS_DATA_API_TENANT_ID !== !raw.NHSFLOWS_DATA_API_AUDIENCE)
     problems.push(
