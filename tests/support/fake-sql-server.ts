@@ -117,11 +117,20 @@ export function installFakeSqlServer(
       list.includes('CHANGETABLE(VERSION')
         ? String(t.tracked?.get(keyOf(t, r))?.version ?? 0)
         : (r[t.spec.changeVersionColumn] ?? null);
-    return rows.map((r) =>
-      Object.fromEntries(
-        names.map((n) => [n, n === t.spec.changeVersionColumn ? version(r) : (r[n] ?? null)]),
-      ),
-    );
+    // A source feed's key prefix and recodes, as the projection writes them (source-feeds.ts).
+    const unquote = (v: string) => v.replaceAll("''", "'");
+    const valueOf = (n: string, r: SourceRow) => {
+      const v = n === t.spec.changeVersionColumn ? version(r) : (r[n] ?? null);
+      const at = list.indexOf(` AS [${n}]`);
+      const item = list.slice(Math.max(0, list.lastIndexOf(', ', at)), at);
+      const prefix = /\(N'((?:[^']|'')*)' \+ (?:t\.)?\[[^\]]+\]\)$/.exec(item);
+      if (prefix && v !== null) return `${unquote(prefix[1]!)}${String(v)}`;
+      if (/CASE (?:t\.)?\[[^\]]+\] WHEN /.test(item) && v !== null)
+        for (const m of item.matchAll(/WHEN N'((?:[^']|'')*)' THEN N'((?:[^']|'')*)'/g))
+          if (unquote(m[1]!) === String(v)) return unquote(m[2]!);
+      return v;
+    };
+    return rows.map((r) => Object.fromEntries(names.map((n) => [n, valueOf(n, r)])));
   };
   const isCt = (t: FakeTable) => t.tracked !== null;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -16,14 +16,42 @@ import { installFakeSqlServer, type FakeSqlServer } from '../../support/fake-sql
  * local Functions host, registrations and embedded warehouse, with only the `mssql` driver's wire
  * faked (tests/support/fake-sql-server.ts). Two runs: the first snapshots the tables in keyset
  * pages, the second reads the changes since the first watermark under SNAPSHOT isolation: by
- * rowversion for ecds_attendance, through Change Tracking (CHANGETABLE) for dids_imaging_test.
- * Then `nhs-flows reconcile` over the same source reads keys and activity dates only.
+ * rowversion for ecds_attendance, through Change Tracking (CHANGETABLE) for dids_imaging_test, and
+ * for two source feeds (two trusts' tables, declared as data) feeding sus_apc_spell with the same
+ * source keys. Then `nhs-flows reconcile` over the same source reads keys and activity dates only.
  */
 
 const PASSWORD = 'Not-A-Real-Pa55word!';
 const LOGIN = 'nhsflows_reader_login';
 const TABLE = 'ecds_attendance';
 const CT_TABLE = 'dids_imaging_test';
+/** Two trusts' spell tables feeding the declared sus_apc_spell (source feeds, docs/sources.md). */
+const FEEDS = {
+  feeds: [
+    {
+      name: 'apc_spell_trust_a',
+      feeds: 'sus_apc_spell',
+      source: 'trust_a.Spells',
+      key: ['SpellRef'],
+      keyPrefix: 'A-',
+      changeVersion: 'RowVer',
+      columns: {
+        SpellRef: 'spell_id',
+        RowVer: 'change_version',
+        Method: { column: 'admission_method', recode: { EMERG: '21' } },
+      },
+      extraColumns: [{ name: 'PatientName', identifier: true }],
+    },
+    {
+      name: 'apc_spell_trust_b',
+      feeds: 'sus_apc_spell',
+      source: 'trust_b.Spells',
+      key: ['spell_id'],
+      keyPrefix: 'B-',
+      changeVersion: 'change_version',
+    },
+  ],
+};
 const dataDir = mkdtempSync(join(tmpdir(), 'nhsflows-mssql-start-'));
 const saved = { ...process.env };
 let server: FakeSqlServer;
@@ -33,6 +61,16 @@ function imaging(n: number, overrides: Partial<SourceRow> = {}): SourceRow {
   return {
     ...CLEAN_ROWS[CT_TABLE],
     imaging_test_id: `DI00000000${n}`,
+    nhs_number: nhsNumbers[n - 1]!,
+    ...overrides,
+  };
+}
+
+function spell(n: number, overrides: Partial<SourceRow> = {}): SourceRow {
+  return {
+    ...CLEAN_ROWS.sus_apc_spell,
+    spell_id: `SL00000000${n}`,
+    hospital_provider_spell_number: `SP00000000${n}${overrides.admission_method === 'EMERG' ? 'A' : 'B'}`,
     nhs_number: nhsNumbers[n - 1]!,
     ...overrides,
   };
@@ -96,12 +134,14 @@ const readStatements = (table = TABLE): { text: string; params: Record<string, u
       s.text.includes(`[dbo].[${table}]`),
   );
 
-/** Facts in the warehouse: an attendance is in fact_activity, an imaging test in fact_dids_test. */
+/** Facts in the warehouse: an attendance is in fact_activity, an imaging test in fact_dids_test, a spell in fact_apc_spell. */
 async function facts(table: string, where = 'true'): Promise<number> {
   const [row] = await warehouse(
     table === CT_TABLE
       ? `SELECT count(*)::INTEGER AS n FROM fact_dids_test WHERE ${where}`
-      : `SELECT count(*)::INTEGER AS n FROM fact_activity WHERE source_table = '${table}' AND ${where}`,
+      : table === 'sus_apc_spell'
+        ? `SELECT count(*)::INTEGER AS n FROM fact_apc_spell WHERE ${where}`
+        : `SELECT count(*)::INTEGER AS n FROM fact_activity WHERE source_table = '${table}' AND ${where}`,
   );
   return Number(row?.n);
 }
@@ -112,15 +152,31 @@ before(() => {
     NHSFLOWS_LOCAL_SECRETS_FILE: join(dataDir, 'local-secrets.json'),
     NHSFLOWS_SOURCE_KIND: 'mssql',
     NHSFLOWS_EVENTS_KIND: 'local',
-    NHSFLOWS_CDC_TABLES: `${TABLE},${CT_TABLE}`,
+    NHSFLOWS_CDC_TABLES: `${TABLE},${CT_TABLE},apc_spell_trust_a,apc_spell_trust_b`,
+    NHSFLOWS_SOURCE_MSSQL_TABLE_MAP: join(dataDir, 'source-tables.json'),
     NHSFLOWS_SOURCE_MSSQL_CHANGE_TRACKING_TABLES: CT_TABLE,
     NHSFLOWS_CDC_BATCH_SIZE: '2',
     NHSFLOWS_SOURCE_MSSQL_SNAPSHOT: 'true',
     NHSFLOWS_SECRET_SOURCE_SQL_CONNECTION: `Server=tcp:127.0.0.1,14330;Database=trust_pas;User Id=${LOGIN};Password=${PASSWORD};Encrypt=True;TrustServerCertificate=True`,
   });
-  server = installFakeSqlServer([SOURCE_TABLES[TABLE], SOURCE_TABLES[CT_TABLE]], {
-    changeTracking: [CT_TABLE],
-  });
+  writeFileSync(join(dataDir, 'source-tables.json'), JSON.stringify(FEEDS));
+  server = installFakeSqlServer(
+    [
+      SOURCE_TABLES[TABLE],
+      SOURCE_TABLES[CT_TABLE],
+      {
+        spec: SOURCE_TABLES.sus_apc_spell,
+        source: 'trust_a.Spells',
+        columns: { spell_id: 'SpellRef', change_version: 'RowVer', admission_method: 'Method' },
+        extraColumns: ['PatientName'],
+      },
+      { spec: SOURCE_TABLES.sus_apc_spell, source: 'trust_b.Spells' },
+    ],
+    { changeTracking: [CT_TABLE] },
+  );
+  // The same source key in both trusts: the key prefixes keep them apart.
+  for (const n of [1, 2]) server.upsert('trust_a.Spells', spell(n, { admission_method: 'EMERG' }));
+  for (const n of [1, 3]) server.upsert('trust_b.Spells', spell(n));
   for (const n of [1, 2, 3]) server.upsert(TABLE, attendance(n));
   for (const n of [1, 2, 3]) server.upsert(CT_TABLE, imaging(n));
 });
@@ -157,6 +213,13 @@ test('start with NHSFLOWS_SOURCE_KIND=mssql snapshots the SQL Server table in ke
     server.statements.some((s) => s.text.includes('CHANGE_TRACKING_CURRENT_VERSION()) AS version')),
     'its watermark is the Change Tracking version',
   );
+  assert.equal(await facts('sus_apc_spell'), 4, 'two feeds of sus_apc_spell: every row of both is a fact');
+  assert.equal(await facts('sus_apc_spell', "spell_id LIKE 'A-%'"), 2, 'trust A’s keys carry its prefix');
+  assert.equal(await facts('sus_apc_spell', "spell_id LIKE 'B-%'"), 2, 'trust B’s keys carry its prefix');
+  assert.ok(
+    server.statements.every((s) => !s.text.includes('PatientName')),
+    'the extra identifier column is never read',
+  );
   assert.ok(
     readStatements(CT_TABLE).every((s) => s.text.includes('CHANGETABLE(VERSION [dbo].[dids_imaging_test]')),
     'its pages read each row’s version from Change Tracking (the table has no version column)',
@@ -164,12 +227,13 @@ test('start with NHSFLOWS_SOURCE_KIND=mssql snapshots the SQL Server table in ke
 });
 
 test('a second start reads only the changes since the watermark, under SNAPSHOT isolation, bounded by MIN_ACTIVE_ROWVERSION', async () => {
-  const watermark = 1003; // three rows upserted: rowversions 1001..1003
+  const watermark = 1007; // rowversions 1001..1007: three attendances, then four spells (one database-wide counter)
   server.statements.length = 0;
   server.upsert(TABLE, attendance(2, { discharge_status: '1066331000000109' }));
   server.upsert(TABLE, attendance(4));
   server.upsert(CT_TABLE, imaging(2, { report_issue_date: '2026-09-05' }));
   server.remove(CT_TABLE, 'DI000000003');
+  server.remove('trust_b.Spells', 'SL000000003');
   const { code, out } = await start();
   assert.equal(code, 0, out.slice(-3000));
   const reads = readStatements();
@@ -188,6 +252,12 @@ test('a second start reads only the changes since the watermark, under SNAPSHOT 
   );
 
   assert.equal(await facts(TABLE), 4, 'the new attendance is added and the changed one is not duplicated');
+  assert.equal(await facts('sus_apc_spell', "spell_id LIKE 'B-%'"), 1, 'trust B’s delete removes its row');
+  assert.equal(
+    await facts('sus_apc_spell', "spell_id LIKE 'A-%'"),
+    2,
+    'and never trust A’s, though it had the same source key',
+  );
 });
 
 test('a Change Tracking table: the second start reads CHANGETABLE since the snapshot’s version, and its update and delete reach gold', async () => {
