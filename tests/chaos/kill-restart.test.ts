@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { azuriteGone, killGroup, runCli, spawnCli, until } from '../support/cli-process.js';
+import { cleanKillTestRun, killTestEnv } from '../support/clean-run.js';
 import {
   CHAOS_FULL,
   NthLine,
@@ -24,19 +25,8 @@ import {
 const root = mkdtempSync(join(tmpdir(), 'nhsflows-chaos-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function envFor(name: string): NodeJS.ProcessEnv {
-  const dataDir = join(root, name);
-  return {
-    ...process.env,
-    NHSFLOWS_DATA_DIR: dataDir,
-    NHSFLOWS_LOCAL_SECRETS_FILE: join(dataDir, 'secrets.json'),
-    // One key for every data dir, so pseudonyms are comparable across runs.
-    NHSFLOWS_SECRET_PSEUDONYMISATION_MASTER_KEY: 'Y2hhb3Mtc3VpdGUta2lsbC1yZXN0YXJ0LWtleS0wMDA=',
-    NHSFLOWS_SYNTHETIC_PATIENTS: '30',
-    NHSFLOWS_SEED: '11',
-    NHSFLOWS_TEST_AZURITE: '',
-  };
-}
+/** 30 patients, seed 11, one pseudonymisation key for every data dir (pseudonyms compare across runs). */
+const envFor = (name: string): NodeJS.ProcessEnv => killTestEnv(join(root, name));
 const dirOf = (env: NodeJS.ProcessEnv): string => env.NHSFLOWS_DATA_DIR ?? '';
 /** Where the data dirs of failed kill points are kept for diagnosis (printed in the summary). */
 const KEPT = join(tmpdir(), 'nhsflows-chaos-kept');
@@ -47,13 +37,14 @@ function keep(dataDir: string, name: string): void {
 }
 
 type Digest = Awaited<ReturnType<typeof chaosWarehouseDigest>>;
+// The uninterrupted run of the same population (shared with the crash-safe start and the schema
+// drift within a test run; never started again in place, only copied).
+let cleanDir: string;
 let clean: Digest;
 const outcomes: ChaosOutcome[] = [];
 before(async () => {
-  const env = envFor('clean');
-  const run = await runCli(['start'], env);
-  assert.equal(run.code, 0, run.stderr.slice(-3000));
-  clean = await chaosWarehouseDigest(dirOf(env));
+  cleanDir = await cleanKillTestRun(root);
+  clean = await chaosWarehouseDigest(cleanDir);
   assert.ok((clean.fact_activity?.rows ?? 0) > 50, 'the clean run loaded facts');
 });
 after(() => {
@@ -201,9 +192,9 @@ async function reload(
 let changed: Promise<{ dataDir: string; digest: Digest }> | undefined;
 function reloadBase(): Promise<{ dataDir: string; digest: Digest }> {
   changed ??= (async () => {
-    if (!CHAOS_FULL) return { dataDir: dirOf(envFor('clean')), digest: clean };
+    if (!CHAOS_FULL) return { dataDir: cleanDir, digest: clean };
     const env = envFor('changed');
-    cpSync(dirOf(envFor('clean')), dirOf(env), { recursive: true });
+    cpSync(cleanDir, dirOf(env), { recursive: true });
     const run = await runCli(['start', '--changes', '0.3'], env);
     assert.equal(run.code, 0, run.stderr.slice(-3000));
     const digest = await chaosWarehouseDigest(dirOf(env));
@@ -242,29 +233,25 @@ test(
   'every event redelivered twice (consumer checkpoints removed, start run twice) changes nothing in the warehouse',
   { skip: (!CHAOS_FULL || ONLY !== undefined) && 'full form only (npm run chaos)' },
   async () => {
-    await checked(
-      'redeliver every event twice',
-      { dataDir: dirOf(envFor('clean')), digest: clean },
-      async (env) => {
-        const dropped: number[] = [];
-        for (let i = 0; i < 2; i++) {
-          rmSync(join(dirOf(env), 'event-log', 'nhs-flows-cdc', 'checkpoints'), {
-            recursive: true,
-            force: true,
-          });
-          const run = await runCli(['start'], env);
-          assert.equal(run.code, 0, run.stderr.slice(-3000));
-          dropped.push(
-            [...run.stdout.matchAll(/duplicates dropped: (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0),
-          );
-        }
-        assert.ok(
-          dropped.every((d) => d > 0),
-          `each redelivery was seen as duplicates: ${dropped.join(', ')}`,
+    await checked('redeliver every event twice', { dataDir: cleanDir, digest: clean }, async (env) => {
+      const dropped: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        rmSync(join(dirOf(env), 'event-log', 'nhs-flows-cdc', 'checkpoints'), {
+          recursive: true,
+          force: true,
+        });
+        const run = await runCli(['start'], env);
+        assert.equal(run.code, 0, run.stderr.slice(-3000));
+        dropped.push(
+          [...run.stdout.matchAll(/duplicates dropped: (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0),
         );
-        return `duplicates dropped ${dropped.join(' + ')}`;
-      },
-    );
+      }
+      assert.ok(
+        dropped.every((d) => d > 0),
+        `each redelivery was seen as duplicates: ${dropped.join(', ')}`,
+      );
+      return `duplicates dropped ${dropped.join(' + ')}`;
+    });
   },
 );
 

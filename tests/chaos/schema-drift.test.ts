@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { runCli } from '../support/cli-process.js';
+import { cleanKillTestRun, killTestEnv } from '../support/clean-run.js';
 import {
   CHAOS_FULL,
   chaosWarehouseDigest,
@@ -32,18 +33,8 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const outcomes: ChaosOutcome[] = [];
 after(() => process.stdout.write(`\n${renderSummary('chaos suite: schema drift', outcomes)}\n`));
 
-function envFor(name: string): NodeJS.ProcessEnv {
-  const dataDir = join(root, name);
-  return {
-    ...process.env,
-    NHSFLOWS_DATA_DIR: dataDir,
-    NHSFLOWS_LOCAL_SECRETS_FILE: join(dataDir, 'secrets.json'),
-    NHSFLOWS_SECRET_PSEUDONYMISATION_MASTER_KEY: 'Y2hhb3Mtc3VpdGUtc2NoZW1hLWRyaWZ0LWtleS0wMDA=',
-    NHSFLOWS_SYNTHETIC_PATIENTS: '30',
-    NHSFLOWS_SEED: '11',
-    NHSFLOWS_TEST_AZURITE: '',
-  };
-}
+/** 30 patients, seed 11, one pseudonymisation key for every data dir (the kill tests' population). */
+const envFor = (name: string): NodeJS.ProcessEnv => killTestEnv(join(root, name));
 const dirOf = (env: NodeJS.ProcessEnv): string => env.NHSFLOWS_DATA_DIR ?? '';
 
 /** One real change to one episode (a new discharge destination), as a source system would make it. */
@@ -78,7 +69,7 @@ interface Restart {
 /** A copy of the clean run's data dir, the statements applied to its source, then `start` again. */
 async function restartAfter(name: string, statements: readonly string[]): Promise<Restart> {
   const env = envFor(name);
-  cpSync(dirOf(envFor('clean')), dirOf(env), { recursive: true });
+  cpSync(cleanDir, dirOf(env), { recursive: true });
   await alterSource(dirOf(env), statements);
   const run = await runCli(['start'], env);
   const lines = run.stdout
@@ -127,13 +118,13 @@ function quarantineFailures(env: NodeJS.ProcessEnv, batchIds: ReadonlySet<string
   );
 }
 
+// The uninterrupted run (shared with the kill tests within a test run; only ever copied).
+let cleanDir: string;
 let clean: Awaited<ReturnType<typeof chaosWarehouseDigest>>;
 let control: Restart;
 before(async () => {
-  const env = envFor('clean');
-  const run = await runCli(['start'], env);
-  assert.equal(run.code, 0, run.stderr.slice(-3000));
-  clean = await chaosWarehouseDigest(dirOf(env));
+  cleanDir = await cleanKillTestRun(root);
+  clean = await chaosWarehouseDigest(cleanDir);
   control = await restartAfter('control', [CHANGE]);
   assert.equal(control.code, 0, control.stderr.slice(-3000));
   assert.notDeepEqual(control.digest, clean, 'the control change reached the warehouse');
