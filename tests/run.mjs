@@ -75,8 +75,9 @@ const child = spawn(
     'tsx',
     '--import',
     './tests/support/file-times.mjs',
-    '--test',
-    `--test-concurrency=${concurrency}`,
+    // not `--test`, which would start the files sorted by name instead of longest first
+    'tests/support/test-file-runner.mjs',
+    `--concurrency=${concurrency}`,
     ...files,
   ],
   {
