@@ -412,5 +412,30 @@ write('postcodes.csv', ['postcode', 'lsoa_code', 'area', 'notes', 'effective_fro
   kind: 'postcodes', description: 'Postcode → LSOA lookup for the two areas (about 300 postcodes each)', synthetic: 'all rows',
 });
 
+// ---------- dm+d prices (synthetic) ----------
+// The price per unit of each dm+d product the generator dispenses, so a FHIR MedicationDispense (which
+// carries no cost) gets its net ingredient cost: price per unit × quantity (docs/fhir.md). The ids are
+// the generator's SYNTHETIC dm+d ids (syntheticDmdId in shared/synthetic/rows/prescribing.rows.ts:
+// namespace 9999999, never allocated) and each price is the presentation's placeholder unit NIC.
+// Load the Drug Tariff / dm+d prices for real work.
+const syntheticDmdId = (bnfCode) => {
+  let h = 0;
+  for (let i = 0; i < bnfCode.length; i++) h = (Math.imul(h, 31) + bnfCode.charCodeAt(i)) >>> 0;
+  const body = `${500_000 + (h % 400_000)}999999910`;
+  return body + verhoeffCheck(body);
+};
+const dmdPriceRows = bnfRows.map((r) => ({
+  dmd_code: syntheticDmdId(r.bnf_code), level: 'VMP', bnf_code: r.bnf_code, price_per_unit_gbp: r.unit_nic_gbp,
+  unit: /inhaler/i.test(r.description) ? 'dose' : /capsules/i.test(r.description) ? 'capsule' : 'tablet',
+  notes: 'SYNTHETIC dm+d id (namespace 9999999) and PLACEHOLDER price per unit (the presentation\'s unit_nic_gbp)',
+  effective_from: FLOOR, effective_to: '', source: 'nhs-flows synthetic (generator dm+d ids)', verified: 'synthetic',
+}));
+write('dmd-prices.csv', ['dmd_code', 'level', 'bnf_code', 'price_per_unit_gbp', 'unit', 'notes', 'effective_from', 'effective_to', 'source', 'verified'], dmdPriceRows, {
+  version: '2026-12-06.1',
+  kind: 'dmd_prices',
+  description: 'dm+d price per unit of the products the generator dispenses (the net ingredient cost of a FHIR MedicationDispense)',
+  synthetic: 'all rows (synthetic dm+d ids, placeholder prices)',
+});
+
 writeFileSync(join(ROOT, 'MANIFEST.json'), JSON.stringify(manifest, null, 2) + '\n');
 console.log(`wrote ${Object.keys(manifest.files).length} files to ${ROOT}`);

@@ -1,10 +1,20 @@
-import type { Bundle, BundleEntry, Condition, Encounter, Patient, Resource } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  BundleEntry,
+  Condition,
+  Encounter,
+  MedicationDispense,
+  MedicationRequest,
+  Patient,
+  Resource,
+} from '@medplum/fhirtypes';
 import type { SourceRow } from '../domain/datasets/source-tables.js';
 import { FHIR_EXTENSIONS, FHIR_SYSTEMS } from '../domain/fhir/fhir-systems.js';
 
 /**
  * FHIR R4 test files from the synthetic population: the rows the generator makes for SUS+ APC
- * episodes, ECDS attendances, DIDS tests and CSDS referrals, written as the resources the FHIR
+ * episodes, ECDS attendances, DIDS tests, CSDS referrals and dispensed prescription items (a
+ * MedicationDispense with its MedicationRequest; no cost: the mapping prices it from the dm+d id), written as the resources the FHIR
  * mapping reads (docs/fhir.md), one Patient per NHS number. The inverse of the mapping for the
  * columns it fills, so a round trip (rows → Bundle → mapped rows) checks the mapping on realistic
  * volumes. Synthetic only: 999-range NHS numbers. Pure and deterministic.
@@ -14,6 +24,7 @@ export interface FhirSourceRows {
   readonly ecds_attendance?: readonly SourceRow[];
   readonly dids_imaging_test?: readonly SourceRow[];
   readonly csds_referral?: readonly SourceRow[];
+  readonly prescribing_item?: readonly SourceRow[];
 }
 
 const SEX_TO_GENDER: Readonly<Record<string, Patient['gender']>> = {
@@ -210,6 +221,39 @@ export function fhirBundleFromRows(rows: FhirSourceRows): Bundle {
         subject,
         authoredOn: str(row.referral_received_date),
         performer: row.provider_code ? [ods(String(row.provider_code))!] : undefined,
+      }),
+    );
+  }
+  for (const row of rows.prescribing_item ?? []) {
+    const subject = patientRef(row);
+    if (!subject) continue;
+    const id = String(row.item_id);
+    resources.push(
+      clean<MedicationRequest>({
+        resourceType: 'MedicationRequest',
+        id: `${id}-rx`,
+        status: 'completed',
+        intent: 'order',
+        subject,
+        requester: ods(str(row.prescribing_practice_code)),
+      }),
+    );
+    resources.push(
+      clean<MedicationDispense>({
+        resourceType: 'MedicationDispense',
+        id,
+        status: 'completed',
+        subject,
+        authorizingPrescription: [{ reference: `MedicationRequest/${id}-rx` }],
+        medicationCodeableConcept: {
+          coding: [
+            { system: FHIR_SYSTEMS.bnf.uri, code: String(row.bnf_code) },
+            ...(row.snomed_code ? [{ system: FHIR_SYSTEMS.dmd.uri, code: String(row.snomed_code) }] : []),
+          ],
+        },
+        quantity:
+          row.quantity !== null && row.quantity !== undefined ? { value: Number(row.quantity) } : undefined,
+        whenHandedOver: str(row.dispensing_date),
       }),
     );
   }

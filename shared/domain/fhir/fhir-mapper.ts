@@ -8,6 +8,7 @@ import {
   fhirKey,
   isProblem,
   locate,
+  type DmdPriceLookup,
   type FhirLookup,
   type FhirProblem,
   type FhirRowContext,
@@ -67,12 +68,13 @@ export function fhirMappingFor(table: string): FhirTableMapping | undefined {
  * table are reported (FHIR.OTHER_TABLE), supporting resources no row used are reported
  * (FHIR.NOT_USED), types not read are reported (FHIR.TYPE_NOT_READ); everything wrong is
  * quarantined with its location. `receivedAt` fills `modified_at` when a resource has no
- * `meta.lastUpdated`.
+ * `meta.lastUpdated`; `dmdPrice` prices a dispense (the reference data's dm+d prices).
  */
 export function mapFhirEntries(
   entries: readonly FhirEntry[],
   spec: SourceTableSpec,
   receivedAt: string,
+  dmdPrice: DmdPriceLookup,
 ): FhirMappingResult {
   const mapping = fhirMappingFor(spec.table);
   const byUrl = new Map<string, FhirEntry>();
@@ -141,7 +143,7 @@ export function mapFhirEntries(
     if (!('table' in dest) || dest.table !== spec.table || !mapping) continue;
     used = new Set();
     rejected = new Map();
-    const result = mapRow(e, e.resource, mapping, spec, lookup, receivedAt);
+    const result = mapRow(e, e.resource, mapping, spec, lookup, receivedAt, dmdPrice);
     if (isProblem(result)) {
       outcome.set(e, result);
       continue;
@@ -217,11 +219,13 @@ function mapRow(
   spec: SourceTableSpec,
   lookup: FhirLookup,
   receivedAt: string,
+  dmdPrice: DmdPriceLookup,
 ): SourceRow | FhirProblem {
   const lengths = new Map(spec.columns.map((c) => [c.name, c.length ?? 64]));
   const ctx: FhirRowContext = {
     entry,
     lookup,
+    dmdPrice,
     key: (id, column) => fhirKey(entry, id, lengths.get(column) ?? 20, hashHex),
   };
   const row: SourceRow = Object.fromEntries(spec.columns.map((c) => [c.name, null]));

@@ -11,6 +11,7 @@ import type {
   ServiceRequest,
 } from '@medplum/fhirtypes';
 import type { SourceRowValue, SourceTableName } from '../datasets/source-tables.js';
+import type { DmdPrice } from '../reference/reference-data.js';
 import { ecdsWaitMeasures } from '../datasets/ecds/ecds-wait-measures.js';
 import { FHIR_EXTENSIONS, FHIR_SYSTEMS, looksLikeNhsNumberSystem } from './fhir-systems.js';
 import { mayHoldNhsNumber, type FhirEntry, type FhirQuarantineRule } from './fhir-resource-set.js';
@@ -51,9 +52,14 @@ export interface FhirLookup {
   reject(entry: FhirEntry, problem: FhirProblem): void;
 }
 
+/** A dm+d product's price per unit on a date (`ReferenceData.dmdPrice`), or undefined when it has none. */
+export type DmdPriceLookup = (dmdCode: string, asOf: string) => DmdPrice | undefined;
+
 export interface FhirRowContext {
   readonly entry: FhirEntry;
   readonly lookup: FhirLookup;
+  /** The reference data's dm+d prices (a dispense's net ingredient cost is priced from them). */
+  readonly dmdPrice: DmdPriceLookup;
   /** A resource id as a value of a key column (`fhirKey`, sized to the column). */
   readonly key: (id: string | undefined, column: string) => string;
 }
@@ -683,7 +689,14 @@ export const PRESCRIBING_ITEM_FROM_FHIR: FhirTableMapping<MedicationDispense> = 
     {
       column: 'quantity',
       path: 'MedicationDispense.quantity.value',
-      value: (d) => (d.quantity?.value !== undefined ? String(d.quantity.value) : null),
+      note: 'as a decimal with 3 places (a value with more places is left as sent, and the contract rejects it)',
+      value: (d) => {
+        const q = d.quantity?.value;
+        if (q === undefined) return null;
+        return Number.isInteger(Math.round(q * 1000)) && Math.abs(q * 1000 - Math.round(q * 1000)) < 1e-6
+          ? q.toFixed(3)
+          : String(q);
+      },
     },
     {
       column: 'items',
@@ -691,8 +704,57 @@ export const PRESCRIBING_ITEM_FROM_FHIR: FhirTableMapping<MedicationDispense> = 
       note: 'derived: 1 (one dispense is one item)',
       value: () => 1,
     },
+    {
+      column: 'nic_gbp',
+      path: 'MedicationDispense.medicationCodeableConcept × MedicationDispense.quantity.value',
+      note: "derived: the dm+d product's price per unit on the dispensing date (reference data, `dmd-prices.csv`) × the quantity, to the penny (half up); R4 has no cost element and UK Core MedicationDispense adds none. No price for the product quarantines the dispense (FHIR.NO_PRICE)",
+      value: (d, ctx) => nicOf(d, ctx),
+    },
   ],
 };
+
+/** The system-qualified location of a dispense's dm+d coding (for messages: never the code). */
+const dmdCodingAt = (label: string): string =>
+  `${label}.medicationCodeableConcept.coding.where(system='${FHIR_SYSTEMS.dmd.uri}' or system='${FHIR_SYSTEMS.snomed.uri}')`;
+
+/**
+ * The net ingredient cost of a dispense: price per unit of its dm+d product (VMP or AMP), effective
+ * on the dispensing date, × the quantity dispensed, in pence rounded half up. Exact: both factors are
+ * taken as whole thousandths. Null when the quantity or the dispensing date is absent (their own
+ * columns report it); a problem when there is no dm+d code, or no price for it.
+ */
+function nicOf(d: MedicationDispense, ctx: FhirRowContext): FhirValue {
+  const quantity = d.quantity?.value;
+  const day =
+    d.whenHandedOver && /^\d{4}-\d{2}-\d{2}/.test(d.whenHandedOver)
+      ? d.whenHandedOver.slice(0, 10)
+      : undefined;
+  if (quantity === undefined || day === undefined) return null;
+  const code = firstIn(
+    d.medicationCodeableConcept ? [d.medicationCodeableConcept] : undefined,
+    FHIR_SYSTEMS.dmd.uri,
+    FHIR_SYSTEMS.snomed.uri,
+  );
+  if (code === null)
+    return problem(
+      'FHIR.MISSING_ELEMENT',
+      dmdCodingAt(ctx.entry.label),
+      'is absent; prescribing_item.nic_gbp is priced from the dm+d product dispensed',
+    );
+  const price = ctx.dmdPrice(code, day);
+  if (!price)
+    return problem(
+      'FHIR.NO_PRICE',
+      dmdCodingAt(ctx.entry.label),
+      'names a dm+d product with no price per unit in the reference data on the dispensing date (dmd-prices: load the Drug Tariff / dm+d prices)',
+    );
+  const [pounds = '0', fraction = ''] = price.pricePerUnitGbp.split('.');
+  const priceMills = Number(pounds) * 1000 + Number(fraction.padEnd(3, '0').slice(0, 3));
+  const quantityThousandths = Math.round(quantity * 1000);
+  // mills × thousandths = millionths of a pound; a penny is 10,000 of them.
+  const pence = Math.floor((priceMills * quantityThousandths + 5_000) / 10_000);
+  return `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`;
+}
 
 export const CSDS_REFERRAL_FROM_FHIR: FhirTableMapping<ServiceRequest> = {
   table: 'csds_referral',

@@ -52,6 +52,8 @@ export const FHIR_QUARANTINE_RULES = [
   'FHIR.DATE_PRECISION',
   /** A required column that FHIR R4 has no element for (docs/fhir.md, "Gaps"). */
   'FHIR.NO_ELEMENT',
+  /** A dispensed dm+d product with no price per unit in the reference data (no net ingredient cost). */
+  'FHIR.NO_PRICE',
 ] as const;
 export type FhirQuarantineRule = (typeof FHIR_QUARANTINE_RULES)[number];
 

@@ -197,6 +197,23 @@ export interface DmdProduct extends Effective {
   readonly vmpCode: string | null;
 }
 
+/**
+ * The price of one unit of a dm+d product (VMP or AMP: tablet, capsule, dose, millilitre…), the
+ * basic price the net ingredient cost is built from: NIC = price per unit × quantity dispensed. The
+ * shipped file (`reference/dmd-prices.csv`) is SYNTHETIC (the generator's dm+d ids, placeholder
+ * prices); a real team loads the Drug Tariff / dm+d prices (unverified: no import layout yet).
+ */
+export interface DmdPrice extends Effective {
+  /** The dm+d id (a SNOMED CT concept id): VPID for a VMP, APID for an AMP. */
+  readonly code: string;
+  readonly level: 'VMP' | 'AMP';
+  readonly bnfCode: string | null;
+  /** Price of one unit in GBP, decimal string with 2 or 3 places ('0.030'). */
+  readonly pricePerUnitGbp: string;
+  /** The unit the price and the dispensed quantity are in ('tablet', 'dose', 'ml'). */
+  readonly unit: string;
+}
+
 /** The datasets a provider can be expected to submit (prescribing comes from NHSBSA, not providers). */
 export const SUBMITTED_DATASETS = ['sus_apc', 'ecds', 'mhsds', 'csds', 'dids'] as const;
 export type SubmittedDataset = (typeof SUBMITTED_DATASETS)[number];
@@ -286,6 +303,8 @@ export interface ReferenceData {
   bnfCode(code: string, asOf?: string): BnfCode | undefined;
   /** A dm+d product (VPID or APID), effective on `asOf` when given. */
   dmdProduct(code: string, asOf?: string): DmdProduct | undefined;
+  /** A dm+d product's price per unit, the version effective on `asOf` (the latest without it). */
+  dmdPrice(code: string, asOf?: string): DmdPrice | undefined;
   /** Providers expected to submit a dataset (every version without `asOf`; those effective on it with). */
   expectedSubmitters(dataset?: SubmittedDataset, asOf?: string): readonly ExpectedSubmitter[];
 }
@@ -463,6 +482,7 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
   const bnf = new KeyedVersions<BnfPresentation>(true);
   const bnfCodes = new KeyedVersions<BnfCode>(false);
   const dmd = new KeyedVersions<DmdProduct>(false);
+  const dmdPrices = new KeyedVersions<DmdPrice>(true);
   const imaging = new KeyedVersions<ImagingCode>(true);
   const mff = new KeyedVersions<MarketForcesFactor>(false);
   const submitters = new KeyedVersions<ExpectedSubmitter>(true);
@@ -664,6 +684,29 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
         }
         break;
       }
+      case 'dmd_prices': {
+        const reader = FileReader.open(file, text, ['dmd_code', 'level', 'bnf_code', 'price_per_unit_gbp', 'unit']);
+        for (const r of reader.records) {
+          const code = reader.text(r, 'dmd_code');
+          const check = validateSnomedId(code, 'concept');
+          if (!check.ok) reader.fail(r.line, `dmd_code is not a SNOMED CT concept id: ${check.reason}`);
+          const rawLevel = reader.text(r, 'level');
+          if (rawLevel !== 'VMP' && rawLevel !== 'AMP') reader.fail(r.line, "level is not 'VMP' or 'AMP'");
+          const bnfCode = reader.optional(r, 'bnf_code');
+          if (bnfCode !== null && !validateBnfCode(bnfCode).ok) reader.fail(r.line, 'bnf_code is not a BNF code');
+          const price = reader.text(r, 'price_per_unit_gbp');
+          if (!MONEY.test(price)) reader.fail(r.line, 'price_per_unit_gbp is not a decimal amount in pounds');
+          dmdPrices.add(reader, r.line, code, {
+            code,
+            level: rawLevel as DmdPrice['level'],
+            bnfCode,
+            pricePerUnitGbp: price,
+            unit: reader.text(r, 'unit'),
+            ...reader.effective(r),
+          }, '');
+        }
+        break;
+      }
       case 'imaging_codes': {
         const reader = FileReader.open(file, text, ['nicip_code', 'description', 'modality', 'snomed_code', 'notes']);
         for (const r of reader.records) {
@@ -810,6 +853,7 @@ export function parseReferenceData(manifestText: string, readFile: (path: string
     imagingCodes: () => imagingList,
     bnfCode: (code, asOf) => single(bnfCodes.byKey.get(code), asOf),
     dmdProduct: (code, asOf) => single(dmd.byKey.get(code), asOf),
+    dmdPrice: (code, asOf) => pickVersion(dmdPrices.byKey.get(code), asOf),
     expectedSubmitters: (dataset, asOf) =>
       submitterList.filter(
         (s) => (dataset === undefined || s.dataset === dataset) && (asOf === undefined || isEffective(s, asOf)),

@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sourceTable, type SourceTableName } from '../../../shared/domain/datasets/source-tables.js';
-import { FHIR_TABLE_MAPPINGS, PERSON_SOURCES } from '../../../shared/domain/fhir/fhir-mapping.js';
+import {
+  FHIR_TABLE_MAPPINGS,
+  PERSON_SOURCES,
+  type DmdPriceLookup,
+} from '../../../shared/domain/fhir/fhir-mapping.js';
 import { mapFhirEntries, type FhirMappingResult } from '../../../shared/domain/fhir/fhir-mapper.js';
 import { bundleEntries, fhirFileKind, ndjsonEntry } from '../../../shared/domain/fhir/fhir-resource-set.js';
 import { FHIR_SYSTEMS } from '../../../shared/domain/fhir/fhir-systems.js';
@@ -10,8 +14,32 @@ import { contractFor } from '../../../shared/domain/datasets/contracts.js';
 import * as f from './fhir-fixtures.js';
 
 const RECEIVED = '2026-11-01T00:00:00.000Z';
+/** Hand-built dm+d prices: the fixture dispense's product, priced from 2026-04-01 only. */
+const PRICES: Readonly<Record<string, { from: string; price: string }>> = {
+  '320000009': { from: '2026-04-01', price: '0.045' },
+  '320000010': { from: '2026-04-01', price: '0.025' },
+};
+const asked: string[] = [];
+const dmdPrice: DmdPriceLookup = (code, asOf) => {
+  asked.push(asOf);
+  const p = PRICES[code];
+  return p && asOf >= p.from
+    ? {
+        code,
+        level: 'VMP',
+        bnfCode: null,
+        pricePerUnitGbp: p.price,
+        unit: 'tablet',
+        effectiveFrom: p.from,
+        effectiveTo: null,
+        source: 'test',
+        verified: 'synthetic',
+        synthetic: true,
+      }
+    : undefined;
+};
 const map = (resources: readonly unknown[], table: SourceTableName): FhirMappingResult =>
-  mapFhirEntries(bundleEntries(JSON.stringify(f.bundle(resources))), sourceTable(table), RECEIVED);
+  mapFhirEntries(bundleEntries(JSON.stringify(f.bundle(resources))), sourceTable(table), RECEIVED, dmdPrice);
 
 const everything = () => [
   f.patient(),
@@ -47,10 +75,8 @@ test('every table mapping names only columns of its table declaration, and fills
       'modified_at',
       spec.changeVersionColumn,
     ]);
-    // nic_gbp has no R4 element: documented in docs/fhir.md, "Gaps" (those rows are quarantined).
-    const gaps = m.table === 'prescribing_item' ? ['nic_gbp'] : [];
     const unfilled = spec.columns.filter((c) => !c.nullable && !filled.has(c.name)).map((c) => c.name);
-    assert.deepEqual(unfilled, gaps, `${m.table}: required columns without a FHIR source`);
+    assert.deepEqual(unfilled, [], `${m.table}: required columns without a FHIR source`);
   }
 });
 
@@ -107,14 +133,93 @@ test('each resource type maps to its table, and the other resources are reported
   assert.equal(ae.diagnoses, '22298006');
 });
 
-test('a MedicationDispense reads its prescription, codes and quantity; without a net ingredient cost it is quarantined, naming the column', () => {
+test('a MedicationDispense is priced from the dm+d price per unit on its dispensing date × its quantity, and ', () => {
+  asked.length = 0;
   const r = map(everything(), 'prescribing_item');
   addsUp(r);
+  assert.deepEqual(r.quarantined, []);
+  assert.equal(r.rows.length, 1);
+  const row = r.rows[0]!.values;
+  assert.equal(row.nic_gbp, '1.26', '28 × £0.045');
+  assert.equal(row.quantity, '28.000');
+  assert.equal(row.prescribing_practice_code, 'M85001');
+  assert.deepEqual(asked, ['2026-09-10'], 'the price asked for is the one in force on the dispensing date');
+});
+
+test('NIC: pence rounded half up from exact thousandths, for fractional quantities too', () => {
+  const dispense = (value: number) => ({
+    ...f.medicationDispense(),
+    medicationCodeableConcept: {
+      coding: [
+        { system: FHIR_SYSTEMS.bnf.uri, code: '0212000B0AAABAB' },
+        { system: FHIR_SYSTEMS.snomed.uri, code: '320000010' },
+      ],
+    },
+    quantity: { value },
+  });
+  const nic = (value: number) =>
+    map([f.patient(), f.medicationRequest(), dispense(value)], 'prescribing_item').rows[0]?.values.nic_gbp;
+  assert.equal(nic(21), '0.53', '21 × £0.025 = 52.5p rounds up');
+  assert.equal(nic(1.5), '0.04', '1.5 × £0.025 = 3.75p');
+  assert.equal(nic(100), '2.50');
+});
+
+test('a dispense without a price is quarantined FHIR.NO_PRICE naming the resource and the coding, never the code', () => {
+  const cases: { name: string; changes: Record<string, unknown>; rule: string }[] = [
+    {
+      name: 'a product the reference does not price',
+      changes: {
+        medicationCodeableConcept: {
+          coding: [
+            { system: FHIR_SYSTEMS.bnf.uri, code: '0212000B0AAABAB' },
+            { system: FHIR_SYSTEMS.dmd.uri, code: '999000011' },
+          ],
+        },
+      },
+      rule: 'FHIR.NO_PRICE',
+    },
+    {
+      name: 'a price not yet in force on the dispensing date',
+      changes: { whenHandedOver: '2026-03-31T09:00:00+01:00' },
+      rule: 'FHIR.NO_PRICE',
+    },
+    {
+      name: 'no dm+d coding at all (BNF only)',
+      changes: {
+        medicationCodeableConcept: { coding: [{ system: FHIR_SYSTEMS.bnf.uri, code: '0212000B0AAABAB' }] },
+      },
+      rule: 'FHIR.MISSING_ELEMENT',
+    },
+  ];
+  for (const c of cases) {
+    const r = map(
+      [f.patient(), f.medicationRequest(), { ...f.medicationDispense(), ...c.changes }],
+      'prescribing_item',
+    );
+    addsUp(r);
+    assert.equal(r.rows.length, 0, c.name);
+    assert.equal(r.quarantined.length, 1, c.name);
+    const q = r.quarantined[0]!;
+    assert.equal(q.rule, c.rule, c.name);
+    assert.equal(q.resource, 'MedicationDispense/disp-1');
+    assert.ok(
+      q.location.startsWith('MedicationDispense/disp-1.medicationCodeableConcept.coding.where('),
+      c.name,
+    );
+    const text = JSON.stringify(q);
+    for (const value of ['999000011', '320000009', '0212000B0AAABAB', '2026-03-31'])
+      assert.ok(!text.includes(value), `${c.name}: no value in the quarantine record`);
+  }
+});
+
+test('a MedicationRequest is not an item (EPD counts dispensed items): without a dispense it is reported, not mapped', () => {
+  const r = map([f.patient(), f.medicationRequest()], 'prescribing_item');
+  addsUp(r);
   assert.equal(r.rows.length, 0);
-  assert.equal(r.quarantined.length, 1);
-  assert.equal(r.quarantined[0]!.rule, 'FHIR.NO_ELEMENT');
-  assert.equal(r.quarantined[0]!.location, 'MedicationDispense/disp-1');
-  assert.match(r.quarantined[0]!.reason, /prescribing_item\.nic_gbp/);
+  assert.deepEqual(r.reported.map((x) => [x.code, x.resourceType]).sort(), [
+    ['FHIR.NOT_USED', 'MedicationRequest'],
+    ['FHIR.NOT_USED', 'Patient'],
+  ]);
 });
 
 /** Failure classes: each quarantines the row's resource with a rule and a location, never a value. */
@@ -275,7 +380,7 @@ test('bulk NDJSON: a malformed line is quarantined with its line number, and the
   const entries = lines
     .flatMap((text, i) => (text.trim() === '' ? [] : [{ text, line: i + 1 }]))
     .map((l, n) => ndjsonEntry(l.text, n + 1, l.line));
-  const r = mapFhirEntries(entries, sourceTable('sus_apc_episode'), RECEIVED);
+  const r = mapFhirEntries(entries, sourceTable('sus_apc_episode'), RECEIVED, dmdPrice);
   addsUp(r);
   assert.equal(r.rows.length, 1);
   assert.deepEqual(
@@ -300,7 +405,13 @@ test('FHIR files are told apart by name: .json is a Bundle, .fhir.ndjson bulk ex
 
 test("mapped rows pass the tables' row contracts (the wire form, codes and reference lookups the pipeline validates)", () => {
   const reference = loadReferenceData();
-  for (const table of ['sus_apc_episode', 'ecds_attendance', 'dids_imaging_test', 'csds_referral'] as const) {
+  for (const table of [
+    'sus_apc_episode',
+    'ecds_attendance',
+    'dids_imaging_test',
+    'csds_referral',
+    'prescribing_item',
+  ] as const) {
     const row = map(everything(), table).rows[0]!.values;
     const result = contractFor(table, reference, { asOf: '2026-11-01' }).check(row);
     assert.ok(
@@ -346,7 +457,12 @@ test('a provider given as a reference to an Organization in the bundle is read f
 test('references by a Bundle entry fullUrl (urn:uuid) resolve like Type/id references', () => {
   const b = f.bundle([f.patient('pat-1'), f.inpatient('enc-1', { subject: { reference: 'urn:uuid:6f1c' } })]);
   b.entry![0]!.fullUrl = 'urn:uuid:6f1c';
-  const r = mapFhirEntries(bundleEntries(JSON.stringify(b)), sourceTable('sus_apc_episode'), RECEIVED);
+  const r = mapFhirEntries(
+    bundleEntries(JSON.stringify(b)),
+    sourceTable('sus_apc_episode'),
+    RECEIVED,
+    dmdPrice,
+  );
   addsUp(r);
   assert.equal(r.rows.length, 1);
 });

@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sourceTable, type SourceTableName } from '../../../shared/domain/datasets/source-tables.js';
-import { FHIR_TABLE_MAPPINGS, PERSON_SOURCES } from '../../../shared/domain/fhir/fhir-mapping.js';
+import {
+  FHIR_TABLE_MAPPINGS,
+  PERSON_SOURCES,
+  type DmdPriceLookup,
+} from '../../../shared/domain/fhir/fhir-mapping.js';
+import { loadReferenceData } from '../../../shared/adapters/local/reference-data.loader.js';
 import { mapFhirEntries } from '../../../shared/domain/fhir/fhir-mapper.js';
 import { bundleEntries, ndjsonEntry } from '../../../shared/domain/fhir/fhir-resource-set.js';
 import { fhirBundleFromRows, fhirNdjsonFromRows } from '../../../shared/synthetic/fhir-bundles.js';
@@ -10,7 +15,16 @@ import { generated } from '../synthetic/synthetic-fixture.js';
 // The synthetic population written as FHIR and mapped back: every mapped column comes back as the
 // generator made it, for every row with an NHS number, and every resource is accounted for.
 
-const TABLES = ['sus_apc_episode', 'ecds_attendance', 'dids_imaging_test', 'csds_referral'] as const;
+const TABLES = [
+  'sus_apc_episode',
+  'ecds_attendance',
+  'dids_imaging_test',
+  'csds_referral',
+  'prescribing_item',
+] as const;
+// The shipped reference prices the generator's (synthetic) dm+d ids: a dispense's NIC comes back.
+const reference = loadReferenceData();
+const dmdPrice: DmdPriceLookup = (code, asOf) => reference.dmdPrice(code, asOf);
 const population = generated({ patients: 60, seed: 13, defects: { classes: [] } });
 const source = Object.fromEntries(
   TABLES.map((t) => [t, population.rows[t].filter((r) => r.nhs_number !== null)]),
@@ -35,7 +49,12 @@ function comparable(table: SourceTableName): string[] {
 for (const table of TABLES)
   test(`${table}: the synthetic rows written as a FHIR Bundle map back to the same values`, () => {
     assert.ok(source[table].length > 0, `the population has ${table} rows`);
-    const r = mapFhirEntries(bundleEntries(bundleText), sourceTable(table), '2026-11-01T00:00:00.000Z');
+    const r = mapFhirEntries(
+      bundleEntries(bundleText),
+      sourceTable(table),
+      '2026-11-01T00:00:00.000Z',
+      dmdPrice,
+    );
     assert.equal(r.tally.rows + r.tally.joined + r.tally.quarantined + r.tally.reported, r.tally.resources);
     // Only the outpatient Encounters that carry a DIDS test's provider, in the other tables' drops.
     assert.deepEqual(
@@ -60,11 +79,12 @@ test('the same resources as bulk NDJSON map to the same rows as the Bundle', () 
     .filter((l) => l !== '');
   const entries = lines.map((l, i) => ndjsonEntry(l, i + 1, i + 1));
   for (const table of TABLES) {
-    const fromNdjson = mapFhirEntries(entries, sourceTable(table), '2026-11-01T00:00:00.000Z');
+    const fromNdjson = mapFhirEntries(entries, sourceTable(table), '2026-11-01T00:00:00.000Z', dmdPrice);
     const fromBundle = mapFhirEntries(
       bundleEntries(bundleText),
       sourceTable(table),
       '2026-11-01T00:00:00.000Z',
+      dmdPrice,
     );
     assert.deepEqual(
       fromNdjson.rows.map((r) => r.values),

@@ -1,5 +1,6 @@
 import type { SourceTableSpec } from '../../../domain/datasets/source-tables.js';
 import { mapFhirEntries } from '../../../domain/fhir/fhir-mapper.js';
+import type { DmdPriceLookup } from '../../../domain/fhir/fhir-mapping.js';
 import {
   bundleEntries,
   fhirFileKind,
@@ -8,6 +9,14 @@ import {
 } from '../../../domain/fhir/fhir-resource-set.js';
 import type { BatchDescriptor } from '../../../domain/pipeline/batch-record.js';
 import { fileRecord, type LandingItem } from './landing-file-reader.js';
+
+/** What the FHIR reader needs beyond the file: the reference data's dm+d prices. */
+export interface FhirReadOptions {
+  /** Prices a dispense's net ingredient cost; without it every dispense is quarantined FHIR.NO_PRICE. */
+  readonly dmdPrice?: DmdPriceLookup;
+}
+
+const NO_PRICES: DmdPriceLookup = () => undefined;
 
 /**
  * Reads a FHIR landing file (a Bundle `.json`, or bulk-export `.fhir.ndjson`) as items of the
@@ -24,6 +33,7 @@ export async function* readFhirFile(
   spec: SourceTableSpec,
   file: string,
   chunks: AsyncIterable<{ readonly first: number; readonly lines: string[] }>,
+  options: FhirReadOptions = {},
 ): AsyncIterable<LandingItem> {
   const kind = fhirFileKind(batch.origin) ?? 'bundle';
   const entries: FhirEntry[] = [];
@@ -42,7 +52,7 @@ export async function* readFhirFile(
     yield { notice: 'FILE.EMPTY', message: `landing file ${file} is empty (no FHIR resources)` };
     return;
   }
-  const result = mapFhirEntries(entries, spec, batch.receivedAt);
+  const result = mapFhirEntries(entries, spec, batch.receivedAt, options.dmdPrice ?? NO_PRICES);
   for (const r of result.rows) yield fileRecord(batch, spec, r.values, r.row);
   for (const q of result.quarantined)
     yield {

@@ -12,7 +12,7 @@ import {
   type UnreadableRowRule,
 } from '../../../domain/pipeline/landing-file.js';
 import type { UnreadableRecord } from '../../../domain/pipeline/pipeline-contracts.js';
-import { readFhirFile } from './fhir-file-reader.js';
+import { readFhirFile, type FhirReadOptions } from './fhir-file-reader.js';
 
 /** A landing file that held no row at all (the last item the reader yields for it). */
 export interface LandingNotice {
@@ -53,10 +53,11 @@ export async function* readLandingFile(
   spec: SourceTableSpec,
   bronze: NodeJS.ReadableStream,
   columnMap?: ColumnMap,
+  fhir?: FhirReadOptions,
 ): AsyncIterable<LandingItem> {
   const file = printableName(batch.origin);
   const lines = decodedLines(bronze, file, batch.encoding ?? 'utf-8');
-  if (batch.format === 'fhir') yield* readFhirFile(batch, spec, file, lines);
+  if (batch.format === 'fhir') yield* readFhirFile(batch, spec, file, lines, fhir);
   else if (batch.format === 'csv') yield* csvItems(batch, spec, file, lines, columnMap);
   else yield* ndjsonItems(batch, spec, file, lines, columnMap);
 }

@@ -80,7 +80,7 @@ export async function planChunks(batch: BatchDescriptor, deps: PipelineDeps): Pr
       buffer = [];
     };
     const columnMap = await batchColumnMap(batch, spec, deps.lake);
-    for await (const item of readRecords(batch, spec, bronze, columnMap)) {
+    for await (const item of readRecords(batch, spec, bronze, columnMap, deps)) {
       if ('notice' in item) {
         notice = { code: item.notice, message: item.message };
         continue;
@@ -148,9 +148,12 @@ async function* readRecords(
   spec: SourceTableSpec,
   bronze: NodeJS.ReadableStream,
   columnMap: Awaited<ReturnType<typeof batchColumnMap>>,
+  deps: PipelineDeps,
 ): AsyncIterable<BatchRecord | LandingItem> {
   if (batch.format !== 'deltas') {
-    yield* readLandingFile(batch, spec, bronze, columnMap);
+    yield* readLandingFile(batch, spec, bronze, columnMap, {
+      dmdPrice: (code, asOf) => deps.reference.dmdPrice(code, asOf),
+    });
     return;
   }
   const lines = createInterface({ input: bronze, crlfDelay: Infinity });
