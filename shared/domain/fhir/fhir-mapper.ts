@@ -134,13 +134,25 @@ export function mapFhirEntries(
     reject: (e, p) => rejected.set(e, p),
   };
 
-  for (const e of entries) {
-    if (!e.resource || outcome.has(e) || spells.has(e)) continue;
+  // The spells folder takes the spells, and the inpatient Encounters with no spell (their own).
+  const isOwnSpell = (e: FhirEntry): boolean =>
+    e.resource?.resourceType === 'Encounter' && resolve(e.resource.partOf) === undefined;
+  const takes = (e: FhirEntry): boolean => {
+    if (!mapping) return false;
+    if (spec.table === 'sus_apc_spell') {
+      if (spells.has(e)) return true;
+      const dest = fhirDestination(e);
+      return 'table' in dest && dest.table === 'sus_apc_episode' && isOwnSpell(e);
+    }
+    if (spells.has(e)) return false;
     const dest = fhirDestination(e);
     // An Encounter of a class no table takes may still support another row (an ImagingStudy's):
     // it is quarantined at the end only if no row used it.
-    if ('problem' in dest) continue;
-    if (!('table' in dest) || dest.table !== spec.table || !mapping) continue;
+    return 'table' in dest && dest.table === spec.table;
+  };
+
+  for (const e of entries) {
+    if (!e.resource || outcome.has(e) || !takes(e) || !mapping) continue;
     used = new Set();
     rejected = new Map();
     const result = mapRow(e, e.resource, mapping, spec, lookup, receivedAt, dmdPrice);
@@ -192,7 +204,10 @@ export function mapFhirEntries(
       continue;
     }
     const dest = fhirDestination(e);
-    if ('table' in dest && dest.table !== spec.table && !spells.has(e))
+    if (spells.has(e) && spec.table !== 'sus_apc_spell')
+      // A spell no episode row used: its own row is sus_apc_spell's.
+      report('FHIR.OTHER_TABLE', e.resourceType, 'sus_apc_spell');
+    else if ('table' in dest && dest.table !== spec.table)
       report('FHIR.OTHER_TABLE', e.resourceType, dest.table);
     else report('FHIR.NOT_USED', e.resourceType);
   }

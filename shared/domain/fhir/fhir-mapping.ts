@@ -13,6 +13,7 @@ import type {
 import type { SourceRowValue, SourceTableName } from '../datasets/source-tables.js';
 import type { DmdPrice } from '../reference/reference-data.js';
 import { ecdsWaitMeasures } from '../datasets/ecds/ecds-wait-measures.js';
+import { ageOnAdmission, lengthOfStayDays } from '../datasets/sus-apc/spell-derivations.js';
 import { FHIR_EXTENSIONS, FHIR_SYSTEMS, looksLikeNhsNumberSystem } from './fhir-systems.js';
 import { mayHoldNhsNumber, type FhirEntry, type FhirQuarantineRule } from './fhir-resource-set.js';
 import type { ReadResource, ReadResourceType } from './fhir-resources.schema.js';
@@ -332,6 +333,26 @@ const isLastEpisode = (e: Encounter, ctx: FhirRowContext): boolean => {
   return all[all.length - 1] === ctx.entry;
 };
 
+/**
+ * An admission detail of an episode: its own, else its spell Encounter's, else that of the spell's
+ * first episode (suppliers record admission details once per stay).
+ */
+function admissionOf(
+  e: Encounter,
+  ctx: FhirRowContext,
+  read: (x: Encounter) => string | null,
+): string | null {
+  const own = read(e);
+  if (own !== null) return own;
+  const spell = spellOf(e, ctx);
+  if (!spell) return null;
+  const fromSpell = read(spell.resource as Encounter);
+  if (fromSpell !== null) return fromSpell;
+  const first = episodesOf(spell, ctx)[0];
+  if (!first || first === ctx.entry) return null;
+  return read(first.resource as Encounter);
+}
+
 export const SUS_APC_EPISODE_FROM_FHIR: FhirTableMapping<Encounter> = {
   table: 'sus_apc_episode',
   resourceType: 'Encounter',
@@ -382,14 +403,17 @@ export const SUS_APC_EPISODE_FROM_FHIR: FhirTableMapping<Encounter> = {
     {
       column: 'admission_method',
       path: `Encounter.hospitalization.extension('${FHIR_EXTENSIONS.admissionMethod.uri}')`,
-      note: 'the NHS Data Dictionary code (UK Core extension: P)',
-      value: (e) => extensionCode(e.hospitalization?.extension, FHIR_EXTENSIONS.admissionMethod.uri),
+      note: "the NHS Data Dictionary code; the episode's, else its spell's, else the spell's first episode's (a spell attribute)",
+      value: (e, ctx) =>
+        admissionOf(e, ctx, (x) =>
+          extensionCode(x.hospitalization?.extension, FHIR_EXTENSIONS.admissionMethod.uri),
+        ),
     },
     {
       column: 'admission_source',
       path: 'Encounter.hospitalization.admitSource.coding.code',
-      note: 'NHS Data Dictionary code; system not checked (unverified binding)',
-      value: (e) => anyCode(e.hospitalization?.admitSource),
+      note: 'as admission_method; NHS Data Dictionary code, system not checked (unverified binding)',
+      value: (e, ctx) => admissionOf(e, ctx, (x) => anyCode(x.hospitalization?.admitSource)),
     },
     {
       column: 'patient_classification',
@@ -489,6 +513,142 @@ export const SUS_APC_EPISODE_FROM_FHIR: FhirTableMapping<Encounter> = {
             .slice(1)
             .map((c) => c.code),
         ),
+    },
+  ],
+};
+
+/**
+ * A spell Encounter's own `hospitalization` value, else that of its first (admission) or last
+ * (discharge) episode in the file: suppliers put admission and discharge details on either.
+ */
+function spellOrEpisode<T>(
+  spell: Encounter,
+  ctx: FhirRowContext,
+  which: 'first' | 'last',
+  read: (e: Encounter) => T | null,
+): T | null {
+  const own = read(spell);
+  if (own !== null) return own;
+  const episodes = episodesOf(ctx.entry, ctx);
+  const episode = which === 'first' ? episodes[0] : episodes[episodes.length - 1];
+  if (!episode) return null;
+  const v = read(episode.resource as Encounter);
+  if (v !== null) ctx.lookup.use(episode);
+  return v;
+}
+
+const spellDate = (e: Encounter, ctx: FhirRowContext, end: 'start' | 'end'): string | null => {
+  const v = dateOf(e.period?.[end], `${ctx.entry.label}.period.${end}`);
+  return typeof v === 'string' ? v : null;
+};
+
+/**
+ * A hospital provider spell from FHIR: the Encounter its episodes point at with `partOf` (any
+ * class: the episodes say it is inpatient), or an inpatient Encounter with no `partOf` (a stay of
+ * one episode, which is then its own spell, as the episode mapping numbers it). The spell number is
+ * the same key the episodes carry, so `SUS.SPELL_NOT_FOUND` finds it once this row has loaded.
+ */
+export const SUS_APC_SPELL_FROM_FHIR: FhirTableMapping<Encounter> = {
+  table: 'sus_apc_spell',
+  resourceType: 'Encounter',
+  selects: `the Encounter an inpatient episode's partOf refers to (the spell), or an Encounter with class IMP (${FHIR_SYSTEMS.actCode.uri}) and no partOf (a one-episode stay, its own spell): one hospital provider spell`,
+  subject: (e) => e.subject,
+  subjectPath: 'Encounter.subject',
+  columns: [
+    {
+      column: 'spell_id',
+      path: 'Encounter.id',
+      note: 'as episode_id',
+      value: (r, ctx) => ctx.key(r.id, 'spell_id'),
+    },
+    {
+      column: 'provider_code',
+      path: 'Encounter.serviceProvider',
+      note: "ODS identifier, or the referenced Organization's; else the first episode's",
+      value: (e, ctx) => {
+        const own = odsOf(e.serviceProvider, `${ctx.entry.label}.serviceProvider`, ctx);
+        if (own !== null) return own;
+        const first = episodesOf(ctx.entry, ctx)[0];
+        return first
+          ? odsOf((first.resource as Encounter).serviceProvider, `${first.label}.serviceProvider`, ctx)
+          : null;
+      },
+    },
+    {
+      column: 'hospital_provider_spell_number',
+      path: 'Encounter.id',
+      note: "the spell Encounter's id as a key, exactly as its episodes' `hospital_provider_spell_number` (so provider + spell number join them)",
+      value: (r, ctx) => ctx.key(r.id, 'hospital_provider_spell_number'),
+    },
+    {
+      column: 'admission_date',
+      path: 'Encounter.period.start',
+      value: (e, ctx) => dateOf(e.period?.start, `${ctx.entry.label}.period.start`),
+    },
+    {
+      column: 'admission_method',
+      path: `Encounter.hospitalization.extension('${FHIR_EXTENSIONS.admissionMethod.uri}')`,
+      note: "the spell's, else its first episode's (NHS Data Dictionary code)",
+      value: (e, ctx) =>
+        spellOrEpisode(e, ctx, 'first', (x) =>
+          extensionCode(x.hospitalization?.extension, FHIR_EXTENSIONS.admissionMethod.uri),
+        ),
+    },
+    {
+      column: 'admission_source',
+      path: 'Encounter.hospitalization.admitSource.coding.code',
+      note: "the spell's, else its first episode's; system not checked (unverified binding)",
+      value: (e, ctx) => spellOrEpisode(e, ctx, 'first', (x) => anyCode(x.hospitalization?.admitSource)),
+    },
+    {
+      column: 'patient_classification',
+      path: 'Encounter.class',
+      note: 'derived: 1 (ordinary admission), as on the episodes (unverified convention)',
+      value: () => '1',
+    },
+    {
+      column: 'discharge_date',
+      path: 'Encounter.period.end',
+      note: 'null while the spell is open',
+      value: (e, ctx) => dateOf(e.period?.end, `${ctx.entry.label}.period.end`),
+    },
+    {
+      column: 'discharge_method',
+      path: `Encounter.hospitalization.extension('${FHIR_EXTENSIONS.dischargeMethod.uri}')`,
+      note: "once discharged: the spell's, else its last episode's",
+      value: (e, ctx) =>
+        e.period?.end
+          ? spellOrEpisode(e, ctx, 'last', (x) =>
+              extensionCode(x.hospitalization?.extension, FHIR_EXTENSIONS.dischargeMethod.uri),
+            )
+          : null,
+    },
+    {
+      column: 'discharge_destination',
+      path: 'Encounter.hospitalization.dischargeDisposition.coding.code',
+      note: "once discharged: the spell's, else its last episode's; system not checked (unverified binding)",
+      value: (e, ctx) =>
+        e.period?.end
+          ? spellOrEpisode(e, ctx, 'last', (x) => anyCode(x.hospitalization?.dischargeDisposition))
+          : null,
+    },
+    {
+      column: 'length_of_stay_days',
+      path: 'Encounter.period',
+      note: 'derived: discharge − admission in days, as SUS derives it (spell-derivations.ts)',
+      value: (e, ctx) => lengthOfStayDays(spellDate(e, ctx, 'start'), spellDate(e, ctx, 'end')),
+    },
+    {
+      column: 'age_on_admission',
+      path: 'Encounter.subject.resolve().birthDate',
+      note: "derived: whole years from the Patient's birth date to the admission date (spell-derivations.ts)",
+      value: (e, ctx) => {
+        const patient = ctx.lookup.resolve(e.subject)?.resource;
+        const birth = patient?.resourceType === 'Patient' ? patient.birthDate : undefined;
+        return birth && /^\d{4}-\d{2}-\d{2}$/.test(birth)
+          ? ageOnAdmission(birth, spellDate(e, ctx, 'start'))
+          : null;
+      },
     },
   ],
 };
@@ -793,6 +953,7 @@ export const CSDS_REFERRAL_FROM_FHIR: FhirTableMapping<ServiceRequest> = {
 
 /** Every table mapping, one per table (MedicationRequest feeds prescribing through its dispense). */
 export const FHIR_TABLE_MAPPINGS: readonly FhirTableMapping[] = [
+  SUS_APC_SPELL_FROM_FHIR,
   SUS_APC_EPISODE_FROM_FHIR,
   ECDS_ATTENDANCE_FROM_FHIR,
   DIDS_IMAGING_TEST_FROM_FHIR,

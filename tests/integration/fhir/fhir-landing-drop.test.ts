@@ -14,6 +14,8 @@ import {
   type PipelineHarness,
 } from '../pipeline/pipeline-harness.js';
 import * as f from '../../unit/fhir/fhir-fixtures.js';
+import { loadReferenceData } from '../../../shared/adapters/local/reference-data.loader.js';
+import { syntheticDmdId } from '../../../shared/synthetic/rows/prescribing.rows.js';
 
 // FHIR files dropped in landing/ on the embedded default: the real blob trigger, orchestrator,
 // activities and DuckDB warehouse. Small on purpose: one Bundle and one bulk NDJSON file.
@@ -105,6 +107,18 @@ async function facts(table: string): Promise<number> {
   return Number(row?.n);
 }
 
+test('the same Bundle dropped for SUS+ APC spells first: each inpatient stay becomes a spell row in gold', async () => {
+  const name = BUNDLE_NAME.replace('sus_apc_episode/', 'sus_apc_spell/');
+  await h.drop(name, JSON.stringify(BUNDLE));
+  const batchId = await batchOf(name);
+  assert.equal(h.host.instance(batchId)?.runtimeStatus, 'Completed', JSON.stringify(h.host.status()));
+  const m = await manifest(batchId);
+  assert.equal(m.status, 'succeeded');
+  assert.equal(m.counts.records, 2, 'the two inpatient stays with an NHS number, each its own spell');
+  assert.equal(m.counts.accepted, 2);
+  assert.equal(await facts('sus_apc_spell'), 2);
+});
+
 test('a FHIR Bundle dropped for SUS+ APC: mapped episodes reach gold, unmappable Encounters are quarantined with their locations', async () => {
   await h.drop(BUNDLE_NAME, JSON.stringify(BUNDLE));
   const batchId = await batchOf(BUNDLE_NAME);
@@ -117,10 +131,15 @@ test('a FHIR Bundle dropped for SUS+ APC: mapped episodes reach gold, unmappable
   assert.equal(m.counts.factRows, 2);
   assert.equal(await facts('sus_apc_episode'), 2);
   const records = await quarantined(batchId);
-  // Episodes whose spell row (sus_apc_spell) has not arrived are flagged by the batch rules, not rejected.
   assert.deepEqual(
     records.filter((r) => !String(r.rule).startsWith('FHIR.') && r.severity === 'reject'),
     [],
+  );
+  // Their spells loaded first (the test above): every episode finds its spell.
+  assert.deepEqual(
+    records.filter((r) => String(r.rule).includes('SPELL_NOT_FOUND')),
+    [],
+    'no episode is an orphan',
   );
   const q = records
     .filter((r) => String(r.rule).startsWith('FHIR.'))
@@ -148,6 +167,58 @@ test('a bulk NDJSON file dropped for ECDS: the attendance reaches gold; the brok
     ['FHIR.JSON_MALFORMED', 'Resource/(line 3)', 3],
     ['FHIR.REFERENCE_UNRESOLVED', 'Encounter/ae-b.subject.reference', 4],
   ]);
+});
+
+test('a FHIR Bundle of dispensed items dropped for prescribing: the dispense is priced from the dm+d prices and reaches gold with its cost', async () => {
+  const presentation = loadReferenceData().bnfPresentations()[0]!;
+  const name = 'prescribing_item/2026-11-dispensed.json';
+  const dispense = (id: string, p: (typeof people)[number], dmd: string) => ({
+    ...f.medicationDispense(id, 'rx-1'),
+    ...subject(p),
+    medicationCodeableConcept: {
+      coding: [
+        { system: FHIR_SYSTEMS.bnf.uri, code: presentation.code },
+        { system: FHIR_SYSTEMS.dmd.uri, code: dmd },
+      ],
+    },
+    quantity: { value: 28 },
+  });
+  await h.drop(
+    name,
+    JSON.stringify(
+      f.bundle([
+        patient(people[0]!),
+        patient(people[1]!),
+        { ...f.medicationRequest('rx-1'), ...subject(people[0]!) },
+        dispense('disp-a', people[0]!, syntheticDmdId(presentation.code)),
+        // A product the reference does not price (a Verhoeff-valid id outside the price file).
+        dispense('disp-b', people[1]!, '22298006'),
+      ]),
+    ),
+  );
+  const batchId = await batchOf(name);
+  assert.equal(h.host.instance(batchId)?.runtimeStatus, 'Completed', JSON.stringify(h.host.status()));
+  const m = await manifest(batchId);
+  assert.equal(m.counts.accepted, 1);
+  assert.equal(m.counts.unreadable, 1);
+  assert.equal(await facts('prescribing_item'), 1);
+  const warehouse = await h.services.pipeline.warehouse();
+  const [row] = await warehouse.query(
+    `SELECT cost_gbp::VARCHAR AS cost FROM fact_activity WHERE source_table = 'prescribing_item'`,
+  );
+  const pence = Math.round(Number(presentation.unitNicGbp) * 28 * 100);
+  assert.equal(Number(row?.cost), pence / 100, 'NIC = price per unit × quantity');
+  assert.deepEqual(
+    (await quarantined(batchId))
+      .filter((r) => String(r.rule).startsWith('FHIR.'))
+      .map((r) => [r.rule, r.field]),
+    [
+      [
+        'FHIR.NO_PRICE',
+        `MedicationDispense/disp-b.medicationCodeableConcept.coding.where(system='${FHIR_SYSTEMS.dmd.uri}' or system='${FHIR_SYSTEMS.snomed.uri}')`,
+      ],
+    ],
+  );
 });
 
 test('no NHS number, postcode or birth date of the FHIR inputs leaks into quarantine, manifests, logs, the poison queue or the ledger', async () => {

@@ -8,7 +8,7 @@ import {
 } from '../../../shared/domain/fhir/fhir-mapping.js';
 import { mapFhirEntries, type FhirMappingResult } from '../../../shared/domain/fhir/fhir-mapper.js';
 import { bundleEntries, fhirFileKind, ndjsonEntry } from '../../../shared/domain/fhir/fhir-resource-set.js';
-import { FHIR_SYSTEMS } from '../../../shared/domain/fhir/fhir-systems.js';
+import { FHIR_EXTENSIONS, FHIR_SYSTEMS } from '../../../shared/domain/fhir/fhir-systems.js';
 import { loadReferenceData } from '../../../shared/adapters/local/reference-data.loader.js';
 import { contractFor } from '../../../shared/domain/datasets/contracts.js';
 import * as f from './fhir-fixtures.js';
@@ -475,4 +475,113 @@ test('the same resource twice in one file: the second is quarantined as a duplic
     r.quarantined.map((q) => [q.rule, q.row]),
     [['FHIR.DUPLICATE_RESOURCE', 3]],
   );
+});
+
+/** A spell Encounter (no hospitalization of its own) and its two consultant episodes. */
+const stay = () => [
+  f.patient(),
+  f.inpatient('spell-1', {
+    period: { start: '2026-09-01T10:00:00+01:00', end: '2026-09-09T12:00:00+01:00' },
+    hospitalization: undefined,
+    serviceType: undefined,
+  }),
+  f.inpatient('ep-2', {
+    partOf: { reference: 'Encounter/spell-1' },
+    period: { start: '2026-09-04T09:00:00+01:00', end: '2026-09-09T12:00:00+01:00' },
+    hospitalization: {
+      extension: [
+        { url: FHIR_EXTENSIONS.dischargeMethod.uri, valueCodeableConcept: { coding: [{ code: '4' }] } },
+      ],
+      dischargeDisposition: { coding: [{ code: '79' }] },
+    },
+  }),
+  f.inpatient('ep-1', {
+    partOf: { reference: 'Encounter/spell-1' },
+    period: { start: '2026-09-01T10:00:00+01:00', end: '2026-09-04T09:00:00+01:00' },
+    hospitalization: {
+      extension: [
+        { url: FHIR_EXTENSIONS.admissionMethod.uri, valueCodeableConcept: { coding: [{ code: '21' }] } },
+      ],
+      admitSource: { coding: [{ code: '19' }] },
+    },
+  }),
+];
+
+test('the spell an inpatient episode is partOf becomes one sus_apc_spell row: admission from its first episode, discharge from its last, derived stay and age', () => {
+  const r = map(stay(), 'sus_apc_spell');
+  addsUp(r);
+  assert.deepEqual(r.quarantined, []);
+  assert.equal(r.rows.length, 1, 'one spell, not one per episode');
+  const spell = r.rows[0]!.values;
+  assert.deepEqual(
+    {
+      spell_id: spell.spell_id,
+      hospital_provider_spell_number: spell.hospital_provider_spell_number,
+      provider_code: spell.provider_code,
+      admission_date: spell.admission_date,
+      admission_method: spell.admission_method,
+      admission_source: spell.admission_source,
+      discharge_date: spell.discharge_date,
+      discharge_method: spell.discharge_method,
+      discharge_destination: spell.discharge_destination,
+      length_of_stay_days: spell.length_of_stay_days,
+      age_on_admission: spell.age_on_admission,
+    },
+    {
+      spell_id: 'spell-1',
+      hospital_provider_spell_number: 'spell-1',
+      provider_code: 'RRK',
+      admission_date: '2026-09-01',
+      admission_method: '21',
+      admission_source: '19',
+      discharge_date: '2026-09-09',
+      discharge_method: '4',
+      discharge_destination: '79',
+      length_of_stay_days: 8,
+      age_on_admission: 70,
+    },
+  );
+  assert.deepEqual(
+    r.reported.map((x) => [x.code, x.resourceType, x.table]),
+    [],
+    'both episodes were read for the spell (joined)',
+  );
+  const reference = loadReferenceData();
+  const checked = contractFor('sus_apc_spell', reference, { asOf: '2026-11-01' }).check(spell);
+  assert.ok(checked.ok, checked.ok ? '' : JSON.stringify(checked.failures.map((x) => [x.field, x.rule])));
+});
+
+test("every episode names its spell by the spell row's own provider and spell number, hashed ids included", () => {
+  // An id that could hold an NHS number is never a key as it is: both sides hash it the same way.
+  const risky = f.NHS_NUMBER;
+  for (const [name, resources] of [
+    ['a spell with two episodes', stay()],
+    [
+      'a spell whose id may hold an NHS number',
+      JSON.parse(JSON.stringify(stay()).replaceAll('spell-1', risky)) as unknown[],
+    ],
+    ['an inpatient Encounter with no partOf (its own spell)', [f.patient(), f.inpatient('solo-1')]],
+  ] as const) {
+    const spells = map(resources, 'sus_apc_spell').rows.map((x) => x.values);
+    const episodes = map(resources, 'sus_apc_episode').rows.map((x) => x.values);
+    assert.equal(spells.length, 1, name);
+    assert.ok(episodes.length >= 1, name);
+    for (const e of episodes) {
+      assert.equal(e.provider_code, spells[0]!.provider_code, name);
+      assert.equal(e.hospital_provider_spell_number, spells[0]!.hospital_provider_spell_number, name);
+      assert.ok(!String(e.hospital_provider_spell_number).includes(risky), `${name}: no NHS number as a key`);
+    }
+  }
+});
+
+test('in the episodes folder the spell is joined, in the spells folder an episode of another stay is reported for its own table', () => {
+  const episodes = map(stay(), 'sus_apc_episode');
+  addsUp(episodes);
+  assert.equal(episodes.rows.length, 2);
+  const other = map(
+    [...stay(), f.inpatient('ep-x', { partOf: { reference: 'Encounter/nowhere' } })],
+    'sus_apc_spell',
+  );
+  addsUp(other);
+  assert.equal(other.rows.length, 2, 'an episode whose spell is not in the file is its own spell');
 });

@@ -93,3 +93,33 @@ test('the same resources as bulk NDJSON map to the same rows as the Bundle', () 
     );
   }
 });
+
+test('sus_apc_spell: the spells of the synthetic episodes come back from their spell Encounters as the generator made them', () => {
+  const r = mapFhirEntries(
+    bundleEntries(bundleText),
+    sourceTable('sus_apc_spell'),
+    '2026-11-01T00:00:00.000Z',
+    dmdPrice,
+  );
+  assert.equal(r.tally.rows + r.tally.joined + r.tally.quarantined + r.tally.reported, r.tally.resources);
+  const spellOf = (row: Record<string, unknown>) =>
+    `${String(row.provider_code)}|${String(row.hospital_provider_spell_number)}`;
+  const generated = new Map(population.rows.sus_apc_spell.map((row) => [spellOf(row), row]));
+  const expected = new Set(source.sus_apc_episode.map(spellOf));
+  assert.equal(r.rows.length, expected.size, 'one spell row per spell of the episodes');
+  for (const { values } of r.rows) {
+    const original = generated.get(spellOf(values));
+    assert.ok(original, `${spellOf(values)} is a generated spell`);
+    for (const c of [
+      'admission_date',
+      'admission_method',
+      'admission_source',
+      'discharge_date',
+      'length_of_stay_days',
+      'age_on_admission',
+      'discharge_method',
+      'discharge_destination',
+    ])
+      assert.equal(values[c], original[c] ?? null, `sus_apc_spell.${c} round-trips`);
+  }
+});

@@ -270,7 +270,10 @@ async function ingestDataFile(
     });
     return reject(rejectionId, file, spec.table, rejection, deps, spec);
   }
-  const first = await claimContent(deps.state, sha256, { batchId, origin: file, table: spec.table });
+  // A FHIR file is read for its folder's table (ADR 0015): the same Bundle dropped for spells and
+  // for episodes is two batches, so its bytes are claimed per table; any other file whatever its folder.
+  const contentKey = format === 'fhir' ? `${sha256}.${spec.table}` : sha256;
+  const first = await claimContent(deps.state, contentKey, { batchId, origin: file, table: spec.table });
   if (first) {
     await recordLandingFile(deps.state, spec.table, batchId, {
       status: 'duplicate',

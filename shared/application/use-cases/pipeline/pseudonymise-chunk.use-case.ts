@@ -1,3 +1,4 @@
+import { spellIndexId } from '../../../domain/validate/referral-index.js';
 import { sourceTable } from '../../../domain/datasets/source-tables.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import type {
@@ -43,7 +44,15 @@ export async function pseudonymiseChunk(
   const partitions = new Map<string, { period: string; rows: SilverRow[] }>();
   const dimensionChanges: DimensionChange[] = [];
   const referrals: { id: string; receivedDate: string | null }[] = [];
-  const refTable = table === 'mhsds_referral' || table === 'csds_referral' ? table : null;
+  // Parents children are judged against (ReferralIndex): referrals, and SUS+ APC spells by
+  // provider + spell number. Capture records CDC spells as it publishes; a landing file's spells
+  // (CSV or FHIR) are recorded here, so an episode file dropped after its spells finds them.
+  const refTable =
+    table === 'mhsds_referral' ||
+    table === 'csds_referral' ||
+    (table === 'sus_apc_spell' && input.batch.format !== 'deltas')
+      ? table
+      : null;
   const feedsDimension = feedsPatientDimension(table);
   // Dimension members are keyed by the link token (the token at the link anchor after a key
   // rotation), so one patient stays one member across key versions (docs/keys.md).
@@ -61,7 +70,10 @@ export async function pseudonymiseChunk(
     } else {
       silver = pseudonymise(record.row);
       identities.add(record.row, typeof silver.lsoa === 'string' ? silver.lsoa : null);
-      if (refTable) {
+      if (refTable === 'sus_apc_spell') {
+        const id = spellIndexId(record.row);
+        if (id !== undefined) referrals.push({ id, receivedDate: null });
+      } else if (refTable) {
         const received = record.row.referral_received_date;
         referrals.push({
           id: String(record.row.referral_id),
