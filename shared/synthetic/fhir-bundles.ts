@@ -124,20 +124,22 @@ export function fhirBundleFromRows(rows: FhirSourceRows): Bundle {
         period: clean({ start: str(row.episode_start_date), end: str(row.episode_end_date) }),
         serviceProvider: ods(str(row.provider_code)),
         serviceType: coded(str(row.treatment_function)),
+        // UK Core places the discharge method on the Encounter, the admission method on hospitalization.
+        extension:
+          last && row.discharge_method
+            ? [
+                {
+                  url: FHIR_EXTENSIONS.dischargeMethod.uri,
+                  valueCodeableConcept: coded(str(row.discharge_method)),
+                },
+              ]
+            : undefined,
         hospitalization: clean({
           extension: [
             {
               url: FHIR_EXTENSIONS.admissionMethod.uri,
               valueCodeableConcept: coded(str(row.admission_method)),
             },
-            ...(last && row.discharge_method
-              ? [
-                  {
-                    url: FHIR_EXTENSIONS.dischargeMethod.uri,
-                    valueCodeableConcept: coded(str(row.discharge_method)),
-                  },
-                ]
-              : []),
           ],
           admitSource: coded(str(row.admission_source)),
           dischargeDisposition: last ? coded(str(row.discharge_destination)) : undefined,

@@ -149,6 +149,17 @@ function extensionCode(
   return ext.valueCode ?? ext.valueCoding?.code ?? anyCode(ext.valueCodeableConcept) ?? null;
 }
 
+/**
+ * The discharge method extension: on the Encounter, where the UK Core Encounter profile slices it;
+ * also read from `hospitalization.extension`, where this project read it before that was checked.
+ */
+function dischargeMethodOf(e: Encounter): string | null {
+  return (
+    extensionCode(e.extension, FHIR_EXTENSIONS.dischargeMethod.uri) ??
+    extensionCode(e.hospitalization?.extension, FHIR_EXTENSIONS.dischargeMethod.uri)
+  );
+}
+
 /** `YYYY-MM-DD` of a FHIR date or dateTime (its local date, as written); a problem for a partial date. */
 function dateOf(value: string | undefined, at: string): FhirValue {
   if (value === undefined) return null;
@@ -450,12 +461,9 @@ export const SUS_APC_EPISODE_FROM_FHIR: FhirTableMapping<Encounter> = {
     },
     {
       column: 'discharge_method',
-      path: `Encounter.hospitalization.extension('${FHIR_EXTENSIONS.dischargeMethod.uri}')`,
-      note: 'last episode only (extension URL unverified)',
-      value: (e, ctx) =>
-        isLastEpisode(e, ctx)
-          ? extensionCode(e.hospitalization?.extension, FHIR_EXTENSIONS.dischargeMethod.uri)
-          : null,
+      path: `Encounter.extension('${FHIR_EXTENSIONS.dischargeMethod.uri}')`,
+      note: 'last episode only; on the Encounter as UK Core places it (also read from hospitalization.extension)',
+      value: (e, ctx) => (isLastEpisode(e, ctx) ? dischargeMethodOf(e) : null),
     },
     {
       column: 'discharge_destination',
@@ -614,14 +622,9 @@ export const SUS_APC_SPELL_FROM_FHIR: FhirTableMapping<Encounter> = {
     },
     {
       column: 'discharge_method',
-      path: `Encounter.hospitalization.extension('${FHIR_EXTENSIONS.dischargeMethod.uri}')`,
+      path: `Encounter.extension('${FHIR_EXTENSIONS.dischargeMethod.uri}')`,
       note: "once discharged: the spell's, else its last episode's",
-      value: (e, ctx) =>
-        e.period?.end
-          ? spellOrEpisode(e, ctx, 'last', (x) =>
-              extensionCode(x.hospitalization?.extension, FHIR_EXTENSIONS.dischargeMethod.uri),
-            )
-          : null,
+      value: (e, ctx) => (e.period?.end ? spellOrEpisode(e, ctx, 'last', dischargeMethodOf) : null),
     },
     {
       column: 'discharge_destination',
@@ -826,7 +829,7 @@ export const PRESCRIBING_ITEM_FROM_FHIR: FhirTableMapping<MedicationDispense> = 
     {
       column: 'bnf_code',
       path: 'MedicationDispense.medicationCodeableConcept',
-      note: `BNF presentation code (${FHIR_SYSTEMS.bnf.uri}, unverified system)`,
+      note: `BNF presentation code (${FHIR_SYSTEMS.bnf.uri}: UK NamingSystems' BNF system; that it holds the presentation code is unverified)`,
       value: (d, ctx) =>
         codeIn(
           d.medicationCodeableConcept,

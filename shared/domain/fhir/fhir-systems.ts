@@ -18,43 +18,64 @@ const system = (uri: string, what: string, verified: FhirSystem['verified']): Fh
 });
 
 export const FHIR_SYSTEMS = {
-  /** UK Core: the NHS number identifier system (issue 13 names it; the UK Core guide uses it). */
-  nhsNumber: system('https://fhir.nhs.uk/Id/nhs-number', 'NHS number', 'P'),
-  /** UK Core: ODS organisation codes (trusts, sites, GP practices). */
-  odsOrganisation: system('https://fhir.nhs.uk/Id/ods-organization-code', 'ODS organisation code', 'P'),
-  /** UK Core: ODS site codes (a trust's sites). */
-  odsSite: system('https://fhir.nhs.uk/Id/ods-site-code', 'ODS site code', 'K'),
-  /** HL7 v3 ActCode: Encounter.class (IMP inpatient, EMER emergency, AMB ambulatory…). */
-  actCode: system('http://terminology.hl7.org/CodeSystem/v3-ActCode', 'HL7 v3 ActCode', 'K'),
-  /** SNOMED CT (international URI, used by UK Core for every SNOMED binding). */
-  snomed: system('http://snomed.info/sct', 'SNOMED CT', 'K'),
-  /** ICD-10 (WHO URI; UK 5th edition codes in storage form are accepted, with or without the dot). */
-  icd10: system('http://hl7.org/fhir/sid/icd-10', 'ICD-10', 'K'),
-  /** OPCS-4 (the NHS England Data Dictionary URI used by UK Core examples). */
+  /**
+   * The NHS number identifier system. V: HL7 UK "UK NamingSystems", Index of Identifier
+   * NamingSystems (simplifier.net/guide/UKNamingSystems/Home/Identifiersystems/IndexofIdentifierNamingsystems).
+   */
+  nhsNumber: system('https://fhir.nhs.uk/Id/nhs-number', 'NHS number', 'V'),
+  /** ODS organisation codes (trusts, GP practices). V: the same Identifier NamingSystems index. */
+  odsOrganisation: system('https://fhir.nhs.uk/Id/ods-organization-code', 'ODS organisation code', 'V'),
+  /** ODS site codes (a trust's sites). V: the same Identifier NamingSystems index. */
+  odsSite: system('https://fhir.nhs.uk/Id/ods-site-code', 'ODS site code', 'V'),
+  /**
+   * HL7 v3 ActCode: Encounter.class (IMP inpatient, EMER emergency, AMB ambulatory…). V: the UK Core
+   * inpatient Encounter example, class IMP in this system (simplifier.net/guide/uk-core-implementation-guide-stu3-sequence,
+   * Example-UKCore-Encounter-InpatientEncounter).
+   */
+  actCode: system('http://terminology.hl7.org/CodeSystem/v3-ActCode', 'HL7 v3 ActCode', 'V'),
+  /** SNOMED CT. V: UK NamingSystems, Index of Terminology NamingSystems. */
+  snomed: system('http://snomed.info/sct', 'SNOMED CT', 'V'),
+  /**
+   * ICD-10 (UK 5th edition codes in storage form are accepted, with or without the dot). P: named
+   * "ICD10uk" in the retired NHS Digital FHIR IG 2.1.50 NamingSystems page; no UK Core page found.
+   */
+  icd10: system('http://hl7.org/fhir/sid/icd-10', 'ICD-10', 'P'),
+  /**
+   * OPCS-4. K: no UK Core or NHS England page naming a URI was found (a third-party terminology
+   * service uses `https://fhir.nhs.uk/Id/opcs-4`; not adopted without an authoritative source).
+   */
   opcs4: system('http://fhir.nhs.net/CodeSystem/opcs-4', 'OPCS-4', 'K'),
-  /** dm+d (a SNOMED CT UK Drug Extension id: VMP/AMP), as UK Core binds medication codes. */
-  dmd: system('https://dmd.nhs.uk', 'dm+d', 'K'),
-  /** BNF presentation codes (15 characters): no UK Core system exists that the reference names. */
-  bnf: system('https://www.nhsbsa.nhs.uk/bnf', 'BNF presentation code', 'K'),
+  /**
+   * dm+d (VMP/AMP ids). V: UK NamingSystems, Index of Terminology NamingSystems ("dm+d",
+   * preferred URI), and UK Core Medication guidance ("Medication.code.coding.system SHOULD be
+   * https://dmd.nhs.uk").
+   */
+  dmd: system('https://dmd.nhs.uk', 'dm+d', 'V'),
+  /**
+   * BNF codes. P: the URI is UK NamingSystems' "BNF Drug" (Index of Terminology NamingSystems);
+   * that suppliers send the 15-character BNF presentation code in it is unverified.
+   */
+  bnf: system('https://fhir.hl7.org.uk/Id/bnf-drug-codes', 'BNF code', 'P'),
   /** NICIP imaging examination codes. */
   nicip: system('https://www.nicip.nhs.uk', 'NICIP', 'K'),
 } as const satisfies Record<string, FhirSystem>;
 
 /**
- * UK Core extension URLs read where R4 has no element (unverified unless tagged otherwise: the
- * admission method extension is named in NHS Digital's UK Core STU2 guide, context
- * Encounter.hospitalization).
+ * UK Core extension URLs read where R4 has no element. V: the admission method extension page
+ * (UK Core STU3, Extension-UKCore-AdmissionMethod: context Encounter.hospitalization); the
+ * discharge method extension is on the Encounter itself (UK Core Encounter profile, slice
+ * dischargeMethod on Encounter.extension, and the UK Core inpatient Encounter example).
  */
 export const FHIR_EXTENSIONS = {
   admissionMethod: system(
     'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AdmissionMethod',
     'admission method (NHS Data Dictionary code)',
-    'P',
+    'V',
   ),
   dischargeMethod: system(
     'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-DischargeMethod',
     'discharge method (NHS Data Dictionary code)',
-    'K',
+    'V',
   ),
 } as const satisfies Record<string, FhirSystem>;
 

@@ -585,3 +585,20 @@ test('in the episodes folder the spell is joined, in the spells folder an episod
   addsUp(other);
   assert.equal(other.rows.length, 2, 'an episode whose spell is not in the file is its own spell');
 });
+
+test('the discharge method is read where UK Core puts it (Encounter.extension), and still from hospitalization.extension', () => {
+  const ukCore = f.inpatient('enc-1', {
+    extension: [
+      { url: FHIR_EXTENSIONS.dischargeMethod.uri, valueCodeableConcept: { coding: [{ code: '4' }] } },
+    ],
+    hospitalization: {
+      extension: [
+        { url: FHIR_EXTENSIONS.admissionMethod.uri, valueCodeableConcept: { coding: [{ code: '21' }] } },
+      ],
+      dischargeDisposition: { coding: [{ code: '79' }] },
+    },
+  });
+  assert.equal(map([f.patient(), ukCore], 'sus_apc_episode').rows[0]?.values.discharge_method, '4');
+  assert.equal(map([f.patient(), f.inpatient()], 'sus_apc_episode').rows[0]?.values.discharge_method, '1');
+  assert.equal(map([f.patient(), ukCore], 'sus_apc_spell').rows[0]?.values.discharge_method, '4');
+});
