@@ -15,7 +15,7 @@ import {
   type FhirTableMapping,
 } from './fhir-mapping.js';
 import type { FhirEntry, FhirReportCode } from './fhir-resource-set.js';
-import type { ReadResource } from './fhir-resources.schema.js';
+import type { ReadResource, ReadResourceType } from './fhir-resources.schema.js';
 
 /** A row mapped from a resource (the table's wire form, every column present). */
 export interface FhirMappedRow {
@@ -76,154 +76,204 @@ export function mapFhirEntries(
   receivedAt: string,
   dmdPrice: DmdPriceLookup,
 ): FhirMappingResult {
-  const mapping = fhirMappingFor(spec.table);
-  const byUrl = new Map<string, FhirEntry>();
-  const byTypeId = new Map<string, FhirEntry>();
-  const outcome = new Map<FhirEntry, 'row' | 'joined' | FhirProblem>();
-  const duplicates = new Set<FhirEntry>();
-  const quarantined: FhirQuarantined[] = [];
+  const file = new FhirFileMapping(entries, spec, receivedAt, dmdPrice);
   const rows: FhirMappedRow[] = [];
-
-  for (const e of entries) {
-    if (!e.resource) continue;
-    const key = `${e.resourceType}/${e.resource.id ?? ''}`;
-    if (byTypeId.has(key)) {
-      duplicates.add(e);
-      outcome.set(e, {
-        rule: 'FHIR.DUPLICATE_RESOURCE',
-        location: e.label,
-        reason: `the same ${e.resourceType} id appears earlier in the file`,
-      });
-      continue;
+  for (const e of entries)
+    if (file.takes(e)) {
+      const row = file.mapEntry(e);
+      if (row) rows.push(row);
     }
-    byTypeId.set(key, e);
-    if (e.fullUrl) byUrl.set(e.fullUrl, e);
+  return { rows, ...file.finish() };
+}
+
+/**
+ * One FHIR file being mapped for one table, in three steps so that a bulk file need not be held
+ * whole: built over every entry of the file (rows may be held as skeletons: their type, id, class
+ * and partOf), then `mapEntry` for each entry it `takes` (with the row's full resource when the
+ * entry holds a skeleton), then `finish` for the quarantined and reported resources and the tally.
+ * Each supporting resource is indexed once (by fullUrl, `Type/id`, and what refers to what), so a
+ * file is mapped in time linear in its resources.
+ */
+export class FhirFileMapping {
+  private readonly mapping: FhirTableMapping | undefined;
+  private readonly byUrl = new Map<string, FhirEntry>();
+  private readonly byTypeId = new Map<string, FhirEntry>();
+  private readonly outcome = new Map<FhirEntry, 'row' | 'joined' | FhirProblem>();
+  /** Encounters pointed at by partOf: spells, never rows of the episode table. */
+  private readonly spells = new Set<FhirEntry>();
+  private readonly referrers = new Map<string, Map<FhirEntry, FhirEntry[]>>();
+  private readonly lookup: FhirLookup;
+  private used = new Set<FhirEntry>();
+  private rejected = new Map<FhirEntry, FhirProblem>();
+  private rows = 0;
+
+  constructor(
+    private readonly entries: readonly FhirEntry[],
+    private readonly spec: SourceTableSpec,
+    private readonly receivedAt: string,
+    private readonly dmdPrice: DmdPriceLookup,
+  ) {
+    this.mapping = fhirMappingFor(spec.table);
+    for (const e of entries) {
+      if (!e.resource) continue;
+      const key = `${e.resourceType}/${e.resource.id ?? ''}`;
+      if (this.byTypeId.has(key)) {
+        this.outcome.set(e, {
+          rule: 'FHIR.DUPLICATE_RESOURCE',
+          location: e.label,
+          reason: `the same ${e.resourceType} id appears earlier in the file`,
+        });
+        continue;
+      }
+      this.byTypeId.set(key, e);
+      if (e.fullUrl) this.byUrl.set(e.fullUrl, e);
+    }
+    for (const e of entries)
+      if (e.resource?.resourceType === 'Encounter' && e.resource.partOf) {
+        const spell = this.resolve(e.resource.partOf);
+        if (spell) this.spells.add(spell);
+      }
+    this.lookup = {
+      resolve: (ref) => this.resolve(ref),
+      referring: (type, target, element) => this.referring(type, target, element),
+      use: (e) => this.used.add(e),
+      reject: (e, p) => this.rejected.set(e, p),
+    };
   }
-  const resolve = (ref: Reference | undefined): FhirEntry | undefined => {
+
+  private resolve(ref: Reference | undefined): FhirEntry | undefined {
     const r = ref?.reference;
     if (!r) return undefined;
-    const hit = byUrl.get(r);
+    const hit = this.byUrl.get(r);
     if (hit) return hit;
     const m = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(r);
-    return m ? byTypeId.get(`${m[1]}/${m[2]}`) : undefined;
-  };
-  // Encounters pointed at by partOf are spells: they support their episodes, never rows of their own.
-  const spells = new Set<FhirEntry>();
-  for (const e of entries)
-    if (e.resource?.resourceType === 'Encounter' && e.resource.partOf) {
-      const spell = resolve(e.resource.partOf);
-      if (spell) spells.add(spell);
-    }
-  const referringCache = new Map<string, FhirEntry[]>();
-  let used = new Set<FhirEntry>();
-  let rejected = new Map<FhirEntry, FhirProblem>();
-  const lookup: FhirLookup = {
-    resolve,
-    referring: (type, target, element) => {
-      const cacheKey = `${type}|${target.row}`;
-      const cached = referringCache.get(cacheKey);
-      if (cached) return cached;
-      const found = entries.filter(
-        (e) =>
-          e.resource?.resourceType === type && !outcome.has(e) && resolve(element(e.resource)) === target,
-      );
-      referringCache.set(cacheKey, found);
-      return found;
-    },
-    use: (e) => used.add(e),
-    reject: (e, p) => rejected.set(e, p),
-  };
+    return m ? this.byTypeId.get(`${m[1]}/${m[2]}`) : undefined;
+  }
 
-  // The spells folder takes the spells, and the inpatient Encounters with no spell (their own).
-  const isOwnSpell = (e: FhirEntry): boolean =>
-    e.resource?.resourceType === 'Encounter' && resolve(e.resource.partOf) === undefined;
-  const takes = (e: FhirEntry): boolean => {
-    if (!mapping) return false;
-    if (spec.table === 'sus_apc_spell') {
-      if (spells.has(e)) return true;
-      const dest = fhirDestination(e);
-      return 'table' in dest && dest.table === 'sus_apc_episode' && isOwnSpell(e);
+  /** Resources of `type` referring to `target` through `element`, in file order (indexed once per type). */
+  private referring(
+    type: ReadResourceType,
+    target: FhirEntry,
+    element: (r: ReadResource) => Reference | undefined,
+  ): FhirEntry[] {
+    let index = this.referrers.get(type);
+    if (!index) {
+      index = new Map();
+      for (const e of this.entries) {
+        if (e.resource?.resourceType !== type || this.outcome.has(e)) continue;
+        const to = this.resolve(element(e.resource));
+        if (!to) continue;
+        const list = index.get(to);
+        if (list) list.push(e);
+        else index.set(to, [e]);
+      }
+      this.referrers.set(type, index);
     }
-    if (spells.has(e)) return false;
+    return index.get(target) ?? [];
+  }
+
+  /** An Encounter whose partOf names no Encounter in the file (its own spell). */
+  private isOwnSpell(e: FhirEntry): boolean {
+    return e.resource?.resourceType === 'Encounter' && this.resolve(e.resource.partOf) === undefined;
+  }
+
+  /** Whether the entry is a row of this table (the spells folder takes spells and one-episode stays). */
+  takes(e: FhirEntry): boolean {
+    if (!this.mapping || !e.resource || this.outcome.has(e)) return false;
+    if (this.spec.table === 'sus_apc_spell') {
+      if (this.spells.has(e)) return true;
+      const dest = fhirDestination(e);
+      return 'table' in dest && dest.table === 'sus_apc_episode' && this.isOwnSpell(e);
+    }
+    if (this.spells.has(e)) return false;
     const dest = fhirDestination(e);
     // An Encounter of a class no table takes may still support another row (an ImagingStudy's):
     // it is quarantined at the end only if no row used it.
-    return 'table' in dest && dest.table === spec.table;
-  };
+    return 'table' in dest && dest.table === this.spec.table;
+  }
 
-  for (const e of entries) {
-    if (!e.resource || outcome.has(e) || !takes(e) || !mapping) continue;
-    used = new Set();
-    rejected = new Map();
-    const result = mapRow(e, e.resource, mapping, spec, lookup, receivedAt, dmdPrice);
+  /**
+   * Maps one entry the file `takes`: its row, or undefined when it is quarantined (recorded for
+   * `finish`). `resource` is the entry's full resource when the entry holds a skeleton.
+   */
+  mapEntry(e: FhirEntry, resource: ReadResource | undefined = e.resource): FhirMappedRow | undefined {
+    if (!this.mapping || !resource) return undefined;
+    this.used = new Set();
+    this.rejected = new Map();
+    const result = mapRow(e, resource, this.mapping, this.spec, this.lookup, this.receivedAt, this.dmdPrice);
     if (isProblem(result)) {
-      outcome.set(e, result);
-      continue;
+      this.outcome.set(e, result);
+      return undefined;
     }
-    outcome.set(e, 'row');
-    rows.push({ row: e.row, ...(e.line !== undefined ? { line: e.line } : {}), values: result });
-    for (const u of used) if (!outcome.has(u)) outcome.set(u, 'joined');
-    for (const [r, p] of rejected) if (!outcome.has(r)) outcome.set(r, p);
+    this.outcome.set(e, 'row');
+    this.rows += 1;
+    for (const u of this.used) if (!this.outcome.has(u)) this.outcome.set(u, 'joined');
+    for (const [r, p] of this.rejected) if (!this.outcome.has(r)) this.outcome.set(r, p);
+    return { row: e.row, ...(e.line !== undefined ? { line: e.line } : {}), values: result };
   }
 
-  const reported = new Map<
-    string,
-    { code: FhirReportCode; resourceType: string; table?: string; count: number }
-  >();
-  const report = (code: FhirReportCode, resourceType: string, table?: string) => {
-    const k = `${code}|${resourceType}|${table ?? ''}`;
-    const r = reported.get(k) ?? { code, resourceType, ...(table ? { table } : {}), count: 0 };
-    r.count += 1;
-    reported.set(k, r);
-  };
-  let joined = 0;
-  for (const e of entries) {
-    if (outcome.has(e) || !e.resource || spells.has(e)) continue;
-    const dest = fhirDestination(e);
-    if ('problem' in dest) outcome.set(e, dest.problem);
+  /** What became of every other resource, and the tally (after every row was mapped). */
+  finish(): Omit<FhirMappingResult, 'rows'> {
+    const { outcome, spells, spec } = this;
+    const quarantined: FhirQuarantined[] = [];
+    const reported = new Map<
+      string,
+      { code: FhirReportCode; resourceType: string; table?: string; count: number }
+    >();
+    const report = (code: FhirReportCode, resourceType: string, table?: string) => {
+      const k = `${code}|${resourceType}|${table ?? ''}`;
+      const r = reported.get(k) ?? { code, resourceType, ...(table ? { table } : {}), count: 0 };
+      r.count += 1;
+      reported.set(k, r);
+    };
+    let joined = 0;
+    for (const e of this.entries) {
+      if (outcome.has(e) || !e.resource || spells.has(e)) continue;
+      const dest = fhirDestination(e);
+      if ('problem' in dest) outcome.set(e, dest.problem);
+    }
+    for (const e of this.entries) {
+      const o = outcome.get(e);
+      const problem = e.problem ?? (typeof o === 'object' ? o : undefined);
+      if (problem) {
+        quarantined.push({
+          row: e.row,
+          ...(e.line !== undefined ? { line: e.line } : {}),
+          resource: e.label,
+          ...problem,
+        });
+        continue;
+      }
+      if (o === 'row') continue;
+      if (o === 'joined') {
+        joined += 1;
+        continue;
+      }
+      if (e.notRead) {
+        report('FHIR.TYPE_NOT_READ', e.resourceType);
+        continue;
+      }
+      const dest = fhirDestination(e);
+      if (spells.has(e) && spec.table !== 'sus_apc_spell')
+        // A spell no episode row used: its own row is sus_apc_spell's.
+        report('FHIR.OTHER_TABLE', e.resourceType, 'sus_apc_spell');
+      else if ('table' in dest && dest.table !== spec.table)
+        report('FHIR.OTHER_TABLE', e.resourceType, dest.table);
+      else report('FHIR.NOT_USED', e.resourceType);
+    }
+    const reportedList = [...reported.values()];
+    return {
+      quarantined,
+      reported: reportedList,
+      tally: {
+        resources: this.entries.length,
+        rows: this.rows,
+        joined,
+        quarantined: quarantined.length,
+        reported: reportedList.reduce((n, r) => n + r.count, 0),
+      },
+    };
   }
-  for (const e of entries) {
-    const o = outcome.get(e);
-    const problem = e.problem ?? (typeof o === 'object' ? o : undefined);
-    if (problem) {
-      quarantined.push({
-        row: e.row,
-        ...(e.line !== undefined ? { line: e.line } : {}),
-        resource: e.label,
-        ...problem,
-      });
-      continue;
-    }
-    if (o === 'row') continue;
-    if (o === 'joined') {
-      joined += 1;
-      continue;
-    }
-    if (e.notRead) {
-      report('FHIR.TYPE_NOT_READ', e.resourceType);
-      continue;
-    }
-    const dest = fhirDestination(e);
-    if (spells.has(e) && spec.table !== 'sus_apc_spell')
-      // A spell no episode row used: its own row is sus_apc_spell's.
-      report('FHIR.OTHER_TABLE', e.resourceType, 'sus_apc_spell');
-    else if ('table' in dest && dest.table !== spec.table)
-      report('FHIR.OTHER_TABLE', e.resourceType, dest.table);
-    else report('FHIR.NOT_USED', e.resourceType);
-  }
-  const reportedList = [...reported.values()];
-  return {
-    rows,
-    quarantined,
-    reported: reportedList,
-    tally: {
-      resources: entries.length,
-      rows: rows.length,
-      joined,
-      quarantined: quarantined.length,
-      reported: reportedList.reduce((n, r) => n + r.count, 0),
-    },
-  };
 }
 
 /** One row from its resource: person columns from the subject Patient, the rest from the mapping. */
