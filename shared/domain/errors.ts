@@ -177,6 +177,8 @@ export const LANDING_REJECTION_CODES = [
   'FILE.MANIFEST_MISSING',
   /** The column map beside the file is not valid (errors name the map file and its row). */
   'FILE.COLUMN_MAP_INVALID',
+  /** A FHIR Bundle larger than the size read whole (FHIR_BUNDLE_MAX_BYTES, docs/fhir.md). */
+  'FILE.FHIR_BUNDLE_TOO_LARGE',
 ] as const;
 export type LandingRejectionCode = (typeof LANDING_REJECTION_CODES)[number];
 

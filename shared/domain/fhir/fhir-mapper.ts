@@ -58,6 +58,26 @@ export interface FhirMappingResult {
   };
 }
 
+const READ_BY_EVERY_TABLE: ReadonlySet<string> = new Set(['Patient', 'Organization']);
+
+/**
+ * The entry as a bulk file holds it between its two passes: whole when `table`'s rows read it
+ * (a Patient, an Organization, the mapping's `supports`), else a skeleton of what the file's
+ * accounting needs (type and id; for an Encounter its status, class and partOf). A row's resource
+ * is read again, whole, in the second pass.
+ */
+export function heldBetweenPasses(entry: FhirEntry, table: string): FhirEntry {
+  const r = entry.resource;
+  const mapping = fhirMappingFor(table);
+  if (!r || !mapping || READ_BY_EVERY_TABLE.has(r.resourceType) || mapping.supports.includes(r.resourceType))
+    return entry;
+  const skeleton =
+    r.resourceType === 'Encounter'
+      ? { resourceType: r.resourceType, id: r.id, status: r.status, class: r.class, partOf: r.partOf }
+      : { resourceType: r.resourceType, id: r.id };
+  return { ...entry, resource: skeleton as ReadResource };
+}
+
 /** The mapping of a table, or undefined when FHIR does not feed it. */
 export function fhirMappingFor(table: string): FhirTableMapping | undefined {
   return FHIR_TABLE_MAPPINGS.find((m) => m.table === table);

@@ -84,6 +84,11 @@ export interface FhirTableMapping<R extends ReadResource = ReadResource> {
   /** The Patient reference that supplies the person columns. */
   readonly subject: (resource: R) => Reference | undefined;
   readonly subjectPath: string;
+  /**
+   * The other resource types its rows read (Patient and Organization are read by every table):
+   * a bulk file keeps only these whole between its two passes.
+   */
+  readonly supports: readonly ReadResourceType[];
   readonly columns: readonly FhirColumnSource<R>[];
 }
 
@@ -370,6 +375,7 @@ export const SUS_APC_EPISODE_FROM_FHIR: FhirTableMapping<Encounter> = {
   selects: `Encounter with class IMP (${FHIR_SYSTEMS.actCode.uri}): one consultant episode`,
   subject: (e) => e.subject,
   subjectPath: 'Encounter.subject',
+  supports: ['Encounter', 'Condition', 'Procedure'],
   columns: [
     {
       column: 'episode_id',
@@ -562,6 +568,7 @@ export const SUS_APC_SPELL_FROM_FHIR: FhirTableMapping<Encounter> = {
   selects: `the Encounter an inpatient episode's partOf refers to (the spell), or an Encounter with class IMP (${FHIR_SYSTEMS.actCode.uri}) and no partOf (a one-episode stay, its own spell): one hospital provider spell`,
   subject: (e) => e.subject,
   subjectPath: 'Encounter.subject',
+  supports: ['Encounter', 'Condition', 'Procedure'],
   columns: [
     {
       column: 'spell_id',
@@ -662,6 +669,7 @@ export const ECDS_ATTENDANCE_FROM_FHIR: FhirTableMapping<Encounter> = {
   selects: `Encounter with class EMER (${FHIR_SYSTEMS.actCode.uri}): one emergency care attendance`,
   subject: (e) => e.subject,
   subjectPath: 'Encounter.subject',
+  supports: ['Condition'],
   columns: [
     {
       column: 'attendance_id',
@@ -736,6 +744,7 @@ export const DIDS_IMAGING_TEST_FROM_FHIR: FhirTableMapping<ImagingStudy> = {
   selects: 'every ImagingStudy: one examination',
   subject: (s) => s.subject,
   subjectPath: 'ImagingStudy.subject',
+  supports: ['Encounter'],
   columns: [
     {
       column: 'imaging_test_id',
@@ -787,6 +796,7 @@ export const PRESCRIBING_ITEM_FROM_FHIR: FhirTableMapping<MedicationDispense> = 
     'every MedicationDispense: one dispensed item (a MedicationRequest is read through authorizingPrescription)',
   subject: (d) => d.subject,
   subjectPath: 'MedicationDispense.subject',
+  supports: ['MedicationRequest'],
   columns: [
     {
       column: 'item_id',
@@ -926,6 +936,7 @@ export const CSDS_REFERRAL_FROM_FHIR: FhirTableMapping<ServiceRequest> = {
     'every ServiceRequest dropped in the csds_referral folder (the folder says it is a community referral)',
   subject: (r) => r.subject,
   subjectPath: 'ServiceRequest.subject',
+  supports: [],
   columns: [
     {
       column: 'referral_id',

@@ -14,6 +14,12 @@ import { FHIR_RESOURCE_SCHEMAS, schemaProblemPath, type ReadResource } from './f
 
 export type FhirFileKind = 'bundle' | 'ndjson';
 
+/**
+ * The largest FHIR Bundle read (a Bundle is one JSON document, parsed whole): 64 MiB. Larger
+ * deliveries come as bulk NDJSON, which is streamed (docs/fhir.md).
+ */
+export const FHIR_BUNDLE_MAX_BYTES = 64 * 1024 * 1024;
+
 /** The FHIR kind of a landing file, from its name only; undefined when it is not a FHIR file. */
 export function fhirFileKind(name: string): FhirFileKind | undefined {
   const lower = name.toLowerCase();

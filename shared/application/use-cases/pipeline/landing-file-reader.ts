@@ -53,11 +53,20 @@ export async function* readLandingFile(
   spec: SourceTableSpec,
   bronze: NodeJS.ReadableStream,
   columnMap?: ColumnMap,
-  fhir?: FhirReadOptions,
+  fhir?: FhirReadOptions & {
+    /** Opens the file again from its start (a bulk FHIR file is then mapped in two streaming passes). */
+    readonly reopenStream?: () => Promise<NodeJS.ReadableStream>;
+  },
 ): AsyncIterable<LandingItem> {
   const file = printableName(batch.origin);
-  const lines = decodedLines(bronze, file, batch.encoding ?? 'utf-8');
-  if (batch.format === 'fhir') yield* readFhirFile(batch, spec, file, lines, fhir);
+  const encoding = batch.encoding ?? 'utf-8';
+  const lines = decodedLines(bronze, file, encoding);
+  const reopenStream = fhir?.reopenStream;
+  if (batch.format === 'fhir')
+    yield* readFhirFile(batch, spec, file, lines, {
+      ...(fhir?.dmdPrice ? { dmdPrice: fhir.dmdPrice } : {}),
+      ...(reopenStream ? { reopen: async () => decodedLines(await reopenStream(), file, encoding) } : {}),
+    });
   else if (batch.format === 'csv') yield* csvItems(batch, spec, file, lines, columnMap);
   else yield* ndjsonItems(batch, spec, file, lines, columnMap);
 }

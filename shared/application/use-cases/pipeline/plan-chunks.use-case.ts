@@ -153,6 +153,16 @@ async function* readRecords(
   if (batch.format !== 'deltas') {
     yield* readLandingFile(batch, spec, bronze, columnMap, {
       dmdPrice: (code, asOf) => deps.reference.dmdPrice(code, asOf),
+      // A bulk FHIR file is read twice from bronze rather than held (fhir-file-reader.ts).
+      reopenStream: async () => {
+        const again = await deps.lake.getStream('bronze', batch.bronzePath);
+        if (!again)
+          throw new InfrastructureError(
+            'BRONZE_OBJECT_MISSING',
+            `batch ${batch.batchId}: bronze object ${batch.bronzePath} does not exist`,
+          );
+        return again;
+      },
     });
     return;
   }
