@@ -404,7 +404,7 @@ test('a re-cut of a dimension member re-keys its facts loaded by earlier batches
       ]),
     ],
   });
-  assert.deepEqual(await warehouse.resolveReferences({ table: factRef, batchId: 'b1' }), [
+  assert.deepEqual(await warehouse.resolveReferences({ tables: [factRef], batchId: 'b1' }), [
     { table: 'fact_ref', column: 'patient_sk', dimension: 'dim_ref', rekeyed: 0, orphans: 0, mismatched: 0 },
   ]);
 
@@ -421,7 +421,7 @@ test('a re-cut of a dimension member re-keys its facts loaded by earlier batches
     ],
   });
   assert.deepEqual(await facts(), ['a1:sk-0110', 'a2:sk-0110'], 'orphans until resolved');
-  assert.deepEqual(await warehouse.resolveReferences({ table: factRef, batchId: 'b2' }), [
+  assert.deepEqual(await warehouse.resolveReferences({ tables: [factRef], batchId: 'b2' }), [
     { table: 'fact_ref', column: 'patient_sk', dimension: 'dim_ref', rekeyed: 2, orphans: 0, mismatched: 0 },
   ]);
   assert.deepEqual(await facts(), ['a1:sk-0105', 'a2:sk-0301']);
@@ -439,11 +439,110 @@ test('a re-cut of a dimension member re-keys its facts loaded by earlier batches
       ]),
     ],
   });
-  assert.deepEqual(await warehouse.resolveReferences({ table: factRef, batchId: 'b3' }), [
+  assert.deepEqual(await warehouse.resolveReferences({ tables: [factRef], batchId: 'b3' }), [
     { table: 'fact_ref', column: 'patient_sk', dimension: 'dim_ref', rekeyed: 2, orphans: 1, mismatched: 0 },
   ]);
   assert.deepEqual(await facts(), ['a1:sk-0105', 'a2:sk-0301', 'a3:sk-0301', 'a4:null', 'a5:sk-nowhere']);
   // Idempotent: resolving again changes nothing.
-  assert.equal((await warehouse.resolveReferences({ table: factRef, batchId: 'b3' }))[0]?.rekeyed, 0);
+  assert.equal((await warehouse.resolveReferences({ tables: [factRef], batchId: 'b3' }))[0]?.rekeyed, 0);
+  await warehouse.close();
+});
+
+test('one resolution per batch re-keys, across fact tables and references, exactly the batch\u2019s facts and the facts of the members it loaded', async () => {
+  const lake = BlobObjectStore.fromConnectionString(azurite.connectionString);
+  const warehouse = await DuckDbWarehouse.open({ path: ':memory:', lake });
+  const dimOrg: WarehouseTable = {
+    name: 'dim_org',
+    kind: 'dimension',
+    key: ['organisation_sk'],
+    description: 'test reference dimension naming its member its own way',
+    columns: [
+      { name: 'organisation_sk', type: 'string', nullable: false },
+      { name: 'organisation_code', type: 'string', nullable: false },
+      { name: 'valid_from', type: 'date', nullable: false },
+      { name: 'valid_to', type: 'date', nullable: false },
+      { name: 'batch_id', type: 'string', nullable: false },
+    ],
+  };
+  const factTwo: WarehouseTable = {
+    ...factRef,
+    name: 'fact_two',
+    references: [
+      ...(factRef.references ?? []),
+      {
+        column: 'organisation_sk',
+        dimension: 'dim_org',
+        dimensionKey: 'organisation_sk',
+        member: ['provider_code'],
+        dimensionMember: ['organisation_code'],
+        at: 'activity_date',
+        validFrom: 'valid_from',
+        validTo: 'valid_to',
+      },
+    ],
+    columns: [
+      ...factRef.columns,
+      { name: 'provider_code', type: 'string', nullable: true },
+      { name: 'organisation_sk', type: 'string', nullable: true },
+    ],
+  };
+  await warehouse.ensureSchema([dimRef, dimOrg, factRef, factTwo]);
+  // Hand-built warehouse state: tok-1 re-cut by batch b2, tok-2 loaded by b1; facts with stale keys.
+  await warehouse.query(`INSERT INTO dim_ref (patient_sk, project, patient_token, valid_from, valid_to, batch_id) VALUES
+    ('sk-A', 'careflow', 'tok-1', '2024-01-01', '2024-03-01', 'b2'),
+    ('sk-B', 'careflow', 'tok-1', '2024-03-01', '9999-12-31', 'b2'),
+    ('sk-C', 'careflow', 'tok-2', '2024-01-01', '9999-12-31', 'b1')`);
+  await warehouse.query(
+    `INSERT INTO dim_org VALUES ('RXX@2020', 'RXX', '2020-01-01', '9999-12-31', 'reference-1')`,
+  );
+  await warehouse.query(`INSERT INTO fact_ref (activity_id, project, patient_token, activity_date, patient_sk, batch_id) VALUES
+    ('a1', 'careflow', 'tok-1', '2024-02-01', 'stale', 'b1'),
+    ('a2', 'careflow', 'tok-2', '2024-02-01', 'stale', 'b1')`);
+  await warehouse.query(`INSERT INTO fact_two (activity_id, project, patient_token, activity_date, patient_sk, batch_id, provider_code, organisation_sk) VALUES
+    ('c1', 'careflow', 'tok-1', '2024-04-01', NULL, 'b1', 'RXX', NULL),
+    ('c2', 'careflow', 'tok-2', '2024-02-01', 'stale', 'b2', 'RXX', 'stale'),
+    ('c3', 'careflow', NULL, '2024-02-01', 'sk-nowhere', 'b2', 'RXX', NULL),
+    ('c4', 'careflow', 'tok-2', '2024-02-01', 'stale', 'b1', 'RXX', 'stale')`);
+  const result = (table: string, column: string, rekeyed: number, orphans: number) => ({
+    table,
+    column,
+    dimension: column === 'patient_sk' ? 'dim_ref' : 'dim_org',
+    rekeyed,
+    orphans,
+    mismatched: 0,
+  });
+  assert.deepEqual(await warehouse.resolveReferences({ tables: [dimRef, factRef, factTwo], batchId: 'b2' }), [
+    result('fact_ref', 'patient_sk', 1, 0),
+    // c1 (member re-cut by b2) and c2 (b2's own fact); c3 has no member, so its key stays an orphan.
+    result('fact_two', 'patient_sk', 2, 1),
+    result('fact_two', 'organisation_sk', 3, 0),
+  ]);
+  const keys = async (table: string, columns: string) =>
+    (await warehouse.query(`SELECT activity_id, ${columns} FROM ${table} ORDER BY 1`)).map((r) =>
+      Object.values(r).map(String).join(':'),
+    );
+  // a2 and c4 are neither b2's facts nor facts of a member b2 loaded: left as they were.
+  assert.deepEqual(await keys('fact_ref', 'patient_sk'), ['a1:sk-A', 'a2:stale']);
+  assert.deepEqual(await keys('fact_two', 'patient_sk, organisation_sk'), [
+    'c1:sk-B:RXX@2020',
+    'c2:sk-C:RXX@2020',
+    'c3:sk-nowhere:RXX@2020',
+    'c4:stale:stale',
+  ]);
+  // Idempotent: a second resolution of the batch changes nothing and counts the same.
+  assert.deepEqual(await warehouse.resolveReferences({ tables: [factRef, factTwo], batchId: 'b2' }), [
+    result('fact_ref', 'patient_sk', 0, 0),
+    result('fact_two', 'patient_sk', 0, 1),
+    result('fact_two', 'organisation_sk', 0, 0),
+  ]);
+  // The reference batch's scope is every fact of every organisation it loaded.
+  const byReference = await warehouse.resolveReferences({ tables: [factTwo], batchId: 'reference-1' });
+  assert.deepEqual(byReference.at(-1), result('fact_two', 'organisation_sk', 1, 0));
+  assert.deepEqual(await keys('fact_two', 'organisation_sk'), [
+    'c1:RXX@2020',
+    'c2:RXX@2020',
+    'c3:RXX@2020',
+    'c4:RXX@2020',
+  ]);
   await warehouse.close();
 });

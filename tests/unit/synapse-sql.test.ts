@@ -13,6 +13,7 @@ import {
   type SqlResultLike,
 } from '../../shared/adapters/azure/synapse-warehouse.azure.js';
 import { FACT_ACTIVITY } from '../../shared/domain/gold/gold-tables.js';
+import { DATASET_FACT_TABLES } from '../../shared/domain/star/fact-tables.js';
 import { ReconciliationError } from '../../shared/domain/errors.js';
 
 const fact: SynapseTableSpec = {
@@ -240,29 +241,63 @@ test('newer wins on Synapse: the apply replaces a row only with a change at leas
   assert.match(createTableSql(versionedFact), /\[source_captured_at\] DATETIME2\(3\) NULL/);
 });
 
-test('Synapse resolves fact surrogate keys after a batch with the shared SQL: one re-key UPDATE in a transaction request, then the orphan check', async () => {
+test('Synapse resolves a batch\u2019s fact surrogate keys with the shared SQL: members once per dimension, then per fact table its scope, one re-key UPDATE in a transaction request and the check', async () => {
   const pool = recordingPool((sql) =>
-    sql.startsWith('SELECT') ? { recordset: [{ orphans: 0, mismatched: 0 }] } : {},
+    sql.startsWith('SELECT')
+      ? { recordset: [{ orphans_0: 0, mismatched_0: 0, orphans_1: 2, mismatched_1: 0 }] }
+      : {},
   );
   const warehouse = new SynapseWarehouse(pool, 'https://acct.dfs.core.windows.net/gold');
-  const result = await warehouse.resolveReferences({ table: FACT_ACTIVITY, batchId: "b'1" });
+  const spell = DATASET_FACT_TABLES.find((t) => t.name === 'fact_apc_spell')!;
+  const result = await warehouse.resolveReferences({ tables: [FACT_ACTIVITY, spell], batchId: "b'1" });
   assert.deepEqual(result, [
     { table: 'fact_activity', column: 'patient_sk', dimension: 'dim_patient', orphans: 0, mismatched: 0 },
+    { table: 'fact_apc_spell', column: 'patient_sk', dimension: 'dim_patient', orphans: 0, mismatched: 0 },
+    {
+      table: 'fact_apc_spell',
+      column: 'organisation_sk',
+      dimension: 'dim_organisation',
+      orphans: 2,
+      mismatched: 0,
+    },
   ]);
   const sent = pool.requests;
-  assert.equal(sent.length, 2);
+  // dim_patient's members are read once for both fact tables; dim_organisation's once.
+  const members = sent.filter((s) => /^CREATE TABLE \[staging\]\.\[dim_\w+_members_\d+_b_1\]/.test(s));
+  assert.equal(members.length, 2);
   assert.ok(
-    sent[0]!.startsWith(
-      'SET XACT_ABORT ON;\nBEGIN TRANSACTION;\nUPDATE [gold].[fact_activity] SET [patient_sk] = r.[_resolved]\nFROM (',
+    members[0]!.includes("FROM [gold].[dim_patient] WHERE [batch_id] = 'b''1'"),
+    'the batch id is a quoted literal',
+  );
+  assert.ok(members[1]!.includes('SELECT DISTINCT [organisation_code] FROM [gold].[dim_organisation]'));
+  const updates = sent.filter((s) => s.includes('UPDATE '));
+  assert.equal(updates.length, 2, 'one re-key UPDATE per fact table, whatever its number of references');
+  assert.ok(
+    updates[1]!.startsWith(
+      'SET XACT_ABORT ON;\nBEGIN TRANSACTION;\nUPDATE [gold].[fact_apc_spell] SET [patient_sk] = r.[_r0], [organisation_sk] = r.[_r1]\nFROM [staging].[fact_apc_spell_scope_1_b_1] AS r',
     ),
   );
-  assert.ok(sent[0]!.includes("[batch_id] = 'b''1'"), 'the batch id is a quoted literal');
-  assert.ok(sent[0]!.includes('d.[valid_from] <= s.[activity_date] AND s.[activity_date] < d.[valid_to]'));
-  // The scope is a derived table of two key-selective reads, not a per-fact OR EXISTS.
-  assert.ok(sent[0]!.includes('UNION\n  SELECT'));
-  assert.doesNotMatch(sent[0]!, / OR EXISTS /);
+  const scope = sent.find((s) => s.startsWith('CREATE TABLE [staging].[fact_apc_spell_scope_1_b_1]'))!;
+  assert.ok(scope.includes('d0.[valid_from] <= s.[activity_date] AND s.[activity_date] < d0.[valid_to]'));
+  assert.ok(
+    scope.includes('d1.[organisation_code] = s.[provider_code]'),
+    'the dimension names the member its own way',
+  );
+  // The scope is a UNION of key-selective reads, not a per-fact OR EXISTS.
+  assert.ok(scope.includes('UNION\n  SELECT'));
+  assert.doesNotMatch(scope, / OR EXISTS /);
   assertTransactionsAreSingleRequests(sent);
-  assert.ok(sent[1]!.startsWith('SELECT\n  (SELECT COUNT_BIG(*) FROM (\n  SELECT f.[activity_id]'));
+  // Every staging table created is dropped after it was created.
+  sent.forEach((s, i) => {
+    const name = /^CREATE TABLE (\S+)/.exec(s)?.[1];
+    if (!name) return;
+    const drop = `IF OBJECT_ID(N'${name.replace(/[[\]]/g, '')}') IS NOT NULL DROP TABLE ${name};`;
+    assert.ok(sent.lastIndexOf(drop) > i, `${name} is dropped after use`);
+  });
+  assert.equal(
+    sent.at(-1),
+    "IF OBJECT_ID(N'staging.dim_organisation_members_1_b_1') IS NOT NULL DROP TABLE [staging].[dim_organisation_members_1_b_1];",
+  );
 });
 
 test('rejected rows are the files\u2019 rows minus the rows COPY INTO loaded, and a COPY that loaded more fails', () => {

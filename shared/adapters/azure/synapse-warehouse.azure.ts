@@ -150,22 +150,30 @@ export class SynapseWarehouse implements Warehouse {
   }
 
   async resolveReferences(request: WarehouseReferenceRequest): Promise<WarehouseReferenceResult[]> {
-    const out: WarehouseReferenceResult[] = [];
-    for (const part of resolveReferencesSql({ table: request.table, batchId: request.batchId })) {
-      // The UPDATE's row count is not read back here: the check below is what reconciles.
-      const counts = await this.retrying(async () => {
-        for (const statement of part.statements) await this.send(statement);
-        return (await this.send(part.check)).recordset?.[0] ?? {};
-      });
-      out.push({
-        table: request.table.name,
-        column: part.reference.column,
-        dimension: part.reference.dimension,
-        orphans: Number(counts.orphans ?? 0),
-        mismatched: Number(counts.mismatched ?? 0),
-      });
-    }
-    return out;
+    const sql = resolveReferencesSql({ tables: request.tables, batchId: request.batchId });
+    // Retried whole on a transient error: the staging tables are recreated and a re-key that
+    // already ran changes nothing. The UPDATE's row count is not read back: the check reconciles.
+    return this.retrying(async () => {
+      const out: WarehouseReferenceResult[] = [];
+      for (const members of sql.members) for (const s of members.create) await this.send(s);
+      for (const fact of sql.facts) {
+        for (const s of fact.before) await this.send(s);
+        await this.send(fact.rekey);
+        const counts = (await this.send(fact.check)).recordset?.[0] ?? {};
+        await this.send(fact.drop);
+        fact.references.forEach((reference, i) =>
+          out.push({
+            table: fact.table,
+            column: reference.column,
+            dimension: reference.dimension,
+            orphans: Number(counts[`orphans_${i}`] ?? 0),
+            mismatched: Number(counts[`mismatched_${i}`] ?? 0),
+          }),
+        );
+      }
+      for (const members of sql.members) await this.send(members.drop);
+      return out;
+    });
   }
 
   async query(sql: string): Promise<Record<string, unknown>[]> {

@@ -12,7 +12,7 @@ import type {
   WarehouseTable,
 } from '../../application/ports/warehouse.port.js';
 import { duckdbType, quoteIdent, sqlString } from '../parquet/duckdb-parquet.js';
-import { referenceResolutionSql } from '../../domain/warehouse/surrogate-references.js';
+import { batchReferenceSql } from '../../domain/warehouse/surrogate-references.js';
 import { tombstoneTableName, versionedApplySql } from '../../domain/warehouse/version-guard.js';
 
 /**
@@ -232,37 +232,55 @@ export class DuckDbWarehouse implements Warehouse {
     return this.serialised(() => this.resolveNow(request));
   }
 
-  /** Re-keys the batch's scope in one transaction per reference, then counts what is still wrong. */
+  /**
+   * Re-keys the batch's scope: each dimension's loaded members read once into a temp table, then per
+   * fact table the scope resolved into a temp table, one UPDATE in a transaction, and one check.
+   */
   private async resolveNow(request: WarehouseReferenceRequest): Promise<WarehouseReferenceResult[]> {
+    const facts = request.tables.flatMap((t) =>
+      (t.references ?? []).length > 0 ? [{ name: t.name, key: t.key, references: t.references ?? [] }] : [],
+    );
+    if (facts.length === 0) return [];
+    const sql = batchReferenceSql({
+      dialect: 'duckdb',
+      batchId: request.batchId,
+      facts,
+      ident: quoteIdent,
+      table: quoteIdent,
+      scratch: (name) => quoteIdent(`nhsflows_${name}`),
+    });
     const out: WarehouseReferenceResult[] = [];
-    for (const reference of request.table.references ?? []) {
-      const sql = referenceResolutionSql({
-        dialect: 'duckdb',
-        fact: quoteIdent(request.table.name),
-        dimension: quoteIdent(reference.dimension),
-        factKey: request.table.key,
-        reference,
-        batchId: request.batchId,
-        ident: quoteIdent,
-      });
-      let rekeyed: number;
-      await this.connection.run('BEGIN TRANSACTION');
-      try {
-        rekeyed = (await this.connection.run(sql.rekey)).rowsChanged;
-        await this.connection.run('COMMIT');
-      } catch (error) {
-        await this.connection.run('ROLLBACK');
-        throw error;
+    try {
+      for (const members of sql.members) for (const s of members.create) await this.connection.run(s);
+      for (const fact of sql.facts) {
+        try {
+          for (const s of fact.scope.create) await this.connection.run(s);
+          const rekeyed = (await this.connection.runAndReadAll(fact.rekeyed)).getRowObjectsJson()[0] ?? {};
+          await this.connection.run('BEGIN TRANSACTION');
+          try {
+            await this.connection.run(fact.rekey);
+            await this.connection.run('COMMIT');
+          } catch (error) {
+            await this.connection.run('ROLLBACK');
+            throw error;
+          }
+          const row = (await this.connection.runAndReadAll(fact.check)).getRowObjectsJson()[0] ?? {};
+          fact.references.forEach((reference, i) =>
+            out.push({
+              table: fact.table,
+              column: reference.column,
+              dimension: reference.dimension,
+              rekeyed: Number(rekeyed[`rekeyed_${i}`] ?? 0),
+              orphans: Number(row[`orphans_${i}`] ?? 0),
+              mismatched: Number(row[`mismatched_${i}`] ?? 0),
+            }),
+          );
+        } finally {
+          await this.connection.run(fact.scope.drop);
+        }
       }
-      const row = (await this.connection.runAndReadAll(sql.check)).getRowObjectsJson()[0] ?? {};
-      out.push({
-        table: request.table.name,
-        column: reference.column,
-        dimension: reference.dimension,
-        rekeyed,
-        orphans: Number(row.orphans ?? 0),
-        mismatched: Number(row.mismatched ?? 0),
-      });
+    } finally {
+      for (const members of sql.members) await this.connection.run(members.drop);
     }
     return out;
   }

@@ -17,11 +17,13 @@ export interface Warehouse {
   /** Loads gold Parquet files (lake paths in the gold container) into a table for one batch. */
   load(request: WarehouseLoadRequest): Promise<WarehouseLoadResult>;
   /**
-   * Resolves a table's surrogate references for one batch, after its change sets are loaded
-   * (ADR 0009): every fact the batch loaded, and every fact of a dimension member the batch
-   * loaded, gets the key of its member's version in force on its business date (NULL if none), in
-   * set-based statements; then counts the facts in that scope whose key is an orphan (no dimension
-   * row) or not the version in force (`mismatched`). Idempotent.
+   * Resolves the surrogate references of the given fact tables for one batch, after its change sets
+   * are loaded (ADR 0009): every fact the batch loaded, and every fact of a dimension member the
+   * batch loaded, gets the key of its member's version in force on its business date (NULL if
+   * none), in set-based statements (each dimension's loaded members read once per batch, one
+   * UPDATE per fact table); then counts the facts in that scope whose key is an orphan (no
+   * dimension row) or not the version in force (`mismatched`). One result per reference, in table
+   * then reference order. Idempotent.
    */
   resolveReferences(request: WarehouseReferenceRequest): Promise<WarehouseReferenceResult[]>;
   /** Runs a read-only query (CLI export, status, tests). */
@@ -55,8 +57,8 @@ export interface WarehouseTable {
 }
 
 export interface WarehouseReferenceRequest {
-  /** The table holding the references (its `references` name the dimensions). */
-  readonly table: WarehouseTable;
+  /** The tables holding the references (their `references` name the dimensions); others are skipped. */
+  readonly tables: readonly WarehouseTable[];
   readonly batchId: string;
 }
 

@@ -11,75 +11,201 @@ import type { SurrogateReference } from '../gold/gold-tables.js';
  * a member's versions replaces the member's dimension rows whole; the facts of that member are then
  * re-keyed in the same step, so no fact keeps the key of a version that no longer exists.
  *
- * Scope of one batch (set-based, never one statement per row): the facts the batch loaded and every
- * fact of a member whose dimension rows the batch loaded.
+ * Scope of one batch (set-based, never one statement per row or per member): the facts the batch
+ * loaded and every fact of a member whose dimension rows the batch loaded. The work is done once per
+ * batch, not once per reference:
+ * 1. `members`: per dimension, the members the batch loaded, read once into a scratch table (one
+ *    scan of the dimension's `batch_id`, however many fact tables and references point at it);
+ * 2. per fact table, `scope`: the facts in scope (the batch's own facts, and the facts joined to any
+ *    of the members tables) with every reference resolved in the same statement (a range join per
+ *    reference), into a scratch table;
+ * 3. per fact table, one `UPDATE … FROM` the scope table sets every reference column whose resolved
+ *    key differs (only rows whose key changes are written), and one `check` query counts orphans and
+ *    mismatches per reference over the scope, read from the fact table after the update.
+ * Before this, each reference of each fact table had its own UPDATE and check, and each of those
+ * statements evaluated the scope again (four reads of the fact table per reference, 22 references).
  */
-export interface ReferenceSqlSpec {
-  readonly dialect: 'duckdb' | 'tsql';
-  /** Quoted fact and dimension tables. */
-  readonly fact: string;
-  readonly dimension: string;
+
+/** A fact table whose references are resolved for a batch. */
+export interface ReferencingFact {
+  readonly name: string;
   /** The fact table's key columns. */
-  readonly factKey: readonly string[];
-  readonly reference: SurrogateReference;
+  readonly key: readonly string[];
+  readonly references: readonly SurrogateReference[];
+}
+
+export interface BatchReferenceSqlSpec {
+  readonly dialect: 'duckdb' | 'tsql';
   readonly batchId: string;
+  readonly facts: readonly ReferencingFact[];
   readonly ident: (name: string) => string;
+  /** Quoted warehouse table (`"fact_activity"`, `[gold].[fact_activity]`). */
+  readonly table: (name: string) => string;
+  /** Quoted scratch table of this batch (a DuckDB temp table, a Synapse staging table). */
+  readonly scratch: (name: string) => string;
+}
+
+/** Create (in order, one request each) and drop a scratch table. */
+export interface ScratchTableSql {
+  readonly name: string;
+  readonly create: readonly string[];
+  readonly drop: string;
+}
+
+export interface FactReferenceSql {
+  readonly table: string;
+  readonly references: readonly SurrogateReference[];
+  /** The scope with every reference resolved (`_r0`, `_r1`, … in `references` order). */
+  readonly scope: ScratchTableSql;
+  /** Reads `rekeyed_<i>`: facts in scope whose reference `i` the update will change. */
+  readonly rekeyed: string;
+  /** One `UPDATE … FROM` the scope for every reference column. */
+  readonly rekey: string;
+  /** Reads `orphans_<i>` and `mismatched_<i>` per reference, from the fact table after the update. */
+  readonly check: string;
+}
+
+export interface BatchReferenceSql {
+  /** Per dimension, the members the batch loaded; created before and dropped after `facts`. */
+  readonly members: readonly ScratchTableSql[];
+  readonly facts: readonly FactReferenceSql[];
 }
 
 const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
-export function referenceResolutionSql(spec: ReferenceSqlSpec): { rekey: string; check: string } {
-  const { ident, reference: r } = spec;
+/** The dimension's member columns (`dimensionMember`, default the fact's names). */
+function dimensionMemberOf(r: SurrogateReference): readonly string[] {
+  return r.dimensionMember ?? r.member;
+}
+
+/** One members table per dimension and member columns (every reference to it shares it). */
+function membersKey(r: SurrogateReference): string {
+  return `${r.dimension}|${dimensionMemberOf(r).join('|')}`;
+}
+
+function ctas(spec: BatchReferenceSqlSpec, name: string, select: string): ScratchTableSql {
+  const quoted = spec.scratch(name);
+  if (spec.dialect === 'tsql') {
+    const drop = `IF OBJECT_ID(N'${quoted.replace(/[[\]]/g, '').replace(/'/g, "''")}') IS NOT NULL DROP TABLE ${quoted};`;
+    return {
+      name: quoted,
+      create: [drop, `CREATE TABLE ${quoted} WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS\n${select};`],
+      drop,
+    };
+  }
+  return {
+    name: quoted,
+    create: [`CREATE OR REPLACE TEMP TABLE ${quoted} AS\n${select};`],
+    drop: `DROP TABLE IF EXISTS ${quoted};`,
+  };
+}
+
+export function batchReferenceSql(spec: BatchReferenceSqlSpec): BatchReferenceSql {
+  const { ident } = spec;
   const batch = literal(spec.batchId);
-  // The member's columns as the dimension names them (`dimensionMember`, default the fact's names):
-  // the first alias of memberEq is always the dimension's.
-  const dimensionMember = r.dimensionMember ?? r.member;
-  const memberEq = (d: string, f: string): string =>
-    r.member.map((c, i) => `${d}.${ident(dimensionMember[i] ?? c)} = ${f}.${ident(c)}`).join(' AND ');
-  const covers = (d: string, f: string): string =>
-    `${d}.${ident(r.validFrom)} <= ${f}.${ident(r.at)} AND ${f}.${ident(r.at)} < ${d}.${ident(r.validTo)}`;
-  const memberKnown = (f: string): string =>
-    r.member.map((c) => `${f}.${ident(c)} IS NOT NULL`).join(' AND ');
-  const column = ident(r.column);
-  const keys = spec.factKey.map(ident);
-  // The scope: the batch's facts, and the facts of every member whose dimension rows the batch
-  // loaded, as one derived table (a UNION of two key-selective reads). Written as
-  // `batch_id = X OR EXISTS (member loaded by X)` it was evaluated fact by fact: 2 s for the re-key
-  // and 1.5 s for the check per batch at 1M facts, most of a 1M-record load's warehouse time.
-  const carried = [...keys, ...r.member.map(ident), ident(r.at), column];
-  const pick = (f: string): string => carried.map((c) => `${f}.${c}`).join(', ');
-  const scope = [
-    '(',
-    `  SELECT ${pick('f')} FROM ${spec.fact} AS f WHERE f.${ident('batch_id')} = ${batch}`,
-    '  UNION',
-    `  SELECT ${pick('f')} FROM ${spec.fact} AS f`,
-    `    JOIN (SELECT DISTINCT ${dimensionMember.map(ident).join(', ')} FROM ${spec.dimension} WHERE ${ident('batch_id')} = ${batch}) AS m`,
-    `    ON ${memberEq('m', 'f')}`,
-    ')',
-  ].join('\n');
-  const keyList = keys.map((k) => `s.${k}`).join(', ');
-  const resolved = [
-    `SELECT ${keyList}, MIN(d.${ident(r.dimensionKey)}) AS ${ident('_resolved')}`,
-    `  FROM ${scope} AS s LEFT JOIN ${spec.dimension} AS d ON ${memberEq('d', 's')} AND ${covers('d', 's')}`,
-    `  WHERE ${memberKnown('s')}`,
-    `  GROUP BY ${keyList}`,
-  ].join('\n');
-  const target = spec.fact;
-  const keyJoin = keys.map((k) => `${target}.${k} = r.${k}`).join(' AND ');
-  const differs = `(${target}.${column} <> r.${ident('_resolved')} OR (${target}.${column} IS NULL AND r.${ident('_resolved')} IS NOT NULL) OR (${target}.${column} IS NOT NULL AND r.${ident('_resolved')} IS NULL))`;
-  const rekey = `UPDATE ${target} SET ${column} = r.${ident('_resolved')}\nFROM (\n${resolved}\n) AS r\nWHERE ${keyJoin} AND ${differs};`;
-  const count = spec.dialect === 'tsql' ? 'COUNT_BIG(*)' : 'count(*)::BIGINT';
-  // The key a fact holds is the dimension's primary key, so it names at most one row (d0): one
-  // join instead of a correlated probe per fact.
-  const dk = ident(r.dimensionKey);
-  const check = [
-    'SELECT',
-    `  (SELECT ${count} FROM ${scope} AS s LEFT JOIN ${spec.dimension} AS d0 ON d0.${dk} = s.${column}`,
-    `     WHERE s.${column} IS NOT NULL AND d0.${dk} IS NULL) AS orphans,`,
-    `  (SELECT ${count} FROM ${scope} AS s JOIN ${spec.dimension} AS d0 ON d0.${dk} = s.${column}`,
-    `     WHERE CASE WHEN ${memberEq('d0', 's')} AND ${covers('d0', 's')} THEN 0 ELSE 1 END = 1)`,
-    `  + (SELECT ${count} FROM ${scope} AS s WHERE s.${column} IS NULL AND ${memberKnown('s')}`,
-    `     AND EXISTS (SELECT 1 FROM ${spec.dimension} AS d WHERE ${memberEq('d', 's')} AND ${covers('d', 's')})) AS mismatched;`,
-  ].join('\n');
-  return { rekey, check };
+
+  const members = new Map<string, ScratchTableSql>();
+  for (const fact of spec.facts)
+    for (const r of fact.references) {
+      const key = membersKey(r);
+      if (members.has(key)) continue;
+      const columns = dimensionMemberOf(r).map(ident).join(', ');
+      members.set(
+        key,
+        ctas(
+          spec,
+          `${r.dimension}_members_${members.size}`,
+          `SELECT DISTINCT ${columns} FROM ${spec.table(r.dimension)} WHERE ${ident('batch_id')} = ${batch}`,
+        ),
+      );
+    }
+
+  const facts = spec.facts.map((fact, factIndex): FactReferenceSql => {
+    const refs = fact.references;
+    // `d` is the dimension's alias, `f` the fact's: the dimension names the member its own way.
+    const memberEq = (r: SurrogateReference, d: string, f: string): string =>
+      r.member.map((c, i) => `${d}.${ident(dimensionMemberOf(r)[i] ?? c)} = ${f}.${ident(c)}`).join(' AND ');
+    const covers = (r: SurrogateReference, d: string, f: string): string =>
+      `${d}.${ident(r.validFrom)} <= ${f}.${ident(r.at)} AND ${f}.${ident(r.at)} < ${d}.${ident(r.validTo)}`;
+    const memberKnown = (r: SurrogateReference, f: string): string =>
+      r.member.map((c) => `${f}.${ident(c)} IS NOT NULL`).join(' AND ');
+    const keys = fact.key.map(ident);
+    const carried = [...new Set([...fact.key, ...refs.flatMap((r) => [...r.member, r.at, r.column])])].map(
+      ident,
+    );
+    const pick = (f: string): string => carried.map((c) => `${f}.${c}`).join(', ');
+    const factTable = spec.table(fact.name);
+    // The scope: the batch's facts and the facts of every member the batch loaded, as a UNION of
+    // key-selective reads (never `batch_id = X OR EXISTS (…)`, evaluated fact by fact).
+    const reads = [
+      `  SELECT ${pick('f')} FROM ${factTable} AS f WHERE f.${ident('batch_id')} = ${batch}`,
+      ...[...new Set(refs.map(membersKey))].map((key) => {
+        const r = refs.find((x) => membersKey(x) === key)!;
+        const sharing = refs.filter((x) => membersKey(x) === key);
+        const on = [...new Set(sharing.map((x) => memberEq(x, 'm', 'f')))].join(' OR ');
+        return `  SELECT ${pick('f')} FROM ${factTable} AS f\n    JOIN ${members.get(membersKey(r))!.name} AS m ON ${on}`;
+      }),
+    ];
+    const resolvedColumns = refs.map(
+      (r, i) =>
+        `CASE WHEN ${memberKnown(r, 's')} THEN MIN(d${i}.${ident(r.dimensionKey)}) ELSE s.${ident(r.column)} END AS ${ident(`_r${i}`)}`,
+    );
+    const joins = refs.map(
+      (r, i) =>
+        `  LEFT JOIN ${spec.table(r.dimension)} AS d${i} ON ${memberEq(r, `d${i}`, 's')} AND ${covers(r, `d${i}`, 's')}`,
+    );
+    const scope = ctas(
+      spec,
+      `${fact.name}_scope_${factIndex}`,
+      [
+        `SELECT ${pick('s')}, ${resolvedColumns.join(', ')}`,
+        `FROM (\n${reads.join('\n  UNION\n')}\n) AS s`,
+        ...joins,
+        `GROUP BY ${pick('s')}`,
+      ].join('\n'),
+    );
+    const differs = (a: string, b: string): string =>
+      `(${a} <> ${b} OR (${a} IS NULL AND ${b} IS NOT NULL) OR (${a} IS NOT NULL AND ${b} IS NULL))`;
+    const rekeyed = `SELECT ${refs
+      .map(
+        (r, i) =>
+          `COALESCE(SUM(CASE WHEN ${differs(`s.${ident(r.column)}`, `s.${ident(`_r${i}`)}`)} THEN 1 ELSE 0 END), 0) AS ${ident(`rekeyed_${i}`)}`,
+      )
+      .join(', ')} FROM ${scope.name} AS s;`;
+    const keyJoin = keys.map((k) => `${factTable}.${k} = r.${k}`).join(' AND ');
+    const rekey = [
+      `UPDATE ${factTable} SET ${refs.map((r, i) => `${ident(r.column)} = r.${ident(`_r${i}`)}`).join(', ')}`,
+      `FROM ${scope.name} AS r`,
+      `WHERE ${keyJoin} AND (${refs.map((r, i) => differs(`${factTable}.${ident(r.column)}`, `r.${ident(`_r${i}`)}`)).join(' OR ')});`,
+    ].join('\n');
+    // One pass over the facts in scope as they are now (after the update), each reference's key
+    // looked up in its dimension by primary key (it names at most one row, d<i>): an orphan names no
+    // row; a mismatch names a row that is not the member's version covering the fact's date, or is
+    // NULL where the scope found a covering version (`_r<i>`, read from the same dimension rows).
+    const sum = (condition: string): string => `COALESCE(SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END), 0)`;
+    const check =
+      [
+        'SELECT',
+        refs
+          .map((r, i) => {
+            const column = `f.${ident(r.column)}`;
+            const dk = `d${i}.${ident(r.dimensionKey)}`;
+            return [
+              `  ${sum(`${column} IS NOT NULL AND ${dk} IS NULL`)} AS ${ident(`orphans_${i}`)},`,
+              `  ${sum(
+                `(${dk} IS NOT NULL AND NOT (${memberEq(r, `d${i}`, 'f')} AND ${covers(r, `d${i}`, 'f')}))` +
+                  ` OR (${column} IS NULL AND ${memberKnown(r, 'f')} AND x.${ident(`_r${i}`)} IS NOT NULL)`,
+              )} AS ${ident(`mismatched_${i}`)}`,
+            ].join('\n');
+          })
+          .join(',\n'),
+        `FROM ${scope.name} AS x JOIN ${factTable} AS f ON ${keys.map((k) => `f.${k} = x.${k}`).join(' AND ')}`,
+        ...refs.map(
+          (r, i) =>
+            `  LEFT JOIN ${spec.table(r.dimension)} AS d${i} ON d${i}.${ident(r.dimensionKey)} = f.${ident(r.column)}`,
+        ),
+      ].join('\n') + ';';
+    return { table: fact.name, references: refs, scope, rekeyed, rekey, check };
+  });
+  return { members: [...members.values()], facts };
 }

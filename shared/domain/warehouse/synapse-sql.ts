@@ -1,6 +1,6 @@
 import type { SurrogateReference } from '../gold/gold-tables.js';
 import type { PortableType } from '../gold/portable-types.js';
-import { referenceResolutionSql } from './surrogate-references.js';
+import { batchReferenceSql } from './surrogate-references.js';
 import { synapseColumnType, synapseCreateTableSql } from './synapse-ddl.js';
 import { deleteWhereChangeSql, joinSql, tombstoneTableName, versionedApplySql } from './version-guard.js';
 
@@ -198,30 +198,48 @@ export function replaceMartSql(options: {
 }
 
 /**
- * Per surrogate reference of `table`: the re-key `UPDATE` (one request, its own transaction) and
- * the check that reads `orphans` and `mismatched` for one batch's scope (ADR 0009; the SQL DuckDB
- * runs too).
+ * The requests that resolve the surrogate references of `tables` for one batch (ADR 0009; the SQL
+ * DuckDB runs too): per dimension its loaded members as a staging table (CTAS), then per fact table
+ * its scope with every reference resolved (CTAS), the re-key `UPDATE` (one request, its own
+ * transaction) and the check that reads `orphans_<i>` and `mismatched_<i>`; the staging tables are
+ * dropped after. Staging tables are named after the batch, so concurrent batches do not collide.
  */
 export function resolveReferencesSql(options: {
-  table: SynapseTableSpec;
+  tables: readonly SynapseTableSpec[];
   batchId: string;
   schema?: string;
-}): { reference: SurrogateReference; statements: string[]; check: string }[] {
+}): {
+  members: { create: readonly string[]; drop: string }[];
+  facts: {
+    table: string;
+    references: readonly SurrogateReference[];
+    before: readonly string[];
+    rekey: string;
+    check: string;
+    drop: string;
+  }[];
+} {
   const schema = options.schema ?? 'gold';
-  return (options.table.references ?? []).map((reference) => {
-    const sql = referenceResolutionSql({
-      dialect: 'tsql',
-      fact: `${ident(schema)}.${ident(options.table.name)}`,
-      dimension: `${ident(schema)}.${ident(reference.dimension)}`,
-      factKey: options.table.key,
-      reference,
-      batchId: options.batchId,
-      ident,
-    });
-    return {
-      reference,
-      statements: [transactionBatchSql([sql.rekey])],
-      check: sql.check,
-    };
+  const batch = options.batchId.replace(/[^A-Za-z0-9]/g, '_');
+  const sql = batchReferenceSql({
+    dialect: 'tsql',
+    batchId: options.batchId,
+    facts: options.tables.flatMap((t) =>
+      (t.references ?? []).length > 0 ? [{ name: t.name, key: t.key, references: t.references ?? [] }] : [],
+    ),
+    ident,
+    table: (name) => `${ident(schema)}.${ident(name)}`,
+    scratch: (name) => `${ident('staging')}.${ident(`${name}_${batch}`)}`,
   });
+  return {
+    members: sql.members.map((m) => ({ create: m.create, drop: m.drop })),
+    facts: sql.facts.map((f) => ({
+      table: f.table,
+      references: f.references,
+      before: f.scope.create,
+      rekey: transactionBatchSql([f.rekey]),
+      check: f.check,
+      drop: f.scope.drop,
+    })),
+  };
 }

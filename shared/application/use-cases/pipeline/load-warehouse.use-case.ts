@@ -44,21 +44,28 @@ export async function loadWarehouse(
         batchId: input.batch.batchId,
       });
   }
-  // Facts re-keyed where this batch loaded them or loaded their dimension member.
+  // Facts re-keyed where this batch loaded them or loaded their dimension member: one call for the
+  // batch (each dimension's loaded members read once, one UPDATE per fact table in scope).
   const loaded = new Set(tables.map((t) => t.table));
-  const references = [];
-  for (const table of GOLD_TABLES) {
-    const refs = table.references ?? [];
-    if (!loaded.has(table.name) && !refs.some((r) => loaded.has(r.dimension))) continue;
-    if (refs.length === 0) continue;
-    references.push(...(await warehouse.resolveReferences({ table, batchId: input.batch.batchId })));
-  }
+  const inScope = GOLD_TABLES.filter(
+    (t) =>
+      (t.references ?? []).length > 0 &&
+      (loaded.has(t.name) || (t.references ?? []).some((r) => loaded.has(r.dimension))),
+  );
+  const references =
+    inScope.length > 0
+      ? [...(await warehouse.resolveReferences({ tables: inScope, batchId: input.batch.batchId }))]
+      : [];
   // A new reference re-keys every fact of the members it loaded (its batch id is the scope).
   if (reference) {
     const dimensions = new Set(reference.tables.map((t) => t.table));
-    for (const table of GOLD_TABLES)
-      if ((table.references ?? []).some((r) => dimensions.has(r.dimension)))
-        references.push(...(await warehouse.resolveReferences({ table, batchId: reference.batchId })));
+    const referencing = GOLD_TABLES.filter((t) =>
+      (t.references ?? []).some((r) => dimensions.has(r.dimension)),
+    );
+    if (referencing.length > 0)
+      references.push(
+        ...(await warehouse.resolveReferences({ tables: referencing, batchId: reference.batchId })),
+      );
   }
   const unknown = input.goldFiles.filter((f) => !GOLD_TABLES.some((t) => t.name === f.table));
   if (unknown.length > 0)
