@@ -25,9 +25,10 @@ export interface PublishReceipt {
 }
 
 /**
- * The partition key of a delta: table + business key (per-key ordering). The transport partition
- * key of an event is the key bucket of this value (`keyBucketOf` in shared/domain/events), so many
- * keys share one event while one key always lands on one partition.
+ * The ordering key of a delta: table + business key (per-key ordering). The transport partition
+ * key of an event is the key bucket of the delta's table (`bucketKeyOf`, `keyBucketOf` in
+ * shared/domain/events), so a table's keys share events and one partition, and one key always lands
+ * on one partition.
  */
 export function partitionKeyOf(delta: Pick<Delta, 'sourceTable' | 'businessKey'>): string {
   return deltaKeyOf(delta);

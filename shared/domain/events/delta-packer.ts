@@ -6,11 +6,14 @@ import { envelopePrefix, envelopeSuffix } from './delta-envelope.js';
  * Packs deltas into transport events.
  *
  * Contract:
- * - Every delta's key (`table|businessKey...`, see `deltaKeyOf`) maps to one key bucket by
- *   `keyBucketOf` (FNV-1a 32-bit of the UTF-8 key, modulo `keyBuckets`). The bucket label
- *   (`kb-007`) is the event's partition key on the transport. Same key → same bucket → same
- *   partition, so per-key order holds; many keys share a bucket, so many deltas share one event.
- *   Changing `keyBuckets` (or the hash) moves keys between partitions: only do it on a drained hub.
+ * - Every delta maps to one key bucket by its table (`bucketKeyOf`): `keyBucketOf` (FNV-1a 32-bit
+ *   of the UTF-8 table name, modulo `keyBuckets`). The bucket label (`kb-007`) is the event's
+ *   partition key on the transport. A delta's key (`table|businessKey...`, see `deltaKeyOf`) names
+ *   its table, so same key → same table → same bucket → same partition, and per-key order holds.
+ *   A table's deltas of one publish share a bucket, so they share events and one partition: the
+ *   consumer receives them together and makes one batch of them, not one per partition.
+ *   Changing `keyBuckets`, the hash or what is hashed moves keys between partitions: only do it on
+ *   a drained hub.
  * - Within a bucket, events and the deltas inside them keep the input order.
  * - Every event body is at most `maxEventBytes` UTF-8 bytes. A single delta that cannot fit alone
  *   throws `EventTooLargeError` naming its table and event id.
@@ -40,6 +43,16 @@ export interface PackedEvent {
 /** The per-key ordering key of a delta: table + business key (same as `partitionKeyOf`). */
 export function deltaKeyOf(delta: Pick<Delta, 'sourceTable' | 'businessKey'>): string {
   return `${delta.sourceTable}|${delta.businessKey.join('|')}`;
+}
+
+/**
+ * What a delta's key bucket is computed from: its table. Every key of a table lands in one bucket
+ * (one partition), so a poll's deltas of a table arrive in one receipt and make one batch; per-key
+ * order follows because a key never changes table. (Hashing the whole key spread a table over
+ * every partition: a 1 % change round was 44 small batches for 12 tables on 4 partitions.)
+ */
+export function bucketKeyOf(delta: Pick<Delta, 'sourceTable'>): string {
+  return delta.sourceTable;
 }
 
 /** FNV-1a 32-bit over UTF-8 bytes: small, stable across platforms and versions (a contract). */
@@ -103,7 +116,7 @@ export function packDeltas(deltas: readonly Delta[], options: PackOptions): Pack
     const bytes = utf8Length(json);
     if (bytes + overheadBytes > maxEventBytes)
       throw new EventTooLargeError(delta.sourceTable, delta.eventId, bytes + overheadBytes, maxEventBytes);
-    const bucket = keyBucketOf(deltaKeyOf(delta), keyBuckets);
+    const bucket = keyBucketOf(bucketKeyOf(delta), keyBuckets);
     let list = byBucket.get(bucket);
     if (!list) {
       list = [];

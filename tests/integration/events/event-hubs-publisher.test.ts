@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { EventHubProducerClient } from '@azure/event-hubs';
 import { EventHubsPublisher } from '../../../shared/adapters/azure/event-hubs-publisher.azure.js';
 import { parseDeltaEnvelope } from '../../../shared/domain/events/delta-envelope.js';
-import { keyBucketLabel, keyBucketOf, deltaKeyOf } from '../../../shared/domain/events/delta-packer.js';
+import { bucketKeyOf, keyBucketLabel, keyBucketOf } from '../../../shared/domain/events/delta-packer.js';
 import type { Delta } from '../../../shared/domain/capture/delta.js';
 import {
   startAmqpEventHubs,
@@ -51,8 +51,8 @@ describe('Event Hubs publisher through the real SDK', () => {
       for (const d of deltasIn([event]))
         assert.equal(
           event.partitionKey,
-          keyBucketLabel(keyBucketOf(deltaKeyOf(d), 4)),
-          'partition key = key bucket',
+          keyBucketLabel(keyBucketOf(bucketKeyOf(d), 4)),
+          'partition key = key bucket of the table',
         );
     }
     const versions = new Map<string, number[]>();

@@ -68,9 +68,13 @@ function runChild(mode: string, dir: string, until: (out: string) => boolean): P
 }
 
 describe('local event log', () => {
-  test('every published delta is received once, in publish order per key, packed many to an event', async () => {
+  test('every published delta is received once, in publish order per key, packed many to an event, a table on one partition', async () => {
     const log = await LocalEventLog.open({ directory: freshDir(), partitions: 4, keyBuckets: 8 });
-    const history = deltaHistory(40, 3);
+    const tables = ['sus_apc_episode', 'prescribing_item', 'ecds_attendance', 'mhsds_referral'] as const;
+    // Keys of four tables, three versions each, interleaved as polls emit them.
+    const history = deltaHistory(40, 3).map((d, i) =>
+      syntheticDelta(d.businessKey[0]!, Number(d.row!.version), { table: tables[(i % 40) % tables.length]! }),
+    );
     const first = await log.publish(history.slice(0, 60));
     await log.publish(history.slice(60));
     assert.ok(first.events < first.deltas / 4, `packed: ${first.events} events for ${first.deltas} deltas`);
@@ -79,10 +83,27 @@ describe('local event log', () => {
     const received = deltasOf(events);
     assert.equal(received.length, history.length);
     const partitionsUsed = new Set(events.map((e) => e.partitionId));
-    assert.ok(partitionsUsed.size > 1, 'keys spread over partitions');
+    assert.ok(partitionsUsed.size > 1, 'tables spread over partitions');
+    const tablePartitions = new Map<string, Set<string>>();
+    for (const e of events)
+      for (const d of deltasOf([e]))
+        tablePartitions.set(
+          d.sourceTable,
+          (tablePartitions.get(d.sourceTable) ?? new Set()).add(e.partitionId),
+        );
+    for (const [table, partitions] of tablePartitions)
+      assert.equal(
+        partitions.size,
+        1,
+        `${table}'s deltas share one partition, so one receipt makes one batch`,
+      );
     const byKey = new Map<string, number[]>();
     for (const d of received)
-      byKey.set(d.businessKey[0]!, [...(byKey.get(d.businessKey[0]!) ?? []), Number(d.row!.version)]);
+      byKey.set(`${d.sourceTable}|${d.businessKey[0]!}`, [
+        ...(byKey.get(`${d.sourceTable}|${d.businessKey[0]!}`) ?? []),
+        Number(d.row!.version),
+      ]);
+    assert.equal(byKey.size, 40);
     for (const [key, versions] of byKey) assert.deepEqual(versions, [1, 2, 3], `order of ${key}`);
     const keyPartition = new Map<string, string>();
     for (const e of events)

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { parseDeltaEnvelope } from '../../../shared/domain/events/delta-envelope.js';
 import {
   FUNCTIONS_OUTPUT_MAX_EVENT_BYTES,
-  deltaKeyOf,
+  bucketKeyOf,
   keyBucketLabel,
   keyBucketOf,
   packDeltas,
@@ -26,7 +26,7 @@ describe('delta packer', () => {
       assert.ok(parsed.ok);
       assert.equal(parsed.envelope.deltas.length, event.deltaCount);
       for (const d of parsed.envelope.deltas)
-        assert.equal(keyBucketLabel(keyBucketOf(deltaKeyOf(d), 4)), event.partitionKey);
+        assert.equal(keyBucketLabel(keyBucketOf(bucketKeyOf(d), 4)), event.partitionKey);
     }
   });
 
@@ -68,21 +68,27 @@ describe('delta packer', () => {
       assert.equal(utf8Length(text), Buffer.byteLength(text));
   });
 
-  test('for any deltas and limit: nothing lost, nothing doubled, per-key order kept, every event within the limit', () => {
+  test('for any deltas of several tables and any limit: nothing lost, nothing doubled, per-key order kept, every event within the limit, one partition key per table', () => {
+    const tables = ['sus_apc_episode', 'prescribing_item', 'ecds_attendance', 'csds_care_contact'] as const;
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 3_000 })), {
-          minLength: 0,
-          maxLength: 80,
-        }),
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 20 }),
+            fc.integer({ min: 0, max: 3_000 }),
+            fc.integer({ min: 0, max: tables.length - 1 }),
+          ),
+          { minLength: 0, maxLength: 80 },
+        ),
         fc.integer({ min: 4_000, max: 40_000 }),
         fc.integer({ min: 1, max: 16 }),
         (spec, maxEventBytes, keyBuckets) => {
           const counters = new Map<number, number>();
+          // A key belongs to one table, as a business key does.
           const deltas = spec.map(([key, padding]) => {
             const v = (counters.get(key) ?? 0) + 1;
             counters.set(key, v);
-            return syntheticDelta(`K${key}`, v, { padding });
+            return syntheticDelta(`K${key}`, v, { padding, table: tables[key % tables.length]! });
           });
           const events = packDeltas(deltas, { maxEventBytes, keyBuckets });
           const out = events.flatMap((e) => {
@@ -92,6 +98,19 @@ describe('delta packer', () => {
             return parsed.envelope.deltas;
           });
           assert.equal(out.length, deltas.length);
+          // A table's deltas share one partition key, so the consumer receives them together.
+          const keysOfTable = new Map<string, Set<string>>();
+          for (const e of events) {
+            const parsed = parseDeltaEnvelope(e.body);
+            assert.ok(parsed.ok);
+            for (const d of parsed.envelope.deltas)
+              keysOfTable.set(
+                d.sourceTable,
+                (keysOfTable.get(d.sourceTable) ?? new Set()).add(e.partitionKey),
+              );
+          }
+          for (const [table, keys] of keysOfTable)
+            assert.equal(keys.size, 1, `${table}: ${[...keys].join(', ')}`);
           assert.deepEqual(new Set(out.map((d) => d.eventId)).size, deltas.length);
           for (const key of counters.keys()) {
             const versions = out
