@@ -12,7 +12,7 @@ import {
   type SqlPoolLike,
   type SqlResultLike,
 } from '../../shared/adapters/azure/synapse-warehouse.azure.js';
-import { FACT_ACTIVITY } from '../../shared/domain/gold/gold-tables.js';
+import { DIM_PATIENT, FACT_ACTIVITY, GOLD_TABLES } from '../../shared/domain/gold/gold-tables.js';
 import { DATASET_FACT_TABLES } from '../../shared/domain/star/fact-tables.js';
 import { ReconciliationError } from '../../shared/domain/errors.js';
 
@@ -298,6 +298,50 @@ test('Synapse resolves a batch\u2019s fact surrogate keys with the shared SQL: m
     sent.at(-1),
     "IF OBJECT_ID(N'staging.dim_organisation_members_1_b_1') IS NOT NULL DROP TABLE [staging].[dim_organisation_members_1_b_1];",
   );
+});
+
+test('Synapse records a referenced dimension\u2019s changed members in its apply transaction and resolves from them, forgetting them after every fact table', async () => {
+  const pool = recordingPool((sql) =>
+    sql.startsWith('SELECT') ? { recordset: [{ rows_in_files: 1, rows_in_table: 1 }] } : {},
+  );
+  const warehouse = new SynapseWarehouse(pool, 'https://acct.dfs.core.windows.net/gold');
+  await warehouse.ensureSchema(GOLD_TABLES);
+  const ddl = pool.requests.filter((s) => s.includes('_changed_members'));
+  assert.equal(
+    ddl.length,
+    1,
+    'one changed-members table: dim_patient, the versioned dimension facts reference',
+  );
+  assert.ok(ddl[0]!.startsWith("IF OBJECT_ID(N'gold.dim_patient_changed_members') IS NULL\nCREATE TABLE"));
+  const schemaRequests = pool.requests.length;
+  await warehouse.load({ table: DIM_PATIENT, batchId: 'b1', files: ['dim_patient/b1.parquet'] });
+  const apply = pool.requests.slice(schemaRequests).find((s) => s.startsWith('SET XACT_ABORT ON;'))!;
+  assert.ok(
+    apply.startsWith(
+      "SET XACT_ABORT ON;\nBEGIN TRANSACTION;\nINSERT INTO [gold].[dim_patient_changed_members] ([batch_id], [project], [patient_token])\nSELECT DISTINCT 'b1', s.[project], s.[patient_token] FROM [staging].[dim_patient_b1_latest] AS s",
+    ),
+    'recorded first, in the apply transaction',
+  );
+  assert.ok(
+    apply.includes(
+      't.[patient_sk] = s.[patient_sk] AND t.[valid_from] = s.[valid_from] AND t.[valid_to] = s.[valid_to]',
+    ),
+  );
+  const loadRequests = pool.requests.length;
+  await warehouse.resolveReferences({ tables: [FACT_ACTIVITY], batchId: 'b1' });
+  const sent = pool.requests.slice(loadRequests);
+  assert.ok(
+    sent.some((s) =>
+      s.includes(
+        "SELECT DISTINCT [project], [patient_token] FROM [gold].[dim_patient_changed_members] WHERE [batch_id] = 'b1'",
+      ),
+    ),
+  );
+  assert.equal(
+    sent.at(-1),
+    "SET XACT_ABORT ON;\nBEGIN TRANSACTION;\nDELETE FROM [gold].[dim_patient_changed_members] WHERE [batch_id] = 'b1';\nCOMMIT TRANSACTION;",
+  );
+  assertTransactionsAreSingleRequests(pool.requests);
 });
 
 test('rejected rows are the files\u2019 rows minus the rows COPY INTO loaded, and a COPY that loaded more fails', () => {

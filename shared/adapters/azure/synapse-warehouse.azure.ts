@@ -13,7 +13,9 @@ import {
   loadBatchSql,
   resolveReferencesSql,
   versionSupportSql,
+  changedMembersSupportSql,
 } from '../../domain/warehouse/synapse-sql.js';
+import { changedMembersSpecs, type ChangedMembersSpec } from '../../domain/warehouse/surrogate-references.js';
 import { openMssqlPool, type MssqlConnectionOptions } from './mssql-connection.azure.js';
 import { withSqlRetry, type SqlRetryOptions } from './sql-retry.azure.js';
 
@@ -68,6 +70,8 @@ export function rejectedRows(table: string, rowsInFiles: number, rowsCopied: num
  */
 export class SynapseWarehouse implements Warehouse {
   private readonly options: SynapseWarehouseOptions;
+  /** Versioned dimensions whose changed members each apply records (known from `ensureSchema`). */
+  private readonly changedMembers = new Map<string, ChangedMembersSpec>();
 
   constructor(
     private readonly pool: SqlPoolLike,
@@ -105,6 +109,12 @@ export class SynapseWarehouse implements Warehouse {
         await this.send(createTableSql(table));
         for (const statement of versionSupportSql(table)) await this.send(statement);
       }
+      for (const spec of changedMembersSpecs(tables).values()) {
+        const dimension = tables.find((t) => t.name === spec.dimension);
+        if (!dimension) continue;
+        await this.send(changedMembersSupportSql(spec, dimension));
+        this.changedMembers.set(spec.dimension, spec);
+      }
     });
   }
 
@@ -118,6 +128,9 @@ export class SynapseWarehouse implements Warehouse {
       goldUrl: this.options.goldUrl,
       files: request.files,
       reject: { maxErrors, rejectedPath: lakePaths.goldRejected(request.batchId, request.table.name) },
+      ...(this.changedMembers.has(request.table.name)
+        ? { changedMembers: this.changedMembers.get(request.table.name) }
+        : {}),
     });
     const { counts, copied } = await this.retrying(async () => {
       let counts: Record<string, unknown> = {};
@@ -150,7 +163,11 @@ export class SynapseWarehouse implements Warehouse {
   }
 
   async resolveReferences(request: WarehouseReferenceRequest): Promise<WarehouseReferenceResult[]> {
-    const sql = resolveReferencesSql({ tables: request.tables, batchId: request.batchId });
+    const sql = resolveReferencesSql({
+      tables: request.tables,
+      batchId: request.batchId,
+      changedMembers: new Set(this.changedMembers.keys()),
+    });
     // Retried whole on a transient error: the staging tables are recreated and a re-key that
     // already ran changes nothing. The UPDATE's row count is not read back: the check reconciles.
     return this.retrying(async () => {
@@ -172,6 +189,7 @@ export class SynapseWarehouse implements Warehouse {
         );
       }
       for (const members of sql.members) await this.send(members.drop);
+      for (const statement of sql.forget) await this.send(statement);
       return out;
     });
   }

@@ -12,7 +12,13 @@ import type {
   WarehouseTable,
 } from '../../application/ports/warehouse.port.js';
 import { duckdbType, quoteIdent, sqlString } from '../parquet/duckdb-parquet.js';
-import { batchReferenceSql } from '../../domain/warehouse/surrogate-references.js';
+import {
+  batchReferenceSql,
+  changedMembersSpecs,
+  changedMembersTableName,
+  recordChangedMembersSql,
+  type ChangedMembersSpec,
+} from '../../domain/warehouse/surrogate-references.js';
 import { tombstoneTableName, versionedApplySql } from '../../domain/warehouse/version-guard.js';
 
 /**
@@ -31,6 +37,9 @@ export class DuckDbWarehouse implements Warehouse {
     this.queue = next.catch(() => undefined);
     return next;
   }
+
+  /** Versioned dimensions whose changed members each apply records (known from `ensureSchema`). */
+  private readonly changedMembers = new Map<string, ChangedMembersSpec>();
 
   private constructor(
     private readonly db: DuckDBInstance,
@@ -94,6 +103,17 @@ export class DuckDbWarehouse implements Warehouse {
         `CREATE TABLE IF NOT EXISTS ${quoteIdent(tombstoneTableName(table.name))} (${tombstoneColumns.join(', ')}, PRIMARY KEY (${group.map(quoteIdent).join(', ')}))`,
       );
     }
+    for (const spec of changedMembersSpecs(tables).values()) {
+      const dimension = tables.find((t) => t.name === spec.dimension);
+      const columns = spec.members.map((name) => {
+        const column = dimension?.columns.find((c) => c.name === name);
+        return `${quoteIdent(name)} ${column ? duckdbType(column.type) : 'VARCHAR'} NOT NULL`;
+      });
+      await this.connection.run(
+        `CREATE TABLE IF NOT EXISTS ${quoteIdent(changedMembersTableName(spec.dimension))} (${quoteIdent('batch_id')} VARCHAR NOT NULL, ${columns.join(', ')}, PRIMARY KEY (${['batch_id', ...spec.members].map(quoteIdent).join(', ')}))`,
+      );
+      this.changedMembers.set(spec.dimension, spec);
+    }
   }
 
   async load(request: WarehouseLoadRequest): Promise<WarehouseLoadResult> {
@@ -115,7 +135,7 @@ export class DuckDbWarehouse implements Warehouse {
       }
       const source = `read_parquet([${locals.map(sqlString).join(', ')}])`;
       if (table.kind === 'mart') return await this.replaceMart(table, source);
-      if (table.version) return await this.applyVersioned(table, source);
+      if (table.version) return await this.applyVersioned(table, source, request.batchId);
       const keyList = table.key.map(quoteIdent).join(', ');
       const columnList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
       const name = quoteIdent(table.name);
@@ -162,7 +182,11 @@ export class DuckDbWarehouse implements Warehouse {
    * Newer always wins: the change set's latest row per key goes to a temp table (one scan of the
    * files), then the guarded set-based apply runs in one transaction.
    */
-  private async applyVersioned(table: WarehouseTable, source: string): Promise<WarehouseLoadResult> {
+  private async applyVersioned(
+    table: WarehouseTable,
+    source: string,
+    batchId: string,
+  ): Promise<WarehouseLoadResult> {
     const keyList = table.key.map(quoteIdent).join(', ');
     const changes = quoteIdent('nhsflows_changes');
     const sql = versionedApplySql({
@@ -184,6 +208,20 @@ export class DuckDbWarehouse implements Warehouse {
     try {
       await this.connection.run('BEGIN TRANSACTION');
       try {
+        const members = this.changedMembers.get(table.name);
+        // A referenced dimension records, in the same transaction, the members whose versions change.
+        if (members)
+          await this.connection.run(
+            recordChangedMembersSql({
+              spec: members,
+              target: quoteIdent(table.name),
+              changed: quoteIdent(changedMembersTableName(table.name)),
+              changes,
+              key: table.key,
+              batchId,
+              ident: quoteIdent,
+            }),
+          );
         for (const statement of sql.apply) await this.connection.run(statement);
         await this.connection.run('COMMIT');
       } catch (error) {
@@ -248,6 +286,7 @@ export class DuckDbWarehouse implements Warehouse {
       ident: quoteIdent,
       table: quoteIdent,
       scratch: (name) => quoteIdent(`nhsflows_${name}`),
+      changedMembers: new Set(this.changedMembers.keys()),
     });
     const out: WarehouseReferenceResult[] = [];
     try {
@@ -279,6 +318,8 @@ export class DuckDbWarehouse implements Warehouse {
           await this.connection.run(fact.scope.drop);
         }
       }
+      // Every fact table is re-keyed: the batch's changed members are done with.
+      for (const statement of sql.forget) await this.connection.run(statement);
     } finally {
       for (const members of sql.members) await this.connection.run(members.drop);
     }

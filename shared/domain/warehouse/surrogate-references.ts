@@ -26,6 +26,86 @@ import type { SurrogateReference } from '../gold/gold-tables.js';
  * statements evaluated the scope again (four reads of the fact table per reference, 22 references).
  */
 
+/**
+ * Members whose versions a batch changed (ADR 0009, docs/warehouse-apply.md). A versioned dimension
+ * that facts reference (`dim_patient`) is re-loaded member by member whole, and most re-loads carry
+ * the versions the warehouse already holds (a new record of a patient whose history it does not
+ * change). Re-keying every fact of such a member changes nothing, so the dimension's apply records
+ * in `<dimension>_changed_members` (batch id + member) only the members whose versions differ from
+ * the table's before the apply (a version added, dropped, or with another key or validity; a
+ * delete), in the apply's own transaction; the batch's resolution reads its members from there and
+ * forgets them once its facts are re-keyed. A retried load finds no difference, but the rows its
+ * first attempt recorded stay until the resolution ran, so a crash between the two loses nothing.
+ */
+export interface ChangedMembersSpec {
+  readonly dimension: string;
+  /** The member's columns as the dimension names them. */
+  readonly members: readonly string[];
+  /** Columns of a version that a fact's key depends on: the key and the validity columns. */
+  readonly compare: readonly string[];
+}
+
+/** Name of the table recording a dimension's changed members per batch (contract: both warehouses). */
+export function changedMembersTableName(dimension: string): string {
+  return `${dimension}_changed_members`;
+}
+
+/** The versioned dimensions facts reference, with what a member is and what a change of it is. */
+export function changedMembersSpecs(
+  tables: readonly {
+    readonly name: string;
+    readonly kind: string;
+    readonly version?: readonly string[];
+    readonly references?: readonly SurrogateReference[];
+  }[],
+): Map<string, ChangedMembersSpec> {
+  const specs = new Map<string, ChangedMembersSpec>();
+  for (const fact of tables)
+    for (const r of fact.references ?? []) {
+      const dimension = tables.find((t) => t.name === r.dimension);
+      if (!dimension || dimension.kind !== 'dimension' || !dimension.version) continue;
+      const previous = specs.get(r.dimension);
+      const members = dimensionMemberOf(r);
+      if (previous && previous.members.join('|') !== members.join('|'))
+        throw new Error(
+          `dimension ${r.dimension}: references name its member differently (${previous.members.join(', ')} and ${members.join(', ')})`,
+        );
+      const compare = [...new Set([...(previous?.compare ?? []), r.dimensionKey, r.validFrom, r.validTo])];
+      specs.set(r.dimension, { dimension: r.dimension, members, compare });
+    }
+  return specs;
+}
+
+/**
+ * The statement, run first in the dimension's apply transaction, that records the batch's members
+ * whose versions differ from the table's (`changes` is the change set's latest row per key, `s`).
+ */
+export function recordChangedMembersSql(options: {
+  readonly spec: ChangedMembersSpec;
+  /** Quoted dimension, changed-members table and change set. */
+  readonly target: string;
+  readonly changed: string;
+  readonly changes: string;
+  readonly key: readonly string[];
+  readonly batchId: string;
+  readonly ident: (name: string) => string;
+}): string {
+  const { spec, ident } = options;
+  const eq = (a: string, b: string, columns: readonly string[]): string =>
+    columns.map((c) => `${a}.${ident(c)} = ${b}.${ident(c)}`).join(' AND ');
+  const version = [...new Set([...options.key, ...spec.compare])];
+  const memberCols = spec.members.map(ident).join(', ');
+  return [
+    `INSERT INTO ${options.changed} (${ident('batch_id')}, ${memberCols})`,
+    `SELECT DISTINCT ${literal(options.batchId)}, ${spec.members.map((c) => `s.${ident(c)}`).join(', ')} FROM ${options.changes} AS s`,
+    `WHERE (s.${ident('_op')} = 'delete'`,
+    `    OR NOT EXISTS (SELECT 1 FROM ${options.target} AS t WHERE ${eq('t', 's', version)})`,
+    `    OR EXISTS (SELECT 1 FROM ${options.target} AS t WHERE ${eq('t', 's', spec.members)}`,
+    `      AND NOT EXISTS (SELECT 1 FROM ${options.changes} AS s2 WHERE s2.${ident('_op')} = 'upsert' AND ${eq('s2', 't', version)})))`,
+    `  AND NOT EXISTS (SELECT 1 FROM ${options.changed} AS m WHERE m.${ident('batch_id')} = ${literal(options.batchId)} AND ${eq('m', 's', spec.members)});`,
+  ].join('\n');
+}
+
 /** A fact table whose references are resolved for a batch. */
 export interface ReferencingFact {
   readonly name: string;
@@ -43,6 +123,11 @@ export interface BatchReferenceSqlSpec {
   readonly table: (name: string) => string;
   /** Quoted scratch table of this batch (a DuckDB temp table, a Synapse staging table). */
   readonly scratch: (name: string) => string;
+  /**
+   * Dimensions whose changed members the apply records (`changedMembersSpecs`): their members in
+   * scope are the recorded ones, not every member the batch loaded.
+   */
+  readonly changedMembers?: ReadonlySet<string>;
 }
 
 /** Create (in order, one request each) and drop a scratch table. */
@@ -69,6 +154,8 @@ export interface BatchReferenceSql {
   /** Per dimension, the members the batch loaded; created before and dropped after `facts`. */
   readonly members: readonly ScratchTableSql[];
   readonly facts: readonly FactReferenceSql[];
+  /** Run last, once every fact table is re-keyed: the batch's recorded changed members deleted. */
+  readonly forget: readonly string[];
 }
 
 const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
@@ -110,12 +197,17 @@ export function batchReferenceSql(spec: BatchReferenceSqlSpec): BatchReferenceSq
       const key = membersKey(r);
       if (members.has(key)) continue;
       const columns = dimensionMemberOf(r).map(ident).join(', ');
+      // A recorded dimension: the members whose versions the batch changed; else every member
+      // whose rows the batch loaded (a reference dimension, replaced whole once per version).
+      const from = spec.changedMembers?.has(r.dimension)
+        ? spec.table(changedMembersTableName(r.dimension))
+        : spec.table(r.dimension);
       members.set(
         key,
         ctas(
           spec,
           `${r.dimension}_members_${members.size}`,
-          `SELECT DISTINCT ${columns} FROM ${spec.table(r.dimension)} WHERE ${ident('batch_id')} = ${batch}`,
+          `SELECT DISTINCT ${columns} FROM ${from} WHERE ${ident('batch_id')} = ${batch}`,
         ),
       );
     }
@@ -207,5 +299,10 @@ export function batchReferenceSql(spec: BatchReferenceSqlSpec): BatchReferenceSq
       ].join('\n') + ';';
     return { table: fact.name, references: refs, scope, rekeyed, rekey, check };
   });
-  return { members: [...members.values()], facts };
+  const forget = [...new Set(spec.facts.flatMap((f) => f.references.map((r) => r.dimension)))]
+    .filter((d) => spec.changedMembers?.has(d))
+    .map(
+      (d) => `DELETE FROM ${spec.table(changedMembersTableName(d))} WHERE ${ident('batch_id')} = ${batch};`,
+    );
+  return { members: [...members.values()], facts, forget };
 }

@@ -1,6 +1,11 @@
 import type { SurrogateReference } from '../gold/gold-tables.js';
 import type { PortableType } from '../gold/portable-types.js';
-import { batchReferenceSql } from './surrogate-references.js';
+import {
+  batchReferenceSql,
+  changedMembersTableName,
+  recordChangedMembersSql,
+  type ChangedMembersSpec,
+} from './surrogate-references.js';
 import { synapseColumnType, synapseCreateTableSql } from './synapse-ddl.js';
 import { deleteWhereChangeSql, joinSql, tombstoneTableName, versionedApplySql } from './version-guard.js';
 
@@ -69,6 +74,31 @@ export function versionSupportSql(table: SynapseTableSpec, schema = 'gold'): str
   ];
 }
 
+/**
+ * The table recording a referenced dimension's changed members per batch (`changedMembersSpecs`,
+ * surrogate-references.ts): batch id + member columns, typed as the dimension's.
+ */
+export function changedMembersSupportSql(
+  spec: ChangedMembersSpec,
+  dimension: SynapseTableSpec,
+  schema = 'gold',
+): string {
+  const name = changedMembersTableName(spec.dimension);
+  const cols = [
+    `  [batch_id] ${synapseColumnType({ type: 'string', maxLength: 64 })} NOT NULL`,
+    ...spec.members.map((m) => {
+      const column = dimension.columns.find((c) => c.name === m);
+      return `  ${ident(m)} ${synapseColumnType(column ?? { type: 'string' })} NOT NULL`;
+    }),
+  ];
+  return [
+    `IF OBJECT_ID(N'${schema}.${name}') IS NULL`,
+    `CREATE TABLE ${ident(schema)}.${ident(name)} (`,
+    cols.join(',\n'),
+    `) WITH (DISTRIBUTION = HASH(${ident(spec.members.at(-1) ?? 'batch_id')}), HEAP);`,
+  ].join('\n');
+}
+
 /** How `COPY INTO` treats rows it cannot load. */
 export interface CopyRejectOptions {
   /** MAXERRORS (NHSFLOWS_SYNAPSE_COPY_MAX_ERRORS); 0 = the first rejected row fails the COPY. */
@@ -121,6 +151,8 @@ export function loadBatchSql(options: {
   files: readonly string[];
   schema?: string;
   reject?: CopyRejectOptions;
+  /** For a referenced versioned dimension: record the members whose versions the apply changes. */
+  changedMembers?: ChangedMembersSpec;
 }): string[] {
   const schema = options.schema ?? 'gold';
   const { table } = options;
@@ -159,7 +191,22 @@ export function loadBatchSql(options: {
       copy,
       `IF OBJECT_ID(N'staging.${latestName}') IS NOT NULL DROP TABLE ${latest};`,
       `CREATE TABLE ${latest} WITH (DISTRIBUTION = HASH(${ident(table.key[0] ?? 'id')}), HEAP) AS\nSELECT ${colList}, [_op], [_seq] FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}\n) AS l WHERE l.[_rn] = 1;`,
-      transactionBatchSql(guarded.apply),
+      transactionBatchSql([
+        ...(options.changedMembers
+          ? [
+              recordChangedMembersSql({
+                spec: options.changedMembers,
+                target,
+                changed: `${ident(schema)}.${ident(changedMembersTableName(table.name))}`,
+                changes: latest,
+                key: table.key,
+                batchId: options.batchId,
+                ident,
+              }),
+            ]
+          : []),
+        ...guarded.apply,
+      ]),
       guarded.counts,
       `DROP TABLE ${latest};`,
       `DROP TABLE ${staging};`,
@@ -208,6 +255,8 @@ export function resolveReferencesSql(options: {
   tables: readonly SynapseTableSpec[];
   batchId: string;
   schema?: string;
+  /** Dimensions whose changed members their apply records (see `loadBatchSql`). */
+  changedMembers?: ReadonlySet<string>;
 }): {
   members: { create: readonly string[]; drop: string }[];
   facts: {
@@ -218,6 +267,8 @@ export function resolveReferencesSql(options: {
     check: string;
     drop: string;
   }[];
+  /** After every fact table: the batch's changed members deleted (one transaction request). */
+  forget: string[];
 } {
   const schema = options.schema ?? 'gold';
   const batch = options.batchId.replace(/[^A-Za-z0-9]/g, '_');
@@ -230,6 +281,7 @@ export function resolveReferencesSql(options: {
     ident,
     table: (name) => `${ident(schema)}.${ident(name)}`,
     scratch: (name) => `${ident('staging')}.${ident(`${name}_${batch}`)}`,
+    ...(options.changedMembers ? { changedMembers: options.changedMembers } : {}),
   });
   return {
     members: sql.members.map((m) => ({ create: m.create, drop: m.drop })),
@@ -241,5 +293,6 @@ export function resolveReferencesSql(options: {
       check: f.check,
       drop: f.scope.drop,
     })),
+    forget: sql.forget.length > 0 ? [transactionBatchSql(sql.forget)] : [],
   };
 }
