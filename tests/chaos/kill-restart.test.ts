@@ -75,7 +75,7 @@ const nth =
 // source table with rows (10; each planned, validated, pseudonymised, gold built, loaded, manifest
 // written: a table's deltas share one event-log partition), fewer than 8 SCD2 merges, one silver
 // compaction and one mart refresh. (Before a table's deltas shared a partition: 27 batches, 15
-// merges; the full form's later kill points that count past these are not reached and fail loudly.)
+// merges; the full form's kill points were moved to the same places in the smaller count.)
 const KILL_POINTS: KillPoint[] = [
   {
     stage: 'seeding: the source half written',
@@ -94,20 +94,20 @@ const KILL_POINTS: KillPoint[] = [
   { stage: 'consume: fourth deltas received', at: nth('deltas received', 4) },
   { stage: 'consume: first orchestration scheduled', at: nth('orchestration scheduled', 1) },
   { stage: 'planChunks: first batch planned', at: nth('batch planned', 1) },
-  { stage: 'planChunks: 12th batch planned', at: nth('batch planned', 12) },
+  { stage: 'planChunks: 6th batch planned', at: nth('batch planned', 6) },
   { stage: 'validate: first chunk validated', at: nth('chunk validated', 1) },
-  { stage: 'validate: 20th chunk validated', at: nth('chunk validated', 20) },
+  { stage: 'validate: 8th chunk validated', at: nth('chunk validated', 8) },
   { stage: 'pseudonymise: first chunk', at: nth('chunk pseudonymised', 1) },
-  { stage: 'pseudonymise: 14th chunk', at: nth('chunk pseudonymised', 14) },
+  { stage: 'pseudonymise: 7th chunk', at: nth('chunk pseudonymised', 7) },
   { stage: 'scd2: first merge done', at: nth('scd2 merge done', 1) },
   { stage: 'scd2: 3rd merge done', at: nth('scd2 merge done', 3), short: true },
   { stage: 'gold: first gold built', at: nth('gold built', 1) },
-  { stage: 'gold: 20th gold built', at: nth('gold built', 20) },
+  { stage: 'gold: 8th gold built', at: nth('gold built', 8) },
   { stage: 'warehouse: first load (CLI pid only)', at: nth('warehouse loaded', 1), pidOnly: true },
-  { stage: 'warehouse: 10th load', at: nth('warehouse loaded', 10) },
-  { stage: 'warehouse: 26th load', at: nth('warehouse loaded', 26) },
+  { stage: 'warehouse: 5th load', at: nth('warehouse loaded', 5) },
+  { stage: 'warehouse: 9th load', at: nth('warehouse loaded', 9) },
   { stage: 'ledger: first manifest written', at: nth('batch manifest written', 1) },
-  { stage: 'ledger: 27th manifest written', at: nth('batch manifest written', 27) },
+  { stage: 'ledger: 10th manifest written', at: nth('batch manifest written', 10) },
   { stage: 'end: silver compacted', at: nth('silver compacted', 1) },
   { stage: 'end: marts refreshed', at: nth('marts refreshed', 1) },
 ];
