@@ -73,7 +73,7 @@ test('every registration is wrapped so a failed execution reports nhsflows.funct
   }
   assert.deepEqual([...kinds].sort(), [
     'activityTrigger',
-    'blobTrigger',
+    'eventGridTrigger',
     'eventHubTrigger',
     'httpTrigger',
     'orchestrationTrigger',
