@@ -78,6 +78,9 @@ test('every activity run leaves START and COMPLETE, a fact traces to its source 
       'the wrong check digit is quarantined',
     );
 
+    // A batch's manifest is written by its last activity; that activity's lineage record follows it.
+    await h.host.waitForIdle({ timeoutMs: 60_000 });
+
     // Lineage: every activity of every batch has one run with START then COMPLETE, with datasets.
     let warehouseRows = 0;
     let silverRows = 0;
