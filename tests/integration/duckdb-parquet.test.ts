@@ -4,6 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDbParquetCodec } from '../../shared/adapters/parquet/duckdb-parquet.js';
+import { DuckDbParquetLake } from '../../shared/adapters/parquet/duckdb-parquet-lake.js';
+import { MemoryObjectStore } from '../../shared/adapters/memory/memory-object-store.js';
+import { LakeObjectMissingError } from '../../shared/domain/errors.js';
 import type { PortableColumn } from '../../shared/domain/gold/portable-types.js';
 
 const columns: PortableColumn[] = [
@@ -94,4 +97,45 @@ test('readLatest keeps the latest upsert per key across change-log files; with c
     ['id', 'practice', 'absent'],
   );
   assert.deepEqual(cut, [{ id: 'A', practice: 'P2' }]);
+});
+
+test('the lake reads many objects file after file, each in file order, whatever their count and sizes', async () => {
+  const lake = new MemoryObjectStore();
+  const parquet = new DuckDbParquetLake(lake, mkdtempSync(join(tmpdir(), 'nhsflows-pq-lake-')));
+  try {
+    const cols: PortableColumn[] = [
+      { name: 'id', type: 'string', nullable: false },
+      { name: 'n', type: 'int', nullable: false },
+    ];
+    // More files than one engine query takes, of uneven sizes (some empty), rows not in key order.
+    const paths: string[] = [];
+    const expected: Record<string, unknown>[] = [];
+    for (let f = 0; f < 70; f++) {
+      const rows = Array.from({ length: (f * 37) % 23 }, (_, r) => ({
+        id: `f${f}-r${(r * 7) % 23}`,
+        n: f * 1000 - r,
+      }));
+      const path = `t/period=${String(f).padStart(3, '0')}/part.parquet`;
+      await parquet.write('silver', path, cols, rows);
+      paths.push(path);
+      expected.push(...rows);
+    }
+    const back: Record<string, unknown>[] = [];
+    for await (const row of parquet.read('silver', paths)) back.push(row);
+    assert.deepEqual(back, expected);
+    // A later object with a column the others lack: read by name, the others' rows hold it as null.
+    const wider: PortableColumn[] = [...cols, { name: 'extra', type: 'string', nullable: true }];
+    await parquet.write('silver', 't/wider.parquet', wider, [{ id: 'w1', n: 1, extra: 'x' }]);
+    const mixed: Record<string, unknown>[] = [];
+    for await (const row of parquet.read('silver', [paths[1]!, 't/wider.parquet'])) mixed.push(row);
+    assert.deepEqual(mixed.at(-1), { id: 'w1', n: 1, extra: 'x' });
+    assert.equal(mixed.length, ((1 * 37) % 23) + 1);
+    assert.ok(mixed.slice(0, -1).every((r) => r.extra === null));
+    // A missing object fails the read, naming it.
+    await assert.rejects(async () => {
+      for await (const _ of parquet.read('silver', [paths[2]!, 't/missing.parquet'])) void _;
+    }, LakeObjectMissingError);
+  } finally {
+    await parquet.close();
+  }
 });

@@ -40,6 +40,8 @@ export class DuckDbWarehouse implements Warehouse {
 
   /** Versioned dimensions whose changed members each apply records (known from `ensureSchema`). */
   private readonly changedMembers = new Map<string, ChangedMembersSpec>();
+  /** Table definitions `ensureSchema` has applied to this warehouse (their JSON). */
+  private readonly ensured = new Set<string>();
 
   private constructor(
     private readonly db: DuckDBInstance,
@@ -60,7 +62,12 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async ensureSchema(tables: readonly WarehouseTable[]): Promise<void> {
-    return this.serialised(() => this.createTables(tables));
+    // Every batch's load ensures the schema: once this warehouse has created (or upgraded) these
+    // definitions, the catalogue reads and DDL are skipped (a statement other than a query through `query` forgets it).
+    const signature = JSON.stringify(tables);
+    if (this.ensured.has(signature)) return;
+    await this.serialised(() => this.createTables(tables));
+    this.ensured.add(signature);
   }
 
   private async createTables(tables: readonly WarehouseTable[]): Promise<void> {
@@ -327,6 +334,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async query(sql: string): Promise<Record<string, unknown>[]> {
+    if (!/^\s*(SELECT|WITH)\b/i.test(sql)) this.ensured.clear();
     const reader = await this.connection.runAndReadAll(sql);
     return reader.getRowObjectsJson();
   }

@@ -11,6 +11,32 @@ const PARQUET = { contentType: 'application/vnd.apache.parquet' } as const;
 
 /** Most rows one partitioned write (`writeMany`) takes in; more go in several passes. */
 const WRITE_MANY_ROWS = 60_000;
+/** Most files one read query scans (a batch's silver: one file per period, 36 for three years). */
+const READ_FILES_PER_QUERY = 64;
+/** Objects fetched from the lake at once for one read. */
+const FETCH_CONCURRENCY = 8;
+
+/** Runs `work` over `items`, at most `limit` at a time; the first failure is thrown once all settle. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  const lane = async () => {
+    while (next < items.length) {
+      const at = next++;
+      try {
+        await work(items[at]!, at);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failures.length > 0) throw failures[0];
+}
 
 /**
  * Parquet in the lake through DuckDB: objects are moved with the object store (DuckDB's azure
@@ -129,12 +155,18 @@ export class DuckDbParquetLake implements ParquetLake {
   }
 
   async *read(container: string, paths: readonly string[]): AsyncIterable<PortableRow> {
-    for (const path of paths) {
-      const local = await this.fetch(container, path);
+    // A batch's silver is a file per period: fetched together and read by one engine query per
+    // group of files, not one query (and scratch round trip) per file.
+    for (let i = 0; i < paths.length; i += READ_FILES_PER_QUERY) {
+      const group = paths.slice(i, i + READ_FILES_PER_QUERY);
+      const locals: string[] = [];
       try {
-        yield* this.codec.read(local);
+        await forEachLimited(group, FETCH_CONCURRENCY, async (path, at) => {
+          locals[at] = await this.fetch(container, path);
+        });
+        yield* this.codec.readMany(locals);
       } finally {
-        rmSync(local, { force: true });
+        for (const local of locals) if (local) rmSync(local, { force: true });
       }
     }
   }

@@ -201,8 +201,21 @@ export class DuckDbParquetCodec implements ParquetCodec {
   }
 
   async *read(file: string): AsyncIterable<PortableRow> {
+    yield* this.readMany([file]);
+  }
+
+  /**
+   * Every row of the files in one engine query, file after file in the order given, each in file
+   * order (a multi-file scan keeps that order while insertion order is preserved, DuckDB's
+   * default); columns by name across the files (a column a file lacks reads as null).
+   */
+  async *readMany(files: readonly string[]): AsyncIterable<PortableRow> {
+    if (files.length === 0) return;
     const connection = await this.connect();
-    const source = `read_parquet(${sqlString(file)})`;
+    const source =
+      files.length === 1
+        ? `read_parquet(${sqlString(files[0]!)})`
+        : `read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`;
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
     const columns = described
       .getRowObjectsJson()
@@ -211,7 +224,7 @@ export class DuckDbParquetCodec implements ParquetCodec {
       .map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`)
       .join(', ');
     try {
-      yield* streamRows(connection, `SELECT ${select} FROM ${source}`, `${file}.out.ndjson`);
+      yield* streamRows(connection, `SELECT ${select} FROM ${source}`, `${files[0]!}.out.ndjson`);
     } finally {
       connection.closeSync();
     }
