@@ -31,6 +31,19 @@ export interface BucketPlan<R> {
   readonly result: R;
 }
 
+/** Keys read and held by `KeyedLakeState.hold` (see there). */
+export interface HeldKeyedState {
+  /** The rows of the held keys when read. */
+  readonly rows: readonly PortableRow[];
+  /** `update` of keys among the held ones, its first attempt planned on the held read. */
+  update<R>(
+    keys: readonly string[],
+    plan: (existing: PortableRow[], keys: readonly string[]) => BucketPlan<R>,
+  ): Promise<R[]>;
+  /** Lets this process's other updates of the buckets go on (idempotent). */
+  release(): void;
+}
+
 /** Counts of the lake work behind a state operation (for reports and the bench). */
 export interface KeyedStateStats {
   bucketsRead: number;
@@ -138,85 +151,163 @@ export class KeyedLakeState {
   ): Promise<R[]> {
     const groups = this.group(keys);
     const buckets = [...groups.keys()].sort((x, y) => x - y);
-    const maxAttempts = this.options.maxAttempts ?? 25;
-    // In-process turns, taken in ascending bucket order so overlapping updates cannot deadlock.
-    const releases: (() => void)[] = [];
+    const release = await this.takeTurns(buckets);
     try {
-      if (this.options.inProcessTurns !== false)
-        for (const bucket of buckets) releases.push(await bucketTurn(`${this.spec.name}/${bucket}`));
-      const results: R[] = [];
-      let pending = buckets;
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        let at = performance.now();
-        const lap = (): number => {
-          const now = performance.now();
-          const ms = now - at;
-          at = now;
-          return ms;
-        };
-        const { heads, rows } = await this.readBuckets(pending, groups);
-        this.stats.readMs += lap();
-        const writes: { bucket: number; head: VersionedHead; path: string; planned: BucketPlan<R> }[] = [];
-        for (const bucket of pending) {
-          const planned = plan(rows.get(bucket) ?? [], groups.get(bucket)!);
-          const head = heads.get(bucket)!;
-          if (planned.rows.length === 0) results.push(planned.result);
-          else
-            writes.push({
-              bucket,
-              head,
-              planned,
-              path: lakePaths.stateRun(this.spec.name, bucket, head.generation + 1, randomUUID().slice(0, 8)),
-            });
-        }
-        this.stats.planMs += lap();
-        const written = await this.deps.parquet.writeMany(
-          STATE_CONTAINER,
-          this.spec.columns,
-          writes.map((w) => ({ path: w.path, rows: w.planned.rows })),
-          { ifNoneMatch: '*' },
-        );
-        this.stats.writeMs += lap();
-        const committed = await Promise.all(
-          writes.map((w, i) =>
-            this.commitHead(w.bucket, w.head, {
-              generation: w.head.generation + 1,
-              runs: [
-                ...w.head.runs,
-                { path: w.path, generation: w.head.generation + 1, rows: written[i]!.rows },
-              ],
-            }),
-          ),
-        );
-        this.stats.commitMs += lap();
-        const lost: number[] = [];
-        const toCompact: { bucket: number; head: VersionedHead }[] = [];
-        for (const [i, w] of writes.entries()) {
-          const head = committed[i];
-          if (head) {
-            this.stats.runsWritten++;
-            results.push(w.planned.result);
-            toCompact.push({ bucket: w.bucket, head });
-          } else lost.push(w.bucket);
-        }
-        await Promise.all(
-          writes.filter((_, i) => !committed[i]).map((w) => this.deps.lake.delete(STATE_CONTAINER, w.path)),
-        );
-        await this.compactBuckets(toCompact.filter((c) => needsCompaction(c.head.runs)));
-        this.stats.compactMs += lap();
-        if (lost.length === 0) break;
-        if (attempt >= maxAttempts)
-          throw new ConcurrencyError(
-            `keyed state ${this.spec.name} buckets ${lost.join(', ')}: lost ${attempt} commit races in a row; retry`,
-          );
-        this.stats.retries += lost.length;
-        await sleep(Math.min(250, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
-        pending = lost;
-      }
-      return results;
+      return await this.commitBuckets(groups, buckets, plan, undefined);
     } finally {
-      for (const release of releases) release();
+      release();
     }
+  }
+
+  /**
+   * Reads the rows of `keys` (as `read`) and holds their buckets (this process's other updates of
+   * them wait) until `release`; the holder's `update` of keys among them plans its first attempt on
+   * what was read here, committed only where each head is still the one read (the If-Match of
+   * every commit), so a read-then-write costs one read. Release on every path.
+   */
+  async hold(keys: readonly string[]): Promise<HeldKeyedState> {
+    const groups = this.group(keys);
+    const buckets = [...groups.keys()].sort((x, y) => x - y);
+    const release = await this.takeTurns(buckets);
+    let released = false;
+    try {
+      const read = await this.readBuckets(buckets, groups);
+      const rows = [...read.rows.values()].flat();
+      let first: typeof read | undefined = read;
+      return {
+        rows,
+        update: async <R>(
+          claimKeys: readonly string[],
+          plan: (existing: PortableRow[], keys: readonly string[]) => BucketPlan<R>,
+        ): Promise<R[]> => {
+          if (released) throw new Error(`keyed state ${this.spec.name}: update after release`);
+          const claimGroups = this.group(claimKeys);
+          const claimBuckets = [...claimGroups.keys()].sort((x, y) => x - y);
+          const outside = claimBuckets.filter((b) => !groups.has(b));
+          if (outside.length > 0)
+            throw new Error(`keyed state ${this.spec.name}: update of keys this hold did not read`);
+          // The held read, cut to the claimed keys (a key lives in one bucket); used once.
+          const held = first;
+          first = undefined;
+          const seed = held && {
+            heads: held.heads,
+            rows: new Map(
+              claimBuckets.map((b) => {
+                const wanted = new Set(claimGroups.get(b));
+                return [
+                  b,
+                  (held.rows.get(b) ?? []).filter((r) => wanted.has(String(r[this.spec.keyColumn]))),
+                ];
+              }),
+            ),
+          };
+          return this.commitBuckets(claimGroups, claimBuckets, plan, seed);
+        },
+        release: () => {
+          if (released) return;
+          released = true;
+          release();
+        },
+      };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** This process's turns on the buckets, taken in ascending order (overlapping holders cannot deadlock). */
+  private async takeTurns(buckets: readonly number[]): Promise<() => void> {
+    const releases: (() => void)[] = [];
+    if (this.options.inProcessTurns !== false)
+      for (const bucket of buckets) releases.push(await bucketTurn(`${this.spec.name}/${bucket}`));
+    return () => {
+      for (const release of releases.splice(0)) release();
+    };
+  }
+
+  /** The update loop over buckets whose turns the caller holds; `seed`: a first read to plan on. */
+  private async commitBuckets<R>(
+    groups: ReadonlyMap<number, readonly string[]>,
+    buckets: readonly number[],
+    plan: (existing: PortableRow[], keys: readonly string[]) => BucketPlan<R>,
+    seed:
+      | {
+          readonly heads: ReadonlyMap<number, VersionedHead>;
+          readonly rows: ReadonlyMap<number, PortableRow[]>;
+        }
+      | undefined,
+  ): Promise<R[]> {
+    const maxAttempts = this.options.maxAttempts ?? 25;
+    const results: R[] = [];
+    let pending = buckets;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      let at = performance.now();
+      const lap = (): number => {
+        const now = performance.now();
+        const ms = now - at;
+        at = now;
+        return ms;
+      };
+      const { heads, rows } = attempt === 1 && seed ? seed : await this.readBuckets(pending, groups);
+      this.stats.readMs += lap();
+      const writes: { bucket: number; head: VersionedHead; path: string; planned: BucketPlan<R> }[] = [];
+      for (const bucket of pending) {
+        const planned = plan(rows.get(bucket) ?? [], groups.get(bucket)!);
+        const head = heads.get(bucket)!;
+        if (planned.rows.length === 0) results.push(planned.result);
+        else
+          writes.push({
+            bucket,
+            head,
+            planned,
+            path: lakePaths.stateRun(this.spec.name, bucket, head.generation + 1, randomUUID().slice(0, 8)),
+          });
+      }
+      this.stats.planMs += lap();
+      const written = await this.deps.parquet.writeMany(
+        STATE_CONTAINER,
+        this.spec.columns,
+        writes.map((w) => ({ path: w.path, rows: w.planned.rows })),
+        { ifNoneMatch: '*' },
+      );
+      this.stats.writeMs += lap();
+      const committed = await Promise.all(
+        writes.map((w, i) =>
+          this.commitHead(w.bucket, w.head, {
+            generation: w.head.generation + 1,
+            runs: [
+              ...w.head.runs,
+              { path: w.path, generation: w.head.generation + 1, rows: written[i]!.rows },
+            ],
+          }),
+        ),
+      );
+      this.stats.commitMs += lap();
+      const lost: number[] = [];
+      const toCompact: { bucket: number; head: VersionedHead }[] = [];
+      for (const [i, w] of writes.entries()) {
+        const head = committed[i];
+        if (head) {
+          this.stats.runsWritten++;
+          results.push(w.planned.result);
+          toCompact.push({ bucket: w.bucket, head });
+        } else lost.push(w.bucket);
+      }
+      await Promise.all(
+        writes.filter((_, i) => !committed[i]).map((w) => this.deps.lake.delete(STATE_CONTAINER, w.path)),
+      );
+      await this.compactBuckets(toCompact.filter((c) => needsCompaction(c.head.runs)));
+      this.stats.compactMs += lap();
+      if (lost.length === 0) break;
+      if (attempt >= maxAttempts)
+        throw new ConcurrencyError(
+          `keyed state ${this.spec.name} buckets ${lost.join(', ')}: lost ${attempt} commit races in a row; retry`,
+        );
+      this.stats.retries += lost.length;
+      await sleep(Math.min(250, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+      pending = lost;
+    }
+    return results;
   }
 
   /** Compacts every bucket with more than one run (maintenance; updates compact as they go). */

@@ -1,6 +1,7 @@
 import type { Clock } from '../ports/clock.port.js';
-import type { SeenClassification, SeenEvents } from '../ports/seen-events.port.js';
-import { KeyedLakeState, type KeyedStateDeps } from './keyed-lake-state.js';
+import type { SeenClassification, SeenEvents, SeenReservation } from '../ports/seen-events.port.js';
+import type { PortableRow } from '../../domain/gold/portable-types.js';
+import { KeyedLakeState, type BucketPlan, type KeyedStateDeps } from './keyed-lake-state.js';
 
 /**
  * Seen event ids as keyed state in the lake (`state/seen-events/`, 16 hash buckets): a receipt's
@@ -48,9 +49,30 @@ export class LakeSeenEvents implements SeenEvents {
 
   async classify(eventIds: readonly string[]): Promise<SeenClassification> {
     const distinct = [...new Set(eventIds)];
-    const toRead = distinct.filter((id) => !this.knows(id));
+    return this.classified(distinct, await this.state.read(distinct.filter((id) => !this.knows(id))));
+  }
+
+  async reserve(eventIds: readonly string[]): Promise<SeenReservation> {
+    const distinct = [...new Set(eventIds)];
+    const held = await this.state.hold(distinct.filter((id) => !this.knows(id)));
+    try {
+      return {
+        ...this.classified(distinct, held.rows),
+        claim: async (ids, receiptId) => {
+          await held.update(ids, this.claimPlan(receiptId));
+        },
+        release: () => held.release(),
+      };
+    } catch (error) {
+      held.release();
+      throw error;
+    }
+  }
+
+  /** The classification of `distinct` ids given the state rows read for the ones not known. */
+  private classified(distinct: readonly string[], read: readonly PortableRow[]): SeenClassification {
     const claimedBy = new Map<string, string | null>();
-    for (const row of await this.state.read(toRead)) {
+    for (const row of read) {
       const receipt = row.batch_id === null || row.batch_id === undefined ? null : String(row.batch_id);
       claimedBy.set(String(row.event_id), receipt);
     }
@@ -84,8 +106,15 @@ export class LakeSeenEvents implements SeenEvents {
   }
 
   private async write(eventIds: readonly string[], receiptId: string | null): Promise<void> {
+    await this.state.update(eventIds, this.claimPlan(receiptId));
+  }
+
+  /** Claims ids for a receipt: the first receipt to claim an id keeps it. */
+  private claimPlan(
+    receiptId: string | null,
+  ): (existing: PortableRow[], keys: readonly string[]) => BucketPlan<null> {
     const markedAt = this.clock.now().toISOString();
-    await this.state.update(eventIds, (existing, keys) => {
+    return (existing, keys) => {
       const held = new Set(existing.map((r) => String(r.event_id)));
       return {
         rows: keys
@@ -93,7 +122,7 @@ export class LakeSeenEvents implements SeenEvents {
           .map((id) => ({ event_id: id, batch_id: receiptId, marked_at: markedAt })),
         result: null,
       };
-    });
+    };
   }
 
   private knows(id: string): boolean {

@@ -23,6 +23,20 @@ export interface SeenEvents {
   claim(eventIds: readonly string[], receiptId: string): Promise<void>;
   /** Records that the receipts holding these ids are finished: `classify` no longer reports them. */
   settle(eventIds: readonly string[]): void;
+  /**
+   * `classify`, holding what it read until the reservation is released: the reservation's `claim`
+   * (of ids among these) is planned on that read instead of reading again, and is as safe as
+   * `claim` (it commits only where nobody else wrote since; otherwise it reads again). This
+   * instance's other claims of the same state wait meanwhile, so release it on every path, and do
+   * not claim through the instance itself before releasing it.
+   */
+  reserve(eventIds: readonly string[]): Promise<SeenReservation>;
+}
+
+/** A classification whose read a later claim reuses (`SeenEvents.reserve`). */
+export interface SeenReservation extends SeenClassification {
+  claim(eventIds: readonly string[], receiptId: string): Promise<void>;
+  release(): void;
 }
 
 export interface SeenClassification {

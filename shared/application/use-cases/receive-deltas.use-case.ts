@@ -2,7 +2,7 @@ import type { Delta } from '../../domain/capture/delta.js';
 import { batchIdOf } from '../../domain/events/batch-id.js';
 import { parseDeltaEnvelope } from '../../domain/events/delta-envelope.js';
 import type { Logger } from '../ports/logger.port.js';
-import type { SeenEvents } from '../ports/seen-events.port.js';
+import type { SeenEvents, SeenReservation } from '../ports/seen-events.port.js';
 
 /** One received transport event: its body and where it came from (for reporting). */
 export interface ReceivedEventBody {
@@ -39,6 +39,11 @@ export interface ReceivedBatch {
    */
   readonly unfinishedReceipts: ReadonlyMap<string | null, readonly string[]>;
   readonly malformed: readonly MalformedEvent[];
+  /**
+   * With `reserve`: the seen-state read behind this batch, held for the claim (`SeenEvents.reserve`).
+   * The caller claims through it and releases it on every path.
+   */
+  readonly reservation?: SeenReservation;
 }
 
 /**
@@ -51,7 +56,7 @@ export interface ReceivedBatch {
  * It does NOT mark anything seen. The caller must, in this order:
  * 1. write the batches to bronze keyed by batch id (create-only, so a retry is a no-op);
  * 2. write the receipt's claim (its batch descriptors, create-only) under `batchId`;
- * 3. `seenEvents.claim(ids, batchId)`: from here a redelivery, however it groups the events,
+ * 3. `seenEvents.claim(ids, batchId)` (or the reservation's claim, with `reserve`): from here a redelivery, however it groups the events,
  *    finds them claimed by this receipt (`unfinishedReceipts`) and finishes it;
  * 4. start each batch's orchestration (instance id = its batch id) unless it already exists;
  * 5. `seenEvents.settle(ids)` and return, so the checkpoint advances.
@@ -62,6 +67,7 @@ export interface ReceivedBatch {
 export async function receiveDeltas(
   events: readonly ReceivedEventBody[],
   deps: { readonly seenEvents: SeenEvents; readonly logger: Logger },
+  options: { readonly reserve?: boolean } = {},
 ): Promise<ReceivedBatch> {
   const malformed: MalformedEvent[] = [];
   const candidates: Delta[] = [];
@@ -89,25 +95,39 @@ export async function receiveDeltas(
     });
   }
 
-  const classified = await deps.seenEvents.classify(candidates.map((d) => d.eventId));
-  const unseen = new Set(classified.unseen);
-  const deltas: Delta[] = [];
-  for (const delta of candidates) {
-    if (!unseen.has(delta.eventId)) continue;
-    unseen.delete(delta.eventId);
-    deltas.push(delta);
+  const ids = candidates.map((d) => d.eventId);
+  const reservation = options.reserve ? await deps.seenEvents.reserve(ids) : undefined;
+  const classified = reservation ?? (await deps.seenEvents.classify(ids));
+  try {
+    const unseen = new Set(classified.unseen);
+    const deltas: Delta[] = [];
+    for (const delta of candidates) {
+      if (!unseen.has(delta.eventId)) continue;
+      unseen.delete(delta.eventId);
+      deltas.push(delta);
+    }
+    const duplicatesDropped = candidates.length - deltas.length;
+    const batchId = deltas.length > 0 ? batchIdOf(deltas.map((d) => d.eventId)) : null;
+    deps.logger.info('deltas received', {
+      batchId,
+      events: events.length,
+      deltas: deltas.length,
+      duplicatesDropped,
+      malformed: malformed.length,
+      unfinishedReceipts: classified.claimed.size,
+    });
+    return {
+      batchId,
+      deltas,
+      duplicatesDropped,
+      unfinishedReceipts: classified.claimed,
+      malformed,
+      ...(reservation && { reservation }),
+    };
+  } catch (error) {
+    reservation?.release();
+    throw error;
   }
-  const duplicatesDropped = candidates.length - deltas.length;
-  const batchId = deltas.length > 0 ? batchIdOf(deltas.map((d) => d.eventId)) : null;
-  deps.logger.info('deltas received', {
-    batchId,
-    events: events.length,
-    deltas: deltas.length,
-    duplicatesDropped,
-    malformed: malformed.length,
-    unfinishedReceipts: classified.claimed.size,
-  });
-  return { batchId, deltas, duplicatesDropped, unfinishedReceipts: classified.claimed, malformed };
 }
 
 function bodyText(body: unknown): string {

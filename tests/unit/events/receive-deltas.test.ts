@@ -67,6 +67,34 @@ describe('receive deltas', () => {
     assert.deepEqual(await deps.seenEvents.filterUnseen([a1.eventId]), [a1.eventId]);
   });
 
+  test('with reserve: the same batch, a claim through the reservation that the state keeps, and claimed ids of another receipt still named', async () => {
+    const deps = await setup();
+    await deps.seenEvents.claim([a1.eventId], 'b-crashed');
+    const events = [{ body: encodeDeltaEnvelope([a1, a2, b1]) }];
+    const plain = await receiveDeltas(events, deps);
+    const reserved = await receiveDeltas(events, deps, { reserve: true });
+    try {
+      assert.deepEqual(reserved.deltas, plain.deltas);
+      assert.equal(reserved.batchId, plain.batchId);
+      assert.deepEqual([...reserved.unfinishedReceipts], [['b-crashed', [a1.eventId]]]);
+      await reserved.reservation!.claim(
+        reserved.deltas.map((d) => d.eventId),
+        reserved.batchId!,
+      );
+    } finally {
+      reserved.reservation!.release();
+    }
+    const after = await deps.seenEvents.classify([a1.eventId, a2.eventId, b1.eventId]);
+    assert.deepEqual(after.unseen, []);
+    assert.deepEqual(
+      new Map([...after.claimed].map(([receipt, ids]) => [receipt, [...ids].sort()])),
+      new Map([
+        ['b-crashed', [a1.eventId]],
+        [reserved.batchId, [a2.eventId, b1.eventId].sort()],
+      ]),
+    );
+  });
+
   test('a malformed event is set aside with its partition, offset and sequence, and logged without content', async () => {
     const deps = await setup();
     const bad =

@@ -159,4 +159,78 @@ describe('keyed lake state', () => {
       assert.deepEqual(await writerA.read(['d']), [{ k: 'd', holder: 'A' }]);
       assert.equal(runFiles(lake).length, compacting ? 1 : 2, 'the loser left no run behind');
     });
+
+  describe('hold: one read for a read-then-write', () => {
+    const firstHolder = (holder: string) => (existing: PortableRow[], keys: readonly string[]) => {
+      const held = new Map(existing.map((r) => [String(r.k), String(r.holder)]));
+      return {
+        rows: keys.filter((k) => !held.has(k)).map((k) => ({ k, holder })),
+        result: new Map(keys.map((k) => [k, held.get(k) ?? holder])),
+      };
+    };
+    const buckets4 = { ...spec, buckets: 4 };
+
+    test('the update plans on the held read: no second read, and the rows land as update would put them', async () => {
+      const state = new KeyedLakeState(buckets4, memoryLakeState());
+      await claim(state, ['a', 'b'], 'earlier');
+      const held = await state.hold(['a', 'c', 'd', 'e']);
+      assert.deepEqual(
+        held.rows.map((r) => `${String(r.k)}=${String(r.holder)}`),
+        ['a=earlier'],
+      );
+      const readBefore = state.stats.bucketsRead;
+      const [result] = await held.update(['c'], firstHolder('H'));
+      held.release();
+      assert.equal(state.stats.bucketsRead, readBefore, 'the update read nothing again');
+      assert.equal(result?.get('c'), 'H');
+      assert.deepEqual(
+        (await state.read(['a', 'b', 'c', 'd'])).map((r) => `${String(r.k)}=${String(r.holder)}`).sort(),
+        ['a=earlier', 'b=earlier', 'c=H'],
+      );
+    });
+
+    test("another writer's commit after the hold read is seen: the update reads again and the first holder keeps the key", async () => {
+      const lake = new MemoryObjectStore();
+      const mine = new KeyedLakeState(buckets4, memoryLakeState(lake));
+      // Another process (no shared in-process turns) claims between the hold's read and its update.
+      const other = new KeyedLakeState(buckets4, memoryLakeState(lake), { inProcessTurns: false });
+      const held = await mine.hold(['x', 'y']);
+      assert.deepEqual(held.rows, []);
+      await claim(other, ['x'], 'OTHER');
+      const results = await held.update(['x', 'y'], firstHolder('MINE'));
+      held.release();
+      const holders = new Map(results.flatMap((m) => [...m]));
+      assert.equal(holders.get('x'), 'OTHER', 'the first holder keeps x');
+      assert.equal(holders.get('y'), 'MINE');
+      assert.deepEqual(
+        (await mine.read(['x', 'y'])).map((r) => `${String(r.k)}=${String(r.holder)}`).sort(),
+        ['x=OTHER', 'y=MINE'],
+      );
+    });
+
+    test("this process's updates of held buckets wait for the release; keys the hold did not read are refused", async () => {
+      const lake = new MemoryObjectStore();
+      const state = new KeyedLakeState(spec, memoryLakeState(lake));
+      const held = await state.hold(['p']);
+      let waited = true;
+      const later = claim(new KeyedLakeState(spec, memoryLakeState(lake)), ['p'], 'LATER').then((r) => {
+        waited = false;
+        return r;
+      });
+      await held.update(['p'], firstHolder('HOLDER'));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(waited, true, 'the other update is still waiting for the turn');
+      held.release();
+      const [result] = await later;
+      assert.equal(result?.get('p'), 'HOLDER', 'it ran after the release and saw the holder');
+      const split = new KeyedLakeState(buckets4, memoryLakeState());
+      const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+      const inOne = keys.filter((k) => split.bucketOf(k) === split.bucketOf('k0'));
+      const elsewhere = keys.find((k) => split.bucketOf(k) !== split.bucketOf('k0'))!;
+      const partial = await split.hold(inOne);
+      await assert.rejects(partial.update([elsewhere], firstHolder('Z')), /did not read/);
+      partial.release();
+      partial.release(); // idempotent
+    });
+  });
 });

@@ -7,7 +7,7 @@ import { shortId } from '../../../domain/pipeline/ids.js';
 import { pipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
 import type { OrchestrationStarter } from '../../ports/orchestration-starter.port.js';
 import type { SeenEvents } from '../../ports/seen-events.port.js';
-import { receiveDeltas, type ReceivedEventBody } from '../receive-deltas.use-case.js';
+import { receiveDeltas, type ReceivedBatch, type ReceivedEventBody } from '../receive-deltas.use-case.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 export interface IngestDeltasResult {
@@ -45,7 +45,20 @@ export async function ingestDeltas(
   events: readonly ReceivedEventBody[],
   deps: IngestDeps,
 ): Promise<IngestDeltasResult> {
-  const received = await receiveDeltas(events, { seenEvents: deps.seenEvents, logger: deps.logger });
+  // The seen-state read behind the classification is held for the claim below: one read for both.
+  const received = await receiveDeltas(
+    events,
+    { seenEvents: deps.seenEvents, logger: deps.logger },
+    { reserve: true },
+  );
+  try {
+    return await ingestReceived(received, deps);
+  } finally {
+    received.reservation?.release();
+  }
+}
+
+async function ingestReceived(received: ReceivedBatch, deps: IngestDeps): Promise<IngestDeltasResult> {
   const receiptsFinished = await finishClaimedReceipts(received.unfinishedReceipts, deps);
   const now = deps.clock.now();
   for (const bad of received.malformed) {
@@ -112,7 +125,8 @@ export async function ingestDeltas(
     deps,
   );
   const ids = received.deltas.map((d) => d.eventId);
-  await deps.seenEvents.claim(ids, received.batchId);
+  if (received.reservation) await received.reservation.claim(ids, received.batchId);
+  else await deps.seenEvents.claim(ids, received.batchId);
   const batches = await startReceipt(receipt, deps);
   deps.seenEvents.settle(ids);
   return {
