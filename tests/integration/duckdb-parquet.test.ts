@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DuckDbParquetCodec } from '../../shared/adapters/parquet/duckdb-parquet.js';
 import { DuckDbParquetLake } from '../../shared/adapters/parquet/duckdb-parquet-lake.js';
 import { MemoryObjectStore } from '../../shared/adapters/memory/memory-object-store.js';
+import { MemoryParquetLake } from '../../shared/adapters/memory/memory-parquet-lake.js';
 import { LakeObjectMissingError } from '../../shared/domain/errors.js';
 import type { PortableColumn } from '../../shared/domain/gold/portable-types.js';
 
@@ -123,6 +124,29 @@ test('the lake reads many objects file after file, each in file order, whatever 
     const back: Record<string, unknown>[] = [];
     for await (const row of parquet.read('silver', paths)) back.push(row);
     assert.deepEqual(back, expected);
+    // Only some columns: each row holds those the objects have; none of them: empty rows, counted.
+    const twin = new MemoryParquetLake(new MemoryObjectStore());
+    for (const [i, path] of paths.entries())
+      await twin.write(
+        'silver',
+        path,
+        cols,
+        expected.filter((r) => String(r.id).startsWith(`f${i}-`)),
+      );
+    for (const lakeImpl of [parquet, twin]) {
+      const cut: Record<string, unknown>[] = [];
+      for await (const row of lakeImpl.read('silver', paths, { columns: ['n', 'absent'] })) cut.push(row);
+      assert.deepEqual(
+        cut,
+        expected.map((r) => ({ n: r.n })),
+      );
+      let empty = 0;
+      for await (const row of lakeImpl.read('silver', paths, { columns: ['absent'] })) {
+        assert.deepEqual(row, {});
+        empty++;
+      }
+      assert.equal(empty, expected.length);
+    }
     // A later object with a column the others lack: read by name, the others' rows hold it as null.
     const wider: PortableColumn[] = [...cols, { name: 'extra', type: 'string', nullable: true }];
     await parquet.write('silver', 't/wider.parquet', wider, [{ id: 'w1', n: 1, extra: 'x' }]);

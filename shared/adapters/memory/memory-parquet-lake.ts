@@ -47,8 +47,22 @@ export class MemoryParquetLake implements ParquetLake {
     return out;
   }
 
-  async *read(container: string, paths: readonly string[]): AsyncIterable<PortableRow> {
-    for (const path of paths) yield* await this.rows(container, path);
+  async *read(
+    container: string,
+    paths: readonly string[],
+    options: { readonly columns?: readonly string[] } = {},
+  ): AsyncIterable<PortableRow> {
+    const wanted = options.columns;
+    for (const path of paths)
+      for (const row of await this.rows(container, path)) {
+        if (!wanted) {
+          yield row;
+          continue;
+        }
+        const cut: PortableRow = {};
+        for (const name of wanted) if (name in row) cut[name] = row[name]!;
+        yield cut;
+      }
   }
 
   async count(container: string, paths: readonly string[]): Promise<number> {

@@ -154,7 +154,11 @@ export class DuckDbParquetLake implements ParquetLake {
     }
   }
 
-  async *read(container: string, paths: readonly string[]): AsyncIterable<PortableRow> {
+  async *read(
+    container: string,
+    paths: readonly string[],
+    options: { readonly columns?: readonly string[] } = {},
+  ): AsyncIterable<PortableRow> {
     // A batch's silver is a file per period: fetched together and read by one engine query per
     // group of files, not one query (and scratch round trip) per file.
     for (let i = 0; i < paths.length; i += READ_FILES_PER_QUERY) {
@@ -164,7 +168,7 @@ export class DuckDbParquetLake implements ParquetLake {
         await forEachLimited(group, FETCH_CONCURRENCY, async (path, at) => {
           locals[at] = await this.fetch(container, path);
         });
-        yield* this.codec.readMany(locals);
+        yield* this.codec.readMany(locals, options.columns);
       } finally {
         for (const local of locals) if (local) rmSync(local, { force: true });
       }

@@ -207,9 +207,10 @@ export class DuckDbParquetCodec implements ParquetCodec {
   /**
    * Every row of the files in one engine query, file after file in the order given, each in file
    * order (a multi-file scan keeps that order while insertion order is preserved, DuckDB's
-   * default); columns by name across the files (a column a file lacks reads as null).
+   * default); columns by name across the files (a column a file lacks reads as null); only the
+   * `only` columns when given.
    */
-  async *readMany(files: readonly string[]): AsyncIterable<PortableRow> {
+  async *readMany(files: readonly string[], only?: readonly string[]): AsyncIterable<PortableRow> {
     if (files.length === 0) return;
     const connection = await this.connect();
     const source =
@@ -217,13 +218,21 @@ export class DuckDbParquetCodec implements ParquetCodec {
         ? `read_parquet(${sqlString(files[0]!)})`
         : `read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`;
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+    const wanted = only ? new Set(only) : undefined;
     const columns = described
       .getRowObjectsJson()
-      .map((r) => ({ name: r.column_name as string, type: r.column_type as string }));
-    const select = columns
-      .map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`)
-      .join(', ');
+      .map((r) => ({ name: r.column_name as string, type: r.column_type as string }))
+      .filter((c) => !wanted || wanted.has(c.name));
     try {
+      if (columns.length === 0) {
+        // None of the wanted columns: the rows still count, as empty rows.
+        const counted = await connection.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${source}`);
+        for (let n = Number(counted.getRows()[0]?.[0] ?? 0); n > 0; n--) yield {};
+        return;
+      }
+      const select = columns
+        .map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`)
+        .join(', ');
       yield* streamRows(connection, `SELECT ${select} FROM ${source}`, `${files[0]!}.out.ndjson`);
     } finally {
       connection.closeSync();

@@ -28,8 +28,15 @@ export interface ParquetLake {
     objects: readonly { readonly path: string; readonly rows: readonly PortableRow[] }[],
     options?: { readonly ifNoneMatch?: '*' },
   ): Promise<readonly { readonly rows: number; readonly created: boolean }[]>;
-  /** Every row of the objects, object by object in the order given, each in file order. */
-  read(container: string, paths: readonly string[]): AsyncIterable<PortableRow>;
+  /**
+   * Every row of the objects, object by object in the order given, each in file order. With
+   * `columns`, each row holds only those of them the objects have (less to decode and carry).
+   */
+  read(
+    container: string,
+    paths: readonly string[],
+    options?: { readonly columns?: readonly string[] },
+  ): AsyncIterable<PortableRow>;
   count(container: string, paths: readonly string[]): Promise<number>;
   /**
    * Silver change logs: the latest row per `key` across the objects (ordered by `orderBy`

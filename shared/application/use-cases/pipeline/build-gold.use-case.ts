@@ -7,7 +7,7 @@ import { periodOf } from '../../../domain/pipeline/silver-lineage.js';
 import { projectForTable } from '../../../domain/pseudonymise/projects.js';
 import type { DimensionVersion } from '../../../domain/scd2/dimension.js';
 import { readMemberHistories } from '../scd2-merge.use-case.js';
-import { PersonLinker } from '../../../domain/link/person-linker.js';
+import { LINK_COLUMNS, PersonLinker } from '../../../domain/link/person-linker.js';
 import { linkKeyVersions } from '../link-key-versions.js';
 import { datasetFactRow, starKeyLookup } from '../../../domain/star/fact-rows.js';
 import { datasetFactFor, datasetFactTable } from '../../../domain/star/fact-tables.js';
@@ -39,7 +39,8 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
   // links (and finds its dimension member) through the re-key table (docs/keys.md).
   const linker = new PersonLinker({ project, ...(await linkKeyVersions(deps, project)) });
   const tokens = new Set<string>();
-  for await (const silver of readSilverRows(input.silverFiles, deps)) {
+  // Pass 1 reads only what linkage reads.
+  for await (const silver of readSilverRows(input.silverFiles, deps, LINK_COLUMNS)) {
     linker.observe(silver);
     const token = linker.linkTokens(silver).token;
     if (token !== null) tokens.add(token);

@@ -16,10 +16,11 @@ export async function writeGoldChangeSet(
   return path;
 }
 
-/** Reads silver Parquet files from the lake, row by row. */
+/** Reads silver Parquet files from the lake, row by row (only `columns` when given). */
 export function readSilverRows(
   paths: readonly string[],
   deps: Pick<PipelineDeps, 'parquet'>,
+  columns?: readonly string[],
 ): AsyncIterable<PortableRow> {
-  return deps.parquet.read('silver', paths);
+  return deps.parquet.read('silver', paths, columns ? { columns } : {});
 }
