@@ -8,7 +8,7 @@ import { DuckDbParquetLake } from '../../shared/adapters/parquet/duckdb-parquet-
 import { MemoryObjectStore } from '../../shared/adapters/memory/memory-object-store.js';
 import { MemoryParquetLake } from '../../shared/adapters/memory/memory-parquet-lake.js';
 import { LakeObjectMissingError } from '../../shared/domain/errors.js';
-import type { PortableColumn } from '../../shared/domain/gold/portable-types.js';
+import type { PortableColumn, PortableRow } from '../../shared/domain/gold/portable-types.js';
 
 const columns: PortableColumn[] = [
   { name: 'episode_id', type: 'string', nullable: false },
@@ -110,7 +110,7 @@ test('the lake reads many objects file after file, each in file order, whatever 
     ];
     // More files than one engine query takes, of uneven sizes (some empty), rows not in key order.
     const paths: string[] = [];
-    const expected: Record<string, unknown>[] = [];
+    const expected: PortableRow[] = [];
     for (let f = 0; f < 70; f++) {
       const rows = Array.from({ length: (f * 37) % 23 }, (_, r) => ({
         id: `f${f}-r${(r * 7) % 23}`,
