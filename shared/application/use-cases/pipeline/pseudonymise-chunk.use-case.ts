@@ -117,19 +117,22 @@ export async function pseudonymiseChunk(
   }
 
   const columns = [...silverColumns(table), ...SILVER_LINEAGE_COLUMNS];
-  const silverFiles: string[] = [];
-  let rows = 0;
-  for (const partition of [...partitions.values()].sort((a, b) => a.period.localeCompare(b.period))) {
-    const path = lakePaths.silver(
-      spec.dataset,
-      spec.table,
-      partition.period,
-      input.batch.batchId,
-      input.chunk.index,
-    );
-    rows += (await deps.parquet.write('silver', path, columns, partition.rows)).rows;
-    silverFiles.push(path);
-  }
+  // Every period's file in one engine pass (a chunk spans up to three years of months).
+  const objects = [...partitions.values()]
+    .sort((a, b) => a.period.localeCompare(b.period))
+    .map((partition) => ({
+      path: lakePaths.silver(
+        spec.dataset,
+        spec.table,
+        partition.period,
+        input.batch.batchId,
+        input.chunk.index,
+      ),
+      rows: partition.rows,
+    }));
+  const written = await deps.parquet.writeMany('silver', columns, objects);
+  const rows = written.reduce((n, w) => n + w.rows, 0);
+  const silverFiles = objects.map((o) => o.path);
   await new IdentityRegister(deps.lake).record(project, input.batch.batchId, input.chunk.index, identities);
   const dimensionChangesPath = lakePaths.work(input.batch.batchId, 'dimension', input.chunk.index);
   await deps.lake.put('bronze', dimensionChangesPath, ndjson(dimensionChanges), {
