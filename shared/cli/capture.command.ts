@@ -15,9 +15,12 @@ import { localActor, openLocalEnvironment } from './local-environment.js';
 export const captureCommand: CliCommand = {
   name: 'capture',
   summary: 'capture operations: release-mass-delete --table T (one table, one poll; audited)',
-  usage: 'nhs-flows capture release-mass-delete --table <source table> [--reason <text>]',
+  usage: 'nhs-flows capture release-mass-delete --table <source table or feed> [--reason <text>]',
   options: {
-    table: { type: 'string', description: 'the source table whose next poll may delete past the guard' },
+    table: {
+      type: 'string',
+      description: 'the source table or feed (capture name) whose next poll may delete past the guard',
+    },
     reason: { type: 'string', description: 'why (kept in the audit record; no patient data)' },
   },
   run: async (args, io) => {
@@ -32,7 +35,7 @@ export const captureCommand: CliCommand = {
     });
     if (!request.success) {
       io.err(
-        `nhs-flows capture: --table must name a source table (${request.error.issues[0]?.message ?? ''})`,
+        `nhs-flows capture: --table must name a captured source table or feed (${request.error.issues[0]?.message ?? ''})`,
       );
       return 2;
     }

@@ -32,8 +32,8 @@ test('capture release-mass-delete needs a known action and a source table', asyn
   assert.equal(await main(['capture', 'frobnicate'], io), 2);
   assert.match(io.err_.join('\n'), /unknown action 'frobnicate'/);
   const io2 = capture();
-  assert.equal(await main(['capture', 'release-mass-delete', '--table', 'patients'], io2), 2);
-  assert.match(io2.err_.join('\n'), /--table must name a source table/);
+  assert.equal(await main(['capture', 'release-mass-delete', '--table', 'Patients; DROP'], io2), 2);
+  assert.match(io2.err_.join('\n'), /--table must name a captured source table or feed/);
 });
 
 const answer = {

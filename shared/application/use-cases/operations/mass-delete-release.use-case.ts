@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SOURCE_TABLE_NAMES, type SourceTableName } from '../../../domain/datasets/source-tables.js';
+import { CAPTURE_NAME } from '../../../domain/capture/source-feeds.js';
 import { InputError } from '../../../domain/errors.js';
 import type { AuditRecord } from '../../../domain/audit/audit-record.js';
 import type { Clock } from '../../ports/clock.port.js';
@@ -18,12 +18,13 @@ export interface MassDeleteReleaseDeps {
 
 /** The boundary shape of a release request (CLI options, POST /api/capture/release-mass-delete body). */
 export const massDeleteReleaseRequestSchema = z.object({
-  table: z.enum(SOURCE_TABLE_NAMES),
+  /** A capture name: a declared source table or a source feed (docs/sources.md). */
+  table: z.string().regex(CAPTURE_NAME, 'a capture name (a source table or feed: a-z, 0-9 and _)'),
   reason: z.string().max(300).optional(),
 });
 
 export interface MassDeleteReleaseResult {
-  readonly table: SourceTableName;
+  readonly table: string;
   /** Whether a release for the table was already pending (it is replaced). */
   readonly replacedPending: boolean;
   readonly audit: AuditRecord;
@@ -33,7 +34,8 @@ export interface MassDeleteReleaseResult {
  * Releases a tripped mass-delete guard for one table and one poll: the next poll of that table
  * accepts its deletes (`allowMassDelete`), then the release is used up. Audited (kind
  * `mass-delete-release`, step `requested`); the poll that uses it writes a second record (step
- * `applied`) with its counts. A table that is not configured for capture is refused here.
+ * `applied`) with its counts. `table` is a capture name: a declared table or a source feed (a
+ * feed's guard is its own). A name that is not configured for capture is refused here.
  */
 export async function releaseMassDelete(
   request: z.input<typeof massDeleteReleaseRequestSchema>,
@@ -43,10 +45,12 @@ export async function releaseMassDelete(
 ): Promise<MassDeleteReleaseResult> {
   const parsed = massDeleteReleaseRequestSchema.safeParse(request);
   if (!parsed.success)
-    throw new InputError(`release-mass-delete needs --table, one of: ${SOURCE_TABLE_NAMES.join(', ')}`);
+    throw new InputError(`release-mass-delete needs --table, one of: ${capturedTables.join(', ')}`);
   const { table, reason } = parsed.data;
   if (!capturedTables.includes(table))
-    throw new InputError(`${table} is not captured here (NHSFLOWS_CDC_TABLES); nothing to release`);
+    throw new InputError(
+      `${table} is not captured here (NHSFLOWS_CDC_TABLES); nothing to release. Captured: ${capturedTables.join(', ')}`,
+    );
   await deps.state.ensureTables([OPERATIONS_TABLE]);
   const pending = await deps.state.get(OPERATIONS_TABLE, MASS_DELETE_RELEASE_PARTITION, table);
   const audit = await recordAudit(
