@@ -186,7 +186,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     stop: async () => {
       if (exited) return;
       const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
+      // Closing its stdin runs the watchdog: one SIGTERM, on which Azurite closes its servers and
+      // saves, and the process then exits by itself (nothing else keeps it alive). A SIGTERM sent
+      // from here instead left the open stdin holding the process until the SIGKILL below, 5 s
+      // later on every stop; sent as well, it would be a second SIGTERM, which Azurite does not
+      // handle (it listens once) and which would kill it mid-save.
+      child.stdin?.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await done;
       clearTimeout(timer);
