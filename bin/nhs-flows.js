@@ -28,8 +28,26 @@ if (!existsSync(entry)) {
 
 import(pathToFileURL(entry).href)
   .then((m) => m.main(process.argv.slice(2)))
-  .then((code) => process.exit(code ?? 0))
+  .then((code) => exitWhenFlushed(code ?? 0))
   .catch((error) => {
     console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
+    exitWhenFlushed(1);
   });
+
+/**
+ * Exits once stdout and stderr have passed on everything written to them. process.exit() alone drops
+ * what a pipe has not taken yet: on a non-blocking pipe (a Node parent's, say) whose reader is slower
+ * than the command, `nhs-flows dq --json` or `export` ended short, with exit 0. An empty write's
+ * callback runs after every earlier write has gone; a closed pipe (`| head`) calls it at once.
+ */
+function exitWhenFlushed(code) {
+  let open = 2;
+  const done = () => {
+    open -= 1;
+    if (open === 0) process.exit(code);
+  };
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.destroyed || stream.writableEnded) done();
+    else stream.write('', () => done());
+  }
+}
