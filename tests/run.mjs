@@ -56,6 +56,10 @@ const checks = withChecks ? [npmScript('checks')] : [];
 const { register } = await import('tsx/esm/api');
 register();
 const { startAzurite } = await import('../shared/runtime/local/azurite.ts');
+// The CLI the e2e and CLI tests start (tests/support/cli-command.ts): dist/ when it is the build of
+// the current sources, else the sources through tsx; decided here once for every file of the run.
+const { CLI } = await import('./support/cli-command.ts');
+process.stdout.write(`# the nhs-flows CLI under test runs from ${CLI.from}\n`);
 const azurite = await startAzurite();
 // Each file's wall time (tests/support/file-times.mjs), summed up at the end.
 const times = resolve(process.env.NHSFLOWS_TEST_TIMES ?? join('.test-out', 'test-times.ndjson'));
@@ -68,6 +72,7 @@ const env = {
   NHSFLOWS_TEST_AZURITE: azurite.connectionString,
   NHSFLOWS_TEST_SHARED_DIR: shared,
   NHSFLOWS_TEST_TIMES: times,
+  NHSFLOWS_TEST_CLI: CLI.dist ? 'dist' : 'sources',
 };
 const concurrency = process.env.NHSFLOWS_TEST_CONCURRENCY ?? '2';
 const started = Date.now();

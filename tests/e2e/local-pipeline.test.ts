@@ -12,6 +12,7 @@ import { DuckDbParquetCodec } from '../../shared/adapters/parquet/duckdb-parquet
 import { openLocalEnvironment } from '../../shared/cli/local-environment.js';
 import { feedsPatientDimension } from '../../shared/application/use-cases/pipeline/patient-dimension.js';
 import { SOURCE_TABLES, SOURCE_TABLE_NAMES } from '../../shared/domain/datasets/source-tables.js';
+import { CLI } from '../support/cli-process.js';
 
 /** The source tables whose rows feed the patient dimension, as a SQL list. */
 const FEEDING_TABLES = SOURCE_TABLE_NAMES.filter((t) => feedsPatientDimension(t))
@@ -33,7 +34,7 @@ const env = {
 const runs: { stdout: string; stderr: string; status: number | null }[] = [];
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'shared/cli/run.ts', ...args], {
+  const r = spawnSync(process.execPath, [...CLI.args, ...args], {
     env,
     encoding: 'utf8',
     timeout: 8 * 60_000,

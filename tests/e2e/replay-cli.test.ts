@@ -14,6 +14,7 @@ import { systemClock } from '../../shared/application/ports/clock.port.js';
 import type { BatchDescriptor } from '../../shared/domain/pipeline/batch-record.js';
 import type { BatchManifest } from '../../shared/domain/pipeline/pipeline-contracts.js';
 import { csv, episode, testNhsNumber } from '../integration/pipeline/pipeline-harness.js';
+import { CLI } from '../support/cli-process.js';
 
 // `nhs-flows replay` in a child process, as an operator runs it: a failed batch is on the poison
 // queue (the message reportFailure writes) and its cause has been fixed (the bronze object exists).
@@ -86,7 +87,7 @@ after(async () => {
 });
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'shared/cli/run.ts', ...args], {
+  const r = spawnSync(process.execPath, [...CLI.args, ...args], {
     env,
     encoding: 'utf8',
     timeout: 3 * 60_000,

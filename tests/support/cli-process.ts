@@ -4,10 +4,13 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { CLI } from './cli-command.js';
+
+export { CLI };
 
 /**
- * The nhs-flows CLI as a real child process (from sources, as the e2e tests run it), in its own
- * process group so a test can SIGKILL the whole group, as a terminal's kill does.
+ * The nhs-flows CLI as a real child process (see CLI), in its own process group so a test can
+ * SIGKILL the whole group, as a terminal's kill does.
  */
 export interface CliProcess {
   readonly child: ChildProcess;
@@ -22,7 +25,7 @@ export interface CliProcess {
 }
 
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/run.ts', ...args], {
+  const child = spawn(process.execPath, [...CLI.args, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
