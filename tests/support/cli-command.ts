@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
  * nhs-flows` and `npm start` run, when dist/ is the build of the sources as they are now (`npm
  * install` builds it, and CI installs on a clean clone); otherwise from the sources through tsx
  * (`node --import tsx shared/cli/run.ts`), as before. The same code either way; the build costs no
- * tsx loader, which took about a quarter of the CPU of a small `start` (its host's worker threads
+ * tsx loader, which took a fifth to a quarter of the CPU of a small `start` (its host's worker threads
  * load the registrations too) and more than a second of every other command.
  * `NHSFLOWS_TEST_CLI=sources` (or `dist`) forces one.
  */
