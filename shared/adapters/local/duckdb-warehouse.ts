@@ -301,10 +301,16 @@ export class DuckDbWarehouse implements Warehouse {
       for (const fact of sql.facts) {
         try {
           for (const s of fact.scope.create) await this.connection.run(s);
-          const rekeyed = (await this.connection.runAndReadAll(fact.rekeyed)).getRowObjectsJson()[0] ?? {};
+          // With one reference the update changes exactly the rows `rekeyed` counts (the scope has one
+          // row per fact key), so its changed-row count stands for that read of the scope.
+          const single = fact.references.length === 1;
+          const rekeyed = single
+            ? {}
+            : ((await this.connection.runAndReadAll(fact.rekeyed)).getRowObjectsJson()[0] ?? {});
           await this.connection.run('BEGIN TRANSACTION');
           try {
-            await this.connection.run(fact.rekey);
+            const update = await this.connection.run(fact.rekey);
+            if (single) rekeyed.rekeyed_0 = update.rowsChanged;
             await this.connection.run('COMMIT');
           } catch (error) {
             await this.connection.run('ROLLBACK');
