@@ -68,6 +68,19 @@ describe('delta packer', () => {
       assert.equal(utf8Length(text), Buffer.byteLength(text));
   });
 
+  test('for any text, lone surrogates included, the measured length is the length of the bytes an event body is written as', () => {
+    const encoder = new TextEncoder();
+    fc.assert(
+      // Any UTF-16 code units: lone and paired surrogates, astral characters, ASCII.
+      fc.property(fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 64 }), (units) => {
+        const text = String.fromCharCode(...units);
+        assert.equal(utf8Length(text), encoder.encode(text).length);
+        assert.equal(utf8Length(text), Buffer.from(text, 'utf8').length);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test('for any deltas of several tables and any limit: nothing lost, nothing doubled, per-key order kept, every event within the limit, one partition key per table', () => {
     const tables = ['sus_apc_episode', 'prescribing_item', 'ecds_attendance', 'csds_care_contact'] as const;
     fc.assert(
