@@ -120,14 +120,18 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
     // Each project is linked over the source tables of the marts it declares (projects file); a
     // pathway module's facts come from the project that declares its marts, or are empty when no
     // project does (docs/projects.md).
+    // Only the facts and counts of a linked project are kept, not its linked rows: the next project's
+    // rows are read and linked while these are held, and a project's rows are the refresh's peak.
     const linkedProjects: {
       project: ProjectId;
-      result: LinkProjectResult;
+      result: Omit<LinkProjectResult, 'linked'>;
       qualities: Record<string, number>;
     }[] = [];
     for (const project of projectIds()) {
       const tables = projectLinkTables(project);
-      if (tables.length > 0) linkedProjects.push({ project, ...(await link(project, tables)) });
+      if (tables.length === 0) continue;
+      const { result, qualities } = await link(project, tables);
+      linkedProjects.push({ project, result: withoutRows(result), qualities });
     }
     const cf =
       linkedProjects.find((l) => l.result.careflow)?.result.careflow ??
@@ -218,4 +222,15 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
       optOut: optOutReport,
     };
   }
+}
+
+/** A linked project's result without its linked rows (the facts and counts stay). */
+function withoutRows(result: LinkProjectResult): Omit<LinkProjectResult, 'linked'> {
+  return {
+    project: result.project,
+    quality: result.quality,
+    withheld: result.withheld,
+    ...(result.careflow ? { careflow: result.careflow } : {}),
+    ...(result.community360 ? { community360: result.community360 } : {}),
+  };
 }
