@@ -55,6 +55,8 @@ export function bucketKeyOf(delta: Pick<Delta, 'sourceTable'>): string {
   return delta.sourceTable;
 }
 
+const utf8 = new TextEncoder();
+
 /** FNV-1a 32-bit over UTF-8 bytes: small, stable across platforms and versions (a contract). */
 export function fnv1a32(text: string): number {
   const bytes = utf8.encode(text);
@@ -76,7 +78,6 @@ export function keyBucketLabel(bucket: number): string {
   return `kb-${bucket.toString().padStart(3, '0')}`;
 }
 
-const utf8 = new TextEncoder();
 /**
  * UTF-8 byte length without encoding (the engine's count: about six times a loop over char codes,
  * which was 0.4 s of the host's main thread per 100k captured records). A lone surrogate counts 3
