@@ -285,6 +285,13 @@ function reportSize(report: BenchReport, r: SizeRun): void {
           { op: '<=', value: TARGETS.changeRoundSeconds },
           `issue 8 target: ≤ ${TARGETS.changeRoundSeconds} s`,
         );
+      if (round.cpu)
+        report.metric(
+          `${tag} 1 % change round CPU: node + Azurite`,
+          round.cpu.nodeSeconds + round.cpu.azuriteSeconds,
+          's',
+          `node ${round.cpu.nodeSeconds.toFixed(1)} s, Azurite ${round.cpu.azuriteSeconds.toFixed(1)} s, poller fired → warehouse loaded (${(((round.cpu.nodeSeconds + round.cpu.azuriteSeconds) / (round.toWarehouseMs / 1000) / 2) * 100).toFixed(0)} % of both cores)`,
+        );
       stageRows(`${tag} change round stage`, round.stages);
     }
   }

@@ -104,6 +104,8 @@ export interface LoadResult {
     readonly toWarehouseMs: number | null;
     readonly martsMs: number | null;
     readonly batches: number;
+    /** CPU seconds from the poller fired to the warehouse loaded, per process (null if it failed). */
+    readonly cpu: { readonly nodeSeconds: number; readonly azuriteSeconds: number } | null;
     /** The round's invocations by stage, as `stages` for the load. */
     readonly stages: Readonly<Record<string, StageTiming>>;
     readonly error?: string;

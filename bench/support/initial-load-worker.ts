@@ -294,8 +294,26 @@ async function load(): Promise<LoadResult> {
         });
         const applyMs = performance.now() - applyStart;
         const roundStart = performance.now();
-        const round = await runOneShot(host, registry, { deadline: Date.now() + 10 * 60_000 });
+        const roundCpu = {
+          node: procCpuSeconds('self'),
+          azurite: azuritePid ? procCpuSeconds(azuritePid) : Number.NaN,
+        };
+        let roundCpuSeconds: { nodeSeconds: number; azuriteSeconds: number } | null = null;
+        const round = await runOneShot(host, registry, {
+          deadline: Date.now() + 10 * 60_000,
+          // The CPU to the warehouse, before the marts refresh that follows.
+          onPipelineIdle: () => {
+            roundCpuSeconds = {
+              nodeSeconds: procCpuSeconds('self') - roundCpu.node,
+              azuriteSeconds: azuritePid ? procCpuSeconds(azuritePid) - roundCpu.azurite : Number.NaN,
+            };
+          },
+        });
         const roundStages = stageTimings(invocations, roundStart, performance.now());
+        // NHSFLOWS_BENCH_TIMELINE=<file>: every invocation of the round (start, end in s from the
+        // poller fired, function name), tab-separated, to see what its critical path waits for.
+        const timeline = process.env.NHSFLOWS_BENCH_TIMELINE;
+        if (timeline) writeFileSync(timeline, invocationTimeline(invocations, roundStart));
         const after = await pipelineStatus(s.pipeline);
         const batches = (st: typeof status) => st.tables.reduce((n, t) => n + t.batches, 0);
         changeRound = {
@@ -305,6 +323,7 @@ async function load(): Promise<LoadResult> {
           toWarehouseMs: round.pipelineMs,
           martsMs: round.martsMs,
           batches: batches(after) - batches(status),
+          cpu: roundCpuSeconds,
           stages: roundStages,
         };
       } catch (thrown) {
@@ -315,6 +334,7 @@ async function load(): Promise<LoadResult> {
           toWarehouseMs: null,
           martsMs: null,
           batches: 0,
+          cpu: null,
           stages: {},
           error: message(thrown),
         };
@@ -402,6 +422,14 @@ function message(error: unknown): string {
  * The stages (STAGE_FUNCTIONS, then any other registration on its own) of the invocations that
  * started in [from, until): how many, busy time summed, wall time covered, failures.
  */
+function invocationTimeline(invocations: ReadonlyMap<string, readonly Invocation[]>, from: number): string {
+  const rows = [...invocations]
+    .flatMap(([name, list]) => list.filter((i) => i.started >= from).map((i) => ({ name, ...i })))
+    .sort((a, b) => a.started - b.started);
+  const s = (ms: number) => ((ms - from) / 1000).toFixed(2);
+  return rows.map((r) => `${s(r.started)}\t${s(r.ended)}\t${r.name}\n`).join('');
+}
+
 interface Invocation {
   readonly started: number;
   readonly ended: number;

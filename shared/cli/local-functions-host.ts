@@ -55,6 +55,8 @@ export interface OneShotOptions {
   readonly stallTimeoutMs?: number;
   /** When the caller last saw progress (epoch ms), e.g. the last log record; orchestrations count too. */
   readonly lastProgressAt?: () => number;
+  /** Called once the poll's batches are through the warehouse, before the marts refresh is fired. */
+  readonly onPipelineIdle?: () => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export async function runOneShot(
   const pollMs = performance.now() - started;
   await waitUntilIdle(host, options);
   const pipelineMs = performance.now() - started;
+  options.onPipelineIdle?.();
   const martsStarted = performance.now();
   await fireTimer(host, registry, FUNCTIONS.martsRefresh);
   await waitUntilIdle(host, options);

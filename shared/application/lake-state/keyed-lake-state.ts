@@ -40,8 +40,11 @@ export interface HeldKeyedState {
     keys: readonly string[],
     plan: (existing: PortableRow[], keys: readonly string[]) => BucketPlan<R>,
   ): Promise<R[]>;
-  /** Lets this process's other updates of the buckets go on (idempotent). */
-  release(): void;
+  /**
+   * Lets this process's other updates of the buckets go on, then compacts the buckets the update
+   * left with too many runs (after the turns are released, so nobody waits for it). Idempotent.
+   */
+  release(): Promise<void>;
 }
 
 /** Counts of the lake work behind a state operation (for reports and the bench). */
@@ -67,9 +70,11 @@ export interface KeyedStateStats {
  * of the highest run holding it. A write uploads a new run under a unique name, then replaces the
  * head only if its ETag is still the one read (If-Match): that replacement IS the commit. Two
  * writers that planned from the same head cannot both commit; the loser removes its run, re-reads
- * and re-plans. A compaction writes the latest rows of every key as one run and commits a head
- * listing only it the same way, and only then removes the runs it replaced, so a crash at any point
- * leaves a readable, correct bucket (at worst an unlisted run file nobody reads).
+ * and re-plans. A compaction merges a contiguous stretch of a bucket's runs (the latest rows of
+ * each key in them) into one run ranked as the newest run it replaces, and commits a head in which
+ * that run stands where they stood, the same way (If-Match); runs appended meanwhile stay listed
+ * after it, so it never has to hold back writers. Only then are the replaced runs removed, so a
+ * crash at any point leaves a readable, correct bucket (at worst an unlisted run file nobody reads).
  *
  * Cost: an update reads each touched bucket's head and runs once and writes one run and one head,
  * never a request per key; the engine does the set work (semi-join on the keys, latest-run
@@ -79,6 +84,8 @@ export interface KeyedStateStats {
 const RUNS_PER_READ = 24;
 /** Most rows one engine pass compacts (its partitioned write holds them until it ends). */
 const ROWS_PER_COMPACTION = 120_000;
+/** Runs a bucket may hold before its small recent runs are merged (see compactionOf). */
+const RUNS_BEFORE_COMPACTION = 8;
 
 export class KeyedLakeState {
   readonly stats: KeyedStateStats = {
@@ -152,11 +159,14 @@ export class KeyedLakeState {
     const groups = this.group(keys);
     const buckets = [...groups.keys()].sort((x, y) => x - y);
     const release = await this.takeTurns(buckets);
+    let committed: Committed<R>;
     try {
-      return await this.commitBuckets(groups, buckets, plan, undefined);
+      committed = await this.commitBuckets(groups, buckets, plan, undefined);
     } finally {
       release();
     }
+    await this.compactDue(committed.due);
+    return committed.results;
   }
 
   /**
@@ -170,6 +180,7 @@ export class KeyedLakeState {
     const buckets = [...groups.keys()].sort((x, y) => x - y);
     const release = await this.takeTurns(buckets);
     let released = false;
+    const due: CommittedHead[] = [];
     try {
       const read = await this.readBuckets(buckets, groups);
       const rows = [...read.rows.values()].flat();
@@ -201,12 +212,15 @@ export class KeyedLakeState {
               }),
             ),
           };
-          return this.commitBuckets(claimGroups, claimBuckets, plan, seed);
+          const committed = await this.commitBuckets(claimGroups, claimBuckets, plan, seed);
+          due.push(...committed.due);
+          return committed.results;
         },
-        release: () => {
+        release: async () => {
           if (released) return;
           released = true;
           release();
+          await this.compactDue(due.splice(0));
         },
       };
     } catch (error) {
@@ -236,9 +250,10 @@ export class KeyedLakeState {
           readonly rows: ReadonlyMap<number, PortableRow[]>;
         }
       | undefined,
-  ): Promise<R[]> {
+  ): Promise<Committed<R>> {
     const maxAttempts = this.options.maxAttempts ?? 25;
     const results: R[] = [];
+    const due: CommittedHead[] = [];
     let pending = buckets;
     for (let attempt = 1; pending.length > 0; attempt++) {
       let at = performance.now();
@@ -273,31 +288,26 @@ export class KeyedLakeState {
       this.stats.writeMs += lap();
       const committed = await Promise.all(
         writes.map((w, i) =>
-          this.commitHead(w.bucket, w.head, {
+          this.commitRun(w.bucket, w.head, {
+            path: w.path,
             generation: w.head.generation + 1,
-            runs: [
-              ...w.head.runs,
-              { path: w.path, generation: w.head.generation + 1, rows: written[i]!.rows },
-            ],
+            rows: written[i]!.rows,
           }),
         ),
       );
       this.stats.commitMs += lap();
       const lost: number[] = [];
-      const toCompact: { bucket: number; head: VersionedHead }[] = [];
       for (const [i, w] of writes.entries()) {
         const head = committed[i];
         if (head) {
           this.stats.runsWritten++;
           results.push(w.planned.result);
-          toCompact.push({ bucket: w.bucket, head });
+          if (compactionOf(head.runs)) due.push({ bucket: w.bucket, head });
         } else lost.push(w.bucket);
       }
       await Promise.all(
         writes.filter((_, i) => !committed[i]).map((w) => this.deps.lake.delete(STATE_CONTAINER, w.path)),
       );
-      await this.compactBuckets(toCompact.filter((c) => needsCompaction(c.head.runs)));
-      this.stats.compactMs += lap();
       if (lost.length === 0) break;
       if (attempt >= maxAttempts)
         throw new ConcurrencyError(
@@ -307,17 +317,51 @@ export class KeyedLakeState {
       await sleep(Math.min(250, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
       pending = lost;
     }
-    return results;
+    return { results, due };
   }
 
-  /** Compacts every bucket with more than one run (maintenance; updates compact as they go). */
+  /** Compacts every bucket with more than one run into one (maintenance; updates compact as they go). */
   async compactAll(): Promise<number> {
-    let compacted = 0;
+    const before = this.stats.compactions;
     for (let bucket = 0; bucket < this.spec.buckets; bucket++) {
       const head = await this.readHead(bucket);
-      if (head.runs.length > 1 && (await this.compact(bucket, head))) compacted++;
+      if (head.runs.length > 1) await this.compactBuckets([{ bucket, head, runs: head.runs }]);
     }
-    return compacted;
+    return this.stats.compactions - before;
+  }
+
+  /**
+   * Compacts the buckets a commit left due, once the turns are released. A failure is logged and
+   * left for the next update (the data is committed; a compaction only tidies it), and a bucket this
+   * process is already compacting is skipped.
+   */
+  private async compactDue(due: readonly CommittedHead[]): Promise<void> {
+    if (due.length === 0) return;
+    const mine: CommittedHead[] = [];
+    for (const entry of due) {
+      const name = `${this.spec.name}/${entry.bucket}`;
+      if (compacting.has(name)) continue;
+      compacting.add(name);
+      mine.push(entry);
+    }
+    const at = performance.now();
+    try {
+      await this.compactBuckets(
+        mine.flatMap((entry) => {
+          const runs = compactionOf(entry.head.runs);
+          return runs ? [{ ...entry, runs }] : [];
+        }),
+      );
+    } catch (error) {
+      this.deps.logger.warn('keyed state compaction failed; the next update retries it', {
+        state: this.spec.name,
+        buckets: mine.map((e) => e.bucket).join(','),
+        error: error instanceof Error ? error.message.slice(0, 300) : 'unknown',
+      });
+    } finally {
+      for (const entry of mine) compacting.delete(`${this.spec.name}/${entry.bucket}`);
+      this.stats.compactMs += performance.now() - at;
+    }
   }
 
   private group(keys: readonly string[]): Map<number, string[]> {
@@ -443,6 +487,29 @@ export class KeyedLakeState {
     }
   }
 
+  /**
+   * Appends a run planned on `read` to the bucket's head. A head moved only by compactions (which
+   * keep the generation: only writes raise it) holds the same rows per key, so the plan still
+   * stands and the run is appended to it; undefined when a write committed since (re-plan).
+   */
+  private async commitRun(
+    bucket: number,
+    read: VersionedHead,
+    run: RunEntry,
+  ): Promise<VersionedHead | undefined> {
+    let head = read;
+    for (let attempt = 1; attempt <= 25; attempt++) {
+      const committed = await this.commitHead(bucket, head, {
+        generation: run.generation,
+        runs: [...head.runs, run],
+      });
+      if (committed) return committed;
+      head = await this.readHead(bucket);
+      if (head.generation !== read.generation) return undefined;
+    }
+    return undefined;
+  }
+
   /** Replaces the head only if it is still the one read; the new head with its ETag, or undefined. */
   private async commitHead(
     bucket: number,
@@ -460,21 +527,20 @@ export class KeyedLakeState {
   }
 
   /**
-   * Compacts buckets together: one engine pass per part of at most RUNS_PER_READ runs (each bucket
-   * to its own new run), then every head committed at once; a bucket whose head moved on keeps its
-   * runs (its new run is removed) and compacts another time.
+   * Merges each entry's runs (a contiguous stretch of its bucket's head) into one run: one engine
+   * pass per part of at most RUNS_PER_READ runs and ROWS_PER_COMPACTION rows (each bucket to its
+   * own new run), then each head swapped (`commitCompaction`).
    */
-  private async compactBuckets(list: readonly { bucket: number; head: VersionedHead }[]): Promise<void> {
-    const parts: { bucket: number; head: VersionedHead }[][] = [];
-    let part: { bucket: number; head: VersionedHead }[] = [];
+  private async compactBuckets(list: readonly CompactionEntry[]): Promise<void> {
+    const parts: CompactionEntry[][] = [];
+    let part: CompactionEntry[] = [];
     let partRuns = 0;
     let partRows = 0;
     for (const entry of list) {
-      if (!entry.head.etag) continue;
-      const rows = entry.head.runs.reduce((n, r) => n + r.rows, 0);
+      const rows = entry.runs.reduce((n, r) => n + r.rows, 0);
       if (
         part.length > 0 &&
-        (partRuns + entry.head.runs.length > RUNS_PER_READ || partRows + rows > ROWS_PER_COMPACTION)
+        (partRuns + entry.runs.length > RUNS_PER_READ || partRows + rows > ROWS_PER_COMPACTION)
       ) {
         parts.push(part);
         part = [];
@@ -482,25 +548,25 @@ export class KeyedLakeState {
         partRows = 0;
       }
       part.push(entry);
-      partRuns += entry.head.runs.length;
+      partRuns += entry.runs.length;
       partRows += rows;
     }
     if (part.length > 0) parts.push(part);
     for (const entries of parts) {
-      const planned = entries.map(({ bucket, head }) => ({
-        bucket,
-        head,
-        generation: head.generation + 1,
-        to: lakePaths.stateRun(this.spec.name, bucket, head.generation + 1, randomUUID().slice(0, 8)),
-      }));
+      const planned = entries.map((entry) => {
+        // Ranked as the newest run it replaces: runs appended after those still outrank it.
+        const generation = Math.max(...entry.runs.map((r) => r.generation));
+        return {
+          ...entry,
+          generation,
+          to: lakePaths.stateRun(this.spec.name, entry.bucket, generation, randomUUID().slice(0, 8)),
+        };
+      });
       let written: readonly { readonly rows: number; readonly created: boolean }[];
       try {
         written = await this.deps.parquet.compactMany(
           STATE_CONTAINER,
-          planned.map((p) => ({
-            runs: p.head.runs.map((r) => ({ path: r.path, rank: r.generation })),
-            to: p.to,
-          })),
+          planned.map((p) => ({ runs: p.runs.map((r) => ({ path: r.path, rank: r.generation })), to: p.to })),
           this.spec.keyColumn,
         );
       } catch (error) {
@@ -509,62 +575,60 @@ export class KeyedLakeState {
       }
       await Promise.all(
         planned.map(async (p, i) => {
-          const committed = await this.commitHead(p.bucket, p.head, {
-            generation: p.generation,
-            runs: [{ path: p.to, generation: p.generation, rows: written[i]!.rows }],
-          });
-          if (!committed) {
-            await this.deps.lake.delete(STATE_CONTAINER, p.to); // the head moved on
+          const run = { path: p.to, generation: p.generation, rows: written[i]!.rows };
+          if (!(await this.commitCompaction(p.bucket, p.head, p.runs, run))) {
+            await this.deps.lake.delete(STATE_CONTAINER, p.to); // its runs were compacted by someone else
             return;
           }
           this.stats.compactions++;
           // Only now are the older runs unlisted; readers that read the old head re-read when they vanish.
-          await Promise.all(p.head.runs.map((run) => this.deps.lake.delete(STATE_CONTAINER, run.path)));
+          await Promise.all(p.runs.map((r) => this.deps.lake.delete(STATE_CONTAINER, r.path)));
         }),
       );
     }
   }
 
-  private async compact(bucket: number, head: VersionedHead): Promise<boolean> {
-    const generation = head.generation + 1;
-    const to = lakePaths.stateRun(this.spec.name, bucket, generation, randomUUID().slice(0, 8));
-    let rows: number;
-    try {
-      rows = (
-        await this.deps.parquet.compact(
-          STATE_CONTAINER,
-          head.runs.map((r) => ({ path: r.path, rank: r.generation })),
-          this.spec.keyColumn,
-          to,
-        )
-      ).rows;
-    } catch (error) {
-      if (error instanceof LakeObjectMissingError) return false; // someone else compacted
-      throw error;
+  /**
+   * Swaps `merged` for `run` in the bucket's head where they stand, If-Match the head it read:
+   * runs appended since `known` stay listed after it. A lost race re-reads the head and swaps again;
+   * false when the merged runs are no longer all listed (another compaction took them).
+   */
+  private async commitCompaction(
+    bucket: number,
+    known: VersionedHead,
+    merged: readonly RunEntry[],
+    run: RunEntry,
+  ): Promise<boolean> {
+    let head = known;
+    for (let attempt = 1; attempt <= 25; attempt++) {
+      const at = head.runs.findIndex((r) => r.path === merged[0]!.path);
+      const stretch = at < 0 ? [] : head.runs.slice(at, at + merged.length);
+      const listed = stretch.length === merged.length && stretch.every((r, i) => r.path === merged[i]!.path);
+      if (!listed || head.etag === null) return false;
+      const runs = [...head.runs.slice(0, at), run, ...head.runs.slice(at + merged.length)];
+      if (await this.commitHead(bucket, head, { generation: head.generation, runs })) return true;
+      head = await this.readHead(bucket);
     }
-    const committed = head.etag
-      ? await this.commitHead(bucket, head, { generation, runs: [{ path: to, generation, rows }] })
-      : undefined;
-    if (!committed) {
-      await this.deps.lake.delete(STATE_CONTAINER, to); // the head moved on: compact another time
-      return false;
-    }
-    this.stats.compactions++;
-    // Only now are the older runs unlisted; readers that read the old head re-read when they vanish.
-    for (const run of head.runs) await this.deps.lake.delete(STATE_CONTAINER, run.path);
-    return true;
+    return false;
   }
 }
 
 /**
- * Size-tiered: compact when a bucket holds many runs, or when the runs other than the largest hold
- * as many rows as it (so each row is rewritten a logarithmic number of times as it grows).
+ * Size-tiered, on a bucket's runs in rank order: every run when the runs other than the largest
+ * hold as many rows as it (so each row is rewritten a logarithmic number of times as it grows);
+ * otherwise, once a bucket holds RUNS_BEFORE_COMPACTION runs, the runs after the largest (the small
+ * recent ones, never the large one: a 1M-id state compacted whole on every eighth small write held
+ * its writers for seconds). Undefined when nothing is due.
  */
-function needsCompaction(runs: readonly { readonly rows: number }[]): boolean {
-  if (runs.length < 2) return false;
-  const largest = Math.max(...runs.map((r) => r.rows));
-  const rest = runs.reduce((n, r) => n + r.rows, 0) - largest;
-  return runs.length >= 8 || (runs.length >= 3 && rest >= largest);
+export function compactionOf(runs: readonly RunEntry[]): readonly RunEntry[] | undefined {
+  if (runs.length < 2) return undefined;
+  let largest = 0;
+  for (let i = 1; i < runs.length; i++) if (runs[i]!.rows > runs[largest]!.rows) largest = i;
+  const rest = runs.reduce((n, r) => n + r.rows, 0) - runs[largest]!.rows;
+  if (runs.length >= 3 && rest >= runs[largest]!.rows) return runs;
+  if (runs.length < RUNS_BEFORE_COMPACTION) return undefined;
+  const after = runs.slice(largest + 1);
+  return after.length >= 2 ? after : runs;
 }
 
 /** One keyed state per key (e.g. per source table), made on first use and kept. */
@@ -582,6 +646,9 @@ export function keyedStatesBy<K extends string>(
     return state;
   };
 }
+
+/** Buckets (`state/bucket`) this process is compacting now. */
+const compacting = new Set<string>();
 
 const turns = new Map<string, Promise<void>>();
 /** Waits for this process's earlier updates of the bucket; resolves with the release of this turn. */
@@ -601,7 +668,32 @@ async function bucketTurn(name: string): Promise<() => void> {
 /** What a bucket's head object holds (JSON; contract of the state layout). */
 interface BucketHead {
   readonly generation: number;
-  readonly runs: readonly { readonly path: string; readonly generation: number; readonly rows: number }[];
+  /** In rank order (generation ascending). */
+  readonly runs: readonly RunEntry[];
+}
+
+/** One run of a bucket: its object, its rank (the generation it was written at) and its rows. */
+export interface RunEntry {
+  readonly path: string;
+  readonly generation: number;
+  readonly rows: number;
+}
+
+/** A bucket as a commit left it. */
+interface CommittedHead {
+  readonly bucket: number;
+  readonly head: VersionedHead;
+}
+
+/** A bucket and the stretch of its head's runs to merge. */
+interface CompactionEntry extends CommittedHead {
+  readonly runs: readonly RunEntry[];
+}
+
+/** What a commit loop returns: each bucket's plan result, and the buckets due a compaction. */
+interface Committed<R> {
+  readonly results: R[];
+  readonly due: CommittedHead[];
 }
 
 interface VersionedHead extends BucketHead {

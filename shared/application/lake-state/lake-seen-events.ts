@@ -64,7 +64,7 @@ export class LakeSeenEvents implements SeenEvents {
         release: () => held.release(),
       };
     } catch (error) {
-      held.release();
+      await held.release();
       throw error;
     }
   }

@@ -36,7 +36,8 @@ export interface SeenEvents {
 /** A classification whose read a later claim reuses (`SeenEvents.reserve`). */
 export interface SeenReservation extends SeenClassification {
   claim(eventIds: readonly string[], receiptId: string): Promise<void>;
-  release(): void;
+  /** Lets the instance's other claims go on, then tidies the state the claim wrote (idempotent). */
+  release(): Promise<void>;
 }
 
 export interface SeenClassification {

@@ -125,7 +125,7 @@ export async function receiveDeltas(
       ...(reservation && { reservation }),
     };
   } catch (error) {
-    reservation?.release();
+    await reservation?.release();
     throw error;
   }
 }

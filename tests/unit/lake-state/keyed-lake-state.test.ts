@@ -2,9 +2,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryObjectStore } from '../../../shared/adapters/memory/memory-object-store.js';
 import {
+  compactionOf,
   KeyedLakeState,
   type KeyedStateDeps,
+  type RunEntry,
 } from '../../../shared/application/lake-state/keyed-lake-state.js';
+import type { ParquetLake } from '../../../shared/application/ports/parquet-lake.port.js';
 import type { ObjectStore } from '../../../shared/application/ports/object-store.port.js';
 import type { PortableRow } from '../../../shared/domain/gold/portable-types.js';
 import { closeDuckDbLakes, duckDbLakeState, memoryLakeState } from '../../support/lake-state.js';
@@ -160,6 +163,104 @@ describe('keyed lake state', () => {
       assert.equal(runFiles(lake).length, compacting ? 1 : 2, 'the loser left no run behind');
     });
 
+  describe('compaction', () => {
+    const runs = (...rows: number[]): RunEntry[] =>
+      rows.map((n, i) => ({ path: `r${i + 1}`, generation: i + 1, rows: n }));
+    const paths = (picked: readonly RunEntry[] | undefined) => picked?.map((r) => r.path) ?? null;
+
+    test('size-tiered: all runs once the smaller ones hold as many rows as the largest; else, at 8 runs, only the runs after the largest', () => {
+      assert.equal(paths(compactionOf(runs(100))), null, 'one run: nothing to merge');
+      assert.equal(paths(compactionOf(runs(100, 5, 5))), null, 'few small runs wait');
+      assert.deepEqual(
+        paths(compactionOf(runs(10, 6, 5))),
+        ['r1', 'r2', 'r3'],
+        'the rest outweighs the largest',
+      );
+      assert.deepEqual(
+        paths(compactionOf(runs(1_000_000, 9, 9, 9, 9, 9, 9, 9))),
+        ['r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8'],
+        'eight runs: the small recent ones, never the large one',
+      );
+      assert.deepEqual(
+        paths(compactionOf(runs(3, 1_000_000, 9, 9, 9, 9, 9, 9))),
+        ['r3', 'r4', 'r5', 'r6', 'r7', 'r8'],
+        'a contiguous stretch after the largest',
+      );
+      assert.equal(
+        compactionOf(runs(9, 9, 9, 9, 9, 9, 9, 1_000_000))?.length,
+        8,
+        'the largest last: nothing after it to merge, so all',
+      );
+    });
+
+    test('a large bucket is not rewritten by small writes: after many small claims the large run is still the one first written', async () => {
+      const lake = new MemoryObjectStore();
+      const state = new KeyedLakeState(spec, memoryLakeState(lake));
+      await claim(
+        state,
+        Array.from({ length: 500 }, (_, i) => `big${i}`),
+        'first',
+      );
+      const [bigRun] = runFiles(lake);
+      for (let i = 0; i < 30; i++) await claim(state, [`small${i}`], `s${i}`);
+      assert.ok(state.stats.compactions >= 3, `compactions: ${state.stats.compactions}`);
+      assert.ok(runFiles(lake).includes(bigRun!), 'the large run was never rewritten');
+      assert.ok(runFiles(lake).length < 8, `runs left: ${runFiles(lake).length}`);
+      const rows = await state.read();
+      assert.equal(rows.length, 530);
+      assert.equal(rows.find((r) => r.k === 'small7')?.holder, 's7');
+    });
+
+    test('a compaction holds nobody back: a write committed while it runs stays listed after the merged run and outranks it', async () => {
+      const lake = new MemoryObjectStore();
+      const base = memoryLakeState(lake);
+      let openGate: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      let entered: () => void = () => undefined;
+      const compactionStarted = new Promise<void>((resolve) => (entered = resolve));
+      const parquet: ParquetLake = Object.assign(Object.create(base.parquet) as ParquetLake, {
+        compactMany: async (...args: Parameters<ParquetLake['compactMany']>) => {
+          entered();
+          await gate;
+          return base.parquet.compactMany(...args);
+        },
+      });
+      const state = new KeyedLakeState(spec, { ...base, parquet });
+      const set = (keys: readonly string[], holder: string) =>
+        state.update(keys, (_existing, bucketKeys) => ({
+          rows: bucketKeys.map((k) => ({ k, holder })),
+          result: null,
+        }));
+      await set(
+        Array.from({ length: 100 }, (_, i) => `k${i}`),
+        'v0',
+      );
+      for (let i = 1; i < 7; i++) await set([`k${i}`], `v${i}`);
+      // The eighth run makes the bucket due: its update returns once the compaction is done.
+      const eighth = set(['k7'], 'v7');
+      await compactionStarted;
+      // Meanwhile, the same process writes k1 again: it does not wait for the compaction.
+      await set(['k1'], 'after');
+      openGate();
+      await eighth;
+      assert.equal(state.stats.compactions, 1);
+      const head = JSON.parse((await lake.get('state', 'claims/bucket=000/head.json'))!.toString('utf8')) as {
+        runs: { path: string; generation: number }[];
+      };
+      assert.equal(head.runs.length, 3, 'the large run, the merged run, the run written meanwhile');
+      assert.deepEqual(
+        head.runs.map((r) => r.generation),
+        [1, 8, 9],
+        'the merged run is ranked as the newest run it replaced',
+      );
+      assert.deepEqual(
+        (await state.read(['k0', 'k1', 'k6', 'k7'])).map((r) => `${String(r.k)}=${String(r.holder)}`).sort(),
+        ['k0=v0', 'k1=after', 'k6=v6', 'k7=v7'],
+      );
+      assert.equal(runFiles(lake).length, 3, 'the merged runs were removed');
+    });
+  });
+
   describe('hold: one read for a read-then-write', () => {
     const firstHolder = (holder: string) => (existing: PortableRow[], keys: readonly string[]) => {
       const held = new Map(existing.map((r) => [String(r.k), String(r.holder)]));
@@ -180,7 +281,7 @@ describe('keyed lake state', () => {
       );
       const readBefore = state.stats.bucketsRead;
       const [result] = await held.update(['c'], firstHolder('H'));
-      held.release();
+      await held.release();
       assert.equal(state.stats.bucketsRead, readBefore, 'the update read nothing again');
       assert.equal(result?.get('c'), 'H');
       assert.deepEqual(
@@ -198,7 +299,7 @@ describe('keyed lake state', () => {
       assert.deepEqual(held.rows, []);
       await claim(other, ['x'], 'OTHER');
       const results = await held.update(['x', 'y'], firstHolder('MINE'));
-      held.release();
+      await held.release();
       const holders = new Map(results.flatMap((m) => [...m]));
       assert.equal(holders.get('x'), 'OTHER', 'the first holder keeps x');
       assert.equal(holders.get('y'), 'MINE');
@@ -220,7 +321,7 @@ describe('keyed lake state', () => {
       await held.update(['p'], firstHolder('HOLDER'));
       await new Promise((resolve) => setImmediate(resolve));
       assert.equal(waited, true, 'the other update is still waiting for the turn');
-      held.release();
+      await held.release();
       const [result] = await later;
       assert.equal(result?.get('p'), 'HOLDER', 'it ran after the release and saw the holder');
       const split = new KeyedLakeState(buckets4, memoryLakeState());
@@ -229,8 +330,8 @@ describe('keyed lake state', () => {
       const elsewhere = keys.find((k) => split.bucketOf(k) !== split.bucketOf('k0'))!;
       const partial = await split.hold(inOne);
       await assert.rejects(partial.update([elsewhere], firstHolder('Z')), /did not read/);
-      partial.release();
-      partial.release(); // idempotent
+      await partial.release();
+      await partial.release(); // idempotent
     });
   });
 });

@@ -54,7 +54,7 @@ export async function ingestDeltas(
   try {
     return await ingestReceived(received, deps);
   } finally {
-    received.reservation?.release();
+    await received.reservation?.release();
   }
 }
 
