@@ -669,6 +669,10 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
     this.closed = true;
     await this.writes.run(async () => undefined);
     await this.reads.run(async () => undefined);
+    // Closing checkpoints the write-ahead log, synchronously, on this thread: after a 1 % change
+    // round of a 1M-row source that held the host's main thread (its triggers and orchestrators)
+    // for 3.3 s. Checkpointed first, on the engine's own thread, the close has nothing left to do.
+    await this.writer.run('CHECKPOINT').catch(() => undefined);
     this.writer.closeSync();
     this.reader.closeSync();
     this.instance.closeSync();
