@@ -82,7 +82,7 @@ describe('receive deltas', () => {
         reserved.batchId!,
       );
     } finally {
-      reserved.reservation!.release();
+      await reserved.reservation!.release();
     }
     const after = await deps.seenEvents.classify([a1.eventId, a2.eventId, b1.eventId]);
     assert.deepEqual(after.unseen, []);
