@@ -418,10 +418,7 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/**
- * The stages (STAGE_FUNCTIONS, then any other registration on its own) of the invocations that
- * started in [from, until): how many, busy time summed, wall time covered, failures.
- */
+/** The invocations that started at or after `from`, in start order: start, end (s from `from`), name. */
 function invocationTimeline(invocations: ReadonlyMap<string, readonly Invocation[]>, from: number): string {
   const rows = [...invocations]
     .flatMap(([name, list]) => list.filter((i) => i.started >= from).map((i) => ({ name, ...i })))
@@ -430,12 +427,17 @@ function invocationTimeline(invocations: ReadonlyMap<string, readonly Invocation
   return rows.map((r) => `${s(r.started)}\t${s(r.ended)}\t${r.name}\n`).join('');
 }
 
+/** One invocation the host made: when it started and ended (performance.now ms), and whether it failed. */
 interface Invocation {
   readonly started: number;
   readonly ended: number;
   readonly failed: boolean;
 }
 
+/**
+ * The stages (STAGE_FUNCTIONS, then any other registration on its own) of the invocations that
+ * started in [from, until): how many, busy time summed, wall time covered, failures.
+ */
 function stageTimings(
   invocations: ReadonlyMap<string, readonly Invocation[]>,
   from: number,
