@@ -15,6 +15,8 @@
  * - work:       `_work/<batchId>/<stage>-<chunk>.ndjson` in bronze (restricted: rows still hold identifiers)
  * - dq state:   `dq-state/<dataset>/<table>/<batchId>-<chunk>.json` in gold (counts only, no values)
  * - marts:      `marts/<mart>/run=<runId>/part-00000.parquet` in gold
+ * - receipts:   `_receipts/<receiptId>.json` in bronze (the batches a CDC receipt was cut into) and
+ *               `_receipts/claiming/<receiptId>` (its seen-state claim in progress, removed after)
  * - malformed:  `_malformed/<yyyy-mm-dd>/<name>.json` in bronze (events that are not delta envelopes)
  * - landing-deadletter: `<SUBSCRIPTION>/<yyyy>/<mm>/<dd>/<hh>/<id>.json`: a landing BlobCreated event
  *               every delivery of which failed, written by Event Grid (locally by the runtime) and
@@ -69,6 +71,7 @@ function datePath(at: Date): string {
 }
 
 const dqStatePrefix = 'dq-state/';
+const cdcClaimMarkerPrefix = '_receipts/claiming/';
 
 function identityPrefix(project: string): string {
   return `identity/${segment(project, 'project')}/`;
@@ -125,6 +128,18 @@ export const lakePaths = {
    * its event ids are marked seen, so a redelivery after a crash starts those batches, not new ones.
    */
   cdcReceipt: (receiptId: string): string => `_receipts/${segment(receiptId, 'receipt id')}.json`,
+  /**
+   * A receipt's claim in progress (bronze): written before its event ids are claimed in the seen
+   * state and removed after, so a claim a crash cut short is found and finished on the next delivery.
+   */
+  cdcClaimMarker: (receiptId: string): string => `${cdcClaimMarkerPrefix}${segment(receiptId, 'receipt id')}`,
+  cdcClaimMarkerPrefix: (): string => cdcClaimMarkerPrefix,
+  /** The receipt id a claim marker names (undefined for anything else under the prefix). */
+  receiptOfClaimMarker: (path: string): string | undefined => {
+    if (!path.startsWith(cdcClaimMarkerPrefix)) return undefined;
+    const id = path.slice(cdcClaimMarkerPrefix.length);
+    return id.length > 0 && !id.includes('/') ? id : undefined;
+  },
   malformedEvent: (day: string, name: string): string =>
     `_malformed/${segment(day, 'day')}/${segment(name, 'name')}.json`,
   /** A dead-lettered event receipt (restricted: the bodies hold row values). */

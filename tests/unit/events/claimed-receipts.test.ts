@@ -4,10 +4,12 @@ import { MemoryObjectStore } from '../../../shared/adapters/memory/memory-object
 import { fixedClock } from '../../../shared/application/ports/clock.port.js';
 import { memoryLogger } from '../../../shared/application/ports/logger.port.js';
 import { memoryTelemetry } from '../../../shared/application/ports/telemetry.port.js';
+import type { PutObjectOptions } from '../../../shared/application/ports/object-store.port.js';
 import type { OrchestrationStarter } from '../../../shared/application/ports/orchestration-starter.port.js';
 import { LakeSeenEvents } from '../../../shared/application/lake-state/lake-seen-events.js';
 import { ingestDeltas } from '../../../shared/application/use-cases/pipeline/ingest-deltas.use-case.js';
 import { loadSettings } from '../../../shared/config/settings.schema.js';
+import { lakePaths } from '../../../shared/domain/lake/lake-paths.js';
 import { encodeDeltaEnvelope } from '../../../shared/domain/events/delta-envelope.js';
 import type { PipelineInput } from '../../../shared/domain/pipeline/pipeline-contracts.js';
 import { memoryLakeState } from '../../support/lake-state.js';
@@ -37,6 +39,26 @@ function recordingStarter(): OrchestrationStarter & {
       return { started: true };
     },
   };
+}
+
+/**
+ * A lake whose seen-events head commits stop after `headsLeft` of them (a kill in the middle of a
+ * claim, whose buckets commit side by side): the rest of the claim throws, as a dead process would.
+ */
+class KilledMidClaim extends MemoryObjectStore {
+  headsLeft: number | undefined;
+  override async put(
+    container: string,
+    path: string,
+    body: Buffer | string,
+    options?: PutObjectOptions,
+  ): Promise<{ created: boolean; etag?: string }> {
+    if (this.headsLeft !== undefined && path.startsWith('seen-events/') && path.endsWith('/head.json')) {
+      if (this.headsLeft === 0) throw new Error('injected: host killed during the claim');
+      this.headsLeft -= 1;
+    }
+    return super.put(container, path, body, options);
+  }
 }
 
 function world(objects = new MemoryObjectStore(), starter = recordingStarter()) {
@@ -71,6 +93,12 @@ async function eventIdsByBatch(
     );
   }
   return out;
+}
+
+async function claimMarkers(objects: MemoryObjectStore): Promise<string[]> {
+  const paths: string[] = [];
+  for await (const o of objects.list('bronze', lakePaths.cdcClaimMarkerPrefix())) paths.push(o.path);
+  return paths;
 }
 
 const episodes = Array.from({ length: 6 }, (_, i) => syntheticDelta(`EP00000${i}`, 1));
@@ -137,5 +165,62 @@ describe('claimed receipts: a crash mid-receipt never takes a record in twice', 
       result.batches.map((b) => b.deltas),
       [1],
     );
+  });
+
+  // A claim commits its buckets side by side: a kill between them leaves some of the receipt's ids
+  // claimed and the rest unseen. Before the fix, the redelivery finished the receipt (all its
+  // records) and also cut its unclaimed ids into a second batch: the DQ scorecard counted them twice.
+  for (const regroup of ['as before, with newer events', 'in two receipts of another size'] as const)
+    test(`a claim cut short by a kill is completed by the redelivery (${regroup})`, async () => {
+      const objects = new KilledMidClaim();
+      const starter = recordingStarter();
+      const first = world(objects, starter);
+      const firstReceipt = [...episodes.slice(0, 4), ...prescriptions.slice(0, 2)];
+      objects.headsLeft = 1;
+      await assert.rejects(ingestDeltas([{ body: encodeDeltaEnvelope(firstReceipt) }], first.deps));
+      objects.headsLeft = undefined;
+      assert.equal(starter.instances.size, 0);
+      assert.equal((await claimMarkers(objects)).length, 1, 'the interrupted claim left its marker');
+      const left = await world(objects, starter).seenEvents.classify(firstReceipt.map((d) => d.eventId));
+      assert.ok(
+        left.unseen.length > 0 && left.unseen.length < firstReceipt.length,
+        'the claim was cut short',
+      );
+
+      const restarted = world(objects, starter);
+      const all = [...episodes, ...prescriptions];
+      const deliveries = regroup === 'as before, with newer events' ? [all] : [all.slice(0, 3), all.slice(3)];
+      let finished = 0;
+      for (const events of deliveries)
+        finished += (await ingestDeltas([{ body: encodeDeltaEnvelope(events) }], restarted.deps))
+          .receiptsFinished;
+      assert.ok(finished >= 1);
+      assert.deepEqual(await claimMarkers(objects), [], 'the claim was finished and its marker removed');
+
+      const taken = [...(await eventIdsByBatch(objects, starter)).values()].flat();
+      assert.equal(taken.length, all.length, 'each event is in exactly one started batch');
+      assert.deepEqual(new Set(taken), new Set(all.map((d) => d.eventId)));
+      // the receipt's claim is now whole: a further redelivery (a new instance) starts nothing new
+      const again = world(objects, starter);
+      const before = starter.instances.size;
+      await ingestDeltas([{ body: encodeDeltaEnvelope(all) }], again.deps);
+      assert.equal(starter.instances.size, before);
+    });
+
+  test('receipts ingested side by side in one process leave no marker and do not finish each other', async () => {
+    const { deps, starter, objects } = world();
+    const all = [...episodes, ...prescriptions];
+    const results = await Promise.all(
+      [all.slice(0, 3), all.slice(3, 6), all.slice(6)].map((events) =>
+        ingestDeltas([{ body: encodeDeltaEnvelope(events) }], deps),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.receiptsFinished),
+      [0, 0, 0],
+    );
+    assert.deepEqual(await claimMarkers(objects), []);
+    const taken = [...(await eventIdsByBatch(objects, starter)).values()].flat();
+    assert.deepEqual(taken.sort(), all.map((d) => d.eventId).sort());
   });
 });

@@ -1,50 +1,41 @@
 import type { Delta } from '../../../domain/capture/delta.js';
 import { sourceTable, type SourceTableName } from '../../../domain/datasets/source-tables.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
-import { z } from 'zod';
-import { batchDescriptorSchema, type BatchDescriptor } from '../../../domain/pipeline/batch-record.js';
 import { shortId } from '../../../domain/pipeline/ids.js';
-import { pipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
-import type { OrchestrationStarter } from '../../ports/orchestration-starter.port.js';
-import type { SeenEvents } from '../../ports/seen-events.port.js';
 import { receiveDeltas, type ReceivedBatch, type ReceivedEventBody } from '../receive-deltas.use-case.js';
-import type { PipelineDeps } from './pipeline-deps.js';
+import {
+  claimReceipt,
+  completeInterruptedClaims,
+  readReceipt,
+  startReceipt,
+  writeReceipt,
+  type CdcReceipt,
+  type ReceiptDeps,
+  type StartedBatch,
+} from './cdc-receipts.js';
 
 export interface IngestDeltasResult {
-  readonly batches: readonly { batchId: string; table: string; deltas: number; started: boolean }[];
+  readonly batches: readonly StartedBatch[];
   readonly duplicatesDropped: number;
   readonly malformed: number;
   /** Receipts claimed before a crash and finished by this call (their batches started if they were not). */
   readonly receiptsFinished: number;
 }
 
-/** A CDC receipt's claim in bronze (`lakePaths.cdcReceipt`): the batches its new events were cut into. */
-const cdcReceiptSchema = z.object({
-  kind: z.literal('nhs-flows.cdc-receipt'),
-  version: z.literal(1),
-  receiptId: z.string(),
-  batches: z.array(batchDescriptorSchema.extend({ deltas: z.number().int().nonnegative() })),
-});
-type CdcReceipt = z.infer<typeof cdcReceiptSchema>;
-
-type IngestDeps = PipelineDeps & {
-  readonly seenEvents: SeenEvents;
-  readonly starter: OrchestrationStarter;
-  readonly orchestration: string;
-};
-
 /**
  * The eventHub-trigger use case: new deltas → one bronze batch per source table (exact deltas,
  * create-only so a redelivery is a no-op) → the receipt's claim (its batches) → the event ids
  * claimed by the receipt → one orchestration per batch (instance id = batch id) → settled.
  * Events a crashed earlier receipt claimed are not cut into new batches: that receipt is finished
- * (its batches started unless they exist), so a record is never taken in under two batch ids.
+ * (its batches started unless they exist), so a record is never taken in under two batch ids; a
+ * claim the crash cut short is finished first (`completeInterruptedClaims`), whatever the grouping.
  * Malformed events go to the restricted bronze area, never dropped.
  */
 export async function ingestDeltas(
   events: readonly ReceivedEventBody[],
-  deps: IngestDeps,
+  deps: ReceiptDeps,
 ): Promise<IngestDeltasResult> {
+  const interrupted = await completeInterruptedClaims(deps);
   // The seen-state read behind the classification is held for the claim below: one read for both.
   const received = await receiveDeltas(
     events,
@@ -52,13 +43,14 @@ export async function ingestDeltas(
     { reserve: true },
   );
   try {
-    return await ingestReceived(received, deps);
+    const result = await ingestReceived(received, deps);
+    return { ...result, receiptsFinished: result.receiptsFinished + interrupted };
   } finally {
     await received.reservation?.release();
   }
 }
 
-async function ingestReceived(received: ReceivedBatch, deps: IngestDeps): Promise<IngestDeltasResult> {
+async function ingestReceived(received: ReceivedBatch, deps: ReceiptDeps): Promise<IngestDeltasResult> {
   const receiptsFinished = await finishClaimedReceipts(received.unfinishedReceipts, deps);
   const now = deps.clock.now();
   for (const bad of received.malformed) {
@@ -125,8 +117,15 @@ async function ingestReceived(received: ReceivedBatch, deps: IngestDeps): Promis
     deps,
   );
   const ids = received.deltas.map((d) => d.eventId);
-  if (received.reservation) await received.reservation.claim(ids, received.batchId);
-  else await deps.seenEvents.claim(ids, received.batchId);
+  const receiptId = received.batchId;
+  await claimReceipt(
+    receiptId,
+    () =>
+      received.reservation
+        ? received.reservation.claim(ids, receiptId)
+        : deps.seenEvents.claim(ids, receiptId),
+    deps,
+  );
   const batches = await startReceipt(receipt, deps);
   deps.seenEvents.settle(ids);
   return {
@@ -137,39 +136,6 @@ async function ingestReceived(received: ReceivedBatch, deps: IngestDeps): Promis
   };
 }
 
-/** Writes a receipt's claim create-only; a retry (or a redelivery cut the same way) gets the first one. */
-async function writeReceipt(receipt: CdcReceipt, deps: IngestDeps): Promise<CdcReceipt> {
-  const path = lakePaths.cdcReceipt(receipt.receiptId);
-  const { created } = await deps.lake.put('bronze', path, JSON.stringify(receipt), {
-    ifNoneMatch: '*',
-    contentType: 'application/json',
-  });
-  return created ? receipt : ((await readReceipt(receipt.receiptId, deps)) ?? receipt);
-}
-
-async function readReceipt(receiptId: string, deps: IngestDeps): Promise<CdcReceipt | undefined> {
-  const bytes = await deps.lake.get('bronze', lakePaths.cdcReceipt(receiptId));
-  if (!bytes) return undefined;
-  return cdcReceiptSchema.parse(JSON.parse(bytes.toString('utf8')));
-}
-
-async function startReceipt(
-  receipt: CdcReceipt,
-  deps: IngestDeps,
-): Promise<IngestDeltasResult['batches'][number][]> {
-  const started = [];
-  for (const { deltas, ...batch } of receipt.batches) {
-    const descriptor: BatchDescriptor = batch;
-    const outcome = await deps.starter.start(
-      deps.orchestration,
-      descriptor.batchId,
-      pipelineInput(descriptor, { waveSize: deps.settings.NHSFLOWS_MAX_FANOUT }),
-    );
-    started.push({ batchId: descriptor.batchId, table: descriptor.table, deltas, started: outcome.started });
-  }
-  return started;
-}
-
 /**
  * Seen events this instance has not settled belong to a receipt claimed before a crash (or a
  * failed attempt): start its batches (a no-op for those already started) and settle the ids. Ids
@@ -178,7 +144,7 @@ async function startReceipt(
  */
 async function finishClaimedReceipts(
   claimed: ReadonlyMap<string | null, readonly string[]>,
-  deps: IngestDeps,
+  deps: ReceiptDeps,
 ): Promise<number> {
   let finished = 0;
   for (const [receiptId, ids] of claimed) {
