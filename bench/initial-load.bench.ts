@@ -292,6 +292,13 @@ function reportSize(report: BenchReport, r: SizeRun): void {
           's',
           `node ${round.cpu.nodeSeconds.toFixed(1)} s, Azurite ${round.cpu.azuriteSeconds.toFixed(1)} s, poller fired → warehouse loaded (${(((round.cpu.nodeSeconds + round.cpu.azuriteSeconds) / (round.toWarehouseMs / 1000) / 2) * 100).toFixed(0)} % of both cores)`,
         );
+      if (round.cpu)
+        report.metric(
+          `${tag} 1 % change round: host main thread busy`,
+          round.cpu.mainThreadBusy * 100,
+          '%',
+          'event-loop utilisation of the thread running the triggers, orchestrators and warehouse activity',
+        );
       stageRows(`${tag} change round stage`, round.stages);
     }
   }
@@ -306,6 +313,12 @@ function reportSize(report: BenchReport, r: SizeRun): void {
     l.cpu.azuriteSeconds,
     's',
     `${((l.cpu.azuriteSeconds / (l.loadMs / 1000)) * 100).toFixed(0)} % of one core`,
+  );
+  report.metric(
+    `${tag} host main thread busy during the load`,
+    l.cpu.mainThreadBusy * 100,
+    '%',
+    'event-loop utilisation of the thread running the triggers, orchestrators and warehouse activity',
   );
   report.metric(`${tag} peak RSS: node (host process)`, l.memory.nodePeakMiB, 'MiB');
   report.metric(`${tag} peak RSS: Azurite`, l.memory.azuritePeakMiB, 'MiB');

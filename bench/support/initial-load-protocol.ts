@@ -77,6 +77,18 @@ export interface PrepareResult {
     | { readonly ok: false; readonly error: string };
 }
 
+/** CPU used over a span, per process, and how busy the host's main thread was. */
+export interface CpuUse {
+  readonly nodeSeconds: number;
+  readonly azuriteSeconds: number;
+  /**
+   * Event-loop utilisation of the host's main thread over the span (0–1): the share of the time it
+   * ran JavaScript or native calls rather than waiting. The triggers, orchestrators and the
+   * warehouse activity run there; near 1, that thread is what the pipeline waits for.
+   */
+  readonly mainThreadBusy: number;
+}
+
 /** Result of the load phase: the real local host, end to end. */
 export interface LoadResult {
   readonly sourceRecords: number;
@@ -105,7 +117,7 @@ export interface LoadResult {
     readonly martsMs: number | null;
     readonly batches: number;
     /** CPU seconds from the poller fired to the warehouse loaded, per process (null if it failed). */
-    readonly cpu: { readonly nodeSeconds: number; readonly azuriteSeconds: number } | null;
+    readonly cpu: CpuUse | null;
     /** The round's invocations by stage, as `stages` for the load. */
     readonly stages: Readonly<Record<string, StageTiming>>;
     readonly error?: string;
@@ -118,7 +130,7 @@ export interface LoadResult {
     readonly sampledSumPeakMiB: number;
   };
   /** CPU seconds used during the load (poller fired → idle after the marts), per process. */
-  readonly cpu: { readonly nodeSeconds: number; readonly azuriteSeconds: number };
+  readonly cpu: CpuUse;
   readonly lake: Readonly<Record<string, { objects: number; bytes: number; workObjects: number }>>;
   readonly silverPartitions: {
     readonly partitions: number;

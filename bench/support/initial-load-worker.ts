@@ -15,6 +15,7 @@ import {
   procCpuSeconds,
   procMemoryMiB,
   unionLength,
+  type CpuUse,
   type LoadResult,
   type PrepareResult,
   type StageTiming,
@@ -228,6 +229,7 @@ async function load(): Promise<LoadResult> {
     const cpuBefore = {
       node: procCpuSeconds('self'),
       azurite: azuritePid ? procCpuSeconds(azuritePid) : NaN,
+      loop: performance.eventLoopUtilization(),
     };
     let outcome: LoadResult['outcome'] = 'completed';
     let error: string | undefined;
@@ -242,6 +244,7 @@ async function load(): Promise<LoadResult> {
     const cpu = {
       nodeSeconds: procCpuSeconds('self') - cpuBefore.node,
       azuriteSeconds: azuritePid ? procCpuSeconds(azuritePid) - cpuBefore.azurite : Number.NaN,
+      mainThreadBusy: performance.eventLoopUtilization(cpuBefore.loop).utilization,
     };
     const stateAfter = s.stateOperations();
     const memory = {
@@ -297,8 +300,9 @@ async function load(): Promise<LoadResult> {
         const roundCpu = {
           node: procCpuSeconds('self'),
           azurite: azuritePid ? procCpuSeconds(azuritePid) : Number.NaN,
+          loop: performance.eventLoopUtilization(),
         };
-        let roundCpuSeconds: { nodeSeconds: number; azuriteSeconds: number } | null = null;
+        let roundCpuSeconds: CpuUse | null = null;
         const round = await runOneShot(host, registry, {
           deadline: Date.now() + 10 * 60_000,
           // The CPU to the warehouse, before the marts refresh that follows.
@@ -306,6 +310,7 @@ async function load(): Promise<LoadResult> {
             roundCpuSeconds = {
               nodeSeconds: procCpuSeconds('self') - roundCpu.node,
               azuriteSeconds: azuritePid ? procCpuSeconds(azuritePid) - roundCpu.azurite : Number.NaN,
+              mainThreadBusy: performance.eventLoopUtilization(roundCpu.loop).utilization,
             };
           },
         });
