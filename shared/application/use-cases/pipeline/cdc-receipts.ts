@@ -1,14 +1,17 @@
-import type { Delta } from '../../../domain/capture/delta.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import { z } from 'zod';
-import { batchDescriptorSchema, type BatchDescriptor } from '../../../domain/pipeline/batch-record.js';
+import {
+  batchDescriptorSchema,
+  decodeDeltaRecords,
+  type BatchDescriptor,
+} from '../../../domain/pipeline/batch-record.js';
 import { pipelineInput } from '../../../domain/pipeline/pipeline-contracts.js';
 import type { OrchestrationStarter } from '../../ports/orchestration-starter.port.js';
 import type { SeenEvents } from '../../ports/seen-events.port.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 /** A CDC receipt's claim in bronze (`lakePaths.cdcReceipt`): the batches its new events were cut into. */
-export const cdcReceiptSchema = z.object({
+const cdcReceiptSchema = z.object({
   kind: z.literal('nhs-flows.cdc-receipt'),
   version: z.literal(1),
   receiptId: z.string(),
@@ -120,9 +123,5 @@ export async function completeInterruptedClaims(deps: ReceiptDeps): Promise<numb
 async function eventIdsIn(bronzePath: string, deps: ReceiptDeps): Promise<string[]> {
   const body = await deps.lake.get('bronze', bronzePath);
   if (!body) return [];
-  return body
-    .toString('utf8')
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => (JSON.parse(line) as Pick<Delta, 'eventId'>).eventId);
+  return decodeDeltaRecords(body.toString('utf8')).map((r) => r.eventId);
 }
