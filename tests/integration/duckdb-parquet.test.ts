@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDbParquetCodec } from '../../shared/adapters/parquet/duckdb-parquet.js';
+import fc from 'fast-check';
+import { DuckDbParquetCodec, ndjsonLine } from '../../shared/adapters/parquet/duckdb-parquet.js';
 import { DuckDbParquetLake } from '../../shared/adapters/parquet/duckdb-parquet-lake.js';
 import { MemoryObjectStore } from '../../shared/adapters/memory/memory-object-store.js';
 import { MemoryParquetLake } from '../../shared/adapters/memory/memory-parquet-lake.js';
@@ -48,6 +49,63 @@ test('rows written to Parquet read back in wire form with their types kept', asy
   const back = [];
   for await (const row of codec.read(file)) back.push(row);
   assert.deepEqual(back, rows);
+});
+
+test("a row's NDJSON line is the JSON of the row over the columns, in their order, undefined as null, for any names and values", () => {
+  const value = fc.oneof(
+    fc.string({ unit: 'binary' }),
+    fc.double(),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+  );
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.string({ unit: 'binary', maxLength: 8 }), { maxLength: 8 }),
+      fc.array(value, { minLength: 8, maxLength: 8 }),
+      (names, values) => {
+        const cols: PortableColumn[] = names.map((name) => ({ name, type: 'string', nullable: true }));
+        const row: Record<string, unknown> = {};
+        names.forEach((name, i) => {
+          if (values[i] !== undefined) row[name] = values[i];
+        });
+        const line = ndjsonLine(cols)(row as PortableRow);
+        const expected: Record<string, unknown> = {};
+        for (const name of names) expected[name] = row[name] ?? null;
+        assert.equal(line, JSON.stringify(expected));
+        assert.ok(!line.includes('\n'));
+      },
+    ),
+  );
+});
+
+test('any text survives the write and the read: quotes, backslashes, separators, line breaks, non-Latin script', async () => {
+  const codec = new DuckDbParquetCodec();
+  const dir = mkdtempSync(join(tmpdir(), 'nhsflows-pq-'));
+  const textColumns: PortableColumn[] = [
+    { name: 'id', type: 'int', nullable: false },
+    { name: 'a "quoted" name', type: 'string', nullable: true },
+    { name: 'note', type: 'string', nullable: true },
+  ];
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.option(fc.string({ unit: 'grapheme' })), fc.option(fc.string())), {
+        minLength: 1,
+        maxLength: 20,
+      }),
+      async (values) => {
+        const rows = values.map(([a, note], id) => ({ id, 'a "quoted" name': a, note }));
+        const file = join(dir, `t${run++}.parquet`);
+        assert.equal(await codec.write(file, textColumns, rows), rows.length);
+        const back = [];
+        for await (const row of codec.read(file)) back.push(row);
+        assert.deepEqual(back, rows);
+      },
+    ),
+    { numRuns: 30 },
+  );
 });
 
 test('an empty row set still writes a valid file with the columns', async () => {

@@ -286,25 +286,48 @@ export async function writeNdjson(
   columns: readonly PortableColumn[],
   rows: Iterable<PortableRow> | AsyncIterable<PortableRow>,
 ): Promise<number> {
+  const line = ndjsonLine(columns);
   const fd = openSync(file, 'w');
   try {
-    let lines: string[] = [];
+    let text = '';
+    let pending = 0;
     let count = 0;
-    for await (const row of rows) {
-      const out: Record<string, unknown> = {};
-      for (const column of columns) out[column.name] = row[column.name] ?? null;
-      lines.push(JSON.stringify(out));
+    const add = (row: PortableRow) => {
+      text += `${line(row)}\n`;
       count += 1;
-      if (lines.length >= 4096) {
-        writeSync(fd, `${lines.join('\n')}\n`);
-        lines = [];
+      if (++pending >= 4096) {
+        writeSync(fd, text);
+        text = '';
+        pending = 0;
       }
-    }
-    if (lines.length > 0) writeSync(fd, `${lines.join('\n')}\n`);
+    };
+    // An array (most callers) is walked without an await per row.
+    if (Symbol.asyncIterator in rows) for await (const row of rows) add(row);
+    else for (const row of rows) add(row);
+    if (text.length > 0) writeSync(fd, text);
     return count;
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * One row's NDJSON object over `columns`, in their order (undefined as null): the member names
+ * are encoded once per column list, each value by `JSON.stringify`, with no intermediate object
+ * per row (about half the time of building one and stringifying it, for 29 text columns).
+ */
+export function ndjsonLine(columns: readonly PortableColumn[]): (row: PortableRow) => string {
+  const names = columns.map((c) => c.name);
+  if (names.length === 0) return () => '{}';
+  const prefixes = names.map((name, i) => `${i === 0 ? '{' : ','}${JSON.stringify(name)}:`);
+  return (row) => {
+    let text = '';
+    for (let i = 0; i < names.length; i++) {
+      const value = row[names[i]!];
+      text += prefixes[i]! + (value === undefined || value === null ? 'null' : JSON.stringify(value));
+    }
+    return `${text}}`;
+  };
 }
 
 /**
@@ -353,10 +376,17 @@ export async function* streamRows(
   }
 }
 
+/**
+ * A parsed NDJSON row as a portable row, in place (the parsed object is the caller's own): JSON
+ * gives text, numbers, booleans and null as they are; only a nested value (a list or struct
+ * column) becomes its JSON text.
+ */
 function portableRow(parsed: Record<string, unknown>): PortableRow {
-  const row: PortableRow = {};
-  for (const name in parsed) row[name] = toPortable(parsed[name]);
-  return row;
+  for (const name in parsed) {
+    const value = parsed[name];
+    if (value !== null && typeof value === 'object') parsed[name] = JSON.stringify(value);
+  }
+  return parsed as PortableRow;
 }
 
 /** SQL that reads a column back in wire form: dates, timestamps, decimals and bigints as text. */
@@ -366,11 +396,4 @@ export function wireExpression(name: string, type: string): string {
   if (type.startsWith('TIMESTAMP')) return `strftime(${col}, '%Y-%m-%dT%H:%M:%S.%gZ')`;
   if (type.startsWith('DECIMAL') || type === 'BIGINT' || type === 'HUGEINT') return `CAST(${col} AS VARCHAR)`;
   return col;
-}
-
-export function toPortable(value: unknown): string | number | boolean | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (typeof value === 'bigint') return value.toString();
-  return JSON.stringify(value);
 }
