@@ -65,6 +65,14 @@ describe('delta envelope', () => {
       withDelta({ row: { nhs_number: { v: '9990000018' } } }),
       /^body\.deltas\[0\]\.row\.nhs_number: /,
     ],
+    [
+      'a row value that is a list',
+      withDelta({ row: { nhs_number: '9990000018', diagnoses: ['RX1'] } }),
+      /^body\.deltas\[0\]\.row\.diagnoses: /,
+    ],
+    ['a row that is a list', withDelta({ row: ['9990000018'] }), /^body\.deltas\[0\]\.row: /],
+    ['a row that is text', withDelta({ row: '9990000018' }), /^body\.deltas\[0\]\.row: /],
+    ['an upsert with no row field', withDelta({ row: undefined }), /^body\.deltas\[0\]\.row: /],
     ['a number', 42, /^body: /],
   ];
   for (const [name, body, expected] of cases)
