@@ -8,6 +8,8 @@ export const ACTIVITIES = {
   planChunks: 'planChunks',
   validateChunk: 'validateChunk',
   pseudonymiseChunk: 'pseudonymiseChunk',
+  /** Pipeline version 2: validate and pseudonymise one chunk (versions 1 call the two above). */
+  validatePseudonymiseChunk: 'validatePseudonymiseChunk',
   mergePatientDimension: 'mergePatientDimension',
   buildGold: 'buildGold',
   loadWarehouse: 'loadWarehouse',

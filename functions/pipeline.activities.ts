@@ -18,6 +18,7 @@ import type { BatchDescriptor } from '../shared/domain/pipeline/batch-record.js'
 import { planChunks } from '../shared/application/use-cases/pipeline/plan-chunks.use-case.js';
 import { validateChunk } from '../shared/application/use-cases/pipeline/validate-chunk.use-case.js';
 import { pseudonymiseChunk } from '../shared/application/use-cases/pipeline/pseudonymise-chunk.use-case.js';
+import { validatePseudonymiseChunk } from '../shared/application/use-cases/pipeline/validate-pseudonymise-chunk.use-case.js';
 import { mergePatientDimension } from '../shared/application/use-cases/pipeline/merge-patient-dimension.use-case.js';
 import { buildGold } from '../shared/application/use-cases/pipeline/build-gold.use-case.js';
 import { loadWarehouse } from '../shared/application/use-cases/pipeline/load-warehouse.use-case.js';
@@ -37,6 +38,7 @@ df.app.activity(ACTIVITIES.planChunks, {
     { dependency: 'lake' },
   ),
 });
+// Pipeline version 1 (instances started before version 2 replay these two steps).
 df.app.activity(ACTIVITIES.validateChunk, {
   handler: observed(
     ACTIVITIES.validateChunk,
@@ -53,6 +55,16 @@ df.app.activity(ACTIVITIES.pseudonymiseChunk, {
     'activity',
     withLineage(ACTIVITIES.pseudonymiseChunk, async (input: ChunkInput & { validate: ValidateChunkResult }) =>
       permanentFailuresAsResults(async () => pseudonymiseChunk(input, (await services()).pipeline)),
+    ),
+    { dependency: 'lake' },
+  ),
+});
+df.app.activity(ACTIVITIES.validatePseudonymiseChunk, {
+  handler: observed(
+    ACTIVITIES.validatePseudonymiseChunk,
+    'activity',
+    withLineage(ACTIVITIES.validatePseudonymiseChunk, async (input: ChunkInput) =>
+      permanentFailuresAsResults(async () => validatePseudonymiseChunk(input, (await services()).pipeline)),
     ),
     { dependency: 'lake' },
   ),

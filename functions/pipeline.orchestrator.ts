@@ -14,6 +14,8 @@ import {
   type PipelineInput,
   type PseudonymiseChunkResult,
   type ValidateChunkResult,
+  type ValidatePseudonymiseChunkResult,
+  pipelineVersionOf,
 } from '../shared/domain/pipeline/pipeline-contracts.js';
 import { reconcileBatch } from '../shared/domain/pipeline/reconcile.js';
 import { settled } from '../shared/domain/pipeline/activity-outcome.js';
@@ -25,13 +27,23 @@ retry.backoffCoefficient = 2;
 retry.maxRetryIntervalInMilliseconds = 60_000;
 
 /**
- * Per chunk: validate then pseudonymise. Never fails: a chunk whose activities fail after their
- * retries returns `ok: false` with the stage and reason, so one bad chunk does not lose the others.
+ * Per chunk: validate then pseudonymise, in one activity (version 2) or two (instances started at
+ * version 1, replayed as they ran). Never fails: a chunk whose activities fail after their retries
+ * returns `ok: false` with the stage and reason, so one bad chunk does not lose the others.
  */
 const chunkOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ChunkInput>();
-  let stage: string = ACTIVITIES.validateChunk;
+  let stage: string =
+    pipelineVersionOf(input) >= 2 ? ACTIVITIES.validatePseudonymiseChunk : ACTIVITIES.validateChunk;
   try {
+    if (stage === ACTIVITIES.validatePseudonymiseChunk) {
+      const both = settled<ValidatePseudonymiseChunkResult>(
+        yield context.df.callActivityWithRetry(ACTIVITIES.validatePseudonymiseChunk, retry, input),
+        ACTIVITIES.validatePseudonymiseChunk,
+      );
+      const outcome: ChunkOutcome = { ok: true, validate: both.validate, pseudonymise: both.pseudonymise };
+      return outcome;
+    }
     const validate = settled<ValidateChunkResult>(
       yield context.df.callActivityWithRetry(ACTIVITIES.validateChunk, retry, input),
       ACTIVITIES.validateChunk,
@@ -78,7 +90,12 @@ const pipelineOrchestrator: OrchestrationHandler = function* (context: Orchestra
       const tasks = wave.map((chunk) =>
         context.df.callSubOrchestrator(
           ORCHESTRATIONS.chunk,
-          { batch: input.batch, chunk } satisfies ChunkInput,
+          {
+            batch: input.batch,
+            chunk,
+            // A version-1 instance's chunk inputs stay as they were recorded.
+            ...(input.version === undefined ? {} : { version: input.version }),
+          } satisfies ChunkInput,
           `${context.df.instanceId}:chunk:${chunk.index}`,
         ),
       );

@@ -8,6 +8,8 @@ export const STAGE_FUNCTIONS: readonly (readonly [string, readonly string[]])[] 
   ['capture + publish', [FUNCTIONS.cdcPoller]],
   ['ingest to bronze', [FUNCTIONS.cdcConsumer]],
   ['plan chunks', [ACTIVITIES.planChunks]],
+  ['validate + pseudonymise', [ACTIVITIES.validatePseudonymiseChunk]],
+  // Pipeline version 1 (none in a load started at version 2; listed so an old instance is counted).
   ['validate', [ACTIVITIES.validateChunk]],
   ['pseudonymise', [ACTIVITIES.pseudonymiseChunk]],
   ['SCD2 merge', [ACTIVITIES.mergePatientDimension]],

@@ -132,6 +132,22 @@ const activityNames = (calls: readonly ScriptedCall[]) =>
   calls.filter((c) => c.kind === 'activity').map((c) => c.name);
 
 describe('pipeline orchestrator decisions', () => {
+  test("chunk sub-orchestrations carry the instance's version; an input from before versions passes none on", async () => {
+    const v2 = await replayScripted(pipeline, { ...input(10), version: 2 }, script(planOf(2)));
+    const v1 = await replayScripted(pipeline, input(10), script(planOf(2)));
+    const chunkInputs = (run: typeof v1) =>
+      run.calls.filter((c) => c.kind === 'subOrchestration').map((c) => c.input);
+    assert.deepEqual(chunkInputs(v2), [
+      { batch, chunk: chunkRef(0), version: 2 },
+      { batch, chunk: chunkRef(1), version: 2 },
+    ]);
+    assert.deepEqual(chunkInputs(v1), [
+      { batch, chunk: chunkRef(0) },
+      { batch, chunk: chunkRef(1) },
+    ]);
+    assert.equal(v2.outcome.status, 'Completed');
+  });
+
   test('chunks fan out in waves of the input wave size, each wave after the previous one finished', async () => {
     const cases = [
       { waveSize: 2, waves: [[0, 1], [2, 3], [4]] },
@@ -280,10 +296,41 @@ describe('pipeline orchestrator decisions', () => {
 });
 
 describe('chunk orchestrator decisions', () => {
+  // An input recorded before versions (version 1): two activities, as such an instance first ran.
   const chunkInput = { batch, chunk: chunkRef(4) };
   const validated = goodChunk(4) as Extract<ChunkOutcome, { ok: true }>;
+  const chunkInputV2 = { ...chunkInput, version: 2 };
 
-  test('a chunk is validated, then pseudonymised with the validation result', async () => {
+  test('version 2: a chunk is validated and pseudonymised by one activity, whose two results make the outcome', async () => {
+    const run = await replayScripted(chunkOrchestrator, chunkInputV2, () => ({
+      result: { validate: validated.validate, pseudonymise: validated.pseudonymise },
+    }));
+    assert.deepEqual(activityNames(run.calls), ['validatePseudonymiseChunk']);
+    assert.deepEqual(run.calls[0]?.input, chunkInputV2);
+    assert.deepEqual((run.outcome as { output: unknown }).output, validated);
+  });
+
+  test('version 2: a chunk whose activity keeps failing returns ok: false at that stage after its retries; a permanent failure at once', async () => {
+    const failing = await replayScripted(chunkOrchestrator, chunkInputV2, () => ({
+      failure: 'lake unreachable',
+    }));
+    assert.equal(failing.calls.filter((c) => c.name === 'validatePseudonymiseChunk').length, 5);
+    const output = (failing.outcome as { output: { ok: boolean; stage: string } }).output;
+    assert.deepEqual([output.ok, output.stage], [false, 'validatePseudonymiseChunk']);
+    const permanent = await replayScripted(chunkOrchestrator, chunkInputV2, () => ({
+      result: { permanentFailure: 'unreadable chunk', code: 'INPUT_INVALID' },
+    }));
+    assert.equal(permanent.calls.length, 1);
+    assert.deepEqual((permanent.outcome as { output: unknown }).output, {
+      ok: false,
+      chunk: 4,
+      records: 10,
+      stage: 'validatePseudonymiseChunk',
+      reason: 'validatePseudonymiseChunk: unreadable chunk',
+    });
+  });
+
+  test('version 1: a chunk is validated, then pseudonymised with the validation result', async () => {
     const run = await replayScripted(chunkOrchestrator, chunkInput, (call) =>
       call.name === 'validateChunk' ? { result: validated.validate } : { result: validated.pseudonymise },
     );
@@ -292,7 +339,7 @@ describe('chunk orchestrator decisions', () => {
     assert.deepEqual((run.outcome as { output: unknown }).output, validated);
   });
 
-  test('a chunk whose validation fails permanently returns ok: false with the stage; it never throws', async () => {
+  test('version 1: a chunk whose validation fails permanently returns ok: false with the stage; it never throws', async () => {
     const run = await replayScripted(chunkOrchestrator, chunkInput, () => ({
       result: { permanentFailure: 'unreadable chunk', code: 'INPUT_INVALID' },
     }));
@@ -306,7 +353,7 @@ describe('chunk orchestrator decisions', () => {
     });
   });
 
-  test('a chunk whose pseudonymisation keeps failing returns ok: false at that stage after its retries', async () => {
+  test('version 1: a chunk whose pseudonymisation keeps failing returns ok: false at that stage after its retries', async () => {
     const run = await replayScripted(chunkOrchestrator, chunkInput, (call) =>
       call.name === 'validateChunk' ? { result: validated.validate } : { failure: 'key vault unreachable' },
     );

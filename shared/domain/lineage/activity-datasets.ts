@@ -16,6 +16,7 @@ import type {
   MergeDimensionResult,
   PseudonymiseChunkResult,
   ValidateChunkResult,
+  ValidatePseudonymiseChunkResult,
 } from '../pipeline/pipeline-contracts.js';
 import { silverColumns } from '../pseudonymise/silver-row.js';
 import type { ActivityRun, DatasetRef } from './openlineage-event.js';
@@ -138,6 +139,27 @@ export const ACTIVITY_LINEAGE: Readonly<Record<string, ActivityLineage>> = {
       if (v.rejectedPath)
         out.push({ store: 'lake', container: 'bronze', name: v.rejectedPath, rowCount: v.quarantined });
       if (v.dqStatePath) out.push({ store: 'lake', container: 'gold', name: v.dqStatePath });
+      return out;
+    },
+  },
+  validatePseudonymiseChunk: {
+    run: (input) => batchRun((input as ChunkInput).batch, chunkPart((input as ChunkInput).chunk.index)),
+    inputs: (input) => {
+      const { chunk } = input as ChunkInput;
+      return [{ store: 'lake', container: 'bronze', name: chunk.path, rowCount: chunk.records }];
+    },
+    outputs: (input, result) => {
+      if (!ok(result)) return [];
+      const { validate: v, pseudonymise: p } = result as ValidatePseudonymiseChunkResult;
+      const out: DatasetRef[] = [];
+      if (v.quarantinePath)
+        out.push({ store: 'lake', container: 'quarantine', name: v.quarantinePath, rowCount: v.quarantined });
+      if (v.dqStatePath) out.push({ store: 'lake', container: 'gold', name: v.dqStatePath });
+      out.push(silverTable((input as ChunkInput).batch.table, p.silverFiles, p.rows), {
+        store: 'lake',
+        container: 'bronze',
+        name: p.dimensionChangesPath,
+      });
       return out;
     },
   },

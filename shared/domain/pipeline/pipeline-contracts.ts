@@ -49,6 +49,27 @@ export interface PipelineInput {
   readonly waveSize: number;
   /** Replay of a failed batch: only these chunk indexes are processed again. */
   readonly onlyChunks?: readonly number[];
+  /**
+   * The orchestration version the instance was started at (`PIPELINE_VERSION` then). The
+   * orchestrators branch on it, never on the code's current version, so an instance in flight
+   * across a deployment replays the steps it first scheduled. Absent: version 1.
+   */
+  readonly version?: number;
+}
+
+/**
+ * The pipeline orchestration's current version (docs/adr/0005-pipeline-shape.md, "Orchestration
+ * versions"):
+ * 1. a chunk is validated by one activity, then pseudonymised by another that reads it again;
+ * 2. a chunk is validated and pseudonymised by one activity (`validatePseudonymiseChunk`), read
+ *    and decoded once.
+ */
+export const PIPELINE_VERSION = 2;
+
+/** The version an orchestration input was started at (1 for inputs from before versions). */
+export function pipelineVersionOf(input: { readonly version?: unknown }): number {
+  const version = input.version;
+  return typeof version === 'number' && Number.isInteger(version) && version >= 1 ? version : 1;
 }
 
 /**
@@ -66,6 +87,7 @@ export function pipelineInput(
     batch,
     waveSize: options.waveSize,
     ...(options.onlyChunks && options.onlyChunks.length > 0 ? { onlyChunks: options.onlyChunks } : {}),
+    version: PIPELINE_VERSION,
   };
 }
 
@@ -88,6 +110,8 @@ export function fanOutWaves<T>(chunks: readonly T[], waveSize: number): T[][] {
 export interface ChunkInput {
   readonly batch: BatchDescriptor;
   readonly chunk: ChunkRef;
+  /** The pipeline instance's version (`PipelineInput.version`), absent for version 1. */
+  readonly version?: number;
 }
 
 export interface ValidateChunkResult {
@@ -114,6 +138,12 @@ export interface PseudonymiseChunkResult {
   readonly silverFiles: readonly string[];
   /** Work path of the patient dimension changes this chunk carries (pseudonymised attributes only). */
   readonly dimensionChangesPath: string;
+}
+
+/** What `validatePseudonymiseChunk` returns: the two steps' results, as the two activities gave them. */
+export interface ValidatePseudonymiseChunkResult {
+  readonly validate: ValidateChunkResult;
+  readonly pseudonymise: PseudonymiseChunkResult;
 }
 
 export type ChunkOutcome =

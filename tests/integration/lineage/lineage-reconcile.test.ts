@@ -95,8 +95,7 @@ test('every activity run leaves START and COMPLETE, a fact traces to its source 
         'pipeline.loadWarehouse',
         'pipeline.mergePatientDimension',
         'pipeline.planChunks',
-        'pipeline.pseudonymiseChunk',
-        'pipeline.validateChunk',
+        'pipeline.validatePseudonymiseChunk',
         'pipeline.writeManifest',
       ]);
       for (const sequence of runs.values())
@@ -107,7 +106,9 @@ test('every activity run leaves START and COMPLETE, a fact traces to its source 
       const complete = (job: string) => events.find((e) => e.job.name === job && e.eventType === 'COMPLETE')!;
       assert.equal(complete('pipeline.planChunks').inputs[0]?.namespace.startsWith('abfss://bronze@'), true);
       silverRows +=
-        complete('pipeline.pseudonymiseChunk').outputs[0]?.outputFacets?.outputStatistics?.rowCount ?? 0;
+        complete('pipeline.validatePseudonymiseChunk').outputs.find((o) =>
+          o.namespace.startsWith('abfss://silver@'),
+        )?.outputFacets?.outputStatistics?.rowCount ?? 0;
       const loaded = complete('pipeline.loadWarehouse').outputs;
       assert.ok(loaded.every((o) => o.namespace === 'duckdb://nhs-flows-warehouse'));
       warehouseRows +=

@@ -26,7 +26,9 @@ import type {
   ChunkInput,
   LoadWarehouseResult,
   PseudonymiseChunkResult,
+  ValidatePseudonymiseChunkResult,
 } from '../../../shared/domain/pipeline/pipeline-contracts.js';
+import { ACTIVITIES } from '../../../functions/function-names.js';
 
 const batch: BatchDescriptor = {
   batchId: 'b-0001',
@@ -118,13 +120,10 @@ test('a thrown error and a returned permanent failure both end the run with FAIL
   assert.ok('permanentFailure' in (permanent as object));
   const events = await readBatchLineage('b-0001', d);
   const fails = events.filter((e) => e.eventType === 'FAIL');
-  assert.deepEqual(
-    fails.map((e) => [e.job.name, e.run.facets.errorMessage?.message]).sort(),
-    [
-      ['pipeline.buildGold', 'failed with code INPUT_INVALID'],
-      ['pipeline.validateChunk', 'failed with code LAKE_DOWN'],
-    ],
-  );
+  assert.deepEqual(fails.map((e) => [e.job.name, e.run.facets.errorMessage?.message]).sort(), [
+    ['pipeline.buildGold', 'failed with code INPUT_INVALID'],
+    ['pipeline.validateChunk', 'failed with code LAKE_DOWN'],
+  ]);
   assert.ok(!JSON.stringify(events).includes('row 12'));
   assert.equal(events.filter((e) => e.eventType === 'START').length, 2);
 });
@@ -146,17 +145,38 @@ test('lineage trouble never changes the activity outcome: a lake that refuses wr
 });
 
 test('every registered activity is described: its run names the batch, and warehouse outputs carry table row counts', () => {
-  for (const activity of [
-    'planChunks',
-    'validateChunk',
-    'pseudonymiseChunk',
-    'mergePatientDimension',
-    'buildGold',
-    'loadWarehouse',
-    'writeManifest',
-    'reportFailure',
-  ])
-    assert.ok(ACTIVITY_LINEAGE[activity], activity);
+  for (const activity of Object.values(ACTIVITIES)) assert.ok(ACTIVITY_LINEAGE[activity], activity);
+  const validated: ValidatePseudonymiseChunkResult = {
+    validate: {
+      chunk: 3,
+      records: 10,
+      accepted: 9,
+      quarantined: 1,
+      warnings: 0,
+      rejectedPath: null,
+      quarantinePath: 'sus_apc_episode/b-0001/chunk-00003.ndjson',
+      dqStatePath: 'dq-state/sus_apc/sus_apc_episode/b-0001/chunk-00003.json',
+    },
+    pseudonymise: {
+      chunk: 3,
+      rows: 9,
+      silverFiles: ['sus_apc/sus_apc_episode/period=2026-11/b-0001-00003.parquet'],
+      dimensionChangesPath: '_work/b-0001/dimension-00003.ndjson',
+    },
+  };
+  assert.deepEqual(
+    ACTIVITY_LINEAGE.validatePseudonymiseChunk!.outputs(chunk, validated).map((o) => [
+      o.container,
+      o.name,
+      o.rowCount,
+    ]),
+    [
+      ['quarantine', validated.validate.quarantinePath, 1],
+      ['gold', validated.validate.dqStatePath, undefined],
+      ['silver', 'sus_apc/sus_apc_episode/', 9],
+      ['bronze', '_work/b-0001/dimension-00003.ndjson', undefined],
+    ],
+  );
   const loaded: LoadWarehouseResult = {
     tables: [{ table: 'fact_activity', rowsInFiles: 5, deletesInFiles: 1, rowsInTable: 5 }],
   };

@@ -13,6 +13,8 @@ import type { BatchDescriptor } from '../../../shared/domain/pipeline/batch-reco
 import {
   fanOutWaves,
   pipelineInput,
+  pipelineVersionOf,
+  PIPELINE_VERSION,
   waveSizeOf,
   WAVE_SIZE_BEFORE_INPUTS_CARRIED_IT,
   type PipelineInput,
@@ -33,13 +35,22 @@ const batch: BatchDescriptor = {
 
 describe('pipeline input', () => {
   test('carries the wave size it was given and leaves out an empty chunk list', () => {
-    assert.deepEqual(pipelineInput(batch, { waveSize: 7 }), { batch, waveSize: 7 });
-    assert.deepEqual(pipelineInput(batch, { waveSize: 7, onlyChunks: [] }), { batch, waveSize: 7 });
+    const version = PIPELINE_VERSION;
+    assert.deepEqual(pipelineInput(batch, { waveSize: 7 }), { batch, waveSize: 7, version });
+    assert.deepEqual(pipelineInput(batch, { waveSize: 7, onlyChunks: [] }), { batch, waveSize: 7, version });
     assert.deepEqual(pipelineInput(batch, { waveSize: 7, onlyChunks: [2, 5] }), {
       batch,
       waveSize: 7,
       onlyChunks: [2, 5],
+      version,
     });
+  });
+
+  test('a new input carries the current orchestration version; one recorded before versions reads as version 1', () => {
+    assert.equal(pipelineVersionOf(pipelineInput(batch, { waveSize: 7 })), PIPELINE_VERSION);
+    assert.equal(pipelineVersionOf({ version: 2 }), 2);
+    for (const legacy of [{}, { version: 0 }, { version: 1.5 }, { version: '2' }, { version: null }])
+      assert.equal(pipelineVersionOf(legacy), 1, JSON.stringify(legacy));
   });
 
   test('an input recorded before inputs carried a wave size replays with the old default', () => {

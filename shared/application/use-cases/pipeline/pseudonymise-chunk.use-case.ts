@@ -19,6 +19,7 @@ import { LakeReferralIndex } from '../../lake-state/lake-referral-index.js';
 import { IdentityCollector, IdentityRegister } from '../pseudonymise-identity-register.js';
 import { PersonLinker } from '../../../domain/link/person-linker.js';
 import { linkKeyVersions } from '../link-key-versions.js';
+import type { BatchRecord } from '../../../domain/pipeline/batch-record.js';
 import { ndjson, readAcceptedRecords } from './work-files.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
@@ -32,12 +33,21 @@ export async function pseudonymiseChunk(
   input: ChunkInput & { readonly validate: ValidateChunkResult },
   deps: PipelineDeps,
 ): Promise<PseudonymiseChunkResult> {
+  const records = await readAcceptedRecords(deps.lake, input.chunk, input.validate.rejectedPath);
+  return pseudonymiseRecords(input, records, deps);
+}
+
+/** Pseudonymises a chunk's accepted records, read by the caller, as `pseudonymiseChunk` does. */
+export async function pseudonymiseRecords(
+  input: ChunkInput,
+  records: readonly BatchRecord[],
+  deps: PipelineDeps,
+): Promise<PseudonymiseChunkResult> {
   const table = input.batch.table;
   const spec = sourceTable(table);
   const project = projectForTable(table);
   const key = await deps.keys.current(project);
   const pseudonymise = createRowPseudonymiser(table, { project, key, postcodeToLsoa: deps.reference });
-  const records = await readAcceptedRecords(deps.lake, input.chunk, input.validate.rejectedPath);
   // The custodian's identity register (restricted bronze): what re-identification and re-keying
   // after a key rotation read; never copied to silver or gold.
   const identities = new IdentityCollector();

@@ -15,6 +15,12 @@ export function dqStatePath(dataset: string, table: string, batchId: string, chu
   return lakePaths.dqState(dataset, table, batchId, chunk);
 }
 
+/** A validated chunk: the activity's result, and the accepted records in the chunk's order. */
+export interface ValidatedChunk {
+  readonly result: ValidateChunkResult;
+  readonly accepted: readonly BatchRecord[];
+}
+
 /**
  * Validates one chunk: row contracts + assurance rules on every inserted/updated row (deletes carry
  * no row and pass through). The numbers of rejected records go to the restricted work area (the
@@ -23,14 +29,28 @@ export function dqStatePath(dataset: string, table: string, batchId: string, chu
  * records in = accepted + quarantined, or throws.
  */
 export async function validateChunk(input: ChunkInput, deps: PipelineDeps): Promise<ValidateChunkResult> {
+  const records = await readWorkRecords(deps.lake, input.chunk.path, input.chunk.encoding);
+  return (await validateChunkRecords(input, records, deps, { writeRejected: true })).result;
+}
+
+/**
+ * Validates a chunk's records, read by the caller: quarantine, DQ counts and reconciliation as
+ * `validateChunk`. With `writeRejected`, the rejected record numbers are written to the work area
+ * for a later activity; without, the caller takes the accepted records from the result.
+ */
+export async function validateChunkRecords(
+  input: ChunkInput,
+  records: readonly BatchRecord[],
+  deps: PipelineDeps,
+  options: { readonly writeRejected: boolean },
+): Promise<ValidatedChunk> {
   const table = input.batch.table;
   const spec = sourceTable(table);
-  const records = await readWorkRecords(deps.lake, input.chunk.path, input.chunk.encoding);
   const byNumber = new Map<number, BatchRecord>();
   const rows: NumberedRow[] = [];
-  const deletes: BatchRecord[] = [];
+  let deletes = 0;
   for (const record of records) {
-    if (record.op === 'delete' || record.row === null) deletes.push(record);
+    if (record.op === 'delete' || record.row === null) deletes += 1;
     else {
       byNumber.set(record.n, record);
       rows.push({ n: record.n, row: record.row });
@@ -53,25 +73,27 @@ export async function validateChunk(input: ChunkInput, deps: PipelineDeps): Prom
       ...(referralTableOf(table) ? { referralIndex: new LakeReferralIndex(deps) } : {}),
     },
   );
-  const accepted: BatchRecord[] = [...deletes];
-  for (const r of outcome.accepted) {
-    const record = byNumber.get(r.n);
-    if (record) accepted.push(record);
-  }
+  const acceptedNumbers = new Set<number>();
+  for (const r of outcome.accepted) if (byNumber.has(r.n)) acceptedNumbers.add(r.n);
+  // Deletes pass through; the accepted records keep the chunk's order.
+  const accepted = records.filter((r) => r.op === 'delete' || r.row === null || acceptedNumbers.has(r.n));
   const counts = {
     in: records.length,
-    accepted: accepted.length,
+    accepted: deletes + acceptedNumbers.size,
     quarantined: outcome.summary.counts.quarantined,
   };
   reconcile(counts, `batch ${input.batch.batchId} chunk ${input.chunk.index}`);
   // The accepted records are the chunk's records minus the rejected ones: only the rejected record
   // numbers are written (a few bytes), not a second copy of the chunk.
-  const acceptedNumbers = new Set(accepted.map((r) => r.n));
-  const rejected = records.filter((r) => !acceptedNumbers.has(r.n)).map((r) => r.n);
   let rejectedPath: string | null = null;
-  if (rejected.length > 0) {
+  if (options.writeRejected && accepted.length < records.length) {
+    const rejected = records.filter((r) => r.op !== 'delete' && r.row !== null && !acceptedNumbers.has(r.n));
     rejectedPath = lakePaths.work(input.batch.batchId, 'rejected', input.chunk.index);
-    await writeRejectedNumbers(deps.lake, rejectedPath, rejected);
+    await writeRejectedNumbers(
+      deps.lake,
+      rejectedPath,
+      rejected.map((r) => r.n),
+    );
   }
   const dqPath = dqStatePath(spec.dataset, spec.table, input.batch.batchId, input.chunk.index);
   await deps.lake.put('gold', dqPath, JSON.stringify(outcome.summary.dq), {
@@ -85,13 +107,16 @@ export async function validateChunk(input: ChunkInput, deps: PipelineDeps): Prom
     quarantined: counts.quarantined,
   });
   return {
-    chunk: input.chunk.index,
-    records: counts.in,
-    accepted: counts.accepted,
-    quarantined: counts.quarantined,
-    warnings: outcome.summary.counts.acceptedWithWarnings,
-    rejectedPath,
-    quarantinePath: outcome.summary.quarantinePath,
-    dqStatePath: dqPath,
+    result: {
+      chunk: input.chunk.index,
+      records: counts.in,
+      accepted: counts.accepted,
+      quarantined: counts.quarantined,
+      warnings: outcome.summary.counts.acceptedWithWarnings,
+      rejectedPath,
+      quarantinePath: outcome.summary.quarantinePath,
+      dqStatePath: dqPath,
+    },
+    accepted,
   };
 }
