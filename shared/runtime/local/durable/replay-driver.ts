@@ -293,6 +293,10 @@ export class ReplayDriver {
   async load(): Promise<void> {
     const all = await this.#journal.load();
     for (const [instanceId, records] of all) {
+      // A journal whose `created` record never got written whole (the process was killed while
+      // starting the instance): the instance never started. Replaying it would run an episode of
+      // an orchestration with no name, and fail it; a later start of the same id starts it afresh.
+      if (!records.some((r) => r.kind === 'created')) continue;
       const inst = this.#instances.get(instanceId) ?? this.#blank(instanceId);
       this.#instances.set(instanceId, inst);
       for (const record of records) this.#apply(inst, record);
