@@ -96,6 +96,37 @@ const chunkPart = (index: number) => `chunk-${String(index).padStart(5, '0')}`;
 const ok = (result: unknown): boolean =>
   typeof result === 'object' && result !== null && !('permanentFailure' in result);
 
+/** A chunk activity's run: its batch and chunk part. */
+function chunkRun(input: unknown): Omit<ActivityRun, 'activity' | 'startedAt'> | null {
+  const { batch, chunk } = input as ChunkInput;
+  return batchRun(batch, chunkPart(chunk.index));
+}
+
+/** A chunk activity's input: the bronze chunk it reads. */
+function chunkInputs(input: unknown): DatasetRef[] {
+  const { chunk } = input as ChunkInput;
+  return [{ store: 'lake', container: 'bronze', name: chunk.path, rowCount: chunk.records }];
+}
+
+/** What validating a chunk wrote: quarantine, the rejected numbers (version 1 only), the DQ state. */
+function validatedOutputs(v: ValidateChunkResult): DatasetRef[] {
+  const out: DatasetRef[] = [];
+  if (v.quarantinePath)
+    out.push({ store: 'lake', container: 'quarantine', name: v.quarantinePath, rowCount: v.quarantined });
+  if (v.rejectedPath)
+    out.push({ store: 'lake', container: 'bronze', name: v.rejectedPath, rowCount: v.quarantined });
+  if (v.dqStatePath) out.push({ store: 'lake', container: 'gold', name: v.dqStatePath });
+  return out;
+}
+
+/** What pseudonymising a chunk wrote: its silver table and the patient-dimension changes. */
+function pseudonymisedOutputs(input: ChunkInput, p: PseudonymiseChunkResult): DatasetRef[] {
+  return [
+    silverTable(input.batch.table, p.silverFiles, p.rows),
+    { store: 'lake', container: 'bronze', name: p.dimensionChangesPath },
+  ];
+}
+
 /** Every pipeline activity's lineage, by activity name (functions/function-names.ts). */
 export const ACTIVITY_LINEAGE: Readonly<Record<string, ActivityLineage>> = {
   planChunks: {
@@ -125,58 +156,24 @@ export const ACTIVITY_LINEAGE: Readonly<Record<string, ActivityLineage>> = {
     },
   },
   validateChunk: {
-    run: (input) => batchRun((input as ChunkInput).batch, chunkPart((input as ChunkInput).chunk.index)),
-    inputs: (input) => {
-      const { chunk } = input as ChunkInput;
-      return [{ store: 'lake', container: 'bronze', name: chunk.path, rowCount: chunk.records }];
-    },
-    outputs: (_input, result) => {
-      if (!ok(result)) return [];
-      const v = result as ValidateChunkResult;
-      const out: DatasetRef[] = [];
-      if (v.quarantinePath)
-        out.push({ store: 'lake', container: 'quarantine', name: v.quarantinePath, rowCount: v.quarantined });
-      if (v.rejectedPath)
-        out.push({ store: 'lake', container: 'bronze', name: v.rejectedPath, rowCount: v.quarantined });
-      if (v.dqStatePath) out.push({ store: 'lake', container: 'gold', name: v.dqStatePath });
-      return out;
-    },
+    run: chunkRun,
+    inputs: chunkInputs,
+    outputs: (_input, result) => (ok(result) ? validatedOutputs(result as ValidateChunkResult) : []),
   },
   validatePseudonymiseChunk: {
-    run: (input) => batchRun((input as ChunkInput).batch, chunkPart((input as ChunkInput).chunk.index)),
-    inputs: (input) => {
-      const { chunk } = input as ChunkInput;
-      return [{ store: 'lake', container: 'bronze', name: chunk.path, rowCount: chunk.records }];
-    },
+    run: chunkRun,
+    inputs: chunkInputs,
     outputs: (input, result) => {
       if (!ok(result)) return [];
-      const { validate: v, pseudonymise: p } = result as ValidatePseudonymiseChunkResult;
-      const out: DatasetRef[] = [];
-      if (v.quarantinePath)
-        out.push({ store: 'lake', container: 'quarantine', name: v.quarantinePath, rowCount: v.quarantined });
-      if (v.dqStatePath) out.push({ store: 'lake', container: 'gold', name: v.dqStatePath });
-      out.push(silverTable((input as ChunkInput).batch.table, p.silverFiles, p.rows), {
-        store: 'lake',
-        container: 'bronze',
-        name: p.dimensionChangesPath,
-      });
-      return out;
+      const { validate, pseudonymise } = result as ValidatePseudonymiseChunkResult;
+      return [...validatedOutputs(validate), ...pseudonymisedOutputs(input as ChunkInput, pseudonymise)];
     },
   },
   pseudonymiseChunk: {
-    run: (input) => batchRun((input as ChunkInput).batch, chunkPart((input as ChunkInput).chunk.index)),
-    inputs: (input) => {
-      const { chunk } = input as ChunkInput & { validate: ValidateChunkResult };
-      return [{ store: 'lake', container: 'bronze', name: chunk.path, rowCount: chunk.records }];
-    },
-    outputs: (input, result) => {
-      if (!ok(result)) return [];
-      const p = result as PseudonymiseChunkResult;
-      return [
-        silverTable((input as ChunkInput).batch.table, p.silverFiles, p.rows),
-        { store: 'lake', container: 'bronze', name: p.dimensionChangesPath },
-      ];
-    },
+    run: chunkRun,
+    inputs: chunkInputs,
+    outputs: (input, result) =>
+      ok(result) ? pseudonymisedOutputs(input as ChunkInput, result as PseudonymiseChunkResult) : [],
   },
   mergePatientDimension: {
     run: (input) => batchRun((input as MergeDimensionInput).batch, null),
