@@ -8,7 +8,7 @@ export const ACTIVITIES = {
   planChunks: 'planChunks',
   validateChunk: 'validateChunk',
   pseudonymiseChunk: 'pseudonymiseChunk',
-  /** Pipeline version 2: validate and pseudonymise one chunk (versions 1 call the two above). */
+  /** Pipeline version 2: validate and pseudonymise one chunk (version-1 instances call the two above). */
   validatePseudonymiseChunk: 'validatePseudonymiseChunk',
   mergePatientDimension: 'mergePatientDimension',
   buildGold: 'buildGold',
