@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -219,5 +219,56 @@ test('the lake reads many objects file after file, each in file order, whatever 
     }, LakeObjectMissingError);
   } finally {
     await parquet.close();
+  }
+});
+
+test('a writer writes what write would from rows appended one at a time; nothing is in the lake before close, and discard leaves nothing behind', async () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'nhsflows-pq-writer-'));
+  const duck = new DuckDbParquetLake(new MemoryObjectStore(), scratch);
+  const twin = new MemoryParquetLake(new MemoryObjectStore());
+  const rows: PortableRow[] = Array.from({ length: 9_001 }, (_, i) => ({
+    episode_id: `E${i}`,
+    episode_number: i % 7,
+    admission_date: `2024-0${(i % 9) + 1}-1${i % 10}`,
+    tariff_gbp: i % 5 === 0 ? null : `${i}.25`,
+    captured_at: '2024-05-01T10:00:00.000Z',
+    is_current: i % 2 === 0,
+    change_version: String(10_000_000_000 + i),
+  }));
+  try {
+    for (const lake of [duck, twin]) {
+      await lake.write('gold', 'whole.parquet', columns, rows);
+      const writer = lake.openWriter('gold', 'streamed.parquet', columns);
+      for (const row of rows) writer.append(row);
+      assert.equal(writer.rows(), rows.length);
+      await assert.rejects(async () => {
+        for await (const _ of lake.read('gold', ['streamed.parquet'])) void _;
+      }, LakeObjectMissingError);
+      assert.deepEqual(await writer.close(), { rows: rows.length, created: true });
+      const back = async (path: string) => {
+        const out: PortableRow[] = [];
+        for await (const row of lake.read('gold', [path])) out.push(row);
+        return out;
+      };
+      assert.deepEqual(await back('streamed.parquet'), await back('whole.parquet'));
+      // Create-only: a second writer to the same path reports it was not created.
+      const again = lake.openWriter('gold', 'streamed.parquet', columns, { ifNoneMatch: '*' });
+      again.append(rows[0]!);
+      assert.deepEqual(await again.close(), { rows: 1, created: false });
+      // Discarded: no object, and (on the DuckDB lake) no scratch file left.
+      const dropped = lake.openWriter('gold', 'dropped.parquet', columns);
+      for (const row of rows.slice(0, 5_000)) dropped.append(row);
+      dropped.discard();
+      await assert.rejects(async () => {
+        for await (const _ of lake.read('gold', ['dropped.parquet'])) void _;
+      }, LakeObjectMissingError);
+    }
+    const left = readdirSync(scratch, { recursive: true }).map(String);
+    assert.deepEqual(
+      left.filter((f) => f.endsWith('.ndjson') || f.endsWith('.parquet')),
+      [],
+    );
+  } finally {
+    await duck.close();
   }
 });

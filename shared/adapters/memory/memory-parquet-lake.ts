@@ -1,5 +1,9 @@
 import type { ObjectStore } from '../../application/ports/object-store.port.js';
-import type { KeyedRun, ParquetLake } from '../../application/ports/parquet-lake.port.js';
+import type {
+  KeyedRun,
+  ParquetLake,
+  ParquetObjectWriter,
+} from '../../application/ports/parquet-lake.port.js';
 import { LakeObjectMissingError } from '../../domain/errors.js';
 import type { PortableColumn, PortableRow } from '../../domain/gold/portable-types.js';
 
@@ -26,6 +30,31 @@ export class MemoryParquetLake implements ParquetLake {
     }
     const { created } = await this.lake.put(container, path, JSON.stringify(out), options);
     return { rows: out.length, created };
+  }
+
+  openWriter(
+    container: string,
+    path: string,
+    columns: readonly PortableColumn[],
+    options: { readonly ifNoneMatch?: '*' } = {},
+  ): ParquetObjectWriter {
+    let rows: PortableRow[] | null = [];
+    const open = () => {
+      if (rows === null) throw new Error(`parquet writer ${container}/${path}: already closed`);
+      return rows;
+    };
+    return {
+      append: (row) => void open().push(row),
+      rows: () => open().length,
+      close: async () => {
+        const all = open();
+        rows = null;
+        return this.write(container, path, columns, all, options);
+      },
+      discard: () => {
+        rows = null;
+      },
+    };
   }
 
   async writeMany(

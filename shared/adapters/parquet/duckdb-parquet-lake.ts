@@ -2,7 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, st
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ObjectStore } from '../../application/ports/object-store.port.js';
-import type { KeyedRun, ParquetLake } from '../../application/ports/parquet-lake.port.js';
+import type {
+  KeyedRun,
+  ParquetLake,
+  ParquetObjectWriter,
+} from '../../application/ports/parquet-lake.port.js';
 import { LakeObjectMissingError } from '../../domain/errors.js';
 import type { PortableColumn, PortableRow } from '../../domain/gold/portable-types.js';
 import { DuckDbParquetCodec, queryRows, quoteIdent, sqlString, wireExpression } from './duckdb-parquet.js';
@@ -88,17 +92,46 @@ export class DuckDbParquetLake implements ParquetLake {
     rows: Iterable<PortableRow> | AsyncIterable<PortableRow>,
     options: { readonly ifNoneMatch?: '*' } = {},
   ): Promise<{ rows: number; created: boolean }> {
-    const local = this.localName();
-    let kept = false;
+    const writer = this.openWriter(container, path, columns, options);
     try {
-      const count = await this.codec.write(local, columns, rows);
-      const { created } = await this.lake.putFile(container, path, local, { ...PARQUET, ...options });
-      // A create-only object never changes: keep the local copy for the next read of it.
-      if (created && options.ifNoneMatch) kept = this.remember(`${container}/${path}`, local);
-      return { rows: count, created };
-    } finally {
-      if (!kept) rmSync(local, { force: true });
+      // An array (most callers) is walked without an await per row.
+      if (Symbol.asyncIterator in rows) for await (const row of rows) writer.append(row);
+      else for (const row of rows) writer.append(row);
+    } catch (error) {
+      writer.discard();
+      throw error;
     }
+    return writer.close();
+  }
+
+  openWriter(
+    container: string,
+    path: string,
+    columns: readonly PortableColumn[],
+    options: { readonly ifNoneMatch?: '*' } = {},
+  ): ParquetObjectWriter {
+    const local = this.localName();
+    const staged = this.codec.openWriter(local, columns);
+    return {
+      append: (row) => staged.append(row),
+      rows: () => staged.rows(),
+      close: async () => {
+        let kept = false;
+        try {
+          const count = await staged.close();
+          const { created } = await this.lake.putFile(container, path, local, { ...PARQUET, ...options });
+          // A create-only object never changes: keep the local copy for the next read of it.
+          if (created && options.ifNoneMatch) kept = this.remember(`${container}/${path}`, local);
+          return { rows: count, created };
+        } finally {
+          if (!kept) rmSync(local, { force: true });
+        }
+      },
+      discard: () => {
+        staged.discard();
+        rmSync(local, { force: true });
+      },
+    };
   }
 
   async writeMany(

@@ -141,23 +141,50 @@ export class DuckDbParquetCodec implements ParquetCodec {
     columns: readonly PortableColumn[],
     rows: Iterable<PortableRow> | AsyncIterable<PortableRow>,
   ): Promise<number> {
-    // Rows go to DuckDB as one NDJSON scratch file (JSON.stringify per row, one native read)
-    // rather than one appender call per value, which cost more than the rest of the write.
-    const staging = `${file}.rows.ndjson`;
-    const count = await writeNdjson(staging, columns, rows);
-    const connection = await this.connect();
+    const writer = this.openWriter(file, columns);
     try {
-      const select = columns
-        .map((c) => `CAST(${quoteIdent(c.name)} AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name)}`)
-        .join(', ');
-      await connection.run(
-        `COPY (SELECT ${select} FROM ${readNdjsonAsText(staging, columns)}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-      return count;
-    } finally {
-      rmSync(staging, { force: true });
-      connection.closeSync();
+      // An array (most callers) is walked without an await per row.
+      if (Symbol.asyncIterator in rows) for await (const row of rows) writer.append(row);
+      else for (const row of rows) writer.append(row);
+    } catch (error) {
+      writer.discard();
+      throw error;
     }
+    return writer.close();
+  }
+
+  /**
+   * A Parquet file written from rows appended one at a time: they go to an NDJSON scratch file as
+   * they come (JSON.stringify per value, one native read at the end rather than one appender call
+   * per value, which cost more than the rest of the write), so memory holds a few thousand lines at
+   * most. `close` writes `file` and returns the row count; `discard` drops the rows.
+   */
+  openWriter(file: string, columns: readonly PortableColumn[]): StagedParquetFile {
+    const staging = new NdjsonStaging(`${file}.rows.ndjson`, columns);
+    return {
+      append: (row) => staging.append(row),
+      rows: () => staging.count,
+      close: async () => {
+        try {
+          const count = staging.close();
+          const connection = await this.connect();
+          try {
+            const select = columns
+              .map((c) => `CAST(${quoteIdent(c.name)} AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name)}`)
+              .join(', ');
+            await connection.run(
+              `COPY (SELECT ${select} FROM ${readNdjsonAsText(staging.file, columns)}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`,
+            );
+            return count;
+          } finally {
+            connection.closeSync();
+          }
+        } finally {
+          staging.remove();
+        }
+      },
+      discard: () => staging.remove(),
+    };
   }
 
   /**
@@ -280,35 +307,91 @@ export class DuckDbParquetCodec implements ParquetCodec {
   }
 }
 
+/** A Parquet file being written row by row (`DuckDbParquetCodec.openWriter`). */
+export interface StagedParquetFile {
+  append(row: PortableRow): void;
+  /** Rows appended so far. */
+  rows(): number;
+  /** Writes the file; returns its row count. The scratch is removed whatever happens. */
+  close(): Promise<number>;
+  /** Drops the appended rows and the scratch; the file is not written. */
+  discard(): void;
+}
+
+/** Lines written to the scratch file at once. */
+const LINES_PER_WRITE = 4096;
+
+/**
+ * Rows appended to an NDJSON scratch file (only `columns`, undefined as null), a few thousand
+ * lines held between writes.
+ */
+export class NdjsonStaging {
+  private readonly line: (row: PortableRow) => string;
+  private fd: number | null;
+  private text = '';
+  private pending = 0;
+  count = 0;
+
+  constructor(
+    readonly file: string,
+    columns: readonly PortableColumn[],
+  ) {
+    this.line = ndjsonLine(columns);
+    this.fd = openSync(file, 'w');
+  }
+
+  append(row: PortableRow): void {
+    if (this.fd === null) throw new Error(`NDJSON staging ${this.file}: append after close`);
+    this.text += `${this.line(row)}\n`;
+    this.count += 1;
+    if (++this.pending >= LINES_PER_WRITE) this.flush();
+  }
+
+  /** Writes what is held and closes the file; returns the row count. */
+  close(): number {
+    if (this.fd !== null) {
+      try {
+        this.flush();
+      } finally {
+        closeSync(this.fd);
+        this.fd = null;
+      }
+    }
+    return this.count;
+  }
+
+  /** Closes (without writing what is held) and deletes the file. */
+  remove(): void {
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+    this.text = '';
+    rmSync(this.file, { force: true });
+  }
+
+  private flush(): void {
+    if (this.text.length > 0 && this.fd !== null) writeSync(this.fd, this.text);
+    this.text = '';
+    this.pending = 0;
+  }
+}
+
 /** Writes rows (only `columns`, undefined as null) as NDJSON to `file`; returns the row count. */
 export async function writeNdjson(
   file: string,
   columns: readonly PortableColumn[],
   rows: Iterable<PortableRow> | AsyncIterable<PortableRow>,
 ): Promise<number> {
-  const line = ndjsonLine(columns);
-  const fd = openSync(file, 'w');
+  const staging = new NdjsonStaging(file, columns);
   try {
-    let text = '';
-    let pending = 0;
-    let count = 0;
-    const add = (row: PortableRow) => {
-      text += `${line(row)}\n`;
-      count += 1;
-      if (++pending >= 4096) {
-        writeSync(fd, text);
-        text = '';
-        pending = 0;
-      }
-    };
     // An array (most callers) is walked without an await per row.
-    if (Symbol.asyncIterator in rows) for await (const row of rows) add(row);
-    else for (const row of rows) add(row);
-    if (text.length > 0) writeSync(fd, text);
-    return count;
+    if (Symbol.asyncIterator in rows) for await (const row of rows) staging.append(row);
+    else for (const row of rows) staging.append(row);
   } finally {
-    closeSync(fd);
+    staging.close();
   }
+  return staging.count;
 }
 
 /**

@@ -19,6 +19,17 @@ export interface ParquetLake {
     options?: { readonly ifNoneMatch?: '*' },
   ): Promise<{ readonly rows: number; readonly created: boolean }>;
   /**
+   * One new object written from rows appended one at a time, as `write` would write them: memory
+   * holds a few thousand of them at most, whatever the object's size. Nothing is in the lake until
+   * `close`; `discard` drops what was appended.
+   */
+  openWriter(
+    container: string,
+    path: string,
+    columns: readonly PortableColumn[],
+    options?: { readonly ifNoneMatch?: '*' },
+  ): ParquetObjectWriter;
+  /**
    * Several objects of one schema in one engine pass (each as `write` would write it; `rows` in
    * the same order as `objects`). An object with no rows is still written.
    */
@@ -87,4 +98,15 @@ export interface ParquetLake {
 export interface KeyedRun {
   readonly path: string;
   readonly rank: number;
+}
+
+/** An object being written row by row (`ParquetLake.openWriter`). */
+export interface ParquetObjectWriter {
+  append(row: PortableRow): void;
+  /** Rows appended so far. */
+  rows(): number;
+  /** Writes the object (as `write` does); its scratch is removed whatever happens. */
+  close(): Promise<{ readonly rows: number; readonly created: boolean }>;
+  /** Drops what was appended; nothing is written. */
+  discard(): void;
 }

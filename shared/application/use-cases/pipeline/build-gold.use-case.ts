@@ -12,12 +12,9 @@ import { linkKeyVersions } from '../link-key-versions.js';
 import { datasetFactRow, starKeyLookup } from '../../../domain/star/fact-rows.js';
 import { datasetFactFor, datasetFactTable } from '../../../domain/star/fact-tables.js';
 import type { GoldTable } from '../../../domain/gold/gold-tables.js';
-import { readSilverRows, writeGoldChangeSet } from './gold-files.js';
+import { GoldChangeSetWriter, readSilverRows } from './gold-files.js';
 import { patientDimension } from './patient-dimension.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-
-/** Facts per gold file: bounds memory and Parquet file size. */
-const FACTS_PER_FILE = 200_000;
 
 /**
  * Builds the batch's `fact_activity` change set from its silver files: one fact per silver row
@@ -48,35 +45,22 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
   // The patient histories gold needs, as a set: one read per touched bucket of the dimension.
   const histories: Map<string, DimensionVersion[]> = await readMemberHistories(dimension, [...tokens], deps);
   const loadedAt = deps.clock.now().toISOString();
+  // Rows go to their change sets as they are built (parts of GOLD_ROWS_PER_FILE rows): memory holds
+  // a few thousand of them, not the batch. Paths are listed in the order the parts are written.
   const goldFiles: { table: string; path: string }[] = [];
-  let buffer: PortableRow[] = [];
+  const writerFor = (goldTable: GoldTable) =>
+    new GoldChangeSetWriter(goldTable, input.batch.batchId, deps, (path) =>
+      goldFiles.push({ table: goldTable.name, path }),
+    );
+  const facts = writerFor(FACT_ACTIVITY);
   let factRows = 0;
   let factDeletes = 0;
   let seq = 0;
-  const parts = new Map<string, number>();
-  const write = async (goldTable: GoldTable, rows: PortableRow[]) => {
-    const part = parts.get(goldTable.name) ?? 0;
-    parts.set(goldTable.name, part + 1);
-    goldFiles.push({
-      table: goldTable.name,
-      path: await writeGoldChangeSet(goldTable, input.batch.batchId, part, rows, deps),
-    });
-  };
-  const flush = async () => {
-    if (buffer.length === 0) return;
-    await write(FACT_ACTIVITY, buffer);
-    buffer = [];
-  };
   // The table's dataset fact, if it has one: built from the same rows, written beside fact_activity.
   const datasetFact = datasetFactFor(table);
   const datasetTable = datasetFact ? datasetFactTable(datasetFact) : undefined;
+  const datasetRows = datasetTable ? writerFor(datasetTable) : undefined;
   const lookup = starKeyLookup(deps.reference);
-  let datasetBuffer: PortableRow[] = [];
-  const flushDataset = async () => {
-    if (datasetBuffer.length === 0 || !datasetTable) return;
-    await write(datasetTable, datasetBuffer);
-    datasetBuffer = [];
-  };
   function factContext(
     patientSk: string | null,
     patientToken: string | null,
@@ -94,89 +78,101 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
       seq,
     };
   }
-  for await (const silver of readSilverRows(input.silverFiles, deps)) {
-    const recordKey = spec.key.map((k) => String(silver[k] ?? '')).join('|');
-    const activityId = `${table}:${recordKey}`;
-    seq += 1;
-    if (silver._op === 'delete') {
-      factDeletes += 1;
-      buffer.push({
-        ...emptyFact(),
-        activity_id: activityId,
-        project,
-        dataset: spec.dataset,
-        source_table: table,
-        record_key: recordKey,
-        source_captured_at: String(silver._captured_at),
-        event_id: String(silver._event_id),
-        batch_id: input.batch.batchId,
-        loaded_at: loadedAt,
-        _op: 'delete',
-        _seq: String(seq),
-      });
-      if (datasetFact && datasetTable)
-        datasetBuffer.push(
-          datasetFactRow(datasetTable, datasetFact, silver, factContext(null, null, null, null), lookup),
-        );
-    } else {
-      factRows += 1;
-      const activity = silver[spec.activityDateColumn];
-      const activityDate = typeof activity === 'string' ? activity.slice(0, 10) : null;
-      const token = linker.linkTokens(silver).token;
-      let patientSk: string | null = null;
-      if (token && activityDate) {
-        const at = `${activityDate}T00:00:00.000Z`;
-        const version = (histories.get(token) ?? []).find((v) => v.validFrom <= at && at < v.validTo);
-        patientSk = version?.surrogateKey ?? null;
+  // A part that fills is written before the next row (its promise); otherwise no await per row.
+  let written: Promise<void> | undefined;
+  try {
+    for await (const silver of readSilverRows(input.silverFiles, deps)) {
+      const recordKey = spec.key.map((k) => String(silver[k] ?? '')).join('|');
+      const activityId = `${table}:${recordKey}`;
+      seq += 1;
+      if (silver._op === 'delete') {
+        factDeletes += 1;
+        written = facts.append({
+          ...emptyFact(),
+          activity_id: activityId,
+          project,
+          dataset: spec.dataset,
+          source_table: table,
+          record_key: recordKey,
+          source_captured_at: String(silver._captured_at),
+          event_id: String(silver._event_id),
+          batch_id: input.batch.batchId,
+          loaded_at: loadedAt,
+          _op: 'delete',
+          _seq: String(seq),
+        });
+        if (written) await written;
+        if (datasetFact && datasetTable && datasetRows) {
+          written = datasetRows.append(
+            datasetFactRow(datasetTable, datasetFact, silver, factContext(null, null, null, null), lookup),
+          );
+          if (written) await written;
+        }
+      } else {
+        factRows += 1;
+        const activity = silver[spec.activityDateColumn];
+        const activityDate = typeof activity === 'string' ? activity.slice(0, 10) : null;
+        const token = linker.linkTokens(silver).token;
+        let patientSk: string | null = null;
+        if (token && activityDate) {
+          const at = `${activityDate}T00:00:00.000Z`;
+          const version = (histories.get(token) ?? []).find((v) => v.validFrom <= at && at < v.validTo);
+          patientSk = version?.surrogateKey ?? null;
+        }
+        const link = linker.link(silver);
+        const cost = mapping.costColumn ? silver[mapping.costColumn] : null;
+        const code = mapping.codeColumn ? silver[mapping.codeColumn] : null;
+        written = facts.append({
+          activity_id: activityId,
+          project,
+          dataset: spec.dataset,
+          source_table: table,
+          record_key: recordKey,
+          provider_code:
+            typeof silver[spec.providerColumn] === 'string' ? (silver[spec.providerColumn] as string) : null,
+          activity_date: activityDate,
+          period: activityDate ? periodOf(activityDate) : null,
+          // As known when this batch was built; the warehouse re-resolves it (ADR 0009).
+          patient_sk: patientSk,
+          patient_token: token,
+          person_id: link.person_id,
+          link_quality: link.link_quality,
+          age_band: typeof silver.age_band === 'string' ? silver.age_band : null,
+          activity_code: code === null || code === undefined ? null : String(code),
+          cost_gbp: cost === null || cost === undefined ? null : String(cost),
+          source_version:
+            silver._source_version === null || silver._source_version === undefined
+              ? null
+              : String(silver._source_version),
+          source_captured_at: String(silver._captured_at),
+          event_id: String(silver._event_id),
+          batch_id: input.batch.batchId,
+          loaded_at: loadedAt,
+          _op: 'upsert',
+          _seq: String(seq),
+        });
+        if (written) await written;
+        if (datasetFact && datasetTable && datasetRows) {
+          written = datasetRows.append(
+            datasetFactRow(
+              datasetTable,
+              datasetFact,
+              silver,
+              factContext(patientSk, token, link.person_id, link.link_quality),
+              lookup,
+            ),
+          );
+          if (written) await written;
+        }
       }
-      const link = linker.link(silver);
-      const cost = mapping.costColumn ? silver[mapping.costColumn] : null;
-      const code = mapping.codeColumn ? silver[mapping.codeColumn] : null;
-      buffer.push({
-        activity_id: activityId,
-        project,
-        dataset: spec.dataset,
-        source_table: table,
-        record_key: recordKey,
-        provider_code:
-          typeof silver[spec.providerColumn] === 'string' ? (silver[spec.providerColumn] as string) : null,
-        activity_date: activityDate,
-        period: activityDate ? periodOf(activityDate) : null,
-        // As known when this batch was built; the warehouse re-resolves it (ADR 0009).
-        patient_sk: patientSk,
-        patient_token: token,
-        person_id: link.person_id,
-        link_quality: link.link_quality,
-        age_band: typeof silver.age_band === 'string' ? silver.age_band : null,
-        activity_code: code === null || code === undefined ? null : String(code),
-        cost_gbp: cost === null || cost === undefined ? null : String(cost),
-        source_version:
-          silver._source_version === null || silver._source_version === undefined
-            ? null
-            : String(silver._source_version),
-        source_captured_at: String(silver._captured_at),
-        event_id: String(silver._event_id),
-        batch_id: input.batch.batchId,
-        loaded_at: loadedAt,
-        _op: 'upsert',
-        _seq: String(seq),
-      });
-      if (datasetFact && datasetTable)
-        datasetBuffer.push(
-          datasetFactRow(
-            datasetTable,
-            datasetFact,
-            silver,
-            factContext(patientSk, token, link.person_id, link.link_quality),
-            lookup,
-          ),
-        );
     }
-    if (buffer.length >= FACTS_PER_FILE) await flush();
-    if (datasetBuffer.length >= FACTS_PER_FILE) await flushDataset();
+    await facts.close();
+    await datasetRows?.close();
+  } catch (error) {
+    facts.discard();
+    datasetRows?.discard();
+    throw error;
   }
-  await flush();
-  await flushDataset();
   deps.logger.info('gold built', {
     batchId: input.batch.batchId,
     factRows,
