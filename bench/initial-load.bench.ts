@@ -326,7 +326,7 @@ function reportSize(report: BenchReport, r: SizeRun): void {
     `${tag} peak RSS: node + Azurite`,
     peakSum(l),
     'MiB',
-    `highest sampled concurrent sum ${l.memory.sampledSumPeakMiB.toFixed(0)} MiB`,
+    `highest sampled concurrent sum ${l.memory.sampledSumPeakMiB.toFixed(0)} MiB${peakMoment(l)}`,
   );
   for (const [container, c] of Object.entries(l.lake))
     report.metric(
@@ -499,4 +499,14 @@ function tail(file: string): string {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** When the sampled peak was taken and what was running then, for the peak's note. */
+function peakMoment(l: LoadResult): string {
+  const at = l.memory.sampledPeakAtS;
+  if (at === undefined || !Number.isFinite(at)) return '';
+  const running = Object.entries(l.memory.stagesAtPeak ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([stage, n]) => `${stage} ×${n}`);
+  return `, ${at.toFixed(0)} s after the poller fired${running.length > 0 ? ` (running: ${running.join(', ')})` : ''}`;
 }

@@ -130,6 +130,10 @@ export interface LoadResult {
     readonly azuritePeakMiB: number;
     /** Highest sampled sum of both processes' resident sets (every 250 ms). */
     readonly sampledSumPeakMiB: number;
+    /** When that sample was taken, in seconds after the poller fired (NaN before it). */
+    readonly sampledPeakAtS: number;
+    /** The stages with an invocation running at that sample, and how many of each. */
+    readonly stagesAtPeak: Readonly<Record<string, number>>;
   };
   /** CPU seconds used during the load (poller fired → idle after the marts), per process. */
   readonly cpu: CpuUse;

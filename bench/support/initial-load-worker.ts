@@ -171,9 +171,13 @@ async function load(): Promise<LoadResult> {
   writeFileSync(args.pidsFile, JSON.stringify({ azurite: env.azuritePid ?? null }));
   const azuritePid = env.azuritePid;
   let sampledSumPeakMiB = 0;
+  let sampledPeakAt = Number.NaN;
   const sampler = setInterval(() => {
     const sum = procMemoryMiB('self', 'VmRSS') + (azuritePid ? procMemoryMiB(azuritePid, 'VmRSS') : 0);
-    if (Number.isFinite(sum)) sampledSumPeakMiB = Math.max(sampledSumPeakMiB, sum);
+    if (Number.isFinite(sum) && sum > sampledSumPeakMiB) {
+      sampledSumPeakMiB = sum;
+      sampledPeakAt = performance.now();
+    }
   }, 250);
   sampler.unref();
   let stopHost: (() => Promise<void>) | undefined;
@@ -251,6 +255,9 @@ async function load(): Promise<LoadResult> {
       nodePeakMiB: procMemoryMiB('self', 'VmHWM'),
       azuritePeakMiB: azuritePid ? procMemoryMiB(azuritePid, 'VmHWM') : Number.NaN,
       sampledSumPeakMiB,
+      sampledPeakAtS: (sampledPeakAt - loadStart) / 1000,
+      // Which work was in flight when memory peaked: where to look first to lower the peak.
+      stagesAtPeak: stagesRunningAt(invocations, sampledPeakAt),
     };
     clearInterval(sampler);
     const loadEnd = performance.now();
@@ -437,6 +444,24 @@ interface Invocation {
   readonly started: number;
   readonly ended: number;
   readonly failed: boolean;
+}
+
+/** The stages (as `stageTimings` names them) with an invocation running at `at`, and how many. */
+function stagesRunningAt(
+  invocations: ReadonlyMap<string, readonly Invocation[]>,
+  at: number,
+): Record<string, number> {
+  const stageOf = new Map<string, string>();
+  for (const [stage, names] of STAGE_FUNCTIONS) for (const n of names) stageOf.set(n, stage);
+  const running: Record<string, number> = {};
+  if (!Number.isFinite(at)) return running;
+  for (const [name, list] of invocations)
+    for (const i of list)
+      if (i.started <= at && at <= i.ended) {
+        const stage = stageOf.get(name) ?? `other: ${name}`;
+        running[stage] = (running[stage] ?? 0) + 1;
+      }
+  return running;
 }
 
 /**

@@ -1,10 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { DuckDbParquetCodec, ndjsonLine } from '../../shared/adapters/parquet/duckdb-parquet.js';
+import {
+  DuckDbParquetCodec,
+  ndjsonLine,
+  READ_CHUNK_BYTES,
+  readNdjsonRows,
+} from '../../shared/adapters/parquet/duckdb-parquet.js';
 import { DuckDbParquetLake } from '../../shared/adapters/parquet/duckdb-parquet-lake.js';
 import { MemoryObjectStore } from '../../shared/adapters/memory/memory-object-store.js';
 import { MemoryParquetLake } from '../../shared/adapters/memory/memory-parquet-lake.js';
@@ -271,4 +276,34 @@ test('a writer writes what write would from rows appended one at a time; nothing
   } finally {
     await duck.close();
   }
+});
+
+test('NDJSON results are read a chunk at a time: a character split across chunks, a last line without a newline and an empty file all read whole', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nhsflows-ndjson-'));
+  const emoji = '\u{1F600}'; // four bytes in UTF-8
+  // The chunk boundary falls 1, 2 and 3 bytes into a four-byte character, and after a two-byte one.
+  for (const [into, char] of [
+    [1, emoji],
+    [2, emoji],
+    [3, emoji],
+    [1, 'é'],
+  ] as const) {
+    const prefix = '{"a":"';
+    const pad = 'x'.repeat(READ_CHUNK_BYTES - Buffer.byteLength(prefix) - into);
+    const rows = [
+      { a: `${pad}${char}tail` },
+      { a: 'second', n: 2, b: true, z: null },
+      { a: `${char.repeat(300_000)}` },
+      { a: 'last' },
+    ];
+    const text = rows.map((r) => JSON.stringify(r)).join('\n');
+    for (const ending of ['\n', '']) {
+      const file = join(dir, `rows-${into}-${ending.length}.ndjson`);
+      writeFileSync(file, text + ending);
+      assert.deepEqual(readNdjsonRows(file), rows);
+    }
+  }
+  const empty = join(dir, 'empty.ndjson');
+  writeFileSync(empty, '');
+  assert.deepEqual(readNdjsonRows(empty), []);
 });

@@ -5,7 +5,7 @@ import {
   mkdtempSync,
   openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   rmSync,
   statSync,
   writeSync,
@@ -13,6 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ParquetCodec } from '../../application/ports/parquet.port.js';
 import type { PortableColumn, PortableRow, PortableType } from '../../domain/gold/portable-types.js';
@@ -434,12 +435,47 @@ export async function queryRows(
 ): Promise<PortableRow[]> {
   await connection.run(`COPY (${sql}) TO ${sqlString(scratchFile)} (FORMAT json)`);
   try {
-    const rows: PortableRow[] = [];
-    for (const line of readFileSync(scratchFile, 'utf8').split('\n'))
-      if (line.length > 0) rows.push(portableRow(JSON.parse(line) as Record<string, unknown>));
-    return rows;
+    return readNdjsonRows(scratchFile);
   } finally {
     rmSync(scratchFile, { force: true });
+  }
+}
+
+/** Bytes of an NDJSON file read at a time by `readNdjsonRows`. */
+export const READ_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Every row of an NDJSON file, parsed as it is read a chunk at a time: memory holds the rows and
+ * one chunk of text, never the whole file's text and its lines beside the rows (for a large result,
+ * such as the marts refresh's latest rows of a table, that was two more copies at its peak).
+ */
+export function readNdjsonRows(file: string): PortableRow[] {
+  const rows: PortableRow[] = [];
+  const fd = openSync(file, 'r');
+  try {
+    // A character split across two chunks is held by the decoder until its last byte arrives.
+    const decoder = new StringDecoder('utf8');
+    const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    let rest = '';
+    const take = (text: string, final: boolean) => {
+      let start = 0;
+      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+        if (end > start)
+          rows.push(portableRow(JSON.parse(text.slice(start, end)) as Record<string, unknown>));
+        start = end + 1;
+      }
+      rest = text.slice(start);
+      if (final && rest.length > 0) {
+        rows.push(portableRow(JSON.parse(rest) as Record<string, unknown>));
+        rest = '';
+      }
+    };
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer))
+      take(rest + decoder.write(buffer.subarray(0, read)), false);
+    take(rest + decoder.end(), true);
+    return rows;
+  } finally {
+    closeSync(fd);
   }
 }
 
