@@ -307,3 +307,22 @@ test('NDJSON results are read a chunk at a time: a character split across chunks
   writeFileSync(empty, '');
   assert.deepEqual(readNdjsonRows(empty), []);
 });
+
+test('a streamed read of a result several chunks long gives every row in order, multi-byte text whole', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nhsflows-stream-'));
+  const codec = new DuckDbParquetCodec();
+  const cols: PortableColumn[] = [
+    { name: 'id', type: 'int', nullable: false },
+    { name: 'text', type: 'string', nullable: true },
+  ];
+  // About 3.5 MB of NDJSON when read back, mostly three- and four-byte characters.
+  const rows = Array.from({ length: 20_000 }, (_, i) => ({
+    id: i,
+    text: i % 11 === 0 ? null : `${'\u{1F600}é中'.repeat(1 + (i % 17))}${i}`,
+  }));
+  const file = join(dir, 'rows.parquet');
+  await codec.write(file, cols, rows);
+  const back: PortableRow[] = [];
+  for await (const row of codec.read(file)) back.push(row);
+  assert.deepEqual(back, rows);
+});

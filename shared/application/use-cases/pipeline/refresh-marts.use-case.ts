@@ -177,12 +177,7 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
     const tables = [];
     for (const [table, rows] of outputs) {
       const path = lakePaths.mart(table.name, runId);
-      await deps.parquet.write(
-        'gold',
-        path,
-        changeSetColumns(table),
-        rows.map((r, i) => ({ ...r, _op: 'upsert', _seq: String(i) })),
-      );
+      await deps.parquet.write('gold', path, changeSetColumns(table), asChangeSet(rows));
       const loaded = await warehouse.load({ table, batchId: `marts-${runId}`, files: [path] });
       if (loaded.rowsInTable !== rows.length)
         throw new ReconciliationError(
@@ -233,4 +228,9 @@ function withoutRows(result: LinkProjectResult): Omit<LinkProjectResult, 'linked
     ...(result.careflow ? { careflow: result.careflow } : {}),
     ...(result.community360 ? { community360: result.community360 } : {}),
   };
+}
+
+/** A mart's rows as a change set (every row an upsert, in order), one row at a time: no copy of the mart. */
+function* asChangeSet(rows: readonly PortableRow[]): Iterable<PortableRow> {
+  for (const [i, row] of rows.entries()) yield { ...row, _op: 'upsert', _seq: String(i) };
 }
