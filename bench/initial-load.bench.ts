@@ -508,5 +508,7 @@ function peakMoment(l: LoadResult): string {
   const running = Object.entries(l.memory.stagesAtPeak ?? {})
     .sort((a, b) => b[1] - a[1])
     .map(([stage, n]) => `${stage} ×${n}`);
-  return `, ${at.toFixed(0)} s after the poller fired${running.length > 0 ? ` (running: ${running.join(', ')})` : ''}`;
+  const heap = l.memory.mainHeapAtPeakMiB;
+  const main = heap !== undefined && Number.isFinite(heap) ? `; main thread heap ${heap.toFixed(0)} MiB` : '';
+  return `, ${at.toFixed(0)} s after the poller fired${running.length > 0 ? ` (running: ${running.join(', ')})` : ''}${main}`;
 }

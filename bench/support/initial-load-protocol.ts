@@ -134,6 +134,8 @@ export interface LoadResult {
     readonly sampledPeakAtS: number;
     /** The stages with an invocation running at that sample, and how many of each. */
     readonly stagesAtPeak: Readonly<Record<string, number>>;
+    /** The host main thread's V8 heap (heapTotal) at that sample. */
+    readonly mainHeapAtPeakMiB: number;
   };
   /** CPU seconds used during the load (poller fired → idle after the marts), per process. */
   readonly cpu: CpuUse;

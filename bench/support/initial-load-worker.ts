@@ -172,11 +172,15 @@ async function load(): Promise<LoadResult> {
   const azuritePid = env.azuritePid;
   let sampledSumPeakMiB = 0;
   let sampledPeakAt = Number.NaN;
+  let mainHeapAtPeakMiB = Number.NaN;
   const sampler = setInterval(() => {
     const sum = procMemoryMiB('self', 'VmRSS') + (azuritePid ? procMemoryMiB(azuritePid, 'VmRSS') : 0);
     if (Number.isFinite(sum) && sum > sampledSumPeakMiB) {
       sampledSumPeakMiB = sum;
       sampledPeakAt = performance.now();
+      // The main thread's own V8 heap (the triggers, orchestrators, warehouse and marts run there;
+      // the activity workers' heaps are the rest of the process, with DuckDB's buffers).
+      mainHeapAtPeakMiB = process.memoryUsage().heapTotal / 2 ** 20;
     }
   }, 250);
   sampler.unref();
@@ -258,6 +262,7 @@ async function load(): Promise<LoadResult> {
       sampledPeakAtS: (sampledPeakAt - loadStart) / 1000,
       // Which work was in flight when memory peaked: where to look first to lower the peak.
       stagesAtPeak: stagesRunningAt(invocations, sampledPeakAt),
+      mainHeapAtPeakMiB,
     };
     clearInterval(sampler);
     const loadEnd = performance.now();

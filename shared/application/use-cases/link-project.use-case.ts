@@ -90,6 +90,12 @@ export function linkProject(
     readonly rekey?: readonly RekeyTable[];
     readonly caseloadUntil?: string;
     /**
+     * The input rows become the linked rows (the link columns are added to them): the caller hands
+     * them over, so memory holds one copy of every row rather than two (the marts refresh, whose
+     * peak is a project's rows). Without it the input rows are left as they are.
+     */
+    readonly reuseRows?: boolean;
+    /**
      * Rows to leave out of the pathway facts once linked (the National Data Opt-out): judged with
      * the row's `person_id`, so records linked to a person by the fallback key go with the person.
      */
@@ -114,11 +120,14 @@ export function linkProject(
   const direct = [...rowsByTable.keys()].filter((t) => LINK_VIA_REFERRAL[t] === undefined);
   for (const table of direct) for (const row of rowsByTable.get(table) ?? []) linker.observe(row);
 
+  const withLink = options.reuseRows
+    ? (row: LinkInputRow, link: PersonLink): LinkedSilverRow => Object.assign(row, link)
+    : (row: LinkInputRow, link: PersonLink): LinkedSilverRow => ({ ...row, ...link });
   const linked = new Map<SourceTableName, LinkedSilverRow[]>();
   for (const table of direct)
     linked.set(
       table,
-      (rowsByTable.get(table) ?? []).map((row) => ({ ...row, ...linker.link(row) })),
+      (rowsByTable.get(table) ?? []).map((row) => withLink(row, linker.link(row))),
     );
   const referralIndex = new Map<SourceTableName, Map<string, PersonLink>>();
   for (const [child, parent] of Object.entries(LINK_VIA_REFERRAL) as [SourceTableName, SourceTableName][]) {
@@ -139,10 +148,9 @@ export function linkProject(
     const parents = index;
     linked.set(
       child,
-      rows.map((row) => ({
-        ...row,
-        ...linkViaParent(typeof row.referral_id === 'string' ? row.referral_id : null, parents),
-      })),
+      rows.map((row) =>
+        withLink(row, linkViaParent(typeof row.referral_id === 'string' ? row.referral_id : null, parents)),
+      ),
     );
   }
 

@@ -113,3 +113,93 @@ test('a table of the other project is refused: tokens of two projects never meet
       /not part of project 'careflow'/.test(e.message),
   );
 });
+
+test('rows handed over (reuseRows) are linked in place, with the same results as linking copies; without it the input is untouched', () => {
+  const contact = (id: string, referralId: string): SourceRow => ({
+    care_contact_id: id,
+    referral_id: referralId,
+    provider_code: 'RYW',
+    local_patient_id: 'L1',
+    contact_date: '2026-03-25',
+    activity_location_type: null,
+    attend_or_dna: '5',
+    care_activity_type: null,
+    modified_at: '2026-03-25T10:00:00.000Z',
+    change_version: '2',
+  });
+  const referral = (id: string, nhs: string | null): SourceRow => ({
+    referral_id: id,
+    provider_code: 'RYW',
+    nhs_number: nhs,
+    local_patient_id: 'L1',
+    date_of_birth: '1980-02-29',
+    sex: '2',
+    postcode: 'B1 0DH',
+    gp_practice_code: 'M85001',
+    referral_received_date: '2026-03-20',
+    source_of_referral: null,
+    priority_type: null,
+    team_type: 'A01',
+    service_discharge_date: null,
+    modified_at: '2026-03-20T10:00:00.000Z',
+    change_version: '1',
+  });
+  const cases: [ProjectId, Map<SourceTableName, SilverRow[]>][] = [
+    [
+      CAREFLOW,
+      new Map<SourceTableName, SilverRow[]>([
+        ['sus_apc_episode', silver(CAREFLOW, 'sus_apc_episode', [apcRow()])],
+        [
+          'prescribing_item',
+          silver(CAREFLOW, 'prescribing_item', [
+            prescribingRow({ item_id: 'I1', dispensing_date: '2026-03-10', nic_gbp: '2.50' }),
+            prescribingRow({
+              item_id: 'I2',
+              nhs_number: null,
+              dispensing_date: '2026-06-03',
+              nic_gbp: '1.25',
+            }),
+          ]),
+        ],
+      ]),
+    ],
+    [
+      COMMUNITY360,
+      new Map<SourceTableName, SilverRow[]>([
+        ['ecds_attendance', silver(COMMUNITY360, 'ecds_attendance', [ecdsRow()])],
+        [
+          'csds_referral',
+          silver(COMMUNITY360, 'csds_referral', [referral('R1', '9990000018'), referral('R2', null)]),
+        ],
+        [
+          'csds_care_contact',
+          silver(COMMUNITY360, 'csds_care_contact', [
+            contact('C1', 'R1'),
+            contact('C2', 'R2'),
+            contact('C3', 'R404'),
+          ]),
+        ],
+      ]),
+    ],
+  ];
+  for (const [project, rows] of cases) {
+    // Every other row withheld, so the kept rows are a subset of the input in both runs.
+    let n = 0;
+    const options = () => ({
+      keyVersion: 'v1',
+      caseloadUntil: '2026-03-31',
+      withhold: () => n++ % 2 === 1,
+    });
+    const pristine = structuredClone(rows);
+    const copies = structuredClone(rows);
+    n = 0;
+    const copied = linkProject(project, copies, options());
+    assert.deepEqual(copies, pristine, `${project}: the input is left as it was`);
+    n = 0;
+    const inPlace = linkProject(project, rows, { ...options(), reuseRows: true });
+    assert.deepEqual(inPlace, copied, `${project}: the same links, counts and facts`);
+    for (const [table, linked] of inPlace.linked)
+      for (const row of linked)
+        assert.ok(rows.get(table)!.includes(row as SilverRow), `${project} ${table}: a row of the input`);
+  }
+});

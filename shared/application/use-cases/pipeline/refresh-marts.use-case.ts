@@ -102,6 +102,8 @@ export async function refreshMarts(deps: PipelineDeps): Promise<MartsResult> {
       const filter = optOut.filters.get(project);
       const result = linkProject(project, rows, {
         ...(await linkKeyVersions(deps, project)),
+        // The rows were read for this call alone: linked in place, not copied.
+        reuseRows: true,
         pathways,
         ...(filter
           ? {
