@@ -9,7 +9,14 @@ import type {
 } from '../../application/ports/parquet-lake.port.js';
 import { LakeObjectMissingError } from '../../domain/errors.js';
 import type { PortableColumn, PortableRow } from '../../domain/gold/portable-types.js';
-import { DuckDbParquetCodec, queryRows, quoteIdent, sqlString, wireExpression } from './duckdb-parquet.js';
+import {
+  DuckDbParquetCodec,
+  queryRows,
+  quoteIdent,
+  sqlString,
+  wireExpression,
+  writeAll,
+} from './duckdb-parquet.js';
 
 const PARQUET = { contentType: 'application/vnd.apache.parquet' } as const;
 
@@ -92,16 +99,7 @@ export class DuckDbParquetLake implements ParquetLake {
     rows: Iterable<PortableRow> | AsyncIterable<PortableRow>,
     options: { readonly ifNoneMatch?: '*' } = {},
   ): Promise<{ rows: number; created: boolean }> {
-    const writer = this.openWriter(container, path, columns, options);
-    try {
-      // An array (most callers) is walked without an await per row.
-      if (Symbol.asyncIterator in rows) for await (const row of rows) writer.append(row);
-      else for (const row of rows) writer.append(row);
-    } catch (error) {
-      writer.discard();
-      throw error;
-    }
-    return writer.close();
+    return writeAll(this.openWriter(container, path, columns, options), rows);
   }
 
   openWriter(

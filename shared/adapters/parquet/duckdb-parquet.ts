@@ -140,16 +140,7 @@ export class DuckDbParquetCodec implements ParquetCodec {
     columns: readonly PortableColumn[],
     rows: Iterable<PortableRow> | AsyncIterable<PortableRow>,
   ): Promise<number> {
-    const writer = this.openWriter(file, columns);
-    try {
-      // An array (most callers) is walked without an await per row.
-      if (Symbol.asyncIterator in rows) for await (const row of rows) writer.append(row);
-      else for (const row of rows) writer.append(row);
-    } catch (error) {
-      writer.discard();
-      throw error;
-    }
-    return writer.close();
+    return writeAll(this.openWriter(file, columns), rows);
   }
 
   /**
@@ -304,6 +295,24 @@ export class DuckDbParquetCodec implements ParquetCodec {
     );
     return Number(reader.getRowObjectsJson()[0]?.n ?? 0);
   }
+}
+
+/**
+ * Appends every row to a writer and closes it (an array is walked without an await per row); if
+ * reading the rows fails, the writer is discarded and the failure thrown.
+ */
+export async function writeAll<Result>(
+  writer: { append(row: PortableRow): void; close(): Promise<Result>; discard(): void },
+  rows: Iterable<PortableRow> | AsyncIterable<PortableRow>,
+): Promise<Result> {
+  try {
+    if (Symbol.asyncIterator in rows) for await (const row of rows) writer.append(row);
+    else for (const row of rows) writer.append(row);
+  } catch (error) {
+    writer.discard();
+    throw error;
+  }
+  return writer.close();
 }
 
 /** A Parquet file being written row by row (`DuckDbParquetCodec.openWriter`). */
