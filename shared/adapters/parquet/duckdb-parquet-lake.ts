@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ObjectStore } from '../../application/ports/object-store.port.js';
@@ -11,6 +11,7 @@ import { LakeObjectMissingError } from '../../domain/errors.js';
 import type { PortableColumn, PortableRow } from '../../domain/gold/portable-types.js';
 import {
   DuckDbParquetCodec,
+  processScratchDirectory,
   queryRows,
   quoteIdent,
   sqlString,
@@ -19,6 +20,9 @@ import {
 } from './duckdb-parquet.js';
 
 const PARQUET = { contentType: 'application/vnd.apache.parquet' } as const;
+
+/** A lake's scratch folder under the scratch directory: `parquet-lake-<pid>-…`. */
+const LAKE_SCRATCH_PREFIX = 'parquet-lake-';
 
 /** Most rows one partitioned write (`writeMany`) takes in; more go in several passes. */
 const WRITE_MANY_ROWS = 60_000;
@@ -68,8 +72,9 @@ export class DuckDbParquetLake implements ParquetLake {
     scratchDir: string,
     private readonly options: { readonly cacheBytes?: number; readonly threads?: number } = {},
   ) {
-    mkdirSync(scratchDir, { recursive: true });
-    this.scratch = mkdtempSync(join(scratchDir, 'parquet-lake-'));
+    // Named with this process's pid: a killed process's folder (its cached runs, staged rows and
+    // spill) is swept by the next lake opened on the same scratch directory.
+    this.scratch = processScratchDirectory(scratchDir, LAKE_SCRATCH_PREFIX);
   }
 
   /** One bounded engine per adapter (so per thread), shared with its codec; larger work spills to disk. */

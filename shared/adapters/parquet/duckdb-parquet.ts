@@ -45,12 +45,7 @@ export function duckdbType(type: PortableType): string {
  * and crashes.
  */
 export function privateSpillDirectory(parent: string = tmpdir()): string {
-  mkdirSync(parent, { recursive: true });
-  if (!swept.has(parent)) {
-    swept.add(parent);
-    sweepAbandonedSpillDirectories(parent);
-  }
-  const dir = mkdtempSync(join(parent, `${SPILL_PREFIX}${process.pid}-`));
+  const dir = processScratchDirectory(parent, SPILL_PREFIX);
   spillDirectories.add(dir);
   if (spillDirectories.size === 1) process.once('exit', removeSpillDirectories);
   return dir;
@@ -70,16 +65,39 @@ function removeSpillDirectories(): void {
  * owner's pid, removed when that pid no longer runs; older unnamed ones after a day.
  */
 export function sweepAbandonedSpillDirectories(parent: string): number {
+  return sweepAbandonedProcessDirectories(parent, SPILL_PREFIX);
+}
+
+/**
+ * A scratch folder of this process's own under `parent`, named `<prefix><pid>-…` so that a later
+ * process can tell it was abandoned (`sweepAbandonedProcessDirectories`); the first call for a
+ * parent and prefix sweeps the folders of processes that are gone. The caller removes its folder.
+ */
+export function processScratchDirectory(parent: string, prefix: string): string {
+  mkdirSync(parent, { recursive: true });
+  const key = `${parent}\u0000${prefix}`;
+  if (!swept.has(key)) {
+    swept.add(key);
+    sweepAbandonedProcessDirectories(parent, prefix);
+  }
+  return mkdtempSync(join(parent, `${prefix}${process.pid}-`));
+}
+
+/**
+ * Folders under `parent` named `<prefix><pid>-…` whose process no longer runs are removed; ones
+ * with no pid in the name (an older layout) once they are a day old. Returns how many went.
+ */
+export function sweepAbandonedProcessDirectories(parent: string, prefix: string): number {
   let removed = 0;
   let names: string[];
   try {
-    names = readdirSync(parent).filter((n) => n.startsWith(SPILL_PREFIX));
+    names = readdirSync(parent).filter((n) => n.startsWith(prefix));
   } catch {
     return 0;
   }
   for (const name of names) {
     const path = join(parent, name);
-    const owner = /^nhsflows-duckdb-spill-(\d+)-/.exec(name);
+    const owner = /^(\d+)-/.exec(name.slice(prefix.length));
     let abandoned: boolean;
     if (owner) abandoned = Number(owner[1]) !== process.pid && !processRuns(Number(owner[1]));
     else {
