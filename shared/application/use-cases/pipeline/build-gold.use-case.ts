@@ -85,6 +85,7 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
       const recordKey = spec.key.map((k) => String(silver[k] ?? '')).join('|');
       const activityId = `${table}:${recordKey}`;
       seq += 1;
+      let context: ReturnType<typeof factContext>;
       if (silver._op === 'delete') {
         factDeletes += 1;
         written = facts.append({
@@ -102,12 +103,7 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
           _seq: String(seq),
         });
         if (written) await written;
-        if (datasetFact && datasetTable && datasetRows) {
-          written = datasetRows.append(
-            datasetFactRow(datasetTable, datasetFact, silver, factContext(null, null, null, null), lookup),
-          );
-          if (written) await written;
-        }
+        context = factContext(null, null, null, null);
       } else {
         factRows += 1;
         const activity = silver[spec.activityDateColumn];
@@ -152,18 +148,12 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
           _seq: String(seq),
         });
         if (written) await written;
-        if (datasetFact && datasetTable && datasetRows) {
-          written = datasetRows.append(
-            datasetFactRow(
-              datasetTable,
-              datasetFact,
-              silver,
-              factContext(patientSk, token, link.person_id, link.link_quality),
-              lookup,
-            ),
-          );
-          if (written) await written;
-        }
+        context = factContext(patientSk, token, link.person_id, link.link_quality);
+      }
+      // The dataset fact of the same row (a delete too), after its fact_activity row.
+      if (datasetFact && datasetTable && datasetRows) {
+        written = datasetRows.append(datasetFactRow(datasetTable, datasetFact, silver, context, lookup));
+        if (written) await written;
       }
     }
     await facts.close();
