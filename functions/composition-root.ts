@@ -44,6 +44,7 @@ import type { LineageTransport } from '../shared/application/ports/lineage-trans
 import { openLineageHttpTransport } from '../shared/adapters/azure/openlineage-http.azure.js';
 import { LineageDelivery } from '../shared/application/use-cases/lineage/lineage-delivery.js';
 import type { EventPublisher } from '../shared/application/ports/event-publisher.port.js';
+import { publishingDeltaFiles } from '../shared/application/use-cases/capture/delta-file-publisher.js';
 import type { CaptureChangesDeps } from '../shared/application/use-cases/capture/capture-changes.use-case.js';
 import { captureTables } from '../shared/application/use-cases/poll-sources.use-case.js';
 import type { ResolvedCaptureTable } from '../shared/domain/capture/capture-config.js';
@@ -314,10 +315,16 @@ async function buildCapture(
             credential: ctx.credential,
           },
         ));
+  const deltaFiles = settings.NHSFLOWS_CDC_FILE_MIN_DELTAS > 0 && publisher.publishFiles !== undefined;
   return {
     deps: {
       source,
-      publisher,
+      // Large publishes go to bronze as delta files, one small event each (docs/adr/0019).
+      publisher: publishingDeltaFiles(publisher, ctx.lake, {
+        minDeltas: settings.NHSFLOWS_CDC_FILE_MIN_DELTAS,
+        deltasPerFile: settings.NHSFLOWS_CHUNK_SIZE,
+      }),
+      ...(deltaFiles && { publishSize: settings.NHSFLOWS_CHUNK_SIZE }),
       objects: ctx.lake,
       state: ctx.state,
       clock: systemClock,

@@ -92,6 +92,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'NHSFLOWS_HIGH_COST_SPELL_GBP', value: '5000' }
         { name: 'NHSFLOWS_FREQUENT_ATTENDER_MIN', value: '5' }
         { name: 'NHSFLOWS_CDC_BATCH_SIZE', value: '5000' }
+        { name: 'NHSFLOWS_CDC_FILE_MIN_DELTAS', value: '1000' }
         { name: 'NHSFLOWS_CDC_MAX_DELETE_SHARE', value: '0.1' }
         { name: 'NHSFLOWS_EVENTS_KIND', value: 'eventhubs' }
         { name: 'NHSFLOWS_EVENTHUB_NAMESPACE', value: eventHubNamespaceHost }

@@ -75,6 +75,12 @@ const commonSettings = {
   NHSFLOWS_OMOP_SCHEDULE: nonEmpty.default('0 0 4 * * 0'),
   /** Rows per captured page and per published event batch. */
   NHSFLOWS_CDC_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(25_000),
+  /**
+   * A poll's publish of at least this many deltas (an initial snapshot's page, a large full scan)
+   * goes to bronze as delta files of up to NHSFLOWS_CHUNK_SIZE deltas, one small reference event per
+   * file on the transport (docs/adr/0019-delta-files.md); smaller publishes go inline. 0: all inline.
+   */
+  NHSFLOWS_CDC_FILE_MIN_DELTAS: z.coerce.number().int().min(0).max(1_000_000).default(1_000),
   /** A poll that would delete more than this share of a table publishes nothing and alerts. */
   NHSFLOWS_CDC_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.1),
   /** Event transport: 'local' (durable local log) or 'eventhubs'. */

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -23,7 +23,9 @@ const FEEDING_TABLES = SOURCE_TABLE_NAMES.filter((t) => feedsPatientDimension(t)
 const root = mkdtempSync(join(tmpdir(), 'nhsflows-gold-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function envFor(name: string): NodeJS.ProcessEnv {
+// Issue 8 (ADR 0019): run a sends its snapshot pages as delta files (every table's page is over 20
+// deltas), run b every delta inline; the warehouse must not depend on which way they travelled.
+function envFor(name: string, fileMinDeltas: string): NodeJS.ProcessEnv {
   const dataDir = join(root, name);
   return {
     ...process.env,
@@ -33,9 +35,10 @@ function envFor(name: string): NodeJS.ProcessEnv {
     NHSFLOWS_SYNTHETIC_PATIENTS: '300',
     NHSFLOWS_SEED: '5',
     NHSFLOWS_TEST_AZURITE: '',
+    NHSFLOWS_CDC_FILE_MIN_DELTAS: fileMinDeltas,
   };
 }
-const runs = { a: envFor('a'), b: envFor('b') };
+const runs = { a: envFor('a', '20'), b: envFor('b', '0') };
 const dirOf = (env: NodeJS.ProcessEnv): string => env.NHSFLOWS_DATA_DIR ?? '';
 
 async function warehouse(dataDir: string, sql: string): Promise<Record<string, unknown>[]> {
@@ -66,6 +69,16 @@ async function factKeyProblems(dataDir: string): Promise<{ facts: number; orphan
   return { facts: Number(row?.facts), orphans: Number(row?.orphans), stale: Number(row?.stale) };
 }
 
+/** Delta files the consumer received in a data dir's runs, from its JSON log lines. */
+function deltaFilesReceived(dataDir: string): number {
+  let files = 0;
+  for (const name of readdirSync(join(dataDir, 'logs')))
+    for (const line of readFileSync(join(dataDir, 'logs', name), 'utf8').split('\n'))
+      if (line.includes('"deltas received"'))
+        files += Number((JSON.parse(line) as { deltaFiles?: number }).deltaFiles ?? 0);
+  return files;
+}
+
 before(async () => {
   // One after the other: two hosts at once on two cores would change nothing but the timing.
   for (const env of [runs.a, runs.b]) {
@@ -74,7 +87,9 @@ before(async () => {
   }
 });
 
-test('two clean runs of the same seed load identical warehouses, patient_sk and the kept copy of each duplicate pair included', async () => {
+test('two clean runs of the same seed, one by delta files and one inline, load identical warehouses, patient_sk and the kept copy of each duplicate pair included', async () => {
+  assert.ok(deltaFilesReceived(dirOf(runs.a)) >= 10, 'run a took its snapshot in by delta files');
+  assert.equal(deltaFilesReceived(dirOf(runs.b)), 0, 'run b took every delta inline');
   const a = await warehouseDigest(dirOf(runs.a));
   const b = await warehouseDigest(dirOf(runs.b));
   assert.ok((a.fact_activity?.rows ?? 0) > 300, 'the run loaded facts');

@@ -6,11 +6,14 @@ import { runCli } from './cli-process.js';
 /**
  * The population the crash-safe start and the chaos suite kill and restart (30 synthetic patients,
  * seed 11), with one pseudonymisation key for every data dir so pseudonyms compare across runs.
+ * Tables of 10 rows or more are captured as delta files (docs/adr/0019), the smaller ones inline,
+ * so the kills land on both ways deltas travel.
  */
 export const KILL_TEST_POPULATION = {
   NHSFLOWS_SYNTHETIC_PATIENTS: '30',
   NHSFLOWS_SEED: '11',
   NHSFLOWS_SECRET_PSEUDONYMISATION_MASTER_KEY: 'Y2hhb3Mtc3VpdGUta2lsbC1yZXN0YXJ0LWtleS0wMDA=',
+  NHSFLOWS_CDC_FILE_MIN_DELTAS: '10',
 } as const;
 
 /** The environment of a `nhs-flows start` of that population in `dataDir` (its own Azurite). */

@@ -4,12 +4,17 @@ import type { EventPublisher, PublishReceipt } from '../../application/ports/eve
 import type { Logger } from '../../application/ports/logger.port.js';
 import { silentLogger } from '../../application/ports/logger.port.js';
 import type { Delta } from '../../domain/capture/delta.js';
-import { DELTA_ENVELOPE_CONTENT_TYPE } from '../../domain/events/delta-envelope.js';
+import { DELTA_ENVELOPE_CONTENT_TYPE, DELTA_ENVELOPE_SCHEMA } from '../../domain/events/delta-envelope.js';
+import {
+  DELTA_FILE_SCHEMA,
+  encodeDeltaFileReference,
+  tablePartitionKey,
+  type DeltaFileReference,
+} from '../../domain/events/delta-file.js';
 import {
   DEFAULT_KEY_BUCKETS,
   EVENT_HUBS_MAX_EVENT_BYTES,
   packDeltas,
-  type PackedEvent,
 } from '../../domain/events/delta-packer.js';
 import { EventTooLargeError, InfrastructureError, toError } from '../../domain/errors.js';
 
@@ -17,6 +22,14 @@ import { EventTooLargeError, InfrastructureError, toError } from '../../domain/e
 export interface OutgoingEvent {
   readonly body: Buffer;
   readonly contentType: string;
+  readonly properties: Readonly<Record<string, string | number>>;
+}
+
+/** An event ready to send: its partition key, body and application properties. */
+interface Outbound {
+  readonly partitionKey: string;
+  readonly body: string;
+  readonly bytes: number;
   readonly properties: Readonly<Record<string, string | number>>;
 }
 
@@ -109,7 +122,40 @@ export class EventHubsPublisher implements EventPublisher {
       maxEventBytes: this.options.maxEventBytes ?? EVENT_HUBS_MAX_EVENT_BYTES,
       keyBuckets: this.options.keyBuckets ?? DEFAULT_KEY_BUCKETS,
     });
-    const byKey = new Map<string, PackedEvent[]>();
+    await this.sendAll(
+      events.map((event) => ({
+        ...event,
+        properties: { schema: DELTA_ENVELOPE_SCHEMA, deltas: event.deltaCount },
+      })),
+    );
+    const bytes = events.reduce((n, e) => n + e.bytes, 0);
+    this.logger.debug('published', { deltas: deltas.length, events: events.length, bytes });
+    return { deltas: deltas.length, events: events.length, bytes };
+  }
+
+  /** One small event per delta file, on its table's partition key (docs/adr/0019). */
+  async publishFiles(files: readonly DeltaFileReference[]): Promise<PublishReceipt> {
+    if (files.length === 0) return { deltas: 0, events: 0, bytes: 0 };
+    const keyBuckets = this.options.keyBuckets ?? DEFAULT_KEY_BUCKETS;
+    const events = files.map((file) => {
+      const body = encodeDeltaFileReference(file);
+      return {
+        partitionKey: tablePartitionKey(file.sourceTable, keyBuckets),
+        body,
+        bytes: Buffer.byteLength(body),
+        properties: { schema: DELTA_FILE_SCHEMA, deltas: file.records },
+      };
+    });
+    await this.sendAll(events);
+    const bytes = events.reduce((n, e) => n + e.bytes, 0);
+    const deltas = files.reduce((n, f) => n + f.records, 0);
+    this.logger.debug('published delta files', { files: files.length, deltas, bytes });
+    return { deltas, events: events.length, bytes };
+  }
+
+  /** Each partition key's events in order, up to `concurrency` keys at a time. */
+  private async sendAll(events: readonly Outbound[]): Promise<void> {
+    const byKey = new Map<string, Outbound[]>();
     for (const event of events) {
       const list = byKey.get(event.partitionKey) ?? [];
       list.push(event);
@@ -125,19 +171,16 @@ export class EventHubsPublisher implements EventPublisher {
     };
     const concurrency = Math.max(1, this.options.concurrency ?? 4);
     await Promise.all(Array.from({ length: Math.min(concurrency, streams.length) }, worker));
-    const bytes = events.reduce((n, e) => n + e.bytes, 0);
-    this.logger.debug('published', { deltas: deltas.length, events: events.length, bytes });
-    return { deltas: deltas.length, events: events.length, bytes };
   }
 
   /** Sends one partition key's events in order, as few batches as fit. */
-  private async sendStream(partitionKey: string, events: readonly PackedEvent[]): Promise<void> {
+  private async sendStream(partitionKey: string, events: readonly Outbound[]): Promise<void> {
     let batch = await this.call('createBatch', () => this.producer.createBatch({ partitionKey }));
     for (const event of events) {
       const outgoing: OutgoingEvent = {
         body: Buffer.from(event.body, 'utf8'),
         contentType: DELTA_ENVELOPE_CONTENT_TYPE,
-        properties: { schema: 'nhs-flows.deltas', deltas: event.deltaCount },
+        properties: event.properties,
       };
       if (batch.tryAdd(outgoing)) continue;
       if (batch.count === 0) throw this.tooLarge(event, batch.maxSizeInBytes);
@@ -148,7 +191,7 @@ export class EventHubsPublisher implements EventPublisher {
     if (batch.count > 0) await this.sendWithRetry(partitionKey, batch);
   }
 
-  private tooLarge(event: PackedEvent, limit: number): EventTooLargeError {
+  private tooLarge(event: Outbound, limit: number): EventTooLargeError {
     // The packer kept the body under maxEventBytes, so the link's limit is smaller than configured.
     const first = /"sourceTable":"([^"]+)"/.exec(event.body)?.[1] ?? 'unknown';
     const eventId = /"eventId":"([^"]+)"/.exec(event.body)?.[1] ?? 'unknown';

@@ -1,4 +1,5 @@
 import type { Delta } from '../../domain/capture/delta.js';
+import type { DeltaFileReference } from '../../domain/events/delta-file.js';
 import { deltaKeyOf } from '../../domain/events/delta-packer.js';
 
 /**
@@ -13,6 +14,13 @@ import { deltaKeyOf } from '../../domain/events/delta-packer.js';
  */
 export interface EventPublisher {
   publish(deltas: readonly Delta[]): Promise<PublishReceipt>;
+  /**
+   * Publishes references to delta files already written to bronze (shared/domain/events/delta-file.ts),
+   * one small event each, on the partition of the file's table (so a table's files and inline
+   * deltas keep their publish order), resolving when every one is durably acknowledged. A transport
+   * without it carries every delta inline.
+   */
+  publishFiles?(files: readonly DeltaFileReference[]): Promise<PublishReceipt>;
   close(): Promise<void>;
 }
 

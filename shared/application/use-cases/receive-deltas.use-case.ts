@@ -1,6 +1,6 @@
 import type { Delta } from '../../domain/capture/delta.js';
 import { batchIdOf } from '../../domain/events/batch-id.js';
-import { parseDeltaEnvelope } from '../../domain/events/delta-envelope.js';
+import { parseTransportEvent, type DeltaFileReference } from '../../domain/events/delta-file.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { SeenEvents, SeenReservation } from '../ports/seen-events.port.js';
 
@@ -30,7 +30,12 @@ export interface ReceivedBatch {
   readonly batchId: string | null;
   /** New deltas in arrival order (per-key order is kept), each event id once. */
   readonly deltas: readonly Delta[];
-  /** Deltas dropped because their id was seen before or earlier in this receipt. */
+  /**
+   * New delta files (references the poller published for large publishes: docs/adr/0019), each id
+   * once, in arrival order. Each becomes a batch of its own; the consumer does not read them.
+   */
+  readonly files: readonly DeltaFileReference[];
+  /** Deltas (and delta files) dropped because their id was seen before or earlier in this receipt. */
   readonly duplicatesDropped: number;
   /**
    * Seen ids whose receipt this instance has not finished, by receipt id (`SeenEvents.classify`):
@@ -71,10 +76,12 @@ export async function receiveDeltas(
 ): Promise<ReceivedBatch> {
   const malformed: MalformedEvent[] = [];
   const candidates: Delta[] = [];
+  const fileCandidates: DeltaFileReference[] = [];
   for (const event of events) {
-    const parsed = parseDeltaEnvelope(event.body);
+    const parsed = parseTransportEvent(event.body);
     if (parsed.ok) {
-      candidates.push(...parsed.envelope.deltas);
+      if (parsed.kind === 'file') fileCandidates.push(parsed.file);
+      else for (const delta of parsed.deltas) candidates.push(delta);
       continue;
     }
     const report: MalformedEvent = {
@@ -95,7 +102,7 @@ export async function receiveDeltas(
     });
   }
 
-  const ids = candidates.map((d) => d.eventId);
+  const ids = [...candidates.map((d) => d.eventId), ...fileCandidates.map((f) => f.eventId)];
   const reservation = options.reserve ? await deps.seenEvents.reserve(ids) : undefined;
   const classified = reservation ?? (await deps.seenEvents.classify(ids));
   try {
@@ -106,12 +113,20 @@ export async function receiveDeltas(
       unseen.delete(delta.eventId);
       deltas.push(delta);
     }
-    const duplicatesDropped = candidates.length - deltas.length;
-    const batchId = deltas.length > 0 ? batchIdOf(deltas.map((d) => d.eventId)) : null;
+    const files: DeltaFileReference[] = [];
+    for (const file of fileCandidates) {
+      if (!unseen.has(file.eventId)) continue;
+      unseen.delete(file.eventId);
+      files.push(file);
+    }
+    const duplicatesDropped = candidates.length + fileCandidates.length - deltas.length - files.length;
+    const newIds = [...deltas.map((d) => d.eventId), ...files.map((f) => f.eventId)];
+    const batchId = newIds.length > 0 ? batchIdOf(newIds) : null;
     deps.logger.info('deltas received', {
       batchId,
       events: events.length,
       deltas: deltas.length,
+      deltaFiles: files.length,
       duplicatesDropped,
       malformed: malformed.length,
       unfinishedReceipts: classified.claimed.size,
@@ -119,6 +134,7 @@ export async function receiveDeltas(
     return {
       batchId,
       deltas,
+      files,
       duplicatesDropped,
       unfinishedReceipts: classified.claimed,
       malformed,

@@ -133,6 +133,16 @@ export type EnvelopeParseResult =
  * path and what was expected, never a value (a row could hold identifiers).
  */
 export function parseDeltaEnvelope(body: unknown): EnvelopeParseResult {
+  const read = readEventJson(body);
+  return read.ok ? checkDeltaEnvelope(read.value) : read;
+}
+
+/** An event body as a JSON value: bytes and text are parsed; anything else is taken as parsed. */
+export function readEventJson(
+  body: unknown,
+):
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly problems: readonly string[] } {
   let value: unknown = body;
   if (body instanceof Uint8Array) value = new TextDecoder('utf-8', { fatal: false }).decode(body);
   if (typeof value === 'string') {
@@ -146,13 +156,22 @@ export function parseDeltaEnvelope(body: unknown): EnvelopeParseResult {
       };
     }
   }
+  return { ok: true, value };
+}
+
+/** Checks a parsed body against the delta envelope. */
+export function checkDeltaEnvelope(value: unknown): EnvelopeParseResult {
   const parsed = deltaEnvelopeSchema.safeParse(value);
   if (parsed.success) return { ok: true, envelope: parsed.data };
-  const problems = parsed.error.issues.slice(0, 20).map((issue) => {
+  return { ok: false, problems: issueProblems(parsed.error.issues) };
+}
+
+/** zod issues as `body.path: message` lines (at most 20, then a count), never a value. */
+export function issueProblems(issues: readonly z.core.$ZodIssue[]): string[] {
+  const problems = issues.slice(0, 20).map((issue) => {
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     return `body${path}: ${issue.message}`;
   });
-  if (parsed.error.issues.length > 20)
-    problems.push(`… and ${parsed.error.issues.length - 20} more problems`);
-  return { ok: false, problems };
+  if (issues.length > 20) problems.push(`… and ${issues.length - 20} more problems`);
+  return problems;
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Delta } from '../capture/delta.js';
 import { SOURCE_TABLE_NAMES, type SourceRow, type SourceTableName } from '../datasets/source-tables.js';
+import { InputError } from '../errors.js';
+import { readDeltaLine } from '../events/delta-file.js';
 
 /**
  * One record flowing through a batch, whatever its origin (a CDC delta or a row of a dropped file).
@@ -66,11 +68,21 @@ export function recordFromDelta(delta: Delta, n: number): BatchRecord {
   };
 }
 
-/** Reads a bronze delta batch (NDJSON of deltas) as batch records numbered from 1 by line. */
-export function decodeDeltaRecords(text: string): BatchRecord[] {
+/**
+ * Reads a bronze delta batch (NDJSON of deltas: the consumer's, or a delta file the poller wrote) as
+ * batch records numbered from 1 by line, each line checked against the delta schema. A line that is
+ * not a delta throws `InputError` naming the object, the line and the fields (never a value).
+ */
+export function decodeDeltaRecords(text: string, bronzePath: string): BatchRecord[] {
   const records: BatchRecord[] = [];
-  for (const line of text.split('\n'))
-    if (line.trim().length > 0) records.push(recordFromDelta(JSON.parse(line) as Delta, records.length + 1));
+  let lineNumber = 0;
+  for (const line of text.split('\n')) {
+    lineNumber++;
+    if (line.trim().length === 0) continue;
+    const read = readDeltaLine(line, lineNumber);
+    if (!read.ok) throw new InputError(`bronze/${bronzePath} is not a delta batch: ${read.problems}`);
+    records.push(recordFromDelta(read.delta, records.length + 1));
+  }
   return records;
 }
 

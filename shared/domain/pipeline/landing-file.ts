@@ -22,6 +22,8 @@ export const UNREADABLE_ROW_RULES = [
   'FILE.JSON_MALFORMED',
   /** An NDJSON line that is JSON but not an object. */
   'FILE.NOT_AN_OBJECT',
+  /** A line of a bronze delta batch that is JSON but not a valid delta (docs/events.md). */
+  'FILE.DELTA_INVALID',
 ] as const;
 export type UnreadableRowRule = (typeof UNREADABLE_ROW_RULES)[number];
 

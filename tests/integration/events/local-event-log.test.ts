@@ -15,6 +15,11 @@ import {
 } from '../../../shared/application/ports/event-consumer.port.js';
 import { memoryLogger } from '../../../shared/application/ports/logger.port.js';
 import { parseDeltaEnvelope } from '../../../shared/domain/events/delta-envelope.js';
+import {
+  deltaFileEventId,
+  parseTransportEvent,
+  type DeltaFileReference,
+} from '../../../shared/domain/events/delta-file.js';
 import type { Delta } from '../../../shared/domain/capture/delta.js';
 import { deltaHistory, syntheticDelta } from '../../unit/events/synthetic-deltas.js';
 
@@ -112,6 +117,26 @@ describe('local event log', () => {
         assert.equal(seen, e.partitionId, 'one key, one partition');
         keyPartition.set(d.businessKey[0]!, e.partitionId);
       }
+    await log.close();
+  });
+
+  test('a delta file reference lands on its table’s partition, after the inline events published before it', async () => {
+    const log = await LocalEventLog.open({ directory: freshDir(), partitions: 4, keyBuckets: 8 });
+    const inline = [syntheticDelta('EP000001', 1), syntheticDelta('EP000002', 1)];
+    await log.publish(inline);
+    const ref: DeltaFileReference = {
+      eventId: deltaFileEventId(['x']),
+      sourceTable: 'sus_apc_episode',
+      records: 25_000,
+      capturedAt: '2026-11-23T09:00:00.000Z',
+    };
+    const receipt = await log.publishFiles([ref]);
+    assert.deepEqual({ deltas: receipt.deltas, events: receipt.events }, { deltas: 25_000, events: 1 });
+    const consumer = log.consumer();
+    const events = await drain(consumer, await consumer.partitionIds());
+    assert.equal(events.length, 2);
+    assert.equal(events[0]!.partitionId, events[1]!.partitionId, 'one table, one partition');
+    assert.deepEqual(parseTransportEvent(events[1]!.body), { ok: true, kind: 'file', file: ref });
     await log.close();
   });
 

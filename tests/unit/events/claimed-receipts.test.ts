@@ -1,105 +1,21 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryObjectStore } from '../../../shared/adapters/memory/memory-object-store.js';
-import { fixedClock } from '../../../shared/application/ports/clock.port.js';
-import { memoryLogger } from '../../../shared/application/ports/logger.port.js';
-import { memoryTelemetry } from '../../../shared/application/ports/telemetry.port.js';
-import type { PutObjectOptions } from '../../../shared/application/ports/object-store.port.js';
-import type { OrchestrationStarter } from '../../../shared/application/ports/orchestration-starter.port.js';
-import { LakeSeenEvents } from '../../../shared/application/lake-state/lake-seen-events.js';
 import { ingestDeltas } from '../../../shared/application/use-cases/pipeline/ingest-deltas.use-case.js';
-import { loadSettings } from '../../../shared/config/settings.schema.js';
-import { lakePaths } from '../../../shared/domain/lake/lake-paths.js';
 import { encodeDeltaEnvelope } from '../../../shared/domain/events/delta-envelope.js';
-import type { PipelineInput } from '../../../shared/domain/pipeline/pipeline-contracts.js';
-import { memoryLakeState } from '../../support/lake-state.js';
+import {
+  claimMarkers,
+  eventIdsByBatch,
+  KilledMidClaim,
+  recordingStarter,
+  world,
+} from '../../support/cdc-receipt-world.js';
 import { syntheticDelta } from './synthetic-deltas.js';
 
 // Issue 9: a crash between starting a receipt's orchestrations and marking its events seen made the
 // redelivery (cut into a different receipt) take the same records in under a second batch id, so
 // the DQ scorecard counted them twice. Events are now claimed by their receipt before any start;
 // a redelivery, however it is grouped, finishes the claimed receipt instead.
-
-/** Instances started, by id; `failAfterClaim` makes the next start throw (a crash after the claim). */
-function recordingStarter(): OrchestrationStarter & {
-  readonly instances: Map<string, PipelineInput>;
-  failNext: boolean;
-} {
-  const instances = new Map<string, PipelineInput>();
-  return {
-    instances,
-    failNext: false,
-    async start(_orchestration, instanceId, input) {
-      if (this.failNext) {
-        this.failNext = false;
-        throw new Error('injected: host killed before the orchestration started');
-      }
-      if (instances.has(instanceId)) return { started: false };
-      instances.set(instanceId, input as PipelineInput);
-      return { started: true };
-    },
-  };
-}
-
-/**
- * A lake whose seen-events head commits stop after `headsLeft` of them (a kill in the middle of a
- * claim, whose buckets commit side by side): the rest of the claim throws, as a dead process would.
- */
-class KilledMidClaim extends MemoryObjectStore {
-  headsLeft: number | undefined;
-  override async put(
-    container: string,
-    path: string,
-    body: Buffer | string,
-    options?: PutObjectOptions,
-  ): Promise<{ created: boolean; etag?: string }> {
-    if (this.headsLeft !== undefined && path.startsWith('seen-events/') && path.endsWith('/head.json')) {
-      if (this.headsLeft === 0) throw new Error('injected: host killed during the claim');
-      this.headsLeft -= 1;
-    }
-    return super.put(container, path, body, options);
-  }
-}
-
-function world(objects = new MemoryObjectStore(), starter = recordingStarter()) {
-  const seenEvents = new LakeSeenEvents(memoryLakeState(objects), fixedClock('2026-12-06T09:00:00Z'));
-  const deps = {
-    settings: loadSettings({}),
-    lake: objects,
-    clock: fixedClock('2026-12-06T09:00:00Z'),
-    logger: memoryLogger(),
-    telemetry: memoryTelemetry(),
-    seenEvents,
-    starter,
-    orchestration: 'pipelineOrchestrator',
-  } as unknown as Parameters<typeof ingestDeltas>[1];
-  return { objects, starter, seenEvents, deps };
-}
-
-/** Every event id each started batch holds (read back from bronze). */
-async function eventIdsByBatch(
-  objects: MemoryObjectStore,
-  starter: ReturnType<typeof recordingStarter>,
-): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (const [id, input] of starter.instances) {
-    const body = (await objects.get('bronze', input.batch.bronzePath))!.toString('utf8');
-    out.set(
-      id,
-      body
-        .split('\n')
-        .filter((l) => l.length > 0)
-        .map((l) => (JSON.parse(l) as { eventId: string }).eventId),
-    );
-  }
-  return out;
-}
-
-async function claimMarkers(objects: MemoryObjectStore): Promise<string[]> {
-  const paths: string[] = [];
-  for await (const o of objects.list('bronze', lakePaths.cdcClaimMarkerPrefix())) paths.push(o.path);
-  return paths;
-}
 
 const episodes = Array.from({ length: 6 }, (_, i) => syntheticDelta(`EP00000${i}`, 1));
 const prescriptions = Array.from({ length: 3 }, (_, i) =>

@@ -8,6 +8,11 @@ import {
   type OutgoingEvent,
 } from '../../../shared/adapters/azure/event-hubs-publisher.azure.js';
 import { parseDeltaEnvelope } from '../../../shared/domain/events/delta-envelope.js';
+import {
+  deltaFileEventId,
+  parseTransportEvent,
+  type DeltaFileReference,
+} from '../../../shared/domain/events/delta-file.js';
 import { InfrastructureError } from '../../../shared/domain/errors.js';
 import { deltaHistory, syntheticDelta } from './synthetic-deltas.js';
 
@@ -75,6 +80,49 @@ describe('Event Hubs publisher (throttling and batching, fake producer)', () => 
     assert.equal(receipt.events, 1);
     assert.deepEqual(delays, [50, 100, 200, 250]);
     assert.equal(producer.sent.length, 1);
+  });
+
+  test('delta file references go one event each, on the partition key of their table’s inline deltas, retried when throttled', async () => {
+    const producer = fakeProducer([serverBusy()]);
+    const publisher = new EventHubsPublisher(producer, { sleep: async () => undefined, random: () => 0 });
+    await publisher.publish([
+      syntheticDelta('EP000001', 1),
+      syntheticDelta('RX000001', 1, { table: 'prescribing_item' }),
+    ]);
+    const inlineKeys = new Map(
+      producer.sent.flatMap((b) =>
+        b.events.map((e) => {
+          const read = parseDeltaEnvelope(e.body);
+          return [read.ok ? read.envelope.deltas[0]!.sourceTable : '', b.partitionKey] as const;
+        }),
+      ),
+    );
+    producer.sent.length = 0;
+    const refs: DeltaFileReference[] = ['a', 'b'].map((n) => ({
+      eventId: deltaFileEventId([n]),
+      sourceTable: 'sus_apc_episode',
+      records: 50_000,
+      capturedAt: '2026-11-23T09:00:00.000Z',
+    }));
+    refs.push({ ...refs[0]!, eventId: deltaFileEventId(['c']), sourceTable: 'prescribing_item' });
+    const receipt = await publisher.publishFiles(refs);
+    assert.deepEqual(receipt.deltas, 150_000);
+    assert.equal(receipt.events, 3);
+    const sent = producer.sent.flatMap((b) => b.events.map((e) => ({ key: b.partitionKey, e })));
+    assert.equal(sent.length, 3);
+    for (const { key, e } of sent) {
+      const read = parseTransportEvent(e.body);
+      assert.ok(read.ok && read.kind === 'file');
+      assert.equal(key, inlineKeys.get(read.file.sourceTable));
+      assert.deepEqual(e.properties, { schema: 'nhs-flows.delta-file', deltas: 50_000 });
+    }
+    // A table's references keep their order.
+    const episodeIds = sent
+      .map(({ e }) => parseTransportEvent(e.body))
+      .flatMap((r) =>
+        r.ok && r.kind === 'file' && r.file.sourceTable === 'sus_apc_episode' ? [r.file.eventId] : [],
+      );
+    assert.deepEqual(episodeIds, [refs[0]!.eventId, refs[1]!.eventId]);
   });
 
   test('throttling that outlasts the retries fails the publish with EVENTS_THROTTLED', async () => {

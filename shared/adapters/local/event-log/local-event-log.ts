@@ -15,6 +15,11 @@ import { silentLogger } from '../../../application/ports/logger.port.js';
 import type { Delta } from '../../../domain/capture/delta.js';
 import { DELTA_ENVELOPE_CONTENT_TYPE } from '../../../domain/events/delta-envelope.js';
 import {
+  encodeDeltaFileReference,
+  tablePartitionKey,
+  type DeltaFileReference,
+} from '../../../domain/events/delta-file.js';
+import {
   DEFAULT_KEY_BUCKETS,
   EVENT_HUBS_MAX_EVENT_BYTES,
   fnv1a32,
@@ -162,6 +167,22 @@ export class LocalEventLog implements EventPublisher {
       })),
     );
     return { deltas: deltas.length, events: events.length, bytes: events.reduce((n, e) => n + e.bytes, 0) };
+  }
+
+  async publishFiles(files: readonly DeltaFileReference[]): Promise<PublishReceipt> {
+    if (files.length === 0) return { deltas: 0, events: 0, bytes: 0 };
+    const keyBuckets = this.options.keyBuckets ?? DEFAULT_KEY_BUCKETS;
+    const events = files.map((file) => ({
+      partitionKey: tablePartitionKey(file.sourceTable, keyBuckets),
+      body: encodeDeltaFileReference(file),
+      contentType: DELTA_ENVELOPE_CONTENT_TYPE,
+    }));
+    await this.append(events);
+    return {
+      deltas: files.reduce((n, f) => n + f.records, 0),
+      events: events.length,
+      bytes: events.reduce((n, e) => n + Buffer.byteLength(e.body), 0),
+    };
   }
 
   /** Appends events (in order per partition) and resolves once they are durable. */

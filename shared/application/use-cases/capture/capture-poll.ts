@@ -64,6 +64,8 @@ export class CapturePoll {
   readonly table: string;
   readonly keyColumns: readonly HashColumn[];
   readonly batchSize: number;
+  /** Deltas per publish and rows per snapshot page: the batch size, or the publish size when larger. */
+  readonly pageSize: number;
   /** The committed manifest (moves with each commit of this poll). */
   manifest: CaptureManifest | undefined;
   private etag: string | undefined;
@@ -84,6 +86,7 @@ export class CapturePoll {
     this.table = this.cfg.name;
     this.keyColumns = layout.keyColumns;
     this.batchSize = this.cfg.config.batchSize;
+    this.pageSize = Math.max(this.batchSize, deps.publishSize ?? 0);
     this.manifest = loaded?.manifest;
     this.etag = loaded?.etag;
   }
@@ -151,13 +154,13 @@ export class CapturePoll {
     let published = 0;
     if (Array.isArray(deltas)) {
       const list = deltas as readonly Delta[];
-      for (let i = 0; i < list.length; i += this.batchSize) {
-        const batch = list.slice(i, i + this.batchSize);
+      for (let i = 0; i < list.length; i += this.pageSize) {
+        const batch = list.slice(i, i + this.pageSize);
         await this.deps.publisher.publish(batch);
         published += batch.length;
       }
     } else {
-      for await (const batch of (deltas as DeltaSpool).batches(this.batchSize)) {
+      for await (const batch of (deltas as DeltaSpool).batches(this.pageSize)) {
         await this.deps.publisher.publish(batch);
         published += batch.length;
       }

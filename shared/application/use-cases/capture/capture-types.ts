@@ -26,6 +26,11 @@ export interface CaptureChangesDeps {
   readonly clock: Clock;
   readonly telemetry: Telemetry;
   readonly logger: Logger;
+  /**
+   * Deltas per publish (and rows per snapshot page) when more than the table's batch size: with
+   * delta files (docs/adr/0019) one publish is one file, read by the pipeline as one chunk.
+   */
+  readonly publishSize?: number;
   /** Namespace of the capture state (see `CaptureStateRepository`); default none. */
   readonly stateScope?: string;
   /** Test hook: called at each step; throwing there simulates a crash of the poller. */

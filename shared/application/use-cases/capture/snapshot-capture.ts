@@ -33,7 +33,7 @@ export async function captureSnapshot(poll: CapturePoll): Promise<PollOutcome> {
     table: poll.table,
     keyColumns: poll.keyColumns,
     after: cursor ? poll.keyValuesOf(cursor) : null,
-    pageSize: poll.batchSize,
+    pageSize: poll.pageSize,
   });
   const stream = rowPages[Symbol.asyncIterator]();
   let next = await stream.next();

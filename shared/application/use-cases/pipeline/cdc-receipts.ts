@@ -15,7 +15,13 @@ const cdcReceiptSchema = z.object({
   kind: z.literal('nhs-flows.cdc-receipt'),
   version: z.literal(1),
   receiptId: z.string(),
-  batches: z.array(batchDescriptorSchema.extend({ deltas: z.number().int().nonnegative() })),
+  batches: z.array(
+    batchDescriptorSchema.extend({
+      deltas: z.number().int().nonnegative(),
+      /** A delta file's batch: the reference's event id (the id the receipt claims for it). */
+      deltaFile: z.string().min(1).optional(),
+    }),
+  ),
 });
 export type CdcReceipt = z.infer<typeof cdcReceiptSchema>;
 
@@ -51,7 +57,7 @@ export async function readReceipt(receiptId: string, deps: ReceiptDeps): Promise
 /** Starts one orchestration per batch of the receipt (instance id = batch id, so a repeat is a no-op). */
 export async function startReceipt(receipt: CdcReceipt, deps: ReceiptDeps): Promise<StartedBatch[]> {
   const started: StartedBatch[] = [];
-  for (const { deltas, ...batch } of receipt.batches) {
+  for (const { deltas, deltaFile, ...batch } of receipt.batches) {
     const descriptor: BatchDescriptor = batch;
     const outcome = await deps.starter.start(
       deps.orchestration,
@@ -103,7 +109,7 @@ export async function completeInterruptedClaims(deps: ReceiptDeps): Promise<numb
     if (receiptId === undefined || claiming.has(receiptId)) continue;
     const receipt = await readReceipt(receiptId, deps);
     if (receipt) {
-      const ids = (await Promise.all(receipt.batches.map((b) => eventIdsIn(b.bronzePath, deps)))).flat();
+      const ids = (await Promise.all(receipt.batches.map((b) => eventIdsIn(b, deps)))).flat();
       await deps.seenEvents.claim(ids, receiptId);
       await startReceipt(receipt, deps);
       deps.seenEvents.settle(ids);
@@ -119,9 +125,13 @@ export async function completeInterruptedClaims(deps: ReceiptDeps): Promise<numb
   return completed;
 }
 
-/** The event ids of a CDC batch in bronze (one delta per line). */
-async function eventIdsIn(bronzePath: string, deps: ReceiptDeps): Promise<string[]> {
-  const body = await deps.lake.get('bronze', bronzePath);
+/**
+ * The event ids a receipt claimed for one of its batches: a delta file's reference id, or the ids of
+ * the deltas the consumer wrote to bronze (one per line).
+ */
+async function eventIdsIn(batch: CdcReceipt['batches'][number], deps: ReceiptDeps): Promise<string[]> {
+  if (batch.deltaFile) return [batch.deltaFile];
+  const body = await deps.lake.get('bronze', batch.bronzePath);
   if (!body) return [];
-  return decodeDeltaRecords(body.toString('utf8')).map((r) => r.eventId);
+  return decodeDeltaRecords(body.toString('utf8'), batch.bronzePath).map((r) => r.eventId);
 }

@@ -1,8 +1,20 @@
 import type { Delta } from '../../../domain/capture/delta.js';
 import { sourceTable, type SourceTableName } from '../../../domain/datasets/source-tables.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
+import {
+  deltaFileBatchId,
+  deltaFileBronzePath,
+  encodeDeltaFileReference,
+  encodeDeltaLines,
+  type DeltaFileReference,
+} from '../../../domain/events/delta-file.js';
 import { shortId } from '../../../domain/pipeline/ids.js';
-import { receiveDeltas, type ReceivedBatch, type ReceivedEventBody } from '../receive-deltas.use-case.js';
+import {
+  receiveDeltas,
+  type MalformedEvent,
+  type ReceivedBatch,
+  type ReceivedEventBody,
+} from '../receive-deltas.use-case.js';
 import {
   claimReceipt,
   completeInterruptedClaims,
@@ -79,6 +91,30 @@ async function ingestReceived(received: ReceivedBatch, deps: ReceiptDeps): Promi
       receiptsFinished,
     };
 
+  const cut: CdcReceipt['batches'][number][] = [];
+  const fileIds: string[] = [];
+  let missingFiles = 0;
+  // Delta files (large publishes the poller wrote to bronze itself): a batch each, not read here.
+  for (const file of received.files) {
+    const bronzePath = deltaFileBronzePath(file);
+    if (!(await deps.lake.exists('bronze', bronzePath))) {
+      await setAsideMissingFile(file, bronzePath, now, deps);
+      missingFiles++;
+      continue;
+    }
+    fileIds.push(file.eventId);
+    cut.push({
+      batchId: deltaFileBatchId(file),
+      table: file.sourceTable,
+      origin: 'cdc',
+      bronzePath,
+      format: 'deltas',
+      receivedAt: now.toISOString(),
+      records: file.records,
+      deltas: file.records,
+      deltaFile: file.eventId,
+    });
+  }
   const byTable = new Map<SourceTableName, Delta[]>();
   for (const delta of received.deltas) {
     sourceTable(delta.sourceTable);
@@ -86,7 +122,6 @@ async function ingestReceived(received: ReceivedBatch, deps: ReceiptDeps): Promi
     list.push(delta);
     byTable.set(delta.sourceTable, list);
   }
-  const cut: CdcReceipt['batches'][number][] = [];
   for (const [table, deltas] of byTable) {
     const batchId = `${table}-${shortId([received.batchId, table], 20)}`;
     // The path depends only on the batch's content (its earliest capture), so a redelivery after
@@ -96,8 +131,7 @@ async function ingestReceived(received: ReceivedBatch, deps: ReceiptDeps): Promi
       deltas[0]?.capturedAt ?? now.toISOString(),
     );
     const bronzePath = lakePaths.bronzeBatch(`cdc-${table}`, batchId, new Date(capturedAt));
-    const body = deltas.map((d) => JSON.stringify(d)).join('\n') + '\n';
-    await deps.lake.put('bronze', bronzePath, body, {
+    await deps.lake.put('bronze', bronzePath, encodeDeltaLines(deltas), {
       ifNoneMatch: '*',
       contentType: 'application/x-ndjson',
     });
@@ -116,7 +150,14 @@ async function ingestReceived(received: ReceivedBatch, deps: ReceiptDeps): Promi
     { kind: 'nhs-flows.cdc-receipt', version: 1, receiptId: received.batchId, batches: cut },
     deps,
   );
-  const ids = received.deltas.map((d) => d.eventId);
+  const ids = [...received.deltas.map((d) => d.eventId), ...fileIds];
+  if (cut.length === 0)
+    return {
+      batches: [],
+      duplicatesDropped: received.duplicatesDropped,
+      malformed: received.malformed.length + missingFiles,
+      receiptsFinished,
+    };
   const receiptId = received.batchId;
   await claimReceipt(
     receiptId,
@@ -131,9 +172,45 @@ async function ingestReceived(received: ReceivedBatch, deps: ReceiptDeps): Promi
   return {
     batches,
     duplicatesDropped: received.duplicatesDropped,
-    malformed: received.malformed.length,
+    malformed: received.malformed.length + missingFiles,
     receiptsFinished,
   };
+}
+
+/**
+ * A reference whose delta file is not in bronze (removed by hand, or written by another
+ * environment's poller) is set aside like a malformed event: its body and the reason to the
+ * restricted bronze area, a warning naming the table and the path, never dropped silently.
+ */
+async function setAsideMissingFile(
+  file: DeltaFileReference,
+  bronzePath: string,
+  now: Date,
+  deps: ReceiptDeps,
+): Promise<void> {
+  const problem = `file: delta file bronze/${bronzePath} does not exist`;
+  await deps.lake.put(
+    'bronze',
+    lakePaths.malformedEvent(now.toISOString().slice(0, 10), shortId(['delta-file', file.eventId])),
+    JSON.stringify({
+      partitionId: null,
+      offset: null,
+      sequenceNumber: null,
+      problems: [problem],
+      body: encodeDeltaFileReference(file),
+    } satisfies MalformedEvent),
+    { ifNoneMatch: '*' },
+  );
+  deps.logger.warn('delta file missing; reference set aside', {
+    code: 'DELTA_FILE_MISSING',
+    table: file.sourceTable,
+    path: bronzePath,
+  });
+  deps.telemetry.event('nhsflows.events.malformed', {
+    partitionId: '',
+    offset: '',
+    reason: 'DELTA_FILE_MISSING',
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
-import type { Delta } from '../../../domain/capture/delta.js';
 import { sourceTable, type SourceTableSpec } from '../../../domain/datasets/source-tables.js';
 import { InfrastructureError } from '../../../domain/errors.js';
+import { readDeltaLine } from '../../../domain/events/delta-file.js';
 import { lakePaths } from '../../../domain/lake/lake-paths.js';
 import {
   encodeRecords,
@@ -168,21 +168,23 @@ async function* readRecords(
   }
   const lines = createInterface({ input: bronze, crlfDelay: Infinity });
   let n = 0;
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
+  let line = 0;
+  for await (const text of lines) {
+    line += 1;
+    if (text.trim() === '') continue;
     n += 1;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      yield {
-        row: n,
-        field: '(record)',
-        rule: 'FILE.JSON_MALFORMED',
-        message: `${batch.origin} row ${n}: not valid JSON`,
-      };
+    const read = readDeltaLine(text, line);
+    if (read.ok) {
+      yield recordFromDelta(read.delta, n);
       continue;
     }
-    yield recordFromDelta(parsed as Delta, n);
+    const json = read.problems.includes('expected JSON');
+    yield {
+      row: n,
+      line,
+      field: '(record)',
+      rule: json ? 'FILE.JSON_MALFORMED' : 'FILE.DELTA_INVALID',
+      message: `${batch.origin} row ${n}: ${json ? 'not valid JSON' : `not a delta (${read.problems})`}`,
+    };
   }
 }

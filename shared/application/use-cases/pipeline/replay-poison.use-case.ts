@@ -418,5 +418,5 @@ async function batchHasKey(batch: BatchDescriptor, key: string, deps: PipelineDe
   if (batch.format !== 'deltas') return false;
   const bytes = await deps.lake.get('bronze', batch.bronzePath);
   if (!bytes) return false;
-  return decodeDeltaRecords(bytes.toString('utf8')).some((r) => r.key.join('|') === key);
+  return decodeDeltaRecords(bytes.toString('utf8'), batch.bronzePath).some((r) => r.key.join('|') === key);
 }

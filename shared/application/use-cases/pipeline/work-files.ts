@@ -21,7 +21,7 @@ export async function readWorkRecords(
       `work file bronze/${path} does not exist`,
     );
   const text = body.toString('utf8');
-  return encoding === 'deltas' ? decodeDeltaRecords(text) : decodeRecords(text);
+  return encoding === 'deltas' ? decodeDeltaRecords(text, path) : decodeRecords(text);
 }
 
 /** Writes a work file of batch records (overwrites: the same input always writes the same bytes). */
