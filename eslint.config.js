@@ -56,103 +56,44 @@ export const layers = [
     ['shared/domain/**/*.ts'],
     [
       group([...azureSdks, 'node:fs*', 'node:net', 'node:http'], 'Domain code is pure: no SDK, no I/O.'),
-      group(
-        [
-          '**/adapters/**',
-          '**/application/**',
-          '**/runtime/**',
-          '**/cli/**',
-          '**/config/**',
-          '**/functions/**',
-          '**/synthetic/**',
-        ],
-        'Domain code imports only zod and other domain files.',
-      ),
+      group(['**/adapters/**', '**/application/**', '**/runtime/**', '**/cli/**', '**/config/**', '**/functions/**', '**/synthetic/**'], 'Domain code imports only zod and other domain files.'),
     ],
-    {
-      'no-restricted-globals': [
-        'error',
-        { name: 'process', message: 'Domain code never reads process; inject it.' },
-      ],
-    },
+    { 'no-restricted-globals': ['error', { name: 'process', message: 'Domain code never reads process; inject it.' }] },
   ),
   // The synthetic generator is test-data tooling beside the product code: it builds source rows from
   // the domain's table declarations, and is as pure as the domain (seeded, no clock, no I/O).
   restrict(
     ['shared/synthetic/**/*.ts'],
     [
-      group(
-        [...azureSdks, 'node:fs*', 'node:net', 'node:http'],
-        'The synthetic generator is pure: no SDK, no I/O (sinks are adapters).',
-      ),
-      group(
-        [
-          '**/adapters/**',
-          '**/application/**',
-          '**/runtime/**',
-          '**/cli/**',
-          '**/config/**',
-          '**/functions/**',
-        ],
-        'The synthetic generator imports only zod and the domain.',
-      ),
+      group([...azureSdks, 'node:fs*', 'node:net', 'node:http'], 'The synthetic generator is pure: no SDK, no I/O (sinks are adapters).'),
+      group(['**/adapters/**', '**/application/**', '**/runtime/**', '**/cli/**', '**/config/**', '**/functions/**'], 'The synthetic generator imports only zod and the domain.'),
     ],
-    {
-      'no-restricted-globals': [
-        'error',
-        {
-          name: 'process',
-          message: 'The synthetic generator never reads process; its configuration is passed in.',
-        },
-      ],
-    },
+    { 'no-restricted-globals': ['error', { name: 'process', message: 'The synthetic generator never reads process; its configuration is passed in.' }] },
   ),
   restrict(
     ['shared/config/**/*.ts'],
-    [
-      group(
-        [
-          ...azureSdks,
-          '**/adapters/**',
-          '**/application/**',
-          '**/runtime/**',
-          '**/cli/**',
-          '**/functions/**',
-          '**/synthetic/**',
-        ],
-        'The settings schema imports only zod and domain.',
-      ),
-    ],
+    [group([...azureSdks, '**/adapters/**', '**/application/**', '**/runtime/**', '**/cli/**', '**/functions/**', '**/synthetic/**'], 'The settings schema imports only zod and domain.')],
   ),
   restrict(
     ['shared/application/**/*.ts'],
     [
       // Use cases reach files only through ports (the lake, the Parquet lake): no local disk.
       group([...azureSdks, 'node:fs*'], 'Use cases reach SDKs and files only through ports.'),
-      group(
-        ['**/adapters/**', '**/runtime/**', '**/cli/**', '**/functions/**'],
-        'The application layer never imports an adapter, the runtime, the cli or functions/.',
-      ),
+      group(['**/adapters/**', '**/runtime/**', '**/cli/**', '**/functions/**'], 'The application layer never imports an adapter, the runtime, the cli or functions/.'),
     ],
     {
       'no-restricted-syntax': [
         'error',
         {
           selector: "NewExpression[callee.name='Error'], CallExpression[callee.name='Error']",
-          message:
-            'Throw a coded error from shared/domain/errors.ts (failures carry a code to logs, the ledger and alerts).',
+          message: 'Throw a coded error from shared/domain/errors.ts (failures carry a code to logs, the ledger and alerts).',
         },
       ],
     },
   ),
   // Plain `Error` is fine in ports' in-memory twins and state helpers; the rule above is for use cases only.
   {
-    files: [
-      'shared/application/ports/**/*.ts',
-      'shared/application/state/**/*.ts',
-      'shared/application/lake-state/**/*.ts',
-      'shared/application/reference/**/*.ts',
-    ],
+    files: ['shared/application/ports/**/*.ts', 'shared/application/state/**/*.ts', 'shared/application/lake-state/**/*.ts', 'shared/application/reference/**/*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   ...adapterFolders.map((folder) =>
@@ -160,49 +101,22 @@ export const layers = [
       [`shared/adapters/${folder}/**/*.ts`],
       [
         siblingAdapters(folder),
-        group(
-          ['**/application/use-cases/**'],
-          'Adapters implement ports: they import a use case only for the port type it declares.',
-          { allowTypeImports: true },
-        ),
-        group(
-          ['**/runtime/**', '**/cli/**', '**/functions/**'],
-          'Adapters never import the runtime, the cli or functions/.',
-        ),
+        group(['**/application/use-cases/**'], 'Adapters implement ports: they import a use case only for the port type it declares.', { allowTypeImports: true }),
+        group(['**/runtime/**', '**/cli/**', '**/functions/**'], 'Adapters never import the runtime, the cli or functions/.'),
       ],
     ),
   ),
   restrict(
     ['shared/runtime/**/*.ts'],
     [
-      group(
-        [
-          'mssql',
-          'rhea',
-          'applicationinsights',
-          '@azure/identity',
-          '@azure/event-hubs',
-          '@azure/keyvault-secrets',
-          '@azure/data-tables',
-          '@duckdb/*',
-          'durable-functions',
-          '@azure/functions',
-        ],
-        'The local runtime drives registrations through the core API; it uses only the storage SDKs it polls.',
-      ),
-      group(
-        ['**/adapters/**', '**/application/use-cases/**', '**/cli/**', '**/functions/**'],
-        'The runtime hosts registrations; it never imports adapters, use cases, the cli or functions/.',
-      ),
+      group(['mssql', 'rhea', 'applicationinsights', '@azure/identity', '@azure/event-hubs', '@azure/keyvault-secrets', '@azure/data-tables', '@duckdb/*', 'durable-functions', '@azure/functions'], 'The local runtime drives registrations through the core API; it uses only the storage SDKs it polls.'),
+      group(['**/adapters/**', '**/application/use-cases/**', '**/cli/**', '**/functions/**'], 'The runtime hosts registrations; it never imports adapters, use cases, the cli or functions/.'),
     ],
   ),
   restrict(
     ['functions/**/*.ts'],
     [
-      group(
-        [...azureSdks, ...functionsModel.map((p) => `!${p}`)],
-        'Registrations use SDKs only through the composition root.',
-      ),
+      group([...azureSdks, ...functionsModel.map((p) => `!${p}`)], 'Registrations use SDKs only through the composition root.'),
       group(['**/adapters/**'], 'Registrations get adapters from the composition root.'),
       group(['**/runtime/**', '**/cli/**'], 'functions/ runs on Azure: never the local runtime or the cli.'),
     ],
@@ -226,24 +140,15 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: {
-      parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname },
-    },
+    languageOptions: { parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',
-        {
-          allowForKnownSafeCalls: [
-            { from: 'package', name: ['test', 'it', 'describe', 'suite'], package: 'node:test' },
-          ],
-        },
+        { allowForKnownSafeCalls: [{ from: 'package', name: ['test', 'it', 'describe', 'suite'], package: 'node:test' }] },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
       '@typescript-eslint/require-await': 'off',
-      '@typescript-eslint/restrict-template-expressions': [
-        'error',
-        { allowNumber: true, allowBoolean: true },
-      ],
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
     },
   },
   ...layers,
