@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import { LocalEventLog } from '../adapters/local/event-log/local-event-log.js';
 import type { Logger } from '../application/ports/logger.port.js';
 import { createLocalHost, type LocalHost } from '../runtime/local/local-host.js';
-import { eventHubOptionsFromHostJson } from '../runtime/local/host-json.js';
+import {
+  eventHubOptionsFromHostJson,
+  maxConcurrentActivitiesFromHostJson,
+} from '../runtime/local/host-json.js';
 import type { ActivityInvocation } from '../runtime/local/activity-workers.js';
 import {
   allRegistrations,
@@ -121,6 +124,9 @@ function lastOrchestrationUpdate(host: LocalHost): number {
  * by the durable local event log, blob and queue triggers on Azurite, HTTP and the durable client on
  * loopback, orchestrations replayed by durable-functions itself with a persisted journal.
  */
+/** An activity worker idle for 2 s whose V8 heap has grown past 256 MiB is replaced by a fresh one. */
+const WORKER_RECYCLE = { idleMs: 2_000, heapBytes: 256 * 1024 * 1024 } as const;
+
 export async function openLocalFunctionsHost(
   env: LocalEnvironment,
   options: {
@@ -134,6 +140,7 @@ export async function openLocalFunctionsHost(
   },
 ): Promise<{ host: LocalHost; registry: Registry }> {
   const registry = await functionsRegistry();
+  const maxConcurrentActivities = maxConcurrentActivitiesFromHostJson();
   const host = createLocalHost({
     registry,
     dataDir: join(env.dataDir, 'functions-host'),
@@ -161,6 +168,9 @@ export async function openLocalFunctionsHost(
     // host.json's batch size: large receipts make few, large batches (an initial snapshot of a
     // table becomes one batch per partition, not one per hundred events).
     eventHubs: eventHubOptionsFromHostJson(),
+    // host.json's per-instance activity limit, as the Azure host applies it: each activity in
+    // flight holds up to a chunk of rows, so more of them than the cores can run only adds memory.
+    ...(maxConcurrentActivities !== undefined && { maxConcurrentActivities }),
     // Activities on worker threads (both cores). The warehouse load stays with the warehouse file's
     // owner (the main thread); the SCD2 merges of one project's patient dimension all run on one
     // worker, so they take turns there instead of racing, while the two projects' dimensions merge
@@ -173,6 +183,9 @@ export async function openLocalFunctionsHost(
           projectForTable((input as MergeDimensionInput).batch.table),
       },
       ...(options.onActivityInvocation && { onInvocation: options.onActivityInvocation }),
+      // Between waves of work (after a large load, before the marts refresh the main thread runs) a
+      // worker whose heap has grown gives it back; a worker that stays small is kept warm.
+      recycle: WORKER_RECYCLE,
     },
     handleSignals: options.handleSignals ?? false,
     disabledFunctions: options.disabledFunctions ?? [],

@@ -1,5 +1,6 @@
 // A worker thread of the local host: runs durable activities of the real functions/ registrations
 // with its own services (see activity-workers.ts). Messages: { id, name, input } → done | failed.
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, threadId } from 'node:worker_threads';
 import { createLogger, type LogRecord } from '../../application/ports/logger.port.js';
 import { toError } from '../../domain/errors.js';
@@ -36,13 +37,19 @@ port.on('message', (message: { id: number; name: string; input: unknown } | { cl
         { inputData: { [reg.triggerName]: jsonData(message.input) } },
         logger,
       );
-      port.postMessage({ kind: 'done', id: message.id, returnValue: result.returnValue ?? null });
+      port.postMessage({
+        kind: 'done',
+        id: message.id,
+        returnValue: result.returnValue ?? null,
+        heapBytes: getHeapStatistics().total_heap_size,
+      });
     } catch (thrown) {
       const error = toError(thrown);
       const code = (error as { code?: unknown }).code;
       port.postMessage({
         kind: 'failed',
         id: message.id,
+        heapBytes: getHeapStatistics().total_heap_size,
         error: {
           name: error.name,
           message: error.message,

@@ -17,6 +17,8 @@ export interface ActivityRunner {
   /** True when `name` runs on a worker (the others run in the main thread). */
   runsOnWorker(name: string): boolean;
   invoke(name: string, input: unknown): Promise<unknown>;
+  /** The thread ids of the workers running now (a recycled worker's successor has a new one). */
+  threadIds(): readonly number[];
   close(): Promise<void>;
 }
 
@@ -38,6 +40,14 @@ export interface ActivityWorkerOptions {
    * how the main thread sees them (the initial-load bench's stages).
    */
   readonly onInvocation?: (invocation: ActivityInvocation) => void;
+  /**
+   * A worker whose V8 heap has grown to `heapBytes` or more is replaced by a fresh one once it has
+   * had nothing in flight for `idleMs`, so the memory its largest activities made V8 (and its DuckDB
+   * engine) keep is given back between waves of work: after a large load, before the marts refresh
+   * the main thread runs. A worker that stays small (a poll's few changes) is kept warm. Undefined:
+   * workers live until close.
+   */
+  readonly recycle?: { readonly idleMs: number; readonly heapBytes: number };
 }
 
 /** One activity invocation run on a worker, as the main thread saw it (dispatch → result). */
@@ -74,16 +84,21 @@ export function pinAssigner(
 type FromWorker =
   | { readonly kind: 'ready' }
   | { readonly kind: 'log'; readonly record: LogRecord; readonly at: string }
-  | { readonly kind: 'done'; readonly id: number; readonly returnValue: unknown }
+  | { readonly kind: 'done'; readonly id: number; readonly returnValue: unknown; readonly heapBytes?: number }
   | {
       readonly kind: 'failed';
       readonly id: number;
+      readonly heapBytes?: number;
       readonly error: { name: string; message: string; stack?: string; code?: string };
     };
 
 interface Slot {
-  readonly worker: Worker;
+  worker: Worker;
   busy: number;
+  /** The timer that recycles this worker once it has been idle long enough. */
+  idle?: NodeJS.Timeout;
+  /** The worker's V8 heap after its last settled invocation. */
+  heapBytes: number;
 }
 
 export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRunner {
@@ -92,9 +107,16 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
   const here = new URL(import.meta.url);
   const typescript = here.pathname.endsWith('.ts');
   const script = new URL(`./activity-worker.${typescript ? 'ts' : 'js'}`, here);
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; slot: Slot }
+  >();
   let nextId = 0;
   const onMessage = (message: FromWorker) => {
+    if ((message.kind === 'done' || message.kind === 'failed') && message.heapBytes !== undefined) {
+      const slot = pending.get(message.id)?.slot;
+      if (slot) slot.heapBytes = message.heapBytes;
+    }
     if (message.kind === 'log') options.onLog(message.record, new Date(message.at));
     else if (message.kind === 'done') {
       pending.get(message.id)?.resolve(message.returnValue);
@@ -109,7 +131,7 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
     }
   };
   let failure: Error | undefined;
-  const slots: Slot[] = Array.from({ length: options.size }, () => {
+  const spawnWorker = (): Worker => {
     const worker = typescript
       ? // From source (tests, benches): register tsx's loader in the worker before loading the script
         // (Node 20 does not apply `--import` in a worker before its entry module).
@@ -120,6 +142,7 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
       : new Worker(script, { env: process.env });
     worker.on('message', onMessage);
     const fail = (error: Error) => {
+      if (retired.has(worker)) return;
       failure ??= error;
       const index = slots.findIndex((s) => s.worker === worker);
       if (index >= 0) slots.splice(index, 1);
@@ -131,16 +154,40 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
-      if (!closing) fail(new Error(`activity worker exited with code ${code}`));
+      if (!closing && !retired.has(worker)) fail(new Error(`activity worker exited with code ${code}`));
     });
     worker.unref();
-    return { worker, busy: 0 };
-  });
+    return worker;
+  };
+  /** Workers being closed after recycling: their exit is expected. */
+  const retired = new Set<Worker>();
+  const slots: Slot[] = Array.from({ length: options.size }, () => ({
+    worker: spawnWorker(),
+    busy: 0,
+    heapBytes: 0,
+  }));
+  const stopWorker = async (worker: Worker): Promise<void> => {
+    worker.postMessage({ close: true });
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
+    await Promise.race([exited, timeout]);
+    await worker.terminate();
+  };
+  const recycle = (slot: Slot): void => {
+    slot.idle = undefined;
+    if (closing || slot.busy > 0 || !slots.includes(slot)) return;
+    const old = slot.worker;
+    retired.add(old);
+    slot.worker = spawnWorker();
+    slot.heapBytes = 0;
+    void stopWorker(old).finally(() => retired.delete(old));
+  };
   let closing = false;
   const onMain = new Set(options.mainThreadActivities ?? []);
   const pinnedSlot = pinAssigner(options.pinnedActivities ?? {}, slots.length);
   return {
     runsOnWorker: (name) => !onMain.has(name),
+    threadIds: () => slots.map((s) => s.worker.threadId),
     invoke: (name, input) => {
       if (slots.length === 0)
         return Promise.reject(new Error(`no activity worker is running: ${failure?.message ?? 'closed'}`));
@@ -151,10 +198,12 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
           : slots.reduce((best, s) => (s.busy < best.busy ? s : best), slots[0]!);
       const id = nextId++;
       slot.busy++;
+      if (slot.idle) clearTimeout(slot.idle);
+      slot.idle = undefined;
       const startedAt = performance.now();
       let failed = true;
       return new Promise<unknown>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        pending.set(id, { resolve, reject, slot });
         slot.worker.postMessage({ id, name, input });
       })
         .then((value) => {
@@ -163,20 +212,18 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
         })
         .finally(() => {
           slot.busy--;
+          const policy = options.recycle;
+          if (policy && slot.busy === 0 && !closing && slot.heapBytes >= policy.heapBytes) {
+            slot.idle = setTimeout(() => recycle(slot), policy.idleMs);
+            slot.idle.unref();
+          }
           options.onInvocation?.({ name, startedAt, endedAt: performance.now(), failed });
         });
     },
     close: async () => {
       closing = true;
-      await Promise.all(
-        slots.map(async ({ worker }) => {
-          worker.postMessage({ close: true });
-          const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-          const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
-          await Promise.race([exited, timeout]);
-          await worker.terminate();
-        }),
-      );
+      for (const slot of slots) if (slot.idle) clearTimeout(slot.idle);
+      await Promise.all(slots.map(({ worker }) => stopWorker(worker)));
     },
   };
 }

@@ -8,6 +8,9 @@ import type { EventHubTriggerOptions } from './triggers/event-hub-trigger.js';
 const HostJson = z.object({
   extensions: z
     .object({
+      durableTask: z
+        .object({ maxConcurrentActivityFunctions: z.number().int().positive().optional() })
+        .optional(),
       eventHubs: z
         .object({
           maxEventBatchSize: z.number().int().positive().optional(),
@@ -31,15 +34,28 @@ export function findHostJson(from = dirname(fileURLToPath(import.meta.url))): st
   }
 }
 
-/** Event Hubs trigger options from host.json `extensions.eventHubs` (one declaration for both hosts). */
-export function eventHubOptionsFromHostJson(file = findHostJson()): EventHubTriggerOptions {
-  if (!file) return {};
+function readHostJson(file: string): z.infer<typeof HostJson> {
   const parsed = HostJson.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success)
     throw new Error(
       `${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
-  const hubs = parsed.data.extensions?.eventHubs ?? {};
+  return parsed.data;
+}
+
+/**
+ * Activities one host runs at once, from host.json `extensions.durableTask.maxConcurrentActivityFunctions`
+ * (the Azure host's per-instance limit; undefined when host.json does not say).
+ */
+export function maxConcurrentActivitiesFromHostJson(file = findHostJson()): number | undefined {
+  if (!file) return undefined;
+  return readHostJson(file).extensions?.durableTask?.maxConcurrentActivityFunctions;
+}
+
+/** Event Hubs trigger options from host.json `extensions.eventHubs` (one declaration for both hosts). */
+export function eventHubOptionsFromHostJson(file = findHostJson()): EventHubTriggerOptions {
+  if (!file) return {};
+  const hubs = readHostJson(file).extensions?.eventHubs ?? {};
   const wait = hubs.maxWaitTime?.split(':').map(Number);
   return {
     ...(hubs.maxEventBatchSize !== undefined && { maxEventBatchSize: hubs.maxEventBatchSize }),

@@ -88,6 +88,8 @@ export interface LocalHostOptions {
     readonly pinned?: Readonly<Record<string, (input: unknown) => string>>;
     /** Told of every invocation a worker ran (see activity-workers.ts). */
     readonly onInvocation?: (invocation: ActivityInvocation) => void;
+    /** When an idle worker with a large heap is replaced by a fresh one (see activity-workers.ts). */
+    readonly recycle?: { readonly idleMs: number; readonly heapBytes: number };
   };
 }
 
@@ -314,6 +316,7 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
             mainThreadActivities: options.activityWorkers.mainThread,
           }),
           ...(options.activityWorkers.pinned && { pinnedActivities: options.activityWorkers.pinned }),
+          ...(options.activityWorkers.recycle && { recycle: options.activityWorkers.recycle }),
           ...(options.activityWorkers.onInvocation && {
             onInvocation: options.activityWorkers.onInvocation,
           }),

@@ -41,3 +41,50 @@ test('a worker invocation is reported once when it settles, with its name, its i
     clearInterval(alive);
   }
 });
+
+test('a worker idle for recycle.idleMs with a heap of recycle.heapBytes is replaced by a fresh one, and the runner goes on with it', async () => {
+  const alive = setInterval(() => undefined, 1_000);
+  // Any heap counts here (1 byte): the worker that ran an invocation is recycled once idle.
+  const runner = startActivityWorkers({
+    size: 2,
+    onLog: () => undefined,
+    recycle: { idleMs: 100, heapBytes: 1 },
+  });
+  try {
+    const before = runner.threadIds();
+    assert.equal(before.length, 2);
+    // One invocation on the first worker (the least busy): it settles, then that worker idles.
+    await assert.rejects(runner.invoke('noSuchActivity', null), /no activity named noSuchActivity/);
+    for (let i = 0; i < 50 && runner.threadIds()[0] === before[0]; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    const after = runner.threadIds();
+    assert.notEqual(after[0], before[0], 'the idle worker was replaced');
+    assert.equal(after[1], before[1], 'a worker that ran nothing is left alone');
+    // The successor runs invocations; the old worker's exit failed nothing.
+    await assert.rejects(
+      runner.invoke('anotherMissingActivity', null),
+      /no activity named anotherMissingActivity/,
+    );
+  } finally {
+    await runner.close();
+    clearInterval(alive);
+  }
+});
+
+test('an idle worker whose heap stays below recycle.heapBytes is kept warm', async () => {
+  const alive = setInterval(() => undefined, 1_000);
+  const runner = startActivityWorkers({
+    size: 1,
+    onLog: () => undefined,
+    recycle: { idleMs: 50, heapBytes: 64 * 1024 ** 3 },
+  });
+  try {
+    const before = runner.threadIds();
+    await assert.rejects(runner.invoke('noSuchActivity', null), /noSuchActivity/);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.deepEqual(runner.threadIds(), before);
+  } finally {
+    await runner.close();
+    clearInterval(alive);
+  }
+});
