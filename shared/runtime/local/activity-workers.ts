@@ -177,6 +177,14 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
     slot.idle = undefined;
     if (closing || slot.busy > 0 || !slots.includes(slot)) return;
     const old = slot.worker;
+    options.onLog(
+      {
+        level: 'info',
+        message: 'activity worker recycled',
+        fields: { thread: old.threadId, heapMiB: Math.round(slot.heapBytes / 2 ** 20) },
+      },
+      new Date(),
+    );
     retired.add(old);
     slot.worker = spawnWorker();
     slot.heapBytes = 0;

@@ -45,9 +45,10 @@ test('a worker invocation is reported once when it settles, with its name, its i
 test('a worker idle for recycle.idleMs with a heap of recycle.heapBytes is replaced by a fresh one, and the runner goes on with it', async () => {
   const alive = setInterval(() => undefined, 1_000);
   // Any heap counts here (1 byte): the worker that ran an invocation is recycled once idle.
+  const logged: string[] = [];
   const runner = startActivityWorkers({
     size: 2,
-    onLog: () => undefined,
+    onLog: (record) => logged.push(record.message),
     recycle: { idleMs: 100, heapBytes: 1 },
   });
   try {
@@ -60,6 +61,7 @@ test('a worker idle for recycle.idleMs with a heap of recycle.heapBytes is repla
     const after = runner.threadIds();
     assert.notEqual(after[0], before[0], 'the idle worker was replaced');
     assert.equal(after[1], before[1], 'a worker that ran nothing is left alone');
+    assert.ok(logged.includes('activity worker recycled'), 'the recycling is logged');
     // The successor runs invocations; the old worker's exit failed nothing.
     await assert.rejects(
       runner.invoke('anotherMissingActivity', null),
