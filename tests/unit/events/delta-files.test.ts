@@ -261,6 +261,10 @@ describe('delta files: the consumer', () => {
       { batches: 0, malformed: 1 },
     );
     assert.equal(starter.instances.size, 0);
+    const receipts: string[] = [];
+    for await (const o of objects.list('bronze', lakePaths.cdcReceipt('x').replace(/x\.json$/, '')))
+      receipts.push(o.path);
+    assert.deepEqual(receipts, [], 'no receipt is written for nothing to start');
     const aside: string[] = [];
     for await (const o of objects.list('bronze', '_malformed/')) aside.push(o.path);
     assert.equal(aside.length, 1);

@@ -146,11 +146,7 @@ async function ingestReceived(received: ReceivedBatch, deps: ReceiptDeps): Promi
       deltas: deltas.length,
     });
   }
-  const receipt = await writeReceipt(
-    { kind: 'nhs-flows.cdc-receipt', version: 1, receiptId: received.batchId, batches: cut },
-    deps,
-  );
-  const ids = [...received.deltas.map((d) => d.eventId), ...fileIds];
+  // Every new event was a reference to a missing file: set aside above, nothing to claim or start.
   if (cut.length === 0)
     return {
       batches: [],
@@ -158,6 +154,11 @@ async function ingestReceived(received: ReceivedBatch, deps: ReceiptDeps): Promi
       malformed: received.malformed.length + missingFiles,
       receiptsFinished,
     };
+  const receipt = await writeReceipt(
+    { kind: 'nhs-flows.cdc-receipt', version: 1, receiptId: received.batchId, batches: cut },
+    deps,
+  );
+  const ids = [...received.deltas.map((d) => d.eventId), ...fileIds];
   const receiptId = received.batchId;
   await claimReceipt(
     receiptId,
