@@ -64,7 +64,7 @@ export class CapturePoll {
   readonly table: string;
   readonly keyColumns: readonly HashColumn[];
   readonly batchSize: number;
-  /** Deltas per publish and rows per snapshot page: the batch size, or the publish size when larger. */
+  /** Deltas per publish and rows per snapshot step: the batch size, or the publish size when larger. */
   readonly pageSize: number;
   /** The committed manifest (moves with each commit of this poll). */
   manifest: CaptureManifest | undefined;

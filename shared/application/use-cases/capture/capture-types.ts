@@ -27,8 +27,9 @@ export interface CaptureChangesDeps {
   readonly telemetry: Telemetry;
   readonly logger: Logger;
   /**
-   * Deltas per publish (and rows per snapshot page) when more than the table's batch size: with
-   * delta files (docs/adr/0019) one publish is one file, read by the pipeline as one chunk.
+   * Deltas per publish (and rows per snapshot step, gathered from source pages of the batch size)
+   * when more than the table's batch size: with delta files (docs/adr/0019) one publish is one
+   * file, read by the pipeline as one chunk.
    */
   readonly publishSize?: number;
   /** Namespace of the capture state (see `CaptureStateRepository`); default none. */

@@ -3,9 +3,10 @@ import type { CapturePoll, FoundChange } from './capture-poll.js';
 import type { PollOutcome } from './capture-types.js';
 
 /**
- * Initial snapshot (no committed state yet): pages of full rows in key order, hashed here, each page
- * published as snapshot inserts, written as a base chunk and committed with a cursor, so a crash or
- * `maxSnapshotPages` resumes where the last page ended. The watermark read before the first page
+ * Initial snapshot (no committed state yet): source pages of full rows in key order (the batch
+ * size), gathered into steps of the publish size (`pageSize`: the batch size, or one delta file),
+ * hashed here, each step published as snapshot inserts, written as base chunks and committed with a
+ * cursor, so a crash or `maxSnapshotPages` (steps) resumes where the last step ended. The watermark read before the first page
  * becomes the first watermark.
  */
 export async function captureSnapshot(poll: CapturePoll): Promise<PollOutcome> {
@@ -33,7 +34,7 @@ export async function captureSnapshot(poll: CapturePoll): Promise<PollOutcome> {
     table: poll.table,
     keyColumns: poll.keyColumns,
     after: cursor ? poll.keyValuesOf(cursor) : null,
-    pageSize: poll.pageSize,
+    pageSize: poll.batchSize,
   });
   const stream = rowPages[Symbol.asyncIterator]();
   let next = await stream.next();
@@ -42,8 +43,14 @@ export async function captureSnapshot(poll: CapturePoll): Promise<PollOutcome> {
       await stream.return?.(undefined);
       break;
     }
-    const rows = next.done ? [] : next.value;
+    // One step: source pages of the batch size, gathered up to the publish size (with delta files,
+    // one chunk: one step is one file), then published and committed together.
+    const rows = next.done ? [] : [...next.value];
     next = next.done ? next : await stream.next();
+    while (!next.done && rows.length < poll.pageSize) {
+      for (const row of next.value) rows.push(row);
+      next = await stream.next();
+    }
     pages++;
     done = next.done === true;
     const seq = (m?.seq ?? 0) + 1;
