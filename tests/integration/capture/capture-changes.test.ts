@@ -133,6 +133,48 @@ test('a snapshot stopped after some pages resumes where it stopped and publishes
   }
 });
 
+test('with a publish size (delta files), a snapshot reads source pages of the batch size and publishes steps of exactly that size', async () => {
+  const { source, publisher, deps, table } = await setup();
+  const reads: number[] = [];
+  const scanRows = source.scanRows.bind(source);
+  // Count what each source read returns: the keyset pages stay at the batch size (4).
+  source.scanRows = (request) => {
+    reads.push(request.pageSize);
+    return scanRows(request);
+  };
+  try {
+    await seed(source, 23);
+    const result = await captureChanges({ ...deps, publishSize: 10 }, { table });
+    assert.equal(result.snapshotComplete, true);
+    assert.deepEqual(reads, [4]);
+    assert.deepEqual(publisher.batches, [10, 10, 3]);
+    assert.deepEqual(
+      publisher.take().map((d) => d.businessKey[0]),
+      Array.from({ length: 23 }, (_, i) => key(i)),
+    );
+    // Stopped after one step, it resumes after the step's last row, each row once.
+    const again = await setup();
+    await seed(again.source, 23);
+    try {
+      const first = await captureChanges(
+        { ...again.deps, publishSize: 10 },
+        { table: again.table, maxSnapshotPages: 1 },
+      );
+      assert.equal(first.snapshotComplete, false);
+      await captureChanges({ ...again.deps, publishSize: 10 }, { table: again.table });
+      assert.deepEqual(
+        again.publisher.take().map((d) => d.businessKey[0]),
+        Array.from({ length: 23 }, (_, i) => key(i)),
+      );
+      assert.deepEqual(again.publisher.batches, [10, 10, 3]);
+    } finally {
+      await again.source.close();
+    }
+  } finally {
+    await source.close();
+  }
+});
+
 test('a poll that would delete more than the allowed share stops, publishes nothing and alerts; an operator can accept it', async () => {
   const { source, publisher, deps, table, telemetry } = await setup({
     mode: 'change-version',

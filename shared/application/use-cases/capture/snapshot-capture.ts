@@ -1,3 +1,4 @@
+import type { SourceRow } from '../../../domain/datasets/source-tables.js';
 import { BaseChunkWriter, type ChunkRef } from './capture-hash-state.js';
 import type { CapturePoll, FoundChange } from './capture-poll.js';
 import type { PollOutcome } from './capture-types.js';
@@ -38,21 +39,25 @@ export async function captureSnapshot(poll: CapturePoll): Promise<PollOutcome> {
   });
   const stream = rowPages[Symbol.asyncIterator]();
   let next = await stream.next();
+  let carry: SourceRow[] = [];
   while (!done) {
     if (poll.request.maxSnapshotPages !== undefined && pages >= poll.request.maxSnapshotPages) {
       await stream.return?.(undefined);
       break;
     }
-    // One step: source pages of the batch size, gathered up to the publish size (with delta files,
-    // one chunk: one step is one file), then published and committed together.
-    const rows = next.done ? [] : [...next.value];
-    next = next.done ? next : await stream.next();
-    while (!next.done && rows.length < poll.pageSize) {
+    // One step: source pages of the batch size, gathered into exactly the publish size (with delta
+    // files, one chunk: one step is one file), then published and committed together; rows read
+    // past it wait for the next step (after the committed cursor, so a resumed snapshot reads them
+    // again).
+    const rows = carry;
+    carry = [];
+    while (rows.length < poll.pageSize && !next.done) {
       for (const row of next.value) rows.push(row);
       next = await stream.next();
     }
+    if (rows.length > poll.pageSize) carry = rows.splice(poll.pageSize);
     pages++;
-    done = next.done === true;
+    done = next.done === true && carry.length === 0;
     const seq = (m?.seq ?? 0) + 1;
     const writer = new BaseChunkWriter(poll.repo, prefix, poll.batchSize, chunks);
     const changes: FoundChange[] = [];
