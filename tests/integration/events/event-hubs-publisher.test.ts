@@ -3,6 +3,12 @@ import assert from 'node:assert/strict';
 import { EventHubProducerClient } from '@azure/event-hubs';
 import { EventHubsPublisher } from '../../../shared/adapters/azure/event-hubs-publisher.azure.js';
 import { parseDeltaEnvelope } from '../../../shared/domain/events/delta-envelope.js';
+import {
+  deltaFileEventId,
+  parseTransportEvent,
+  tablePartitionKey,
+  type DeltaFileReference,
+} from '../../../shared/domain/events/delta-file.js';
 import { bucketKeyOf, keyBucketLabel, keyBucketOf } from '../../../shared/domain/events/delta-packer.js';
 import type { Delta } from '../../../shared/domain/capture/delta.js';
 import {
@@ -59,6 +65,37 @@ describe('Event Hubs publisher through the real SDK', () => {
     for (const d of received)
       versions.set(d.businessKey[0]!, [...(versions.get(d.businessKey[0]!) ?? []), Number(d.row!.version)]);
     for (const [key, seen] of versions) assert.deepEqual(seen, [1, 2, 3], `per-key order of ${key}`);
+  });
+
+  test('delta file references go one event each, on their table’s key bucket, in order (ADR 0019)', async () => {
+    const from = hub.received.length;
+    const publisher = EventHubsPublisher.fromConnectionString(hub.connectionString, 'nhs-flows-cdc', {
+      keyBuckets: 4,
+    });
+    const refs: DeltaFileReference[] = (
+      ['sus_apc_episode', 'prescribing_item', 'sus_apc_episode'] as const
+    ).map((table, i) => ({
+      eventId: deltaFileEventId([`${table}-${i}`]),
+      sourceTable: table,
+      records: 50_000,
+      capturedAt: '2026-11-23T09:00:00.000Z',
+    }));
+    const receipt = await publisher.publishFiles(refs);
+    await publisher.close();
+    const arrived = hub.received.slice(from);
+    assert.deepEqual({ deltas: receipt.deltas, events: receipt.events }, { deltas: 150_000, events: 3 });
+    assert.equal(arrived.length, 3);
+    const read = arrived.map((e) => ({ key: e.partitionKey, event: parseTransportEvent(e.body) }));
+    for (const { key, event } of read) {
+      assert.ok(event.ok && event.kind === 'file', 'every body is a delta file reference');
+      assert.equal(key, tablePartitionKey(event.file.sourceTable, 4));
+    }
+    const episodes = read.flatMap(({ event }) =>
+      event.ok && event.kind === 'file' && event.file.sourceTable === 'sus_apc_episode'
+        ? [event.file.eventId]
+        : [],
+    );
+    assert.deepEqual(episodes, [refs[0]!.eventId, refs[2]!.eventId]);
   });
 
   test('events larger than one batch are split over several sends of the same partition key, order kept', async () => {
