@@ -7,8 +7,8 @@ import type { PollOutcome } from './capture-types.js';
  * Initial snapshot (no committed state yet): source pages of full rows in key order (the batch
  * size), gathered into steps of the publish size (`pageSize`: the batch size, or one delta file),
  * hashed here, each step published as snapshot inserts, written as base chunks and committed with a
- * cursor, so a crash or `maxSnapshotPages` (steps) resumes where the last step ended. The watermark read before the first page
- * becomes the first watermark.
+ * cursor, so a crash or `maxSnapshotPages` (steps) resumes where the last step ended. The watermark
+ * read before the first page becomes the first watermark.
  */
 export async function captureSnapshot(poll: CapturePoll): Promise<PollOutcome> {
   let m = poll.manifest;
