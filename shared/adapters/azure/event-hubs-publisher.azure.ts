@@ -7,8 +7,7 @@ import type { Delta } from '../../domain/capture/delta.js';
 import { DELTA_ENVELOPE_CONTENT_TYPE, DELTA_ENVELOPE_SCHEMA } from '../../domain/events/delta-envelope.js';
 import {
   DELTA_FILE_SCHEMA,
-  encodeDeltaFileReference,
-  tablePartitionKey,
+  deltaFileEvents,
   type DeltaFileReference,
 } from '../../domain/events/delta-file.js';
 import {
@@ -136,16 +135,10 @@ export class EventHubsPublisher implements EventPublisher {
   /** One small event per delta file, on its table's partition key (docs/adr/0019). */
   async publishFiles(files: readonly DeltaFileReference[]): Promise<PublishReceipt> {
     if (files.length === 0) return { deltas: 0, events: 0, bytes: 0 };
-    const keyBuckets = this.options.keyBuckets ?? DEFAULT_KEY_BUCKETS;
-    const events = files.map((file) => {
-      const body = encodeDeltaFileReference(file);
-      return {
-        partitionKey: tablePartitionKey(file.sourceTable, keyBuckets),
-        body,
-        bytes: Buffer.byteLength(body),
-        properties: { schema: DELTA_FILE_SCHEMA, deltas: file.records },
-      };
-    });
+    const events = deltaFileEvents(files, this.options.keyBuckets ?? DEFAULT_KEY_BUCKETS).map((e) => ({
+      ...e,
+      properties: { schema: DELTA_FILE_SCHEMA, deltas: e.records },
+    }));
     await this.sendAll(events);
     const bytes = events.reduce((n, e) => n + e.bytes, 0);
     const deltas = files.reduce((n, f) => n + f.records, 0);

@@ -59,7 +59,7 @@ const sourceRow = z.unknown().transform((value, ctx) => {
  * Writers may send any fractional precision; readers get one form, so capture times compare as
  * instants whether they are compared as text or parsed.
  */
-const captureInstant = z.string().transform((text, ctx) => {
+export const captureInstant = z.string().transform((text, ctx) => {
   const reading = readIsoTime(text, 'utc-instant');
   if (reading.ok) return canonicalUtc(reading.ms);
   ctx.addIssue({

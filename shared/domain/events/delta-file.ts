@@ -4,8 +4,13 @@ import type { Delta } from '../capture/delta.js';
 import { SOURCE_TABLE_NAMES, type SourceTableName } from '../datasets/source-tables.js';
 import { lakePaths } from '../lake/lake-paths.js';
 import { shortId } from '../pipeline/ids.js';
-import { canonicalUtc, readIsoTime } from '../time/iso-time.js';
-import { checkDeltaEnvelope, deltaSchema, issueProblems, readEventJson } from './delta-envelope.js';
+import {
+  captureInstant,
+  checkDeltaEnvelope,
+  deltaSchema,
+  issueProblems,
+  readEventJson,
+} from './delta-envelope.js';
 import { bucketKeyOf, DEFAULT_KEY_BUCKETS, keyBucketLabel, keyBucketOf } from './delta-packer.js';
 
 /**
@@ -14,7 +19,7 @@ import { bucketKeyOf, DEFAULT_KEY_BUCKETS, keyBucketLabel, keyBucketOf } from '.
  * to bronze as the object the consumer would have written for them (NDJSON, one `Delta` per line,
  * in publish order) and publishes one small event that refers to it. The consumer cuts that file
  * into a batch of its own without reading it; the chunk reader checks each line against the delta
- * schema when the batch runs (`decodeDeltaFileRecords`). docs/events.md, docs/adr/0019.
+ * schema when the batch runs (`decodeDeltaRecords`). docs/events.md, docs/adr/0019.
  *
  * Contract (wire format of the reference event, UTF-8 JSON, content type `application/json`):
  * `{"schema":"nhs-flows.delta-file","version":1,"file":{"eventId":…,"sourceTable":…,"records":n,"capturedAt":…}}`
@@ -66,6 +71,22 @@ export function tablePartitionKey(table: SourceTableName, keyBuckets: number = D
   return keyBucketLabel(keyBucketOf(bucketKeyOf({ sourceTable: table }), keyBuckets));
 }
 
+/** One transport event per delta file: its table's partition key, the reference body and its size. */
+export function deltaFileEvents(
+  files: readonly DeltaFileReference[],
+  keyBuckets: number,
+): { partitionKey: string; body: string; bytes: number; records: number }[] {
+  return files.map((file) => {
+    const body = encodeDeltaFileReference(file);
+    return {
+      partitionKey: tablePartitionKey(file.sourceTable, keyBuckets),
+      body,
+      bytes: Buffer.byteLength(body),
+      records: file.records,
+    };
+  });
+}
+
 export function encodeDeltaFileReference(ref: DeltaFileReference): string {
   return JSON.stringify({
     schema: DELTA_FILE_SCHEMA,
@@ -79,13 +100,6 @@ export function encodeDeltaFileReference(ref: DeltaFileReference): string {
   });
 }
 
-const instant = z.string().transform((text, ctx) => {
-  const reading = readIsoTime(text, 'utc-instant');
-  if (reading.ok) return canonicalUtc(reading.ms);
-  ctx.addIssue({ code: 'custom', message: 'expected a UTC instant YYYY-MM-DDTHH:mm:ss[.f…]Z' });
-  return z.NEVER;
-});
-
 /** The reference event as it must arrive (zod, checked on receipt). */
 export const deltaFileEnvelopeSchema = z.object({
   schema: z.literal(DELTA_FILE_SCHEMA),
@@ -94,7 +108,7 @@ export const deltaFileEnvelopeSchema = z.object({
     eventId: z.string().regex(/^f-[0-9a-f]{64}$/, 'expected f- and 64 hex characters'),
     sourceTable: z.enum(SOURCE_TABLE_NAMES),
     records: z.number().int().positive(),
-    capturedAt: instant,
+    capturedAt: captureInstant,
   }),
 });
 

@@ -14,11 +14,7 @@ import type { Logger } from '../../../application/ports/logger.port.js';
 import { silentLogger } from '../../../application/ports/logger.port.js';
 import type { Delta } from '../../../domain/capture/delta.js';
 import { DELTA_ENVELOPE_CONTENT_TYPE } from '../../../domain/events/delta-envelope.js';
-import {
-  encodeDeltaFileReference,
-  tablePartitionKey,
-  type DeltaFileReference,
-} from '../../../domain/events/delta-file.js';
+import { deltaFileEvents, type DeltaFileReference } from '../../../domain/events/delta-file.js';
 import {
   DEFAULT_KEY_BUCKETS,
   EVENT_HUBS_MAX_EVENT_BYTES,
@@ -171,17 +167,18 @@ export class LocalEventLog implements EventPublisher {
 
   async publishFiles(files: readonly DeltaFileReference[]): Promise<PublishReceipt> {
     if (files.length === 0) return { deltas: 0, events: 0, bytes: 0 };
-    const keyBuckets = this.options.keyBuckets ?? DEFAULT_KEY_BUCKETS;
-    const events = files.map((file) => ({
-      partitionKey: tablePartitionKey(file.sourceTable, keyBuckets),
-      body: encodeDeltaFileReference(file),
-      contentType: DELTA_ENVELOPE_CONTENT_TYPE,
-    }));
-    await this.append(events);
+    const events = deltaFileEvents(files, this.options.keyBuckets ?? DEFAULT_KEY_BUCKETS);
+    await this.append(
+      events.map((e) => ({
+        partitionKey: e.partitionKey,
+        body: e.body,
+        contentType: DELTA_ENVELOPE_CONTENT_TYPE,
+      })),
+    );
     return {
-      deltas: files.reduce((n, f) => n + f.records, 0),
+      deltas: events.reduce((n, e) => n + e.records, 0),
       events: events.length,
-      bytes: events.reduce((n, e) => n + Buffer.byteLength(e.body), 0),
+      bytes: events.reduce((n, e) => n + e.bytes, 0),
     };
   }
 
