@@ -76,9 +76,13 @@ test("a row's NDJSON line is the JSON of the row over the columns, in their orde
           if (values[i] !== undefined) row[name] = values[i];
         });
         const line = ndjsonLine(cols)(row as PortableRow);
+        // Members in the columns' order: an object literal would put integer-like names ("0") first.
+        const members = names.map((name) => `${JSON.stringify(name)}:${JSON.stringify(row[name] ?? null)}`);
+        assert.equal(line, `{${members.join(',')}}`);
         const expected: Record<string, unknown> = {};
-        for (const name of names) expected[name] = row[name] ?? null;
-        assert.equal(line, JSON.stringify(expected));
+        // As JSON reads them back (a non-finite number is null in JSON).
+        for (const name of names) expected[name] = JSON.parse(JSON.stringify(row[name] ?? null));
+        assert.deepEqual(JSON.parse(line), expected);
         assert.ok(!line.includes('\n'));
       },
     ),
