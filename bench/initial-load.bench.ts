@@ -9,7 +9,7 @@
 // and runs both baselines; `load` boots the embedded default as `start` does and runs the one-shot
 // load, so its peak memory is the load's alone. A load still busy at its time budget is stopped and
 // reported as MISSED, with what it had done by then.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   createWriteStream,
   existsSync,
@@ -29,6 +29,12 @@ const RECORDS_PER_PATIENT = 3.77;
 const SEED = 1;
 /** Rows per chunk of the in-process chain (the orchestrator's default chunk size). */
 const CHAIN_CHUNK = 50_000;
+/**
+ * The load runs the host from the built dist/, as `npm start` does (built by this bench first, the
+ * way `npm start` builds it); NHSFLOWS_BENCH_HOST_FROM=sources runs it from the sources through tsx.
+ */
+const HOST_FROM: WorkerArgs['hostFrom'] =
+  process.env.NHSFLOWS_BENCH_HOST_FROM === 'sources' ? 'sources' : 'dist';
 const SIZES = [
   { label: '100k', records: scaled(100_000) },
   { label: '1M', records: scaled(1_000_000) },
@@ -70,6 +76,7 @@ export async function run(report: BenchReport): Promise<void> {
   const loadStart = loadavg()[0]!;
   // NHSFLOWS_BENCH_INITIAL_LOAD_SIZES=100k runs one size only (e.g. the 100k size at full scale).
   const only = process.env.NHSFLOWS_BENCH_INITIAL_LOAD_SIZES?.split(',').map((s) => s.trim());
+  if (HOST_FROM === 'dist') buildDist();
   const runs: SizeRun[] = [];
   for (const size of SIZES.filter((s) => !only || only.includes(s.label))) runs.push(await runSize(size));
 
@@ -79,7 +86,7 @@ export async function run(report: BenchReport): Promise<void> {
       `A synthetic population (the CLI's seeding: \`seedSyntheticSource\`, every source table, defects on, seed ${SEED})`,
       `of about ${RECORDS_PER_PATIENT} source records per patient, sized for ~100k and ~1M records × scale ${benchScale()}.`,
       `Each size in a fresh data dir with its own Azurite and two processes of its own: **prepare** seeds and runs the`,
-      `baselines; **load** runs the real path exactly as \`nhs-flows start\` does (Azurite, services, the local Functions`,
+      `baselines; **load** runs the real path exactly as \`nhs-flows start\` does, ${HOST_FROM === 'dist' ? 'from the built dist/ (built by the bench first, as `npm start` builds it)' : 'from the sources through tsx (NHSFLOWS_BENCH_HOST_FROM=sources)'} (Azurite, services, the local Functions`,
       `host over the real \`functions/\` registrations with the poller and marts timers off, the CDC poller fired once,`,
       `wait for idle, the marts refresh fired, wait for idle: \`runOneShot\`), logs at warn. **Wall time** = poller fired →`,
       `idle after the marts refresh (boot given apart); **records/s** = source records ÷ that. **Stages**: every invocation`,
@@ -389,6 +396,7 @@ async function runSize(size: Size): Promise<SizeRun> {
     seed: SEED,
     pidsFile: join(dataDir, 'pids.json'),
     chainChunk: CHAIN_CHUNK,
+    hostFrom: HOST_FROM,
   };
   try {
     let prepare: SizeRun['prepare'];
@@ -475,6 +483,23 @@ function worker<T>(
       );
     });
   });
+}
+
+/** `npm run build` (tsc into dist/), as `npm start` runs it before the CLI. */
+function buildDist(): void {
+  const started = performance.now();
+  const built = spawnSync(
+    process.execPath,
+    [resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (built.status !== 0)
+    throw new Error(`building dist/ for the load failed (tsc exit ${built.status ?? built.signal})`);
+  console.log(
+    `  dist/ built in ${((performance.now() - started) / 1000).toFixed(1)} s (the load runs it, as npm start does)`,
+  );
 }
 
 /** Stops the Azurite a worker started and left behind (its pid is in the pids file; checked to be Azurite still). */

@@ -33,6 +33,8 @@ export interface WorkerArgs {
   readonly deadline: number;
   /** Rows per chunk of the in-process chain (the orchestrator's default chunk size). */
   readonly chainChunk: number;
+  /** Where the load phase runs the host from: the built dist/ (as `npm start` does) or the sources. */
+  readonly hostFrom: 'dist' | 'sources';
 }
 
 /** A stage's invocations on the local host: how many, busy time summed, and wall time covered. */

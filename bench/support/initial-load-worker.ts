@@ -156,15 +156,33 @@ async function prepare(): Promise<PrepareResult> {
   }
 }
 
+/**
+ * A module of the host as the load runs it: from the built dist/ (what `npm start` and `nhs-flows
+ * start` run; the bench builds it first), or from the sources through tsx when `args.hostFrom` says
+ * so. The activity workers follow: they start from the folder their module was loaded from.
+ */
+async function hostModule<T>(path: string): Promise<T> {
+  return (await import(`${args.hostFrom === 'dist' ? '../../dist/' : '../../'}${path}`)) as T;
+}
+
 async function load(): Promise<LoadResult> {
-  const { services, resetServices } = await import('../../functions/composition-root.js');
-  const { openLocalEnvironment } = await import('../../shared/cli/local-environment.js');
-  const { ONE_SHOT_TIMERS, openLocalFunctionsHost, runOneShot } =
-    await import('../../shared/cli/local-functions-host.js');
-  const { seedSyntheticSource, simulateSourceChanges } = await import('../../shared/cli/seed-source.js');
-  const { pipelineStatus } =
-    await import('../../shared/application/use-cases/pipeline/pipeline-status.use-case.js');
-  const { LAKE_CONTAINERS } = await import('../../shared/domain/lake/lake-paths.js');
+  const { services, resetServices } = await hostModule<typeof import('../../functions/composition-root.js')>(
+    'functions/composition-root.js',
+  );
+  const { openLocalEnvironment } = await hostModule<typeof import('../../shared/cli/local-environment.js')>(
+    'shared/cli/local-environment.js',
+  );
+  const { ONE_SHOT_TIMERS, openLocalFunctionsHost, runOneShot } = await hostModule<
+    typeof import('../../shared/cli/local-functions-host.js')
+  >('shared/cli/local-functions-host.js');
+  const { seedSyntheticSource, simulateSourceChanges } =
+    await hostModule<typeof import('../../shared/cli/seed-source.js')>('shared/cli/seed-source.js');
+  const { pipelineStatus } = await hostModule<
+    typeof import('../../shared/application/use-cases/pipeline/pipeline-status.use-case.js')
+  >('shared/application/use-cases/pipeline/pipeline-status.use-case.js');
+  const { LAKE_CONTAINERS } = await hostModule<typeof import('../../shared/domain/lake/lake-paths.js')>(
+    'shared/domain/lake/lake-paths.js',
+  );
 
   const bootStart = performance.now();
   const env = await openLocalEnvironment();
