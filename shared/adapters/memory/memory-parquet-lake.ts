@@ -1,5 +1,6 @@
 import type { ObjectStore } from '../../application/ports/object-store.port.js';
 import type {
+  KeyedRowFilter,
   KeyedRun,
   ParquetLake,
   ParquetObjectWriter,
@@ -137,6 +138,7 @@ export class MemoryParquetLake implements ParquetLake {
     runs: readonly KeyedRun[],
     keyColumn: string,
     keys?: readonly string[],
+    where?: KeyedRowFilter,
   ): Promise<PortableRow[]> {
     const wanted = keys ? new Set(keys) : undefined;
     const top = new Map<string, { rank: number; rows: PortableRow[] }>();
@@ -148,7 +150,8 @@ export class MemoryParquetLake implements ParquetLake {
         if (!held || held.rank < run.rank) top.set(key, { rank: run.rank, rows: [row] });
         else if (held.rank === run.rank) held.rows.push(row);
       }
-    return [...top.values()].flatMap((t) => t.rows);
+    const rows = [...top.values()].flatMap((t) => t.rows);
+    return where ? rows.filter((row) => row[where.column] === where.equals) : rows;
   }
 
   async compact(

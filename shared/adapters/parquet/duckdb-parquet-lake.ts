@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ObjectStore } from '../../application/ports/object-store.port.js';
 import type {
+  KeyedRowFilter,
   KeyedRun,
   ParquetLake,
   ParquetObjectWriter,
@@ -245,6 +246,7 @@ export class DuckDbParquetLake implements ParquetLake {
     runs: readonly KeyedRun[],
     keyColumn: string,
     keys?: readonly string[],
+    where?: KeyedRowFilter,
   ): Promise<PortableRow[]> {
     if (runs.length === 0 || (keys && keys.length === 0)) return [];
     const files = await this.cachedRuns(container, runs);
@@ -253,9 +255,11 @@ export class DuckDbParquetLake implements ParquetLake {
     try {
       const { sql, columns } = await this.latestRunsSql(connection, files, keyColumn, keyTable);
       const select = columns.map((c) => `${wireExpression(c.name, c.type)} AS ${quoteIdent(c.name)}`);
+      // The filter applies to the latest run's rows (after the selection in `sql`).
+      const filter = where ? ` WHERE ${quoteIdent(where.column)} = ${sqlString(where.equals)}` : '';
       return await queryRows(
         connection,
-        `SELECT ${select.join(', ')} FROM (${sql})`,
+        `SELECT ${select.join(', ')} FROM (${sql})${filter}`,
         `${this.localName()}.ndjson`,
       );
     } finally {

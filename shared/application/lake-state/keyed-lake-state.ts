@@ -5,7 +5,7 @@ import type { PortableColumn, PortableRow } from '../../domain/gold/portable-typ
 import { lakePaths } from '../../domain/lake/lake-paths.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { ObjectStore } from '../ports/object-store.port.js';
-import type { ParquetLake } from '../ports/parquet-lake.port.js';
+import type { KeyedRowFilter, ParquetLake } from '../ports/parquet-lake.port.js';
 
 /** The lake container keyed state lives in. */
 export const STATE_CONTAINER = 'state';
@@ -126,13 +126,23 @@ export class KeyedLakeState {
     return hash('sha256', key, 'buffer').readUInt32BE(0) % this.spec.buckets;
   }
 
-  /** Rows of the given keys (every row of every key when omitted): one read per touched bucket. */
-  async read(keys?: readonly string[]): Promise<PortableRow[]> {
-    const groups: Map<number, string[] | undefined> = keys ? this.group(keys) : new Map<number, undefined>();
-    if (!keys) for (let b = 0; b < this.spec.buckets; b++) groups.set(b, undefined);
+  /**
+   * Rows of the given keys (every row of every key when omitted); only the rows `where` selects
+   * (among each key's current rows) when given. Given keys, the touched buckets are read together
+   * (one engine read per `RUNS_PER_READ` runs, as an update reads them); without, bucket by bucket.
+   */
+  async read(keys?: readonly string[], where?: KeyedRowFilter): Promise<PortableRow[]> {
     const out: PortableRow[] = [];
-    await this.forEachBucket([...groups.keys()], async (bucket) => {
-      const { rows } = await this.readBucket(bucket, groups.get(bucket));
+    if (keys) {
+      const groups = this.group(keys);
+      const buckets = [...groups.keys()].sort((x, y) => x - y);
+      const { rows } = await this.readBuckets(buckets, groups, where);
+      for (const bucketRows of rows.values()) for (const row of bucketRows) out.push(row);
+      return out;
+    }
+    const buckets = Array.from({ length: this.spec.buckets }, (_, b) => b);
+    await this.forEachBucket(buckets, async (bucket) => {
+      const { rows } = await this.readBucket(bucket, undefined, where);
       for (const row of rows) out.push(row);
     });
     return out;
@@ -415,6 +425,7 @@ export class KeyedLakeState {
   private async readBuckets(
     buckets: readonly number[],
     groups: ReadonlyMap<number, readonly string[]>,
+    where?: KeyedRowFilter,
   ): Promise<{ heads: Map<number, VersionedHead>; rows: Map<number, PortableRow[]> }> {
     for (let attempt = 1; ; attempt++) {
       const heads = new Map(
@@ -447,9 +458,13 @@ export class KeyedLakeState {
           for (const bucket of readPart)
             for (const key of groups.get(bucket) ?? []) bucketOfKey.set(key, bucket);
           this.stats.bucketsRead += readPart.length;
-          const found = await this.deps.parquet.readRuns(STATE_CONTAINER, runs, this.spec.keyColumn, [
-            ...bucketOfKey.keys(),
-          ]);
+          const found = await this.deps.parquet.readRuns(
+            STATE_CONTAINER,
+            runs,
+            this.spec.keyColumn,
+            [...bucketOfKey.keys()],
+            where,
+          );
           for (const row of found) {
             const bucket = bucketOfKey.get(String(row[this.spec.keyColumn]))!;
             const list = rows.get(bucket);
@@ -468,6 +483,7 @@ export class KeyedLakeState {
   private async readBucket(
     bucket: number,
     keys: readonly string[] | undefined,
+    where?: KeyedRowFilter,
   ): Promise<{ head: VersionedHead; rows: PortableRow[] }> {
     for (let attempt = 1; ; attempt++) {
       const head = await this.readHead(bucket);
@@ -479,6 +495,7 @@ export class KeyedLakeState {
           head.runs.map((r) => ({ path: r.path, rank: r.generation })),
           this.spec.keyColumn,
           keys,
+          where,
         );
         return { head, rows };
       } catch (error) {

@@ -63,13 +63,16 @@ export interface ParquetLake {
   ): Promise<PortableRow[]>;
   /**
    * Keyed runs (later runs replace a key's rows whole): every row of each key, taken from the
-   * highest-ranked run that holds the key; only `keys` when given (a semi-join in the engine).
+   * highest-ranked run that holds the key; only `keys` when given (a semi-join in the engine); only
+   * the rows whose `where.column` holds `where.equals` when given, chosen after the latest run of
+   * each key is (a key whose latest run has no such row has none, whatever older runs held).
    */
   readRuns(
     container: string,
     runs: readonly KeyedRun[],
     keyColumn: string,
     keys?: readonly string[],
+    where?: KeyedRowFilter,
   ): Promise<PortableRow[]>;
   /**
    * Writes what `readRuns` would return for every key as one object (create-only) without moving
@@ -92,6 +95,12 @@ export interface ParquetLake {
     groups: readonly { readonly runs: readonly KeyedRun[]; readonly to: string }[],
     keyColumn: string,
   ): Promise<readonly { readonly rows: number; readonly created: boolean }[]>;
+}
+
+/** Rows of a keyed read whose text column `column` holds `equals` (`ParquetLake.readRuns`). */
+export interface KeyedRowFilter {
+  readonly column: string;
+  readonly equals: string;
 }
 
 /** One immutable run of a keyed state: its object and its rank (higher replaces lower). */

@@ -104,6 +104,9 @@ export interface Scd2MergeOptions {
 /** Buckets per dimension (fixed: changing it needs a rebuild of the state). */
 export const SCD2_BUCKETS = 16;
 
+/** The rows of a member's history, beside its change log (`row_kind` 'c'). */
+const VERSION_ROWS = { column: 'row_kind', equals: 'v' } as const;
+
 const COLUMNS: readonly PortableColumn[] = [
   { name: 'member', type: 'string', nullable: false },
   { name: 'row_kind', type: 'string', nullable: false },
@@ -239,7 +242,8 @@ export async function readMemberHistories(
   keys: readonly string[],
   deps: KeyedStateDeps,
 ): Promise<Map<string, DimensionVersion[]>> {
-  const members = decodeMembers(await dimensionState(dimension, deps).read(keys));
+  // Versions only: a member's change log (most of its rows) is what a merge needs, not a reader.
+  const members = decodeMembers(await dimensionState(dimension, deps).read(keys, VERSION_ROWS));
   const out = new Map<string, DimensionVersion[]>();
   for (const key of keys) out.set(key, members.get(key)?.versions ?? []);
   return out;
@@ -443,7 +447,7 @@ function changeRow(key: string, c: AppliedChange): PortableRow {
 function versionRow(v: DimensionVersion): PortableRow {
   return {
     member: v.key,
-    row_kind: 'v',
+    row_kind: VERSION_ROWS.equals,
     change_id: v.changeId,
     kind: null,
     effective_at: null,

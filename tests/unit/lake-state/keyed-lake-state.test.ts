@@ -61,6 +61,60 @@ describe('keyed lake state', () => {
     assert.deepEqual(rows.map((r) => `${String(r.k)}=${String(r.holder)}`).sort(), ['a=y', 'b=x']);
   });
 
+  for (const [twin, deps] of [
+    ['memory twin', () => memoryLakeState()],
+    ['DuckDB lake', () => duckDbLakeState(new MemoryObjectStore())],
+  ] as const)
+    test(`a filtered read (${twin}) keeps, over any number of buckets, only the selected rows of each key's latest run`, async () => {
+      const kinds = {
+        name: 'kinds',
+        buckets: 7,
+        keyColumn: 'k',
+        columns: [
+          { name: 'k', type: 'string', nullable: false },
+          { name: 'kind', type: 'string', nullable: false },
+          { name: 'n', type: 'string', nullable: false },
+        ],
+      } as const;
+      const state = new KeyedLakeState(kinds, deps());
+      try {
+        const keys = Array.from({ length: 40 }, (_, i) => `m${i}`);
+        // Every key: a 'v' row and two 'c' rows.
+        await state.update(keys, (_e, bucketKeys) => ({
+          rows: bucketKeys.flatMap((k) => [
+            { k, kind: 'v', n: '1' },
+            { k, kind: 'c', n: '1' },
+            { k, kind: 'c', n: '2' },
+          ]),
+          result: null,
+        }));
+        // m0's latest run has change rows only: its older version row must not come back.
+        await state.update(['m0'], () => ({ rows: [{ k: 'm0', kind: 'c', n: '3' }], result: null }));
+        // m1's latest run replaces its version.
+        await state.update(['m1'], () => ({
+          rows: [
+            { k: 'm1', kind: 'v', n: '2' },
+            { k: 'm1', kind: 'c', n: '4' },
+          ],
+          result: null,
+        }));
+        const wanted = [...keys, 'unknown'];
+        const versions = await state.read(wanted, { column: 'kind', equals: 'v' });
+        const expected = keys.filter((k) => k !== 'm0').map((k) => `${k}=v${k === 'm1' ? 2 : 1}`);
+        assert.deepEqual(
+          versions.map((r) => `${String(r.k)}=${String(r.kind)}${String(r.n)}`).sort(),
+          expected.sort(),
+        );
+        // Unfiltered, the same keys read every row of their latest runs.
+        const all = await state.read(wanted);
+        assert.equal(all.length, 38 * 3 + 1 + 2);
+        // A full read (no keys) takes the filter too.
+        assert.equal((await state.read(undefined, { column: 'kind', equals: 'v' })).length, 39);
+      } finally {
+        await closeDuckDbLakes();
+      }
+    });
+
   test('a plan with no rows writes nothing', async () => {
     const lake = new MemoryObjectStore();
     const state = new KeyedLakeState(spec, memoryLakeState(lake));
