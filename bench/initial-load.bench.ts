@@ -92,8 +92,10 @@ export async function run(report: BenchReport): Promise<void> {
       `idle after the marts refresh (boot given apart); **records/s** = source records ÷ that. **Stages**: every invocation`,
       `the host makes, timed by @azure/functions' pre/post invocation hooks in the main thread and, for the activities its`,
       `worker threads run, by the host from dispatch to result; "wall" = the union of a stage's invocation intervals`,
-      `(stages overlap: batches of different tables run at once), "busy" = their sum; the change round's stages are its own`,
-      `invocations. **Peak RSS**: VmHWM of the`,
+      `(stages overlap: batches of different tables run at once), "busy" = their sum; "worker-thread CPU" = for the`,
+      `activities on worker threads, those threads' CPU time (/proc/thread-self) spent on them, shared equally among the`,
+      `invocations in flight on a worker (their JavaScript and garbage collection; not DuckDB's, libuv's or V8's helper`,
+      `threads); the change round's stages are its own invocations. **Peak RSS**: VmHWM of the`,
       `host's node process and of the Azurite child (/proc), the target on their sum. **Lake**: objects and bytes per`,
       `container after the load (\`_work/\` objects counted in). **Silver partition** = table × period (provider folders`,
       `merged). **Table operations**: requests through the state store (\`CountingStateStore\` in the composition root:`,
@@ -270,7 +272,7 @@ function reportSize(report: BenchReport, r: SizeRun): void {
           `${prefix}: ${stage}`,
           t.wallMs / 1000,
           's wall',
-          `${t.invocations} invocations, ${(t.busyMs / 1000).toFixed(1)} s busy${t.failures ? `, ${t.failures} failed` : ''}`,
+          `${t.invocations} invocations, ${(t.busyMs / 1000).toFixed(1)} s busy${t.workerCpuMs !== undefined ? `, ${(t.workerCpuMs / 1000).toFixed(1)} s of worker-thread CPU` : ''}${t.failures ? `, ${t.failures} failed` : ''}`,
         );
   };
   stageRows(`${tag} stage`, l.stages);

@@ -45,6 +45,12 @@ export interface StageTiming {
   /** Union of the invocations' intervals: wall time during which at least one was running. */
   readonly wallMs: number;
   readonly failures: number;
+  /**
+   * For a stage run on the activity worker threads: those threads' CPU spent on its invocations (their
+   * JavaScript and garbage collection, shared among the invocations in flight on a worker; not
+   * DuckDB's, libuv's or V8's helper threads). Absent for main-thread stages.
+   */
+  readonly workerCpuMs?: number;
 }
 
 /** Result of the prepare phase: seeding, then both baselines on the seeded source. */

@@ -222,16 +222,16 @@ async function load(): Promise<LoadResult> {
     // timed by @azure/functions' own pre/post invocation hooks (which the local host runs as the
     // worker does), and the activities its worker threads run, timed by the host (dispatch → result).
     const invocations = new Map<string, Invocation[]>();
-    const record = (name: string, started: number, ended: number, failed: boolean): void => {
+    const record = (name: string, started: number, ended: number, failed: boolean, cpuMs?: number): void => {
       const list = invocations.get(name) ?? [];
-      list.push({ started, ended, failed });
+      list.push({ started, ended, failed, ...(cpuMs !== undefined && { cpuMs }) });
       invocations.set(name, list);
     };
     const { host, registry } = await openLocalFunctionsHost(env, {
       logger: s.logger,
       eventLog: capture.eventLog,
       disabledFunctions: ONE_SHOT_TIMERS,
-      onActivityInvocation: (i) => record(i.name, i.startedAt, i.endedAt, i.failed),
+      onActivityInvocation: (i) => record(i.name, i.startedAt, i.endedAt, i.failed, i.cpuMs),
     });
     // Hooks after the registrations are captured (a hook added earlier puts @azure/functions in its
     // test mode, where it registers nothing).
@@ -467,6 +467,8 @@ interface Invocation {
   readonly started: number;
   readonly ended: number;
   readonly failed: boolean;
+  /** For an activity on a worker thread: that thread's CPU share of it (ms; see ActivityInvocation). */
+  readonly cpuMs?: number;
 }
 
 /** The stages (as `stageTimings` names them) with an invocation running at `at`, and how many. */
@@ -501,12 +503,14 @@ function stageTimings(
   const timing = (names: readonly string[]): StageTiming => {
     const intervals: [number, number][] = [];
     let failures = 0;
+    let workerCpuMs: number | undefined;
     for (const n of names) {
       claimed.add(n);
       for (const i of invocations.get(n) ?? [])
         if (i.started >= from && i.started < until) {
           intervals.push([i.started, i.ended]);
           if (i.failed) failures += 1;
+          if (i.cpuMs !== undefined) workerCpuMs = (workerCpuMs ?? 0) + i.cpuMs;
         }
     }
     return {
@@ -514,6 +518,7 @@ function stageTimings(
       busyMs: intervals.reduce((n, [a, b]) => n + (b - a), 0),
       wallMs: unionLength(intervals),
       failures,
+      ...(workerCpuMs !== undefined && { workerCpuMs }),
     };
   };
   for (const [stage, names] of STAGE_FUNCTIONS) {

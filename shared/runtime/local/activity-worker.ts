@@ -6,6 +6,7 @@ import { createLogger, type LogRecord } from '../../application/ports/logger.por
 import { toError } from '../../domain/errors.js';
 import { invokeRegistration, jsonData } from './function-invoker.js';
 import { captureRegistrations } from './registration-capture.js';
+import { ThreadCpuShare } from './thread-cpu-share.js';
 
 const port = parentPort;
 if (!port) throw new Error('activity-worker runs only as a worker thread');
@@ -21,12 +22,15 @@ const root = await import('../../../functions/composition-root.js');
 root.routeLogs({ write: () => undefined, observe: forward });
 const registry = await captureRegistrations(() => import('../../../functions/index.js'));
 const logger = createLogger((record) => forward(record, new Date()), 'info', { app: 'nhs-flows' });
+// This thread's CPU, shared among the invocations in flight on it (reported with each result).
+const cpu = new ThreadCpuShare();
 
 port.on('message', (message: { id: number; name: string; input: unknown } | { close: true }) => {
   if ('close' in message) {
     void root.resetServices().finally(() => port.close());
     return;
   }
+  cpu.start(message.id);
   void (async () => {
     try {
       const reg = registry.get(message.name);
@@ -42,6 +46,7 @@ port.on('message', (message: { id: number; name: string; input: unknown } | { cl
         id: message.id,
         returnValue: result.returnValue ?? null,
         heapBytes: getHeapStatistics().total_heap_size,
+        cpuMs: cpu.end(message.id),
       });
     } catch (thrown) {
       const error = toError(thrown);
@@ -50,6 +55,7 @@ port.on('message', (message: { id: number; name: string; input: unknown } | { cl
         kind: 'failed',
         id: message.id,
         heapBytes: getHeapStatistics().total_heap_size,
+        cpuMs: cpu.end(message.id),
         error: {
           name: error.name,
           message: error.message,

@@ -56,6 +56,12 @@ export interface ActivityInvocation {
   readonly startedAt: number;
   readonly endedAt: number;
   readonly failed: boolean;
+  /**
+   * The worker thread's CPU time spent on it (ms): its JavaScript and the garbage collection on that
+   * thread, shared equally among the invocations in flight on the worker (ThreadCpuShare); not the
+   * work it handed to DuckDB's or libuv's threads. Undefined where threads' CPU cannot be read.
+   */
+  readonly cpuMs?: number;
 }
 
 /**
@@ -84,11 +90,18 @@ export function pinAssigner(
 type FromWorker =
   | { readonly kind: 'ready' }
   | { readonly kind: 'log'; readonly record: LogRecord; readonly at: string }
-  | { readonly kind: 'done'; readonly id: number; readonly returnValue: unknown; readonly heapBytes?: number }
+  | {
+      readonly kind: 'done';
+      readonly id: number;
+      readonly returnValue: unknown;
+      readonly heapBytes?: number;
+      readonly cpuMs?: number;
+    }
   | {
       readonly kind: 'failed';
       readonly id: number;
       readonly heapBytes?: number;
+      readonly cpuMs?: number;
       readonly error: { name: string; message: string; stack?: string; code?: string };
     };
 
@@ -111,12 +124,16 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
     number,
     { resolve: (v: unknown) => void; reject: (e: Error) => void; slot: Slot }
   >();
+  /** The worker thread's CPU share of each settled invocation, until `onInvocation` hears it. */
+  const cpuOf = new Map<number, number>();
   let nextId = 0;
   const onMessage = (message: FromWorker) => {
     if ((message.kind === 'done' || message.kind === 'failed') && message.heapBytes !== undefined) {
       const slot = pending.get(message.id)?.slot;
       if (slot) slot.heapBytes = message.heapBytes;
     }
+    if ((message.kind === 'done' || message.kind === 'failed') && message.cpuMs !== undefined)
+      cpuOf.set(message.id, message.cpuMs);
     if (message.kind === 'log') options.onLog(message.record, new Date(message.at));
     else if (message.kind === 'done') {
       pending.get(message.id)?.resolve(message.returnValue);
@@ -225,7 +242,15 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
             slot.idle = setTimeout(() => recycle(slot), policy.idleMs);
             slot.idle.unref();
           }
-          options.onInvocation?.({ name, startedAt, endedAt: performance.now(), failed });
+          const cpuMs = cpuOf.get(id);
+          cpuOf.delete(id);
+          options.onInvocation?.({
+            name,
+            startedAt,
+            endedAt: performance.now(),
+            failed,
+            ...(cpuMs !== undefined && { cpuMs }),
+          });
         });
     },
     close: async () => {

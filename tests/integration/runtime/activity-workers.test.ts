@@ -8,7 +8,7 @@ import {
 // Worker activities run no @azure/functions hooks in the main thread; the runner reports each one
 // it dispatched when it settles (the initial-load bench times its stages from these).
 
-test('a worker invocation is reported once when it settles, with its name, its interval and whether it failed', async () => {
+test('a worker invocation is reported once when it settles, with its name, its interval, whether it failed and its thread CPU', async () => {
   const seen: ActivityInvocation[] = [];
   // The runner's workers are unref'd (the host's server keeps a real process alive).
   const alive = setInterval(() => undefined, 1_000);
@@ -36,6 +36,9 @@ test('a worker invocation is reported once when it settles, with its name, its i
       assert.ok(s.endedAt >= s.startedAt, 'ended after it started');
     }
     assert.ok(seen[1]!.startedAt >= seen[0]!.endedAt, 'the second dispatched after the first settled');
+    // The worker thread's CPU share comes with each result where threads' CPU can be read (Linux).
+    if (process.platform === 'linux')
+      for (const s of seen) assert.ok(Number.isFinite(s.cpuMs) && s.cpuMs! >= 0, `cpuMs ${String(s.cpuMs)}`);
   } finally {
     await runner.close();
     clearInterval(alive);
