@@ -143,17 +143,24 @@ export function parseTransportEvent(body: unknown): TransportEvent {
 
 /**
  * Reads one line of a delta file (or of any bronze delta batch) as a `Delta`, checked against the
- * delta schema. A bad line is a result naming the line and the fields, never a value.
+ * delta schema. A bad line is a result naming the line and the fields, never a value, and saying
+ * why: `not-json` (the text does not parse) or `not-a-delta` (JSON, but not a delta).
  */
 export function readDeltaLine(
   line: string,
   lineNumber: number,
-): { readonly ok: true; readonly delta: Delta } | { readonly ok: false; readonly problems: string } {
+):
+  | { readonly ok: true; readonly delta: Delta }
+  | { readonly ok: false; readonly reason: 'not-json' | 'not-a-delta'; readonly problems: string } {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
-    return { ok: false, problems: `line ${lineNumber}: expected JSON, received text that does not parse` };
+    return {
+      ok: false,
+      reason: 'not-json',
+      problems: `line ${lineNumber}: expected JSON, received text that does not parse`,
+    };
   }
   const parsed = deltaSchema.safeParse(value);
   if (parsed.success) return { ok: true, delta: parsed.data };
@@ -161,5 +168,5 @@ export function readDeltaLine(
     .slice(0, 5)
     .map((issue) => `${issue.path.map(String).join('.') || 'delta'}: ${issue.message}`)
     .join('; ');
-  return { ok: false, problems: `line ${lineNumber}: ${problems}` };
+  return { ok: false, reason: 'not-a-delta', problems: `line ${lineNumber}: ${problems}` };
 }

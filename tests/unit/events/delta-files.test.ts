@@ -154,6 +154,7 @@ describe('delta files: the reference contract', () => {
     const bad = readDeltaLine(JSON.stringify({ ...episodes[0], op: 'delete', previousHash: null }), 7);
     assert.equal(bad.ok, false);
     if (!bad.ok) {
+      assert.equal(bad.reason, 'not-a-delta');
       assert.match(bad.problems, /^line 7: /);
       assert.match(bad.problems, /row/);
       assert.match(bad.problems, /previousHash/);
@@ -162,6 +163,7 @@ describe('delta files: the reference contract', () => {
     const notJson = readDeltaLine('{"eventId": 9990000018', 3);
     assert.deepEqual(notJson, {
       ok: false,
+      reason: 'not-json',
       problems: 'line 3: expected JSON, received text that does not parse',
     });
   });
@@ -362,5 +364,38 @@ describe('delta files: read by the pipeline', () => {
       { row: line!.row, line: line!.line, rule: line!.rule },
       { row: 3, line: 3, rule: 'FILE.DELTA_INVALID' },
     );
+  });
+
+  test('a line of a copied batch that is not JSON is quarantined as FILE.JSON_MALFORMED, apart from one that is not a delta', async () => {
+    const torn = [...lines];
+    torn[0] = torn[0]!.slice(0, 40); // a torn first line: not JSON at all
+    const tornPath = `${path}.torn`;
+    await lake.put('bronze', tornPath, torn.join('\n'));
+    const plan = await planChunks(
+      {
+        batchId: `${deltaFileBatchId(referenceOf(deltas))}-torn`,
+        table: 'sus_apc_episode',
+        origin: 'cdc',
+        bronzePath: tornPath,
+        format: 'deltas',
+        receivedAt: '2026-11-23T09:00:00.000Z',
+      },
+      {
+        lake,
+        settings: loadSettings({ NHSFLOWS_CHUNK_SIZE: '100' }),
+        logger: memoryLogger(),
+      } as unknown as Parameters<typeof planChunks>[1],
+    );
+    assert.deepEqual({ records: plan.records, unreadable: plan.unreadable }, { records: 2, unreadable: 2 });
+    const rules = (await lake.get('quarantine', plan.unreadablePath!))!
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .map((l) => [l.line, l.rule]);
+    assert.deepEqual(rules, [
+      [1, 'FILE.JSON_MALFORMED'],
+      [3, 'FILE.DELTA_INVALID'],
+    ]);
   });
 });

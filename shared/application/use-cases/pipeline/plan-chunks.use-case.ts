@@ -178,7 +178,7 @@ async function* readRecords(
       yield recordFromDelta(read.delta, n);
       continue;
     }
-    const json = read.problems.includes('expected JSON');
+    const json = read.reason === 'not-json';
     yield {
       row: n,
       line,
