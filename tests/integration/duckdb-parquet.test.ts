@@ -77,15 +77,27 @@ test("a row's NDJSON line is the JSON of the row over the columns, in their orde
         });
         const line = ndjsonLine(cols)(row as PortableRow);
         // Members in the columns' order: an object literal would put integer-like names ("0") first.
-        const members = names.map((name) => `${JSON.stringify(name)}:${JSON.stringify(row[name] ?? null)}`);
+        // A name the row lacks is null, even one an object inherits (`valueOf`).
+        const own = (name: string) => (Object.hasOwn(row, name) ? (row[name] ?? null) : null);
+        const members = names.map((name) => `${JSON.stringify(name)}:${JSON.stringify(own(name))}`);
         assert.equal(line, `{${members.join(',')}}`);
         const expected: Record<string, unknown> = {};
         // As JSON reads them back (a non-finite number is null in JSON).
-        for (const name of names) expected[name] = JSON.parse(JSON.stringify(row[name] ?? null));
+        for (const name of names) expected[name] = JSON.parse(JSON.stringify(own(name)));
         assert.deepEqual(JSON.parse(line), expected);
         assert.ok(!line.includes('\n'));
       },
     ),
+  );
+});
+
+test("a column named like an object's inherited member is the row's own value, or null", () => {
+  const names = ['valueOf', 'toString', 'constructor', 'hasOwnProperty'];
+  const line = ndjsonLine(names.map((name) => ({ name, type: 'string', nullable: true })));
+  assert.equal(line({}), '{"valueOf":null,"toString":null,"constructor":null,"hasOwnProperty":null}');
+  assert.equal(
+    line({ valueOf: 'v', constructor: '1' }),
+    '{"valueOf":"v","toString":null,"constructor":"1","hasOwnProperty":null}',
   );
 });
 
