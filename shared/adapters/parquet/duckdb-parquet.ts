@@ -435,7 +435,14 @@ export function ndjsonLine(columns: readonly PortableColumn[]): (row: PortableRo
     let text = '';
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      const value = Object.hasOwn(row, name) ? row[name] : undefined;
+      let value: unknown = row[name];
+      // Only an object or a function can be inherited (Object.prototype's members): checked then.
+      if (
+        value !== null &&
+        (typeof value === 'object' || typeof value === 'function') &&
+        !Object.hasOwn(row, name)
+      )
+        value = undefined;
       text += prefixes[i]! + (value === undefined || value === null ? 'null' : JSON.stringify(value));
     }
     return `${text}}`;
