@@ -2,6 +2,7 @@
 // and the small measuring helpers both sides use.
 import { readFileSync } from 'node:fs';
 import { ACTIVITIES, FUNCTIONS, ORCHESTRATIONS } from '../../functions/function-names.js';
+import { statCpuTicks } from '../../shared/runtime/local/process-identity.js';
 
 /** The stages the bench reports, in pipeline order, and the registrations whose invocations make them up. */
 export const STAGE_FUNCTIONS: readonly (readonly [string, readonly string[]])[] = [
@@ -186,11 +187,7 @@ export function procMemoryMiB(pid: number | 'self', field: 'VmHWM' | 'VmRSS'): n
 /** CPU seconds (user + system, every thread) a process has used so far, from /proc/<pid>/stat. */
 export function procCpuSeconds(pid: number | 'self'): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-    return ticks / 100; // USER_HZ is 100 on Linux
+    return statCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / 100; // USER_HZ is 100 on Linux
   } catch {
     return Number.NaN;
   }

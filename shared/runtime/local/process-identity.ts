@@ -38,12 +38,24 @@ export function commandLine(pid: number): readonly string[] | undefined {
   }
 }
 
+/**
+ * The fields of a `/proc/<pid>/stat` (or `/proc/thread-self/stat`) line after the command name,
+ * which is in parentheses and may hold spaces and parentheses: element 0 is field 3 (state), so
+ * field n is element n − 3.
+ */
+export function statFieldsAfterName(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** User + system CPU of a stat line, in clock ticks (fields 14 and 15; USER_HZ is 100 on Linux). */
+export function statCpuTicks(stat: string): number {
+  const fields = statFieldsAfterName(stat);
+  return Number(fields[11]) + Number(fields[12]);
+}
+
 function startTicksOf(pid: number): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19];
+    return statFieldsAfterName(readFileSync(`/proc/${pid}/stat`, 'utf8'))[19];
   } catch {
     return undefined;
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { statCpuTicks } from './process-identity.js';
 
 /**
  * The calling thread's CPU time so far (user + system, ms), from `/proc/thread-self/stat`; undefined
@@ -13,10 +14,7 @@ export function threadCpuMs(
   } catch {
     return undefined;
   }
-  // Fields after the command name (which may hold spaces and parentheses): state is field 3,
-  // utime and stime fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  const ticks = statCpuTicks(stat);
   return Number.isFinite(ticks) ? ticks * 10 : undefined;
 }
 
