@@ -12,7 +12,7 @@ import {
   selectHashColumns,
   type RowHashLayout,
 } from '../../../shared/domain/capture/row-hash.js';
-import { SOURCE_TABLES, type SourceTableSpec } from '../../../shared/domain/datasets/source-tables.js';
+import { SOURCE_TABLES, type SourceRow, type SourceTableSpec } from '../../../shared/domain/datasets/source-tables.js';
 import { syntheticRow } from './capture-fixtures.js';
 
 const apc = SOURCE_TABLES.sus_apc_episode;
@@ -254,5 +254,61 @@ test('a database file keeps its rows and change versions across reopen, and bulk
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('every row read returns awkward text, extreme integers, booleans and nulls exactly as written', async () => {
+  // Rows cross from the engine as one JSON text each: text that looks like JSON, quotes,
+  // backslashes, control characters, astral-plane characters and member names of Object.prototype
+  // must come back as the same values, not parsed, escaped twice or dropped.
+  const { source } = await openWithTables();
+  try {
+    const awkward = [
+      '{"nhs_number":"9434765919"}',
+      'quote " and backslash \\ and slash /',
+      'tab\tnewline\ncarriage\rbell\u0007nul-free',
+      'emoji 🏥 and é, ß, 中文',
+      '',
+      '__proto__',
+      '[1,2]',
+      'null',
+    ];
+    const rows: SourceRow[] = awkward.map((text, i) => ({
+      ...syntheticRow(ecds, i),
+      site_code: text,
+      duration_mins: [2147483647, -2147483648, 0, null][i % 4] ?? null,
+      is_arrival_planned: [true, false, null][i % 3] ?? null,
+    }));
+    await source.insertRows('ecds_attendance', rows);
+    const keyColumns = layoutOf(ecds).keyColumns;
+    const expected = rows.map((row, i) => ({
+      ...row,
+      change_version: String(i + 1),
+      modified_at: '2026-02-01T09:00:00.000Z',
+    }));
+    const byKey = (list: readonly Record<string, unknown>[]) =>
+      [...list].sort((a, b) => String(a.attendance_id).localeCompare(String(b.attendance_id)));
+    const read = await source.readRows({ table: ecds.table, keyColumns, limit: 100 });
+    assert.deepEqual(byKey(read), byKey(expected));
+    const scanned: Record<string, unknown>[] = [];
+    for await (const page of source.scanRows({ table: ecds.table, keyColumns, pageSize: 3 }))
+      scanned.push(...page);
+    assert.deepEqual(byKey(scanned), byKey(expected));
+    const keys = rows.map((r) => [String(r.attendance_id)]);
+    assert.deepEqual(
+      byKey(await source.readRowsByKeys({ table: ecds.table, keyColumns, keys })),
+      byKey(expected),
+    );
+    const changes = await source.readChangesSince({
+      table: ecds.table,
+      keyColumns,
+      versionColumn: 'change_version',
+      sinceVersion: null,
+      limit: 100,
+    });
+    assert.deepEqual(byKey(changes.rows), byKey(expected));
+    for (const row of read) assert.equal(Object.getPrototypeOf(row), Object.prototype);
+  } finally {
+    await source.close();
   }
 });

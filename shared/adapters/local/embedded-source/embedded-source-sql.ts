@@ -102,6 +102,20 @@ export function wireProjection(name: string, kind: StoredKind, alias?: string): 
   }
 }
 
+/**
+ * A projection giving a whole row's wire form as one JSON object text (`json_object` of every
+ * column's `wireProjection`, in the order given): the host reads one value per row and parses it
+ * with `JSON.parse`, instead of one native read and one text decode per value (a 350k-row scan of
+ * 22 columns: 1.8 s of CPU against 8.5 s). The wire values are text, 32-bit integers, booleans and
+ * NULL, which JSON carries exactly.
+ */
+export function wireRowJson(columns: Iterable<readonly [string, StoredKind]>, alias?: string): string {
+  const members = [...columns].map(
+    ([name, kind]) => `${quoteLiteral(name)}, ${wireProjection(name, kind, alias)}`,
+  );
+  return members.length === 0 ? `'{}'` : `CAST(json_object(${members.join(', ')}) AS VARCHAR)`;
+}
+
 /** SQL for the canonical text of a column (before escaping), NULL when the value is NULL. */
 export function canonicalExpression(col: HashColumn, kind: StoredKind, alias?: string): string {
   const c = alias ? `${alias}.${quoteIdent(col.name)}` : quoteIdent(col.name);

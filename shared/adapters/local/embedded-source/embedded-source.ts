@@ -47,7 +47,7 @@ import {
   rowHashSql,
   sqlTypeComment,
   storedKind,
-  wireProjection,
+  wireRowJson,
   type StoredKind,
 } from './embedded-source-sql.js';
 
@@ -337,8 +337,8 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
     if (request.after) where.push(keyComparison(request.keyColumns, '>', request.after, kindOf));
     if (request.from) where.push(keyComparison(request.keyColumns, '>=', request.from, kindOf));
     if (request.before) where.push(keyComparison(request.keyColumns, '<', request.before, kindOf));
-    const sql = `SELECT ${this.wireList(kinds)} FROM ${quoteIdent(request.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${keyOrderBy(request.keyColumns)} LIMIT ${Math.max(0, Math.floor(request.limit))}`;
-    return this.toRows(kinds, await this.read(sql, `read rows of ${request.table}`));
+    const sql = `SELECT ${wireRowJson(kinds)} FROM ${quoteIdent(request.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${keyOrderBy(request.keyColumns)} LIMIT ${Math.max(0, Math.floor(request.limit))}`;
+    return await this.readWireRows(sql, `read rows of ${request.table}`);
   }
 
   async readRowsByKeys(request: {
@@ -361,8 +361,8 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
         // A few keys: a plain IN list lets DuckDB probe the primary-key index instead of scanning.
         const col = request.keyColumns[0]!;
         const list = batch.map((key) => keyLiteral(col, key[0] ?? '', kindOf(col.name))).join(', ');
-        const sql = `SELECT ${this.wireList(kinds)} FROM ${quoteIdent(request.table)} WHERE ${quoteIdent(col.name)} IN (${list}) ORDER BY ${quoteIdent(col.name)}`;
-        out.push(...this.toRows(kinds, await this.read(sql, `read rows by key of ${request.table}`)));
+        const sql = `SELECT ${wireRowJson(kinds)} FROM ${quoteIdent(request.table)} WHERE ${quoteIdent(col.name)} IN (${list}) ORDER BY ${quoteIdent(col.name)}`;
+        out.push(...(await this.readWireRows(sql, `read rows by key of ${request.table}`)));
         continue;
       }
       // Many keys: one hash semi-join (a scan of the table). Thousands of index probes into a
@@ -381,8 +381,8 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
       const bounds = `${keyComparison(request.keyColumns, '>=', lowest, kindOf)} AND NOT ${keyComparison(request.keyColumns, '>', highest, kindOf)}`;
       const aliases = request.keyColumns.map((_, j) => `k${j}`);
       const on = request.keyColumns.map((col, j) => `t.${quoteIdent(col.name)} = v.k${j}`).join(' AND ');
-      const sql = `SELECT ${this.wireList(kinds, 't')} FROM (SELECT * FROM ${quoteIdent(request.table)} WHERE ${bounds}) t SEMI JOIN (VALUES ${values}) v(${aliases.join(', ')}) ON ${on} ORDER BY ${request.keyColumns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')}`;
-      out.push(...this.toRows(kinds, await this.read(sql, `read rows by key of ${request.table}`)));
+      const sql = `SELECT ${wireRowJson(kinds, 't')} FROM (SELECT * FROM ${quoteIdent(request.table)} WHERE ${bounds}) t SEMI JOIN (VALUES ${values}) v(${aliases.join(', ')}) ON ${on} ORDER BY ${request.keyColumns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')}`;
+      out.push(...(await this.readWireRows(sql, `read rows by key of ${request.table}`)));
     }
     return out;
   }
@@ -432,10 +432,10 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
           if (changed > request.limit) return { rows: [], upToVersion, rowCount, truncated: true };
           const rows = (
             await this.reader.runAndReadAll(
-              `SELECT ${this.wireList(kinds)} FROM ${t} WHERE ${filter} ORDER BY ${keyOrderBy(request.keyColumns)}`,
+              `SELECT ${wireRowJson(kinds)} FROM ${t} WHERE ${filter} ORDER BY ${keyOrderBy(request.keyColumns)}`,
             )
           ).getRows();
-          return { rows: this.toRows(kinds, rows), upToVersion, rowCount, truncated: false };
+          return { rows: rows.map((r) => parseWireRow(r[0])), upToVersion, rowCount, truncated: false };
         } finally {
           await this.reader.run('COMMIT');
         }
@@ -524,8 +524,8 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
     const out: SourceRow[] = [];
     const asof = this.rangeJoin(request.keyColumns, request.ranges, kindOf);
     if (asof) {
-      const sql = `SELECT ${this.wireList(kinds, 't')} FROM ${quoteIdent(request.table)} t ${asof.join} WHERE ${asof.filter} ORDER BY t.${quoteIdent(request.keyColumns[0]!.name)}`;
-      return this.toRows(kinds, await this.read(sql, `read rows in ranges of ${request.table}`));
+      const sql = `SELECT ${wireRowJson(kinds, 't')} FROM ${quoteIdent(request.table)} t ${asof.join} WHERE ${asof.filter} ORDER BY t.${quoteIdent(request.keyColumns[0]!.name)}`;
+      return await this.readWireRows(sql, `read rows in ranges of ${request.table}`);
     }
     for (let start = 0; start < request.ranges.length; start += RANGES_PER_QUERY) {
       const batch = request.ranges.slice(start, start + RANGES_PER_QUERY);
@@ -533,8 +533,8 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
         batch.length <= 16
           ? batch.map((r) => `(${rangePredicate(request.keyColumns, r, kindOf)})`).join(' OR ')
           : `${bucketExpression(request.keyColumns, batch, kindOf)} >= 0`;
-      const sql = `SELECT ${this.wireList(kinds)} FROM ${quoteIdent(request.table)} WHERE ${where} ORDER BY ${keyOrderBy(request.keyColumns)}`;
-      out.push(...this.toRows(kinds, await this.read(sql, `read rows in ranges of ${request.table}`)));
+      const sql = `SELECT ${wireRowJson(kinds)} FROM ${quoteIdent(request.table)} WHERE ${where} ORDER BY ${keyOrderBy(request.keyColumns)}`;
+      out.push(...(await this.readWireRows(sql, `read rows in ranges of ${request.table}`)));
     }
     return out;
   }
@@ -549,7 +549,7 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
     const where = request.after
       ? ` WHERE ${keyComparison(request.keyColumns, '>', request.after, kindOf)}`
       : '';
-    const sql = `SELECT ${this.wireList(kinds)} FROM ${quoteIdent(request.table)}${where} ORDER BY ${keyOrderBy(request.keyColumns)}`;
+    const sql = `SELECT ${wireRowJson(kinds)} FROM ${quoteIdent(request.table)}${where} ORDER BY ${keyOrderBy(request.keyColumns)}`;
     const connection = await this.instance.connect();
     try {
       const result = await connection.stream(sql).catch((error: unknown) => {
@@ -559,7 +559,7 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
       for (;;) {
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
-        page.push(...this.toRows(kinds, chunk.getRows()));
+        for (const text of chunk.getColumnValues(0)) page.push(parseWireRow(text));
         while (page.length >= request.pageSize) yield page.splice(0, request.pageSize);
       }
       if (page.length > 0) yield page;
@@ -785,26 +785,20 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
     return kinds;
   }
 
-  private wireList(kinds: Map<string, StoredKind>, alias?: string): string {
-    return [...kinds].map(([name, kind]) => wireProjection(name, kind, alias)).join(', ');
+  /** Rows of a query selecting one `wireRowJson` column. */
+  private async readWireRows(sql: string, what: string): Promise<SourceRow[]> {
+    return (await this.read(sql, what)).map((r) => parseWireRow(r[0]));
   }
+}
 
-  private toRows(kinds: Map<string, StoredKind>, rows: DuckDBValue[][]): SourceRow[] {
-    const names = [...kinds.keys()];
-    return rows.map((r) => {
-      const row: SourceRow = {};
-      for (let i = 0; i < names.length; i++) {
-        const value = r[i];
-        row[names[i]!] =
-          value === null || value === undefined
-            ? null
-            : typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-              ? value
-              : String(value);
-      }
-      return row;
-    });
-  }
+/** A row from its `wireRowJson` text. */
+function parseWireRow(text: DuckDBValue | undefined): SourceRow {
+  if (typeof text !== 'string')
+    throw new InfrastructureError(
+      'EMBEDDED_SOURCE_FAILED',
+      `embedded source: expected a row as JSON text, received ${typeof text}`,
+    );
+  return JSON.parse(text) as SourceRow;
 }
 
 /** SQL converting staged wire text to the column's stored type. */
