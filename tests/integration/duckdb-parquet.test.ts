@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -341,4 +341,35 @@ test('a streamed read of a result several chunks long gives every row in order, 
   const back: PortableRow[] = [];
   for await (const row of codec.read(file)) back.push(row);
   assert.deepEqual(back, rows);
+});
+
+test('rows written in groups come back one file per non-empty group, each with only its rows, in order, and no group column', async () => {
+  const codec = new DuckDbParquetCodec();
+  const dir = join(mkdtempSync(join(tmpdir(), 'nhsflows-pq-')), 'groups');
+  const row = (i: number): PortableRow => ({
+    episode_id: `E${i}`,
+    episode_number: i,
+    admission_date: '2026-01-31',
+    tariff_gbp: i % 2 ? '10.00' : null,
+    captured_at: '2026-02-01T10:00:00.000Z',
+    is_current: i % 3 === 0,
+    change_version: String(i),
+  });
+  // A row may carry members beyond the columns (a `_group` among them): only the columns are written.
+  const groups = [[row(1), row(2)], [], [{ ...row(3), _group: 99 }], [row(4), row(5), row(6)]];
+  const files = await codec.writeGroups(dir, columns, groups);
+  assert.equal(files.length, 4);
+  assert.equal(files[1], null);
+  for (const [i, group] of groups.entries()) {
+    if (group.length === 0) continue;
+    // Read from a plain path (under its `_group=i` folder the reader would add the folder's value).
+    const plain = join(dir, `..`, `group-${i}.parquet`);
+    copyFileSync(files[i]!, plain);
+    const back = [];
+    for await (const r of codec.read(plain)) back.push(r);
+    assert.deepEqual(
+      back,
+      group.map((r) => Object.fromEntries(columns.map((c) => [c.name, r[c.name] ?? null]))),
+    );
+  }
 });

@@ -205,27 +205,32 @@ export class DuckDbParquetCodec implements ParquetCodec {
     columns: readonly PortableColumn[],
     groups: readonly (readonly PortableRow[])[],
   ): Promise<(string | null)[]> {
-    const staging = `${dir}.rows.ndjson`;
-    const tagged: PortableColumn[] = [...columns, { name: '_group', type: 'int', nullable: false }];
-    function* rows(): Iterable<PortableRow> {
-      for (const [i, group] of groups.entries()) for (const row of group) yield { ...row, _group: i };
+    const tagged: PortableColumn[] = [...columns, { name: GROUP_COLUMN, type: 'int', nullable: false }];
+    // Each row's line carries its group's index as one more member (no copy of the row to add it).
+    const staging = new NdjsonStaging(`${dir}.rows.ndjson`, columns);
+    try {
+      for (const [i, group] of groups.entries()) {
+        const member = `${JSON.stringify(GROUP_COLUMN)}:${i}`;
+        for (const row of group) staging.append(row, member);
+      }
+    } finally {
+      staging.close();
     }
-    await writeNdjson(staging, tagged, rows());
     const connection = await this.connect();
     try {
       const select = tagged
         .map((c) => `CAST(${quoteIdent(c.name)} AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name)}`)
         .join(', ');
       await connection.run(
-        `COPY (SELECT ${select} FROM ${readNdjsonAsText(staging, tagged)}) TO ${sqlString(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_group))`,
+        `COPY (SELECT ${select} FROM ${readNdjsonAsText(staging.file, tagged)}) TO ${sqlString(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${quoteIdent(GROUP_COLUMN)}))`,
       );
     } finally {
-      rmSync(staging, { force: true });
+      staging.remove();
       connection.closeSync();
     }
     return groups.map((group, i) => {
       if (group.length === 0) return null;
-      const folder = join(dir, `_group=${i}`);
+      const folder = join(dir, `${GROUP_COLUMN}=${i}`);
       const files = readdirSync(folder).filter((f) => f.endsWith('.parquet'));
       if (files.length !== 1)
         throw new Error(
@@ -344,6 +349,9 @@ export interface StagedParquetFile {
   discard(): void;
 }
 
+/** The column `writeGroups` partitions its staged rows by (each row's group index). */
+const GROUP_COLUMN = '_group';
+
 /** Lines written to the scratch file at once. */
 const LINES_PER_WRITE = 4096;
 
@@ -366,9 +374,12 @@ export class NdjsonStaging {
     this.fd = openSync(file, 'w');
   }
 
-  append(row: PortableRow): void {
+  /** Appends a row's line; `member` (encoded JSON member text, `"name":value`) is added last. */
+  append(row: PortableRow, member?: string): void {
     if (this.fd === null) throw new Error(`NDJSON staging ${this.file}: append after close`);
-    this.text += `${this.line(row)}\n`;
+    const line = this.line(row);
+    this.text +=
+      member === undefined ? `${line}\n` : `${line.length > 2 ? `${line.slice(0, -1)},` : '{'}${member}}\n`;
     this.count += 1;
     if (++this.pending >= LINES_PER_WRITE) this.flush();
   }
