@@ -1,5 +1,6 @@
-import { sourceTable } from '../datasets/source-tables.js';
-import type { GoldTable } from '../gold/gold-tables.js';
+import { sourceTable, type SourceTableName } from '../datasets/source-tables.js';
+import { ACTIVITY_MAPPING } from '../gold/activity-mapping.js';
+import { FACT_ACTIVITY, type GoldTable } from '../gold/gold-tables.js';
 import type { PortableRow } from '../gold/portable-types.js';
 import { periodOf } from '../pipeline/silver-lineage.js';
 import { financialYearOf, type ReferenceData } from '../reference/reference-data.js';
@@ -48,6 +49,114 @@ export interface FactContext {
   readonly seq: number;
 }
 
+/** The silver lineage columns every fact row reads. */
+const LINEAGE_READ = ['_op', '_captured_at', '_event_id'] as const;
+
+/**
+ * The silver columns `activityFactRow` reads for a table (besides the context it is given): the
+ * gold build reads only these (and linkage's) from silver for the facts.
+ */
+export function activityFactSilverColumns(table: SourceTableName): string[] {
+  const spec = sourceTable(table);
+  const mapping = ACTIVITY_MAPPING[table];
+  return unique([
+    ...spec.key,
+    ...LINEAGE_READ,
+    '_source_version',
+    spec.activityDateColumn,
+    spec.providerColumn,
+    'age_band',
+    ...(mapping.codeColumn ? [mapping.codeColumn] : []),
+    ...(mapping.costColumn ? [mapping.costColumn] : []),
+  ]);
+}
+
+/** The silver columns `datasetFactRow` reads for a dataset fact (besides the context it is given). */
+export function datasetFactSilverColumns(fact: DatasetFactDeclaration): string[] {
+  const spec = sourceTable(fact.source);
+  const extra = fact.extraKeys ?? [];
+  return unique([
+    ...spec.key,
+    ...LINEAGE_READ,
+    spec.activityDateColumn,
+    spec.providerColumn,
+    ...fact.keep,
+    ...(fact.practiceColumn ? [fact.practiceColumn] : []),
+    ...(extra.includes('discharge_date_key') ? ['discharge_date'] : []),
+    ...(extra.includes('hrg_sk') ? ['spell_hrg'] : []),
+  ]);
+}
+
+function unique(names: readonly string[]): string[] {
+  return [...new Set(names)];
+}
+
+/**
+ * The `fact_activity` row (or tombstone, for a silver delete) of one silver row of `table`, with
+ * `_op` and `_seq`: keyed by table + record key, linked as the context says (the patient version in
+ * force on the activity date, the project's person).
+ */
+export function activityFactRow(table: SourceTableName, silver: PortableRow, ctx: FactContext): PortableRow {
+  const spec = sourceTable(table);
+  const recordKey = spec.key.map((k) => String(silver[k] ?? '')).join('|');
+  const lineage = {
+    activity_id: `${table}:${recordKey}`,
+    project: ctx.project,
+    dataset: spec.dataset,
+    source_table: table,
+    record_key: recordKey,
+  };
+  if (silver._op === 'delete') {
+    const row: PortableRow = {};
+    for (const c of FACT_ACTIVITY.columns) row[c.name] = null;
+    return {
+      ...row,
+      ...lineage,
+      source_captured_at: String(silver._captured_at),
+      event_id: String(silver._event_id),
+      batch_id: ctx.batchId,
+      loaded_at: ctx.loadedAt,
+      _op: 'delete',
+      _seq: String(ctx.seq),
+    };
+  }
+  const mapping = ACTIVITY_MAPPING[table];
+  const activityDate = activityDateOf(silver, table);
+  const cost = mapping.costColumn ? silver[mapping.costColumn] : null;
+  const code = mapping.codeColumn ? silver[mapping.codeColumn] : null;
+  const provider = silver[spec.providerColumn];
+  return {
+    ...lineage,
+    provider_code: typeof provider === 'string' ? provider : null,
+    activity_date: activityDate,
+    period: activityDate ? periodOf(activityDate) : null,
+    // As known when this batch was built; the warehouse re-resolves it (ADR 0009).
+    patient_sk: ctx.patientSk,
+    patient_token: ctx.patientToken,
+    person_id: ctx.personId,
+    link_quality: ctx.linkQuality,
+    age_band: typeof silver.age_band === 'string' ? silver.age_band : null,
+    activity_code: code === null || code === undefined ? null : String(code),
+    cost_gbp: cost === null || cost === undefined ? null : String(cost),
+    source_version:
+      silver._source_version === null || silver._source_version === undefined
+        ? null
+        : String(silver._source_version),
+    source_captured_at: String(silver._captured_at),
+    event_id: String(silver._event_id),
+    batch_id: ctx.batchId,
+    loaded_at: ctx.loadedAt,
+    _op: 'upsert',
+    _seq: String(ctx.seq),
+  };
+}
+
+/** A silver row's activity date (its table's activity date column, as YYYY-MM-DD), or null. */
+export function activityDateOf(silver: PortableRow, table: SourceTableName): string | null {
+  const activity = silver[sourceTable(table).activityDateColumn];
+  return typeof activity === 'string' ? activity.slice(0, 10) : null;
+}
+
 const text = (v: PortableRow[string] | undefined): string | null =>
   v === null || v === undefined ? null : String(v);
 
@@ -74,8 +183,7 @@ export function datasetFactRow(
     return row;
   }
   row._op = 'upsert';
-  const activity = silver[spec.activityDateColumn];
-  const activityDate = typeof activity === 'string' ? activity.slice(0, 10) : null;
+  const activityDate = activityDateOf(silver, fact.source);
   row[spec.providerColumn] = silver[spec.providerColumn] ?? null;
   for (const name of fact.keep) row[name] = silver[name] ?? null;
   row.patient_sk = ctx.patientSk;

@@ -1,13 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tableDeclaration } from '../../../shared/domain/datasets/dataset-declarations.js';
-import { sourceTable } from '../../../shared/domain/datasets/source-tables.js';
+import { SOURCE_TABLE_NAMES, sourceTable } from '../../../shared/domain/datasets/source-tables.js';
 import { GOLD_TABLES } from '../../../shared/domain/gold/gold-tables.js';
-import type { PortableRow } from '../../../shared/domain/gold/portable-types.js';
+import type { PortableColumn, PortableRow } from '../../../shared/domain/gold/portable-types.js';
+import { SILVER_LINEAGE_COLUMNS } from '../../../shared/domain/pipeline/silver-lineage.js';
 import { personLevelColumns } from '../../../shared/domain/gold/table-access.js';
 import { silverColumns } from '../../../shared/domain/pseudonymise/silver-row.js';
 import type { Organisation } from '../../../shared/domain/reference/reference-data.js';
-import { datasetFactRow, starKeyLookup } from '../../../shared/domain/star/fact-rows.js';
+import {
+  activityFactRow,
+  activityFactSilverColumns,
+  datasetFactRow,
+  datasetFactSilverColumns,
+  starKeyLookup,
+} from '../../../shared/domain/star/fact-rows.js';
 import {
   DATASET_FACT_DECLARATIONS,
   DATASET_FACT_TABLES,
@@ -161,5 +168,73 @@ test('a silver delete becomes a tombstone: key, project and lineage only', () =>
     );
     for (const c of table.columns)
       if (!c.nullable) assert.notEqual(row[c.name], null, `${fact.name}.${c.name} is not null`);
+  }
+});
+
+test('the gold facts read from silver only the columns declared for them, and a row holding only those builds the same facts', () => {
+  const value = (c: PortableColumn): PortableRow[string] => {
+    if (c.type === 'date') return '2026-09-03';
+    if (c.type === 'timestamp') return '2026-09-03T10:15:00.000Z';
+    if (c.type === 'int') return 7;
+    if (c.type === 'bigint') return '9007199254740993';
+    if (c.type === 'double') return 1.5;
+    if (c.type === 'boolean') return true;
+    if (c.type.startsWith('decimal')) return '12.50';
+    return `${c.name}-value`;
+  };
+  const lookup = { organisationSk: (code: unknown, date: string | null) => `${String(code)}@${date}` };
+  const ctx = {
+    project: 'p',
+    patientSk: 'sk',
+    patientToken: 'tok',
+    personId: 'person',
+    linkQuality: 'deterministic',
+    batchId: 'b',
+    loadedAt: 'now',
+    seq: 3,
+  };
+  for (const table of SOURCE_TABLE_NAMES) {
+    const fact = DATASET_FACT_DECLARATIONS.find((f) => f.source === table);
+    for (const op of ['upsert', 'delete']) {
+      const full: PortableRow = {};
+      for (const c of [...silverColumns(table), ...SILVER_LINEAGE_COLUMNS]) full[c.name] = value(c);
+      full._op = op;
+      const read = new Set<string>();
+      const watched = new Proxy(full, {
+        get(target, name, receiver) {
+          if (typeof name === 'string') read.add(name);
+          return Reflect.get(target, name, receiver) as unknown;
+        },
+      });
+      const declared = new Set(activityFactSilverColumns(table));
+      const activity = activityFactRow(table, watched, ctx);
+      assert.deepEqual(
+        [...read].filter((n) => !declared.has(n)),
+        [],
+        `${table} fact_activity (${op})`,
+      );
+      const only = (names: Iterable<string>): PortableRow =>
+        Object.fromEntries([...names].map((n) => [n, full[n] ?? null]));
+      assert.deepEqual(
+        activityFactRow(table, only(declared), ctx),
+        activity,
+        `${table} fact_activity (${op})`,
+      );
+      if (!fact) continue;
+      read.clear();
+      const factTable = datasetFactTable(fact);
+      const datasetDeclared = new Set(datasetFactSilverColumns(fact));
+      const dataset = datasetFactRow(factTable, fact, watched, ctx, lookup);
+      assert.deepEqual(
+        [...read].filter((n) => !datasetDeclared.has(n)),
+        [],
+        `${fact.name} (${op})`,
+      );
+      assert.deepEqual(
+        datasetFactRow(factTable, fact, only(datasetDeclared), ctx, lookup),
+        dataset,
+        `${fact.name} (${op})`,
+      );
+    }
   }
 });

@@ -1,15 +1,18 @@
-import { ACTIVITY_MAPPING } from '../../../domain/gold/activity-mapping.js';
 import { FACT_ACTIVITY } from '../../../domain/gold/gold-tables.js';
-import type { PortableRow } from '../../../domain/gold/portable-types.js';
-import { sourceTable } from '../../../domain/datasets/source-tables.js';
 import type { BuildGoldInput, BuildGoldResult } from '../../../domain/pipeline/pipeline-contracts.js';
-import { periodOf } from '../../../domain/pipeline/silver-lineage.js';
 import { projectForTable } from '../../../domain/pseudonymise/projects.js';
 import type { DimensionVersion } from '../../../domain/scd2/dimension.js';
 import { readMemberHistories } from '../scd2-merge.use-case.js';
 import { LINK_COLUMNS, PersonLinker } from '../../../domain/link/person-linker.js';
 import { linkKeyVersions } from '../link-key-versions.js';
-import { datasetFactRow, starKeyLookup } from '../../../domain/star/fact-rows.js';
+import {
+  activityDateOf,
+  activityFactRow,
+  activityFactSilverColumns,
+  datasetFactRow,
+  datasetFactSilverColumns,
+  starKeyLookup,
+} from '../../../domain/star/fact-rows.js';
 import { datasetFactFor, datasetFactTable } from '../../../domain/star/fact-tables.js';
 import type { GoldTable } from '../../../domain/gold/gold-tables.js';
 import { GoldChangeSetWriter, readSilverRows } from './gold-files.js';
@@ -26,10 +29,8 @@ import type { PipelineDeps } from './pipeline-deps.js';
  */
 export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Promise<BuildGoldResult> {
   const table = input.batch.table;
-  const spec = sourceTable(table);
   const project = projectForTable(table);
   const dimension = patientDimension(project);
-  const mapping = ACTIVITY_MAPPING[table];
   // Per batch: deterministic links are final; fallback links see only this batch's records (the
   // marts refresh re-links each project over every record).
   // Tokens are compared at the link anchor: after a key rotation, a record at the new version
@@ -78,36 +79,27 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
       seq,
     };
   }
+  // Pass 2 reads only the silver columns the facts and linkage read (a third to a half of a wide
+  // table's columns), declared beside the row builders.
+  const pass2 = [
+    ...new Set([
+      ...LINK_COLUMNS,
+      ...activityFactSilverColumns(table),
+      ...(datasetFact ? datasetFactSilverColumns(datasetFact) : []),
+    ]),
+  ];
   // A part that fills is written before the next row (its promise); otherwise no await per row.
   let written: Promise<void> | undefined;
   try {
-    for await (const silver of readSilverRows(input.silverFiles, deps)) {
-      const recordKey = spec.key.map((k) => String(silver[k] ?? '')).join('|');
-      const activityId = `${table}:${recordKey}`;
+    for await (const silver of readSilverRows(input.silverFiles, deps, pass2)) {
       seq += 1;
       let context: ReturnType<typeof factContext>;
       if (silver._op === 'delete') {
         factDeletes += 1;
-        written = facts.append({
-          ...emptyFact(),
-          activity_id: activityId,
-          project,
-          dataset: spec.dataset,
-          source_table: table,
-          record_key: recordKey,
-          source_captured_at: String(silver._captured_at),
-          event_id: String(silver._event_id),
-          batch_id: input.batch.batchId,
-          loaded_at: loadedAt,
-          _op: 'delete',
-          _seq: String(seq),
-        });
-        if (written) await written;
         context = factContext(null, null, null, null);
       } else {
         factRows += 1;
-        const activity = silver[spec.activityDateColumn];
-        const activityDate = typeof activity === 'string' ? activity.slice(0, 10) : null;
+        const activityDate = activityDateOf(silver, table);
         const token = linker.linkTokens(silver).token;
         let patientSk: string | null = null;
         if (token && activityDate) {
@@ -116,40 +108,10 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
           patientSk = version?.surrogateKey ?? null;
         }
         const link = linker.link(silver);
-        const cost = mapping.costColumn ? silver[mapping.costColumn] : null;
-        const code = mapping.codeColumn ? silver[mapping.codeColumn] : null;
-        written = facts.append({
-          activity_id: activityId,
-          project,
-          dataset: spec.dataset,
-          source_table: table,
-          record_key: recordKey,
-          provider_code:
-            typeof silver[spec.providerColumn] === 'string' ? (silver[spec.providerColumn] as string) : null,
-          activity_date: activityDate,
-          period: activityDate ? periodOf(activityDate) : null,
-          // As known when this batch was built; the warehouse re-resolves it (ADR 0009).
-          patient_sk: patientSk,
-          patient_token: token,
-          person_id: link.person_id,
-          link_quality: link.link_quality,
-          age_band: typeof silver.age_band === 'string' ? silver.age_band : null,
-          activity_code: code === null || code === undefined ? null : String(code),
-          cost_gbp: cost === null || cost === undefined ? null : String(cost),
-          source_version:
-            silver._source_version === null || silver._source_version === undefined
-              ? null
-              : String(silver._source_version),
-          source_captured_at: String(silver._captured_at),
-          event_id: String(silver._event_id),
-          batch_id: input.batch.batchId,
-          loaded_at: loadedAt,
-          _op: 'upsert',
-          _seq: String(seq),
-        });
-        if (written) await written;
         context = factContext(patientSk, token, link.person_id, link.link_quality);
       }
+      written = facts.append(activityFactRow(table, silver, context));
+      if (written) await written;
       // The dataset fact of the same row (a delete too), after its fact_activity row.
       if (datasetFact && datasetTable && datasetRows) {
         written = datasetRows.append(datasetFactRow(datasetTable, datasetFact, silver, context, lookup));
@@ -170,10 +132,4 @@ export async function buildGold(input: BuildGoldInput, deps: PipelineDeps): Prom
     files: goldFiles.length,
   });
   return { factRows, factDeletes, goldFiles };
-}
-
-function emptyFact(): PortableRow {
-  const row: PortableRow = {};
-  for (const c of FACT_ACTIVITY.columns) row[c.name] = null;
-  return row;
 }
