@@ -8,7 +8,7 @@ import {
   DuckDbParquetCodec,
   stagedRowLine,
   READ_CHUNK_BYTES,
-  readNdjsonRows,
+  ndjsonBatches,
 } from '../../shared/adapters/parquet/duckdb-parquet.js';
 import { DuckDbParquetLake } from '../../shared/adapters/parquet/duckdb-parquet-lake.js';
 import { MemoryObjectStore } from '../../shared/adapters/memory/memory-object-store.js';
@@ -298,6 +298,9 @@ test('a writer writes what write would from rows appended one at a time; nothing
     await duck.close();
   }
 });
+
+/** Every row of an NDJSON file through the chunk reader, each parsed line as it is. */
+const readNdjsonRows = (file: string) => [...ndjsonBatches(file, (parsed) => parsed as PortableRow)].flat();
 
 test('NDJSON results are read a chunk at a time: a character split across chunks, a last line without a newline and an empty file all read whole', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nhsflows-ndjson-'));

@@ -525,26 +525,19 @@ async function resultLines(
   };
 }
 
-/** Bytes of an NDJSON file read at a time by `readNdjsonRows` and `streamRows`. */
+/** Bytes of an NDJSON file read at a time by `ndjsonBatches` (`queryRows`, `streamRows`). */
 export const READ_CHUNK_BYTES = 1 << 20;
 
 /**
- * Every row of an NDJSON file of objects, parsed as it is read a chunk at a time: memory holds the
- * rows and one chunk of text, never the whole file's text and its lines beside the rows.
- */
-export function readNdjsonRows(file: string): PortableRow[] {
-  const rows: PortableRow[] = [];
-  for (const batch of ndjsonBatches(file, (parsed) => portableRow(parsed as Record<string, unknown>)))
-    for (const row of batch) rows.push(row);
-  return rows;
-}
-
-/**
  * An NDJSON file's rows (`toRow` of each parsed line), a chunk's worth at a time (the rows whose
- * lines end in each chunk of `READ_CHUNK_BYTES`); blank lines are skipped and a last line needs no
- * newline.
+ * lines end in each chunk of `READ_CHUNK_BYTES`): memory holds the rows and one chunk of text, never
+ * the whole file's text and its lines beside the rows. Blank lines are skipped and a last line
+ * needs no newline.
  */
-function* ndjsonBatches(file: string, toRow: (parsed: unknown) => PortableRow): Iterable<PortableRow[]> {
+export function* ndjsonBatches(
+  file: string,
+  toRow: (parsed: unknown) => PortableRow,
+): Iterable<PortableRow[]> {
   const fd = openSync(file, 'r');
   try {
     // A character split across two chunks is held by the decoder until its last byte arrives.
@@ -588,19 +581,6 @@ export async function* streamRows(
   } finally {
     rmSync(scratchFile, { force: true });
   }
-}
-
-/**
- * A parsed NDJSON object as a portable row, in place (the parsed object is the caller's own): JSON
- * gives text, numbers, booleans and null as they are; only a nested value (a list or struct
- * column) becomes its JSON text.
- */
-function portableRow(parsed: Record<string, unknown>): PortableRow {
-  for (const name in parsed) {
-    const value = parsed[name];
-    if (value !== null && typeof value === 'object') parsed[name] = JSON.stringify(value);
-  }
-  return parsed as PortableRow;
 }
 
 /** SQL that reads a column back in wire form: dates, timestamps, decimals and bigints as text. */
