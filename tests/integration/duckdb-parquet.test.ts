@@ -4,8 +4,10 @@ import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { DuckDBInstance } from '@duckdb/node-api';
 import {
   DuckDbParquetCodec,
+  parquetCompressionFor,
   stagedRowLine,
   READ_CHUNK_BYTES,
   ndjsonBatches,
@@ -404,4 +406,72 @@ test('numbers and flags survive the write and the read exactly: integers to thei
       // Plain objects (the generated records have no prototype).
       .map((generated) => generated.map((r) => ({ ...r }))),
   );
+});
+
+test("every Parquet object the lake writes has its container's codec: Snappy in gold (what Synapse COPY INTO reads), ZSTD elsewhere; a file the codec writes alone is Snappy", async () => {
+  const store = new MemoryObjectStore();
+  const parquet = new DuckDbParquetLake(store, mkdtempSync(join(tmpdir(), 'nhsflows-pq-lake-')));
+  const codec = new DuckDbParquetCodec();
+  const cols: PortableColumn[] = [
+    { name: 'id', type: 'string', nullable: false },
+    { name: 'n', type: 'int', nullable: false },
+    { name: 'at', type: 'timestamp', nullable: true },
+  ];
+  const rows = (tag: string, count: number): PortableRow[] =>
+    Array.from({ length: count }, (_, i) => ({
+      id: `${tag}${i % 50}`,
+      n: i,
+      at: i % 3 ? '2026-02-01T10:00:00.000Z' : null,
+    }));
+  const dir = mkdtempSync(join(tmpdir(), 'nhsflows-pq-codec-'));
+  const engine = await (await DuckDBInstance.create(':memory:')).connect();
+  const codecsOf = async (file: string) =>
+    (await engine.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata('${file}')`))
+      .getRows()
+      .map((r) => String(r[0]));
+  try {
+    assert.equal(parquetCompressionFor('gold'), 'snappy');
+    for (const container of ['gold', 'silver', 'state'] as const) {
+      // Every way the lake writes: a write, a writer, several objects at once, compactions.
+      const paths = ['a/write.parquet', 'a/writer.parquet', 'a/many-0.parquet', 'a/many-1.parquet'];
+      await parquet.write(container, paths[0]!, cols, rows('w', 200));
+      const writer = parquet.openWriter(container, paths[1]!, cols);
+      for (const row of rows('o', 200)) writer.append(row);
+      await writer.close();
+      await parquet.writeMany(container, cols, [
+        { path: paths[2]!, rows: rows('m', 120) },
+        { path: paths[3]!, rows: rows('k', 80) },
+      ]);
+      const runs = [
+        { path: paths[2]!, rank: 1 },
+        { path: paths[3]!, rank: 2 },
+      ];
+      await parquet.compact(container, runs, null, 'a/plain.parquet');
+      await parquet.compact(container, runs, 'id', 'a/keyed.parquet');
+      await parquet.compactMany(
+        container,
+        [
+          { runs: [runs[0]!], to: 'a/group-0.parquet' },
+          { runs: [runs[1]!], to: 'a/group-1.parquet' },
+        ],
+        'id',
+      );
+      paths.push('a/plain.parquet', 'a/keyed.parquet', 'a/group-0.parquet', 'a/group-1.parquet');
+      const expected = container === 'gold' ? 'SNAPPY' : 'ZSTD';
+      for (const path of paths) {
+        const body = await store.get(container, path);
+        assert.ok(body, `${container}/${path} was written`);
+        const file = join(dir, `${container}-${path.replace(/\//g, '_')}`);
+        writeFileSync(file, body);
+        assert.deepEqual(await codecsOf(file), [expected], `${container}/${path}`);
+      }
+    }
+    // A file written outside the lake (an export) is Snappy: what any reader takes.
+    const exported = join(dir, 'export.parquet');
+    await codec.write(exported, cols, rows('e', 10));
+    assert.deepEqual(await codecsOf(exported), ['SNAPPY']);
+  } finally {
+    engine.closeSync();
+    await parquet.close();
+  }
 });

@@ -12,6 +12,8 @@ import { LakeObjectMissingError } from '../../domain/errors.js';
 import type { PortableColumn, PortableRow } from '../../domain/gold/portable-types.js';
 import {
   DuckDbParquetCodec,
+  parquetCompressionFor,
+  parquetWriteOptions,
   processScratchDirectory,
   queryRows,
   quoteIdent,
@@ -115,7 +117,7 @@ export class DuckDbParquetLake implements ParquetLake {
     options: { readonly ifNoneMatch?: '*' } = {},
   ): ParquetObjectWriter {
     const local = this.localName();
-    const staged = this.codec.openWriter(local, columns);
+    const staged = this.codec.openWriter(local, columns, parquetCompressionFor(container));
     return {
       append: (row) => staged.append(row),
       rows: () => staged.rows(),
@@ -171,6 +173,7 @@ export class DuckDbParquetLake implements ParquetLake {
         dir,
         columns,
         objects.map((o) => o.rows),
+        parquetCompressionFor(container),
       );
       return await Promise.all(
         objects.map(async (o, i) => {
@@ -290,7 +293,9 @@ export class DuckDbParquetLake implements ParquetLake {
         sql = `SELECT * FROM read_parquet([${files.map((f) => sqlString(f.file)).join(', ')}], union_by_name = true)`;
       if (options.orderBy && options.orderBy.length > 0)
         sql = `SELECT * FROM (${sql}) ORDER BY ${options.orderBy.map(quoteIdent).join(', ')}`;
-      await connection.run(`COPY (${sql}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd)`);
+      await connection.run(
+        `COPY (${sql}) TO ${sqlString(local)} (${parquetWriteOptions(parquetCompressionFor(container))})`,
+      );
       const counted = await connection.runAndReadAll(
         `SELECT count(*)::BIGINT AS n FROM read_parquet(${sqlString(local)})`,
       );
@@ -333,7 +338,7 @@ export class DuckDbParquetLake implements ParquetLake {
       const key = quoteIdent(keyColumn);
       await connection.run(
         `COPY (SELECT ${names}, _group FROM (SELECT *, max(_run_rank) OVER (PARTITION BY ${key}) AS _top FROM (${union})) WHERE _run_rank = _top)
-         TO ${sqlString(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_group))`,
+         TO ${sqlString(dir)} (${parquetWriteOptions(parquetCompressionFor(container))}, PARTITION_BY (_group))`,
       );
       return await Promise.all(
         groups.map(async (g, i) => {

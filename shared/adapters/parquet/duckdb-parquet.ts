@@ -38,6 +38,30 @@ export function duckdbType(type: PortableType): string {
   }
 }
 
+/** The Parquet compression codecs nhs-flows writes with. */
+export type ParquetCompression = 'snappy' | 'zstd';
+
+/**
+ * The codec of a lake container's Parquet objects: one declaration for every writer. Gold is what
+ * the Synapse dedicated SQL pool loads with `COPY INTO`, whose Parquet reader takes Snappy or GZIP
+ * compressed files, not ZSTD (the COPY INTO reference: "Parquet supports GZIP and Snappy"; CREATE
+ * EXTERNAL FILE FORMAT lists `GzipCodec` and `SnappyCodec` for PARQUET): Snappy. The other
+ * containers are read by nhs-flows' own engine only: ZSTD, about half Snappy's bytes for the same
+ * CPU within the spread of runs (a 1M-record load, 2026-12-07: silver 106 against 190 MiB, state
+ * 70 against 132 MiB; docs/lake-layout.md).
+ */
+export function parquetCompressionFor(container: string): ParquetCompression {
+  return container === 'gold' ? 'snappy' : 'zstd';
+}
+
+/**
+ * The `COPY … TO` options of a Parquet file. Snappy unless told: what any reader takes (a file
+ * written outside the lake, such as an OMOP export, goes to tools nhs-flows does not know).
+ */
+export function parquetWriteOptions(compression: ParquetCompression = 'snappy'): string {
+  return `FORMAT parquet, COMPRESSION ${compression}`;
+}
+
 /**
  * A spill folder of this engine's own. An in-memory DuckDB spills to `.tmp` in the working
  * directory by default, and two processes (or two engines of one process) started in the same
@@ -133,7 +157,7 @@ export function sqlString(value: string): string {
 
 /**
  * Parquet through an in-memory DuckDB: rows go in as a scratch file of JSON arrays (`RowStaging`)
- * read as text, are cast to their types by one `COPY (SELECT CAST ...) TO` (zstd), and come back
+ * read as text, are cast to their types by one `COPY (SELECT CAST ...) TO` (`parquetWriteOptions`), and come back
  * out through a scratch file of JSON arrays (`COPY … (FORMAT json)`, `queryRows`), streamed. One
  * connection per codec; not shared across threads.
  */
@@ -169,7 +193,11 @@ export class DuckDbParquetCodec implements ParquetCodec {
    * rows of 30 columns through a data-chunk appender), so memory holds a few thousand lines at
    * most. `close` writes `file` and returns the row count; `discard` drops the rows.
    */
-  openWriter(file: string, columns: readonly PortableColumn[]): StagedParquetFile {
+  openWriter(
+    file: string,
+    columns: readonly PortableColumn[],
+    compression?: ParquetCompression,
+  ): StagedParquetFile {
     const staging = new RowStaging(`${file}.rows.ndjson`, columns);
     return {
       append: (row) => staging.append(row),
@@ -183,7 +211,7 @@ export class DuckDbParquetCodec implements ParquetCodec {
               .map((c) => `CAST(${quoteIdent(c.name)} AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name)}`)
               .join(', ');
             await connection.run(
-              `COPY (SELECT ${select} FROM ${readStagedRowsAsText(staging.file, columns)}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`,
+              `COPY (SELECT ${select} FROM ${readStagedRowsAsText(staging.file, columns)}) TO ${sqlString(file)} (${parquetWriteOptions(compression)})`,
             );
             return count;
           } finally {
@@ -206,6 +234,7 @@ export class DuckDbParquetCodec implements ParquetCodec {
     dir: string,
     columns: readonly PortableColumn[],
     groups: readonly (readonly PortableRow[])[],
+    compression?: ParquetCompression,
   ): Promise<(string | null)[]> {
     const tagged: PortableColumn[] = [...columns, { name: GROUP_COLUMN, type: 'int', nullable: false }];
     // Each row's line carries its group's index as its tag (no copy of the row to add it).
@@ -221,7 +250,7 @@ export class DuckDbParquetCodec implements ParquetCodec {
         .map((c) => `CAST(${quoteIdent(c.name)} AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name)}`)
         .join(', ');
       await connection.run(
-        `COPY (SELECT ${select} FROM ${readStagedRowsAsText(staging.file, tagged)}) TO ${sqlString(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${quoteIdent(GROUP_COLUMN)}))`,
+        `COPY (SELECT ${select} FROM ${readStagedRowsAsText(staging.file, tagged)}) TO ${sqlString(dir)} (${parquetWriteOptions(compression)}, PARTITION_BY (${quoteIdent(GROUP_COLUMN)}))`,
       );
     } finally {
       staging.remove();
