@@ -8,7 +8,8 @@ import { versionedApplySql } from '../../shared/domain/warehouse/version-guard.j
  * (the reference behaviour) decides. Synapse cannot run here, so both dialects' statements run in
  * DuckDB with the same quoting: the only differences between them are the DELETE forms (T-SQL: an
  * unaliased target named by its table name inside EXISTS, the form Synapse dedicated pools
- * document), and those must not change a single row, over many random histories.
+ * document; DuckDB: a semi-join on the replace group before the guarded EXISTS), and those must
+ * not change a single row, over many random histories.
  */
 
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;

@@ -217,8 +217,12 @@ export function loadBatchSql(options: {
     `CREATE TABLE ${staging} (\n${stagingCols.join(',\n')}\n) WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);`,
     copy,
     transactionBatchSql([
-      deleteWhereChangeSql({ dialect: 'tsql', changes: staging, ident }, target, 't', (t) =>
-        joinSql(t, 's', table.replaceBy ?? table.key, ident),
+      deleteWhereChangeSql(
+        { dialect: 'tsql', changes: staging, ident },
+        target,
+        't',
+        table.replaceBy ?? table.key,
+        (t) => joinSql(t, 's', table.replaceBy ?? table.key, ident),
       ),
       `INSERT INTO ${target} (${colList})\nSELECT ${colList} FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keyCols} ORDER BY [_seq] DESC) AS [_rn] FROM ${staging}\n) AS s WHERE s.[_rn] = 1 AND s.[_op] = 'upsert';`,
     ]),

