@@ -21,7 +21,7 @@ export async function reconcileOnSchedule(_timer: Timer, context: InvocationCont
     source: capture.deps.source,
   });
   context.log(
-    `reconciled ${report.tables.length} tables: ${report.differences.length} difference(s) (${report.reportPath})`,
+    `reconciled ${report.tables.length} tables: ${report.differences.length} difference(s), ${report.unrunBronzeBatches.length} bronze batch(es) never run (${report.reportPath})`,
   );
 }
 

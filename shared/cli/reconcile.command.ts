@@ -86,6 +86,13 @@ export function renderReconciliation(report: ReconciliationReport): string {
         );
     }
   }
+  if (report.unrunBronzeBatches.length > 0) {
+    lines.push(
+      '',
+      `${report.unrunBronzeBatches.length} bronze batch(es) no batch ever finished (no manifest; a day old or more). Their rows are covered by source→silver above; the objects still hold identifiable rows in bronze:`,
+    );
+    for (const b of report.unrunBronzeBatches) lines.push(`  ${b.table} bronze/${b.path} (${b.bytes} bytes)`);
+  }
   lines.push('', `report: gold/${report.reportPath}`);
   return lines.join('\n');
 }

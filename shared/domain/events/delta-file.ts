@@ -56,7 +56,11 @@ export function deltaFileBatchId(ref: Pick<DeltaFileReference, 'sourceTable' | '
 export function deltaFileBronzePath(
   ref: Pick<DeltaFileReference, 'sourceTable' | 'eventId' | 'capturedAt'>,
 ): string {
-  return lakePaths.bronzeBatch(`cdc-${ref.sourceTable}`, deltaFileBatchId(ref), new Date(ref.capturedAt));
+  return lakePaths.bronzeBatch(
+    lakePaths.bronzeCdcSource(ref.sourceTable),
+    deltaFileBatchId(ref),
+    new Date(ref.capturedAt),
+  );
 }
 
 /** A bronze delta batch's bytes: one delta per line, in order, each line ended. */

@@ -88,6 +88,21 @@ function stateBucketPrefix(state: string, bucket: number): string {
 export const lakePaths = {
   bronzeBatch: (source: string, batchId: string, receivedAt: Date): string =>
     `${segment(source, 'source')}/${datePath(receivedAt)}/${segment(batchId, 'batch id')}.ndjson`,
+  /** The bronze source folder of a table's CDC batches: the consumer's own and the poller's delta files. */
+  bronzeCdcSource: (table: string): string => `cdc-${segment(table, 'table')}`,
+  /**
+   * The batch a bronze object of `source` is (`<source>/<yyyy>/<mm>/<dd>/<batchId>.ndjson`, as
+   * `bronzeBatch` builds it), with its date (`yyyy-mm-dd`); null for a chunk, a sidecar or anything
+   * else under the folder.
+   */
+  bronzeBatchOf: (
+    source: string,
+    path: string,
+  ): { readonly batchId: string; readonly date: string } | null => {
+    const match = /^(.+)\/(\d{4})\/(\d{2})\/(\d{2})\/([A-Za-z0-9_.=-]+)\.ndjson$/.exec(path);
+    if (!match || match[1] !== source) return null;
+    return { batchId: match[5]!, date: `${match[2]}-${match[3]}-${match[4]}` };
+  },
   bronzeChunk: (bronzeBatchPath: string, chunk: number): string =>
     `${bronzeBatchPath.replace(/\.ndjson$/, '')}/chunk-${String(chunk).padStart(5, '0')}.ndjson`,
   /**
@@ -112,6 +127,11 @@ export const lakePaths = {
   quarantinePrefix: (dataset: string, table: string): string =>
     `${segment(dataset, 'dataset')}/${segment(table, 'table')}/`,
   manifest: (batchId: string): string => `manifests/${segment(batchId, 'batch id')}.json`,
+  /** Every batch manifest (listing prefix, gold container). */
+  manifestsPrefix: 'manifests/',
+  /** The batch id a manifest object names (`manifests/<batchId>.json`); null for anything else. */
+  manifestBatchId: (path: string): string | null =>
+    /^manifests\/([A-Za-z0-9_.=-]+)\.json$/.exec(path)?.[1] ?? null,
   /** Synapse COPY INTO's ERRORFILE folder for one table of one batch (gold container). */
   goldRejected: (batchId: string, table: string): string =>
     `_rejected/${segment(batchId, 'batch id')}/${segment(table, 'table')}/`,

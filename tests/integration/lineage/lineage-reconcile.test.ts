@@ -10,6 +10,7 @@ import type { CliIo } from '../../../shared/cli/cli-io.js';
 import { fireTimer } from '../../../shared/cli/local-functions-host.js';
 import { reconcileCommand } from '../../../shared/cli/reconcile.command.js';
 import { SOURCE_TABLES } from '../../../shared/domain/datasets/source-tables.js';
+import { lakePaths } from '../../../shared/domain/lake/lake-paths.js';
 import type { BatchManifest } from '../../../shared/domain/pipeline/pipeline-contracts.js';
 import { allRegistrations } from '../../../shared/runtime/local/registration-capture.js';
 import {
@@ -161,6 +162,27 @@ test('every activity run leaves START and COMPLETE, a fact traces to its source 
       telemetry.metrics.filter((m) => m.name === 'nhsflows.reconcile.differences').map((m) => m.value),
       [0],
     );
+    // Every bronze batch of the run finished with a manifest: none is left unrun.
+    assert.deepEqual(clean.unrunBronzeBatches, []);
+
+    // A delta file a poller wrote two days ago and never published (a crash before the reference),
+    // and one written today (it may still be running): only the old one is listed, with its size;
+    // a chunk under it is not a batch.
+    const source = lakePaths.bronzeCdcSource('sus_apc_episode');
+    const old = lakePaths.bronzeBatch(
+      source,
+      'sus_apc_episode-orphan',
+      new Date(Date.now() - 2 * 86_400_000),
+    );
+    const fresh = lakePaths.bronzeBatch(source, 'sus_apc_episode-running', new Date());
+    await h.services.pipeline.lake.put('bronze', old, '{"never":"published"}\n');
+    await h.services.pipeline.lake.put('bronze', fresh, '{"still":"running"}\n');
+    await h.services.pipeline.lake.put('bronze', lakePaths.bronzeChunk(old, 0), '{}\n');
+    const withOrphan = await reconcileLayers({ tables: ['sus_apc_episode'] }, deps);
+    assert.deepEqual(withOrphan.differences, []);
+    assert.deepEqual(withOrphan.unrunBronzeBatches, [
+      { table: 'sus_apc_episode', batchId: 'sus_apc_episode-orphan', path: old, bytes: 22 },
+    ]);
 
     // The CLI over the same lake and warehouse, once the host is gone: clean (exit 0), then a row
     // deleted from the warehouse behind the pipeline's back (exit 1, table, period and key range).
@@ -177,6 +199,10 @@ test('every activity run leaves START and COMPLETE, a fact traces to its source 
     assert.equal(await reconcileCommand.run({ values: {}, positionals: [] }, first), 0, first.stderr());
     assert.match(first.stdout(), /sus_apc_episode: source 9 = silver 8 \+ quarantined 1;/);
     assert.match(first.stdout(), /every table reconciles/);
+    assert.match(
+      first.stdout(),
+      /1 bronze batch\(es\) no batch ever finished[^\n]*\n {2}sus_apc_episode bronze\/cdc-sus_apc_episode\/\d{4}\/\d{2}\/\d{2}\/sus_apc_episode-orphan\.ndjson \(22 bytes\)/,
+    );
 
     forgetAzurite();
     const { openLocalEnvironment } = await import('../../../shared/cli/local-environment.js');

@@ -130,7 +130,7 @@ async function ingestReceived(received: ReceivedBatch, deps: ReceiptDeps): Promi
       (min, d) => (d.capturedAt < min ? d.capturedAt : min),
       deltas[0]?.capturedAt ?? now.toISOString(),
     );
-    const bronzePath = lakePaths.bronzeBatch(`cdc-${table}`, batchId, new Date(capturedAt));
+    const bronzePath = lakePaths.bronzeBatch(lakePaths.bronzeCdcSource(table), batchId, new Date(capturedAt));
     await deps.lake.put('bronze', bronzePath, encodeDeltaLines(deltas), {
       ifNoneMatch: '*',
       contentType: 'application/x-ndjson',

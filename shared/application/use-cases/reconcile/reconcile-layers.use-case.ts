@@ -46,11 +46,29 @@ export interface TableReconciliation {
   readonly periods: number;
 }
 
+/**
+ * A bronze CDC batch object that no batch ever finished with (no manifest), dated at least a day
+ * before the reconciliation: a delta file the poller wrote before a crash and whose reference it
+ * never published (its retry captured the rows again, as another file when the source had moved
+ * on), or a consumer batch whose orchestration never ran. Its rows are covered by the source →
+ * silver hop, which finds any that never arrived; the object itself still holds identifiable rows
+ * in bronze, so it is listed for the custodian to remove.
+ */
+export interface UnrunBronzeBatch {
+  readonly table: SourceTableName;
+  readonly batchId: string;
+  /** Bronze container path. */
+  readonly path: string;
+  readonly bytes: number;
+}
+
 export interface ReconciliationReport {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly tables: readonly TableReconciliation[];
   readonly differences: readonly ReconcileDifference[];
+  /** Bronze CDC batches with no manifest, at least a day old (see `UnrunBronzeBatch`). */
+  readonly unrunBronzeBatches: readonly UnrunBronzeBatch[];
   /** Lake path (gold container) the report was written to. */
   readonly reportPath: string;
 }
@@ -126,9 +144,12 @@ async function listFiles(
 }
 
 /** Origin of every batch with a manifest: 'cdc' or the landing file's name. */
-async function batchOrigins(deps: ReconcileDeps): Promise<Map<string, string>> {
+async function batchOrigins(
+  deps: ReconcileDeps,
+  manifestPaths: readonly string[],
+): Promise<Map<string, string>> {
   const origins = new Map<string, string>();
-  for (const path of await listFiles(deps, 'gold', 'manifests/', '.json')) {
+  for (const path of manifestPaths) {
     const body = await deps.lake.get('gold', path);
     if (!body) continue;
     const manifest = JSON.parse(body.toString('utf8')) as { batchId?: unknown; origin?: unknown };
@@ -161,6 +182,26 @@ async function quarantinedKeys(
     }
   }
   return keys;
+}
+
+/**
+ * The table's bronze CDC batch objects that no manifest names and that are dated before `before`
+ * (`yyyy-mm-dd`): younger ones may still be running.
+ */
+async function unrunBronzeBatches(
+  table: SourceTableName,
+  manifested: ReadonlySet<string>,
+  before: string,
+  deps: ReconcileDeps,
+): Promise<UnrunBronzeBatch[]> {
+  const source = lakePaths.bronzeCdcSource(table);
+  const unrun: UnrunBronzeBatch[] = [];
+  for await (const object of deps.lake.list('bronze', `${source}/`)) {
+    const batch = lakePaths.bronzeBatchOf(source, object.path);
+    if (!batch || manifested.has(batch.batchId) || batch.date >= before) continue;
+    unrun.push({ table, batchId: batch.batchId, path: object.path, bytes: object.size });
+  }
+  return unrun;
 }
 
 /** The source tables a poll's captures read, and the captures of each (reconcileLayers' options). */
@@ -199,7 +240,12 @@ export async function reconcileLayers(
 ): Promise<ReconciliationReport> {
   const started = deps.clock.now();
   const tables = options.tables ?? (Object.keys(SOURCE_TABLES) as SourceTableName[]);
-  const origins = await batchOrigins(deps);
+  const manifestPaths = await listFiles(deps, 'gold', lakePaths.manifestsPrefix, '.json');
+  const origins = await batchOrigins(deps, manifestPaths);
+  const manifested = new Set(manifestPaths.flatMap((p) => lakePaths.manifestBatchId(p) ?? []));
+  // Bronze batches dated the day before the run or later may still be running: not listed.
+  const unrunBefore = new Date(started.getTime() - 86_400_000).toISOString().slice(0, 10);
+  const unrun: UnrunBronzeBatch[] = [];
   const warehouse = await deps.warehouse();
 
   // Each gold table's live rows (one engine pass over its change sets, newest wins), read once.
@@ -315,6 +361,10 @@ export async function reconcileLayers(
         true,
       );
     }
+    const leftInBronze = await unrunBronzeBatches(table, manifested, unrunBefore, deps);
+    unrun.push(...leftInBronze);
+    if (leftInBronze.length > 0)
+      deps.logger.warn('bronze batches never run', { table, batches: leftInBronze.length });
     const found = differences.length - before;
     deps.telemetry.metric(RECONCILE_DIFFERENCES_METRIC, found, { table });
     reports.push({
@@ -338,11 +388,16 @@ export async function reconcileLayers(
     finishedAt,
     tables: reports,
     differences,
+    unrunBronzeBatches: unrun,
     reportPath,
   };
   await deps.lake.put('gold', reportPath, JSON.stringify(report, null, 2), {
     contentType: 'application/json',
   });
-  deps.logger.info('reconciliation finished', { tables: reports.length, differences: differences.length });
+  deps.logger.info('reconciliation finished', {
+    tables: reports.length,
+    differences: differences.length,
+    unrunBronzeBatches: unrun.length,
+  });
   return report;
 }
