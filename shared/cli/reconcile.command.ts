@@ -89,7 +89,7 @@ export function renderReconciliation(report: ReconciliationReport): string {
   if (report.unrunBronzeBatches.length > 0) {
     lines.push(
       '',
-      `${report.unrunBronzeBatches.length} bronze batch(es) no batch ever finished (no manifest; a day old or more). Their rows are covered by source→silver above; the objects still hold identifiable rows in bronze:`,
+      `${report.unrunBronzeBatches.length} bronze batch(es) no batch finished or failed with (no manifest, no ledger row; a day old or more). Their rows are covered by source→silver above; the objects still hold identifiable rows in bronze:`,
     );
     for (const b of report.unrunBronzeBatches) lines.push(`  ${b.table} bronze/${b.path} (${b.bytes} bytes)`);
   }

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { resetServices, services } from '../../../functions/composition-root.js';
 import { readBatchLineage } from '../../../shared/application/use-cases/lineage/activity-lineage.use-case.js';
 import { traceGoldRow } from '../../../shared/application/use-cases/lineage/trace-gold-row.use-case.js';
+import { BATCH_LEDGER_TABLE } from '../../../shared/application/use-cases/pipeline/batch-ledger.use-case.js';
 import { reconcileLayers } from '../../../shared/application/use-cases/reconcile/reconcile-layers.use-case.js';
 import { memoryTelemetry } from '../../../shared/application/ports/telemetry.port.js';
 import type { CliIo } from '../../../shared/cli/cli-io.js';
@@ -178,6 +179,16 @@ test('every activity run leaves START and COMPLETE, a fact traces to its source 
     await h.services.pipeline.lake.put('bronze', old, '{"never":"published"}\n');
     await h.services.pipeline.lake.put('bronze', fresh, '{"still":"running"}\n');
     await h.services.pipeline.lake.put('bronze', lakePaths.bronzeChunk(old, 0), '{}\n');
+    // An old batch that failed: the ledger knows it and the poison queue holds it for replay.
+    const failed = lakePaths.bronzeBatch(
+      source,
+      'sus_apc_episode-failed',
+      new Date(Date.now() - 3 * 86_400_000),
+    );
+    await h.services.pipeline.lake.put('bronze', failed, '{"failed":true}\n');
+    await h.services.pipeline.state.upsert(BATCH_LEDGER_TABLE, 'sus_apc_episode', 'sus_apc_episode-failed', {
+      status: 'failed',
+    });
     const withOrphan = await reconcileLayers({ tables: ['sus_apc_episode'] }, deps);
     assert.deepEqual(withOrphan.differences, []);
     assert.deepEqual(withOrphan.unrunBronzeBatches, [
@@ -201,7 +212,7 @@ test('every activity run leaves START and COMPLETE, a fact traces to its source 
     assert.match(first.stdout(), /every table reconciles/);
     assert.match(
       first.stdout(),
-      /1 bronze batch\(es\) no batch ever finished[^\n]*\n {2}sus_apc_episode bronze\/cdc-sus_apc_episode\/\d{4}\/\d{2}\/\d{2}\/sus_apc_episode-orphan\.ndjson \(22 bytes\)/,
+      /1 bronze batch\(es\) no batch finished or failed with[^\n]*\n {2}sus_apc_episode bronze\/cdc-sus_apc_episode\/\d{4}\/\d{2}\/\d{2}\/sus_apc_episode-orphan\.ndjson \(22 bytes\)/,
     );
 
     forgetAzurite();

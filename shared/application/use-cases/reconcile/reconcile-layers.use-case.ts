@@ -12,6 +12,7 @@ import {
   type PeriodDifference,
 } from '../../../domain/reconcile/layer-digest.js';
 import type { ChangeSource } from '../../ports/change-source.port.js';
+import { BATCH_LEDGER_TABLE } from '../pipeline/batch-ledger.use-case.js';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
 
 /** The metric every reconciliation emits per source table: how many periods differ (0 = clean). */
@@ -47,8 +48,8 @@ export interface TableReconciliation {
 }
 
 /**
- * A bronze CDC batch object that no batch ever finished with (no manifest), dated at least a day
- * before the reconciliation: a delta file the poller wrote before a crash and whose reference it
+ * A bronze CDC batch object that no batch ever finished or failed with (no manifest, no ledger
+ * row), dated at least a day before the reconciliation: a delta file the poller wrote before a crash and whose reference it
  * never published (its retry captured the rows again, as another file when the source had moved
  * on), or a consumer batch whose orchestration never ran. Its rows are covered by the source →
  * silver hop, which finds any that never arrived; the object itself still holds identifiable rows
@@ -75,7 +76,7 @@ export interface ReconciliationReport {
 
 export interface ReconcileDeps extends Pick<
   PipelineDeps,
-  'lake' | 'parquet' | 'warehouse' | 'telemetry' | 'clock' | 'logger'
+  'lake' | 'parquet' | 'warehouse' | 'telemetry' | 'clock' | 'logger' | 'state'
 > {
   readonly source: ChangeSource;
 }
@@ -185,8 +186,9 @@ async function quarantinedKeys(
 }
 
 /**
- * The table's bronze CDC batch objects that no manifest names and that are dated before `before`
- * (`yyyy-mm-dd`): younger ones may still be running.
+ * The table's bronze CDC batch objects that no manifest names, that the batch ledger does not know
+ * (a failed batch has a ledger row and waits on the poison queue for its replay) and that are dated
+ * before `before` (`yyyy-mm-dd`): younger ones may still be running. One ledger read per candidate.
  */
 async function unrunBronzeBatches(
   table: SourceTableName,
@@ -199,6 +201,7 @@ async function unrunBronzeBatches(
   for await (const object of deps.lake.list('bronze', `${source}/`)) {
     const batch = lakePaths.bronzeBatchOf(source, object.path);
     if (!batch || manifested.has(batch.batchId) || batch.date >= before) continue;
+    if (await deps.state.get(BATCH_LEDGER_TABLE, table, batch.batchId)) continue;
     unrun.push({ table, batchId: batch.batchId, path: object.path, bytes: object.size });
   }
   return unrun;
@@ -240,6 +243,7 @@ export async function reconcileLayers(
 ): Promise<ReconciliationReport> {
   const started = deps.clock.now();
   const tables = options.tables ?? (Object.keys(SOURCE_TABLES) as SourceTableName[]);
+  await deps.state.ensureTables([BATCH_LEDGER_TABLE]);
   const manifestPaths = await listFiles(deps, 'gold', lakePaths.manifestsPrefix, '.json');
   const origins = await batchOrigins(deps, manifestPaths);
   const manifested = new Set(manifestPaths.flatMap((p) => lakePaths.manifestBatchId(p) ?? []));
