@@ -157,9 +157,9 @@ export function sqlString(value: string): string {
 
 /**
  * Parquet through an in-memory DuckDB: rows go in as a scratch file of JSON arrays (`RowStaging`)
- * read as text, are cast to their types by one `COPY (SELECT CAST ...) TO` (`parquetWriteOptions`), and come back
- * out through a scratch file of JSON arrays (`COPY … (FORMAT json)`, `queryRows`), streamed. One
- * connection per codec; not shared across threads.
+ * read as text, are cast to their types by one `COPY (SELECT CAST ...) TO` (`parquetWriteOptions`),
+ * and come back out through a scratch file of JSON arrays (`COPY … (FORMAT json)`, `queryRows`),
+ * streamed. One connection per codec; not shared across threads.
  */
 export class DuckDbParquetCodec implements ParquetCodec {
   private instance: Promise<DuckDBInstance> | undefined;

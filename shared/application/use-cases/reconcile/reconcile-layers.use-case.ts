@@ -49,11 +49,11 @@ export interface TableReconciliation {
 
 /**
  * A bronze CDC batch object that no batch ever finished or failed with (no manifest, no ledger
- * row), dated at least a day before the reconciliation: a delta file the poller wrote before a crash and whose reference it
- * never published (its retry captured the rows again, as another file when the source had moved
- * on), or a consumer batch whose orchestration never ran. Its rows are covered by the source →
- * silver hop, which finds any that never arrived; the object itself still holds identifiable rows
- * in bronze, so it is listed for the custodian to remove.
+ * row), dated at least a day before the reconciliation: a delta file the poller wrote before a
+ * crash and whose reference it never published (its retry captured the rows again, as another file
+ * when the source had moved on), or a consumer batch whose orchestration never ran. Its rows are
+ * covered by the source → silver hop, which finds any that never arrived; the object itself still
+ * holds identifiable rows in bronze, so it is listed for the custodian to remove.
  */
 export interface UnrunBronzeBatch {
   readonly table: SourceTableName;
@@ -68,7 +68,7 @@ export interface ReconciliationReport {
   readonly finishedAt: string;
   readonly tables: readonly TableReconciliation[];
   readonly differences: readonly ReconcileDifference[];
-  /** Bronze CDC batches with no manifest, at least a day old (see `UnrunBronzeBatch`). */
+  /** Bronze CDC batches with no manifest and no ledger row, a day old or more (`UnrunBronzeBatch`). */
   readonly unrunBronzeBatches: readonly UnrunBronzeBatch[];
   /** Lake path (gold container) the report was written to. */
   readonly reportPath: string;
