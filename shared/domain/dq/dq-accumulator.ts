@@ -70,12 +70,33 @@ function emptyCell(
   return { provider, dataset, table, period, records: 0, quarantined: 0, fields, rules: {} };
 }
 
-function cloneCell(cell: DqCellState): DqCellState {
+/** A copy of a cell's counts: its fields and rules in `fieldOrder` and `ruleOrder`. */
+function copyCell(
+  cell: DqCellState,
+  fieldOrder: readonly string[] = Object.keys(cell.fields),
+  ruleOrder: readonly string[] = Object.keys(cell.rules),
+): DqCellState {
   const fields: Record<string, DqFieldCounts> = {};
-  for (const [f, c] of Object.entries(cell.fields)) fields[f] = { ...c };
+  for (const f of fieldOrder) {
+    const c = cell.fields[f] as DqFieldCounts;
+    fields[f] = { populated: c.populated, valid: c.valid, defaults: c.defaults };
+  }
   const rules: Record<string, DqRuleCounts> = {};
-  for (const [k, r] of Object.entries(cell.rules)) rules[k] = { ...r };
-  return { ...cell, fields, rules };
+  for (const k of ruleOrder) {
+    const r = cell.rules[k] as DqRuleCounts;
+    rules[k] = { rule: r.rule, field: r.field, severity: r.severity, failed: r.failed };
+  }
+  // Spelled out, not spread: V8 adds each property after a spread through the runtime.
+  return {
+    provider: cell.provider,
+    dataset: cell.dataset,
+    table: cell.table,
+    period: cell.period,
+    records: cell.records,
+    quarantined: cell.quarantined,
+    fields,
+    rules,
+  };
 }
 
 /** Key of a cell in `DqState.cells`. */
@@ -163,7 +184,7 @@ export class DqAccumulator {
     for (const [key, cell] of Object.entries(state.cells)) {
       const mine = this.cells.get(key);
       if (!mine) {
-        this.cells.set(key, cloneCell(cell));
+        this.cells.set(key, copyCell(cell));
         continue;
       }
       mine.records += cell.records;
@@ -175,7 +196,7 @@ export class DqAccumulator {
         m.defaults += c.defaults;
       }
       for (const [ruleKey, r] of Object.entries(cell.rules)) {
-        const m = (mine.rules[ruleKey] ??= { ...r, failed: 0 });
+        const m = (mine.rules[ruleKey] ??= { rule: r.rule, field: r.field, severity: r.severity, failed: 0 });
         m.failed += r.failed;
       }
     }
@@ -194,11 +215,7 @@ export class DqAccumulator {
     const cells: Record<string, DqCellState> = {};
     for (const key of [...this.cells.keys()].sort()) {
       const c = this.cells.get(key) as DqCellState;
-      const fields: Record<string, DqFieldCounts> = {};
-      for (const f of Object.keys(c.fields).sort()) fields[f] = { ...(c.fields[f] as DqFieldCounts) };
-      const rules: Record<string, DqRuleCounts> = {};
-      for (const r of Object.keys(c.rules).sort()) rules[r] = { ...(c.rules[r] as DqRuleCounts) };
-      cells[key] = { ...c, fields, rules };
+      cells[key] = copyCell(c, Object.keys(c.fields).sort(), Object.keys(c.rules).sort());
     }
     return { version: 1, cells };
   }

@@ -73,91 +73,73 @@ export interface ScorecardOptions {
 const pct = (numerator: number, denominator: number): number | null =>
   denominator === 0 ? null : (numerator / denominator) * 100;
 
-function cellRows(cell: DqCellState, itemScores: number[]): DqScorecardRow[] {
-  const base = {
-    provider_code: cell.provider,
-    dataset: cell.dataset,
-    table: cell.table,
-    period: cell.period,
+/** Where a scorecard row belongs: its provider × dataset × month, and its table when it has one. */
+interface CellKey {
+  readonly provider: string;
+  readonly dataset: DatasetId;
+  readonly table: SourceTableName | null;
+  readonly period: string;
+}
+
+/**
+ * One scorecard row, as one object literal (no spread: V8 adds each property after a spread
+ * through the runtime, and a large batch's scorecard has tens of thousands of rows).
+ */
+function scoreRow(
+  at: CellKey,
+  field: string | null,
+  ruleId: string | null,
+  measure: DqMeasure,
+  numerator: number,
+  denominator: number,
+  score: number | null,
+): DqScorecardRow {
+  return {
+    provider_code: at.provider,
+    dataset: at.dataset,
+    table: at.table,
+    period: at.period,
+    field,
+    rule_id: ruleId,
+    measure,
+    numerator,
+    denominator,
+    score,
   };
-  const rows: DqScorecardRow[] = [
-    {
-      ...base,
-      field: null,
-      rule_id: null,
-      measure: 'records',
-      numerator: cell.records,
-      denominator: cell.records,
-      score: pct(cell.records, cell.records),
-    },
-    {
-      ...base,
-      field: null,
-      rule_id: null,
-      measure: 'quarantined',
-      numerator: cell.quarantined,
-      denominator: cell.records,
-      score: pct(cell.quarantined, cell.records),
-    },
-  ];
+}
+
+function cellRows(cell: DqCellState, itemScores: number[], rows: DqScorecardRow[]): void {
+  const records = cell.records;
+  rows.push(
+    scoreRow(cell, null, null, 'records', records, records, pct(records, records)),
+    scoreRow(cell, null, null, 'quarantined', cell.quarantined, records, pct(cell.quarantined, records)),
+  );
   for (const field of Object.keys(cell.fields).sort()) {
     const c = cell.fields[field];
     const item = dqItem(cell.table, field);
     if (!c || !item) continue;
-    const f = { ...base, field, rule_id: null };
     rows.push(
-      {
-        ...f,
-        measure: 'completeness',
-        numerator: c.populated,
-        denominator: cell.records,
-        score: pct(c.populated, cell.records),
-      },
-      {
-        ...f,
-        measure: 'validity',
-        numerator: c.valid,
-        denominator: c.populated,
-        score: pct(c.valid, c.populated),
-      },
-      {
-        ...f,
-        measure: 'default_use',
-        numerator: c.defaults,
-        denominator: cell.records,
-        score: pct(c.defaults, cell.records),
-      },
+      scoreRow(cell, field, null, 'completeness', c.populated, records, pct(c.populated, records)),
+      scoreRow(cell, field, null, 'validity', c.valid, c.populated, pct(c.valid, c.populated)),
+      scoreRow(cell, field, null, 'default_use', c.defaults, records, pct(c.defaults, records)),
     );
     const score = dqmiItemScore({
-      records: cell.records,
+      records,
       validAndComplete: c.valid,
       defaults: c.defaults,
       threshold: item.defaultThreshold,
     });
-    const excess = defaultsInExcess(c.defaults, cell.records, item.defaultThreshold);
-    rows.push({
-      ...f,
-      measure: 'item_score',
-      numerator: Math.max(0, c.valid - excess),
-      denominator: cell.records,
-      score,
-    });
+    const excess = defaultsInExcess(c.defaults, records, item.defaultThreshold);
+    rows.push(scoreRow(cell, field, null, 'item_score', Math.max(0, c.valid - excess), records, score));
     if (item.inIndex && score !== null) itemScores.push(score);
   }
   for (const key of Object.keys(cell.rules).sort()) {
     const r = cell.rules[key];
     if (!r) continue;
-    rows.push({
-      ...base,
-      field: r.field,
-      rule_id: r.rule,
-      measure: 'rule_failure_rate',
-      numerator: r.failed,
-      denominator: cell.records,
-      score: pct(r.failed, cell.records),
-    });
+    rows.push(
+      scoreRow(cell, r.field, r.rule, 'rule_failure_rate', r.failed, records, pct(r.failed, records)),
+    );
   }
-  return rows;
 }
 
 /**
@@ -194,25 +176,22 @@ export function scorecardRows(state: DqState, options: ScorecardOptions = {}): D
     if (!g) continue;
     const itemScores: number[] = [];
     g.cells.sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0));
-    for (const cell of g.cells) rows.push(...cellRows(cell, itemScores));
+    for (const cell of g.cells) cellRows(cell, itemScores, rows);
     const submitted = g.cells.some((c) => c.records > 0) ? 1 : 0;
     const coverage = submitted; // one month: submitted or not (rollups average months)
-    const base = {
-      provider_code: g.provider,
-      dataset: g.dataset,
-      table: null,
-      period: g.period,
-      field: null,
-      rule_id: null,
-    };
-    rows.push({ ...base, measure: 'coverage', numerator: submitted, denominator: 1, score: coverage * 100 });
-    rows.push({
-      ...base,
-      measure: 'dqmi_score',
-      numerator: itemScores.reduce((a, s) => a + s / 100, 0),
-      denominator: itemScores.length,
-      score: dqmiDatasetScore(itemScores, [coverage]),
-    });
+    const at: CellKey = { provider: g.provider, dataset: g.dataset, table: null, period: g.period };
+    rows.push(
+      scoreRow(at, null, null, 'coverage', submitted, 1, coverage * 100),
+      scoreRow(
+        at,
+        null,
+        null,
+        'dqmi_score',
+        itemScores.reduce((a, s) => a + s / 100, 0),
+        itemScores.length,
+        dqmiDatasetScore(itemScores, [coverage]),
+      ),
+    );
   }
   return rows;
 }

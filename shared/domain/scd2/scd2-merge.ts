@@ -207,7 +207,7 @@ export function foldChanges(
           type1At = c.effectiveAt;
           beforeType1 = live.attributes;
         }
-        versions[versions.length - 1] = { ...live, attributes: c.attributes! };
+        versions[versions.length - 1] = versionWith(live, live.validTo, live.isCurrent, c.attributes!);
       }
       outcomes.set(c.changeId, overwrite ? 'type1' : 'unchanged');
       continue;
@@ -224,7 +224,7 @@ export function foldChanges(
       if (start.partial && openFromStart && spec.untracked === 'type1') return { kind: 'needs-history' };
       // A version that ends here does not cover this instant: none of its type-1 values belong to it.
       const attributes = type1At === c.effectiveAt && beforeType1 ? beforeType1 : current.attributes;
-      versions[versions.length - 1] = { ...current, validTo: c.effectiveAt, isCurrent: false, attributes };
+      versions[versions.length - 1] = versionWith(current, c.effectiveAt, false, attributes);
     }
     type1At = undefined;
     beforeType1 = undefined;
@@ -249,7 +249,7 @@ export function foldChanges(
       versions.pop();
       const attributes =
         spec.untracked === 'type1' && !added.isDeleted ? added.attributes : before.attributes;
-      versions[versions.length - 1] = { ...before, validTo: SCD2_HIGH_DATE, isCurrent: true, attributes };
+      versions[versions.length - 1] = versionWith(before, SCD2_HIGH_DATE, true, attributes);
       outcomes.set(c.changeId, 'unchanged');
       // Reopened at this instant with this instant's values; closing it here again gives back its own.
       if (attributes !== before.attributes) {
@@ -310,4 +310,28 @@ function sameAttributes(a: DimensionAttributes, b: DimensionAttributes): boolean
   if (names.length !== Object.keys(b).length) return false;
   for (const name of names) if (!(name in b) || a[name] !== b[name]) return false;
   return true;
+}
+
+/**
+ * `version` with another end, current flag and attributes, spelled out (V8 adds each property after
+ * a spread, `{ ...version, validTo }`, through the runtime: a merge makes one per change).
+ */
+function versionWith(
+  version: DimensionVersion,
+  validTo: string,
+  isCurrent: boolean,
+  attributes: DimensionAttributes,
+): DimensionVersion {
+  return {
+    key: version.key,
+    surrogateKey: version.surrogateKey,
+    validFrom: version.validFrom,
+    validTo,
+    isCurrent,
+    isDeleted: version.isDeleted,
+    rowHash: version.rowHash,
+    recordedAt: version.recordedAt,
+    changeId: version.changeId,
+    attributes,
+  };
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tableDeclaration } from '../../../shared/domain/datasets/dataset-declarations.js';
 import { SOURCE_TABLE_NAMES, sourceTable } from '../../../shared/domain/datasets/source-tables.js';
-import { GOLD_TABLES } from '../../../shared/domain/gold/gold-tables.js';
+import { FACT_ACTIVITY, GOLD_TABLES, changeSetColumns } from '../../../shared/domain/gold/gold-tables.js';
 import type { PortableColumn, PortableRow } from '../../../shared/domain/gold/portable-types.js';
 import { SILVER_LINEAGE_COLUMNS } from '../../../shared/domain/pipeline/silver-lineage.js';
 import { personLevelColumns } from '../../../shared/domain/gold/table-access.js';
@@ -235,6 +235,30 @@ test('the gold facts read from silver only the columns declared for them, and a 
         dataset,
         `${fact.name} (${op})`,
       );
+    }
+  }
+});
+
+test('a fact_activity row, upsert or tombstone, has exactly the change set columns of fact_activity, in order', () => {
+  // activityFactRow spells its row out (one literal, no spread), so this keeps it to the declaration.
+  const expected = changeSetColumns(FACT_ACTIVITY).map((c) => c.name);
+  const ctx = {
+    project: 'p',
+    patientSk: 'sk',
+    patientToken: 'tok',
+    personId: 'person',
+    linkQuality: 'deterministic',
+    batchId: 'b',
+    loadedAt: 'now',
+    seq: 1,
+  };
+  for (const table of SOURCE_TABLE_NAMES) {
+    for (const op of ['upsert', 'delete']) {
+      const silver: PortableRow = { _op: op, _captured_at: '2026-01-01T00:00:00.000Z', _event_id: 'e' };
+      for (const k of sourceTable(table).key) silver[k] = 'k';
+      const row = activityFactRow(table, silver, ctx);
+      assert.deepEqual(Object.keys(row), expected, `${table} (${op})`);
+      assert.equal(row._op, op);
     }
   }
 });
