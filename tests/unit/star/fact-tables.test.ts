@@ -262,3 +262,32 @@ test('a fact_activity row, upsert or tombstone, has exactly the change set colum
     }
   }
 });
+
+test("a dataset fact row, upsert or tombstone, has exactly its table's change set columns, in order", () => {
+  // Rows are copied from the table's empty row and every store replaces a value (no property is
+  // added: V8 adds properties to a copied object slowly), so the keys are the declaration's.
+  const lookup = { organisationSk: (code: unknown, date: string | null) => `${String(code)}@${date}` };
+  const ctx = {
+    project: 'p',
+    patientSk: 'sk',
+    patientToken: 'tok',
+    personId: 'person',
+    linkQuality: 'deterministic',
+    batchId: 'b',
+    loadedAt: 'now',
+    seq: 1,
+  };
+  for (const fact of DATASET_FACT_DECLARATIONS) {
+    const table = datasetFactTable(fact);
+    const expected = changeSetColumns(table).map((c) => c.name);
+    for (const op of ['upsert', 'delete']) {
+      const silver: PortableRow = {};
+      for (const c of [...silverColumns(fact.source), ...SILVER_LINEAGE_COLUMNS]) silver[c.name] = 'x';
+      silver._op = op;
+      silver[sourceTable(fact.source).activityDateColumn] = '2026-01-02';
+      const row = datasetFactRow(table, fact, silver, ctx, lookup);
+      assert.deepEqual(Object.keys(row), expected, `${fact.name} (${op})`);
+      assert.equal(row._op, op);
+    }
+  }
+});

@@ -232,7 +232,11 @@ function withoutRows(result: LinkProjectResult): Omit<LinkProjectResult, 'linked
   };
 }
 
-/** A mart's rows as a change set (every row an upsert, in order), one row at a time: no copy of the mart. */
+/**
+ * A mart's rows as a change set (every row an upsert, in order), one row at a time: no copy of the
+ * mart. The row is spread last: a mart has no `_op` or `_seq` column (a change set adds them), and
+ * V8 adds each property written after a spread through the runtime, about 1 µs a property.
+ */
 function* asChangeSet(rows: readonly PortableRow[]): Iterable<PortableRow> {
-  for (const [i, row] of rows.entries()) yield { ...row, _op: 'upsert', _seq: String(i) };
+  for (let i = 0; i < rows.length; i++) yield { _op: 'upsert', _seq: String(i), ...rows[i] };
 }
