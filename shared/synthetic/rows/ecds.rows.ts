@@ -114,13 +114,21 @@ export function ecdsAttendanceRow(rng: Rng, ctx: PatientRowContext, a: AeAttenda
     a.arrivalDay,
   );
   const measures = ecdsWaitMeasures(row.arrival_at as string, row.departure_at as string);
-  const built: SourceRow = {
-    ...row,
-    ...detail,
+  const derived: SourceRow = {
     duration_mins: measures.durationMins,
     within_4_hours: measures.within4Hours,
     over_12_hours: measures.over12Hours,
   };
-  // In the declaration's column order (the detail and derived columns sit among the source ones).
-  return Object.fromEntries(ecdsAttendance.columns.map((c) => [c.name, built[c.name] ?? null]));
+  // In the declaration's column order (the detail and derived columns sit among the source ones);
+  // a derived value wins over a detail one, a detail one over the row's. Read from the three
+  // objects, not merged into one by spreads first: V8 adds each property after a spread slowly.
+  const out: SourceRow = {};
+  for (const { name } of ecdsAttendance.columns)
+    out[name] =
+      (Object.hasOwn(derived, name)
+        ? derived[name]
+        : Object.hasOwn(detail, name)
+          ? detail[name]
+          : row[name]) ?? null;
+  return out;
 }
