@@ -19,6 +19,8 @@ export interface ActivityRunner {
   invoke(name: string, input: unknown): Promise<unknown>;
   /** The thread ids of the workers running now (a recycled worker's successor has a new one). */
   threadIds(): readonly number[];
+  /** Each running worker's V8 young generation in MiB, as V8 applies it (`Worker.resourceLimits`). */
+  youngGenerationMb(): readonly (number | undefined)[];
   close(): Promise<void>;
 }
 
@@ -48,6 +50,11 @@ export interface ActivityWorkerOptions {
    * workers live until close.
    */
   readonly recycle?: { readonly idleMs: number; readonly heapBytes: number };
+  /**
+   * Each worker's V8 young generation, in MiB (`resourceLimits.maxYoungGenerationSizeMb`; V8 splits
+   * it into two semi-spaces and a large-object space, a third each). Undefined: V8's default.
+   */
+  readonly youngGenerationMb?: number;
 }
 
 /** One activity invocation run on a worker, as the main thread saw it (dispatch → result). */
@@ -120,6 +127,8 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
   const here = new URL(import.meta.url);
   const typescript = here.pathname.endsWith('.ts');
   const script = new URL(`./activity-worker.${typescript ? 'ts' : 'js'}`, here);
+  const resourceLimits =
+    options.youngGenerationMb === undefined ? {} : { maxYoungGenerationSizeMb: options.youngGenerationMb };
   const pending = new Map<
     number,
     { resolve: (v: unknown) => void; reject: (e: Error) => void; slot: Slot }
@@ -154,9 +163,9 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
         // (Node 20 does not apply `--import` in a worker before its entry module).
         new Worker(
           `(async () => { (await import('tsx/esm/api')).register(); await import(${JSON.stringify(script.href)}); })()`,
-          { eval: true, env: process.env },
+          { eval: true, env: process.env, resourceLimits },
         )
-      : new Worker(script, { env: process.env });
+      : new Worker(script, { env: process.env, resourceLimits });
     worker.on('message', onMessage);
     const fail = (error: Error) => {
       if (retired.has(worker)) return;
@@ -213,6 +222,7 @@ export function startActivityWorkers(options: ActivityWorkerOptions): ActivityRu
   return {
     runsOnWorker: (name) => !onMain.has(name),
     threadIds: () => slots.map((s) => s.worker.threadId),
+    youngGenerationMb: () => slots.map((s) => s.worker.resourceLimits?.maxYoungGenerationSizeMb),
     invoke: (name, input) => {
       if (slots.length === 0)
         return Promise.reject(new Error(`no activity worker is running: ${failure?.message ?? 'closed'}`));

@@ -90,6 +90,8 @@ export interface LocalHostOptions {
     readonly onInvocation?: (invocation: ActivityInvocation) => void;
     /** When an idle worker with a large heap is replaced by a fresh one (see activity-workers.ts). */
     readonly recycle?: { readonly idleMs: number; readonly heapBytes: number };
+    /** Each worker's V8 young generation in MiB (see activity-workers.ts); absent: V8's default. */
+    readonly youngGenerationMb?: number;
   };
 }
 
@@ -317,6 +319,9 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
           }),
           ...(options.activityWorkers.pinned && { pinnedActivities: options.activityWorkers.pinned }),
           ...(options.activityWorkers.recycle && { recycle: options.activityWorkers.recycle }),
+          ...(options.activityWorkers.youngGenerationMb !== undefined && {
+            youngGenerationMb: options.activityWorkers.youngGenerationMb,
+          }),
           ...(options.activityWorkers.onInvocation && {
             onInvocation: options.activityWorkers.onInvocation,
           }),

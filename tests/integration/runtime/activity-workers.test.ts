@@ -93,3 +93,25 @@ test('an idle worker whose heap stays below recycle.heapBytes is kept warm', asy
     clearInterval(alive);
   }
 });
+
+test("workers get the young generation they are started with (and V8's default without one)", async () => {
+  const alive = setInterval(() => undefined, 1_000);
+  const sized = startActivityWorkers({ size: 2, onLog: () => undefined, youngGenerationMb: 96 });
+  const plain = startActivityWorkers({ size: 1, onLog: () => undefined });
+  try {
+    // Each worker has run once, so it is up (its limits are read from the running thread).
+    await assert.rejects(sized.invoke('noSuchActivity', null), /noSuchActivity/);
+    await assert.rejects(sized.invoke('noSuchActivity', null), /noSuchActivity/);
+    await assert.rejects(plain.invoke('noSuchActivity', null), /noSuchActivity/);
+    assert.deepEqual(sized.youngGenerationMb(), [96, 96]);
+    const [defaultMb] = plain.youngGenerationMb();
+    assert.ok(
+      defaultMb !== undefined && defaultMb < 96,
+      `V8's default young generation: ${String(defaultMb)} MiB`,
+    );
+  } finally {
+    await sized.close();
+    await plain.close();
+    clearInterval(alive);
+  }
+});
