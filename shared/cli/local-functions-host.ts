@@ -130,7 +130,8 @@ const WORKER_RECYCLE = { idleMs: 2_000, heapBytes: 256 * 1024 * 1024 } as const;
 /**
  * An activity worker's V8 young generation: 96 MiB (semi-spaces of 32 MiB; V8's default is 16).
  * An activity's rows live for one chunk; with the default, most of them outlive two scavenges and
- * are promoted, then collected again by the old generation's full collections.
+ * are promoted, then collected again by the old generation's full collections (the runs that
+ * measured it: docs/local-runtime.md).
  */
 const WORKER_YOUNG_GENERATION_MB = 96;
 
