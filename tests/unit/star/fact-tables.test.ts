@@ -12,6 +12,7 @@ import {
   activityFactRow,
   activityFactSilverColumns,
   datasetFactRow,
+  type FactContext,
   datasetFactSilverColumns,
   starKeyLookup,
 } from '../../../shared/domain/star/fact-rows.js';
@@ -20,6 +21,19 @@ import {
   DATASET_FACT_TABLES,
   datasetFactTable,
 } from '../../../shared/domain/star/fact-tables.js';
+
+/** The fact context of a linked row, and a lookup that echoes what it is asked (the row tests below). */
+const LINKED: FactContext = {
+  project: 'p',
+  patientSk: 'sk',
+  patientToken: 'tok',
+  personId: 'person',
+  linkQuality: 'deterministic',
+  batchId: 'b',
+  loadedAt: 'now',
+  seq: 3,
+};
+const ECHO_LOOKUP = { organisationSk: (code: unknown, date: string | null) => `${String(code)}@${date}` };
 
 test('a fact column taken from silver has the silver type and the declared width and description: declared once', () => {
   for (const fact of DATASET_FACT_DECLARATIONS) {
@@ -182,17 +196,6 @@ test('the gold facts read from silver only the columns declared for them, and a 
     if (c.type.startsWith('decimal')) return '12.50';
     return `${c.name}-value`;
   };
-  const lookup = { organisationSk: (code: unknown, date: string | null) => `${String(code)}@${date}` };
-  const ctx = {
-    project: 'p',
-    patientSk: 'sk',
-    patientToken: 'tok',
-    personId: 'person',
-    linkQuality: 'deterministic',
-    batchId: 'b',
-    loadedAt: 'now',
-    seq: 3,
-  };
   for (const table of SOURCE_TABLE_NAMES) {
     const fact = DATASET_FACT_DECLARATIONS.find((f) => f.source === table);
     for (const op of ['upsert', 'delete']) {
@@ -207,7 +210,7 @@ test('the gold facts read from silver only the columns declared for them, and a 
         },
       });
       const declared = new Set(activityFactSilverColumns(table));
-      const activity = activityFactRow(table, watched, ctx);
+      const activity = activityFactRow(table, watched, LINKED);
       assert.deepEqual(
         [...read].filter((n) => !declared.has(n)),
         [],
@@ -216,7 +219,7 @@ test('the gold facts read from silver only the columns declared for them, and a 
       const only = (names: Iterable<string>): PortableRow =>
         Object.fromEntries([...names].map((n) => [n, full[n] ?? null]));
       assert.deepEqual(
-        activityFactRow(table, only(declared), ctx),
+        activityFactRow(table, only(declared), LINKED),
         activity,
         `${table} fact_activity (${op})`,
       );
@@ -224,14 +227,14 @@ test('the gold facts read from silver only the columns declared for them, and a 
       read.clear();
       const factTable = datasetFactTable(fact);
       const datasetDeclared = new Set(datasetFactSilverColumns(fact));
-      const dataset = datasetFactRow(factTable, fact, watched, ctx, lookup);
+      const dataset = datasetFactRow(factTable, fact, watched, LINKED, ECHO_LOOKUP);
       assert.deepEqual(
         [...read].filter((n) => !datasetDeclared.has(n)),
         [],
         `${fact.name} (${op})`,
       );
       assert.deepEqual(
-        datasetFactRow(factTable, fact, only(datasetDeclared), ctx, lookup),
+        datasetFactRow(factTable, fact, only(datasetDeclared), LINKED, ECHO_LOOKUP),
         dataset,
         `${fact.name} (${op})`,
       );
@@ -242,21 +245,11 @@ test('the gold facts read from silver only the columns declared for them, and a 
 test('a fact_activity row, upsert or tombstone, has exactly the change set columns of fact_activity, in order', () => {
   // activityFactRow spells its row out (one literal, no spread), so this keeps it to the declaration.
   const expected = changeSetColumns(FACT_ACTIVITY).map((c) => c.name);
-  const ctx = {
-    project: 'p',
-    patientSk: 'sk',
-    patientToken: 'tok',
-    personId: 'person',
-    linkQuality: 'deterministic',
-    batchId: 'b',
-    loadedAt: 'now',
-    seq: 1,
-  };
   for (const table of SOURCE_TABLE_NAMES) {
     for (const op of ['upsert', 'delete']) {
       const silver: PortableRow = { _op: op, _captured_at: '2026-01-01T00:00:00.000Z', _event_id: 'e' };
       for (const k of sourceTable(table).key) silver[k] = 'k';
-      const row = activityFactRow(table, silver, ctx);
+      const row = activityFactRow(table, silver, LINKED);
       assert.deepEqual(Object.keys(row), expected, `${table} (${op})`);
       assert.equal(row._op, op);
     }
@@ -266,17 +259,6 @@ test('a fact_activity row, upsert or tombstone, has exactly the change set colum
 test("a dataset fact row, upsert or tombstone, has exactly its table's change set columns, in order", () => {
   // Rows are copied from the table's empty row and every store replaces a value (no property is
   // added: V8 adds properties to a copied object slowly), so the keys are the declaration's.
-  const lookup = { organisationSk: (code: unknown, date: string | null) => `${String(code)}@${date}` };
-  const ctx = {
-    project: 'p',
-    patientSk: 'sk',
-    patientToken: 'tok',
-    personId: 'person',
-    linkQuality: 'deterministic',
-    batchId: 'b',
-    loadedAt: 'now',
-    seq: 1,
-  };
   for (const fact of DATASET_FACT_DECLARATIONS) {
     const table = datasetFactTable(fact);
     const expected = changeSetColumns(table).map((c) => c.name);
@@ -285,7 +267,7 @@ test("a dataset fact row, upsert or tombstone, has exactly its table's change se
       for (const c of [...silverColumns(fact.source), ...SILVER_LINEAGE_COLUMNS]) silver[c.name] = 'x';
       silver._op = op;
       silver[sourceTable(fact.source).activityDateColumn] = '2026-01-02';
-      const row = datasetFactRow(table, fact, silver, ctx, lookup);
+      const row = datasetFactRow(table, fact, silver, LINKED, ECHO_LOOKUP);
       assert.deepEqual(Object.keys(row), expected, `${fact.name} (${op})`);
       assert.equal(row._op, op);
     }
