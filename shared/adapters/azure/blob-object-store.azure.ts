@@ -109,7 +109,10 @@ export class BlobObjectStore implements ObjectStore {
 
   async get(container: string, path: string): Promise<Buffer | undefined> {
     try {
-      return await this.container(container).getBlockBlobClient(path).downloadToBuffer();
+      // One GET, its body gathered: `downloadToBuffer` first asks for the blob's properties, then
+      // fetches 4 MiB ranges into a zero-filled buffer (a 40 MB chunk file was 11 requests).
+      const response = await this.container(container).getBlockBlobClient(path).download();
+      return await streamToBuffer(response.readableStreamBody);
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
       throw wrap('get', container, path, error);
@@ -177,8 +180,10 @@ async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promis
   if (!stream) return Buffer.alloc(0);
   const parts: Buffer[] = [];
   for await (const part of stream)
-    parts.push(typeof part === 'string' ? Buffer.from(part) : Buffer.from(part));
-  return Buffer.concat(parts);
+    parts.push(
+      Buffer.isBuffer(part) ? part : typeof part === 'string' ? Buffer.from(part) : Buffer.from(part),
+    );
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
 function isStatus(error: unknown, ...statuses: number[]): boolean {
