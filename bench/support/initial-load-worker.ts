@@ -287,6 +287,12 @@ async function load(): Promise<LoadResult> {
     // The batch ledger first (a load stopped at its deadline is still moving).
     const status = await pipelineStatus(s.pipeline);
     const stages = stageTimings(invocations, 0, loadEnd);
+    // NHSFLOWS_BENCH_TIMELINE=<file>: the load's invocations too, in <file>.load (as the round's below).
+    if (process.env.NHSFLOWS_BENCH_TIMELINE)
+      writeFileSync(
+        `${process.env.NHSFLOWS_BENCH_TIMELINE}.load`,
+        invocationTimeline(invocations, loadStart),
+      );
 
     // The lake after the load: objects and bytes per container, silver files per (table × period).
     const lake: Record<string, { objects: number; bytes: number; workObjects: number }> = {};
