@@ -16,7 +16,7 @@ import { localActor, type LocalEnvironment } from './local-environment.js';
 import { ACTIVITIES, CONNECTIONS, FUNCTIONS } from '../../functions/function-names.js';
 import { LANDING_EVENT_SUBSCRIPTION } from '../domain/landing/landing-event.js';
 import type { MergeDimensionInput } from '../domain/pipeline/pipeline-contracts.js';
-import { projectForTable } from '../domain/pseudonymise/projects.js';
+import { projectForTable, projectIds } from '../domain/pseudonymise/projects.js';
 
 /**
  * The timers a one-shot run fires itself (see {@link runOneShot}): pass them as `disabledFunctions`
@@ -179,6 +179,14 @@ export async function openLocalFunctionsHost(
     // host.json's per-instance activity limit, as the Azure host applies it: each activity in
     // flight holds up to a chunk of rows, so more of them than the cores can run only adds memory.
     ...(maxConcurrentActivities !== undefined && { maxConcurrentActivities }),
+    // Activities that take turns on one resource wait for their turn outside those slots: the
+    // embedded warehouse has one writer (its loads run one at a time), and a project's patient
+    // dimension merges one batch at a time. At 1M records, loads waiting for the warehouse held up
+    // to 7 of the 8 slots while chunks were ready to validate (docs/local-runtime.md).
+    activityLimits: {
+      [ACTIVITIES.loadWarehouse]: 1,
+      [ACTIVITIES.mergePatientDimension]: projectIds().length,
+    },
     // Activities on worker threads (both cores). The warehouse load stays with the warehouse file's
     // owner (the main thread); the SCD2 merges of one project's patient dimension all run on one
     // worker, so they take turns there instead of racing, while the two projects' dimensions merge

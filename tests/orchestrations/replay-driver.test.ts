@@ -14,7 +14,7 @@ import { createLocalHost, type LocalHost } from '../../shared/runtime/local/loca
 import { captureRegistrations } from '../../shared/runtime/local/registration-capture.js';
 
 const registry = await captureRegistrations(() => import('./fixtures/orchestration-fixtures.js'));
-const { names, probe, liveSteps } = await import('./fixtures/orchestration-fixtures.js');
+const { names, probe, liveSteps, oneWriter } = await import('./fixtures/orchestration-fixtures.js');
 
 let dataDir: string;
 let host: LocalHost;
@@ -180,4 +180,59 @@ test('the history of an instance is journalled as NDJSON with the wire events', 
   assert.ok(events.includes(HistoryEventType.TaskScheduled));
   assert.ok(events.includes(HistoryEventType.TaskCompleted));
   assert.equal(events.at(-1), HistoryEventType.ExecutionCompleted);
+});
+
+/** Runs the mixed fan-out on a host of its own with two activity slots and the given limits. */
+async function mixedFanOut(activityLimits?: Record<string, number>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'nhsflows-replay-limits-'));
+  const limited = createLocalHost({
+    registry,
+    dataDir: dir,
+    logger: memoryLogger('warn'),
+    maxConcurrentActivities: 2,
+    ...(activityLimits && { activityLimits }),
+  });
+  await limited.start();
+  try {
+    oneWriter.reset();
+    assert.equal(await limited.runOrchestration(names.mixedFanOut, { writes: 4, quick: 6, ms: 150 }), 10);
+  } finally {
+    await limited.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('without a limit, activities queued on one writer hold every activity slot while they wait', async () => {
+  await mixedFanOut();
+  assert.equal(oneWriter.peakInFlight, 2);
+  // The quick activities could only start once writers had finished.
+  assert.equal(oneWriter.events[0], 'writer');
+});
+
+test('an activity limit keeps waiting invocations out of the slots: other activities run meanwhile', async () => {
+  await mixedFanOut({ [names.oneWriter]: 1 });
+  assert.equal(oneWriter.peakInFlight, 1);
+  const writes = oneWriter.events.flatMap((e, i) => (e === 'writer' ? [i] : []));
+  const lastQuick = oneWriter.events.lastIndexOf('quick');
+  assert.equal(writes.length, 4);
+  assert.equal(oneWriter.events.length, 10);
+  // Every quick activity ran in the slot the waiting writers no longer hold, before the writer queue
+  // was half done (four writes of 150 ms, one at a time).
+  assert.ok(
+    lastQuick < writes[1]!,
+    `quick activities finished after the second write: ${oneWriter.events.join(',')}`,
+  );
+});
+
+test('an activity limit must be a whole number of at least one', () => {
+  assert.throws(
+    () =>
+      createLocalHost({
+        registry,
+        dataDir: join(tmpdir(), 'nhsflows-replay-never-started'),
+        logger: memoryLogger('warn'),
+        activityLimits: { [names.oneWriter]: 0 },
+      }),
+    /activity limit of fx_oneWriter: expected a whole number ≥ 1, received 0/,
+  );
 });

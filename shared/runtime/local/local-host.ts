@@ -62,6 +62,8 @@ export interface LocalHostOptions {
   /** Required when the registry has eventHub triggers. */
   readonly eventSources?: EventSourceFactory;
   readonly maxConcurrentActivities?: number;
+  /** Most invocations of one activity in flight at once (ReplayDriverOptions.activityLimits). */
+  readonly activityLimits?: Readonly<Record<string, number>>;
   readonly overridableExistingInstanceStates?: 'NonRunningStates' | 'AnyState';
   readonly queues?: QueueTriggerOptions;
   readonly blobs?: BlobTriggerOptions;
@@ -238,6 +240,7 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     ...(options.maxConcurrentActivities !== undefined
       ? { maxConcurrentActivities: options.maxConcurrentActivities }
       : {}),
+    ...(options.activityLimits ? { activityLimits: options.activityLimits } : {}),
     ...(options.overridableExistingInstanceStates
       ? { overridableExistingInstanceStates: options.overridableExistingInstanceStates }
       : {}),

@@ -70,6 +70,13 @@ export interface ReplayDriverOptions {
   readonly logger: Logger;
   /** Activities running at once, across instances (default 16). */
   readonly maxConcurrentActivities?: number;
+  /**
+   * Most invocations of one activity (by name) in flight at once. An invocation over its activity's
+   * limit waits for a turn before it takes one of the `maxConcurrentActivities` slots, so an
+   * activity that queues on a single resource (the embedded warehouse's one writer) cannot fill the
+   * slots with invocations that only wait, while other work is ready to run.
+   */
+  readonly activityLimits?: Readonly<Record<string, number>>;
   /** RPC data for extra input bindings (e.g. `durableClient`) of activities/orchestrators. */
   readonly extraInputData?: (registration: Registration) => Record<string, RpcTypedData>;
   /** Where activities run when not in this thread (the host's worker threads; see activity-workers.ts). */
@@ -155,6 +162,8 @@ export class ReplayDriver {
   readonly #journal: InstanceJournal;
   readonly #log: Logger;
   readonly #slots: Semaphore;
+  /** Per-activity turns (`activityLimits`), taken before a slot. */
+  readonly #turns = new Map<string, Semaphore>();
   readonly #extraInputData: (registration: Registration) => Record<string, RpcTypedData>;
   readonly #activityRunner: () => ActivityRunner | undefined;
   readonly #overridable: 'NonRunningStates' | 'AnyState';
@@ -174,6 +183,11 @@ export class ReplayDriver {
     this.#journal = options.journal;
     this.#log = options.logger.child({ component: 'replay-driver' });
     this.#slots = new Semaphore(options.maxConcurrentActivities ?? 16);
+    for (const [name, limit] of Object.entries(options.activityLimits ?? {})) {
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new Error(`activity limit of ${name}: expected a whole number ≥ 1, received ${limit}`);
+      this.#turns.set(name, new Semaphore(limit));
+    }
     this.#extraInputData = options.extraInputData ?? (() => ({}));
     this.#activityRunner = options.activityRunner ?? (() => undefined);
     this.#overridable = options.overridableExistingInstanceStates ?? 'NonRunningStates';
@@ -602,6 +616,8 @@ export class ReplayDriver {
     inst.inflight.add(key);
     this.#enter();
     void (async () => {
+      const turn = this.#turns.get(slot.name ?? '');
+      await turn?.acquire();
       await this.#slots.acquire();
       let event: HistoryEvent;
       try {
@@ -646,6 +662,7 @@ export class ReplayDriver {
         });
       } finally {
         this.#slots.release();
+        turn?.release();
       }
       try {
         // A stopped host journals the result too: the next start consumes it instead of re-running.
