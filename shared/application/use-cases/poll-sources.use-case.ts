@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   SOURCE_TABLE_NAMES,
   SOURCE_TABLES,
@@ -9,7 +10,7 @@ import { ConfigError, toError } from '../../domain/errors.js';
 import type { Delta } from '../../domain/capture/delta.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
 import { spellIndexId, type ReferralTableName } from '../../domain/validate/referral-index.js';
-import type { ContentIndex } from '../../domain/validate/content-index.js';
+import type { ContentClaim, ContentIndex } from '../../domain/validate/content-index.js';
 import { contentClaimsOf } from '../../domain/validate/rule-builders.js';
 import type { MassDeleteReleases } from './operations/mass-delete-release.use-case.js';
 import {
@@ -184,6 +185,9 @@ export function recordingReferrals(publisher: EventPublisher, index: ReferralRec
  * then finds every holder already set: which copy of a duplicate pair is kept no longer depends on
  * which of the consumer's concurrent batches is validated first (docs/validation-rules.md).
  */
+/** Rows whose content is digested between two turns of the event loop (see claimingContent). */
+const ROWS_PER_TURN = 2_000;
+
 export function claimingContent(publisher: EventPublisher, index: ContentIndex): EventPublisher {
   return {
     publish: async (deltas: readonly Delta[]) => {
@@ -194,7 +198,18 @@ export function claimingContent(publisher: EventPublisher, index: ContentIndex):
         if (!list) rows.set(d.sourceTable, (list = []));
         list.push(d.row);
       }
-      for (const [table, list] of rows) await index.claim(table, contentClaimsOf(table, list));
+      for (const [table, list] of rows) {
+        // Digested a slice at a time, the event loop turning between slices (a publish is up to a
+        // chunk of rows; the poll shares its thread with the local host's triggers and warehouse
+        // load). The first key of the publish to carry a content still holds it.
+        const claims = new Map<string, ContentClaim>();
+        for (let i = 0; i < list.length; i += ROWS_PER_TURN) {
+          for (const claim of contentClaimsOf(table, list.slice(i, i + ROWS_PER_TURN)))
+            if (!claims.has(claim.digest)) claims.set(claim.digest, claim);
+          await nextTurn();
+        }
+        await index.claim(table, [...claims.values()]);
+      }
       return publisher.publish(deltas);
     },
     close: () => publisher.close(),
