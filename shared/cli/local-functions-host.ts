@@ -185,7 +185,7 @@ export async function openLocalFunctionsHost(
     // to 7 of the 8 slots while chunks were ready to validate (docs/local-runtime.md).
     activityLimits: {
       [ACTIVITIES.loadWarehouse]: 1,
-      [ACTIVITIES.mergePatientDimension]: projectIds().length,
+      [ACTIVITIES.mergePatientDimension]: Math.max(1, projectIds().length),
     },
     // Activities on worker threads (both cores). The warehouse load stays with the warehouse file's
     // owner (the main thread); the SCD2 merges of one project's patient dimension all run on one

@@ -13,6 +13,7 @@ import { spellIndexId, type ReferralTableName } from '../../domain/validate/refe
 import type { ContentClaim, ContentIndex } from '../../domain/validate/content-index.js';
 import { contentClaimsOf } from '../../domain/validate/rule-builders.js';
 import type { MassDeleteReleases } from './operations/mass-delete-release.use-case.js';
+import { POLL_ROWS_PER_TURN } from './capture/capture-types.js';
 import {
   captureChanges,
   ensureCaptureStorage,
@@ -185,9 +186,6 @@ export function recordingReferrals(publisher: EventPublisher, index: ReferralRec
  * then finds every holder already set: which copy of a duplicate pair is kept no longer depends on
  * which of the consumer's concurrent batches is validated first (docs/validation-rules.md).
  */
-/** Rows whose content is digested between two turns of the event loop (see claimingContent). */
-const ROWS_PER_TURN = 2_000;
-
 export function claimingContent(publisher: EventPublisher, index: ContentIndex): EventPublisher {
   return {
     publish: async (deltas: readonly Delta[]) => {
@@ -199,12 +197,11 @@ export function claimingContent(publisher: EventPublisher, index: ContentIndex):
         list.push(d.row);
       }
       for (const [table, list] of rows) {
-        // Digested a slice at a time, the event loop turning between slices (a publish is up to a
-        // chunk of rows; the poll shares its thread with the local host's triggers and warehouse
-        // load). The first key of the publish to carry a content still holds it.
+        // Digested a slice at a time, the event loop turning between slices (POLL_ROWS_PER_TURN).
+        // The first key of the publish to carry a content still holds it.
         const claims = new Map<string, ContentClaim>();
-        for (let i = 0; i < list.length; i += ROWS_PER_TURN) {
-          for (const claim of contentClaimsOf(table, list.slice(i, i + ROWS_PER_TURN)))
+        for (let i = 0; i < list.length; i += POLL_ROWS_PER_TURN) {
+          for (const claim of contentClaimsOf(table, list.slice(i, i + POLL_ROWS_PER_TURN)))
             if (!claims.has(claim.digest)) claims.set(claim.digest, claim);
           await nextTurn();
         }

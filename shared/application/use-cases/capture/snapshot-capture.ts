@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SourceRow } from '../../../domain/datasets/source-tables.js';
 import { BaseChunkWriter, type ChunkRef } from './capture-hash-state.js';
 import type { CapturePoll, FoundChange } from './capture-poll.js';
-import type { PollOutcome } from './capture-types.js';
+import { POLL_ROWS_PER_TURN, type PollOutcome } from './capture-types.js';
 
 /**
  * Initial snapshot (no committed state yet): source pages of full rows in key order (the batch
@@ -11,13 +11,6 @@ import type { PollOutcome } from './capture-types.js';
  * cursor, so a crash or `maxSnapshotPages` (steps) resumes where the last step ended. The watermark
  * read before the first page becomes the first watermark.
  */
-/**
- * Rows hashed between two turns of the event loop: a step is up to a chunk of rows (50,000, about
- * 0.3 s of hashing), and on the local host the poll shares its thread with the triggers, the
- * orchestrators and the warehouse load, whose every statement waited out the whole step.
- */
-const ROWS_PER_TURN = 2_000;
-
 export async function captureSnapshot(poll: CapturePoll): Promise<PollOutcome> {
   let m = poll.manifest;
   let chunks: readonly ChunkRef[] = [];
@@ -78,7 +71,7 @@ export async function captureSnapshot(poll: CapturePoll): Promise<PollOutcome> {
       const found = poll.change(key, keyValues, row, poll.hashOf(row), undefined);
       changes.push(found);
       writer.add(found.record);
-      if (i % ROWS_PER_TURN === ROWS_PER_TURN - 1) await nextTurn();
+      if (i % POLL_ROWS_PER_TURN === POLL_ROWS_PER_TURN - 1) await nextTurn();
     }
     published += await poll.publish(poll.toDeltas(changes, true, seq));
     await writer.flush();
