@@ -17,6 +17,8 @@ export function referenceVersionOf(deps: Pick<PipelineDeps, 'reference'>): strin
 
 /** Versions this process has seen loaded, per warehouse: one check per process, not per batch. */
 const loadedVersion = new WeakMap<Warehouse, string>();
+/** The load this process is running, per warehouse: batches that arrive meanwhile wait for it. */
+const loading = new WeakMap<Warehouse, { readonly version: string; readonly done: Promise<unknown> }>();
 
 /**
  * Loads the conformed reference dimensions (dim_date, dim_organisation, dim_practice, dim_hrg,
@@ -32,6 +34,27 @@ export async function loadReferenceDimensions(
 ): Promise<{ batchId: string; tables: WarehouseLoadResult[] } | null> {
   const version = referenceVersionOf(deps);
   if (loadedVersion.get(warehouse) === version) return null;
+  // Two batches' loads started together both found the reference missing and both loaded it; the
+  // second now waits for the first (whose caller re-keys the facts) and loads nothing.
+  const running = loading.get(warehouse);
+  if (running?.version === version) {
+    await running.done;
+    return null;
+  }
+  const done = loadVersion(warehouse, version, deps);
+  loading.set(warehouse, { version, done });
+  try {
+    return await done;
+  } finally {
+    if (loading.get(warehouse)?.done === done) loading.delete(warehouse);
+  }
+}
+
+async function loadVersion(
+  warehouse: Warehouse,
+  version: string,
+  deps: Pick<PipelineDeps, 'reference' | 'parquet' | 'clock' | 'settings' | 'logger'>,
+): Promise<{ batchId: string; tables: WarehouseLoadResult[] } | null> {
   const batchId = referenceBatchId(version);
   const schema = deps.settings.NHSFLOWS_WAREHOUSE_KIND === 'synapse' ? 'gold.' : '';
   const counts = REFERENCE_DIMENSIONS.map(
