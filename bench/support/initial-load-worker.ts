@@ -191,8 +191,17 @@ async function load(): Promise<LoadResult> {
   let sampledSumPeakMiB = 0;
   let sampledPeakAt = Number.NaN;
   let mainHeapAtPeakMiB = Number.NaN;
+  // NHSFLOWS_BENCH_TIMELINE=<file>: every sample too (<file>.memory: s from boot, node and Azurite
+  // RSS, the main thread's V8 heap).
+  const memorySeries: string[] = [];
   const sampler = setInterval(() => {
-    const sum = procMemoryMiB('self', 'VmRSS') + (azuritePid ? procMemoryMiB(azuritePid, 'VmRSS') : 0);
+    const node = procMemoryMiB('self', 'VmRSS');
+    const azurite = azuritePid ? procMemoryMiB(azuritePid, 'VmRSS') : 0;
+    const sum = node + azurite;
+    if (process.env.NHSFLOWS_BENCH_TIMELINE)
+      memorySeries.push(
+        `${((performance.now() - bootStart) / 1000).toFixed(2)}\t${node.toFixed(0)}\t${azurite.toFixed(0)}\t${(process.memoryUsage().heapTotal / 2 ** 20).toFixed(0)}`,
+      );
     if (Number.isFinite(sum) && sum > sampledSumPeakMiB) {
       sampledSumPeakMiB = sum;
       sampledPeakAt = performance.now();
@@ -288,11 +297,16 @@ async function load(): Promise<LoadResult> {
     const status = await pipelineStatus(s.pipeline);
     const stages = stageTimings(invocations, 0, loadEnd);
     // NHSFLOWS_BENCH_TIMELINE=<file>: the load's invocations too, in <file>.load (as the round's below).
-    if (process.env.NHSFLOWS_BENCH_TIMELINE)
+    if (process.env.NHSFLOWS_BENCH_TIMELINE) {
       writeFileSync(
         `${process.env.NHSFLOWS_BENCH_TIMELINE}.load`,
         invocationTimeline(invocations, loadStart),
       );
+      writeFileSync(
+        `${process.env.NHSFLOWS_BENCH_TIMELINE}.memory`,
+        `# s since boot (load started at ${((loadStart - bootStart) / 1000).toFixed(2)})\tnode RSS MiB\tAzurite RSS MiB\tmain thread heap MiB\n${memorySeries.join('\n')}\n`,
+      );
+    }
 
     // The lake after the load: objects and bytes per container, silver files per (table × period).
     const lake: Record<string, { objects: number; bytes: number; workObjects: number }> = {};

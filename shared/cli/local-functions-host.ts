@@ -186,6 +186,8 @@ export async function openLocalFunctionsHost(
     activityLimits: {
       [ACTIVITIES.loadWarehouse]: 1,
       [ACTIVITIES.mergePatientDimension]: Math.max(1, projectIds().length),
+      [ACTIVITIES.validatePseudonymiseChunk]: Math.max(1, env.settings.NHSFLOWS_LOCAL_ACTIVITY_WORKERS),
+      [ACTIVITIES.buildGold]: Math.max(1, env.settings.NHSFLOWS_LOCAL_ACTIVITY_WORKERS),
     },
     // Activities on worker threads (both cores). The warehouse load stays with the warehouse file's
     // owner (the main thread); the SCD2 merges of one project's patient dimension all run on one
