@@ -179,16 +179,9 @@ export async function openLocalFunctionsHost(
     // host.json's per-instance activity limit, as the Azure host applies it: each activity in
     // flight holds up to a chunk of rows, so more of them than the cores can run only adds memory.
     ...(maxConcurrentActivities !== undefined && { maxConcurrentActivities }),
-    // Activities that take turns on one resource wait for their turn outside those slots: the
-    // embedded warehouse has one writer (its loads run one at a time), and a project's patient
-    // dimension merges one batch at a time. At 1M records, loads waiting for the warehouse held up
-    // to 7 of the 8 slots while chunks were ready to validate (docs/local-runtime.md).
-    activityLimits: {
-      [ACTIVITIES.loadWarehouse]: 1,
-      [ACTIVITIES.mergePatientDimension]: Math.max(1, projectIds().length),
-      [ACTIVITIES.validatePseudonymiseChunk]: Math.max(1, env.settings.NHSFLOWS_LOCAL_ACTIVITY_WORKERS),
-      [ACTIVITIES.buildGold]: Math.max(1, env.settings.NHSFLOWS_LOCAL_ACTIVITY_WORKERS),
-    },
+    // Activities that take turns on one resource, or hold a chunk's rows, wait for their turn
+    // outside those slots (`localActivityLimits`).
+    activityLimits: localActivityLimits(env.settings.NHSFLOWS_LOCAL_ACTIVITY_WORKERS, projectIds().length),
     // Activities on worker threads (both cores). The warehouse load stays with the warehouse file's
     // owner (the main thread); the SCD2 merges of one project's patient dimension all run on one
     // worker, so they take turns there instead of racing, while the two projects' dimensions merge
@@ -237,4 +230,25 @@ export async function fireTimer(host: LocalHost, registry: Registry, functionNam
   await host.invoke(functionName, {
     inputData: { [registration.triggerName]: { json: JSON.stringify(payload) } },
   });
+}
+
+/**
+ * The local host's per-activity limits (`activityLimits`): an invocation over its activity's limit
+ * waits for a turn before it takes one of host.json's slots.
+ * - The embedded warehouse has one writer, so its loads run one at a time, and a project's patient
+ *   dimension merges one batch at a time. At 1M records, loads waiting for the warehouse held up to
+ *   7 of the 8 slots while chunks were ready to validate.
+ * - Validation + pseudonymisation and gold each hold a chunk's or a batch's rows while they run:
+ *   one of each per worker thread (the cores). At 1M records up to six of them ran at once on the
+ *   two workers, each worker's heap reached 0.8–1 GB, and the cores were already full, so more at
+ *   once only added memory (docs/local-runtime.md, "Heavy activities one per worker").
+ */
+export function localActivityLimits(workers: number, projects: number): Readonly<Record<string, number>> {
+  const perWorker = Math.max(1, workers);
+  return {
+    [ACTIVITIES.loadWarehouse]: 1,
+    [ACTIVITIES.mergePatientDimension]: Math.max(1, projects),
+    [ACTIVITIES.validatePseudonymiseChunk]: perWorker,
+    [ACTIVITIES.buildGold]: perWorker,
+  };
 }
