@@ -138,3 +138,46 @@ test('scanning chunk readers yields the live records of base and overlays, as sc
     ),
   );
 });
+
+test('the live records in a key range are the records a scan yields in that range, whatever the overlay holds', async () => {
+  const change = fc.record({
+    key: fc.integer({ min: 0, max: 210 }),
+    kind: fc.constantFrom('put' as const, 'delete' as const),
+    salt: fc.integer({ min: 1, max: 50 }),
+  });
+  const bound = fc.option(fc.integer({ min: 0, max: 215 }), { nil: null });
+  await fc.assert(
+    fc.asyncProperty(
+      sortedKeys,
+      fc.integer({ min: 1, max: 6 }),
+      fc.array(change, { maxLength: 40 }),
+      fc.array(fc.tuple(bound, bound), { minLength: 1, maxLength: 6 }),
+      async (keys, chunkRows, changes, ranges) => {
+        const repo = await repository();
+        const writer = new BaseChunkWriter(repo, 'demo/base-1', chunkRows);
+        keys.forEach((k) => writer.add(record(k)));
+        await writer.flush();
+        const view = await HashStateView.load(repo, { chunks: writer.written, overlays: [] });
+        for (const c of changes) {
+          const prev = await view.lookup(key(c.key));
+          if (c.kind === 'delete') {
+            if (prev) view.apply({ key: key(c.key), hash: null, version: null }, prev);
+          } else view.apply(record(c.key, c.salt), prev);
+        }
+        const live: StateRecord[] = [];
+        for await (const chunk of view.scanChunks()) live.push(...chunk);
+        for (const [a, b] of ranges) {
+          const from = a === null ? null : key(a);
+          const to = b === null ? null : key(b);
+          const expected = live.filter(
+            (r) =>
+              (from === null || Buffer.compare(r.key, from) >= 0) &&
+              (to === null || Buffer.compare(r.key, to) < 0),
+          );
+          const got = await view.entriesInRange(from, to);
+          assert.deepEqual(got.map(plain), expected.map(plain), `range [${a}, ${b})`);
+        }
+      },
+    ),
+  );
+});

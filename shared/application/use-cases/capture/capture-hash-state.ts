@@ -7,6 +7,7 @@ import {
   type RangeDigest,
   type StateRecord,
 } from '../../../domain/capture/hash-state-chunk.js';
+import { mergeSortedArrays } from '../../../domain/capture/merge-join.js';
 import { InfrastructureError } from '../../../domain/errors.js';
 import type { ObjectStore } from '../../ports/object-store.port.js';
 import type { StateStore } from '../../ports/state-store.port.js';
@@ -517,11 +518,15 @@ export class HashStateView {
     }
   }
 
-  /** Live records with from ≤ key < to, in key order. */
+  /**
+   * Live records with from ≤ key < to, in key order: the base chunks' records merged with the
+   * overlay's in the range (found by binary search in the sorted overlay; an overlay record replaces
+   * the base record with its key, and a tombstone removes it). Linear in the range, not the overlay:
+   * the bisection of a change-version poll calls this once per differing range, with every change of
+   * the poll in the overlay.
+   */
   async entriesInRange(from: Buffer | null, to: Buffer | null): Promise<StateRecord[]> {
-    const inRange = (key: Buffer) =>
-      (from === null || compareKeys(key, from) >= 0) && (to === null || compareKeys(key, to) < 0);
-    const out: StateRecord[] = [];
+    const base: StateRecord[] = [];
     const first = from === null ? 0 : this.chunkFor(from);
     for (let i = first; i < this.chunks.length; i++) {
       const start = this.firstKeys[i];
@@ -531,15 +536,36 @@ export class HashStateView {
       for (let r = from === null ? 0 : reader.lowerBound(from); r < reader.count; r++) {
         const record = reader.recordAt(r);
         if (to !== null && compareKeys(record.key, to) >= 0) break;
-        out.push(record);
+        base.push(record);
       }
     }
-    const overlay = this.overlayRecords().filter((rec) => inRange(rec.key));
-    if (overlay.length === 0) return out;
-    const byKey = new Map(out.map((rec) => [keyId(rec.key), rec]));
-    for (const rec of overlay) byKey.set(keyId(rec.key), rec);
-    return [...byKey.values()].filter((rec) => rec.hash).sort((a, b) => compareKeys(a.key, b.key));
+    const sorted = this.overlayRecords();
+    const lo = from === null ? 0 : firstAtOrAfter(sorted, from);
+    const hi = to === null ? sorted.length : firstAtOrAfter(sorted, to);
+    if (lo >= hi) return base;
+    const out: StateRecord[] = [];
+    const keep = (record: StateRecord) => {
+      if (record.hash) out.push(record);
+    };
+    mergeSortedArrays(base, sorted.slice(lo, hi), (a, b) => compareKeys(a.key, b.key), {
+      sourceOnly: keep,
+      stateOnly: keep,
+      both: (_replaced, record) => keep(record),
+    });
+    return out;
   }
+}
+
+/** The index of the first record whose key is ≥ `key` in records sorted by key (their length if none). */
+function firstAtOrAfter(records: readonly StateRecord[], key: Buffer): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareKeys(records[mid]!.key, key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function copyRecord(record: StateRecord): StateRecord {
