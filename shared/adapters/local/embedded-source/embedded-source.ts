@@ -524,7 +524,11 @@ class DuckDbEmbeddedSource implements EmbeddedSource {
     const out: SourceRow[] = [];
     const asof = this.rangeJoin(request.keyColumns, request.ranges, kindOf);
     if (asof) {
-      const sql = `SELECT ${wireRowJson(kinds, 't')} FROM ${quoteIdent(request.table)} t ${asof.join} WHERE ${asof.filter} ORDER BY t.${quoteIdent(request.keyColumns[0]!.name)}`;
+      // The join on the key column alone, then the matching rows whole: joined whole, every row of
+      // the table would be sorted with all its columns for a few thousand wanted.
+      const key = quoteIdent(request.keyColumns[0]!.name);
+      const table = quoteIdent(request.table);
+      const sql = `SELECT ${wireRowJson(kinds, 't')} FROM ${table} t WHERE t.${key} IN (SELECT t.${key} FROM ${table} t ${asof.join} WHERE ${asof.filter}) ORDER BY t.${key}`;
       return await this.readWireRows(sql, `read rows in ranges of ${request.table}`);
     }
     for (let start = 0; start < request.ranges.length; start += RANGES_PER_QUERY) {
