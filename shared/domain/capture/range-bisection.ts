@@ -55,19 +55,63 @@ export function bisectRange(
   sourceCount: number,
   options: BisectionOptions,
 ): (StateKeyRange & { readonly entries: readonly StateRecord[] })[] | null {
-  const { entries } = range;
-  if (entries.length <= options.leafRows || sourceCount <= options.leafRows) return null;
-  const parts = Math.min(options.fanOut, entries.length);
-  const out: (StateKeyRange & { readonly entries: readonly StateRecord[] })[] = [];
+  return (
+    cutRange(range, range.entries, (record) => record.key, sourceCount, options)?.map((part) => ({
+      from: part.from,
+      to: part.to,
+      digest: digestOf(part.items),
+      entries: part.items,
+    })) ?? null
+  );
+}
+
+/** A key range `[from, to)` with the state's live keys in it, in key order (count-only bisection). */
+export interface CountedKeyRange {
+  readonly from: Buffer | null;
+  readonly to: Buffer | null;
+  readonly keys: readonly Buffer[];
+}
+
+/**
+ * `bisectRange` for count-only bisection (the change-version path, where only deletes remain to be
+ * found and a range is compared by its row count alone): the parts carry the state's keys, not its
+ * records, and no digest is summed.
+ */
+export function bisectKeys(
+  range: CountedKeyRange,
+  sourceCount: number,
+  options: BisectionOptions,
+): CountedKeyRange[] | null {
+  return (
+    cutRange(range, range.keys, (key) => key, sourceCount, options)?.map((part) => ({
+      from: part.from,
+      to: part.to,
+      keys: part.items,
+    })) ?? null
+  );
+}
+
+/**
+ * Null when a range holding `items` (in key order) is a leaf, otherwise up to `fanOut` contiguous
+ * parts cut at item keys, covering exactly `[from, to)`.
+ */
+function cutRange<T>(
+  range: { readonly from: Buffer | null; readonly to: Buffer | null },
+  items: readonly T[],
+  keyOf: (item: T) => Buffer,
+  sourceCount: number,
+  options: BisectionOptions,
+): { from: Buffer | null; to: Buffer | null; items: T[] }[] | null {
+  if (items.length <= options.leafRows || sourceCount <= options.leafRows) return null;
+  const parts = Math.min(options.fanOut, items.length);
+  const out: { from: Buffer | null; to: Buffer | null; items: T[] }[] = [];
   for (let j = 0; j < parts; j++) {
-    const lo = Math.floor((j * entries.length) / parts);
-    const hi = Math.floor(((j + 1) * entries.length) / parts);
-    const slice = entries.slice(lo, hi);
+    const lo = Math.floor((j * items.length) / parts);
+    const hi = Math.floor(((j + 1) * items.length) / parts);
     out.push({
-      from: j === 0 ? range.from : entries[lo]!.key,
-      to: j === parts - 1 ? range.to : entries[hi]!.key,
-      digest: digestOf(slice),
-      entries: slice,
+      from: j === 0 ? range.from : keyOf(items[lo]!),
+      to: j === parts - 1 ? range.to : keyOf(items[hi]!),
+      items: items.slice(lo, hi),
     });
   }
   return out;

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { compareKeys, type StateRecord } from '../../../shared/domain/capture/hash-state-chunk.js';
 import {
+  bisectKeys,
   bisectRange,
   digestOf,
   orderRanges,
@@ -71,6 +72,33 @@ test('a split covers the range exactly with contiguous parts cut at state keys, 
         for (const p of parts) assert.deepEqual(p.digest, digestOf(p.entries));
         const total = parts.reduce((sum, p) => sum + p.digest.sum, 0n);
         assert.equal(total, digestOf(entries).sum, 'digests are additive');
+      },
+    ),
+  );
+});
+
+test('counting only, a range is cut at the same keys as when its records are loaded, and its leaves are the same', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 300 }),
+      fc.integer({ min: 0, max: 300 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 2, max: 16 }),
+      fc.boolean(),
+      (n, sourceCount, leafRows, fanOut, openBelow) => {
+        const entries = Array.from({ length: n }, (_, i) => record(i + 1));
+        const from = openBelow ? null : key(0);
+        const options = { leafRows, fanOut };
+        const byRecords = bisectRange(
+          { from, to: null, digest: digestOf(entries), entries },
+          sourceCount,
+          options,
+        );
+        const byKeys = bisectKeys({ from, to: null, keys: entries.map((e) => e.key) }, sourceCount, options);
+        assert.deepEqual(
+          byKeys?.map((p) => ({ from: p.from, to: p.to, keys: p.keys })) ?? null,
+          byRecords?.map((p) => ({ from: p.from, to: p.to, keys: p.entries.map((e) => e.key) })) ?? null,
+        );
       },
     ),
   );

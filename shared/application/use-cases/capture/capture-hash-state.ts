@@ -526,31 +526,58 @@ export class HashStateView {
    * the poll in the overlay.
    */
   async entriesInRange(from: Buffer | null, to: Buffer | null): Promise<StateRecord[]> {
-    const base: StateRecord[] = [];
+    return this.liveInRange(
+      from,
+      to,
+      (reader, r) => reader.recordAt(r),
+      (record) => record,
+      (record) => record.key,
+    );
+  }
+
+  /**
+   * The keys of `entriesInRange`, without each record's hash and version: all that count-only
+   * bisection needs to cut a range (a record costs three allocations, a key one).
+   */
+  async keysInRange(from: Buffer | null, to: Buffer | null): Promise<Buffer[]> {
+    return this.liveInRange(
+      from,
+      to,
+      (reader, r) => reader.keyAt(r),
+      (record) => record.key,
+      (key) => key,
+    );
+  }
+
+  private async liveInRange<T>(
+    from: Buffer | null,
+    to: Buffer | null,
+    ofBase: (reader: ChunkReader, r: number) => T,
+    ofOverlay: (record: StateRecord) => T,
+    keyOf: (item: T) => Buffer,
+  ): Promise<T[]> {
+    const base: T[] = [];
     const first = from === null ? 0 : this.chunkFor(from);
     for (let i = first; i < this.chunks.length; i++) {
       const start = this.firstKeys[i];
       if (i > first && to !== null && start && compareKeys(start, to) >= 0) break;
       const reader = await this.reader(i);
       if (!reader) continue;
-      for (let r = from === null ? 0 : reader.lowerBound(from); r < reader.count; r++) {
-        const record = reader.recordAt(r);
-        if (to !== null && compareKeys(record.key, to) >= 0) break;
-        base.push(record);
-      }
+      const end = to === null ? reader.count : reader.lowerBound(to);
+      for (let r = from === null ? 0 : reader.lowerBound(from); r < end; r++) base.push(ofBase(reader, r));
     }
     const sorted = this.overlayRecords();
     const lo = from === null ? 0 : firstAtOrAfter(sorted, from);
     const hi = to === null ? sorted.length : firstAtOrAfter(sorted, to);
     if (lo >= hi) return base;
-    const out: StateRecord[] = [];
-    const keep = (record: StateRecord) => {
-      if (record.hash) out.push(record);
+    const out: T[] = [];
+    const overlaid = (record: StateRecord) => {
+      if (record.hash) out.push(ofOverlay(record));
     };
-    mergeSortedArrays(base, sorted.slice(lo, hi), (a, b) => compareKeys(a.key, b.key), {
-      sourceOnly: keep,
-      stateOnly: keep,
-      both: (_replaced, record) => keep(record),
+    mergeSortedArrays(base, sorted.slice(lo, hi), (item, record) => compareKeys(keyOf(item), record.key), {
+      sourceOnly: (item) => out.push(item),
+      stateOnly: overlaid,
+      both: (_replaced, record) => overlaid(record),
     });
     return out;
   }
