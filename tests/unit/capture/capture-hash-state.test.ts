@@ -103,29 +103,41 @@ test('base chunks written record by record or as copied runs carry the exact cou
   );
 });
 
+/** A put or a delete of one key (puts of an absent key insert it). */
+const change = fc.record({
+  key: fc.integer({ min: 0, max: 210 }),
+  kind: fc.constantFrom('put' as const, 'delete' as const),
+  salt: fc.integer({ min: 1, max: 50 }),
+});
+
+/** A view over base chunks of `chunkRows` records with `keys`, with `changes` applied in its overlay. */
+async function viewWithChanges(
+  keys: readonly number[],
+  chunkRows: number,
+  changes: readonly { key: number; kind: 'put' | 'delete'; salt: number }[],
+): Promise<HashStateView> {
+  const repo = await repository();
+  const writer = new BaseChunkWriter(repo, 'demo/base-1', chunkRows);
+  keys.forEach((k) => writer.add(record(k)));
+  await writer.flush();
+  const view = await HashStateView.load(repo, { chunks: writer.written, overlays: [] });
+  for (const c of changes) {
+    const prev = await view.lookup(key(c.key));
+    if (c.kind === 'delete') {
+      if (prev) view.apply({ key: key(c.key), hash: null, version: null }, prev);
+    } else view.apply(record(c.key, c.salt), prev);
+  }
+  return view;
+}
+
 test('scanning chunk readers yields the live records of base and overlays, as scanning records does', async () => {
-  const change = fc.record({
-    key: fc.integer({ min: 0, max: 210 }),
-    kind: fc.constantFrom('put' as const, 'delete' as const),
-    salt: fc.integer({ min: 1, max: 50 }),
-  });
   await fc.assert(
     fc.asyncProperty(
       sortedKeys,
       fc.integer({ min: 1, max: 6 }),
       fc.array(change, { maxLength: 30 }),
       async (keys, chunkRows, changes) => {
-        const repo = await repository();
-        const writer = new BaseChunkWriter(repo, 'demo/base-1', chunkRows);
-        keys.forEach((k) => writer.add(record(k)));
-        await writer.flush();
-        const view = await HashStateView.load(repo, { chunks: writer.written, overlays: [] });
-        for (const c of changes) {
-          const prev = await view.lookup(key(c.key));
-          if (c.kind === 'delete') {
-            if (prev) view.apply({ key: key(c.key), hash: null, version: null }, prev);
-          } else view.apply(record(c.key, c.salt), prev);
-        }
+        const view = await viewWithChanges(keys, chunkRows, changes);
         const viaRecords: StateRecord[] = [];
         for await (const chunk of view.scanChunks()) viaRecords.push(...chunk);
         const viaReaders: StateRecord[] = [];
@@ -139,12 +151,7 @@ test('scanning chunk readers yields the live records of base and overlays, as sc
   );
 });
 
-test('the live records in a key range are the records a scan yields in that range, whatever the overlay holds', async () => {
-  const change = fc.record({
-    key: fc.integer({ min: 0, max: 210 }),
-    kind: fc.constantFrom('put' as const, 'delete' as const),
-    salt: fc.integer({ min: 1, max: 50 }),
-  });
+test('the live records (and keys) in a key range are those a scan yields in that range, whatever the overlay holds', async () => {
   const bound = fc.option(fc.integer({ min: 0, max: 215 }), { nil: null });
   await fc.assert(
     fc.asyncProperty(
@@ -153,17 +160,7 @@ test('the live records in a key range are the records a scan yields in that rang
       fc.array(change, { maxLength: 40 }),
       fc.array(fc.tuple(bound, bound), { minLength: 1, maxLength: 6 }),
       async (keys, chunkRows, changes, ranges) => {
-        const repo = await repository();
-        const writer = new BaseChunkWriter(repo, 'demo/base-1', chunkRows);
-        keys.forEach((k) => writer.add(record(k)));
-        await writer.flush();
-        const view = await HashStateView.load(repo, { chunks: writer.written, overlays: [] });
-        for (const c of changes) {
-          const prev = await view.lookup(key(c.key));
-          if (c.kind === 'delete') {
-            if (prev) view.apply({ key: key(c.key), hash: null, version: null }, prev);
-          } else view.apply(record(c.key, c.salt), prev);
-        }
+        const view = await viewWithChanges(keys, chunkRows, changes);
         const live: StateRecord[] = [];
         for await (const chunk of view.scanChunks()) live.push(...chunk);
         for (const [a, b] of ranges) {
@@ -176,6 +173,12 @@ test('the live records in a key range are the records a scan yields in that rang
           );
           const got = await view.entriesInRange(from, to);
           assert.deepEqual(got.map(plain), expected.map(plain), `range [${a}, ${b})`);
+          const keys = await view.keysInRange(from, to);
+          assert.deepEqual(
+            keys.map((k) => k.toString()),
+            expected.map((r) => r.key.toString()),
+            `keys of [${a}, ${b})`,
+          );
         }
       },
     ),
